@@ -1,0 +1,81 @@
+import Foundation
+import ArgumentParsing
+import Services
+import Engine
+
+/// `flourish history`, `flourish audit verify`, `flourish tick`, `flourish outbox list`.
+enum AuditCommands {
+    static let all: [Command] = [history, verify, tick, outboxList]
+
+    static let history = Command(
+        ["history"], "List an instance's events, or its state at a past moment.",
+        arguments: "ID",
+        options: [OptionSpec("as-of", takesValue: true, valueName: "DATETIME", help: "Show its state and data at that moment, rebuilt from the log.")]
+    ) { inv in
+        let id = InstanceID(try inv.positional(0, "ID: the instance (e.g. pledge-1)"))
+        try inv.expectPositionals(atMost: 1)
+        let app = try inv.app
+        if inv.arguments.value("as-of") != nil {
+            try InstanceCommands.show.run(inv)
+            return
+        }
+        let events = try app.engine.history(of: id)
+        inv.output(.array(events.map(\.json))) {
+            events.map { e in
+                let who = e.onBehalfOf.map { "\(e.actor) on behalf of \($0)" } ?? e.actor
+                let move = e.fromState.map { "\($0) -> \(e.toState)" } ?? "-> \(e.toState)"
+                let fields = e.payload.keys.sorted().map { k in "\(k)=\(e.payload[k]!.stringValue ?? e.payload[k]!.canonicalString)" }.joined(separator: " ")
+                return "\(e.seq)  \(app.time.display(e.occurredAt))  \(e.event) by \(who)  \(move)" + (fields.isEmpty ? "" : "  \(fields)")
+            }.joined(separator: "\n")
+        }
+    }
+
+    static let verify = Command(
+        ["audit", "verify"], "Walk the event log's hash chain and name the first altered, removed or reordered event.",
+        discussion: "Exits 0 only when the whole log is intact."
+    ) { inv in
+        try inv.expectPositionals(atMost: 0)
+        let report = try inv.app.engine.verifyAuditLog()
+        inv.output(["intact": .bool(report.isIntact), "eventsChecked": .integer(Int64(report.eventsChecked)),
+                    "problem": report.problem.map { ["kind": .string($0.kind.rawValue), "seq": .integer($0.seq), "detail": .string($0.detail)] } ?? .null]) {
+            report.isIntact
+                ? "The audit log is intact: \(report.eventsChecked) event\(report.eventsChecked == 1 ? "" : "s") checked."
+                : "The audit log is NOT intact: \(report.problem!.description). \(report.eventsChecked) events before it check out."
+        }
+        if !report.isIntact { throw ExitStatus(code: 1) }
+    }
+
+    static let tick = Command(
+        ["tick"], "Fire every timer that is due now (each exactly once) and print what fired.",
+        discussion: "Run it from cron every few minutes, or with --now to simulate time passing."
+    ) { inv in
+        try inv.expectPositionals(atMost: 0)
+        let app = try inv.app
+        let fired = try app.engine.tick()
+        inv.output(.array(fired.map { ["timer": .integer($0.timerID), "instance": .string($0.instanceID.rawValue), "name": .string($0.name),
+                                       "event": .string($0.event), "dueAt": .string(PartnershipTime.timestamp($0.dueAt)),
+                                       "fired": .bool($0.fired), "note": .string($0.note)] })) {
+            if fired.isEmpty { return "No timers were due." }
+            let done = fired.filter(\.fired).count
+            return (["Fired \(done) timer\(done == 1 ? "" : "s")" + (fired.count > done ? "; skipped \(fired.count - done)." : ".")]
+                    + fired.map { "  \($0.instanceID) \($0.name): \($0.fired ? "fired" : "skipped") \($0.event) (due \(app.time.display($0.dueAt)))" + ($0.fired ? "" : ": \($0.note)") })
+                .joined(separator: "\n")
+        }
+    }
+
+    static let outboxList = Command(
+        ["outbox", "list"], "List notifications in the outbox.",
+        options: [OptionSpec("status", takesValue: true, valueName: "STATUS", help: "pending, sending, sent, failed or undeliverable.")]
+    ) { inv in
+        try inv.expectPositionals(atMost: 0)
+        let status = inv.arguments.value("status")
+        if let status, !["pending", "sending", "sent", "failed", "undeliverable"].contains(status) {
+            throw UsageError("--status takes pending, sending, sent, failed or undeliverable, not '\(status)'")
+        }
+        let app = try inv.app
+        let messages = try app.engine.outbox(status: status)
+        inv.output(.array(messages.map(\.json))) {
+            messages.isEmpty ? "The outbox is empty." : messages.map { "\($0.id)  \($0.status)  to \($0.recipient)  \($0.subject)" + ($0.lastError.map { "  (\($0))" } ?? "") }.joined(separator: "\n")
+        }
+    }
+}

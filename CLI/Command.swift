@@ -1,0 +1,135 @@
+import Foundation
+import ArgumentParsing
+import Services
+import Engine
+
+/// Thrown by a command to end with a usage error (exit 2).
+struct UsageError: Error {
+    let message: String
+    init(_ message: String) { self.message = message }
+}
+
+/// One `flourish <group> [<verb>]` command.
+struct Command: Sendable {
+    /// The words that name it, e.g. ["workflow", "validate"].
+    let path: [String]
+    /// One line for the command list.
+    let abstract: String
+    /// The positional arguments, for the usage line, e.g. "FILE...".
+    let arguments: String
+    /// Longer help, shown by `--help`.
+    let discussion: String
+    /// The options it takes besides the global ones.
+    let options: [OptionSpec]
+    /// Whether it needs the database and engine opened.
+    let needsApp: Bool
+    let run: @Sendable (Invocation) throws -> Void
+
+    init(_ path: [String], _ abstract: String, arguments: String = "", discussion: String = "", options: [OptionSpec] = [],
+         needsApp: Bool = true, run: @escaping @Sendable (Invocation) throws -> Void) {
+        self.path = path
+        self.abstract = abstract
+        self.arguments = arguments
+        self.discussion = discussion
+        self.options = options
+        self.needsApp = needsApp
+        self.run = run
+    }
+
+    var name: String { path.joined(separator: " ") }
+    var usage: String { "flourish \(name)" + (arguments.isEmpty ? "" : " \(arguments)") + " [options]" }
+}
+
+/// What a running command has to hand: its arguments, the global settings and the app.
+final class Invocation {
+    let command: Command
+    let arguments: ParsedArguments
+    let environment: [String: String]
+    let isJSON: Bool
+    let actor: Actor
+    let clock: any WorkflowClock
+    private let appFactory: () throws -> Flourish
+    private var opened: Flourish?
+
+    init(command: Command, arguments: ParsedArguments, environment: [String: String], isJSON: Bool, actor: Actor,
+         clock: any WorkflowClock, appFactory: @escaping () throws -> Flourish) {
+        self.command = command
+        self.arguments = arguments
+        self.environment = environment
+        self.isJSON = isJSON
+        self.actor = actor
+        self.clock = clock
+        self.appFactory = appFactory
+    }
+
+    /// The application, opened on first use.
+    var app: Flourish {
+        get throws {
+            if let opened { return opened }
+            let made = try appFactory()
+            opened = made
+            return made
+        }
+    }
+
+    var positionals: [String] { arguments.positionals }
+
+    /// The positional at `index`, or a usage error naming it.
+    func positional(_ index: Int, _ name: String) throws -> String {
+        guard index < positionals.count else { throw UsageError("missing \(name)") }
+        return positionals[index]
+    }
+
+    /// Refuses extra positionals beyond `count`.
+    func expectPositionals(atMost count: Int) throws {
+        if positionals.count > count { throw UsageError("unexpected argument '\(positionals[count])'") }
+    }
+
+    /// Writes a line to standard output.
+    func say(_ text: String) { print(text) }
+
+    /// Writes JSON to standard output.
+    func emit(_ json: JSONValue) { print(json.prettyString) }
+
+    /// Writes the human text, or the JSON when `--json` was given.
+    func output(_ json: @autoclosure () -> JSONValue, text: () -> String) {
+        if isJSON { emit(json()) } else { print(text(), terminator: text().hasSuffix("\n") ? "" : "\n") }
+    }
+
+    /// `name=value` pairs from repeated `--field` options.
+    func fieldTexts() throws -> [(String, String)] {
+        try (arguments.values["field"] ?? []).map { item in
+            guard let eq = item.firstIndex(of: "="), eq != item.startIndex else {
+                throw UsageError("--field takes NAME=VALUE (got '\(item)')")
+            }
+            return (String(item[..<eq]), String(item[item.index(after: eq)...]))
+        }
+    }
+
+    /// A JSON object given with `--data`, if any.
+    func dataObject() throws -> [String: JSONValue]? {
+        guard let text = arguments.value("data") else { return nil }
+        do {
+            guard let object = try JSONValue.parse(text).objectValue else { throw UsageError("--data must be a JSON object, e.g. '{\"text\": \"...\"}'") }
+            return object
+        } catch let error as JSONSyntaxError {
+            throw UsageError("--data is not valid JSON: \(error.message) at column \(error.location.column)")
+        }
+    }
+
+    /// Parses a date or date-time option in the partnership's zone.
+    func moment(_ option: String) throws -> Date? {
+        guard let text = arguments.value(option) else { return nil }
+        guard let date = try app.time.parse(text) else {
+            throw UsageError("--\(option) takes a date (2026-04-01) or date-time (2026-04-01T09:00:00Z), not '\(text)'")
+        }
+        return date
+    }
+
+    /// An integer option.
+    func integer(_ option: String) throws -> Int? {
+        guard let text = arguments.value(option) else { return nil }
+        guard let n = Int(text) else { throw UsageError("--\(option) takes a whole number, not '\(text)'") }
+        return n
+    }
+}

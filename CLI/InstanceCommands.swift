@@ -1,0 +1,117 @@
+import Foundation
+import ArgumentParsing
+import Services
+import Engine
+
+/// `flourish instance start|fire|show|list`: the engine's own door, for any workflow.
+enum InstanceCommands {
+    static let all: [Command] = [start, fire, show, list]
+
+    static let fieldOptions: [OptionSpec] = [
+        OptionSpec("field", takesValue: true, repeatable: true, valueName: "NAME=VALUE", help: "A field value; lists are comma-separated. Repeat for more fields."),
+        OptionSpec("data", takesValue: true, valueName: "JSON", help: "All fields as one JSON object."),
+        OptionSpec("key", takesValue: true, valueName: "KEY", help: "An idempotency key: a retry with the same key returns the first result and changes nothing."),
+    ]
+
+    static let start = Command(
+        ["instance", "start"], "Start an instance of a workflow.",
+        arguments: "WORKFLOW", options: fieldOptions
+    ) { inv in
+        let workflow = try inv.positional(0, "WORKFLOW: the workflow's name (see 'flourish workflow list')")
+        try inv.expectPositionals(atMost: 1)
+        let app = try inv.app
+        let definition = try app.engine.definition(workflow)
+        var data = try inv.dataObject() ?? [:]
+        data.merge(try app.payload(fromTexts: inv.fieldTexts(), fields: definition.startFields, event: "start")) { _, new in new }
+        let result = try app.engine.start(workflow, data: data, actor: inv.actor, idempotencyKey: inv.arguments.value("key"))
+        report(result, inv: inv, verb: "Started")
+    }
+
+    static let fire = Command(
+        ["instance", "fire"], "Fire an event on an instance.",
+        arguments: "ID EVENT",
+        discussion: "Give --expect-version with the version you last saw: if someone else changed the instance since, the event is refused as a conflict.",
+        options: fieldOptions + [OptionSpec("expect-version", takesValue: true, valueName: "N", help: "The instance version you expect (refused as a conflict if it has moved on).")]
+    ) { inv in
+        let id = InstanceID(try inv.positional(0, "ID: the instance (e.g. pledge-1)"))
+        let event = try inv.positional(1, "EVENT: the event to fire (see 'flourish instance show ID')")
+        try inv.expectPositionals(atMost: 2)
+        let app = try inv.app
+        var payload = try inv.dataObject() ?? [:]
+        let texts = try inv.fieldTexts()
+        if !texts.isEmpty { payload.merge(try app.payload(fromTexts: texts, fields: app.fields(of: event, on: id), event: event)) { _, new in new } }
+        let result = try app.engine.fire(event, on: id, payload: payload, actor: inv.actor,
+                                         expectedVersion: try inv.integer("expect-version"), idempotencyKey: inv.arguments.value("key"))
+        report(result, inv: inv, verb: "Fired \(event) on")
+    }
+
+    static func report(_ result: FireResult, inv: Invocation, verb: String) {
+        let i = result.instance
+        inv.output(["instance": i.json, "eventSeq": .integer(result.eventSeq), "replay": .bool(result.isReplay)]) {
+            (result.isReplay ? "Already done earlier with this key; nothing changed.\n" : "")
+                + "\(verb) \(i.id): now \(i.state) (version \(i.version)); event \(result.eventSeq) in the audit log."
+        }
+    }
+
+    static let show = Command(
+        ["instance", "show"], "Show an instance: state, data, pending timers and what you may do next.",
+        arguments: "ID",
+        options: [OptionSpec("as-of", takesValue: true, valueName: "DATETIME", help: "Show it as it stood at that moment, rebuilt from the event log.")]
+    ) { inv in
+        let id = InstanceID(try inv.positional(0, "ID: the instance (e.g. pledge-1)"))
+        try inv.expectPositionals(atMost: 1)
+        let app = try inv.app
+        if let asOf = try inv.moment("as-of") {
+            guard let then = try app.engine.instance(id, asOf: asOf) else {
+                inv.output(["instance": .null, "asOf": .string(PartnershipTime.timestamp(asOf))]) { "\(id) did not exist yet at \(app.time.display(asOf))." }
+                return
+            }
+            inv.output(["instance": then.json, "asOf": .string(PartnershipTime.timestamp(asOf))]) {
+                "\(id) as of \(app.time.display(asOf)): \(then.state) (version \(then.version))\n" + dataLines(then.data)
+            }
+            return
+        }
+        let instance = try app.engine.instance(id)
+        let timers = try app.engine.pendingTimers(instance: id)
+        let events = try app.engine.availableEvents(on: id, actor: inv.actor)
+        let json: JSONValue = [
+            "instance": instance.json,
+            "timers": .array(timers.map { ["name": .string($0.name), "event": .string($0.event), "dueAt": .string(PartnershipTime.timestamp($0.dueAt))] }),
+            "events": .array(events.map { ["event": .string($0.event), "available": .bool($0.isAvailable), "reason": .string($0.reason)] }),
+        ]
+        inv.output(json) {
+            var lines = ["\(instance.id) (\(instance.workflow) version \(instance.workflowVersion)): \(instance.state), version \(instance.version)",
+                         "Updated \(app.time.display(instance.updatedAt))", "", "Data:", dataLines(instance.data)]
+            if !timers.isEmpty {
+                lines.append("Timers:")
+                lines += timers.map { "  \($0.name): fires \($0.event) at \(app.time.display($0.dueAt))" }
+            }
+            lines.append("What \(inv.actor.id) may do:")
+            let open = events.filter(\.isAvailable)
+            lines += open.isEmpty ? ["  nothing now"] : open.map { "  \($0.event): \($0.title)" }
+            return lines.joined(separator: "\n")
+        }
+    }
+
+    static func dataLines(_ data: [String: JSONValue]) -> String {
+        data.keys.sorted().map { key in
+            let value = data[key]!
+            let text = value.stringValue ?? value.arrayValue.map { $0.map { $0.stringValue ?? $0.canonicalString }.joined(separator: ", ") } ?? value.canonicalString
+            return "  \(key): \(text)"
+        }.joined(separator: "\n")
+    }
+
+    static let list = Command(
+        ["instance", "list"], "List instances, newest first.",
+        options: [OptionSpec("workflow", takesValue: true, valueName: "NAME", help: "Only this workflow."),
+                  OptionSpec("state", takesValue: true, valueName: "STATE", help: "Only instances in this state."),
+                  OptionSpec("limit", takesValue: true, valueName: "N", help: "At most N (default 100).")]
+    ) { inv in
+        try inv.expectPositionals(atMost: 0)
+        let app = try inv.app
+        let items = try app.engine.instances(workflow: inv.arguments.value("workflow"), state: inv.arguments.value("state"), limit: try inv.integer("limit") ?? 100)
+        inv.output(.array(items.map(\.json))) {
+            items.isEmpty ? "No instances." : items.map { "\($0.id)  \($0.state)  version \($0.version)  updated \(app.time.display($0.updatedAt))" }.joined(separator: "\n")
+        }
+    }
+}

@@ -1,0 +1,30 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+/// One set of compiler settings for every Swift target, so a rule is not forgotten in one place.
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
+let package = Package(
+    name: "Flourish",
+    products: [
+        .executable(name: "flourish", targets: ["flourish"]),
+    ],
+    targets: [
+        .systemLibrary(name: "CSQLite", path: "Sources/CSQLite"),
+        .target(name: "SQLite", dependencies: ["CSQLite"], swiftSettings: swiftSettings),
+        .target(name: "Engine", dependencies: ["SQLite"], swiftSettings: swiftSettings),
+        .target(name: "Domain", dependencies: ["Engine", "SQLite"], swiftSettings: swiftSettings),
+        .target(name: "Services", dependencies: ["Domain", "Engine", "SQLite"], swiftSettings: swiftSettings),
+        .target(name: "ArgumentParsing", swiftSettings: swiftSettings),
+        .executableTarget(name: "flourish", dependencies: ["Services", "ArgumentParsing"], path: "CLI", swiftSettings: swiftSettings),
+        .testTarget(name: "SQLiteTests", dependencies: ["SQLite"], swiftSettings: swiftSettings),
+        .testTarget(name: "EngineTests", dependencies: ["Engine", "SQLite"], swiftSettings: swiftSettings),
+        .testTarget(name: "ServicesTests", dependencies: ["Services", "Domain", "Engine"], swiftSettings: swiftSettings),
+        .testTarget(name: "ArgumentParsingTests", dependencies: ["ArgumentParsing"], swiftSettings: swiftSettings),
+        .testTarget(name: "CLITests", dependencies: [], swiftSettings: swiftSettings),
+    ],
+    swiftLanguageModes: [.v6]
+)

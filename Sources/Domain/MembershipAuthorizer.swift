@@ -1,0 +1,71 @@
+public import Engine
+public import SQLite
+internal import Foundation
+
+/// Decides who may do what from the governance memberships.
+///
+/// Roles come from active memberships (a secretariat membership of any body makes a person
+/// the secretariat). Relations are between a person and one instance: its organisation's
+/// contacts, the chair of its group, the members of the bodies it waits on, its owner.
+public struct MembershipAuthorizer: Authorizer {
+    /// Bodies whose members count as board members.
+    public let boardBodies: Set<String>
+
+    public init(boardBodies: Set<String> = []) { self.boardBodies = boardBodies }
+
+    public func holds(_ authority: Authority, actor: Actor, instance: Instance, db: Connection) throws -> Bool {
+        if actor.id == Actor.system.id { return authority == .role("system") }
+        switch authority {
+        case .role("system"): return false
+        case .role("board-member"):
+            guard !boardBodies.isEmpty else { return false }
+            let bodies = try activeBodies(of: actor.id, roles: ["chair", "vice-chair", "member", "commissioner"], db: db)
+            return !bodies.isDisjoint(with: boardBodies)
+        case .role(let role):
+            return try db.queryOne("SELECT 1 FROM memberships WHERE person_id = ? AND role = ? AND ended_at IS NULL LIMIT 1", actor.id, role) != nil
+        case .relation("organisation-contact"):
+            return Self.ids(instance.data["contacts"]).contains(actor.id)
+        case .relation("group-chair"):
+            guard let group = instance.data["group"]?.stringValue else { return false }
+            return try !activeBodies(of: actor.id, roles: ["chair", "vice-chair"], db: db).isDisjoint(with: [group])
+        case .relation("deciding-body-member"):
+            let awaiting = Set(Self.ids(instance.data["awaitingBodies"]))
+            return try !activeBodies(of: actor.id, roles: ["chair", "vice-chair", "member", "commissioner"], db: db).isDisjoint(with: awaiting)
+        case .relation("owner"): return instance.data["owner"]?.stringValue == actor.id
+        case .relation("raiser"): return instance.data["raisedBy"]?.stringValue == actor.id
+        case .relation: return false
+        }
+    }
+
+    public func addresses(for recipient: Recipient, instance: Instance, db: Connection) throws -> [String] {
+        let people: [String]
+        switch recipient {
+        case .field(let field):
+            return instance.data[field]?.stringValue.map { [$0] } ?? []
+        case .role(let role):
+            people = try db.query("SELECT DISTINCT person_id FROM memberships WHERE role = ? AND ended_at IS NULL ORDER BY person_id", role).compactMap { $0.string("person_id") }
+        case .relation("organisation-contact"): people = Self.ids(instance.data["contacts"])
+        case .relation("group-chair"):
+            let group = instance.data["group"]?.stringValue ?? ""
+            people = try db.query("SELECT DISTINCT person_id FROM memberships WHERE body = ? AND role IN ('chair', 'vice-chair') AND ended_at IS NULL ORDER BY person_id", group).compactMap { $0.string("person_id") }
+        case .relation("owner"): people = Self.ids(instance.data["owner"])
+        case .relation("raiser"): people = Self.ids(instance.data["raisedBy"])
+        case .relation: people = []
+        }
+        return try people.compactMap { id in
+            try db.queryOne("SELECT email FROM people WHERE id = ? AND erased_at IS NULL", id)?.string("email")
+        }
+    }
+
+    private func activeBodies(of person: String, roles: [String], db: Connection) throws -> Set<String> {
+        let placeholders = roles.map { _ in "?" }.joined(separator: ", ")
+        let rows = try db.query("SELECT body FROM memberships WHERE person_id = ? AND ended_at IS NULL AND role IN (\(placeholders))",
+                                arguments: [person] + roles)
+        return Set(rows.compactMap { $0.string("body") })
+    }
+
+    static func ids(_ value: JSONValue?) -> [String] {
+        if let s = value?.stringValue { return [s] }
+        return value?.arrayValue?.compactMap(\.stringValue) ?? []
+    }
+}

@@ -1,0 +1,73 @@
+internal import Foundation
+internal import SQLite
+
+/// Group commit: concurrent callers' writes share one transaction, and each caller is
+/// answered only after that transaction has committed.
+///
+/// The first caller to arrive becomes the leader: it takes every write queued so far, runs
+/// each in its own savepoint (so one refused write undoes only itself), commits once, then
+/// hands leadership to the next waiting caller. A lone caller pays for no thread hop; under
+/// load, many writes share each `fsync`.
+final class CommitQueue: @unchecked Sendable {  // `pending` and `leaderActive` guarded by `lock`
+    private final class Job: @unchecked Sendable {  // fields written by the leader before `wake` signals
+        let work: @Sendable (Connection) throws -> any Sendable
+        var result: Result<any Sendable, any Error>?
+        var promoted = false
+        let wake = DispatchSemaphore(value: 0)
+        init(_ work: @escaping @Sendable (Connection) throws -> any Sendable) { self.work = work }
+    }
+
+    private let database: Database
+    private let lock = NSLock()
+    private var pending: [Job] = []
+    private var leaderActive = false
+
+    init(database: Database) { self.database = database }
+
+    /// Runs `work` in a shared write transaction and returns once it has committed.
+    func submit<T: Sendable>(_ work: @escaping @Sendable (Connection) throws -> T) throws -> T {
+        let job = Job { try work($0) }
+        lock.lock()
+        pending.append(job)
+        if leaderActive {
+            lock.unlock()
+            job.wake.wait()
+            if job.promoted { lead() }
+        } else {
+            leaderActive = true
+            lock.unlock()
+            lead()
+        }
+        switch job.result! {
+        case .success(let value): return value as! T
+        case .failure(let error): throw error
+        }
+    }
+
+    private func lead() {
+        lock.lock()
+        let batch = pending
+        pending.removeAll(keepingCapacity: true)
+        lock.unlock()
+        do {
+            try database.write { db in
+                for job in batch {
+                    job.result = Result { try db.savepoint("job") { try job.work($0) } }
+                }
+            }
+        } catch {
+            // The commit itself failed, so none of the batch happened.
+            for job in batch { job.result = .failure(error) }
+        }
+        lock.lock()
+        if let next = pending.first {
+            next.promoted = true
+            lock.unlock()
+            next.wake.signal()
+        } else {
+            leaderActive = false
+            lock.unlock()
+        }
+        for job in batch where !job.promoted { job.wake.signal() }
+    }
+}

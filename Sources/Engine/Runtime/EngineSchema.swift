@@ -1,0 +1,95 @@
+public import SQLite
+
+/// The engine's tables: definitions, instances, the hash-chained event log, timers and the outbox.
+public enum EngineSchema {
+    /// Forward-only migrations of the engine's tables.
+    public static let migrator = Migrator(component: "engine", migrations: [
+        Migration(version: 1, name: "definitions, instances, events, timers, outbox", sql: """
+        CREATE TABLE workflow_definitions (
+            name TEXT NOT NULL,
+            version INTEGER NOT NULL,
+            digest TEXT NOT NULL,
+            body TEXT NOT NULL,
+            installed_at INTEGER NOT NULL,
+            PRIMARY KEY (name, version)
+        );
+        CREATE TABLE instances (
+            num INTEGER PRIMARY KEY,
+            id TEXT NOT NULL UNIQUE,
+            workflow TEXT NOT NULL,
+            workflow_version INTEGER NOT NULL,
+            state TEXT NOT NULL,
+            data TEXT NOT NULL,
+            data_format INTEGER NOT NULL,
+            version INTEGER NOT NULL,
+            created_at INTEGER NOT NULL,
+            updated_at INTEGER NOT NULL,
+            parent_id TEXT REFERENCES instances(id),
+            FOREIGN KEY (workflow, workflow_version) REFERENCES workflow_definitions(name, version)
+        );
+        CREATE INDEX instances_by_workflow_state ON instances (workflow, state);
+        CREATE TABLE events (
+            seq INTEGER PRIMARY KEY,
+            instance_id TEXT NOT NULL REFERENCES instances(id),
+            instance_version INTEGER NOT NULL,
+            event TEXT NOT NULL,
+            actor TEXT NOT NULL,
+            on_behalf_of TEXT,
+            from_state TEXT,
+            to_state TEXT NOT NULL,
+            payload TEXT NOT NULL,
+            payload_format INTEGER NOT NULL,
+            payload_digest TEXT NOT NULL,
+            occurred_at INTEGER NOT NULL,
+            idempotency_key TEXT UNIQUE,
+            request_digest TEXT,
+            redacted INTEGER NOT NULL DEFAULT 0,
+            prev_hash TEXT NOT NULL,
+            hash TEXT NOT NULL,
+            UNIQUE (instance_id, instance_version)
+        );
+        CREATE INDEX events_by_instance ON events (instance_id, seq);
+        CREATE TRIGGER events_are_never_deleted BEFORE DELETE ON events
+        BEGIN SELECT RAISE(ABORT, 'the event log is append-only'); END;
+        CREATE TRIGGER events_change_only_by_redaction BEFORE UPDATE ON events
+        WHEN NEW.seq IS NOT OLD.seq OR NEW.instance_id IS NOT OLD.instance_id OR NEW.event IS NOT OLD.event
+          OR NEW.actor IS NOT OLD.actor OR NEW.occurred_at IS NOT OLD.occurred_at OR NEW.hash IS NOT OLD.hash
+          OR NEW.prev_hash IS NOT OLD.prev_hash OR NEW.payload_digest IS NOT OLD.payload_digest
+          OR NEW.to_state IS NOT OLD.to_state OR NEW.from_state IS NOT OLD.from_state OR NEW.redacted = 0
+        BEGIN SELECT RAISE(ABORT, 'the event log is append-only; only a redaction may rewrite a payload'); END;
+        CREATE TABLE chain_head (
+            id INTEGER PRIMARY KEY CHECK (id = 1),
+            last_seq INTEGER NOT NULL,
+            last_hash TEXT NOT NULL
+        );
+        CREATE TABLE timers (
+            id INTEGER PRIMARY KEY,
+            instance_id TEXT NOT NULL REFERENCES instances(id),
+            name TEXT NOT NULL,
+            event TEXT NOT NULL,
+            due_at INTEGER NOT NULL,
+            status TEXT NOT NULL CHECK (status IN ('pending', 'fired', 'cancelled', 'skipped')),
+            created_at INTEGER NOT NULL,
+            resolved_at INTEGER,
+            note TEXT
+        );
+        CREATE INDEX timers_due ON timers (due_at, id) WHERE status = 'pending';
+        CREATE UNIQUE INDEX timers_one_pending_per_name ON timers (instance_id, name) WHERE status = 'pending';
+        CREATE TABLE outbox (
+            id INTEGER PRIMARY KEY,
+            instance_id TEXT REFERENCES instances(id),
+            event_seq INTEGER,
+            template TEXT NOT NULL,
+            recipient TEXT NOT NULL,
+            subject TEXT NOT NULL,
+            body TEXT NOT NULL,
+            created_at INTEGER NOT NULL,
+            status TEXT NOT NULL CHECK (status IN ('pending', 'sending', 'sent', 'failed', 'undeliverable')),
+            attempts INTEGER NOT NULL DEFAULT 0,
+            last_error TEXT,
+            sent_at INTEGER
+        );
+        CREATE INDEX outbox_by_status ON outbox (status, id);
+        """),
+    ])
+}

@@ -1,0 +1,93 @@
+internal import Foundation
+
+extension FieldSpec {
+    /// Checks a supplied value against the field's kind and limits.
+    ///
+    /// - Returns: nil when the value is acceptable, else the reason, to follow "the field x …".
+    public func problem(with value: JSONValue) -> String? {
+        if value == .null { return isRequired ? "is required and cannot be empty" : nil }
+        switch kind {
+        case .string, .text:
+            guard let s = value.stringValue else { return "should be text, not \(value.typeName)" }
+            if isRequired && s.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty { return "is required and cannot be blank" }
+            if kind == .string && s.contains(where: { $0.isNewline }) { return "should be a single line" }
+            if let maxLength, s.count > maxLength { return "should be at most \(maxLength) characters (it has \(s.count))" }
+            if let allowedValues, !allowedValues.contains(s) { return "should be one of: \(allowedValues.joined(separator: ", "))" }
+        case .integer:
+            guard value.typeName == "integer" else { return "should be a whole number" }
+        case .number:
+            guard value.doubleValue != nil else { return "should be a number" }
+        case .boolean:
+            guard value.boolValue != nil else { return "should be true or false" }
+        case .date:
+            guard let s = value.stringValue, CalendarDay(s) != nil else { return "should be a date written as YYYY-MM-DD" }
+        case .datetime:
+            guard let s = value.stringValue, FieldSpec.parseTimestamp(s) != nil else { return "should be a date and time such as 2026-04-01T09:00:00Z" }
+        case .url:
+            guard let s = value.stringValue, let url = URL(string: s), let scheme = url.scheme?.lowercased(),
+                  scheme == "https" || scheme == "http", url.host != nil else { return "should be a web address starting https://" }
+        case .email:
+            guard let s = value.stringValue, FieldSpec.isEmail(s) else { return "should be an email address such as name@example.org" }
+        case .stringList:
+            guard let items = value.arrayValue, items.allSatisfy({ $0.stringValue != nil }) else { return "should be a list of text values" }
+            if isRequired && items.isEmpty { return "needs at least one value" }
+        case .object:
+            guard value.objectValue != nil else { return "should be an object" }
+        }
+        return nil
+    }
+
+    static func parseTimestamp(_ s: String) -> Date? {
+        let f = ISO8601DateFormatter()
+        f.formatOptions = [.withInternetDateTime]
+        return f.date(from: s)
+    }
+
+    static func isEmail(_ s: String) -> Bool {
+        let parts = s.split(separator: "@", omittingEmptySubsequences: false)
+        guard parts.count == 2, !parts[0].isEmpty, parts[1].contains("."), !parts[1].hasPrefix("."), !parts[1].hasSuffix("."),
+              s.count <= 254, !s.contains(where: { $0.isWhitespace || $0 == "<" || $0 == ">" || $0 == "," }) else { return false }
+        return true
+    }
+}
+
+/// Checks a payload against the fields an event (or a start) declares.
+func validatePayload(_ payload: [String: JSONValue], fields: [FieldSpec], event: String) throws {
+    let names = fields.map(\.name)
+    for key in payload.keys.sorted() where !names.contains(key) {
+        throw WorkflowError.unexpectedField(event: event, field: key, accepted: names)
+    }
+    for field in fields {
+        guard let value = payload[field.name], value != .null else {
+            if field.isRequired { throw WorkflowError.missingField(event: event, field: field.name) }
+            continue
+        }
+        if let problem = field.problem(with: value) {
+            throw WorkflowError.invalidField(event: event, field: field.name, reason: problem)
+        }
+    }
+}
+
+extension FieldSpec {
+    /// Turns text typed by a person (a CLI argument, a form field) into the field's value.
+    ///
+    /// Lists are comma-separated; numbers, booleans and the rest are parsed by kind. The
+    /// value is checked afterwards by ``problem(with:)``, so a wrong type reads as the same
+    /// message whichever door it came through.
+    public func value(fromText text: String) -> JSONValue {
+        switch kind {
+        case .integer: return Int64(text.trimmingCharacters(in: .whitespaces)).map(JSONValue.integer) ?? .string(text)
+        case .number: return Double(text.trimmingCharacters(in: .whitespaces)).map(JSONValue.double) ?? .string(text)
+        case .boolean:
+            switch text.lowercased() {
+            case "true", "yes", "on", "1": return .bool(true)
+            case "false", "no", "off", "0": return .bool(false)
+            default: return .string(text)
+            }
+        case .stringList:
+            return .array(text.split(separator: ",").map { .string($0.trimmingCharacters(in: .whitespaces)) }.filter { $0 != .string("") })
+        case .object: return (try? JSONValue.parse(text)) ?? .string(text)
+        default: return .string(text)
+        }
+    }
+}

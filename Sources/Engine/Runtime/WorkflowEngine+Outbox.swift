@@ -1,0 +1,42 @@
+public import Foundation
+internal import SQLite
+
+/// A notification waiting in, or sent from, the outbox.
+public struct OutboxMessage: Sendable, Equatable {
+    public let id: Int64
+    public let instanceID: InstanceID?
+    public let template: String
+    public let recipient: String
+    public let subject: String
+    public let body: String
+    public let createdAt: Date
+    /// pending, sending, sent, failed or undeliverable.
+    public let status: String
+    public let attempts: Int
+    public let lastError: String?
+
+    public var json: JSONValue {
+        ["id": .integer(id), "instanceId": instanceID.map { .string($0.rawValue) } ?? .null, "template": .string(template),
+         "recipient": .string(recipient), "subject": .string(subject), "body": .string(body),
+         "createdAt": .string(PartnershipTime.timestamp(createdAt)), "status": .string(status),
+         "attempts": .integer(Int64(attempts)), "lastError": lastError.map(JSONValue.string) ?? .null]
+    }
+}
+
+extension WorkflowEngine {
+    /// Messages in the outbox, oldest first; only those in `status` when given.
+    public func outbox(status: String? = nil, limit: Int = 200) throws -> [OutboxMessage] {
+        try database.read { db in
+            let rows = status == nil
+                ? try db.query("SELECT * FROM outbox ORDER BY id LIMIT ?", limit)
+                : try db.query("SELECT * FROM outbox WHERE status = ? ORDER BY id LIMIT ?", status!, limit)
+            return rows.map { row in
+                OutboxMessage(id: row.int64("id") ?? 0, instanceID: row.string("instance_id").map { InstanceID($0) },
+                              template: row.string("template") ?? "", recipient: row.string("recipient") ?? "",
+                              subject: row.string("subject") ?? "", body: row.string("body") ?? "",
+                              createdAt: Date(milliseconds: row.int64("created_at") ?? 0), status: row.string("status") ?? "",
+                              attempts: row.int("attempts") ?? 0, lastError: row.string("last_error"))
+            }
+        }
+    }
+}

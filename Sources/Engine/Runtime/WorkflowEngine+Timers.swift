@@ -1,0 +1,75 @@
+public import Foundation
+internal import SQLite
+
+/// A timer that fell due and what became of it.
+public struct FiredTimer: Sendable, Equatable {
+    public let timerID: Int64
+    public let instanceID: InstanceID
+    public let name: String
+    public let event: String
+    public let dueAt: Date
+    /// True when the event fired; false when it no longer applied (the note says why).
+    public let fired: Bool
+    public let note: String
+}
+
+/// A timer waiting to fall due.
+public struct PendingTimer: Sendable, Equatable {
+    public let timerID: Int64
+    public let instanceID: InstanceID
+    public let name: String
+    public let event: String
+    public let dueAt: Date
+}
+
+extension WorkflowEngine {
+    /// Fires every timer due at or before `now` (the clock's now by default), each exactly once.
+    ///
+    /// Timers are taken in due order in batches, each batch in one transaction that marks
+    /// the timer and fires its event together: two tickers never fire one timer twice, and a
+    /// tick killed half way loses nothing. A timer whose event no longer applies (the
+    /// instance moved on) is marked skipped with the reason. Events fired here carry the
+    /// moment the timer fell due, so a year simulated in one tick reads as it would have
+    /// happened; timers they start that are already due fire in the same tick.
+    public func tick(now: Date? = nil, batchSize: Int = 500) throws -> [FiredTimer] {
+        let now = now ?? clock.now()
+        var all: [FiredTimer] = []
+        while true {
+            let batch: [FiredTimer] = try database.write { db in
+                let rows = try db.query("SELECT id, instance_id, name, event, due_at FROM timers WHERE status = 'pending' AND due_at <= ? ORDER BY due_at, id LIMIT ?",
+                                        now.milliseconds, batchSize)
+                return try rows.map { row in
+                    let timerID = row.int64("id") ?? 0
+                    let id = InstanceID(row.string("instance_id") ?? "")
+                    let due = Date(milliseconds: row.int64("due_at") ?? 0)
+                    let event = row.string("event") ?? ""
+                    do {
+                        try db.savepoint("timer") { db in
+                            try db.run("UPDATE timers SET status = 'fired', resolved_at = ? WHERE id = ? AND status = 'pending'", due.milliseconds, timerID)
+                            _ = try self.performFire(db, event: event, id: id, payload: [:], actor: .system, expectedVersion: nil, idempotencyKey: nil, at: due)
+                        }
+                        return FiredTimer(timerID: timerID, instanceID: id, name: row.string("name") ?? "", event: event, dueAt: due, fired: true, note: "")
+                    } catch let error as WorkflowError {
+                        let note = error.localizedDescription
+                        try db.run("UPDATE timers SET status = 'skipped', resolved_at = ?, note = ? WHERE id = ?", due.milliseconds, note, timerID)
+                        return FiredTimer(timerID: timerID, instanceID: id, name: row.string("name") ?? "", event: event, dueAt: due, fired: false, note: note)
+                    }
+                }
+            }
+            if batch.isEmpty { break }
+            all += batch
+        }
+        return all
+    }
+
+    /// Timers still waiting, soonest first; of one instance when given.
+    public func pendingTimers(instance: InstanceID? = nil, limit: Int = 100) throws -> [PendingTimer] {
+        try database.read { db in
+            let rows = instance == nil
+                ? try db.query("SELECT * FROM timers WHERE status = 'pending' ORDER BY due_at, id LIMIT ?", limit)
+                : try db.query("SELECT * FROM timers WHERE status = 'pending' AND instance_id = ? ORDER BY due_at, id LIMIT ?", instance!.rawValue, limit)
+            return rows.map { PendingTimer(timerID: $0.int64("id") ?? 0, instanceID: InstanceID($0.string("instance_id") ?? ""),
+                                           name: $0.string("name") ?? "", event: $0.string("event") ?? "", dueAt: Date(milliseconds: $0.int64("due_at") ?? 0)) }
+        }
+    }
+}

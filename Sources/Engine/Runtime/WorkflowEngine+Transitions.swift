@@ -1,0 +1,209 @@
+internal import Foundation
+internal import SQLite
+
+extension WorkflowEngine {
+    /// Starts an instance inside the caller's transaction.
+    func performStart(_ db: Connection, workflow: String, data: [String: JSONValue], actor: Actor, idempotencyKey: String?,
+                      at: Date, parent: InstanceID?, checkAuthority: Bool) throws -> FireResult {
+        let requestDigest = SHA256.hex(JSONValue.object(["start": .string(workflow), "data": .object(data), "actor": .string(actor.id)]).canonicalString)
+        if let replay = try replayed(db, key: idempotencyKey, requestDigest: requestDigest) { return replay }
+        let definition = try self.definition(workflow)
+        try validatePayload(data, fields: definition.startFields, event: "start")
+        let num = (try db.queryOne("SELECT COALESCE(MAX(num), 0) + 1 AS next FROM instances")?.int64("next")) ?? 1
+        let id = InstanceID("\(workflow)-\(num)")
+        let proposed = Instance(id: id, workflow: workflow, workflowVersion: definition.version, state: definition.initial, data: data,
+                                version: 1, createdAt: at, updatedAt: at, parentID: parent)
+        if checkAuthority, !definition.startedBy.isEmpty,
+           try !definition.startedBy.contains(where: { try authorizer.holds($0, actor: actor, instance: proposed, db: db) }) {
+            throw WorkflowError.notPermitted(actor: actor.id, event: "start a \(workflow)", allowed: definition.startedBy)
+        }
+        let stored = storedJSON.encode(data)
+        try db.run("""
+            INSERT INTO instances (num, id, workflow, workflow_version, state, data, data_format, version, created_at, updated_at, parent_id)
+            VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?)
+            """, arguments: [num, id.rawValue, workflow, definition.version, definition.initial, stored.text, stored.format,
+                             at.milliseconds, at.milliseconds, parent?.rawValue])
+        let seq = try appendEvent(db, instance: id, version: 1, event: "start", actor: actor, from: nil, to: definition.initial,
+                                  payload: data, at: at, idempotencyKey: idempotencyKey, requestDigest: requestDigest)
+        try carryOut(definition.startEffects, db: db, instance: proposed, event: "start", actor: actor, seq: seq, at: at)
+        return FireResult(instance: proposed, eventSeq: seq, isReplay: false)
+    }
+
+    /// Fires an event inside the caller's transaction.
+    func performFire(_ db: Connection, event: String, id: InstanceID, payload: [String: JSONValue], actor: Actor,
+                     expectedVersion: Int?, idempotencyKey: String?, at: Date) throws -> FireResult {
+        let requestDigest = SHA256.hex(JSONValue.object([
+            "event": .string(event), "instance": .string(id.rawValue), "payload": .object(payload), "actor": .string(actor.id),
+            "expectedVersion": expectedVersion.map { .integer(Int64($0)) } ?? .null,
+        ]).canonicalString)
+        if let replay = try replayed(db, key: idempotencyKey, requestDigest: requestDigest) { return replay }
+        let instance = try loadInstance(db, id)
+        let definition = try self.definition(instance.workflow, version: instance.workflowVersion)
+        if let expectedVersion, expectedVersion != instance.version {
+            throw WorkflowError.versionConflict(instance: id, expected: expectedVersion, actual: instance.version)
+        }
+        let candidates = definition.transitions.filter { $0.event == event }
+        guard !candidates.isEmpty else { throw WorkflowError.unknownEvent(event: event, workflow: definition.name, known: definition.events) }
+        if definition.isFinal(instance.state) { throw WorkflowError.finalState(instance: id, state: instance.state) }
+        guard let transition = definition.transition(for: event, from: instance.state) else {
+            throw WorkflowError.wrongState(event: event, state: instance.state, allowedFrom: candidates.flatMap(\.from))
+        }
+        guard try transition.by.contains(where: { try authorizer.holds($0, actor: actor, instance: instance, db: db) }) else {
+            throw WorkflowError.notPermitted(actor: actor.id, event: event, allowed: transition.by)
+        }
+        try validatePayload(payload, fields: transition.fields, event: event)
+        let newData = instance.data.merging(payload) { _, new in new }
+        let newVersion = instance.version + 1
+        let occurred = max(at, instance.updatedAt)
+        let stored = storedJSON.encode(newData)
+        try db.run("UPDATE instances SET state = ?, data = ?, data_format = ?, version = ?, updated_at = ? WHERE id = ? AND version = ?",
+                   transition.to, stored.text, stored.format, newVersion, occurred.milliseconds, id.rawValue, instance.version)
+        let seq = try appendEvent(db, instance: id, version: newVersion, event: event, actor: actor, from: instance.state, to: transition.to,
+                                  payload: payload, at: occurred, idempotencyKey: idempotencyKey, requestDigest: requestDigest)
+        let after = Instance(id: id, workflow: instance.workflow, workflowVersion: instance.workflowVersion, state: transition.to,
+                             data: newData, version: newVersion, createdAt: instance.createdAt, updatedAt: occurred, parentID: instance.parentID)
+        try carryOut(transition.effects, db: db, instance: after, event: event, actor: actor, seq: seq, at: occurred)
+        if definition.isFinal(transition.to) {
+            // An ended instance has nothing left to wait for.
+            try db.run("UPDATE timers SET status = 'cancelled', resolved_at = ?, note = 'instance ended' WHERE instance_id = ? AND status = 'pending'",
+                       occurred.milliseconds, id.rawValue)
+        }
+        return FireResult(instance: after, eventSeq: seq, isReplay: false)
+    }
+
+    /// The first result of a request already made with this idempotency key, if any.
+    private func replayed(_ db: Connection, key: String?, requestDigest: String) throws -> FireResult? {
+        guard let key, let row = try db.queryOne("SELECT seq, instance_id, request_digest FROM events WHERE idempotency_key = ?", key) else { return nil }
+        guard row.string("request_digest") == requestDigest else { throw WorkflowError.idempotencyKeyReused(key) }
+        let seq = row.int64("seq") ?? 0
+        let id = InstanceID(row.string("instance_id") ?? "")
+        let current = try loadInstance(db, id)
+        let events = try db.query("SELECT * FROM events WHERE instance_id = ? AND seq <= ? ORDER BY seq", id.rawValue, seq).map { try decodeEvent($0) }
+        let first = WorkflowEngine.replay(events, base: current, startVersion: try startVersion(db, current))
+        return FireResult(instance: first, eventSeq: seq, isReplay: true)
+    }
+
+    /// Appends one event to the hash chain and returns its sequence number.
+    func appendEvent(_ db: Connection, instance: InstanceID, version: Int, event: String, actor: Actor, from: String?, to: String,
+                     payload: [String: JSONValue], at: Date, idempotencyKey: String?, requestDigest: String?) throws -> Int64 {
+        let head = try db.queryOne("SELECT last_seq, last_hash FROM chain_head WHERE id = 1")
+        let seq = (head?.int64("last_seq") ?? 0) + 1
+        let previous = head?.string("last_hash") ?? AuditChain.genesis
+        let stored = storedJSON.encode(payload)
+        let payloadDigest = SHA256.hex(stored.text)
+        let link = AuditChain.Link(seq: seq, instanceID: instance.rawValue, instanceVersion: version, event: event, actor: actor.id,
+                                   onBehalfOf: actor.onBehalfOf, fromState: from, toState: to, occurredAt: at.milliseconds,
+                                   payloadDigest: payloadDigest, previousHash: previous)
+        let hash = link.hash
+        try db.run("""
+            INSERT INTO events (seq, instance_id, instance_version, event, actor, on_behalf_of, from_state, to_state, payload,
+                                payload_format, payload_digest, occurred_at, idempotency_key, request_digest, prev_hash, hash)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """, arguments: [seq, instance.rawValue, version, event, actor.id, actor.onBehalfOf, from, to, stored.text, stored.format,
+                             payloadDigest, at.milliseconds, idempotencyKey, requestDigest, previous, hash])
+        try db.run("INSERT INTO chain_head (id, last_seq, last_hash) VALUES (1, ?, ?) ON CONFLICT(id) DO UPDATE SET last_seq = excluded.last_seq, last_hash = excluded.last_hash",
+                   seq, hash)
+        return seq
+    }
+
+    // MARK: - Effects
+
+    func carryOut(_ effects: [Effect], db: Connection, instance: Instance, event: String, actor: Actor, seq: Int64, at: Date) throws {
+        for effect in effects {
+            switch effect {
+            case .startTimer(let name, let timerEvent, let delay):
+                let due = try dueMoment(delay, instance: instance, event: event, timer: name, from: at)
+                try db.run("UPDATE timers SET status = 'cancelled', resolved_at = ?, note = 'restarted' WHERE instance_id = ? AND name = ? AND status = 'pending'",
+                           at.milliseconds, instance.id.rawValue, name)
+                try db.run("INSERT INTO timers (instance_id, name, event, due_at, status, created_at) VALUES (?, ?, ?, ?, 'pending', ?)",
+                           instance.id.rawValue, name, timerEvent, due.milliseconds, at.milliseconds)
+            case .cancelTimer(let name):
+                try db.run("UPDATE timers SET status = 'cancelled', resolved_at = ?, note = ? WHERE instance_id = ? AND name = ? AND status = 'pending'",
+                           at.milliseconds, "cancelled by \(event)", instance.id.rawValue, name)
+            case .notify(let template, let recipient, let subject, let body):
+                let addresses = try authorizer.addresses(for: recipient, instance: instance, db: db)
+                let renderedSubject = try render(subject, instance: instance, db: db)
+                let renderedBody = try render(body, instance: instance, db: db)
+                if addresses.isEmpty {
+                    try db.run("INSERT INTO outbox (instance_id, event_seq, template, recipient, subject, body, created_at, status, last_error) VALUES (?, ?, ?, ?, ?, ?, ?, 'undeliverable', ?)",
+                               arguments: [instance.id.rawValue, seq, template, "(\(recipient))", renderedSubject, renderedBody, at.milliseconds,
+                                           "No one with an email address holds \(recipient); add one, then retry."])
+                }
+                for address in addresses {
+                    try db.run("INSERT INTO outbox (instance_id, event_seq, template, recipient, subject, body, created_at, status) VALUES (?, ?, ?, ?, ?, ?, ?, 'pending')",
+                               arguments: [instance.id.rawValue, seq, template, address, renderedSubject, renderedBody, at.milliseconds])
+                }
+            case .open(let workflow, let mapping):
+                var data: [String: JSONValue] = [:]
+                for (field, source) in mapping {
+                    data[field] = resolve(source, instance: instance, event: event)
+                }
+                _ = try performStart(db, workflow: workflow, data: data.filter { $0.value != .null }, actor: actor, idempotencyKey: nil,
+                                     at: at, parent: instance.id, checkAuthority: false)
+            }
+        }
+    }
+
+    /// A mapping source: `$instance.id`, `$instance.workflow`, `$event`, `$data.FIELD`, or a literal.
+    func resolve(_ source: String, instance: Instance, event: String) -> JSONValue {
+        switch source {
+        case "$instance.id": return .string(instance.id.rawValue)
+        case "$instance.workflow": return .string(instance.workflow)
+        case "$event": return .string(event)
+        default:
+            if source.hasPrefix("$data.") { return instance.data[String(source.dropFirst(6))] ?? .null }
+            return .string(source)
+        }
+    }
+
+    func dueMoment(_ delay: TimerDelay, instance: Instance, event: String, timer: String, from at: Date) throws -> Date {
+        switch delay {
+        case .after(let duration): return time.adding(duration, to: at)
+        case .afterWorkingDays(let days):
+            do { return try time.adding(days, to: at) }
+            catch let error as CalendarError {
+                throw WorkflowError.invalidField(event: event, field: timer, reason: "cannot be scheduled: \(error.localizedDescription)")
+            }
+        case .atField(let field, let offset):
+            guard let text = instance.data[field]?.stringValue else { throw WorkflowError.missingField(event: event, field: field) }
+            guard let base = time.parse(text) else {
+                throw WorkflowError.invalidField(event: event, field: field, reason: "should be a date written as YYYY-MM-DD")
+            }
+            return offset.map { time.adding($0, to: base) } ?? base
+        }
+    }
+
+    /// Fills `{{field}}`, `{{instance}}`, `{{workflow}}` and `{{due:TIMER}}` in a notification.
+    func render(_ template: String, instance: Instance, db: Connection) throws -> String {
+        var out = ""
+        var rest = Substring(template)
+        while let open = rest.range(of: "{{") {
+            out += rest[..<open.lowerBound]
+            guard let close = rest[open.upperBound...].range(of: "}}") else { out += rest[open.lowerBound...]; rest = ""; break }
+            let name = rest[open.upperBound..<close.lowerBound].trimmingCharacters(in: .whitespaces)
+            rest = rest[close.upperBound...]
+            switch name {
+            case "instance": out += instance.id.rawValue
+            case "workflow": out += instance.workflow
+            default:
+                if name.hasPrefix("due:") {
+                    let timer = String(name.dropFirst(4))
+                    if let row = try db.queryOne("SELECT due_at FROM timers WHERE instance_id = ? AND name = ? AND status = 'pending'", instance.id.rawValue, timer),
+                       let ms = row.int64("due_at") {
+                        out += time.display(Date(milliseconds: ms))
+                    } else {
+                        out += "(no deadline set)"
+                    }
+                } else if let value = instance.data[name] {
+                    switch value {
+                    case .string(let s): out += s
+                    case .array(let items): out += items.map { $0.stringValue ?? $0.canonicalString }.joined(separator: ", ")
+                    default: out += value.canonicalString
+                    }
+                }
+            }
+        }
+        out += rest
+        return out
+    }
+}

@@ -1,0 +1,282 @@
+public import Foundation
+public import SQLite
+
+/// Runs declared workflows durably on SQLite.
+///
+/// Every change goes through one transaction: the guard is checked, the event is appended
+/// to the hash-chained log, the instance's state and data are updated, timers are started
+/// or cancelled and notifications queued. A refused request changes nothing and says why.
+/// Concurrent callers share transactions (group commit) and each is answered only after
+/// its event is on disk.
+public final class WorkflowEngine: Sendable {
+    /// The database the engine writes to.
+    public let database: Database
+    /// Time-zone and working-day arithmetic for timers.
+    public let time: PartnershipTime
+    /// Where "now" comes from.
+    public let clock: any WorkflowClock
+    /// Who may do what.
+    public let authorizer: any Authorizer
+    /// How stored JSON is versioned.
+    public let storedJSON: StoredJSON
+    let loader: DefinitionLoader
+    let registry = DefinitionRegistry()
+    let commits: CommitQueue
+
+    /// Opens the engine on `database`, bringing its tables up to date and installing
+    /// `definitions` (each name and version once; the same version with other content is refused).
+    ///
+    /// - Throws: ``WorkflowError/definitionChanged(workflow:version:)``, or a database error.
+    public init(database: Database, loader: DefinitionLoader, definitions: [WorkflowDefinition], time: PartnershipTime,
+                clock: any WorkflowClock, authorizer: any Authorizer, storedJSON: StoredJSON = .standard) throws {
+        self.database = database
+        self.loader = loader
+        self.time = time
+        self.clock = clock
+        self.authorizer = authorizer
+        self.storedJSON = storedJSON
+        self.commits = CommitQueue(database: database)
+        try EngineSchema.migrator.migrate(database)
+        try install(definitions)
+    }
+
+    // MARK: - Definitions
+
+    /// Records definitions in the database and makes them available; old versions stay, so
+    /// running instances keep the version they started on.
+    public func install(_ definitions: [WorkflowDefinition]) throws {
+        let now = clock.now()
+        try database.write { db in
+            for definition in definitions {
+                if let row = try db.queryOne("SELECT digest FROM workflow_definitions WHERE name = ? AND version = ?", definition.name, definition.version) {
+                    if row.string("digest") != definition.digest {
+                        throw WorkflowError.definitionChanged(workflow: definition.name, version: definition.version)
+                    }
+                } else {
+                    try db.run("INSERT INTO workflow_definitions (name, version, digest, body, installed_at) VALUES (?, ?, ?, ?, ?)",
+                               definition.name, definition.version, definition.digest, definition.source.canonicalString, now.milliseconds)
+                }
+            }
+        }
+        for definition in definitions { registry.add(definition) }
+        // Versions installed earlier whose files are gone still run their instances.
+        let stored = try database.read { db in try db.query("SELECT name, version, body FROM workflow_definitions") }
+        for row in stored {
+            let name = row.string("name") ?? "", version = row.int("version") ?? 0
+            if registry.definition(name, version: version) == nil, let body = row.string("body") {
+                registry.add(try loader.load(body, file: "database:\(name)@\(version)", schemaOnly: true))
+            }
+        }
+    }
+
+    /// The newest version of each workflow.
+    public var definitions: [WorkflowDefinition] { registry.names.compactMap { registry.current($0) } }
+
+    /// The newest version of a workflow.
+    public func definition(_ name: String) throws -> WorkflowDefinition {
+        guard let d = registry.current(name) else { throw WorkflowError.unknownWorkflow(name, known: registry.names) }
+        return d
+    }
+
+    /// A given version of a workflow.
+    public func definition(_ name: String, version: Int) throws -> WorkflowDefinition {
+        guard let d = registry.definition(name, version: version) else { throw WorkflowError.unknownWorkflow("\(name) version \(version)", known: registry.names) }
+        return d
+    }
+
+    /// Every installed version of a workflow, oldest first.
+    public func versions(of name: String) -> [WorkflowDefinition] { registry.versions(name) }
+
+    // MARK: - Starting and firing
+
+    /// Starts an instance of the newest version of `workflow`.
+    ///
+    /// - Parameters:
+    ///   - workflow: the workflow's name.
+    ///   - data: the start fields.
+    ///   - actor: who starts it (checked against the definition's `startedBy`).
+    ///   - idempotencyKey: a retry with the same key returns the first result and writes nothing.
+    /// - Returns: the new instance.
+    @discardableResult
+    public func start(_ workflow: String, data: [String: JSONValue], actor: Actor, idempotencyKey: String? = nil) throws -> FireResult {
+        let at = clock.now()
+        return try commits.submit { db in
+            try self.performStart(db, workflow: workflow, data: data, actor: actor, idempotencyKey: idempotencyKey, at: at, parent: nil, checkAuthority: true)
+        }
+    }
+
+    /// Fires `event` on an instance.
+    ///
+    /// - Parameters:
+    ///   - event: the event's name.
+    ///   - id: the instance.
+    ///   - payload: the fields the event carries.
+    ///   - actor: who fires it.
+    ///   - expectedVersion: the version the caller last saw; a different current version is a conflict. Nil skips the check.
+    ///   - idempotencyKey: a retry with the same key returns the first result and writes nothing.
+    /// - Throws: ``WorkflowError`` saying exactly why, when the event is refused (nothing is written).
+    @discardableResult
+    public func fire(_ event: String, on id: InstanceID, payload: [String: JSONValue] = [:], actor: Actor,
+                     expectedVersion: Int?, idempotencyKey: String? = nil) throws -> FireResult {
+        let at = clock.now()
+        return try commits.submit { db in
+            try self.performFire(db, event: event, id: id, payload: payload, actor: actor, expectedVersion: expectedVersion, idempotencyKey: idempotencyKey, at: at)
+        }
+    }
+
+    /// One request in a batch for ``fireBatch(_:)``.
+    public struct FireRequest: Sendable {
+        public let event: String, id: InstanceID, payload: [String: JSONValue], actor: Actor, expectedVersion: Int?, idempotencyKey: String?
+        public init(event: String, id: InstanceID, payload: [String: JSONValue] = [:], actor: Actor, expectedVersion: Int? = nil, idempotencyKey: String? = nil) {
+            self.event = event; self.id = id; self.payload = payload; self.actor = actor
+            self.expectedVersion = expectedVersion; self.idempotencyKey = idempotencyKey
+        }
+    }
+
+    /// Fires several events in one transaction; each succeeds or fails on its own.
+    public func fireBatch(_ requests: [FireRequest]) throws -> [Result<FireResult, WorkflowError>] {
+        let at = clock.now()
+        return try database.write { db in
+            requests.map { r in
+                do {
+                    return .success(try db.savepoint { db in
+                        try self.performFire(db, event: r.event, id: r.id, payload: r.payload, actor: r.actor, expectedVersion: r.expectedVersion, idempotencyKey: r.idempotencyKey, at: at)
+                    })
+                } catch let error as WorkflowError {
+                    return .failure(error)
+                } catch {
+                    return .failure(.invalidField(event: r.event, field: "-", reason: error.localizedDescription))
+                }
+            }
+        }
+    }
+
+    /// The events `actor` could fire on an instance now, and why each other one is not open.
+    public func availableEvents(on id: InstanceID, actor: Actor) throws -> [EventAvailability] {
+        try database.read { db in
+            let instance = try self.loadInstance(db, id)
+            let definition = try self.definition(instance.workflow, version: instance.workflowVersion)
+            return try definition.events.map { event in
+                let candidates = definition.transitions.filter { $0.event == event }
+                let title = candidates.first?.title ?? event
+                if definition.isFinal(instance.state) {
+                    return EventAvailability(event: event, title: title, isAvailable: false, reason: "It has ended (\(instance.state)).", fields: [])
+                }
+                guard let t = definition.transition(for: event, from: instance.state) else {
+                    let from = candidates.flatMap(\.from)
+                    return EventAvailability(event: event, title: title, isAvailable: false, reason: "Only when it is \(from.joined(separator: " or ")).", fields: candidates.first?.fields ?? [])
+                }
+                if try !t.by.contains(where: { try self.authorizer.holds($0, actor: actor, instance: instance, db: db) }) {
+                    return EventAvailability(event: event, title: title, isAvailable: false, reason: "Only someone with \(t.by.map(\.description).joined(separator: " or ")).", fields: t.fields)
+                }
+                return EventAvailability(event: event, title: title, isAvailable: true, reason: "", fields: t.fields)
+            }
+        }
+    }
+
+    // MARK: - Reading
+
+    /// An instance as it stands now.
+    public func instance(_ id: InstanceID) throws -> Instance {
+        try database.read { db in try self.loadInstance(db, id) }
+    }
+
+    /// Instances, newest first, optionally of one workflow and in one state.
+    public func instances(workflow: String? = nil, state: String? = nil, limit: Int = 100) throws -> [Instance] {
+        try database.read { db in
+            var sql = "SELECT * FROM instances WHERE 1 = 1"
+            var args: [any SQLiteBindable] = []
+            if let workflow { sql += " AND workflow = ?"; args.append(workflow) }
+            if let state { sql += " AND state = ?"; args.append(state) }
+            sql += " ORDER BY num DESC LIMIT ?"
+            args.append(limit)
+            return try db.query(sql, arguments: args).map { try self.decodeInstance($0) }
+        }
+    }
+
+    /// Every event of an instance, oldest first.
+    public func history(of id: InstanceID) throws -> [EventRecord] {
+        try database.read { db in
+            _ = try self.loadInstance(db, id)
+            return try db.query("SELECT * FROM events WHERE instance_id = ? ORDER BY seq", id.rawValue).map { try self.decodeEvent($0) }
+        }
+    }
+
+    /// The instance as it stood at `moment`, rebuilt from the event log; nil if it did not exist yet.
+    public func instance(_ id: InstanceID, asOf moment: Date) throws -> Instance? {
+        try database.read { db in
+            let events = try db.query("SELECT * FROM events WHERE instance_id = ? AND occurred_at <= ? ORDER BY seq", id.rawValue, moment.milliseconds)
+                .map { try self.decodeEvent($0) }
+            guard !events.isEmpty else {
+                _ = try self.loadInstance(db, id)
+                return nil
+            }
+            let current = try self.loadInstance(db, id)
+            return WorkflowEngine.replay(events, base: current, startVersion: try self.startVersion(db, current))
+        }
+    }
+
+    /// Rebuilds an instance from its events (all of them, or a prefix).
+    ///
+    /// - Parameters:
+    ///   - events: the events to fold, oldest first.
+    ///   - base: the instance now (for what the log does not hold: id, workflow, parent).
+    ///   - startVersion: the definition version it started on.
+    static func replay(_ events: [EventRecord], base: Instance, startVersion: Int) -> Instance {
+        var data: [String: JSONValue] = [:]
+        var state = base.state
+        var workflowVersion = startVersion
+        for event in events {
+            if event.event == "migrate" {
+                workflowVersion = event.payload["toVersion"]?.intValue ?? workflowVersion
+            } else {
+                data.merge(event.payload) { _, new in new }
+            }
+            state = event.toState
+        }
+        return Instance(id: base.id, workflow: base.workflow, workflowVersion: workflowVersion, state: state, data: data,
+                        version: events.last?.instanceVersion ?? 0, createdAt: events.first?.occurredAt ?? base.createdAt,
+                        updatedAt: events.last?.occurredAt ?? base.updatedAt, parentID: base.parentID)
+    }
+
+    /// The definition version an instance started on: before its first migration, or the one it has.
+    func startVersion(_ db: Connection, _ instance: Instance) throws -> Int {
+        let row = try db.queryOne("SELECT payload, payload_format FROM events WHERE instance_id = ? AND event = 'migrate' ORDER BY seq LIMIT 1", instance.id.rawValue)
+        guard let row else { return instance.workflowVersion }
+        return try storedJSON.decode(row.string("payload") ?? "{}", format: row.int("payload_format") ?? 1)["fromVersion"]?.intValue ?? instance.workflowVersion
+    }
+
+    // MARK: - Internals shared by the engine's files
+
+    func loadInstance(_ db: Connection, _ id: InstanceID) throws -> Instance {
+        guard let row = try db.queryOne("SELECT * FROM instances WHERE id = ?", id.rawValue) else {
+            throw WorkflowError.unknownInstance(id)
+        }
+        return try decodeInstance(row)
+    }
+
+    func decodeInstance(_ row: Row) throws -> Instance {
+        Instance(id: InstanceID(row.string("id") ?? ""), workflow: row.string("workflow") ?? "",
+                 workflowVersion: row.int("workflow_version") ?? 1, state: row.string("state") ?? "",
+                 data: try storedJSON.decode(row.string("data") ?? "{}", format: row.int("data_format") ?? 1),
+                 version: row.int("version") ?? 0, createdAt: Date(milliseconds: row.int64("created_at") ?? 0),
+                 updatedAt: Date(milliseconds: row.int64("updated_at") ?? 0), parentID: row.string("parent_id").map { InstanceID($0) })
+    }
+
+    func decodeEvent(_ row: Row) throws -> EventRecord {
+        EventRecord(seq: row.int64("seq") ?? 0, instanceID: InstanceID(row.string("instance_id") ?? ""),
+                    instanceVersion: row.int("instance_version") ?? 0, event: row.string("event") ?? "",
+                    actor: row.string("actor") ?? "", onBehalfOf: row.string("on_behalf_of"),
+                    fromState: row.string("from_state"), toState: row.string("to_state") ?? "",
+                    payload: try storedJSON.decode(row.string("payload") ?? "{}", format: row.int("payload_format") ?? 1),
+                    occurredAt: Date(milliseconds: row.int64("occurred_at") ?? 0), hash: row.string("hash") ?? "",
+                    isRedacted: row.int("redacted") == 1)
+    }
+}
+
+extension Date {
+    /// Milliseconds since 1970, as stored.
+    public var milliseconds: Int64 { Int64((timeIntervalSince1970 * 1000).rounded()) }
+    /// The moment `milliseconds` after 1970.
+    public init(milliseconds: Int64) { self.init(timeIntervalSince1970: Double(milliseconds) / 1000) }
+}

@@ -1,0 +1,87 @@
+public import Foundation
+
+/// Calendar arithmetic in a partnership's time zone (Europe/London by default).
+///
+/// Deadlines fall at a local time of day, so a deadline "in 10 working days" lands on the
+/// same wall-clock time across a change to or from British Summer Time.
+public struct PartnershipTime: Sendable {
+    public let timeZone: TimeZone
+    public let workingDays: WorkingDayCalendar
+    private let calendar: Calendar
+
+    public init(timeZone: TimeZone, workingDays: WorkingDayCalendar) {
+        self.timeZone = timeZone
+        self.workingDays = workingDays
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = timeZone
+        self.calendar = calendar
+    }
+
+    /// The local calendar day of a moment.
+    public func day(of moment: Date) -> CalendarDay {
+        let c = calendar.dateComponents([.year, .month, .day], from: moment)
+        return CalendarDay(year: c.year!, month: c.month!, day: c.day!)
+    }
+
+    /// The moment a local day starts, or another local time on it.
+    public func moment(_ day: CalendarDay, hour: Int = 0, minute: Int = 0, second: Int = 0) -> Date {
+        let components = DateComponents(timeZone: timeZone, year: day.year, month: day.month, day: day.day, hour: hour, minute: minute, second: second)
+        return calendar.date(from: components)!
+    }
+
+    /// `moment` plus an ISO 8601 duration, with calendar units in local time.
+    public func adding(_ duration: ISODuration, to moment: Date) -> Date {
+        var components = DateComponents()
+        components.year = duration.years
+        components.month = duration.months
+        components.day = duration.weeks * 7 + duration.days
+        var result = calendar.date(byAdding: components, to: moment, wrappingComponents: false) ?? moment
+        result += TimeInterval(duration.hours * 3600 + duration.minutes * 60 + duration.seconds)
+        return result
+    }
+
+    /// `moment` plus working days, keeping its local time of day.
+    public func adding(_ days: WorkingDays, to moment: Date) throws -> Date {
+        let local = calendar.dateComponents([.hour, .minute, .second], from: moment)
+        let target = try workingDays.adding(days, to: day(of: moment))
+        return self.moment(target, hour: local.hour ?? 0, minute: local.minute ?? 0, second: local.second ?? 0)
+    }
+
+    /// Parses an ISO 8601 date (`2026-04-01`, meaning the start of that local day) or
+    /// date-time (`2026-04-01T09:30:00Z`, `2026-04-01T09:30`, local when it has no offset).
+    public func parse(_ text: String) -> Date? {
+        if let day = CalendarDay(text) { return moment(day) }
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime]
+        if let d = formatter.date(from: text) { return d }
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        if let d = formatter.date(from: text) { return d }
+        // A local date-time with no offset.
+        let parts = text.split(separator: "T")
+        if parts.count == 2, let day = CalendarDay(String(parts[0])) {
+            let hms = parts[1].split(separator: ":").map { Int($0) }
+            guard (2...3).contains(hms.count), hms.allSatisfy({ $0 != nil }) else { return nil }
+            let h = hms[0]!, m = hms[1]!, s = hms.count == 3 ? hms[2]! : 0
+            guard (0..<24).contains(h), (0..<60).contains(m), (0..<60).contains(s) else { return nil }
+            return moment(day, hour: h, minute: m, second: s)
+        }
+        return nil
+    }
+
+    /// A moment as an ISO 8601 UTC timestamp, e.g. `2026-11-24T09:00:00Z`.
+    public static func timestamp(_ moment: Date) -> String {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime]
+        return formatter.string(from: moment)
+    }
+
+    /// A moment in local time for people, e.g. `2026-11-24 09:00 GMT`.
+    public func display(_ moment: Date) -> String {
+        let c = calendar.dateComponents([.year, .month, .day, .hour, .minute], from: moment)
+        // Foundation on Linux names British Summer Time "GMT+1"; people expect BST.
+        let abbreviation = timeZone.identifier == "Europe/London"
+            ? (timeZone.isDaylightSavingTime(for: moment) ? "BST" : "GMT")
+            : (timeZone.abbreviation(for: moment) ?? timeZone.identifier)
+        return String(format: "%04d-%02d-%02d %02d:%02d ", c.year!, c.month!, c.day!, c.hour!, c.minute!) + abbreviation
+    }
+}

@@ -1,0 +1,67 @@
+internal import Foundation
+
+/// A number of working days (Monday to Friday, not a bank holiday).
+public struct WorkingDays: Sendable, Equatable, Hashable, Comparable, CustomStringConvertible {
+    public let count: Int
+    public init(_ count: Int) { self.count = count }
+    public static func < (a: WorkingDays, b: WorkingDays) -> Bool { a.count < b.count }
+    public var description: String { count == 1 ? "1 working day" : "\(count) working days" }
+}
+
+/// A calendar day, without a time or a zone.
+public struct CalendarDay: Sendable, Equatable, Hashable, Comparable, CustomStringConvertible {
+    public let year: Int, month: Int, day: Int
+    public init(year: Int, month: Int, day: Int) { self.year = year; self.month = month; self.day = day }
+
+    /// Parses `YYYY-MM-DD`; nil when it is not a real date.
+    public init?(_ text: String) {
+        let parts = text.split(separator: "-", omittingEmptySubsequences: false)
+        guard parts.count == 3, parts[0].count == 4, parts[1].count == 2, parts[2].count == 2,
+              let y = Int(parts[0]), let m = Int(parts[1]), let d = Int(parts[2]),
+              (1...12).contains(m), d >= 1, d <= CalendarDay.daysIn(month: m, year: y) else { return nil }
+        self.init(year: y, month: m, day: d)
+    }
+
+    static func daysIn(month: Int, year: Int) -> Int {
+        switch month {
+        case 2: return (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 ? 29 : 28
+        case 4, 6, 9, 11: return 30
+        default: return 31
+        }
+    }
+
+    public static func < (a: CalendarDay, b: CalendarDay) -> Bool { (a.year, a.month, a.day) < (b.year, b.month, b.day) }
+    public var description: String { String(format: "%04d-%02d-%02d", year, month, day) }
+
+    /// Days since 1970-01-01 (proleptic Gregorian).
+    public var ordinal: Int {
+        let y = month <= 2 ? year - 1 : year
+        let era = (y >= 0 ? y : y - 399) / 400
+        let yoe = y - era * 400
+        let mp = (month + 9) % 12
+        let doy = (153 * mp + 2) / 5 + day - 1
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
+        return era * 146_097 + doe - 719_468
+    }
+
+    /// The day `ordinal` days after 1970-01-01.
+    public init(ordinal: Int) {
+        let z = ordinal + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let doe = z - era * 146_097
+        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+        let mp = (5 * doy + 2) / 153
+        let d = doy - (153 * mp + 2) / 5 + 1
+        let m = mp < 10 ? mp + 3 : mp - 9
+        self.init(year: yoe + era * 400 + (m <= 2 ? 1 : 0), month: m, day: d)
+    }
+
+    /// The day `n` calendar days later.
+    public func adding(days n: Int) -> CalendarDay { CalendarDay(ordinal: ordinal + n) }
+
+    /// Monday is 1 … Sunday is 7.
+    public var isoWeekday: Int { ((ordinal % 7) + 7 + 3) % 7 + 1 }
+    /// Whether it is a Saturday or Sunday.
+    public var isWeekend: Bool { isoWeekday >= 6 }
+}

@@ -1,0 +1,165 @@
+internal import CSQLite
+public import Foundation
+
+/// One open SQLite connection, with a cache of compiled statements.
+///
+/// Opening turns on extended result codes, foreign keys and a busy timeout. A failed open
+/// still closes the handle.
+///
+/// - Warning: A connection is not thread-safe. ``Database`` keeps each one behind a lock;
+///   use it only inside `read { }` or `write { }`.
+///
+/// Related SQLite documentation: <https://sqlite.org/c3ref/open.html>
+public final class Connection {
+    /// The path of the database file.
+    public let path: String
+    let handle: OpaquePointer
+    private var cache: [String: Statement] = [:]
+    /// Whether a transaction opened by ``transaction(_:)`` is under way.
+    public private(set) var isInTransaction = false
+
+    /// Opens (and creates when missing) the database file at `path`.
+    ///
+    /// - Parameters:
+    ///   - path: the database file.
+    ///   - readOnly: open without write access.
+    ///   - busyTimeoutMilliseconds: how long to wait for another connection's lock.
+    /// - Throws: ``SQLiteError`` when the file cannot be opened.
+    public init(path: String, readOnly: Bool = false, busyTimeoutMilliseconds: Int32 = 10_000) throws {
+        var db: OpaquePointer?
+        let flags = (readOnly ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE)) | SQLITE_OPEN_NOMUTEX
+        let rc = sqlite3_open_v2(path, &db, flags, nil)
+        guard rc == SQLITE_OK, let db else {
+            let message = db.map { String(cString: sqlite3_errmsg($0)) } ?? "cannot open"
+            sqlite3_close_v2(db)
+            throw SQLiteError(code: rc, message: "\(message): \(path)")
+        }
+        self.path = path
+        self.handle = db
+        sqlite3_extended_result_codes(db, 1)
+        sqlite3_busy_timeout(db, busyTimeoutMilliseconds)
+        do {
+            try execute("PRAGMA foreign_keys = ON")
+            // FULL: a commit acknowledged to a caller has reached the disk, so it survives a
+            // power cut as well as a crash of the process (NORMAL in WAL mode may lose the
+            // last commits when the machine itself goes down).
+            try execute("PRAGMA synchronous = FULL")
+        } catch {
+            cache.removeAll()
+            sqlite3_close_v2(db)
+            throw error
+        }
+    }
+
+    deinit {
+        cache.removeAll()
+        sqlite3_close_v2(handle)
+    }
+
+    // MARK: - Running SQL
+
+    /// Runs one or more statements that take no parameters and return nothing.
+    public func execute(_ sql: String) throws {
+        var message: UnsafeMutablePointer<CChar>?
+        let rc = sqlite3_exec(handle, sql, nil, nil, &message)
+        if rc != SQLITE_OK {
+            let text = message.map { String(cString: $0) } ?? String(cString: sqlite3_errmsg(handle))
+            sqlite3_free(message)
+            throw SQLiteError(code: rc & 0xff, extendedCode: sqlite3_extended_errcode(handle), message: text, sql: sql)
+        }
+    }
+
+    /// Runs a statement with positional parameters for its effect.
+    public func run(_ sql: String, _ values: any SQLiteBindable...) throws {
+        try run(sql, arguments: values)
+    }
+
+    /// Runs a statement with positional parameters for its effect.
+    public func run(_ sql: String, arguments: [any SQLiteBindable]) throws {
+        let statement = try prepared(sql)
+        try statement.bind(arguments)
+        try statement.run()
+    }
+
+    /// Runs a statement with `:named` parameters for its effect.
+    public func run(_ sql: String, named: [String: any SQLiteBindable]) throws {
+        let statement = try prepared(sql)
+        try statement.bind(named: named)
+        try statement.run()
+    }
+
+    /// Runs a query and returns every row.
+    public func query(_ sql: String, _ values: any SQLiteBindable...) throws -> [Row] {
+        try query(sql, arguments: values)
+    }
+
+    /// Runs a query and returns every row.
+    public func query(_ sql: String, arguments: [any SQLiteBindable]) throws -> [Row] {
+        let statement = try prepared(sql)
+        try statement.bind(arguments)
+        return try statement.rows()
+    }
+
+    /// Runs a query and returns its first row, if any.
+    public func queryOne(_ sql: String, _ values: any SQLiteBindable...) throws -> Row? {
+        try query(sql, arguments: values).first
+    }
+
+    /// The rowid of the last row inserted on this connection.
+    public var lastInsertRowID: Int64 { sqlite3_last_insert_rowid(handle) }
+
+    /// How many rows the last statement changed.
+    public var changes: Int { Int(sqlite3_changes(handle)) }
+
+    // MARK: - Transactions
+
+    /// Runs `body` in a transaction that takes the write lock up front (`BEGIN IMMEDIATE`).
+    ///
+    /// Commits when `body` returns; rolls back on any throw and rethrows the first error.
+    /// Transactions never nest: use ``savepoint(_:_:)`` inside one.
+    public func transaction<T>(_ body: (Connection) throws -> T) throws -> T {
+        precondition(!isInTransaction, "transactions do not nest; use a savepoint")
+        try execute("BEGIN IMMEDIATE")
+        isInTransaction = true
+        defer { isInTransaction = false }
+        do {
+            let result = try body(self)
+            try execute("COMMIT")
+            return result
+        } catch {
+            try? execute("ROLLBACK")
+            throw error
+        }
+    }
+
+    /// Runs `body` inside a savepoint: a throw undoes only what `body` did.
+    public func savepoint<T>(_ name: String = "step", _ body: (Connection) throws -> T) throws -> T {
+        try execute("SAVEPOINT \(name)")
+        do {
+            let result = try body(self)
+            try execute("RELEASE \(name)")
+            return result
+        } catch {
+            try? execute("ROLLBACK TO \(name)")
+            try? execute("RELEASE \(name)")
+            throw error
+        }
+    }
+
+    // MARK: - Internals
+
+    func prepared(_ sql: String) throws -> Statement {
+        if let cached = cache[sql] { return cached }
+        let statement = try Statement(connection: self, sql: sql)
+        cache[sql] = statement
+        return statement
+    }
+
+    func error(_ rc: Int32, sql: String?) -> SQLiteError {
+        SQLiteError(code: rc & 0xff, extendedCode: sqlite3_extended_errcode(handle),
+                    message: String(cString: sqlite3_errmsg(handle)), sql: sql)
+    }
+
+    /// The SQLite library version, e.g. "3.40.1".
+    public static var libraryVersion: String { String(cString: sqlite3_libversion()) }
+}

@@ -1,0 +1,86 @@
+public import Foundation
+
+/// A database file shared by the whole process: one writer connection and a pool of readers.
+///
+/// Writes are serialised on the writer behind a lock and run in `BEGIN IMMEDIATE`
+/// transactions, so two processes (the server and the CLI) queue on SQLite's busy timeout
+/// instead of failing. Reads run on their own connections in WAL mode and never wait for
+/// the writer.
+///
+/// Related SQLite documentation: <https://sqlite.org/wal.html>
+public final class Database: @unchecked Sendable {  // writer guarded by writerLock, readers by poolLock
+    /// The database file.
+    public let path: String
+    private let writer: Connection
+    private let writerLock = NSLock()
+    private var readers: [Connection] = []
+    private let poolLock = NSLock()
+
+    /// Opens the database at `path`, creating it (in WAL mode) when missing.
+    ///
+    /// - Throws: ``SQLiteError`` when the file cannot be opened or WAL cannot be turned on.
+    public init(path: String) throws {
+        self.path = path
+        writer = try Connection(path: path)
+        // WAL is a property of the file: set once, and checked, rather than on every open.
+        let mode = try writer.query("PRAGMA journal_mode").first?.string("journal_mode")
+        if mode != "wal" {
+            let set = try writer.query("PRAGMA journal_mode = WAL").first?.string("journal_mode")
+            guard set == "wal" else {
+                throw SQLiteError(code: 1, message: "could not turn on WAL mode (got \(set ?? "nothing"))", sql: "PRAGMA journal_mode = WAL")
+            }
+        }
+    }
+
+    /// Runs `body` in a write transaction (`BEGIN IMMEDIATE`), committing on return and
+    /// rolling back on any throw.
+    public func write<T>(_ body: (Connection) throws -> T) throws -> T {
+        writerLock.lock()
+        defer { writerLock.unlock() }
+        return try writer.transaction(body)
+    }
+
+    /// Runs `body` on the writer connection outside any transaction (for PRAGMAs and
+    /// statements that cannot run in one, and for callers that manage their own).
+    public func withWriter<T>(_ body: (Connection) throws -> T) throws -> T {
+        writerLock.lock()
+        defer { writerLock.unlock() }
+        return try body(writer)
+    }
+
+    /// Runs `body` on a reader connection inside a read transaction, so everything it reads
+    /// comes from one snapshot of the database.
+    public func read<T>(_ body: (Connection) throws -> T) throws -> T {
+        let reader = try takeReader()
+        defer { giveBack(reader) }
+        try reader.execute("BEGIN DEFERRED")
+        defer { try? reader.execute("COMMIT") }
+        return try body(reader)
+    }
+
+    private func takeReader() throws -> Connection {
+        poolLock.lock()
+        if let reader = readers.popLast() {
+            poolLock.unlock()
+            return reader
+        }
+        poolLock.unlock()
+        return try Connection(path: path, readOnly: true)
+    }
+
+    private func giveBack(_ reader: Connection) {
+        poolLock.lock()
+        defer { poolLock.unlock() }
+        if readers.count < 8 { readers.append(reader) }
+    }
+
+    /// Checkpoints the WAL into the main file; used before a clean shutdown.
+    public func checkpoint() throws {
+        try withWriter { try $0.execute("PRAGMA wal_checkpoint(TRUNCATE)") }
+    }
+
+    /// Runs `PRAGMA integrity_check` and returns its lines ("ok" when the file is sound).
+    public func integrityCheck() throws -> [String] {
+        try withWriter { db in try db.query("PRAGMA integrity_check").compactMap { $0.string("integrity_check") } }
+    }
+}

@@ -1,0 +1,68 @@
+public import Foundation
+
+/// One forward-only schema change of a component.
+public struct Migration: Sendable {
+    /// Its number within the component, counting from 1 with no gaps.
+    public let version: Int
+    /// What it does, in a few words.
+    public let name: String
+    /// The SQL it runs.
+    public let sql: String
+
+    /// Creates a migration.
+    public init(version: Int, name: String, sql: String) {
+        self.version = version
+        self.name = name
+        self.sql = sql
+    }
+}
+
+/// Brings a component's tables up to date, one migration at a time, never backwards.
+///
+/// Each component (the engine, the domain, …) keeps its version in `schema_versions`, so
+/// modules add their tables without knowing about each other. All pending migrations run in
+/// one IMMEDIATE transaction: a failure leaves the schema as it was.
+public struct Migrator: Sendable {
+    /// The component's name, e.g. "engine".
+    public let component: String
+    /// Its migrations, in order.
+    public let migrations: [Migration]
+
+    /// Creates a migrator; the migrations must be numbered 1, 2, 3, … in order.
+    public init(component: String, migrations: [Migration]) {
+        precondition(migrations.enumerated().allSatisfy { $0.offset + 1 == $0.element.version },
+                     "migrations of \(component) must be numbered 1, 2, 3, … in order")
+        self.component = component
+        self.migrations = migrations
+    }
+
+    /// The version the component is at in `db` (0 when it has no tables yet).
+    public func currentVersion(_ db: Connection) throws -> Int {
+        try db.execute("CREATE TABLE IF NOT EXISTS schema_versions (component TEXT PRIMARY KEY, version INTEGER NOT NULL)")
+        return try db.queryOne("SELECT version FROM schema_versions WHERE component = ?", component)?.int("version") ?? 0
+    }
+
+    /// Applies every migration above the current version, up to `target` (all by default).
+    ///
+    /// - Returns: the versions applied.
+    /// - Throws: when the database is newer than this program, or a migration fails.
+    @discardableResult
+    public func migrate(_ database: Database, upTo target: Int? = nil) throws -> [Int] {
+        let goal = target ?? migrations.count
+        return try database.write { db in
+            let current = try currentVersion(db)
+            if current > migrations.count {
+                throw SQLiteError(code: 1, message: "the database's \(component) schema is version \(current), newer than this program knows (\(migrations.count)); use a newer flourish")
+            }
+            var applied: [Int] = []
+            for migration in migrations where migration.version > current && migration.version <= goal {
+                try db.execute(migration.sql)
+                applied.append(migration.version)
+            }
+            if !applied.isEmpty {
+                try db.run("INSERT INTO schema_versions (component, version) VALUES (?, ?) ON CONFLICT(component) DO UPDATE SET version = excluded.version", component, goal)
+            }
+            return applied
+        }
+    }
+}

@@ -1,0 +1,152 @@
+import Foundation
+import Testing
+@testable import SQLite
+
+func temporaryDatabasePath(_ name: String = "test") -> String {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("flourish-tests-\(UUID().uuidString)")
+    try? FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    return dir.appendingPathComponent("\(name).sqlite").path
+}
+
+@Suite struct ConnectionTests {
+    @Test func opensInWALModeWithForeignKeysAndFullSync() throws {
+        let db = try Database(path: temporaryDatabasePath())
+        let mode = try db.withWriter { try $0.queryOne("PRAGMA journal_mode")?.string("journal_mode") }
+        let fk = try db.withWriter { try $0.queryOne("PRAGMA foreign_keys")?.int("foreign_keys") }
+        let sync = try db.withWriter { try $0.queryOne("PRAGMA synchronous")?.int("synchronous") }
+        #expect(mode == "wal")
+        #expect(fk == 1)
+        #expect(sync == 2)  // FULL
+    }
+
+    @Test func bindsAndReadsEveryType() throws {
+        let db = try Database(path: temporaryDatabasePath())
+        try db.write { db in
+            try db.execute("CREATE TABLE t (i INTEGER, r REAL, s TEXT, b BLOB, n TEXT)")
+            try db.run("INSERT INTO t VALUES (?, ?, ?, ?, ?)", 42, 2.5, "héllo 'quoted'; DROP TABLE t;--", [UInt8]([0, 1, 255]), String?.none)
+        }
+        let row = try db.read { try $0.queryOne("SELECT * FROM t") }!
+        #expect(row.int("i") == 42)
+        #expect(row.double("r") == 2.5)
+        #expect(row.string("s") == "héllo 'quoted'; DROP TABLE t;--")
+        #expect(row["b"] == .blob([0, 1, 255]))
+        #expect(row["n"] == .null)
+    }
+
+    @Test func namedParametersBindByName() throws {
+        let db = try Database(path: temporaryDatabasePath())
+        try db.write { db in
+            try db.execute("CREATE TABLE t (a TEXT, b INTEGER)")
+            try db.run("INSERT INTO t VALUES (:a, :b)", named: ["b": 7, "a": "x"])
+        }
+        #expect(try db.read { try $0.queryOne("SELECT a, b FROM t") }?.int("b") == 7)
+    }
+
+    @Test func errorsCarryCodeMessageAndSQLButNotValues() throws {
+        let db = try Database(path: temporaryDatabasePath())
+        try db.write { try $0.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, email TEXT UNIQUE)") }
+        try db.write { try $0.run("INSERT INTO t (email) VALUES (?)", "private@example.org") }
+        let error = #expect(throws: SQLiteError.self) {
+            try db.write { try $0.run("INSERT INTO t (email) VALUES (?)", "private@example.org") }
+        }
+        #expect(error?.code == 19)  // SQLITE_CONSTRAINT
+        #expect(error?.extendedCode == 2067)  // SQLITE_CONSTRAINT_UNIQUE
+        #expect(error?.message.contains("UNIQUE constraint failed: t.email") == true)
+        #expect(error?.sql == "INSERT INTO t (email) VALUES (?)")
+        #expect(error?.localizedDescription.contains("private@example.org") == false)
+    }
+
+    @Test func aThrowRollsBackTheWholeTransactionAndRethrowsTheFirstError() throws {
+        struct Boom: Error {}
+        let db = try Database(path: temporaryDatabasePath())
+        try db.write { try $0.execute("CREATE TABLE t (x INTEGER)") }
+        #expect(throws: Boom.self) {
+            try db.write { db in
+                try db.run("INSERT INTO t VALUES (1)")
+                throw Boom()
+            }
+        }
+        #expect(try db.read { try $0.queryOne("SELECT COUNT(*) AS n FROM t") }?.int("n") == 0)
+    }
+
+    @Test func aSavepointUndoesOnlyItsOwnWork() throws {
+        struct Boom: Error {}
+        let db = try Database(path: temporaryDatabasePath())
+        try db.write { try $0.execute("CREATE TABLE t (x INTEGER)") }
+        try db.write { db in
+            try db.run("INSERT INTO t VALUES (1)")
+            _ = try? db.savepoint { db in
+                try db.run("INSERT INTO t VALUES (2)")
+                throw Boom()
+            }
+        }
+        #expect(try db.read { try $0.query("SELECT x FROM t") }.map { $0.int("x") } == [1])
+    }
+
+    @Test func twoProcessesWorthOfConnectionsWriteConcurrentlyWithoutLockErrors() throws {
+        let path = temporaryDatabasePath()
+        let first = try Database(path: path)
+        try first.write { try $0.execute("CREATE TABLE t (x INTEGER)") }
+        let second = try Database(path: path)  // a second writer connection, as another process would have
+        let failures = LockedCounter()
+        DispatchQueue.concurrentPerform(iterations: 8) { i in
+            let db = i % 2 == 0 ? first : second
+            for n in 0..<50 {
+                do { try db.write { try $0.run("INSERT INTO t VALUES (?)", i * 1000 + n) } } catch { failures.add() }
+            }
+        }
+        #expect(failures.value == 0)
+        #expect(try first.read { try $0.queryOne("SELECT COUNT(*) AS n FROM t") }?.int("n") == 400)
+    }
+}
+
+final class LockedCounter: @unchecked Sendable {  // `count` guarded by `lock`
+    private let lock = NSLock()
+    private var count = 0
+    func add() { lock.withLock { count += 1 } }
+    var value: Int { lock.withLock { count } }
+}
+
+@Suite struct MigratorTests {
+    static let migrations = [
+        Migration(version: 1, name: "a", sql: "CREATE TABLE a (x INTEGER);"),
+        Migration(version: 2, name: "b", sql: "CREATE TABLE b (y TEXT); ALTER TABLE a ADD COLUMN z TEXT;"),
+        Migration(version: 3, name: "c", sql: "CREATE INDEX a_z ON a (z);"),
+    ]
+
+    static func schema(_ db: Database) throws -> [String] {
+        try db.read { try $0.query("SELECT sql FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' AND sql IS NOT NULL ORDER BY name").compactMap { $0.string("sql") } }
+    }
+
+    @Test func fromAnEmptyFileAndFromEveryEarlierVersionReachTheSameSchema() throws {
+        let migrator = Migrator(component: "test", migrations: Self.migrations)
+        let fresh = try Database(path: temporaryDatabasePath())
+        #expect(try migrator.migrate(fresh) == [1, 2, 3])
+        let expected = try Self.schema(fresh)
+        for start in 1...3 {
+            let db = try Database(path: temporaryDatabasePath())
+            try migrator.migrate(db, upTo: start)
+            let applied = try migrator.migrate(db)
+            #expect(applied == Array(stride(from: start + 1, through: 3, by: 1)))
+            #expect(try Self.schema(db) == expected)
+            #expect(try db.read { try migrator.currentVersion($0) } == 3)
+        }
+    }
+
+    @Test func aFailingMigrationLeavesTheSchemaAsItWas() throws {
+        let db = try Database(path: temporaryDatabasePath())
+        try Migrator(component: "test", migrations: Array(Self.migrations.prefix(1))).migrate(db)
+        let broken = Migrator(component: "test", migrations: [Self.migrations[0], Migration(version: 2, name: "bad", sql: "CREATE TABLE b (y TEXT); NOT SQL;")])
+        #expect(throws: SQLiteError.self) { try broken.migrate(db) }
+        #expect(try db.read { try broken.currentVersion($0) } == 1)
+        #expect(try db.read { try $0.queryOne("SELECT name FROM sqlite_master WHERE name = 'b'") } == nil)
+    }
+
+    @Test func aDatabaseFromANewerProgramIsRefused() throws {
+        let db = try Database(path: temporaryDatabasePath())
+        try Migrator(component: "test", migrations: Self.migrations).migrate(db)
+        let older = Migrator(component: "test", migrations: Array(Self.migrations.prefix(2)))
+        let error = #expect(throws: SQLiteError.self) { try older.migrate(db) }
+        #expect(error?.message.contains("newer than this program knows") == true)
+    }
+}
