@@ -123,8 +123,11 @@ struct JSONParser {
     }
 
     mutating func expectWord(_ word: String) throws {
+        let start = here
         for expected in word.utf8 {
-            guard index < bytes.count, bytes[index] == expected else { throw fail("invalid literal; expected '\(word)'") }
+            guard index < bytes.count, bytes[index] == expected else {
+                throw JSONSyntaxError(message: "invalid literal; expected '\(word)'", location: start)
+            }
             advance()
         }
     }

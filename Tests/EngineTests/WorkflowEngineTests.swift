@@ -1,0 +1,343 @@
+import Foundation
+import Testing
+@testable import Engine
+import SQLite
+
+@Suite struct WorkflowEngineTests {
+    @Test func startAndFireMoveTheStateAndRecordEveryEvent() throws {
+        let f = try EngineFixture()
+        let started = try f.engine.start("ticket", data: ["title": "Fix the roof", "owner": "olu"], actor: Actor("mo"))
+        #expect(started.instance.id == "ticket-1")
+        #expect(started.instance.state == "open")
+        let took = try f.engine.fire("take", on: "ticket-1", actor: Actor("mo"), expectedVersion: 1)
+        #expect(took.instance.state == "working")
+        #expect(took.instance.version == 2)
+        let history = try f.engine.history(of: "ticket-1")
+        #expect(history.map(\.event) == ["start", "take"])
+        #expect(history.map(\.actor) == ["mo", "mo"])
+        #expect(history[1].fromState == "open")
+    }
+
+    @Test func aRefusedEventChangesNothingAndSaysWhy() throws {
+        let f = try EngineFixture()
+        try f.engine.start("ticket", data: ["title": "T", "owner": "olu"], actor: Actor("mo"))
+        let before = try f.snapshot()
+        let wrongState = #expect(throws: WorkflowError.self) { try f.engine.fire("finish", on: "ticket-1", payload: ["outcome": "x"], actor: Actor("mo"), expectedVersion: 1) }
+        #expect(wrongState?.localizedDescription == "\"finish\" cannot happen while the instance is open; it can happen only when it is working.")
+        let notAllowed = #expect(throws: WorkflowError.self) { try f.engine.fire("take", on: "ticket-1", actor: Actor("olu"), expectedVersion: 1) }
+        #expect(notAllowed?.localizedDescription == "olu may not take this; only someone with role member may.")
+        let missing = #expect(throws: WorkflowError.self) { try f.engine.fire("note", on: "ticket-1", actor: Actor("mo"), expectedVersion: 1) }
+        #expect(missing == .missingField(event: "note", field: "comment"))
+        let badValue = #expect(throws: WorkflowError.self) { try f.engine.fire("note", on: "ticket-1", payload: ["comment": "c", "rag": "purple"], actor: Actor("mo"), expectedVersion: 1) }
+        #expect(badValue?.localizedDescription == "The field \"rag\" of \"note\" should be one of: red, amber, green.")
+        let extra = #expect(throws: WorkflowError.self) { try f.engine.fire("take", on: "ticket-1", payload: ["colour": "red"], actor: Actor("mo"), expectedVersion: 1) }
+        #expect(extra?.code == "unexpected-field")
+        let unknown = #expect(throws: WorkflowError.self) { try f.engine.fire("fly", on: "ticket-1", actor: Actor("mo"), expectedVersion: 1) }
+        #expect(unknown?.code == "unknown-event")
+        #expect(try f.snapshot() == before)
+        #expect(try f.engine.instance("ticket-1").version == 1)
+    }
+
+    @Test func aStaleExpectedVersionIsAConflict() throws {
+        let f = try EngineFixture()
+        try f.engine.start("ticket", data: ["title": "T"], actor: Actor("mo"))
+        try f.engine.fire("take", on: "ticket-1", actor: Actor("mo"), expectedVersion: 1)
+        let before = try f.snapshot()
+        let error = #expect(throws: WorkflowError.self) {
+            try f.engine.fire("note", on: "ticket-1", payload: ["comment": "late"], actor: Actor("mia"), expectedVersion: 1)
+        }
+        #expect(error == .versionConflict(instance: "ticket-1", expected: 1, actual: 2))
+        #expect(error?.localizedDescription == "ticket-1 was changed by someone else (you had version 1; it is now version 2). Reload it and try again.")
+        #expect(try f.snapshot() == before)
+    }
+
+    @Test func aRepeatedIdempotencyKeyReturnsTheFirstResultAndWritesNothing() throws {
+        let f = try EngineFixture()
+        try f.engine.start("ticket", data: ["title": "T"], actor: Actor("mo"))
+        let first = try f.engine.fire("take", on: "ticket-1", actor: Actor("mo"), expectedVersion: 1, idempotencyKey: "k-1")
+        try f.engine.fire("note", on: "ticket-1", payload: ["comment": "later"], actor: Actor("mo"), expectedVersion: 2)
+        let before = try f.snapshot()
+        let retry = try f.engine.fire("take", on: "ticket-1", actor: Actor("mo"), expectedVersion: 1, idempotencyKey: "k-1")
+        #expect(retry.isReplay)
+        #expect(retry.eventSeq == first.eventSeq)
+        #expect(retry.instance.state == "working")
+        #expect(retry.instance.version == 2)
+        #expect(try f.snapshot() == before)
+        let misuse = #expect(throws: WorkflowError.self) { try f.engine.fire("drop", on: "ticket-1", actor: Actor("mo"), expectedVersion: 3, idempotencyKey: "k-1") }
+        #expect(misuse?.code == "idempotency-key-reused")
+    }
+
+    @Test func availableEventsSayWhyEachOtherIsClosed() throws {
+        let f = try EngineFixture()
+        try f.engine.start("ticket", data: ["title": "T", "owner": "olu"], actor: Actor("mo"))
+        let forOwner = try f.engine.availableEvents(on: "ticket-1", actor: Actor("olu"))
+        #expect(forOwner.filter(\.isAvailable).map(\.event) == ["note"])
+        #expect(forOwner.first { $0.event == "take" }?.reason == "Only someone with role member.")
+        #expect(forOwner.first { $0.event == "finish" }?.reason == "Only when it is working.")
+        let forMember = try f.engine.availableEvents(on: "ticket-1", actor: Actor("mo"))
+        #expect(forMember.filter(\.isAvailable).map(\.event) == ["take", "note", "drop"])
+    }
+
+    @Test func startFieldsAreChecked() throws {
+        let f = try EngineFixture()
+        let error = #expect(throws: WorkflowError.self) { try f.engine.start("ticket", data: [:], actor: Actor("mo")) }
+        #expect(error == .missingField(event: "start", field: "title"))
+        let unknown = #expect(throws: WorkflowError.self) { try f.engine.start("tickets", data: [:], actor: Actor("mo")) }
+        #expect(unknown?.localizedDescription == "There is no workflow called \"tickets\". Known workflows: pledge, ticket.")
+        #expect(try f.count("instances") == 0)
+    }
+
+    @Test func pledgeStartIsLimitedToTheOrganisationsContactsAndTheSecretariat() throws {
+        let f = try EngineFixture()
+        let data: [String: JSONValue] = ["organisation": "acme", "contacts": ["olu"], "pledgeYear": 2026, "text": "Mentor ten young people", "areas": ["learning"]]
+        let stranger = #expect(throws: WorkflowError.self) { try f.engine.start("pledge", data: data, actor: Actor("mo")) }
+        #expect(stranger?.code == "not-permitted")
+        #expect(try f.engine.start("pledge", data: data, actor: Actor("olu")).instance.state == "draft")
+    }
+
+    @Test func concurrentCallersShareCommitsAndEachIsAnsweredOnce() throws {
+        let f = try EngineFixture()
+        for _ in 0..<16 { try f.engine.start("ticket", data: ["title": "T"], actor: Actor("mo")) }
+        let errors = LockedList()
+        DispatchQueue.concurrentPerform(iterations: 16) { i in
+            let id = InstanceID("ticket-\(i + 1)")
+            do {
+                try f.engine.fire("take", on: id, actor: Actor("mo"), expectedVersion: 1)
+                for n in 0..<20 { try f.engine.fire("note", on: id, payload: ["comment": .string("n\(n)")], actor: Actor("mo"), expectedVersion: n + 2) }
+            } catch { errors.append("\(error)") }
+        }
+        #expect(errors.items.isEmpty)
+        #expect(try f.count("events") == 16 + 16 * 21)
+        #expect(try f.engine.verifyAuditLog().isIntact)
+        for i in 1...16 { #expect(try f.engine.instance(InstanceID("ticket-\(i)")).version == 22) }
+    }
+}
+
+final class LockedList: @unchecked Sendable {  // `storage` guarded by `lock`
+    private let lock = NSLock()
+    private var storage: [String] = []
+    func append(_ s: String) { lock.withLock { storage.append(s) } }
+    var items: [String] { lock.withLock { storage } }
+}
+
+@Suite struct TimerTests {
+    @Test func timersFireOnceWhenDueAndStartEffectsRunAtStart() throws {
+        let f = try EngineFixture(start: "2026-04-02T10:00")  // Thursday before Easter
+        try f.engine.start("ticket", data: ["title": "T"], actor: Actor("mo"))
+        let timer = try #require(try f.engine.pendingTimers(instance: "ticket-1").first)
+        // Two working days after Thursday 2 April 2026, skipping Good Friday and Easter Monday: Wednesday 8 April.
+        #expect(testTime.display(timer.dueAt) == "2026-04-08 10:00 BST")
+        f.clock.set(testTime.parse("2026-04-08T09:59")!)
+        #expect(try f.engine.tick().isEmpty)
+        f.clock.set(testTime.parse("2026-04-08T10:00")!)
+        let fired = try f.engine.tick()
+        #expect(fired.map(\.event) == ["nudge"])
+        #expect(try f.engine.instance("ticket-1").state == "waiting")
+        #expect(try f.engine.tick().isEmpty)
+        let nudge = try f.engine.history(of: "ticket-1").last!
+        #expect(nudge.actor == "system")
+        #expect(testTime.display(nudge.occurredAt) == "2026-04-08 10:00 BST")
+    }
+
+    @Test func aCancelledTimerNeverFiresAndEndedInstancesDropTheirTimers() throws {
+        let f = try EngineFixture()
+        try f.engine.start("ticket", data: ["title": "T"], actor: Actor("mo"))
+        try f.engine.fire("take", on: "ticket-1", actor: Actor("mo"), expectedVersion: 1)
+        #expect(try f.engine.pendingTimers().isEmpty)
+        try f.engine.fire("pause", on: "ticket-1", actor: Actor("mo"), expectedVersion: 2)
+        #expect(try f.engine.pendingTimers().count == 1)
+        try f.engine.fire("drop", on: "ticket-1", actor: Actor("sec"), expectedVersion: 3)
+        #expect(try f.engine.pendingTimers().isEmpty)
+        f.clock.advance(bySeconds: 86_400 * 30)
+        #expect(try f.engine.tick().isEmpty)
+    }
+
+    @Test func twoTickersAtOnceFireEachTimerExactlyOnce() throws {
+        let path = temporaryDatabasePath()
+        let f = try EngineFixture(path: path)
+        for _ in 0..<200 { try f.engine.start("ticket", data: ["title": "T"], actor: Actor("mo")) }
+        let other = try EngineFixture(path: path)  // a second process's engine on the same file
+        f.clock.advance(bySeconds: 86_400 * 10)
+        other.clock.set(f.clock.now())
+        let results = LockedList()
+        DispatchQueue.concurrentPerform(iterations: 2) { i in
+            do {
+                let fired = try (i == 0 ? f : other).engine.tick(batchSize: 7)
+                for t in fired { results.append(t.instanceID.rawValue) }
+            } catch { results.append("error \(error)") }
+        }
+        #expect(results.items.count == 200)
+        #expect(Set(results.items).count == 200)
+        #expect(try f.count("events") == 400)
+        #expect(try f.engine.verifyAuditLog().isIntact)
+    }
+
+    @Test func aTimerWhoseEventNoLongerAppliesIsSkippedWithTheReason() throws {
+        let f = try EngineFixture()
+        try f.engine.start("ticket", data: ["title": "T"], actor: Actor("mo"))
+        // Simulate a timer left behind by a definition that forgot to cancel it.
+        try f.engine.database.write { db in
+            try db.run("INSERT INTO timers (instance_id, name, event, due_at, status, created_at) VALUES ('ticket-1', 'stray', 'nudge', 0, 'pending', 0)")
+            try db.run("DELETE FROM timers WHERE name = 'respond'")
+        }
+        try f.engine.fire("take", on: "ticket-1", actor: Actor("mo"), expectedVersion: 1)
+        let fired = try f.engine.tick()
+        #expect(fired.count == 1)
+        #expect(fired[0].fired == false)
+        #expect(fired[0].note == "\"nudge\" cannot happen while the instance is working; it can happen only when it is open or waiting.")
+        #expect(try f.engine.instance("ticket-1").state == "working")
+    }
+
+    @Test func notificationsAreQueuedWithTheirDeadline() throws {
+        let f = try EngineFixture(start: "2026-06-01T09:00")
+        try f.engine.start("ticket", data: ["title": "Roof", "owner": "olu"], actor: Actor("mo"))
+        try f.engine.fire("take", on: "ticket-1", actor: Actor("mo"), expectedVersion: 1)
+        try f.engine.fire("pause", on: "ticket-1", actor: Actor("mo"), expectedVersion: 2)
+        let messages = try f.engine.outbox()
+        #expect(messages.count == 1)
+        #expect(messages[0].recipient == "olu@example.org")
+        #expect(messages[0].subject == "Roof is waiting")
+        #expect(messages[0].body == "Please answer by 2026-06-04 09:00 BST.")
+        #expect(messages[0].status == "pending")
+    }
+}
+
+@Suite struct HistoryAndAuditTests {
+    @Test func stateAsOfAnyMomentIsRebuiltFromTheLog() throws {
+        let f = try EngineFixture(start: "2026-03-02T09:00")
+        try f.engine.start("ticket", data: ["title": "T"], actor: Actor("mo"))
+        f.clock.set(testTime.parse("2026-03-02T10:00")!)
+        try f.engine.fire("take", on: "ticket-1", actor: Actor("mo"), expectedVersion: 1)
+        f.clock.set(testTime.parse("2026-03-03T10:00")!)
+        try f.engine.fire("note", on: "ticket-1", payload: ["comment": "halfway", "rag": "amber"], actor: Actor("mo"), expectedVersion: 2)
+        #expect(try f.engine.instance("ticket-1", asOf: testTime.parse("2026-03-01")!) == nil)
+        let early = try #require(try f.engine.instance("ticket-1", asOf: testTime.parse("2026-03-02T09:30")!))
+        #expect(early.state == "open")
+        #expect(early.data["comment"] == nil)
+        let later = try #require(try f.engine.instance("ticket-1", asOf: testTime.parse("2026-03-03T12:00")!))
+        #expect(later == (try f.engine.instance("ticket-1")))
+    }
+
+    func tamperedReport(_ tamper: (Connection) throws -> Void) throws -> AuditChain.Report {
+        let f = try EngineFixture()
+        try f.engine.start("ticket", data: ["title": "T"], actor: Actor("mo"))
+        for n in 0..<5 { try f.engine.fire("note", on: "ticket-1", payload: ["comment": .string("n\(n)")], actor: Actor("mo"), expectedVersion: n + 1) }
+        #expect(try f.engine.verifyAuditLog() == AuditChain.Report(eventsChecked: 6, problem: nil))
+        try f.engine.database.withWriter { db in
+            try db.execute("DROP TRIGGER events_are_never_deleted; DROP TRIGGER events_change_only_by_redaction;")
+            try tamper(db)
+        }
+        return try f.engine.verifyAuditLog()
+    }
+
+    @Test func anEditedPayloadIsFoundAndNamed() throws {
+        let report = try tamperedReport { try $0.execute("UPDATE events SET payload = '{\"comment\":\"forged\"}' WHERE seq = 4") }
+        #expect(report.problem == AuditChain.Problem(kind: .altered, seq: 4, detail: "its payload was changed"))
+    }
+
+    @Test func anEditedActorIsFoundAndNamed() throws {
+        let report = try tamperedReport { try $0.execute("UPDATE events SET actor = 'mia' WHERE seq = 3") }
+        #expect(report.problem?.kind == .altered)
+        #expect(report.problem?.seq == 3)
+    }
+
+    @Test func aDeletedEventIsFoundAndNamed() throws {
+        let report = try tamperedReport { try $0.execute("DELETE FROM events WHERE seq = 3") }
+        #expect(report.problem == AuditChain.Problem(kind: .removed, seq: 3, detail: "events 3 to 3 are missing from the log"))
+    }
+
+    @Test func aDeletedLastEventIsFound() throws {
+        let report = try tamperedReport { try $0.execute("DELETE FROM events WHERE seq = 6") }
+        #expect(report.problem?.kind == .removed)
+        #expect(report.problem?.seq == 6)
+    }
+
+    @Test func reorderedEventsAreFoundAndNamed() throws {
+        let report = try tamperedReport { db in
+            // Swap events 3 and 4 wholesale, renumbering them.
+            try db.execute("UPDATE events SET seq = -3 WHERE seq = 3; UPDATE events SET seq = 3 WHERE seq = 4; UPDATE events SET seq = 4 WHERE seq = -3;")
+        }
+        #expect(report.problem?.seq == 3)
+        #expect(report.problem?.kind == .altered)
+    }
+
+    @Test func theLogRefusesDeletesAndEditsAtTheDatabaseLevel() throws {
+        let f = try EngineFixture()
+        try f.engine.start("ticket", data: ["title": "T"], actor: Actor("mo"))
+        #expect(throws: SQLiteError.self) { try f.engine.database.write { try $0.execute("DELETE FROM events") } }
+        #expect(throws: SQLiteError.self) { try f.engine.database.write { try $0.execute("UPDATE events SET actor = 'x'") } }
+    }
+}
+
+@Suite struct DefinitionVersionTests {
+    static func ticketV2(renaming: Bool) -> String {
+        var text = ticketDefinitionText.replacingOccurrences(of: "\"version\": 1", with: "\"version\": 2")
+        if renaming {
+            text = text.replacingOccurrences(of: "\"waiting\": {\"title\": \"Waiting\"}", with: "\"paused\": {\"title\": \"Paused\"}")
+                .replacingOccurrences(of: "\"waiting\"", with: "\"paused\"")
+        }
+        return text
+    }
+
+    @Test func runningInstancesKeepTheirVersionAndMigrationNeedsAMappingForMissingStates() throws {
+        let f = try EngineFixture()
+        try f.engine.start("ticket", data: ["title": "A"], actor: Actor("mo"))
+        try f.engine.start("ticket", data: ["title": "B"], actor: Actor("mo"))
+        try f.engine.fire("take", on: "ticket-2", actor: Actor("mo"), expectedVersion: 1)
+        try f.engine.fire("pause", on: "ticket-2", actor: Actor("mo"), expectedVersion: 2)
+        try f.engine.install([try makeLoader().load(Self.ticketV2(renaming: true), file: "v2")])
+        #expect(try f.engine.instance("ticket-2").workflowVersion == 1)
+        #expect(try f.engine.start("ticket", data: ["title": "C"], actor: Actor("mo")).instance.workflowVersion == 2)
+        // Old instances still run on version 1's rules.
+        #expect(try f.engine.availableEvents(on: "ticket-2", actor: Actor("mo")).first { $0.event == "take" }?.isAvailable == true)
+
+        let plan = try f.engine.migrationPlan("ticket")
+        #expect(plan.moves.map(\.instance) == ["ticket-1", "ticket-2"])
+        #expect(plan.stranded == ["waiting": 1])
+        let before = try f.snapshot()
+        let refused = #expect(throws: WorkflowError.self) { try f.engine.migrate("ticket", actor: Actor("sec")) }
+        #expect(refused?.code == "migration-would-strand")
+        #expect(try f.snapshot() == before)
+        let bad = #expect(throws: WorkflowError.self) { try f.engine.migrate("ticket", mapping: ["waiting": "nowhere"], actor: Actor("sec")) }
+        #expect(bad?.code == "bad-mapping")
+
+        f.clock.advance(bySeconds: 60)
+        let done = try f.engine.migrate("ticket", mapping: ["waiting": "paused"], actor: Actor("sec"))
+        #expect(done.moves.map(\.toState) == ["open", "paused"])
+        let moved = try f.engine.instance("ticket-2")
+        #expect(moved.workflowVersion == 2)
+        #expect(moved.state == "paused")
+        #expect(try f.engine.history(of: "ticket-2").last?.event == "migrate")
+        #expect(try f.engine.verifyAuditLog().isIntact)
+        // As-of before the migration still reads version 1.
+        #expect(try f.engine.instance("ticket-2", asOf: moved.updatedAt.addingTimeInterval(-0.001))?.workflowVersion == 1)
+    }
+
+    @Test func theSameVersionWithOtherContentIsRefused() throws {
+        let f = try EngineFixture()
+        let changed = ticketDefinitionText.replacingOccurrences(of: "\"title\": \"Ticket\"", with: "\"title\": \"Changed\"")
+        let error = #expect(throws: WorkflowError.self) { try f.engine.install([try makeLoader().load(changed, file: "x")]) }
+        #expect(error == .definitionChanged(workflow: "ticket", version: 1))
+    }
+}
+
+@Suite struct StoredFormatTests {
+    @Test func oldBlobsAreUpgradedWhenRead() throws {
+        let path = temporaryDatabasePath()
+        let v1 = try EngineFixture(path: path)
+        try v1.engine.start("ticket", data: ["title": "Old"], actor: Actor("mo"))
+        // A later program whose format 2 renames "title" to "heading".
+        let v2Format = StoredJSON(currentFormat: 2, upgrades: [1: { old in
+            var new = old
+            new["heading"] = new.removeValue(forKey: "title")
+            return new
+        }])
+        let v2 = try EngineFixture(storedJSON: v2Format, path: path)
+        #expect(try v2.engine.instance("ticket-1").data == ["heading": "Old"])
+        #expect(try v2.engine.history(of: "ticket-1")[0].payload == ["heading": "Old"])
+        // Data from a newer program is refused rather than misread.
+        #expect(throws: WorkflowError.dataFormatTooNew(found: 2, known: 1)) {
+            _ = try StoredJSON.standard.decode("{}", format: 2)
+        }
+    }
+}
