@@ -24,7 +24,7 @@ let package = Package(
         .testTarget(name: "EngineTests", dependencies: ["Engine", "SQLite"], swiftSettings: swiftSettings),
         .testTarget(name: "ServicesTests", dependencies: ["Services", "Domain", "Engine"], swiftSettings: swiftSettings),
         .testTarget(name: "ArgumentParsingTests", dependencies: ["ArgumentParsing"], swiftSettings: swiftSettings),
-        .testTarget(name: "CLITests", dependencies: [], swiftSettings: swiftSettings),
+        .testTarget(name: "CLITests", dependencies: ["flourish"], swiftSettings: swiftSettings),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,0 +1,167 @@
+import Foundation
+import Testing
+
+@Suite(.serialized) struct CLIUsageTests {
+    @Test func helpGoesToStdoutWithExitZero() throws {
+        let cli = try CLIRunner()
+        let r = try cli.run("--help")
+        #expect(r.status == 0)
+        #expect(r.stdout.hasPrefix("flourish: FLOURISH pledges and partnership governance, run as declared workflows on SQLite.\n\nUsage: flourish <command> [options]"))
+        #expect(r.stdout.contains("  workflow validate"))
+        #expect(r.stdout.contains("Exit status: 0 success, 1 refused or invalid request (stderr says why), 2 usage error."))
+        #expect(r.stderr.isEmpty)
+    }
+
+    @Test func anUnknownCommandIsAUsageError() throws {
+        let r = try CLIRunner().run("frobnicate")
+        #expect(r.status == 2)
+        #expect(r.stderr == "Error: unknown command 'frobnicate'\nUsage: flourish <command> [options]\nSee 'flourish --help'.\n")
+        #expect(r.stdout.isEmpty)
+    }
+
+    @Test func anUnknownOptionIsAUsageErrorWithASuggestion() throws {
+        let r = try CLIRunner().run("instance", "list", "--stat", "open")
+        #expect(r.status == 2)
+        #expect(r.stderr == "Error: unknown option '--stat'; did you mean --state?\nUsage: flourish instance list [options]\nSee 'flourish instance list --help'.\n")
+    }
+
+    @Test func aBadNowIsAUsageError() throws {
+        let r = try CLIRunner().run("tick", "--now", "next tuesday")
+        #expect(r.status == 2)
+        #expect(r.stderr.hasPrefix("Error: --now takes a date (2026-04-01) or date-time (2026-04-01T09:00:00Z), not 'next tuesday'\n"))
+    }
+
+    @Test func commandHelpListsItsOptions() throws {
+        let r = try CLIRunner().run("instance", "fire", "--help")
+        #expect(r.status == 0)
+        #expect(r.stdout.hasPrefix("Fire an event on an instance.\n\nUsage: flourish instance fire ID EVENT [options]\n"))
+        #expect(r.stdout.contains("  --expect-version N"))
+    }
+}
+
+@Suite(.serialized) struct CLIWorkflowTests {
+    @Test func validateReportsEveryProblemWithFileLineAndColumn() throws {
+        let cli = try CLIRunner()
+        let bad = try cli.write("bad.workflow.json", """
+        {
+          "formatVersion": 1, "name": "bad", "version": 1, "title": "Bad",
+          "states": {"a": {"title": "A"}, "b": {"title": "B"}, "lost": {"title": "Lost"}},
+          "initial": "a", "final": ["b"],
+          "transitions": [
+            {"event": "go", "from": ["a"], "to": "b", "by": [{"role": "wizard"}],
+             "effects": [{"startTimer": {"name": "t", "event": "go", "after": "soon"}}]}
+          ]
+        }
+        """)
+        let r = try cli.run("workflow", "validate", bad)
+        #expect(r.status == 1)
+        #expect(r.stdout.isEmpty)
+        let lines = r.stderr.split(separator: "\n").map(String.init)
+        #expect(lines.contains("\(bad):3:64: error[unreachable-state] at /states/lost: The state \"lost\" cannot be reached from the initial state \"a\". Add a transition into it, or remove it."))
+        #expect(lines.contains("\(bad):3:64: error[dead-end-state] at /states/lost: The state \"lost\" is not final and has no transition out of it, so an instance there would be stuck. Add a transition from it, or list it in \"final\"."))
+        #expect(lines.contains { $0.hasPrefix("\(bad):6:63: error[unknown-role] at /transitions/0/by/0/role: The role \"wizard\" is not in Workflows/roles.json.") })
+        #expect(lines.contains("\(bad):7:71: error[bad-duration] at /transitions/0/effects/0/startTimer/after: \"soon\" is not an ISO 8601 duration. Write it like P1Y, P6M, P2W, P10D or PT12H."))
+        #expect(lines.count == 5)  // and the timer event nobody may fire as system
+    }
+
+    @Test func validFilesPrintAOneLineSummary() throws {
+        let cli = try CLIRunner()
+        let pledge = CLIRunner.root.appendingPathComponent("Workflows/pledge.workflow.json").path
+        let r = try cli.run("workflow", "validate", pledge)
+        #expect(r.status == 0)
+        #expect(r.stdout == "\(pledge): ok: pledge version 1, 10 states, 13 transitions\n")
+    }
+
+    @Test func malformedJSONIsReported() throws {
+        let cli = try CLIRunner()
+        let broken = try cli.write("broken.json", "{\n  \"name\": \"x\",\n  oops\n}")
+        let r = try cli.run("workflow", "validate", broken, "--json")
+        #expect(r.status == 1)
+        #expect(r.stdout.contains("\"code\": \"malformed-json\""))
+        #expect(r.stdout.contains("\"line\": 3"))
+    }
+
+    @Test func showDrawsDotAndMermaid() throws {
+        let cli = try CLIRunner()
+        let dot = try cli.run("workflow", "show", "pledge", "--format", "dot")
+        #expect(dot.status == 0)
+        #expect(dot.stdout.hasPrefix("digraph \"pledge\" {\n  rankdir=LR;"))
+        #expect(dot.stdout.contains("  \"submitted\" -> \"approved\" [label=\"approve\\n(secretariat)\"];"))
+        let mermaid = try cli.run("workflow", "show", "pledge", "--format", "mermaid")
+        #expect(mermaid.stdout.hasPrefix("stateDiagram-v2\n  [*] --> draft\n"))
+        #expect(mermaid.stdout.contains("  submitted --> changes_requested : request-changes (secretariat)"))
+        let bad = try cli.run("workflow", "show", "pledge", "--format", "svg")
+        #expect(bad.status == 2)
+        #expect(bad.stderr.hasPrefix("Error: --format takes text, dot or mermaid, not 'svg'\n"))
+    }
+}
+
+@Suite(.serialized) struct CLIJourneyTests {
+    /// A pledge from draft to reported over a simulated year, through the CLI alone.
+    @Test func aPledgeYearOnTheSimulatedClock() throws {
+        let cli = try CLIRunner()
+        #expect(try cli.run("init").status == 0)
+        #expect(try cli.run("person", "add", "sec", "--name", "Sam Secretariat", "--email", "sec@example.org").stdout == "Added Sam Secretariat as sec.\n")
+        #expect(try cli.run("member", "add", "sec", "--body", "children-and-young-people-strategic-alliance", "--role", "secretariat").status == 0)
+        #expect(try cli.run("person", "add", "olu", "--name", "Olu Contact", "--email", "olu@example.org").status == 0)
+
+        let start = try cli.run("instance", "start", "pledge", "--as", "olu", "--now", "2026-04-01T09:00",
+                                "--field", "organisation=acme", "--field", "contacts=olu", "--field", "pledgeYear=2026",
+                                "--field", "text=Mentor ten young people", "--field", "areas=learning,opportunity")
+        #expect(start.stdout == "Started pledge-1: now draft (version 1); event 1 in the audit log.\n")
+        let refused = try cli.run("instance", "fire", "pledge-1", "approve", "--as", "olu", "--expect-version", "1", "--now", "2026-04-01T09:05")
+        #expect(refused.status == 1)
+        #expect(refused.stderr == "Error: \"approve\" cannot happen while the instance is draft; it can happen only when it is submitted.\n")
+        #expect(try cli.run("instance", "fire", "pledge-1", "submit", "--as", "olu", "--expect-version", "1", "--now", "2026-04-01T09:10").status == 0)
+        let stale = try cli.run("instance", "fire", "pledge-1", "approve", "--as", "sec", "--expect-version", "1", "--now", "2026-04-02T10:00")
+        #expect(stale.status == 1)
+        #expect(stale.stderr == "Error: pledge-1 was changed by someone else (you had version 1; it is now version 2). Reload it and try again.\n")
+        let approve = try cli.run("instance", "fire", "pledge-1", "approve", "--as", "sec", "--expect-version", "2", "--now", "2026-04-02T10:00", "--key", "approve-1")
+        #expect(approve.stdout == "Fired approve on pledge-1: now approved (version 3); event 3 in the audit log.\n")
+        let retry = try cli.run("instance", "fire", "pledge-1", "approve", "--as", "sec", "--expect-version", "2", "--now", "2026-04-02T10:00", "--key", "approve-1")
+        #expect(retry.stdout == "Already done earlier with this key; nothing changed.\nFired approve on pledge-1: now approved (version 3); event 3 in the audit log.\n")
+
+        let show = try cli.run("instance", "show", "pledge-1", "--as", "sec", "--now", "2026-04-02T10:00")
+        #expect(show.stdout.contains("Timers:\n  check-in: fires check-in-due at 2026-10-02 10:00 BST\n  report-reminder: fires report-reminder-due at 2027-03-02 10:00 GMT\n  year-end: fires year-ended at 2027-04-02 10:00 BST\n"))
+        #expect(show.stdout.hasSuffix("What sec may do:\n  withdraw: Withdraw the pledge\n"))
+
+        #expect(try cli.run("tick", "--now", "2026-09-30").stdout == "No timers were due.\n")
+        #expect(try cli.run("tick", "--now", "2026-10-02T10:00").stdout == "Fired 1 timer.\n  pledge-1 check-in: fired check-in-due (due 2026-10-02 10:00 BST)\n")
+        // A whole year passes with nobody running tick: everything due fires, in order, on the next tick.
+        let late = try cli.run("tick", "--now", "2027-06-01")
+        #expect(late.stdout == """
+        Fired 3 timers.
+          pledge-1 report-reminder: fired report-reminder-due (due 2027-03-02 10:00 GMT)
+          pledge-1 year-end: fired year-ended (due 2027-04-02 10:00 BST)
+          pledge-1 report-deadline: fired report-overdue (due 2027-04-30 10:00 BST)
+
+        """)
+        let report = try cli.run("instance", "fire", "pledge-1", "report", "--as", "olu", "--now", "2027-06-02T09:00",
+                                 "--field", "outcome=delivered", "--field", "evidence=Twelve young people mentored")
+        #expect(report.stdout == "Fired report on pledge-1: now reported (version 8); event 8 in the audit log.\n")
+
+        let asOf = try cli.run("history", "pledge-1", "--as-of", "2026-12-01")
+        #expect(asOf.stdout.hasPrefix("pledge-1 as of 2026-12-01 00:00 GMT: approved (version 4)\n"))
+        let verify = try cli.run("audit", "verify")
+        #expect(verify.stdout == "The audit log is intact: 8 events checked.\n")
+        #expect(verify.status == 0)
+        let outbox = try cli.run("outbox", "list", "--json")
+        #expect(outbox.stdout.components(separatedBy: "\"status\": \"pending\"").count - 1 == 7)
+    }
+
+    @Test func auditVerifyFailsOnATamperedLog() throws {
+        let cli = try CLIRunner()
+        try cli.run("person", "add", "olu", "--name", "Olu")
+        try cli.run("instance", "start", "pledge", "--as", "olu", "--data", #"{"organisation":"acme","contacts":["olu"],"pledgeYear":2026,"text":"x","areas":["learning"]}"#)
+        try cli.run("instance", "fire", "pledge-1", "edit", "--as", "olu", "--field", "text=y")
+        let db = cli.directory.appendingPathComponent("flourish.sqlite").path
+        let sqlite = Process()
+        sqlite.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
+        sqlite.arguments = [db, "DROP TRIGGER events_change_only_by_redaction; UPDATE events SET actor = 'mallory' WHERE seq = 2;"]
+        try sqlite.run()
+        sqlite.waitUntilExit()
+        let r = try cli.run("audit", "verify")
+        #expect(r.status == 1)
+        #expect(r.stdout == "The audit log is NOT intact: event 2 was altered: its recorded details no longer match its hash. 1 events before it check out.\n")
+    }
+}
