@@ -19,7 +19,7 @@ enum FlourishCLI {
     ]
 
     static var commands: [Command] {
-        WorkflowCommands.all + InstanceCommands.all + AuditCommands.all + DirectoryCommands.all + SetupCommands.all
+        WorkflowCommands.all + InstanceCommands.all + AuditCommands.all + DirectoryCommands.all + SetupCommands.all + BenchCommands.all
     }
 
     static func run(_ arguments: [String], environment: [String: String]) -> Int32 {
