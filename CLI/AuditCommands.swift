@@ -32,14 +32,19 @@ enum AuditCommands {
 
     static let verify = Command(
         ["audit", "verify"], "Walk the event log's hash chain and name the first altered, removed or reordered event.",
-        discussion: "Exits 0 only when the whole log is intact."
+        discussion: """
+        Exits 0 only when the whole log is intact. It prints the chain's head (SEQ:HASH): keep it
+        somewhere the database's administrators cannot write, and give it back later with --head
+        to prove the log was not rewritten from an earlier point.
+        """,
+        options: [OptionSpec("head", takesValue: true, valueName: "SEQ:HASH", help: "A head recorded earlier that must still be in the chain.")]
     ) { inv in
         try inv.expectPositionals(atMost: 0)
-        let report = try inv.app.engine.verifyAuditLog()
-        inv.output(["intact": .bool(report.isIntact), "eventsChecked": .integer(Int64(report.eventsChecked)),
+        let report = try inv.app.engine.verifyAuditLog(expectedHead: inv.arguments.value("head"))
+        inv.output(["intact": .bool(report.isIntact), "eventsChecked": .integer(Int64(report.eventsChecked)), "head": .string(report.head),
                     "problem": report.problem.map { ["kind": .string($0.kind.rawValue), "seq": .integer($0.seq), "detail": .string($0.detail)] } ?? .null]) {
             report.isIntact
-                ? "The audit log is intact: \(report.eventsChecked) event\(report.eventsChecked == 1 ? "" : "s") checked."
+                ? "The audit log is intact: \(report.eventsChecked) event\(report.eventsChecked == 1 ? "" : "s") checked.\nHead: \(report.head)"
                 : "The audit log is NOT intact: \(report.problem!.description). \(report.eventsChecked) events before it check out."
         }
         if !report.isIntact { throw ExitStatus(code: 1) }

@@ -119,12 +119,12 @@ public final class Connection {
     /// Transactions never nest: use ``savepoint(_:_:)`` inside one.
     public func transaction<T>(_ body: (Connection) throws -> T) throws -> T {
         precondition(!isInTransaction, "transactions do not nest; use a savepoint")
-        try execute("BEGIN IMMEDIATE")
+        try run("BEGIN IMMEDIATE")
         isInTransaction = true
         defer { isInTransaction = false }
         do {
             let result = try body(self)
-            try execute("COMMIT")
+            try run("COMMIT")
             return result
         } catch {
             try? execute("ROLLBACK")
@@ -134,10 +134,10 @@ public final class Connection {
 
     /// Runs `body` inside a savepoint: a throw undoes only what `body` did.
     public func savepoint<T>(_ name: String = "step", _ body: (Connection) throws -> T) throws -> T {
-        try execute("SAVEPOINT \(name)")
+        try run("SAVEPOINT \(name)")
         do {
             let result = try body(self)
-            try execute("RELEASE \(name)")
+            try run("RELEASE \(name)")
             return result
         } catch {
             try? execute("ROLLBACK TO \(name)")

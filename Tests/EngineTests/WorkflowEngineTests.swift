@@ -222,7 +222,8 @@ final class LockedList: @unchecked Sendable {  // `storage` guarded by `lock`
         let f = try EngineFixture()
         try f.engine.start("ticket", data: ["title": "T"], actor: Actor("mo"))
         for n in 0..<5 { try f.engine.fire("note", on: "ticket-1", payload: ["comment": .string("n\(n)")], actor: Actor("mo"), expectedVersion: n + 1) }
-        #expect(try f.engine.verifyAuditLog() == AuditChain.Report(eventsChecked: 6, problem: nil))
+        let intact = try f.engine.verifyAuditLog()
+        #expect(intact.isIntact && intact.eventsChecked == 6)
         try f.engine.database.withWriter { db in
             try db.execute("DROP TRIGGER events_are_never_deleted; DROP TRIGGER events_change_only_by_redaction;")
             try tamper(db)
@@ -248,8 +249,24 @@ final class LockedList: @unchecked Sendable {  // `storage` guarded by `lock`
 
     @Test func aDeletedLastEventIsFound() throws {
         let report = try tamperedReport { try $0.execute("DELETE FROM events WHERE seq = 6") }
-        #expect(report.problem?.kind == .removed)
-        #expect(report.problem?.seq == 6)
+        #expect(report.problem == AuditChain.Problem(kind: .removed, seq: 6, detail: "ticket-1 is at version 6 but its events stop at version 5"))
+    }
+
+    @Test func aLogRewrittenFromAnEarlierPointMissesItsRecordedHead() throws {
+        let f = try EngineFixture()
+        try f.engine.start("ticket", data: ["title": "T"], actor: Actor("mo"))
+        try f.engine.fire("note", on: "ticket-1", payload: ["comment": "a"], actor: Actor("mo"), expectedVersion: 1)
+        let head = try f.engine.verifyAuditLog().head
+        #expect(head.hasPrefix("2:"))
+        #expect(try f.engine.verifyAuditLog(expectedHead: head).isIntact)
+        // Someone with write access deletes the last event and puts the instance row back to match.
+        try f.engine.database.withWriter { db in
+            try db.execute("DROP TRIGGER events_are_never_deleted; DELETE FROM events WHERE seq = 2; UPDATE instances SET version = 1, state = 'open'")
+        }
+        #expect(try f.engine.verifyAuditLog().isIntact)  // consistent on its own...
+        let report = try f.engine.verifyAuditLog(expectedHead: head)
+        #expect(report.problem?.kind == .removed)  // ...but the recorded head is gone
+        #expect(report.problem?.seq == 2)
     }
 
     @Test func reorderedEventsAreFoundAndNamed() throws {

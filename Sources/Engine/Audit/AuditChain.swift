@@ -44,6 +44,10 @@ public enum AuditChain {
         public let eventsChecked: Int
         /// The first problem, or nil when the log is intact.
         public let problem: Problem?
+        /// `SEQ:HASH` of the last event checked. Record it somewhere the database's
+        /// administrators cannot write, and pass it to a later verify as `expectedHead`: a
+        /// log rewritten wholesale from an earlier point then no longer contains it.
+        public var head: String = ""
         /// Whether the whole log is intact.
         public var isIntact: Bool { problem == nil }
     }
@@ -59,7 +63,22 @@ public enum AuditChain {
     }
 
     /// Walks the whole log in order and checks every link.
-    public static func verify(_ db: Connection) throws -> Report {
+    public static func verify(_ db: Connection, expectedHead: String? = nil) throws -> Report {
+        let report = try walk(db)
+        guard report.isIntact, let expectedHead else { return report }
+        let parts = expectedHead.split(separator: ":", maxSplits: 1)
+        guard parts.count == 2, let seq = Int64(parts[0]) else {
+            return Report(eventsChecked: report.eventsChecked, problem: Problem(kind: .altered, seq: 0, detail: "the recorded head \"\(expectedHead)\" is not of the form SEQ:HASH"), head: report.head)
+        }
+        let row = try db.queryOne("SELECT hash FROM events WHERE seq = ?", seq)
+        if row?.string("hash") != String(parts[1]) {
+            return Report(eventsChecked: report.eventsChecked, problem: Problem(kind: row == nil ? .removed : .altered, seq: seq,
+                detail: "the head recorded earlier (\(expectedHead.prefix(20))…) is no longer in the chain"), head: report.head)
+        }
+        return report
+    }
+
+    private static func walk(_ db: Connection) throws -> Report {
         var previousHash = genesis
         var expectedSeq: Int64 = 1
         var checked = 0
@@ -100,23 +119,30 @@ public enum AuditChain {
                 checked += 1
             }
         }
-        if let head = try db.queryOne("SELECT last_seq, last_hash FROM chain_head WHERE id = 1") {
-            let lastSeq = head.int64("last_seq") ?? 0
-            if lastSeq != expectedSeq - 1 || head.string("last_hash") != previousHash {
-                let problemSeq = lastSeq >= expectedSeq ? expectedSeq : lastSeq
-                return Report(eventsChecked: checked, problem: Problem(kind: .removed, seq: problemSeq,
-                    detail: lastSeq >= expectedSeq ? "the log ends at event \(expectedSeq - 1) but event \(lastSeq) was written" : "the chain's head does not match the last event"))
-            }
-        } else if checked > 0 {
-            return Report(eventsChecked: checked, problem: Problem(kind: .removed, seq: 1, detail: "the chain's head record is missing"))
+        // Every instance's version counts its events, so a log cut short at its end (or an
+        // instance's last events removed) shows as an instance ahead of its events.
+        let behind = try db.query("""
+            SELECT i.id, i.version, MAX(e.instance_version) AS last, MAX(e.seq) AS last_seq
+            FROM instances i LEFT JOIN events e ON e.instance_id = i.id
+            GROUP BY i.id HAVING last IS NULL OR last <> i.version ORDER BY last_seq LIMIT 1
+            """)
+        if let row = behind.first {
+            let id = row.string("id") ?? "?"
+            let seq = (row.int64("last_seq") ?? 0) + 1
+            return Report(eventsChecked: checked, problem: Problem(kind: .removed, seq: seq,
+                detail: "\(id) is at version \(row.int("version") ?? 0) but its events stop at version \(row.int("last") ?? 0)"), head: head(previousHash, expectedSeq - 1))
         }
-        return Report(eventsChecked: checked, problem: nil)
+        return Report(eventsChecked: checked, problem: nil, head: head(previousHash, expectedSeq - 1))
     }
+
+    private static func head(_ hash: String, _ seq: Int64) -> String { "\(seq):\(hash)" }
 }
 
 extension WorkflowEngine {
     /// Walks the event log's hash chain and reports the first break, if any.
-    public func verifyAuditLog() throws -> AuditChain.Report {
-        try database.read { db in try AuditChain.verify(db) }
+    ///
+    /// - Parameter expectedHead: a head (`SEQ:HASH`) recorded from an earlier verify, which must still be in the chain.
+    public func verifyAuditLog(expectedHead: String? = nil) throws -> AuditChain.Report {
+        try database.read { db in try AuditChain.verify(db, expectedHead: expectedHead) }
     }
 }

@@ -36,7 +36,7 @@ public struct JSONDocument: Sendable {
     ///
     /// - Throws: ``JSONSyntaxError`` naming the line and column of the first problem.
     public static func parse(_ text: String, maxDepth: Int = 256) throws -> JSONDocument {
-        var parser = JSONParser(bytes: Array(text.utf8), maxDepth: maxDepth)
+        var parser = JSONParser(bytes: Array(text.utf8), maxDepth: maxDepth, tracksLocations: true)
         let root = try parser.parseDocument()
         return JSONDocument(root: root, locations: parser.locations)
     }
@@ -52,25 +52,33 @@ public struct JSONDocument: Sendable {
 
 extension JSONValue {
     /// Parses a JSON text into a value.
-    public static func parse(_ text: String) throws -> JSONValue { try JSONDocument.parse(text).root }
+    ///
+    /// Unlike ``JSONDocument/parse(_:maxDepth:)`` it keeps no locations, so stored data reads fast.
+    public static func parse(_ text: String) throws -> JSONValue {
+        var parser = JSONParser(bytes: Array(text.utf8), maxDepth: 256, tracksLocations: false)
+        return try parser.parseDocument()
+    }
 }
 
 /// Escapes one reference token of a JSON Pointer (RFC 6901).
 public func jsonPointerEscape(_ token: String) -> String {
-    token.replacingOccurrences(of: "~", with: "~0").replacingOccurrences(of: "/", with: "~1")
+    guard token.utf8.contains(where: { $0 == UInt8(ascii: "~") || $0 == UInt8(ascii: "/") }) else { return token }
+    return token.replacingOccurrences(of: "~", with: "~0").replacingOccurrences(of: "/", with: "~1")
 }
 
 struct JSONParser {
     let bytes: [UInt8]
     let maxDepth: Int
+    let tracksLocations: Bool
     var index = 0
     var line = 1
     var column = 1
     var locations: [String: SourceLocation] = [:]
 
-    init(bytes: [UInt8], maxDepth: Int) {
+    init(bytes: [UInt8], maxDepth: Int, tracksLocations: Bool) {
         self.bytes = bytes
         self.maxDepth = maxDepth
+        self.tracksLocations = tracksLocations
     }
 
     var here: SourceLocation { SourceLocation(line: line, column: column) }
@@ -108,7 +116,7 @@ struct JSONParser {
     mutating func parseValue(pointer: String, depth: Int) throws -> JSONValue {
         guard depth <= maxDepth else { throw fail("nesting deeper than \(maxDepth) levels") }
         guard index < bytes.count else { throw fail("unexpected end of the file; a value was expected") }
-        locations[pointer] = here
+        if tracksLocations { locations[pointer] = here }
         switch bytes[index] {
         case UInt8(ascii: "{"): return try parseObject(pointer: pointer, depth: depth)
         case UInt8(ascii: "["): return try parseArray(pointer: pointer, depth: depth)
@@ -151,7 +159,7 @@ struct JSONParser {
             guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw fail("expected ':' after the member name") }
             advance()
             skipWhitespace()
-            members[key] = try parseValue(pointer: pointer + "/" + jsonPointerEscape(key), depth: depth + 1)
+            members[key] = try parseValue(pointer: tracksLocations ? pointer + "/" + jsonPointerEscape(key) : "", depth: depth + 1)
             skipWhitespace()
             guard index < bytes.count else { throw fail("unexpected end of the file inside an object") }
             if bytes[index] == UInt8(ascii: ",") { advance(); continue }
@@ -167,7 +175,7 @@ struct JSONParser {
         if index < bytes.count, bytes[index] == UInt8(ascii: "]") { advance(); return .array(items) }
         while true {
             skipWhitespace()
-            items.append(try parseValue(pointer: pointer + "/" + String(items.count), depth: depth + 1))
+            items.append(try parseValue(pointer: tracksLocations ? pointer + "/" + String(items.count) : "", depth: depth + 1))
             skipWhitespace()
             guard index < bytes.count else { throw fail("unexpected end of the file inside an array") }
             if bytes[index] == UInt8(ascii: ",") { advance(); continue }

@@ -51,13 +51,23 @@ final class CommitQueue: @unchecked Sendable {  // `pending` and `leaderActive` 
         lock.unlock()
         do {
             try database.write { db in
-                for job in batch {
-                    job.result = Result { try db.savepoint("job") { try job.work($0) } }
+                if batch.count == 1 {
+                    // Alone in its transaction: a refusal rolls the whole transaction back, so no savepoint is needed.
+                    let job = batch[0]
+                    job.result = Result { try job.work(db) }
+                    if case .failure(let refusal)? = job.result { throw refusal }
+                } else {
+                    for job in batch {
+                        job.result = Result { try db.savepoint("job") { try job.work($0) } }
+                    }
                 }
             }
         } catch {
-            // The commit itself failed, so none of the batch happened.
-            for job in batch { job.result = .failure(error) }
+            // Nothing in the batch happened: jobs that had succeeded get the reason; refused ones keep their own.
+            for job in batch {
+                if case .failure? = job.result { continue }
+                job.result = .failure(error)
+            }
         }
         lock.lock()
         if let next = pending.first {

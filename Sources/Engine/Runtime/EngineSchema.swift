@@ -41,14 +41,14 @@ public enum EngineSchema {
             payload_format INTEGER NOT NULL,
             payload_digest TEXT NOT NULL,
             occurred_at INTEGER NOT NULL,
-            idempotency_key TEXT UNIQUE,
+            idempotency_key TEXT,
             request_digest TEXT,
             redacted INTEGER NOT NULL DEFAULT 0,
             prev_hash TEXT NOT NULL,
             hash TEXT NOT NULL,
             UNIQUE (instance_id, instance_version)
         );
-        CREATE INDEX events_by_instance ON events (instance_id, seq);
+        CREATE UNIQUE INDEX events_by_idempotency_key ON events (idempotency_key) WHERE idempotency_key IS NOT NULL;
         CREATE TRIGGER events_are_never_deleted BEFORE DELETE ON events
         BEGIN SELECT RAISE(ABORT, 'the event log is append-only'); END;
         CREATE TRIGGER events_change_only_by_redaction BEFORE UPDATE ON events
@@ -57,11 +57,6 @@ public enum EngineSchema {
           OR NEW.prev_hash IS NOT OLD.prev_hash OR NEW.payload_digest IS NOT OLD.payload_digest
           OR NEW.to_state IS NOT OLD.to_state OR NEW.from_state IS NOT OLD.from_state OR NEW.redacted = 0
         BEGIN SELECT RAISE(ABORT, 'the event log is append-only; only a redaction may rewrite a payload'); END;
-        CREATE TABLE chain_head (
-            id INTEGER PRIMARY KEY CHECK (id = 1),
-            last_seq INTEGER NOT NULL,
-            last_hash TEXT NOT NULL
-        );
         CREATE TABLE timers (
             id INTEGER PRIMARY KEY,
             instance_id TEXT NOT NULL REFERENCES instances(id),

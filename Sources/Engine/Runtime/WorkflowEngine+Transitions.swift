@@ -5,7 +5,8 @@ extension WorkflowEngine {
     /// Starts an instance inside the caller's transaction.
     func performStart(_ db: Connection, workflow: String, data: [String: JSONValue], actor: Actor, idempotencyKey: String?,
                       at: Date, parent: InstanceID?, checkAuthority: Bool) throws -> FireResult {
-        let requestDigest = SHA256.hex(JSONValue.object(["start": .string(workflow), "data": .object(data), "actor": .string(actor.id)]).canonicalString)
+        let requestDigest = idempotencyKey == nil ? nil
+            : SHA256.hex(JSONValue.object(["start": .string(workflow), "data": .object(data), "actor": .string(actor.id)]).canonicalString)
         if let replay = try replayed(db, key: idempotencyKey, requestDigest: requestDigest) { return replay }
         let definition = try self.definition(workflow)
         try validatePayload(data, fields: definition.startFields, event: "start")
@@ -32,7 +33,7 @@ extension WorkflowEngine {
     /// Fires an event inside the caller's transaction.
     func performFire(_ db: Connection, event: String, id: InstanceID, payload: [String: JSONValue], actor: Actor,
                      expectedVersion: Int?, idempotencyKey: String?, at: Date) throws -> FireResult {
-        let requestDigest = SHA256.hex(JSONValue.object([
+        let requestDigest = idempotencyKey == nil ? nil : SHA256.hex(JSONValue.object([
             "event": .string(event), "instance": .string(id.rawValue), "payload": .object(payload), "actor": .string(actor.id),
             "expectedVersion": expectedVersion.map { .integer(Int64($0)) } ?? .null,
         ]).canonicalString)
@@ -72,7 +73,7 @@ extension WorkflowEngine {
     }
 
     /// The first result of a request already made with this idempotency key, if any.
-    private func replayed(_ db: Connection, key: String?, requestDigest: String) throws -> FireResult? {
+    private func replayed(_ db: Connection, key: String?, requestDigest: String?) throws -> FireResult? {
         guard let key, let row = try db.queryOne("SELECT seq, instance_id, request_digest FROM events WHERE idempotency_key = ?", key) else { return nil }
         guard row.string("request_digest") == requestDigest else { throw WorkflowError.idempotencyKeyReused(key) }
         let seq = row.int64("seq") ?? 0
@@ -86,9 +87,9 @@ extension WorkflowEngine {
     /// Appends one event to the hash chain and returns its sequence number.
     func appendEvent(_ db: Connection, instance: InstanceID, version: Int, event: String, actor: Actor, from: String?, to: String,
                      payload: [String: JSONValue], at: Date, idempotencyKey: String?, requestDigest: String?) throws -> Int64 {
-        let head = try db.queryOne("SELECT last_seq, last_hash FROM chain_head WHERE id = 1")
-        let seq = (head?.int64("last_seq") ?? 0) + 1
-        let previous = head?.string("last_hash") ?? AuditChain.genesis
+        let head = try db.queryOne("SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1")
+        let seq = (head?.int64("seq") ?? 0) + 1
+        let previous = head?.string("hash") ?? AuditChain.genesis
         let stored = storedJSON.encode(payload)
         let payloadDigest = SHA256.hex(stored.text)
         let link = AuditChain.Link(seq: seq, instanceID: instance.rawValue, instanceVersion: version, event: event, actor: actor.id,
@@ -101,8 +102,6 @@ extension WorkflowEngine {
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """, arguments: [seq, instance.rawValue, version, event, actor.id, actor.onBehalfOf, from, to, stored.text, stored.format,
                              payloadDigest, at.milliseconds, idempotencyKey, requestDigest, previous, hash])
-        try db.run("INSERT INTO chain_head (id, last_seq, last_hash) VALUES (1, ?, ?) ON CONFLICT(id) DO UPDATE SET last_seq = excluded.last_seq, last_hash = excluded.last_hash",
-                   seq, hash)
         return seq
     }
 
