@@ -278,6 +278,15 @@ final class LockedList: @unchecked Sendable {  // `storage` guarded by `lock`
         #expect(report.problem?.kind == .altered)
     }
 
+    @Test func theHandWrittenHeaderIsTheCanonicalEncoding() {
+        for onBehalfOf in [nil, "alliance \"quoted\""] {
+            let link = AuditChain.Link(seq: 12, instanceID: "pledge-3", instanceVersion: 4, event: "approve", actor: "sam\njones",
+                                       onBehalfOf: onBehalfOf, fromState: onBehalfOf == nil ? nil : "submitted", toState: "approved",
+                                       occurredAt: 1_780_000_000_123, payloadDigest: "ab", previousHash: "cd")
+            #expect(link.canonicalHeader == link.headerValue.canonicalString)
+        }
+    }
+
     @Test func theLogRefusesDeletesAndEditsAtTheDatabaseLevel() throws {
         let f = try EngineFixture()
         try f.engine.start("ticket", data: ["title": "T"], actor: Actor("mo"))

@@ -27,14 +27,46 @@ public enum AuditChain {
         public let previousHash: String
 
         /// SHA-256 of the canonical JSON of every field.
-        public var hash: String {
-            let header: JSONValue = [
+        ///
+        /// Written out by hand in canonical order (keys sorted, no white space) because it
+        /// runs once per event; a test holds it equal to the canonical encoding of the same
+        /// object built as a ``JSONValue``.
+        public var hash: String { SHA256.hex(canonicalHeader) }
+
+        /// The canonical JSON that is hashed.
+        var canonicalHeader: String {
+            var out: [UInt8] = []
+            out.reserveCapacity(400)
+            func key(_ k: String, first: Bool = false) {
+                if !first { out.append(UInt8(ascii: ",")) }
+                JSONValue.quote(k, into: &out)
+                out.append(UInt8(ascii: ":"))
+            }
+            func string(_ s: String?) { if let s { JSONValue.quote(s, into: &out) } else { out += "null".utf8 } }
+            out.append(UInt8(ascii: "{"))
+            key("actor", first: true); string(actor)
+            key("event"); string(event)
+            key("from"); string(fromState)
+            key("instance"); string(instanceID)
+            key("instanceVersion"); out += String(instanceVersion).utf8
+            key("occurredAt"); out += String(occurredAt).utf8
+            key("onBehalfOf"); string(onBehalfOf)
+            key("payloadDigest"); string(payloadDigest)
+            key("previous"); string(previousHash)
+            key("seq"); out += String(seq).utf8
+            key("to"); string(toState)
+            out.append(UInt8(ascii: "}"))
+            return String(decoding: out, as: UTF8.self)
+        }
+
+        /// The same header built as a JSON value (for the test that keeps the two equal).
+        var headerValue: JSONValue {
+            [
                 "seq": .integer(seq), "instance": .string(instanceID), "instanceVersion": .integer(Int64(instanceVersion)),
                 "event": .string(event), "actor": .string(actor), "onBehalfOf": onBehalfOf.map(JSONValue.string) ?? .null,
                 "from": fromState.map(JSONValue.string) ?? .null, "to": .string(toState), "occurredAt": .integer(occurredAt),
                 "payloadDigest": .string(payloadDigest), "previous": .string(previousHash),
             ]
-            return SHA256.hex(header.canonicalString)
         }
     }
 

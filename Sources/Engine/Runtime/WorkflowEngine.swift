@@ -22,6 +22,7 @@ public final class WorkflowEngine: Sendable {
     let loader: DefinitionLoader
     let registry = DefinitionRegistry()
     let commits: CommitQueue
+    let decodedData = DecodedDataCache()
 
     /// Opens the engine on `database`, bringing its tables up to date and installing
     /// `definitions` (each name and version once; the same version with other content is refused).
@@ -249,10 +250,23 @@ public final class WorkflowEngine: Sendable {
     // MARK: - Internals shared by the engine's files
 
     func loadInstance(_ db: Connection, _ id: InstanceID) throws -> Instance {
-        guard let row = try db.queryOne("SELECT * FROM instances WHERE id = ?", id.rawValue) else {
+        // The data column is read and parsed only when the cache does not hold this version.
+        guard let row = try db.queryOne("SELECT id, workflow, workflow_version, state, version, created_at, updated_at, parent_id FROM instances WHERE id = ?", id.rawValue) else {
             throw WorkflowError.unknownInstance(id)
         }
-        return try decodeInstance(row)
+        let version = row.int("version") ?? 0
+        let data: [String: JSONValue]
+        if let cached = decodedData.data(for: id, version: version) {
+            data = cached
+        } else {
+            let stored = try db.queryOne("SELECT data, data_format FROM instances WHERE id = ?", id.rawValue)
+            data = try storedJSON.decode(stored?.string("data") ?? "{}", format: stored?.int("data_format") ?? 1)
+            decodedData.store(data, for: id, version: version)
+        }
+        return Instance(id: id, workflow: row.string("workflow") ?? "", workflowVersion: row.int("workflow_version") ?? 1,
+                        state: row.string("state") ?? "", data: data, version: version,
+                        createdAt: Date(milliseconds: row.int64("created_at") ?? 0), updatedAt: Date(milliseconds: row.int64("updated_at") ?? 0),
+                        parentID: row.string("parent_id").map { InstanceID($0) })
     }
 
     func decodeInstance(_ row: Row) throws -> Instance {
@@ -271,6 +285,26 @@ public final class WorkflowEngine: Sendable {
                     payload: try storedJSON.decode(row.string("payload") ?? "{}", format: row.int("payload_format") ?? 1),
                     occurredAt: Date(milliseconds: row.int64("occurred_at") ?? 0), hash: row.string("hash") ?? "",
                     isRedacted: row.int("redacted") == 1)
+    }
+}
+
+/// Decoded instance data by instance and version, so a busy instance's JSON is parsed once
+/// per change rather than once per event. Every change to an instance's data bumps its
+/// version, so a version match means the data is the same.
+final class DecodedDataCache: @unchecked Sendable {  // `entries` guarded by `lock`
+    private let lock = NSLock()
+    private var entries: [InstanceID: (version: Int, data: [String: JSONValue])] = [:]
+    private let capacity = 4096
+
+    func data(for id: InstanceID, version: Int) -> [String: JSONValue]? {
+        lock.withLock { entries[id].flatMap { $0.version == version ? $0.data : nil } }
+    }
+
+    func store(_ data: [String: JSONValue], for id: InstanceID, version: Int) {
+        lock.withLock {
+            if entries.count >= capacity { entries.removeAll(keepingCapacity: true) }
+            entries[id] = (version, data)
+        }
     }
 }
 
