@@ -21,10 +21,10 @@ let package = Package(
         .target(name: "ArgumentParsing", swiftSettings: swiftSettings),
         .executableTarget(name: "flourish", dependencies: ["Services", "ArgumentParsing"], path: "CLI", swiftSettings: swiftSettings),
         .testTarget(name: "SQLiteTests", dependencies: ["SQLite"], swiftSettings: swiftSettings),
-        .testTarget(name: "EngineTests", dependencies: ["Engine", "SQLite"], swiftSettings: swiftSettings),
+        .testTarget(name: "EngineTests", dependencies: ["Engine", "SQLite"], exclude: ["Fixtures"], swiftSettings: swiftSettings),
         .testTarget(name: "DomainTests", dependencies: ["Domain", "Engine", "SQLite"], swiftSettings: swiftSettings),
         .testTarget(name: "ServicesTests", dependencies: ["Services", "Domain", "Engine"], swiftSettings: swiftSettings),
-        .testTarget(name: "ArgumentParsingTests", dependencies: ["ArgumentParsing"], swiftSettings: swiftSettings),
+        .testTarget(name: "ArgumentParsingTests", dependencies: ["ArgumentParsing"], exclude: ["Fixtures"], swiftSettings: swiftSettings),
         .testTarget(name: "CLITests", dependencies: ["flourish"], swiftSettings: swiftSettings),
     ],
     swiftLanguageModes: [.v6]
