@@ -278,6 +278,29 @@ final class LockedList: @unchecked Sendable {  // `storage` guarded by `lock`
         #expect(report.problem?.kind == .altered)
     }
 
+    @Test func redactionRemovesPersonalDataAndTheLogStillVerifies() throws {
+        let f = try EngineFixture()
+        try f.engine.start("ticket", data: ["title": "Call Jo Bloggs on 07700 900123", "owner": "olu"], actor: Actor("mo"))
+        try f.engine.fire("note", on: "ticket-1", payload: ["comment": "Jo's address is 1 High St"], actor: Actor("mo"), expectedVersion: 1)
+        try f.engine.fire("note", on: "ticket-1", payload: ["comment": "done", "rag": "green"], actor: Actor("mo"), expectedVersion: 2)
+        let (result, rewritten) = try f.engine.redact(fields: ["title", "comment"], in: "ticket-1", actor: Actor("sec"), reason: "erasure request 42")
+        #expect(rewritten == 3)
+        #expect(result.instance.data == ["title": "[redacted]", "comment": "[redacted]", "owner": "olu", "rag": "green"])
+        let history = try f.engine.history(of: "ticket-1")
+        #expect(history.map(\.event) == ["start", "note", "note", "redact"])
+        #expect(history[1].payload == ["comment": "[redacted]"])
+        #expect(history[3].payload == ["fields": ["comment", "title"], "reason": "erasure request 42"])
+        let everything = try f.engine.database.read { try $0.query("SELECT payload FROM events UNION ALL SELECT data FROM instances") }
+        #expect(!everything.contains { ($0.string("payload") ?? "").contains("Bloggs") || ($0.string("payload") ?? "").contains("High St") })
+        #expect(try f.engine.verifyAuditLog().isIntact)
+        #expect(WorkflowEngine.replay(history, base: result.instance, startVersion: 1) == (try f.engine.instance("ticket-1")))
+    }
+
+    @Test func anEventMarkedRedactedWithoutARedactionIsCaught() throws {
+        let report = try tamperedReport { try $0.execute("UPDATE events SET payload = '{\"comment\":\"forged\"}', redacted = 1 WHERE seq = 4") }
+        #expect(report.problem == AuditChain.Problem(kind: .altered, seq: 4, detail: "it is marked redacted but no redaction was recorded after it"))
+    }
+
     @Test func theHandWrittenHeaderIsTheCanonicalEncoding() {
         for onBehalfOf in [nil, "alliance \"quoted\""] {
             let link = AuditChain.Link(seq: 12, instanceID: "pledge-3", instanceVersion: 4, event: "approve", actor: "sam\njones",

@@ -151,6 +151,15 @@ public enum AuditChain {
                 checked += 1
             }
         }
+        // A payload may differ from its digest only where a redaction was recorded after it.
+        if let row = try db.queryOne("""
+            SELECT e.seq FROM events e WHERE e.redacted = 1 AND NOT EXISTS (
+              SELECT 1 FROM events r WHERE r.instance_id = e.instance_id AND r.event = 'redact' AND r.seq > e.seq)
+            ORDER BY e.seq LIMIT 1
+            """) {
+            return Report(eventsChecked: checked, problem: Problem(kind: .altered, seq: row.int64("seq") ?? 0,
+                detail: "it is marked redacted but no redaction was recorded after it"), head: head(previousHash, expectedSeq - 1))
+        }
         // Every instance's version counts its events, so a log cut short at its end (or an
         // instance's last events removed) shows as an instance ahead of its events.
         let behind = try db.query("""

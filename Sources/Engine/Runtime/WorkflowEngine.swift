@@ -230,6 +230,10 @@ public final class WorkflowEngine: Sendable {
         for event in events {
             if event.event == "migrate" {
                 workflowVersion = event.payload["toVersion"]?.intValue ?? workflowVersion
+            } else if event.event == "redact" {
+                for field in event.payload["fields"]?.arrayValue?.compactMap(\.stringValue) ?? [] where data[field] != nil {
+                    data[field] = WorkflowEngine.redactedMarker
+                }
             } else {
                 data.merge(event.payload) { _, new in new }
             }
