@@ -103,6 +103,9 @@ public struct DefinitionLoader: Sendable {
                     }
                 }
                 if let cancelled = effect["cancelTimer"]?.stringValue { cancelledTimers.append((cancelled, ep + "/cancelTimer")) }
+                if let hook = effect["call"]?.stringValue, catalog.hooks[hook] == nil {
+                    report(ep + "/call", "unknown-hook", "The hook \"\(hook)\" is not in Workflows/roles.json.", "Use one of: \(catalog.hooks.keys.sorted().joined(separator: ", ")).")
+                }
             }
         }
         func checkAuthorities(_ list: [JSONValue], at pointer: String, event: String?) {
@@ -242,6 +245,7 @@ public struct DefinitionLoader: Sendable {
             else { to = .field(n["to"]?["field"]?.stringValue ?? "") }
             return .notify(template: n["template"]?.stringValue ?? "", to: to, subject: n["subject"]?.stringValue ?? "", body: n["body"]?.stringValue ?? "")
         }
+        if let hook = json["call"]?.stringValue { return .call(hook: hook) }
         if let o = json["open"] {
             return .open(workflow: o["workflow"]?.stringValue ?? "", data: (o["data"]?.objectValue ?? [:]).compactMapValues(\.stringValue))
         }

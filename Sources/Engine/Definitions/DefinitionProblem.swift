@@ -49,15 +49,19 @@ public struct DefinitionError: Error, Sendable, LocalizedError {
 public struct RoleCatalog: Sendable, Equatable {
     public let roles: [String: String]
     public let relations: [String: String]
+    /// Domain hooks a `call` effect may name.
+    public let hooks: [String: String]
 
-    public init(roles: [String: String], relations: [String: String]) {
+    public init(roles: [String: String], relations: [String: String], hooks: [String: String] = [:]) {
         self.roles = roles
         self.relations = relations
+        self.hooks = hooks
     }
 
     /// Reads a catalog from its JSON.
     public init(json: JSONValue) {
         roles = (json["roles"]?.objectValue ?? [:]).compactMapValues(\.stringValue)
         relations = (json["relations"]?.objectValue ?? [:]).compactMapValues(\.stringValue)
+        hooks = (json["hooks"]?.objectValue ?? [:]).compactMapValues(\.stringValue)
     }
 }

@@ -136,4 +136,6 @@ public enum Effect: Sendable, Equatable {
     case notify(template: String, to: Recipient, subject: String, body: String)
     /// Start an instance of another workflow, with data taken from this one.
     case open(workflow: String, data: [String: String])
+    /// Run a named domain hook in the same transaction.
+    case call(hook: String)
 }

@@ -49,7 +49,9 @@ extension WorkflowEngine {
                             _ = try self.performFire(db, event: event, id: id, payload: [:], actor: .system, expectedVersion: nil, idempotencyKey: nil, at: due)
                         }
                         return FiredTimer(timerID: timerID, instanceID: id, name: row.string("name") ?? "", event: event, dueAt: due, fired: true, note: "")
-                    } catch let error as WorkflowError {
+                    } catch let error where !(error is SQLiteError) {
+                        // The event no longer applies (or a hook refused it): record why; a
+                        // database error instead ends the tick with nothing of this batch done.
                         let note = error.localizedDescription
                         try db.run("UPDATE timers SET status = 'skipped', resolved_at = ?, note = ? WHERE id = ?", due.milliseconds, note, timerID)
                         return FiredTimer(timerID: timerID, instanceID: id, name: row.string("name") ?? "", event: event, dueAt: due, fired: false, note: note)

@@ -140,6 +140,11 @@ extension WorkflowEngine {
                 }
                 _ = try performStart(db, workflow: workflow, data: data.filter { $0.value != .null }, actor: actor, idempotencyKey: nil,
                                      at: at, parent: instance.id, checkAuthority: false)
+            case .call(let name):
+                guard let hook = hooks.hook(name) else {
+                    throw HookRefusal(code: "hook-missing", message: "The workflow calls \"\(name)\", which this program has not registered; nothing was changed.")
+                }
+                try hook.run(HookContext(instance: instance, event: event, actor: actor, at: at, db: db, engine: self, seq: seq))
             }
         }
     }

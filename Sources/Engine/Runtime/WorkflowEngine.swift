@@ -23,13 +23,16 @@ public final class WorkflowEngine: Sendable {
     let registry = DefinitionRegistry()
     let commits: CommitQueue
     let decodedData = DecodedDataCache()
+    let hooks: HookRegistry
 
     /// Opens the engine on `database`, bringing its tables up to date and installing
     /// `definitions` (each name and version once; the same version with other content is refused).
     ///
     /// - Throws: ``WorkflowError/definitionChanged(workflow:version:)``, or a database error.
     public init(database: Database, loader: DefinitionLoader, definitions: [WorkflowDefinition], time: PartnershipTime,
-                clock: any WorkflowClock, authorizer: any Authorizer, storedJSON: StoredJSON = .standard) throws {
+                clock: any WorkflowClock, authorizer: any Authorizer, storedJSON: StoredJSON = .standard,
+                hooks: [String: any EffectHook] = [:]) throws {
+        self.hooks = HookRegistry(hooks)
         self.database = database
         self.loader = loader
         self.time = time
@@ -69,6 +72,9 @@ public final class WorkflowEngine: Sendable {
             }
         }
     }
+
+    /// Registers the domain hook that `call` effects named `name` run.
+    public func register(hook: any EffectHook, as name: String) { hooks.register(name, hook) }
 
     /// The newest version of each workflow.
     public var definitions: [WorkflowDefinition] { registry.names.compactMap { registry.current($0) } }
@@ -290,6 +296,15 @@ public final class WorkflowEngine: Sendable {
                     occurredAt: Date(milliseconds: row.int64("occurred_at") ?? 0), hash: row.string("hash") ?? "",
                     isRedacted: row.int("redacted") == 1)
     }
+}
+
+/// The domain hooks `call` effects name; set once the domain is built on the engine.
+final class HookRegistry: @unchecked Sendable {  // `hooks` guarded by `lock`
+    private let lock = NSLock()
+    private var hooks: [String: any EffectHook]
+    init(_ hooks: [String: any EffectHook]) { self.hooks = hooks }
+    func hook(_ name: String) -> (any EffectHook)? { lock.withLock { hooks[name] } }
+    func register(_ name: String, _ hook: any EffectHook) { lock.withLock { hooks[name] = hook } }
 }
 
 /// Decoded instance data by instance and version, so a busy instance's JSON is parsed once
