@@ -18,7 +18,7 @@ enum DirectoryCommands {
         try inv.expectPositionals(atMost: 1)
         guard let name = inv.arguments.value("name") else { throw UsageError("missing --name NAME") }
         let app = try inv.app
-        let person = try app.directory.addPerson(id: id, name: name, email: inv.arguments.value("email"), at: app.clock.now())
+        let person = try app.directory.addPerson(id: id, name: name, email: inv.arguments.value("email"), actor: inv.actor.id, at: app.clock.now())
         inv.output(["id": .string(person.id), "name": .string(person.name), "email": person.email.map(JSONValue.string) ?? .null]) {
             "Added \(person.name) as \(person.id)."
         }
@@ -43,7 +43,7 @@ enum DirectoryCommands {
         guard let body = inv.arguments.value("body") else { throw UsageError("missing --body BODY") }
         guard let role = inv.arguments.value("role") else { throw UsageError("missing --role ROLE") }
         let app = try inv.app
-        let m = try app.directory.addMembership(person: person, body: body, role: role, at: app.clock.now())
+        let m = try app.directory.addMembership(person: person, body: body, role: role, actor: inv.actor.id, at: app.clock.now())
         inv.output(["person": .string(m.person), "body": .string(m.body), "role": .string(m.role.rawValue)]) {
             "\(m.person) is now \(m.role.rawValue) of \(m.body)."
         }

@@ -15,11 +15,12 @@ enum FlourishCLI {
         OptionSpec("now", takesValue: true, valueName: "DATETIME", help: "Pretend it is this moment (or FLOURISH_NOW), e.g. 2026-04-01T09:00."),
         OptionSpec("json", help: "Print machine-readable JSON."),
         OptionSpec("workflows", takesValue: true, valueName: "DIR", help: "The Workflows folder (or FLOURISH_WORKFLOWS)."),
+        OptionSpec("partnership", takesValue: true, valueName: "KEY", help: "The partnership this database runs (or FLOURISH_PARTNERSHIP; default norfolk)."),
         OptionSpec("help", short: "h", help: "Show help for the command."),
     ]
 
     static var commands: [Command] {
-        WorkflowCommands.all + InstanceCommands.all + AuditCommands.all + DirectoryCommands.all + SetupCommands.all + BenchCommands.all
+        WorkflowCommands.all + InstanceCommands.all + AuditCommands.all + DirectoryCommands.all + SetupCommands.all + GovernanceCommands.all + EscalationCommands.all + BenchCommands.all
     }
 
     static func run(_ arguments: [String], environment: [String: String]) -> Int32 {
@@ -76,10 +77,11 @@ enum FlourishCLI {
         let actorID = parsed.value("as") ?? environment["FLOURISH_AS"] ?? environment["USER"] ?? "admin"
         let dbPath = parsed.value("db") ?? environment["FLOURISH_DB"].flatMap { $0.isEmpty ? nil : $0 } ?? "flourish.sqlite"
         let workflowsDir = parsed.value("workflows")
+        let partnershipKey = parsed.value("partnership") ?? environment["FLOURISH_PARTNERSHIP"].flatMap { $0.isEmpty ? nil : $0 } ?? Flourish.defaultPartnership
         let invocation = Invocation(command: command, arguments: parsed, environment: environment, isJSON: parsed.flag("json"),
                                     actor: Actor(actorID), clock: clock) {
             let library = try WorkflowLibrary(directory: try WorkflowLibrary.locate(explicit: workflowsDir, environment: environment))
-            return try Flourish(databasePath: dbPath, library: library, clock: clock)
+            return try Flourish(databasePath: dbPath, library: library, clock: clock, partnershipKey: partnershipKey)
         }
         do {
             try command.run(invocation)

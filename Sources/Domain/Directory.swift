@@ -60,8 +60,8 @@ public struct Directory: Sendable {
         try DomainSchema.migrator.migrate(database)
     }
 
-    /// Adds a person.
-    public func addPerson(id: String, name: String, email: String?, at: Date) throws -> Person {
+    /// Adds a person; the change is logged with who made it.
+    public func addPerson(id: String, name: String, email: String?, actor: String = "system", at: Date) throws -> Person {
         guard id.range(of: "^[a-z][a-z0-9.-]{0,63}$", options: .regularExpression) != nil else { throw DirectoryError.invalidPersonID(id) }
         let name = name.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !name.isEmpty else { throw DirectoryError.emptyName }
@@ -71,6 +71,7 @@ public struct Directory: Sendable {
         return try database.write { db in
             if try db.queryOne("SELECT 1 FROM people WHERE id = ?", id) != nil { throw DirectoryError.personExists(id) }
             try db.run("INSERT INTO people (id, name, email, created_at) VALUES (?, ?, ?, ?)", id, name, email, at.milliseconds)
+            try GovernanceRegister.log(db, at: at, actor: actor, action: "add-person", detail: id)
             return Person(id: id, name: name, email: email)
         }
     }
@@ -82,15 +83,18 @@ public struct Directory: Sendable {
         }
     }
 
-    /// Gives a person a role in a body.
-    public func addMembership(person: String, body: String, role: String, at: Date) throws -> Membership {
+    /// Gives a person a role in an active body; the change is logged with who made it.
+    public func addMembership(person: String, body: String, role: String, actor: String = "system", at: Date) throws -> Membership {
         guard let role = MembershipRole(rawValue: role) else { throw DirectoryError.unknownRole(role) }
         return try database.write { db in
             guard try db.queryOne("SELECT 1 FROM people WHERE id = ?", person) != nil else { throw DirectoryError.unknownPerson(person) }
+            let bodies = try db.query("SELECT key FROM bodies WHERE retired_at IS NULL ORDER BY added_at, rowid").compactMap { $0.string("key") }
+            if !bodies.isEmpty && !bodies.contains(body) { throw GovernanceError.unknownBody(body, valid: bodies) }
             if try db.queryOne("SELECT 1 FROM memberships WHERE person_id = ? AND body = ? AND role = ? AND ended_at IS NULL", person, body, role.rawValue) != nil {
                 throw DirectoryError.membershipExists(person: person, body: body, role: role.rawValue)
             }
             try db.run("INSERT INTO memberships (person_id, body, role, started_at) VALUES (?, ?, ?, ?)", person, body, role.rawValue, at.milliseconds)
+            try GovernanceRegister.log(db, at: at, actor: actor, action: "add-membership", detail: "\(person) as \(role.rawValue) of \(body)")
             return Membership(person: person, body: body, role: role)
         }
     }

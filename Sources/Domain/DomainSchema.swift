@@ -23,5 +23,39 @@ public enum DomainSchema {
         CREATE UNIQUE INDEX memberships_one_active ON memberships (person_id, body, role) WHERE ended_at IS NULL;
         CREATE INDEX memberships_by_body ON memberships (body, role) WHERE ended_at IS NULL;
         """),
+        Migration(version: 2, name: "governance bodies, their links, and the governance change log", sql: """
+        CREATE TABLE bodies (
+            key TEXT PRIMARY KEY,
+            name TEXT NOT NULL,
+            kind TEXT NOT NULL CHECK (kind IN ('board', 'subgroup', 'enabling-group', 'partner')),
+            priority TEXT,
+            description TEXT NOT NULL DEFAULT '',
+            independent INTEGER NOT NULL DEFAULT 0,
+            added_at INTEGER NOT NULL,
+            retired_at INTEGER
+        );
+        CREATE UNIQUE INDEX bodies_active_name ON bodies (name COLLATE NOCASE) WHERE retired_at IS NULL;
+        CREATE TABLE body_links (
+            id INTEGER PRIMARY KEY,
+            body TEXT NOT NULL REFERENCES bodies(key),
+            other TEXT NOT NULL REFERENCES bodies(key),
+            kind TEXT NOT NULL CHECK (kind IN ('reports-to', 'works-with')),
+            position INTEGER NOT NULL DEFAULT 0,
+            added_at INTEGER NOT NULL,
+            removed_at INTEGER
+        );
+        CREATE INDEX body_links_by_body ON body_links (body) WHERE removed_at IS NULL;
+        CREATE TABLE governance_log (
+            id INTEGER PRIMARY KEY,
+            at INTEGER NOT NULL,
+            actor TEXT NOT NULL,
+            action TEXT NOT NULL,
+            detail TEXT NOT NULL
+        );
+        CREATE TRIGGER governance_log_is_append_only BEFORE UPDATE ON governance_log
+        BEGIN SELECT RAISE(ABORT, 'the governance log is append-only'); END;
+        CREATE TRIGGER governance_log_is_never_deleted BEFORE DELETE ON governance_log
+        BEGIN SELECT RAISE(ABORT, 'the governance log is append-only'); END;
+        """),
     ])
 }

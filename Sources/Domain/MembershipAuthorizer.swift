@@ -10,8 +10,32 @@ internal import Foundation
 public struct MembershipAuthorizer: Authorizer {
     /// Bodies whose members count as board members.
     public let boardBodies: Set<String>
+    /// The partnership, for who may decide at each body; nil allows chairs and vice-chairs.
+    public let partnership: Partnership?
 
-    public init(boardBodies: Set<String> = []) { self.boardBodies = boardBodies }
+    public init(boardBodies: Set<String> = [], partnership: Partnership? = nil) {
+        self.boardBodies = boardBodies
+        self.partnership = partnership
+    }
+
+    /// The roles that may decide at `body` for `instance` (a body function such as the
+    /// Commissioning Executive narrows them to its own role).
+    func deciderRoles(at body: String, instance: Instance, db: Connection) throws -> [String] {
+        if let function = instance.data["function"]?.stringValue,
+           let restricted = partnership?.body(body)?.functions.first(where: { $0.key == function })?.restrictedToRole {
+            return [restricted]
+        }
+        guard let partnership else { return ["chair", "vice-chair"] }
+        let kind = try db.queryOne("SELECT kind FROM bodies WHERE key = ?", body)?.string("kind").flatMap(BodyKind.init(rawValue:))
+        let principles = partnership.escalation
+        return principles.decidersByBody[body] ?? kind.flatMap { principles.decidersByKind[$0] } ?? principles.decidersDefault
+    }
+
+    /// Whether `actor` is the secretariat acting on behalf of `body`.
+    func actsForBody(_ actor: Actor, _ body: String?, db: Connection) throws -> Bool {
+        guard let body, actor.onBehalfOf == body else { return false }
+        return try db.queryOne("SELECT 1 FROM memberships WHERE person_id = ? AND role = 'secretariat' AND ended_at IS NULL LIMIT 1", actor.id) != nil
+    }
 
     public func holds(_ authority: Authority, actor: Actor, instance: Instance, db: Connection) throws -> Bool {
         if actor.id == Actor.system.id { return authority == .role("system") }
@@ -27,10 +51,16 @@ public struct MembershipAuthorizer: Authorizer {
             return Self.ids(instance.data["contacts"]).contains(actor.id)
         case .relation("group-chair"):
             guard let group = instance.data["group"]?.stringValue else { return false }
-            return try !activeBodies(of: actor.id, roles: ["chair", "vice-chair"], db: db).isDisjoint(with: [group])
-        case .relation("deciding-body-member"):
-            let awaiting = Set(Self.ids(instance.data["awaitingBodies"]))
-            return try !activeBodies(of: actor.id, roles: ["chair", "vice-chair", "member", "commissioner"], db: db).isDisjoint(with: awaiting)
+            if try actsForBody(actor, group, db: db) { return true }
+            return try activeBodies(of: actor.id, roles: ["chair", "vice-chair"], db: db).contains(group)
+        case .relation("body-member"):
+            guard let body = instance.data["body"]?.stringValue else { return false }
+            if try actsForBody(actor, body, db: db) { return true }
+            return try activeBodies(of: actor.id, roles: MembershipRole.allCases.map(\.rawValue).filter { $0 != "secretariat" }, db: db).contains(body)
+        case .relation("body-decider"):
+            guard let body = instance.data["body"]?.stringValue else { return false }
+            if try actsForBody(actor, body, db: db) { return true }
+            return try activeBodies(of: actor.id, roles: deciderRoles(at: body, instance: instance, db: db), db: db).contains(body)
         case .relation("owner"): return instance.data["owner"]?.stringValue == actor.id
         case .relation("raiser"): return instance.data["raisedBy"]?.stringValue == actor.id
         case .relation: return false
@@ -48,6 +78,12 @@ public struct MembershipAuthorizer: Authorizer {
         case .relation("group-chair"):
             let group = instance.data["group"]?.stringValue ?? ""
             people = try db.query("SELECT DISTINCT person_id FROM memberships WHERE body = ? AND role IN ('chair', 'vice-chair') AND ended_at IS NULL ORDER BY person_id", group).compactMap { $0.string("person_id") }
+        case .relation("body-decider"), .relation("body-member"):
+            let body = instance.data["body"]?.stringValue ?? ""
+            let roles = recipient == .relation("body-decider") ? try deciderRoles(at: body, instance: instance, db: db) : ["chair", "vice-chair", "member", "commissioner"]
+            let placeholders = roles.map { _ in "?" }.joined(separator: ", ")
+            people = try db.query("SELECT DISTINCT person_id FROM memberships WHERE body = ? AND ended_at IS NULL AND role IN (\(placeholders)) ORDER BY person_id",
+                                  arguments: [body] + roles).compactMap { $0.string("person_id") }
         case .relation("owner"): people = Self.ids(instance.data["owner"])
         case .relation("raiser"): people = Self.ids(instance.data["raisedBy"])
         case .relation: people = []

@@ -3,6 +3,22 @@ public import Engine
 public import Domain
 public import SQLite
 
+/// Why the application could not be set up.
+public enum SetupError: Error, Equatable, Sendable, LocalizedError {
+    case unknownPartnership(String, known: [String])
+    case missingFramework(String, partnership: String)
+    case missingCalendar(String, partnership: String)
+
+    public var errorDescription: String? {
+        switch self {
+        case .unknownPartnership(let key, let known):
+            return "There is no partnership \"\(key)\" in Workflows/partnerships. Known: \(known.joined(separator: ", ")). Pass --partnership KEY or set FLOURISH_PARTNERSHIP."
+        case .missingFramework(let key, let p): return "The \(p) partnership uses the framework \"\(key)\", which is not in Workflows/framework."
+        case .missingCalendar(let key, let p): return "The \(p) partnership counts working days with the calendar \"\(key)\", which is not in Workflows/calendars."
+        }
+    }
+}
+
 /// The application both front doors call: the database, the workflow library, the engine
 /// and the directory, opened together.
 public final class Flourish: Sendable {
@@ -12,6 +28,15 @@ public final class Flourish: Sendable {
     public let directory: Directory
     public let clock: any WorkflowClock
     public let time: PartnershipTime
+    /// The partnership this database runs.
+    public let partnership: Partnership
+    /// Its outcomes framework.
+    public let framework: Framework
+    /// Its governance graph as it stands.
+    public let governance: GovernanceRegister
+
+    /// The partnership used when none is named.
+    public static let defaultPartnership = "norfolk"
 
     /// Opens (creating when missing) the database at `databasePath`.
     ///
@@ -19,19 +44,29 @@ public final class Flourish: Sendable {
     ///   - databasePath: the SQLite file.
     ///   - library: the checked Workflows folder.
     ///   - clock: where "now" comes from.
-    ///   - timeZone: the partnership's time zone.
-    ///   - calendarKey: which bank-holiday calendar counts working days.
-    public init(databasePath: String, library: WorkflowLibrary, clock: any WorkflowClock,
-                timeZone: TimeZone = TimeZone(identifier: "Europe/London")!, calendarKey: String = "england-and-wales") throws {
+    ///   - partnershipKey: which partnership file the database runs (one database per partnership).
+    /// - Throws: ``SetupError`` when the partnership, its framework or its calendar is missing.
+    public init(databasePath: String, library: WorkflowLibrary, clock: any WorkflowClock, partnershipKey: String = Flourish.defaultPartnership) throws {
+        guard let partnership = library.partnerships[partnershipKey] else {
+            throw SetupError.unknownPartnership(partnershipKey, known: library.partnerships.keys.sorted())
+        }
+        guard let framework = library.frameworks[partnership.framework] else {
+            throw SetupError.missingFramework(partnership.framework, partnership: partnership.key)
+        }
+        guard let calendar = library.calendars[partnership.calendar] else {
+            throw SetupError.missingCalendar(partnership.calendar, partnership: partnership.key)
+        }
         database = try Database(path: databasePath)
         self.library = library
         self.clock = clock
-        let calendar = library.calendars[calendarKey]
-            ?? WorkingDayCalendar(key: "weekends-only", coversFrom: CalendarDay(year: 2000, month: 1, day: 1), coversTo: CalendarDay(year: 2100, month: 12, day: 31), holidays: [:])
-        time = PartnershipTime(timeZone: timeZone, workingDays: calendar)
+        self.partnership = partnership
+        self.framework = framework
+        time = PartnershipTime(timeZone: partnership.timeZone, workingDays: calendar)
         directory = try Directory(database: database)
+        governance = try GovernanceRegister(database: database, partnership: partnership, at: clock.now())
         engine = try WorkflowEngine(database: database, loader: library.loader, definitions: library.definitions, time: time,
-                                    clock: clock, authorizer: MembershipAuthorizer())
+                                    clock: clock, authorizer: MembershipAuthorizer(boardBodies: partnership.boardKeys, partnership: partnership))
+        EscalationHooks(partnership: partnership).register(with: engine)
     }
 
     /// Builds an event's or a start's payload from `name=value` texts, typed by the fields it declares.

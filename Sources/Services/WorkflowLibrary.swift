@@ -1,5 +1,6 @@
 public import Foundation
 public import Engine
+public import Domain
 
 /// Why the workflow library could not be loaded.
 public enum LibraryError: Error, Sendable, LocalizedError {
@@ -34,6 +35,10 @@ public struct WorkflowLibrary: Sendable {
     public let catalog: RoleCatalog
     public let calendars: [String: WorkingDayCalendar]
     public let definitions: [WorkflowDefinition]
+    /// Outcomes frameworks by key (`framework/*.json`).
+    public let frameworks: [String: Framework]
+    /// Partnerships by key (`partnerships/*.json`), each checked against its framework.
+    public let partnerships: [String: Partnership]
 
     /// Finds the Workflows folder: `explicit`, then FLOURISH_WORKFLOWS, then the working
     /// directory and its parents, then beside the executable and its parents.
@@ -83,8 +88,28 @@ public struct WorkflowLibrary: Sendable {
             do { definitions.append(try loader.load(text, file: "Workflows/" + file.lastPathComponent, knownWorkflows: names)) }
             catch let error as DefinitionError { problems += error.problems }
         }
+        var frameworks: [String: Framework] = [:]
+        for file in Self.files(in: directory.appendingPathComponent("framework"), suffix: ".json") {
+            let framework = Framework(json: try Self.readJSON(file))
+            frameworks[framework.key] = framework
+        }
+        var partnerships: [String: Partnership] = [:]
+        for file in Self.files(in: directory.appendingPathComponent("partnerships"), suffix: ".json") {
+            let text: String
+            do { text = try String(contentsOf: file, encoding: .utf8) } catch {
+                throw LibraryError.unreadable(file: file.path, why: error.localizedDescription)
+            }
+            let frameworkKey = (try? JSONValue.parse(text))?["framework"]?.stringValue ?? "flourish"
+            do {
+                let partnership = try PartnershipLoader.load(text, file: "Workflows/partnerships/" + file.lastPathComponent,
+                                                             knownPriorities: frameworks[frameworkKey].map { Set($0.priorityKeys) })
+                partnerships[partnership.key] = partnership
+            } catch let error as DefinitionError { problems += error.problems }
+        }
         if !problems.isEmpty { throw LibraryError.invalid(DefinitionError(problems: problems)) }
         self.definitions = definitions
+        self.frameworks = frameworks
+        self.partnerships = partnerships
     }
 
     /// The names of the workflow definitions in the folder.

@@ -1,0 +1,153 @@
+import Foundation
+import ArgumentParsing
+import Services
+import Domain
+import Engine
+
+/// `flourish escalation raise|acknowledge|decide|list|show|simulate`.
+enum EscalationCommands {
+    static let all: [Command] = [raise, acknowledge, decide, list, show, simulate]
+
+    static func list(_ text: String?) -> [String] {
+        (text ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+    }
+
+    static let raise = Command(
+        ["escalation", "raise"], "Raise an issue from a group; it goes where the escalation principles send it.",
+        discussion: "It goes to the raising group's parents, or straight to the alliance when tagged with two or more priorities.\nSee where it would go first with 'flourish escalation simulate --from BODY'.",
+        options: [OptionSpec("from", takesValue: true, valueName: "BODY", help: "The raising body (required)."),
+                  OptionSpec("title", takesValue: true, valueName: "TEXT", help: "A one-line summary (required)."),
+                  OptionSpec("description", takesValue: true, valueName: "TEXT", help: "The detail."),
+                  OptionSpec("severity", takesValue: true, valueName: "KEY", help: "low, medium or high (as the partnership defines; required)."),
+                  OptionSpec("areas", takesValue: true, valueName: "AREA,...", help: "FLOURISH areas (at least one)."),
+                  OptionSpec("priorities", takesValue: true, valueName: "KEY,...", help: "Priorities it concerns."),
+                  OptionSpec("function", takesValue: true, valueName: "KEY", help: "A body function the decision belongs to, e.g. commissioning-executive."),
+                  OptionSpec("key", takesValue: true, valueName: "KEY", help: "An idempotency key.")]
+    ) { inv in
+        try inv.expectPositionals(atMost: 0)
+        guard let from = inv.arguments.value("from") else { throw UsageError("missing --from BODY") }
+        guard let title = inv.arguments.value("title") else { throw UsageError("missing --title TEXT") }
+        guard let severity = inv.arguments.value("severity") else { throw UsageError("missing --severity KEY") }
+        let app = try inv.app
+        let view = try app.raiseEscalation(EscalationRequest(group: from, title: title, description: inv.arguments.value("description") ?? "", severity: severity,
+                                                             priorities: list(inv.arguments.value("priorities")), areas: list(inv.arguments.value("areas")),
+                                                             function: inv.arguments.value("function")),
+                                           by: inv.actor.id, idempotencyKey: inv.arguments.value("key"))
+        inv.output(json(view)) {
+            "Raised \(view.escalation.id). It is now waiting at:\n" + view.open.map { reviewLine($0, app) }.joined(separator: "\n")
+        }
+    }
+
+    static let acknowledge = Command(
+        ["escalation", "acknowledge"], "Acknowledge an escalation at a body.",
+        arguments: "ESCALATION",
+        options: [OptionSpec("body", takesValue: true, valueName: "BODY", help: "The body acknowledging (required)."),
+                  OptionSpec("note", takesValue: true, valueName: "TEXT", help: "A note.")]
+    ) { inv in
+        let id = InstanceID(try inv.positional(0, "ESCALATION: e.g. escalation-3"))
+        try inv.expectPositionals(atMost: 1)
+        guard let body = inv.arguments.value("body") else { throw UsageError("missing --body BODY") }
+        let app = try inv.app
+        let view = try app.acknowledgeEscalation(id, at: body, note: inv.arguments.value("note"), by: inv.actor.id)
+        inv.output(json(view)) { "Acknowledged \(id) at \(body)." }
+    }
+
+    static let decide = Command(
+        ["escalation", "decide"], "Decide an escalation at a body: resolved, accepted, referred-back or escalated.",
+        arguments: "ESCALATION",
+        discussion: "resolved needs --rationale; accepted needs --plan and --plan-owner; referred-back needs --guidance; escalated needs --rationale.\nThe top body cannot escalate.",
+        options: [OptionSpec("body", takesValue: true, valueName: "BODY", help: "The deciding body (required)."),
+                  OptionSpec("outcome", takesValue: true, valueName: "OUTCOME", help: "resolved, accepted, referred-back or escalated (required)."),
+                  OptionSpec("rationale", takesValue: true, valueName: "TEXT", help: "Why."),
+                  OptionSpec("plan", takesValue: true, valueName: "TEXT", help: "The plan it is accepted into."),
+                  OptionSpec("plan-owner", takesValue: true, valueName: "PERSON", help: "Who owns the plan."),
+                  OptionSpec("guidance", takesValue: true, valueName: "TEXT", help: "Guidance for the body it is referred back to.")]
+    ) { inv in
+        let id = InstanceID(try inv.positional(0, "ESCALATION: e.g. escalation-3"))
+        try inv.expectPositionals(atMost: 1)
+        guard let body = inv.arguments.value("body") else { throw UsageError("missing --body BODY") }
+        guard let outcome = inv.arguments.value("outcome") else { throw UsageError("missing --outcome resolved|accepted|referred-back|escalated") }
+        var fields: [String: JSONValue] = [:]
+        for (option, field) in [("rationale", "rationale"), ("plan", "plan"), ("plan-owner", "planOwner"), ("guidance", "guidance")] {
+            if let v = inv.arguments.value(option) { fields[field] = .string(v) }
+        }
+        let app = try inv.app
+        let view = try app.decideEscalation(id, at: body, outcome: outcome, fields: fields, by: inv.actor.id)
+        inv.output(json(view)) {
+            var text = "Decided \(id) at \(body): \(outcome)."
+            if view.escalation.state == "closed" { text += " The escalation is now closed." }
+            else if !view.open.isEmpty { text += " Now waiting at:\n" + view.open.map { reviewLine($0, app) }.joined(separator: "\n") }
+            return text
+        }
+    }
+
+    static let list = Command(
+        ["escalation", "list"], "List escalations, newest first.",
+        options: [OptionSpec("body", takesValue: true, valueName: "BODY", help: "Only those raised by or waiting at this body."),
+                  OptionSpec("state", takesValue: true, valueName: "STATE", help: "open, closed or withdrawn."),
+                  OptionSpec("overdue", help: "Only those past a response deadline somewhere.")]
+    ) { inv in
+        try inv.expectPositionals(atMost: 0)
+        let app = try inv.app
+        let views = try app.escalations(body: inv.arguments.value("body"), state: inv.arguments.value("state"), overdueOnly: inv.arguments.flag("overdue"))
+        inv.output(.array(views.map(json))) {
+            views.isEmpty ? "No escalations." : views.map { v in
+                let waiting = v.open.compactMap { $0.data["body"]?.stringValue }
+                return "\(v.escalation.id)  \(v.escalation.state)  \(v.escalation.data["severity"]?.stringValue ?? "")  \(v.escalation.data["title"]?.stringValue ?? "")"
+                    + (waiting.isEmpty ? "" : "  waiting at: \(waiting.joined(separator: ", "))") + (v.overdue.isEmpty ? "" : "  OVERDUE")
+            }.joined(separator: "\n")
+        }
+    }
+
+    static let show = Command(["escalation", "show"], "Show an escalation and how it travelled: each body, its deadline and decision.", arguments: "ESCALATION") { inv in
+        let id = InstanceID(try inv.positional(0, "ESCALATION: e.g. escalation-3"))
+        try inv.expectPositionals(atMost: 1)
+        let app = try inv.app
+        let view = try app.escalation(id)
+        inv.output(json(view)) {
+            let e = view.escalation
+            var lines = ["\(e.id): \(e.data["title"]?.stringValue ?? "") (\(e.state))",
+                         "Raised by \(e.data["raisedBy"]?.stringValue ?? "?") from \(e.data["group"]?.stringValue ?? "?") on \(app.time.display(e.createdAt)); severity \(e.data["severity"]?.stringValue ?? "")",
+                         "Reviews:"]
+            lines += view.reviews.map { reviewLine($0, app) }
+            return lines.joined(separator: "\n")
+        }
+    }
+
+    static let simulate = Command(
+        ["escalation", "simulate"], "Show, writing nothing, where an issue would go if nobody answered, when, and who may decide at each body.",
+        options: [OptionSpec("from", takesValue: true, valueName: "BODY", help: "The raising body (required)."),
+                  OptionSpec("date", takesValue: true, valueName: "DATE", help: "When it is raised (default: now)."),
+                  OptionSpec("priorities", takesValue: true, valueName: "KEY,...", help: "Priorities it concerns (two or more make it cross-cutting).")]
+    ) { inv in
+        try inv.expectPositionals(atMost: 0)
+        guard let from = inv.arguments.value("from") else { throw UsageError("missing --from BODY") }
+        let app = try inv.app
+        let date = try inv.moment("date") ?? app.clock.now()
+        let steps = try app.simulateEscalation(from: from, date: date, priorities: list(inv.arguments.value("priorities")))
+        inv.output(.array(steps.map { s in
+            ["level": .integer(Int64(s.step.level)), "body": .string(s.step.body.key), "arrives": .string(PartnershipTime.timestamp(s.step.arrives)),
+             "deadline": .string(PartnershipTime.timestamp(s.step.deadline)), "canEscalateFurther": .bool(s.step.canEscalateFurther),
+             "deciderRoles": .array(s.deciderRoles.map(JSONValue.string)), "deciders": .array(s.deciders.map { .string($0.id) })]
+        })) {
+            var lines = ["If nobody answers, an issue raised by \(from) on \(app.time.display(date)) goes:"]
+            for s in steps {
+                let who = s.deciders.isEmpty ? "nobody yet holds \(s.deciderRoles.joined(separator: " or "))" : s.deciders.map(\.name).joined(separator: ", ")
+                lines.append("  \(s.step.level). \(s.step.body.name): arrives \(app.time.display(s.step.arrives)), deadline \(app.time.display(s.step.deadline)); may decide: \(who)"
+                             + (s.step.canEscalateFurther ? "" : "; cannot escalate further"))
+            }
+            lines.append("Nothing was written.")
+            return lines.joined(separator: "\n")
+        }
+    }
+
+    static func reviewLine(_ r: Instance, _ app: Flourish) -> String {
+        let due = r.data["respondBy"]?.stringValue.flatMap { app.time.parse($0) }.map { app.time.display($0) } ?? "?"
+        return "  level \(r.data["level"]?.intValue ?? 0)  \(r.data["body"]?.stringValue ?? "?")  \(r.state)  respond by \(due)  (\(r.id))"
+    }
+
+    static func json(_ v: EscalationView) -> JSONValue {
+        ["escalation": v.escalation.json, "reviews": .array(v.reviews.map(\.json)),
+         "open": .array(v.open.map { .string($0.id.rawValue) }), "overdue": .array(v.overdue.map { .string($0.id.rawValue) })]
+    }
+}

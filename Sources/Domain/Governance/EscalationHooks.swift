@@ -1,0 +1,93 @@
+public import Foundation
+public import Engine
+internal import SQLite
+
+/// The domain hooks the escalation workflows call, bound to one partnership.
+public struct EscalationHooks: Sendable {
+    public let partnership: Partnership
+
+    public init(partnership: Partnership) { self.partnership = partnership }
+
+    /// Registers every escalation hook with the engine.
+    public func register(with engine: WorkflowEngine) {
+        engine.register(hook: Route(p: partnership), as: "route-escalation")
+        engine.register(hook: Onwards(p: partnership), as: "escalate-onwards")
+        engine.register(hook: Finished(), as: "review-finished")
+        engine.register(hook: CloseReviews(), as: "close-reviews")
+    }
+
+    static let reviewWorkflows = ["escalation-review", "escalation-top-review"]
+
+    static func routing(_ p: Partnership, _ db: Connection) throws -> EscalationRouting {
+        EscalationRouting(principles: p.escalation, bodies: try GovernanceRegister.bodies(db, partnership: p), top: p.topBody)
+    }
+
+    /// Opens a review of the escalation at `body`.
+    static func openReview(_ context: HookContext, routing: EscalationRouting, body: GovernanceBody, level: Int, fromBody: String,
+                           escalation: Instance) throws {
+        var data: [String: JSONValue] = [
+            "escalation": .string(escalation.id.rawValue), "body": .string(body.key), "level": .integer(Int64(level)), "fromBody": .string(fromBody),
+            "respondBy": .string(PartnershipTime.timestamp(try routing.respondBy(at: body, arriving: context.at, time: context.time))),
+        ]
+        for field in ["title", "description", "severity", "priorities", "areas", "raisedBy", "function"] {
+            if let value = escalation.data[field] { data[field] = value }
+        }
+        try context.start(routing.reviewWorkflow(at: body), data: data)
+    }
+
+    static func openReviews(_ context: HookContext, escalation: String) throws -> [Instance] {
+        try reviewWorkflows.flatMap { try context.instances(of: $0, where: "escalation", equals: escalation) }.filter { try !context.isFinal($0) }
+    }
+
+    struct Route: EffectHook {
+        let p: Partnership
+        func run(_ context: HookContext) throws {
+            let routing = try EscalationHooks.routing(p, context.db)
+            let from = context.instance.data["group"]?.stringValue ?? ""
+            let priorities = context.instance.data["priorities"]?.arrayValue?.compactMap(\.stringValue) ?? []
+            for body in try routing.firstBodies(from: from, priorities: priorities) {
+                try EscalationHooks.openReview(context, routing: routing, body: body, level: 1, fromBody: from, escalation: context.instance)
+            }
+        }
+    }
+
+    struct Onwards: EffectHook {
+        let p: Partnership
+        func run(_ context: HookContext) throws {
+            let routing = try EscalationHooks.routing(p, context.db)
+            let review = context.instance
+            let body = review.data["body"]?.stringValue ?? ""
+            let parents = routing.nextBodies(after: body)
+            if parents.isEmpty { throw EscalationError.topCannotEscalate(routing.body(body)?.name ?? body) }
+            let escalationID = review.data["escalation"]?.stringValue ?? ""
+            let escalation = try context.load(InstanceID(escalationID))
+            let alreadyOpen = Set(try EscalationHooks.openReviews(context, escalation: escalationID).compactMap { $0.data["body"]?.stringValue })
+            let level = (review.data["level"]?.intValue ?? 1) + 1
+            for parent in parents where !alreadyOpen.contains(parent.key) {
+                try EscalationHooks.openReview(context, routing: routing, body: parent, level: level, fromBody: body, escalation: escalation)
+            }
+        }
+    }
+
+    struct Finished: EffectHook {
+        func run(_ context: HookContext) throws {
+            let escalationID = context.instance.data["escalation"]?.stringValue ?? ""
+            guard try EscalationHooks.openReviews(context, escalation: escalationID).isEmpty else { return }
+            let escalation = try context.load(InstanceID(escalationID))
+            guard escalation.state == "open" else { return }
+            let body = context.instance.data["body"]?.stringValue ?? ""
+            try context.fire("conclude", on: escalation.id, payload: [
+                "outcome": .string("\(context.instance.state) at \(body)"),
+                "decidedBy": .string(context.actor.onBehalfOf.map { "\(context.actor.id) for \($0)" } ?? context.actor.id),
+            ])
+        }
+    }
+
+    struct CloseReviews: EffectHook {
+        func run(_ context: HookContext) throws {
+            for review in try EscalationHooks.openReviews(context, escalation: context.instance.id.rawValue) {
+                try context.fire("withdraw", on: review.id)
+            }
+        }
+    }
+}

@@ -1,0 +1,145 @@
+public import Foundation
+public import Engine
+public import Domain
+
+/// What someone raising an escalation says about it.
+public struct EscalationRequest: Sendable {
+    public var group: String
+    public var title: String
+    public var description: String
+    public var severity: String
+    public var priorities: [String]
+    public var areas: [String]
+    public var function: String?
+
+    public init(group: String, title: String, description: String = "", severity: String, priorities: [String] = [], areas: [String], function: String? = nil) {
+        self.group = group
+        self.title = title
+        self.description = description
+        self.severity = severity
+        self.priorities = priorities
+        self.areas = areas
+        self.function = function
+    }
+}
+
+/// An escalation with the reviews it has opened at each body.
+public struct EscalationView: Sendable {
+    public let escalation: Instance
+    public let reviews: [Instance]
+    /// Reviews still waiting for a decision.
+    public let open: [Instance]
+    /// Open reviews past their response deadline.
+    public let overdue: [Instance]
+}
+
+/// The decisions a body can take on an escalation.
+public enum EscalationOutcome: String, Sendable, CaseIterable {
+    case resolved
+    case accepted
+    case referredBack = "referred-back"
+    case escalated
+
+    /// The review workflow's event for this outcome.
+    public var event: String {
+        switch self {
+        case .resolved: return "resolve"
+        case .accepted: return "accept"
+        case .referredBack: return "refer-back"
+        case .escalated: return "escalate"
+        }
+    }
+}
+
+extension Flourish {
+    static let reviewWorkflows = ["escalation-review", "escalation-top-review"]
+
+    /// Raises an escalation from a group: areas, priorities, severity and the group are
+    /// checked first, and the secretariat raising it is recorded as acting for the group.
+    public func raiseEscalation(_ request: EscalationRequest, by person: String, idempotencyKey: String? = nil) throws -> EscalationView {
+        _ = try governance.body(request.group)
+        try framework.checkAreas(request.areas)
+        for p in request.priorities { try framework.checkPriority(p) }
+        let severities = partnership.escalation.severities.map(\.key)
+        guard severities.contains(request.severity) else { throw EscalationError.unknownSeverity(request.severity, valid: severities) }
+        var data: [String: JSONValue] = [
+            "group": .string(request.group), "title": .string(request.title), "severity": .string(request.severity),
+            "areas": .array(request.areas.map(JSONValue.string)), "raisedBy": .string(person), "trigger": "raised-by-hand",
+        ]
+        if !request.description.isEmpty { data["description"] = .string(request.description) }
+        if !request.priorities.isEmpty { data["priorities"] = .array(request.priorities.map(JSONValue.string)) }
+        if let f = request.function { data["function"] = .string(f) }
+        let started = try engine.start("escalation", data: data, actor: try actor(person, at: request.group), idempotencyKey: idempotencyKey)
+        return try escalation(started.instance.id)
+    }
+
+    /// An escalation and its reviews.
+    public func escalation(_ id: InstanceID) throws -> EscalationView {
+        let escalation = try engine.instance(id)
+        guard escalation.workflow == "escalation" else { throw WorkflowError.unknownInstance(id) }
+        let reviews = try Self.reviewWorkflows.flatMap { try engine.instances(workflow: $0, limit: 100_000) }
+            .filter { $0.data["escalation"]?.stringValue == id.rawValue }
+            .sorted { ($0.data["level"]?.intValue ?? 0, $0.id.rawValue) < ($1.data["level"]?.intValue ?? 0, $1.id.rawValue) }
+        let open = try reviews.filter { try !engine.definition($0.workflow, version: $0.workflowVersion).isFinal($0.state) }
+        let now = clock.now()
+        let overdue = open.filter { review in
+            guard let text = review.data["respondBy"]?.stringValue, let due = time.parse(text) else { return false }
+            return due < now
+        }
+        return EscalationView(escalation: escalation, reviews: reviews, open: open, overdue: overdue)
+    }
+
+    /// The review of `escalation` still open at `body`.
+    public func openReview(of escalation: InstanceID, at body: String) throws -> Instance {
+        let view = try self.escalation(escalation)
+        guard let review = view.open.first(where: { $0.data["body"]?.stringValue == body }) else {
+            throw EscalationError.noOpenReview(escalation: escalation.rawValue, body: body, open: view.open.compactMap { $0.data["body"]?.stringValue })
+        }
+        return review
+    }
+
+    /// A member of the body (or the secretariat on its behalf) acknowledges the escalation there.
+    public func acknowledgeEscalation(_ id: InstanceID, at body: String, note: String?, by person: String) throws -> EscalationView {
+        let review = try openReview(of: id, at: body)
+        try engine.fire("acknowledge", on: review.id, payload: note.map { ["note": .string($0)] } ?? [:], actor: try actor(person, at: body), expectedVersion: review.version)
+        return try escalation(id)
+    }
+
+    /// Someone who may decide at the body decides: resolved, accepted into a plan, referred back, or escalated further.
+    public func decideEscalation(_ id: InstanceID, at body: String, outcome: String, fields: [String: JSONValue], by person: String) throws -> EscalationView {
+        guard let outcome = EscalationOutcome(rawValue: outcome) else { throw EscalationError.unknownOutcome(outcome) }
+        let review = try openReview(of: id, at: body)
+        try engine.fire(outcome.event, on: review.id, payload: fields, actor: try actor(person, at: body), expectedVersion: review.version)
+        return try escalation(id)
+    }
+
+    /// Escalations, newest first: only those waiting at `body`, in `state`, or overdue somewhere.
+    public func escalations(body: String? = nil, state: String? = nil, overdueOnly: Bool = false) throws -> [EscalationView] {
+        try engine.instances(workflow: "escalation", state: state, limit: 100_000).map { try escalation($0.id) }.filter { view in
+            (body == nil || view.open.contains { $0.data["body"]?.stringValue == body } || view.escalation.data["group"]?.stringValue == body)
+                && (!overdueOnly || !view.overdue.isEmpty)
+        }
+    }
+
+    /// One step of a simulated escalation, with who may decide there.
+    public struct SimulatedStep: Sendable {
+        public let step: EscalationRouting.Step
+        public let deciders: [Person]
+        public let deciderRoles: [String]
+    }
+
+    /// If nobody answers, which bodies an issue raised at `from` on `date` reaches, when, and
+    /// who may decide at each. Writes nothing.
+    public func simulateEscalation(from: String, date: Date, priorities: [String]) throws -> [SimulatedStep] {
+        _ = try governance.body(from)
+        for p in priorities { try framework.checkPriority(p) }
+        let routing = EscalationRouting(principles: partnership.escalation, bodies: try governance.bodies(), top: partnership.topBody)
+        let people = try directory.people()
+        let memberships = try directory.memberships()
+        return try routing.simulate(from: from, priorities: priorities, date: date, time: time).map { step in
+            let roles = partnership.escalation.deciders(at: step.body)
+            let ids = Set(memberships.filter { $0.body == step.body.key && roles.contains($0.role.rawValue) }.map(\.person))
+            return SimulatedStep(step: step, deciders: people.filter { ids.contains($0.id) }, deciderRoles: roles)
+        }
+    }
+}
