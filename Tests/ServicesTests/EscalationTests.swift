@@ -1,0 +1,191 @@
+import Foundation
+import Testing
+@testable import Services
+import Domain
+import Engine
+
+let alliance = "children-and-young-people-strategic-alliance"
+let nscp = "norfolk-safeguarding-children-partnership"
+let hwb = "norfolk-health-and-wellbeing-board"
+
+/// A Norfolk database on a clock that moves only when told, with a cast of people.
+struct NorfolkFixture {
+    let app: Flourish
+    let clock: TestClock
+
+    init(start: String, partnership: String = "norfolk") throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("flourish-gov-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let library = try WorkflowLibrary(directory: repositoryRoot.appendingPathComponent("Workflows"))
+        let london = PartnershipTime(timeZone: TimeZone(identifier: "Europe/London")!, workingDays: library.calendars["england-and-wales"]!)
+        clock = TestClock(london.parse(start)!)
+        app = try Flourish(databasePath: dir.appendingPathComponent("f.sqlite").path, library: library, clock: clock, partnershipKey: partnership)
+    }
+
+    func person(_ id: String, _ body: String, _ role: String) throws {
+        if try !app.directory.people().contains(where: { $0.id == id }) {
+            _ = try app.directory.addPerson(id: id, name: id.capitalized, email: "\(id)@example.org", at: clock.now())
+        }
+        _ = try app.directory.addMembership(person: id, body: body, role: role, at: clock.now())
+    }
+
+    func at(_ text: String) { clock.set(app.time.parse(text)!) }
+
+    func bodies(_ view: EscalationView) -> [String] { view.open.compactMap { $0.data["body"]?.stringValue }.sorted() }
+}
+
+@Suite(.serialized) struct EscalationTests {
+    @Test func raisedOnTheFridayBeforeABankHolidayMondayGetsTheRightDeadline() throws {
+        // Friday 22 May 2026; Monday 25 May is the spring bank holiday. Ten working days for a subgroup's issue at... the Alliance is a board: 15.
+        let f = try NorfolkFixture(start: "2026-05-22T16:00")
+        try f.person("erin", "early-prevention-board", "chair")
+        let view = try f.app.raiseEscalation(EscalationRequest(group: "early-prevention-board", title: "Waiting lists", severity: "high", areas: ["healthy"]), by: "erin")
+        #expect(f.bodies(view) == [alliance])
+        let due = try #require(view.open.first?.data["respondBy"]?.stringValue.flatMap { f.app.time.parse($0) })
+        // 15 working days after Fri 22 May, skipping Mon 25 May: Tue 26 May counts first, so Mon 15 June.
+        #expect(f.app.time.display(due) == "2026-06-15 16:00 BST")
+    }
+
+    @Test func aMissedDeadlineAtASubgroupEscalatesToItsParentOnTheNextTick() throws {
+        let f = try NorfolkFixture(start: "2026-03-02T09:00")
+        try f.person("kim", "norfolk-learning-board", "chair")
+        try f.app.addBody(key: "reading-task-group", name: "Reading Task Group", kind: "subgroup", reportsTo: ["norfolk-learning-board"], priority: nil, description: "", by: "sec")
+        try f.person("tia", "reading-task-group", "chair")
+        let raised = try f.app.raiseEscalation(EscalationRequest(group: "reading-task-group", title: "No reading tutors", severity: "medium", areas: ["learning"]), by: "tia")
+        #expect(f.bodies(raised) == ["norfolk-learning-board"])
+        // Ten working days for a subgroup: Mon 2 March 2026 + 10 = Mon 16 March, 09:00.
+        f.at("2026-03-16T08:59")
+        #expect(try f.app.engine.tick().isEmpty)
+        f.at("2026-03-16T09:00")
+        let fired = try f.app.engine.tick()
+        #expect(fired.map(\.event) == ["deadline-missed"])
+        let after = try f.app.escalation(raised.escalation.id)
+        #expect(f.bodies(after) == [alliance])
+        #expect(after.reviews.first { $0.data["body"]?.stringValue == "norfolk-learning-board" }?.state == "missed")
+        #expect(after.open.first?.data["level"]?.intValue == 2)
+        #expect(after.open.first?.data["fromBody"]?.stringValue == "norfolk-learning-board")
+    }
+
+    @Test func fromASharedEnablingGroupItReachesBothParentsAndIsTrackedAtEach() throws {
+        let f = try NorfolkFixture(start: "2026-06-01T10:00")
+        try f.person("wes", "workforce-development-group", "chair")
+        try f.person("ann", alliance, "chair")
+        try f.person("nia", nscp, "chair")
+        let view = try f.app.raiseEscalation(EscalationRequest(group: "workforce-development-group", title: "Social worker vacancies", severity: "high", areas: ["safe-and-secure"]), by: "wes")
+        #expect(f.bodies(view) == [alliance, nscp])
+        #expect(Set(view.open.map(\.workflow)) == ["escalation-review", "escalation-top-review"])  // the partnership cannot escalate further
+        let afterAlliance = try f.app.decideEscalation(view.escalation.id, at: alliance, outcome: "resolved", fields: ["rationale": "Recruitment drive agreed"], by: "ann")
+        #expect(afterAlliance.escalation.state == "open")  // still waiting at the partnership
+        #expect(f.bodies(afterAlliance) == [nscp])
+        let closed = try f.app.decideEscalation(view.escalation.id, at: nscp, outcome: "accepted", fields: ["plan": "Joint workforce plan", "planOwner": "nia"], by: "nia")
+        #expect(closed.escalation.state == "closed")
+        #expect(closed.escalation.data["outcome"]?.stringValue == "accepted at \(nscp)")
+    }
+
+    @Test func someoneWhoMayNotDecideThereIsRefusedAndNothingChanges() throws {
+        let f = try NorfolkFixture(start: "2026-06-01T10:00")
+        try f.person("erin", "early-prevention-board", "chair")
+        try f.person("max", alliance, "member")  // a member, but members do not decide
+        try f.person("olu", "norfolk-learning-board", "chair")  // a chair, but of another body
+        let view = try f.app.raiseEscalation(EscalationRequest(group: "early-prevention-board", title: "T", severity: "low", areas: ["healthy"]), by: "erin")
+        let events = try f.app.engine.history(of: view.open[0].id).count
+        for person in ["max", "olu"] {
+            let error = #expect(throws: WorkflowError.self) {
+                try f.app.decideEscalation(view.escalation.id, at: alliance, outcome: "resolved", fields: ["rationale": "x"], by: person)
+            }
+            #expect(error?.code == "not-permitted")
+        }
+        #expect(try f.app.engine.history(of: view.open[0].id).count == events)
+        // A member may acknowledge, though.
+        _ = try f.app.acknowledgeEscalation(view.escalation.id, at: alliance, note: nil, by: "max")
+    }
+
+    @Test func onlyCommissionersTakeCommissioningExecutiveDecisions() throws {
+        let f = try NorfolkFixture(start: "2026-06-01T10:00")
+        try f.person("cara", "childrens-integrated-commissioning-group", "chair")
+        try f.person("ann", alliance, "chair")
+        try f.person("com", alliance, "commissioner")
+        let view = try f.app.raiseEscalation(EscalationRequest(group: "childrens-integrated-commissioning-group", title: "Pooled budget overspend", severity: "high",
+                                                               areas: ["healthy"], function: "commissioning-executive"), by: "cara")
+        #expect(throws: WorkflowError.self) { try f.app.decideEscalation(view.escalation.id, at: alliance, outcome: "resolved", fields: ["rationale": "x"], by: "ann") }
+        let done = try f.app.decideEscalation(view.escalation.id, at: alliance, outcome: "resolved", fields: ["rationale": "Budget realigned"], by: "com")
+        #expect(done.escalation.state == "closed")
+    }
+
+    @Test func aCrossCuttingIssueSkipsTheSubgroupLevel() throws {
+        let f = try NorfolkFixture(start: "2026-06-01T10:00")
+        try f.app.addBody(key: "reading-task-group", name: "Reading Task Group", kind: "subgroup", reportsTo: ["norfolk-learning-board"], priority: nil, description: "", by: "sec")
+        try f.person("tia", "reading-task-group", "chair")
+        let view = try f.app.raiseEscalation(EscalationRequest(group: "reading-task-group", title: "Wellbeing and reading", severity: "medium",
+                                                               priorities: ["learning-gaps", "mental-health-and-wellbeing"], areas: ["learning", "healthy"]), by: "tia")
+        #expect(f.bodies(view) == [alliance])  // not the Norfolk Learning Board
+    }
+
+    @Test func theTopCannotEscalateAndTheSecretariatActsOnABodysBehalf() throws {
+        let f = try NorfolkFixture(start: "2026-06-01T10:00")
+        try f.person("erin", "early-prevention-board", "chair")
+        try f.person("sec", alliance, "secretariat")
+        let view = try f.app.raiseEscalation(EscalationRequest(group: "early-prevention-board", title: "T", severity: "low", areas: ["healthy"]), by: "erin")
+        var current = try f.app.decideEscalation(view.escalation.id, at: alliance, outcome: "escalated", fields: ["rationale": "board"], by: "sec")
+        current = try f.app.decideEscalation(view.escalation.id, at: hwb, outcome: "escalated", fields: ["rationale": "scrutiny"], by: "sec")
+        #expect(f.bodies(current) == ["health-overview-and-scrutiny-committee"])
+        let refused = #expect(throws: WorkflowError.self) {
+            try f.app.decideEscalation(view.escalation.id, at: "health-overview-and-scrutiny-committee", outcome: "escalated", fields: ["rationale": "x"], by: "sec")
+        }
+        #expect(refused?.code == "unknown-event")
+        let allianceReview = current.reviews.first { $0.data["body"]?.stringValue == alliance }!
+        let decision = try f.app.engine.history(of: allianceReview.id).last!
+        #expect(decision.actor == "sec")
+        #expect(decision.onBehalfOf == alliance)
+        #expect(try f.app.engine.verifyAuditLog().isIntact)
+    }
+
+    @Test func raisingChecksItsKeysFirst() throws {
+        let f = try NorfolkFixture(start: "2026-06-01T10:00")
+        try f.person("erin", "early-prevention-board", "chair")
+        #expect(throws: FrameworkError.self) { try f.app.raiseEscalation(EscalationRequest(group: "early-prevention-board", title: "T", severity: "low", areas: ["joy"]), by: "erin") }
+        #expect(throws: EscalationError.unknownSeverity("urgent", valid: ["low", "medium", "high"])) {
+            try f.app.raiseEscalation(EscalationRequest(group: "early-prevention-board", title: "T", severity: "urgent", areas: ["healthy"]), by: "erin")
+        }
+        #expect(throws: GovernanceError.self) { try f.app.raiseEscalation(EscalationRequest(group: "nope", title: "T", severity: "low", areas: ["healthy"]), by: "erin") }
+        #expect(try f.app.escalations().isEmpty)
+    }
+
+    @Test func simulateShowsTheRouteAndWritesNothing() throws {
+        let f = try NorfolkFixture(start: "2026-06-01T10:00")
+        try f.person("ann", alliance, "chair")
+        let before = try f.app.engine.instances().count
+        let steps = try f.app.simulateEscalation(from: "data-and-system-performance-group", date: f.clock.now(), priorities: [])
+        #expect(steps.map(\.step.body.key) == [alliance, nscp, hwb, "health-overview-and-scrutiny-committee"])
+        #expect(steps.map(\.step.level) == [1, 1, 2, 3])
+        #expect(steps[0].deciders.map(\.id) == ["ann"])
+        #expect(steps[1].step.canEscalateFurther == false)
+        #expect(try f.app.engine.instances().count == before)
+    }
+
+    @Test func retiringABodyWithOpenEscalationsIsRefusedUntilTheyClose() throws {
+        let f = try NorfolkFixture(start: "2026-06-01T10:00")
+        try f.app.addBody(key: "reading-task-group", name: "Reading Task Group", kind: "subgroup", reportsTo: ["norfolk-learning-board"], priority: nil, description: "", by: "sec")
+        try f.person("tia", "reading-task-group", "chair")
+        try f.person("kim", "norfolk-learning-board", "chair")
+        let view = try f.app.raiseEscalation(EscalationRequest(group: "reading-task-group", title: "T", severity: "low", areas: ["learning"]), by: "tia")
+        let error = #expect(throws: GovernanceError.self) { try f.app.retireBody("reading-task-group", reason: "done", by: "sec") }
+        #expect(error?.code == "body-has-open-work")
+        #expect(throws: GovernanceError.self) { try f.app.retireBody("norfolk-learning-board", reason: "x", by: "sec") }  // a body reports to it
+        _ = try f.app.decideEscalation(view.escalation.id, at: "norfolk-learning-board", outcome: "referred-back", fields: ["guidance": "Use the tutoring fund"], by: "kim")
+        try f.app.retireBody("reading-task-group", reason: "work complete", by: "sec")
+        #expect(try f.app.governance.bodies().contains { $0.key == "reading-task-group" } == false)
+        #expect(try f.app.governance.bodies(includingRetired: true).contains { $0.key == "reading-task-group" })
+        #expect(try f.app.governance.changes().map(\.action).contains("retire-body"))
+        #expect(try f.app.escalation(view.escalation.id).escalation.state == "closed")  // history stays
+    }
+
+    @Test func theSecondPartnershipRunsOnTheSameCode() throws {
+        let f = try NorfolkFixture(start: "2026-06-01T10:00", partnership: "portsmouth")
+        try f.person("eve", "emotional-health-and-wellbeing-group", "chair")
+        let view = try f.app.raiseEscalation(EscalationRequest(group: "emotional-health-and-wellbeing-group", title: "CAMHS waits", severity: "high", areas: ["healthy"]), by: "eve")
+        #expect(f.bodies(view) == ["portsmouth-joint-childrens-leadership-team"])
+        let due = try #require(view.open.first?.data["respondBy"]?.stringValue.flatMap { f.app.time.parse($0) })
+        #expect(f.app.time.display(due) == "2026-06-15 10:00 BST")  // Portsmouth gives boards 10 working days
+    }
+}
