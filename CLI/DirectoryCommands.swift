@@ -6,19 +6,21 @@ import Engine
 
 /// `flourish person add|list`, `flourish member add|list`.
 enum DirectoryCommands {
-    static let all: [Command] = [personAdd, personList, memberAdd, memberList]
+    static let all: [Command] = [personAdd, personList, memberAdd, memberEnd, memberList, orgAdd, orgList]
 
     static let personAdd = Command(
         ["person", "add"], "Add a person who acts in the partnership.",
         arguments: "ID",
         options: [OptionSpec("name", takesValue: true, valueName: "NAME", help: "Their full name (required)."),
-                  OptionSpec("email", takesValue: true, valueName: "EMAIL", help: "Where their notifications go.")]
+                  OptionSpec("email", takesValue: true, valueName: "EMAIL", help: "Where their notifications go."),
+                  OptionSpec("organisation", takesValue: true, valueName: "KEY", help: "The member organisation they work for.")]
     ) { inv in
         let id = try inv.positional(0, "ID: a short identifier such as sam.jones")
         try inv.expectPositionals(atMost: 1)
         guard let name = inv.arguments.value("name") else { throw UsageError("missing --name NAME") }
         let app = try inv.app
-        let person = try app.directory.addPerson(id: id, name: name, email: inv.arguments.value("email"), actor: inv.actor.id, at: app.clock.now())
+        let person = try app.directory.addPerson(id: id, name: name, email: inv.arguments.value("email"),
+                                                   organisation: inv.arguments.value("organisation"), actor: inv.actor.id, at: app.clock.now())
         inv.output(["id": .string(person.id), "name": .string(person.name), "email": person.email.map(JSONValue.string) ?? .null]) {
             "Added \(person.name) as \(person.id)."
         }
@@ -46,6 +48,46 @@ enum DirectoryCommands {
         let m = try app.directory.addMembership(person: person, body: body, role: role, actor: inv.actor.id, at: app.clock.now())
         inv.output(["person": .string(m.person), "body": .string(m.body), "role": .string(m.role.rawValue)]) {
             "\(m.person) is now \(m.role.rawValue) of \(m.body)."
+        }
+    }
+
+    static let memberEnd = Command(
+        ["member", "end"], "End a person's role in a body (kept in the history).",
+        arguments: "PERSON",
+        options: [OptionSpec("body", takesValue: true, valueName: "BODY", help: "The body's key (required)."),
+                  OptionSpec("role", takesValue: true, valueName: "ROLE", help: "The role that ends (required).")]
+    ) { inv in
+        let person = try inv.positional(0, "PERSON: the person's identifier")
+        try inv.expectPositionals(atMost: 1)
+        guard let body = inv.arguments.value("body") else { throw UsageError("missing --body BODY") }
+        guard let role = inv.arguments.value("role") else { throw UsageError("missing --role ROLE") }
+        let app = try inv.app
+        try app.directory.endMembership(person: person, body: body, role: role, actor: inv.actor.id, at: app.clock.now())
+        inv.output(["person": .string(person), "body": .string(body), "role": .string(role), "ended": true]) { "\(person) is no longer \(role) of \(body)." }
+    }
+
+    static let orgAdd = Command(
+        ["member-org", "add"], "Add a member organisation of the partnership, with its sector.",
+        arguments: "KEY",
+        options: [OptionSpec("name", takesValue: true, valueName: "NAME", help: "Its name (required)."),
+                  OptionSpec("sector", takesValue: true, valueName: "SECTOR", help: "Its sector, e.g. health or social-care.")]
+    ) { inv in
+        let key = try inv.positional(0, "KEY: e.g. norfolk-county-council")
+        try inv.expectPositionals(atMost: 1)
+        guard let name = inv.arguments.value("name") else { throw UsageError("missing --name NAME") }
+        let app = try inv.app
+        let org = try app.directory.addOrganisation(key: key, name: name, sector: inv.arguments.value("sector"),
+                                                    sectors: app.partnership.sectors.map(\.key), actor: inv.actor.id, at: app.clock.now())
+        inv.output(["key": .string(org.key), "name": .string(org.name), "sector": org.sector.map(JSONValue.string) ?? .null]) {
+            "Added \(org.name) (\(org.key))" + (org.sector.map { ", sector \($0)." } ?? ".")
+        }
+    }
+
+    static let orgList = Command(["member-org", "list"], "List member organisations and their sectors.") { inv in
+        try inv.expectPositionals(atMost: 0)
+        let orgs = try inv.app.directory.organisations()
+        inv.output(.array(orgs.map { ["key": .string($0.key), "name": .string($0.name), "sector": $0.sector.map(JSONValue.string) ?? .null] })) {
+            orgs.isEmpty ? "No member organisations yet." : orgs.map { "\($0.key)  \($0.sector ?? "-")  \($0.name)" }.joined(separator: "\n")
         }
     }
 

@@ -11,6 +11,10 @@ public enum DirectoryError: Error, Equatable, Sendable, LocalizedError {
     case emptyName
     case unknownRole(String)
     case membershipExists(person: String, body: String, role: String)
+    case noSuchMembership(person: String, body: String, role: String)
+    case organisationExists(String)
+    case unknownOrganisation(String, valid: [String])
+    case unknownSector(String, valid: [String])
 
     public var code: String {
         switch self {
@@ -21,6 +25,10 @@ public enum DirectoryError: Error, Equatable, Sendable, LocalizedError {
         case .emptyName: return "empty-name"
         case .unknownRole: return "unknown-role"
         case .membershipExists: return "membership-exists"
+        case .noSuchMembership: return "no-such-membership"
+        case .organisationExists: return "organisation-exists"
+        case .unknownOrganisation: return "unknown-organisation"
+        case .unknownSector: return "unknown-sector"
         }
     }
 
@@ -33,6 +41,11 @@ public enum DirectoryError: Error, Equatable, Sendable, LocalizedError {
         case .emptyName: return "A person needs a name."
         case .unknownRole(let role): return "\"\(role)\" is not a membership role; use one of: \(MembershipRole.allCases.map(\.rawValue).joined(separator: ", "))."
         case .membershipExists(let person, let body, let role): return "\(person) is already \(role) of \(body)."
+        case .noSuchMembership(let person, let body, let role): return "\(person) is not \(role) of \(body); see 'flourish member list'."
+        case .organisationExists(let key): return "There is already an organisation \(key)."
+        case .unknownOrganisation(let key, let valid):
+            return "There is no organisation \"\(key)\"." + (valid.isEmpty ? " Add it first with `flourish member-org add`." : " Organisations: \(valid.joined(separator: ", ")).")
+        case .unknownSector(let key, let valid): return "\"\(key)\" is not a sector; use one of: \(valid.joined(separator: ", "))."
         }
     }
 }
@@ -42,6 +55,15 @@ public struct Person: Sendable, Equatable {
     public let id: String
     public let name: String
     public let email: String?
+    /// The organisation they work for, if recorded.
+    public var organisation: String? = nil
+}
+
+/// A member organisation of the partnership, with its sector.
+public struct MemberOrganisation: Sendable, Equatable {
+    public let key: String
+    public let name: String
+    public let sector: String?
 }
 
 /// A person's role in a body.
@@ -61,7 +83,7 @@ public struct Directory: Sendable {
     }
 
     /// Adds a person; the change is logged with who made it.
-    public func addPerson(id: String, name: String, email: String?, actor: String = "system", at: Date) throws -> Person {
+    public func addPerson(id: String, name: String, email: String?, organisation: String? = nil, actor: String = "system", at: Date) throws -> Person {
         guard id.range(of: "^[a-z][a-z0-9.-]{0,63}$", options: .regularExpression) != nil else { throw DirectoryError.invalidPersonID(id) }
         let name = name.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !name.isEmpty else { throw DirectoryError.emptyName }
@@ -70,16 +92,21 @@ public struct Directory: Sendable {
         }
         return try database.write { db in
             if try db.queryOne("SELECT 1 FROM people WHERE id = ?", id) != nil { throw DirectoryError.personExists(id) }
-            try db.run("INSERT INTO people (id, name, email, created_at) VALUES (?, ?, ?, ?)", id, name, email, at.milliseconds)
-            try GovernanceRegister.log(db, at: at, actor: actor, action: "add-person", detail: id)
-            return Person(id: id, name: name, email: email)
+            if let organisation, try db.queryOne("SELECT 1 FROM organisations WHERE key = ?", organisation) == nil {
+                throw DirectoryError.unknownOrganisation(organisation, valid: try db.query("SELECT key FROM organisations ORDER BY key").compactMap { $0.string("key") })
+            }
+            try db.run("INSERT INTO people (id, name, email, organisation, created_at) VALUES (?, ?, ?, ?, ?)", id, name, email, organisation, at.milliseconds)
+            try GovernanceRegister.log(db, at: at, actor: actor, action: "add-person", detail: id + (organisation.map { " of \($0)" } ?? ""))
+            return Person(id: id, name: name, email: email, organisation: organisation)
         }
     }
 
     /// Everyone, by identifier.
     public func people() throws -> [Person] {
         try database.read { db in
-            try db.query("SELECT id, name, email FROM people ORDER BY id").map { Person(id: $0.string("id") ?? "", name: $0.string("name") ?? "", email: $0.string("email")) }
+            try db.query("SELECT id, name, email, organisation FROM people ORDER BY id").map {
+                Person(id: $0.string("id") ?? "", name: $0.string("name") ?? "", email: $0.string("email"), organisation: $0.string("organisation"))
+            }
         }
     }
 
@@ -96,6 +123,38 @@ public struct Directory: Sendable {
             try db.run("INSERT INTO memberships (person_id, body, role, started_at) VALUES (?, ?, ?, ?)", person, body, role.rawValue, at.milliseconds)
             try GovernanceRegister.log(db, at: at, actor: actor, action: "add-membership", detail: "\(person) as \(role.rawValue) of \(body)")
             return Membership(person: person, body: body, role: role)
+        }
+    }
+
+    /// Ends a person's role in a body; the membership stays in the history with its end date.
+    public func endMembership(person: String, body: String, role: String, actor: String = "system", at: Date) throws {
+        try database.write { db in
+            try db.run("UPDATE memberships SET ended_at = ? WHERE person_id = ? AND body = ? AND role = ? AND ended_at IS NULL", at.milliseconds, person, body, role)
+            guard db.changes == 1 else { throw DirectoryError.noSuchMembership(person: person, body: body, role: role) }
+            try GovernanceRegister.log(db, at: at, actor: actor, action: "end-membership", detail: "\(person) as \(role) of \(body)")
+        }
+    }
+
+    /// Adds a member organisation; its sector must be one of the partnership's.
+    public func addOrganisation(key: String, name: String, sector: String?, sectors: [String], actor: String = "system", at: Date) throws -> MemberOrganisation {
+        guard key.range(of: "^[a-z][a-z0-9]*(-[a-z0-9]+)*$", options: .regularExpression) != nil else { throw GovernanceError.invalidKey(key) }
+        let name = name.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !name.isEmpty else { throw DirectoryError.emptyName }
+        if let sector, !sectors.contains(sector) { throw DirectoryError.unknownSector(sector, valid: sectors) }
+        return try database.write { db in
+            if try db.queryOne("SELECT 1 FROM organisations WHERE key = ?", key) != nil { throw DirectoryError.organisationExists(key) }
+            try db.run("INSERT INTO organisations (key, name, sector, created_at) VALUES (?, ?, ?, ?)", key, name, sector, at.milliseconds)
+            try GovernanceRegister.log(db, at: at, actor: actor, action: "add-organisation", detail: "\(key) (\(name))" + (sector.map { ", \($0)" } ?? ""))
+            return MemberOrganisation(key: key, name: name, sector: sector)
+        }
+    }
+
+    /// Member organisations, by key.
+    public func organisations() throws -> [MemberOrganisation] {
+        try database.read { db in
+            try db.query("SELECT key, name, sector FROM organisations ORDER BY key").map {
+                MemberOrganisation(key: $0.string("key") ?? "", name: $0.string("name") ?? "", sector: $0.string("sector"))
+            }
         }
     }
 

@@ -57,5 +57,14 @@ public enum DomainSchema {
         CREATE TRIGGER governance_log_is_never_deleted BEFORE DELETE ON governance_log
         BEGIN SELECT RAISE(ABORT, 'the governance log is append-only'); END;
         """),
+        Migration(version: 3, name: "organisations, and the organisation a person works for", sql: """
+        CREATE TABLE organisations (
+            key TEXT PRIMARY KEY,
+            name TEXT NOT NULL,
+            sector TEXT,
+            created_at INTEGER NOT NULL
+        );
+        ALTER TABLE people ADD COLUMN organisation TEXT REFERENCES organisations(key);
+        """),
     ])
 }

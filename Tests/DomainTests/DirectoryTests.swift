@@ -17,8 +17,23 @@ let moment = Date(timeIntervalSince1970: 1_780_000_000)
         let d = try freshDirectory()
         _ = try d.addPerson(id: "sam.jones", name: "  Sam Jones ", email: "sam@example.org", at: moment)
         _ = try d.addMembership(person: "sam.jones", body: "early-prevention-board", role: "chair", at: moment)
-        #expect(try d.people() == [Person(id: "sam.jones", name: "Sam Jones", email: "sam@example.org")])
+        #expect(try d.people() == [Person(id: "sam.jones", name: "Sam Jones", email: "sam@example.org", organisation: nil)])
         #expect(try d.memberships() == [Membership(person: "sam.jones", body: "early-prevention-board", role: .chair)])
+    }
+
+    @Test func organisationsCarryASectorAndPeopleBelongToThem() throws {
+        let d = try freshDirectory()
+        let sectors = ["health", "social-care"]
+        #expect(throws: DirectoryError.unknownSector("finance", valid: sectors)) { try d.addOrganisation(key: "bank", name: "Bank", sector: "finance", sectors: sectors, at: moment) }
+        _ = try d.addOrganisation(key: "nhs-trust", name: "NHS Trust", sector: "health", sectors: sectors, at: moment)
+        #expect(throws: DirectoryError.self) { try d.addPerson(id: "pat", name: "Pat", email: nil, organisation: "nobody", at: moment) }
+        let pat = try d.addPerson(id: "pat", name: "Pat", email: nil, organisation: "nhs-trust", at: moment)
+        #expect(pat.organisation == "nhs-trust")
+        #expect(try d.organisations() == [MemberOrganisation(key: "nhs-trust", name: "NHS Trust", sector: "health")])
+        _ = try d.addMembership(person: "pat", body: "b", role: "member", at: moment)
+        try d.endMembership(person: "pat", body: "b", role: "member", at: moment)
+        #expect(try d.memberships().isEmpty)
+        #expect(throws: DirectoryError.noSuchMembership(person: "pat", body: "b", role: "member")) { try d.endMembership(person: "pat", body: "b", role: "member", at: moment) }
     }
 
     @Test func badInputIsRefusedWithAMessageAndNothingWritten() throws {
