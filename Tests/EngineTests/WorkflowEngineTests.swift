@@ -25,7 +25,7 @@ import SQLite
         let wrongState = #expect(throws: WorkflowError.self) { try f.engine.fire("finish", on: "ticket-1", payload: ["outcome": "x"], actor: Actor("mo"), expectedVersion: 1) }
         #expect(wrongState?.localizedDescription == "\"finish\" cannot happen while the instance is open; it can happen only when it is working.")
         let notAllowed = #expect(throws: WorkflowError.self) { try f.engine.fire("take", on: "ticket-1", actor: Actor("olu"), expectedVersion: 1) }
-        #expect(notAllowed?.localizedDescription == "olu may not take this; only someone with role member may.")
+        #expect(notAllowed?.localizedDescription == "olu may not take this; only a member may.")
         let missing = #expect(throws: WorkflowError.self) { try f.engine.fire("note", on: "ticket-1", actor: Actor("mo"), expectedVersion: 1) }
         #expect(missing == .missingField(event: "note", field: "comment"))
         let badValue = #expect(throws: WorkflowError.self) { try f.engine.fire("note", on: "ticket-1", payload: ["comment": "c", "rag": "purple"], actor: Actor("mo"), expectedVersion: 1) }
@@ -72,7 +72,7 @@ import SQLite
         try f.engine.start("ticket", data: ["title": "T", "owner": "olu"], actor: Actor("mo"))
         let forOwner = try f.engine.availableEvents(on: "ticket-1", actor: Actor("olu"))
         #expect(forOwner.filter(\.isAvailable).map(\.event) == ["note"])
-        #expect(forOwner.first { $0.event == "take" }?.reason == "Only someone with role member.")
+        #expect(forOwner.first { $0.event == "take" }?.reason == "Only a member.")
         #expect(forOwner.first { $0.event == "finish" }?.reason == "Only when it is working.")
         let forMember = try f.engine.availableEvents(on: "ticket-1", actor: Actor("mo"))
         #expect(forMember.filter(\.isAvailable).map(\.event) == ["take", "note", "drop"])

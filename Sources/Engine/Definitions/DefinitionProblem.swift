@@ -51,11 +51,22 @@ public struct RoleCatalog: Sendable, Equatable {
     public let relations: [String: String]
     /// Domain hooks a `call` effect may name.
     public let hooks: [String: String]
+    /// How to name each role and relation in a sentence ("the secretariat").
+    public let phrases: [String: String]
 
-    public init(roles: [String: String], relations: [String: String], hooks: [String: String] = [:]) {
+    public init(roles: [String: String], relations: [String: String], hooks: [String: String] = [:], phrases: [String: String] = [:]) {
         self.roles = roles
         self.relations = relations
         self.hooks = hooks
+        self.phrases = phrases
+    }
+
+    /// Who holds `authority`, in words: "the secretariat", "its owner".
+    public func phrase(for authority: Authority) -> String {
+        switch authority {
+        case .role(let r): return phrases["role:" + r] ?? "someone with the role \(r)"
+        case .relation(let r): return phrases["relation:" + r] ?? "someone in the relation \(r)"
+        }
     }
 
     /// Reads a catalog from its JSON.
@@ -63,5 +74,6 @@ public struct RoleCatalog: Sendable, Equatable {
         roles = (json["roles"]?.objectValue ?? [:]).compactMapValues(\.stringValue)
         relations = (json["relations"]?.objectValue ?? [:]).compactMapValues(\.stringValue)
         hooks = (json["hooks"]?.objectValue ?? [:]).compactMapValues(\.stringValue)
+        phrases = (json["phrases"]?.objectValue ?? [:]).compactMapValues(\.stringValue)
     }
 }

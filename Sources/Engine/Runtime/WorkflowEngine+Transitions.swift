@@ -16,7 +16,7 @@ extension WorkflowEngine {
                                 version: 1, createdAt: at, updatedAt: at, parentID: parent)
         if checkAuthority, !definition.startedBy.isEmpty,
            try !definition.startedBy.contains(where: { try authorizer.holds($0, actor: actor, instance: proposed, db: db) }) {
-            throw WorkflowError.notPermitted(actor: actor.id, event: "start a \(workflow)", allowed: definition.startedBy)
+            throw WorkflowError.notPermitted(actor: actor.id, event: "start a \(workflow)", allowed: definition.startedBy.map(loader.catalog.phrase))
         }
         let stored = storedJSON.encode(data)
         try db.run("""
@@ -50,7 +50,7 @@ extension WorkflowEngine {
             throw WorkflowError.wrongState(event: event, state: instance.state, allowedFrom: candidates.flatMap(\.from))
         }
         guard try transition.by.contains(where: { try authorizer.holds($0, actor: actor, instance: instance, db: db) }) else {
-            throw WorkflowError.notPermitted(actor: actor.id, event: event, allowed: transition.by)
+            throw WorkflowError.notPermitted(actor: actor.id, event: event, allowed: transition.by.map(loader.catalog.phrase))
         }
         try validatePayload(payload, fields: transition.fields, event: event)
         let newData = instance.data.merging(payload) { _, new in new }

@@ -174,7 +174,7 @@ public final class WorkflowEngine: Sendable {
                     return EventAvailability(event: event, title: title, isAvailable: false, reason: "Only when it is \(from.joined(separator: " or ")).", fields: candidates.first?.fields ?? [])
                 }
                 if try !t.by.contains(where: { try self.authorizer.holds($0, actor: actor, instance: instance, db: db) }) {
-                    return EventAvailability(event: event, title: title, isAvailable: false, reason: "Only someone with \(t.by.map(\.description).joined(separator: " or ")).", fields: t.fields)
+                    return EventAvailability(event: event, title: title, isAvailable: false, reason: "Only \(t.by.map(self.loader.catalog.phrase).joined(separator: " or ")).", fields: t.fields)
                 }
                 return EventAvailability(event: event, title: title, isAvailable: true, reason: "", fields: t.fields)
             }

@@ -6,7 +6,8 @@ public enum WorkflowError: Error, Equatable, Sendable, LocalizedError {
     case unknownInstance(InstanceID)
     case unknownEvent(event: String, workflow: String, known: [String])
     case wrongState(event: String, state: String, allowedFrom: [String])
-    case notPermitted(actor: String, event: String, allowed: [Authority])
+    /// `allowed` names, in words, who may (from the role catalog's phrases).
+    case notPermitted(actor: String, event: String, allowed: [String])
     case missingField(event: String, field: String)
     case invalidField(event: String, field: String, reason: String)
     case unexpectedField(event: String, field: String, accepted: [String])
@@ -58,7 +59,7 @@ public enum WorkflowError: Error, Equatable, Sendable, LocalizedError {
         case .wrongState(let event, let state, let allowed):
             return "\"\(event)\" cannot happen while the instance is \(state); it can happen only when it is \(allowed.joined(separator: " or "))."
         case .notPermitted(let actor, let event, let allowed):
-            return "\(actor) may not \(event) this; only someone with \(allowed.map(\.description).joined(separator: " or ")) may."
+            return "\(actor) may not \(event) this; only \(allowed.joined(separator: " or ")) may."
         case .missingField(let event, let field):
             return "\"\(event)\" needs the field \"\(field)\"; supply it and try again."
         case .invalidField(let event, let field, let reason):
