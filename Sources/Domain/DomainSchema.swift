@@ -66,5 +66,15 @@ public enum DomainSchema {
         );
         ALTER TABLE people ADD COLUMN organisation TEXT REFERENCES organisations(key);
         """),
+        Migration(version: 4, name: "pledging organisations: kind, district, size, postcode, company number", sql: """
+        ALTER TABLE organisations ADD COLUMN kind TEXT;
+        ALTER TABLE organisations ADD COLUMN district TEXT;
+        ALTER TABLE organisations ADD COLUMN size_band TEXT;
+        ALTER TABLE organisations ADD COLUMN postcode TEXT;
+        ALTER TABLE organisations ADD COLUMN company_number TEXT;
+        ALTER TABLE organisations ADD COLUMN contact_erased_at INTEGER;
+        CREATE INDEX organisations_by_name_postcode ON organisations (lower(name), postcode);
+        CREATE UNIQUE INDEX organisations_by_company_number ON organisations (company_number) WHERE company_number IS NOT NULL;
+        """),
     ])
 }

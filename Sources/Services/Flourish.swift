@@ -67,6 +67,7 @@ public final class Flourish: Sendable {
         engine = try WorkflowEngine(database: database, loader: library.loader, definitions: library.definitions, time: time,
                                     clock: clock, authorizer: MembershipAuthorizer(boardBodies: partnership.boardKeys, partnership: partnership))
         EscalationHooks(partnership: partnership).register(with: engine)
+        PledgeHooks(partnership: partnership).register(with: engine)
     }
 
     /// Builds an event's or a start's payload from `name=value` texts, typed by the fields it declares.

@@ -90,6 +90,12 @@ public struct Partnership: Sendable {
     public let sectors: [NamedKey]
     public let bodies: [GovernanceBody]
     public let escalation: EscalationPrinciples
+    /// How its pledge years run.
+    public var pledges: PledgeSettings = .standard
+    /// Kinds of pledging organisation.
+    public var organisationKinds: [NamedKey] = []
+    /// Size bands of pledging organisations.
+    public var sizeBands: [NamedKey] = []
 
     /// A body by key.
     public func body(_ key: String) -> GovernanceBody? { bodies.first { $0.key == key } }

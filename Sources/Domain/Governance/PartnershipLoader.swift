@@ -111,11 +111,42 @@ public enum PartnershipLoader {
             }
         }
         let escalation = principles(root["escalation"], keys: keys, bodies: bodies, alliance: alliance, report: report)
+        let pledges = pledgeSettings(root["pledges"], report: report)
         if !problems.isEmpty { throw DefinitionError(problems: problems) }
-        return Partnership(key: key, name: name, timeZone: zone ?? TimeZone(identifier: "Europe/London")!,
-                           calendar: root["calendar"]?.stringValue ?? "england-and-wales", framework: root["framework"]?.stringValue ?? "flourish",
-                           topBody: top, allianceBody: alliance, districts: named(root["districts"]), sectors: named(root["sectors"]),
-                           bodies: bodies, escalation: escalation)
+        var partnership = Partnership(key: key, name: name, timeZone: zone ?? TimeZone(identifier: "Europe/London")!,
+                                      calendar: root["calendar"]?.stringValue ?? "england-and-wales", framework: root["framework"]?.stringValue ?? "flourish",
+                                      topBody: top, allianceBody: alliance, districts: named(root["districts"]), sectors: named(root["sectors"]),
+                                      bodies: bodies, escalation: escalation)
+        partnership.pledges = pledges
+        partnership.organisationKinds = named(root["organisationKinds"])
+        partnership.sizeBands = named(root["sizeBands"])
+        return partnership
+    }
+
+    static func pledgeSettings(_ json: JSONValue?, report: (String, String, String, String) -> Void) -> PledgeSettings {
+        guard let p = json else { return .standard }
+        let standard = PledgeSettings.standard
+        func duration(_ key: String, _ fallback: ISODuration) -> ISODuration {
+            guard let text = p[key]?.stringValue else { return fallback }
+            guard let d = ISODuration(text) else {
+                report("/pledges/\(key)", "bad-duration", "\"\(text)\" is not an ISO 8601 duration.", "Write it like P6M or P3M.")
+                return fallback
+            }
+            return d
+        }
+        var year = PledgeSettings.YearMode.fromApproval
+        if p["year"]?["mode"]?.stringValue == "scheme-year" {
+            let month = p["year"]?["startsMonth"]?.intValue ?? 4, day = p["year"]?["startsDay"]?.intValue ?? 1
+            if !(1...12).contains(month) || !(1...28).contains(day) {
+                report("/pledges/year", "bad-scheme-year", "A scheme year must start on a day 1 to 28 of a month 1 to 12.", "Use startsMonth 4 and startsDay 1 for April to March.")
+            }
+            year = .schemeYear(month: month, day: day)
+        }
+        let themes = named(p["themes"])
+        return PledgeSettings(year: year, checkInAfter: duration("checkInAfter", standard.checkInAfter),
+                              reportReminderBefore: duration("reportReminderBefore", standard.reportReminderBefore),
+                              reportDueWorkingDays: WorkingDays(p["reportDueWorkingDays"]?.intValue ?? 20),
+                              renewalGrace: duration("renewalGrace", standard.renewalGrace), themes: themes.isEmpty ? standard.themes : themes)
     }
 
     static func named(_ json: JSONValue?) -> [NamedKey] {

@@ -3,10 +3,12 @@ internal import SQLite
 
 extension WorkflowEngine {
     /// Starts an instance inside the caller's transaction.
+    /// - Parameter requestData: what the caller asked for, when `data` adds to it inside the
+    ///   transaction; a retry is recognised by the request, not by what the first attempt derived.
     func performStart(_ db: Connection, workflow: String, data: [String: JSONValue], actor: Actor, idempotencyKey: String?,
-                      at: Date, parent: InstanceID?, checkAuthority: Bool) throws -> FireResult {
+                      at: Date, parent: InstanceID?, checkAuthority: Bool, requestData: [String: JSONValue]? = nil) throws -> FireResult {
         let requestDigest = idempotencyKey == nil ? nil
-            : SHA256.hex(JSONValue.object(["start": .string(workflow), "data": .object(data), "actor": .string(actor.id)]).canonicalString)
+            : SHA256.hex(JSONValue.object(["start": .string(workflow), "data": .object(requestData ?? data), "actor": .string(actor.id)]).canonicalString)
         if let replay = try replayed(db, key: idempotencyKey, requestDigest: requestDigest) { return replay }
         let definition = try self.definition(workflow)
         try validatePayload(data, fields: definition.startFields, event: "start")

@@ -104,11 +104,23 @@ public final class WorkflowEngine: Sendable {
     ///   - actor: who starts it (checked against the definition's `startedBy`).
     ///   - idempotencyKey: a retry with the same key returns the first result and writes nothing.
     /// - Returns: the new instance.
+    ///   - alongside: writes of the caller's own (a registration's rows, say) made in the same
+    ///     transaction, before the start; if either fails, neither happens.
+    ///   - dataFrom: more start data computed inside the transaction, after `alongside` (keys it made, say).
     @discardableResult
-    public func start(_ workflow: String, data: [String: JSONValue], actor: Actor, idempotencyKey: String? = nil) throws -> FireResult {
+    public func start(_ workflow: String, data: [String: JSONValue], actor: Actor, idempotencyKey: String? = nil,
+                      alongside: (@Sendable (Connection) throws -> Void)? = nil,
+                      dataFrom: (@Sendable (Connection) throws -> [String: JSONValue])? = nil) throws -> FireResult {
         let at = clock.now()
         return try commits.submit { db in
-            try self.performStart(db, workflow: workflow, data: data, actor: actor, idempotencyKey: idempotencyKey, at: at, parent: nil, checkAuthority: true)
+            if let key = idempotencyKey, try db.queryOne("SELECT 1 FROM events WHERE idempotency_key = ?", key) != nil {
+                // A retry: skip the caller's own writes and let the start return the first result.
+                return try self.performStart(db, workflow: workflow, data: data, actor: actor, idempotencyKey: key, at: at, parent: nil, checkAuthority: true)
+            }
+            try alongside?(db)
+            let full = data.merging(try dataFrom?(db) ?? [:]) { _, new in new }
+            return try self.performStart(db, workflow: workflow, data: full, actor: actor, idempotencyKey: idempotencyKey, at: at, parent: nil,
+                                         checkAuthority: true, requestData: data)
         }
     }
 

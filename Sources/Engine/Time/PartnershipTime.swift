@@ -40,6 +40,17 @@ public struct PartnershipTime: Sendable {
         return result
     }
 
+    /// `moment` less an ISO 8601 duration, with calendar units in local time.
+    public func subtracting(_ duration: ISODuration, from moment: Date) -> Date {
+        var components = DateComponents()
+        components.year = -duration.years
+        components.month = -duration.months
+        components.day = -(duration.weeks * 7 + duration.days)
+        var result = calendar.date(byAdding: components, to: moment, wrappingComponents: false) ?? moment
+        result -= TimeInterval(duration.hours * 3600 + duration.minutes * 60 + duration.seconds)
+        return result
+    }
+
     /// `moment` plus working days, keeping its local time of day.
     public func adding(_ days: WorkingDays, to moment: Date) throws -> Date {
         let local = calendar.dateComponents([.hour, .minute, .second], from: moment)

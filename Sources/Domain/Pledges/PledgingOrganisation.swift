@@ -1,0 +1,137 @@
+public import Foundation
+public import SQLite
+internal import Engine
+
+/// An organisation signing up to the FLOURISH Pledge.
+public struct OrganisationRegistration: Sendable, Equatable {
+    public var name: String
+    public var kind: String
+    /// A district key, or "outside" for an organisation outside the partnership's area.
+    public var district: String
+    public var sizeBand: String
+    public var postcode: String?
+    public var companyNumber: String?
+    public var contactName: String
+    public var contactEmail: String
+
+    public init(name: String, kind: String, district: String, sizeBand: String, postcode: String? = nil, companyNumber: String? = nil,
+                contactName: String, contactEmail: String) {
+        self.name = name
+        self.kind = kind
+        self.district = district
+        self.sizeBand = sizeBand
+        self.postcode = postcode
+        self.companyNumber = companyNumber
+        self.contactName = contactName
+        self.contactEmail = contactEmail
+    }
+}
+
+/// A registered pledging organisation as stored (contact details are in `people`).
+public struct PledgingOrganisation: Sendable, Equatable {
+    public let key: String
+    public let name: String
+    public let kind: String?
+    public let district: String?
+    public let sizeBand: String?
+    public let postcode: String?
+    public let companyNumber: String?
+    public let contacts: [String]
+}
+
+/// Why a registration was refused. Nothing was written.
+public enum RegistrationError: Error, Equatable, Sendable, LocalizedError {
+    case alreadyRegistered(existing: String, name: String, by: String)
+    case invalid(field: String, reason: String)
+    case unknownOrganisation(String)
+
+    public var code: String {
+        switch self {
+        case .alreadyRegistered: return "already-registered"
+        case .invalid: return "invalid-field"
+        case .unknownOrganisation: return "unknown-organisation"
+        }
+    }
+
+    public var field: String? { if case .invalid(let f, _) = self { return f } else { return nil } }
+
+    public var errorDescription: String? {
+        switch self {
+        case .alreadyRegistered(let existing, let name, let by):
+            return "\(name) is already registered as \(existing) (same \(by)). Use that organisation, or ask the secretariat to update it."
+        case .invalid(let field, let reason): return "The \(field) \(reason)."
+        case .unknownOrganisation(let key): return "There is no pledging organisation \(key); see 'flourish org list'."
+        }
+    }
+}
+
+/// Pledging organisations: the registration rule (one registration per organisation) lives here.
+public enum PledgingOrganisations {
+    /// Normalises a UK postcode for comparison: upper case, single inner space.
+    public static func normalisedPostcode(_ text: String?) -> String? {
+        guard let text else { return nil }
+        let compact = text.uppercased().filter { !$0.isWhitespace }
+        guard compact.count > 3 else { return compact.isEmpty ? nil : compact }
+        return String(compact.dropLast(3)) + " " + String(compact.suffix(3))
+    }
+
+    /// Checks a registration against the partnership's lists, and writes the organisation and
+    /// its contact in the caller's transaction.
+    ///
+    /// - Returns: the new organisation's key and its contact's person id.
+    /// - Throws: ``RegistrationError/alreadyRegistered(existing:name:by:)`` for a second
+    ///   registration of the same organisation (same name and postcode, or same company number).
+    public static func insert(_ r: OrganisationRegistration, kinds: [String], districts: [String], sizeBands: [String],
+                              db: Connection, at: Date) throws -> (key: String, contact: String) {
+        let name = r.name.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !name.isEmpty else { throw RegistrationError.invalid(field: "name", reason: "is required") }
+        guard name.count <= 300 else { throw RegistrationError.invalid(field: "name", reason: "should be at most 300 characters") }
+        guard kinds.contains(r.kind) else { throw RegistrationError.invalid(field: "kind", reason: "should be one of: \(kinds.joined(separator: ", "))") }
+        guard districts.contains(r.district) || r.district == "outside" else {
+            throw RegistrationError.invalid(field: "district", reason: "should be one of: \((districts + ["outside"]).joined(separator: ", "))")
+        }
+        guard sizeBands.contains(r.sizeBand) else { throw RegistrationError.invalid(field: "size band", reason: "should be one of: \(sizeBands.joined(separator: ", "))") }
+        let contactName = r.contactName.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !contactName.isEmpty else { throw RegistrationError.invalid(field: "contact name", reason: "is required") }
+        guard FieldSpec(name: "email", kind: .email, isRequired: true).problem(with: .string(r.contactEmail)) == nil else {
+            throw RegistrationError.invalid(field: "contact email", reason: "should be an email address such as name@example.org")
+        }
+        let postcode = normalisedPostcode(r.postcode)
+        let company = r.companyNumber?.uppercased().filter { !$0.isWhitespace }
+        if let company, !company.isEmpty, let row = try db.queryOne("SELECT key, name FROM organisations WHERE company_number = ?", company) {
+            throw RegistrationError.alreadyRegistered(existing: row.string("key") ?? "", name: row.string("name") ?? "", by: "company number")
+        }
+        if let postcode, let row = try db.queryOne("SELECT key, name FROM organisations WHERE lower(name) = lower(?) AND postcode = ?", name, postcode) {
+            throw RegistrationError.alreadyRegistered(existing: row.string("key") ?? "", name: row.string("name") ?? "", by: "name and postcode")
+        }
+        var key = slug(name)
+        var n = 2
+        while try db.queryOne("SELECT 1 FROM organisations WHERE key = ?", key) != nil { key = slug(name) + "-\(n)"; n += 1 }
+        try db.run("INSERT INTO organisations (key, name, kind, district, size_band, postcode, company_number, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                   arguments: [key, name, r.kind, r.district, r.sizeBand, postcode, company?.isEmpty == false ? company : nil, at.milliseconds])
+        let next = (try db.queryOne("SELECT COUNT(*) AS n FROM people WHERE id LIKE 'contact-%'")?.int("n") ?? 0) + 1
+        var contact = "contact-\(next)"
+        var m = next
+        while try db.queryOne("SELECT 1 FROM people WHERE id = ?", contact) != nil { m += 1; contact = "contact-\(m)" }
+        try db.run("INSERT INTO people (id, name, email, organisation, created_at) VALUES (?, ?, ?, ?, ?)", contact, contactName, r.contactEmail, key, at.milliseconds)
+        return (key, contact)
+    }
+
+    /// A key from a name: lower case words joined by hyphens.
+    public static func slug(_ name: String) -> String {
+        let folded = name.folding(options: [.diacriticInsensitive, .caseInsensitive], locale: nil).lowercased()
+        let words = folded.split { !($0.isASCII && ($0.isLetter || $0.isNumber)) }
+        let joined = words.prefix(8).joined(separator: "-")
+        guard let first = joined.first, first.isLetter else { return "org-" + (joined.isEmpty ? "unnamed" : joined) }
+        return joined
+    }
+
+    /// A pledging organisation by key.
+    public static func load(_ key: String, db: Connection) throws -> PledgingOrganisation? {
+        guard let row = try db.queryOne("SELECT * FROM organisations WHERE key = ?", key) else { return nil }
+        let contacts = try db.query("SELECT id FROM people WHERE organisation = ? ORDER BY id", key).compactMap { $0.string("id") }
+        return PledgingOrganisation(key: key, name: row.string("name") ?? "", kind: row.string("kind"), district: row.string("district"),
+                                    sizeBand: row.string("size_band"), postcode: row.string("postcode"), companyNumber: row.string("company_number"),
+                                    contacts: contacts)
+    }
+}

@@ -1,0 +1,286 @@
+public import Foundation
+public import Engine
+public import Domain
+internal import SQLite
+
+/// What an organisation pledges.
+public struct PledgeRequest: Sendable {
+    public var organisation: String
+    public var text: String
+    public var areas: [String]
+    public var theme: String?
+    public var priority: String?
+    /// The pledge year; by default the current one.
+    public var pledgeYear: Int?
+
+    public init(organisation: String, text: String, areas: [String], theme: String? = nil, priority: String? = nil, pledgeYear: Int? = nil) {
+        self.organisation = organisation
+        self.text = text
+        self.areas = areas
+        self.theme = theme
+        self.priority = priority
+        self.pledgeYear = pledgeYear
+    }
+}
+
+/// A pledging organisation with its scheme membership.
+public struct OrganisationView: Sendable {
+    public let organisation: PledgingOrganisation
+    public let membership: Instance?
+    public let pledges: [Instance]
+    /// Whether it shows on the public wall (its membership is active or renewal is due).
+    public var isOnWall: Bool { ["active", "renewal-due"].contains(membership?.state ?? "") }
+}
+
+/// One pledge on the public wall: nothing personal, only what the organisation pledged.
+public struct WallEntry: Sendable, Equatable {
+    public let pledge: InstanceID
+    public let organisation: String
+    public let organisationName: String
+    public let kind: String
+    public let district: String
+    public let text: String
+    public let areas: [String]
+    public let theme: String?
+    public let priority: String?
+    public let pledgeYear: Int
+    public let approvedOn: Date
+}
+
+/// How to filter the wall.
+public struct WallFilter: Sendable {
+    public var area: String?
+    public var kind: String?
+    public var district: String?
+    public var theme: String?
+    public var search: String?
+    public init(area: String? = nil, kind: String? = nil, district: String? = nil, theme: String? = nil, search: String? = nil) {
+        self.area = area
+        self.kind = kind
+        self.district = district
+        self.theme = theme
+        self.search = search
+    }
+}
+
+extension Flourish {
+    // MARK: - Organisations
+
+    /// Registers an organisation for the pledge scheme: the organisation, its contact and its
+    /// membership are written in one transaction, after every check has passed.
+    public func registerOrganisation(_ r: OrganisationRegistration, by person: String, idempotencyKey: String? = nil) throws -> OrganisationView {
+        let kinds = partnership.organisationKinds.map(\.key), districts = partnership.districts.map(\.key), sizes = partnership.sizeBands.map(\.key)
+        let now = clock.now()
+        let result = LockedBox<(key: String, contact: String)?>(nil)
+        // The membership's data needs the keys the insert makes, so they are made first in the same transaction.
+        let started = try engine.start("scheme-membership", data: [:], actor: Actor(person), idempotencyKey: idempotencyKey) { db in
+            result.value = try PledgingOrganisations.insert(r, kinds: kinds, districts: districts, sizeBands: sizes, db: db, at: now)
+        } dataFrom: { _ in
+            guard let made = result.value else { return [:] }
+            return ["organisation": .string(made.key), "contacts": [.string(made.contact)],
+                    "contactName": .string(r.contactName.trimmingCharacters(in: .whitespacesAndNewlines)), "contactEmail": .string(r.contactEmail)]
+        }
+        guard let key = started.instance.data["organisation"]?.stringValue else { throw RegistrationError.unknownOrganisation("?") }
+        return try organisation(key)
+    }
+
+    /// A pledging organisation, its membership and its pledges.
+    public func organisation(_ key: String) throws -> OrganisationView {
+        guard let org = try database.read({ db in try PledgingOrganisations.load(key, db: db) }) else { throw RegistrationError.unknownOrganisation(key) }
+        let membership = try instances(of: "scheme-membership", whereData: "organisation", equals: key).last
+        let pledges = try instances(of: "pledge", whereData: "organisation", equals: key)
+        return OrganisationView(organisation: org, membership: membership, pledges: pledges)
+    }
+
+    /// Every pledging organisation, by name.
+    public func organisations() throws -> [OrganisationView] {
+        let keys = try database.read { db in try db.query("SELECT key FROM organisations WHERE kind IS NOT NULL ORDER BY name").compactMap { $0.string("key") } }
+        return try keys.map { try organisation($0) }
+    }
+
+    /// Instances of a workflow whose data field equals a value, oldest first.
+    func instances(of workflow: String, whereData field: String, equals value: String) throws -> [Instance] {
+        let ids = try database.read { db in
+            try db.query("SELECT id FROM instances WHERE workflow = ? AND json_extract(data, '$.' || ?) = ? ORDER BY num", workflow, field, value)
+                .compactMap { $0.string("id") }
+        }
+        return try ids.map { try engine.instance(InstanceID($0)) }
+    }
+
+    /// Withdraws an organisation from the scheme (its contacts or the secretariat).
+    public func withdrawOrganisation(_ key: String, reason: String?, by person: String) throws -> OrganisationView {
+        let view = try organisation(key)
+        guard let membership = view.membership else { throw RegistrationError.unknownOrganisation(key) }
+        try engine.fire("withdraw", on: membership.id, payload: reason.map { ["reason": .string($0)] } ?? [:], actor: Actor(person), expectedVersion: membership.version)
+        return try organisation(key)
+    }
+
+    /// Reinstates a lapsed or withdrawn organisation (the secretariat).
+    public func reinstateOrganisation(_ key: String, reason: String, by person: String) throws -> OrganisationView {
+        let view = try organisation(key)
+        guard let membership = view.membership else { throw RegistrationError.unknownOrganisation(key) }
+        try engine.fire("reinstate", on: membership.id, payload: ["reason": .string(reason)], actor: Actor(person), expectedVersion: membership.version)
+        return try organisation(key)
+    }
+
+    /// Erases an organisation's contact details on request (UK GDPR): the contact's name and
+    /// email go from the directory, from the registration's event payloads (by redaction, so
+    /// the audit log still verifies) and from the outbox. Pledges and their history stay.
+    public func eraseContact(of key: String, reason: String, by person: String) throws -> Int {
+        let view = try organisation(key)
+        var erased = 0
+        let now = clock.now()
+        try database.write { db in
+            for contact in view.organisation.contacts {
+                guard let row = try db.queryOne("SELECT email FROM people WHERE id = ? AND erased_at IS NULL", contact) else { continue }
+                if let email = row.string("email") {
+                    try db.run("UPDATE outbox SET recipient = '[erased]', body = '[erased]' WHERE recipient = ? AND status IN ('sent', 'failed', 'undeliverable')", email)
+                    try db.run("UPDATE outbox SET recipient = '[erased]', body = '[erased]', status = 'undeliverable', last_error = 'contact erased on request' WHERE recipient = ? AND status IN ('pending', 'sending')", email)
+                }
+                try db.run("UPDATE people SET name = '[erased]', email = NULL, erased_at = ? WHERE id = ?", now.milliseconds, contact)
+                erased += 1
+            }
+            try db.run("UPDATE organisations SET contact_erased_at = ? WHERE key = ?", now.milliseconds, key)
+            try GovernanceRegister.log(db, at: now, actor: person, action: "erase-contact", detail: "\(key): \(reason)")
+        }
+        if let membership = view.membership {
+            try engine.redact(fields: ["contactName", "contactEmail"], in: membership.id, actor: Actor(person), reason: reason)
+        }
+        return erased
+    }
+
+    // MARK: - Pledges
+
+    /// The pledge year a new pledge is for, by default.
+    public func currentPledgeYear() -> Int {
+        let today = time.day(of: clock.now())
+        if case .schemeYear(let month, let day) = partnership.pledges.year, today < CalendarDay(year: today.year, month: month, day: day) {
+            return today.year - 1
+        }
+        return today.year
+    }
+
+    /// Drafts a pledge for an organisation, checking its areas, theme and priority, and
+    /// flagging it to the reviewer when it repeats the organisation's previous pledge.
+    public func createPledge(_ r: PledgeRequest, by person: String, idempotencyKey: String? = nil) throws -> Instance {
+        let view = try organisation(r.organisation)
+        try checkPledgeTags(areas: r.areas, theme: r.theme, priority: r.priority)
+        let year = r.pledgeYear ?? currentPledgeYear()
+        var data: [String: JSONValue] = [
+            "organisation": .string(r.organisation), "contacts": .array(view.organisation.contacts.map(JSONValue.string)),
+            "pledgeYear": .integer(Int64(year)), "text": .string(r.text), "areas": .array(r.areas.map(JSONValue.string)),
+            "repeatsLastYear": .bool(repeatsEarlierPledge(r.text, of: view, before: year)),
+        ]
+        if let t = r.theme { data["theme"] = .string(t) }
+        if let p = r.priority { data["priority"] = .string(p) }
+        return try engine.start("pledge", data: data, actor: Actor(person), idempotencyKey: idempotencyKey).instance
+    }
+
+    /// Edits a draft pledge (or one with changes requested).
+    public func editPledge(_ id: InstanceID, text: String?, areas: [String]?, theme: String?, priority: String?, expectedVersion: Int?, by person: String) throws -> Instance {
+        let pledge = try engine.instance(id)
+        try checkPledgeTags(areas: areas, theme: theme, priority: priority)
+        var payload: [String: JSONValue] = [:]
+        if let text {
+            payload["text"] = .string(text)
+            let view = try organisation(pledge.data["organisation"]?.stringValue ?? "")
+            payload["repeatsLastYear"] = .bool(repeatsEarlierPledge(text, of: view, before: pledge.data["pledgeYear"]?.intValue ?? currentPledgeYear()))
+        }
+        if let areas { payload["areas"] = .array(areas.map(JSONValue.string)) }
+        if let theme { payload["theme"] = .string(theme) }
+        if let priority { payload["priority"] = .string(priority) }
+        return try engine.fire("edit", on: id, payload: payload, actor: Actor(person), expectedVersion: expectedVersion).instance
+    }
+
+    /// Approves and publishes a pledge, with its pledge year's dates worked out from the partnership's settings.
+    public func approvePledge(_ id: InstanceID, comment: String?, expectedVersion: Int?, by person: String) throws -> Instance {
+        let dates = try partnership.pledges.dates(approvedOn: time.day(of: clock.now()), time: time)
+        var payload: [String: JSONValue] = [
+            "yearStarts": .string(dates.yearStarts.description), "yearEnds": .string(dates.yearEnds.description),
+            "checkInOn": .string(dates.checkInOn.description), "reportReminderOn": .string(dates.reportReminderOn.description),
+            "reportDueOn": .string(dates.reportDueOn.description),
+        ]
+        if let comment { payload["reviewComment"] = .string(comment) }
+        return try engine.fire("approve", on: id, payload: payload, actor: Actor(person), expectedVersion: expectedVersion).instance
+    }
+
+    /// Fires any other pledge event (submit, request-changes, reject, report, withdraw, close-unreported).
+    public func firePledge(_ id: InstanceID, event: String, fields: [String: JSONValue], expectedVersion: Int?, by person: String) throws -> Instance {
+        let pledge = try engine.instance(id)
+        guard pledge.workflow == "pledge" else { throw WorkflowError.unknownInstance(id) }
+        return try engine.fire(event, on: id, payload: fields, actor: Actor(person), expectedVersion: expectedVersion).instance
+    }
+
+    func checkPledgeTags(areas: [String]?, theme: String?, priority: String?) throws {
+        if let areas { try framework.checkAreas(areas) }
+        if let priority { try framework.checkPriority(priority) }
+        let themes = partnership.pledges.themes.map(\.key)
+        if let theme, !themes.contains(theme) {
+            throw WorkflowError.invalidField(event: "pledge", field: "theme", reason: "should be one of: \(themes.joined(separator: ", "))")
+        }
+    }
+
+    /// Whether `text` repeats the organisation's pledge for an earlier year ("at least one new thing each year").
+    func repeatsEarlierPledge(_ text: String, of view: OrganisationView, before year: Int) -> Bool {
+        let normal = Self.normalise(text)
+        return view.pledges.contains { p in
+            (p.data["pledgeYear"]?.intValue ?? year) < year && Self.normalise(p.data["text"]?.stringValue ?? "") == normal
+        }
+    }
+
+    static func normalise(_ text: String) -> String {
+        text.lowercased().split { !$0.isLetter && !$0.isNumber }.joined(separator: " ")
+    }
+
+    // MARK: - The public wall
+
+    /// The public pledge wall: approved pledges in their pledge year, of organisations whose
+    /// membership is active (or due for renewal), filtered, newest first; and how many per area.
+    public func wall(_ filter: WallFilter = WallFilter()) throws -> (entries: [WallEntry], countsByArea: [String: Int]) {
+        let rows = try database.read { db in
+            try db.query("""
+                SELECT p.id, p.data, p.data_format, o.key, o.name, o.kind, o.district,
+                       (SELECT MIN(occurred_at) FROM events e WHERE e.instance_id = p.id AND e.event = 'approve') AS approved_at
+                FROM instances p
+                JOIN organisations o ON o.key = json_extract(p.data, '$.organisation')
+                JOIN instances m ON m.workflow = 'scheme-membership' AND json_extract(m.data, '$.organisation') = o.key
+                WHERE p.workflow = 'pledge' AND p.state = 'approved' AND m.state IN ('active', 'renewal-due')
+                ORDER BY approved_at DESC, p.num DESC
+                """)
+        }
+        let search = filter.search.map(Self.normalise)
+        var entries: [WallEntry] = []
+        var counts: [String: Int] = [:]
+        for row in rows {
+            let data = try storedData(row)
+            let areas = data["areas"]?.arrayValue?.compactMap(\.stringValue) ?? []
+            let entry = WallEntry(pledge: InstanceID(row.string("id") ?? ""), organisation: row.string("key") ?? "", organisationName: row.string("name") ?? "",
+                                  kind: row.string("kind") ?? "", district: row.string("district") ?? "", text: data["text"]?.stringValue ?? "",
+                                  areas: areas, theme: data["theme"]?.stringValue, priority: data["priority"]?.stringValue,
+                                  pledgeYear: data["pledgeYear"]?.intValue ?? 0, approvedOn: Date(milliseconds: row.int64("approved_at") ?? 0))
+            if let a = filter.area, !areas.contains(a) { continue }
+            if let k = filter.kind, entry.kind != k { continue }
+            if let d = filter.district, entry.district != d { continue }
+            if let t = filter.theme, entry.theme != t { continue }
+            if let search, !search.isEmpty, !Self.normalise(entry.text + " " + entry.organisationName).contains(search) { continue }
+            entries.append(entry)
+            for a in areas { counts[a, default: 0] += 1 }
+        }
+        return (entries, counts)
+    }
+
+    func storedData(_ row: Row) throws -> [String: JSONValue] {
+        try engine.storedJSON.decode(row.string("data") ?? "{}", format: row.int("data_format") ?? 1)
+    }
+}
+
+/// A value set inside a transaction closure and read after it.
+final class LockedBox<Value>: @unchecked Sendable {  // `stored` guarded by `lock`
+    private let lock = NSLock()
+    private var stored: Value
+    init(_ value: Value) { stored = value }
+    var value: Value {
+        get { lock.withLock { stored } }
+        set { lock.withLock { stored = newValue } }
+    }
+}

@@ -1,0 +1,202 @@
+import Foundation
+import Testing
+@testable import Services
+import Domain
+import Engine
+
+/// Three simulated years of the FLOURISH Pledge for five organisations, on a clock that
+/// moves only when told. Each organisation follows one path the scheme must handle.
+@Suite(.serialized) struct PledgeYearsTests {
+    struct Scheme {
+        let f: NorfolkFixture
+        var app: Flourish { f.app }
+
+        init() throws {
+            f = try NorfolkFixture(start: "2026-01-05T09:00")
+            try f.person("sec", alliance, "secretariat")
+        }
+
+        func at(_ text: String) throws -> [FiredTimer] {
+            f.at(text)
+            return try app.engine.tick()
+        }
+
+        func register(_ name: String, kind: String = "business", district: String = "norwich") throws -> (key: String, contact: String) {
+            let view = try app.registerOrganisation(OrganisationRegistration(name: name, kind: kind, district: district, sizeBand: "small",
+                                                                             postcode: "NR1 \(name.count)AB", contactName: "Contact of \(name)",
+                                                                             contactEmail: "\(PledgingOrganisations.slug(name))@example.org"), by: "sec")
+            return (view.organisation.key, view.organisation.contacts[0])
+        }
+
+        func pledge(_ org: (key: String, contact: String), _ text: String, areas: [String] = ["learning"], theme: String? = nil) throws -> InstanceID {
+            let p = try app.createPledge(PledgeRequest(organisation: org.key, text: text, areas: areas, theme: theme), by: org.contact)
+            _ = try app.firePledge(p.id, event: "submit", fields: [:], expectedVersion: nil, by: org.contact)
+            return p.id
+        }
+
+        func approve(_ id: InstanceID) throws { _ = try app.approvePledge(id, comment: nil, expectedVersion: nil, by: "sec") }
+
+        func state(_ id: InstanceID) throws -> String { try app.engine.instance(id).state }
+        func membership(_ org: (key: String, contact: String)) throws -> String { try app.organisation(org.key).membership?.state ?? "none" }
+        func wall() throws -> [String] { try app.wall().entries.map(\.organisation).sorted() }
+
+        /// Outbox messages (template) to an organisation's contact, in order.
+        func mail(_ org: (key: String, contact: String)) throws -> [String] {
+            let email = "\(org.key)@example.org"
+            return try app.engine.outbox().filter { $0.recipient == email }.map(\.template)
+        }
+    }
+
+    @Test func threeYearsOfPledges() throws {
+        let s = try Scheme()
+        let acme = try s.register("Acme Ltd")                                   // renews every year
+        let bright = try s.register("Bright Futures", kind: "voluntary-or-community-organisation")  // reports late after reminders
+        let coastal = try s.register("Coastal Cafe", district: "great-yarmouth") // lapses, then is reinstated
+        let dune = try s.register("Dune School", kind: "school-or-college")     // withdraws mid-year
+        let eastern = try s.register("Eastern Health", kind: "health-provider") // rejected, then approved after changes
+        #expect(try s.mail(acme) == ["organisation-registered"])
+
+        // Year 1.
+        let a1 = try s.pledge(acme, "Mentor ten young people", theme: "skills-and-employment")
+        let b1 = try s.pledge(bright, "Run a weekly youth club", areas: ["opportunity", "individual"])
+        let c1 = try s.pledge(coastal, "Offer free meals in the holidays", areas: ["healthy"])
+        let d1 = try s.pledge(dune, "Train staff in mental health first aid", areas: ["healthy", "resilience"], theme: "mental-health")
+        let e1 = try s.pledge(eastern, "Be nice", areas: ["healthy"])
+        _ = try s.at("2026-01-12T10:00")
+        for p in [a1, b1, c1, d1] { try s.approve(p) }
+        _ = try s.app.firePledge(e1, event: "reject", fields: ["reason": "A pledge needs to be one new, specific thing."], expectedVersion: nil, by: "sec")
+        #expect(try s.state(e1) == "rejected")
+        #expect(try s.mail(eastern).last == "pledge-rejected")
+        let e2 = try s.pledge(eastern, "Open a teen health drop-in", areas: ["healthy"], theme: "mental-health")
+        _ = try s.app.firePledge(e2, event: "request-changes", fields: ["reviewComment": "Please say how often it will open."], expectedVersion: nil, by: "sec")
+        #expect(try s.mail(eastern).last == "pledge-changes-requested")
+        _ = try s.app.editPledge(e2, text: "Open a weekly teen health drop-in", areas: nil, theme: nil, priority: nil, expectedVersion: nil, by: eastern.contact)
+        _ = try s.app.firePledge(e2, event: "submit", fields: [:], expectedVersion: nil, by: eastern.contact)
+        _ = try s.at("2026-01-20T10:00")
+        try s.approve(e2)
+        #expect(try s.wall() == [acme.key, bright.key, coastal.key, dune.key, eastern.key].sorted())
+        #expect(try s.app.wall(WallFilter(theme: "mental-health")).entries.map(\.organisation).sorted() == [dune.key, eastern.key].sorted())
+        #expect(try s.app.wall(WallFilter(search: "youth club")).entries.map(\.organisation) == [bright.key])
+        #expect(try s.app.wall().countsByArea["healthy"] == 3)
+
+        _ = try s.at("2026-06-01T10:00")
+        _ = try s.app.withdrawOrganisation(dune.key, reason: "School reorganisation", by: dune.contact)
+        #expect(try s.membership(dune) == "withdrawn")
+        #expect(try s.state(d1) == "withdrawn")
+        #expect(try s.wall().contains(dune.key) == false)
+
+        let checkIns = try s.at("2026-07-13T09:00")
+        #expect(Set(checkIns.map(\.instanceID)) == [a1, b1, c1])  // Dune's pledge went with it; Eastern's falls on 20 July
+        #expect(try s.mail(acme).last == "pledge-check-in")
+        #expect(try s.mail(dune).contains("pledge-check-in") == false)
+        _ = try s.at("2026-12-13T09:00")
+        #expect(try s.mail(acme).last == "pledge-report-reminder")
+
+        // The year ends: reports are due, renewal is due.
+        _ = try s.at("2027-01-12T09:00")
+        #expect(try s.state(a1) == "report-due")
+        #expect(try s.membership(acme) == "renewal-due")
+        #expect(try s.mail(acme).suffix(2) == ["pledge-report-due", "membership-renewal-due"])
+        #expect(try s.wall().isEmpty == false)  // renewal due: still on the wall until the grace period ends...
+        #expect(try s.wall().contains(acme.key) == false)  // ...but a pledge past its year is not current
+
+        // Acme reports on time and renews with a new thing.
+        _ = try s.at("2027-01-20T10:00")
+        _ = try s.app.firePledge(a1, event: "report", fields: ["outcome": "delivered", "evidence": "Twelve young people mentored."], expectedVersion: nil, by: acme.contact)
+        let a2 = try s.pledge(acme, "Offer five work placements")
+        #expect(try s.app.engine.instance(a2).data["repeatsLastYear"] == false)
+        _ = try s.at("2027-01-25T10:00")
+        try s.approve(a2)
+        #expect(try s.membership(acme) == "active")
+        // Eastern reports and renews too.
+        _ = try s.app.firePledge(e2, event: "report", fields: ["outcome": "partly-delivered", "evidence": "Fortnightly, not weekly."], expectedVersion: nil, by: eastern.contact)
+        let e3 = try s.pledge(eastern, "Open a weekly teen health drop-in", areas: ["healthy"])
+        #expect(try s.app.engine.instance(e3).data["repeatsLastYear"] == true)  // flagged to the reviewer
+        try s.approve(e3)
+
+        // Bright Futures misses the report deadline (20 working days after 12 January: 9 February) and reports late.
+        let overdue = try s.at("2027-02-09T09:00")
+        #expect(overdue.contains { $0.instanceID == b1 && $0.event == "report-overdue" })
+        #expect(try s.state(b1) == "report-overdue")
+        #expect(try s.mail(bright).last == "pledge-report-overdue")
+        _ = try s.at("2027-02-15T10:00")
+        _ = try s.app.firePledge(b1, event: "report", fields: ["outcome": "delivered", "evidence": "Forty sessions run."], expectedVersion: nil, by: bright.contact)
+        #expect(try s.state(b1) == "reported")
+        let b2 = try s.pledge(bright, "Start a young leaders programme", areas: ["individual"])
+        try s.approve(b2)
+
+        // Coastal Cafe neither reports nor renews: it lapses when the grace period ends (12 April) and leaves the wall.
+        _ = try s.at("2027-04-11T09:00")
+        #expect(try s.membership(coastal) == "renewal-due")
+        _ = try s.at("2027-04-12T09:00")
+        #expect(try s.membership(coastal) == "lapsed")
+        #expect(try s.mail(coastal).last == "membership-lapsed")
+        #expect(try s.wall() == [acme.key, bright.key, eastern.key].sorted())
+        // The secretariat reinstates it; its new pledge puts it back on the wall. Its history stays.
+        _ = try s.at("2027-05-01T10:00")
+        _ = try s.app.reinstateOrganisation(coastal.key, reason: "Renewing after a difficult year", by: "sec")
+        #expect(try s.membership(coastal) == "active")
+        let c2 = try s.pledge(coastal, "Host monthly family cooking sessions", areas: ["healthy", "family-and-friends"])
+        try s.approve(c2)
+        #expect(try s.wall() == [acme.key, bright.key, coastal.key, eastern.key].sorted())
+        #expect(try s.state(c1) == "report-overdue")
+
+        // Year 3: Acme renews again.
+        _ = try s.at("2028-01-26T09:00")
+        #expect(try s.membership(acme) == "renewal-due")
+        _ = try s.app.firePledge(a2, event: "report", fields: ["outcome": "delivered", "evidence": "Five placements."], expectedVersion: nil, by: acme.contact)
+        let a3 = try s.pledge(acme, "Sponsor a coding club")
+        try s.approve(a3)
+        #expect(try s.membership(acme) == "active")
+        #expect(try s.app.organisation(acme.key).pledges.map(\.state) == ["reported", "reported", "approved"])
+        #expect(try s.app.engine.verifyAuditLog().isIntact)
+
+        // Nothing personal on the wall.
+        let wallText = try s.app.wall().entries.map { "\($0)" }.joined()
+        #expect(!wallText.contains("@example.org") && !wallText.contains("Contact of"))
+    }
+
+    @Test func aSecondRegistrationOfTheSameOrganisationIsRefusedAndPointsToTheFirst() throws {
+        let s = try Scheme()
+        let first = try s.app.registerOrganisation(OrganisationRegistration(name: "Acme Ltd", kind: "business", district: "norwich", sizeBand: "small",
+                                                                            postcode: "nr1 1ab", companyNumber: "01234567", contactName: "A", contactEmail: "a@example.org"), by: "sec")
+        let before = try s.app.engine.instances().count
+        for (name, postcode, company) in [("ACME LTD", "NR1 1AB", nil), ("Acme Trading", nil, "01234567")] as [(String, String?, String?)] {
+            let error = #expect(throws: RegistrationError.self) {
+                try s.app.registerOrganisation(OrganisationRegistration(name: name, kind: "business", district: "norwich", sizeBand: "small",
+                                                                        postcode: postcode, companyNumber: company, contactName: "B", contactEmail: "b@example.org"), by: "sec")
+            }
+            #expect(error?.code == "already-registered")
+            #expect(error?.localizedDescription.hasPrefix("Acme Ltd is already registered as \(first.organisation.key)") == true)
+        }
+        #expect(try s.app.engine.instances().count == before)
+        #expect(try s.app.organisations().count == 1)
+        let bad = #expect(throws: RegistrationError.self) {
+            try s.app.registerOrganisation(OrganisationRegistration(name: "X", kind: "pub", district: "norwich", sizeBand: "small", contactName: "B", contactEmail: "b@example.org"), by: "sec")
+        }
+        #expect(bad?.field == "kind")
+    }
+
+    @Test func erasingAContactRemovesThePersonalDataAndKeepsThePledges() throws {
+        let s = try Scheme()
+        let acme = try s.register("Acme Ltd")
+        let p = try s.pledge(acme, "Mentor ten young people")
+        try s.approve(p)
+        let erased = try s.app.eraseContact(of: acme.key, reason: "Erasure request 2026-7", by: "sec")
+        #expect(erased == 1)
+        let person = try s.app.directory.people().first { $0.id == acme.contact }
+        #expect(person?.name == "[erased]")
+        #expect(person?.email == nil)
+        let membership = try #require(try s.app.organisation(acme.key).membership)
+        #expect(membership.data["contactEmail"] == "[redacted]")
+        #expect(membership.data["contactName"] == "[redacted]")
+        let everything = try s.app.database.read { db in
+            try db.query("SELECT payload AS t FROM events UNION ALL SELECT data FROM instances UNION ALL SELECT recipient || body FROM outbox").compactMap { $0.string("t") }
+        }.joined()
+        #expect(!everything.contains("acme-ltd@example.org"))
+        #expect(!everything.contains("Contact of Acme Ltd"))
+        #expect(try s.state(p) == "approved")
+        #expect(try s.wall() == [acme.key])
+        #expect(try s.app.engine.verifyAuditLog().isIntact)
+    }
+}
