@@ -116,37 +116,49 @@ import Testing
         let stale = try cli.run("instance", "fire", "pledge-1", "approve", "--as", "sec", "--expect-version", "1", "--now", "2026-04-02T10:00")
         #expect(stale.status == 1)
         #expect(stale.stderr == "Error: pledge-1 was changed by someone else (you had version 1; it is now version 2). Reload it and try again.\n")
-        let approve = try cli.run("instance", "fire", "pledge-1", "approve", "--as", "sec", "--expect-version", "2", "--now", "2026-04-02T10:00", "--key", "approve-1")
-        #expect(approve.stdout == "Fired approve on pledge-1: now approved (version 3); event 3 in the audit log.\n")
-        let retry = try cli.run("instance", "fire", "pledge-1", "approve", "--as", "sec", "--expect-version", "2", "--now", "2026-04-02T10:00", "--key", "approve-1")
-        #expect(retry.stdout == "Already done earlier with this key; nothing changed.\nFired approve on pledge-1: now approved (version 3); event 3 in the audit log.\n")
+        let approve = try cli.run("pledge", "approve", "pledge-1", "--as", "sec", "--expect-version", "2", "--now", "2026-04-02T10:00")
+        #expect(approve.stdout == "pledge-1 is approved and on the wall. Pledge year 2026-04-02 to 2027-04-02; check-in 2026-10-02; report due by 2027-04-30.\n")
+        let again = try cli.run("pledge", "approve", "pledge-1", "--as", "sec", "--now", "2026-04-02T10:05")
+        #expect(again.status == 1)
+        #expect(again.stderr == "Error: pledge-1 has ended (it is approved); nothing more can happen to it.\n" || again.stderr.hasPrefix("Error: \"approve\" cannot happen while the instance is approved"))
+        let retry = try cli.run("instance", "fire", "pledge-1", "withdraw", "--as", "sec", "--expect-version", "3", "--now", "2026-04-02T10:06", "--key", "w-1", "--field", "reason=test", "--json")
+        #expect(retry.status == 0)
+        let retried = try cli.run("instance", "fire", "pledge-1", "withdraw", "--as", "sec", "--expect-version", "3", "--now", "2026-04-02T10:06", "--key", "w-1", "--field", "reason=test")
+        #expect(retried.stdout == "Already done earlier with this key; nothing changed.\nFired withdraw on pledge-1: now withdrawn (version 4); event 4 in the audit log.\n")
+        #expect(try cli.run("tick", "--now", "2027-06-01").stdout == "No timers were due.\n")  // withdrawing ended every reminder
 
-        let show = try cli.run("instance", "show", "pledge-1", "--as", "sec", "--now", "2026-04-02T10:00")
-        #expect(show.stdout.contains("Timers:\n  check-in: fires check-in-due at 2026-10-02 10:00 BST\n  report-reminder: fires report-reminder-due at 2027-03-02 10:00 GMT\n  year-end: fires year-ended at 2027-04-02 10:00 BST\n"))
+        // A second pledge runs its year on the simulated clock.
+        try cli.run("instance", "start", "pledge", "--as", "olu", "--now", "2026-04-01T09:00",
+                    "--field", "organisation=acme", "--field", "contacts=olu", "--field", "pledgeYear=2026",
+                    "--field", "text=Host a careers day", "--field", "areas=opportunity")
+        try cli.run("pledge", "submit", "pledge-2", "--as", "olu", "--now", "2026-04-01T09:10")
+        try cli.run("pledge", "approve", "pledge-2", "--as", "sec", "--now", "2026-04-02T10:00")
+        let show = try cli.run("pledge", "show", "pledge-2", "--as", "sec", "--now", "2026-04-02T10:00")
+        #expect(show.stdout.contains("Timers:\n  check-in: fires check-in-due at 2026-10-02 00:00 BST\n  report-reminder: fires report-reminder-due at 2027-03-02 00:00 GMT\n  year-end: fires year-ended at 2027-04-02 00:00 BST\n  report-deadline: fires report-overdue at 2027-04-30 00:00 BST\n"))
         #expect(show.stdout.hasSuffix("What sec may do:\n  withdraw: Withdraw the pledge\n"))
 
         #expect(try cli.run("tick", "--now", "2026-09-30").stdout == "No timers were due.\n")
-        #expect(try cli.run("tick", "--now", "2026-10-02T10:00").stdout == "Fired 1 timer.\n  pledge-1 check-in: fired check-in-due (due 2026-10-02 10:00 BST)\n")
+        #expect(try cli.run("tick", "--now", "2026-10-02T10:00").stdout == "Fired 1 timer.\n  pledge-2 check-in: fired check-in-due (due 2026-10-02 00:00 BST)\n")
         // A whole year passes with nobody running tick: everything due fires, in order, on the next tick.
         let late = try cli.run("tick", "--now", "2027-06-01")
         #expect(late.stdout == """
         Fired 3 timers.
-          pledge-1 report-reminder: fired report-reminder-due (due 2027-03-02 10:00 GMT)
-          pledge-1 year-end: fired year-ended (due 2027-04-02 10:00 BST)
-          pledge-1 report-deadline: fired report-overdue (due 2027-04-30 10:00 BST)
+          pledge-2 report-reminder: fired report-reminder-due (due 2027-03-02 00:00 GMT)
+          pledge-2 year-end: fired year-ended (due 2027-04-02 00:00 BST)
+          pledge-2 report-deadline: fired report-overdue (due 2027-04-30 00:00 BST)
 
         """)
-        let report = try cli.run("instance", "fire", "pledge-1", "report", "--as", "olu", "--now", "2027-06-02T09:00",
-                                 "--field", "outcome=delivered", "--field", "evidence=Twelve young people mentored")
-        #expect(report.stdout == "Fired report on pledge-1: now reported (version 8); event 8 in the audit log.\n")
+        let report = try cli.run("pledge", "report", "pledge-2", "--as", "olu", "--now", "2027-06-02T09:00",
+                                 "--outcome", "delivered", "--evidence", "Forty students came")
+        #expect(report.stdout == "pledge-2 is reported (now reported).\n")
 
-        let asOf = try cli.run("history", "pledge-1", "--as-of", "2026-12-01")
-        #expect(asOf.stdout.hasPrefix("pledge-1 as of 2026-12-01 00:00 GMT: approved (version 4)\n"))
+        let asOf = try cli.run("history", "pledge-2", "--as-of", "2026-12-01")
+        #expect(asOf.stdout.hasPrefix("pledge-2 as of 2026-12-01 00:00 GMT: approved (version 4)\n"))
         let verify = try cli.run("audit", "verify")
-        #expect(verify.stdout.hasPrefix("The audit log is intact: 8 events checked.\nHead: 8:"))
+        #expect(verify.stdout.hasPrefix("The audit log is intact: 12 events checked.\nHead: 12:"))
         #expect(verify.status == 0)
         let outbox = try cli.run("outbox", "list", "--json")
-        #expect(outbox.stdout.components(separatedBy: "\"status\": \"pending\"").count - 1 == 7)
+        #expect(outbox.stdout.components(separatedBy: "\"status\": \"pending\"").count - 1 == 9)
     }
 
     @Test func auditVerifyFailsOnATamperedLog() throws {

@@ -1,0 +1,224 @@
+import Foundation
+import ArgumentParsing
+import Services
+import Domain
+import Engine
+
+/// `flourish org …` and `flourish pledge …`: the FLOURISH Pledge.
+enum PledgeCommands {
+    static let all: [Command] = [orgRegister, orgList, orgShow, orgWithdraw, orgReinstate, orgErase,
+                                 pledgeCreate, pledgeEdit, pledgeSubmit, pledgeApprove, pledgeRequestChanges, pledgeReject,
+                                 pledgeReport, pledgeWithdraw, pledgeList, pledgeShow]
+
+    static func list(_ text: String?) -> [String]? {
+        text.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } }
+    }
+
+    // MARK: - Organisations
+
+    static let orgRegister = Command(
+        ["org", "register"], "Register an organisation for the FLOURISH Pledge.",
+        discussion: "A second registration of the same organisation (same name and postcode, or same company number) is refused and names the first.",
+        options: [OptionSpec("name", takesValue: true, valueName: "NAME", help: "The organisation's name (required)."),
+                  OptionSpec("kind", takesValue: true, valueName: "KIND", help: "business, public-sector-body, voluntary-or-community-organisation, school-or-college or health-provider (required)."),
+                  OptionSpec("district", takesValue: true, valueName: "DISTRICT", help: "One of the partnership's districts, or outside (required)."),
+                  OptionSpec("size", takesValue: true, valueName: "BAND", help: "micro, small, medium or large (required)."),
+                  OptionSpec("postcode", takesValue: true, valueName: "POSTCODE", help: "Its postcode."),
+                  OptionSpec("company-number", takesValue: true, valueName: "NUMBER", help: "Its company number, if it has one."),
+                  OptionSpec("contact-name", takesValue: true, valueName: "NAME", help: "The contact person (required)."),
+                  OptionSpec("contact-email", takesValue: true, valueName: "EMAIL", help: "The contact's email (required)."),
+                  OptionSpec("key", takesValue: true, valueName: "KEY", help: "An idempotency key.")]
+    ) { inv in
+        try inv.expectPositionals(atMost: 0)
+        func required(_ o: String) throws -> String {
+            guard let v = inv.arguments.value(o) else { throw UsageError("missing --\(o)") }
+            return v
+        }
+        let app = try inv.app
+        let view = try app.registerOrganisation(OrganisationRegistration(
+            name: try required("name"), kind: try required("kind"), district: try required("district"), sizeBand: try required("size"),
+            postcode: inv.arguments.value("postcode"), companyNumber: inv.arguments.value("company-number"),
+            contactName: try required("contact-name"), contactEmail: try required("contact-email")), by: inv.actor.id, idempotencyKey: inv.arguments.value("key"))
+        inv.output(orgJSON(view)) {
+            "Registered \(view.organisation.name) as \(view.organisation.key); its contact is \(view.organisation.contacts.first ?? "?"). Next: make a pledge with 'flourish pledge create --org \(view.organisation.key)'."
+        }
+    }
+
+    static let orgList = Command(["org", "list"], "List pledging organisations with their membership state.") { inv in
+        try inv.expectPositionals(atMost: 0)
+        let orgs = try inv.app.organisations()
+        inv.output(.array(orgs.map(orgJSON))) {
+            orgs.isEmpty ? "No organisations yet." : orgs.map { "\($0.organisation.key)  \($0.membership?.state ?? "-")  \($0.organisation.kind ?? "")  \($0.organisation.district ?? "")  \($0.organisation.name)" }.joined(separator: "\n")
+        }
+    }
+
+    static let orgShow = Command(["org", "show"], "Show an organisation, its membership and its pledges.", arguments: "ORG") { inv in
+        let key = try inv.positional(0, "ORG: the organisation's key")
+        try inv.expectPositionals(atMost: 1)
+        let app = try inv.app
+        let view = try app.organisation(key)
+        inv.output(orgJSON(view)) {
+            var lines = ["\(view.organisation.name) (\(view.organisation.key)): \(view.organisation.kind ?? "-"), \(view.organisation.district ?? "-"), \(view.organisation.sizeBand ?? "-")",
+                         "Membership: \(view.membership?.state ?? "none")\(view.isOnWall ? " (on the public wall)" : "")", "Pledges:"]
+            lines += view.pledges.isEmpty ? ["  none yet"] : view.pledges.map { "  \($0.id)  \($0.data["pledgeYear"]?.intValue ?? 0)  \($0.state)  \($0.data["text"]?.stringValue ?? "")" }
+            return lines.joined(separator: "\n")
+        }
+    }
+
+    static let orgWithdraw = Command(
+        ["org", "withdraw"], "Withdraw an organisation from the scheme (it leaves the wall; its open pledges are withdrawn).",
+        arguments: "ORG", options: [OptionSpec("reason", takesValue: true, valueName: "TEXT", help: "Why.")]
+    ) { inv in
+        let key = try inv.positional(0, "ORG: the organisation's key")
+        try inv.expectPositionals(atMost: 1)
+        let view = try inv.app.withdrawOrganisation(key, reason: inv.arguments.value("reason"), by: inv.actor.id)
+        inv.output(orgJSON(view)) { "\(view.organisation.name) has withdrawn from the FLOURISH Pledge; its history is kept." }
+    }
+
+    static let orgReinstate = Command(
+        ["org", "reinstate"], "Reinstate a lapsed or withdrawn organisation.",
+        arguments: "ORG", options: [OptionSpec("reason", takesValue: true, valueName: "TEXT", help: "Why (required).")]
+    ) { inv in
+        let key = try inv.positional(0, "ORG: the organisation's key")
+        try inv.expectPositionals(atMost: 1)
+        guard let reason = inv.arguments.value("reason") else { throw UsageError("missing --reason TEXT") }
+        let view = try inv.app.reinstateOrganisation(key, reason: reason, by: inv.actor.id)
+        inv.output(orgJSON(view)) { "\(view.organisation.name) is reinstated." }
+    }
+
+    static let orgErase = Command(
+        ["org", "erase-contact"], "Erase an organisation's contact details on request (UK GDPR); pledges and history stay.",
+        arguments: "ORG", options: [OptionSpec("reason", takesValue: true, valueName: "TEXT", help: "The request it answers (required).")]
+    ) { inv in
+        let key = try inv.positional(0, "ORG: the organisation's key")
+        try inv.expectPositionals(atMost: 1)
+        guard let reason = inv.arguments.value("reason") else { throw UsageError("missing --reason TEXT") }
+        let count = try inv.app.eraseContact(of: key, reason: reason, by: inv.actor.id)
+        inv.output(["organisation": .string(key), "contactsErased": .integer(Int64(count))]) {
+            "Erased \(count) contact\(count == 1 ? "" : "s") of \(key) from the directory, past event payloads and the outbox. The audit log still verifies."
+        }
+    }
+
+    static func orgJSON(_ v: OrganisationView) -> JSONValue {
+        ["key": .string(v.organisation.key), "name": .string(v.organisation.name), "kind": v.organisation.kind.map(JSONValue.string) ?? .null,
+         "district": v.organisation.district.map(JSONValue.string) ?? .null, "sizeBand": v.organisation.sizeBand.map(JSONValue.string) ?? .null,
+         "membership": v.membership.map { .string($0.state) } ?? .null, "onWall": .bool(v.isOnWall),
+         "pledges": .array(v.pledges.map { .string($0.id.rawValue) })]
+    }
+
+    // MARK: - Pledges
+
+    static let pledgeCreate = Command(
+        ["pledge", "create"], "Draft a pledge: at least one new thing the organisation will do this year.",
+        options: [OptionSpec("org", takesValue: true, valueName: "ORG", help: "The organisation (required)."),
+                  OptionSpec("text", takesValue: true, valueName: "TEXT", help: "What it will do (required)."),
+                  OptionSpec("areas", takesValue: true, valueName: "AREA,...", help: "FLOURISH areas it serves (at least one)."),
+                  OptionSpec("theme", takesValue: true, valueName: "THEME", help: "An optional theme, e.g. mental-health."),
+                  OptionSpec("priority", takesValue: true, valueName: "KEY", help: "An optional priority it supports."),
+                  OptionSpec("year", takesValue: true, valueName: "YEAR", help: "The pledge year (default: the current one)."),
+                  OptionSpec("key", takesValue: true, valueName: "KEY", help: "An idempotency key.")]
+    ) { inv in
+        try inv.expectPositionals(atMost: 0)
+        guard let org = inv.arguments.value("org") else { throw UsageError("missing --org ORG") }
+        guard let text = inv.arguments.value("text") else { throw UsageError("missing --text TEXT") }
+        let p = try inv.app.createPledge(PledgeRequest(organisation: org, text: text, areas: list(inv.arguments.value("areas")) ?? [],
+                                                       theme: inv.arguments.value("theme"), priority: inv.arguments.value("priority"),
+                                                       pledgeYear: try inv.integer("year")), by: inv.actor.id, idempotencyKey: inv.arguments.value("key"))
+        inv.output(p.json) {
+            "Drafted \(p.id) for \(org) (pledge year \(p.data["pledgeYear"]?.intValue ?? 0))."
+                + (p.data["repeatsLastYear"] == .bool(true) ? " Note: it repeats an earlier pledge; the reviewer will see that." : "")
+                + " Submit it with 'flourish pledge submit \(p.id)'."
+        }
+    }
+
+    static let versionOption = OptionSpec("expect-version", takesValue: true, valueName: "N", help: "The version you last saw (refused as a conflict if it has moved on).")
+
+    static let pledgeEdit = Command(
+        ["pledge", "edit"], "Edit a draft pledge, or one with changes requested.", arguments: "PLEDGE",
+        options: [OptionSpec("text", takesValue: true, valueName: "TEXT", help: "New text."), OptionSpec("areas", takesValue: true, valueName: "AREA,...", help: "New areas."),
+                  OptionSpec("theme", takesValue: true, valueName: "THEME", help: "New theme."), OptionSpec("priority", takesValue: true, valueName: "KEY", help: "New priority."), versionOption]
+    ) { inv in
+        let id = InstanceID(try inv.positional(0, "PLEDGE: e.g. pledge-3"))
+        try inv.expectPositionals(atMost: 1)
+        let p = try inv.app.editPledge(id, text: inv.arguments.value("text"), areas: list(inv.arguments.value("areas")), theme: inv.arguments.value("theme"),
+                                       priority: inv.arguments.value("priority"), expectedVersion: try inv.integer("expect-version"), by: inv.actor.id)
+        inv.output(p.json) { "Edited \(p.id) (version \(p.version))." }
+    }
+
+    /// A command that fires one pledge event with the given options as fields.
+    static func pledgeEvent(_ verb: String, event: String, abstract: String, fields: [(option: String, field: String, help: String, required: Bool)], done: String) -> Command {
+        Command(["pledge", verb], abstract, arguments: "PLEDGE",
+                options: fields.map { OptionSpec($0.option, takesValue: true, valueName: "TEXT", help: $0.help + ($0.required ? " (required)" : "")) } + [versionOption]) { inv in
+            let id = InstanceID(try inv.positional(0, "PLEDGE: e.g. pledge-3"))
+            try inv.expectPositionals(atMost: 1)
+            var payload: [String: JSONValue] = [:]
+            for f in fields {
+                if let v = inv.arguments.value(f.option) { payload[f.field] = .string(v) }
+                else if f.required { throw UsageError("missing --\(f.option)") }
+            }
+            let p = try inv.app.firePledge(id, event: event, fields: payload, expectedVersion: try inv.integer("expect-version"), by: inv.actor.id)
+            inv.output(p.json) { "\(p.id) \(done) (now \(p.state))." }
+        }
+    }
+
+    static let pledgeSubmit = pledgeEvent("submit", event: "submit", abstract: "Submit a pledge for review.", fields: [], done: "is submitted for review")
+    static let pledgeRequestChanges = pledgeEvent("request-changes", event: "request-changes", abstract: "Ask the organisation to change its pledge (the secretariat).",
+                                                  fields: [("comment", "reviewComment", "What to change", true)], done: "is sent back for changes")
+    static let pledgeReject = pledgeEvent("reject", event: "reject", abstract: "Reject a pledge with a reason (the secretariat).",
+                                          fields: [("reason", "reason", "Why", true)], done: "is rejected")
+    static let pledgeReport = pledgeEvent("report", event: "report", abstract: "Report what the organisation delivered at the end of its pledge year.",
+                                          fields: [("outcome", "outcome", "delivered, partly-delivered or not-delivered", true),
+                                                   ("evidence", "evidence", "A few lines of evidence", true), ("link", "evidenceLink", "A web link to more", false)],
+                                          done: "is reported")
+    static let pledgeWithdraw = pledgeEvent("withdraw", event: "withdraw", abstract: "Withdraw a pledge.", fields: [("reason", "reason", "Why", false)], done: "is withdrawn")
+
+    static let pledgeApprove = Command(
+        ["pledge", "approve"], "Approve and publish a pledge (the secretariat); its pledge year's dates follow the partnership's settings.",
+        arguments: "PLEDGE", options: [OptionSpec("comment", takesValue: true, valueName: "TEXT", help: "A note for the organisation."), versionOption]
+    ) { inv in
+        let id = InstanceID(try inv.positional(0, "PLEDGE: e.g. pledge-3"))
+        try inv.expectPositionals(atMost: 1)
+        let p = try inv.app.approvePledge(id, comment: inv.arguments.value("comment"), expectedVersion: try inv.integer("expect-version"), by: inv.actor.id)
+        inv.output(p.json) {
+            "\(p.id) is approved and on the wall. Pledge year \(p.data["yearStarts"]?.stringValue ?? "") to \(p.data["yearEnds"]?.stringValue ?? ""); check-in \(p.data["checkInOn"]?.stringValue ?? ""); report due by \(p.data["reportDueOn"]?.stringValue ?? "")."
+        }
+    }
+
+    static let pledgeList = Command(
+        ["pledge", "list"], "List pledges, or the public wall with --wall.",
+        options: [OptionSpec("wall", help: "Only the public wall: approved, current pledges of active organisations."),
+                  OptionSpec("state", takesValue: true, valueName: "STATE", help: "Only pledges in this state (not with --wall)."),
+                  OptionSpec("area", takesValue: true, valueName: "AREA", help: "Wall: only this FLOURISH area."),
+                  OptionSpec("kind", takesValue: true, valueName: "KIND", help: "Wall: only this kind of organisation."),
+                  OptionSpec("district", takesValue: true, valueName: "DISTRICT", help: "Wall: only this district."),
+                  OptionSpec("theme", takesValue: true, valueName: "THEME", help: "Wall: only this theme."),
+                  OptionSpec("search", takesValue: true, valueName: "TEXT", help: "Wall: words to look for.")]
+    ) { inv in
+        try inv.expectPositionals(atMost: 0)
+        let app = try inv.app
+        if inv.arguments.flag("wall") {
+            let (entries, counts) = try app.wall(WallFilter(area: inv.arguments.value("area"), kind: inv.arguments.value("kind"), district: inv.arguments.value("district"),
+                                                            theme: inv.arguments.value("theme"), search: inv.arguments.value("search")))
+            inv.output(["pledges": .array(entries.map { e in
+                ["pledge": .string(e.pledge.rawValue), "organisation": .string(e.organisationName), "kind": .string(e.kind), "district": .string(e.district),
+                 "text": .string(e.text), "areas": .array(e.areas.map(JSONValue.string)), "theme": e.theme.map(JSONValue.string) ?? .null,
+                 "pledgeYear": .integer(Int64(e.pledgeYear))]
+            }), "countsByArea": .object(counts.mapValues { .integer(Int64($0)) })]) {
+                var lines = entries.map { "\($0.organisationName) (\($0.district)): \($0.text)  [\($0.areas.joined(separator: ", "))\($0.theme.map { "; \($0)" } ?? "")]" }
+                if lines.isEmpty { lines = ["No pledges match."] }
+                lines.append("")
+                lines.append("Pledges per area: " + app.framework.areaKeys.map { "\($0) \(counts[$0] ?? 0)" }.joined(separator: ", "))
+                return lines.joined(separator: "\n")
+            }
+            return
+        }
+        let items = try app.engine.instances(workflow: "pledge", state: inv.arguments.value("state"), limit: 100_000)
+        inv.output(.array(items.map(\.json))) {
+            items.isEmpty ? "No pledges." : items.map { "\($0.id)  \($0.state)  \($0.data["organisation"]?.stringValue ?? "")  \($0.data["pledgeYear"]?.intValue ?? 0)  \($0.data["text"]?.stringValue ?? "")" }.joined(separator: "\n")
+        }
+    }
+
+    static let pledgeShow = Command(["pledge", "show"], "Show a pledge, its dates and what you may do next.", arguments: "PLEDGE") { inv in
+        try InstanceCommands.show.run(inv)
+    }
+}
