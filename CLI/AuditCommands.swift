@@ -5,7 +5,40 @@ import Engine
 
 /// `flourish history`, `flourish audit verify`, `flourish tick`, `flourish outbox list`.
 enum AuditCommands {
-    static let all: [Command] = [history, verify, tick, outboxList]
+    static let all: [Command] = [history, verify, tick, outboxList, outboxSend, outboxRetry]
+
+    static let outboxSend = Command(
+        ["outbox", "send"], "Send pending notifications through a sendmail-compatible command, each at most once.",
+        discussion: "A message interrupted while sending is marked failed (it may have gone); check, then 'flourish outbox retry ID'.",
+        options: [OptionSpec("command", takesValue: true, valueName: "CMD", help: "The command (or FLOURISH_SENDMAIL; default /usr/sbin/sendmail -t)."),
+                  OptionSpec("from", takesValue: true, valueName: "ADDRESS", help: "The From header (or FLOURISH_MAIL_FROM).")]
+    ) { inv in
+        try inv.expectPositionals(atMost: 0)
+        let command = inv.arguments.value("command") ?? inv.environment["FLOURISH_SENDMAIL"] ?? Flourish.defaultSendmail
+        let from = inv.arguments.value("from") ?? inv.environment["FLOURISH_MAIL_FROM"] ?? "FLOURISH Pledge <flourish@localhost>"
+        let report = try inv.app.sendOutbox(command: command, from: from)
+        inv.output(["sent": .array(report.sent.map(JSONValue.integer)), "failed": .array(report.failed.map { ["id": .integer($0.id), "error": .string($0.error)] }),
+                    "interrupted": .array(report.interrupted.map(JSONValue.integer))]) {
+            var lines = ["Sent \(report.sent.count) message\(report.sent.count == 1 ? "" : "s")" + (report.failed.isEmpty ? "." : "; \(report.failed.count) failed and kept for retry.")]
+            lines += report.failed.map { "  \($0.id): \($0.error)" }
+            if !report.interrupted.isEmpty { lines.append("Marked failed after an interrupted send (check they arrived, then retry): \(report.interrupted.map(String.init).joined(separator: ", "))") }
+            return lines.joined(separator: "\n")
+        }
+        if !report.failed.isEmpty { throw ExitStatus(code: 1) }
+    }
+
+    static let outboxRetry = Command(
+        ["outbox", "retry"], "Queue failed notifications to be sent again (the given ones, or all failed).", arguments: "[ID...]"
+    ) { inv in
+        let ids = try inv.positionals.map { text -> Int64 in
+            guard let id = Int64(text) else { throw UsageError("'\(text)' is not a message number; see 'flourish outbox list --status failed'") }
+            return id
+        }
+        let queued = try inv.app.retryOutbox(ids: ids)
+        inv.output(["queued": .array(queued.map(JSONValue.integer))]) {
+            queued.isEmpty ? "No failed messages to retry." : "Queued \(queued.count) message\(queued.count == 1 ? "" : "s") to send again: \(queued.map(String.init).joined(separator: ", "))."
+        }
+    }
 
     static let history = Command(
         ["history"], "List an instance's events, or its state at a past moment.",
