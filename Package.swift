@@ -23,7 +23,7 @@ let package = Package(
         .testTarget(name: "SQLiteTests", dependencies: ["SQLite"], swiftSettings: swiftSettings),
         .testTarget(name: "EngineTests", dependencies: ["Engine", "SQLite"], exclude: ["Fixtures"], swiftSettings: swiftSettings),
         .testTarget(name: "DomainTests", dependencies: ["Domain", "Engine", "SQLite"], swiftSettings: swiftSettings),
-        .testTarget(name: "ServicesTests", dependencies: ["Services", "Domain", "Engine"], swiftSettings: swiftSettings),
+        .testTarget(name: "ServicesTests", dependencies: ["Services", "Domain", "Engine"], exclude: ["Fixtures"], swiftSettings: swiftSettings),
         .testTarget(name: "ArgumentParsingTests", dependencies: ["ArgumentParsing"], exclude: ["Fixtures"], swiftSettings: swiftSettings),
         .testTarget(name: "CLITests", dependencies: ["flourish"], swiftSettings: swiftSettings),
     ],

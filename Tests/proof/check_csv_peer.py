@@ -1,0 +1,70 @@
+#!/usr/bin/env python3
+"""Checks the hand-written CSV reader and writer against Python's csv module (the peer).
+
+For each tricky text, csv.reader (RFC 4180 dialect: comma, double quote, strict) gives the
+records or refuses the text; and csv.writer's output for tricky rows is read back. The
+results form the fixture the Swift tests hold the Swift CSV to
+(Tests/ServicesTests/Fixtures/csv-cases.json). Fails if the committed fixture differs.
+Run with --write to regenerate.
+"""
+import csv, io, json, pathlib, sys
+
+FIXTURE = pathlib.Path(__file__).resolve().parents[1] / "ServicesTests" / "Fixtures" / "csv-cases.json"
+
+TEXTS = [
+    "a,b,c\r\n1,2,3\r\n",
+    "a,b\n1,2\n",
+    "a,b\n1,2",
+    "name,text\nAcme,\"Mentor, coach, and inspire\"\n",
+    "name,text\nAcme,\"She said \"\"hello\"\"\"\n",
+    "name,text\nAcme,\"line one\nline two\"\nNext,x\n",
+    "a,b,c\n,,\n",
+    "a\n\"\"\n",
+    "\ufeffa,b\n1,2\n",
+    "a,b\n\"unterminated,2\n",
+    "a,b\nab\"c,2\n",
+    "a,b\n\"q\"x,2\n",
+    "é,ü\n☃,\"日本\"\n",
+    "a,b\r\n1,2\r\n\r\n3,4\r\n",
+    "single\n",
+    "a,b\n  spaced  ,\" kept \"\n",
+]
+ROWS = [
+    ["plain", "with,comma", "with \"quote\"", "with\nnewline", "", " padded "],
+    ["=cmd()", "日本", "trailing\r\n"],
+]
+
+
+def read(text):
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    try:
+        rows = list(csv.reader(io.StringIO(text, newline=""), dialect="excel", strict=True))
+    except csv.Error:
+        return {"error": True}
+    return {"records": rows}
+
+
+def main():
+    cases = [{"text": t, "expected": read(t)} for t in TEXTS]
+    written = []
+    for row in ROWS:
+        out = io.StringIO(newline="")
+        csv.writer(out, dialect="excel", lineterminator="\r\n").writerow(row)
+        written.append({"row": row, "readBack": next(csv.reader(io.StringIO(out.getvalue(), newline="")))})
+    doc = {"read": cases, "write": written}
+    text = json.dumps(doc, indent=1, ensure_ascii=False) + "\n"
+    if "--write" in sys.argv:
+        FIXTURE.parent.mkdir(parents=True, exist_ok=True)
+        FIXTURE.write_text(text, encoding="utf-8")
+        print(f"wrote {FIXTURE}")
+        return 0
+    if not FIXTURE.exists() or FIXTURE.read_text(encoding="utf-8") != text:
+        print("csv peer check: the fixture differs from what Python's csv module says now; run with --write and review")
+        return 1
+    print(f"csv peer check: {len(cases)} texts and {len(written)} written rows agree with Python's csv module in the fixture")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
