@@ -8,7 +8,32 @@ import Engine
 enum PledgeCommands {
     static let all: [Command] = [orgRegister, orgList, orgShow, orgWithdraw, orgReinstate, orgErase,
                                  pledgeCreate, pledgeEdit, pledgeSubmit, pledgeApprove, pledgeRequestChanges, pledgeReject,
-                                 pledgeReport, pledgeWithdraw, pledgeList, pledgeShow]
+                                 pledgeReport, pledgeWithdraw, pledgeList, pledgeShow, importOrganisations, importPledges]
+
+    static func importCommand(_ what: String, columns: [String], run: @escaping @Sendable (Flourish, String, Bool, String) throws -> ImportReport) -> Command {
+        Command(["import", what], "Import \(what) from an RFC 4180 CSV file: every row is checked first, and nothing is written if any row has a problem.",
+                arguments: "FILE",
+                discussion: "The header row names the columns: \(columns.joined(separator: ",")).\nDates are YYYY-MM-DD; several areas are separated by semicolons.\nA sample is in Workflows/samples/\(what).csv.",
+                options: [OptionSpec("dry-run", help: "Check and report only; write nothing.")]) { inv in
+            let file = try inv.positional(0, "FILE: the CSV file")
+            try inv.expectPositionals(atMost: 1)
+            guard let data = FileManager.default.contents(atPath: file) else { throw UsageError("cannot read \(file)") }
+            guard let text = String(data: data, encoding: .utf8) else { throw UsageError("\(file) is not UTF-8 text; save it as CSV UTF-8") }
+            let report = try run(try inv.app, text, inv.arguments.flag("dry-run"), inv.actor.id)
+            inv.output(["rows": .integer(Int64(report.rows)), "created": .array(report.created.map(JSONValue.string)), "dryRun": .bool(report.dryRun)]) {
+                report.dryRun
+                    ? "Dry run: all \(report.rows) rows are fine and would import as \(report.created.joined(separator: ", ")). Nothing was written."
+                    : "Imported \(report.rows) \(what): \(report.created.joined(separator: ", "))."
+            }
+        }
+    }
+
+    static let importOrganisations = importCommand("organisations", columns: Flourish.organisationColumns) { app, text, dry, by in
+        try app.importOrganisations(csv: text, dryRun: dry, by: by)
+    }
+    static let importPledges = importCommand("pledges", columns: Flourish.pledgeColumns) { app, text, dry, by in
+        try app.importPledges(csv: text, dryRun: dry, by: by)
+    }
 
     static func list(_ text: String?) -> [String]? {
         text.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } }

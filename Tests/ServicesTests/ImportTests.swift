@@ -1,0 +1,70 @@
+import Foundation
+import Testing
+@testable import Services
+import Engine
+
+@Suite(.serialized) struct ImportTests {
+    func sample(_ name: String) throws -> String {
+        try String(contentsOf: repositoryRoot.appendingPathComponent("Workflows/samples/\(name).csv"), encoding: .utf8)
+    }
+
+    @Test func theSampleFilesImportWithTheirHistoryDatedFromTheFile() throws {
+        let f = try NorfolkFixture(start: "2025-07-01T09:00")
+        try f.person("sec", alliance, "secretariat")
+        let dry = try f.app.importOrganisations(csv: sample("organisations"), dryRun: true, by: "sec")
+        #expect(dry.dryRun && dry.rows == 3)
+        #expect(try f.app.organisations().isEmpty)
+        let orgs = try f.app.importOrganisations(csv: sample("organisations"), dryRun: false, by: "sec")
+        #expect(orgs.created == ["wensum-valley-bakery", "great-yarmouth-youth-trust-the", "fenland-primary-school"])
+        let pledges = try f.app.importPledges(csv: sample("pledges"), dryRun: false, by: "sec")
+        #expect(pledges.created.count == 3)
+        let bakery = try f.app.engine.instance(InstanceID(pledges.created[0]))
+        #expect(bakery.state == "reported")
+        let history = try f.app.engine.history(of: bakery.id)
+        #expect(history.map(\.event) == ["start", "submit", "approve", "year-ended", "report"])
+        #expect(f.app.time.day(of: history[2].occurredAt).description == "2024-03-20")
+        // The trust reported after its deadline (20 working days after 2 May 2025, two bank holidays skipped: 3 June), so it went overdue first.
+        #expect(try f.app.engine.history(of: InstanceID(pledges.created[1])).map(\.event) == ["start", "submit", "approve", "year-ended", "report-overdue", "report"])
+        // The school's pledge is current: on the wall, with its past check-in not sent.
+        #expect(try f.app.wall().entries.map(\.organisation) == ["fenland-primary-school"])
+        #expect(try f.app.engine.tick().map(\.event).contains("check-in-due") == false)
+        #expect(try f.app.engine.verifyAuditLog().isIntact)
+    }
+
+    @Test func everyProblemIsReportedByLineAndColumnAndNothingIsWritten() throws {
+        let f = try NorfolkFixture(start: "2025-07-01T09:00")
+        try f.person("sec", alliance, "secretariat")
+        let csv = """
+        name,kind,district,size_band,postcode,company_number,contact_name,contact_email,registered_on
+        Good Org,business,norwich,small,NR1 1AA,,Ann,ann@example.org,2024-01-01
+        Bad Kind,pub,norwich,small,,,Bo,bo@example.org,2024-01-01
+        Bad Date,business,norwich,small,,,Cy,cy@example.org,01/02/2024
+        "Good Org",business,norwich,small,nr11aa,,Di,di@example.org,2024-01-01
+        Bad Email,business,atlantis,small,,,Ed,not-an-email,2024-01-01
+        """
+        let error = #expect(throws: ImportError.self) { try f.app.importOrganisations(csv: csv, dryRun: false, by: "sec") }
+        #expect(error?.problems.map(\.description) == [
+            "line 4, column registered_on: \"01/02/2024\" is not a date; write it as YYYY-MM-DD",
+            "line 5: the same organisation as line 2",
+        ])
+        #expect(try f.app.organisations().isEmpty)
+        // With the file-level problems fixed, each row's own checks report, still all or nothing.
+        let fixed = csv.replacingOccurrences(of: "01/02/2024", with: "2024-02-01").replacingOccurrences(of: "\"Good Org\",business,norwich,small,nr11aa", with: "Other Org,business,norwich,small,NR2 2BB")
+        let rowErrors = #expect(throws: ImportError.self) { try f.app.importOrganisations(csv: fixed, dryRun: false, by: "sec") }
+        #expect(rowErrors?.problems.map(\.line) == [3, 6])
+        #expect(rowErrors?.problems.map(\.column) == ["kind", "district"])
+        #expect(try f.app.organisations().isEmpty)
+        #expect(try f.app.engine.instances().isEmpty)
+    }
+
+    @Test func aHeaderWithoutTheRequiredColumnsIsRefused() throws {
+        let f = try NorfolkFixture(start: "2025-07-01T09:00")
+        let error = #expect(throws: ImportError.self) { try f.app.importPledges(csv: "organisation,text,colour\nx,y,z\n", dryRun: true, by: "sec") }
+        #expect(error?.problems.map(\.description) == [
+            "line 1, column pledge_year: the header has no pledge_year column; the columns are: organisation,pledge_year,text,areas,theme,priority,submitted_on,approved_on,outcome,evidence,reported_on",
+            "line 1, column areas: the header has no areas column; the columns are: organisation,pledge_year,text,areas,theme,priority,submitted_on,approved_on,outcome,evidence,reported_on",
+            "line 1, column submitted_on: the header has no submitted_on column; the columns are: organisation,pledge_year,text,areas,theme,priority,submitted_on,approved_on,outcome,evidence,reported_on",
+            "line 1, column colour: colour is not a column this import knows; the columns are: organisation,pledge_year,text,areas,theme,priority,submitted_on,approved_on,outcome,evidence,reported_on",
+        ])
+    }
+}
