@@ -80,6 +80,12 @@ final class Invocation {
         return positionals[index]
     }
 
+    /// The value of an option the command cannot do without, or a usage error naming it.
+    func required(_ option: String, _ valueName: String = "VALUE") throws -> String {
+        guard let value = arguments.value(option) else { throw UsageError("missing --\(option) \(valueName)") }
+        return value
+    }
+
     /// Refuses extra positionals beyond `count`.
     func expectPositionals(atMost count: Int) throws {
         if positionals.count > count { throw UsageError("unexpected argument '\(positionals[count])'") }

@@ -17,7 +17,7 @@ enum DirectoryCommands {
     ) { inv in
         let id = try inv.positional(0, "ID: a short identifier such as sam.jones")
         try inv.expectPositionals(atMost: 1)
-        guard let name = inv.arguments.value("name") else { throw UsageError("missing --name NAME") }
+        let name = try inv.required("name", "NAME")
         let app = try inv.app
         let person = try app.directory.addPerson(id: id, name: name, email: inv.arguments.value("email"),
                                                    organisation: inv.arguments.value("organisation"), actor: inv.actor.id, at: app.clock.now())
@@ -42,8 +42,8 @@ enum DirectoryCommands {
     ) { inv in
         let person = try inv.positional(0, "PERSON: the person's identifier")
         try inv.expectPositionals(atMost: 1)
-        guard let body = inv.arguments.value("body") else { throw UsageError("missing --body BODY") }
-        guard let role = inv.arguments.value("role") else { throw UsageError("missing --role ROLE") }
+        let body = try inv.required("body", "BODY")
+        let role = try inv.required("role", "ROLE")
         let app = try inv.app
         let m = try app.directory.addMembership(person: person, body: body, role: role, actor: inv.actor.id, at: app.clock.now())
         inv.output(["person": .string(m.person), "body": .string(m.body), "role": .string(m.role.rawValue)]) {
@@ -59,8 +59,8 @@ enum DirectoryCommands {
     ) { inv in
         let person = try inv.positional(0, "PERSON: the person's identifier")
         try inv.expectPositionals(atMost: 1)
-        guard let body = inv.arguments.value("body") else { throw UsageError("missing --body BODY") }
-        guard let role = inv.arguments.value("role") else { throw UsageError("missing --role ROLE") }
+        let body = try inv.required("body", "BODY")
+        let role = try inv.required("role", "ROLE")
         let app = try inv.app
         try app.directory.endMembership(person: person, body: body, role: role, actor: inv.actor.id, at: app.clock.now())
         inv.output(["person": .string(person), "body": .string(body), "role": .string(role), "ended": true]) { "\(person) is no longer \(role) of \(body)." }
@@ -74,7 +74,7 @@ enum DirectoryCommands {
     ) { inv in
         let key = try inv.positional(0, "KEY: e.g. norfolk-county-council")
         try inv.expectPositionals(atMost: 1)
-        guard let name = inv.arguments.value("name") else { throw UsageError("missing --name NAME") }
+        let name = try inv.required("name", "NAME")
         let app = try inv.app
         let org = try app.directory.addOrganisation(key: key, name: name, sector: inv.arguments.value("sector"),
                                                     sectors: app.partnership.sectors.map(\.key), actor: inv.actor.id, at: app.clock.now())

@@ -25,9 +25,9 @@ enum EscalationCommands {
                   OptionSpec("key", takesValue: true, valueName: "KEY", help: "An idempotency key.")]
     ) { inv in
         try inv.expectPositionals(atMost: 0)
-        guard let from = inv.arguments.value("from") else { throw UsageError("missing --from BODY") }
-        guard let title = inv.arguments.value("title") else { throw UsageError("missing --title TEXT") }
-        guard let severity = inv.arguments.value("severity") else { throw UsageError("missing --severity KEY") }
+        let from = try inv.required("from", "BODY")
+        let title = try inv.required("title", "TEXT")
+        let severity = try inv.required("severity", "KEY")
         let app = try inv.app
         let view = try app.raiseEscalation(EscalationRequest(group: from, title: title, description: inv.arguments.value("description") ?? "", severity: severity,
                                                              priorities: list(inv.arguments.value("priorities")), areas: list(inv.arguments.value("areas")),
@@ -46,7 +46,7 @@ enum EscalationCommands {
     ) { inv in
         let id = InstanceID(try inv.positional(0, "ESCALATION: e.g. escalation-3"))
         try inv.expectPositionals(atMost: 1)
-        guard let body = inv.arguments.value("body") else { throw UsageError("missing --body BODY") }
+        let body = try inv.required("body", "BODY")
         let app = try inv.app
         let view = try app.acknowledgeEscalation(id, at: body, note: inv.arguments.value("note"), by: inv.actor.id)
         inv.output(json(view)) { "Acknowledged \(id) at \(body)." }
@@ -65,8 +65,8 @@ enum EscalationCommands {
     ) { inv in
         let id = InstanceID(try inv.positional(0, "ESCALATION: e.g. escalation-3"))
         try inv.expectPositionals(atMost: 1)
-        guard let body = inv.arguments.value("body") else { throw UsageError("missing --body BODY") }
-        guard let outcome = inv.arguments.value("outcome") else { throw UsageError("missing --outcome resolved|accepted|referred-back|escalated") }
+        let body = try inv.required("body", "BODY")
+        let outcome = try inv.required("outcome", "resolved|accepted|referred-back|escalated")
         var fields: [String: JSONValue] = [:]
         for (option, field) in [("rationale", "rationale"), ("plan", "plan"), ("plan-owner", "planOwner"), ("guidance", "guidance")] {
             if let v = inv.arguments.value(option) { fields[field] = .string(v) }
@@ -121,7 +121,7 @@ enum EscalationCommands {
                   OptionSpec("priorities", takesValue: true, valueName: "KEY,...", help: "Priorities it concerns (two or more make it cross-cutting).")]
     ) { inv in
         try inv.expectPositionals(atMost: 0)
-        guard let from = inv.arguments.value("from") else { throw UsageError("missing --from BODY") }
+        let from = try inv.required("from", "BODY")
         let app = try inv.app
         let date = try inv.moment("date") ?? app.clock.now()
         let steps = try app.simulateEscalation(from: from, date: date, priorities: list(inv.arguments.value("priorities")))

@@ -30,7 +30,7 @@ enum GovernanceCommands {
     ) { inv in
         let key = try inv.positional(0, "KEY: a key such as youth-justice-board")
         try inv.expectPositionals(atMost: 1)
-        guard let name = inv.arguments.value("name") else { throw UsageError("missing --name NAME") }
+        let name = try inv.required("name", "NAME")
         let parents = (inv.arguments.value("reports-to") ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         let app = try inv.app
         let body = try app.addBody(key: key, name: name, kind: inv.arguments.value("kind") ?? "subgroup", reportsTo: parents,

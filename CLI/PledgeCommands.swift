@@ -55,10 +55,7 @@ enum PledgeCommands {
                   OptionSpec("key", takesValue: true, valueName: "KEY", help: "An idempotency key.")]
     ) { inv in
         try inv.expectPositionals(atMost: 0)
-        func required(_ o: String) throws -> String {
-            guard let v = inv.arguments.value(o) else { throw UsageError("missing --\(o)") }
-            return v
-        }
+        func required(_ o: String) throws -> String { try inv.required(o) }
         let app = try inv.app
         let view = try app.registerOrganisation(OrganisationRegistration(
             name: try required("name"), kind: try required("kind"), district: try required("district"), sizeBand: try required("size"),
@@ -106,7 +103,7 @@ enum PledgeCommands {
     ) { inv in
         let key = try inv.positional(0, "ORG: the organisation's key")
         try inv.expectPositionals(atMost: 1)
-        guard let reason = inv.arguments.value("reason") else { throw UsageError("missing --reason TEXT") }
+        let reason = try inv.required("reason", "TEXT")
         let view = try inv.app.reinstateOrganisation(key, reason: reason, by: inv.actor.id)
         inv.output(orgJSON(view)) { "\(view.organisation.name) is reinstated." }
     }
@@ -117,7 +114,7 @@ enum PledgeCommands {
     ) { inv in
         let key = try inv.positional(0, "ORG: the organisation's key")
         try inv.expectPositionals(atMost: 1)
-        guard let reason = inv.arguments.value("reason") else { throw UsageError("missing --reason TEXT") }
+        let reason = try inv.required("reason", "TEXT")
         let count = try inv.app.eraseContact(of: key, reason: reason, by: inv.actor.id)
         inv.output(["organisation": .string(key), "contactsErased": .integer(Int64(count))]) {
             "Erased \(count) contact\(count == 1 ? "" : "s") of \(key) from the directory, past event payloads and the outbox. The audit log still verifies."
@@ -144,8 +141,8 @@ enum PledgeCommands {
                   OptionSpec("key", takesValue: true, valueName: "KEY", help: "An idempotency key.")]
     ) { inv in
         try inv.expectPositionals(atMost: 0)
-        guard let org = inv.arguments.value("org") else { throw UsageError("missing --org ORG") }
-        guard let text = inv.arguments.value("text") else { throw UsageError("missing --text TEXT") }
+        let org = try inv.required("org", "ORG")
+        let text = try inv.required("text", "TEXT")
         let p = try inv.app.createPledge(PledgeRequest(organisation: org, text: text, areas: list(inv.arguments.value("areas")) ?? [],
                                                        theme: inv.arguments.value("theme"), priority: inv.arguments.value("priority"),
                                                        pledgeYear: try inv.integer("year")), by: inv.actor.id, idempotencyKey: inv.arguments.value("key"))

@@ -8,6 +8,7 @@ the Swift tests check the Swift parser against (Tests/ArgumentParsingTests/Fixtu
 This script fails if the committed fixture differs from what argparse says now.
 Run with --write to regenerate the fixture.
 """
+from peer_fixture import check_or_write
 import argparse, contextlib, io, json, pathlib, sys
 
 FIXTURE = pathlib.Path(__file__).resolve().parents[1] / "ArgumentParsingTests" / "Fixtures" / "argv-cases.json"
@@ -69,17 +70,7 @@ def argparse_result(argv):
 def main():
     cases = [{"argv": argv, "expected": argparse_result(argv)} for argv in CASES]
     text = json.dumps(cases, indent=2, ensure_ascii=False) + "\n"
-    if "--write" in sys.argv:
-        FIXTURE.write_text(text, encoding="utf-8")
-        print(f"wrote {FIXTURE}")
-        return 0
-    committed = FIXTURE.read_text(encoding="utf-8") if FIXTURE.exists() else ""
-    if committed != text:
-        print("argv peer check: the fixture differs from what argparse says now; run with --write and review")
-        return 1
-    print(f"argv peer check: {len(cases)} command lines agree with argparse's results in the fixture")
-    return 0
-
+    return check_or_write(FIXTURE, text, "argv peer check", f"{len(cases)} command lines agree with argparse's results in the fixture")
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -7,6 +7,7 @@ results form the fixture the Swift tests hold the Swift CSV to
 (Tests/ServicesTests/Fixtures/csv-cases.json). Fails if the committed fixture differs.
 Run with --write to regenerate.
 """
+from peer_fixture import check_or_write
 import csv, io, json, pathlib, sys
 
 FIXTURE = pathlib.Path(__file__).resolve().parents[1] / "ServicesTests" / "Fixtures" / "csv-cases.json"
@@ -54,17 +55,7 @@ def main():
         written.append({"row": row, "readBack": next(csv.reader(io.StringIO(out.getvalue(), newline="")))})
     doc = {"read": cases, "write": written}
     text = json.dumps(doc, indent=1, ensure_ascii=False) + "\n"
-    if "--write" in sys.argv:
-        FIXTURE.parent.mkdir(parents=True, exist_ok=True)
-        FIXTURE.write_text(text, encoding="utf-8")
-        print(f"wrote {FIXTURE}")
-        return 0
-    if not FIXTURE.exists() or FIXTURE.read_text(encoding="utf-8") != text:
-        print("csv peer check: the fixture differs from what Python's csv module says now; run with --write and review")
-        return 1
-    print(f"csv peer check: {len(cases)} texts and {len(written)} written rows agree with Python's csv module in the fixture")
-    return 0
-
+    return check_or_write(FIXTURE, text, "csv peer check", f"{len(cases)} texts and {len(written)} written rows agree with Python's csv module in the fixture")
 
 if __name__ == "__main__":
     sys.exit(main())

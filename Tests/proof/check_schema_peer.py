@@ -8,6 +8,7 @@ supports, and the real workflow schema against the shipped pledge definition and
 variants of it. Fails if the committed fixture differs from jsonschema's verdicts now.
 Run with --write to regenerate.
 """
+from peer_fixture import check_or_write
 import copy, json, pathlib, sys
 import jsonschema
 
@@ -68,18 +69,7 @@ def main():
     for instance in [pledge] + broken_pledges(pledge):
         cases.append({"schema": "workflow.schema.json", "instance": instance, "valid": verdict(workflow_schema, instance)})
     text = json.dumps(cases, indent=1, ensure_ascii=False) + "\n"
-    if "--write" in sys.argv:
-        FIXTURE.write_text(text, encoding="utf-8")
-        print(f"wrote {FIXTURE}")
-        return 0
-    committed = FIXTURE.read_text(encoding="utf-8") if FIXTURE.exists() else ""
-    if committed != text:
-        print("schema peer check: the fixture differs from jsonschema's verdicts now; run with --write and review the Swift tests")
-        return 1
-    valid = sum(c["valid"] for c in cases)
-    print(f"schema peer check: {len(cases)} cases ({valid} valid, {len(cases) - valid} invalid) agree with jsonschema's verdicts in the fixture")
-    return 0
-
+    return check_or_write(FIXTURE, text, "schema peer check", f"{len(cases)} cases ({sum(c['valid'] for c in cases)} valid, {len(cases) - sum(c['valid'] for c in cases)} invalid) agree with jsonschema's verdicts in the fixture")
 
 if __name__ == "__main__":
     sys.exit(main())
