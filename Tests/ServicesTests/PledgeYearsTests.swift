@@ -128,6 +128,7 @@ import Engine
         // Coastal Cafe neither reports nor renews: it lapses when the grace period ends (12 April) and leaves the wall.
         _ = try s.at("2027-04-11T09:00")
         #expect(try s.membership(coastal) == "renewal-due")
+        #expect(try s.mail(coastal).suffix(2) == ["pledge-report-overdue", "membership-renewal-reminder"])  // reminded a month before
         _ = try s.at("2027-04-12T09:00")
         #expect(try s.membership(coastal) == "lapsed")
         #expect(try s.mail(coastal).last == "membership-lapsed")

@@ -33,9 +33,13 @@ public struct PledgeHooks: Sendable {
             // The membership the pledge keeps alive; a pledge made outside the scheme (none registered) has none.
             let memberships = try context.instances(of: "scheme-membership", where: "organisation", equals: organisation)
             guard let membership = memberships.last, ["active", "renewal-due"].contains(membership.state) else { return }
-            let lapses = context.time.day(of: context.time.adding(p.pledges.renewalGrace, to: context.time.moment(yearEnds, hour: 12)))
+            let lapsesAt = context.time.adding(p.pledges.renewalGrace, to: context.time.moment(yearEnds, hour: 12))
+            let lapses = context.time.day(of: lapsesAt)
+            // A reminder before the renewal deadline, as there is before every deadline; never before renewal is due.
+            let reminder = max(context.time.day(of: context.time.subtracting(ISODuration("P1M")!, from: lapsesAt)), yearEnds)
             try context.fire("pledge-approved", on: membership.id, payload: [
                 "pledge": .string(pledge.id.rawValue), "renewalDueOn": .string(yearEnds.description), "lapsesOn": .string(lapses.description),
+                "renewalReminderOn": .string(reminder.description),
             ])
         }
     }

@@ -1,0 +1,58 @@
+import Foundation
+import Testing
+
+@Suite(.serialized) struct PledgeCLITests {
+    @Test func anOrganisationRegistersPledgesAndAppearsOnTheWallThroughTheCLI() throws {
+        let cli = try CLIRunner()
+        try cli.run("person", "add", "sam", "--name", "Sam Secretariat", "--email", "sam@example.org")
+        try cli.run("member", "add", "sam", "--body", "children-and-young-people-strategic-alliance", "--role", "secretariat")
+        let now = ["--now", "2026-04-01T09:00"]
+        let reg = try cli.run(arguments: ["org", "register", "--as", "sam", "--name", "Acme Ltd", "--kind", "business", "--district", "norwich", "--size", "small",
+                                          "--postcode", "NR1 1AA", "--contact-name", "Ada Acme", "--contact-email", "ada@acme.example"] + now)
+        #expect(reg.stdout == "Registered Acme Ltd as acme-ltd; its contact is contact-1. Next: make a pledge with 'flourish pledge create --org acme-ltd'.\n")
+        let dup = try cli.run(arguments: ["org", "register", "--as", "sam", "--name", "ACME LTD", "--kind", "business", "--district", "norwich", "--size", "small",
+                                          "--postcode", "nr11aa", "--contact-name", "X", "--contact-email", "x@example.org"] + now)
+        #expect(dup.status == 1)
+        #expect(dup.stderr == "Error: Acme Ltd is already registered as acme-ltd (same name and postcode). Use that organisation, or ask the secretariat to update it.\n")
+        let badArea = try cli.run(arguments: ["pledge", "create", "--as", "contact-1", "--org", "acme-ltd", "--text", "Placements", "--areas", "joy"] + now)
+        #expect(badArea.status == 1)
+        #expect(badArea.stderr.hasPrefix("Error: \"joy\" is not a FLOURISH area. Use one of: family-and-friends,"))
+        let created = try cli.run(arguments: ["pledge", "create", "--as", "contact-1", "--org", "acme-ltd", "--text", "Offer five work placements",
+                                              "--areas", "opportunity,learning", "--theme", "skills-and-employment"] + now)
+        #expect(created.stdout == "Drafted pledge-2 for acme-ltd (pledge year 2026). Submit it with 'flourish pledge submit pledge-2'.\n")
+        let stranger = try cli.run(arguments: ["pledge", "submit", "pledge-2", "--as", "sam2"] + now)
+        #expect(stranger.stderr == "Error: sam2 may not submit this; only a contact of the pledging organisation may.\n")
+        #expect(try cli.run(arguments: ["pledge", "submit", "pledge-2", "--as", "contact-1"] + now).stdout == "pledge-2 is submitted for review (now submitted).\n")
+        let changes = try cli.run(arguments: ["pledge", "request-changes", "pledge-2", "--as", "sam", "--comment", "Say which year groups."] + now)
+        #expect(changes.stdout == "pledge-2 is sent back for changes (now changes-requested).\n")
+        try cli.run(arguments: ["pledge", "edit", "pledge-2", "--as", "contact-1", "--text", "Offer five work placements for Year 12 students"] + now)
+        try cli.run(arguments: ["pledge", "submit", "pledge-2", "--as", "contact-1"] + now)
+        let approved = try cli.run(arguments: ["pledge", "approve", "pledge-2", "--as", "sam"] + now)
+        #expect(approved.stdout == "pledge-2 is approved and on the wall. Pledge year 2026-04-01 to 2027-04-01; check-in 2026-10-01; report due by 2027-04-29.\n")
+        let wall = try cli.run(arguments: ["pledge", "list", "--wall", "--area", "opportunity"] + now)
+        #expect(wall.stdout.hasPrefix("Acme Ltd (norwich): Offer five work placements for Year 12 students  [opportunity, learning; skills-and-employment]\n"))
+        #expect(!wall.stdout.contains("ada@acme.example"))
+        let erased = try cli.run(arguments: ["org", "erase-contact", "acme-ltd", "--as", "sam", "--reason", "Request 12"] + now)
+        #expect(erased.stdout == "Erased 1 contact of acme-ltd from the directory, past event payloads and the outbox. The audit log still verifies.\n")
+        #expect(try cli.run("audit", "verify").status == 0)
+        #expect(!(try cli.run("outbox", "list").stdout.contains("ada@acme.example")))
+        let show = try cli.run("org", "show", "acme-ltd")
+        #expect(show.stdout.contains("Membership: active (on the public wall)\n"))
+    }
+
+    @Test func importChecksEveryRowAndTellsWhatWouldHappen() throws {
+        let cli = try CLIRunner()
+        try cli.run("person", "add", "sam", "--name", "Sam Secretariat")
+        try cli.run("member", "add", "sam", "--body", "children-and-young-people-strategic-alliance", "--role", "secretariat")
+        let sample = CLIRunner.root.appendingPathComponent("Workflows/samples/organisations.csv").path
+        let stranger = try cli.run("import", "organisations", sample, "--as", "kim", "--now", "2025-07-01")
+        #expect(stranger.stderr.hasPrefix("Error: The file has 3 problems; nothing was imported:\n  line 2: kim may not start a scheme-membership; only the secretariat or a contact of the pledging organisation may.\n"))
+        let dry = try cli.run("import", "organisations", sample, "--dry-run", "--as", "sam", "--now", "2025-07-01")
+        #expect(dry.stdout == "Dry run: all 3 rows are fine and would import as wensum-valley-bakery, great-yarmouth-youth-trust-the, fenland-primary-school. Nothing was written.\n")
+        #expect(try cli.run("org", "list").stdout == "No organisations yet.\n")
+        let bad = try cli.write("bad.csv", "name,kind,district,size_band,contact_name,contact_email\nX,pub,norwich,small,Y,y@example.org\n")
+        let refused = try cli.run("import", "organisations", bad, "--as", "sam")
+        #expect(refused.status == 1)
+        #expect(refused.stderr == "Error: The file has 1 problem; nothing was imported:\n  line 2, column kind: The kind should be one of: business, public-sector-body, voluntary-or-community-organisation, school-or-college, health-provider.\n")
+    }
+}
