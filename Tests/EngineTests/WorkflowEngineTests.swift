@@ -95,6 +95,23 @@ import SQLite
         #expect(try f.engine.start("pledge", data: data, actor: Actor("olu")).instance.state == "draft")
     }
 
+    @Test func aTransitionSetsFixedValuesAndReplayKeepsThem() throws {
+        let f = try EngineFixture()
+        try f.engine.install([try makeLoader().load("""
+        {"formatVersion": 1, "name": "lamp", "version": 1, "title": "Lamp",
+         "states": {"off": {"title": "Off"}, "on": {"title": "On"}}, "initial": "off", "final": [],
+         "transitions": [{"event": "switch-on", "from": ["off"], "to": "on", "by": [{"role": "member"}], "set": {"lit": true, "colour": "amber"}},
+                         {"event": "switch-off", "from": ["on"], "to": "off", "by": [{"role": "member"}], "set": {"lit": false}}]}
+        """, file: "lamp")])
+        try f.engine.start("lamp", data: [:], actor: Actor("mo"))
+        let on = try f.engine.fire("switch-on", on: "lamp-1", actor: Actor("mo"), expectedVersion: 1)
+        #expect(on.instance.data == ["lit": true, "colour": "amber"])
+        let off = try f.engine.fire("switch-off", on: "lamp-1", actor: Actor("mo"), expectedVersion: 2)
+        #expect(off.instance.data == ["lit": false, "colour": "amber"])
+        #expect(try f.engine.history(of: "lamp-1")[1].payload == ["lit": true, "colour": "amber"])
+        #expect(WorkflowEngine.replay(try f.engine.history(of: "lamp-1"), base: off.instance, startVersion: 1) == off.instance)
+    }
+
     @Test func concurrentCallersShareCommitsAndEachIsAnsweredOnce() throws {
         let f = try EngineFixture()
         for _ in 0..<16 { try f.engine.start("ticket", data: ["title": "T"], actor: Actor("mo")) }

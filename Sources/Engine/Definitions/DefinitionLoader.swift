@@ -186,7 +186,7 @@ public struct DefinitionLoader: Sendable {
                                             description: pair.value["description"]?.stringValue ?? "")
         }
         let transitions = (root["transitions"]?.arrayValue ?? []).map { t in
-            TransitionDefinition(
+            var transition = TransitionDefinition(
                 event: t["event"]?.stringValue ?? "",
                 title: t["title"]?.stringValue ?? t["event"]?.stringValue ?? "",
                 from: t["from"]?.arrayValue?.compactMap(\.stringValue) ?? [],
@@ -194,6 +194,8 @@ public struct DefinitionLoader: Sendable {
                 by: DefinitionLoader.authorities(t["by"]),
                 fields: DefinitionLoader.fields(t["fields"]),
                 effects: (t["effects"]?.arrayValue ?? []).compactMap(DefinitionLoader.effect))
+            transition.sets = t["set"]?.objectValue ?? [:]
+            return transition
         }
         return WorkflowDefinition(
             name: root["name"]?.stringValue ?? "",

@@ -106,6 +106,8 @@ public struct TransitionDefinition: Sendable, Equatable {
     public let by: [Authority]
     public let fields: [FieldSpec]
     public let effects: [Effect]
+    /// Fixed values the transition writes into the data, whoever fires it.
+    public var sets: [String: JSONValue] = [:]
 }
 
 /// When a timer falls due.

@@ -55,6 +55,8 @@ extension WorkflowEngine {
             throw WorkflowError.notPermitted(actor: actor.id, event: event, allowed: transition.by.map(loader.catalog.phrase))
         }
         try validatePayload(payload, fields: transition.fields, event: event)
+        // What the transition sets is part of what the event records, so replay needs nothing else.
+        let payload = payload.merging(transition.sets) { _, fixed in fixed }
         let newData = instance.data.merging(payload) { _, new in new }
         let newVersion = instance.version + 1
         let occurred = max(at, instance.updatedAt)
