@@ -68,6 +68,7 @@ public final class Flourish: Sendable {
                                     clock: clock, authorizer: MembershipAuthorizer(boardBodies: partnership.boardKeys, partnership: partnership))
         EscalationHooks(partnership: partnership).register(with: engine)
         PledgeHooks(partnership: partnership).register(with: engine)
+        ActionHooks(partnership: partnership).register(with: engine)
     }
 
     /// Builds an event's or a start's payload from `name=value` texts, typed by the fields it declares.

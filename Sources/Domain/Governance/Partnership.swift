@@ -60,6 +60,8 @@ public struct EscalationPrinciples: Sendable, Equatable {
     /// Tolerance breaches that open an escalation on their own.
     public let overdueToleranceWorkingDays: WorkingDays
     public let redUpdatesRunning: Int
+    /// The severity of an escalation a tolerance breach opens.
+    public var breachSeverity: String = "medium"
 
     /// The response deadline at `body`.
     public func responseTime(at body: GovernanceBody) -> WorkingDays {

@@ -195,11 +195,12 @@ public enum PartnershipLoader {
             if !keys.contains(k) { report("/escalation/deciders/byBody/\(k)", "unknown-body", "\"\(k)\" is not a body here.", "Use a body's key.") }
             decidersByBody[k] = roleList(v, "/escalation/deciders/byBody/\(k)", fallback: [])
         }
+        let breachSeverity = e["toleranceBreach"]?["severity"]?.stringValue ?? "medium"
         let crossBody = e["crossCutting"]?["goesTo"]?.stringValue ?? alliance
         if !keys.contains(crossBody) { report("/escalation/crossCutting/goesTo", "unknown-body", "\"\(crossBody)\" is not a body here.", "Use a body's key.") }
         let severities = named(e["severities"])
         let triggers = named(e["triggers"])
-        return EscalationPrinciples(
+        var result = EscalationPrinciples(
             triggers: triggers.isEmpty ? [NamedKey(key: "raised-by-hand", name: "Raised by hand"), NamedKey(key: "tolerance-breach", name: "Tolerance breach")] : triggers,
             severities: severities.isEmpty ? [NamedKey(key: "low", name: "Low"), NamedKey(key: "medium", name: "Medium"), NamedKey(key: "high", name: "High")] : severities,
             crossCuttingMinimumPriorities: e["crossCutting"]?["minimumPriorities"]?.intValue ?? 2, crossCuttingBody: crossBody,
@@ -209,5 +210,11 @@ public enum PartnershipLoader {
             decidersByKind: decidersByKind, decidersByBody: decidersByBody,
             overdueToleranceWorkingDays: days(e["toleranceBreach"]?["overdueWorkingDays"], "/escalation/toleranceBreach/overdueWorkingDays", fallback: 20),
             redUpdatesRunning: e["toleranceBreach"]?["redUpdatesRunning"]?.intValue ?? 2)
+        let severityKeys = result.severities.map(\.key)
+        if !severityKeys.contains(breachSeverity) {
+            report("/escalation/toleranceBreach/severity", "unknown-severity", "\"\(breachSeverity)\" is not one of the severities.", "Use one of: \(severityKeys.joined(separator: ", ")).")
+        }
+        result.breachSeverity = breachSeverity
+        return result
     }
 }

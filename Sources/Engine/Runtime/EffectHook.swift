@@ -45,6 +45,11 @@ public struct HookContext {
             .map { try engine.loadInstance(db, InstanceID($0.string("id") ?? "")) }
     }
 
+    /// An instance's events so far in this transaction, oldest first.
+    public func events(of id: InstanceID) throws -> [EventRecord] {
+        try db.query("SELECT * FROM events WHERE instance_id = ? ORDER BY seq", id.rawValue).map { try engine.decodeEvent($0) }
+    }
+
     /// The working-day and time-zone arithmetic the engine uses.
     public var time: PartnershipTime { engine.time }
 

@@ -18,7 +18,8 @@ extension WorkflowEngine {
                                 version: 1, createdAt: at, updatedAt: at, parentID: parent)
         if checkAuthority, !definition.startedBy.isEmpty,
            try !definition.startedBy.contains(where: { try authorizer.holds($0, actor: actor, instance: proposed, db: db) }) {
-            throw WorkflowError.notPermitted(actor: actor.id, event: "start a \(workflow)", allowed: definition.startedBy.map(loader.catalog.phrase))
+            let article = "aeiou".contains(workflow.first ?? "x") ? "an" : "a"
+            throw WorkflowError.notPermitted(actor: actor.id, event: "start \(article) \(workflow)", allowed: definition.startedBy.map(loader.catalog.phrase))
         }
         let stored = storedJSON.encode(data)
         try db.run("""

@@ -1,0 +1,200 @@
+public import Foundation
+public import Engine
+public import Domain
+
+/// An action a group logs.
+public struct ActionRequest: Sendable {
+    public var group: String
+    public var title: String
+    public var description: String
+    /// Defaults to the group's own priority.
+    public var priority: String?
+    public var areas: [String]
+    public var owner: String
+    public var dueDate: String
+    public var item: String?
+
+    public init(group: String, title: String, description: String = "", priority: String? = nil, areas: [String], owner: String, dueDate: String, item: String? = nil) {
+        self.group = group
+        self.title = title
+        self.description = description
+        self.priority = priority
+        self.areas = areas
+        self.owner = owner
+        self.dueDate = dueDate
+        self.item = item
+    }
+}
+
+/// An action with its progress and the escalations it opened.
+public struct ActionView: Sendable {
+    public let action: Instance
+    public let rags: [RAGStatus]
+    public let escalations: [Instance]
+    public var latestRAG: RAGStatus? { rags.last }
+    public var trend: String { RAGStatus.trend(rags) }
+    public var isOverdue: Bool { action.data["overdue"] == .bool(true) }
+}
+
+/// How to filter actions.
+public struct ActionFilter: Sendable {
+    public var group: String?, priority: String?, area: String?, state: String?, rag: String?
+    public var overdueOnly = false
+    public init(group: String? = nil, priority: String? = nil, area: String? = nil, state: String? = nil, rag: String? = nil, overdueOnly: Bool = false) {
+        self.group = group; self.priority = priority; self.area = area; self.state = state; self.rag = rag; self.overdueOnly = overdueOnly
+    }
+}
+
+/// A measure to define.
+public struct MeasureRequest: Sendable {
+    public var group: String, name: String, unit: String, direction: String
+    public var baseline: Double, target: Double, tolerance: Double
+    public var frequency: String, area: String
+    public var priority: String?
+    public var successMeasure: String?
+
+    public init(group: String, name: String, unit: String, direction: String, baseline: Double, target: Double, tolerance: Double,
+                frequency: String, area: String, priority: String? = nil, successMeasure: String? = nil) {
+        self.group = group; self.name = name; self.unit = unit; self.direction = direction
+        self.baseline = baseline; self.target = target; self.tolerance = tolerance
+        self.frequency = frequency; self.area = area; self.priority = priority; self.successMeasure = successMeasure
+    }
+}
+
+/// A measure with its recorded values.
+public struct MeasureView: Sendable {
+    public let measure: Instance
+    public let values: [(period: String, value: Double, rag: RAGStatus, recordedAt: Date)]
+    public let escalations: [Instance]
+    public var isMissingValue: Bool { measure.data["missingValue"] == .bool(true) }
+}
+
+extension Flourish {
+    // MARK: - Actions
+
+    /// Logs an action for a group. Its priority defaults to the group's own; its areas,
+    /// priority and "what needs to happen" item are checked against the framework; the day it
+    /// escalates if still overdue follows the partnership's tolerance.
+    public func logAction(_ r: ActionRequest, by person: String, idempotencyKey: String? = nil) throws -> ActionView {
+        let group = try governance.body(r.group)
+        try framework.checkAreas(r.areas)
+        guard let priority = r.priority ?? group.priority else {
+            throw WorkflowError.missingField(event: "log an action", field: "priority")
+        }
+        try framework.checkPriority(priority)
+        if let item = r.item { try framework.checkItem(item, of: priority) }
+        guard let due = CalendarDay(r.dueDate) else {
+            throw WorkflowError.invalidField(event: "log an action", field: "dueDate", reason: "should be a date written as YYYY-MM-DD")
+        }
+        let owner = try directory.people().first { $0.id == r.owner }
+        guard let owner else { throw DirectoryError.unknownPerson(r.owner) }
+        var data: [String: JSONValue] = [
+            "group": .string(group.key), "title": .string(r.title), "priority": .string(priority), "areas": .array(r.areas.map(JSONValue.string)),
+            "owner": .string(owner.id), "dueDate": .string(due.description), "escalatesOn": .string(try escalatesOn(due).description),
+        ]
+        if !r.description.isEmpty { data["description"] = .string(r.description) }
+        if let org = owner.organisation { data["ownerOrganisation"] = .string(org) }
+        if let item = r.item { data["item"] = .string(item) }
+        let started = try engine.start("action", data: data, actor: try actor(person, at: group.key), idempotencyKey: idempotencyKey)
+        return try action(started.instance.id)
+    }
+
+    /// The day an action due on `due` escalates if still open: overdue from the next day, plus the tolerance in working days.
+    func escalatesOn(_ due: CalendarDay) throws -> CalendarDay {
+        try time.workingDays.adding(partnership.escalation.overdueToleranceWorkingDays, to: due.adding(days: 1))
+    }
+
+    /// Fires an action event (begin, update, block, unblock, complete, cancel) as its group's chair,
+    /// or as the secretariat on the group's behalf.
+    public func fireAction(_ id: InstanceID, event: String, fields: [String: JSONValue], expectedVersion: Int? = nil, by person: String) throws -> ActionView {
+        let a = try engine.instance(id)
+        guard a.workflow == "action" else { throw WorkflowError.unknownInstance(id) }
+        try engine.fire(event, on: id, payload: fields, actor: try actor(person, at: a.data["group"]?.stringValue), expectedVersion: expectedVersion)
+        return try action(id)
+    }
+
+    /// Agrees a new due date (and so a new tolerance date).
+    public func rescheduleAction(_ id: InstanceID, dueDate: String, reason: String, by person: String) throws -> ActionView {
+        guard let due = CalendarDay(dueDate) else { throw WorkflowError.invalidField(event: "reschedule", field: "dueDate", reason: "should be a date written as YYYY-MM-DD") }
+        return try fireAction(id, event: "reschedule", fields: ["dueDate": .string(due.description), "escalatesOn": .string(try escalatesOn(due).description), "reason": .string(reason)], by: person)
+    }
+
+    /// An action with its RAG history and its escalations.
+    public func action(_ id: InstanceID) throws -> ActionView {
+        let a = try engine.instance(id)
+        guard a.workflow == "action" else { throw WorkflowError.unknownInstance(id) }
+        let rags = try engine.history(of: id).filter { $0.event == "update" }.compactMap { $0.payload["rag"]?.stringValue.flatMap(RAGStatus.init(rawValue:)) }
+        return ActionView(action: a, rags: rags, escalations: try instances(of: "escalation", whereData: "source", equals: id.rawValue))
+    }
+
+    /// Actions, filtered by group, priority, area, state, latest RAG and overdue.
+    public func actions(_ filter: ActionFilter = ActionFilter()) throws -> [ActionView] {
+        try engine.instances(workflow: "action", state: filter.state, limit: 1_000_000).compactMap { a in
+            if let g = filter.group, a.data["group"]?.stringValue != g { return nil }
+            if let p = filter.priority, a.data["priority"]?.stringValue != p { return nil }
+            if let area = filter.area, !(a.data["areas"]?.arrayValue ?? []).contains(.string(area)) { return nil }
+            if filter.overdueOnly, a.data["overdue"] != .bool(true) { return nil }
+            let view = try action(a.id)
+            if let r = filter.rag, view.latestRAG?.rawValue != r { return nil }
+            return view
+        }
+    }
+
+    // MARK: - Measures
+
+    /// Defines a measure owned by a group, checked against the framework.
+    public func defineMeasure(_ r: MeasureRequest, by person: String) throws -> MeasureView {
+        let group = try governance.body(r.group)
+        try framework.checkAreas([r.area])
+        if let p = r.priority ?? group.priority { try framework.checkPriority(p) }
+        var data: [String: JSONValue] = [
+            "group": .string(group.key), "name": .string(r.name), "unit": .string(r.unit), "direction": .string(r.direction),
+            "baseline": .double(r.baseline), "target": .double(r.target), "tolerance": .double(r.tolerance), "frequency": .string(r.frequency),
+            "area": .string(r.area), "valueDueOn": .string(nextValueDue(after: time.day(of: clock.now()), frequency: r.frequency).description),
+        ]
+        if let p = r.priority ?? group.priority { data["priority"] = .string(p) }
+        if let s = r.successMeasure { data["successMeasure"] = .string(s) }
+        let started = try engine.start("measure", data: data, actor: try actor(person, at: group.key))
+        return try measure(started.instance.id)
+    }
+
+    /// When the next value is due: one period on, by the frequency.
+    func nextValueDue(after day: CalendarDay, frequency: String) -> CalendarDay {
+        let period = frequency == "monthly" ? "P1M" : frequency == "quarterly" ? "P3M" : "P1Y"
+        return time.day(of: time.adding(ISODuration(period)!, to: time.moment(day, hour: 12)))
+    }
+
+    /// Records a measure's value for a period; its RAG against target and tolerance is worked
+    /// out here, and a red one opens an escalation.
+    public func recordMeasure(_ id: InstanceID, period: String, value: Double, note: String?, by person: String) throws -> MeasureView {
+        let m = try engine.instance(id)
+        guard m.workflow == "measure" else { throw WorkflowError.unknownInstance(id) }
+        let rag = MeasureRAG.status(value: value, target: m.data["target"]?.doubleValue ?? 0, tolerance: m.data["tolerance"]?.doubleValue ?? 0,
+                                    direction: MeasureDirection(rawValue: m.data["direction"]?.stringValue ?? "") ?? .higherIsBetter)
+        var payload: [String: JSONValue] = [
+            "period": .string(period), "value": .double(value), "rag": .string(rag.rawValue),
+            "valueDueOn": .string(nextValueDue(after: time.day(of: clock.now()), frequency: m.data["frequency"]?.stringValue ?? "quarterly").description),
+        ]
+        if let note { payload["note"] = .string(note) }
+        try engine.fire("record", on: id, payload: payload, actor: try actor(person, at: m.data["group"]?.stringValue), expectedVersion: nil)
+        return try measure(id)
+    }
+
+    /// A measure with its values and escalations.
+    public func measure(_ id: InstanceID) throws -> MeasureView {
+        let m = try engine.instance(id)
+        guard m.workflow == "measure" else { throw WorkflowError.unknownInstance(id) }
+        let values = try engine.history(of: id).filter { $0.event == "record" }.map { e in
+            (period: e.payload["period"]?.stringValue ?? "", value: e.payload["value"]?.doubleValue ?? 0,
+             rag: RAGStatus(rawValue: e.payload["rag"]?.stringValue ?? "") ?? .red, recordedAt: e.occurredAt)
+        }
+        return MeasureView(measure: m, values: values, escalations: try instances(of: "escalation", whereData: "source", equals: id.rawValue))
+    }
+
+    /// Measures, optionally of one group or area.
+    public func measures(group: String? = nil, area: String? = nil) throws -> [MeasureView] {
+        try engine.instances(workflow: "measure", limit: 1_000_000)
+            .filter { (group == nil || $0.data["group"]?.stringValue == group) && (area == nil || $0.data["area"]?.stringValue == area) }
+            .map { try measure($0.id) }
+    }
+}

@@ -1,0 +1,120 @@
+import Foundation
+import Testing
+@testable import Services
+import Domain
+import Engine
+
+@Suite(.serialized) struct ActionTests {
+    let epb = "early-prevention-board"
+
+    func fixture(_ start: String = "2026-03-02T09:00") throws -> NorfolkFixture {
+        let f = try NorfolkFixture(start: start)
+        try f.person("erin", epb, "chair")
+        try f.person("vic", epb, "vice-chair")
+        try f.person("max", epb, "member")
+        try f.person("sec", alliance, "secretariat")
+        return f
+    }
+
+    func request(due: String = "2026-04-30") -> ActionRequest {
+        ActionRequest(group: epb, title: "Family hubs in every district", areas: ["family-and-friends"], owner: "max", dueDate: due, item: "prevention-and-early-help.2")
+    }
+
+    @Test func onlyTheChairViceChairOrSecretariatLogAndUpdateActions() throws {
+        let f = try fixture()
+        let refused = #expect(throws: WorkflowError.self) { try f.app.logAction(request(), by: "max") }
+        #expect(refused?.localizedDescription == "max may not start an action; only the group's chair or vice-chair (or the secretariat on its behalf) may.")
+        let logged = try f.app.logAction(request(), by: "erin")
+        #expect(logged.action.data["priority"] == "prevention-and-early-help")  // the group's own
+        _ = try f.app.fireAction(logged.action.id, event: "update", fields: ["rag": "green", "commentary": "On track"], by: "vic")
+        let bySecretariat = try f.app.fireAction(logged.action.id, event: "update", fields: ["rag": "amber", "commentary": "Slipping"], by: "sec")
+        let last = try f.app.engine.history(of: bySecretariat.action.id).last!
+        #expect(last.actor == "sec" && last.onBehalfOf == epb)
+        #expect(throws: WorkflowError.self) { try f.app.fireAction(logged.action.id, event: "update", fields: ["rag": "red", "commentary": "x"], by: "max") }
+        #expect(bySecretariat.rags == [.green, .amber])
+        #expect(bySecretariat.trend == "worsening")
+        #expect(throws: FrameworkError.self) { try f.app.logAction(ActionRequest(group: epb, title: "T", areas: ["learning"], owner: "max", dueDate: "2026-05-01", item: "send.1"), by: "erin") }
+    }
+
+    @Test func overdueOnItsDueDateThenEscalatedTwentyWorkingDaysLater() throws {
+        let f = try fixture()
+        let logged = try f.app.logAction(request(due: "2026-04-30"), by: "erin")
+        // Overdue from Friday 1 May; skipping the bank holidays on 4 and 25 May, 1 June completes its
+        // twentieth working day overdue, so it is overdue by more than 20 on 2 June 2026.
+        #expect(logged.action.data["escalatesOn"] == "2026-06-02")
+        f.at("2026-04-30T23:59")
+        #expect(try f.app.engine.tick().isEmpty)
+        f.at("2026-05-01T00:00")
+        #expect(try f.app.engine.tick().map(\.event) == ["became-overdue"])
+        #expect(try f.app.action(logged.action.id).isOverdue)
+        #expect(try f.app.actions(ActionFilter(overdueOnly: true)).map(\.action.id) == [logged.action.id])
+        f.at("2026-06-01T23:59")
+        #expect(try f.app.engine.tick().isEmpty)
+        f.at("2026-06-02T00:00")
+        #expect(try f.app.engine.tick().map(\.event) == ["overdue-beyond-tolerance"])
+        let view = try f.app.action(logged.action.id)
+        #expect(view.escalations.count == 1)
+        let escalation = try f.app.escalation(view.escalations[0].id)
+        #expect(escalation.open.map { $0.data["body"]?.stringValue } == [alliance])
+        #expect(escalation.escalation.data["trigger"] == "tolerance-breach")
+        #expect(escalation.escalation.data["source"] == .string(logged.action.id.rawValue))
+        // Completing the action keeps its history and its escalation.
+        let done = try f.app.fireAction(logged.action.id, event: "complete", fields: ["outcomeNote": "Hubs open in five districts"], by: "erin")
+        #expect(done.action.state == "completed")
+        #expect(try f.app.engine.history(of: logged.action.id).map(\.event) == ["start", "became-overdue", "overdue-beyond-tolerance", "complete"])
+        #expect(done.escalations.count == 1)
+    }
+
+    @Test func twoRedUpdatesRunningOpenOneEscalationAndAThirdDoesNotOpenAnother() throws {
+        let f = try fixture()
+        let id = try f.app.logAction(request(), by: "erin").action.id
+        _ = try f.app.fireAction(id, event: "begin", fields: [:], by: "erin")
+        _ = try f.app.fireAction(id, event: "update", fields: ["rag": "red", "commentary": "Venue fell through"], by: "erin")
+        #expect(try f.app.action(id).escalations.isEmpty)
+        _ = try f.app.fireAction(id, event: "update", fields: ["rag": "amber", "commentary": "New venue found"], by: "erin")
+        _ = try f.app.fireAction(id, event: "update", fields: ["rag": "red", "commentary": "Funding paused"], by: "erin")
+        #expect(try f.app.action(id).escalations.isEmpty)  // red, amber, red is not two running
+        _ = try f.app.fireAction(id, event: "update", fields: ["rag": "red", "commentary": "Still paused"], by: "erin")
+        #expect(try f.app.action(id).escalations.count == 1)
+        _ = try f.app.fireAction(id, event: "update", fields: ["rag": "red", "commentary": "Still paused"], by: "erin")
+        #expect(try f.app.action(id).escalations.count == 1)
+        #expect(try f.app.escalations().count == 1)
+    }
+
+    @Test func aMeasureOutsideToleranceEscalatesAndOneInsideDoesNot() throws {
+        let f = try fixture()
+        try f.person("sue", "norfolk-area-send-multi-agency-steering-group", "chair")
+        let m = try f.app.defineMeasure(MeasureRequest(group: "norfolk-area-send-multi-agency-steering-group", name: "New EHCPs issued within 20 weeks", unit: "%",
+                                                       direction: "higher-is-better", baseline: 20.1, target: 60, tolerance: 10, frequency: "quarterly", area: "learning"), by: "sue")
+        #expect(m.measure.data["valueDueOn"] == "2026-06-02")
+        var view = try f.app.recordMeasure(m.measure.id, period: "2026-Q1", value: 54, note: nil, by: "sue")  // amber: short by 6, within 10
+        #expect(view.values.map(\.rag) == [.amber])
+        #expect(view.escalations.isEmpty)
+        view = try f.app.recordMeasure(m.measure.id, period: "2026-Q2", value: 61, note: nil, by: "sue")
+        #expect(view.values.last?.rag == .green)
+        view = try f.app.recordMeasure(m.measure.id, period: "2026-Q3", value: 45, note: "Staff shortage", by: "sue")  // red: short by 15
+        #expect(view.values.last?.rag == .red)
+        #expect(view.escalations.count == 1)
+        #expect(try f.app.escalation(view.escalations[0].id).open.first?.data["body"] == .string(alliance))
+    }
+
+    @Test func aMissingValuePastItsPeriodIsFlagged() throws {
+        let f = try fixture()
+        let m = try f.app.defineMeasure(MeasureRequest(group: epb, name: "Early help assessments", unit: "count", direction: "higher-is-better",
+                                                       baseline: 100, target: 150, tolerance: 20, frequency: "monthly", area: "family-and-friends"), by: "erin")
+        f.at("2026-04-02T09:00")
+        #expect(try f.app.engine.tick().map(\.event) == ["value-missing"])
+        #expect(try f.app.measure(m.measure.id).isMissingValue)
+        let recorded = try f.app.recordMeasure(m.measure.id, period: "2026-03", value: 160, note: nil, by: "erin")
+        #expect(!recorded.isMissingValue)
+    }
+
+    @Test func ragRule() {
+        #expect(MeasureRAG.status(value: 60, target: 60, tolerance: 5, direction: .higherIsBetter) == .green)
+        #expect(MeasureRAG.status(value: 55, target: 60, tolerance: 5, direction: .higherIsBetter) == .amber)
+        #expect(MeasureRAG.status(value: 54.9, target: 60, tolerance: 5, direction: .higherIsBetter) == .red)
+        #expect(MeasureRAG.status(value: 7, target: 5, tolerance: 3, direction: .lowerIsBetter) == .amber)
+        #expect(MeasureRAG.status(value: 9, target: 5, tolerance: 3, direction: .lowerIsBetter) == .red)
+        #expect(RAGStatus.trend([.red, .green]) == "improving")
+    }
+}
