@@ -1,0 +1,186 @@
+import Foundation
+import ArgumentParsing
+import Services
+import Domain
+import Engine
+
+/// `flourish action …` and `flourish measure …`.
+enum ActionCommands {
+    static let all: [Command] = [log, begin, update, block, complete, cancel, reschedule, list, show,
+                                 measureDefine, measureRecord, measureList, measureShow]
+
+    static func list(_ text: String?) -> [String] {
+        (text ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+    }
+
+    static let log = Command(
+        ["action", "log"], "Log an action for a group (its chair or vice-chair, or the secretariat for the group).",
+        options: [OptionSpec("group", takesValue: true, valueName: "BODY", help: "The group (required)."),
+                  OptionSpec("title", takesValue: true, valueName: "TEXT", help: "What will be done (required)."),
+                  OptionSpec("description", takesValue: true, valueName: "TEXT", help: "More detail."),
+                  OptionSpec("priority", takesValue: true, valueName: "KEY", help: "The priority (default: the group's own)."),
+                  OptionSpec("areas", takesValue: true, valueName: "AREA,...", help: "FLOURISH areas (at least one)."),
+                  OptionSpec("owner", takesValue: true, valueName: "PERSON", help: "Who owns it (required)."),
+                  OptionSpec("due", takesValue: true, valueName: "DATE", help: "Due date, YYYY-MM-DD (required)."),
+                  OptionSpec("item", takesValue: true, valueName: "KEY", help: "The strategy's \"what needs to happen\" item it delivers (see 'flourish framework --priority KEY')."),
+                  OptionSpec("key", takesValue: true, valueName: "KEY", help: "An idempotency key.")]
+    ) { inv in
+        try inv.expectPositionals(atMost: 0)
+        let view = try inv.app.logAction(ActionRequest(group: try inv.required("group", "BODY"), title: try inv.required("title", "TEXT"),
+                                                       description: inv.arguments.value("description") ?? "", priority: inv.arguments.value("priority"),
+                                                       areas: list(inv.arguments.value("areas")), owner: try inv.required("owner", "PERSON"),
+                                                       dueDate: try inv.required("due", "DATE"), item: inv.arguments.value("item")),
+                                         by: inv.actor.id, idempotencyKey: inv.arguments.value("key"))
+        inv.output(json(view)) {
+            "Logged \(view.action.id) for \(view.action.data["group"]?.stringValue ?? ""), due \(view.action.data["dueDate"]?.stringValue ?? ""). If it is still open on \(view.action.data["escalatesOn"]?.stringValue ?? "") it will be escalated."
+        }
+    }
+
+    /// A command firing one action event with options as fields.
+    static func event(_ verb: String, _ event: String, _ abstract: String, fields: [(String, String, Bool)], done: String) -> Command {
+        Command(["action", verb], abstract, arguments: "ACTION",
+                options: fields.map { OptionSpec($0.0, takesValue: true, valueName: "TEXT", help: $0.2 ? "Required." : "Optional.") }
+                    + [OptionSpec("expect-version", takesValue: true, valueName: "N", help: "The version you last saw.")]) { inv in
+            let id = InstanceID(try inv.positional(0, "ACTION: e.g. action-4"))
+            try inv.expectPositionals(atMost: 1)
+            var payload: [String: JSONValue] = [:]
+            for (option, field, required) in fields {
+                if let v = inv.arguments.value(option) { payload[field] = .string(v) } else if required { throw UsageError("missing --\(option)") }
+            }
+            let view = try inv.app.fireAction(id, event: event, fields: payload, expectedVersion: try inv.integer("expect-version"), by: inv.actor.id)
+            inv.output(json(view)) {
+                var text = "\(id) \(done) (now \(view.action.state)"
+                if let rag = view.latestRAG { text += ", \(rag.rawValue), \(view.trend)" }
+                text += ")."
+                if event == "update", let e = view.escalations.last, e.state == "open" { text += " It has an open escalation: \(e.id)." }
+                return text
+            }
+        }
+    }
+
+    static let begin = event("start", "begin", "Mark an action in progress.", fields: [], done: "is in progress")
+    static let update = event("update", "update", "Post a progress update with a RAG status (red twice running escalates).",
+                              fields: [("rag", "rag", true), ("commentary", "commentary", true)], done: "is updated")
+    static let block = event("block", "block", "Mark an action blocked, saying by what.", fields: [("by", "blockedBy", true)], done: "is blocked")
+    static let complete = event("complete", "complete", "Complete an action with an outcome note.", fields: [("outcome", "outcomeNote", true)], done: "is completed")
+    static let cancel = event("cancel", "cancel", "Cancel an action with a reason.", fields: [("reason", "reason", true)], done: "is cancelled")
+
+    static let reschedule = Command(
+        ["action", "reschedule"], "Agree a new due date for an action.", arguments: "ACTION",
+        options: [OptionSpec("due", takesValue: true, valueName: "DATE", help: "The new due date (required)."),
+                  OptionSpec("reason", takesValue: true, valueName: "TEXT", help: "Why (required).")]
+    ) { inv in
+        let id = InstanceID(try inv.positional(0, "ACTION: e.g. action-4"))
+        try inv.expectPositionals(atMost: 1)
+        let view = try inv.app.rescheduleAction(id, dueDate: try inv.required("due", "DATE"), reason: try inv.required("reason", "TEXT"), by: inv.actor.id)
+        inv.output(json(view)) { "\(id) is now due \(view.action.data["dueDate"]?.stringValue ?? "")." }
+    }
+
+    static let list = Command(
+        ["action", "list"], "List actions.",
+        options: [OptionSpec("group", takesValue: true, valueName: "BODY", help: "Only this group."), OptionSpec("priority", takesValue: true, valueName: "KEY", help: "Only this priority."),
+                  OptionSpec("area", takesValue: true, valueName: "AREA", help: "Only this area."), OptionSpec("state", takesValue: true, valueName: "STATE", help: "Only this state."),
+                  OptionSpec("rag", takesValue: true, valueName: "RAG", help: "Only with this latest RAG."), OptionSpec("overdue", help: "Only overdue ones.")]
+    ) { inv in
+        try inv.expectPositionals(atMost: 0)
+        let views = try inv.app.actions(ActionFilter(group: inv.arguments.value("group"), priority: inv.arguments.value("priority"), area: inv.arguments.value("area"),
+                                                     state: inv.arguments.value("state"), rag: inv.arguments.value("rag"), overdueOnly: inv.arguments.flag("overdue")))
+        inv.output(.array(views.map(json))) {
+            views.isEmpty ? "No actions match." : views.map { v in
+                "\(v.action.id)  \(v.action.state)  \(v.latestRAG?.rawValue ?? "-")  due \(v.action.data["dueDate"]?.stringValue ?? "")\(v.isOverdue ? " OVERDUE" : "")  \(v.action.data["group"]?.stringValue ?? "")  \(v.action.data["title"]?.stringValue ?? "")"
+            }.joined(separator: "\n")
+        }
+    }
+
+    static let show = Command(["action", "show"], "Show an action: state, RAG and trend, updates and escalations.", arguments: "ACTION") { inv in
+        let id = InstanceID(try inv.positional(0, "ACTION: e.g. action-4"))
+        try inv.expectPositionals(atMost: 1)
+        let app = try inv.app
+        let v = try app.action(id)
+        let history = try app.engine.history(of: id)
+        inv.output(json(v)) {
+            var lines = ["\(id): \(v.action.data["title"]?.stringValue ?? "") (\(v.action.state)\(v.isOverdue ? ", overdue" : ""))",
+                         "Group \(v.action.data["group"]?.stringValue ?? ""), priority \(v.action.data["priority"]?.stringValue ?? ""), owner \(v.action.data["owner"]?.stringValue ?? ""), due \(v.action.data["dueDate"]?.stringValue ?? "")",
+                         "Latest RAG: \(v.latestRAG?.rawValue ?? "none") (\(v.trend))", "Updates:"]
+            lines += history.filter { $0.event == "update" }.map { "  \(app.time.display($0.occurredAt))  \($0.payload["rag"]?.stringValue ?? "")  \($0.payload["commentary"]?.stringValue ?? "")" }
+            lines.append("Escalations: " + (v.escalations.isEmpty ? "none" : v.escalations.map { "\($0.id) (\($0.state))" }.joined(separator: ", ")))
+            return lines.joined(separator: "\n")
+        }
+    }
+
+    static func json(_ v: ActionView) -> JSONValue {
+        ["action": v.action.json, "latestRag": v.latestRAG.map { .string($0.rawValue) } ?? .null, "trend": .string(v.trend),
+         "overdue": .bool(v.isOverdue), "escalations": .array(v.escalations.map { .string($0.id.rawValue) })]
+    }
+
+    // MARK: - Measures
+
+    static let measureDefine = Command(
+        ["measure", "define"], "Define a measure owned by a group.",
+        options: [OptionSpec("group", takesValue: true, valueName: "BODY", help: "The owning group (required)."),
+                  OptionSpec("name", takesValue: true, valueName: "TEXT", help: "What is measured (required)."),
+                  OptionSpec("unit", takesValue: true, valueName: "UNIT", help: "e.g. % or count (required)."),
+                  OptionSpec("direction", takesValue: true, valueName: "DIR", help: "higher-is-better or lower-is-better (required)."),
+                  OptionSpec("baseline", takesValue: true, valueName: "N", help: "Baseline (required)."), OptionSpec("target", takesValue: true, valueName: "N", help: "Target (required)."),
+                  OptionSpec("tolerance", takesValue: true, valueName: "N", help: "How far short of target is still amber (required)."),
+                  OptionSpec("frequency", takesValue: true, valueName: "FREQ", help: "monthly, quarterly or annually (required)."),
+                  OptionSpec("area", takesValue: true, valueName: "AREA", help: "The FLOURISH area (required)."),
+                  OptionSpec("priority", takesValue: true, valueName: "KEY", help: "The priority (default: the group's own).")]
+    ) { inv in
+        try inv.expectPositionals(atMost: 0)
+        func number(_ o: String) throws -> Double {
+            let text = try inv.required(o, "N")
+            guard let n = Double(text) else { throw UsageError("--\(o) takes a number, not '\(text)'") }
+            return n
+        }
+        let v = try inv.app.defineMeasure(MeasureRequest(group: try inv.required("group", "BODY"), name: try inv.required("name", "TEXT"), unit: try inv.required("unit", "UNIT"),
+                                                         direction: try inv.required("direction", "DIR"), baseline: try number("baseline"), target: try number("target"),
+                                                         tolerance: try number("tolerance"), frequency: try inv.required("frequency", "FREQ"), area: try inv.required("area", "AREA"),
+                                                         priority: inv.arguments.value("priority")), by: inv.actor.id)
+        inv.output(v.measure.json) { "Defined \(v.measure.id); the first value is due by \(v.measure.data["valueDueOn"]?.stringValue ?? "")." }
+    }
+
+    static let measureRecord = Command(
+        ["measure", "record"], "Record a measure's value for a period (outside tolerance escalates).", arguments: "MEASURE",
+        options: [OptionSpec("period", takesValue: true, valueName: "PERIOD", help: "e.g. 2026-Q1 (required)."),
+                  OptionSpec("value", takesValue: true, valueName: "N", help: "The value (required)."),
+                  OptionSpec("note", takesValue: true, valueName: "TEXT", help: "A note.")]
+    ) { inv in
+        let id = InstanceID(try inv.positional(0, "MEASURE: e.g. measure-2"))
+        try inv.expectPositionals(atMost: 1)
+        let text = try inv.required("value", "N")
+        guard let value = Double(text) else { throw UsageError("--value takes a number, not '\(text)'") }
+        let v = try inv.app.recordMeasure(id, period: try inv.required("period", "PERIOD"), value: value, note: inv.arguments.value("note"), by: inv.actor.id)
+        inv.output(v.measure.json) {
+            let last = v.values.last!
+            return "Recorded \(last.period) for \(id): \(JSONValue.double(last.value).canonicalString) is \(last.rag.rawValue)." + (last.rag == .red ? " Outside tolerance: escalated (\(v.escalations.last?.id.rawValue ?? "")) unless one is already open." : "")
+        }
+    }
+
+    static let measureList = Command(
+        ["measure", "list"], "List measures with their latest value and RAG.",
+        options: [OptionSpec("group", takesValue: true, valueName: "BODY", help: "Only this group."), OptionSpec("area", takesValue: true, valueName: "AREA", help: "Only this area.")]
+    ) { inv in
+        try inv.expectPositionals(atMost: 0)
+        let views = try inv.app.measures(group: inv.arguments.value("group"), area: inv.arguments.value("area"))
+        inv.output(.array(views.map { $0.measure.json })) {
+            views.isEmpty ? "No measures." : views.map { v in
+                let last = v.values.last
+                return "\(v.measure.id)  \(last?.rag.rawValue ?? "-")  \(last.map { "\($0.period) \(JSONValue.double($0.value).canonicalString)" } ?? "no value yet")\(v.isMissingValue ? " MISSING" : "")  target \(v.measure.data["target"]?.canonicalString ?? "")  \(v.measure.data["name"]?.stringValue ?? "")"
+            }.joined(separator: "\n")
+        }
+    }
+
+    static let measureShow = Command(["measure", "show"], "Show a measure and every value recorded.", arguments: "MEASURE") { inv in
+        let id = InstanceID(try inv.positional(0, "MEASURE: e.g. measure-2"))
+        try inv.expectPositionals(atMost: 1)
+        let v = try inv.app.measure(id)
+        inv.output(["measure": v.measure.json, "values": .array(v.values.map { ["period": .string($0.period), "value": .double($0.value), "rag": .string($0.rag.rawValue)] })]) {
+            let d = v.measure.data
+            var lines = ["\(id): \(d["name"]?.stringValue ?? "") (\(d["unit"]?.stringValue ?? ""), \(d["direction"]?.stringValue ?? ""))",
+                         "Baseline \(d["baseline"]?.canonicalString ?? ""), target \(d["target"]?.canonicalString ?? ""), tolerance \(d["tolerance"]?.canonicalString ?? ""), \(d["frequency"]?.stringValue ?? ""); next value due \(d["valueDueOn"]?.stringValue ?? "")"]
+            lines += v.values.map { "  \($0.period)  \(JSONValue.double($0.value).canonicalString)  \($0.rag.rawValue)" }
+            return lines.joined(separator: "\n")
+        }
+    }
+}
