@@ -7,7 +7,14 @@ import Engine
 /// `flourish action …` and `flourish measure …`.
 enum ActionCommands {
     static let all: [Command] = [log, begin, update, block, complete, cancel, reschedule, list, show,
-                                 measureDefine, measureRecord, measureList, measureShow]
+                                 measureDefine, measureRecord, measureList, measureShow, importActions, importMeasures]
+
+    static let importActions = PledgeCommands.importCommand("actions", columns: Flourish.actionColumns) { app, text, dry, by in
+        try app.importActions(csv: text, dryRun: dry, by: by)
+    }
+    static let importMeasures = PledgeCommands.importCommand("measures", columns: Flourish.measureColumns) { app, text, dry, by in
+        try app.importMeasures(csv: text, dryRun: dry, by: by)
+    }
 
     static func list(_ text: String?) -> [String] {
         (text ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }

@@ -13,7 +13,7 @@ enum PledgeCommands {
     static func importCommand(_ what: String, columns: [String], run: @escaping @Sendable (Flourish, String, Bool, String) throws -> ImportReport) -> Command {
         Command(["import", what], "Import \(what) from an RFC 4180 CSV file: every row is checked first, and nothing is written if any row has a problem.",
                 arguments: "FILE",
-                discussion: "The header row names the columns: \(columns.joined(separator: ",")).\nDates are YYYY-MM-DD; several areas are separated by semicolons.\nA sample is in Workflows/samples/\(what).csv.",
+                discussion: "The header row names the columns: \(columns.joined(separator: ",")).\nDates are YYYY-MM-DD; several areas (or measure values, as PERIOD=VALUE) are separated by semicolons.\nA sample is in Workflows/samples/\(what).csv.",
                 options: [OptionSpec("dry-run", help: "Check and report only; write nothing.")]) { inv in
             let file = try inv.positional(0, "FILE: the CSV file")
             try inv.expectPositionals(atMost: 1)

@@ -76,10 +76,19 @@ extension Flourish {
     /// priority and "what needs to happen" item are checked against the framework; the day it
     /// escalates if still overdue follows the partnership's tolerance.
     public func logAction(_ r: ActionRequest, by person: String, idempotencyKey: String? = nil) throws -> ActionView {
+        let data = try actionData(r)
+        let started = try engine.start("action", data: data, actor: try actor(person, at: r.group), idempotencyKey: idempotencyKey)
+        return try action(started.instance.id)
+    }
+
+    /// An action's starting data, every part checked: the group, areas, priority (the group's
+    /// own by default), the strategy item, the due date and the owner.
+    func actionData(_ r: ActionRequest) throws -> [String: JSONValue] {
         let group = try governance.body(r.group)
+        if r.title.trimmingCharacters(in: .whitespaces).isEmpty { throw WorkflowError.missingField(event: "log an action", field: "title") }
         try framework.checkAreas(r.areas)
         guard let priority = r.priority ?? group.priority else {
-            throw WorkflowError.missingField(event: "log an action", field: "priority")
+            throw WorkflowError.invalidField(event: "log an action", field: "priority", reason: "\(group.key) has no priority of its own, so name one (\(framework.priorities.map(\.key).joined(separator: ", ")))")
         }
         try framework.checkPriority(priority)
         if let item = r.item { try framework.checkItem(item, of: priority) }
@@ -95,8 +104,7 @@ extension Flourish {
         if !r.description.isEmpty { data["description"] = .string(r.description) }
         if let org = owner.organisation { data["ownerOrganisation"] = .string(org) }
         if let item = r.item { data["item"] = .string(item) }
-        let started = try engine.start("action", data: data, actor: try actor(person, at: group.key), idempotencyKey: idempotencyKey)
-        return try action(started.instance.id)
+        return data
     }
 
     /// The day an action due on `due` escalates if still open: overdue from the next day, plus the tolerance in working days.
@@ -144,9 +152,34 @@ extension Flourish {
 
     /// Defines a measure owned by a group, checked against the framework.
     public func defineMeasure(_ r: MeasureRequest, by person: String) throws -> MeasureView {
+        let started = try engine.start("measure", data: try measureData(r), actor: try actor(person, at: r.group))
+        return try measure(started.instance.id)
+    }
+
+    /// The frequencies a measure may be reported at.
+    public static let measureFrequencies = ["monthly", "quarterly", "annually"]
+
+    /// A measure's starting data, every part checked.
+    func measureData(_ r: MeasureRequest) throws -> [String: JSONValue] {
         let group = try governance.body(r.group)
+        if r.name.trimmingCharacters(in: .whitespaces).isEmpty { throw WorkflowError.missingField(event: "define a measure", field: "name") }
         try framework.checkAreas([r.area])
         if let p = r.priority ?? group.priority { try framework.checkPriority(p) }
+        if let s = r.successMeasure {
+            guard let p = r.priority ?? group.priority else {
+                throw WorkflowError.invalidField(event: "define a measure", field: "priority", reason: "is needed to name a success measure, as \(group.key) has no priority of its own")
+            }
+            try framework.checkSuccessMeasure(s, of: p)
+        }
+        guard MeasureDirection(rawValue: r.direction) != nil else {
+            throw WorkflowError.invalidField(event: "define a measure", field: "direction", reason: "should be one of: \(MeasureDirection.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        guard Self.measureFrequencies.contains(r.frequency) else {
+            throw WorkflowError.invalidField(event: "define a measure", field: "frequency", reason: "should be one of: \(Self.measureFrequencies.joined(separator: ", "))")
+        }
+        guard r.tolerance >= 0, r.baseline.isFinite, r.target.isFinite, r.tolerance.isFinite else {
+            throw WorkflowError.invalidField(event: "define a measure", field: "tolerance", reason: "should be a number of zero or more, in the measure's unit")
+        }
         var data: [String: JSONValue] = [
             "group": .string(group.key), "name": .string(r.name), "unit": .string(r.unit), "direction": .string(r.direction),
             "baseline": .double(r.baseline), "target": .double(r.target), "tolerance": .double(r.tolerance), "frequency": .string(r.frequency),
@@ -154,8 +187,7 @@ extension Flourish {
         ]
         if let p = r.priority ?? group.priority { data["priority"] = .string(p) }
         if let s = r.successMeasure { data["successMeasure"] = .string(s) }
-        let started = try engine.start("measure", data: data, actor: try actor(person, at: group.key))
-        return try measure(started.instance.id)
+        return data
     }
 
     /// When the next value is due: one period on, by the frequency.
@@ -169,15 +201,24 @@ extension Flourish {
     public func recordMeasure(_ id: InstanceID, period: String, value: Double, note: String?, by person: String) throws -> MeasureView {
         let m = try engine.instance(id)
         guard m.workflow == "measure" else { throw WorkflowError.unknownInstance(id) }
-        let rag = MeasureRAG.status(value: value, target: m.data["target"]?.doubleValue ?? 0, tolerance: m.data["tolerance"]?.doubleValue ?? 0,
-                                    direction: MeasureDirection(rawValue: m.data["direction"]?.stringValue ?? "") ?? .higherIsBetter)
+        try engine.fire("record", on: id, payload: try measureValuePayload(m.data, period: period, value: value, note: note),
+                        actor: try actor(person, at: m.data["group"]?.stringValue), expectedVersion: nil)
+        return try measure(id)
+    }
+
+    /// A recorded value's payload: the value, its RAG against the measure's target and
+    /// tolerance, and when the next one is due.
+    func measureValuePayload(_ measure: [String: JSONValue], period: String, value: Double, note: String?) throws -> [String: JSONValue] {
+        guard value.isFinite else { throw WorkflowError.invalidField(event: "record", field: "value", reason: "should be a number") }
+        if period.trimmingCharacters(in: .whitespaces).isEmpty { throw WorkflowError.missingField(event: "record", field: "period") }
+        let rag = MeasureRAG.status(value: value, target: measure["target"]?.doubleValue ?? 0, tolerance: measure["tolerance"]?.doubleValue ?? 0,
+                                    direction: MeasureDirection(rawValue: measure["direction"]?.stringValue ?? "") ?? .higherIsBetter)
         var payload: [String: JSONValue] = [
             "period": .string(period), "value": .double(value), "rag": .string(rag.rawValue),
-            "valueDueOn": .string(nextValueDue(after: time.day(of: clock.now()), frequency: m.data["frequency"]?.stringValue ?? "quarterly").description),
+            "valueDueOn": .string(nextValueDue(after: time.day(of: clock.now()), frequency: measure["frequency"]?.stringValue ?? "quarterly").description),
         ]
         if let note { payload["note"] = .string(note) }
-        try engine.fire("record", on: id, payload: payload, actor: try actor(person, at: m.data["group"]?.stringValue), expectedVersion: nil)
-        return try measure(id)
+        return payload
     }
 
     /// A measure with its values and escalations.

@@ -49,4 +49,33 @@ import Testing
         #expect(bad.status == 2)
         #expect(bad.stderr.hasPrefix("Error: --value takes a number, not 'lots'\n"))
     }
+
+    @Test func aGroupsSpreadsheetOfActionsAndMeasuresIsImportedAllOrNothing() throws {
+        let cli = try CLIRunner()
+        try cli.run("person", "add", "sec", "--name", "Sam")
+        try cli.run("member", "add", "sec", "--body", "children-and-young-people-strategic-alliance", "--role", "secretariat")
+        for (id, body) in [("erin", "early-prevention-board"), ("maya", "cyp-mental-health-alliance-executive-management-group"),
+                           ("sian", "norfolk-area-send-multi-agency-steering-group"), ("leo", "norfolk-learning-board"), ("dee", "data-and-system-performance-group")] {
+            try cli.run("person", "add", id, "--name", id.capitalized)
+            try cli.run("member", "add", id, "--body", body, "--role", "chair")
+        }
+        let samples = CLIRunner.root.appendingPathComponent("Workflows/samples")
+        let env = ["FLOURISH_AS": "sec", "FLOURISH_NOW": "2026-11-24T09:00"]
+        let dry = try cli.run("import", "actions", samples.appendingPathComponent("actions.csv").path, "--dry-run", environment: env)
+        #expect(dry.stdout == "Dry run: all 7 rows are fine and would import as action-1, action-2, action-3, action-4, action-5, action-6, action-7. Nothing was written.\n")
+        #expect(try cli.run("action", "list", environment: env).stdout == "No actions match.\n")
+        let done = try cli.run("import", "actions", samples.appendingPathComponent("actions.csv").path, environment: env)
+        #expect(done.stdout.hasPrefix("Imported 7 actions: action-1, "))
+        #expect(try cli.run("action", "list", "--state", "blocked", environment: env).stdout.contains("Co-produce the local offer pages"))
+        let measures = try cli.run("import", "measures", samples.appendingPathComponent("measures.csv").path, "--json", environment: env)
+        let json = try JSONSerialization.jsonObject(with: Data(measures.stdout.utf8)) as? [String: Any]
+        #expect(json?["rows"] as? Int == 5 && (json?["created"] as? [String])?.count == 5)
+        #expect(try cli.run("measure", "list", "--group", "norfolk-area-send-multi-agency-steering-group", environment: env).stdout.contains("EHCPs issued within 20 weeks"))
+
+        let bad = try cli.write("bad.csv", "group,title,areas,owner,due_date\nearly-prevention-board,Fine,learning,erin,2027-01-29\nearly-prevention-board,Odd,cooking,erin,2027-01-29\n")
+        let refused = try cli.run("import", "actions", bad, environment: env)
+        #expect(refused.status == 1)
+        #expect(refused.stderr.contains("The file has 1 problem; nothing was imported:\n  line 3, column areas: \"cooking\" is not a FLOURISH area."))
+        #expect(try !cli.run("action", "list", environment: env).stdout.contains("Fine"))
+    }
 }

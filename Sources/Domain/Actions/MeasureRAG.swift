@@ -16,7 +16,7 @@ public enum RAGStatus: String, Sendable, CaseIterable, Equatable, Comparable {
 }
 
 /// Which way is better for a measure.
-public enum MeasureDirection: String, Sendable {
+public enum MeasureDirection: String, Sendable, CaseIterable {
     case higherIsBetter = "higher-is-better"
     case lowerIsBetter = "lower-is-better"
 }

@@ -33,6 +33,7 @@ public enum FrameworkError: Error, Equatable, Sendable, LocalizedError {
     case unknownArea(String, valid: [String])
     case unknownPriority(String, valid: [String])
     case unknownItem(String, priority: String, valid: [String])
+    case unknownSuccessMeasure(String, priority: String, valid: [String])
     case noAreas
 
     public var code: String {
@@ -40,6 +41,7 @@ public enum FrameworkError: Error, Equatable, Sendable, LocalizedError {
         case .unknownArea: return "unknown-area"
         case .unknownPriority: return "unknown-priority"
         case .unknownItem: return "unknown-item"
+        case .unknownSuccessMeasure: return "unknown-success-measure"
         case .noAreas: return "no-areas"
         }
     }
@@ -50,6 +52,8 @@ public enum FrameworkError: Error, Equatable, Sendable, LocalizedError {
         case .unknownPriority(let key, let valid): return "\"\(key)\" is not a priority. Use one of: \(valid.joined(separator: ", "))."
         case .unknownItem(let key, let priority, let valid):
             return "\"\(key)\" is not one of the \(priority) priority's \"what needs to happen\" items. Use one of: \(valid.joined(separator: ", "))."
+        case .unknownSuccessMeasure(let key, let priority, let valid):
+            return "\"\(key)\" is not one of the \(priority) priority's success measures. Use one of: \(valid.joined(separator: ", "))."
         case .noAreas: return "Tag it with at least one FLOURISH area."
         }
     }
@@ -104,5 +108,12 @@ public struct Framework: Sendable, Equatable {
         try checkPriority(priority)
         let valid = priorities.first { $0.key == priority }!.whatNeedsToHappen.map(\.key)
         if !valid.contains(item) { throw FrameworkError.unknownItem(item, priority: priority, valid: valid) }
+    }
+
+    /// Checks one of a priority's success measures.
+    public func checkSuccessMeasure(_ key: String, of priority: String) throws {
+        try checkPriority(priority)
+        let valid = priorities.first { $0.key == priority }!.successMeasures.map(\.key)
+        if !valid.contains(key) { throw FrameworkError.unknownSuccessMeasure(key, priority: priority, valid: valid) }
     }
 }
