@@ -1,0 +1,9 @@
+#ifndef FLOURISH_CSYSTEM_SHIM_H
+#define FLOURISH_CSYSTEM_SHIM_H
+/* Linux interfaces Glibc's Swift module leaves out: epoll and eventfd for the HTTP server's
+   event loop, TCP_NODELAY, and libcrypt (yescrypt) for password hashing. */
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <netinet/tcp.h>
+#include <crypt.h>
+#endif

@@ -1,0 +1,241 @@
+public import Foundation
+
+/// Header fields in the order received; names compare case-insensitively.
+public struct HTTPHeaders: Sendable, Equatable, Sequence {
+    public private(set) var fields: [(name: String, value: String)] = []
+
+    public init(_ fields: [(String, String)] = []) {
+        self.fields = fields.map { (name: $0.0, value: $0.1) }
+    }
+
+    public static func == (a: HTTPHeaders, b: HTTPHeaders) -> Bool {
+        a.fields.map { [$0.name.lowercased(), $0.value] } == b.fields.map { [$0.name.lowercased(), $0.value] }
+    }
+
+    /// The first value of a field.
+    public subscript(name: String) -> String? {
+        fields.first { $0.name.caseInsensitiveEquals(name) }?.value
+    }
+
+    /// Every value of a field, in order.
+    public func values(_ name: String) -> [String] {
+        fields.filter { $0.name.caseInsensitiveEquals(name) }.map(\.value)
+    }
+
+    public mutating func add(_ name: String, _ value: String) { fields.append((name, value)) }
+
+    /// Replaces every value of a field with one.
+    public mutating func set(_ name: String, _ value: String) {
+        fields.removeAll { $0.name.caseInsensitiveEquals(name) }
+        fields.append((name, value))
+    }
+
+    /// The comma-separated tokens of a field (as in Connection), lowercased.
+    public func tokens(_ name: String) -> [String] {
+        values(name).flatMap { $0.split(separator: ",") }.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }.filter { !$0.isEmpty }
+    }
+
+    public func makeIterator() -> IndexingIterator<[(name: String, value: String)]> { fields.makeIterator() }
+}
+
+extension String {
+    func caseInsensitiveEquals(_ other: String) -> Bool {
+        utf8.count == other.utf8.count && lowercased() == other.lowercased()
+    }
+}
+
+/// A request as the server hands it to the application: complete, with its body.
+public struct HTTPRequest: Sendable {
+    public var method: String
+    /// The request target as sent, e.g. `/pledges?area=learning`.
+    public var target: String
+    /// The target's path, percent-decoded.
+    public var path: String
+    /// The query's name-value pairs, form-decoded, in order.
+    public var query: [(name: String, value: String)]
+    public var version: String
+    public var headers: HTTPHeaders
+    public var body: [UInt8]
+    /// The peer's address, for throttling and logs.
+    public var remoteAddress: String
+
+    public init(method: String, target: String, version: String = "HTTP/1.1", headers: HTTPHeaders = HTTPHeaders(), body: [UInt8] = [], remoteAddress: String = "") throws {
+        self.method = method
+        self.target = target
+        self.version = version
+        self.headers = headers
+        self.body = body
+        self.remoteAddress = remoteAddress
+        let parts = target.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)
+        var rawPath = String(parts[0])
+        if rawPath.hasPrefix("http://") || rawPath.hasPrefix("https://") {  // absolute-form: keep the path
+            let afterScheme = rawPath.drop { $0 != "/" }.dropFirst(2)
+            rawPath = afterScheme.firstIndex(of: "/").map { String(afterScheme[$0...]) } ?? "/"
+        }
+        guard let path = URLEncoding.percentDecode(rawPath), !path.contains("\0") else { throw HTTPError(.badRequest, "the request target is not validly percent-encoded") }
+        self.path = path
+        self.query = parts.count > 1 ? URLEncoding.formDecode(String(parts[1])) : []
+    }
+
+    /// The first value of a query parameter.
+    public func queryValue(_ name: String) -> String? { query.first { $0.name == name }?.value }
+
+    /// The body as UTF-8 text.
+    public var bodyText: String { String(decoding: body, as: UTF8.self) }
+
+    /// Whether the client asked for the connection to stay open.
+    public var wantsKeepAlive: Bool {
+        let tokens = headers.tokens("Connection")
+        if version == "HTTP/1.0" { return tokens.contains("keep-alive") }
+        return !tokens.contains("close")
+    }
+}
+
+/// A response: status, headers and body. The server adds Date, Content-Length and Connection.
+public struct HTTPResponse: Sendable {
+    public var status: HTTPStatus
+    public var headers: HTTPHeaders
+    public var body: [UInt8]
+
+    public init(_ status: HTTPStatus, headers: HTTPHeaders = HTTPHeaders(), body: [UInt8] = []) {
+        self.status = status
+        self.headers = headers
+        self.body = body
+    }
+
+    public init(_ status: HTTPStatus, contentType: String, body: String, headers: HTTPHeaders = HTTPHeaders()) {
+        self.init(status, headers: headers, body: Array(body.utf8))
+        self.headers.set("Content-Type", contentType)
+    }
+
+    public static func text(_ status: HTTPStatus, _ text: String) -> HTTPResponse {
+        HTTPResponse(status, contentType: "text/plain; charset=utf-8", body: text)
+    }
+
+    /// The whole response as bytes, so that it leaves in one write. HEAD responses carry the
+    /// headers of the GET response and no body.
+    public func serialized(keepAlive: Bool, date: Date = Date(), head: Bool = false) -> [UInt8] {
+        var text = "HTTP/1.1 \(status.code) \(status.reason)\r\n"
+        text += "Date: \(HTTPDate.format(date))\r\n"
+        for (name, value) in headers.fields where !["content-length", "connection", "date"].contains(name.lowercased()) {
+            text += "\(name): \(value)\r\n"
+        }
+        if status.code >= 200 && status.code != 204 && status.code != 304 { text += "Content-Length: \(body.count)\r\n" }
+        text += keepAlive ? "Connection: keep-alive\r\n\r\n" : "Connection: close\r\n\r\n"
+        var bytes = Array(text.utf8)
+        if !head { bytes.append(contentsOf: body) }
+        return bytes
+    }
+}
+
+/// A status code with its reason phrase.
+public struct HTTPStatus: Sendable, Equatable, Hashable {
+    public let code: Int
+    public let reason: String
+    public init(_ code: Int, _ reason: String) { self.code = code; self.reason = reason }
+
+    public static let ok = HTTPStatus(200, "OK")
+    public static let created = HTTPStatus(201, "Created")
+    public static let noContent = HTTPStatus(204, "No Content")
+    public static let seeOther = HTTPStatus(303, "See Other")
+    public static let notModified = HTTPStatus(304, "Not Modified")
+    public static let badRequest = HTTPStatus(400, "Bad Request")
+    public static let unauthorized = HTTPStatus(401, "Unauthorized")
+    public static let forbidden = HTTPStatus(403, "Forbidden")
+    public static let notFound = HTTPStatus(404, "Not Found")
+    public static let methodNotAllowed = HTTPStatus(405, "Method Not Allowed")
+    public static let notAcceptable = HTTPStatus(406, "Not Acceptable")
+    public static let requestTimeout = HTTPStatus(408, "Request Timeout")
+    public static let conflict = HTTPStatus(409, "Conflict")
+    public static let lengthRequired = HTTPStatus(411, "Length Required")
+    public static let preconditionFailed = HTTPStatus(412, "Precondition Failed")
+    public static let contentTooLarge = HTTPStatus(413, "Content Too Large")
+    public static let uriTooLong = HTTPStatus(414, "URI Too Long")
+    public static let unsupportedMediaType = HTTPStatus(415, "Unsupported Media Type")
+    public static let expectationFailed = HTTPStatus(417, "Expectation Failed")
+    public static let unprocessableContent = HTTPStatus(422, "Unprocessable Content")
+    public static let preconditionRequired = HTTPStatus(428, "Precondition Required")
+    public static let tooManyRequests = HTTPStatus(429, "Too Many Requests")
+    public static let headerFieldsTooLarge = HTTPStatus(431, "Request Header Fields Too Large")
+    public static let internalServerError = HTTPStatus(500, "Internal Server Error")
+    public static let notImplemented = HTTPStatus(501, "Not Implemented")
+    public static let serviceUnavailable = HTTPStatus(503, "Service Unavailable")
+    public static let versionNotSupported = HTTPStatus(505, "HTTP Version Not Supported")
+}
+
+/// A request the server refuses before the application sees it.
+public struct HTTPError: Error, Sendable, Equatable {
+    public let status: HTTPStatus
+    public let message: String
+    public init(_ status: HTTPStatus, _ message: String) { self.status = status; self.message = message }
+}
+
+/// IMF-fixdate (RFC 9110 §5.6.7).
+public enum HTTPDate {
+    public static func format(_ date: Date) -> String {
+        var t = time_t(date.timeIntervalSince1970)
+        var tm = tm()
+        gmtime_r(&t, &tm)
+        let days = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"], months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+        func two(_ n: Int32) -> String { n < 10 ? "0\(n)" : "\(n)" }
+        return "\(days[Int(tm.tm_wday)]), \(two(tm.tm_mday)) \(months[Int(tm.tm_mon)]) \(tm.tm_year + 1900) \(two(tm.tm_hour)):\(two(tm.tm_min)):\(two(tm.tm_sec)) GMT"
+    }
+}
+
+/// Percent-encoding and application/x-www-form-urlencoded (WHATWG URL §5).
+public enum URLEncoding {
+    /// Decodes %XX escapes; nil when an escape is malformed or the result is not UTF-8.
+    public static func percentDecode(_ text: String, plusIsSpace: Bool = false) -> String? {
+        var bytes: [UInt8] = []
+        var it = Array(text.utf8)[...]
+        while let b = it.popFirst() {
+            if b == UInt8(ascii: "%") {
+                guard it.count >= 2, let hi = hex(it[it.startIndex]), let lo = hex(it[it.startIndex + 1]) else { return nil }
+                bytes.append(hi << 4 | lo)
+                it = it.dropFirst(2)
+            } else if plusIsSpace && b == UInt8(ascii: "+") {
+                bytes.append(UInt8(ascii: " "))
+            } else {
+                bytes.append(b)
+            }
+        }
+        return String(validating: bytes, as: UTF8.self)
+    }
+
+    static func hex(_ b: UInt8) -> UInt8? {
+        switch b {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): return b - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): return b - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): return b - UInt8(ascii: "A") + 10
+        default: return nil
+        }
+    }
+
+    /// Decodes `a=1&b=two+words`; a malformed escape is kept as written, as browsers do.
+    public static func formDecode(_ text: String) -> [(name: String, value: String)] {
+        text.split(separator: "&", omittingEmptySubsequences: true).map { pair in
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            let name = String(parts[0]), value = parts.count > 1 ? String(parts[1]) : ""
+            return (percentDecode(name, plusIsSpace: true) ?? name, percentDecode(value, plusIsSpace: true) ?? value)
+        }
+    }
+
+    /// Encodes a query or form value: unreserved characters stay, everything else is %XX.
+    public static func encode(_ text: String) -> String {
+        var out = ""
+        for b in text.utf8 {
+            switch b {
+            case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+                 UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"):
+                out.unicodeScalars.append(Unicode.Scalar(b))
+            default:
+                out += "%" + String(b, radix: 16, uppercase: true).leftPadded(to: 2)
+            }
+        }
+        return out
+    }
+}
+
+extension String {
+    func leftPadded(to width: Int) -> String { String(repeating: "0", count: max(0, width - count)) + self }
+}

@@ -1,0 +1,520 @@
+import Foundation
+internal import CSystem
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Answers one request. Runs on a worker thread, never on the event loop, so it may block
+/// (on SQLite, say) without holding up other connections.
+public typealias HTTPHandler = @Sendable (HTTPRequest) -> HTTPResponse
+
+/// How the server listens and what it tolerates.
+public struct ServerConfiguration: Sendable {
+    public var host = "127.0.0.1"
+    public var port = 8080
+    public var limits = HTTPLimits()
+    /// Seconds a request may take to arrive, from its first byte (408 after).
+    public var readTimeout: Double = 10
+    /// Seconds a keep-alive connection may sit idle between requests (closed after).
+    public var idleTimeout: Double = 30
+    /// Seconds a client may take to read a response (closed after).
+    public var writeTimeout: Double = 30
+    /// Connections held at once; more are answered 503 and closed.
+    public var maxConnections = 512
+    /// Threads answering requests.
+    public var workers = 8
+    /// Seconds to let requests in flight finish after a shutdown begins.
+    public var shutdownGrace: Double = 10
+
+    public init() {}
+}
+
+/// Where the server's structured log lines go: one JSON object per line.
+public struct ServerLog: Sendable {
+    let write: @Sendable (String) -> Void
+
+    public init(write: @escaping @Sendable (String) -> Void) { self.write = write }
+
+    /// Lines to standard error.
+    public static let standardError = ServerLog { line in
+        FileHandle.standardError.write(Data((line + "\n").utf8))
+    }
+
+    /// One access-log line: method, path (never the query), status, body bytes, milliseconds.
+    public func access(method: String, path: String, status: Int, bytes: Int, milliseconds: Double) {
+        write(JSONLine.object([("bytes", .int(bytes)), ("method", .string(method)), ("ms", .double((milliseconds * 100).rounded() / 100)),
+                               ("path", .string(path)), ("status", .int(status))]))
+    }
+
+    /// A structured event: a level, a message and fields.
+    public func event(_ level: String, _ message: String, _ fields: [(String, JSONLine.Value)] = []) {
+        write(JSONLine.object([("level", .string(level)), ("message", .string(message))] + fields))
+    }
+}
+
+/// Writes single-line JSON objects for logs.
+public enum JSONLine {
+    public enum Value: Sendable { case string(String), int(Int), double(Double) }
+
+    public static func object(_ fields: [(String, Value)]) -> String {
+        "{" + fields.map { name, value in
+            let v: String
+            switch value {
+            case .string(let s): v = quote(s)
+            case .int(let i): v = String(i)
+            case .double(let d): v = d.isFinite ? String(d) : "null"
+            }
+            return quote(name) + ":" + v
+        }.joined(separator: ",") + "}"
+    }
+
+    public static func quote(_ s: String) -> String {
+        var out = "\""
+        for u in s.unicodeScalars {
+            switch u {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case _ where u.value < 0x20 || u.value == 0x7F || u.value == 0x2028 || u.value == 0x2029:
+                out += "\\u" + String(u.value, radix: 16).leftPadded(to: 4)
+            default: out.unicodeScalars.append(u)
+            }
+        }
+        return out + "\""
+    }
+}
+
+/// A small HTTP/1.1 server on Linux sockets: one event-loop thread multiplexes every
+/// connection with epoll (non-blocking reads and writes, per-request read deadlines, idle and
+/// write timeouts, a connection cap), and a fixed pool of worker threads runs the handler. A
+/// connection has at most one request in flight; pipelined requests wait their turn, in order.
+/// Each response leaves in one write, and TCP_NODELAY is set as well.
+public final class HTTPServer: @unchecked Sendable {
+    public let configuration: ServerConfiguration
+    let handler: HTTPHandler
+    let log: ServerLog
+    let pool: WorkerPool
+
+    var listenFD: Int32 = -1
+    var epollFD: Int32 = -1
+    var wakeFD: Int32 = -1
+    var connections: [Int32: Connection] = [:]
+    var nextConnectionID: UInt64 = 0
+    var shuttingDown = false
+    var shutdownDeadline = 0.0
+    var acceptPausedUntil = 0.0
+
+    let completionLock = NSLock()
+    var completions: [Completion] = []
+    var shutdownRequested = false
+
+    struct Completion {
+        let fd: Int32, connection: UInt64, request: HTTPRequest, response: HTTPResponse, started: Double
+    }
+
+    public init(configuration: ServerConfiguration, log: ServerLog = .standardError, handler: @escaping HTTPHandler) {
+        self.configuration = configuration
+        self.handler = handler
+        self.log = log
+        self.pool = WorkerPool(threads: max(1, configuration.workers))
+    }
+
+    /// Binds and listens; returns the port (useful when asked for port 0).
+    public func bind() throws -> Int {
+        var hints = addrinfo()
+        hints.ai_family = AF_UNSPEC
+        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
+        hints.ai_flags = AI_PASSIVE
+        var info: UnsafeMutablePointer<addrinfo>?
+        let rc = getaddrinfo(configuration.host, String(configuration.port), &hints, &info)
+        guard rc == 0, let first = info else { throw ServerError("cannot resolve \(configuration.host): \(String(cString: gai_strerror(rc)))") }
+        defer { freeaddrinfo(info) }
+        let fd = socket(first.pointee.ai_family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        guard fd >= 0 else { throw ServerError.errno("socket") }
+        var one: Int32 = 1
+        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
+        guard Glibc.bind(fd, first.pointee.ai_addr, first.pointee.ai_addrlen) == 0 else {
+            let e = ServerError.errno("cannot listen on \(configuration.host):\(configuration.port)")
+            close(fd)
+            throw e
+        }
+        guard listen(fd, 1024) == 0 else { close(fd); throw ServerError.errno("listen") }
+        listenFD = fd
+        var address = sockaddr_storage()
+        var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
+        withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { _ = getsockname(fd, $0, &length) } }
+        let port: UInt16 = withUnsafePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { UInt16(bigEndian: $0.pointee.sin_port) }  // sin_port and sin6_port share an offset
+        }
+        epollFD = epoll_create1(Int32(EPOLL_CLOEXEC))
+        wakeFD = eventfd(0, Int32(EFD_NONBLOCK) | Int32(EFD_CLOEXEC))
+        guard epollFD >= 0, wakeFD >= 0 else { throw ServerError.errno("epoll") }
+        watch(listenFD, EPOLLIN.rawValue, add: true)
+        watch(wakeFD, EPOLLIN.rawValue, add: true)
+        return Int(port)
+    }
+
+    /// Asks the server to stop: no new connections, requests in flight finish, then `run` returns.
+    /// Safe to call from any thread or a signal source.
+    public func shutdown() {
+        completionLock.lock()
+        shutdownRequested = true
+        completionLock.unlock()
+        wake()
+    }
+
+    func wake() {
+        var one: UInt64 = 1
+        _ = write(wakeFD, &one, 8)
+    }
+
+    /// Serves until `shutdown` and every request in flight has been answered.
+    public func run() {
+        var events = [epoll_event](repeating: epoll_event(), count: 256)
+        while true {
+            let n = epoll_wait(epollFD, &events, Int32(events.count), shuttingDown ? 20 : 100)
+            for i in 0..<max(0, Int(n)) {
+                let fd = events[i].data.fd, flags = events[i].events
+                if fd == listenFD { acceptConnections() }
+                else if fd == wakeFD { drainWakeups() }
+                else if let connection = connections[fd] {
+                    if flags & (EPOLLIN.rawValue | EPOLLHUP.rawValue | EPOLLERR.rawValue | EPOLLRDHUP.rawValue) != 0 { readable(connection, hangup: flags & (EPOLLHUP.rawValue | EPOLLERR.rawValue) != 0) }
+                    if flags & EPOLLOUT.rawValue != 0, connections[fd] === connection { flush(connection) }
+                }
+            }
+            let now = monotonicNow()
+            checkDeadlines(now)
+            if shuttingDown && (connections.isEmpty || now > shutdownDeadline) { break }
+        }
+        for connection in Array(connections.values) { closeConnection(connection) }
+        pool.stop()
+        close(epollFD); close(wakeFD)
+        log.event("info", "stopped")
+    }
+
+    // MARK: - Connections
+
+    enum Phase { case idle, reading, busy, writing, lingering }
+
+    final class Connection {
+        let fd: Int32, id: UInt64, remote: String
+        var input: [UInt8] = []
+        var parser: RequestParser
+        var output: [UInt8] = []
+        var outputOffset = 0
+        var phase = Phase.idle
+        var deadline: Double
+        var closeAfterWrite = false
+        var gone = false
+        var interest: UInt32 = EPOLLIN.rawValue
+
+        init(fd: Int32, id: UInt64, remote: String, limits: HTTPLimits, deadline: Double) {
+            self.fd = fd; self.id = id; self.remote = remote; self.parser = RequestParser(limits: limits); self.deadline = deadline
+        }
+    }
+
+    func watch(_ fd: Int32, _ events: UInt32, add: Bool = false) {
+        var event = epoll_event()
+        event.events = events
+        event.data.fd = fd
+        epoll_ctl(epollFD, add ? EPOLL_CTL_ADD : EPOLL_CTL_MOD, fd, &event)
+    }
+
+    func setInterest(_ connection: Connection, _ events: UInt32) {
+        guard connection.interest != events else { return }
+        connection.interest = events
+        watch(connection.fd, events)
+    }
+
+    func acceptConnections() {
+        while !shuttingDown {
+            var address = sockaddr_storage()
+            var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
+            let fd = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                accept(listenFD, $0, &length)
+            } }
+            if fd < 0 {
+                if errno == EMFILE || errno == ENFILE {
+                    log.event("error", "out of file descriptors; pausing accepts", [("connections", .int(connections.count))])
+                    acceptPausedUntil = monotonicNow() + 0.1
+                    watch(listenFD, 0)
+                }
+                return
+            }
+            _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
+            _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
+            if connections.count >= configuration.maxConnections {
+                let refusal = HTTPResponse(.serviceUnavailable, contentType: "text/plain; charset=utf-8", body: "The server is busy; try again shortly.\n",
+                                           headers: HTTPHeaders([("Retry-After", "1")])).serialized(keepAlive: false)
+                _ = refusal.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+                close(fd)
+                continue
+            }
+            var one: Int32 = 1
+            setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
+            nextConnectionID += 1
+            let connection = Connection(fd: fd, id: nextConnectionID, remote: Self.describe(address), limits: configuration.limits,
+                                        deadline: monotonicNow() + configuration.idleTimeout)
+            connections[fd] = connection
+            watch(fd, EPOLLIN.rawValue | EPOLLRDHUP.rawValue, add: true)
+            connection.interest = EPOLLIN.rawValue | EPOLLRDHUP.rawValue
+        }
+    }
+
+    static func describe(_ address: sockaddr_storage) -> String {
+        var copy = address
+        var buffer = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN))
+        return withUnsafePointer(to: &copy) { pointer -> String in
+            if address.ss_family == sa_family_t(AF_INET) {
+                return pointer.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { var a = $0.pointee.sin_addr; inet_ntop(AF_INET, &a, &buffer, socklen_t(buffer.count)); return Self.string(buffer) }
+            }
+            return pointer.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { var a = $0.pointee.sin6_addr; inet_ntop(AF_INET6, &a, &buffer, socklen_t(buffer.count)); return Self.string(buffer) }
+        }
+    }
+
+    static func string(_ buffer: [CChar]) -> String {
+        String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
+    func readable(_ connection: Connection, hangup: Bool) {
+        var chunk = [UInt8](repeating: 0, count: 65536)
+        let n = chunk.withUnsafeMutableBytes { recv(connection.fd, $0.baseAddress, $0.count, 0) }
+        if n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) && !hangup { return }
+        if n <= 0 {
+            if connection.phase == .busy {
+                // The client stopped sending. Its request still runs; if it only half-closed,
+                // it still gets its answer, then the connection closes.
+                connection.closeAfterWrite = true
+                if hangup {
+                    connection.gone = true
+                    epoll_ctl(epollFD, EPOLL_CTL_DEL, connection.fd, nil)
+                    connection.interest = 0
+                } else {
+                    setInterest(connection, 0)
+                }
+            } else {
+                closeConnection(connection)
+            }
+            return
+        }
+        switch connection.phase {
+        case .lingering: return  // discarding what a refused client still sends
+        case .idle:
+            connection.phase = .reading
+            connection.deadline = monotonicNow() + configuration.readTimeout
+        default: break
+        }
+        connection.input.append(contentsOf: chunk[0..<n])
+        if connection.phase == .reading { process(connection) }
+    }
+
+    /// Parses what the connection has buffered and starts the next request, if whole.
+    func process(_ connection: Connection) {
+        guard connection.phase == .reading || connection.phase == .idle, !connection.input.isEmpty else { return }
+        if connection.phase == .idle {
+            connection.phase = .reading
+            connection.deadline = monotonicNow() + configuration.readTimeout
+        }
+        switch connection.parser.parse(connection.input, remoteAddress: connection.remote) {
+        case .needMore(let sendContinue):
+            if sendContinue {
+                connection.output = Array("HTTP/1.1 100 Continue\r\n\r\n".utf8)
+                connection.outputOffset = 0
+                writeInterim(connection)
+            }
+        case .failure(let error):
+            refuse(connection, error)
+        case .request(let request, let consumed):
+            connection.input.removeFirst(consumed)
+            connection.phase = .busy
+            setInterest(connection, EPOLLRDHUP.rawValue)
+            let fd = connection.fd, id = connection.id, started = monotonicNow()
+            let handler = self.handler
+            pool.submit { [self] in
+                let response = handler(request)
+                completionLock.lock()
+                completions.append(Completion(fd: fd, connection: id, request: request, response: response, started: started))
+                completionLock.unlock()
+                wake()
+            }
+        }
+    }
+
+    /// Sends `100 Continue` straight away (a few bytes; a full socket buffer just drops it, and
+    /// the client then sends the body after its own timeout).
+    func writeInterim(_ connection: Connection) {
+        _ = connection.output.withUnsafeBytes { Glibc.send(connection.fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+        connection.output = []
+    }
+
+    /// Answers a request refused before the application saw it, then closes.
+    func refuse(_ connection: Connection, _ error: HTTPError) {
+        let response = HTTPResponse.text(error.status, error.message + "\n")
+        log.access(method: "-", path: "-", status: error.status.code, bytes: response.body.count, milliseconds: 0)
+        connection.closeAfterWrite = true
+        connection.input = []
+        send(response.serialized(keepAlive: false), on: connection)
+    }
+
+    func send(_ bytes: [UInt8], on connection: Connection) {
+        connection.output = bytes
+        connection.outputOffset = 0
+        connection.phase = .writing
+        connection.deadline = monotonicNow() + configuration.writeTimeout
+        flush(connection)
+    }
+
+    func flush(_ connection: Connection) {
+        guard connection.phase == .writing else { return }
+        while connection.outputOffset < connection.output.count {
+            let n = connection.output.withUnsafeBytes { bytes in
+                Glibc.send(connection.fd, bytes.baseAddress! + connection.outputOffset, bytes.count - connection.outputOffset, Int32(MSG_NOSIGNAL))
+            }
+            if n > 0 { connection.outputOffset += n; continue }
+            if n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) {
+                setInterest(connection, EPOLLOUT.rawValue)
+                return
+            }
+            closeConnection(connection)
+            return
+        }
+        connection.output = []
+        connection.outputOffset = 0
+        if connection.closeAfterWrite {
+            // Half-close and read out what the client still sends, so the kernel does not
+            // answer it with a reset that could destroy the response before it is read.
+            Glibc.shutdown(connection.fd, Int32(SHUT_WR))
+            connection.phase = .lingering
+            connection.deadline = monotonicNow() + 2
+            setInterest(connection, EPOLLIN.rawValue | EPOLLRDHUP.rawValue)
+            return
+        }
+        connection.phase = .idle
+        connection.parser = RequestParser(limits: configuration.limits)
+        connection.deadline = monotonicNow() + configuration.idleTimeout
+        setInterest(connection, EPOLLIN.rawValue | EPOLLRDHUP.rawValue)
+        process(connection)  // a pipelined request may be waiting
+    }
+
+    func drainWakeups() {
+        var value: UInt64 = 0
+        _ = read(wakeFD, &value, 8)
+        completionLock.lock()
+        let done = completions
+        completions = []
+        let stop = shutdownRequested
+        completionLock.unlock()
+        for completion in done { finish(completion) }
+        if stop && !shuttingDown { beginShutdown() }
+    }
+
+    func finish(_ completion: Completion) {
+        let elapsed = (monotonicNow() - completion.started) * 1000
+        let request = completion.request
+        var response = completion.response
+        log.access(method: request.method, path: request.path, status: response.status.code, bytes: request.method == "HEAD" ? 0 : response.body.count, milliseconds: elapsed)
+        guard let connection = connections[completion.fd], connection.id == completion.connection else { return }
+        let closes = response.headers.tokens("Connection").contains("close")
+        let keepAlive = request.wantsKeepAlive && !shuttingDown && !connection.closeAfterWrite && !closes
+        if !keepAlive { connection.closeAfterWrite = true }
+        if connection.gone { closeConnection(connection); return }
+        response.headers.set("Server", "Flourish")
+        send(response.serialized(keepAlive: keepAlive, head: request.method == "HEAD"), on: connection)
+    }
+
+    func checkDeadlines(_ now: Double) {
+        if acceptPausedUntil > 0 && now > acceptPausedUntil && !shuttingDown {
+            acceptPausedUntil = 0
+            watch(listenFD, EPOLLIN.rawValue)
+        }
+        for connection in Array(connections.values) where now > connection.deadline {
+            switch connection.phase {
+            case .busy: continue
+            case .reading:
+                refuse(connection, HTTPError(.requestTimeout, "the request did not arrive within \(Int(configuration.readTimeout)) seconds"))
+            case .idle, .writing, .lingering:
+                closeConnection(connection)
+            }
+        }
+    }
+
+    func beginShutdown() {
+        shuttingDown = true
+        shutdownDeadline = monotonicNow() + configuration.shutdownGrace
+        epoll_ctl(epollFD, EPOLL_CTL_DEL, listenFD, nil)
+        close(listenFD)
+        log.event("info", "shutting down: no new connections; finishing requests in flight", [("inFlight", .int(connections.values.filter { $0.phase == .busy }.count))])
+        for connection in Array(connections.values) {
+            switch connection.phase {
+            case .busy, .writing: connection.closeAfterWrite = true
+            default: closeConnection(connection)
+            }
+        }
+    }
+
+    func closeConnection(_ connection: Connection) {
+        guard connections[connection.fd] === connection else { return }
+        connections[connection.fd] = nil
+        if !connection.gone { epoll_ctl(epollFD, EPOLL_CTL_DEL, connection.fd, nil) }
+        close(connection.fd)
+    }
+}
+
+func monotonicNow() -> Double {
+    var ts = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &ts)
+    return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+}
+
+public struct ServerError: Error, Sendable, CustomStringConvertible {
+    public let description: String
+    init(_ description: String) { self.description = description }
+    static func errno(_ what: String) -> ServerError { ServerError("\(what): \(String(cString: strerror(Glibc.errno)))") }
+}
+
+/// A fixed set of threads taking jobs in order. Handlers block on SQLite, so they run here
+/// rather than on Swift's cooperative pool.
+final class WorkerPool: @unchecked Sendable {
+    let condition = NSCondition()
+    var jobs: [@Sendable () -> Void] = []
+    var head = 0
+    var stopped = false
+
+    init(threads: Int) {
+        for i in 0..<threads {
+            let thread = Thread { [self] in work() }
+            thread.name = "flourish-worker-\(i)"
+            thread.stackSize = 1 << 21
+            thread.start()
+        }
+    }
+
+    func submit(_ job: @escaping @Sendable () -> Void) {
+        condition.lock()
+        jobs.append(job)
+        condition.signal()
+        condition.unlock()
+    }
+
+    func stop() {
+        condition.lock()
+        stopped = true
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    func work() {
+        while true {
+            condition.lock()
+            while head == jobs.count && !stopped { condition.wait() }
+            if head == jobs.count { condition.unlock(); return }
+            let job = jobs[head]
+            head += 1
+            if head > 1024 && head * 2 > jobs.count { jobs.removeFirst(head); head = 0 }
+            condition.unlock()
+            job()
+        }
+    }
+}

@@ -1,0 +1,104 @@
+import Testing
+import Foundation
+@testable import HTTPServer
+
+@Suite struct RequestParserTests {
+    func parse(_ text: String, limits: HTTPLimits = HTTPLimits()) -> ParseResult {
+        var parser = RequestParser(limits: limits)
+        return parser.parse(Array(text.utf8))
+    }
+
+    func status(_ text: String, limits: HTTPLimits = HTTPLimits()) -> Int? {
+        switch parse(text, limits: limits) {
+        case .failure(let e): return e.status.code
+        case .request: return 200
+        case .needMore: return nil
+        }
+    }
+
+    @Test func aSimpleGetParsesWithItsPathQueryAndHeaders() throws {
+        guard case .request(let r, let consumed) = parse("GET /pledges/x%20y?area=learning&q=two+words HTTP/1.1\r\nHost: a\r\nX-Thing:  v \r\n\r\nNEXT") else {
+            Issue.record("not parsed"); return
+        }
+        #expect(r.method == "GET" && r.path == "/pledges/x y" && r.version == "HTTP/1.1")
+        #expect(r.queryValue("area") == "learning" && r.queryValue("q") == "two words")
+        #expect(r.headers["x-thing"] == "v")
+        #expect(consumed == "GET /pledges/x%20y?area=learning&q=two+words HTTP/1.1\r\nHost: a\r\nX-Thing:  v \r\n\r\n".utf8.count)
+    }
+
+    @Test func bodiesByLengthAndByChunksAreRead() throws {
+        guard case .request(let r, _) = parse("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n\r\nhello") else { Issue.record("length"); return }
+        #expect(r.bodyText == "hello")
+        guard case .request(let c, let used) = parse("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n5;ext=1\r\nhello\r\n6\r\n world\r\n0\r\nTrailer: x\r\n\r\nGET") else {
+            Issue.record("chunked"); return
+        }
+        #expect(c.bodyText == "hello world")
+        #expect(used == "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n5;ext=1\r\nhello\r\n6\r\n world\r\n0\r\nTrailer: x\r\n\r\n".utf8.count)
+        #expect(status("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n\r\nhel") == nil)
+        #expect(status("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhel") == nil)
+    }
+
+    @Test func smugglingShapesAreRefused() {
+        let host = "Host: a\r\n"
+        #expect(status("POST / HTTP/1.1\r\n\(host)Content-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n") == 400)
+        #expect(status("POST / HTTP/1.1\r\n\(host)Content-Length: 5\r\nContent-Length: 5\r\n\r\n") == 400)
+        #expect(status("POST / HTTP/1.1\r\n\(host)Content-Length: 5, 5\r\n\r\n") == 400)
+        #expect(status("POST / HTTP/1.1\r\n\(host)Content-Length: +5\r\n\r\n") == 400)
+        #expect(status("POST / HTTP/1.1\r\n\(host)Content-Length: -1\r\n\r\n") == 400)
+        #expect(status("POST / HTTP/1.1\r\n\(host)Content-Length : 5\r\n\r\n") == 400)
+        #expect(status("GET / HTTP/1.1\r\n\(host)X: a\r\n b\r\n\r\n") == 400)
+        #expect(status("GET / HTTP/1.1\r\n\(host)X: a\nY: b\r\n\r\n") == 400)
+        #expect(status("POST / HTTP/1.1\r\n\(host)Transfer-Encoding: gzip, chunked\r\n\r\n") == 501)
+        #expect(status("POST / HTTP/1.1\r\n\(host)Transfer-Encoding: chunked\r\n\r\nzz\r\n") == 400)
+        #expect(status("POST / HTTP/1.1\r\n\(host)Transfer-Encoding: chunked\r\n\r\n3\r\nhello\r\n") == 400)
+    }
+
+    @Test func malformedRequestsAreRefusedWithTheRightStatus() {
+        #expect(status("GET  / HTTP/1.1\r\nHost: a\r\n\r\n") == 400)
+        #expect(status("GET / HTTP/1.1\r\n\r\n") == 400)  // no Host
+        #expect(status("GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n") == 400)
+        #expect(status("GET / HTTP/1.0\r\n\r\n") == 200)
+        #expect(status("GET / HTTP/2.0\r\nHost: a\r\n\r\n") == 505)
+        #expect(status("GET / HTTQ/1.1\r\nHost: a\r\n\r\n") == 400)
+        #expect(status("BREW / HTTP/1.1\r\nHost: a\r\n\r\n") == 501)
+        #expect(status("GET nope HTTP/1.1\r\nHost: a\r\n\r\n") == 400)
+        #expect(status("GET /%zz HTTP/1.1\r\nHost: a\r\n\r\n") == 400)
+        #expect(status("GET /%00 HTTP/1.1\r\nHost: a\r\n\r\n") == 400)
+        #expect(status("GET / HTTP/1.1\r\nHost: a\r\nExpect: tea\r\n\r\n") == 417)
+    }
+
+    @Test func limitsGiveTheirOwnStatuses() {
+        var small = HTTPLimits()
+        small.requestLine = 64; small.headerBlock = 256; small.headerCount = 3; small.body = 10
+        #expect(status("GET /" + String(repeating: "a", count: 100), limits: small) == 414)
+        #expect(status("GET / HTTP/1.1\r\nHost: a\r\nX: " + String(repeating: "b", count: 300), limits: small) == 431)
+        #expect(status("GET / HTTP/1.1\r\nHost: a\r\nA: 1\r\nB: 2\r\nC: 3\r\n\r\n", limits: small) == 431)
+        #expect(status("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 11\r\n\r\n", limits: small) == 413)
+        #expect(status("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n8\r\n12345678\r\n8\r\n12345678\r\n", limits: small) == 413)
+    }
+
+    @Test func expectContinueIsAskedForOnceWhileTheBodyIsMissing() {
+        var parser = RequestParser()
+        let head = Array("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\nExpect: 100-continue\r\n\r\n".utf8)
+        guard case .needMore(let first) = parser.parse(head), first else { Issue.record("no continue"); return }
+        guard case .needMore(let second) = parser.parse(head), !second else { Issue.record("continue twice"); return }
+        guard case .request(let r, _) = parser.parse(head + Array("abc".utf8)) else { Issue.record("no request"); return }
+        #expect(r.bodyText == "abc")
+    }
+
+    @Test func responsesAreSerialisedWholeAndHeadHasNoBody() {
+        let response = HTTPResponse.text(.ok, "hi\n")
+        let full = String(decoding: response.serialized(keepAlive: true), as: UTF8.self)
+        #expect(full.hasPrefix("HTTP/1.1 200 OK\r\nDate: "))
+        #expect(full.hasSuffix("Content-Type: text/plain; charset=utf-8\r\nContent-Length: 3\r\nConnection: keep-alive\r\n\r\nhi\n"))
+        let head = String(decoding: response.serialized(keepAlive: false, head: true), as: UTF8.self)
+        #expect(head.hasSuffix("Content-Length: 3\r\nConnection: close\r\n\r\n"))
+    }
+
+    @Test func formsAndPercentEncodingRoundTrip() {
+        #expect(URLEncoding.formDecode("a=1&b=two+words&c=%C3%A9&d").map { "\($0.name)=\($0.value)" } == ["a=1", "b=two words", "c=é", "d="])
+        #expect(URLEncoding.encode("a b&é/") == "a%20b%26%C3%A9%2F")
+        #expect(URLEncoding.percentDecode(URLEncoding.encode("<script>'\"")) == "<script>'\"")
+        #expect(HTTPDate.format(Date(timeIntervalSince1970: 784111777)) == "Sun, 06 Nov 1994 08:49:37 GMT")  // RFC 9110's example
+    }
+}
