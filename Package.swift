@@ -17,7 +17,7 @@ let package = Package(
         .target(name: "SQLite", dependencies: ["CSQLite"], swiftSettings: swiftSettings),
         .target(name: "Engine", dependencies: ["SQLite"], swiftSettings: swiftSettings),
         .target(name: "Domain", dependencies: ["Engine", "SQLite"], swiftSettings: swiftSettings),
-        .target(name: "Services", dependencies: ["Domain", "Engine", "SQLite"], swiftSettings: swiftSettings),
+        .target(name: "Services", dependencies: ["Domain", "Engine", "SQLite", "CSystem"], swiftSettings: swiftSettings),
         .target(name: "ArgumentParsing", swiftSettings: swiftSettings),
         .systemLibrary(name: "CSystem", path: "Sources/CSystem"),
         .target(name: "HTTPServer", dependencies: ["CSystem"], swiftSettings: swiftSettings),

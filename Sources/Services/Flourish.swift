@@ -8,6 +8,7 @@ public enum SetupError: Error, Equatable, Sendable, LocalizedError {
     case unknownPartnership(String, known: [String])
     case missingFramework(String, partnership: String)
     case missingCalendar(String, partnership: String)
+    case notEmpty(String)
 
     public var errorDescription: String? {
         switch self {
@@ -15,6 +16,7 @@ public enum SetupError: Error, Equatable, Sendable, LocalizedError {
             return "There is no partnership \"\(key)\" in Workflows/partnerships. Known: \(known.joined(separator: ", ")). Pass --partnership KEY or set FLOURISH_PARTNERSHIP."
         case .missingFramework(let key, let p): return "The \(p) partnership uses the framework \"\(key)\", which is not in Workflows/framework."
         case .missingCalendar(let key, let p): return "The \(p) partnership counts working days with the calendar \"\(key)\", which is not in Workflows/calendars."
+        case .notEmpty(let path): return "\(path) already holds records, so the demo data was not loaded. Use a new file (--db) for the demo."
         }
     }
 }
@@ -26,6 +28,8 @@ public final class Flourish: Sendable {
     public let library: WorkflowLibrary
     public let engine: WorkflowEngine
     public let directory: Directory
+    /// Sign-in accounts, sessions and API tokens.
+    public let accounts: Accounts
     public let clock: any WorkflowClock
     public let time: PartnershipTime
     /// The partnership this database runs.
@@ -63,6 +67,7 @@ public final class Flourish: Sendable {
         self.framework = framework
         time = PartnershipTime(timeZone: partnership.timeZone, workingDays: calendar)
         directory = try Directory(database: database)
+        accounts = try Accounts(database: database)
         governance = try GovernanceRegister(database: database, partnership: partnership, at: clock.now())
         engine = try WorkflowEngine(database: database, loader: library.loader, definitions: library.definitions, time: time,
                                     clock: clock, authorizer: MembershipAuthorizer(boardBodies: partnership.boardKeys, partnership: partnership))

@@ -30,6 +30,18 @@ import Testing
     }
 }
 
+@Suite struct HMACTests {
+    // RFC 4231 section 4: test cases 1, 2 and 6 (a key longer than the block is hashed first).
+    @Test func rfc4231Vectors() {
+        #expect(HMACSHA256.authenticationCode(key: [UInt8](repeating: 0x0b, count: 20), message: Array("Hi There".utf8)).hexString
+                == "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7")
+        #expect(HMACSHA256.authenticationCode(key: Array("Jefe".utf8), message: Array("what do ya want for nothing?".utf8)).hexString
+                == "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843")
+        #expect(HMACSHA256.authenticationCode(key: [UInt8](repeating: 0xaa, count: 131), message: Array("Test Using Larger Than Block-Size Key - Hash Key First".utf8)).hexString
+                == "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54")
+    }
+}
+
 @Suite struct JSONTests {
     @Test func parsesAndRemembersWhereEachElementStarts() throws {
         let doc = try JSONDocument.parse("{\n  \"a\": [1, {\"b/c\": \"x\"}],\n  \"d\": true\n}")

@@ -128,3 +128,13 @@ extension Sequence where Element == UInt8 {
         return String(decoding: out, as: UTF8.self)
     }
 }
+
+/// HMAC-SHA-256 (RFC 2104), checked against RFC 4231's test vectors.
+public enum HMACSHA256 {
+    public static func authenticationCode<K: Collection, M: Sequence>(key: K, message: M) -> [UInt8] where K.Element == UInt8, M.Element == UInt8 {
+        var block = key.count > 64 ? SHA256.hash(key) : Array(key)
+        block += [UInt8](repeating: 0, count: 64 - block.count)
+        let inner = SHA256.hash(block.map { $0 ^ 0x36 } + Array(message))
+        return SHA256.hash(block.map { $0 ^ 0x5c } + inner)
+    }
+}

@@ -1,0 +1,76 @@
+public import Foundation
+internal import Engine
+internal import Domain
+
+/// One person the demo data signs in as.
+public struct DemoAccount: Sendable, Equatable {
+    public let person: String
+    public let name: String
+    /// What they do in the partnership, for the list printed at start-up.
+    public let does: String
+}
+
+extension Flourish {
+    /// The password every demo account shares. Demo databases are for trying Flourish out,
+    /// never for real records.
+    public static let demoPassword = "try-flourish-demo"
+
+    /// Whether the database holds anything yet (people, organisations or instances).
+    public func isEmpty() throws -> Bool {
+        try directory.people().isEmpty && engine.instances(limit: 1).isEmpty
+    }
+
+    /// Loads the demo partnership's people, accounts, organisations, two years of pledges, the
+    /// groups' actions and measures (from `Workflows/samples`), one pledge waiting for review
+    /// and one escalation raised by hand; then lets due timers fire. Only into an empty database.
+    public func loadDemo() throws -> [DemoAccount] {
+        guard try isEmpty() else { throw SetupError.notEmpty(database.path) }
+        let now = clock.now()
+        let alliance = partnership.topBody
+        let people: [(id: String, name: String, body: String, role: String, does: String)] = [
+            ("sam", "Sam Shaw", alliance, "secretariat", "Alliance secretariat: reviews pledges, runs escalations and the outbox"),
+            ("ann", "Ann Adeyemi", alliance, "chair", "Chair of the Strategic Alliance: decides escalations that reach it"),
+            ("bea", "Bea Blake", alliance, "member", "Alliance board member"),
+            ("erin", "Erin Evans", "early-prevention-board", "chair", "Chair of the Early Prevention Board"),
+            ("maya", "Maya Moss", "cyp-mental-health-alliance-executive-management-group", "chair", "Chair of the mental health subgroup"),
+            ("sian", "Sian Shah", "norfolk-area-send-multi-agency-steering-group", "chair", "Chair of the SEND steering group"),
+            ("leo", "Leo Lund", "norfolk-learning-board", "chair", "Chair of the Norfolk Learning Board"),
+            ("dee", "Dee Dunn", "data-and-system-performance-group", "chair", "Chair of the Data and System Performance Group"),
+        ]
+        var accounts: [DemoAccount] = []
+        for p in people where partnership.body(p.body) != nil {
+            _ = try directory.addPerson(id: p.id, name: p.name, email: "\(p.id)@example.org", at: now)
+            _ = try directory.addMembership(person: p.id, body: p.body, role: p.role, at: now)
+            try self.accounts.setPassword(Self.demoPassword, for: p.id, at: now)
+            accounts.append(DemoAccount(person: p.id, name: p.name, does: p.does))
+        }
+        let samples = library.directory.appendingPathComponent("samples")
+        func sample(_ name: String) throws -> String { try String(contentsOf: samples.appendingPathComponent("\(name).csv"), encoding: .utf8) }
+        _ = try importOrganisations(csv: sample("organisations"), dryRun: false, by: "sam")
+        _ = try importPledges(csv: sample("pledges"), dryRun: false, by: "sam")
+        if partnership.key == "norfolk" {
+            _ = try importActions(csv: sample("actions"), dryRun: false, by: "sam")
+            _ = try importMeasures(csv: sample("measures"), dryRun: false, by: "sam")
+        }
+        // Every organisation's contact can sign in; one has renewed and waits for review.
+        for view in try organisations() {
+            for contact in view.organisation.contacts {
+                try self.accounts.setPassword(Self.demoPassword, for: contact, at: now)
+                let person = try directory.people().first { $0.id == contact }
+                accounts.append(DemoAccount(person: contact, name: person?.name ?? contact, does: "Contact for \(view.organisation.name)"))
+            }
+        }
+        if let bakery = try organisations().first(where: { $0.organisation.key == "wensum-valley-bakery" }), let contact = bakery.organisation.contacts.first {
+            let pledge = try createPledge(PledgeRequest(organisation: bakery.organisation.key, text: "Host a bread-making club for young carers every half term",
+                                                        areas: ["family-and-friends", "resilience"]), by: contact)
+            _ = try firePledge(pledge.id, event: "submit", fields: [:], expectedVersion: nil, by: contact)
+        }
+        if partnership.body("early-prevention-board") != nil {
+            _ = try raiseEscalation(EscalationRequest(group: "early-prevention-board", title: "Family hub venues withdrawn in two districts",
+                                                      description: "Two district councils have withdrawn the venues agreed for family hubs.", severity: "high", areas: ["family-and-friends"]),
+                                    by: "erin")
+        }
+        _ = try engine.tick()
+        return accounts
+    }
+}
