@@ -60,10 +60,18 @@ extension Flourish {
                 accounts.append(DemoAccount(person: contact, name: person?.name ?? contact, does: "Contact for \(view.organisation.name)"))
             }
         }
-        if let bakery = try organisations().first(where: { $0.organisation.key == "wensum-valley-bakery" }), let contact = bakery.organisation.contacts.first {
-            let pledge = try createPledge(PledgeRequest(organisation: bakery.organisation.key, text: "Host a bread-making club for young carers every half term",
-                                                        areas: ["family-and-friends", "resilience"]), by: contact)
+        // The sample history ends with the organisations' memberships lapsed (none renewed in
+        // time); in the demo they renew: two current pledges on the wall, one waiting for review.
+        _ = try engine.tick()
+        let renewals = [("wensum-valley-bakery", "Host a bread-making club for young carers every half term", ["family-and-friends", "resilience"]),
+                        ("great-yarmouth-youth-trust-the", "Train ten young people as peer mentors for the drop-in", ["healthy", "understood"]),
+                        ("fenland-primary-school", "Run family reading mornings with the local library", ["learning", "family-and-friends"])]
+        for (index, renewal) in renewals.enumerated() {
+            guard let view = try organisations().first(where: { $0.organisation.key == renewal.0 }), let contact = view.organisation.contacts.first else { continue }
+            if view.membership?.state == "lapsed" { _ = try reinstateOrganisation(view.organisation.key, reason: "Renewed with a new pledge", by: "sam") }
+            let pledge = try createPledge(PledgeRequest(organisation: view.organisation.key, text: renewal.1, areas: renewal.2), by: contact)
             _ = try firePledge(pledge.id, event: "submit", fields: [:], expectedVersion: nil, by: contact)
+            if index < 2 { _ = try approvePledge(pledge.id, comment: "Thank you: a clear new commitment.", expectedVersion: nil, by: "sam") }
         }
         if partnership.body("early-prevention-board") != nil {
             _ = try raiseEscalation(EscalationRequest(group: "early-prevention-board", title: "Family hub venues withdrawn in two districts",

@@ -1,0 +1,96 @@
+import Foundation
+import ArgumentParsing
+import Services
+import HTTPServer
+import WebApp
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `flourish serve`: the web pages and JSON API.
+enum ServeCommands {
+    static let all: [Command] = [serve]
+
+    static let serve = Command(
+        ["serve"], "Serve the web pages and the JSON API (creating the database when missing).",
+        discussion: """
+        Listens on 127.0.0.1:8080 unless told otherwise. SIGTERM or Ctrl-C stops it: no new connections,
+        requests in flight finish, then the database closes. Due timers fire every --tick-every seconds.
+        Put it behind a TLS-terminating proxy for use beyond this machine, with --secure-cookies.
+        """,
+        options: [OptionSpec("host", takesValue: true, valueName: "HOST", help: "The address to listen on (default 127.0.0.1)."),
+                  OptionSpec("port", takesValue: true, valueName: "PORT", help: "The port (default 8080; 0 picks a free one)."),
+                  OptionSpec("demo", help: "Load the demo partnership's data first when the database is new, and print the demo accounts."),
+                  OptionSpec("read-timeout", takesValue: true, valueName: "SECONDS", help: "How long a request may take to arrive (default 10)."),
+                  OptionSpec("idle-timeout", takesValue: true, valueName: "SECONDS", help: "How long an idle keep-alive connection stays open (default 30)."),
+                  OptionSpec("max-connections", takesValue: true, valueName: "N", help: "Connections held at once; more are refused with 503 (default 512)."),
+                  OptionSpec("workers", takesValue: true, valueName: "N", help: "Threads answering requests (default 8)."),
+                  OptionSpec("tick-every", takesValue: true, valueName: "SECONDS", help: "Fire due timers this often (default 60; 0 leaves it to `flourish tick`)."),
+                  OptionSpec("secure-cookies", help: "Mark cookies Secure (when served over HTTPS behind a proxy).")]
+    ) { inv in
+        try inv.expectPositionals(atMost: 0)
+        let app = try inv.app
+        var configuration = ServerConfiguration()
+        configuration.host = inv.arguments.value("host") ?? "127.0.0.1"
+        if let port = try inv.integer("port") {
+            guard (0...65535).contains(port) else { throw UsageError("--port must be between 0 and 65535") }
+            configuration.port = port
+        }
+        func seconds(_ option: String) throws -> Double? {
+            guard let text = inv.arguments.value(option) else { return nil }
+            guard let v = Double(text), v > 0, v < 86400 else { throw UsageError("--\(option) takes a number of seconds, such as 10") }
+            return v
+        }
+        if let v = try seconds("read-timeout") { configuration.readTimeout = v }
+        if let v = try seconds("idle-timeout") { configuration.idleTimeout = v }
+        if let n = try inv.integer("max-connections") { guard n > 0 else { throw UsageError("--max-connections must be at least 1") }; configuration.maxConnections = n }
+        if let n = try inv.integer("workers") { guard (1...256).contains(n) else { throw UsageError("--workers must be between 1 and 256") }; configuration.workers = n }
+        let tickEvery = try inv.integer("tick-every") ?? 60
+        guard tickEvery >= 0 else { throw UsageError("--tick-every takes a number of seconds, or 0") }
+
+        if inv.arguments.flag("demo") {
+            if try app.isEmpty() {
+                print(SetupCommands.demoAccountsText(try app.loadDemo()))
+            } else {
+                print("\(app.database.path) already holds records; the demo data was not loaded again.")
+            }
+        }
+        let log = ServerLog.standardError
+        let web = try WebApp(app: app, secureCookies: inv.arguments.flag("secure-cookies"), log: log)
+        let server = HTTPServer(configuration: configuration, log: log) { web.handle($0) }
+        let port = try server.bind()
+        let shown = configuration.host.contains(":") ? "[\(configuration.host)]" : configuration.host
+        print("Flourish is listening on http://\(shown):\(port)")
+        fflush(nil)  // every output stream, so the line reaches a pipe now
+
+        signal(SIGTERM, SIG_IGN)
+        signal(SIGINT, SIG_IGN)
+        signal(SIGPIPE, SIG_IGN)
+        let queue = DispatchQueue(label: "flourish-signals")
+        let sources = [SIGTERM, SIGINT].map { number -> any DispatchSourceSignal in
+            let source = DispatchSource.makeSignalSource(signal: number, queue: queue)
+            source.setEventHandler { server.shutdown() }
+            source.resume()
+            return source
+        }
+        var ticker: (any DispatchSourceTimer)?
+        if tickEvery > 0 {
+            let timer = DispatchSource.makeTimerSource(queue: DispatchQueue(label: "flourish-tick"))
+            timer.schedule(deadline: .now() + .seconds(tickEvery), repeating: .seconds(tickEvery))
+            timer.setEventHandler {
+                do {
+                    let fired = try app.engine.tick()
+                    if !fired.isEmpty { log.event("info", "timers fired", [("count", .int(fired.count))]) }
+                } catch {
+                    log.event("error", "tick failed", [("error", .string(String(describing: error)))])
+                }
+            }
+            timer.resume()
+            ticker = timer
+        }
+        server.run()
+        ticker?.cancel()
+        sources.forEach { $0.cancel() }
+        print("Stopped.")
+    }
+}

@@ -1,0 +1,244 @@
+import Foundation
+import HTTPServer
+import Services
+import Engine
+import Domain
+
+/// An API error as application/problem+json (RFC 9457), naming the field at fault.
+struct APIProblem: Error {
+    let status: HTTPStatus
+    let title: String
+    let detail: String
+    let field: String?
+    let code: String?
+
+    init(_ status: HTTPStatus, _ title: String, detail: String, field: String? = nil, code: String? = nil) {
+        self.status = status; self.title = title; self.detail = detail; self.field = field; self.code = code
+    }
+
+    var response: HTTPResponse {
+        var body: [String: JSONValue] = ["type": "about:blank", "title": .string(title), "status": .integer(Int64(status.code)), "detail": .string(detail)]
+        if let field { body["field"] = .string(field) }
+        if let code { body["code"] = .string(code) }
+        return HTTPResponse(status, contentType: "application/problem+json", body: JSONValue.object(body).prettyString + "\n")
+    }
+
+    /// The problem for an error the services raise.
+    static func from(_ error: any Error) -> APIProblem? {
+        switch error {
+        case let e as WorkflowError:
+            switch e {
+            case .unknownInstance, .unknownWorkflow: return APIProblem(.notFound, "Not found", detail: e.localizedDescription, code: e.code)
+            case .notPermitted: return APIProblem(.forbidden, "Not allowed", detail: e.localizedDescription, code: e.code)
+            case .versionConflict: return APIProblem(.preconditionFailed, "The record has changed", detail: e.localizedDescription + " Fetch it again and retry with its new ETag.", code: e.code)
+            case .wrongState, .finalState, .idempotencyKeyReused: return APIProblem(.conflict, "Not possible now", detail: e.localizedDescription, code: e.code)
+            default: return APIProblem(.unprocessableContent, "The request has a problem", detail: e.localizedDescription, field: e.field, code: e.code)
+            }
+        case let e as FrameworkError: return APIProblem(.unprocessableContent, "The request has a problem", detail: e.localizedDescription, field: "areas", code: e.code)
+        case let e as DirectoryError: return APIProblem(.unprocessableContent, "The request has a problem", detail: e.localizedDescription)
+        case let e as GovernanceError: return APIProblem(.unprocessableContent, "The request has a problem", detail: e.localizedDescription, field: "group")
+        case let e as RegistrationError: return APIProblem(.unprocessableContent, "The request has a problem", detail: e.localizedDescription)
+        case let e as AccountError: return APIProblem(.unprocessableContent, "The request has a problem", detail: e.localizedDescription)
+        case let e as any LocalizedError where e.errorDescription != nil: return APIProblem(.unprocessableContent, "The request has a problem", detail: e.errorDescription!)
+        default: return nil
+        }
+    }
+}
+
+extension WebApp {
+    func problem(_ status: HTTPStatus, _ title: String, detail: String) -> HTTPResponse { APIProblem(status, title, detail: detail).response }
+
+    static func json(_ value: JSONValue, status: HTTPStatus = .ok, etag: Int? = nil) -> HTTPResponse {
+        var r = HTTPResponse(status, contentType: "application/json", body: value.prettyString + "\n")
+        if let etag { r.headers.set("ETag", "\"\(etag)\"") }
+        return r
+    }
+
+    static func instanceJSON(_ i: Instance) -> JSONValue { .object(instanceFields(i)) }
+
+    static func instanceFields(_ i: Instance) -> [String: JSONValue] {
+        ["id": .string(i.id.rawValue), "workflow": .string(i.workflow), "state": .string(i.state), "version": .integer(Int64(i.version)),
+         "data": .object(i.data), "createdAt": .string(ISO8601DateFormatter().string(from: i.createdAt)), "updatedAt": .string(ISO8601DateFormatter().string(from: i.updatedAt))]
+    }
+
+    /// The request body as a JSON object.
+    static func body(_ c: Context) throws -> [String: JSONValue] {
+        guard c.request.headers["Content-Type"]?.lowercased().hasPrefix("application/json") == true else {
+            throw APIProblem(.unsupportedMediaType, "JSON needed", detail: "Send the body as application/json.")
+        }
+        guard let value = try? JSONValue.parse(c.request.bodyText), case .object(let object) = value else {
+            throw APIProblem(.badRequest, "Not a JSON object", detail: "The body must be one JSON object.")
+        }
+        return object
+    }
+
+    static func string(_ body: [String: JSONValue], _ name: String, required: Bool = true) throws -> String? {
+        guard let v = body[name] else {
+            if required { throw APIProblem(.unprocessableContent, "A field is missing", detail: "\(name) is required.", field: name) }
+            return nil
+        }
+        guard let s = v.stringValue else { throw APIProblem(.unprocessableContent, "A field has the wrong type", detail: "\(name) must be a string.", field: name) }
+        return s
+    }
+
+    static func strings(_ body: [String: JSONValue], _ name: String) throws -> [String] {
+        guard let v = body[name] else { return [] }
+        guard let list = v.arrayValue?.compactMap(\.stringValue), list.count == v.arrayValue?.count else {
+            throw APIProblem(.unprocessableContent, "A field has the wrong type", detail: "\(name) must be a list of strings.", field: name)
+        }
+        return list
+    }
+
+    /// The version a write expects, from If-Match (`"3"`), or nil when none was sent.
+    static func ifMatch(_ c: Context) throws -> Int? {
+        guard let header = c.request.headers["If-Match"] else { return nil }
+        let trimmed = header.trimmingCharacters(in: CharacterSet(charactersIn: "\" W/"))
+        guard let v = Int(trimmed) else { throw APIProblem(.badRequest, "Bad If-Match", detail: "If-Match takes the ETag from a GET, such as \"3\".", field: "If-Match") }
+        return v
+    }
+
+    /// Fires an event through the generic route with the API's concurrency and idempotency rules.
+    static func fireEvent(_ c: Context, on id: InstanceID, event: String, payload: [String: JSONValue]) throws -> HTTPResponse {
+        let instance = try c.app.engine.instance(id)
+        let group = instance.data["group"]?.stringValue ?? instance.data["body"]?.stringValue
+        let result = try c.app.engine.fire(event, on: id, payload: payload, actor: try c.app.actor(c.person, at: group),
+                                           expectedVersion: try ifMatch(c), idempotencyKey: c.request.headers["Idempotency-Key"])
+        return json(instanceJSON(result.instance), etag: result.instance.version)
+    }
+
+    static let apiRoutes: [Route] = [
+        Route("GET", "/api/openapi.json", .everyone, "This OpenAPI document", api: true) { c in
+            json(c.web.openAPIDocument())
+        },
+        Route("GET", "/api/v1/me", .signedIn, "Who the caller is and what they may reach", api: true) { c in
+            json(["person": .string(c.person), "name": .string(c.viewer.name), "secretariat": .bool(c.viewer.isSecretariat),
+                  "chairOf": .array(c.viewer.chairOf.map(JSONValue.string)), "boardOf": .array(c.viewer.boardOf.map(JSONValue.string)),
+                  "organisations": .array(c.viewer.organisations.map(JSONValue.string))])
+        },
+        Route("GET", "/api/v1/pledges", .everyone, "The public pledge wall (filters: area, district, kind, q)", api: true) { c in
+            let q = c.request
+            let wall = try c.app.wall(WallFilter(area: q.queryValue("area"), kind: q.queryValue("kind"), district: q.queryValue("district"), search: q.queryValue("q")))
+            return json(.array(wall.entries.map { e in
+                ["id": .string(e.pledge.rawValue), "organisation": .string(e.organisation), "organisationName": .string(e.organisationName), "text": .string(e.text),
+                 "areas": .array(e.areas.map(JSONValue.string)), "district": .string(e.district), "kind": .string(e.kind), "pledgeYear": .integer(Int64(e.pledgeYear))]
+            }))
+        },
+        Route("POST", "/api/v1/pledges", .organisationContact, "Draft a pledge for an organisation", api: true) { c in
+            let b = try body(c)
+            let pledge = try c.app.createPledge(PledgeRequest(organisation: try string(b, "organisation")!, text: try string(b, "text")!, areas: try strings(b, "areas"),
+                                                              theme: try string(b, "theme", required: false), priority: try string(b, "priority", required: false)),
+                                                by: c.person, idempotencyKey: c.request.headers["Idempotency-Key"])
+            var r = json(instanceJSON(pledge), status: .created, etag: pledge.version)
+            r.headers.set("Location", "/api/v1/instances/\(pledge.id.rawValue)")
+            return r
+        },
+        Route("GET", "/api/v1/organisations", .secretariat, "Pledging organisations", api: true) { c in
+            json(.array(try c.app.organisations().map { v in
+                ["key": .string(v.organisation.key), "name": .string(v.organisation.name), "kind": v.organisation.kind.map(JSONValue.string) ?? .null,
+                 "membership": .string(v.membership?.state ?? "none"), "pledges": .array(v.pledges.map { .string($0.id.rawValue) })]
+            }))
+        },
+        Route("GET", "/api/v1/actions", .chair, "Actions (filters: group, priority, area, state, rag, overdue)", api: true) { c in
+            let q = c.request
+            let views = try c.app.actions(ActionFilter(group: q.queryValue("group"), priority: q.queryValue("priority"), area: q.queryValue("area"), state: q.queryValue("state"),
+                                                       rag: q.queryValue("rag"), overdueOnly: q.queryValue("overdue") == "true"))
+            return json(.array(views.map { v in
+                var j = instanceFields(v.action)
+                j["latestRAG"] = v.latestRAG.map { .string($0.rawValue) } ?? .null
+                j["trend"] = .string(v.trend)
+                j["escalations"] = .array(v.escalations.map { .string($0.id.rawValue) })
+                return .object(j)
+            }))
+        },
+        Route("POST", "/api/v1/actions", .chair, "Log an action for a group", api: true) { c in
+            let b = try body(c)
+            let view = try c.app.logAction(ActionRequest(group: try string(b, "group")!, title: try string(b, "title")!, description: try string(b, "description", required: false) ?? "",
+                                                         priority: try string(b, "priority", required: false), areas: try strings(b, "areas"), owner: try string(b, "owner")!,
+                                                         dueDate: try string(b, "dueDate")!, item: try string(b, "item", required: false)),
+                                           by: c.person, idempotencyKey: c.request.headers["Idempotency-Key"])
+            var r = json(instanceJSON(view.action), status: .created, etag: view.action.version)
+            r.headers.set("Location", "/api/v1/instances/\(view.action.id.rawValue)")
+            return r
+        },
+        Route("GET", "/api/v1/measures", .chair, "Measures with their values", api: true) { c in
+            json(.array(try c.app.measures(group: c.request.queryValue("group"), area: c.request.queryValue("area")).map { m in
+                var j = instanceFields(m.measure)
+                j["values"] = .array(m.values.map { ["period": .string($0.period), "value": .double($0.value), "rag": .string($0.rag.rawValue)] })
+                return .object(j)
+            }))
+        },
+        Route("POST", "/api/v1/measures/{id}/values", .chair, "Record a measure's value for a period", api: true) { c in
+            let b = try body(c)
+            guard let value = b["value"]?.doubleValue else { throw APIProblem(.unprocessableContent, "A field is missing", detail: "value must be a number.", field: "value") }
+            let view = try c.app.recordMeasure(InstanceID(c.param("id")), period: try string(b, "period")!, value: value, note: try string(b, "note", required: false), by: c.person)
+            return json(instanceJSON(view.measure), etag: view.measure.version)
+        },
+        Route("GET", "/api/v1/escalations", .signedIn, "Escalations (filters: body, state, overdue)", api: true) { c in
+            let views = try c.app.escalations(body: c.request.queryValue("body"), state: c.request.queryValue("state"), overdueOnly: c.request.queryValue("overdue") == "true")
+            return json(.array(views.map { v in
+                var j = instanceFields(v.escalation)
+                j["waitingAt"] = .array(v.open.compactMap { $0.data["body"] })
+                j["overdueAt"] = .array(v.overdue.compactMap { $0.data["body"] })
+                return .object(j)
+            }))
+        },
+        Route("POST", "/api/v1/escalations", .chair, "Raise an escalation from a group", api: true) { c in
+            let b = try body(c)
+            let view = try c.app.raiseEscalation(EscalationRequest(group: try string(b, "group")!, title: try string(b, "title")!, description: try string(b, "description", required: false) ?? "",
+                                                                   severity: try string(b, "severity")!, priorities: try strings(b, "priorities"), areas: try strings(b, "areas")),
+                                                 by: c.person, idempotencyKey: c.request.headers["Idempotency-Key"])
+            return json(instanceJSON(view.escalation), status: .created, etag: view.escalation.version)
+        },
+        Route("POST", "/api/v1/escalations/{id}/decision", .signedIn, "Decide an escalation at a body", api: true) { c in
+            let b = try body(c)
+            var fields: [String: JSONValue] = [:]
+            for name in ["rationale", "plan", "planOwner", "guidance"] { if let v = try string(b, name, required: false) { fields[name] = .string(v) } }
+            let view = try c.app.decideEscalation(InstanceID(c.param("id")), at: try string(b, "body")!, outcome: try string(b, "outcome")!, fields: fields, by: c.person)
+            return json(instanceJSON(view.escalation))
+        },
+        Route("GET", "/api/v1/governance", .everyone, "The governance graph", api: true) { c in
+            json(try c.app.graphJSON())
+        },
+        Route("GET", "/api/v1/instances/{id}", .signedIn, "Any workflow instance, with its version as the ETag", api: true) { c in
+            let i = try c.app.engine.instance(InstanceID(c.param("id")))
+            if c.request.headers["If-None-Match"] == "\"\(i.version)\"" { return HTTPResponse(.notModified, headers: HTTPHeaders([("ETag", "\"\(i.version)\"")])) }
+            return json(instanceJSON(i), etag: i.version)
+        },
+        Route("GET", "/api/v1/instances/{id}/history", .signedIn, "An instance's events", api: true) { c in
+            json(.array(try c.app.engine.history(of: InstanceID(c.param("id"))).map { e in
+                ["seq": .integer(e.seq), "event": .string(e.event), "actor": .string(e.actor), "onBehalfOf": e.onBehalfOf.map(JSONValue.string) ?? .null,
+                 "from": e.fromState.map(JSONValue.string) ?? .null, "to": .string(e.toState), "payload": .object(e.payload),
+                 "occurredAt": .string(ISO8601DateFormatter().string(from: e.occurredAt))]
+            }))
+        },
+        Route("POST", "/api/v1/instances/{id}/events/{event}", .signedIn, "Fire an event (If-Match: the version; Idempotency-Key to retry safely)", api: true) { c in
+            let id = InstanceID(c.param("id"))
+            let payload = c.request.body.isEmpty ? [:] : try body(c)
+            return try fireEvent(c, on: id, event: c.param("event"), payload: payload)
+        },
+    ]
+
+    /// The OpenAPI 3.1 document, made from the route table so the two cannot drift.
+    func openAPIDocument() -> JSONValue {
+        var paths: [String: JSONValue] = [:]
+        for r in routes where r.isAPI || ["/healthz", "/metrics"].contains(r.pattern) {
+            let params = r.segments.filter { $0.hasPrefix("{") }.map { s -> JSONValue in
+                ["name": .string(String(s.dropFirst().dropLast())), "in": "path", "required": true, "schema": ["type": "string"]]
+            }
+            var operation: [String: JSONValue] = [
+                "summary": .string(r.summary), "operationId": .string(r.method.lowercased() + r.pattern.replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "{", with: "").replacingOccurrences(of: "}", with: "")),
+                "responses": ["default": ["description": "A JSON document, or application/problem+json for an error."]],
+                "x-access": .string(r.access.rawValue),
+            ]
+            if !params.isEmpty { operation["parameters"] = .array(params) }
+            if r.access != .everyone { operation["security"] = [["bearer": []], ["session": []]] }
+            if r.method == "POST" { operation["requestBody"] = ["content": ["application/json": ["schema": ["type": "object"]]]] }
+            var item = paths[r.pattern]?.objectValue ?? [:]
+            item[r.method.lowercased()] = .object(operation)
+            paths[r.pattern] = .object(item)
+        }
+        return ["openapi": "3.1.0", "info": ["title": "Flourish API", "version": "1"],
+                "components": ["securitySchemes": ["bearer": ["type": "http", "scheme": "bearer"], "session": ["type": "apiKey", "in": "cookie", "name": "flourish_session"]]],
+                "paths": .object(paths)]
+    }
+}

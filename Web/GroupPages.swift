@@ -1,0 +1,185 @@
+import Foundation
+import HTTPServer
+import Services
+import Engine
+import Domain
+
+extension WebApp {
+    static func myGroups(_ c: Context) throws -> [GovernanceBody] {
+        let bodies = try c.app.governance.bodies()
+        return c.viewer.isSecretariat ? bodies.filter { $0.kind != .partner } : bodies.filter { c.viewer.chairOf.contains($0.key) }
+    }
+
+    static func day(_ c: Context, _ date: Date) -> String { c.app.time.display(date) }
+
+    static let chairRoutes: [Route] = [
+        Route("GET", "/groups", .chair, "My groups") { c in
+            let rows = try myGroups(c).map { g -> [HTML] in
+                let actions = try c.app.actions(ActionFilter(group: g.key)).filter { !["completed", "cancelled"].contains($0.action.state) }
+                return ["<a class=\"govuk-link\" href=\"/groups/\(g.key)\">\(g.name)</a>", "\(actions.count)", "\(actions.filter(\.isOverdue).count)",
+                        "\(actions.filter { $0.latestRAG == .red }.count)"]
+            }
+            let body: HTML = "<h1 class=\"govuk-heading-l\">\(c.viewer.isSecretariat ? "Groups" : "My groups")</h1>\(Components.table(caption: "Open actions by group", headers: ["Group", "Open actions", "Overdue", "Red"], rows: rows, numeric: [1, 2, 3]))"
+            return Layout.page(title: "My groups", body: body, context: c)
+        },
+        Route("GET", "/groups/{key}", .chair, "A group's actions, measures and escalations") { c in
+            let group = try c.app.governance.body(c.param("key"))
+            let actions = try c.app.actions(ActionFilter(group: group.key)).sorted { ($0.isOverdue ? 0 : 1, $0.action.data["dueDate"]?.stringValue ?? "") < ($1.isOverdue ? 0 : 1, $1.action.data["dueDate"]?.stringValue ?? "") }
+            let actionRows = actions.map { a -> [HTML] in
+                ["<a class=\"govuk-link\" href=\"/actions/\(a.action.id.rawValue)\">\(a.action.data["title"]?.stringValue ?? "")</a>", "\(a.action.data["owner"]?.stringValue ?? "")",
+                 "\(a.action.data["dueDate"]?.stringValue ?? "")" + (a.isOverdue ? " <strong class=\"app-overdue\">Overdue</strong>" as HTML : ""),
+                 Components.stateTag(a.action.state), Components.rag(a.latestRAG?.rawValue)]
+            }
+            let measureRows = try c.app.measures(group: group.key).map { m -> [HTML] in
+                let last = m.values.last
+                return ["\(m.measure.data["name"]?.stringValue ?? "")", "\(last.map { "\(format($0.value)) \(m.measure.data["unit"]?.stringValue ?? "") (\($0.period))" } ?? "none yet")",
+                        "\(format(m.measure.data["target"]?.doubleValue ?? 0))", Components.rag(last?.rag.rawValue) + (m.isMissingValue ? " <strong class=\"app-overdue\">Value missing</strong>" as HTML : "")]
+            }
+            let mayAct = c.viewer.isSecretariat || c.viewer.chairOf.contains(group.key)
+            let links: HTML = mayAct ? "<div class=\"govuk-button-group\"><a class=\"govuk-button\" href=\"/groups/\(group.key)/actions/new\">Log an action</a><a class=\"govuk-button govuk-button--secondary\" href=\"/groups/\(group.key)/escalations/new\">Raise an issue</a></div>" : ""
+            let body: HTML = """
+            <span class="govuk-caption-l">\(group.kind.rawValue.replacingOccurrences(of: "-", with: " ").capitalized)</span><h1 class="govuk-heading-l">\(group.name)</h1>\(links)
+            \(actionRows.isEmpty ? "<p class=\"govuk-body\">No actions logged yet.</p>" : Components.table(caption: "Actions", headers: ["Action", "Owner", "Due", "Status", "Latest RAG"], rows: actionRows))
+            \(measureRows.isEmpty ? "" : Components.table(caption: "Measures", headers: ["Measure", "Latest value", "Target", "RAG"], rows: measureRows))
+            """
+            return Layout.page(title: group.name, body: body, context: c, backLink: ("/groups", "Back to groups"))
+        },
+        Route("GET", "/groups/{key}/actions/new", .chair, "Log an action") { c in
+            try actionForm(c, group: try c.app.governance.body(c.param("key")), values: [:], errors: [])
+        },
+        Route("POST", "/groups/{key}/actions/new", .chair, "Log an action") { c in
+            let group = try c.app.governance.body(c.param("key"))
+            var values: [String: [String]] = [:]
+            for f in ["title", "description", "owner", "dueDate", "item"] { values[f] = [c.field(f) ?? ""] }
+            values["areas"] = c.fields("areas")
+            var errors: [FieldError] = []
+            if c.field("title") == nil { errors.append(FieldError("title", "Enter the action's title")) }
+            if c.fields("areas").isEmpty { errors.append(FieldError("areas", "Select at least one FLOURISH area")) }
+            if c.field("owner") == nil { errors.append(FieldError("owner", "Choose who owns the action")) }
+            if c.field("dueDate").flatMap(CalendarDay.init) == nil { errors.append(FieldError("dueDate", "Enter the due date as a date, for example 2027-03-31")) }
+            if !errors.isEmpty { return try actionForm(c, group: group, values: values, errors: errors, status: .unprocessableContent) }
+            do {
+                let view = try c.app.logAction(ActionRequest(group: group.key, title: c.field("title")!, description: c.field("description") ?? "", areas: c.fields("areas"),
+                                                             owner: c.field("owner")!, dueDate: c.field("dueDate")!, item: c.field("item")), by: c.person)
+                return c.redirect("/actions/\(view.action.id.rawValue)", confirming: "The action is logged. If it is still open on \(view.action.data["escalatesOn"]?.stringValue ?? "its tolerance date") it will be escalated.")
+            } catch {
+                guard let message = refusal(error) else { throw error }
+                let field = ((error as? WorkflowError)?.field).map { $0 == "dueDate" ? "dueDate" : $0 } ?? (error is FrameworkError ? "areas" : error is DirectoryError ? "owner" : "title")
+                return try actionForm(c, group: group, values: values, errors: [FieldError(field, message)], status: .unprocessableContent)
+            }
+        },
+        Route("GET", "/actions/{id}", .chair, "An action, its updates and escalations") { c in
+            try actionPage(c, InstanceID(c.param("id")), errors: [])
+        },
+        Route("POST", "/actions/{id}/events/{event}", .chair, "Update, complete, block or cancel an action") { c in
+            let id = InstanceID(c.param("id")), event = c.param("event")
+            var fields: [String: JSONValue] = [:]
+            for name in ["rag", "commentary", "blockedBy", "outcomeNote", "reason", "note"] { if let v = c.field(name) { fields[name] = .string(v) } }
+            do {
+                let view = try c.app.fireAction(id, event: event, fields: fields, expectedVersion: c.field("version").flatMap(Int.init), by: c.person)
+                var message = "The action is \(view.action.state.replacingOccurrences(of: "-", with: " "))."
+                if event == "update", let e = view.escalations.last, e.state == "open" { message = "Update recorded. The action has an open escalation." }
+                else if event == "update" { message = "Update recorded: \(view.latestRAG?.rawValue ?? "")." }
+                return c.redirect("/actions/\(id.rawValue)", confirming: message)
+            } catch let e as WorkflowError {
+                return try actionPage(c, id, errors: [FieldError(e.field ?? "commentary", e.localizedDescription)], status: .unprocessableContent)
+            }
+        },
+        Route("GET", "/groups/{key}/escalations/new", .chair, "Raise an issue") { c in
+            try raiseForm(c, group: try c.app.governance.body(c.param("key")), values: [:], errors: [])
+        },
+        Route("POST", "/groups/{key}/escalations/new", .chair, "Raise an issue") { c in
+            let group = try c.app.governance.body(c.param("key"))
+            var values: [String: [String]] = ["title": [c.field("title") ?? ""], "description": [c.field("description") ?? ""], "severity": [c.field("severity") ?? ""]]
+            values["areas"] = c.fields("areas"); values["priorities"] = c.fields("priorities")
+            var errors: [FieldError] = []
+            if c.field("title") == nil { errors.append(FieldError("title", "Enter a short title for the issue")) }
+            if c.field("severity") == nil { errors.append(FieldError("severity", "Choose how serious it is")) }
+            if c.fields("areas").isEmpty { errors.append(FieldError("areas", "Select at least one FLOURISH area")) }
+            if !errors.isEmpty { return try raiseForm(c, group: group, values: values, errors: errors, status: .unprocessableContent) }
+            do {
+                let view = try c.app.raiseEscalation(EscalationRequest(group: group.key, title: c.field("title")!, description: c.field("description") ?? "", severity: c.field("severity")!,
+                                                                       priorities: c.fields("priorities"), areas: c.fields("areas")), by: c.person)
+                let at = view.open.compactMap { $0.data["body"]?.stringValue }.joined(separator: " and ")
+                return c.redirect("/escalations/\(view.escalation.id.rawValue)", confirming: "The issue is raised and waits at \(at).")
+            } catch {
+                guard let message = refusal(error) else { throw error }
+                return try raiseForm(c, group: group, values: values, errors: [FieldError((error as? WorkflowError)?.field ?? "title", message)], status: .unprocessableContent)
+            }
+        },
+    ]
+
+    static func format(_ d: Double) -> String { d == d.rounded() ? String(Int(d)) : String(d) }
+
+    static func actionForm(_ c: Context, group: GovernanceBody, values: [String: [String]], errors: [FieldError], status: HTTPStatus = .ok) throws -> HTTPResponse {
+        let people = try c.app.directory.people().map { ($0.id, "\($0.name) (\($0.id))") }
+        let priority = group.priority
+        let items = priority.flatMap { p in c.app.framework.priorities.first { $0.key == p } }?.whatNeedsToHappen.map { ($0.key, String($0.text.prefix(120))) } ?? []
+        let body: HTML = """
+        <div class="govuk-grid-row"><div class="govuk-grid-column-two-thirds">\(Components.errorSummary(errors))
+        <span class="govuk-caption-l">\(group.name)</span><h1 class="govuk-heading-l">Log an action</h1>
+        <form method="post" action="/groups/\(group.key)/actions/new" novalidate>\(c.csrfField)
+        \(Components.input("title", label: "Title", value: values["title"]?.first, errors: errors))
+        \(Components.textarea("description", label: "Description (optional)", value: values["description"]?.first, errors: errors, rows: 3))
+        \(Components.choices("areas", legend: "FLOURISH areas", options: c.app.framework.areas.map { ($0.key, $0.name) }, selected: values["areas"] ?? [], errors: errors, hint: "Select all that apply."))
+        \(Components.select("owner", label: "Owner", options: people, selected: values["owner"]?.first, errors: errors, blank: "Choose a person"))
+        \(Components.input("dueDate", label: "Due date", value: values["dueDate"]?.first, errors: errors, hint: "For example, 2027-03-31", width: "10"))
+        \(items.isEmpty ? "" : Components.select("item", label: "What it delivers from the strategy (optional)", options: items, selected: values["item"]?.first, errors: errors, blank: "Not one of the strategy's items"))
+        \(Components.button("Log action"))</form></div></div>
+        """
+        return Layout.page(title: errors.isEmpty ? "Log an action" : "Error: Log an action", body: body, context: c, status: status, backLink: ("/groups/\(group.key)", "Back to \(group.name)"))
+    }
+
+    static func actionPage(_ c: Context, _ id: InstanceID, errors: [FieldError], status: HTTPStatus = .ok) throws -> HTTPResponse {
+        guard let view = try? c.app.action(id) else { return notFound(c) }
+        let a = view.action
+        let updates = try c.app.engine.history(of: id).filter { $0.event == "update" }.map { e -> [HTML] in
+            ["\(day(c, e.occurredAt))", Components.rag(e.payload["rag"]?.stringValue), "\(e.payload["commentary"]?.stringValue ?? "")", "\(e.actor)"]
+        }
+        let available = Set(try c.app.engine.availableEvents(on: id, actor: try c.app.actor(c.person, at: a.data["group"]?.stringValue)).filter(\.isAvailable).map(\.event))
+        func form(_ event: String, _ fields: HTML, _ button: String, kind: String? = nil) -> HTML {
+            "<form method=\"post\" action=\"/actions/\(id.rawValue)/events/\(event)\" novalidate>\(c.csrfField)<input type=\"hidden\" name=\"version\" value=\"\(a.version)\">\(fields)\(Components.button(button, kind: kind))</form>"
+        }
+        var forms: [HTML] = []
+        if available.contains("update") {
+            forms.append("<h2 class=\"govuk-heading-m\">Post an update</h2>")
+            forms.append(form("update", Components.choices("rag", legend: "RAG status", options: [("green", "Green: on track"), ("amber", "Amber: at risk"), ("red", "Red: off track")], selected: [], errors: errors, radio: true)
+                              + Components.textarea("commentary", label: "Progress", value: nil, errors: errors, rows: 3), "Post update"))
+        }
+        if available.contains("begin") { forms.append(form("begin", "", "Mark in progress", kind: "secondary")) }
+        if available.contains("complete") { forms.append(form("complete", Components.textarea("outcomeNote", label: "Outcome", value: nil, errors: errors, rows: 2), "Complete action", kind: "secondary")) }
+        if available.contains("block") { forms.append(form("block", Components.textarea("blockedBy", label: "What is blocking it?", value: nil, errors: errors, rows: 2), "Mark blocked", kind: "secondary")) }
+        if available.contains("unblock") { forms.append(form("unblock", "", "Unblock", kind: "secondary")) }
+        if available.contains("cancel") { forms.append(form("cancel", Components.textarea("reason", label: "Why cancel it?", value: nil, errors: errors, rows: 2), "Cancel action", kind: "warning")) }
+        let escalations = view.escalations.map { e -> HTML in "<li><a class=\"govuk-link\" href=\"/escalations/\(e.id.rawValue)\">\(e.data["title"]?.stringValue ?? e.id.rawValue)</a> \(Components.stateTag(e.state))</li>" }
+        let body: HTML = """
+        \(Components.errorSummary(errors))<span class="govuk-caption-l">Action</span><h1 class="govuk-heading-l">\(a.data["title"]?.stringValue ?? "")</h1>
+        \(Components.summaryList([("Group", "<a class=\"govuk-link\" href=\"/groups/\(a.data["group"]?.stringValue ?? "")\">\(a.data["group"]?.stringValue ?? "")</a>"),
+                                  ("Status", Components.stateTag(a.state)), ("Owner", "\(a.data["owner"]?.stringValue ?? "")"),
+                                  ("Due", "\(a.data["dueDate"]?.stringValue ?? "")" + (view.isOverdue ? " <strong class=\"app-overdue\">Overdue</strong>" as HTML : "")),
+                                  ("Latest RAG", Components.rag(view.latestRAG?.rawValue) + " \(view.rags.isEmpty ? "" : view.trend)"),
+                                  ("FLOURISH areas", "\(areaNames(a.data["areas"], c.app))")]))
+        \(escalations.isEmpty ? "" : "<h2 class=\"govuk-heading-m\">Escalations</h2><ul class=\"govuk-list\">\(escalations)</ul>" as HTML)
+        \(updates.isEmpty ? "<p class=\"govuk-body\">No updates yet.</p>" : Components.table(caption: "Updates", headers: ["When", "RAG", "Commentary", "By"], rows: updates))
+        \(forms)
+        """
+        return Layout.page(title: errors.isEmpty ? "Action" : "Error: Action", body: body, context: c, status: status, backLink: ("/groups/\(a.data["group"]?.stringValue ?? "")", "Back to the group"))
+    }
+
+    static func raiseForm(_ c: Context, group: GovernanceBody, values: [String: [String]], errors: [FieldError], status: HTTPStatus = .ok) throws -> HTTPResponse {
+        let severities = c.app.partnership.escalation.severities.map { ($0.key, $0.name) }
+        let body: HTML = """
+        <div class="govuk-grid-row"><div class="govuk-grid-column-two-thirds">\(Components.errorSummary(errors))
+        <span class="govuk-caption-l">\(group.name)</span><h1 class="govuk-heading-l">Raise an issue</h1>
+        <p class="govuk-body">It goes to the bodies \(group.name) reports to, or straight to the Strategic Alliance if it concerns two or more priorities.</p>
+        <form method="post" action="/groups/\(group.key)/escalations/new" novalidate>\(c.csrfField)
+        \(Components.input("title", label: "Title", value: values["title"]?.first, errors: errors))
+        \(Components.textarea("description", label: "What is the issue?", value: values["description"]?.first, errors: errors))
+        \(Components.choices("severity", legend: "How serious is it?", options: severities, selected: values["severity"] ?? [], errors: errors, radio: true))
+        \(Components.choices("areas", legend: "FLOURISH areas", options: c.app.framework.areas.map { ($0.key, $0.name) }, selected: values["areas"] ?? [], errors: errors))
+        \(Components.choices("priorities", legend: "Priorities it concerns (optional)", options: c.app.framework.priorities.map { ($0.key, $0.name) }, selected: values["priorities"] ?? [], errors: errors))
+        \(Components.button("Raise issue"))</form></div></div>
+        """
+        return Layout.page(title: errors.isEmpty ? "Raise an issue" : "Error: Raise an issue", body: body, context: c, status: status, backLink: ("/groups/\(group.key)", "Back to \(group.name)"))
+    }
+}

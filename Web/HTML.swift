@@ -1,0 +1,184 @@
+import Foundation
+
+/// HTML built as text with every user-supplied value escaped. `HTML` values are trusted
+/// markup; everything else goes through `escape`.
+public struct HTML: Sendable, ExpressibleByStringInterpolation, CustomStringConvertible {
+    public var text: String
+    public init(raw: String) { text = raw }
+    public init(stringLiteral value: String) { text = value }
+    public init(stringInterpolation: Interpolation) { text = stringInterpolation.text }
+    public var description: String { text }
+
+    public struct Interpolation: StringInterpolationProtocol {
+        var text = ""
+        public init(literalCapacity: Int, interpolationCount: Int) { text.reserveCapacity(literalCapacity * 2) }
+        public mutating func appendLiteral(_ literal: String) { text += literal }
+        /// Plain values are escaped.
+        public mutating func appendInterpolation(_ value: some CustomStringConvertible) { text += HTML.escape(value.description) }
+        /// Markup is inserted as it is.
+        public mutating func appendInterpolation(_ html: HTML) { text += html.text }
+        public mutating func appendInterpolation(_ parts: [HTML]) { text += parts.map(\.text).joined() }
+        public mutating func appendInterpolation(_ html: HTML?) { text += html?.text ?? "" }
+    }
+
+    /// Escapes text for element content and quoted attribute values: & < > " ' (as Python's
+    /// html.escape does; checked against it).
+    public static func escape(_ s: String) -> String {
+        var out = ""
+        out.reserveCapacity(s.utf8.count)
+        for c in s.unicodeScalars {
+            switch c {
+            case "&": out += "&amp;"
+            case "<": out += "&lt;"
+            case ">": out += "&gt;"
+            case "\"": out += "&quot;"
+            case "'": out += "&#x27;"
+            default: out.unicodeScalars.append(c)
+            }
+        }
+        return out
+    }
+
+    public static func join(_ parts: [HTML], separator: String = "") -> HTML { HTML(raw: parts.map(\.text).joined(separator: separator)) }
+}
+
+/// One problem with a form's field, shown in the error summary and beside the field.
+public struct FieldError: Sendable {
+    public let field: String
+    public let message: String
+    public init(_ field: String, _ message: String) { self.field = field; self.message = message }
+}
+
+/// GOV.UK Design System components.
+enum Components {
+    static func errorSummary(_ errors: [FieldError]) -> HTML {
+        guard !errors.isEmpty else { return "" }
+        let items = errors.map { e -> HTML in "<li><a href=\"#\(e.field)\">\(e.message)</a></li>" }
+        return """
+        <div class="govuk-error-summary" data-module="govuk-error-summary"><div role="alert">
+        <h2 class="govuk-error-summary__title">There is a problem</h2>
+        <div class="govuk-error-summary__body"><ul class="govuk-list govuk-error-summary__list">\(items)</ul></div>
+        </div></div>
+        """
+    }
+
+    static func errorMessage(_ errors: [FieldError], _ field: String) -> HTML {
+        guard let e = errors.first(where: { $0.field == field }) else { return "" }
+        return "<p id=\"\(field)-error\" class=\"govuk-error-message\"><span class=\"govuk-visually-hidden\">Error:</span> \(e.message)</p>"
+    }
+
+    static func groupClass(_ errors: [FieldError], _ field: String) -> String {
+        errors.contains { $0.field == field } ? "govuk-form-group govuk-form-group--error" : "govuk-form-group"
+    }
+
+    static func describedBy(_ errors: [FieldError], _ field: String, hint: String?) -> HTML {
+        let ids = (hint == nil ? [] : ["\(field)-hint"]) + (errors.contains { $0.field == field } ? ["\(field)-error"] : [])
+        return ids.isEmpty ? "" : " aria-describedby=\"\(ids.joined(separator: " "))\""
+    }
+
+    static func hint(_ field: String, _ hint: String?) -> HTML {
+        hint.map { "<div id=\"\(field)-hint\" class=\"govuk-hint\">\($0)</div>" } ?? ""
+    }
+
+    static func input(_ field: String, label: String, value: String?, errors: [FieldError], hint: String? = nil, type: String = "text",
+                      autocomplete: String? = nil, width: String? = nil, spellcheck: Bool? = nil) -> HTML {
+        let hasError = errors.contains { $0.field == field }
+        let cls = "govuk-input" + (width.map { " govuk-input--width-\($0)" } ?? "") + (hasError ? " govuk-input--error" : "")
+        let extra = HTML(raw: (autocomplete.map { " autocomplete=\"\($0)\"" } ?? "") + (spellcheck.map { " spellcheck=\"\($0)\"" } ?? ""))
+        return """
+        <div class="\(groupClass(errors, field))"><label class="govuk-label" for="\(field)">\(label)</label>\(self.hint(field, hint))\(errorMessage(errors, field))
+        <input class="\(cls)" id="\(field)" name="\(field)" type="\(type)" value="\(value ?? "")"\(describedBy(errors, field, hint: hint))\(extra)></div>
+        """
+    }
+
+    static func textarea(_ field: String, label: String, value: String?, errors: [FieldError], hint: String? = nil, rows: Int = 5) -> HTML {
+        let hasError = errors.contains { $0.field == field }
+        return """
+        <div class="\(groupClass(errors, field))"><label class="govuk-label" for="\(field)">\(label)</label>\(self.hint(field, hint))\(errorMessage(errors, field))
+        <textarea class="govuk-textarea\(hasError ? " govuk-textarea--error" : "")" id="\(field)" name="\(field)" rows="\(rows)"\(describedBy(errors, field, hint: hint))>\(value ?? "")</textarea></div>
+        """
+    }
+
+    static func select(_ field: String, label: String, options: [(value: String, label: String)], selected: String?, errors: [FieldError], hint: String? = nil, blank: String? = nil) -> HTML {
+        let choices = (blank.map { [("", $0)] } ?? []) + options.map { ($0.value, $0.label) }
+        let rendered = choices.map { value, text -> HTML in "<option value=\"\(value)\"\(HTML(raw: value == (selected ?? "") ? " selected" : ""))>\(text)</option>" }
+        return """
+        <div class="\(groupClass(errors, field))"><label class="govuk-label" for="\(field)">\(label)</label>\(self.hint(field, hint))\(errorMessage(errors, field))
+        <select class="govuk-select" id="\(field)" name="\(field)"\(describedBy(errors, field, hint: hint))>\(rendered)</select></div>
+        """
+    }
+
+    /// A fieldset of checkboxes (or radios); the first input carries the field's id so the error summary can link to it.
+    static func choices(_ field: String, legend: String, options: [(value: String, label: String)], selected: [String], errors: [FieldError],
+                        hint: String? = nil, radio: Bool = false) -> HTML {
+        let kind = radio ? "radios" : "checkboxes"
+        let items = options.enumerated().map { i, o -> HTML in
+            let id = i == 0 ? field : "\(field)-\(i + 1)"
+            return """
+            <div class="govuk-\(kind)__item"><input class="govuk-\(kind)__input" id="\(id)" name="\(field)" type="\(radio ? "radio" : "checkbox")" value="\(o.value)"\(HTML(raw: selected.contains(o.value) ? " checked" : ""))>
+            <label class="govuk-label govuk-\(kind)__label" for="\(id)">\(o.label)</label></div>
+            """
+        }
+        return """
+        <div class="\(groupClass(errors, field))"><fieldset class="govuk-fieldset"\(describedBy(errors, field, hint: hint))>
+        <legend class="govuk-fieldset__legend govuk-fieldset__legend--s">\(legend)</legend>\(self.hint(field, hint))\(errorMessage(errors, field))
+        <div class="govuk-\(kind)">\(items)</div></fieldset></div>
+        """
+    }
+
+    static func button(_ text: String, kind: String? = nil, name: String? = nil, value: String? = nil) -> HTML {
+        let attributes = HTML(raw: (name.map { " name=\"\(HTML.escape($0))\"" } ?? "") + (value.map { " value=\"\(HTML.escape($0))\"" } ?? ""))
+        return "<button type=\"submit\" class=\"govuk-button\(HTML(raw: kind.map { " govuk-button--\($0)" } ?? ""))\"\(attributes)>\(text)</button>"
+    }
+
+    static func summaryList(_ rows: [(String, HTML)]) -> HTML {
+        let items = rows.map { key, value -> HTML in
+            "<div class=\"govuk-summary-list__row\"><dt class=\"govuk-summary-list__key\">\(key)</dt><dd class=\"govuk-summary-list__value\">\(value)</dd></div>"
+        }
+        return "<dl class=\"govuk-summary-list\">\(items)</dl>"
+    }
+
+    static func table(caption: String, headers: [String], rows: [[HTML]], numeric: Set<Int> = []) -> HTML {
+        let head = headers.map { h -> HTML in "<th scope=\"col\" class=\"govuk-table__header\">\(h)</th>" }
+        let body = rows.map { row -> HTML in
+            let cells = row.enumerated().map { i, cell -> HTML in
+                i == 0 ? "<th scope=\"row\" class=\"govuk-table__header\">\(cell)</th>"
+                    : "<td class=\"govuk-table__cell\(HTML(raw: numeric.contains(i) ? " govuk-table__cell--numeric" : ""))\">\(cell)</td>"
+            }
+            return "<tr class=\"govuk-table__row\">\(cells)</tr>"
+        }
+        return """
+        <div class="app-table-wrap"><table class="govuk-table"><caption class="govuk-table__caption govuk-table__caption--m">\(caption)</caption>
+        <thead class="govuk-table__head"><tr class="govuk-table__row">\(head)</tr></thead><tbody class="govuk-table__body">\(body)</tbody></table></div>
+        """
+    }
+
+    static func tag(_ text: String, colour: String? = nil) -> HTML {
+        "<strong class=\"govuk-tag\(HTML(raw: colour.map { " govuk-tag--\($0)" } ?? ""))\">\(text)</strong>"
+    }
+
+    static func rag(_ rag: String?) -> HTML {
+        guard let rag else { return "<span class=\"govuk-body-s\">no update yet</span>" }
+        return "<strong class=\"govuk-tag app-rag app-rag--\(rag)\">\(rag.capitalized)</strong>"
+    }
+
+    static func stateTag(_ state: String) -> HTML {
+        let colour: String
+        switch state {
+        case "approved", "active", "completed", "reported", "resolved", "accepted", "closed": colour = "green"
+        case "submitted", "in-progress", "open", "acknowledged", "planned": colour = "blue"
+        case "changes-requested", "blocked", "renewal-due", "report-due": colour = "yellow"
+        case "rejected", "lapsed", "report-overdue", "withdrawn", "cancelled": colour = "red"
+        default: colour = "grey"
+        }
+        return tag(state.replacingOccurrences(of: "-", with: " "), colour: colour)
+    }
+
+    static func notification(_ text: String, success: Bool = true) -> HTML {
+        """
+        <div class="govuk-notification-banner\(HTML(raw: success ? " govuk-notification-banner--success" : ""))" role="\(success ? "alert" : "region")" aria-labelledby="banner-title">
+        <div class="govuk-notification-banner__header"><h2 class="govuk-notification-banner__title" id="banner-title">\(success ? "Success" : "Important")</h2></div>
+        <div class="govuk-notification-banner__content"><p class="govuk-notification-banner__heading">\(text)</p></div></div>
+        """
+    }
+}

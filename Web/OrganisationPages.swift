@@ -1,0 +1,140 @@
+import Foundation
+import HTTPServer
+import Services
+import Engine
+import Domain
+
+extension WebApp {
+    static let organisationRoutes: [Route] = [
+        Route("GET", "/organisation", .organisationContact, "My organisation and its pledges") { c in
+            let keys = c.viewer.isSecretariat && c.viewer.organisations.isEmpty ? try c.app.organisations().map(\.organisation.key) : c.viewer.organisations
+            var sections: [HTML] = []
+            for key in keys {
+                let view = try c.app.organisation(key)
+                let rows = view.pledges.sorted { ($0.data["pledgeYear"]?.intValue ?? 0) > ($1.data["pledgeYear"]?.intValue ?? 0) }.map { p -> [HTML] in
+                    ["<a class=\"govuk-link\" href=\"/pledges/\(p.id.rawValue)\">\(p.data["text"]?.stringValue ?? "")</a>", "\(p.data["pledgeYear"]?.intValue.map(String.init) ?? "")",
+                     Components.stateTag(p.state), "\(p.data["reviewComment"]?.stringValue ?? p.data["reason"]?.stringValue ?? "")"]
+                }
+                sections.append("""
+                <h2 class="govuk-heading-m">\(view.organisation.name)</h2>
+                <p class="govuk-body">Scheme membership: \(Components.stateTag(view.membership?.state ?? "none"))</p>
+                \(rows.isEmpty ? "<p class=\"govuk-body\">No pledges yet.</p>" : Components.table(caption: "Pledges", headers: ["Pledge", "Year", "Status", "Review comments"], rows: rows))
+                <a class="govuk-button" href="/pledges/new?organisation=\(URLEncoding.encode(key))">Make a pledge</a>
+                """)
+            }
+            return Layout.page(title: "My organisation", body: "<h1 class=\"govuk-heading-l\">My organisation</h1>\(sections)", context: c)
+        },
+        Route("GET", "/pledges/new", .organisationContact, "Make a pledge") { c in
+            pledgeForm(c, organisation: c.request.queryValue("organisation") ?? c.viewer.organisations.first ?? "", values: [:], errors: [])
+        },
+        Route("POST", "/pledges/new", .organisationContact, "Make a pledge") { c in
+            let organisation = c.field("organisation") ?? ""
+            let values: [String: [String]] = ["text": [c.field("text") ?? ""], "areas": c.fields("areas"), "theme": [c.field("theme") ?? ""], "priority": [c.field("priority") ?? ""]]
+            var errors: [FieldError] = []
+            if c.field("text") == nil { errors.append(FieldError("text", "Enter the new thing your organisation pledges to do")) }
+            if c.fields("areas").isEmpty { errors.append(FieldError("areas", "Select at least one FLOURISH area")) }
+            guard c.viewer.isSecretariat || c.viewer.organisations.contains(organisation) else {
+                return c.web.errorPage(.forbidden, "You cannot pledge for this organisation", "Only its contacts can.", request: c.request, context: c)
+            }
+            if !errors.isEmpty { return pledgeForm(c, organisation: organisation, values: values, errors: errors, status: .unprocessableContent) }
+            do {
+                let pledge = try c.app.createPledge(PledgeRequest(organisation: organisation, text: c.field("text")!, areas: c.fields("areas"),
+                                                                  theme: c.field("theme"), priority: c.field("priority")), by: c.person)
+                if c.field("submit") != nil {
+                    _ = try c.app.firePledge(pledge.id, event: "submit", fields: [:], expectedVersion: nil, by: c.person)
+                    return c.redirect("/pledges/\(pledge.id.rawValue)", confirming: "Your pledge is submitted. The Alliance secretariat will review it.")
+                }
+                return c.redirect("/pledges/\(pledge.id.rawValue)", confirming: "Your pledge is saved as a draft. Submit it when it is ready.")
+            } catch {
+                guard let message = refusal(error) else { throw error }
+                let field = (error as? WorkflowError)?.field ?? ((error is FrameworkError) ? "areas" : "text")
+                return pledgeForm(c, organisation: organisation, values: values, errors: [FieldError(field, message)], status: .unprocessableContent)
+            }
+        },
+        Route("POST", "/pledges/{id}/events/{event}", .signedIn, "Submit, review, report on or withdraw a pledge") { c in
+            let id = InstanceID(c.param("id")), event = c.param("event")
+            guard let pledge = try? c.app.engine.instance(id), pledge.workflow == "pledge" else { return notFound(c) }
+            let version = c.field("version").flatMap(Int.init)
+            var fields: [String: JSONValue] = [:]
+            for name in ["reason", "reviewComment", "outcome", "evidence"] { if let v = c.field(name) { fields[name] = .string(v) } }
+            do {
+                if event == "approve" {
+                    _ = try c.app.approvePledge(id, comment: c.field("reviewComment"), expectedVersion: version, by: c.person)
+                } else {
+                    _ = try c.app.firePledge(id, event: event, fields: fields, expectedVersion: version, by: c.person)
+                }
+            } catch let e as WorkflowError {
+                let field = e.field ?? "event"
+                return try pledgePage(c, pledge: try c.app.engine.instance(id), errors: [FieldError(field, e.localizedDescription)], status: .unprocessableContent)
+            }
+            let done: [String: String] = ["submit": "The pledge is submitted for review.", "approve": "The pledge is approved and on the wall.",
+                                          "request-changes": "Changes are requested; the organisation's contacts are told.", "reject": "The pledge is rejected.",
+                                          "report": "Thank you: the report on the pledge is recorded.", "withdraw": "The pledge is withdrawn."]
+            return c.redirect("/pledges/\(id.rawValue)", confirming: done[event] ?? "Done.")
+        },
+    ]
+
+    static func pledgePage(_ c: Context, pledge: Instance, errors: [FieldError], status: HTTPStatus) throws -> HTTPResponse {
+        let body: HTML = "\(Components.errorSummary(errors))<h1 class=\"govuk-heading-l\">Pledge</h1><p class=\"govuk-body\">\(pledge.data["text"]?.stringValue ?? "")</p>\(try PledgeActions.panel(for: pledge, context: c, errors: errors))"
+        return Layout.page(title: "Error: Pledge", body: body, context: c, status: status)
+    }
+
+    static func pledgeForm(_ c: Context, organisation: String, values: [String: [String]], errors: [FieldError], status: HTTPStatus = .ok) -> HTTPResponse {
+        let app = c.app
+        let name = (try? app.organisation(organisation).organisation.name) ?? organisation
+        let body: HTML = """
+        <div class="govuk-grid-row"><div class="govuk-grid-column-two-thirds">
+        \(Components.errorSummary(errors))
+        <span class="govuk-caption-l">\(name)</span><h1 class="govuk-heading-l">Make a pledge</h1>
+        <form method="post" action="/pledges/new" novalidate>\(c.csrfField)<input type="hidden" name="organisation" value="\(organisation)">
+        \(Components.textarea("text", label: "What new thing will your organisation do for children and young people this year?", value: values["text"]?.first, errors: errors,
+                              hint: "Something you have not done before. Say who it is for and what will happen."))
+        \(Components.choices("areas", legend: "Which FLOURISH areas does it help?", options: app.framework.areas.map { ($0.key, $0.name) }, selected: values["areas"] ?? [], errors: errors, hint: "Select all that apply."))
+        \(Components.select("theme", label: "Theme (optional)", options: app.partnership.pledges.themes.map { ($0.key, $0.name) }, selected: values["theme"]?.first, errors: errors, blank: "No theme"))
+        \(Components.select("priority", label: "Strategy priority it supports (optional)", options: app.framework.priorities.map { ($0.key, $0.name) }, selected: values["priority"]?.first, errors: errors, blank: "None"))
+        <div class="govuk-button-group">\(Components.button("Save and submit", name: "submit", value: "1"))\(Components.button("Save as draft", kind: "secondary"))</div>
+        </form></div></div>
+        """
+        return Layout.page(title: errors.isEmpty ? "Make a pledge" : "Error: Make a pledge", body: body, context: c, status: status)
+    }
+}
+
+/// The forms on a pledge's page for the people who may act on it now.
+enum PledgeActions {
+    static func panel(for pledge: Instance, context c: Context, errors: [FieldError] = []) throws -> HTML {
+        let available = Set(try c.app.engine.availableEvents(on: pledge.id, actor: try c.app.actor(c.person, at: nil)).filter(\.isAvailable).map(\.event))
+        let base = "/pledges/\(pledge.id.rawValue)/events"
+        func form(_ event: String, _ fields: HTML, _ button: String, kind: String? = nil) -> HTML {
+            "<form method=\"post\" action=\"\(base)/\(event)\" novalidate>\(c.csrfField)<input type=\"hidden\" name=\"version\" value=\"\(pledge.version)\">\(fields)\(Components.button(button, kind: kind))</form>"
+        }
+        var parts: [HTML] = []
+        if let comment = pledge.data["reviewComment"]?.stringValue { parts.append("<div class=\"govuk-inset-text\">Review comment: \(comment)</div>") }
+        if available.contains("submit") { parts.append(form("submit", "", "Submit for review")) }
+        if available.contains("approve") {
+            parts.append("<h2 class=\"govuk-heading-m\">Review</h2>")
+            if pledge.data["repeatsLastYear"] == .bool(true) { parts.append("<div class=\"govuk-warning-text\"><strong class=\"govuk-warning-text__text\">This repeats the organisation’s pledge from an earlier year.</strong></div>") }
+            parts.append(form("approve", Components.textarea("reviewComment", label: "Comment for the organisation (optional)", value: nil, errors: errors, rows: 2), "Approve and publish"))
+            parts.append(form("request-changes", Components.textarea("reviewComment", label: "What should change?", value: nil, errors: errors, rows: 3), "Ask for changes", kind: "secondary"))
+            parts.append(form("reject", Components.textarea("reason", label: "Why is it rejected?", value: nil, errors: errors, rows: 3), "Reject", kind: "warning"))
+        }
+        if available.contains("report") {
+            let outcomes = [("delivered", "Delivered"), ("partly-delivered", "Partly delivered"), ("not-delivered", "Not delivered")]
+            parts.append("<h2 class=\"govuk-heading-m\">Report on this pledge</h2>")
+            parts.append(form("report", Components.choices("outcome", legend: "Did you deliver it?", options: outcomes, selected: [], errors: errors, radio: true)
+                              + Components.textarea("evidence", label: "What happened?", value: nil, errors: errors, hint: "What you did, for how many children and young people, and what changed."), "Send report"))
+        }
+        if available.contains("withdraw") {
+            parts.append("<details class=\"govuk-details\"><summary class=\"govuk-details__summary\"><span class=\"govuk-details__summary-text\">Withdraw this pledge</span></summary><div class=\"govuk-details__text\">")
+            parts.append(form("withdraw", Components.textarea("reason", label: "Why is it being withdrawn? (optional)", value: nil, errors: errors, rows: 2), "Withdraw pledge", kind: "warning"))
+            parts.append("</div></details>")
+        }
+        if pledge.state == "reported", c.viewer.organisations.contains(pledge.data["organisation"]?.stringValue ?? "") {
+            parts.append("<p class=\"govuk-body\"><a class=\"govuk-button\" href=\"/pledges/new?organisation=\(URLEncoding.encode(pledge.data["organisation"]?.stringValue ?? ""))\">Renew: make this year’s pledge</a></p>")
+        }
+        return HTML.join(parts)
+    }
+}
+
+extension HTML {
+    static func + (a: HTML, b: HTML) -> HTML { HTML(raw: a.text + b.text) }
+}

@@ -1,0 +1,185 @@
+import Foundation
+import HTTPServer
+import Services
+import Engine
+import Domain
+
+extension WebApp {
+    static var pageRoutes: [Route] { publicRoutes + signInRoutes + organisationRoutes + chairRoutes + secretariatRoutes + boardRoutes }
+
+    static let publicRoutes: [Route] = [
+        Route("GET", "/", .everyone, "Home") { c in
+            let wall = try c.app.wall()
+            let bodies = try c.app.governance.bodies()
+            let body: HTML = """
+            <h1 class="govuk-heading-xl">The FLOURISH Pledge</h1>
+            <p class="govuk-body-l">Organisations across \(c.app.partnership.name) each year pledge to do at least one new thing for children and young people, report what they delivered, and renew.</p>
+            <div class="govuk-grid-row">
+            <div class="govuk-grid-column-two-thirds">
+            <h2 class="govuk-heading-m">\(wall.entries.count) current pledge\(wall.entries.count == 1 ? "" : "s")</h2>
+            <p class="govuk-body"><a class="govuk-link" href="/pledges">See every pledge on the wall</a>, filtered by FLOURISH area, district or kind of organisation.</p>
+            <p class="govuk-body">To make a pledge, ask the Alliance secretariat to register your organisation; its contact can then sign in, pledge and report.</p>
+            <h2 class="govuk-heading-m">How the partnership works</h2>
+            <p class="govuk-body">\(bodies.count) boards and groups, and how issues are escalated between them: <a class="govuk-link" href="/governance">the governance structure</a>.</p>
+            </div></div>
+            """
+            return Layout.page(title: "Home", body: body, context: c)
+        },
+        Route("GET", "/pledges", .everyone, "The pledge wall, with filters and search") { c in
+            let q = c.request
+            let filter = WallFilter(area: nonEmpty(q.queryValue("area")), kind: nonEmpty(q.queryValue("kind")), district: nonEmpty(q.queryValue("district")),
+                                    theme: nil, search: nonEmpty(q.queryValue("q")))
+            let wall = try c.app.wall(filter)
+            let areas = c.app.framework.areas.map { ($0.key, $0.name) }
+            let noErrors: [FieldError] = []
+            let cards = wall.entries.map { e -> HTML in
+                """
+                <li class="app-card"><h3 class="govuk-heading-s app-card__title"><a class="govuk-link" href="/pledges/\(e.pledge.rawValue)">\(e.organisationName)</a></h3>
+                <p class="govuk-body">\(e.text)</p>
+                <p class="govuk-body-s app-card__meta">\(e.areas.map { a in areas.first { $0.0 == a }?.1 ?? a }.joined(separator: ", ")) · \(name(e.district, in: c.app.partnership.districts)) · pledged for \(e.pledgeYear)</p></li>
+                """
+            }
+            let body: HTML = """
+            <h1 class="govuk-heading-l">Pledge wall</h1>
+            <form method="get" action="/pledges" class="app-filter" role="search">
+            \(Components.input("q", label: "Search pledges", value: filter.search, errors: noErrors, hint: "Words from the pledge or the organisation's name"))
+            \(Components.select("area", label: "FLOURISH area", options: areas, selected: filter.area, errors: noErrors, blank: "Any area"))
+            \(Components.select("district", label: "District", options: c.app.partnership.districts.map { ($0.key, $0.name) }, selected: filter.district, errors: noErrors, blank: "Any district"))
+            \(Components.select("kind", label: "Kind of organisation", options: c.app.partnership.organisationKinds.map { ($0.key, $0.name) }, selected: filter.kind, errors: noErrors, blank: "Any kind"))
+            \(Components.button("Show pledges", kind: "secondary"))
+            </form>
+            <h2 class="govuk-heading-m" id="results">\(wall.entries.count) pledge\(wall.entries.count == 1 ? "" : "s")</h2>
+            \(wall.entries.isEmpty ? "<p class=\"govuk-body\">No pledges match. Try fewer filters.</p>" : "<ul class=\"app-card-list\">\(cards)</ul>" as HTML)
+            """
+            return Layout.page(title: "Pledge wall", body: body, context: c)
+        },
+        Route("GET", "/pledges/{id}", .everyone, "One pledge") { c in
+            let id = InstanceID(c.param("id"))
+            guard let pledge = try? c.app.engine.instance(id), pledge.workflow == "pledge" else { return notFound(c) }
+            let org = pledge.data["organisation"]?.stringValue ?? ""
+            let mayManage = c.viewer.isSecretariat || c.viewer.organisations.contains(org)
+            let onWall = try c.app.wall().entries.contains { $0.pledge == id }
+            guard onWall || mayManage || ["reported"].contains(pledge.state) else { return notFound(c) }
+            let organisation = try c.app.organisation(org)
+            var rows: [(String, HTML)] = [
+                ("Organisation", "\(organisation.organisation.name)"),
+                ("Pledge", "\(pledge.data["text"]?.stringValue ?? "")"),
+                ("FLOURISH areas", "\(areaNames(pledge.data["areas"], c.app))"),
+                ("Pledge year", "\(pledge.data["pledgeYear"]?.intValue.map(String.init) ?? "")"),
+                ("Status", Components.stateTag(pledge.state)),
+            ]
+            if let outcome = pledge.data["outcome"]?.stringValue { rows.append(("Outcome", "\(outcome.replacingOccurrences(of: "-", with: " "))")) }
+            if let evidence = pledge.data["evidence"]?.stringValue { rows.append(("What was delivered", "\(evidence)")) }
+            var manage: HTML = ""
+            if mayManage { manage = try PledgeActions.panel(for: pledge, context: c) }
+            let body: HTML = "<h1 class=\"govuk-heading-l\">\(organisation.organisation.name)’s pledge</h1>\(Components.summaryList(rows))\(manage)"
+            return Layout.page(title: "Pledge", body: body, context: c, backLink: ("/pledges", "Back to the pledge wall"))
+        },
+        Route("GET", "/governance", .everyone, "The governance structure, drawn as a graph") { c in
+            let bodies = try c.app.governance.bodies()
+            let list = bodies.map { b -> HTML in
+                let parents = b.reportsTo.compactMap { p in bodies.first { $0.key == p }?.name }
+                return "<li><strong>\(b.name)</strong> (\(b.kind.rawValue.replacingOccurrences(of: "-", with: " ")))\(parents.isEmpty ? "" : " reports to \(parents.joined(separator: " and "))")</li>"
+            }
+            let principles = c.app.partnership.escalation
+            let body: HTML = """
+            <h1 class="govuk-heading-l">How \(c.app.partnership.name) is governed</h1>
+            <p class="govuk-body">Solid lines show who reports to whom; dashed lines show groups that work together. Issues are escalated up these lines.</p>
+            <figure class="app-graph">\(GraphSVG.render(bodies: bodies, top: c.app.partnership.topBody))<figcaption class="govuk-body-s">The same structure is listed below.</figcaption></figure>
+            <h2 class="govuk-heading-m">Boards and groups</h2><ul class="govuk-list govuk-list--bullet">\(list)</ul>
+            <h2 class="govuk-heading-m">Escalation principles</h2>
+            <ul class="govuk-list govuk-list--bullet">
+            <li>An action more than \(principles.overdueToleranceWorkingDays) working days overdue, or red in two updates running, is escalated to the group’s parent.</li>
+            <li>An issue about two or more priorities goes straight to the Strategic Alliance.</li>
+            <li>A body that misses its response deadline passes the issue on to the body above it.</li>
+            </ul>
+            """
+            return Layout.page(title: "Governance", body: body, context: c)
+        },
+        Route("GET", "/reports", .everyone, "Published annual reports") { c in
+            let body: HTML = """
+            <h1 class="govuk-heading-l">Annual reports</h1>
+            <p class="govuk-body">Each year the secretariat publishes a report of what was pledged and delivered. No annual report has been published yet.</p>
+            """
+            return Layout.page(title: "Annual reports", body: body, context: c)
+        },
+    ]
+
+    static func nonEmpty(_ s: String?) -> String? { s.flatMap { $0.trimmingCharacters(in: .whitespaces).isEmpty ? nil : $0.trimmingCharacters(in: .whitespaces) } }
+
+    static func name(_ key: String, in list: [NamedKey]) -> String { list.first { $0.key == key }?.name ?? key }
+
+    static func areaNames(_ value: JSONValue?, _ app: Flourish) -> String {
+        (value?.arrayValue ?? []).compactMap(\.stringValue).map { a in app.framework.areas.first { $0.key == a }?.name ?? a }.joined(separator: ", ")
+    }
+
+    static func notFound(_ c: Context) -> HTTPResponse {
+        c.web.errorPage(.notFound, "Page not found", "If you followed a link, the record may have been withdrawn.", request: c.request, context: c)
+    }
+}
+
+/// Draws the governance graph as SVG, top body first, each level a row; reporting lines solid,
+/// working-with lines dashed. Names are escaped; every node links to nothing (the list below
+/// the figure carries the same facts for screen readers).
+enum GraphSVG {
+    static func render(bodies: [GovernanceBody], top: String) -> HTML {
+        var level: [String: Int] = [top: 0]
+        for _ in 0..<bodies.count {  // the graph has no cycles, so this settles within that many rounds
+            for b in bodies where b.key != top {
+                if let deepest = b.reportsTo.compactMap({ level[$0] }).max() { level[b.key] = deepest + 1 }
+            }
+        }
+        // Bodies with no line to the top (partners) sit on the last row.
+        let lastRow = (level.values.max() ?? 0) + 1
+        for b in bodies where level[b.key] == nil { level[b.key] = lastRow }
+        let rows = Dictionary(grouping: bodies, by: { level[$0.key]! }).sorted { $0.key < $1.key }
+        let boxW = 180.0, boxH = 64.0, gapX = 20.0, gapY = 56.0
+        let widest = rows.map(\.value.count).max() ?? 1
+        let width = Double(widest) * (boxW + gapX) + gapX
+        var position: [String: (x: Double, y: Double)] = [:]
+        for (r, (_, members)) in rows.enumerated() {
+            let rowWidth = Double(members.count) * (boxW + gapX) - gapX
+            for (i, b) in members.enumerated() {
+                position[b.key] = ((width - rowWidth) / 2 + Double(i) * (boxW + gapX), gapX + Double(r) * (boxH + gapY))
+            }
+        }
+        let height = gapX * 2 + Double(rows.count) * (boxH + gapY) - gapY
+        var edges: [HTML] = []
+        for b in bodies {
+            guard let from = position[b.key] else { continue }
+            for p in b.reportsTo { if let to = position[p] { edges.append(line(from, to, boxW, boxH, dashed: false)) } }
+            for w in b.worksWith where w > b.key { if let to = position[w] { edges.append(line(from, to, boxW, boxH, dashed: true)) } }
+        }
+        let nodes = bodies.compactMap { b -> HTML? in
+            guard let p = position[b.key] else { return nil }
+            let words = wrap(b.name, width: 24)
+            let text = words.prefix(3).enumerated().map { i, w -> HTML in
+                "<tspan x=\"\(fmt(p.x + boxW / 2))\" y=\"\(fmt(p.y + 22 + Double(i) * 17))\">\(w)</tspan>"
+            }
+            return "<g><rect class=\"app-graph__node app-graph__node--\(b.kind.rawValue)\" x=\"\(fmt(p.x))\" y=\"\(fmt(p.y))\" width=\"\(fmt(boxW))\" height=\"\(fmt(boxH))\" rx=\"4\"/><text class=\"app-graph__label\" text-anchor=\"middle\">\(text)</text></g>"
+        }
+        return """
+        <svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 \(fmt(width)) \(fmt(height))" role="img" aria-labelledby="graph-title">
+        <title id="graph-title">Governance structure: \(bodies.count) boards and groups and their reporting lines</title>\(edges)\(nodes)</svg>
+        """
+    }
+
+    static func line(_ a: (x: Double, y: Double), _ b: (x: Double, y: Double), _ w: Double, _ h: Double, dashed: Bool) -> HTML {
+        let (x1, y1, x2, y2): (Double, Double, Double, Double)
+        if abs(a.y - b.y) < 1 { (x1, y1, x2, y2) = (a.x < b.x ? a.x + w : a.x, a.y + h / 2, a.x < b.x ? b.x : b.x + w, b.y + h / 2) }
+        else { (x1, y1, x2, y2) = (a.x + w / 2, a.y, b.x + w / 2, b.y + h) }
+        return "<path class=\"app-graph__edge\(HTML(raw: dashed ? " app-graph__edge--works-with" : ""))\" d=\"M\(fmt(x1)) \(fmt(y1)) L\(fmt(x2)) \(fmt(y2))\"/>"
+    }
+
+    static func wrap(_ text: String, width: Int) -> [String] {
+        var lines: [String] = [], current = ""
+        for word in text.split(separator: " ") {
+            if current.isEmpty { current = String(word) } else if current.count + word.count + 1 <= width { current += " " + word } else { lines.append(current); current = String(word) }
+        }
+        if !current.isEmpty { lines.append(current) }
+        if lines.count > 3 { lines = Array(lines.prefix(3)); lines[2] += "…" }
+        return lines
+    }
+
+    static func fmt(_ d: Double) -> String { String(format: "%.0f", d) }
+}

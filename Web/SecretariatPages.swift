@@ -1,0 +1,118 @@
+import Foundation
+import HTTPServer
+import Services
+import Engine
+import Domain
+
+extension WebApp {
+    static let secretariatRoutes: [Route] = [
+        Route("GET", "/review", .secretariat, "Pledges waiting for review") { c in
+            let waiting = try c.app.engine.instances(workflow: "pledge", state: "submitted", limit: 10_000)
+            let rows = try waiting.map { p -> [HTML] in
+                let org = try c.app.organisation(p.data["organisation"]?.stringValue ?? "")
+                return ["<a class=\"govuk-link\" href=\"/pledges/\(p.id.rawValue)\">\(org.organisation.name)</a>", "\(p.data["text"]?.stringValue ?? "")",
+                        "\(day(c, p.updatedAt))", p.data["repeatsLastYear"] == .bool(true) ? Components.tag("repeats an earlier pledge", colour: "yellow") : ""]
+            }
+            let body: HTML = "<h1 class=\"govuk-heading-l\">Pledges to review</h1>" + (rows.isEmpty ? "<p class=\"govuk-body\">Nothing is waiting for review.</p>" : Components.table(caption: "\(rows.count) waiting", headers: ["Organisation", "Pledge", "Submitted", "Flags"], rows: rows))
+            return Layout.page(title: "Review", body: body, context: c)
+        },
+        Route("GET", "/escalations", .secretariat, "The escalation console: everything open, by level, overdue first") { c in
+            let open = try c.app.escalations(state: "open")
+            let bodies = try c.app.governance.bodies()
+            let rows = open.flatMap { e in e.open.map { (e, $0) } }.sorted { a, b in
+                let ao = a.0.overdue.contains { $0.id == a.1.id }, bo = b.0.overdue.contains { $0.id == b.1.id }
+                return (ao ? 0 : 1, a.1.data["respondBy"]?.stringValue ?? "") < (bo ? 0 : 1, b.1.data["respondBy"]?.stringValue ?? "")
+            }.map { e, review -> [HTML] in
+                let body = review.data["body"]?.stringValue ?? ""
+                let overdue = e.overdue.contains { $0.id == review.id }
+                let deadline = review.data["respondBy"]?.stringValue.flatMap { c.app.time.parse($0) }.map { day(c, $0) } ?? ""
+                return ["<a class=\"govuk-link\" href=\"/escalations/\(e.escalation.id.rawValue)\">\(e.escalation.data["title"]?.stringValue ?? "")</a>",
+                        "\(bodies.first { $0.key == body }?.name ?? body)", "\(e.escalation.data["severity"]?.stringValue ?? "")",
+                        "\(deadline)" + (overdue ? " <strong class=\"app-overdue\">Overdue</strong>" as HTML : ""), Components.stateTag(review.state)]
+            }
+            let body: HTML = "<h1 class=\"govuk-heading-l\">Escalations</h1>" + (rows.isEmpty ? "<p class=\"govuk-body\">No escalation is open.</p>" : Components.table(caption: "Open, overdue first", headers: ["Issue", "Waiting at", "Severity", "Respond by", "Status"], rows: rows))
+            return Layout.page(title: "Escalations", body: body, context: c)
+        },
+        Route("GET", "/outbox", .secretariat, "Notifications waiting, sent and failed") { c in
+            let rows = try c.app.engine.outbox(limit: 200).map { m -> [HTML] in
+                ["\(m.id)", "\(m.recipient)", "\(m.subject)", Components.stateTag(m.status), "\(day(c, m.createdAt))"]
+            }
+            let body: HTML = "<h1 class=\"govuk-heading-l\">Outbox</h1><p class=\"govuk-body\">Messages leave when <code>flourish outbox send</code> runs.</p>" + (rows.isEmpty ? "<p class=\"govuk-body\">The outbox is empty.</p>" : Components.table(caption: "Latest messages", headers: ["Number", "To", "Subject", "Status", "Queued"], rows: rows))
+            return Layout.page(title: "Outbox", body: body, context: c)
+        },
+        Route("GET", "/people", .secretariat, "People and their memberships") { c in
+            let memberships = try c.app.directory.memberships()
+            let rows = try c.app.directory.people().map { p -> [HTML] in
+                ["\(p.name)", "\(p.id)", "\(memberships.filter { $0.person == p.id }.map { "\($0.role.rawValue) of \($0.body)" }.joined(separator: "; "))"]
+            }
+            let body: HTML = "<h1 class=\"govuk-heading-l\">People and memberships</h1><p class=\"govuk-body\">Add people and memberships with <code>flourish person add</code> and <code>flourish member add</code>.</p>" + Components.table(caption: "\(rows.count) people", headers: ["Name", "User name", "Memberships"], rows: rows)
+            return Layout.page(title: "People", body: body, context: c)
+        },
+    ]
+
+    static let boardRoutes: [Route] = [
+        Route("GET", "/decisions", .boardMember, "Escalations awaiting my body's decision") { c in
+            let bodies = c.viewer.isSecretariat ? try c.app.governance.bodies().filter { $0.kind == .board }.map(\.key) : c.viewer.boardOf
+            let waiting = try c.app.escalations(state: "open").flatMap { e in e.open.filter { bodies.contains($0.data["body"]?.stringValue ?? "") }.map { (e, $0) } }
+            let rows = waiting.map { e, review -> [HTML] in
+                ["<a class=\"govuk-link\" href=\"/escalations/\(e.escalation.id.rawValue)\">\(e.escalation.data["title"]?.stringValue ?? "")</a>", "\(review.data["body"]?.stringValue ?? "")",
+                 "\(review.data["respondBy"]?.stringValue.flatMap { c.app.time.parse($0) }.map { day(c, $0) } ?? "")" + (e.overdue.contains { $0.id == review.id } ? " <strong class=\"app-overdue\">Overdue</strong>" as HTML : "")]
+            }
+            let body: HTML = "<h1 class=\"govuk-heading-l\">Decisions</h1>" + (rows.isEmpty ? "<p class=\"govuk-body\">Nothing is waiting for your board's decision.</p>" : Components.table(caption: "Waiting for a decision", headers: ["Issue", "At", "Respond by"], rows: rows))
+            return Layout.page(title: "Decisions", body: body, context: c)
+        },
+        Route("GET", "/escalations/{id}", .signedIn, "An escalation and how it got here") { c in
+            try escalationPage(c, InstanceID(c.param("id")), errors: [])
+        },
+        Route("POST", "/escalations/{id}/decision", .signedIn, "Decide an escalation at a body") { c in
+            let id = InstanceID(c.param("id"))
+            let body = c.field("body") ?? "", outcome = c.field("outcome") ?? ""
+            var fields: [String: JSONValue] = [:]
+            for name in ["rationale", "plan", "planOwner", "guidance"] { if let v = c.field(name) { fields[name] = .string(v) } }
+            if outcome.isEmpty { return try escalationPage(c, id, errors: [FieldError("outcome", "Choose a decision")], status: .unprocessableContent) }
+            do {
+                let view = try c.app.decideEscalation(id, at: body, outcome: outcome, fields: fields, by: c.person)
+                return c.redirect("/escalations/\(id.rawValue)", confirming: "Decided: \(outcome.replacingOccurrences(of: "-", with: " ")). The escalation is now \(view.escalation.state).")
+            } catch {
+                guard let message = refusal(error) ?? (error as? any LocalizedError)?.errorDescription else { throw error }
+                return try escalationPage(c, id, errors: [FieldError((error as? WorkflowError)?.field ?? "outcome", message)], status: .unprocessableContent)
+            }
+        },
+    ]
+
+    static func escalationPage(_ c: Context, _ id: InstanceID, errors: [FieldError], status: HTTPStatus = .ok) throws -> HTTPResponse {
+        guard let view = try? c.app.escalation(id) else { return notFound(c) }
+        let e = view.escalation
+        let bodies = try c.app.governance.bodies()
+        func name(_ key: String?) -> String { bodies.first { $0.key == key }?.name ?? key ?? "" }
+        let trail = view.reviews.map { r -> [HTML] in
+            ["\(name(r.data["body"]?.stringValue))", Components.stateTag(r.state), "\(day(c, r.createdAt))",
+             "\(r.data["rationale"]?.stringValue ?? r.data["guidance"]?.stringValue ?? r.data["plan"]?.stringValue ?? "")"]
+        }
+        var decide: [HTML] = []
+        for review in view.open {
+            let body = review.data["body"]?.stringValue ?? ""
+            let available = try c.app.engine.availableEvents(on: review.id, actor: try c.app.actor(c.person, at: body)).filter(\.isAvailable).map(\.event)
+            guard available.contains("resolve") || available.contains("escalate") else { continue }
+            let outcomes = EscalationOutcome.allCases.filter { available.contains($0.event) }.map { ($0.rawValue, $0.rawValue.replacingOccurrences(of: "-", with: " ").capitalized) }
+            decide.append("""
+            <h2 class="govuk-heading-m">Decide at \(name(body))</h2>
+            <form method="post" action="/escalations/\(id.rawValue)/decision" novalidate>\(c.csrfField)<input type="hidden" name="body" value="\(body)">
+            \(Components.choices("outcome", legend: "Decision", options: outcomes, selected: [], errors: errors, radio: true))
+            \(Components.textarea("rationale", label: "Why (needed to resolve or escalate)", value: nil, errors: errors, rows: 2))
+            \(Components.textarea("plan", label: "The plan (when accepting)", value: nil, errors: errors, rows: 2))
+            \(Components.input("planOwner", label: "Who owns the plan (when accepting)", value: nil, errors: errors, hint: "Their user name", width: "20"))
+            \(Components.textarea("guidance", label: "Guidance (when referring back)", value: nil, errors: errors, rows: 2))
+            \(Components.button("Record decision"))</form>
+            """)
+        }
+        let body: HTML = """
+        \(Components.errorSummary(errors))<span class="govuk-caption-l">Escalation</span><h1 class="govuk-heading-l">\(e.data["title"]?.stringValue ?? "")</h1>
+        \(Components.summaryList([("Raised by", "\(name(e.data["group"]?.stringValue))"), ("Severity", "\(e.data["severity"]?.stringValue ?? "")"), ("Status", Components.stateTag(e.state)),
+                                  ("Raised", "\(day(c, e.createdAt))"), ("Description", "\(e.data["description"]?.stringValue ?? "")")]))
+        \(Components.table(caption: "How it got here", headers: ["Body", "Status", "Reached it", "Decision notes"], rows: trail))
+        \(decide)
+        """
+        return Layout.page(title: errors.isEmpty ? "Escalation" : "Error: Escalation", body: body, context: c, status: status)
+    }
+}

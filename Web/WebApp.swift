@@ -1,0 +1,265 @@
+public import Foundation
+public import HTTPServer
+public import Services
+import Engine
+import Domain
+
+/// A route: method and path pattern (`/pledges/{id}`), who may reach it, and its handler.
+struct Route: Sendable {
+    let method: String
+    let pattern: String
+    let access: Access
+    let summary: String
+    /// Part of the JSON API (errors as problem+json, listed in the OpenAPI document).
+    let isAPI: Bool
+    let handler: @Sendable (Context) throws -> HTTPResponse
+    let segments: [Substring]
+
+    init(_ method: String, _ pattern: String, _ access: Access, _ summary: String, api: Bool = false, _ handler: @escaping @Sendable (Context) throws -> HTTPResponse) {
+        self.method = method; self.pattern = pattern; self.access = access; self.summary = summary; self.isAPI = api; self.handler = handler
+        segments = pattern.split(separator: "/", omittingEmptySubsequences: true)
+    }
+
+    /// The path's parameters when it matches the pattern.
+    func match(_ path: String) -> [String: String]? {
+        let parts = path.split(separator: "/", omittingEmptySubsequences: true)
+        guard parts.count == segments.count else { return nil }
+        var params: [String: String] = [:]
+        for (p, s) in zip(parts, segments) {
+            if s.hasPrefix("{") { params[String(s.dropFirst().dropLast())] = String(p) } else if p != s { return nil }
+        }
+        return params
+    }
+}
+
+/// A request being answered: who is asking, the route's parameters, the form, and the
+/// session's CSRF token.
+public final class Context: @unchecked Sendable {
+    let request: HTTPRequest
+    let app: Flourish
+    let web: WebApp
+    let viewer: Viewer
+    var params: [String: String] = [:]
+    let sessionToken: String?
+    let anonymousToken: String?
+    /// Cookies to set on the response.
+    var cookies: [String] = []
+    let flash: String?
+    /// Whether the caller signed in with an API token rather than a browser session.
+    let byToken: Bool
+
+    init(request: HTTPRequest, app: Flourish, web: WebApp, viewer: Viewer, sessionToken: String?, anonymousToken: String?, flash: String?, byToken: Bool) {
+        self.request = request; self.app = app; self.web = web; self.viewer = viewer
+        self.sessionToken = sessionToken; self.anonymousToken = anonymousToken; self.flash = flash; self.byToken = byToken
+    }
+
+    func param(_ name: String) -> String { params[name] ?? "" }
+
+    /// The form's fields (application/x-www-form-urlencoded), in order.
+    lazy var form: [(name: String, value: String)] = URLEncoding.formDecode(request.bodyText)
+    func field(_ name: String) -> String? {
+        form.first { $0.name == name }.map { $0.value.trimmingCharacters(in: .whitespacesAndNewlines) }.flatMap { $0.isEmpty ? nil : $0 }
+    }
+    func fields(_ name: String) -> [String] { form.filter { $0.name == name }.map(\.value) }
+
+    /// The token every form carries: an HMAC of the session (or the visitor's anonymous cookie).
+    var csrfToken: String {
+        let basis = sessionToken ?? anonymousToken ?? ""
+        return HMACSHA256.authenticationCode(key: web.csrfKey, message: Array(("csrf:" + basis).utf8)).hexString
+    }
+    var csrfField: HTML { "<input type=\"hidden\" name=\"csrf\" value=\"\(csrfToken)\">" }
+
+    var person: String { viewer.person ?? "" }
+    var now: Date { app.clock.now() }
+
+    /// Redirects after a successful form, with a confirmation shown on the next page.
+    func redirect(_ location: String, confirming message: String? = nil) -> HTTPResponse {
+        if let message { cookies.append("flourish_flash=\(URLEncoding.encode(message)); Path=/; Max-Age=120; HttpOnly; SameSite=Lax\(web.secureCookies ? "; Secure" : "")") }
+        return HTTPResponse(.seeOther, headers: HTTPHeaders([("Location", location)]))
+    }
+}
+
+/// The web front door: pages and the JSON API, over the same services as the CLI.
+public final class WebApp: Sendable {
+    public let app: Flourish
+    let csrfKey: [UInt8]
+    let secureCookies: Bool
+    let stylesheet: [UInt8]
+    let metrics = Metrics()
+    nonisolated(unsafe) var routes: [Route] = []
+    let log: ServerLog
+
+    /// - Parameters:
+    ///   - secureCookies: mark cookies Secure (when served over TLS behind a proxy).
+    ///   - log: where handler errors are logged.
+    public init(app: Flourish, secureCookies: Bool = false, log: ServerLog = .standardError) throws {
+        self.app = app
+        self.csrfKey = try app.accounts.secret("csrf")
+        self.secureCookies = secureCookies
+        self.log = log
+        let css = app.library.directory.deletingLastPathComponent().appendingPathComponent("Web/static/flourish.css")
+        stylesheet = (try? Array(Data(contentsOf: css))) ?? Array("/* Web/static/flourish.css was not found */\n".utf8)
+        routes = Self.pageRoutes + Self.apiRoutes + [
+            Route("GET", "/healthz", .everyone, "Whether the service and its database answer.") { c in
+                _ = try c.app.database.read { try $0.queryOne("SELECT 1") }
+                return .text(.ok, "ok\n")
+            },
+            Route("GET", "/metrics", .everyone, "Prometheus metrics.") { c in
+                HTTPResponse(.ok, contentType: "text/plain; version=0.0.4; charset=utf-8", body: try c.web.metrics.render(app: c.app))
+            },
+            Route("GET", "/static/flourish.css", .everyone, "The stylesheet.") { c in
+                var r = HTTPResponse(.ok, headers: HTTPHeaders([("Content-Type", "text/css; charset=utf-8"), ("Cache-Control", "public, max-age=3600")]), body: c.web.stylesheet)
+                r.headers.set("X-Content-Type-Options", "nosniff")
+                return r
+            },
+        ]
+    }
+
+    /// Every route, for the route-by-role test and the OpenAPI document.
+    var routeTable: [(method: String, pattern: String, access: Access, isAPI: Bool)] { routes.map { ($0.method, $0.pattern, $0.access, $0.isAPI) } }
+
+    /// Answers one request.
+    public func handle(_ request: HTTPRequest) -> HTTPResponse {
+        let started = DispatchTime.now().uptimeNanoseconds
+        var routeName = "unmatched"
+        var response = route(request, name: &routeName)
+        addSecurityHeaders(&response)
+        metrics.record(route: routeName, status: response.status.code, seconds: Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9)
+        return response
+    }
+
+    func route(_ request: HTTPRequest, name: inout String) -> HTTPResponse {
+        let method = request.method == "HEAD" ? "GET" : request.method
+        let matching = routes.compactMap { r in r.match(request.path).map { (r, $0) } }
+        let isAPIPath = request.path.hasPrefix("/api/")
+        guard !matching.isEmpty else {
+            return isAPIPath ? problem(.notFound, "No such API route", detail: "\(request.path) is not part of the API; see /api/openapi.json.")
+                : errorPage(.notFound, "Page not found", "If you typed the web address, check it is correct.", request: request)
+        }
+        guard let (route, params) = matching.first(where: { $0.0.method == method }) else {
+            let allowed = Array(Set(matching.map(\.0.method) + (matching.contains { $0.0.method == "GET" } ? ["HEAD"] : []))).sorted()
+            var r = isAPIPath ? problem(.methodNotAllowed, "Method not allowed", detail: "\(request.path) accepts \(allowed.joined(separator: ", "))")
+                : HTTPResponse.text(.methodNotAllowed, "This address accepts \(allowed.joined(separator: ", ")).\n")
+            r.headers.set("Allow", allowed.joined(separator: ", "))
+            return r
+        }
+        name = route.method + " " + route.pattern
+        let cookies = Self.cookies(request)
+        var viewer = Viewer.anonymous
+        var sessionToken: String?, byToken = false
+        do {
+            if route.isAPI, let auth = request.headers["Authorization"], auth.lowercased().hasPrefix("bearer ") {
+                let token = String(auth.dropFirst(7)).trimmingCharacters(in: .whitespaces)
+                guard let person = try app.accounts.tokenPerson(token) else {
+                    return problem(.unauthorized, "Unknown API token", detail: "The token is not valid, or was revoked. Make one with `flourish user token PERSON --name NAME`.")
+                }
+                viewer = try Viewer.load(person, app: app)
+                byToken = true
+            } else if let token = cookies["flourish_session"], let person = try app.accounts.sessionPerson(token, at: app.clock.now()) {
+                viewer = try Viewer.load(person, app: app)
+                sessionToken = token
+            }
+        } catch {
+            return internalError(error, request: request, api: route.isAPI)
+        }
+        var anonymous = cookies["flourish_csrf"]
+        var setCookies: [String] = []
+        if sessionToken == nil && anonymous == nil && !route.isAPI {
+            anonymous = Accounts.randomToken()
+            setCookies.append("flourish_csrf=\(anonymous!); Path=/; HttpOnly; SameSite=Lax\(secureCookies ? "; Secure" : "")")
+        }
+        let flash = cookies["flourish_flash"].flatMap { URLEncoding.percentDecode($0) }
+        if flash != nil { setCookies.append("flourish_flash=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax") }
+        let context = Context(request: request, app: app, web: self, viewer: viewer, sessionToken: sessionToken, anonymousToken: anonymous, flash: flash, byToken: byToken)
+        context.params = params
+        context.cookies = setCookies
+
+        guard viewer.may(route.access) else {
+            if viewer.person == nil {
+                if route.isAPI { return problem(.unauthorized, "Sign in needed", detail: "Send a session cookie or `Authorization: Bearer TOKEN`.") }
+                if method == "GET" { return withCookies(context, context.redirect("/sign-in?next=\(URLEncoding.encode(request.target))")) }
+            }
+            let who = Self.describe(route.access)
+            return route.isAPI ? problem(.forbidden, "Not allowed", detail: "Only \(who) may do this.")
+                : withCookies(context, errorPage(.forbidden, "You cannot see this page", "This page is for \(who). You are signed in as \(viewer.name).", request: request, context: context))
+        }
+        if method != "GET" && !byToken {
+            let sent = route.isAPI ? request.headers["X-CSRF-Token"] : context.field("csrf")
+            guard let sent, constantTimeEquals(Array(sent.utf8), Array(context.csrfToken.utf8)) else {
+                return route.isAPI ? problem(.forbidden, "Missing CSRF token", detail: "A browser session writing to the API must send X-CSRF-Token.")
+                    : withCookies(context, errorPage(.forbidden, "Your form has expired", "Go back, reload the page and try again.", request: request, context: context))
+            }
+        }
+        do {
+            return withCookies(context, try route.handler(context))
+        } catch let e as APIProblem {
+            return e.response
+        } catch {
+            if route.isAPI, let p = APIProblem.from(error) { return p.response }
+            if let message = Self.refusal(error) {
+                return withCookies(context, errorPage(.conflict, "That could not be done", message, request: request, context: context))
+            }
+            return internalError(error, request: request, api: route.isAPI)
+        }
+    }
+
+    func withCookies(_ context: Context, _ response: HTTPResponse) -> HTTPResponse {
+        var r = response
+        for c in context.cookies { r.headers.add("Set-Cookie", c) }
+        return r
+    }
+
+    /// A refusal's message, for errors the services raise when a request is not allowed.
+    static func refusal(_ error: any Error) -> String? {
+        switch error {
+        case let e as WorkflowError: return e.localizedDescription
+        case let e as FrameworkError: return e.localizedDescription
+        case let e as DirectoryError: return e.localizedDescription
+        case let e as GovernanceError: return e.localizedDescription
+        case let e as RegistrationError: return e.localizedDescription
+        case let e as AccountError: return e.localizedDescription
+        case let e as ImportError: return e.localizedDescription
+        default: return nil
+        }
+    }
+
+    func internalError(_ error: any Error, request: HTTPRequest, api: Bool) -> HTTPResponse {
+        log.event("error", "request failed", [("path", .string(request.path)), ("method", .string(request.method)), ("error", .string(String(describing: error)))])
+        return api ? problem(.internalServerError, "Something went wrong", detail: "The error was logged; nothing was changed.")
+            : errorPage(.internalServerError, "Sorry, there is a problem with the service", "Nothing was changed. Try again later.", request: request)
+    }
+
+    static func describe(_ access: Access) -> String {
+        switch access {
+        case .everyone, .signedIn: return "people who are signed in"
+        case .organisationContact: return "an organisation's contacts"
+        case .chair: return "group chairs and vice-chairs"
+        case .secretariat: return "the Alliance secretariat"
+        case .boardMember: return "board members"
+        }
+    }
+
+    static func cookies(_ request: HTTPRequest) -> [String: String] {
+        var out: [String: String] = [:]
+        for header in request.headers.values("Cookie") {
+            for pair in header.split(separator: ";") {
+                let parts = pair.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+                if parts.count == 2, out[parts[0]] == nil { out[parts[0]] = parts[1] }
+            }
+        }
+        return out
+    }
+
+    func addSecurityHeaders(_ r: inout HTTPResponse) {
+        r.headers.set("Content-Security-Policy", "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+        r.headers.set("X-Content-Type-Options", "nosniff")
+        r.headers.set("Referrer-Policy", "same-origin")
+        r.headers.set("X-Frame-Options", "DENY")
+        if r.headers["Cache-Control"] == nil { r.headers.set("Cache-Control", "no-store") }
+    }
+
+    func errorPage(_ status: HTTPStatus, _ title: String, _ message: String, request: HTTPRequest, context: Context? = nil) -> HTTPResponse {
+        let body: HTML = "<h1 class=\"govuk-heading-l\">\(title)</h1><p class=\"govuk-body\">\(message)</p><p class=\"govuk-body\"><a class=\"govuk-link\" href=\"/\">Go to the home page</a></p>"
+        return Layout.page(title: title, body: body, context: context, status: status)
+    }
+}
