@@ -130,7 +130,8 @@ public final class WebApp: Sendable {
 
     func route(_ request: HTTPRequest, name: inout String) -> HTTPResponse {
         let method = request.method == "HEAD" ? "GET" : request.method
-        let matching = routes.compactMap { r in r.match(request.path).map { (r, $0) } }
+        // A literal segment beats a parameter: /pledges/new before /pledges/{id}.
+        let matching = routes.compactMap { r in r.match(request.path).map { (r, $0) } }.sorted { $0.1.count < $1.1.count }
         let isAPIPath = request.path.hasPrefix("/api/")
         guard !matching.isEmpty else {
             return isAPIPath ? problem(.notFound, "No such API route", detail: "\(request.path) is not part of the API; see /api/openapi.json.")

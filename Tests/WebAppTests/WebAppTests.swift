@@ -1,0 +1,219 @@
+import Foundation
+import Testing
+@testable import WebApp
+import HTTPServer
+import Services
+import Engine
+
+let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+/// A demo partnership behind the web app, called in-process with a browser-like cookie jar.
+final class WebFixture: @unchecked Sendable {
+    let app: Flourish
+    let web: WebApp
+    let clock: TestClock
+
+    init(start: String = "2026-11-24T09:00") throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("flourish-web-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let library = try WorkflowLibrary(directory: repositoryRoot.appendingPathComponent("Workflows"))
+        let london = PartnershipTime(timeZone: TimeZone(identifier: "Europe/London")!, workingDays: library.calendars["england-and-wales"]!)
+        clock = TestClock(london.parse(start)!)
+        app = try Flourish(databasePath: dir.appendingPathComponent("f.sqlite").path, library: library, clock: clock)
+        _ = try app.loadDemo()
+        web = try WebApp(app: app, log: ServerLog { _ in })
+    }
+
+    /// A browser: keeps cookies, and fills in the CSRF token from the last page it saw.
+    final class Browser: @unchecked Sendable {
+        let web: WebApp
+        var cookies: [String: String] = [:]
+        var lastPage = ""
+        init(_ web: WebApp) { self.web = web }
+
+        @discardableResult
+        func get(_ target: String, headers: [(String, String)] = []) throws -> HTTPResponse {
+            try send("GET", target, headers: headers)
+        }
+
+        @discardableResult
+        func post(_ target: String, _ fields: [(String, String)], csrf: Bool = true) throws -> HTTPResponse {
+            var all = fields
+            if csrf, let token = csrfToken { all.append(("csrf", token)) }
+            let body = all.map { "\(URLEncoding.encode($0.0))=\(URLEncoding.encode($0.1))" }.joined(separator: "&")
+            return try send("POST", target, headers: [("Content-Type", "application/x-www-form-urlencoded")], body: Array(body.utf8))
+        }
+
+        var csrfToken: String? {
+            guard let r = lastPage.range(of: "name=\"csrf\" value=\"") else { return nil }
+            return String(lastPage[r.upperBound...].prefix { $0 != "\"" })
+        }
+
+        func send(_ method: String, _ target: String, headers: [(String, String)] = [], body: [UInt8] = []) throws -> HTTPResponse {
+            var h = HTTPHeaders([("Host", "localhost")] + headers)
+            if !cookies.isEmpty { h.add("Cookie", cookies.map { "\($0.key)=\($0.value)" }.joined(separator: "; ")) }
+            let response = web.handle(try HTTPRequest(method: method, target: target, headers: h, body: body, remoteAddress: "192.0.2.1"))
+            for cookie in response.headers.values("Set-Cookie") {
+                let pair = cookie.split(separator: ";")[0].split(separator: "=", maxSplits: 1).map(String.init)
+                if cookie.contains("Max-Age=0") { cookies[pair[0]] = nil } else if pair.count == 2 { cookies[pair[0]] = pair[1] }
+            }
+            let text = String(decoding: response.body, as: UTF8.self)
+            if text.contains("name=\"csrf\"") { lastPage = text }
+            return response
+        }
+
+        func signIn(_ person: String) throws {
+            try get("/sign-in")
+            let r = try post("/sign-in", [("person", person), ("password", Flourish.demoPassword)])
+            #expect(r.status.code == 303, "signing in as \(person)")
+        }
+    }
+}
+
+extension HTTPResponse {
+    var text: String { String(decoding: body, as: UTF8.self) }
+}
+
+@Suite(.serialized) struct WebAppTests {
+    @Test func theHostileStringsAreEscapedWhereverTheyAppear() throws {
+        let f = try WebFixture()
+        let hostile = "<script>alert('x')</script>\"><img src=x onerror=alert(1)>&amp;"
+        let browser = WebFixture.Browser(f.web)
+        try browser.signIn("contact-1")
+        try browser.get("/pledges/new?organisation=wensum-valley-bakery")
+        let made = try browser.post("/pledges/new", [("organisation", "wensum-valley-bakery"), ("text", hostile), ("areas", "learning")])
+        #expect(made.status.code == 303)
+        let page = try browser.get(made.headers["Location"]!).text
+        #expect(!page.contains("<script>alert"))
+        #expect(!page.contains("<img src=x"))
+        #expect(page.contains("&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;&quot;&gt;&lt;img src=x onerror=alert(1)&gt;&amp;amp;"))
+        // In a form value after an error, and in a search box.
+        let search = try browser.get("/pledges?q=" + URLEncoding.encode(hostile)).text
+        #expect(!search.contains("<script>alert") && search.contains("value=\"&lt;script&gt;"))
+    }
+
+    @Test func everyRouteAllowsOrRefusesEachRoleAsItsAccessSays() throws {
+        let f = try WebFixture()
+        let personas: [(String?, Set<Access>)] = [
+            (nil, [.everyone]),
+            ("contact-1", [.everyone, .signedIn, .organisationContact]),
+            ("erin", [.everyone, .signedIn, .chair]),
+            ("sam", Set(Access.allCases)),
+            ("bea", [.everyone, .signedIn, .boardMember]),
+        ]
+        var checked = 0
+        for (person, allowed) in personas {
+            let browser = WebFixture.Browser(f.web)
+            if let person { try browser.signIn(person) }
+            for route in f.web.routeTable where route.pattern != "/sign-out" {  // signing out mid-walk would end the persona's session
+                let path = route.pattern.replacingOccurrences(of: "{id}", with: "x-1").replacingOccurrences(of: "{key}", with: "early-prevention-board")
+                    .replacingOccurrences(of: "{event}", with: "submit")
+                let response = route.method == "GET" ? try browser.get(path)
+                    : route.isAPI ? try browser.send("POST", path, headers: [("Content-Type", "application/json"), ("X-CSRF-Token", browser.csrfToken ?? "")], body: Array("{}".utf8))
+                    : try browser.post(path, [])
+                // The router's own refusals: to sign-in, 401, or 403 saying who the page is for.
+                let text = response.text
+                let refusedByAccess = (response.status.code == 303 && response.headers["Location"]?.hasPrefix("/sign-in") == true)
+                    || response.status.code == 401
+                    || (response.status.code == 403 && (text.contains("This page is for") || text.contains("may do this.")))
+                if allowed.contains(route.access) {
+                    #expect(!refusedByAccess, "\(person ?? "public") should reach \(route.method) \(route.pattern), got \(response.status.code)")
+                } else {
+                    #expect(refusedByAccess, "\(person ?? "public") should be refused \(route.method) \(route.pattern), got \(response.status.code)")
+                }
+                checked += 1
+            }
+        }
+        #expect(checked == (f.web.routeTable.count - 1) * personas.count)
+    }
+
+    @Test func formsWithoutTheCSRFTokenAreRefusedAndNothingChanges() throws {
+        let f = try WebFixture()
+        let browser = WebFixture.Browser(f.web)
+        try browser.signIn("contact-1")
+        let before = try f.app.engine.instances(workflow: "pledge").count
+        let r = try browser.post("/pledges/new", [("organisation", "wensum-valley-bakery"), ("text", "Sneaky"), ("areas", "learning")], csrf: false)
+        #expect(r.status.code == 403 && r.text.contains("Your form has expired"))
+        #expect(try f.app.engine.instances(workflow: "pledge").count == before)
+    }
+
+    @Test func signInIsThrottledPerAccountAndSessionsEndOnSignOut() throws {
+        let f = try WebFixture()
+        let browser = WebFixture.Browser(f.web)
+        try browser.get("/sign-in")
+        for _ in 0..<5 {
+            let wrong = try browser.post("/sign-in", [("person", "sam"), ("password", "not-the-password")])
+            #expect(wrong.status.code == 422 && wrong.text.contains("The user name or password is not right"))
+        }
+        let locked = try browser.post("/sign-in", [("person", "sam"), ("password", Flourish.demoPassword)])
+        #expect(locked.status.code == 429 && locked.text.contains("Too many failed sign-ins"))
+        f.clock.advance(bySeconds: 16 * 60)
+        try browser.signIn("sam")
+        #expect(try browser.get("/escalations").status.code == 200)
+        try browser.get("/")
+        #expect(try browser.post("/sign-out", []).status.code == 303)
+        #expect(try browser.get("/escalations").status.code == 303)  // back to sign-in
+    }
+
+    @Test func anErrorSummaryLinksToEachFieldAndKeepsTheValues() throws {
+        let f = try WebFixture()
+        let browser = WebFixture.Browser(f.web)
+        try browser.signIn("erin")
+        try browser.get("/groups/early-prevention-board/actions/new")
+        let r = try browser.post("/groups/early-prevention-board/actions/new", [("title", "Family hubs"), ("owner", "erin"), ("dueDate", "31/03/2027")])
+        #expect(r.status.code == 422)
+        #expect(r.text.contains("<a href=\"#areas\">Select at least one FLOURISH area</a>"))
+        #expect(r.text.contains("<a href=\"#dueDate\">Enter the due date as a date"))
+        #expect(r.text.contains("value=\"Family hubs\""))
+        #expect(r.text.contains("<title>Error: Log an action"))
+        let ok = try browser.post("/groups/early-prevention-board/actions/new", [("title", "Family hubs"), ("owner", "erin"), ("dueDate", "2027-03-31"), ("areas", "family-and-friends")])
+        #expect(ok.status.code == 303)
+        #expect(try browser.get(ok.headers["Location"]!).text.contains("The action is logged."))
+    }
+
+    @Test func theAPIUsesProblemJSONETagsAndIdempotencyKeys() throws {
+        let f = try WebFixture()
+        let token = try f.app.accounts.createToken(for: "erin", name: "test", at: f.clock.now())
+        let client = WebFixture.Browser(f.web)
+        let auth = ("Authorization", "Bearer \(token)")
+        let body = Array(#"{"group":"early-prevention-board","title":"Hubs","areas":["learning"],"owner":"erin","dueDate":"2027-01-29"}"#.utf8)
+        let made = try client.send("POST", "/api/v1/actions", headers: [auth, ("Content-Type", "application/json"), ("Idempotency-Key", "k1")], body: body)
+        #expect(made.status.code == 201)
+        let again = try client.send("POST", "/api/v1/actions", headers: [auth, ("Content-Type", "application/json"), ("Idempotency-Key", "k1")], body: body)
+        #expect(again.headers["Location"] == made.headers["Location"])
+        let location = made.headers["Location"]!
+        let got = try client.get(location, headers: [auth])
+        #expect(got.headers["ETag"] == "\"1\"")
+        let update = Array(#"{"rag":"green","commentary":"Fine"}"#.utf8)
+        let id = location.split(separator: "/").last!
+        let stale = try client.send("POST", "/api/v1/instances/\(id)/events/update", headers: [auth, ("Content-Type", "application/json"), ("If-Match", "\"7\"")], body: update)
+        #expect(stale.status.code == 412 && stale.headers["Content-Type"] == "application/problem+json")
+        let fresh = try client.send("POST", "/api/v1/instances/\(id)/events/update", headers: [auth, ("Content-Type", "application/json"), ("If-Match", "\"1\"")], body: update)
+        #expect(fresh.status.code == 200 && fresh.headers["ETag"] == "\"2\"")
+        let bad = try client.send("POST", "/api/v1/actions", headers: [auth, ("Content-Type", "application/json")], body: Array(#"{"group":"early-prevention-board","title":"x","areas":["cooking"],"owner":"erin","dueDate":"2027-01-29"}"#.utf8))
+        #expect(bad.status.code == 422 && bad.text.contains("\"field\": \"areas\""))
+        let anonymous = try WebFixture.Browser(f.web).send("POST", "/api/v1/actions", headers: [("Content-Type", "application/json")], body: body)
+        #expect(anonymous.status.code == 401)
+    }
+
+    @Test func theOpenAPIDocumentListsExactlyTheAPIRoutes() throws {
+        let f = try WebFixture()
+        let doc = try JSONValue.parse(WebFixture.Browser(f.web).get("/api/openapi.json").text)
+        var documented: Set<String> = []
+        for (path, item) in doc["paths"]?.objectValue ?? [:] { for method in (item.objectValue ?? [:]).keys { documented.insert(method.uppercased() + " " + path) } }
+        let routes = Set(f.web.routeTable.filter { $0.isAPI || ["/healthz", "/metrics"].contains($0.pattern) }.map { $0.method + " " + $0.pattern })
+        #expect(documented == routes)
+        #expect(doc["openapi"] == "3.1.0")
+    }
+
+    @Test func healthAndMetricsReportTheService() throws {
+        let f = try WebFixture()
+        let b = WebFixture.Browser(f.web)
+        #expect(try b.get("/healthz").text == "ok\n")
+        try b.get("/pledges")
+        let metrics = try b.get("/metrics").text
+        #expect(metrics.contains("flourish_http_requests_total{route=\"GET /pledges\",status=\"200\"} 1"))
+        #expect(metrics.contains("flourish_open_escalations{body=\"children-and-young-people-strategic-alliance\"}"))
+        #expect(metrics.contains("# TYPE flourish_http_request_duration_seconds histogram"))
+    }
+}
