@@ -217,3 +217,18 @@ extension HTTPResponse {
         #expect(metrics.contains("# TYPE flourish_http_request_duration_seconds histogram"))
     }
 }
+
+@Suite struct HTMLEscapeTests {
+    /// Cases from Python's html.escape (Tests/proof/check_html_peer.py).
+    @Test func escapesAsPythonsHTMLEscapeDoes() throws {
+        let url = repositoryRoot.appendingPathComponent("Tests/WebAppTests/Fixtures/html-escape-cases.json")
+        let cases = try JSONValue.parse(String(contentsOf: url, encoding: .utf8)).arrayValue ?? []
+        #expect(cases.count >= 10)
+        for c in cases {
+            let input = c["input"]?.stringValue ?? "", expected = c["escaped"]?.stringValue ?? ""
+            #expect(HTML.escape(input) == expected, "\(input)")
+            let interpolated: HTML = "<p>\(input)</p>"
+            #expect(interpolated.text == "<p>\(expected)</p>")
+        }
+    }
+}
