@@ -51,6 +51,34 @@ extension WebApp {
                 return pledgeForm(c, organisation: organisation, values: values, errors: [FieldError(field, message)], status: .unprocessableContent)
             }
         },
+        Route("GET", "/pledges/{id}/edit", .organisationContact, "Change a pledge before it is approved") { c in
+            guard let pledge = try? c.app.engine.instance(InstanceID(c.param("id"))), pledge.workflow == "pledge" else { return notFound(c) }
+            let values: [String: [String]] = ["text": [pledge.data["text"]?.stringValue ?? ""], "areas": pledge.data["areas"]?.arrayValue?.compactMap(\.stringValue) ?? [],
+                                              "theme": [pledge.data["theme"]?.stringValue ?? ""], "priority": [pledge.data["priority"]?.stringValue ?? ""]]
+            return pledgeForm(c, organisation: pledge.data["organisation"]?.stringValue ?? "", values: values, errors: [], editing: pledge)
+        },
+        Route("POST", "/pledges/{id}/edit", .organisationContact, "Change a pledge before it is approved") { c in
+            guard let pledge = try? c.app.engine.instance(InstanceID(c.param("id"))), pledge.workflow == "pledge" else { return notFound(c) }
+            let values: [String: [String]] = ["text": [c.field("text") ?? ""], "areas": c.fields("areas"), "theme": [c.field("theme") ?? ""], "priority": [c.field("priority") ?? ""]]
+            var errors: [FieldError] = []
+            if c.field("text") == nil { errors.append(FieldError("text", "Enter the new thing your organisation pledges to do")) }
+            if c.fields("areas").isEmpty { errors.append(FieldError("areas", "Select at least one FLOURISH area")) }
+            let organisation = pledge.data["organisation"]?.stringValue ?? ""
+            if !errors.isEmpty { return pledgeForm(c, organisation: organisation, values: values, errors: errors, editing: pledge, status: .unprocessableContent) }
+            do {
+                let edited = try c.app.editPledge(pledge.id, text: c.field("text"), areas: c.fields("areas"), theme: c.field("theme") ?? "", priority: c.field("priority") ?? "",
+                                                  expectedVersion: c.field("version").flatMap(Int.init), by: c.person)
+                if c.field("submit") != nil {
+                    _ = try c.app.firePledge(edited.id, event: "submit", fields: [:], expectedVersion: edited.version, by: c.person)
+                    return c.redirect("/pledges/\(pledge.id.rawValue)", confirming: "Your changes are saved and the pledge is submitted. The Alliance secretariat will review it.")
+                }
+                return c.redirect("/pledges/\(pledge.id.rawValue)", confirming: "Your changes are saved. Submit the pledge when it is ready.")
+            } catch {
+                guard let message = refusal(error) else { throw error }
+                let field = (error as? WorkflowError)?.field ?? ((error is FrameworkError) ? "areas" : "text")
+                return pledgeForm(c, organisation: organisation, values: values, errors: [FieldError(field, message)], editing: pledge, status: .unprocessableContent)
+            }
+        },
         Route("POST", "/pledges/{id}/events/{event}", .signedIn, "Submit, review, report on or withdraw a pledge") { c in
             let id = InstanceID(c.param("id")), event = c.param("event")
             guard let pledge = try? c.app.engine.instance(id), pledge.workflow == "pledge" else { return notFound(c) }
@@ -79,23 +107,29 @@ extension WebApp {
         return Layout.page(title: "Error: Pledge", body: body, context: c, status: status)
     }
 
-    static func pledgeForm(_ c: Context, organisation: String, values: [String: [String]], errors: [FieldError], status: HTTPStatus = .ok) -> HTTPResponse {
+    /// The pledge form: a new pledge, or (`editing`) changes to a draft or to one the secretariat asked to change.
+    static func pledgeForm(_ c: Context, organisation: String, values: [String: [String]], errors: [FieldError], editing: Instance? = nil, status: HTTPStatus = .ok) -> HTTPResponse {
         let app = c.app
         let name = (try? app.organisation(organisation).organisation.name) ?? organisation
+        let title = editing == nil ? "Make a pledge" : "Change your pledge"
+        let action = editing.map { "/pledges/\($0.id.rawValue)/edit" } ?? "/pledges/new"
+        let hidden: HTML = editing.map { "<input type=\"hidden\" name=\"version\" value=\"\($0.version)\">" } ?? ""
+        let comment: HTML = editing?.data["reviewComment"]?.stringValue.map { "<div class=\"govuk-inset-text\">The secretariat asked: \($0)</div>" } ?? ""
+        let secondary = editing == nil ? "Save as draft" : "Save changes"
         let body: HTML = """
         <div class="govuk-grid-row"><div class="govuk-grid-column-two-thirds">
         \(Components.errorSummary(errors))
-        <span class="govuk-caption-l">\(name)</span><h1 class="govuk-heading-l">Make a pledge</h1>
-        <form method="post" action="/pledges/new" novalidate>\(c.csrfField)<input type="hidden" name="organisation" value="\(organisation)">
+        <span class="govuk-caption-l">\(name)</span><h1 class="govuk-heading-l">\(title)</h1>\(comment)
+        <form method="post" action="\(action)" novalidate>\(c.csrfField)<input type="hidden" name="organisation" value="\(organisation)">\(hidden)
         \(Components.textarea("text", label: "What new thing will your organisation do for children and young people this year?", value: values["text"]?.first, errors: errors,
                               hint: "Something you have not done before. Say who it is for and what will happen."))
         \(Components.choices("areas", legend: "Which FLOURISH areas does it help?", options: app.framework.areas.map { ($0.key, $0.name) }, selected: values["areas"] ?? [], errors: errors, hint: "Select all that apply."))
         \(Components.select("theme", label: "Theme (optional)", options: app.partnership.pledges.themes.map { ($0.key, $0.name) }, selected: values["theme"]?.first, errors: errors, blank: "No theme"))
         \(Components.select("priority", label: "Strategy priority it supports (optional)", options: app.framework.priorities.map { ($0.key, $0.name) }, selected: values["priority"]?.first, errors: errors, blank: "None"))
-        <div class="govuk-button-group">\(Components.button("Save and submit", name: "submit", value: "1"))\(Components.button("Save as draft", kind: "secondary"))</div>
+        <div class="govuk-button-group">\(Components.button("Save and submit", name: "submit", value: "1"))\(Components.button(secondary, kind: "secondary"))</div>
         </form></div></div>
         """
-        return Layout.page(title: errors.isEmpty ? "Make a pledge" : "Error: Make a pledge", body: body, context: c, status: status)
+        return Layout.page(title: errors.isEmpty ? title : "Error: \(title)", body: body, context: c, status: status)
     }
 }
 
@@ -109,6 +143,7 @@ enum PledgeActions {
         }
         var parts: [HTML] = []
         if let comment = pledge.data["reviewComment"]?.stringValue { parts.append("<div class=\"govuk-inset-text\">Review comment: \(comment)</div>") }
+        if available.contains("edit") { parts.append("<p class=\"govuk-body\"><a class=\"govuk-link\" href=\"/pledges/\(pledge.id.rawValue)/edit\">Edit this pledge</a></p>") }
         if available.contains("submit") { parts.append(form("submit", "", "Submit for review")) }
         if available.contains("approve") {
             parts.append("<h2 class=\"govuk-heading-m\">Review</h2>")

@@ -84,7 +84,7 @@ public struct Directory: Sendable {
 
     /// Adds a person; the change is logged with who made it.
     public func addPerson(id: String, name: String, email: String?, organisation: String? = nil, actor: String = "system", at: Date) throws -> Person {
-        guard id.range(of: "^[a-z][a-z0-9.-]{0,63}$", options: .regularExpression) != nil else { throw DirectoryError.invalidPersonID(id) }
+        guard id.range(of: PledgingOrganisations.userNamePattern, options: .regularExpression) != nil else { throw DirectoryError.invalidPersonID(id) }
         let name = name.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !name.isEmpty else { throw DirectoryError.emptyName }
         if let email, FieldSpec(name: "email", kind: .email, isRequired: true).problem(with: .string(email)) != nil {

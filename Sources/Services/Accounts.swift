@@ -161,13 +161,18 @@ public struct Accounts: Sendable {
         if let problem = PasswordPolicy.problem(with: password, person: person, name: name.string("name")) { throw AccountError.weakPassword(problem) }
         let hashed = try PasswordHashing.hash(password)
         try database.write { db in
-            try db.run("""
-                INSERT INTO accounts (person_id, password_hash, created_at, password_changed_at) VALUES (?, ?, ?, ?)
-                ON CONFLICT(person_id) DO UPDATE SET password_hash = excluded.password_hash, password_changed_at = excluded.password_changed_at
-                """, person, hashed, now.milliseconds, now.milliseconds)
+            try Self.insertAccount(person: person, passwordHash: hashed, at: now, db: db)
             // A new password ends every other session.
             try db.run("DELETE FROM sessions WHERE person_id = ?", person)
         }
+    }
+
+    /// Writes a person's account with an already hashed password (or replaces the password).
+    static func insertAccount(person: String, passwordHash: String, at now: Date, db: Connection) throws {
+        try db.run("""
+            INSERT INTO accounts (person_id, password_hash, created_at, password_changed_at) VALUES (?, ?, ?, ?)
+            ON CONFLICT(person_id) DO UPDATE SET password_hash = excluded.password_hash, password_changed_at = excluded.password_changed_at
+            """, person, passwordHash, now.milliseconds, now.milliseconds)
     }
 
     public func hasAccount(_ person: String) throws -> Bool {
@@ -203,9 +208,15 @@ public struct Accounts: Sendable {
             }
             return nil
         }
+        try database.write { db in try db.run("DELETE FROM sign_in_failures WHERE key = ?", "person:" + person) }
+        return try openSession(for: person, at: now)
+    }
+
+    /// A new session for a person whose identity was just established (a sign-in, or their own
+    /// registration a moment ago).
+    public func openSession(for person: String, at now: Date) throws -> String {
         let token = Self.randomToken()
         try database.write { db in
-            try db.run("DELETE FROM sign_in_failures WHERE key = ?", "person:" + person)
             try db.run("INSERT INTO sessions (digest, person_id, created_at, last_seen_at) VALUES (?, ?, ?, ?)", Self.digest(token), person, now.milliseconds, now.milliseconds)
         }
         return token

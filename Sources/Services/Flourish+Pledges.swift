@@ -69,12 +69,31 @@ extension Flourish {
     /// Registers an organisation for the pledge scheme: the organisation, its contact and its
     /// membership are written in one transaction, after every check has passed.
     public func registerOrganisation(_ r: OrganisationRegistration, by person: String, idempotencyKey: String? = nil) throws -> OrganisationView {
+        try registerOrganisation(r, by: person, idempotencyKey: idempotencyKey, alsoWriting: nil)
+    }
+
+    /// An organisation registering itself: its contact chooses a user name and a password, and
+    /// the organisation, the contact, their account and the membership are written together or
+    /// not at all. Afterwards the contact can sign in and make the organisation's pledge.
+    public func registerOwnOrganisation(_ r: OrganisationRegistration, password: String) throws -> OrganisationView {
+        guard let userName = r.contactUserName, !userName.isEmpty else { throw RegistrationError.invalid(field: "user name", reason: "is required") }
+        if let problem = PasswordPolicy.problem(with: password, person: userName, name: r.contactName) { throw AccountError.weakPassword(problem) }
+        let hashed = try PasswordHashing.hash(password)
+        return try registerOrganisation(r, by: userName, idempotencyKey: nil) { db, contact, at in
+            try Accounts.insertAccount(person: contact, passwordHash: hashed, at: at, db: db)
+        }
+    }
+
+    private func registerOrganisation(_ r: OrganisationRegistration, by person: String, idempotencyKey: String?,
+                                      alsoWriting: (@Sendable (Connection, String, Date) throws -> Void)?) throws -> OrganisationView {
         let kinds = partnership.organisationKinds.map(\.key), districts = partnership.districts.map(\.key), sizes = partnership.sizeBands.map(\.key)
         let now = clock.now()
         let result = LockedBox<(key: String, contact: String)?>(nil)
         // The membership's data needs the keys the insert makes, so they are made first in the same transaction.
         let started = try engine.start("scheme-membership", data: [:], actor: Actor(person), idempotencyKey: idempotencyKey) { db in
-            result.value = try PledgingOrganisations.insert(r, kinds: kinds, districts: districts, sizeBands: sizes, db: db, at: now)
+            let made = try PledgingOrganisations.insert(r, kinds: kinds, districts: districts, sizeBands: sizes, db: db, at: now)
+            try alsoWriting?(db, made.contact, now)
+            result.value = made
         } dataFrom: { _ in
             guard let made = result.value else { return [:] }
             return ["organisation": .string(made.key), "contacts": [.string(made.contact)],
@@ -179,7 +198,8 @@ extension Flourish {
     /// Edits a draft pledge (or one with changes requested).
     public func editPledge(_ id: InstanceID, text: String?, areas: [String]?, theme: String?, priority: String?, expectedVersion: Int?, by person: String) throws -> Instance {
         let pledge = try engine.instance(id)
-        try checkPledgeTags(areas: areas, theme: theme, priority: priority)
+        // An empty theme or priority clears it.
+        try checkPledgeTags(areas: areas, theme: theme == "" ? nil : theme, priority: priority == "" ? nil : priority)
         var payload: [String: JSONValue] = [:]
         if let text {
             payload["text"] = .string(text)
@@ -187,8 +207,8 @@ extension Flourish {
             payload["repeatsLastYear"] = .bool(repeatsEarlierPledge(text, of: view, before: pledge.data["pledgeYear"]?.intValue ?? currentPledgeYear()))
         }
         if let areas { payload["areas"] = .array(areas.map(JSONValue.string)) }
-        if let theme { payload["theme"] = .string(theme) }
-        if let priority { payload["priority"] = .string(priority) }
+        if let theme { payload["theme"] = theme.isEmpty ? .null : .string(theme) }
+        if let priority { payload["priority"] = priority.isEmpty ? .null : .string(priority) }
         return try engine.fire("edit", on: id, payload: payload, actor: Actor(person), expectedVersion: expectedVersion).instance
     }
 

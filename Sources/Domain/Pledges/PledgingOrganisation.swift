@@ -13,9 +13,13 @@ public struct OrganisationRegistration: Sendable, Equatable {
     public var companyNumber: String?
     public var contactName: String
     public var contactEmail: String
+    /// The user name the contact chose when registering themselves; nil gives them a
+    /// `contact-N` id (registrations made by the secretariat or an import).
+    public var contactUserName: String?
 
     public init(name: String, kind: String, district: String, sizeBand: String, postcode: String? = nil, companyNumber: String? = nil,
-                contactName: String, contactEmail: String) {
+                contactName: String, contactEmail: String, contactUserName: String? = nil) {
+        self.contactUserName = contactUserName
         self.name = name
         self.kind = kind
         self.district = district
@@ -96,6 +100,14 @@ public enum PledgingOrganisations {
         guard FieldSpec(name: "email", kind: .email, isRequired: true).problem(with: .string(r.contactEmail)) == nil else {
             throw RegistrationError.invalid(field: "contact email", reason: "should be an email address such as name@example.org")
         }
+        if let userName = r.contactUserName {
+            guard userName.range(of: Self.userNamePattern, options: .regularExpression) != nil else {
+                throw RegistrationError.invalid(field: "user name", reason: "should start with a letter and use only lower-case letters, digits, dots and hyphens (at most 64)")
+            }
+            guard try db.queryOne("SELECT 1 FROM people WHERE id = ?", userName) == nil else {
+                throw RegistrationError.invalid(field: "user name", reason: "is already taken: choose another")
+            }
+        }
         let postcode = normalisedPostcode(r.postcode)
         let company = r.companyNumber?.uppercased().filter { !$0.isWhitespace }
         if let company, !company.isEmpty, let row = try db.queryOne("SELECT key, name FROM organisations WHERE company_number = ?", company) {
@@ -109,12 +121,19 @@ public enum PledgingOrganisations {
         while try db.queryOne("SELECT 1 FROM organisations WHERE key = ?", key) != nil { key = slug(name) + "-\(n)"; n += 1 }
         try db.run("INSERT INTO organisations (key, name, kind, district, size_band, postcode, company_number, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                    arguments: [key, name, r.kind, r.district, r.sizeBand, postcode, company?.isEmpty == false ? company : nil, at.milliseconds])
-        let next = (try db.queryOne("SELECT COUNT(*) AS n FROM people WHERE id LIKE 'contact-%'")?.int("n") ?? 0) + 1
-        var contact = "contact-\(next)"
-        var m = next
-        while try db.queryOne("SELECT 1 FROM people WHERE id = ?", contact) != nil { m += 1; contact = "contact-\(m)" }
+        let contact = try r.contactUserName ?? nextContactID(db)
         try db.run("INSERT INTO people (id, name, email, organisation, created_at) VALUES (?, ?, ?, ?, ?)", contact, contactName, r.contactEmail, key, at.milliseconds)
         return (key, contact)
+    }
+
+    /// What a person's id (their user name) looks like; the directory checks the same.
+    public static let userNamePattern = "^[a-z][a-z0-9.-]{0,63}$"
+
+    static func nextContactID(_ db: Connection) throws -> String {
+        var m = (try db.queryOne("SELECT COUNT(*) AS n FROM people WHERE id LIKE 'contact-%'")?.int("n") ?? 0) + 1
+        var contact = "contact-\(m)"
+        while try db.queryOne("SELECT 1 FROM people WHERE id = ?", contact) != nil { m += 1; contact = "contact-\(m)" }
+        return contact
     }
 
     /// A key from a name: lower case words joined by hyphens.

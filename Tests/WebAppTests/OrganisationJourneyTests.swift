@@ -1,0 +1,128 @@
+import Foundation
+import Testing
+@testable import WebApp
+import HTTPServer
+import Services
+import Engine
+
+/// An organisation's journey through the pages: it registers itself, pledges, is asked for
+/// changes, edits and resubmits, is approved and appears on the public wall.
+@Suite(.serialized) struct OrganisationJourneyTests {
+    static let registration: [(String, String)] = [
+        ("name", "Cromer Climbing Wall"), ("kind", "business"), ("district", "north-norfolk"), ("sizeBand", "small"),
+        ("postcode", "nr27 9hb"), ("companyNumber", ""), ("contactName", "Cal Crane"), ("contactEmail", "cal@climbing.example"),
+        ("userName", "cal"), ("password", "ropes and chalk at dawn"), ("passwordConfirm", "ropes and chalk at dawn"),
+    ]
+
+    static func replacing(_ field: String, with value: String) -> [(String, String)] {
+        registration.map { $0.0 == field ? ($0.0, value) : $0 }
+    }
+
+    @Test func badRegistrationsSayWhatIsWrongAndWriteNothing() throws {
+        let f = try WebFixture()
+        let browser = WebFixture.Browser(f.web)
+        try browser.get("/register")
+        let organisationsBefore = try f.app.organisations().count, peopleBefore = try f.app.directory.people().count
+
+        let empty = try browser.post("/register", [])
+        #expect(empty.status.code == 422)
+        for anchor in ["#name", "#kind", "#district", "#sizeBand", "#contactName", "#contactEmail", "#userName", "#password"] {
+            #expect(empty.text.contains("<a href=\"\(anchor)\">"), "the error summary links to \(anchor)")
+        }
+        let cases: [([(String, String)], String, String)] = [
+            (Self.replacing("passwordConfirm", with: "ropes and chalk at dusk"), "#passwordConfirm", "The two passwords are not the same"),
+            (Self.replacing("password", with: "password123").map { $0.0 == "passwordConfirm" ? ($0.0, "password123") : $0 }, "#password", "one of the most commonly used passwords"),
+            (Self.replacing("userName", with: "sam"), "#userName", "The user name is already taken: choose another"),
+            (Self.replacing("userName", with: "Cal Crane!"), "#userName", "should start with a letter"),
+            (Self.replacing("contactEmail", with: "not-an-email"), "#contactEmail", "should be an email address"),
+            (Self.replacing("kind", with: "spaceship"), "#kind", "The kind should be one of"),
+        ]
+        for (fields, anchor, message) in cases {
+            let r = try browser.post("/register", fields)
+            #expect(r.status.code == 422, "\(anchor) refused")
+            #expect(r.text.contains("<a href=\"\(anchor)\">") && r.text.contains(message), "\(anchor): \(message)")
+            #expect(r.text.contains("value=\"Cromer Climbing Wall\""), "the values are kept")
+            #expect(!r.text.contains("ropes and chalk"), "the password is never sent back")
+        }
+        #expect(try f.app.organisations().count == organisationsBefore)
+        #expect(try f.app.directory.people().count == peopleBefore)
+        #expect(try !f.app.accounts.hasAccount("cal"))
+    }
+
+    @Test func anOrganisationRegistersPledgesIsAskedForChangesAndAppearsOnTheWall() throws {
+        let f = try WebFixture()
+        let organisation = WebFixture.Browser(f.web), secretariat = WebFixture.Browser(f.web), visitor = WebFixture.Browser(f.web)
+        #expect(try visitor.get("/").text.contains("href=\"/register\""))
+
+        // Registers, and is signed in straight away.
+        try organisation.get("/register")
+        let registered = try organisation.post("/register", Self.registration)
+        #expect(registered.status.code == 303 && registered.headers["Location"] == "/organisation")
+        let home = try organisation.get("/organisation")
+        #expect(home.status.code == 200)
+        #expect(home.text.contains("Cromer Climbing Wall is registered for the FLOURISH Pledge. You are signed in as cal"))
+        #expect(home.text.contains("No pledges yet."))
+        // The contact can also sign in later with the password they chose.
+        let again = WebFixture.Browser(f.web)
+        try again.get("/sign-in")
+        #expect(try again.post("/sign-in", [("person", "cal"), ("password", "ropes and chalk at dawn")]).status.code == 303)
+
+        // Pledges and submits.
+        try organisation.get("/pledges/new?organisation=cromer-climbing-wall")
+        let made = try organisation.post("/pledges/new", [("organisation", "cromer-climbing-wall"), ("text", "Free climbing sessions for young carers"),
+                                                          ("areas", "opportunity"), ("submit", "1")])
+        #expect(made.status.code == 303)
+        let pledgePath = made.headers["Location"]!
+        #expect(try organisation.get(pledgePath).text.contains("Your pledge is submitted."))
+
+        // The secretariat asks for changes from its review queue.
+        try secretariat.signIn("sam")
+        #expect(try secretariat.get("/review").text.contains("Free climbing sessions for young carers"))
+        let review = try secretariat.get(pledgePath)
+        let version = try #require(Self.version(in: review.text, action: "\(pledgePath)/events/request-changes"))
+        let asked = try secretariat.post("\(pledgePath)/events/request-changes", [("version", version), ("reviewComment", "Please say how many sessions and for what ages.")])
+        #expect(asked.status.code == 303)
+
+        // The organisation sees the comment, edits and resubmits.
+        let page = try organisation.get(pledgePath)
+        #expect(page.text.contains("Please say how many sessions and for what ages."))
+        #expect(page.text.contains("href=\"\(pledgePath)/edit\">Edit this pledge</a>"))
+        let form = try organisation.get("\(pledgePath)/edit")
+        #expect(form.text.contains("The secretariat asked: Please say how many sessions and for what ages."))
+        #expect(form.text.contains(">Free climbing sessions for young carers</textarea>"), "the form starts with the pledge as it is")
+        let editVersion = try #require(Self.version(in: form.text, action: "\(pledgePath)/edit"))
+        let noAreas = try organisation.post("\(pledgePath)/edit", [("version", editVersion), ("text", "Twelve free climbing sessions for young carers aged 8 to 16")])
+        #expect(noAreas.status.code == 422 && noAreas.text.contains("Select at least one FLOURISH area"))
+        let resubmitted = try organisation.post("\(pledgePath)/edit", [("version", editVersion), ("text", "Twelve free climbing sessions for young carers aged 8 to 16"),
+                                                                      ("areas", "opportunity"), ("areas", "healthy"), ("submit", "1")])
+        #expect(resubmitted.status.code == 303)
+        #expect(try organisation.get(pledgePath).text.contains("Your changes are saved and the pledge is submitted."))
+
+        // Approved, it is on the public wall.
+        let approval = try secretariat.get(pledgePath)
+        let approveVersion = try #require(Self.version(in: approval.text, action: "\(pledgePath)/events/approve"))
+        #expect(try secretariat.post("\(pledgePath)/events/approve", [("version", approveVersion)]).status.code == 303)
+        let wall = try visitor.get("/pledges?search=climbing")
+        #expect(wall.text.contains("Twelve free climbing sessions for young carers aged 8 to 16"))
+        #expect(wall.text.contains("Cromer Climbing Wall"))
+    }
+
+    @Test func anotherOrganisationsContactCannotEditAPledge() throws {
+        let f = try WebFixture()
+        let browser = WebFixture.Browser(f.web)
+        try browser.get("/register")
+        #expect(try browser.post("/register", Self.registration).status.code == 303)
+        let fenland = try #require(try f.app.engine.instances(workflow: "pledge").first { $0.state == "submitted" })
+        try browser.get("/organisation")
+        let r = try browser.post("/pledges/\(fenland.id.rawValue)/edit", [("version", "\(fenland.version)"), ("text", "Taken over"), ("areas", "healthy")])
+        #expect(r.status.code == 422 || r.status.code == 403)
+        #expect(try f.app.engine.instance(fenland.id).data["text"] == fenland.data["text"], "nothing changed")
+    }
+
+    /// The version a form posting to `action` carries.
+    static func version(in page: String, action: String) -> String? {
+        guard let form = page.range(of: "action=\"\(action)\"") else { return nil }
+        guard let v = page[form.upperBound...].range(of: "name=\"version\" value=\"") else { return nil }
+        return String(page[v.upperBound...].prefix { $0 != "\"" })
+    }
+}

@@ -1,0 +1,99 @@
+import Foundation
+import HTTPServer
+import Services
+import Domain
+
+extension WebApp {
+    /// The form's fields, in the order the page shows them (and the error summary lists them).
+    static let registrationFields = ["name", "kind", "district", "sizeBand", "postcode", "companyNumber", "contactName", "contactEmail", "userName", "password", "passwordConfirm"]
+
+    static let registrationRoutes: [Route] = [
+        Route("GET", "/register", .everyone, "Register an organisation for the FLOURISH Pledge") { c in
+            registrationForm(c, values: [:], errors: [])
+        },
+        Route("POST", "/register", .everyone, "Register an organisation for the FLOURISH Pledge") { c in
+            var values: [String: String] = [:]
+            for name in registrationFields where !name.hasPrefix("password") { values[name] = c.field(name) }
+            let password = c.form.first { $0.name == "password" }?.value ?? "", confirm = c.form.first { $0.name == "passwordConfirm" }?.value ?? ""
+            var errors: [FieldError] = []
+            let required = [("name", "Enter your organisation’s name"), ("kind", "Select what kind of organisation it is"),
+                            ("district", "Select the district it works in"), ("sizeBand", "Select how many people work for it"),
+                            ("contactName", "Enter your full name"), ("contactEmail", "Enter your email address"), ("userName", "Choose a user name")]
+            for (field, message) in required where values[field] == nil { errors.append(FieldError(field, message)) }
+            if password.isEmpty { errors.append(FieldError("password", "Choose a password")) }
+            else if confirm != password { errors.append(FieldError("passwordConfirm", "The two passwords are not the same: type it again")) }
+            if !errors.isEmpty { return registrationForm(c, values: values, errors: errors, status: .unprocessableContent) }
+            let registration = OrganisationRegistration(
+                name: values["name"]!, kind: values["kind"]!, district: values["district"]!, sizeBand: values["sizeBand"]!,
+                postcode: values["postcode"], companyNumber: values["companyNumber"], contactName: values["contactName"]!,
+                contactEmail: values["contactEmail"]!, contactUserName: values["userName"]!.lowercased())
+            let view: OrganisationView
+            do {
+                view = try c.app.registerOwnOrganisation(registration, password: password)
+            } catch let e as RegistrationError {
+                let field: String
+                switch e {
+                case .alreadyRegistered: field = "name"
+                case .invalid(let f, _): field = registrationField(f)
+                case .unknownOrganisation: field = "name"
+                }
+                return registrationForm(c, values: values, errors: [FieldError(field, e.localizedDescription)], status: .unprocessableContent)
+            } catch let e as AccountError {
+                return registrationForm(c, values: values, errors: [FieldError("password", e.localizedDescription)], status: .unprocessableContent)
+            }
+            let person = registration.contactUserName!
+            let token = try c.app.accounts.openSession(for: person, at: c.now)
+            c.cookies.append("flourish_session=\(token); Path=/; HttpOnly; SameSite=Lax\(c.web.secureCookies ? "; Secure" : "")")
+            return c.redirect("/organisation", confirming: "\(view.organisation.name) is registered for the FLOURISH Pledge. You are signed in as \(person): next, make your pledge.")
+        },
+    ]
+
+    /// The form field a registration rule's complaint is about.
+    static func registrationField(_ ruleField: String) -> String {
+        switch ruleField {
+        case "size band": return "sizeBand"
+        case "contact name": return "contactName"
+        case "contact email": return "contactEmail"
+        case "user name": return "userName"
+        case "postcode": return "postcode"
+        case "company number": return "companyNumber"
+        default: return registrationFields.contains(ruleField) ? ruleField : "name"
+        }
+    }
+
+    static func registrationForm(_ c: Context, values: [String: String], errors: [FieldError], status: HTTPStatus = .ok) -> HTTPResponse {
+        let p = c.app.partnership
+        let ordered = errors.sorted { (registrationFields.firstIndex(of: $0.field) ?? 99) < (registrationFields.firstIndex(of: $1.field) ?? 99) }
+        let signedInNote: HTML = c.viewer.person.map { "<div class=\"govuk-inset-text\">You are signed in as \($0). Registering makes a new account for the organisation’s contact; sign out first if that is someone else.</div>" } ?? ""
+        let body: HTML = """
+        <div class="govuk-grid-row"><div class="govuk-grid-column-two-thirds">
+        \(Components.errorSummary(ordered))
+        <h1 class="govuk-heading-l">Register your organisation</h1>
+        <p class="govuk-body">Register once, then each year pledge at least one new thing your organisation will do for children and young people in \(p.name).</p>
+        \(signedInNote)
+        <form method="post" action="/register" novalidate>\(c.csrfField)
+        <h2 class="govuk-heading-m">Your organisation</h2>
+        \(Components.input("name", label: "Organisation name", value: values["name"], errors: errors, autocomplete: "organization"))
+        \(Components.select("kind", label: "Kind of organisation", options: p.organisationKinds.map { ($0.key, $0.name) }, selected: values["kind"], errors: errors, blank: "Select a kind"))
+        \(Components.select("district", label: "District", options: p.districts.map { ($0.key, $0.name) } + [("outside", "Outside \(p.name)")], selected: values["district"], errors: errors,
+                            hint: "Where it mainly works with children and young people.", blank: "Select a district"))
+        \(Components.select("sizeBand", label: "Number of staff and volunteers", options: p.sizeBands.map { ($0.key, $0.name) }, selected: values["sizeBand"], errors: errors, blank: "Select a size"))
+        \(Components.input("postcode", label: "Postcode (optional)", value: values["postcode"], errors: errors, autocomplete: "postal-code", width: "10"))
+        \(Components.input("companyNumber", label: "Company or charity number (optional)", value: values["companyNumber"], errors: errors,
+                           hint: "So the same organisation is not registered twice.", width: "10", spellcheck: false))
+        <h2 class="govuk-heading-m">You, its contact</h2>
+        \(Components.input("contactName", label: "Full name", value: values["contactName"], errors: errors, autocomplete: "name"))
+        \(Components.input("contactEmail", label: "Email address", value: values["contactEmail"], errors: errors, hint: "We send review comments and reminders here.", type: "email", autocomplete: "email", spellcheck: false))
+        \(Components.input("userName", label: "Choose a user name", value: values["userName"], errors: errors,
+                           hint: "You sign in with it. Lower-case letters, digits, dots and hyphens, starting with a letter.", autocomplete: "username", width: "20", spellcheck: false))
+        \(Components.input("password", label: "Choose a password", value: nil, errors: errors,
+                           hint: "At least \(PasswordPolicy.minimumLength) characters. A few words together are easy to remember and hard to guess.", type: "password", autocomplete: "new-password", width: "20"))
+        \(Components.input("passwordConfirm", label: "Type the password again", value: nil, errors: errors, type: "password", autocomplete: "new-password", width: "20"))
+        \(Components.button("Register"))
+        </form>
+        <p class="govuk-body">Already registered? <a class="govuk-link" href="/sign-in">Sign in</a>.</p>
+        </div></div>
+        """
+        return Layout.page(title: errors.isEmpty ? "Register your organisation" : "Error: Register your organisation", body: body, context: c, status: status)
+    }
+}
