@@ -118,7 +118,7 @@ extension Flourish {
     }
 
     /// Instances of a workflow whose data field equals a value, oldest first.
-    func instances(of workflow: String, whereData field: String, equals value: String) throws -> [Instance] {
+    func instances(of workflow: String, whereData field: String, equals value: some SQLiteBindable & Sendable) throws -> [Instance] {
         let ids = try database.read { db in
             try db.query("SELECT id FROM instances WHERE workflow = ? AND json_extract(data, '$.' || ?) = ? ORDER BY num", workflow, field, value)
                 .compactMap { $0.string("id") }

@@ -68,6 +68,7 @@ public final class Flourish: Sendable {
         time = PartnershipTime(timeZone: partnership.timeZone, workingDays: calendar)
         directory = try Directory(database: database)
         accounts = try Accounts(database: database)
+        try PublishedReports.migrator.migrate(database)
         governance = try GovernanceRegister(database: database, partnership: partnership, at: clock.now())
         engine = try WorkflowEngine(database: database, loader: library.loader, definitions: library.definitions, time: time,
                                     clock: clock, authorizer: MembershipAuthorizer(boardBodies: partnership.boardKeys, partnership: partnership))

@@ -40,6 +40,7 @@ public struct GovernanceBody: Sendable, Equatable {
 public struct NamedKey: Sendable, Equatable {
     public let key: String
     public let name: String
+    public init(key: String, name: String) { self.key = key; self.name = name }
 }
 
 /// How a partnership escalates issues up its graph (its escalation principles, as data).

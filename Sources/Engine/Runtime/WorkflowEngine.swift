@@ -124,6 +124,22 @@ public final class WorkflowEngine: Sendable {
         }
     }
 
+    /// Starts an instance and, in the same transaction, the children it needs from the start
+    /// (an annual report's section tasks, say): all of them or none. Each child is checked
+    /// against its own definition's `startedBy` with the same actor.
+    @discardableResult
+    public func start(_ workflow: String, data: [String: JSONValue], actor: Actor,
+                      children: @escaping @Sendable (Instance) -> [(workflow: String, data: [String: JSONValue])]) throws -> (parent: Instance, children: [Instance]) {
+        let at = clock.now()
+        return try commits.submit { db in
+            let parent = try self.performStart(db, workflow: workflow, data: data, actor: actor, idempotencyKey: nil, at: at, parent: nil, checkAuthority: true).instance
+            let made = try children(parent).map { child in
+                try self.performStart(db, workflow: child.workflow, data: child.data, actor: actor, idempotencyKey: nil, at: at, parent: parent.id, checkAuthority: true).instance
+            }
+            return (parent, made)
+        }
+    }
+
     /// Fires `event` on an instance.
     ///
     /// - Parameters:
@@ -135,11 +151,16 @@ public final class WorkflowEngine: Sendable {
     ///   - idempotencyKey: a retry with the same key returns the first result and writes nothing.
     /// - Throws: ``WorkflowError`` saying exactly why, when the event is refused (nothing is written).
     @discardableResult
+    ///   - alongside: writes of the caller's own made in the same transaction after the event
+    ///     (a published report's frozen snapshot, say), given the result; if either fails, neither happens.
     public func fire(_ event: String, on id: InstanceID, payload: [String: JSONValue] = [:], actor: Actor,
-                     expectedVersion: Int?, idempotencyKey: String? = nil) throws -> FireResult {
+                     expectedVersion: Int?, idempotencyKey: String? = nil,
+                     alongside: (@Sendable (Connection, FireResult) throws -> Void)? = nil) throws -> FireResult {
         let at = clock.now()
         return try commits.submit { db in
-            try self.performFire(db, event: event, id: id, payload: payload, actor: actor, expectedVersion: expectedVersion, idempotencyKey: idempotencyKey, at: at)
+            let result = try self.performFire(db, event: event, id: id, payload: payload, actor: actor, expectedVersion: expectedVersion, idempotencyKey: idempotencyKey, at: at)
+            try alongside?(db, result)
+            return result
         }
     }
 

@@ -1,0 +1,386 @@
+public import Foundation
+public import Engine
+public import Domain
+
+/// The partnership's annual report for one year: the FLOURISH areas, the strategy's
+/// priorities, escalations at each level, the measures against their targets, a needs
+/// assessment and the groups' own sections. Built by ``AnnualReportBuilder`` from a snapshot
+/// of the event log, so the same moment always gives the same report.
+public struct AnnualReport: Codable, Sendable, Equatable {
+    public var partnership: String
+    public var year: Int
+    /// The first and last day of the report's year (the partnership's pledge year).
+    public var yearStarts: String, yearEnds: String
+    /// The moment the figures describe (ISO 8601, UTC).
+    public var asOf: String
+    public var totals: Totals
+    public var areas: [AreaFigures]
+    public var priorities: [PriorityFigures]
+    public var escalationLevels: [LevelFigures]
+    public var measures: [MeasureLine]
+    public var needs: NeedsAssessment
+    public var sections: [SectionLine]
+
+    /// Pledges of the year, counted by how far they got.
+    public struct PledgeCounts: Codable, Sendable, Equatable {
+        /// Pledges for the year, other than drafts never submitted.
+        public var made = 0
+        /// Approved and published (including those since reported on).
+        public var approved = 0
+        public var delivered = 0, partlyDelivered = 0, notDelivered = 0
+        public init() {}
+    }
+
+    /// Actions live during the year.
+    public struct ActionCounts: Codable, Sendable, Equatable {
+        public var total = 0
+        public var red = 0, amber = 0, green = 0
+        /// Actions with no progress update yet.
+        public var noUpdate = 0
+        /// Completed during the year.
+        public var completed = 0
+        /// Open and past their due date at the report's moment.
+        public var overdue = 0
+        public init() {}
+    }
+
+    public struct EscalationCounts: Codable, Sendable, Equatable {
+        /// Raised during the year.
+        public var raised = 0
+        /// Concluded during the year.
+        public var resolved = 0
+        /// Still open at the report's moment.
+        public var stillOpen = 0
+        public init(raised: Int = 0, resolved: Int = 0, stillOpen: Int = 0) { self.raised = raised; self.resolved = resolved; self.stillOpen = stillOpen }
+    }
+
+    public struct Totals: Codable, Sendable, Equatable {
+        public var pledges = PledgeCounts()
+        /// Organisations with at least one pledge approved for the year.
+        public var pledgingOrganisations = 0
+        public var actions = ActionCounts()
+        public var measures = 0, redMeasures = 0, amberMeasures = 0, greenMeasures = 0
+        public var escalations = EscalationCounts()
+    }
+
+    /// Pledge counts for one kind of organisation or one district.
+    public struct Breakdown: Codable, Sendable, Equatable {
+        public var key: String, name: String
+        public var pledges: PledgeCounts
+    }
+
+    public struct AreaFigures: Codable, Sendable, Equatable {
+        public var key: String, name: String
+        public var pledges: PledgeCounts
+        public var pledgesByKind: [Breakdown]
+        public var pledgesByDistrict: [Breakdown]
+        public var actions: ActionCounts
+        public var escalations: EscalationCounts
+    }
+
+    public struct PriorityFigures: Codable, Sendable, Equatable {
+        public var key: String, name: String
+        public var actions: ActionCounts
+        public var redMeasures: Int
+        public var escalations: EscalationCounts
+    }
+
+    /// Escalation reviews at one body: a level of the governance graph.
+    public struct LevelFigures: Codable, Sendable, Equatable {
+        public var body: String, name: String, kind: String
+        /// Reviews opened there during the year.
+        public var opened: Int
+        /// Decided there during the year (resolved, accepted, referred back or escalated onwards).
+        public var decided: Int
+        /// Still awaiting a decision at the report's moment.
+        public var stillOpen: Int
+        /// The median working days from a review opening to its decision, over those decided in the year.
+        public var medianWorkingDaysToResolve: Double?
+    }
+
+    public struct MeasureLine: Codable, Sendable, Equatable {
+        public var id: String, name: String, group: String, area: String
+        public var priority: String?
+        public var unit: String, direction: String
+        public var baseline: Double, target: Double
+        public var latest: Double?, latestPeriod: String?
+        /// "red", "amber", "green", or "no value".
+        public var rag: String
+        /// "improving", "worsening", "steady", or "not enough values".
+        public var trend: String
+    }
+
+    /// Where need is greatest: most red measures, then most overdue actions, then fewest pledges.
+    public struct NeedsAssessment: Codable, Sendable, Equatable {
+        public var areas: [NeedLine]
+        public var priorities: [NeedLine]
+    }
+
+    public struct NeedLine: Codable, Sendable, Equatable {
+        public var key: String, name: String
+        public var redMeasures: Int, overdueActions: Int, pledges: Int
+    }
+
+    /// A group's own section of the report.
+    public struct SectionLine: Codable, Sendable, Equatable {
+        public var group: String, name: String
+        /// "submitted", "missing" (the deadline passed without it) or "awaited".
+        public var status: String
+        public var text: String?
+    }
+}
+
+extension AnnualReport {
+    /// The canonical JSON of the report (sorted keys, no insignificant space): what a published
+    /// report's digest is taken over.
+    public func canonicalJSON() throws -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return try encoder.encode(self)
+    }
+
+    public func prettyJSON() throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes, .prettyPrinted]
+        return String(decoding: try encoder.encode(self), as: UTF8.self) + "\n"
+    }
+
+    public static func decode(_ json: Data) throws -> AnnualReport { try JSONDecoder().decode(AnnualReport.self, from: json) }
+
+    /// The report as CSV rows (section, key, name, figure, value): one figure per row, so a
+    /// spreadsheet can pivot it.
+    public func csvRows() -> [[String]] {
+        var rows: [[String]] = [["section", "key", "name", "figure", "value"]]
+        func add(_ section: String, _ key: String, _ name: String, _ figure: String, _ value: String) { rows.append([section, key, name, figure, value]) }
+        func pledges(_ section: String, _ key: String, _ name: String, _ p: PledgeCounts) {
+            for (f, v) in [("pledges made", p.made), ("pledges approved", p.approved), ("pledges delivered", p.delivered),
+                           ("pledges partly delivered", p.partlyDelivered), ("pledges not delivered", p.notDelivered)] { add(section, key, name, f, "\(v)") }
+        }
+        func actions(_ section: String, _ key: String, _ name: String, _ a: ActionCounts) {
+            for (f, v) in [("actions", a.total), ("actions red", a.red), ("actions amber", a.amber), ("actions green", a.green), ("actions with no update", a.noUpdate),
+                           ("actions completed", a.completed), ("actions overdue", a.overdue)] { add(section, key, name, f, "\(v)") }
+        }
+        func escalations(_ section: String, _ key: String, _ name: String, _ e: EscalationCounts) {
+            for (f, v) in [("escalations raised", e.raised), ("escalations resolved", e.resolved), ("escalations still open", e.stillOpen)] { add(section, key, name, f, "\(v)") }
+        }
+        add("report", "\(year)", partnership, "year", "\(yearStarts) to \(yearEnds)")
+        add("report", "\(year)", partnership, "as of", asOf)
+        pledges("totals", "partnership", partnership, totals.pledges)
+        add("totals", "partnership", partnership, "pledging organisations", "\(totals.pledgingOrganisations)")
+        actions("totals", "partnership", partnership, totals.actions)
+        for (f, v) in [("measures", totals.measures), ("measures red", totals.redMeasures), ("measures amber", totals.amberMeasures), ("measures green", totals.greenMeasures)] {
+            add("totals", "partnership", partnership, f, "\(v)")
+        }
+        escalations("totals", "partnership", partnership, totals.escalations)
+        for a in areas {
+            pledges("area", a.key, a.name, a.pledges)
+            for k in a.pledgesByKind { pledges("area by kind", "\(a.key)/\(k.key)", "\(a.name): \(k.name)", k.pledges) }
+            for d in a.pledgesByDistrict { pledges("area by district", "\(a.key)/\(d.key)", "\(a.name): \(d.name)", d.pledges) }
+            actions("area", a.key, a.name, a.actions)
+            escalations("area", a.key, a.name, a.escalations)
+        }
+        for p in priorities {
+            actions("priority", p.key, p.name, p.actions)
+            add("priority", p.key, p.name, "measures red", "\(p.redMeasures)")
+            escalations("priority", p.key, p.name, p.escalations)
+        }
+        for l in escalationLevels {
+            for (f, v) in [("reviews opened", "\(l.opened)"), ("reviews decided", "\(l.decided)"), ("reviews still open", "\(l.stillOpen)"),
+                           ("median working days to resolve", l.medianWorkingDaysToResolve.map(Self.number) ?? "")] { add("escalation level", l.body, l.name, f, v) }
+        }
+        for m in measures {
+            for (f, v) in [("baseline", Self.number(m.baseline)), ("target", Self.number(m.target)), ("latest", m.latest.map(Self.number) ?? ""),
+                           ("latest period", m.latestPeriod ?? ""), ("rag", m.rag), ("trend", m.trend)] { add("measure", m.id, m.name, f, v) }
+        }
+        for (rank, n) in needs.areas.enumerated() { add("needs: areas", n.key, n.name, "rank", "\(rank + 1)") }
+        for (rank, n) in needs.priorities.enumerated() { add("needs: priorities", n.key, n.name, "rank", "\(rank + 1)") }
+        for s in sections { add("group section", s.group, s.name, s.status, s.text ?? "") }
+        return rows
+    }
+
+    /// A number as people write it: no trailing ".0".
+    public static func number(_ value: Double) -> String {
+        value.rounded() == value && abs(value) < 1e15 ? String(Int64(value)) : String(format: "%.2f", value).replacingOccurrences(of: #"\.?0+$"#, with: "", options: .regularExpression)
+    }
+}
+
+/// Works an ``AnnualReport`` out of a snapshot. Every counting rule of the report is here.
+public struct AnnualReportBuilder: Sendable {
+    public struct Organisation: Sendable { public let kind: String, district: String }
+
+    public let partnershipName: String
+    public let framework: Framework
+    public let organisationKinds: [NamedKey]
+    public let districts: [NamedKey]
+    /// The bodies, in graph order (the top first), with their kinds.
+    public let bodies: [(key: String, name: String, kind: String)]
+    /// The groups asked for a section.
+    public let time: PartnershipTime
+
+    static let approvedStates: Set<String> = ["approved", "report-due", "report-overdue", "reported", "unreported"]
+    static let decidedReviewStates: Set<String> = ["resolved", "accepted", "referred-back", "escalated"]
+    static let openReviewStates: Set<String> = ["awaiting", "acknowledged"]
+
+    /// Builds the report for `year`, whose days run from `starts` to `ends`, from `snapshot`
+    /// (pledges, actions, measures with their events, escalations, escalation reviews, report sections).
+    public func build(year: Int, starts: CalendarDay, ends: CalendarDay, snapshot: EngineSnapshot, organisations: [String: Organisation]) -> AnnualReport {
+        let moment = snapshot.moment
+        let periodStart = time.moment(starts), periodEnd = time.moment(ends.adding(days: 1))
+        func inYear(_ d: Date) -> Bool { d >= periodStart && d < periodEnd && d <= moment }
+        func strings(_ v: JSONValue?) -> [String] { v?.arrayValue?.compactMap(\.stringValue) ?? [] }
+
+        // Pledges of the year.
+        let pledges = snapshot.of("pledge").filter { $0.data["pledgeYear"]?.intValue == year && $0.state != "draft" }
+        func count(_ list: [Instance]) -> AnnualReport.PledgeCounts {
+            var c = AnnualReport.PledgeCounts()
+            for p in list {
+                c.made += 1
+                if Self.approvedStates.contains(p.state) { c.approved += 1 }
+                if p.state == "reported" {
+                    switch p.data["outcome"]?.stringValue {
+                    case "delivered": c.delivered += 1
+                    case "partly-delivered": c.partlyDelivered += 1
+                    case "not-delivered": c.notDelivered += 1
+                    default: break
+                    }
+                }
+            }
+            return c
+        }
+
+        // Actions live during the year: logged before it ended, and not closed before it began.
+        let actions = snapshot.of("action").filter { a in
+            a.createdAt < periodEnd && !(["completed", "cancelled"].contains(a.state) && a.updatedAt < periodStart)
+        }
+        func count(actions list: [Instance]) -> AnnualReport.ActionCounts {
+            var c = AnnualReport.ActionCounts()
+            for a in list {
+                c.total += 1
+                switch a.data["rag"]?.stringValue {
+                case "red": c.red += 1
+                case "amber": c.amber += 1
+                case "green": c.green += 1
+                default: c.noUpdate += 1
+                }
+                if a.state == "completed" && inYear(a.updatedAt) { c.completed += 1 }
+                if a.data["overdue"] == .bool(true) && !["completed", "cancelled"].contains(a.state) { c.overdue += 1 }
+            }
+            return c
+        }
+
+        // Measures not retired before the year began, with their latest value and trend.
+        let measures = snapshot.of("measure").filter { !($0.state == "retired" && $0.updatedAt < periodStart) && $0.createdAt < periodEnd }
+        let measureLines = measures.map { m -> AnnualReport.MeasureLine in
+            let values = snapshot.history(m.id).filter { $0.event == "record" }.compactMap { e -> (String, Double)? in
+                guard let v = e.payload["value"]?.doubleValue else { return nil }
+                return (e.payload["period"]?.stringValue ?? "", v)
+            }
+            let direction = m.data["direction"]?.stringValue ?? "higher-is-better"
+            var trend = "not enough values"
+            if values.count >= 2 {
+                let last = values[values.count - 1].1, before = values[values.count - 2].1
+                let better = direction.hasPrefix("lower") ? last < before : last > before
+                trend = last == before ? "steady" : better ? "improving" : "worsening"
+            }
+            return AnnualReport.MeasureLine(
+                id: m.id.rawValue, name: m.data["name"]?.stringValue ?? "", group: m.data["group"]?.stringValue ?? "", area: m.data["area"]?.stringValue ?? "",
+                priority: m.data["priority"]?.stringValue, unit: m.data["unit"]?.stringValue ?? "", direction: direction,
+                baseline: m.data["baseline"]?.doubleValue ?? 0, target: m.data["target"]?.doubleValue ?? 0,
+                latest: values.last?.1, latestPeriod: values.last?.0, rag: values.isEmpty ? "no value" : (m.data["rag"]?.stringValue ?? "no value"), trend: trend)
+        }
+
+        // Escalations.
+        let escalations = snapshot.of("escalation")
+        func count(escalations list: [Instance]) -> AnnualReport.EscalationCounts {
+            var c = AnnualReport.EscalationCounts()
+            for e in list {
+                if inYear(e.createdAt) { c.raised += 1 }
+                if e.state == "closed" && inYear(e.updatedAt) { c.resolved += 1 }
+                if e.state == "open" { c.stillOpen += 1 }
+            }
+            return c
+        }
+
+        let areas = framework.areas.map { area -> AnnualReport.AreaFigures in
+            let inArea = pledges.filter { strings($0.data["areas"]).contains(area.key) }
+            func by(_ names: [NamedKey], _ field: KeyPath<Organisation, String>) -> [AnnualReport.Breakdown] {
+                names.map { n in
+                    AnnualReport.Breakdown(key: n.key, name: n.name, pledges: count(inArea.filter { organisations[$0.data["organisation"]?.stringValue ?? ""]?[keyPath: field] == n.key }))
+                }
+            }
+            return AnnualReport.AreaFigures(
+                key: area.key, name: area.name, pledges: count(inArea),
+                pledgesByKind: by(organisationKinds, \.kind), pledgesByDistrict: by(districts + [NamedKey(key: "outside", name: "Outside the area")], \.district),
+                actions: count(actions: actions.filter { strings($0.data["areas"]).contains(area.key) }),
+                escalations: count(escalations: escalations.filter { strings($0.data["areas"]).contains(area.key) }))
+        }
+        let priorities = framework.priorities.map { p -> AnnualReport.PriorityFigures in
+            AnnualReport.PriorityFigures(
+                key: p.key, name: p.name,
+                actions: count(actions: actions.filter { $0.data["priority"]?.stringValue == p.key }),
+                redMeasures: measureLines.filter { $0.priority == p.key && $0.rag == "red" }.count,
+                escalations: count(escalations: escalations.filter { strings($0.data["priorities"]).contains(p.key) }))
+        }
+
+        // Escalation reviews at each body.
+        let reviews = snapshot.of("escalation-review")
+        let levels = bodies.compactMap { body -> AnnualReport.LevelFigures? in
+            let here = reviews.filter { $0.data["body"]?.stringValue == body.key }
+            guard !here.isEmpty else { return nil }
+            let decided = here.filter { Self.decidedReviewStates.contains($0.state) && inYear($0.updatedAt) }
+            let days = decided.compactMap { r in try? time.workingDays.workingDays(from: time.day(of: r.createdAt), to: time.day(of: r.updatedAt)).count }
+            return AnnualReport.LevelFigures(body: body.key, name: body.name, kind: body.kind, opened: here.filter { inYear($0.createdAt) }.count,
+                                             decided: decided.count, stillOpen: here.filter { Self.openReviewStates.contains($0.state) }.count,
+                                             medianWorkingDaysToResolve: Self.median(days.map(Double.init)))
+        }
+
+        // Needs: most red measures, then most overdue actions, then fewest pledges.
+        func rank(_ lines: [AnnualReport.NeedLine]) -> [AnnualReport.NeedLine] {
+            lines.sorted { a, b in
+                (a.redMeasures, a.overdueActions, -a.pledges, b.key) > (b.redMeasures, b.overdueActions, -b.pledges, a.key)
+            }
+        }
+        let areaNeeds = rank(areas.map { a in
+            AnnualReport.NeedLine(key: a.key, name: a.name, redMeasures: measureLines.filter { $0.area == a.key && $0.rag == "red" }.count,
+                                  overdueActions: a.actions.overdue, pledges: a.pledges.made)
+        })
+        let priorityNeeds = rank(priorities.map { p in
+            AnnualReport.NeedLine(key: p.key, name: p.name, redMeasures: p.redMeasures, overdueActions: p.actions.overdue,
+                                  pledges: pledges.filter { $0.data["priority"]?.stringValue == p.key }.count)
+        })
+
+        // The groups' sections.
+        let sections = snapshot.of("report-section").filter { $0.data["year"]?.intValue == year }.map { s in
+            AnnualReport.SectionLine(group: s.data["group"]?.stringValue ?? "", name: bodies.first { $0.key == s.data["group"]?.stringValue }?.name ?? (s.data["group"]?.stringValue ?? ""),
+                                     status: s.state == "submitted" ? "submitted" : s.state == "missed" ? "missing" : "awaited",
+                                     text: s.state == "submitted" ? s.data["text"]?.stringValue : nil)
+        }.sorted { $0.name < $1.name }
+
+        var totals = AnnualReport.Totals()
+        totals.pledges = count(pledges)
+        totals.pledgingOrganisations = Set(pledges.filter { Self.approvedStates.contains($0.state) }.compactMap { $0.data["organisation"]?.stringValue }).count
+        totals.actions = count(actions: actions)
+        totals.measures = measureLines.count
+        totals.redMeasures = measureLines.filter { $0.rag == "red" }.count
+        totals.amberMeasures = measureLines.filter { $0.rag == "amber" }.count
+        totals.greenMeasures = measureLines.filter { $0.rag == "green" }.count
+        totals.escalations = count(escalations: escalations)
+
+        return AnnualReport(partnership: partnershipName, year: year, yearStarts: starts.description, yearEnds: ends.description,
+                            asOf: Self.iso8601(moment), totals: totals, areas: areas, priorities: priorities, escalationLevels: levels,
+                            measures: measureLines.sorted { ($0.area, $0.name) < ($1.area, $1.name) },
+                            needs: AnnualReport.NeedsAssessment(areas: areaNeeds, priorities: priorityNeeds), sections: sections)
+    }
+
+    public static func median(_ values: [Double]) -> Double? {
+        guard !values.isEmpty else { return nil }
+        let sorted = values.sorted(), mid = sorted.count / 2
+        return sorted.count % 2 == 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2
+    }
+
+    public static func iso8601(_ moment: Date) -> String {
+        let f = ISO8601DateFormatter()
+        f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return f.string(from: moment)
+    }
+}

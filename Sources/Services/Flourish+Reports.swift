@@ -1,0 +1,217 @@
+public import Foundation
+public import Engine
+public import Domain
+import SQLite
+
+/// Why an annual-report step was refused.
+public enum ReportError: Error, Equatable, Sendable, LocalizedError {
+    case alreadyStarted(year: Int, state: String)
+    case notStarted(year: Int)
+    case sectionsOutstanding(year: Int, groups: [String], dueOn: String)
+    case notPublished(year: Int)
+    case notAGroup(String)
+    case noSection(year: Int, group: String)
+    case badDeadline(String)
+
+    public var code: String {
+        switch self {
+        case .alreadyStarted: return "report-already-started"
+        case .notStarted: return "report-not-started"
+        case .sectionsOutstanding: return "sections-outstanding"
+        case .notPublished: return "report-not-published"
+        case .notAGroup: return "not-a-group"
+        case .noSection: return "no-section"
+        case .badDeadline: return "bad-deadline"
+        }
+    }
+
+    public var errorDescription: String? {
+        switch self {
+        case .alreadyStarted(let year, let state): return "The \(year) annual report is already under way (\(state)); see 'flourish report status --year \(year)'."
+        case .notStarted(let year): return "No annual report has been started for \(year); start one with 'flourish report start --year \(year) --sections-due DATE'."
+        case .sectionsOutstanding(let year, let groups, let dueOn):
+            return "The \(year) report cannot be compiled yet: sections are still awaited from \(groups.joined(separator: ", ")) and their deadline (\(dueOn)) has not passed."
+        case .notPublished(let year): return "The \(year) annual report has not been published."
+        case .notAGroup(let key): return "\(key) is not a subgroup or enabling group, so it has no section of its own."
+        case .noSection(let year, let group): return "\(group) was not asked for a section of the \(year) report."
+        case .badDeadline(let why): return "The sections' deadline \(why)."
+        }
+    }
+}
+
+/// An annual report under way or published: its workflow instance and the groups' section tasks.
+public struct AnnualReportStatus: Sendable {
+    public let report: Instance
+    public let sections: [Instance]
+    public var year: Int { report.data["year"]?.intValue ?? 0 }
+    public var sectionsDueOn: String { report.data["sectionsDueOn"]?.stringValue ?? "" }
+    /// Groups whose section is neither in nor past its deadline.
+    public var awaited: [String] { sections.filter { $0.state == "requested" }.compactMap { $0.data["group"]?.stringValue } }
+}
+
+/// A published report: the frozen snapshot and its digest.
+public struct PublishedReport: Sendable {
+    public let year: Int
+    public let publishedAt: Date
+    public let digest: String
+    public let content: AnnualReport
+}
+
+/// Published reports, frozen: the table refuses any change to a row once written.
+enum PublishedReports {
+    static let migrator = Migrator(component: "reports", migrations: [
+        Migration(version: 1, name: "published annual reports, frozen", sql: """
+        CREATE TABLE published_reports (
+            year INTEGER PRIMARY KEY,
+            instance_id TEXT NOT NULL REFERENCES instances(id),
+            published_at INTEGER NOT NULL,
+            content TEXT NOT NULL,
+            digest TEXT NOT NULL
+        );
+        CREATE TRIGGER published_reports_frozen_update BEFORE UPDATE ON published_reports
+        BEGIN SELECT RAISE(ABORT, 'a published report never changes'); END;
+        CREATE TRIGGER published_reports_frozen_delete BEFORE DELETE ON published_reports
+        BEGIN SELECT RAISE(ABORT, 'a published report never changes'); END;
+        """),
+    ])
+}
+
+extension Flourish {
+    // MARK: - The report's figures
+
+    /// The first and last day of a report year: the partnership's pledge year (a scheme year
+    /// such as April to March, or the calendar year where pledge years run from approval).
+    public func reportYear(_ year: Int) -> (starts: CalendarDay, ends: CalendarDay) {
+        if case .schemeYear(let month, let day) = partnership.pledges.year {
+            return (CalendarDay(year: year, month: month, day: day), CalendarDay(year: year + 1, month: month, day: day).adding(days: -1))
+        }
+        return (CalendarDay(year: year, month: 1, day: 1), CalendarDay(year: year, month: 12, day: 31))
+    }
+
+    /// The workflows a report reads.
+    static let reportWorkflows = ["pledge", "action", "measure", "escalation", "escalation-review", "report-section"]
+
+    /// The annual report for `year` as the partnership stands now, or as it stood at `asOf`
+    /// (rebuilt from the event log).
+    public func annualReport(year: Int, asOf: Date? = nil) throws -> AnnualReport {
+        let snapshot = try engine.snapshot(of: Self.reportWorkflows, eventsOf: ["measure"], asOf: asOf)
+        let organisations = try database.read { db in
+            var result: [String: AnnualReportBuilder.Organisation] = [:]
+            for row in try db.query("SELECT key, kind, district FROM organisations WHERE kind IS NOT NULL AND created_at <= ?", snapshot.moment.milliseconds) {
+                result[row.string("key") ?? ""] = .init(kind: row.string("kind") ?? "", district: row.string("district") ?? "")
+            }
+            return result
+        }
+        let (starts, ends) = reportYear(year)
+        return try reportBuilder().build(year: year, starts: starts, ends: ends, snapshot: snapshot, organisations: organisations)
+    }
+
+    func reportBuilder() throws -> AnnualReportBuilder {
+        AnnualReportBuilder(partnershipName: partnership.name, framework: framework, organisationKinds: partnership.organisationKinds,
+                            districts: partnership.districts, bodies: try governance.bodies().map { ($0.key, $0.name, $0.kind.rawValue) }, time: time)
+    }
+
+    // MARK: - The annual report workflow
+
+    /// The groups asked for a section: every subgroup and enabling group.
+    public func reportingGroups() throws -> [GovernanceBody] {
+        try governance.bodies().filter { $0.kind == .subgroup || $0.kind == .enablingGroup }
+    }
+
+    /// Starts the annual report for `year`: one section task per group, due on `sectionsDueOn`
+    /// with a reminder a week before; all written together.
+    public func startAnnualReport(year: Int, sectionsDueOn: CalendarDay, by person: String) throws -> AnnualReportStatus {
+        if let existing = try annualReportStatus(year: year) { throw ReportError.alreadyStarted(year: year, state: existing.report.state) }
+        let today = time.day(of: clock.now())
+        guard sectionsDueOn > today else { throw ReportError.badDeadline("should be after today (\(today))") }
+        let groups = try reportingGroups().map(\.key)
+        let reminder = max(sectionsDueOn.adding(days: -7), today.adding(days: 1))
+        let started = try engine.start("annual-report", data: ["year": .integer(Int64(year)), "group": .string(partnership.allianceBody),
+                                                               "sectionsDueOn": .string(sectionsDueOn.description)],
+                                       actor: Actor(person)) { report in
+            groups.map { group in
+                (workflow: "report-section", data: ["year": .integer(Int64(year)), "group": .string(group), "report": .string(report.id.rawValue),
+                                                    "dueOn": .string(sectionsDueOn.description), "reminderOn": .string(reminder.description)])
+            }
+        }
+        return AnnualReportStatus(report: started.parent, sections: started.children)
+    }
+
+    /// The annual report for `year` and its sections, if it was started.
+    public func annualReportStatus(year: Int) throws -> AnnualReportStatus? {
+        guard let report = try instances(of: "annual-report", whereData: "year", equals: Int64(year)).last else { return nil }
+        let sections = try instances(of: "report-section", whereData: "report", equals: report.id.rawValue)
+        return AnnualReportStatus(report: report, sections: sections)
+    }
+
+    /// Every annual report started, newest year first.
+    public func annualReports() throws -> [AnnualReportStatus] {
+        try engine.instances(workflow: "annual-report", limit: 1000).compactMap { try annualReportStatus(year: $0.data["year"]?.intValue ?? 0) }
+            .sorted { $0.year > $1.year }
+    }
+
+    /// A group's chair submits its section (late ones are taken until the report is compiled).
+    public func submitReportSection(year: Int, group: String, text: String, by person: String) throws -> Instance {
+        guard let status = try annualReportStatus(year: year) else { throw ReportError.notStarted(year: year) }
+        guard let section = status.sections.first(where: { $0.data["group"]?.stringValue == group }) else {
+            if try reportingGroups().contains(where: { $0.key == group }) { throw ReportError.noSection(year: year, group: group) }
+            throw ReportError.notAGroup(group)
+        }
+        if section.state == "missed", status.report.state != "collecting" {
+            throw WorkflowError.wrongState(event: "submit", state: "missed", allowedFrom: ["requested"])
+        }
+        return try engine.fire("submit", on: section.id, payload: ["text": .string(text)], actor: try actor(person, at: group), expectedVersion: nil).instance
+    }
+
+    /// The secretariat compiles the report once every section is in or past its deadline.
+    public func compileAnnualReport(year: Int, by person: String) throws -> (status: AnnualReportStatus, report: AnnualReport) {
+        guard let status = try annualReportStatus(year: year) else { throw ReportError.notStarted(year: year) }
+        if !status.awaited.isEmpty, status.report.state == "collecting" {
+            throw ReportError.sectionsOutstanding(year: year, groups: status.awaited, dueOn: status.sectionsDueOn)
+        }
+        let report = try annualReport(year: year)
+        let missing = status.sections.filter { $0.state != "submitted" }.compactMap { $0.data["group"]?.stringValue }
+        _ = try engine.fire("compile", on: status.report.id, payload: ["digest": .string(SHA256.hash(Array(try report.canonicalJSON())).hexString),
+                                                                      "missingSections": .array(missing.map(JSONValue.string))],
+                            actor: Actor(person), expectedVersion: nil)
+        return (try annualReportStatus(year: year)!, report)
+    }
+
+    /// The Alliance's chair approves the compiled report, or sends it back with a note.
+    public func decideAnnualReport(year: Int, approve: Bool, note: String?, by person: String) throws -> AnnualReportStatus {
+        guard let status = try annualReportStatus(year: year) else { throw ReportError.notStarted(year: year) }
+        var payload: [String: JSONValue] = [:]
+        if let note { payload["note"] = .string(note) }
+        _ = try engine.fire(approve ? "approve" : "return", on: status.report.id, payload: payload,
+                            actor: try actor(person, at: partnership.allianceBody), expectedVersion: nil)
+        return try annualReportStatus(year: year)!
+    }
+
+    /// Publishes the approved report: its figures as of this moment are frozen with their
+    /// SHA-256 digest, in the same transaction as the publish event.
+    public func publishAnnualReport(year: Int, by person: String) throws -> PublishedReport {
+        guard let status = try annualReportStatus(year: year) else { throw ReportError.notStarted(year: year) }
+        let moment = clock.now()
+        let content = try annualReport(year: year, asOf: moment)
+        let json = try content.canonicalJSON()
+        let digest = SHA256.hash(Array(json)).hexString
+        let text = String(decoding: json, as: UTF8.self)
+        _ = try engine.fire("publish", on: status.report.id, payload: ["digest": .string(digest)], actor: Actor(person), expectedVersion: nil) { db, result in
+            try db.run("INSERT INTO published_reports (year, instance_id, published_at, content, digest) VALUES (?, ?, ?, ?, ?)",
+                       year, result.instance.id.rawValue, moment.milliseconds, text, digest)
+        }
+        return PublishedReport(year: year, publishedAt: moment, digest: digest, content: content)
+    }
+
+    /// A published report, exactly as it was frozen.
+    public func publishedReport(year: Int) throws -> PublishedReport {
+        guard let row = try database.read({ db in try db.queryOne("SELECT * FROM published_reports WHERE year = ?", year) }) else { throw ReportError.notPublished(year: year) }
+        return PublishedReport(year: year, publishedAt: Date(milliseconds: row.int64("published_at") ?? 0), digest: row.string("digest") ?? "",
+                               content: try AnnualReport.decode(Data((row.string("content") ?? "").utf8)))
+    }
+
+    /// Every published report's year, newest first.
+    public func publishedReportYears() throws -> [Int] {
+        try database.read { db in try db.query("SELECT year FROM published_reports ORDER BY year DESC").compactMap { $0.int("year") } }
+    }
+}
