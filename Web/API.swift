@@ -196,6 +196,29 @@ extension WebApp {
             let view = try c.app.decideEscalation(InstanceID(c.param("id")), at: try string(b, "body")!, outcome: try string(b, "outcome")!, fields: fields, by: c.person)
             return json(instanceJSON(view.escalation))
         },
+        Route("GET", "/api/v1/reports/annual", .signedIn, "The annual report's figures for ?year=, now or ?asOf= a moment", api: true) { c in
+            guard let year = c.request.queryValue("year").flatMap(Int.init) else {
+                throw APIProblem(.unprocessableContent, "The request has a problem", detail: "Give the report's year, e.g. ?year=2026.", field: "year")
+            }
+            var asOf: Date?
+            if let text = c.request.queryValue("asOf") {
+                guard let moment = c.app.time.parse(text) else {
+                    throw APIProblem(.unprocessableContent, "The request has a problem", detail: "asOf takes a date or date-time such as 2026-04-01T09:00, not '\(text)'.", field: "asOf")
+                }
+                asOf = moment
+            }
+            return json(try JSONValue.parse(String(decoding: try c.app.annualReport(year: year, asOf: asOf).canonicalJSON(), as: UTF8.self)))
+        },
+        Route("GET", "/api/v1/reports/published", .everyone, "The years whose annual report is published", api: true) { c in
+            json(.array(try c.app.publishedReportYears().map { .integer(Int64($0)) }))
+        },
+        Route("GET", "/api/v1/reports/published/{year}", .everyone, "A published annual report, frozen, with its digest", api: true) { c in
+            guard let year = Int(c.param("year")), let p = try? c.app.publishedReport(year: year) else {
+                throw APIProblem(.notFound, "Not found", detail: "No annual report is published for \(c.param("year")).")
+            }
+            return json(["year": .integer(Int64(year)), "digest": .string(p.digest), "publishedAt": .string(AnnualReportBuilder.iso8601(p.publishedAt)),
+                         "content": try JSONValue.parse(String(decoding: try p.content.canonicalJSON(), as: UTF8.self))])
+        },
         Route("GET", "/api/v1/governance", .everyone, "The governance graph", api: true) { c in
             json(try c.app.graphJSON())
         },

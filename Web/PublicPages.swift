@@ -5,7 +5,7 @@ import Engine
 import Domain
 
 extension WebApp {
-    static var pageRoutes: [Route] { publicRoutes + signInRoutes + registrationRoutes + organisationRoutes + chairRoutes + secretariatRoutes + boardRoutes }
+    static var pageRoutes: [Route] { publicRoutes + signInRoutes + registrationRoutes + reportRoutes + organisationRoutes + chairRoutes + secretariatRoutes + boardRoutes }
 
     static let publicRoutes: [Route] = [
         Route("GET", "/", .everyone, "Home") { c in
@@ -95,13 +95,6 @@ extension WebApp {
             </ul>
             """
             return Layout.page(title: "Governance", body: body, context: c)
-        },
-        Route("GET", "/reports", .everyone, "Published annual reports") { c in
-            let body: HTML = """
-            <h1 class="govuk-heading-l">Annual reports</h1>
-            <p class="govuk-body">Each year the secretariat publishes a report of what was pledged and delivered. No annual report has been published yet.</p>
-            """
-            return Layout.page(title: "Annual reports", body: body, context: c)
         },
     ]
 

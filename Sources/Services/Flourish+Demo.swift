@@ -26,7 +26,7 @@ extension Flourish {
     public func loadDemo() throws -> [DemoAccount] {
         guard try isEmpty() else { throw SetupError.notEmpty(database.path) }
         let now = clock.now()
-        let alliance = partnership.topBody
+        let alliance = partnership.allianceBody
         let people: [(id: String, name: String, body: String, role: String, does: String)] = [
             ("sam", "Sam Shaw", alliance, "secretariat", "Alliance secretariat: reviews pledges, runs escalations and the outbox"),
             ("ann", "Ann Adeyemi", alliance, "chair", "Chair of the Strategic Alliance: decides escalations that reach it"),

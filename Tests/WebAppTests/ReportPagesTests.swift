@@ -1,0 +1,65 @@
+import Foundation
+import Testing
+@testable import WebApp
+import HTTPServer
+import Services
+import Engine
+
+/// The annual report through the pages: the secretariat starts it, a chair writes a section,
+/// the deadline passes, it is compiled, approved by the Alliance's chair and published for all.
+@Suite(.serialized) struct ReportPagesTests {
+    @Test func theAnnualReportIsWrittenApprovedAndPublishedThroughThePages() throws {
+        let f = try WebFixture()
+        let sam = WebFixture.Browser(f.web), erin = WebFixture.Browser(f.web), ann = WebFixture.Browser(f.web), visitor = WebFixture.Browser(f.web)
+        #expect(try visitor.get("/reports").text.contains("No annual report has been published yet."))
+        #expect(try visitor.get("/reports/2026").status.code == 404)
+
+        try sam.signIn("sam")
+        try sam.get("/annual-report")
+        let bad = try sam.post("/annual-report", [("year", "2026"), ("sectionsDueOn", "soon")])
+        #expect(bad.status.code == 422 && bad.text.contains("<a href=\"#sectionsDueOn\">Enter the sections&#x27; deadline as a date"))
+        let started = try sam.post("/annual-report", [("year", "2026"), ("sectionsDueOn", "2026-12-15")])
+        #expect(started.status.code == 303)
+        #expect(try sam.get("/annual-report").text.contains("The 2026 annual report is started: 8 groups are asked for their sections by 2026-12-15."))
+
+        try erin.signIn("erin")
+        let page = try erin.get("/annual-report")
+        #expect(page.text.contains("action=\"/annual-report/2026/sections/early-prevention-board\""))
+        #expect(!page.text.contains("action=\"/annual-report/2026/compile\""), "only the secretariat compiles")
+        let empty = try erin.post("/annual-report/2026/sections/early-prevention-board", [])
+        #expect(empty.status.code == 422 && empty.text.contains("Write the group&#x27;s section before submitting it"))
+        #expect(try erin.post("/annual-report/2026/sections/early-prevention-board", [("text-early-prevention-board", "Two family hubs opened <script>alert(1)</script>")]).status.code == 303)
+
+        try sam.get("/annual-report")
+        let tooEarly = try sam.post("/annual-report/2026/compile", [])
+        #expect(tooEarly.status.code == 422 && tooEarly.text.contains("sections are still awaited"))
+        f.clock.set(f.app.time.parse("2026-12-17T09:00")!)
+        _ = try f.app.engine.tick()
+        try sam.signIn("sam")  // weeks later: a new session
+        try sam.get("/annual-report")
+        #expect(try sam.post("/annual-report/2026/compile", []).status.code == 303)
+        #expect(try sam.get("/annual-report/2026/draft").text.contains("A draft: the figures are today’s"))
+
+        try ann.signIn("ann")
+        try ann.get("/annual-report")
+        let approved = try ann.post("/annual-report/2026/approve", [])
+        #expect(approved.status.code == 303, "\(approved.status.code) \(approved.text.components(separatedBy: "govuk-error-summary__list").last?.prefix(300) ?? "")")
+        try sam.get("/annual-report")
+        let published = try sam.post("/annual-report/2026/publish", [])
+        #expect(published.status.code == 303 && published.headers["Location"] == "/reports/2026")
+
+        let report = try visitor.get("/reports/2026")
+        #expect(report.status.code == 200)
+        #expect(report.text.contains("Annual report 2026") && report.text.contains("Needs assessment"))
+        #expect(report.text.contains("Two family hubs opened &lt;script&gt;alert(1)&lt;/script&gt;"))
+        #expect(!report.text.contains("<script>alert(1)"))
+        let csv = try visitor.get("/reports/2026/data.csv")
+        #expect(csv.headers["Content-Type"] == "text/csv; charset=utf-8" && csv.text.hasPrefix("section,key,name,figure,value\r\n"))
+        let api = try visitor.get("/api/v1/reports/published/2026")
+        let digest = try JSONValue.parse(api.text)["digest"]?.stringValue
+        #expect(digest?.count == 64 && report.text.contains(digest!))
+        #expect(try visitor.get("/api/v1/reports/published").text.contains("2026"))
+        #expect(try visitor.get("/api/v1/reports/annual?year=2026").status.code == 401, "live figures are for people signed in")
+        #expect(try sam.get("/api/v1/reports/annual?year=2026&asOf=yesterday").status.code == 422)
+    }
+}

@@ -1,0 +1,769 @@
+#!/usr/bin/env python3
+"""HTTP test: the hand-written HTTP/1.1 server against real clients and hostile raw bytes.
+
+Starts `flourish serve --demo --port 0` on a fresh database (loopback only, short read and
+idle timeouts, a connection cap of 200) and checks, in five groups:
+
+  A. real clients: curl (GET, HEAD, connection reuse, Expect: 100-continue, chunked upload)
+     and Python's http.client (keep-alive, response headers, the OpenAPI document);
+  B. raw bytes (RFC 9112/9110): each malformed or oversized request gets its exact status
+     (400, 405, 408, 413, 414, 431, 501, 505), refusals close the connection, pipelined
+     requests are answered in order, an idle keep-alive connection is closed on time;
+  C. slow and many clients: 150 one-byte-a-second clients and 40 idle ones do not delay a
+     normal client, each slow one gets 408; past --max-connections the extra ones get 503;
+  D. the access log: one JSON object per request on standard error, no query strings;
+  E. shutdown: SIGTERM with connections open exits 0 within 10 s and the port then refuses.
+
+After every case the server must still answer GET /healthz with 200, and no response (nor
+access-log line) may be a 5xx other than the 503 of the connection cap. Every wait is
+bounded; the server is always killed. Exit 0 when everything holds, 1 otherwise.
+Uses FLOURISH_BIN when set, else .build/debug/flourish.
+"""
+import http.client, json, os, pathlib, resource, selectors, signal, socket, subprocess, sys, tempfile, threading, time
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+READ_TIMEOUT = 2
+IDLE_TIMEOUT = 3
+MAX_CONNECTIONS = 200
+HOST = "127.0.0.1"
+
+
+def flourish_binary():
+    explicit = os.environ.get("FLOURISH_BIN")
+    if explicit:
+        if not os.path.exists(explicit):
+            sys.exit(f"http test: FLOURISH_BIN={explicit} does not exist")
+        return explicit
+    candidate = ROOT / ".build" / "debug" / "flourish"
+    if candidate.exists():
+        return str(candidate)
+    sys.exit("http test: build flourish first (swift build), or set FLOURISH_BIN")
+
+
+# MARK: - The server
+
+class Server:
+    """One `flourish serve` process; stdout and stderr are drained by threads into lists."""
+
+    def __init__(self, binary, work):
+        self.binary = binary
+        self.db = os.path.join(work, "web.sqlite")
+        self.base = [binary, "--workflows", str(ROOT / "Workflows"), "--db", self.db]
+        self.stdout, self.stderr = [], []
+        self.lock = threading.Lock()
+        self.port = None
+        self.proc = None
+
+    def start(self):
+        self.proc = subprocess.Popen(self.base + ["serve", "--demo", "--port", "0", "--read-timeout", str(READ_TIMEOUT),
+                                                  "--idle-timeout", str(IDLE_TIMEOUT), "--max-connections", str(MAX_CONNECTIONS),
+                                                  "--tick-every", "0"],
+                                     stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        listening = threading.Event()
+
+        def drain(stream, sink, watch):
+            for raw in iter(stream.readline, b""):
+                line = raw.decode("utf-8", "replace").rstrip("\n")
+                with self.lock:
+                    sink.append(line)
+                if watch and self.port is None and "Flourish is listening on http://" in line:
+                    self.port = int(line.rsplit(":", 1)[1].strip().rstrip("/"))
+                    listening.set()
+            stream.close()
+
+        threading.Thread(target=drain, args=(self.proc.stdout, self.stdout, True), daemon=True).start()
+        threading.Thread(target=drain, args=(self.proc.stderr, self.stderr, False), daemon=True).start()
+        deadline = time.monotonic() + 30
+        while not listening.wait(0.1):
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                break
+        if self.port is None:
+            raise SystemExit(f"http test: the server did not say it was listening (exit {self.proc.poll()}); "
+                             f"stdout {self.stdout[-5:]}, stderr {self.stderr[-5:]}")
+
+    def token(self):
+        """An API token for sam (secretariat), made while the server runs (SQLite WAL)."""
+        r = subprocess.run(self.base + ["user", "token", "sam", "--name", "check-http"], capture_output=True, text=True, timeout=30)
+        if r.returncode != 0:
+            raise SystemExit(f"http test: `flourish user token` failed: {r.stdout} {r.stderr}")
+        return r.stdout.strip().split()[-1]
+
+    def alive(self):
+        return self.proc is not None and self.proc.poll() is None
+
+    def stderr_lines(self):
+        with self.lock:
+            return list(self.stderr)
+
+    def stop(self):
+        if self.proc is None:
+            return
+        if self.proc.poll() is None:
+            self.proc.kill()
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            pass
+
+
+# MARK: - Raw HTTP over sockets
+
+class Response:
+    def __init__(self, status, reason, headers, body):
+        self.status, self.reason, self.headers, self.body = status, reason, headers, body
+
+    def header(self, name):
+        for n, v in self.headers:
+            if n.lower() == name.lower():
+                return v
+        return None
+
+    def __repr__(self):
+        return f"{self.status} {self.reason}"
+
+
+class Raw:
+    """A client socket that sends exact bytes and parses exact responses, every wait bounded."""
+
+    def __init__(self, port, timeout=5.0):
+        self.sock = socket.create_connection((HOST, port), timeout=timeout)
+        self.buffer = b""
+        self.closed = False  # the server closed (EOF or reset)
+        self.reset = False
+
+    def send(self, data):
+        try:
+            self.sock.sendall(data)
+            return True
+        except (BrokenPipeError, ConnectionResetError):
+            self.closed = self.reset = True
+            return False
+
+    def _fill(self, deadline):
+        """Reads more bytes; False on EOF, reset or deadline."""
+        remaining = deadline - time.monotonic()
+        if remaining <= 0 or self.closed:
+            return False
+        self.sock.settimeout(remaining)
+        try:
+            chunk = self.sock.recv(65536)
+        except socket.timeout:
+            return False
+        except ConnectionResetError:
+            self.closed = self.reset = True
+            return False
+        if not chunk:
+            self.closed = True
+            return False
+        self.buffer += chunk
+        return True
+
+    def response(self, timeout=5.0, head=False):
+        """The next response, or None when none arrived whole within the timeout."""
+        deadline = time.monotonic() + timeout
+        while b"\r\n\r\n" not in self.buffer:
+            if not self._fill(deadline):
+                return None
+        head_bytes, _, rest = self.buffer.partition(b"\r\n\r\n")
+        lines = head_bytes.decode("latin-1").split("\r\n")
+        parts = lines[0].split(" ", 2)
+        if len(parts) < 2 or not parts[0].startswith("HTTP/1.") or not parts[1].isdigit():
+            raise AssertionError(f"not an HTTP response: {head_bytes[:200]!r}")
+        status = int(parts[1])
+        headers = []
+        for line in lines[1:]:
+            name, _, value = line.partition(":")
+            headers.append((name.strip(), value.strip()))
+        self.buffer = rest
+        response = Response(status, parts[2] if len(parts) > 2 else "", headers, b"")
+        if head or 100 <= status < 200 or status in (204, 304):
+            return response
+        length = response.header("Content-Length")
+        if length is None:
+            raise AssertionError(f"{status} response without Content-Length")
+        length = int(length)
+        while len(self.buffer) < length:
+            if not self._fill(deadline):
+                return None
+        response.body, self.buffer = self.buffer[:length], self.buffer[length:]
+        return response
+
+    def wait_closed(self, timeout):
+        """Seconds until the server closed the connection (EOF or reset), or None; bytes that came first stay in buffer."""
+        start = time.monotonic()
+        deadline = start + timeout
+        while not self.closed:
+            if not self._fill(deadline) and not self.closed:
+                return None
+        return time.monotonic() - start
+
+    def close(self):
+        try:
+            self.sock.close()
+        except OSError:
+            pass
+
+
+def request_bytes(method, target, headers=(), body=b"", host=True, version="HTTP/1.1"):
+    lines = [f"{method} {target} {version}"]
+    if host:
+        lines.append("Host: localhost")
+    lines += list(headers)
+    return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body
+
+
+# MARK: - Checks
+
+class Group:
+    """One case group: a count of checks and a list of failures, printed as one line."""
+
+    def __init__(self, name):
+        self.name, self.checks, self.failures, self.started = name, 0, [], time.monotonic()
+
+    def check(self, condition, case, message):
+        self.checks += 1
+        if not condition:
+            self.failures.append(f"{case}: {message}")
+        return bool(condition)
+
+    def report(self):
+        took = time.monotonic() - self.started
+        if self.failures:
+            print(f"{self.name}: FAILED {len(self.failures)} of {self.checks} checks ({took:.1f}s)")
+            for f in self.failures:
+                print(f"  - {f}")
+        else:
+            print(f"{self.name}: ok, {self.checks} checks ({took:.1f}s)")
+        sys.stdout.flush()
+
+
+def healthz(port, timeout=3.0):
+    """GET /healthz on a new connection: (status, seconds) or (error text, seconds)."""
+    start = time.monotonic()
+    try:
+        conn = http.client.HTTPConnection(HOST, port, timeout=timeout)
+        conn.request("GET", "/healthz")
+        r = conn.getresponse()
+        body = r.read()
+        conn.close()
+        status = r.status if body == b"ok\n" or r.status != 200 else f"200 with body {body!r}"
+    except (OSError, http.client.HTTPException) as e:
+        status = f"{type(e).__name__}: {e}"
+    return status, time.monotonic() - start
+
+
+def still_healthy(g, server, case):
+    if not g.check(server.alive(), case, f"the server exited (code {server.proc.poll()}); stderr tail {server.stderr_lines()[-5:]}"):
+        return False
+    status, _ = healthz(server.port)
+    return g.check(status == 200, case, f"afterwards GET /healthz gave {status}, not 200")
+
+
+def curl(*args, timeout=15):
+    r = subprocess.run(["curl", "-sS", "--max-time", "10", *args], capture_output=True, timeout=timeout)
+    return r.returncode, r.stdout, r.stderr.decode("utf-8", "replace")
+
+
+# A. Real clients
+
+def group_real_clients(server, token, work):
+    g = Group("A real clients (curl, http.client)")
+    port = server.port
+    base = f"http://{HOST}:{port}"
+    try:
+        # curl GET
+        rc, out, err = curl("-o", "-", "-w", "\n%{http_code} %{num_connects}", f"{base}/healthz")
+        last = out.decode().rsplit("\n", 1)[-1] if rc == 0 else ""
+        g.check(rc == 0 and out.decode().startswith("ok\n") and last == "200 1", "curl GET /healthz",
+                f"expected body ok and '200 1', got exit {rc}, {out[-80:]!r} {err.strip()}")
+
+        # curl HEAD: GET's headers, no body
+        rc, head_out, err = curl("-I", f"{base}/")
+        rc2, get_body, err2 = curl("-o", "-", f"{base}/")
+        head_text = head_out.decode("latin-1")
+        head_length = next((line.split(":", 1)[1].strip() for line in head_text.split("\r\n") if line.lower().startswith("content-length:")), None)
+        g.check(rc == 0 and head_text.startswith("HTTP/1.1 200"), "curl -I /", f"expected 200, got exit {rc} {head_text[:60]!r} {err.strip()}")
+        g.check(rc2 == 0 and head_length == str(len(get_body)) and len(get_body) > 0, "curl -I / Content-Length",
+                f"HEAD said Content-Length {head_length}, GET sent {len(get_body)} bytes")
+        raw = Raw(port)
+        raw.send(request_bytes("HEAD", "/") + request_bytes("GET", "/healthz", ["Connection: close"]))
+        r1 = raw.response(head=True)
+        r2 = raw.response()
+        g.check(r1 is not None and r1.status == 200 and r1.header("Content-Length") == str(len(get_body)), "HEAD / on the wire",
+                f"expected 200 with Content-Length {len(get_body)}, got {r1} {r1 and r1.header('Content-Length')}")
+        g.check(r2 is not None and r2.status == 200 and r2.body == b"ok\n", "HEAD / sends no body",
+                f"the bytes after HEAD's headers were not the next response: got {r2}, buffer {raw.buffer[:80]!r}")
+        raw.close()
+
+        # curl reuses one connection for several URLs
+        rc, out, err = curl("-o", "/dev/null", "-o", "/dev/null", "-o", "/dev/null", "-w", "%{http_code} %{num_connects}\n",
+                            f"{base}/healthz", f"{base}/api/openapi.json", f"{base}/healthz")
+        g.check(rc == 0 and out.decode().split("\n")[:3] == ["200 1", "200 0", "200 0"], "curl connection reuse",
+                f"expected '200 1', '200 0', '200 0', got exit {rc} {out!r} {err.strip()}")
+
+        # Expect: 100-continue with a 2 kB JSON body: 100 first, then the final answer
+        body = json.dumps({"organisation": "no-such-organisation", "areas": ["learning"], "note": "x" * 2000}).encode()
+        body_file = os.path.join(work, "body.json")
+        with open(body_file, "wb") as f:
+            f.write(body)
+        auth = ["-H", f"Authorization: Bearer {token}", "-H", "Content-Type: application/json"]
+        started = time.monotonic()
+        rc, out, err = curl("-v", "--expect100-timeout", "5", "-H", "Expect: 100-continue", *auth, "--data-binary", f"@{body_file}",
+                            "-o", "-", "-w", "\n%{http_code} %{content_type}", f"{base}/api/v1/pledges")
+        took = time.monotonic() - started
+        expect_body, _, expect_tail = out.decode().rpartition("\n")
+        g.check("< HTTP/1.1 100 Continue" in err, "curl Expect: 100-continue", "the server sent no 100 Continue (curl waited for its own timeout)")
+        g.check(rc == 0 and expect_tail.startswith("422 application/problem+json") and took < 4, "curl Expect: 100-continue final answer",
+                f"expected 422 application/problem+json quickly, got exit {rc} {expect_tail!r} after {took:.1f}s")
+        try:
+            problem = json.loads(expect_body)
+        except ValueError:
+            problem = {}
+        g.check(isinstance(problem, dict) and problem.get("field") == "text", "curl POST body was read",
+                f"the 422 should be about the missing field text (proving the body was read), got {expect_body[:200]!r}")
+
+        # The same body, chunked: decoded to the same answer
+        rc, plain, err = curl(*auth, "--data-binary", f"@{body_file}", "-o", "-", "-w", "\n%{http_code}", f"{base}/api/v1/pledges")
+        rc2, chunked, err2 = curl("-v", *auth, "-H", "Transfer-Encoding: chunked", "--data-binary", f"@{body_file}", "-o", "-", "-w", "\n%{http_code}",
+                                  f"{base}/api/v1/pledges")
+        g.check("transfer-encoding: chunked" in err2.lower(), "curl chunked upload", "curl did not send the body chunked")
+        g.check(rc == 0 and rc2 == 0 and plain.endswith(b"\n422") and chunked == plain, "curl chunked upload decoded",
+                f"chunked answer {chunked[-120:]!r} differs from plain answer {plain[-120:]!r} ({err.strip()} {err2.strip()[-200:]})")
+
+        # http.client: 20 requests on one keep-alive connection
+        conn = http.client.HTTPConnection(HOST, port, timeout=5)
+        conn.connect()
+        first = conn.sock
+        local = first.getsockname()
+        statuses = []
+        for i in range(20):
+            conn.request("GET", ["/healthz", "/api/openapi.json", "/pledges", "/api/v1/pledges"][i % 4])
+            r = conn.getresponse()
+            r.read()
+            statuses.append((r.status, r.getheader("Connection")))
+        same = conn.sock is first and conn.sock is not None and conn.sock.getsockname() == local
+        conn.close()
+        g.check(all(s == (200, "keep-alive") for s in statuses) and same, "http.client keep-alive x20",
+                f"expected 20 answers 200 with Connection: keep-alive on one socket; got {statuses}, same socket {same}")
+
+        # Response headers
+        conn = http.client.HTTPConnection(HOST, port, timeout=5)
+        for path in ["/", "/healthz", "/api/openapi.json"]:
+            conn.request("GET", path)
+            r = conn.getresponse()
+            data = r.read()
+            missing = [h for h in ["Content-Type", "Content-Length", "Date", "Content-Security-Policy"] if not r.getheader(h)]
+            g.check(r.status == 200 and not missing and r.getheader("X-Content-Type-Options") == "nosniff"
+                    and r.getheader("Content-Length") == str(len(data)), f"headers of GET {path}",
+                    f"status {r.status}, missing {missing}, nosniff {r.getheader('X-Content-Type-Options')}, "
+                    f"Content-Length {r.getheader('Content-Length')} for {len(data)} bytes")
+            if path == "/api/openapi.json":
+                try:
+                    doc = json.loads(data)
+                except ValueError as e:
+                    doc = {"error": str(e)}
+                g.check(str(doc.get("openapi", "")).startswith("3.1") and r.getheader("Content-Type", "").startswith("application/json"),
+                        "OpenAPI document", f"expected JSON with openapi 3.1.x, got {str(doc)[:120]} ({r.getheader('Content-Type')})")
+        conn.close()
+    except Exception as e:  # a client error is a failed case, not a crash of the test
+        g.check(False, "real clients", f"{type(e).__name__}: {e}")
+    still_healthy(g, server, "after real clients")
+    g.report()
+    return g
+
+
+# B. Raw bytes
+
+def refusal(g, server, case, data, expected, close=True, timeout=5.0):
+    """Sends data, expects one response with the status (one of a tuple), then (when close) the connection closed."""
+    raw = Raw(server.port)
+    try:
+        started = time.monotonic()
+        raw.send(data)
+        r = raw.response(timeout=timeout)
+        took = time.monotonic() - started
+        allowed = expected if isinstance(expected, tuple) else (expected,)
+        got = r.status if r else ("connection reset" if raw.reset else "connection closed" if raw.closed else f"no answer in {timeout}s")
+        ok = g.check(r is not None and r.status in allowed, case, f"sent {data[:70]!r}{'...' if len(data) > 70 else ''} ({len(data)} bytes); "
+                                                                   f"expected {' or '.join(map(str, allowed))}, got {got}")
+        if ok and close:
+            closed = raw.wait_closed(3.0)
+            g.check(closed is not None and raw.buffer == b"", case + " closes",
+                    f"expected the connection closed after {r.status} and nothing more; "
+                    f"{'still open' if closed is None else 'closed'} with {raw.buffer[:80]!r} extra")
+            if ok and r.header("Connection") != "close" and close:
+                g.check(False, case + " says close", f"a refusal should carry Connection: close, got {r.header('Connection')}")
+        return r, took
+    finally:
+        raw.close()
+        still_healthy(g, server, case)
+
+
+def group_raw(server):
+    g = Group("B raw bytes (RFC 9112)")
+    port = server.port
+    try:
+        refusal(g, server, "HTTP/1.1 without Host", request_bytes("GET", "/healthz", host=False), 400)
+        refusal(g, server, "two Host fields", request_bytes("GET", "/healthz", ["Host: other"]), 400)
+        big = "X-Big: " + "a" * 17000
+        refusal(g, server, "header block > 16 KiB", request_bytes("GET", "/healthz", [big]), 431)
+        refusal(g, server, "header block just under 16 KiB is fine", request_bytes("GET", "/healthz", ["X-Big: " + "a" * 16000, "Connection: close"]), 200)
+        refusal(g, server, "request line > 8 KiB", request_bytes("GET", "/" + "a" * 9000), 414)
+        refusal(g, server, "request line > 8 KiB, no CRLF yet", b"GET /" + b"a" * 9000, 414)
+        refusal(g, server, "request line of 8000 bytes is fine", request_bytes("GET", "/healthz?" + "a" * 7980, ["Connection: close"]), 200)
+        refusal(g, server, "101 header fields", request_bytes("GET", "/healthz", [f"X-H{i}: {i}" for i in range(100)]), 431)
+        refusal(g, server, "100 header fields is fine", request_bytes("GET", "/healthz", [f"X-H{i}: {i}" for i in range(98)] + ["Connection: close"]), 200)
+        r, took = refusal(g, server, "Content-Length: 99999999999", request_bytes("POST", "/api/v1/pledges", ["Content-Length: 99999999999"]), 413)
+        g.check(took < 1.5, "Content-Length: 99999999999 at once", f"the 413 took {took:.1f}s (should not wait for the body)")
+        refusal(g, server, "Content-Length: 2 MiB", request_bytes("POST", "/api/v1/pledges", [f"Content-Length: {2 << 20}"]), 413)
+        refusal(g, server, "chunked body > 1 MiB", request_bytes("POST", "/api/v1/pledges", ["Transfer-Encoding: chunked"]) +
+                (b"100000\r\n" + b"a" * 0x100000 + b"\r\n") + b"10\r\n" + b"b" * 16 + b"\r\n0\r\n\r\n", 413)
+        smuggle = request_bytes("POST", "/healthz", ["Content-Length: 5", "Transfer-Encoding: chunked"], b"0\r\n\r\n") + \
+            request_bytes("GET", "/smuggled-request")
+        refusal(g, server, "Content-Length and Transfer-Encoding", smuggle, 400)
+        refusal(g, server, "Transfer-Encoding and Content-Length", request_bytes("POST", "/healthz", ["Transfer-Encoding: chunked", "Content-Length: 5"], b"0\r\n\r\n"), 400)
+        refusal(g, server, "two differing Content-Length", request_bytes("POST", "/healthz", ["Content-Length: 5", "Content-Length: 6"], b"hello!"), 400)
+        refusal(g, server, "two equal Content-Length", request_bytes("POST", "/healthz", ["Content-Length: 5", "Content-Length: 5"], b"hello"), 400)
+        refusal(g, server, "list Content-Length", request_bytes("POST", "/healthz", ["Content-Length: 5, 5"], b"hello"), 400)
+        refusal(g, server, "negative Content-Length", request_bytes("POST", "/healthz", ["Content-Length: -1"]), 400)
+        refusal(g, server, "signed Content-Length", request_bytes("POST", "/healthz", ["Content-Length: +5"], b"hello"), 400)
+        refusal(g, server, "whitespace before the colon", request_bytes("GET", "/healthz", ["X-Test : 1"]), 400)
+        refusal(g, server, "obs-fold", request_bytes("GET", "/healthz", ["X-Test: a", " folded"]), 400)
+        refusal(g, server, "obs-fold on the first field", b"GET /healthz HTTP/1.1\r\n Host: localhost\r\n\r\n", 400)
+        refusal(g, server, "bare LF line ends", b"GET /healthz HTTP/1.1\nHost: localhost\n\n", 400)
+        refusal(g, server, "bad chunk size", request_bytes("POST", "/api/v1/pledges", ["Transfer-Encoding: chunked"], b"zz\r\nhello\r\n0\r\n\r\n"), 400)
+        refusal(g, server, "overflowing chunk size", request_bytes("POST", "/api/v1/pledges", ["Transfer-Encoding: chunked"],
+                                                                   b"ffffffffffffffffff\r\nhello\r\n0\r\n\r\n"), (400, 413))
+        refusal(g, server, "chunk longer than its size", request_bytes("POST", "/api/v1/pledges", ["Transfer-Encoding: chunked"], b"2\r\nhello\r\n0\r\n\r\n"), 400)
+        refusal(g, server, "NUL in a header value", request_bytes("GET", "/healthz", ["X-Test: a\x00b"]), 400)
+        refusal(g, server, "NUL in the target (%00)", request_bytes("GET", "/healthz%00"), 400)
+        refusal(g, server, "HTTP/2.0", request_bytes("GET", "/", version="HTTP/2.0"), 505)
+        refusal(g, server, "garbage version HTXP/1.1", request_bytes("GET", "/", version="HTXP/1.1"), 400)
+        refusal(g, server, "Transfer-Encoding: gzip, chunked", request_bytes("POST", "/api/v1/pledges", ["Transfer-Encoding: gzip, chunked"], b"0\r\n\r\n"), 501)
+        refusal(g, server, "Transfer-Encoding: gzip", request_bytes("POST", "/api/v1/pledges", ["Transfer-Encoding: gzip"], b"0\r\n\r\n"), 501)
+        refusal(g, server, "unknown method BREW", request_bytes("BREW", "/"), 501)
+        refusal(g, server, "Expect: something-else", request_bytes("POST", "/api/v1/pledges", ["Expect: 200-ok", "Content-Length: 2"], b"{}"), 417)
+
+        # A known route with a method it does not take: 405 with Allow (the application answers; the connection stays open)
+        raw = Raw(port)
+        raw.send(request_bytes("DELETE", "/healthz"))
+        r = raw.response()
+        allow = [m.strip() for m in (r.header("Allow") or "").split(",")] if r else []
+        g.check(r is not None and r.status == 405 and "GET" in allow and "HEAD" in allow, "DELETE /healthz",
+                f"expected 405 with Allow: GET, HEAD; got {r} Allow {r and r.header('Allow')}")
+        raw.send(request_bytes("DELETE", "/api/v1/pledges", ["Connection: close"]))
+        r = raw.response()
+        allow = [m.strip() for m in (r.header("Allow") or "").split(",")] if r else []
+        g.check(r is not None and r.status == 405 and {"GET", "HEAD", "POST"} <= set(allow)
+                and (r.header("Content-Type") or "").startswith("application/problem+json"), "DELETE /api/v1/pledges",
+                f"expected 405 problem+json with Allow: GET, HEAD, POST; got {r} Allow {r and r.header('Allow')} {r and r.header('Content-Type')}")
+        raw.close()
+        still_healthy(g, server, "405")
+
+        # Expect: 100-continue by hand: 100, then the body, then the final answer on the same connection
+        raw = Raw(port)
+        body = b'{"organisation": "x"}'
+        raw.send(request_bytes("POST", "/api/v1/pledges", ["Expect: 100-continue", "Content-Type: application/json", f"Content-Length: {len(body)}"]))
+        interim = raw.response(timeout=2)
+        g.check(interim is not None and interim.status == 100, "raw Expect: 100-continue", f"expected 100 Continue before the body, got {interim}")
+        raw.send(body)
+        final = raw.response()
+        g.check(final is not None and final.status == 401, "raw Expect: 100-continue final", f"expected 401 (no credentials) after the body, got {final}")
+        raw.close()
+
+        # Truncated body: 408 (or a close) within read-timeout + 2 s
+        raw = Raw(port, timeout=10)
+        started = time.monotonic()
+        raw.send(request_bytes("POST", "/api/v1/pledges", ["Content-Type: application/json", "Content-Length: 100"], b"0123456789"))
+        r = raw.response(timeout=READ_TIMEOUT + 2)
+        took = time.monotonic() - started
+        g.check((r is not None and r.status == 408) or (r is None and raw.closed), "truncated body",
+                f"sent Content-Length: 100 and 10 bytes; expected 408 or a close within {READ_TIMEOUT + 2}s, got {r or 'nothing'} after {took:.1f}s")
+        g.check(took >= READ_TIMEOUT - 0.5, "truncated body not early", f"the server gave up after {took:.1f}s, before --read-timeout {READ_TIMEOUT}")
+        raw.close()
+        still_healthy(g, server, "truncated body")
+
+        # Three pipelined GETs in one send: three responses, in order
+        raw = Raw(port)
+        raw.send(request_bytes("GET", "/healthz") + request_bytes("GET", "/api/openapi.json") + request_bytes("GET", "/pledges", ["Connection: close"]))
+        got = [raw.response() for _ in range(3)]
+        shapes = [(r.status, (r.header("Content-Type") or "").split(";")[0]) if r else None for r in got]
+        g.check(shapes == [(200, "text/plain"), (200, "application/json"), (200, "text/html")], "pipelined GETs",
+                f"expected 200 text/plain, 200 application/json, 200 text/html in order; got {shapes}")
+        if all(got):
+            g.check(got[0].body == b"ok\n" and b'"openapi"' in got[1].body and b"<html" in got[2].body.lower(), "pipelined bodies",
+                    f"bodies out of order: {got[0].body[:20]!r} {got[1].body[:20]!r} {got[2].body[:20]!r}")
+        g.check(raw.wait_closed(3) is not None and raw.buffer == b"", "pipelined close", "the connection did not close after Connection: close")
+        raw.close()
+
+        # An idle keep-alive connection is closed after --idle-timeout
+        raw = Raw(port, timeout=10)
+        raw.send(request_bytes("GET", "/healthz"))
+        r = raw.response()
+        g.check(r is not None and r.status == 200 and r.header("Connection") == "keep-alive", "keep-alive answer", f"expected 200 keep-alive, got {r}")
+        closed = raw.wait_closed(IDLE_TIMEOUT + 2)
+        g.check(closed is not None and IDLE_TIMEOUT - 1 <= closed, "idle keep-alive closed",
+                f"expected the server to close an idle connection after {IDLE_TIMEOUT}s (within {IDLE_TIMEOUT + 2}s); "
+                f"{'still open' if closed is None else f'closed after {closed:.1f}s'}")
+        raw.close()
+        still_healthy(g, server, "idle keep-alive")
+
+        log = "\n".join(server.stderr_lines())
+        g.check("/smuggled-request" not in log, "no smuggled request", "the request after a Content-Length + Transfer-Encoding body was answered")
+    except Exception as e:
+        g.check(False, "raw bytes", f"{type(e).__name__}: {e}")
+    still_healthy(g, server, "after raw bytes")
+    g.report()
+    return g
+
+
+# C. Slow and many clients
+
+def connect_many(port, n, timeout=5.0):
+    socks = []
+    for _ in range(n):
+        s = socket.create_connection((HOST, port), timeout=timeout)
+        s.setblocking(False)
+        socks.append(s)
+    return socks
+
+
+def read_all_until(socks, deadline, want):
+    """Reads from non-blocking sockets until each is closed or the deadline; returns data and the moment each closed."""
+    data = {s: b"" for s in socks}
+    closed_at = {}
+    sel = selectors.DefaultSelector()
+    for s in socks:
+        sel.register(s, selectors.EVENT_READ)
+    try:
+        while len(closed_at) < len(socks) and time.monotonic() < deadline and not want(data, closed_at):
+            for key, _ in sel.select(timeout=max(0.0, min(0.2, deadline - time.monotonic()))):
+                s = key.fileobj
+                try:
+                    chunk = s.recv(65536)
+                except BlockingIOError:
+                    continue
+                except ConnectionResetError:
+                    chunk = b""
+                if chunk:
+                    data[s] += chunk
+                else:
+                    closed_at[s] = time.monotonic()
+                    sel.unregister(s)
+    finally:
+        sel.close()
+    return data, closed_at
+
+
+def group_slow_and_many(server):
+    g = Group("C slow and many clients")
+    port = server.port
+    socks = []
+    try:
+        # 150 clients sending a request line a byte a second, 40 idle ones (190 of the 200 allowed)
+        slow = connect_many(port, 150)
+        idle = connect_many(port, 40)
+        socks = slow + idle
+        line = b"GET /healthz HTTP/1.1\r\n"
+        opened = time.monotonic()
+        sent = 0
+        next_byte = opened
+        answers = []
+        checks_done = 0
+        while checks_done < 10 and time.monotonic() < opened + 1.9:
+            if time.monotonic() >= next_byte and sent < len(line):
+                for s in slow:
+                    try:
+                        s.send(line[sent:sent + 1])
+                    except OSError:
+                        pass
+                sent += 1
+                next_byte += 1.0
+            status, took = healthz(port, timeout=3)
+            answers.append((status, round(took, 3)))
+            checks_done += 1
+            time.sleep(0.1)
+        g.check(len(answers) == 10 and all(s == 200 and t < 1.0 for s, t in answers), "normal client among 190 slow or idle ones",
+                f"expected 10 answers 200 each within 1s while 150 slow and 40 idle connections are open; got {answers}")
+        # Each slow client is answered 408 after --read-timeout; each idle one is closed after --idle-timeout
+        data, closed_at = read_all_until(socks, opened + IDLE_TIMEOUT + 2.5, lambda d, c: False)
+        late = [s for s in slow if not data[s].startswith(b"HTTP/1.1 408 ")]
+        g.check(not late, "slow clients get 408", f"{len(late)} of 150 slow clients got no 408 within {IDLE_TIMEOUT + 2.5:.1f}s; "
+                                                  f"e.g. {data[late[0]][:60]!r}" if late else "")
+        open_idle = [s for s in idle if s not in closed_at]
+        talked = [s for s in idle if data[s]]
+        g.check(not open_idle and not talked, "idle clients closed", f"{len(open_idle)} of 40 idle connections still open after "
+                f"{IDLE_TIMEOUT + 2.5:.1f}s, {len(talked)} got bytes")
+        for s in socks:
+            s.close()
+        socks = []
+        time.sleep(0.5)
+        still_healthy(g, server, "after slow clients")
+
+        # Past the cap: 260 connections, the first 200 held, the rest answered 503 and closed
+        socks = connect_many(port, 260)
+        many_opened = time.monotonic()
+        data, closed_at = read_all_until(socks, many_opened + 1.5, lambda d, c: len(c) >= 60 and time.monotonic() > many_opened + 0.5)
+        refused = [i for i, s in enumerate(socks) if data[s].startswith(b"HTTP/1.1 503 ") and s in closed_at]
+        other = [i for i, s in enumerate(socks) if (data[s] or s in closed_at) and i not in refused]
+        held = [i for i, s in enumerate(socks) if not data[s] and s not in closed_at]
+        g.check(len(refused) == 60 and refused == list(range(200, 260)) and not other, "connections past the cap get 503",
+                f"expected connections 200-259 answered 503 and closed, 0-199 held; got {len(refused)} refused "
+                f"({refused[:3]}...), {len(held)} held, {len(other)} otherwise ({other[:5]})")
+        sample = next((data[socks[i]] for i in refused), b"")
+        g.check(b"Retry-After: 1" in sample and b"Connection: close" in sample, "503 says Retry-After", f"the 503 was {sample[:200]!r}")
+        # A client that waits to be spoken to is told 503; one that sends at once may see its
+        # connection reset instead (the server closes without reading), but never a hang or a 200.
+        probe = Raw(port)
+        r = probe.response(timeout=2)
+        probe.close()
+        g.check(r is not None and r.status == 503, "a new silent client at the cap", f"with {len(held)} connections held, expected 503, got {r}")
+        status, took = healthz(port)
+        g.check(status == 503 or "Reset" in str(status) or "RemoteDisconnected" in str(status), "a new client at the cap",
+                f"with {len(held)} connections held, expected 503 (or a reset), got {status} after {took:.1f}s")
+        for s in socks:
+            s.close()
+        socks = []
+        time.sleep(0.5)
+    except Exception as e:
+        g.check(False, "slow and many clients", f"{type(e).__name__}: {e}")
+    finally:
+        for s in socks:
+            s.close()
+    still_healthy(g, server, "after the cap")
+    g.report()
+    return g
+
+
+# D. Access log
+
+def group_access_log(server):
+    g = Group("D access log")
+    port = server.port
+    try:
+        before = len(server.stderr_lines())
+        conn = http.client.HTTPConnection(HOST, port, timeout=5)
+        for target in ["/pledges?search=secret-word", "/api/v1/pledges?q=secret-word&area=learning", "/healthz?token=secret-word"]:
+            conn.request("GET", target)
+            r = conn.getresponse()
+            r.read()
+            g.check(r.status == 200, f"GET {target}", f"expected 200, got {r.status}")
+        conn.close()
+        deadline = time.monotonic() + 3
+        while time.monotonic() < deadline:
+            if len(server.stderr_lines()) >= before + 3:
+                break
+            time.sleep(0.05)
+        entries, bad = [], []
+        for line in server.stderr_lines():
+            try:
+                value = json.loads(line)
+            except ValueError:
+                bad.append(line)
+                continue
+            if isinstance(value, dict) and "method" in value:
+                entries.append(value)
+        g.check(not bad, "log lines are JSON", f"{len(bad)} lines on standard error are not JSON, e.g. {bad[:2]}")
+        shape = {"bytes": int, "method": str, "ms": (int, float), "path": str, "status": int}
+        wrong = [e for e in entries if set(e) != set(shape) or not all(isinstance(e[k], t) and not isinstance(e[k], bool) for k, t in shape.items())]
+        g.check(entries and not wrong, "access-log fields", f"{len(entries)} entries; expected exactly bytes, method, ms, path, status; wrong: {wrong[:2]}")
+        g.check(any(e.get("path") == "/pledges" and e.get("status") == 200 and e.get("method") == "GET" for e in entries), "logged /pledges",
+                "no access-log entry for GET /pledges 200")
+        g.check(any(e.get("path") == "/healthz" and e.get("bytes") == 3 for e in entries), "logged bytes", "no /healthz entry with bytes 3")
+        g.check(not any("?" in str(e.get("path")) for e in entries), "no query in paths", "an access-log path holds a query")
+        g.check("secret-word" not in "\n".join(server.stderr_lines() + server.stdout), "query not logged", "'secret-word' from a query string reached the log")
+        # 501 and 505 are refusals group B asked for (the parser's, logged with method "-"); any
+        # other 5xx, or any 5xx from the application, is a server fault.
+        five = [e for e in entries if isinstance(e.get("status"), int) and e["status"] >= 500
+                and not (e.get("method") == "-" and e["status"] in (501, 505))]
+        g.check(not five, "no unexpected 5xx", f"the server answered 5xx: {five[:5]}")
+    except Exception as e:
+        g.check(False, "access log", f"{type(e).__name__}: {e}")
+    still_healthy(g, server, "after access log")
+    g.report()
+    return g
+
+
+# E. Shutdown
+
+def group_shutdown(server):
+    g = Group("E shutdown on SIGTERM")
+    port = server.port
+    conns = []
+    try:
+        idle = Raw(port, timeout=10)
+        idle.send(request_bytes("GET", "/healthz"))
+        r = idle.response()
+        g.check(r is not None and r.status == 200, "keep-alive before shutdown", f"expected 200, got {r}")
+        partial = Raw(port, timeout=10)
+        partial.send(b"GET /healthz HTTP/1.1\r\nHost: loc")
+        fresh = Raw(port, timeout=10)
+        conns = [idle, partial, fresh]
+        time.sleep(0.2)
+        started = time.monotonic()
+        server.proc.send_signal(signal.SIGTERM)
+        try:
+            code = server.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            code = None
+        took = time.monotonic() - started
+        g.check(code == 0, "exit 0 within 10 s", f"with 3 connections open, SIGTERM gave {'no exit' if code is None else f'exit {code}'} after {took:.1f}s")
+        for name, c in [("idle keep-alive", idle), ("mid-request", partial), ("fresh", fresh)]:
+            g.check(c.wait_closed(2) is not None, f"{name} connection closed", "still open after the server exited")
+        try:
+            probe = socket.create_connection((HOST, port), timeout=2)
+            probe.close()
+            refused = False
+        except ConnectionRefusedError:
+            refused = True
+        except OSError:
+            refused = True
+        g.check(refused, "port refuses afterwards", f"port {port} still accepts connections")
+        time.sleep(0.2)
+        g.check(any("stopped" in line for line in server.stderr_lines()), "logged stopped", "no 'stopped' event on standard error")
+    except Exception as e:
+        g.check(False, "shutdown", f"{type(e).__name__}: {e}")
+    finally:
+        for c in conns:
+            c.close()
+    g.report()
+    return g
+
+
+def main():
+    binary = flourish_binary()
+    started = time.monotonic()
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft != resource.RLIM_INFINITY and soft < 2048:
+        target = 2048 if hard == resource.RLIM_INFINITY else min(hard, 2048)
+        resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+        soft = target
+    if soft != resource.RLIM_INFINITY and soft < 600:
+        print(f"http test: ulimit -n is {soft}; at least 600 file descriptors are needed")
+        return 1
+    work = tempfile.mkdtemp(prefix="flourish-http-")
+    server = Server(binary, work)
+    groups = []
+    try:
+        server.start()
+        token = server.token()
+        groups.append(group_real_clients(server, token, work))
+        groups.append(group_raw(server))
+        groups.append(group_slow_and_many(server))
+        groups.append(group_access_log(server))
+        groups.append(group_shutdown(server))
+    finally:
+        server.stop()
+    failed = [g for g in groups if g.failures]
+    checks = sum(g.checks for g in groups)
+    took = time.monotonic() - started
+    if failed:
+        print(f"http test FAILED: {sum(len(g.failures) for g in failed)} of {checks} checks failed in {len(failed)} of {len(groups)} groups "
+              f"({took:.1f}s)")
+        return 1
+    print(f"http test: {checks} checks in {len(groups)} groups all hold against {binary} on port {server.port} ({took:.1f}s)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
