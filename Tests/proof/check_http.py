@@ -26,6 +26,7 @@ READ_TIMEOUT = 2
 IDLE_TIMEOUT = 3
 MAX_CONNECTIONS = 200
 HOST = "127.0.0.1"
+WATCHDOG = 80  # seconds; a normal run takes about 12
 
 
 def flourish_binary():
@@ -330,6 +331,14 @@ def group_real_clients(server, token, work):
         g.check(rc == 0 and rc2 == 0 and plain.endswith(b"\n422") and chunked == plain, "curl chunked upload decoded",
                 f"chunked answer {chunked[-120:]!r} differs from plain answer {plain[-120:]!r} ({err.strip()} {err2.strip()[-200:]})")
 
+        # A 2 MiB body sent without waiting for 100 Continue: the 413 still reaches curl (no reset)
+        big_file = os.path.join(work, "big.json")
+        with open(big_file, "wb") as f:
+            f.write(b"a" * (2 << 20))
+        rc, out, err = curl("-H", "Expect:", "-H", "Content-Type: application/json", "--data-binary", f"@{big_file}", "-o", "/dev/null",
+                            "-w", "%{http_code}", f"{base}/api/v1/pledges")
+        g.check(rc == 0 and out == b"413", "curl 2 MiB body without Expect", f"expected 413, got exit {rc} {out!r} {err.strip()}")
+
         # http.client: 20 requests on one keep-alive connection
         conn = http.client.HTTPConnection(HOST, port, timeout=5)
         conn.connect()
@@ -399,7 +408,7 @@ def refusal(g, server, case, data, expected, close=True, timeout=5.0):
         still_healthy(g, server, case)
 
 
-def group_raw(server):
+def group_raw(server, token):
     g = Group("B raw bytes (RFC 9112)")
     port = server.port
     try:
@@ -482,6 +491,32 @@ def group_raw(server):
         g.check(took >= READ_TIMEOUT - 0.5, "truncated body not early", f"the server gave up after {took:.1f}s, before --read-timeout {READ_TIMEOUT}")
         raw.close()
         still_healthy(g, server, "truncated body")
+
+        # A chunked body with extensions, several chunks and a trailer is decoded, and the
+        # request after it on the same connection is read from the right place
+        body = b'{"organisation": "x", "areas": []}'
+        chunks = b"5;ext=1\r\n" + body[:5] + b"\r\n" + b"%x\r\n" % (len(body) - 5) + body[5:] + b"\r\n0\r\nX-Trailer: y\r\n\r\n"
+        raw = Raw(port)
+        raw.send(request_bytes("POST", "/api/v1/pledges", [f"Authorization: Bearer {token}", "Content-Type: application/json",
+                                                           "Transfer-Encoding: chunked"], chunks) + request_bytes("GET", "/healthz", ["Connection: close"]))
+        first, second = raw.response(), raw.response()
+        try:
+            field = json.loads(first.body).get("field") if first else None
+        except ValueError:
+            field = None
+        g.check(first is not None and first.status == 422 and field == "text", "chunk extensions and trailer",
+                f"expected 422 about the missing field text, got {first} {first and first.body[:120]!r}")
+        g.check(second is not None and second.status == 200 and second.body == b"ok\n", "request after a chunked body",
+                f"expected 200 ok for the request after the chunked body, got {second}")
+        raw.close()
+
+        # 50 pipelined requests in one send: 50 answers
+        raw = Raw(port)
+        raw.send(request_bytes("GET", "/healthz") * 49 + request_bytes("GET", "/healthz", ["Connection: close"]))
+        got = [raw.response() for _ in range(50)]
+        g.check(all(r is not None and r.status == 200 for r in got), "50 pipelined GETs",
+                f"expected 50 answers 200, got {sum(1 for r in got if r is not None and r.status == 200)}")
+        raw.close()
 
         # Three pipelined GETs in one send: three responses, in order
         raw = Raw(port)
@@ -721,6 +756,7 @@ def group_shutdown(server):
         g.check(refused, "port refuses afterwards", f"port {port} still accepts connections")
         time.sleep(0.2)
         g.check(any("stopped" in line for line in server.stderr_lines()), "logged stopped", "no 'stopped' event on standard error")
+        g.check("Stopped." in server.stdout, "said Stopped.", f"standard output ends {server.stdout[-2:]}")
     except Exception as e:
         g.check(False, "shutdown", f"{type(e).__name__}: {e}")
     finally:
@@ -744,15 +780,26 @@ def main():
     work = tempfile.mkdtemp(prefix="flourish-http-")
     server = Server(binary, work)
     groups = []
+    # Every wait below is bounded; should the server hang outright, this bounds the whole run:
+    # once it is killed, every read ends at once and every later check fails fast.
+    def watchdog():
+        print(f"http test: still running after {WATCHDOG}s; killing the server")
+        sys.stdout.flush()
+        if server.alive():
+            server.proc.kill()
+    timer = threading.Timer(WATCHDOG, watchdog)
+    timer.daemon = True
+    timer.start()
     try:
         server.start()
         token = server.token()
         groups.append(group_real_clients(server, token, work))
-        groups.append(group_raw(server))
+        groups.append(group_raw(server, token))
         groups.append(group_slow_and_many(server))
         groups.append(group_access_log(server))
         groups.append(group_shutdown(server))
     finally:
+        timer.cancel()
         server.stop()
     failed = [g for g in groups if g.failures]
     checks = sum(g.checks for g in groups)

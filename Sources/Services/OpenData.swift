@@ -1,0 +1,240 @@
+public import Foundation
+public import Engine
+import Domain
+
+/// A table for export: CSV (RFC 4180) or JSON, saying when it was generated.
+public struct ExportTable: Sendable {
+    public let name: String
+    public let columns: [String]
+    public let rows: [[String]]
+    public let generatedAt: Date
+
+    /// CSV with a `generated_at` column on every row, so the file says when it was made
+    /// and stays a plain rectangular table.
+    public var csv: String {
+        let stamp = AnnualReportBuilder.iso8601(generatedAt)
+        return CSV.write([columns + ["generated_at"]] + rows.map { $0 + [stamp] })
+    }
+
+    /// `{"generatedAt": …, "<name>": [ {column: value, …}, … ]}`; list columns (`areas`) become arrays.
+    public var json: JSONValue {
+        let items = rows.map { row in
+            JSONValue.object(Dictionary(uniqueKeysWithValues: zip(columns, row).map { column, value in
+                (column, Self.listColumns.contains(column) ? .array(value.split(separator: ";").map { .string(String($0)) }) : .string(value))
+            }))
+        }
+        return ["generatedAt": .string(AnnualReportBuilder.iso8601(generatedAt)), .init(name): .array(items)]
+    }
+
+    static let listColumns: Set<String> = ["areas"]
+}
+
+extension Flourish {
+    public static let exportKinds = ["pledges", "actions", "measures"]
+
+    /// The public pledge wall, every action, or every measure, as a table.
+    public func export(_ kind: String) throws -> ExportTable {
+        let now = clock.now()
+        func day(_ d: Date) -> String { time.day(of: d).description }
+        switch kind {
+        case "pledges":
+            let wall = try wall().entries
+            return ExportTable(name: kind, columns: ["pledge", "organisation", "kind", "district", "pledge_year", "text", "areas", "theme", "priority", "approved_on"],
+                               rows: wall.map { [$0.pledge.rawValue, $0.organisationName, $0.kind, $0.district, "\($0.pledgeYear)", $0.text,
+                                                 $0.areas.joined(separator: ";"), $0.theme ?? "", $0.priority ?? "", day($0.approvedOn)] },
+                               generatedAt: now)
+        case "actions":
+            let actions = try actions().sorted { $0.action.createdAt < $1.action.createdAt }
+            return ExportTable(name: kind, columns: ["action", "group", "title", "priority", "areas", "owner", "due_date", "state", "rag", "overdue"],
+                               rows: actions.map { v in
+                                   let d = v.action.data
+                                   return [v.action.id.rawValue, d["group"]?.stringValue ?? "", d["title"]?.stringValue ?? "", d["priority"]?.stringValue ?? "",
+                                           (d["areas"]?.arrayValue ?? []).compactMap(\.stringValue).joined(separator: ";"), d["owner"]?.stringValue ?? "",
+                                           d["dueDate"]?.stringValue ?? "", v.action.state, v.latestRAG?.rawValue ?? "", v.isOverdue ? "yes" : "no"]
+                               }, generatedAt: now)
+        case "measures":
+            let measures = try measures().sorted { $0.measure.createdAt < $1.measure.createdAt }
+            return ExportTable(name: kind, columns: ["measure", "group", "name", "area", "unit", "direction", "baseline", "target", "latest_period", "latest_value", "rag"],
+                               rows: measures.map { v in
+                                   let d = v.measure.data, last = v.values.last
+                                   return [v.measure.id.rawValue, d["group"]?.stringValue ?? "", d["name"]?.stringValue ?? "", d["area"]?.stringValue ?? "",
+                                           d["unit"]?.stringValue ?? "", d["direction"]?.stringValue ?? "", AnnualReport.number(d["baseline"]?.doubleValue ?? 0),
+                                           AnnualReport.number(d["target"]?.doubleValue ?? 0), last?.period ?? "", last.map { AnnualReport.number($0.value) } ?? "", last?.rag.rawValue ?? ""]
+                               }, generatedAt: now)
+        default:
+            throw ExportError.unknownKind(kind)
+        }
+    }
+
+    /// An Atom feed (RFC 4287) of the pledges most recently published on the wall.
+    public func pledgeFeed(siteURL: String, limit: Int = 50) throws -> String {
+        let entries = try wall().entries.sorted { $0.approvedOn > $1.approvedOn }.prefix(limit)
+        let updated = entries.first?.approvedOn ?? clock.now()
+        var xml = """
+        <?xml version="1.0" encoding="utf-8"?>
+        <feed xmlns="http://www.w3.org/2005/Atom">
+        <title>\(XML.escape("\(partnership.name): new FLOURISH pledges"))</title>
+        <id>\(XML.escape(siteURL))/pledges</id>
+        <link rel="alternate" type="text/html" href="\(XML.escape(siteURL))/pledges"/>
+        <link rel="self" type="application/atom+xml" href="\(XML.escape(siteURL))/open-data/pledges.atom"/>
+        <updated>\(AnnualReportBuilder.iso8601(updated))</updated>
+        <author><name>\(XML.escape(partnership.name))</name></author>
+        <generator>Flourish</generator>
+
+        """
+        for e in entries {
+            xml += """
+            <entry>
+            <title>\(XML.escape("\(e.organisationName): \(e.text)"))</title>
+            <id>\(XML.escape(siteURL))/pledges/\(XML.escape(e.pledge.rawValue))</id>
+            <link rel="alternate" type="text/html" href="\(XML.escape(siteURL))/pledges/\(XML.escape(e.pledge.rawValue))"/>
+            <updated>\(AnnualReportBuilder.iso8601(e.approvedOn))</updated>
+            <summary>\(XML.escape("\(e.organisationName) pledges for \(e.pledgeYear): \(e.text)"))</summary>
+            </entry>
+
+            """
+        }
+        return xml + "</feed>\n"
+    }
+
+    /// An iCalendar feed (RFC 5545) of a group's deadlines: its open actions' due dates, its
+    /// measures' next values, the escalation reviews waiting at it and its annual report section.
+    public func groupCalendar(_ group: String) throws -> String {
+        let body = try governance.body(group)
+        var events: [ICS.Event] = []
+        for a in try actions(ActionFilter(group: group)) where !["completed", "cancelled"].contains(a.action.state) {
+            if let due = a.action.data["dueDate"]?.stringValue.flatMap(CalendarDay.init) {
+                events.append(.init(uid: "\(a.action.id.rawValue)-due", day: due, summary: "Action due: \(a.action.data["title"]?.stringValue ?? "")"))
+            }
+        }
+        for m in try measures(group: group) where m.measure.state == "active" {
+            if let due = m.measure.data["valueDueOn"]?.stringValue.flatMap(CalendarDay.init) {
+                events.append(.init(uid: "\(m.measure.id.rawValue)-value", day: due, summary: "Measure value due: \(m.measure.data["name"]?.stringValue ?? "")"))
+            }
+        }
+        for e in try escalations(state: "open") {
+            for review in e.open where review.data["body"]?.stringValue == group {
+                if let respondBy = review.data["respondBy"]?.stringValue.flatMap({ time.parse($0) }) {
+                    events.append(.init(uid: "\(review.id.rawValue)-respond", day: time.day(of: respondBy), summary: "Escalation response due: \(e.escalation.data["title"]?.stringValue ?? "")"))
+                }
+            }
+        }
+        for s in try instances(of: "report-section", whereData: "group", equals: group) where s.state == "requested" {
+            if let due = s.data["dueOn"]?.stringValue.flatMap(CalendarDay.init) {
+                events.append(.init(uid: "\(s.id.rawValue)-due", day: due, summary: "Annual report section due (\(s.data["year"]?.intValue.map(String.init) ?? ""))"))
+            }
+        }
+        return ICS.calendar(name: "\(body.name): deadlines", events: events.sorted { ($0.day, $0.uid) < ($1.day, $1.uid) }, generatedAt: clock.now())
+    }
+
+    /// An iCalendar feed of an organisation's pledge deadlines: check-ins, reports due, renewal and lapse.
+    public func organisationCalendar(_ key: String) throws -> String {
+        let view = try organisation(key)
+        var events: [ICS.Event] = []
+        for p in view.pledges where ["approved", "report-due", "report-overdue"].contains(p.state) {
+            for (field, label) in [("checkInOn", "Pledge check-in"), ("reportDueOn", "Pledge report due")] {
+                if let day = p.data[field]?.stringValue.flatMap(CalendarDay.init) {
+                    events.append(.init(uid: "\(p.id.rawValue)-\(field)", day: day, summary: "\(label): \(p.data["text"]?.stringValue ?? "")"))
+                }
+            }
+        }
+        if let m = view.membership, ["active", "renewal-due"].contains(m.state) {
+            for (field, label) in [("renewalDueOn", "FLOURISH Pledge renewal due"), ("lapsesOn", "Last day to renew before leaving the wall")] {
+                if let day = m.data[field]?.stringValue.flatMap(CalendarDay.init) { events.append(.init(uid: "\(m.id.rawValue)-\(field)", day: day, summary: label)) }
+            }
+        }
+        return ICS.calendar(name: "\(view.organisation.name): FLOURISH Pledge deadlines", events: events.sorted { ($0.day, $0.uid) < ($1.day, $1.uid) }, generatedAt: clock.now())
+    }
+}
+
+public enum ExportError: Error, Equatable, Sendable, LocalizedError {
+    case unknownKind(String)
+    public var errorDescription: String? {
+        switch self {
+        case .unknownKind(let kind): return "There is no export called \(kind); use one of: \(Flourish.exportKinds.joined(separator: ", "))."
+        }
+    }
+}
+
+/// XML text and attribute escaping (the five predefined entities).
+public enum XML {
+    public static func escape(_ s: String) -> String {
+        var out = ""
+        out.reserveCapacity(s.utf8.count)
+        for c in s.unicodeScalars {
+            switch c {
+            case "&": out += "&amp;"
+            case "<": out += "&lt;"
+            case ">": out += "&gt;"
+            case "\"": out += "&quot;"
+            case "'": out += "&apos;"
+            // Characters XML 1.0 does not allow at all are dropped rather than written.
+            case "\u{0}"..."\u{8}", "\u{B}", "\u{C}", "\u{E}"..."\u{1F}", "\u{FFFE}", "\u{FFFF}": continue
+            default: out.unicodeScalars.append(c)
+            }
+        }
+        return out
+    }
+}
+
+/// iCalendar (RFC 5545) writing: all-day events, TEXT escaping and 75-octet line folding.
+public enum ICS {
+    public struct Event: Sendable, Equatable {
+        public let uid: String, day: CalendarDay, summary: String
+        public init(uid: String, day: CalendarDay, summary: String) { self.uid = uid; self.day = day; self.summary = summary }
+    }
+
+    public static func calendar(name: String, events: [Event], generatedAt: Date) -> String {
+        let stamp = utc(generatedAt)
+        var lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//Flourish//Partnership deadlines//EN", "CALSCALE:GREGORIAN", "METHOD:PUBLISH",
+                     "X-WR-CALNAME:" + escape(name), "X-FLOURISH-GENERATED:" + stamp]
+        for e in events {
+            let date = e.day.description.replacingOccurrences(of: "-", with: "")
+            let next = e.day.adding(days: 1).description.replacingOccurrences(of: "-", with: "")
+            lines += ["BEGIN:VEVENT", "UID:" + escape(e.uid) + "@flourish", "DTSTAMP:" + stamp, "DTSTART;VALUE=DATE:" + date, "DTEND;VALUE=DATE:" + next,
+                      "SUMMARY:" + escape(e.summary), "TRANSP:TRANSPARENT", "END:VEVENT"]
+        }
+        lines.append("END:VCALENDAR")
+        return lines.map(fold).joined(separator: "\r\n") + "\r\n"
+    }
+
+    /// TEXT escaping: backslash, semicolon, comma and newlines.
+    public static func escape(_ text: String) -> String {
+        var out = ""
+        for c in text.unicodeScalars {
+            switch c {
+            case "\\": out += "\\\\"
+            case ";": out += "\\;"
+            case ",": out += "\\,"
+            case "\n": out += "\\n"
+            case "\r": continue
+            case "\u{0}"..."\u{8}", "\u{B}"..."\u{1F}", "\u{7F}": continue  // controls are not allowed in TEXT
+            default: out.unicodeScalars.append(c)
+            }
+        }
+        return out
+    }
+
+    /// Folds a content line so no physical line is longer than 75 octets, never splitting a UTF-8 character.
+    public static func fold(_ line: String) -> String {
+        var result = "", current = 0
+        for ch in line.unicodeScalars {
+            let size = String(ch).utf8.count
+            if current + size > 75 {
+                result += "\r\n "
+                current = 1
+            }
+            result.unicodeScalars.append(ch)
+            current += size
+        }
+        return result
+    }
+
+    static func utc(_ date: Date) -> String {
+        let f = DateFormatter()
+        f.locale = Locale(identifier: "en_US_POSIX")
+        f.timeZone = TimeZone(identifier: "UTC")
+        f.dateFormat = "yyyyMMdd'T'HHmmss'Z'"
+        return f.string(from: date)
+    }
+}

@@ -1,0 +1,50 @@
+import Foundation
+import HTTPServer
+import Services
+import Engine
+
+extension WebApp {
+    static let openDataRoutes: [Route] = [
+        Route("GET", "/open-data", .everyone, "Open data: the pledge wall as CSV, JSON and an Atom feed; deadline calendars") { c in
+            let body: HTML = """
+            <h1 class="govuk-heading-l">Open data</h1>
+            <p class="govuk-body">The public pledge wall, free to reuse. Each file says when it was generated.</p>
+            <ul class="govuk-list govuk-list--bullet">
+            <li><a class="govuk-link" href="/open-data/pledges.csv">Pledges as CSV</a> (RFC 4180, UTF-8)</li>
+            <li><a class="govuk-link" href="/open-data/pledges.json">Pledges as JSON</a></li>
+            <li><a class="govuk-link" href="/open-data/pledges.atom">New pledges as an Atom feed</a></li>
+            </ul>
+            <h2 class="govuk-heading-m">Deadline calendars</h2>
+            <p class="govuk-body">Subscribe in a calendar app: <code>/groups/GROUP/deadlines.ics</code> for a group’s actions, measures, escalations and report section, and <code>/organisations/ORGANISATION/deadlines.ics</code> for an organisation’s pledge check-ins, reports and renewal.</p>
+            """
+            return Layout.page(title: "Open data", body: body, context: c)
+        },
+        Route("GET", "/open-data/pledges.csv", .everyone, "The pledge wall as CSV") { c in
+            download(try c.app.export("pledges").csv, type: "text/csv; charset=utf-8", name: "flourish-pledges.csv")
+        },
+        Route("GET", "/open-data/pledges.json", .everyone, "The pledge wall as JSON") { c in
+            HTTPResponse(.ok, contentType: "application/json", body: try c.app.export("pledges").json.prettyString + "\n")
+        },
+        Route("GET", "/open-data/pledges.atom", .everyone, "An Atom feed of newly published pledges") { c in
+            HTTPResponse(.ok, contentType: "application/atom+xml; charset=utf-8", body: try c.app.pledgeFeed(siteURL: siteURL(c)))
+        },
+        Route("GET", "/groups/{key}/deadlines.ics", .everyone, "A group's deadlines as an iCalendar feed") { c in
+            guard (try? c.app.governance.body(c.param("key"))) != nil else { return notFound(c) }
+            return calendar(try c.app.groupCalendar(c.param("key")), name: "\(c.param("key"))-deadlines.ics")
+        },
+        Route("GET", "/organisations/{key}/deadlines.ics", .everyone, "An organisation's pledge deadlines as an iCalendar feed") { c in
+            guard (try? c.app.organisation(c.param("key"))) != nil else { return notFound(c) }
+            return calendar(try c.app.organisationCalendar(c.param("key")), name: "\(c.param("key"))-deadlines.ics")
+        },
+    ]
+
+    static func calendar(_ text: String, name: String) -> HTTPResponse {
+        HTTPResponse(.ok, headers: HTTPHeaders([("Content-Type", "text/calendar; charset=utf-8"), ("Content-Disposition", "inline; filename=\"\(name)\"")]), body: Array(text.utf8))
+    }
+
+    /// The site's address as the visitor reached it (for feed links).
+    static func siteURL(_ c: Context) -> String {
+        let host = c.request.headers["Host"] ?? "localhost"
+        return (c.web.secureCookies ? "https://" : "http://") + host
+    }
+}
