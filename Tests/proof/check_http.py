@@ -19,7 +19,7 @@ access-log line) may be a 5xx other than the 503 of the connection cap. Every wa
 bounded; the server is always killed. Exit 0 when everything holds, 1 otherwise.
 Uses FLOURISH_BIN when set, else .build/debug/flourish.
 """
-import http.client, json, os, pathlib, resource, selectors, signal, socket, subprocess, sys, tempfile, threading, time
+import http.client, json, os, pathlib, resource, selectors, shutil, signal, socket, subprocess, sys, tempfile, threading, time
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 READ_TIMEOUT = 2
@@ -801,6 +801,7 @@ def main():
     finally:
         timer.cancel()
         server.stop()
+        shutil.rmtree(work, ignore_errors=True)
     failed = [g for g in groups if g.failures]
     checks = sum(g.checks for g in groups)
     took = time.monotonic() - started
