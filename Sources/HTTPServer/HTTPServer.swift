@@ -207,6 +207,8 @@ public final class HTTPServer: @unchecked Sendable {
         var phase = Phase.idle
         var deadline: Double
         var closeAfterWrite = false
+        /// The client half-closed: it sends nothing more, but still reads our answers.
+        var peerFinished = false
         var gone = false
         var interest: UInt32 = EPOLLIN.rawValue
 
@@ -285,9 +287,11 @@ public final class HTTPServer: @unchecked Sendable {
         if n <= 0 {
             if connection.phase == .busy {
                 // The client stopped sending. Its request still runs; if it only half-closed,
-                // it still gets its answer, then the connection closes.
-                connection.closeAfterWrite = true
+                // it still gets its answer (and those to requests it pipelined before), then
+                // the connection closes.
+                connection.peerFinished = true
                 if hangup {
+                    connection.closeAfterWrite = true
                     connection.gone = true
                     epoll_ctl(epollFD, EPOLL_CTL_DEL, connection.fd, nil)
                     connection.interest = 0
@@ -329,7 +333,7 @@ public final class HTTPServer: @unchecked Sendable {
         case .request(let request, let consumed):
             connection.input.removeFirst(consumed)
             connection.phase = .busy
-            setInterest(connection, EPOLLRDHUP.rawValue)
+            setInterest(connection, connection.peerFinished ? 0 : EPOLLRDHUP.rawValue)
             let fd = connection.fd, id = connection.id, started = monotonicNow()
             let handler = self.handler
             pool.submit { [self] in
@@ -394,6 +398,12 @@ public final class HTTPServer: @unchecked Sendable {
         connection.phase = .idle
         connection.parser = RequestParser(limits: configuration.limits)
         connection.deadline = monotonicNow() + configuration.idleTimeout
+        if connection.peerFinished {
+            // Nothing more will arrive: answer the requests already here, then close.
+            process(connection)
+            if connection.phase != .busy && connection.phase != .writing { closeConnection(connection) }
+            return
+        }
         setInterest(connection, EPOLLIN.rawValue | EPOLLRDHUP.rawValue)
         process(connection)  // a pipelined request may be waiting
     }

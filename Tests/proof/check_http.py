@@ -531,6 +531,16 @@ def group_raw(server, token):
         g.check(raw.wait_closed(3) is not None and raw.buffer == b"", "pipelined close", "the connection did not close after Connection: close")
         raw.close()
 
+        # Three pipelined GETs, then the client half-closes (as `printf ... | nc` does): three answers, then close
+        raw = Raw(port)
+        raw.send(request_bytes("GET", "/healthz") * 3)
+        raw.sock.shutdown(socket.SHUT_WR)
+        got = [raw.response() for _ in range(3)]
+        g.check(all(r is not None and r.status == 200 for r in got), "pipelined then half-closed",
+                f"expected three answers 200 after the client half-closed, got {[r and r.status for r in got]}")
+        g.check(raw.wait_closed(3) is not None, "half-closed connection closes", "the server did not close after answering a half-closed client")
+        raw.close()
+
         # An idle keep-alive connection is closed after --idle-timeout
         raw = Raw(port, timeout=10)
         raw.send(request_bytes("GET", "/healthz"))
