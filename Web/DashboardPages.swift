@@ -1,0 +1,89 @@
+import Foundation
+import HTTPServer
+import Services
+import Engine
+import Domain
+
+extension WebApp {
+    /// The dashboard: the partnership at a glance for this year, with drill-down
+    /// partnership → area or priority → group → action, measure or pledge → its history.
+    static let dashboardRoutes: [Route] = [
+        Route("GET", "/dashboard", .signedIn, "The partnership at a glance: the eight areas, the priorities, escalations by level") { c in
+            let year = c.app.currentPledgeYear()
+            let r = try c.app.annualReport(year: year)
+            let body: HTML = """
+            <span class="govuk-caption-l">\(r.partnership)</span><h1 class="govuk-heading-l">Dashboard \(year)</h1>
+            <p class="govuk-body">Figures for \(r.yearStarts) to \(r.yearEnds), as of now. Follow a name to see what is behind it.</p>
+            <h2 class="govuk-heading-m">The eight FLOURISH areas</h2>
+            \(ReportHTML.barChart(title: "Pledges made in each area", bars: r.areas.map { ($0.name, $0.pledges.made) }))
+            \(Components.table(caption: "Areas", headers: ["Area", "Pledges made", "Approved", "Actions", "Red", "Overdue", "Escalations open"],
+                               rows: r.areas.map { a in ["<a class=\"govuk-link\" href=\"/dashboard/areas/\(a.key)\">\(a.name)</a>", "\(a.pledges.made)", "\(a.pledges.approved)",
+                                                         "\(a.actions.total)", "\(a.actions.red)", "\(a.actions.overdue)", "\(a.escalations.stillOpen)"] }, numeric: Set(1...6)))
+            <h2 class="govuk-heading-m">The priorities</h2>
+            \(Components.table(caption: "Priorities", headers: ["Priority", "Actions", "Red", "Overdue", "Completed", "Red measures", "Escalations open"],
+                               rows: r.priorities.map { p in ["<a class=\"govuk-link\" href=\"/dashboard/priorities/\(p.key)\">\(p.name)</a>", "\(p.actions.total)", "\(p.actions.red)",
+                                                              "\(p.actions.overdue)", "\(p.actions.completed)", "\(p.redMeasures)", "\(p.escalations.stillOpen)"] }, numeric: Set(1...6)))
+            <h2 class="govuk-heading-m">Escalations by level</h2>
+            \(r.escalationLevels.isEmpty ? "<p class=\"govuk-body\">No escalations this year.</p>" as HTML
+              : Components.table(caption: "Escalation reviews at each body", headers: ["Body", "Waiting", "Decided this year", "Median working days to decide"],
+                                 rows: r.escalationLevels.map { l in ["\(l.name)", "\(l.stillOpen)", "\(l.decided)", "\(l.medianWorkingDaysToResolve.map(AnnualReport.number) ?? "–")"] }, numeric: [1, 2, 3]))
+            """
+            return Layout.page(title: "Dashboard", body: body, context: c)
+        },
+        Route("GET", "/dashboard/areas/{key}", .signedIn, "One FLOURISH area: its pledges, actions and measures") { c in
+            guard let area = c.app.framework.areas.first(where: { $0.key == c.param("key") }) else { return notFound(c) }
+            let year = c.app.currentPledgeYear()
+            let pledges = try c.app.wall(WallFilter(area: area.key)).entries.filter { $0.pledgeYear == year }
+            let actions = try c.app.actions(ActionFilter(area: area.key))
+            let measures = try c.app.measures(area: area.key)
+            return drillDown(c, title: area.name, caption: "FLOURISH area", pledges: pledges, actions: actions, measures: measures, groups: [])
+        },
+        Route("GET", "/dashboard/priorities/{key}", .signedIn, "One priority: its groups, actions and measures") { c in
+            guard let priority = c.app.framework.priorities.first(where: { $0.key == c.param("key") }) else { return notFound(c) }
+            let groups = try c.app.governance.bodies().filter { $0.priority == priority.key }
+            let actions = try c.app.actions(ActionFilter(priority: priority.key))
+            let measures = try c.app.measures().filter { $0.measure.data["priority"]?.stringValue == priority.key }
+            return drillDown(c, title: priority.name, caption: "Priority", pledges: nil, actions: actions, measures: measures, groups: groups)
+        },
+        Route("GET", "/history/{id}", .signedIn, "Any record's history: every event, who did it and when") { c in
+            let id = InstanceID(c.param("id"))
+            guard let instance = try? c.app.engine.instance(id) else { return notFound(c) }
+            let rows = try c.app.engine.history(of: id).map { e -> [HTML] in
+                ["\(day(c, e.occurredAt))", "\(e.event)", "\(e.actor)\(e.onBehalfOf.map { " for \($0)" } ?? "")", Components.stateTag(e.toState)]
+            }
+            let body: HTML = """
+            <span class="govuk-caption-l">\(instance.workflow.replacingOccurrences(of: "-", with: " ").capitalized) \(instance.id.rawValue)</span>
+            <h1 class="govuk-heading-l">History</h1>
+            <p class="govuk-body">Now \(Components.stateTag(instance.state)). Every change is in the hash-chained audit log.</p>
+            \(Components.table(caption: "Events, oldest first", headers: ["When", "Event", "By", "State after"], rows: rows))
+            """
+            return Layout.page(title: "History", body: body, context: c, backLink: ("/dashboard", "Back to the dashboard"))
+        },
+    ]
+
+    static func drillDown(_ c: Context, title: String, caption: String, pledges: [WallEntry]?, actions: [ActionView], measures: [MeasureView], groups: [GovernanceBody]) -> HTTPResponse {
+        var parts: [HTML] = ["<span class=\"govuk-caption-l\">\(caption)</span><h1 class=\"govuk-heading-l\">\(title)</h1>"]
+        if !groups.isEmpty {
+            parts.append("<h2 class=\"govuk-heading-m\">Groups</h2><ul class=\"govuk-list\">\(groups.map { g -> HTML in "<li><a class=\"govuk-link\" href=\"/groups/\(g.key)\">\(g.name)</a></li>" })</ul>")
+        }
+        parts.append(actions.isEmpty ? "<p class=\"govuk-body\">No actions.</p>" : Components.table(caption: "Actions", headers: ["Action", "Group", "Due", "Status", "RAG", "History"], rows: actions.map { a in
+            ["<a class=\"govuk-link\" href=\"/actions/\(a.action.id.rawValue)\">\(a.action.data["title"]?.stringValue ?? "")</a>",
+             "<a class=\"govuk-link\" href=\"/groups/\(a.action.data["group"]?.stringValue ?? "")\">\(a.action.data["group"]?.stringValue ?? "")</a>",
+             "\(a.action.data["dueDate"]?.stringValue ?? "")" + (a.isOverdue ? " <strong class=\"app-overdue\">Overdue</strong>" as HTML : ""),
+             Components.stateTag(a.action.state), Components.rag(a.latestRAG?.rawValue), "<a class=\"govuk-link\" href=\"/history/\(a.action.id.rawValue)\">History<span class=\"govuk-visually-hidden\"> of \(a.action.data["title"]?.stringValue ?? "")</span></a>"]
+        }))
+        parts.append(measures.isEmpty ? "<p class=\"govuk-body\">No measures.</p>" : Components.table(caption: "Measures", headers: ["Measure", "Latest", "Target", "RAG", "History"], rows: measures.map { m in
+            let last = m.values.last
+            return ["\(m.measure.data["name"]?.stringValue ?? "")", "\(last.map { "\(AnnualReport.number($0.value)) (\($0.period))" } ?? "none yet")",
+                    "\(AnnualReport.number(m.measure.data["target"]?.doubleValue ?? 0))", Components.rag(last?.rag.rawValue),
+                    "<a class=\"govuk-link\" href=\"/history/\(m.measure.id.rawValue)\">History<span class=\"govuk-visually-hidden\"> of \(m.measure.data["name"]?.stringValue ?? "")</span></a>"]
+        }))
+        if let pledges {
+            parts.append(pledges.isEmpty ? "<p class=\"govuk-body\">No pledges on the wall this year.</p>" : Components.table(caption: "Pledges on the wall this year", headers: ["Organisation", "Pledge", "History"], rows: pledges.map { p in
+                ["\(p.organisationName)", "<a class=\"govuk-link\" href=\"/pledges/\(p.pledge.rawValue)\">\(p.text)</a>",
+                 "<a class=\"govuk-link\" href=\"/history/\(p.pledge.rawValue)\">History<span class=\"govuk-visually-hidden\"> of the pledge by \(p.organisationName)</span></a>"]
+            }))
+        }
+        return Layout.page(title: title, body: HTML.join(parts), context: c, backLink: ("/dashboard", "Back to the dashboard"))
+    }
+}
