@@ -26,7 +26,7 @@ enum ReportCommands {
         case "json": text = try report.prettyJSON()
         case "csv": text = CSV.write(report.csvRows())
         case "html":
-            let css = (try? String(contentsOf: try inv.app.library.directory.deletingLastPathComponent().appendingPathComponent("Web/static/flourish.css"), encoding: .utf8)) ?? ""
+            let css = (try? String(contentsOf: WebApp.stylesheetURL(try inv.app.library), encoding: .utf8)) ?? ""
             text = ReportHTML.document(report, published: published, stylesheet: css)
         default: throw UsageError("--format takes html, csv or json, not '\(format)'")
         }
@@ -129,7 +129,7 @@ enum ReportCommands {
                                  options: [yearOption]) { inv in
         try inv.expectPositionals(atMost: 0)
         let p = try inv.app.publishAnnualReport(year: try year(inv), by: inv.actor.id)
-        inv.output(["year": .integer(Int64(p.year)), "digest": .string(p.digest), "publishedAt": .string(AnnualReportBuilder.iso8601(p.publishedAt))]) {
+        inv.output(["year": .integer(Int64(p.year)), "digest": .string(p.digest), "publishedAt": .string(PartnershipTime.timestamp(p.publishedAt, withMilliseconds: true))]) {
             "Published the \(p.year) annual report; SHA-256 \(p.digest). It will not change again."
         }
     }

@@ -216,7 +216,7 @@ extension WebApp {
             guard let year = Int(c.param("year")), let p = try? c.app.publishedReport(year: year) else {
                 throw APIProblem(.notFound, "Not found", detail: "No annual report is published for \(c.param("year")).")
             }
-            return json(["year": .integer(Int64(year)), "digest": .string(p.digest), "publishedAt": .string(AnnualReportBuilder.iso8601(p.publishedAt)),
+            return json(["year": .integer(Int64(year)), "digest": .string(p.digest), "publishedAt": .string(PartnershipTime.timestamp(p.publishedAt, withMilliseconds: true)),
                          "content": try JSONValue.parse(String(decoding: try p.content.canonicalJSON(), as: UTF8.self))])
         },
         Route("GET", "/api/v1/governance", .everyone, "The governance graph", api: true) { c in

@@ -48,11 +48,10 @@ public struct Viewer: Sendable {
 
     /// Works out a person's reach from the directory and the organisations' contacts.
     static func load(_ person: String, app: Flourish) throws -> Viewer {
-        let memberships = try app.directory.memberships().filter { $0.person == person }
-        let bodies = try app.governance.bodies()
-        let boards = Set(bodies.filter { $0.kind == .board }.map(\.key))
-        let name = try app.directory.people().first { $0.id == person }?.name ?? person
-        let organisations = try app.organisations().filter { $0.organisation.contacts.contains(person) }.map(\.organisation.key)
+        let memberships = try app.directory.memberships(of: person)
+        let boards = Set(try app.governance.bodies().filter { $0.kind == .board }.map(\.key))
+        let name = try app.directory.person(person)?.name ?? person
+        let organisations = try app.organisationKeys(contactedBy: person)
         return Viewer(person: person, name: name,
                       isSecretariat: memberships.contains { $0.role == .secretariat },
                       chairOf: memberships.filter { $0.role == .chair || $0.role == .viceChair }.map(\.body),

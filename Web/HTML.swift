@@ -1,4 +1,5 @@
 import Foundation
+import Services
 
 /// HTML built as text with every user-supplied value escaped. `HTML` values are trusted
 /// markup; everything else goes through `escape`.
@@ -23,21 +24,7 @@ public struct HTML: Sendable, ExpressibleByStringInterpolation, CustomStringConv
 
     /// Escapes text for element content and quoted attribute values: & < > " ' (as Python's
     /// html.escape does; checked against it).
-    public static func escape(_ s: String) -> String {
-        var out = ""
-        out.reserveCapacity(s.utf8.count)
-        for c in s.unicodeScalars {
-            switch c {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&#x27;"
-            default: out.unicodeScalars.append(c)
-            }
-        }
-        return out
-    }
+    public static func escape(_ s: String) -> String { Markup.escape(s) }
 
     public static func join(_ parts: [HTML], separator: String = "") -> HTML { HTML(raw: parts.map(\.text).joined(separator: separator)) }
 }

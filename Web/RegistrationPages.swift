@@ -43,7 +43,7 @@ extension WebApp {
             }
             let person = registration.contactUserName!
             let token = try c.app.accounts.openSession(for: person, at: c.now)
-            c.cookies.append("flourish_session=\(token); Path=/; HttpOnly; SameSite=Lax\(c.web.secureCookies ? "; Secure" : "")")
+            c.setSessionCookie(token)
             return c.redirect("/organisation", confirming: "\(view.organisation.name) is registered for the FLOURISH Pledge. You are signed in as \(person): next, make your pledge.")
         },
     ]

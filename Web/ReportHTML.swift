@@ -1,5 +1,6 @@
 import Foundation
 public import Services
+import Engine
 
 /// The annual report as HTML: the web page's body, and a standalone document for
 /// `flourish report annual --format html`. Charts are SVG with the same figures in tables.
@@ -13,7 +14,7 @@ public enum ReportHTML {
         <p class="govuk-body">For \(r.yearStarts) to \(r.yearEnds). Figures as of \(r.asOf).</p>
         """)
         if let published {
-            parts.append("<p class=\"govuk-body-s\">Published \(AnnualReportBuilder.iso8601(published.publishedAt)). SHA-256 of this report’s canonical JSON: <code class=\"app-digest\">\(published.digest)</code></p>")
+            parts.append("<p class=\"govuk-body-s\">Published \(PartnershipTime.timestamp(published.publishedAt, withMilliseconds: true)). SHA-256 of this report’s canonical JSON: <code class=\"app-digest\">\(published.digest)</code></p>")
         }
         let t = r.totals
         parts.append("<h2 class=\"govuk-heading-l\" id=\"totals\">The partnership</h2>")

@@ -17,7 +17,7 @@ extension WebApp {
                 guard let token = try c.app.accounts.signIn(person: person!, password: password, from: c.request.remoteAddress, at: c.now) else {
                     return signInPage(c, person: person, errors: [FieldError("person", "The user name or password is not right")], next: c.field("next"), status: .unprocessableContent)
                 }
-                c.cookies.append("flourish_session=\(token); Path=/; HttpOnly; SameSite=Lax\(c.web.secureCookies ? "; Secure" : "")")
+                c.setSessionCookie(token)
                 return c.redirect(safeNext(c.field("next")), confirming: "You are signed in.")
             } catch let e as AccountError {
                 return signInPage(c, person: person, errors: [FieldError("person", e.localizedDescription)], next: c.field("next"), status: .tooManyRequests)
@@ -25,7 +25,7 @@ extension WebApp {
         },
         Route("POST", "/sign-out", .signedIn, "Sign out") { c in
             if let token = c.sessionToken { try c.app.accounts.endSession(token) }
-            c.cookies.append("flourish_session=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax")
+            c.setSessionCookie(nil)
             return c.redirect("/", confirming: "You are signed out.")
         },
     ]

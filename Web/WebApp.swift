@@ -72,6 +72,12 @@ public final class Context: @unchecked Sendable {
     var person: String { viewer.person ?? "" }
     var now: Date { app.clock.now() }
 
+    /// Starts the browser's session with `token`, or (nil) ends it.
+    func setSessionCookie(_ token: String?) {
+        if let token { cookies.append("flourish_session=\(token); Path=/; HttpOnly; SameSite=Lax\(web.secureCookies ? "; Secure" : "")") }
+        else { cookies.append("flourish_session=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax") }
+    }
+
     /// Redirects after a successful form, with a confirmation shown on the next page.
     func redirect(_ location: String, confirming message: String? = nil) -> HTTPResponse {
         if let message { cookies.append("flourish_flash=\(URLEncoding.encode(message)); Path=/; Max-Age=120; HttpOnly; SameSite=Lax\(web.secureCookies ? "; Secure" : "")") }
@@ -81,6 +87,11 @@ public final class Context: @unchecked Sendable {
 
 /// The web front door: pages and the JSON API, over the same services as the CLI.
 public final class WebApp: Sendable {
+    /// Where the stylesheet lives: `Web/static/flourish.css` beside the Workflows folder.
+    public static func stylesheetURL(_ library: WorkflowLibrary) -> URL {
+        library.directory.deletingLastPathComponent().appendingPathComponent("Web/static/flourish.css")
+    }
+
     public let app: Flourish
     let csrfKey: [UInt8]
     let secureCookies: Bool
@@ -97,7 +108,7 @@ public final class WebApp: Sendable {
         self.csrfKey = try app.accounts.secret("csrf")
         self.secureCookies = secureCookies
         self.log = log
-        let css = app.library.directory.deletingLastPathComponent().appendingPathComponent("Web/static/flourish.css")
+        let css = Self.stylesheetURL(app.library)
         stylesheet = (try? Array(Data(contentsOf: css))) ?? Array("/* Web/static/flourish.css was not found */\n".utf8)
         routes = Self.pageRoutes + Self.apiRoutes + [
             Route("GET", "/healthz", .everyone, "Whether the service and its database answer.") { c in

@@ -110,6 +110,15 @@ public struct Directory: Sendable {
         }
     }
 
+    /// One person, if they are in the directory.
+    public func person(_ id: String) throws -> Person? {
+        try database.read { db in
+            try db.queryOne("SELECT id, name, email, organisation FROM people WHERE id = ?", id).map {
+                Person(id: $0.string("id") ?? "", name: $0.string("name") ?? "", email: $0.string("email"), organisation: $0.string("organisation"))
+            }
+        }
+    }
+
     /// Gives a person a role in an active body; the change is logged with who made it.
     public func addMembership(person: String, body: String, role: String, actor: String = "system", at: Date) throws -> Membership {
         guard let role = MembershipRole(rawValue: role) else { throw DirectoryError.unknownRole(role) }
@@ -158,10 +167,11 @@ public struct Directory: Sendable {
         }
     }
 
-    /// Active memberships, by body then person.
-    public func memberships() throws -> [Membership] {
+    /// Active memberships (of one person, or everyone's), by body then person.
+    public func memberships(of person: String? = nil) throws -> [Membership] {
         try database.read { db in
-            try db.query("SELECT person_id, body, role FROM memberships WHERE ended_at IS NULL ORDER BY body, role, person_id").compactMap { row in
+            try db.query("SELECT person_id, body, role FROM memberships WHERE ended_at IS NULL AND (?1 IS NULL OR person_id = ?1) ORDER BY body, role, person_id",
+                         person).compactMap { row in
                 MembershipRole(rawValue: row.string("role") ?? "").map { Membership(person: row.string("person_id") ?? "", body: row.string("body") ?? "", role: $0) }
             }
         }

@@ -214,7 +214,6 @@ public struct AnnualReportBuilder: Sendable {
     public let districts: [NamedKey]
     /// The bodies, in graph order (the top first), with their kinds.
     public let bodies: [(key: String, name: String, kind: String)]
-    /// The groups asked for a section.
     public let time: PartnershipTime
 
     static let approvedStates: Set<String> = ["approved", "report-due", "report-overdue", "reported", "unreported"]
@@ -367,7 +366,7 @@ public struct AnnualReportBuilder: Sendable {
         totals.escalations = count(escalations: escalations)
 
         return AnnualReport(partnership: partnershipName, year: year, yearStarts: starts.description, yearEnds: ends.description,
-                            asOf: Self.iso8601(moment), totals: totals, areas: areas, priorities: priorities, escalationLevels: levels,
+                            asOf: PartnershipTime.timestamp(moment, withMilliseconds: true), totals: totals, areas: areas, priorities: priorities, escalationLevels: levels,
                             measures: measureLines.sorted { ($0.area, $0.name) < ($1.area, $1.name) },
                             needs: AnnualReport.NeedsAssessment(areas: areaNeeds, priorities: priorityNeeds), sections: sections)
     }
@@ -376,11 +375,5 @@ public struct AnnualReportBuilder: Sendable {
         guard !values.isEmpty else { return nil }
         let sorted = values.sorted(), mid = sorted.count / 2
         return sorted.count % 2 == 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2
-    }
-
-    public static func iso8601(_ moment: Date) -> String {
-        let f = ISO8601DateFormatter()
-        f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return f.string(from: moment)
     }
 }

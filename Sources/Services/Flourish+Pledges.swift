@@ -117,6 +117,14 @@ extension Flourish {
         return try keys.map { try organisation($0) }
     }
 
+    /// The pledging organisations a person is a contact for (its contacts are the people it names).
+    public func organisationKeys(contactedBy person: String) throws -> [String] {
+        try database.read { db in
+            try db.query("SELECT o.key FROM people p JOIN organisations o ON o.key = p.organisation WHERE p.id = ? AND o.kind IS NOT NULL ORDER BY o.name", person)
+                .compactMap { $0.string("key") }
+        }
+    }
+
     /// Instances of a workflow whose data field equals a value, oldest first.
     func instances(of workflow: String, whereData field: String, equals value: some SQLiteBindable & Sendable) throws -> [Instance] {
         let ids = try database.read { db in

@@ -12,7 +12,7 @@ public struct ExportTable: Sendable {
     /// CSV with a `generated_at` column on every row, so the file says when it was made
     /// and stays a plain rectangular table.
     public var csv: String {
-        let stamp = AnnualReportBuilder.iso8601(generatedAt)
+        let stamp = PartnershipTime.timestamp(generatedAt, withMilliseconds: true)
         return CSV.write([columns + ["generated_at"]] + rows.map { $0 + [stamp] })
     }
 
@@ -23,7 +23,7 @@ public struct ExportTable: Sendable {
                 (column, Self.listColumns.contains(column) ? .array(value.split(separator: ";").map { .string(String($0)) }) : .string(value))
             }))
         }
-        return ["generatedAt": .string(AnnualReportBuilder.iso8601(generatedAt)), .init(name): .array(items)]
+        return ["generatedAt": .string(PartnershipTime.timestamp(generatedAt, withMilliseconds: true)), .init(name): .array(items)]
     }
 
     static let listColumns: Set<String> = ["areas"]
@@ -77,7 +77,7 @@ extension Flourish {
         <id>\(XML.escape(siteURL))/pledges</id>
         <link rel="alternate" type="text/html" href="\(XML.escape(siteURL))/pledges"/>
         <link rel="self" type="application/atom+xml" href="\(XML.escape(siteURL))/open-data/pledges.atom"/>
-        <updated>\(AnnualReportBuilder.iso8601(updated))</updated>
+        <updated>\(PartnershipTime.timestamp(updated, withMilliseconds: true))</updated>
         <author><name>\(XML.escape(partnership.name))</name></author>
         <generator>Flourish</generator>
 
@@ -88,7 +88,7 @@ extension Flourish {
             <title>\(XML.escape("\(e.organisationName): \(e.text)"))</title>
             <id>\(XML.escape(siteURL))/pledges/\(XML.escape(e.pledge.rawValue))</id>
             <link rel="alternate" type="text/html" href="\(XML.escape(siteURL))/pledges/\(XML.escape(e.pledge.rawValue))"/>
-            <updated>\(AnnualReportBuilder.iso8601(e.approvedOn))</updated>
+            <updated>\(PartnershipTime.timestamp(e.approvedOn, withMilliseconds: true))</updated>
             <summary>\(XML.escape("\(e.organisationName) pledges for \(e.pledgeYear): \(e.text)"))</summary>
             </entry>
 
@@ -156,8 +156,9 @@ public enum ExportError: Error, Equatable, Sendable, LocalizedError {
     }
 }
 
-/// XML text and attribute escaping (the five predefined entities).
-public enum XML {
+/// Escaping for HTML and XML text and quoted attributes: & < > " ' (as Python's html.escape
+/// does; the web's `HTML.escape` is this, checked against it).
+public enum Markup {
     public static func escape(_ s: String) -> String {
         var out = ""
         out.reserveCapacity(s.utf8.count)
@@ -167,13 +168,26 @@ public enum XML {
             case "<": out += "&lt;"
             case ">": out += "&gt;"
             case "\"": out += "&quot;"
-            case "'": out += "&apos;"
-            // Characters XML 1.0 does not allow at all are dropped rather than written.
-            case "\u{0}"..."\u{8}", "\u{B}", "\u{C}", "\u{E}"..."\u{1F}", "\u{FFFE}", "\u{FFFF}": continue
+            case "'": out += "&#x27;"
             default: out.unicodeScalars.append(c)
             }
         }
         return out
+    }
+}
+
+/// XML text and attribute escaping: as for HTML, and characters XML 1.0 does not allow at all
+/// are dropped rather than written.
+public enum XML {
+    public static func escape(_ s: String) -> String {
+        var allowed = String.UnicodeScalarView()
+        for c in s.unicodeScalars {
+            switch c {
+            case "\u{0}"..."\u{8}", "\u{B}", "\u{C}", "\u{E}"..."\u{1F}", "\u{FFFE}", "\u{FFFF}": continue
+            default: allowed.append(c)
+            }
+        }
+        return Markup.escape(String(allowed))
     }
 }
 

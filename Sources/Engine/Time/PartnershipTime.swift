@@ -79,10 +79,11 @@ public struct PartnershipTime: Sendable {
         return nil
     }
 
-    /// A moment as an ISO 8601 UTC timestamp, e.g. `2026-11-24T09:00:00Z`.
-    public static func timestamp(_ moment: Date) -> String {
+    /// A moment as an ISO 8601 UTC timestamp, e.g. `2026-11-24T09:00:00Z`, or with
+    /// milliseconds (`2026-11-24T09:00:00.000Z`) where the moment must round-trip exactly.
+    public static func timestamp(_ moment: Date, withMilliseconds: Bool = false) -> String {
         let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime]
+        formatter.formatOptions = withMilliseconds ? [.withInternetDateTime, .withFractionalSeconds] : [.withInternetDateTime]
         return formatter.string(from: moment)
     }
 
