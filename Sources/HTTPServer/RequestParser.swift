@@ -87,22 +87,31 @@ public struct RequestParser: Sendable {
 
     enum HeadResult { case incomplete, head(Head), failure(HTTPError) }
 
+    /// At most this many empty lines (CRLF) before a request line are ignored (RFC 9112 §2.2
+    /// asks a server to ignore at least one, which some clients send after a POST body).
+    static let ignoredLeadingEmptyLines = 4
+
     func parseHead(_ buffer: [UInt8]) -> HeadResult {
+        var lead = 0
+        while lead + 1 < buffer.count, buffer[lead] == cr, buffer[lead + 1] == lf {
+            lead += 2
+            if lead > 2 * Self.ignoredLeadingEmptyLines { return .failure(HTTPError(.badRequest, "the request starts with more than \(Self.ignoredLeadingEmptyLines) empty lines")) }
+        }
+        if lead == buffer.count || (lead + 1 == buffer.count && buffer[lead] == cr) { return .incomplete }
         // The request line first, so an over-long target is a 414 rather than a 431.
-        guard let lineEnd = find(crlf, in: buffer, from: 0, limit: limits.requestLine + 2) else {
-            if buffer.count > limits.requestLine { return .failure(HTTPError(.uriTooLong, "the request line is longer than \(limits.requestLine) bytes")) }
-            if let bad = buffer.firstIndex(where: { $0 == lf || $0 == cr }), !(buffer[bad] == cr && bad == buffer.count - 1) {
+        guard let lineEnd = find(crlf, in: buffer, from: lead, limit: limits.requestLine + 2) else {
+            if buffer.count - lead > limits.requestLine { return .failure(HTTPError(.uriTooLong, "the request line is longer than \(limits.requestLine) bytes")) }
+            if let bad = buffer[lead...].firstIndex(where: { $0 == lf || $0 == cr }), !(buffer[bad] == cr && bad == buffer.count - 1) {
                 return .failure(HTTPError(.badRequest, "lines must end in CRLF"))
             }
             return .incomplete
         }
         guard let end = find(crlfcrlf, in: buffer, from: lineEnd, limit: limits.headerBlock + 4) else {
-            if buffer.count > limits.headerBlock { return .failure(HTTPError(.headerFieldsTooLarge, "the header block is larger than \(limits.headerBlock) bytes")) }
+            if buffer.count - lead > limits.headerBlock { return .failure(HTTPError(.headerFieldsTooLarge, "the header block is larger than \(limits.headerBlock) bytes")) }
             return .incomplete
         }
-        if end + 4 > limits.headerBlock { return .failure(HTTPError(.headerFieldsTooLarge, "the header block is larger than \(limits.headerBlock) bytes")) }
-        if lineEnd == 0 { return .failure(HTTPError(.badRequest, "the request starts with an empty line")) }
-        let requestLine = buffer[0..<lineEnd]
+        if end + 4 - lead > limits.headerBlock { return .failure(HTTPError(.headerFieldsTooLarge, "the header block is larger than \(limits.headerBlock) bytes")) }
+        let requestLine = buffer[lead..<lineEnd]
         let parts = requestLine.split(separator: sp, omittingEmptySubsequences: false)
         guard parts.count == 3, !parts[0].isEmpty, !parts[1].isEmpty, !parts[2].isEmpty else {
             return .failure(HTTPError(.badRequest, "the request line should be METHOD TARGET HTTP/1.1, single spaces"))
@@ -145,14 +154,24 @@ public struct RequestParser: Sendable {
         if lengths.count > 1 { return .failure(HTTPError(.badRequest, "a request may have only one Content-Length")) }
         var framing = Framing.none
         if let length = lengths.first {
-            guard !length.isEmpty, length.utf8.count <= 18, length.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }), let n = Int(length) else {
+            guard !length.isEmpty, length.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else {
                 return .failure(HTTPError(.badRequest, "Content-Length must be a number of bytes"))
             }
-            if n > limits.body { return .failure(HTTPError(.contentTooLarge, "the body is larger than \(limits.body) bytes")) }
+            let digits = length.drop(while: { $0 == "0" })
+            // More digits than an Int holds is still a number, just far too large a body.
+            guard digits.utf8.count <= 18, let n = Int(digits.isEmpty ? "0" : digits), n <= limits.body else {
+                return .failure(HTTPError(.contentTooLarge, "the body is larger than \(limits.body) bytes"))
+            }
             framing = n > 0 ? .length(n) : .none
         } else if !encodings.isEmpty {
             if version == "HTTP/1.0" { return .failure(HTTPError(.badRequest, "Transfer-Encoding is not allowed in HTTP/1.0")) }
-            guard encodings.count == 1, encodings[0].lowercased() == "chunked" else {
+            let codings = encodings.flatMap { $0.split(separator: ",", omittingEmptySubsequences: false) }
+                .map { String($0.drop(while: { $0 == " " || $0 == "\t" }).reversed().drop(while: { $0 == " " || $0 == "\t" }).reversed()).lowercased() }
+            // RFC 9112 §6.1 and §6.3: chunked applied twice, or not last, leaves the length unknowable.
+            if codings.contains("") { return .failure(HTTPError(.badRequest, "Transfer-Encoding has an empty coding")) }
+            if codings.filter({ $0 == "chunked" }).count > 1 { return .failure(HTTPError(.badRequest, "the chunked transfer coding may be applied only once")) }
+            if codings.last != "chunked" { return .failure(HTTPError(.badRequest, "chunked must be the last transfer coding")) }
+            guard codings.count == 1 else {
                 return .failure(HTTPError(.notImplemented, "only the chunked transfer coding is accepted"))
             }
             framing = .chunked

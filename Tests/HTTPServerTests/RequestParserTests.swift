@@ -49,8 +49,29 @@ import Foundation
         #expect(status("GET / HTTP/1.1\r\n\(host)X: a\r\n b\r\n\r\n") == 400)
         #expect(status("GET / HTTP/1.1\r\n\(host)X: a\nY: b\r\n\r\n") == 400)
         #expect(status("POST / HTTP/1.1\r\n\(host)Transfer-Encoding: gzip, chunked\r\n\r\n") == 501)
+        // chunked twice, or not last, leaves the body's end unknowable (RFC 9112 §6.1, §6.3)
+        #expect(status("POST / HTTP/1.1\r\n\(host)Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n") == 400)
+        #expect(status("POST / HTTP/1.1\r\n\(host)Transfer-Encoding: chunked, chunked\r\n\r\n") == 400)
+        #expect(status("POST / HTTP/1.1\r\n\(host)Transfer-Encoding: chunked, gzip\r\n\r\n") == 400)
+        #expect(status("POST / HTTP/1.1\r\n\(host)Transfer-Encoding: ,chunked\r\n\r\n") == 400)
         #expect(status("POST / HTTP/1.1\r\n\(host)Transfer-Encoding: chunked\r\n\r\nzz\r\n") == 400)
         #expect(status("POST / HTTP/1.1\r\n\(host)Transfer-Encoding: chunked\r\n\r\n3\r\nhello\r\n") == 400)
+    }
+
+    @Test func emptyLinesBeforeTheRequestLineAreIgnored() {
+        // RFC 9112 §2.2: a server SHOULD ignore at least one empty line before a request line.
+        #expect(status("\r\nGET / HTTP/1.1\r\nHost: a\r\n\r\n") == 200)
+        #expect(status("\r\n\r\nGET / HTTP/1.1\r\nHost: a\r\n\r\n") == 200)
+        #expect(status(String(repeating: "\r\n", count: 5) + "GET / HTTP/1.1\r\nHost: a\r\n\r\n") == 400)
+        var parser = RequestParser()
+        let bytes = Array("\r\nGET /a HTTP/1.1\r\nHost: a\r\n\r\n".utf8)
+        guard case .request(let request, let consumed) = parser.parse(bytes) else { Issue.record("not parsed"); return }
+        #expect(request.path == "/a" && consumed == bytes.count)
+    }
+
+    @Test func contentLengthsPastAnIntAreTooLargeNotMalformed() {
+        #expect(status("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 99999999999999999999999\r\n\r\n") == 413)
+        #expect(status("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 0000000000000000000002\r\n\r\nhi") == 200)
     }
 
     @Test func malformedRequestsAreRefusedWithTheRightStatus() {

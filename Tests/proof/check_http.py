@@ -449,7 +449,12 @@ def group_raw(server, token):
         refusal(g, server, "HTTP/2.0", request_bytes("GET", "/", version="HTTP/2.0"), 505)
         refusal(g, server, "garbage version HTXP/1.1", request_bytes("GET", "/", version="HTXP/1.1"), 400)
         refusal(g, server, "Transfer-Encoding: gzip, chunked", request_bytes("POST", "/api/v1/pledges", ["Transfer-Encoding: gzip, chunked"], b"0\r\n\r\n"), 501)
-        refusal(g, server, "Transfer-Encoding: gzip", request_bytes("POST", "/api/v1/pledges", ["Transfer-Encoding: gzip"], b"0\r\n\r\n"), 501)
+        # chunked not last (or absent) leaves the body's end unknowable: RFC 9112 §6.3 says 400
+        refusal(g, server, "Transfer-Encoding: gzip", request_bytes("POST", "/api/v1/pledges", ["Transfer-Encoding: gzip"], b"0\r\n\r\n"), 400)
+        refusal(g, server, "Transfer-Encoding: chunked twice", request_bytes("POST", "/api/v1/pledges", ["Transfer-Encoding: chunked", "Transfer-Encoding: chunked"], b"0\r\n\r\n"), 400)
+        refusal(g, server, "Transfer-Encoding: chunked, chunked", request_bytes("POST", "/api/v1/pledges", ["Transfer-Encoding: chunked, chunked"], b"0\r\n\r\n"), 400)
+        refusal(g, server, "Content-Length of 25 digits", request_bytes("POST", "/api/v1/pledges", ["Content-Length: " + "9" * 25]), 413)
+        refusal(g, server, "an empty line before the request line is ignored (RFC 9112 §2.2)", b"\r\n" + request_bytes("GET", "/healthz", ["Connection: close"]), 200)
         refusal(g, server, "unknown method BREW", request_bytes("BREW", "/"), 501)
         refusal(g, server, "Expect: something-else", request_bytes("POST", "/api/v1/pledges", ["Expect: 200-ok", "Content-Length: 2"], b"{}"), 417)
 
