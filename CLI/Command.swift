@@ -48,11 +48,14 @@ final class Invocation {
     let isJSON: Bool
     let actor: Actor
     let clock: any WorkflowClock
+    /// The database file named by --db or FLOURISH_DB (or the default), opened or not.
+    let databasePath: String
     private let appFactory: () throws -> Flourish
     private var opened: Flourish?
 
     init(command: Command, arguments: ParsedArguments, environment: [String: String], isJSON: Bool, actor: Actor,
-         clock: any WorkflowClock, appFactory: @escaping () throws -> Flourish) {
+         clock: any WorkflowClock, databasePath: String, appFactory: @escaping () throws -> Flourish) {
+        self.databasePath = databasePath
         self.command = command
         self.arguments = arguments
         self.environment = environment

@@ -79,7 +79,7 @@ enum FlourishCLI {
         let workflowsDir = parsed.value("workflows")
         let partnershipKey = parsed.value("partnership") ?? environment["FLOURISH_PARTNERSHIP"].flatMap { $0.isEmpty ? nil : $0 } ?? Flourish.defaultPartnership
         let invocation = Invocation(command: command, arguments: parsed, environment: environment, isJSON: parsed.flag("json"),
-                                    actor: Actor(actorID), clock: clock) {
+                                    actor: Actor(actorID), clock: clock, databasePath: dbPath) {
             let library = try WorkflowLibrary(directory: try WorkflowLibrary.locate(explicit: workflowsDir, environment: environment))
             return try Flourish(databasePath: dbPath, library: library, clock: clock, partnershipKey: partnershipKey)
         }

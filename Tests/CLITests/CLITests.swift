@@ -177,3 +177,33 @@ import Testing
         #expect(r.stdout == "The audit log is NOT intact: event 2 was altered: its recorded details no longer match its hash. 1 events before it check out.\n")
     }
 }
+
+@Suite(.serialized) struct BackupCLITests {
+    @Test func backupWritesACopyThatChecksOutAndRefusesToOverwrite() throws {
+        let cli = try CLIRunner()
+        #expect(try cli.run("init", "--demo").status == 0)
+        let copy = cli.directory.appendingPathComponent("copy.sqlite").path
+        let r = try cli.run("backup", copy)
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.contains("to \(copy)") && r.stdout.contains("The copy checks out: integrity ok, audit log intact"))
+        // The copy is a database of its own: the same pledges, and its audit log verifies.
+        let live = try cli.run("pledge", "list", "--json").stdout
+        let fromCopy = try cli.run("pledge", "list", "--json", environment: ["FLOURISH_DB": copy]).stdout
+        #expect(!live.isEmpty && live == fromCopy)
+        #expect(try cli.run("audit", "verify", environment: ["FLOURISH_DB": copy]).status == 0)
+
+        let again = try cli.run("backup", copy)
+        #expect(again.status == 2 && again.stderr.contains("\(copy) already exists; choose another name, or pass --replace"))
+        #expect(try cli.run("backup", copy, "--replace").status == 0)
+        let json = try cli.run("backup", copy, "--replace", "--json")
+        #expect(json.stdout.contains("\"integrity\": \"ok\""))
+    }
+
+    @Test func backingUpAMissingDatabaseCreatesNothing() throws {
+        let cli = try CLIRunner()
+        let r = try cli.run("backup", "copy.sqlite", "--db", "nothing-here.sqlite")
+        #expect(r.status == 2 && r.stderr.contains("there is no database at nothing-here.sqlite to back up"))
+        #expect(!FileManager.default.fileExists(atPath: cli.directory.appendingPathComponent("nothing-here.sqlite").path))
+        #expect(!FileManager.default.fileExists(atPath: cli.directory.appendingPathComponent("copy.sqlite").path))
+    }
+}

@@ -150,3 +150,63 @@ final class LockedCounter: @unchecked Sendable {  // `count` guarded by `lock`
         #expect(error?.message.contains("newer than this program knows") == true)
     }
 }
+
+@Suite struct BackupTests {
+    @Test func aBackupTakenWhileAnotherConnectionWritesIsOneConsistentSnapshot() throws {
+        let path = temporaryDatabasePath()
+        let db = try Database(path: path)
+        // Two tables written in one transaction each time: a torn copy would show them differ.
+        try db.write { try $0.execute("CREATE TABLE a (n INTEGER); CREATE TABLE b (n INTEGER)") }
+        let stop = Locked(false)
+        let writer = Thread {
+            let other = try! Database(path: path)
+            var n = 0
+            while !stop.value {
+                n += 1
+                try! other.write { c in try c.run("INSERT INTO a VALUES (?)", n); try c.run("INSERT INTO b VALUES (?)", n) }
+            }
+        }
+        writer.start()
+        defer { stop.value = true }
+        for round in 0..<5 {
+            Thread.sleep(forTimeInterval: 0.02)
+            let copyPath = temporaryDatabasePath("copy-\(round)")
+            let result = try db.backup(to: copyPath)
+            #expect(result.pages > 0 && result.path == copyPath)
+            let copy = try Connection(path: copyPath, readOnly: true)
+            let a = try copy.queryOne("SELECT count(*) AS n, coalesce(max(n), 0) AS m FROM a")!
+            let b = try copy.queryOne("SELECT count(*) AS n, coalesce(max(n), 0) AS m FROM b")!
+            #expect(a.int("n") == b.int("n") && a.int("m") == b.int("m"))
+            #expect(try copy.queryOne("PRAGMA integrity_check")?.string("integrity_check") == "ok")
+            #expect(try copy.queryOne("PRAGMA journal_mode")?.string("journal_mode") == "delete")
+            #expect(!FileManager.default.fileExists(atPath: copyPath + "-wal"))
+        }
+    }
+
+    @Test func anExistingFileIsRefusedUnlessReplacingAndNothingHalfWrittenIsLeft() throws {
+        let db = try Database(path: temporaryDatabasePath())
+        try db.write { try $0.execute("CREATE TABLE t (n INTEGER); INSERT INTO t VALUES (1)") }
+        let target = temporaryDatabasePath("existing")
+        try Data("precious".utf8).write(to: URL(fileURLWithPath: target))
+        #expect(throws: SQLiteError.self) { try db.backup(to: target) }
+        #expect(try Data(contentsOf: URL(fileURLWithPath: target)) == Data("precious".utf8))
+        _ = try db.backup(to: target, replacing: true)
+        #expect(try Connection(path: target, readOnly: true).queryOne("SELECT n FROM t")?.int("n") == 1)
+        // A folder that does not exist: refused, and no temporary file anywhere.
+        let missing = "/nonexistent-\(UUID().uuidString)/copy.sqlite"
+        #expect(throws: SQLiteError.self) { try db.backup(to: missing) }
+        let dir = (target as NSString).deletingLastPathComponent
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir).filter { $0.contains(".partial-") }.isEmpty)
+    }
+}
+
+/// A value shared with a background thread in a test.
+final class Locked<T>: @unchecked Sendable {
+    private var stored: T
+    private let lock = NSLock()
+    init(_ value: T) { stored = value }
+    var value: T {
+        get { lock.lock(); defer { lock.unlock() }; return stored }
+        set { lock.lock(); stored = newValue; lock.unlock() }
+    }
+}
