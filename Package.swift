@@ -21,7 +21,7 @@ let package = Package(
         .target(name: "ArgumentParsing", swiftSettings: swiftSettings),
         .systemLibrary(name: "CSystem", path: "Sources/CSystem"),
         .target(name: "HTTPServer", dependencies: ["CSystem"], swiftSettings: swiftSettings),
-        .target(name: "WebApp", dependencies: ["HTTPServer", "Services", "Domain", "Engine"], path: "Web", exclude: ["static", "README.md"], swiftSettings: swiftSettings),
+        .target(name: "WebApp", dependencies: ["HTTPServer", "Services", "Domain", "Engine", "SQLite"], path: "Web", exclude: ["static", "README.md"], swiftSettings: swiftSettings),
         .executableTarget(name: "flourish", dependencies: ["Services", "ArgumentParsing", "WebApp", "HTTPServer"], path: "CLI", swiftSettings: swiftSettings),
         .testTarget(name: "SQLiteTests", dependencies: ["SQLite"], swiftSettings: swiftSettings),
         .testTarget(name: "EngineTests", dependencies: ["Engine", "SQLite"], exclude: ["Fixtures"], swiftSettings: swiftSettings),

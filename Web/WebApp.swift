@@ -3,6 +3,7 @@ public import HTTPServer
 public import Services
 import Engine
 import Domain
+import SQLite
 
 /// A route: method and path pattern (`/pledges/{id}`), who may reach it, and its handler.
 struct Route: Sendable {
@@ -236,6 +237,18 @@ public final class WebApp: Sendable {
     }
 
     func internalError(_ error: any Error, request: HTTPRequest, api: Bool) -> HTTPResponse {
+        if let storage = error as? SQLiteError, storage.isDiskFull || storage.isBusy {
+            // Nothing was written, and trying again later can work: 503 with a hint when.
+            log.event("error", storage.isDiskFull ? "database disk full" : "database busy",
+                      [("path", .string(request.path)), ("method", .string(request.method)), ("error", .string(storage.message))])
+            let message = storage.isDiskFull
+                ? "The service cannot save changes just now because its storage is full. Nothing was changed; you can still read pages. Try again later."
+                : "The service is busy. Nothing was changed. Try again in a moment."
+            var response = api ? problem(.serviceUnavailable, "Cannot save changes just now", detail: message)
+                : errorPage(.serviceUnavailable, "Sorry, the service cannot save changes just now", message, request: request)
+            response.headers.add("Retry-After", storage.isDiskFull ? "60" : "2")
+            return response
+        }
         log.event("error", "request failed", [("path", .string(request.path)), ("method", .string(request.method)), ("error", .string(String(describing: error)))])
         return api ? problem(.internalServerError, "Something went wrong", detail: "The error was logged; nothing was changed.")
             : errorPage(.internalServerError, "Sorry, there is a problem with the service", "Nothing was changed. Try again later.", request: request)

@@ -126,3 +126,35 @@ import Engine
         return String(page[v.upperBound...].prefix { $0 != "\"" })
     }
 }
+
+/// When the database cannot grow (a full disk), writes are refused with 503 and a message,
+/// reads go on, nothing half-written is left, and writing resumes once there is room.
+@Suite(.serialized) struct FullStorageTests {
+    @Test func aFullDatabaseRefusesWritesWith503KeepsReadingAndRecovers() throws {
+        let f = try WebFixture()
+        let organisation = WebFixture.Browser(f.web), visitor = WebFixture.Browser(f.web)
+        try organisation.get("/register")
+        let organisationsBefore = try f.app.organisations().count
+        // SQLite answers SQLITE_FULL, exactly as on a full disk, once the file may not grow.
+        let pages = try f.app.database.withWriter { try $0.queryOne("PRAGMA page_count")?.int("page_count") ?? 0 }
+        try f.app.database.withWriter { try $0.execute("PRAGMA max_page_count = \(pages)") }
+
+        let refused = try organisation.post("/register", OrganisationJourneyTests.registration)
+        #expect(refused.status.code == 503)
+        #expect(refused.headers["Retry-After"] == "60")
+        #expect(refused.text.contains("cannot save changes just now because its storage is full"))
+        #expect(try f.app.organisations().count == organisationsBefore)
+        #expect(try !f.app.accounts.hasAccount("cal"))
+        let wall = try visitor.get("/pledges")
+        #expect(wall.status.code == 200 && wall.text.contains("Wensum Valley Bakery"))
+        let api = try visitor.send("POST", "/api/v1/pledges", headers: [("Content-Type", "application/json")], body: Array("{}".utf8))
+        #expect(api.status.code != 500)
+
+        try f.app.database.withWriter { try $0.execute("PRAGMA max_page_count = 1073741823") }
+        try organisation.get("/register")
+        let registered = try organisation.post("/register", OrganisationJourneyTests.registration)
+        #expect(registered.status.code == 303 && registered.headers["Location"] == "/organisation")
+        #expect(try f.app.organisations().count == organisationsBefore + 1)
+        #expect(try f.app.database.integrityCheck() == ["ok"])
+    }
+}
