@@ -3,6 +3,7 @@ import HTTPServer
 import Services
 import Engine
 import Domain
+import SQLite
 
 /// An API error as application/problem+json (RFC 9457), naming the field at fault.
 struct APIProblem: Error {
@@ -39,6 +40,7 @@ struct APIProblem: Error {
         case let e as GovernanceError: return APIProblem(.unprocessableContent, "The request has a problem", detail: e.localizedDescription, field: "group")
         case let e as RegistrationError: return APIProblem(.unprocessableContent, "The request has a problem", detail: e.localizedDescription)
         case let e as AccountError: return APIProblem(.unprocessableContent, "The request has a problem", detail: e.localizedDescription)
+        case is SQLiteError: return nil  // the server's trouble, not the request's: a 503 or 500
         case let e as any LocalizedError where e.errorDescription != nil: return APIProblem(.unprocessableContent, "The request has a problem", detail: e.errorDescription!)
         default: return nil
         }

@@ -135,6 +135,7 @@ import Engine
         let organisation = WebFixture.Browser(f.web), visitor = WebFixture.Browser(f.web)
         try organisation.get("/register")
         let organisationsBefore = try f.app.organisations().count
+        let token = try f.app.accounts.createToken(for: "erin", name: "test", at: f.clock.now())
         // SQLite answers SQLITE_FULL, exactly as on a full disk, once the file may not grow.
         let pages = try f.app.database.withWriter { try $0.queryOne("PRAGMA page_count")?.int("page_count") ?? 0 }
         try f.app.database.withWriter { try $0.execute("PRAGMA max_page_count = \(pages)") }
@@ -147,8 +148,10 @@ import Engine
         #expect(try !f.app.accounts.hasAccount("cal"))
         let wall = try visitor.get("/pledges")
         #expect(wall.status.code == 200 && wall.text.contains("Wensum Valley Bakery"))
-        let api = try visitor.send("POST", "/api/v1/pledges", headers: [("Content-Type", "application/json")], body: Array("{}".utf8))
-        #expect(api.status.code != 500)
+        let body = Array(#"{"group":"early-prevention-board","title":"Hubs","areas":["learning"],"owner":"erin","dueDate":"2027-01-29"}"#.utf8)
+        let api = try visitor.send("POST", "/api/v1/actions", headers: [("Authorization", "Bearer \(token)"), ("Content-Type", "application/json")], body: body)
+        #expect(api.status.code == 503 && api.headers["Content-Type"] == "application/problem+json")
+        #expect(api.text.contains("storage is full") && !api.text.contains("SQLite"))
 
         try f.app.database.withWriter { try $0.execute("PRAGMA max_page_count = 1073741823") }
         try organisation.get("/register")
