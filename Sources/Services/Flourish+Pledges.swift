@@ -128,7 +128,7 @@ extension Flourish {
     /// Instances of a workflow whose data field equals a value, oldest first.
     func instances(of workflow: String, whereData field: String, equals value: some SQLiteBindable & Sendable) throws -> [Instance] {
         let ids = try database.read { db in
-            try db.query("SELECT id FROM instances WHERE workflow = ? AND json_extract(data, '$.' || ?) = ? ORDER BY num", workflow, field, value)
+            try db.query("SELECT id FROM instances WHERE workflow = ? AND \(WorkflowEngine.dataFieldSQL(field)) = ? ORDER BY num", workflow, value)
                 .compactMap { $0.string("id") }
         }
         return try ids.map { try engine.instance(InstanceID($0)) }
@@ -271,8 +271,9 @@ extension Flourish {
                        (SELECT MIN(occurred_at) FROM events e WHERE e.instance_id = p.id AND e.event = 'approve') AS approved_at
                 FROM instances p
                 JOIN organisations o ON o.key = json_extract(p.data, '$.organisation')
-                JOIN instances m ON m.workflow = 'scheme-membership' AND json_extract(m.data, '$.organisation') = o.key
-                WHERE p.workflow = 'pledge' AND p.state = 'approved' AND m.state IN ('active', 'renewal-due')
+                WHERE p.workflow = 'pledge' AND p.state = 'approved'
+                  AND o.key IN (SELECT json_extract(m.data, '$.organisation') FROM instances m
+                                WHERE m.workflow = 'scheme-membership' AND m.state IN ('active', 'renewal-due'))
                 ORDER BY approved_at DESC, p.num DESC
                 """)
         }

@@ -42,6 +42,10 @@ public final class Flourish: Sendable {
     /// The partnership used when none is named.
     public static let defaultPartnership = "norfolk"
 
+    /// The data fields instances are looked up by (an organisation's membership and pledges,
+    /// an escalation's reviews, a group's actions, a report's sections), each indexed.
+    static let lookupFields = ["organisation", "escalation", "group", "body", "report", "source", "year"]
+
     /// Opens (creating when missing) the database at `databasePath`.
     ///
     /// - Parameters:
@@ -72,6 +76,7 @@ public final class Flourish: Sendable {
         governance = try GovernanceRegister(database: database, partnership: partnership, at: clock.now())
         engine = try WorkflowEngine(database: database, loader: library.loader, definitions: library.definitions, time: time,
                                     clock: clock, authorizer: MembershipAuthorizer(boardBodies: partnership.boardKeys, partnership: partnership))
+        try engine.indexData(fields: Self.lookupFields)
         EscalationHooks(partnership: partnership).register(with: engine)
         PledgeHooks(partnership: partnership).register(with: engine)
         ActionHooks(partnership: partnership).register(with: engine)
