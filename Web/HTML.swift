@@ -118,6 +118,28 @@ enum Components {
         return "<button type=\"submit\" class=\"govuk-button\(HTML(raw: kind.map { " govuk-button--\($0)" } ?? ""))\"\(attributes)>\(text)</button>"
     }
 
+    /// The GOV.UK pagination pattern: previous and next, the first and last pages, and those
+    /// either side of the current one, with an ellipsis for the gaps. Nothing for one page.
+    static func pagination(current: Int, count: Int, label: String, link: (Int) -> String) -> HTML {
+        guard count > 1 else { return "" }
+        var numbers: [Int?] = []
+        for page in 1...count where page == 1 || page == count || abs(page - current) <= 1 {
+            if let last = numbers.last ?? nil, page > last + 1 { numbers.append(nil) }
+            numbers.append(page)
+        }
+        let items = numbers.map { page -> HTML in
+            guard let page else { return "<li class=\"govuk-pagination__item govuk-pagination__item--ellipses\">&ctdot;</li>" }
+            return page == current
+                ? "<li class=\"govuk-pagination__item govuk-pagination__item--current\"><a class=\"govuk-link govuk-pagination__link\" href=\"\(link(page))\" aria-label=\"Page \(page)\" aria-current=\"page\">\(page)</a></li>"
+                : "<li class=\"govuk-pagination__item\"><a class=\"govuk-link govuk-pagination__link\" href=\"\(link(page))\" aria-label=\"Page \(page)\">\(page)</a></li>"
+        }
+        let previous: HTML = current > 1
+            ? "<div class=\"govuk-pagination__prev\"><a class=\"govuk-link govuk-pagination__link\" href=\"\(link(current - 1))\" rel=\"prev\"><span class=\"govuk-pagination__link-title\">Previous<span class=\"govuk-visually-hidden\"> page</span></span></a></div>" : ""
+        let next: HTML = current < count
+            ? "<div class=\"govuk-pagination__next\"><a class=\"govuk-link govuk-pagination__link\" href=\"\(link(current + 1))\" rel=\"next\"><span class=\"govuk-pagination__link-title\">Next<span class=\"govuk-visually-hidden\"> page</span></span></a></div>" : ""
+        return "<nav class=\"govuk-pagination\" aria-label=\"\(label)\">\(previous)<ul class=\"govuk-pagination__list\">\(items)</ul>\(next)</nav>"
+    }
+
     static func summaryList(_ rows: [(String, HTML)]) -> HTML {
         let items = rows.map { key, value -> HTML in
             "<div class=\"govuk-summary-list__row\"><dt class=\"govuk-summary-list__key\">\(key)</dt><dd class=\"govuk-summary-list__value\">\(value)</dd></div>"

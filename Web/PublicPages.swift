@@ -32,7 +32,12 @@ extension WebApp {
             let wall = try c.app.wall(filter)
             let areas = c.app.framework.areas.map { ($0.key, $0.name) }
             let noErrors: [FieldError] = []
-            let cards = wall.entries.map { e -> HTML in
+            // Fifty to a page: a partnership with thousands of pledges still gets a page a phone can load.
+            let perPage = 50
+            let pageCount = max(1, (wall.entries.count + perPage - 1) / perPage)
+            let pageNumber = min(max(1, Int(q.queryValue("page") ?? "") ?? 1), pageCount)
+            let shown = wall.entries[min((pageNumber - 1) * perPage, wall.entries.count)..<min(pageNumber * perPage, wall.entries.count)]
+            let cards = shown.map { e -> HTML in
                 """
                 <li class="app-card"><h3 class="govuk-heading-s app-card__title"><a class="govuk-link" href="/pledges/\(e.pledge.rawValue)">\(e.organisationName)</a></h3>
                 <p class="govuk-body">\(e.text)</p>
@@ -49,7 +54,12 @@ extension WebApp {
             \(Components.button("Show pledges", kind: "secondary"))
             </form>
             <h2 class="govuk-heading-m" id="results">\(wall.entries.count) pledge\(wall.entries.count == 1 ? "" : "s")</h2>
+            \(pageCount > 1 ? "<p class=\"govuk-body-s\">Showing \((pageNumber - 1) * perPage + 1) to \((pageNumber - 1) * perPage + shown.count) of \(wall.entries.count).</p>" : "" as HTML)
             \(wall.entries.isEmpty ? "<p class=\"govuk-body\">No pledges match. Try fewer filters.</p>" : "<ul class=\"app-card-list\">\(cards)</ul>" as HTML)
+            \(Components.pagination(current: pageNumber, count: pageCount, label: "Pages of pledges") { page in
+                "/pledges?" + ([("q", filter.search), ("area", filter.area), ("district", filter.district), ("kind", filter.kind)].compactMap { k, v in v.map { "\(k)=\(URLEncoding.encode($0))" } }
+                               + (page > 1 ? ["page=\(page)"] : [])).joined(separator: "&") + "#results"
+            })
             """
             return Layout.page(title: "Pledge wall", body: body, context: c)
         },

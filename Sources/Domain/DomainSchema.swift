@@ -76,5 +76,8 @@ public enum DomainSchema {
         CREATE INDEX organisations_by_name_postcode ON organisations (lower(name), postcode);
         CREATE UNIQUE INDEX organisations_by_company_number ON organisations (company_number) WHERE company_number IS NOT NULL;
         """),
+        Migration(version: 5, name: "people found by the organisation they work for", sql: """
+        CREATE INDEX people_by_organisation ON people (organisation) WHERE organisation IS NOT NULL;
+        """),
     ])
 }

@@ -232,3 +232,37 @@ extension HTTPResponse {
         }
     }
 }
+
+@Suite(.serialized) struct PledgeWallPagingTests {
+    @Test func theWallShowsFiftyPledgesAPageWithLinksThatKeepTheFilters() throws {
+        let f = try WebFixture()
+        var organisations = [["name", "kind", "district", "size_band", "postcode", "company_number", "contact_name", "contact_email", "registered_on"]]
+        var pledges = [["organisation", "pledge_year", "text", "areas", "theme", "priority", "submitted_on", "approved_on", "outcome", "evidence", "reported_on"]]
+        for i in 1...120 {
+            organisations.append(["Paging Club \(i)", "business", "norwich", "small", "NR1 1AA", "", "Person \(i)", "p\(i)@paging.example", "2026-01-05"])
+            pledges.append(["paging-club-\(i)", "2026", "Paging pledge number \(i)", i % 2 == 0 ? "learning" : "healthy", "", "", "2026-03-02", "2026-03-10", "", "", ""])
+        }
+        _ = try f.app.importOrganisations(csv: CSV.write(organisations), dryRun: false, by: "sam")
+        _ = try f.app.importPledges(csv: CSV.write(pledges), dryRun: false, by: "sam")
+        let visitor = WebFixture.Browser(f.web)
+        let total = try f.app.wall().entries.count
+        #expect(total >= 120)
+
+        let first = try visitor.get("/pledges").text
+        #expect(first.components(separatedBy: "<li class=\"app-card\">").count - 1 == 50)
+        #expect(first.contains("Showing 1 to 50 of \(total)."))
+        #expect(first.contains("<nav class=\"govuk-pagination\" aria-label=\"Pages of pledges\">"))
+        #expect(first.contains("href=\"/pledges?page=2#results\" rel=\"next\"") && !first.contains("rel=\"prev\""))
+        let lastPage = (total + 49) / 50
+        let last = try visitor.get("/pledges?page=\(lastPage)").text
+        #expect(last.components(separatedBy: "<li class=\"app-card\">").count - 1 == total - 50 * (lastPage - 1))
+        #expect(last.contains("rel=\"prev\"") && !last.contains("rel=\"next\""))
+        // Past the end, or nonsense, shows the nearest real page.
+        #expect(try visitor.get("/pledges?page=999").text.contains("aria-label=\"Page \(lastPage)\" aria-current=\"page\""))
+        #expect(try visitor.get("/pledges?page=banana").text.contains("aria-label=\"Page 1\" aria-current=\"page\""))
+        // The filters travel with the page links.
+        let learning = try visitor.get("/pledges?area=learning&q=paging").text
+        #expect(learning.contains("Showing 1 to 50 of 60."))
+        #expect(learning.contains("href=\"/pledges?q=paging&amp;area=learning&amp;page=2#results\""))
+    }
+}
