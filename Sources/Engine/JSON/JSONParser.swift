@@ -186,6 +186,16 @@ struct JSONParser {
 
     mutating func parseString() throws -> String {
         advance()  // opening quote
+        // Most strings have no escapes: take them in one piece (no newline inside, so only the column moves).
+        var end = index
+        while end < bytes.count, bytes[end] != UInt8(ascii: "\""), bytes[end] != UInt8(ascii: "\\"), bytes[end] >= 0x20 { end += 1 }
+        if end < bytes.count, bytes[end] == UInt8(ascii: "\"") {
+            let text = String(decoding: bytes[index..<end], as: UTF8.self)
+            for byte in bytes[index..<end] where byte & 0xC0 != 0x80 { column += 1 }
+            index = end
+            advance()  // closing quote
+            return text
+        }
         var scalars = String.UnicodeScalarView()
         var run: [UInt8] = []
         func flush(_ run: inout [UInt8], into scalars: inout String.UnicodeScalarView) {
