@@ -1,0 +1,196 @@
+#!/usr/bin/env python3
+"""The web benchmark: wrk against `flourish serve`, with nginx serving a static copy of the same
+pledge-wall page as the ceiling, measured in the same run; and the server's peak memory.
+
+Prints a table (requests/s, p50 and p99 latency, ratio to nginx) and, with --json FILE, writes
+the figures. Installs wrk and nginx from Debian's archive when missing. Loopback only; every
+run is bounded by wrk's --duration.
+
+  python3 scripts/bench_web.py --binary .build/release/flourish [--large-db FILE] [--duration 10]
+"""
+import argparse, http.client, json, os, pathlib, re, shutil, signal, subprocess, sys, tempfile, threading, time, urllib.parse
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+
+
+def need_debian(package, command):
+    if shutil.which(command):
+        return
+    prefix = [] if os.geteuid() == 0 else ["sudo"]
+    subprocess.run(prefix + ["apt-get", "update", "-qq"], check=True)
+    subprocess.run(prefix + ["apt-get", "install", "-y", "-qq", package], check=True, stdout=subprocess.DEVNULL,
+                   env=dict(os.environ, DEBIAN_FRONTEND="noninteractive"))
+
+
+class Server:
+    def __init__(self, binary, db, demo):
+        args = [binary, "serve", "--port", "0", "--tick-every", "0", "--db", db, "--workflows", str(ROOT / "Workflows")]
+        if demo:
+            args.append("--demo")
+        self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        self.port = None
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            line = self.proc.stdout.readline()
+            if not line:
+                break
+            m = re.search(r"listening on http://127\.0\.0\.1:(\d+)", line)
+            if m:
+                self.port = int(m.group(1))
+                break
+        if self.port is None:
+            self.proc.kill()
+            sys.exit("bench_web: the server did not start")
+        threading.Thread(target=self.proc.stdout.read, daemon=True).start()
+
+    def peak_rss_mib(self):
+        """VmHWM: the most resident memory the process has held."""
+        for line in open(f"/proc/{self.proc.pid}/status"):
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+        return float("nan")
+
+    def stop(self):
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            self.proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+
+
+def get(port, path, headers=None):
+    c = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    c.request("GET", path, headers=headers or {})
+    r = c.getresponse()
+    body = r.read()
+    return r.status, r.getheaders(), body
+
+
+def sign_in(port, person):
+    status, headers, body = get(port, "/sign-in")
+    csrf = re.search(rb'name="csrf" value="([^"]+)"', body).group(1).decode()
+    cookie = "; ".join(v.split(";")[0] for k, v in headers if k.lower() == "set-cookie")
+    c = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    c.request("POST", "/sign-in", body=urllib.parse.urlencode({"person": person, "password": "try-flourish-demo", "csrf": csrf}),
+              headers={"Content-Type": "application/x-www-form-urlencoded", "Cookie": cookie})
+    r = c.getresponse()
+    r.read()
+    if r.status != 303:
+        sys.exit(f"bench_web: signing in as {person} answered {r.status}")
+    return "; ".join(v.split(";")[0] for k, v in r.getheaders() if k.lower() == "set-cookie")
+
+
+def wrk(url, duration, connections, threads=2, headers=(), script=None):
+    args = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{duration}s", "--latency", "--timeout", "5s"]
+    for h in headers:
+        args += ["-H", h]
+    if script:
+        args += ["-s", script]
+    out = subprocess.run(args + [url], capture_output=True, text=True, timeout=duration + 60).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+
+    def latency(pct):
+        m = re.search(rf"^\s+{pct}%\s+([\d.]+)(us|ms|s)\s*$", out, re.M)
+        value, unit = float(m.group(1)), m.group(2)
+        return value / 1000 if unit == "us" else value * 1000 if unit == "s" else value
+    non2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
+    errors = re.search(r"Socket errors: (.*)", out)
+    return {"rps": rps, "p50ms": latency(50), "p99ms": latency(99), "non2xx": int(non2xx.group(1)) if non2xx else 0,
+            "socketErrors": errors.group(1).strip() if errors else "", "raw": out}
+
+
+def nginx_serving(page, work):
+    need_debian("nginx", "nginx")
+    root = os.path.join(work, "nginx-root")
+    os.makedirs(root, exist_ok=True)
+    with open(os.path.join(root, "pledges.html"), "wb") as f:
+        f.write(page)
+    port = 18080 + os.getpid() % 1000
+    conf = os.path.join(work, "nginx.conf")
+    with open(conf, "w") as f:
+        f.write(f"""worker_processes 2;
+pid {work}/nginx.pid;
+error_log {work}/nginx-error.log;
+events {{ worker_connections 1024; }}
+http {{
+  access_log off;
+  keepalive_requests 1000000;
+  server {{
+    listen 127.0.0.1:{port};
+    root {root};
+    location / {{ default_type text/html; }}
+  }}
+}}
+""")
+    subprocess.run(["nginx", "-c", conf, "-p", work], check=True)
+    time.sleep(0.3)
+    return port, conf
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--binary", default=str(ROOT / ".build" / "release" / "flourish"))
+    parser.add_argument("--large-db", help="A large generated database (from `flourish bench reports --dir`) to measure memory on.")
+    parser.add_argument("--duration", type=int, default=10)
+    parser.add_argument("--connections", type=int, default=64)
+    parser.add_argument("--json", help="Write the figures here.")
+    args = parser.parse_args()
+    need_debian("wrk", "wrk")
+    work = tempfile.mkdtemp(prefix="flourish-bench-web-")
+    results = {}
+    server = Server(args.binary, os.path.join(work, "demo.sqlite"), demo=True)
+    nginx_conf = None
+    try:
+        port = server.port
+        status, _, page = get(port, "/pledges")
+        assert status == 200, status
+        nginx_port, nginx_conf = nginx_serving(page, work)
+        cookie = sign_in(port, "sam")
+        token = subprocess.run([args.binary, "user", "token", "erin", "--name", "bench", "--json", "--db", os.path.join(work, "demo.sqlite"),
+                                "--workflows", str(ROOT / "Workflows")], capture_output=True, text=True, check=True)
+        token = json.loads(token.stdout)["token"]
+        lua = os.path.join(work, "write.lua")
+        with open(lua, "w") as f:
+            f.write('wrk.method = "POST"\n'
+                    'wrk.body = \'{"group":"early-prevention-board","title":"Benchmark action","areas":["learning"],"owner":"erin","dueDate":"2027-01-29"}\'\n'
+                    f'wrk.headers["Content-Type"] = "application/json"\nwrk.headers["Authorization"] = "Bearer {token}"\n')
+        c = args.connections
+        results["nginx static pledge wall"] = wrk(f"http://127.0.0.1:{nginx_port}/pledges.html", args.duration, c)
+        results["flourish public pledge wall"] = wrk(f"http://127.0.0.1:{port}/pledges", args.duration, c)
+        results["flourish dashboard, signed in"] = wrk(f"http://127.0.0.1:{port}/dashboard", args.duration, c, headers=[f"Cookie: {cookie}"])
+        results["flourish API write (log an action)"] = wrk(f"http://127.0.0.1:{port}/api/v1/actions", args.duration, c, script=lua)
+        results["peakRssMiB demo"] = server.peak_rss_mib()
+    finally:
+        server.stop()
+        if nginx_conf:
+            subprocess.run(["nginx", "-c", nginx_conf, "-p", work, "-s", "stop"], capture_output=True)
+
+    if args.large_db:
+        large = Server(args.binary, args.large_db, demo=False)
+        try:
+            cookie = sign_in(large.port, "sam")
+            results["flourish public pledge wall, large data"] = wrk(f"http://127.0.0.1:{large.port}/pledges", args.duration, 8)
+            results["flourish dashboard, large data"] = wrk(f"http://127.0.0.1:{large.port}/dashboard", args.duration, 8, headers=[f"Cookie: {cookie}"])
+            results["peakRssMiB large"] = large.peak_rss_mib()
+        finally:
+            large.stop()
+
+    ceiling = results["nginx static pledge wall"]["rps"]
+    print(f"Web benchmark: wrk -t2 -c{args.connections} -d{args.duration}s on loopback; nginx serves the same pledge-wall HTML ({len(page)} bytes) as the ceiling")
+    print()
+    print(f"{'measurement':<48}{'requests/s':>12}{'p50 ms':>9}{'p99 ms':>9}{'vs nginx':>10}{'non-2xx':>9}")
+    for name, r in results.items():
+        if isinstance(r, dict):
+            print(f"{name:<48}{r['rps']:>12.0f}{r['p50ms']:>9.2f}{r['p99ms']:>9.2f}{r['rps'] / ceiling:>10.2f}{r['non2xx']:>9}"
+                  + (f"  socket errors: {r['socketErrors']}" if r["socketErrors"] else ""))
+    print()
+    print(f"Server peak resident memory: {results['peakRssMiB demo']:.0f} MiB over the demo run"
+          + (f", {results['peakRssMiB large']:.0f} MiB over the large-data run" if "peakRssMiB large" in results else ""))
+    print("Targets: the pledge wall at least 0.40 of nginx with p99 under 20 ms at 64 connections; resident memory under 100 MB with the large dataset.")
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump({k: ({kk: vv for kk, vv in v.items() if kk != "raw"} if isinstance(v, dict) else v) for k, v in results.items()}, f, indent=2)
+
+
+if __name__ == "__main__":
+    main()
