@@ -103,6 +103,7 @@ def nginx_serving(page, work):
     need_debian("nginx", "nginx")
     root = os.path.join(work, "nginx-root")
     os.makedirs(root, exist_ok=True)
+    os.chmod(work, 0o755)  # nginx's workers run as www-data: they must reach the page
     with open(os.path.join(root, "pledges.html"), "wb") as f:
         f.write(page)
     port = 18080 + os.getpid() % 1000
@@ -156,6 +157,8 @@ def main():
                     f'wrk.headers["Content-Type"] = "application/json"\nwrk.headers["Authorization"] = "Bearer {token}"\n')
         c = args.connections
         results["nginx static pledge wall"] = wrk(f"http://127.0.0.1:{nginx_port}/pledges.html", args.duration, c)
+        if results["nginx static pledge wall"]["non2xx"]:
+            sys.exit("bench_web: nginx did not serve the page (see its error log); the ceiling would be wrong")
         results["flourish public pledge wall"] = wrk(f"http://127.0.0.1:{port}/pledges", args.duration, c)
         results["flourish dashboard, signed in"] = wrk(f"http://127.0.0.1:{port}/dashboard", args.duration, c, headers=[f"Cookie: {cookie}"])
         results["flourish API write (log an action)"] = wrk(f"http://127.0.0.1:{port}/api/v1/actions", args.duration, c, script=lua)

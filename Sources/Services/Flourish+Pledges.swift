@@ -265,37 +265,47 @@ extension Flourish {
     /// The public pledge wall: approved pledges in their pledge year, of organisations whose
     /// membership is active (or due for renewal), filtered, newest first; and how many per area.
     public func wall(_ filter: WallFilter = WallFilter()) throws -> (entries: [WallEntry], countsByArea: [String: Int]) {
-        let rows = try database.read { db in
-            try db.query("""
-                SELECT p.id, p.data, p.data_format, o.key, o.name, o.kind, o.district,
-                       (SELECT MIN(occurred_at) FROM events e WHERE e.instance_id = p.id AND e.event = 'approve') AS approved_at
-                FROM instances p
-                JOIN organisations o ON o.key = json_extract(p.data, '$.organisation')
-                WHERE p.workflow = 'pledge' AND p.state = 'approved'
-                  AND o.key IN (SELECT json_extract(m.data, '$.organisation') FROM instances m
-                                WHERE m.workflow = 'scheme-membership' AND m.state IN ('active', 'renewal-due'))
-                ORDER BY approved_at DESC, p.num DESC
-                """)
-        }
         let search = filter.search.map(Self.normalise)
         var entries: [WallEntry] = []
         var counts: [String: Int] = [:]
-        for row in rows {
-            let data = try storedData(row)
-            let areas = data["areas"]?.arrayValue?.compactMap(\.stringValue) ?? []
-            let entry = WallEntry(pledge: InstanceID(row.string("id") ?? ""), organisation: row.string("key") ?? "", organisationName: row.string("name") ?? "",
-                                  kind: row.string("kind") ?? "", district: row.string("district") ?? "", text: data["text"]?.stringValue ?? "",
-                                  areas: areas, theme: data["theme"]?.stringValue, priority: data["priority"]?.stringValue,
-                                  pledgeYear: data["pledgeYear"]?.intValue ?? 0, approvedOn: Date(milliseconds: row.int64("approved_at") ?? 0))
-            if let a = filter.area, !areas.contains(a) { continue }
+        for (entry, searchText) in try wallEntries() {
+            if let a = filter.area, !entry.areas.contains(a) { continue }
             if let k = filter.kind, entry.kind != k { continue }
             if let d = filter.district, entry.district != d { continue }
             if let t = filter.theme, entry.theme != t { continue }
-            if let search, !search.isEmpty, !Self.normalise(entry.text + " " + entry.organisationName).contains(search) { continue }
+            if let search, !search.isEmpty, !searchText.contains(search) { continue }
             entries.append(entry)
-            for a in areas { counts[a, default: 0] += 1 }
+            for a in entry.areas { counts[a, default: 0] += 1 }
         }
         return (entries, counts)
+    }
+
+    /// Every pledge on the wall, newest first, each with its text ready for searching; kept
+    /// until the next event.
+    func wallEntries() throws -> [(WallEntry, String)] {
+        try readCache.value("wall", key: "\(try lastEventSeq())") {
+            let rows = try database.read { db in
+                try db.query("""
+                    SELECT p.id, p.data, p.data_format, o.key, o.name, o.kind, o.district,
+                           (SELECT MIN(occurred_at) FROM events e WHERE e.instance_id = p.id AND e.event = 'approve') AS approved_at
+                    FROM instances p
+                    JOIN organisations o ON o.key = json_extract(p.data, '$.organisation')
+                    WHERE p.workflow = 'pledge' AND p.state = 'approved'
+                      AND o.key IN (SELECT json_extract(m.data, '$.organisation') FROM instances m
+                                    WHERE m.workflow = 'scheme-membership' AND m.state IN ('active', 'renewal-due'))
+                    ORDER BY approved_at DESC, p.num DESC
+                    """)
+            }
+            return try rows.map { row in
+                let data = try storedData(row)
+                let entry = WallEntry(pledge: InstanceID(row.string("id") ?? ""), organisation: row.string("key") ?? "", organisationName: row.string("name") ?? "",
+                                      kind: row.string("kind") ?? "", district: row.string("district") ?? "", text: data["text"]?.stringValue ?? "",
+                                      areas: data["areas"]?.arrayValue?.compactMap(\.stringValue) ?? [], theme: data["theme"]?.stringValue,
+                                      priority: data["priority"]?.stringValue, pledgeYear: data["pledgeYear"]?.intValue ?? 0,
+                                      approvedOn: Date(milliseconds: row.int64("approved_at") ?? 0))
+                return (entry, Self.normalise(entry.text + " " + entry.organisationName))
+            }
+        }
     }
 
     func storedData(_ row: Row) throws -> [String: JSONValue] {

@@ -94,7 +94,16 @@ extension Flourish {
     /// The annual report for `year` as the partnership stands now, or as it stood at `asOf`
     /// (rebuilt from the event log).
     public func annualReport(year: Int, asOf: Date? = nil) throws -> AnnualReport {
-        let snapshot = try engine.snapshot(of: Self.reportWorkflows, eventsOf: ["measure"], asOf: asOf)
+        // Today's figures change with events and with the date (what is overdue): kept until either moves.
+        guard asOf == nil else { return try buildAnnualReport(year: year, asOf: asOf) }
+        return try readCache.value("annual-report-\(year)", key: "\(try lastEventSeq()) \(time.day(of: clock.now()))") {
+            try buildAnnualReport(year: year, asOf: nil)
+        }
+    }
+
+    func buildAnnualReport(year: Int, asOf: Date?) throws -> AnnualReport {
+        // Only the year's pledges count (a pledge's year never changes), so only they are read.
+        let snapshot = try engine.snapshot(of: Self.reportWorkflows, eventsOf: ["measure"], asOf: asOf, narrowing: ["pledge": ("pledgeYear", Int64(year))])
         let organisations = try database.read { db in
             var result: [String: AnnualReportBuilder.Organisation] = [:]
             for row in try db.query("SELECT key, kind, district FROM organisations WHERE kind IS NOT NULL AND created_at <= ?", snapshot.moment.milliseconds) {

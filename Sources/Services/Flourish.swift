@@ -32,6 +32,8 @@ public final class Flourish: Sendable {
     public let accounts: Accounts
     public let clock: any WorkflowClock
     public let time: PartnershipTime
+    /// The wall and this year's report, kept until the next event.
+    let readCache = ReadCache()
     /// The partnership this database runs.
     public let partnership: Partnership
     /// Its outcomes framework.
@@ -42,9 +44,11 @@ public final class Flourish: Sendable {
     /// The partnership used when none is named.
     public static let defaultPartnership = "norfolk"
 
-    /// The data fields instances are looked up by (an organisation's membership and pledges,
-    /// an escalation's reviews, a group's actions, a report's sections), each indexed.
-    static let lookupFields = ["organisation", "escalation", "group", "body", "report", "source", "year"]
+    /// The data fields instances are looked up by among very many of their workflow: an
+    /// organisation's membership and pledges (tens of thousands in a large partnership). Other
+    /// lookups (an escalation's reviews, a group's actions) narrow by workflow first and stay
+    /// small; every index here costs each transition a little, so only these are kept.
+    static let lookupFields = ["organisation"]
 
     /// Opens (creating when missing) the database at `databasePath`.
     ///

@@ -20,20 +20,38 @@ extension WorkflowEngine {
     /// event log; with the events of `eventsOf` too. One read transaction, so the picture is consistent.
     ///
     /// Rebuilt instances carry the definition version they have now (reports do not use it).
-    public func snapshot(of workflows: [String], eventsOf: Set<String> = [], asOf: Date? = nil) throws -> EngineSnapshot {
+    ///
+    /// `narrowing` keeps, of a workflow, only the instances whose data field (one that never
+    /// changes, such as a pledge's year) has the value given: a report on one year then decodes
+    /// that year's pledges, not every year's.
+    public func snapshot(of workflows: [String], eventsOf: Set<String> = [], asOf: Date? = nil,
+                         narrowing: [String: (field: String, equals: Int64)] = [:]) throws -> EngineSnapshot {
         try database.read { db in
             let moment = asOf ?? self.clock.now()
-            let marks = workflows.map { _ in "?" }.joined(separator: ", ")
+            func chosen(_ table: String, _ wanted: [String]) -> (sql: String, arguments: [any SQLiteBindable]) {
+                var clauses: [String] = [], arguments: [any SQLiteBindable] = []
+                for workflow in wanted {
+                    if let n = narrowing[workflow] {
+                        clauses.append("(\(table)workflow = ? AND json_extract(\(table)data, '$.' || ?) = ?)")
+                        arguments += [workflow, n.field, n.equals] as [any SQLiteBindable]
+                    } else {
+                        clauses.append("\(table)workflow = ?")
+                        arguments.append(workflow)
+                    }
+                }
+                return ("(" + clauses.joined(separator: " OR ") + ")", arguments)
+            }
             var current: [Instance] = []
-            for row in try db.query("SELECT * FROM instances WHERE workflow IN (\(marks)) ORDER BY num", arguments: workflows) {
+            let which = chosen("", workflows)
+            for row in try db.query("SELECT * FROM instances WHERE \(which.sql) ORDER BY num", arguments: which.arguments) {
                 current.append(try self.decodeInstance(row))
             }
             let wanted = asOf == nil ? Array(eventsOf) : workflows
             var events: [InstanceID: [EventRecord]] = [:]
             if !wanted.isEmpty {
-                let eventMarks = wanted.map { _ in "?" }.joined(separator: ", ")
-                var sql = "SELECT e.* FROM events e JOIN instances i ON i.id = e.instance_id WHERE i.workflow IN (\(eventMarks))"
-                var arguments: [any SQLiteBindable] = wanted
+                let which = chosen("i.", wanted)
+                var sql = "SELECT e.* FROM events e JOIN instances i ON i.id = e.instance_id WHERE \(which.sql)"
+                var arguments = which.arguments
                 if let asOf { sql += " AND e.occurred_at <= ?"; arguments.append(asOf.milliseconds) }
                 for row in try db.query(sql + " ORDER BY e.seq", arguments: arguments) {
                     let event = try self.decodeEvent(row)
