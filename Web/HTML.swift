@@ -67,22 +67,26 @@ enum Components {
         hint.map { "<div id=\"\(field)-hint\" class=\"govuk-hint\">\($0)</div>" } ?? ""
     }
 
-    static func input(_ field: String, label: String, value: String?, errors: [FieldError], hint: String? = nil, type: String = "text",
+    /// `id` (the field's name unless given) must be unique on the page: a page with two forms
+    /// that share a field name gives each its own. Errors are matched by it, and link to it.
+    static func input(_ field: String, id: String? = nil, label: String, value: String?, errors: [FieldError], hint: String? = nil, type: String = "text",
                       autocomplete: String? = nil, width: String? = nil, spellcheck: Bool? = nil) -> HTML {
-        let hasError = errors.contains { $0.field == field }
+        let key = id ?? field
+        let hasError = errors.contains { $0.field == key }
         let cls = "govuk-input" + (width.map { " govuk-input--width-\($0)" } ?? "") + (hasError ? " govuk-input--error" : "")
         let extra = HTML(raw: (autocomplete.map { " autocomplete=\"\($0)\"" } ?? "") + (spellcheck.map { " spellcheck=\"\($0)\"" } ?? ""))
         return """
-        <div class="\(groupClass(errors, field))"><label class="govuk-label" for="\(field)">\(label)</label>\(self.hint(field, hint))\(errorMessage(errors, field))
-        <input class="\(cls)" id="\(field)" name="\(field)" type="\(type)" value="\(value ?? "")"\(describedBy(errors, field, hint: hint))\(extra)></div>
+        <div class="\(groupClass(errors, key))"><label class="govuk-label" for="\(key)">\(label)</label>\(self.hint(key, hint))\(errorMessage(errors, key))
+        <input class="\(cls)" id="\(key)" name="\(field)" type="\(type)" value="\(value ?? "")"\(describedBy(errors, key, hint: hint))\(extra)></div>
         """
     }
 
-    static func textarea(_ field: String, label: String, value: String?, errors: [FieldError], hint: String? = nil, rows: Int = 5) -> HTML {
-        let hasError = errors.contains { $0.field == field }
+    static func textarea(_ field: String, id: String? = nil, label: String, value: String?, errors: [FieldError], hint: String? = nil, rows: Int = 5) -> HTML {
+        let key = id ?? field
+        let hasError = errors.contains { $0.field == key }
         return """
-        <div class="\(groupClass(errors, field))"><label class="govuk-label" for="\(field)">\(label)</label>\(self.hint(field, hint))\(errorMessage(errors, field))
-        <textarea class="govuk-textarea\(hasError ? " govuk-textarea--error" : "")" id="\(field)" name="\(field)" rows="\(rows)"\(describedBy(errors, field, hint: hint))>\(value ?? "")</textarea></div>
+        <div class="\(groupClass(errors, key))"><label class="govuk-label" for="\(key)">\(label)</label>\(self.hint(key, hint))\(errorMessage(errors, key))
+        <textarea class="govuk-textarea\(hasError ? " govuk-textarea--error" : "")" id="\(key)" name="\(field)" rows="\(rows)"\(describedBy(errors, key, hint: hint))>\(value ?? "")</textarea></div>
         """
     }
 
@@ -95,20 +99,21 @@ enum Components {
         """
     }
 
-    /// A fieldset of checkboxes (or radios); the first input carries the field's id so the error summary can link to it.
-    static func choices(_ field: String, legend: String, options: [(value: String, label: String)], selected: [String], errors: [FieldError],
+    /// A fieldset of checkboxes (or radios); the first input carries the id (the field's name unless given) so the error summary can link to it.
+    static func choices(_ field: String, id: String? = nil, legend: String, options: [(value: String, label: String)], selected: [String], errors: [FieldError],
                         hint: String? = nil, radio: Bool = false) -> HTML {
+        let key = id ?? field
         let kind = radio ? "radios" : "checkboxes"
         let items = options.enumerated().map { i, o -> HTML in
-            let id = i == 0 ? field : "\(field)-\(i + 1)"
+            let itemID = i == 0 ? key : "\(key)-\(i + 1)"
             return """
-            <div class="govuk-\(kind)__item"><input class="govuk-\(kind)__input" id="\(id)" name="\(field)" type="\(radio ? "radio" : "checkbox")" value="\(o.value)"\(HTML(raw: selected.contains(o.value) ? " checked" : ""))>
-            <label class="govuk-label govuk-\(kind)__label" for="\(id)">\(o.label)</label></div>
+            <div class="govuk-\(kind)__item"><input class="govuk-\(kind)__input" id="\(itemID)" name="\(field)" type="\(radio ? "radio" : "checkbox")" value="\(o.value)"\(HTML(raw: selected.contains(o.value) ? " checked" : ""))>
+            <label class="govuk-label govuk-\(kind)__label" for="\(itemID)">\(o.label)</label></div>
             """
         }
         return """
-        <div class="\(groupClass(errors, field))"><fieldset class="govuk-fieldset"\(describedBy(errors, field, hint: hint))>
-        <legend class="govuk-fieldset__legend govuk-fieldset__legend--s">\(legend)</legend>\(self.hint(field, hint))\(errorMessage(errors, field))
+        <div class="\(groupClass(errors, key))"><fieldset class="govuk-fieldset"\(describedBy(errors, key, hint: hint))>
+        <legend class="govuk-fieldset__legend govuk-fieldset__legend--s">\(legend)</legend>\(self.hint(key, hint))\(errorMessage(errors, key))
         <div class="govuk-\(kind)">\(items)</div></fieldset></div>
         """
     }

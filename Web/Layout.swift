@@ -39,7 +39,7 @@ enum Layout {
         <nav aria-label="Menu"><ul class="govuk-header__navigation-list">\(items)\(account)</ul></nav>
         </div></header>
         <div class="govuk-width-container">\(back)
-        <main class="govuk-main-wrapper" id="main-content" role="main">\(flash)\(body)</main></div>
+        <main class="govuk-main-wrapper" id="main-content" role="main" tabindex="-1">\(flash)\(body)</main></div>
         <footer class="govuk-footer" role="contentinfo"><div class="govuk-width-container">
         <p class="govuk-body-s">The FLOURISH Pledge and the Children and Young People Strategic Alliance. <a class="govuk-footer__link" href="/api/openapi.json">API</a></p>
         </div></footer>

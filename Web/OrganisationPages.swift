@@ -92,7 +92,8 @@ extension WebApp {
                     _ = try c.app.firePledge(id, event: event, fields: fields, expectedVersion: version, by: c.person)
                 }
             } catch let e as WorkflowError {
-                let field = e.field ?? "event"
+                // The panel's fields carry the event in their ids (two of its forms share field names).
+                let field = e.field.map { "\(event)-\($0)" } ?? "event"
                 return try pledgePage(c, pledge: try c.app.engine.instance(id), errors: [FieldError(field, e.localizedDescription)], status: .unprocessableContent)
             }
             let done: [String: String] = ["submit": "The pledge is submitted for review.", "approve": "The pledge is approved and on the wall.",
@@ -148,19 +149,19 @@ enum PledgeActions {
         if available.contains("approve") {
             parts.append("<h2 class=\"govuk-heading-m\">Review</h2>")
             if pledge.data["repeatsLastYear"] == .bool(true) { parts.append("<div class=\"govuk-warning-text\"><strong class=\"govuk-warning-text__text\">This repeats the organisation’s pledge from an earlier year.</strong></div>") }
-            parts.append(form("approve", Components.textarea("reviewComment", label: "Comment for the organisation (optional)", value: nil, errors: errors, rows: 2), "Approve and publish"))
-            parts.append(form("request-changes", Components.textarea("reviewComment", label: "What should change?", value: nil, errors: errors, rows: 3), "Ask for changes", kind: "secondary"))
-            parts.append(form("reject", Components.textarea("reason", label: "Why is it rejected?", value: nil, errors: errors, rows: 3), "Reject", kind: "warning"))
+            parts.append(form("approve", Components.textarea("reviewComment", id: "approve-reviewComment", label: "Comment for the organisation (optional)", value: nil, errors: errors, rows: 2), "Approve and publish"))
+            parts.append(form("request-changes", Components.textarea("reviewComment", id: "request-changes-reviewComment", label: "What should change?", value: nil, errors: errors, rows: 3), "Ask for changes", kind: "secondary"))
+            parts.append(form("reject", Components.textarea("reason", id: "reject-reason", label: "Why is it rejected?", value: nil, errors: errors, rows: 3), "Reject", kind: "warning"))
         }
         if available.contains("report") {
             let outcomes = [("delivered", "Delivered"), ("partly-delivered", "Partly delivered"), ("not-delivered", "Not delivered")]
             parts.append("<h2 class=\"govuk-heading-m\">Report on this pledge</h2>")
-            parts.append(form("report", Components.choices("outcome", legend: "Did you deliver it?", options: outcomes, selected: [], errors: errors, radio: true)
-                              + Components.textarea("evidence", label: "What happened?", value: nil, errors: errors, hint: "What you did, for how many children and young people, and what changed."), "Send report"))
+            parts.append(form("report", Components.choices("outcome", id: "report-outcome", legend: "Did you deliver it?", options: outcomes, selected: [], errors: errors, radio: true)
+                              + Components.textarea("evidence", id: "report-evidence", label: "What happened?", value: nil, errors: errors, hint: "What you did, for how many children and young people, and what changed."), "Send report"))
         }
         if available.contains("withdraw") {
             parts.append("<details class=\"govuk-details\"><summary class=\"govuk-details__summary\"><span class=\"govuk-details__summary-text\">Withdraw this pledge</span></summary><div class=\"govuk-details__text\">")
-            parts.append(form("withdraw", Components.textarea("reason", label: "Why is it being withdrawn? (optional)", value: nil, errors: errors, rows: 2), "Withdraw pledge", kind: "warning"))
+            parts.append(form("withdraw", Components.textarea("reason", id: "withdraw-reason", label: "Why is it being withdrawn? (optional)", value: nil, errors: errors, rows: 2), "Withdraw pledge", kind: "warning"))
             parts.append("</div></details>")
         }
         if pledge.state == "reported", c.viewer.organisations.contains(pledge.data["organisation"]?.stringValue ?? "") {

@@ -95,7 +95,7 @@ public enum ReportHTML {
         }
         return """
         <figure class="app-chart"><figcaption class="govuk-body-s">\(title) (the table below gives the same figures)</figcaption>
-        <svg viewBox="0 0 \(chartWidth) \(bars.count * rowHeight)" width="100%" role="presentation" aria-hidden="true" focusable="false">\(rows)</svg></figure>
+        <svg viewBox="0 0 \(chartWidth) \(bars.count * rowHeight)" width="100%" aria-hidden="true" focusable="false">\(rows)</svg></figure>
         """
     }
 

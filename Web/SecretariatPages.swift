@@ -69,13 +69,14 @@ extension WebApp {
             let body = c.field("body") ?? "", outcome = c.field("outcome") ?? ""
             var fields: [String: JSONValue] = [:]
             for name in ["rationale", "plan", "planOwner", "guidance"] { if let v = c.field(name) { fields[name] = .string(v) } }
-            if outcome.isEmpty { return try escalationPage(c, id, errors: [FieldError("outcome", "Choose a decision")], status: .unprocessableContent) }
+            // Each body's decision form carries the body in its fields' ids (a page can show several).
+            if outcome.isEmpty { return try escalationPage(c, id, errors: [FieldError("\(body)-outcome", "Choose a decision")], status: .unprocessableContent) }
             do {
                 let view = try c.app.decideEscalation(id, at: body, outcome: outcome, fields: fields, by: c.person)
                 return c.redirect("/escalations/\(id.rawValue)", confirming: "Decided: \(outcome.replacingOccurrences(of: "-", with: " ")). The escalation is now \(view.escalation.state).")
             } catch {
                 guard let message = refusal(error) ?? (error as? any LocalizedError)?.errorDescription else { throw error }
-                return try escalationPage(c, id, errors: [FieldError((error as? WorkflowError)?.field ?? "outcome", message)], status: .unprocessableContent)
+                return try escalationPage(c, id, errors: [FieldError("\(body)-\((error as? WorkflowError)?.field ?? "outcome")", message)], status: .unprocessableContent)
             }
         },
     ]
@@ -98,11 +99,11 @@ extension WebApp {
             decide.append("""
             <h2 class="govuk-heading-m">Decide at \(name(body))</h2>
             <form method="post" action="/escalations/\(id.rawValue)/decision" novalidate>\(c.csrfField)<input type="hidden" name="body" value="\(body)">
-            \(Components.choices("outcome", legend: "Decision", options: outcomes, selected: [], errors: errors, radio: true))
-            \(Components.textarea("rationale", label: "Why (needed to resolve or escalate)", value: nil, errors: errors, rows: 2))
-            \(Components.textarea("plan", label: "The plan (when accepting)", value: nil, errors: errors, rows: 2))
-            \(Components.input("planOwner", label: "Who owns the plan (when accepting)", value: nil, errors: errors, hint: "Their user name", width: "20"))
-            \(Components.textarea("guidance", label: "Guidance (when referring back)", value: nil, errors: errors, rows: 2))
+            \(Components.choices("outcome", id: "\(body)-outcome", legend: "Decision", options: outcomes, selected: [], errors: errors, radio: true))
+            \(Components.textarea("rationale", id: "\(body)-rationale", label: "Why (needed to resolve or escalate)", value: nil, errors: errors, rows: 2))
+            \(Components.textarea("plan", id: "\(body)-plan", label: "The plan (when accepting)", value: nil, errors: errors, rows: 2))
+            \(Components.input("planOwner", id: "\(body)-planOwner", label: "Who owns the plan (when accepting)", value: nil, errors: errors, hint: "Their user name", width: "20"))
+            \(Components.textarea("guidance", id: "\(body)-guidance", label: "Guidance (when referring back)", value: nil, errors: errors, rows: 2))
             \(Components.button("Record decision"))</form>
             """)
         }
