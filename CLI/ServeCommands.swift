@@ -57,7 +57,7 @@ enum ServeCommands {
         }
         let log = ServerLog.standardError
         let web = try WebApp(app: app, secureCookies: inv.arguments.flag("secure-cookies"), log: log)
-        let server = HTTPServer(configuration: configuration, log: log) { web.handle($0) }
+        let server = HTTPServer(configuration: configuration, log: log, immediate: { web.immediate($0) }) { web.handle($0) }
         let port = try server.bind()
         let shown = configuration.host.contains(":") ? "[\(configuration.host)]" : configuration.host
         print("Flourish is listening on http://\(shown):\(port)")

@@ -8,7 +8,7 @@ extension WebApp {
     static var pageRoutes: [Route] { publicRoutes + signInRoutes + registrationRoutes + reportRoutes + openDataRoutes + dashboardRoutes + organisationRoutes + chairRoutes + secretariatRoutes + boardRoutes }
 
     static let publicRoutes: [Route] = [
-        Route("GET", "/", .everyone, "Home") { c in
+        Route("GET", "/", .everyone, "Home", keep: true) { c in
             let wall = try c.app.wall()
             let bodies = try c.app.governance.bodies()
             let body: HTML = """
@@ -25,7 +25,7 @@ extension WebApp {
             """
             return Layout.page(title: "Home", body: body, context: c)
         },
-        Route("GET", "/pledges", .everyone, "The pledge wall, with filters and search") { c in
+        Route("GET", "/pledges", .everyone, "The pledge wall, with filters and search", keep: true) { c in
             let q = c.request
             let filter = WallFilter(area: nonEmpty(q.queryValue("area")), kind: nonEmpty(q.queryValue("kind")), district: nonEmpty(q.queryValue("district")),
                                     theme: nil, search: nonEmpty(q.queryValue("q")))
@@ -63,7 +63,7 @@ extension WebApp {
             """
             return Layout.page(title: "Pledge wall", body: body, context: c)
         },
-        Route("GET", "/pledges/{id}", .everyone, "One pledge") { c in
+        Route("GET", "/pledges/{id}", .everyone, "One pledge", keep: true) { c in
             let id = InstanceID(c.param("id"))
             guard let pledge = try? c.app.engine.instance(id), pledge.workflow == "pledge" else { return notFound(c) }
             let org = pledge.data["organisation"]?.stringValue ?? ""
@@ -85,7 +85,7 @@ extension WebApp {
             let body: HTML = "<h1 class=\"govuk-heading-l\">\(organisation.organisation.name)’s pledge</h1>\(Components.summaryList(rows))\(manage)"
             return Layout.page(title: "Pledge", body: body, context: c, backLink: ("/pledges", "Back to the pledge wall"))
         },
-        Route("GET", "/governance", .everyone, "The governance structure, drawn as a graph") { c in
+        Route("GET", "/governance", .everyone, "The governance structure, drawn as a graph", keep: true) { c in
             let bodies = try c.app.governance.bodies()
             let list = bodies.map { b -> HTML in
                 let parents = b.reportsTo.compactMap { p in bodies.first { $0.key == p }?.name }

@@ -13,17 +13,25 @@ struct Route: Sendable {
     let summary: String
     /// Part of the JSON API (errors as problem+json, listed in the OpenAPI document).
     let isAPI: Bool
+    /// A public page whose content follows from the database alone (not the clock, not the
+    /// visitor): kept whole for visitors who are not signed in, until the next change.
+    let keep: Bool
     let handler: @Sendable (Context) throws -> HTTPResponse
     let segments: [Substring]
 
-    init(_ method: String, _ pattern: String, _ access: Access, _ summary: String, api: Bool = false, _ handler: @escaping @Sendable (Context) throws -> HTTPResponse) {
-        self.method = method; self.pattern = pattern; self.access = access; self.summary = summary; self.isAPI = api; self.handler = handler
+    init(_ method: String, _ pattern: String, _ access: Access, _ summary: String, api: Bool = false, keep: Bool = false,
+         _ handler: @escaping @Sendable (Context) throws -> HTTPResponse) {
+        self.method = method; self.pattern = pattern; self.access = access; self.summary = summary; self.isAPI = api; self.keep = keep; self.handler = handler
         segments = pattern.split(separator: "/", omittingEmptySubsequences: true)
     }
 
     /// The path's parameters when it matches the pattern.
     func match(_ path: String) -> [String: String]? {
-        let parts = path.split(separator: "/", omittingEmptySubsequences: true)
+        match(parts: path.split(separator: "/", omittingEmptySubsequences: true))
+    }
+
+    /// The same, for a path already split into its segments (split once for every route).
+    func match(parts: [Substring]) -> [String: String]? {
         guard parts.count == segments.count else { return nil }
         var params: [String: String] = [:]
         for (p, s) in zip(parts, segments) {
@@ -42,7 +50,10 @@ public final class Context: @unchecked Sendable {
     let viewer: Viewer
     var params: [String: String] = [:]
     let sessionToken: String?
-    let anonymousToken: String?
+    /// The visitor's cookie before signing in, which their forms' CSRF tokens are made from;
+    /// made (and set on the response) only when a page first needs a token, so pages without
+    /// forms set no cookie and can be kept whole.
+    private(set) var anonymousToken: String?
     /// Cookies to set on the response.
     var cookies: [String] = []
     let flash: String?
@@ -65,6 +76,11 @@ public final class Context: @unchecked Sendable {
 
     /// The token every form carries: an HMAC of the session (or the visitor's anonymous cookie).
     var csrfToken: String {
+        if sessionToken == nil && anonymousToken == nil && !byToken && !request.path.hasPrefix("/api/") {
+            let token = Accounts.randomToken()
+            anonymousToken = token
+            cookies.append("flourish_csrf=\(token); Path=/; HttpOnly; SameSite=Lax\(web.secureCookies ? "; Secure" : "")")
+        }
         let basis = sessionToken ?? anonymousToken ?? ""
         return HMACSHA256.authenticationCode(key: web.csrfKey, message: Array(("csrf:" + basis).utf8)).hexString
     }
@@ -98,6 +114,7 @@ public final class WebApp: Sendable {
     let secureCookies: Bool
     let stylesheet: [UInt8]
     let metrics = Metrics()
+    let keptPages: KeptPages
     nonisolated(unsafe) var routes: [Route] = []
     let log: ServerLog
 
@@ -106,6 +123,7 @@ public final class WebApp: Sendable {
     ///   - log: where handler errors are logged.
     public init(app: Flourish, secureCookies: Bool = false, log: ServerLog = .standardError) throws {
         self.app = app
+        self.keptPages = KeptPages(database: app.database)
         self.csrfKey = try app.accounts.secret("csrf")
         self.secureCookies = secureCookies
         self.log = log
@@ -119,7 +137,7 @@ public final class WebApp: Sendable {
             Route("GET", "/metrics", .everyone, "Prometheus metrics.") { c in
                 HTTPResponse(.ok, contentType: "text/plain; version=0.0.4; charset=utf-8", body: try c.web.metrics.render(app: c.app))
             },
-            Route("GET", "/static/flourish.css", .everyone, "The stylesheet.") { c in
+            Route("GET", "/static/flourish.css", .everyone, "The stylesheet.", keep: true) { c in
                 var r = HTTPResponse(.ok, headers: HTTPHeaders([("Content-Type", "text/css; charset=utf-8"), ("Cache-Control", "public, max-age=3600")]), body: c.web.stylesheet)
                 r.headers.set("X-Content-Type-Options", "nosniff")
                 return r
@@ -134,16 +152,32 @@ public final class WebApp: Sendable {
     public func handle(_ request: HTTPRequest) -> HTTPResponse {
         let started = DispatchTime.now().uptimeNanoseconds
         var routeName = "unmatched"
-        var response = route(request, name: &routeName)
+        var keepAt: Int64?
+        var response = route(request, name: &routeName, keepAt: &keepAt)
         addSecurityHeaders(&response)
+        if let keepAt, response.status == .ok, response.headers["Set-Cookie"] == nil {
+            keptPages.keep(request.target, route: routeName, response: response, version: keepAt)
+        }
         metrics.record(route: routeName, status: response.status.code, seconds: Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9)
         return response
     }
 
-    func route(_ request: HTTPRequest, name: inout String) -> HTTPResponse {
+    /// Answers from memory, without blocking, a public page kept whole for a visitor who is
+    /// not signed in (see ``Route/keep``); nil sends the request to ``handle(_:)``.
+    public func immediate(_ request: HTTPRequest) -> HTTPResponse? {
+        guard request.method == "GET" || request.method == "HEAD", request.headers["Authorization"] == nil else { return nil }
+        for header in request.headers.values("Cookie") where header.contains("flourish_session=") || header.contains("flourish_flash=") { return nil }
+        let started = DispatchTime.now().uptimeNanoseconds
+        guard let (route, response) = keptPages.response(for: request.target) else { return nil }
+        metrics.record(route: route, status: response.status.code, seconds: Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9)
+        return response
+    }
+
+    func route(_ request: HTTPRequest, name: inout String, keepAt: inout Int64?) -> HTTPResponse {
         let method = request.method == "HEAD" ? "GET" : request.method
         // A literal segment beats a parameter: /pledges/new before /pledges/{id}.
-        let matching = routes.compactMap { r in r.match(request.path).map { (r, $0) } }.sorted { $0.1.count < $1.1.count }
+        let parts = request.path.split(separator: "/", omittingEmptySubsequences: true)
+        let matching = routes.compactMap { r in r.match(parts: parts).map { (r, $0) } }.sorted { $0.1.count < $1.1.count }
         let isAPIPath = request.path.hasPrefix("/api/")
         guard !matching.isEmpty else {
             return isAPIPath ? problem(.notFound, "No such API route", detail: "\(request.path) is not part of the API; see /api/openapi.json.")
@@ -175,13 +209,14 @@ public final class WebApp: Sendable {
         } catch {
             return internalError(error, request: request, api: route.isAPI)
         }
-        var anonymous = cookies["flourish_csrf"]
+        let anonymous = cookies["flourish_csrf"]
         var setCookies: [String] = []
-        if sessionToken == nil && anonymous == nil && !route.isAPI {
-            anonymous = Accounts.randomToken()
-            setCookies.append("flourish_csrf=\(anonymous!); Path=/; HttpOnly; SameSite=Lax\(secureCookies ? "; Secure" : "")")
-        }
         let flash = cookies["flourish_flash"].flatMap { URLEncoding.percentDecode($0) }
+        if route.keep && method == "GET" && viewer.person == nil && flash == nil {
+            // The version is read before the page is built: a change made while it is being
+            // built leaves it marked older, so it is built again next time.
+            keepAt = keptPages.version()
+        }
         if flash != nil { setCookies.append("flourish_flash=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax") }
         let context = Context(request: request, app: app, web: self, viewer: viewer, sessionToken: sessionToken, anonymousToken: anonymous, flash: flash, byToken: byToken)
         context.params = params

@@ -1,4 +1,5 @@
 public import Foundation
+import Synchronization
 
 /// Header fields in the order received; names compare case-insensitively.
 public struct HTTPHeaders: Sendable, Equatable, Sequence {
@@ -39,8 +40,16 @@ public struct HTTPHeaders: Sendable, Equatable, Sequence {
 }
 
 extension String {
+    /// ASCII case-insensitive equality, as header names compare (RFC 9110 §5.1), without
+    /// allocating: it runs for every header lookup of every request.
     func caseInsensitiveEquals(_ other: String) -> Bool {
-        utf8.count == other.utf8.count && lowercased() == other.lowercased()
+        let a = utf8, b = other.utf8
+        guard a.count == b.count else { return false }
+        for (x, y) in zip(a, b) where x != y {
+            let lx = x >= 0x41 && x <= 0x5A ? x | 0x20 : x, ly = y >= 0x41 && y <= 0x5A ? y | 0x20 : y
+            if lx != ly { return false }
+        }
+        return true
     }
 }
 
@@ -114,15 +123,22 @@ public struct HTTPResponse: Sendable {
 
     /// The whole response as bytes, so that it leaves in one write. HEAD responses carry the
     /// headers of the GET response and no body.
-    public func serialized(keepAlive: Bool, date: Date = Date(), head: Bool = false) -> [UInt8] {
-        var text = "HTTP/1.1 \(status.code) \(status.reason)\r\n"
-        text += "Date: \(HTTPDate.format(date))\r\n"
-        for (name, value) in headers.fields where !["content-length", "connection", "date"].contains(name.lowercased()) {
-            text += "\(name): \(value)\r\n"
+    public func serialized(keepAlive: Bool, date: Date? = nil, head: Bool = false) -> [UInt8] {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(256 + headers.fields.count * 64 + (head ? 0 : body.count))
+        func line(_ parts: String...) {
+            for part in parts { bytes.append(contentsOf: part.utf8) }
+            bytes.append(13); bytes.append(10)
         }
-        if status.code >= 200 && status.code != 204 && status.code != 304 { text += "Content-Length: \(body.count)\r\n" }
-        text += keepAlive ? "Connection: keep-alive\r\n\r\n" : "Connection: close\r\n\r\n"
-        var bytes = Array(text.utf8)
+        line("HTTP/1.1 ", String(status.code), " ", status.reason)
+        line("Date: ", date.map(HTTPDate.format) ?? HTTPDate.now())
+        for (name, value) in headers.fields
+        where !(name.caseInsensitiveEquals("Content-Length") || name.caseInsensitiveEquals("Connection") || name.caseInsensitiveEquals("Date")) {
+            line(name, ": ", value)
+        }
+        if status.code >= 200 && status.code != 204 && status.code != 304 { line("Content-Length: ", String(body.count)) }
+        line(keepAlive ? "Connection: keep-alive" : "Connection: close")
+        bytes.append(13); bytes.append(10)
         if !head { bytes.append(contentsOf: body) }
         return bytes
     }
@@ -172,6 +188,19 @@ public struct HTTPError: Error, Sendable, Equatable {
 
 /// IMF-fixdate (RFC 9110 §5.6.7).
 public enum HTTPDate {
+    /// The current second's date, formatted once a second rather than once a response.
+    private static let current = Mutex<(second: Int, text: String)>((-1, ""))
+
+    static func now() -> String {
+        var ts = timespec()
+        clock_gettime(CLOCK_REALTIME, &ts)
+        let second = Int(ts.tv_sec)
+        if let text = current.withLock({ $0.second == second ? $0.text : nil }) { return text }
+        let text = format(Date(timeIntervalSince1970: TimeInterval(second)))
+        current.withLock { $0 = (second, text) }
+        return text
+    }
+
     public static func format(_ date: Date) -> String {
         var t = time_t(date.timeIntervalSince1970)
         var tm = tm()

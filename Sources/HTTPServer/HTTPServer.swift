@@ -8,6 +8,11 @@ import Glibc
 /// (on SQLite, say) without holding up other connections.
 public typealias HTTPHandler = @Sendable (HTTPRequest) -> HTTPResponse
 
+/// Answers a request straight away from memory (a page kept whole, say), or returns nil to
+/// send it to a worker. Runs on the event loop, so it must never block: no disk, no waiting
+/// on a lock another thread may hold for long.
+public typealias HTTPImmediateHandler = @Sendable (HTTPRequest) -> HTTPResponse?
+
 /// How the server listens and what it tolerates.
 public struct ServerConfiguration: Sendable {
     public var host = "127.0.0.1"
@@ -42,8 +47,12 @@ public struct ServerLog: Sendable {
 
     /// One access-log line: method, path (never the query), status, body bytes, milliseconds.
     public func access(method: String, path: String, status: Int, bytes: Int, milliseconds: Double) {
-        write(JSONLine.object([("bytes", .int(bytes)), ("method", .string(method)), ("ms", .double((milliseconds * 100).rounded() / 100)),
-                               ("path", .string(path)), ("status", .int(status))]))
+        write(Self.accessLine(method: method, path: path, status: status, bytes: bytes, milliseconds: milliseconds))
+    }
+
+    static func accessLine(method: String, path: String, status: Int, bytes: Int, milliseconds: Double) -> String {
+        JSONLine.object([("bytes", .int(bytes)), ("method", .string(method)), ("ms", .double((milliseconds * 100).rounded() / 100)),
+                         ("path", .string(path)), ("status", .int(status))])
     }
 
     /// A structured event: a level, a message and fields.
@@ -94,6 +103,7 @@ public enum JSONLine {
 public final class HTTPServer: @unchecked Sendable {
     public let configuration: ServerConfiguration
     let handler: HTTPHandler
+    let immediate: HTTPImmediateHandler?
     let log: ServerLog
     let pool: WorkerPool
 
@@ -114,9 +124,21 @@ public final class HTTPServer: @unchecked Sendable {
         let fd: Int32, connection: UInt64, request: HTTPRequest, response: HTTPResponse, started: Double
     }
 
-    public init(configuration: ServerConfiguration, log: ServerLog = .standardError, handler: @escaping HTTPHandler) {
+    /// What one read from a socket lands in; the event loop reads into it and copies out only
+    /// what arrived.
+    var readBuffer = [UInt8](repeating: 0, count: 65536)
+    /// When connection deadlines were last checked (once every `deadlineInterval` seconds is
+    /// enough: they are whole seconds).
+    var deadlinesCheckedAt = 0.0
+    /// Access-log lines of this turn of the event loop, written together at its end (one
+    /// write for many requests under load; at once when the server is quiet).
+    var accessLines: [String] = []
+    static let deadlineInterval = 0.05
+
+    public init(configuration: ServerConfiguration, log: ServerLog = .standardError, immediate: HTTPImmediateHandler? = nil, handler: @escaping HTTPHandler) {
         self.configuration = configuration
         self.handler = handler
+        self.immediate = immediate
         self.log = log
         self.pool = WorkerPool(threads: max(1, configuration.workers))
     }
@@ -184,11 +206,16 @@ public final class HTTPServer: @unchecked Sendable {
                     if flags & EPOLLOUT.rawValue != 0, connections[fd] === connection { flush(connection) }
                 }
             }
+            flushAccessLog()
             let now = monotonicNow()
-            checkDeadlines(now)
+            if now - deadlinesCheckedAt >= Self.deadlineInterval || shuttingDown {
+                deadlinesCheckedAt = now
+                checkDeadlines(now)
+            }
             if shuttingDown && (connections.isEmpty || now > shutdownDeadline) { break }
         }
         for connection in Array(connections.values) { closeConnection(connection) }
+        flushAccessLog()
         pool.stop()
         close(epollFD); close(wakeFD)
         log.event("info", "stopped")
@@ -281,8 +308,7 @@ public final class HTTPServer: @unchecked Sendable {
     }
 
     func readable(_ connection: Connection, hangup: Bool) {
-        var chunk = [UInt8](repeating: 0, count: 65536)
-        let n = chunk.withUnsafeMutableBytes { recv(connection.fd, $0.baseAddress, $0.count, 0) }
+        let n = readBuffer.withUnsafeMutableBytes { recv(connection.fd, $0.baseAddress, $0.count, 0) }
         if n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) && !hangup { return }
         if n <= 0 {
             if connection.phase == .busy {
@@ -310,7 +336,7 @@ public final class HTTPServer: @unchecked Sendable {
             connection.deadline = monotonicNow() + configuration.readTimeout
         default: break
         }
-        connection.input.append(contentsOf: chunk[0..<n])
+        connection.input.append(contentsOf: readBuffer[0..<n])
         if connection.phase == .reading { process(connection) }
     }
 
@@ -333,8 +359,15 @@ public final class HTTPServer: @unchecked Sendable {
         case .request(let request, let consumed):
             connection.input.removeFirst(consumed)
             connection.phase = .busy
-            setInterest(connection, connection.peerFinished ? 0 : EPOLLRDHUP.rawValue)
             let fd = connection.fd, id = connection.id, started = monotonicNow()
+            // Answered here when the application can do so from memory. Not for pipelined
+            // requests: answering one leads straight to parsing the next, and a long pipeline
+            // would nest that deeply; they take the worker path, in order, as before.
+            if connection.input.isEmpty, let response = immediate?(request) {
+                finish(Completion(fd: fd, connection: id, request: request, response: response, started: started))
+                return
+            }
+            setInterest(connection, connection.peerFinished ? 0 : EPOLLRDHUP.rawValue)
             let handler = self.handler
             pool.submit { [self] in
                 let response = handler(request)
@@ -356,7 +389,7 @@ public final class HTTPServer: @unchecked Sendable {
     /// Answers a request refused before the application saw it, then closes.
     func refuse(_ connection: Connection, _ error: HTTPError) {
         let response = HTTPResponse.text(error.status, error.message + "\n")
-        log.access(method: "-", path: "-", status: error.status.code, bytes: response.body.count, milliseconds: 0)
+        accessLines.append(ServerLog.accessLine(method: "-", path: "-", status: error.status.code, bytes: response.body.count, milliseconds: 0))
         connection.closeAfterWrite = true
         connection.input = []
         send(response.serialized(keepAlive: false), on: connection)
@@ -408,6 +441,12 @@ public final class HTTPServer: @unchecked Sendable {
         process(connection)  // a pipelined request may be waiting
     }
 
+    func flushAccessLog() {
+        guard !accessLines.isEmpty else { return }
+        log.write(accessLines.joined(separator: "\n"))
+        accessLines.removeAll(keepingCapacity: true)
+    }
+
     func drainWakeups() {
         var value: UInt64 = 0
         _ = read(wakeFD, &value, 8)
@@ -424,7 +463,8 @@ public final class HTTPServer: @unchecked Sendable {
         let elapsed = (monotonicNow() - completion.started) * 1000
         let request = completion.request
         var response = completion.response
-        log.access(method: request.method, path: request.path, status: response.status.code, bytes: request.method == "HEAD" ? 0 : response.body.count, milliseconds: elapsed)
+        accessLines.append(ServerLog.accessLine(method: request.method, path: request.path, status: response.status.code,
+                                                bytes: request.method == "HEAD" ? 0 : response.body.count, milliseconds: elapsed))
         guard let connection = connections[completion.fd], connection.id == completion.connection else { return }
         let closes = response.headers.tokens("Connection").contains("close")
         let keepAlive = request.wantsKeepAlive && !shuttingDown && !connection.closeAfterWrite && !closes

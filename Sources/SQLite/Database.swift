@@ -8,13 +8,15 @@ public import Foundation
 /// the writer.
 ///
 /// Related SQLite documentation: <https://sqlite.org/wal.html>
-public final class Database: @unchecked Sendable {  // writer guarded by writerLock, readers by poolLock
+public final class Database: @unchecked Sendable {  // writer guarded by writerLock, readers by poolLock, counterConnection by counterLock
     /// The database file.
     public let path: String
     private let writer: Connection
     private let writerLock = NSLock()
     private var readers: [Connection] = []
     private let poolLock = NSLock()
+    private var counterConnection: Connection?
+    private let counterLock = NSLock()
 
     /// Opens the database at `path`, creating it (in WAL mode) when missing.
     ///
@@ -72,6 +74,20 @@ public final class Database: @unchecked Sendable {  // writer guarded by writerL
         poolLock.lock()
         defer { poolLock.unlock() }
         if readers.count < 8 { readers.append(reader) }
+    }
+
+    /// A number that changes whenever anything is committed to the file, by any connection of
+    /// this process or another (`PRAGMA data_version`, asked on a connection kept for it that
+    /// never writes). Cheap enough to ask on every request: it reads the WAL index, not pages.
+    ///
+    /// Related SQLite documentation: <https://sqlite.org/pragma.html#pragma_data_version>
+    public func changeCounter() throws -> Int64 {
+        counterLock.lock()
+        defer { counterLock.unlock() }
+        // No busy wait: a caller that must not block (the web server's event loop) gets an
+        // error at once and takes its slower path instead.
+        if counterConnection == nil { counterConnection = try Connection(path: path, readOnly: true, busyTimeoutMilliseconds: 0) }
+        return try counterConnection!.queryOne("PRAGMA data_version")?.int64("data_version") ?? 0
     }
 
     /// Checkpoints the WAL into the main file; used before a clean shutdown.

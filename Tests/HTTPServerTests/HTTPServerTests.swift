@@ -1,0 +1,93 @@
+import Testing
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+@testable import HTTPServer
+
+/// The server on a real loopback socket: which requests the event loop answers itself (the
+/// immediate handler) and which go to the workers, and that the answers keep their order.
+@Suite(.serialized) struct HTTPServerTests {
+    /// A server whose immediate handler answers `/kept` and whose workers answer everything,
+    /// each saying which of them answered.
+    static func start() throws -> (HTTPServer, Int) {
+        var configuration = ServerConfiguration()
+        configuration.port = 0
+        configuration.workers = 2
+        let server = HTTPServer(configuration: configuration, log: ServerLog { _ in },
+                                immediate: { $0.path == "/kept" ? .text(.ok, "from memory \($0.target)\n") : nil },
+                                handler: { .text(.ok, "from a worker \($0.target)\n") })
+        let port = try server.bind()
+        Thread.detachNewThread { server.run() }
+        return (server, port)
+    }
+
+    /// Sends `bytes` on one connection, half-closes, and reads until the server closes.
+    static func exchange(_ port: Int, _ text: String) throws -> String {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = UInt16(port).bigEndian
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let connected = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+        try #require(connected == 0)
+        var timeout = timeval(tv_sec: 5, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        let bytes = Array(text.utf8)
+        _ = bytes.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, 0) }
+        shutdown(fd, Int32(SHUT_WR))
+        var received: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+            if n <= 0 { break }
+            received += buffer[0..<n]
+        }
+        return String(decoding: received, as: UTF8.self)
+    }
+
+    @Test func theEventLoopAnswersWhatTheApplicationKeepsAndWorkersTheRest() throws {
+        let (server, port) = try Self.start()
+        defer { server.shutdown() }
+        let kept = try Self.exchange(port, "GET /kept?x=1 HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n")
+        #expect(kept.hasPrefix("HTTP/1.1 200 OK\r\n"))
+        #expect(kept.hasSuffix("\r\n\r\nfrom memory /kept?x=1\n"))
+        #expect(kept.contains("Content-Length: 22\r\n") && kept.contains("Connection: close\r\n") && kept.contains("Server: Flourish\r\n"))
+        let other = try Self.exchange(port, "GET /other HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n")
+        #expect(other.hasSuffix("\r\n\r\nfrom a worker /other\n"))
+        let head = try Self.exchange(port, "HEAD /kept HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n")
+        #expect(head.contains("Content-Length: 18\r\n") && head.hasSuffix("\r\n\r\n"), "HEAD gets the GET's headers and no body")
+    }
+
+    @Test func pipelinedRequestsAreAnsweredInTheirOrderWhoeverAnswers() throws {
+        let (server, port) = try Self.start()
+        defer { server.shutdown() }
+        let targets = ["/kept?1", "/other?2", "/kept?3", "/kept?4", "/other?5", "/kept?6"]
+        let text = targets.map { "GET \($0) HTTP/1.1\r\nHost: a\r\n\r\n" }.joined()
+        let answers = try Self.exchange(port, text)
+        let bodies = answers.components(separatedBy: "\r\n\r\n").dropFirst().map { $0.components(separatedBy: "\n")[0] }
+        #expect(bodies.map { $0.split(separator: " ").last.map(String.init) ?? "" } == targets, "in the order asked")
+    }
+
+    @Test func headerNamesCompareWithoutRegardToASCIICase() {
+        let headers = HTTPHeaders([("Content-Type", "a"), ("X-ÄB", "b")])
+        #expect(headers["content-type"] == "a" && headers["CONTENT-TYPE"] == "a")
+        #expect(headers["content-typ"] == nil && headers["content-typee"] == nil)
+        #expect(headers["x-äb"] == nil, "only ASCII letters fold (RFC 9110 field names are tokens)")
+        #expect(headers["X-ÄB"] == "b")
+    }
+
+    @Test func theDateHeaderIsAnIMFFixdateOfNow() throws {
+        let response = HTTPResponse.text(.ok, "x").serialized(keepAlive: true)
+        let text = String(decoding: response, as: UTF8.self)
+        let line = try #require(text.split(separator: "\r\n").first { $0.hasPrefix("Date: ") })
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "GMT")
+        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss 'GMT'"
+        let date = try #require(formatter.date(from: String(line.dropFirst(6))))
+        #expect(abs(date.timeIntervalSinceNow) < 5)
+        #expect(HTTPDate.format(Date(timeIntervalSince1970: 784111777)) == "Sun, 06 Nov 1994 08:49:37 GMT", "RFC 9110's own example")
+    }
+}
