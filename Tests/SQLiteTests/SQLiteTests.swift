@@ -210,3 +210,27 @@ final class Locked<T>: @unchecked Sendable {
         set { lock.lock(); stored = newValue; lock.unlock() }
     }
 }
+
+@Suite struct ChangeCounterTests {
+    @Test func theCounterMovesOnEveryCommitFromAnyConnectionAndNeverOnReads() throws {
+        let path = temporaryDatabasePath()
+        let db = try Database(path: path)
+        try db.write { try $0.execute("CREATE TABLE notes (text TEXT)") }
+        let start = try db.changeCounter()
+        #expect(try db.changeCounter() == start, "asking again, with nothing committed")
+        _ = try db.read { try $0.query("SELECT * FROM notes") }
+        #expect(try db.changeCounter() == start, "a read is not a change")
+
+        try db.write { try $0.run("INSERT INTO notes VALUES (?)", "this process") }
+        let afterOwn = try db.changeCounter()
+        #expect(afterOwn != start, "this process's own writer")
+
+        let other = try Database(path: path)  // as the CLI would open it
+        try other.write { try $0.run("INSERT INTO notes VALUES (?)", "another") }
+        let afterOther = try db.changeCounter()
+        #expect(afterOther != afterOwn, "another connection's commit")
+
+        do { try db.write { _ in throw CancellationError() } } catch {}
+        #expect(try db.changeCounter() == afterOther, "a rolled-back transaction changes nothing")
+    }
+}
