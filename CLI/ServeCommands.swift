@@ -55,6 +55,7 @@ enum ServeCommands {
                 print("\(app.database.path) already holds records; the demo data was not loaded again.")
             }
         }
+        HTTPServer.limitHeapArenas(2)
         let log = ServerLog.standardError
         let web = try WebApp(app: app, secureCookies: inv.arguments.flag("secure-cookies"), log: log)
         let server = HTTPServer(configuration: configuration, log: log, immediate: { web.immediate($0) }) { web.handle($0) }

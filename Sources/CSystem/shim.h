@@ -1,9 +1,11 @@
 #ifndef FLOURISH_CSYSTEM_SHIM_H
 #define FLOURISH_CSYSTEM_SHIM_H
 /* Linux interfaces Glibc's Swift module leaves out: epoll and eventfd for the HTTP server's
-   event loop, TCP_NODELAY, and libcrypt (yescrypt) for password hashing. */
+   event loop, TCP_NODELAY, mallopt for the server's heap arenas, and libcrypt (yescrypt) for
+   password hashing. */
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <netinet/tcp.h>
 #include <crypt.h>
+#include <malloc.h>
 #endif

@@ -143,6 +143,14 @@ public final class HTTPServer: @unchecked Sendable {
         self.pool = WorkerPool(threads: max(1, configuration.workers))
     }
 
+    /// Caps the process's malloc heap arenas. glibc gives threads that allocate at once arenas
+    /// of their own (up to eight a core) and keeps what each freed for reuse there, so with a
+    /// worker pool every worker would hold its own high-water mark of a large page's transient
+    /// memory. Call before the workers start.
+    public static func limitHeapArenas(_ count: Int32) {
+        _ = mallopt(M_ARENA_MAX, count)
+    }
+
     /// Binds and listens; returns the port (useful when asked for port 0).
     public func bind() throws -> Int {
         var hints = addrinfo()

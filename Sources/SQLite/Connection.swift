@@ -44,6 +44,10 @@ public final class Connection {
             // power cut as well as a crash of the process (NORMAL in WAL mode may lose the
             // last commits when the machine itself goes down).
             try execute("PRAGMA synchronous = FULL")
+            // Readers keep a small page cache of their own (the operating system caches the
+            // file for all of them): a pool of readers that each scanned a large partnership
+            // would otherwise hold 2 MB apiece for as long as the process runs.
+            if readOnly { try execute("PRAGMA cache_size = -512") }
         } catch {
             cache.removeAll()
             sqlite3_close_v2(db)
@@ -98,6 +102,14 @@ public final class Connection {
         let statement = try prepared(sql)
         try statement.bind(arguments)
         return try statement.rows()
+    }
+
+    /// Runs a query and hands each row to `body` as it is read, holding one row at a time: for
+    /// scans of large tables. `body` must not run the same SQL on this connection.
+    public func forEachRow(_ sql: String, arguments: [any SQLiteBindable] = [], _ body: (Row) throws -> Void) throws {
+        let statement = try prepared(sql)
+        try statement.bind(arguments)
+        try statement.forEachRow(body)
     }
 
     /// Runs a query and returns its first row, if any.

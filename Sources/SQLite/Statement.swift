@@ -70,8 +70,15 @@ public final class Statement {
 
     /// Steps to completion, collecting every row.
     func rows() throws -> [Row] {
-        defer { sqlite3_reset(handle) }
         var result: [Row] = []
+        try forEachRow { result.append($0) }
+        return result
+    }
+
+    /// Steps to completion, handing each row to `body` as it is read (nothing is collected, so
+    /// a scan of a large table holds one row at a time).
+    func forEachRow(_ body: (Row) throws -> Void) throws {
+        defer { sqlite3_reset(handle) }
         let count = sqlite3_column_count(handle)
         var names: [String] = []
         for i in 0..<count { names.append(String(cString: sqlite3_column_name(handle, i))) }
@@ -82,9 +89,8 @@ public final class Statement {
             var values: [SQLiteValue] = []
             values.reserveCapacity(Int(count))
             for i in 0..<count { values.append(column(i)) }
-            result.append(Row(columns: names, values: values))
+            try body(Row(columns: names, values: values))
         }
-        return result
     }
 
     /// Steps until `SQLITE_DONE`; any row or other code is an error for a statement run for effect.

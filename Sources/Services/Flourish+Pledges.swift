@@ -265,27 +265,39 @@ extension Flourish {
     /// The public pledge wall: approved pledges in their pledge year, of organisations whose
     /// membership is active (or due for renewal), filtered, newest first; and how many per area.
     public func wall(_ filter: WallFilter = WallFilter()) throws -> (entries: [WallEntry], countsByArea: [String: Int]) {
-        let search = filter.search.map(Self.normalise)
+        let wall = try wallIndex()
+        let search = filter.search.map(Self.normalise).flatMap { $0.isEmpty ? nil : $0 }
+        guard filter.area != nil || filter.kind != nil || filter.district != nil || filter.theme != nil || search != nil else {
+            return (wall.entries, wall.countsByArea)  // the kept wall itself, not a copy
+        }
         var entries: [WallEntry] = []
         var counts: [String: Int] = [:]
-        for (entry, searchText) in try wallEntries() {
+        for (entry, searchText) in zip(wall.entries, wall.searchTexts) {
             if let a = filter.area, !entry.areas.contains(a) { continue }
             if let k = filter.kind, entry.kind != k { continue }
             if let d = filter.district, entry.district != d { continue }
             if let t = filter.theme, entry.theme != t { continue }
-            if let search, !search.isEmpty, !searchText.contains(search) { continue }
+            if let search, !searchText.contains(search) { continue }
             entries.append(entry)
             for a in entry.areas { counts[a, default: 0] += 1 }
         }
         return (entries, counts)
     }
 
-    /// Every pledge on the wall, newest first, each with its text ready for searching; kept
-    /// until the next event.
-    func wallEntries() throws -> [(WallEntry, String)] {
+    /// Every pledge on the wall, newest first, each with its text ready for searching, and the
+    /// count per area; kept until the next event.
+    struct WallIndex: Sendable {
+        var entries: [WallEntry] = []
+        var searchTexts: [String] = []
+        var countsByArea: [String: Int] = [:]
+    }
+
+    func wallIndex() throws -> WallIndex {
         try readCache.value("wall", key: "\(try lastEventSeq())") {
-            let rows = try database.read { db in
-                try db.query("""
+            // Read row by row: a county's wall is tens of thousands of pledges.
+            try database.read { db in
+                var wall = WallIndex()
+                try db.forEachRow("""
                     SELECT p.id, p.data, p.data_format, o.key, o.name, o.kind, o.district,
                            (SELECT MIN(occurred_at) FROM events e WHERE e.instance_id = p.id AND e.event = 'approve') AS approved_at
                     FROM instances p
@@ -294,16 +306,18 @@ extension Flourish {
                       AND o.key IN (SELECT json_extract(m.data, '$.organisation') FROM instances m
                                     WHERE m.workflow = 'scheme-membership' AND m.state IN ('active', 'renewal-due'))
                     ORDER BY approved_at DESC, p.num DESC
-                    """)
-            }
-            return try rows.map { row in
-                let data = try storedData(row)
-                let entry = WallEntry(pledge: InstanceID(row.string("id") ?? ""), organisation: row.string("key") ?? "", organisationName: row.string("name") ?? "",
-                                      kind: row.string("kind") ?? "", district: row.string("district") ?? "", text: data["text"]?.stringValue ?? "",
-                                      areas: data["areas"]?.arrayValue?.compactMap(\.stringValue) ?? [], theme: data["theme"]?.stringValue,
-                                      priority: data["priority"]?.stringValue, pledgeYear: data["pledgeYear"]?.intValue ?? 0,
-                                      approvedOn: Date(milliseconds: row.int64("approved_at") ?? 0))
-                return (entry, Self.normalise(entry.text + " " + entry.organisationName))
+                    """) { row in
+                    let data = try storedData(row)
+                    let entry = WallEntry(pledge: InstanceID(row.string("id") ?? ""), organisation: row.string("key") ?? "", organisationName: row.string("name") ?? "",
+                                          kind: row.string("kind") ?? "", district: row.string("district") ?? "", text: data["text"]?.stringValue ?? "",
+                                          areas: data["areas"]?.arrayValue?.compactMap(\.stringValue) ?? [], theme: data["theme"]?.stringValue,
+                                          priority: data["priority"]?.stringValue, pledgeYear: data["pledgeYear"]?.intValue ?? 0,
+                                          approvedOn: Date(milliseconds: row.int64("approved_at") ?? 0))
+                    wall.entries.append(entry)
+                    wall.searchTexts.append(Self.normalise(entry.text + " " + entry.organisationName))
+                    for a in entry.areas { wall.countsByArea[a, default: 0] += 1 }
+                }
+                return wall
             }
         }
     }

@@ -1,4 +1,5 @@
 import Foundation
+internal import CSystem
 
 /// Figures that are costly to build over a large partnership (the pledge wall, this year's
 /// report for the dashboard) and change only when something happens: each is kept with the
@@ -15,6 +16,9 @@ final class ReadCache: @unchecked Sendable {  // `entries` guarded by `lock`
         if let entry = entries[name], entry.key == key, let value = entry.value as? Value { return value }
         let value = try build()
         entries[name] = (key, value)
+        // A build over a large partnership reads tens of megabytes it then frees; hand the
+        // free pages back to the system rather than keep them as the process's high-water mark.
+        malloc_trim(0)
         return value
     }
 }

@@ -234,3 +234,27 @@ final class Locked<T>: @unchecked Sendable {
         #expect(try db.changeCounter() == afterOther, "a rolled-back transaction changes nothing")
     }
 }
+
+@Suite struct RowByRowTests {
+    @Test func rowsHandedOneAtATimeAreTheRowsAQueryReturns() throws {
+        let db = try Database(path: temporaryDatabasePath())
+        try db.write { db in
+            try db.execute("CREATE TABLE pledges (id INTEGER PRIMARY KEY, text TEXT)")
+            for i in 1...50 { try db.run("INSERT INTO pledges (text) VALUES (?)", "pledge \(i)") }
+        }
+        let sql = "SELECT id, text FROM pledges WHERE id > ? ORDER BY id DESC"
+        let all = try db.read { try $0.query(sql, arguments: [10]) }
+        var streamed: [Row] = []
+        try db.read { db in try db.forEachRow(sql, arguments: [10]) { streamed.append($0) } }
+        #expect(streamed == all && streamed.count == 40 && streamed.first?.string("text") == "pledge 50")
+
+        // A throw from the body stops the scan and leaves the cached statement usable.
+        struct Enough: Error {}
+        var seen = 0
+        #expect(throws: Enough.self) {
+            try db.read { db in try db.forEachRow(sql, arguments: [10]) { _ in seen += 1; if seen == 3 { throw Enough() } } }
+        }
+        #expect(seen == 3)
+        #expect(try db.read { try $0.query(sql, arguments: [45]) }.count == 5)
+    }
+}

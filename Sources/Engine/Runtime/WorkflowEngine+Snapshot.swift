@@ -43,7 +43,8 @@ extension WorkflowEngine {
             }
             var current: [Instance] = []
             let which = chosen("", workflows)
-            for row in try db.query("SELECT * FROM instances WHERE \(which.sql) ORDER BY num", arguments: which.arguments) {
+            // Row by row: a report over a large partnership reads tens of thousands of instances.
+            try db.forEachRow("SELECT * FROM instances WHERE \(which.sql) ORDER BY num", arguments: which.arguments) { row in
                 current.append(try self.decodeInstance(row))
             }
             let wanted = asOf == nil ? Array(eventsOf) : workflows
@@ -53,7 +54,7 @@ extension WorkflowEngine {
                 var sql = "SELECT e.* FROM events e JOIN instances i ON i.id = e.instance_id WHERE \(which.sql)"
                 var arguments = which.arguments
                 if let asOf { sql += " AND e.occurred_at <= ?"; arguments.append(asOf.milliseconds) }
-                for row in try db.query(sql + " ORDER BY e.seq", arguments: arguments) {
+                try db.forEachRow(sql + " ORDER BY e.seq", arguments: arguments) { row in
                     let event = try self.decodeEvent(row)
                     events[event.instanceID, default: []].append(event)
                 }
