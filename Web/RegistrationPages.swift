@@ -1,6 +1,7 @@
 import Foundation
 import HTTPServer
 import Services
+import Engine
 import Domain
 
 extension WebApp {
@@ -40,6 +41,12 @@ extension WebApp {
                 return registrationForm(c, values: values, errors: [FieldError(field, e.localizedDescription)], status: .unprocessableContent)
             } catch let e as AccountError {
                 return registrationForm(c, values: values, errors: [FieldError("password", e.localizedDescription)], status: .unprocessableContent)
+            } catch let e as WorkflowError {
+                // A rule of the membership workflow's own fields (a contact's name on one line,
+                // at most 300 characters): shown at the field, with what was typed kept.
+                guard case .invalidField(_, let field, let reason) = e, registrationFields.contains(field) else { throw e }
+                let labels = ["contactName": "Your full name", "contactEmail": "Your email address", "name": "The organisation's name"]
+                return registrationForm(c, values: values, errors: [FieldError(field, "\(labels[field] ?? field) \(reason)")], status: .unprocessableContent)
             }
             let person = registration.contactUserName!
             let token = try c.app.accounts.openSession(for: person, at: c.now)

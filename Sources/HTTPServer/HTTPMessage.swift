@@ -133,7 +133,8 @@ public struct HTTPResponse: Sendable {
         line("HTTP/1.1 ", String(status.code), " ", status.reason)
         line("Date: ", date.map(HTTPDate.format) ?? HTTPDate.now())
         for (name, value) in headers.fields
-        where !(name.caseInsensitiveEquals("Content-Length") || name.caseInsensitiveEquals("Connection") || name.caseInsensitiveEquals("Date")) {
+        where !(name.caseInsensitiveEquals("Content-Length") || name.caseInsensitiveEquals("Connection") || name.caseInsensitiveEquals("Date"))
+            && Self.isSafeField(name: name, value: value) {
             line(name, ": ", value)
         }
         if status.code >= 200 && status.code != 204 && status.code != 304 { line("Content-Length: ", String(body.count)) }
@@ -141,6 +142,15 @@ public struct HTTPResponse: Sendable {
         bytes.append(13); bytes.append(10)
         if !head { bytes.append(contentsOf: body) }
         return bytes
+    }
+}
+
+extension HTTPResponse {
+    /// Whether a header field can be written as it is: a token for a name, and a value with no
+    /// CR, LF or NUL (RFC 9110 §5.5). A field that is not is left out of the response, so that
+    /// nothing an application put in a value can end the header and start another.
+    static func isSafeField(name: String, value: String) -> Bool {
+        !name.isEmpty && name.utf8.allSatisfy(isTokenChar) && !value.utf8.contains { $0 == 0x0D || $0 == 0x0A || $0 == 0x00 }
     }
 }
 

@@ -78,6 +78,18 @@ import Glibc
         #expect(headers["X-ÄB"] == "b")
     }
 
+    @Test func aHeaderThatWouldEndTheHeaderBlockIsLeftOut() {
+        var response = HTTPResponse.text(.seeOther, "")
+        response.headers.set("Location", "/pledges\r\nSet-Cookie: chosen=1")
+        response.headers.set("X-Fine", "yes")
+        response.headers.set("X-Nul", "a\u{0}b")
+        response.headers.set("Bad Name", "x")
+        let wire = String(decoding: response.serialized(keepAlive: true), as: UTF8.self)
+        #expect(!wire.contains("chosen=1") && !wire.contains("Location") && !wire.contains("X-Nul") && !wire.contains("Bad Name"))
+        #expect(wire.contains("X-Fine: yes\r\n"))
+        #expect(wire.components(separatedBy: "\r\n\r\n").count == 2, "one header block, then the (empty) body")
+    }
+
     @Test func theDateHeaderIsAnIMFFixdateOfNow() throws {
         let response = HTTPResponse.text(.ok, "x").serialized(keepAlive: true)
         let text = String(decoding: response, as: UTF8.self)

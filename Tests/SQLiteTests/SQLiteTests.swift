@@ -33,6 +33,17 @@ func temporaryDatabasePath(_ name: String = "test") -> String {
         #expect(row["n"] == .null)
     }
 
+    @Test func textIsStoredWholeThroughNULsAndEmpty() throws {
+        let db = try Database(path: temporaryDatabasePath())
+        try db.write { db in
+            try db.execute("CREATE TABLE t (s TEXT)")
+            for s in ["Nul\u{0}Tail Ltd", "", "\u{0}", "emoji 🌱 and \u{202E}"] { try db.run("INSERT INTO t VALUES (?)", s) }
+        }
+        let rows = try db.read { try $0.query("SELECT s, length(CAST(s AS BLOB)) AS bytes FROM t ORDER BY rowid") }
+        #expect(rows.map { $0.string("s") } == ["Nul\u{0}Tail Ltd", "", "\u{0}", "emoji 🌱 and \u{202E}"])
+        #expect(rows.map { $0.int("bytes") } == [12, 0, 1, 18])
+    }
+
     @Test func namedParametersBindByName() throws {
         let db = try Database(path: temporaryDatabasePath())
         try db.write { db in

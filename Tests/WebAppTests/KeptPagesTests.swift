@@ -83,3 +83,26 @@ import Engine
         #expect(f.web.immediate(try Self.visitor("/review")) == nil)
     }
 }
+
+/// Where signing in sends someone next: only a path on this site, never a header of the
+/// visitor's making.
+@Suite(.serialized) struct SignInNextTests {
+    @Test func nextIsAPathOnThisSiteAndCannotAddHeaders() throws {
+        let f = try WebFixture()
+        let cases: [(String, String)] = [
+            ("/pledges?area=learning", "/pledges?area=learning"),
+            ("/pledges\r\nX-Injected: yes\r\nSet-Cookie: flourish_session=chosen; Path=/", "/"),
+            ("/pledges\u{0}", "/"), ("/pl edges", "/"), ("/caf\u{E9}", "/"),
+            ("//evil.example/", "/"), ("/\\evil.example", "/"), ("https://evil.example/", "/"), ("", "/"),
+        ]
+        for (next, expected) in cases {
+            let browser = WebFixture.Browser(f.web)
+            try browser.get("/sign-in?next=" + URLEncoding.encode(next))
+            let r = try browser.post("/sign-in", [("person", "bea"), ("password", Flourish.demoPassword), ("next", next)])
+            #expect(r.status.code == 303)
+            #expect(r.headers["Location"] == expected, "next \(next.debugDescription)")
+            let wire = String(decoding: r.serialized(keepAlive: true), as: UTF8.self)
+            #expect(!wire.contains("X-Injected") && !wire.contains("flourish_session=chosen"), "next \(next.debugDescription)")
+        }
+    }
+}

@@ -36,6 +36,8 @@ import Engine
             (Self.replacing("userName", with: "Cal Crane!"), "#userName", "should start with a letter"),
             (Self.replacing("contactEmail", with: "not-an-email"), "#contactEmail", "should be an email address"),
             (Self.replacing("kind", with: "spaceship"), "#kind", "The kind should be one of"),
+            (Self.replacing("contactName", with: "Cal\r\nCrane"), "#contactName", "Your full name should be a single line"),
+            (Self.replacing("contactName", with: String(repeating: "C", count: 301)), "#contactName", "Your full name should be at most 300 characters"),
         ]
         for (fields, anchor, message) in cases {
             let r = try browser.post("/register", fields)
