@@ -143,14 +143,14 @@ extension WebApp {
         var forms: [HTML] = []
         if available.contains("update") {
             forms.append("<h2 class=\"govuk-heading-m\">Post an update</h2>")
-            forms.append(form("update", Components.choices("rag", legend: "RAG status", options: [("green", "Green: on track"), ("amber", "Amber: at risk"), ("red", "Red: off track")], selected: [], errors: errors, radio: true)
-                              + Components.textarea("commentary", label: "Progress", value: nil, errors: errors, rows: 3), "Post update"))
+            forms.append(form("update", Components.choices("rag", legend: "RAG status", options: [("green", "Green: on track"), ("amber", "Amber: at risk"), ("red", "Red: off track")], selected: c.typed("rag", ifSent: "update").map { [$0] } ?? [], errors: errors, radio: true)
+                              + Components.textarea("commentary", label: "Progress", value: c.typed("commentary", ifSent: "update"), errors: errors, rows: 3), "Post update"))
         }
         if available.contains("begin") { forms.append(form("begin", "", "Mark in progress", kind: "secondary")) }
-        if available.contains("complete") { forms.append(form("complete", Components.textarea("outcomeNote", label: "Outcome", value: nil, errors: errors, rows: 2), "Complete action", kind: "secondary")) }
-        if available.contains("block") { forms.append(form("block", Components.textarea("blockedBy", label: "What is blocking it?", value: nil, errors: errors, rows: 2), "Mark blocked", kind: "secondary")) }
+        if available.contains("complete") { forms.append(form("complete", Components.textarea("outcomeNote", label: "Outcome", value: c.typed("outcomeNote", ifSent: "complete"), errors: errors, rows: 2), "Complete action", kind: "secondary")) }
+        if available.contains("block") { forms.append(form("block", Components.textarea("blockedBy", label: "What is blocking it?", value: c.typed("blockedBy", ifSent: "block"), errors: errors, rows: 2), "Mark blocked", kind: "secondary")) }
         if available.contains("unblock") { forms.append(form("unblock", "", "Unblock", kind: "secondary")) }
-        if available.contains("cancel") { forms.append(form("cancel", Components.textarea("reason", label: "Why cancel it?", value: nil, errors: errors, rows: 2), "Cancel action", kind: "warning")) }
+        if available.contains("cancel") { forms.append(form("cancel", Components.textarea("reason", label: "Why cancel it?", value: c.typed("reason", ifSent: "cancel"), errors: errors, rows: 2), "Cancel action", kind: "warning")) }
         let escalations = view.escalations.map { e -> HTML in "<li><a class=\"govuk-link\" href=\"/escalations/\(e.id.rawValue)\">\(e.data["title"]?.stringValue ?? e.id.rawValue)</a> \(Components.stateTag(e.state))</li>" }
         let body: HTML = """
         \(Components.errorSummary(errors))<span class="govuk-caption-l">Action</span><h1 class="govuk-heading-l">\(a.data["title"]?.stringValue ?? "")</h1>

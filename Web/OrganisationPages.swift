@@ -149,19 +149,19 @@ enum PledgeActions {
         if available.contains("approve") {
             parts.append("<h2 class=\"govuk-heading-m\">Review</h2>")
             if pledge.data["repeatsLastYear"] == .bool(true) { parts.append("<div class=\"govuk-warning-text\"><strong class=\"govuk-warning-text__text\">This repeats the organisation’s pledge from an earlier year.</strong></div>") }
-            parts.append(form("approve", Components.textarea("reviewComment", id: "approve-reviewComment", label: "Comment for the organisation (optional)", value: nil, errors: errors, rows: 2), "Approve and publish"))
-            parts.append(form("request-changes", Components.textarea("reviewComment", id: "request-changes-reviewComment", label: "What should change?", value: nil, errors: errors, rows: 3), "Ask for changes", kind: "secondary"))
-            parts.append(form("reject", Components.textarea("reason", id: "reject-reason", label: "Why is it rejected?", value: nil, errors: errors, rows: 3), "Reject", kind: "warning"))
+            parts.append(form("approve", Components.textarea("reviewComment", id: "approve-reviewComment", label: "Comment for the organisation (optional)", value: c.typed("reviewComment", ifSent: "approve"), errors: errors, rows: 2), "Approve and publish"))
+            parts.append(form("request-changes", Components.textarea("reviewComment", id: "request-changes-reviewComment", label: "What should change?", value: c.typed("reviewComment", ifSent: "request-changes"), errors: errors, rows: 3), "Ask for changes", kind: "secondary"))
+            parts.append(form("reject", Components.textarea("reason", id: "reject-reason", label: "Why is it rejected?", value: c.typed("reason", ifSent: "reject"), errors: errors, rows: 3), "Reject", kind: "warning"))
         }
         if available.contains("report") {
             let outcomes = [("delivered", "Delivered"), ("partly-delivered", "Partly delivered"), ("not-delivered", "Not delivered")]
             parts.append("<h2 class=\"govuk-heading-m\">Report on this pledge</h2>")
-            parts.append(form("report", Components.choices("outcome", id: "report-outcome", legend: "Did you deliver it?", options: outcomes, selected: [], errors: errors, radio: true)
-                              + Components.textarea("evidence", id: "report-evidence", label: "What happened?", value: nil, errors: errors, hint: "What you did, for how many children and young people, and what changed."), "Send report"))
+            parts.append(form("report", Components.choices("outcome", id: "report-outcome", legend: "Did you deliver it?", options: outcomes, selected: c.typed("outcome", ifSent: "report").map { [$0] } ?? [], errors: errors, radio: true)
+                              + Components.textarea("evidence", id: "report-evidence", label: "What happened?", value: c.typed("evidence", ifSent: "report"), errors: errors, hint: "What you did, for how many children and young people, and what changed."), "Send report"))
         }
         if available.contains("withdraw") {
             parts.append("<details class=\"govuk-details\"><summary class=\"govuk-details__summary\"><span class=\"govuk-details__summary-text\">Withdraw this pledge</span></summary><div class=\"govuk-details__text\">")
-            parts.append(form("withdraw", Components.textarea("reason", id: "withdraw-reason", label: "Why is it being withdrawn? (optional)", value: nil, errors: errors, rows: 2), "Withdraw pledge", kind: "warning"))
+            parts.append(form("withdraw", Components.textarea("reason", id: "withdraw-reason", label: "Why is it being withdrawn? (optional)", value: c.typed("reason", ifSent: "withdraw"), errors: errors, rows: 2), "Withdraw pledge", kind: "warning"))
             parts.append("</div></details>")
         }
         if pledge.state == "reported", c.viewer.organisations.contains(pledge.data["organisation"]?.stringValue ?? "") {

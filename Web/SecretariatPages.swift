@@ -99,11 +99,11 @@ extension WebApp {
             decide.append("""
             <h2 class="govuk-heading-m">Decide at \(name(body))</h2>
             <form method="post" action="/escalations/\(id.rawValue)/decision" novalidate>\(c.csrfField)<input type="hidden" name="body" value="\(body)">
-            \(Components.choices("outcome", id: "\(body)-outcome", legend: "Decision", options: outcomes, selected: [], errors: errors, radio: true))
-            \(Components.textarea("rationale", id: "\(body)-rationale", label: "Why (needed to resolve or escalate)", value: nil, errors: errors, rows: 2))
-            \(Components.textarea("plan", id: "\(body)-plan", label: "The plan (when accepting)", value: nil, errors: errors, rows: 2))
-            \(Components.input("planOwner", id: "\(body)-planOwner", label: "Who owns the plan (when accepting)", value: nil, errors: errors, hint: "Their user name", width: "20"))
-            \(Components.textarea("guidance", id: "\(body)-guidance", label: "Guidance (when referring back)", value: nil, errors: errors, rows: 2))
+            \(Components.choices("outcome", id: "\(body)-outcome", legend: "Decision", options: outcomes, selected: c.typed("outcome", ifSent: body).map { [$0] } ?? [], errors: errors, radio: true))
+            \(Components.textarea("rationale", id: "\(body)-rationale", label: "Why (needed to resolve or escalate)", value: c.typed("rationale", ifSent: body), errors: errors, rows: 2))
+            \(Components.textarea("plan", id: "\(body)-plan", label: "The plan (when accepting)", value: c.typed("plan", ifSent: body), errors: errors, rows: 2))
+            \(Components.input("planOwner", id: "\(body)-planOwner", label: "Who owns the plan (when accepting)", value: c.typed("planOwner", ifSent: body), errors: errors, hint: "Their user name", width: "20"))
+            \(Components.textarea("guidance", id: "\(body)-guidance", label: "Guidance (when referring back)", value: c.typed("guidance", ifSent: body), errors: errors, rows: 2))
             \(Components.button("Record decision"))</form>
             """)
         }

@@ -168,7 +168,18 @@ extension HTTPResponse {
         #expect(r.text.contains("<title>Error: Log an action"))
         let ok = try browser.post("/groups/early-prevention-board/actions/new", [("title", "Family hubs"), ("owner", "erin"), ("dueDate", "2027-03-31"), ("areas", "family-and-friends")])
         #expect(ok.status.code == 303)
-        #expect(try browser.get(ok.headers["Location"]!).text.contains("The action is logged."))
+        let actionPath = ok.headers["Location"]!
+        #expect(try browser.get(actionPath).text.contains("The action is logged."))
+
+        // A refused update keeps what was typed, in its own form only.
+        let page = try browser.get(actionPath).text
+        let version = try #require(page.range(of: "name=\"version\" value=\"").map { String(page[$0.upperBound...].prefix { $0 != "\"" }) })
+        let refused = try browser.post(actionPath + "/events/update", [("version", version), ("commentary", "Two hubs open; the third waits for a lease")])
+        #expect(refused.status.code == 422)
+        #expect(refused.text.contains(">Two hubs open; the third waits for a lease</textarea>"), "the commentary is kept")
+        #expect(refused.text.components(separatedBy: "Two hubs open; the third waits for a lease").count == 2, "once: not copied into the page's other forms")
+        let kept = try browser.post(actionPath + "/events/update", [("version", version), ("rag", "amber"), ("commentary", String(repeating: "x", count: 10_001))])
+        #expect(kept.status.code == 422 && kept.text.contains("value=\"amber\" checked"), "the RAG chosen is kept")
     }
 
     @Test func theAPIUsesProblemJSONETagsAndIdempotencyKeys() throws {
