@@ -117,7 +117,9 @@ extension WebApp {
                   "chairOf": .array(c.viewer.chairOf.map(JSONValue.string)), "boardOf": .array(c.viewer.boardOf.map(JSONValue.string)),
                   "organisations": .array(c.viewer.organisations.map(JSONValue.string))])
         },
-        Route("GET", "/api/v1/pledges", .everyone, "The public pledge wall (filters: area, district, kind, q)", api: true) { c in
+        Route("GET", "/api/v1/pledges", .everyone, "The public pledge wall (filters: area, district, kind, q)", api: true,
+              query: [.init(name: "area", description: "A FLOURISH area's key"), .init(name: "district", description: "A district's key"),
+                      .init(name: "kind", description: "A kind of organisation's key"), .init(name: "q", description: "Words from the pledge or the organisation's name")]) { c in
             let q = c.request
             let wall = try c.app.wall(WallFilter(area: q.queryValue("area"), kind: q.queryValue("kind"), district: q.queryValue("district"), search: q.queryValue("q")))
             return json(.array(wall.entries.map { e in
@@ -140,7 +142,11 @@ extension WebApp {
                  "membership": .string(v.membership?.state ?? "none"), "pledges": .array(v.pledges.map { .string($0.id.rawValue) })]
             }))
         },
-        Route("GET", "/api/v1/actions", .chair, "Actions (filters: group, priority, area, state, rag, overdue)", api: true) { c in
+        Route("GET", "/api/v1/actions", .chair, "Actions (filters: group, priority, area, state, rag, overdue)", api: true,
+              query: [.init(name: "group", description: "A group's key"), .init(name: "priority", description: "A priority's key"),
+                      .init(name: "area", description: "A FLOURISH area's key"), .init(name: "state", description: "The action's state"),
+                      .init(name: "rag", description: "The latest RAG status", values: ["red", "amber", "green"]),
+                      .init(name: "overdue", description: "Only overdue actions", values: ["true", "false"])]) { c in
             let q = c.request
             let views = try c.app.actions(ActionFilter(group: q.queryValue("group"), priority: q.queryValue("priority"), area: q.queryValue("area"), state: q.queryValue("state"),
                                                        rag: q.queryValue("rag"), overdueOnly: q.queryValue("overdue") == "true"))
@@ -162,7 +168,8 @@ extension WebApp {
             r.headers.set("Location", "/api/v1/instances/\(view.action.id.rawValue)")
             return r
         },
-        Route("GET", "/api/v1/measures", .chair, "Measures with their values", api: true) { c in
+        Route("GET", "/api/v1/measures", .chair, "Measures with their values", api: true,
+              query: [.init(name: "group", description: "The owning group's key"), .init(name: "area", description: "A FLOURISH area's key")]) { c in
             json(.array(try c.app.measures(group: c.request.queryValue("group"), area: c.request.queryValue("area")).map { m in
                 var j = instanceFields(m.measure)
                 j["values"] = .array(m.values.map { ["period": .string($0.period), "value": .double($0.value), "rag": .string($0.rag.rawValue)] })
@@ -175,7 +182,9 @@ extension WebApp {
             let view = try c.app.recordMeasure(InstanceID(c.param("id")), period: try string(b, "period")!, value: value, note: try string(b, "note", required: false), by: c.person)
             return json(instanceJSON(view.measure), etag: view.measure.version)
         },
-        Route("GET", "/api/v1/escalations", .signedIn, "Escalations (filters: body, state, overdue)", api: true) { c in
+        Route("GET", "/api/v1/escalations", .signedIn, "Escalations (filters: body, state, overdue)", api: true,
+              query: [.init(name: "body", description: "The body it waits at"), .init(name: "state", description: "The escalation's state"),
+                      .init(name: "overdue", description: "Only those past a response deadline", values: ["true", "false"])]) { c in
             let views = try c.app.escalations(body: c.request.queryValue("body"), state: c.request.queryValue("state"), overdueOnly: c.request.queryValue("overdue") == "true")
             return json(.array(views.map { v in
                 var j = instanceFields(v.escalation)
@@ -198,7 +207,9 @@ extension WebApp {
             let view = try c.app.decideEscalation(InstanceID(c.param("id")), at: try string(b, "body")!, outcome: try string(b, "outcome")!, fields: fields, by: c.person)
             return json(instanceJSON(view.escalation))
         },
-        Route("GET", "/api/v1/reports/annual", .signedIn, "The annual report's figures for ?year=, now or ?asOf= a moment", api: true) { c in
+        Route("GET", "/api/v1/reports/annual", .signedIn, "The annual report's figures for ?year=, now or ?asOf= a moment", api: true,
+              query: [.init(name: "year", description: "The report year, such as 2026", required: true),
+                      .init(name: "asOf", description: "A date (YYYY-MM-DD) or moment: the figures as they stood then")]) { c in
             guard let year = c.request.queryValue("year").flatMap(Int.init) else {
                 throw APIProblem(.unprocessableContent, "The request has a problem", detail: "Give the report's year, e.g. ?year=2026.", field: "year")
             }
@@ -249,10 +260,18 @@ extension WebApp {
         for r in routes where r.isAPI || ["/healthz", "/metrics"].contains(r.pattern) {
             let params = r.segments.filter { $0.hasPrefix("{") }.map { s -> JSONValue in
                 ["name": .string(String(s.dropFirst().dropLast())), "in": "path", "required": true, "schema": ["type": "string"]]
+            } + r.query.map { q -> JSONValue in
+                ["name": .string(q.name), "in": "query", "required": .bool(q.required), "description": .string(q.description),
+                 "schema": q.values.map { ["type": "string", "enum": .array($0.map { .string($0) })] } ?? ["type": "string"]]
             }
+            let success: JSONValue = r.isAPI
+                ? ["description": "The result, as JSON.", "content": ["application/json": ["schema": ["type": ["object", "array"]]]]]
+                : ["description": "The result, as text.", "content": ["text/plain": ["schema": ["type": "string"]]]]
+            let problem: JSONValue = ["description": "What went wrong (RFC 9457), naming the field at fault where there is one.",
+                                      "content": ["application/problem+json": ["schema": ["$ref": "#/components/schemas/Problem"]]]]
             var operation: [String: JSONValue] = [
                 "summary": .string(r.summary), "operationId": .string(r.method.lowercased() + r.pattern.replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "{", with: "").replacingOccurrences(of: "}", with: "")),
-                "responses": ["default": ["description": "A JSON document, or application/problem+json for an error."]],
+                "responses": ["2XX": success, "4XX": problem, "5XX": problem],
                 "x-access": .string(r.access.rawValue),
             ]
             if !params.isEmpty { operation["parameters"] = .array(params) }
@@ -263,7 +282,10 @@ extension WebApp {
             paths[r.pattern] = .object(item)
         }
         return ["openapi": "3.1.0", "info": ["title": "Flourish API", "version": "1"],
-                "components": ["securitySchemes": ["bearer": ["type": "http", "scheme": "bearer"], "session": ["type": "apiKey", "in": "cookie", "name": "flourish_session"]]],
+                "components": ["securitySchemes": ["bearer": ["type": "http", "scheme": "bearer"], "session": ["type": "apiKey", "in": "cookie", "name": "flourish_session"]],
+                               "schemas": ["Problem": ["type": "object", "required": ["title", "status"],
+                                                       "properties": ["type": ["type": "string"], "title": ["type": "string"], "status": ["type": "integer"],
+                                                                      "detail": ["type": "string"], "field": ["type": "string"]]]]],
                 "paths": .object(paths)]
     }
 }

@@ -16,12 +16,15 @@ struct Route: Sendable {
     /// A public page whose content follows from the database alone (not the clock, not the
     /// visitor): kept whole for visitors who are not signed in, until the next change.
     let keep: Bool
+    /// The query parameters an API route reads, with what each is, for the OpenAPI document.
+    let query: [QueryParameter]
     let handler: @Sendable (Context) throws -> HTTPResponse
     let segments: [Substring]
 
-    init(_ method: String, _ pattern: String, _ access: Access, _ summary: String, api: Bool = false, keep: Bool = false,
+    init(_ method: String, _ pattern: String, _ access: Access, _ summary: String, api: Bool = false, keep: Bool = false, query: [QueryParameter] = [],
          _ handler: @escaping @Sendable (Context) throws -> HTTPResponse) {
-        self.method = method; self.pattern = pattern; self.access = access; self.summary = summary; self.isAPI = api; self.keep = keep; self.handler = handler
+        self.method = method; self.pattern = pattern; self.access = access; self.summary = summary; self.isAPI = api; self.keep = keep; self.query = query
+        self.handler = handler
         segments = pattern.split(separator: "/", omittingEmptySubsequences: true)
     }
 
@@ -39,6 +42,15 @@ struct Route: Sendable {
         }
         return params
     }
+}
+
+/// A query parameter of an API route: its name, what it means, and the values it takes
+/// (nil: any text).
+struct QueryParameter: Sendable {
+    let name: String
+    let description: String
+    var values: [String]? = nil
+    var required = false
 }
 
 /// A request being answered: who is asking, the route's parameters, the form, and the

@@ -346,42 +346,61 @@ def check_schemathesis(results, st, server, token, api, work):
                 'parameters = { "path.year" = { dictionary = "years", probability = 0.8 } }\n')
     report = os.path.join(work, "schemathesis-report")
     checks = "not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance,ignored_auth"
-    started = time.monotonic()
-    code, out = run_tool([st, "--no-color", "--config-file", config, "run", f"http://{HOST}:{server.port}/api/openapi.json",
-                          "-H", f"Authorization: Bearer {token}", "--checks", checks, "--max-examples", "40", "--seed", "20261203",
-                          "--continue-on-failure", "--workers", "2", "--request-timeout", "15",
-                          "--report", "junit,har", "--report-dir", report], timeout=150, cwd=work,
-                         env=dict(os.environ, NO_COLOR="1", SCHEMATHESIS_TELEMETRY="false"))
-    took = time.monotonic() - started
-    with open(os.path.join(work, "schemathesis.log"), "w") as f:
-        f.write(out)
-    if code is None:
-        return results.check(name, False, "did not finish within 150 s", out.splitlines()[-15:])
-    junits, hars = glob.glob(os.path.join(report, "junit*.xml")), glob.glob(os.path.join(report, "har*"))
-    if not junits or not hars:
-        return results.check(name, False, f"exit {code} and no JUnit/HAR report", out.splitlines()[-20:])
-    generated = re.search(r"(\d+) generated", out)
 
-    # The JUnit report: every failure block, with its check, status and reproduction.
-    tree = ET.parse(junits[0])
-    operations = tree.getroot().findall(".//testcase")
-    real, rfc_501 = [], []
-    for case in operations:
-        for failure in case.findall("failure") + case.findall("error"):
-            text = failure.text or failure.get("message") or ""
-            blocks = re.split(r"(?m)^\d+\. Test Case ID: ", text)
-            for block in [b for b in blocks if b.strip()] or [text]:
-                codes = re.findall(r"- (ST\d+ [^\n]+)", block)
-                status = re.search(r"^\[(\d{3})\]", block, re.M)
-                curl = re.search(r"^\s*(curl [^\n]+)", block, re.M)
-                method = re.search(r"curl -X (\S+)", curl.group(1)) if curl else None
-                entry = (f"{case.get('name')}: {'; '.join(codes) or failure.get('message')}: "
-                         f"[{status.group(1) if status else '?'}] {curl.group(1) if curl else block.strip()[:200]}")
-                if status and status.group(1) == "501" and method and method.group(1).upper() not in SERVER_METHODS \
-                        and all(c.startswith("ST101") for c in codes):
-                    rfc_501.append(method.group(1).upper())
-                else:
-                    real.append(entry)
+    def attempt(seed):
+        """One schemathesis run; returns (problem or None, out, took, real failures, 501s, tool errors, reports)."""
+        shutil.rmtree(report, ignore_errors=True)
+        started = time.monotonic()
+        code, out = run_tool([st, "--no-color", "--config-file", config, "run", f"http://{HOST}:{server.port}/api/openapi.json",
+                              "-H", f"Authorization: Bearer {token}", "--checks", checks, "--max-examples", "40", "--seed", str(seed),
+                              "--continue-on-failure", "--workers", "1", "--request-timeout", "15",
+                              "--report", "junit,har", "--report-dir", report], timeout=150, cwd=work,
+                             env=dict(os.environ, NO_COLOR="1", SCHEMATHESIS_TELEMETRY="false"))
+        took = time.monotonic() - started
+        with open(os.path.join(work, "schemathesis.log"), "w") as f:
+            f.write(out)
+        if code is None:
+            return ("did not finish within 150 s", out.splitlines()[-15:]), out, took, [], [], [], None
+        junits, hars = glob.glob(os.path.join(report, "junit*.xml")), glob.glob(os.path.join(report, "har*"))
+        if not junits or not hars:
+            return (f"exit {code} and no JUnit/HAR report", out.splitlines()[-20:]), out, took, [], [], [], None
+        generated = re.search(r"(\d+) generated", out)
+    
+        # The JUnit report: every failure block, with its check, status and reproduction.
+        tree = ET.parse(junits[0])
+        operations = tree.getroot().findall(".//testcase")
+        real, rfc_501 = [], []
+        for case in operations:
+            for failure in case.findall("failure") + case.findall("error"):
+                text = failure.text or failure.get("message") or ""
+                blocks = re.split(r"(?m)^\d+\. Test Case ID: ", text)
+                for block in [b for b in blocks if b.strip()] or [text]:
+                    codes = re.findall(r"- (ST\d+ [^\n]+)", block)
+                    status = re.search(r"^\[(\d{3})\]", block, re.M)
+                    curl = re.search(r"^\s*(curl [^\n]+)", block, re.M)
+                    method = re.search(r"curl -X (\S+)", curl.group(1)) if curl else None
+                    entry = (f"{case.get('name')}: {'; '.join(codes) or failure.get('message')}: "
+                             f"[{status.group(1) if status else '?'}] {curl.group(1) if curl else block.strip()[:200]}")
+                    if status and status.group(1) == "501" and method and method.group(1).upper() not in SERVER_METHODS \
+                            and all(c.startswith("ST101") for c in codes):
+                        rfc_501.append(method.group(1).upper())
+                    else:
+                        real.append(entry)
+        # A failure that is schemathesis's own Python crash (a "Runtime Error" with a traceback in
+        # the tool) says nothing about the server: it is set apart, and the run is made once
+        # more. (One worker: with two threads, CPython 3.11's ast.parse inside hypothesis fails
+        # now and then with "AST constructor recursion depth mismatch".)
+        tool = [e for e in real if "Runtime Error" in e]
+        return None, out, took, [e for e in real if e not in tool], rfc_501, tool, (junits, hars, generated, operations)
+
+    problem, out, took, real, rfc_501, tool, reports = attempt(20261203)
+    if problem is None and tool and not real:
+        print(f"  note: schemathesis itself crashed ({tool[0][:200]}); running it once more with another seed", flush=True)
+        problem, out, took, real, rfc_501, tool, reports = attempt(20261204)
+    if problem is not None:
+        return results.check(name, False, problem[0], problem[1])
+    real += tool
+    junits, hars, generated, operations = reports
 
     # The HAR log: every exchange, judged again by status and content.
     har = json.load(open(hars[0]))
@@ -419,7 +438,7 @@ def check_schemathesis(results, st, server, token, api, work):
                f"(statuses {dict(sorted(statuses.items()))}) in {took:.0f}s")
     if rfc_501:
         summary += f"; {len(rfc_501)} answers 501 to {', '.join(sorted(set(rfc_501)))} (not a method the server implements: RFC 9110 15.6.2)"
-    ok1 = results.check(name + " (checks: " + checks.replace(",", ", ") + ")", not real and code is not None, summary if not real else
+    ok1 = results.check(name + " (checks: " + checks.replace(",", ", ") + ")", not real, summary if not real else
                         f"{len(real)} failures; {summary}", real)
     kinds = {}  # the same fault on the same operation, once, with a count
     for b in bad:
