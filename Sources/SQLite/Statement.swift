@@ -28,6 +28,16 @@ public final class Statement {
 
     deinit { sqlite3_finalize(handle) }
 
+    /// The result's column names, read once per statement rather than once per run (a
+    /// statement is run thousands of times); read again if a recompile changed the count.
+    private var cachedNames: [String] = []
+    private func columnNames(_ count: Int32) -> [String] {
+        if cachedNames.count != Int(count) {
+            cachedNames = (0..<count).map { String(cString: sqlite3_column_name(handle, $0)) }
+        }
+        return cachedNames
+    }
+
     /// Clears earlier bindings and binds new ones, positionally from 1.
     func bind(_ values: [any SQLiteBindable]) throws {
         sqlite3_reset(handle)
@@ -86,8 +96,7 @@ public final class Statement {
     func forEachRow(_ body: (Row) throws -> Void) throws {
         defer { sqlite3_reset(handle) }
         let count = sqlite3_column_count(handle)
-        var names: [String] = []
-        for i in 0..<count { names.append(String(cString: sqlite3_column_name(handle, i))) }
+        let names = columnNames(count)
         while true {
             let rc = sqlite3_step(handle)
             if rc == SQLITE_DONE { break }

@@ -69,6 +69,17 @@ extension JSONValue {
     /// (and U+2028/U+2029, which some JavaScript parsers treat as line ends).
     static func quote(_ s: String, into out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
+        // Most text needs no escape at all: then it is copied in one piece (it is quoted for
+        // every event's hash and every instance's stored data).
+        let plain = s.utf8.withContiguousStorageIfAvailable { bytes -> Bool in
+            guard !bytes.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") || $0 == 0xE2 }) else { return false }
+            out.append(contentsOf: bytes)
+            return true
+        }
+        if plain == true {
+            out.append(UInt8(ascii: "\""))
+            return
+        }
         var utf8 = s.utf8.makeIterator()
         var pending: [UInt8] = []
         while let byte = utf8.next() {
