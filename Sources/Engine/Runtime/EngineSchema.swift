@@ -86,5 +86,17 @@ public enum EngineSchema {
         );
         CREATE INDEX outbox_by_status ON outbox (status, id);
         """),
+        // Instances found by a data field (an organisation's pledges): a row per instance and
+        // field, written only when that field's value changes. An index on the JSON expression
+        // instead would be rewritten by every transition, since every transition rewrites data.
+        Migration(version: 2, name: "lookups of instances by data field", sql: """
+        CREATE TABLE lookup_fields (field TEXT PRIMARY KEY);
+        CREATE TABLE instance_lookups (
+            field TEXT NOT NULL,
+            value TEXT NOT NULL,
+            instance_id TEXT NOT NULL REFERENCES instances(id),
+            PRIMARY KEY (field, value, instance_id)
+        ) WITHOUT ROWID;
+        """),
     ])
 }

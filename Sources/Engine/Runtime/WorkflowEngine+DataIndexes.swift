@@ -1,8 +1,8 @@
+internal import Foundation
 import SQLite
 
 extension WorkflowEngine {
-    /// The SQL expression reading `field` from an instance's data, spelled exactly as the
-    /// indexes made by ``indexData(fields:)`` spell it, so that lookups use them.
+    /// The SQL expression reading `field` from an instance's data.
     ///
     /// - Precondition: `field` is a plain name (letters and digits): it is written into SQL.
     public static func dataFieldSQL(_ field: String) -> String {
@@ -11,14 +11,55 @@ extension WorkflowEngine {
         return "json_extract(data, '$.\(field)')"
     }
 
-    /// Indexes instances by the data fields that callers look them up by (an organisation's
-    /// pledges, an escalation's reviews), so a lookup costs a seek, not a scan of every
-    /// instance. Safe to call on every start: existing indexes are kept.
+    /// A condition on `instances` that its data field `field` equals the one bound parameter:
+    /// a seek in the lookup table when the field is one of ``indexData(fields:)``'s and the value
+    /// is text, else a reading of every candidate's JSON.
+    public func dataMatchSQL(_ field: String, valueIsText: Bool) -> String {
+        lookupFields.contains(field) && valueIsText
+            ? "id IN (SELECT instance_id FROM instance_lookups WHERE field = '\(field)' AND value = ?)"
+            : "\(Self.dataFieldSQL(field)) = ?"
+    }
+
+    /// Keeps a lookup of instances by each of `fields` (an organisation's pledges, say), so that
+    /// finding them costs a seek rather than a scan of every instance. The lookup gets a row
+    /// when an instance starts with the field and is rewritten only when the field's value
+    /// changes. A field new to the database is filled in from every instance now. Safe to call
+    /// on every start; every process writing the database must call it with the same fields.
     public func indexData(fields: [String]) throws {
-        try database.withWriter { db in
+        for field in fields { _ = Self.dataFieldSQL(field) }  // checks each is a plain name
+        try database.write { db in
             for field in fields {
-                try db.execute("CREATE INDEX IF NOT EXISTS instances_by_data_\(field) ON instances (\(Self.dataFieldSQL(field)))")
+                // Earlier versions kept an index on the JSON expression: every transition rewrote it.
+                try db.execute("DROP INDEX IF EXISTS instances_by_data_\(field)")
+                guard try db.queryOne("SELECT 1 FROM lookup_fields WHERE field = ?", field) == nil else { continue }
+                try db.run("INSERT INTO lookup_fields (field) VALUES (?)", field)
+                try db.run("""
+                    INSERT OR IGNORE INTO instance_lookups (field, value, instance_id)
+                    SELECT ?, \(Self.dataFieldSQL(field)), id FROM instances WHERE json_type(data, '$.\(field)') = 'text'
+                    """, field)
             }
         }
+        lookups.set(Set(fields))
     }
+
+    /// The fields looked up by, as ``indexData(fields:)`` set them.
+    var lookupFields: Set<String> { lookups.fields }
+
+    /// Brings an instance's lookup rows in line with its data, within the transition's transaction.
+    func updateLookups(_ db: Connection, id: InstanceID, from old: [String: JSONValue]?, to new: [String: JSONValue]) throws {
+        for field in lookupFields {
+            let before = old?[field]?.stringValue, after = new[field]?.stringValue
+            guard before != after else { continue }
+            if let before { try db.run("DELETE FROM instance_lookups WHERE field = ? AND value = ? AND instance_id = ?", field, before, id.rawValue) }
+            if let after { try db.run("INSERT OR IGNORE INTO instance_lookups (field, value, instance_id) VALUES (?, ?, ?)", field, after, id.rawValue) }
+        }
+    }
+}
+
+/// The data fields instances are looked up by; set once at start.
+final class LookupFields: @unchecked Sendable {  // `stored` guarded by `lock`
+    private let lock = NSLock()
+    private var stored: Set<String> = []
+    var fields: Set<String> { lock.withLock { stored } }
+    func set(_ fields: Set<String>) { lock.withLock { stored = fields } }
 }

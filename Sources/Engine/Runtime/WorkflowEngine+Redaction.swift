@@ -38,6 +38,7 @@ extension WorkflowEngine {
             let stored = storedJSON.encode(data)
             try db.run("UPDATE instances SET data = ?, data_format = ?, version = ?, updated_at = ? WHERE id = ?",
                        stored.text, stored.format, version, occurred.milliseconds, id.rawValue)
+            try updateLookups(db, id: id, from: instance.data, to: data)
             let seq = try appendEvent(db, instance: id, version: version, event: "redact", actor: actor, from: instance.state, to: instance.state,
                                       payload: ["fields": .array(fields.sorted().map(JSONValue.string)), "reason": .string(reason)],
                                       at: occurred, idempotencyKey: nil, requestDigest: nil)

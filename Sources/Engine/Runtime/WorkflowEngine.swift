@@ -23,6 +23,7 @@ public final class WorkflowEngine: Sendable {
     let registry = DefinitionRegistry()
     let commits: CommitQueue
     let decodedData = DecodedDataCache()
+    let lookups = LookupFields()
     let hooks: HookRegistry
 
     /// Opens the engine on `database`, bringing its tables up to date and installing

@@ -1,0 +1,82 @@
+import Foundation
+import Testing
+@testable import Engine
+import SQLite
+
+/// Instances found by a data field through the lookup table: rows follow the data through
+/// starts, events and redactions, a database from before the table is filled in, and a
+/// transition that changes neither the state nor a looked-up field leaves both indexes alone.
+@Suite struct LookupTests {
+    func found(_ f: EngineFixture, _ field: String, _ value: String) throws -> [String] {
+        try f.engine.database.read { db in
+            try db.query("SELECT id FROM instances WHERE workflow = 'ticket' AND \(f.engine.dataMatchSQL(field, valueIsText: true)) ORDER BY num", value)
+                .compactMap { $0.string("id") }
+        }
+    }
+
+    func rows(_ f: EngineFixture) throws -> [String] {
+        try f.engine.database.read { db in
+            try db.query("SELECT field || '=' || value || ' ' || instance_id AS r FROM instance_lookups ORDER BY field, value, instance_id").compactMap { $0.string("r") }
+        }
+    }
+
+    @Test func lookupRowsFollowTheDataThroughStartsEventsAndRedaction() throws {
+        let f = try EngineFixture()
+        try f.engine.indexData(fields: ["owner"])
+        #expect(f.engine.dataMatchSQL("owner", valueIsText: true).contains("instance_lookups"))
+        #expect(f.engine.dataMatchSQL("title", valueIsText: true) == "json_extract(data, '$.title') = ?", "a field not looked up by is read from the JSON")
+        #expect(f.engine.dataMatchSQL("owner", valueIsText: false).hasPrefix("json_extract"), "only text values are in the lookup")
+        let a = try f.engine.start("ticket", data: ["title": "A", "owner": "mo"], actor: Actor("mo")).instance.id
+        let b = try f.engine.start("ticket", data: ["title": "B", "owner": "mia"], actor: Actor("mia")).instance.id
+        let c = try f.engine.start("ticket", data: ["title": "C"], actor: Actor("mo")).instance.id
+        #expect(try found(f, "owner", "mo") == [a.rawValue])
+        #expect(try found(f, "owner", "mia") == [b.rawValue])
+        #expect(try rows(f) == ["owner=mia \(b.rawValue)", "owner=mo \(a.rawValue)"], "no row for an instance without the field (\(c.rawValue))")
+
+        // An event that leaves the owner alone changes no lookup; one that sets it moves it.
+        _ = try f.engine.fire("note", on: a, payload: ["comment": "first"], actor: Actor("mo"), expectedVersion: nil)
+        #expect(try rows(f) == ["owner=mia \(b.rawValue)", "owner=mo \(a.rawValue)"])
+
+        // Redacting the field takes its value out of the lookup with it.
+        _ = try f.engine.redact(fields: ["owner"], in: b, actor: Actor("sec"), reason: "erasure request")
+        #expect(try found(f, "owner", "mia").isEmpty)
+        #expect(try rows(f) == ["owner=[redacted] \(b.rawValue)", "owner=mo \(a.rawValue)"])
+    }
+
+    @Test func aDatabaseFromBeforeTheLookupTableIsFilledInAndLosesTheOldIndex() throws {
+        let path = temporaryDatabasePath()
+        do {
+            let f = try EngineFixture(path: path)
+            _ = try f.engine.start("ticket", data: ["title": "A", "owner": "mo"], actor: Actor("mo"))
+            _ = try f.engine.start("ticket", data: ["title": "B", "owner": "mia"], actor: Actor("mia"))
+            // Back to engine schema 1, as an earlier release left it: no lookup tables, an index on the JSON.
+            try f.engine.database.write { db in
+                try db.execute("DROP TABLE instance_lookups; DROP TABLE lookup_fields")
+                try db.execute("CREATE INDEX instances_by_data_owner ON instances (json_extract(data, '$.owner'))")
+                try db.run("UPDATE schema_versions SET version = 1 WHERE component = 'engine'")
+            }
+        }
+        let f = try EngineFixture(path: path)
+        try f.engine.indexData(fields: ["owner"])
+        #expect(try found(f, "owner", "mia") == ["ticket-2"])
+        #expect(try found(f, "owner", "mo") == ["ticket-1"])
+        let indexes = try f.engine.database.read { try $0.query("SELECT name FROM sqlite_master WHERE type = 'index' AND name LIKE 'instances_by_data_%'") }
+        #expect(indexes.isEmpty, "the expression index every transition rewrote is gone")
+        try f.engine.indexData(fields: ["owner"])  // again, as every start does: nothing doubled
+        #expect(try rows(f).count == 2)
+    }
+
+    @Test func aTransitionKeepingItsStateAndLookupsWritesNeitherIndex() throws {
+        let f = try EngineFixture()
+        try f.engine.indexData(fields: ["owner"])
+        let a = try f.engine.start("ticket", data: ["title": "A", "owner": "mo"], actor: Actor("mo")).instance.id
+        _ = try f.engine.fire("note", on: a, payload: ["comment": "to working"], actor: Actor("mo"), expectedVersion: nil)
+        func walFrames() throws -> Int {
+            try f.engine.database.withWriter { try $0.queryOne("PRAGMA wal_checkpoint(TRUNCATE)") }
+            _ = try f.engine.fire("note", on: a, payload: ["comment": "still working"], actor: Actor("mo"), expectedVersion: nil)  // working -> working
+            return try f.engine.database.withWriter { try $0.queryOne("PRAGMA wal_checkpoint(PASSIVE)")?.int("log") ?? -1 }
+        }
+        // The event row and its per-instance index entry, and the instance's row: three pages.
+        #expect(try walFrames() == 3)
+    }
+}
