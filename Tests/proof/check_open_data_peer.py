@@ -40,6 +40,25 @@ def main():
         check(all(r[-1] == items["generatedAt"] for r in body), f"{kind}: generated_at agrees with the JSON")
         exported += len(body)
 
+    # The annual report's CSV: a group's section with a comma, quotes and a line break must come
+    # back from Python's csv exactly, and every figure must agree with the JSON report.
+    section = 'Hubs opened in Thetford, Dereham and Swaffham; "family days" held each month,\nwith 140 children.'
+    flourish("--as", "sam", "report", "start", "--year", "2026", "--sections-due", "2026-12-18")
+    flourish("--as", "sam", "report", "section", "early-prevention-board", "--year", "2026", "--text", section)
+    moment = ["--now", "2026-12-03T09:00"]
+    rows = list(csv.reader(io.StringIO(flourish("report", "annual", "--year", "2026", "--format", "csv", *moment), newline="")))
+    report = json.loads(flourish("report", "annual", "--year", "2026", "--format", "json", *moment))
+    check(rows[0] == ["section", "key", "name", "figure", "value"], f"the report CSV's header is {rows[0]}")
+    check(all(len(r) == 5 for r in rows), "every report CSV row has five fields")
+    sections = [r for r in rows if r[0] == "group section" and r[1] == "early-prevention-board"]
+    check(len(sections) == 1 and sections[0][4] == section, f"the section text round-trips through csv: {sections}")
+    figures = {(r[0], r[1], r[3]): r[4] for r in rows}
+    check(figures.get(("totals", "partnership", "pledges made")) == str(report["totals"]["pledges"]["made"]), "pledges made agree between CSV and JSON")
+    for area in report["areas"]:
+        check(figures.get(("area", area["key"], "pledges approved")) == str(area["pledges"]["approved"]), f"{area['key']}: pledges approved agree")
+        check(figures.get(("area", area["key"], "actions overdue")) == str(area["actions"]["overdue"]), f"{area['key']}: overdue actions agree")
+    report_rows = len(rows) - 1
+
     # The Atom feed, fetched through the web front door is the same code; here straight from the server's page.
     server = subprocess.Popen([BIN, "serve", "--port", "0"], env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     try:
@@ -73,7 +92,8 @@ def main():
         for f in failures:
             print("FAIL:", f)
         sys.exit(1)
-    print(f"open data peer check: {exported} exported rows agree between CSV (Python csv) and JSON; Atom parses; ICS parses with icalendar")
+    print(f"open data peer check: {exported} exported rows agree between CSV (Python csv) and JSON; the annual report's {report_rows} CSV rows "
+          "round-trip a section with commas, quotes and a line break and agree with its JSON; Atom parses; ICS parses with icalendar")
 
 
 def exported_pledges(flourish):
