@@ -79,6 +79,24 @@ extension Flourish {
                                     by: "erin")
         }
         _ = try engine.tick()
+        if partnership.key == "norfolk" { try publishDemoReport(at: now) }
         return accounts
+    }
+
+    /// Last year's annual report, run through its whole workflow (every group's section, the
+    /// secretariat compiling, the Alliance's chair approving, publishing), so the public
+    /// reports page of a demo has a published report to show.
+    func publishDemoReport(at now: Date) throws {
+        let year = time.day(of: now).year - 1
+        _ = try startAnnualReport(year: year, sectionsDueOn: time.day(of: now).adding(days: 28), by: "sam")
+        let chairs = ["early-prevention-board": "erin", "cyp-mental-health-alliance-executive-management-group": "maya",
+                      "norfolk-area-send-multi-agency-steering-group": "sian", "norfolk-learning-board": "leo", "data-and-system-performance-group": "dee"]
+        for group in try reportingGroups() {
+            let text = "\(group.name) met each quarter in \(year), reviewed its actions against the FLOURISH areas and agreed next year's priorities with the Alliance."
+            _ = try submitReportSection(year: year, group: group.key, text: text, by: chairs[group.key] ?? "sam")
+        }
+        _ = try compileAnnualReport(year: year, by: "sam")
+        _ = try decideAnnualReport(year: year, approve: true, note: nil, by: "ann")
+        _ = try publishAnnualReport(year: year, by: "sam")
     }
 }

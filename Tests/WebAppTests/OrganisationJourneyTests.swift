@@ -138,19 +138,40 @@ import Engine
         try organisation.get("/register")
         let organisationsBefore = try f.app.organisations().count
         let token = try f.app.accounts.createToken(for: "erin", name: "test", at: f.clock.now())
-        // SQLite answers SQLITE_FULL, exactly as on a full disk, once the file may not grow.
+        // SQLite answers SQLITE_FULL, exactly as on a full disk, once the file may not grow: a
+        // write that fits in pages the file already has still succeeds (as on a real full
+        // disk), so registrations are tried until one needs a page more; that one is refused.
         let pages = try f.app.database.withWriter { try $0.queryOne("PRAGMA page_count")?.int("page_count") ?? 0 }
         try f.app.database.withWriter { try $0.execute("PRAGMA max_page_count = \(pages)") }
-
-        let refused = try organisation.post("/register", OrganisationJourneyTests.registration)
-        #expect(refused.status.code == 503)
-        #expect(refused.headers["Retry-After"] == "60")
-        #expect(refused.text.contains("cannot save changes just now because its storage is full"))
-        #expect(try f.app.organisations().count == organisationsBefore)
-        #expect(try !f.app.accounts.hasAccount("cal"))
+        var refused: HTTPResponse?, refusedName = "", fitted = 0
+        for n in 1...30 {
+            let name = "Full Disk Trust \(n) " + String(repeating: "x", count: 200)
+            let fields = OrganisationJourneyTests.registration.map { field -> (String, String) in
+                switch field.0 {
+                case "name": return (field.0, name)
+                case "userName": return (field.0, "full\(n)")
+                case "contactName": return (field.0, "Contact \(n) " + String(repeating: "y", count: 200))
+                default: return field
+                }
+            }
+            try organisation.get("/register")
+            let r = try organisation.post("/register", fields)
+            if r.status.code == 503 { refused = r; refusedName = name; break }
+            #expect(r.status.code == 303, "a registration that fits is written: \(r.status.code)")
+            fitted += 1
+            try organisation.post("/sign-out", [])
+        }
+        let full = try #require(refused, "a registration needing a new page was refused")
+        #expect(full.headers["Retry-After"] == "60")
+        #expect(full.text.contains("cannot save changes just now because its storage is full"))
+        #expect(try f.app.organisations().count == organisationsBefore + fitted, "the refused registration wrote nothing")
+        #expect(try !f.app.organisations().contains { $0.organisation.name == refusedName })
+        #expect(try !f.app.accounts.hasAccount("full\(fitted + 1)"))
         let wall = try visitor.get("/pledges")
         #expect(wall.status.code == 200 && wall.text.contains("Wensum Valley Bakery"))
-        let body = Array(#"{"group":"early-prevention-board","title":"Hubs","areas":["learning"],"owner":"erin","dueDate":"2027-01-29"}"#.utf8)
+        // An action whose description is longer than a page needs new pages whatever is free.
+        let description = String(repeating: "Venues, staffing and transport for the family hubs. ", count: 200)
+        let body = Array(#"{"group":"early-prevention-board","title":"Hubs","areas":["learning"],"owner":"erin","dueDate":"2027-01-29","description":"\#(description)"}"#.utf8)
         let api = try visitor.send("POST", "/api/v1/actions", headers: [("Authorization", "Bearer \(token)"), ("Content-Type", "application/json")], body: body)
         #expect(api.status.code == 503 && api.headers["Content-Type"] == "application/problem+json")
         #expect(api.text.contains("storage is full") && !api.text.contains("SQLite"))
@@ -159,7 +180,7 @@ import Engine
         try organisation.get("/register")
         let registered = try organisation.post("/register", OrganisationJourneyTests.registration)
         #expect(registered.status.code == 303 && registered.headers["Location"] == "/organisation")
-        #expect(try f.app.organisations().count == organisationsBefore + 1)
+        #expect(try f.app.organisations().count == organisationsBefore + fitted + 1)
         #expect(try f.app.database.integrityCheck() == ["ok"])
     }
 }
