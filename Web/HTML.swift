@@ -152,6 +152,8 @@ enum Components {
         return "<dl class=\"govuk-summary-list\">\(items)</dl>"
     }
 
+    /// A table in a wrapper that scrolls sideways on a narrow screen; the wrapper is a named,
+    /// focusable region so someone using a keyboard can scroll it too (WCAG 2.1.1).
     static func table(caption: String, headers: [String], rows: [[HTML]], numeric: Set<Int> = []) -> HTML {
         let head = headers.map { h -> HTML in "<th scope=\"col\" class=\"govuk-table__header\">\(h)</th>" }
         let body = rows.map { row -> HTML in
@@ -162,7 +164,7 @@ enum Components {
             return "<tr class=\"govuk-table__row\">\(cells)</tr>"
         }
         return """
-        <div class="app-table-wrap"><table class="govuk-table"><caption class="govuk-table__caption govuk-table__caption--m">\(caption)</caption>
+        <div class="app-table-wrap" role="region" aria-label="\(caption)" tabindex="0"><table class="govuk-table"><caption class="govuk-table__caption govuk-table__caption--m">\(caption)</caption>
         <thead class="govuk-table__head"><tr class="govuk-table__row">\(head)</tr></thead><tbody class="govuk-table__body">\(body)</tbody></table></div>
         """
     }

@@ -17,7 +17,10 @@ pages alone, as people would:
             escalation is followed up the governance graph until a board member (ann at the
             Alliance) decides it, and it shows as closed;
   journey4  the public filters the wall by area, district and kind, searches it, opens the
-            pledge, reads /governance, /reports and /open-data; /dashboard asks to sign in.
+            pledge, reads /governance, /reports and /open-data; /dashboard asks to sign in;
+  sweep     every other kind of page for each person who sees it: the annual report's pages,
+            a published report, the dashboard's drill-down, a history, a group's forms, an
+            organisation's pages, and the not-found, not-allowed and sign-in-needed pages.
 
 Every page visited is checked: axe-core (4.12 or later, from PyPI's axe-playwright-python wheel)
 at 1280 and at 320 CSS px wide finds no serious or critical WCAG 2.x A/AA violation; at 320 px
@@ -40,7 +43,7 @@ AXE_WHEEL = "axe-playwright-python==0.1.8"
 AXE_MINIMUM = (4, 12)
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 PASSWORD = "try-flourish-demo"
-WATCHDOG = 170  # seconds once the tools are installed; a normal run takes about 50
+WATCHDOG = 240  # seconds once the tools are installed; a normal run takes about 80
 WAIT = 10  # seconds for any one element, navigation or script
 DESKTOP = (1280, 900)
 NARROW = 320
@@ -738,6 +741,57 @@ def public_pages(b, s):
     b.sign_out()
 
 
+def sweep(b, s):
+    """Every other kind of page, for each person who sees it, so axe, the 320 px check and the
+    validator cover the whole site, not only the journeys' pages: the annual report's pages,
+    a published report, the dashboard's drill-down, an instance's history, a group's forms,
+    an organisation's pages, and the error pages (not found, not allowed, sign-in needed)."""
+    b.open("/reports/2025", "published-report")
+    b.expect_text("2025")
+    b.open("/no-such-page", "not-found")
+    b.open("/review", "review-needs-sign-in")
+    b.expect(b.path().startswith("/sign-in"), f"/review without signing in shows {b.path()}")
+    b.open("/register", "register")
+
+    b.sign_in("sam")
+    b.open("/annual-report", "annual-report-secretariat")
+    b.open("/annual-report/2025/draft", "annual-report-draft")
+    b.open("/dashboard", "dashboard-secretariat")
+    b.link("Learning", "dashboard-area", scope="main") if b.js("return Array.from(document.querySelectorAll('main a')).some(a => a.innerText.trim() === 'Learning');") \
+        else b.open("/dashboard/areas/learning", "dashboard-area")
+    b.open("/dashboard/priorities/prevention-and-early-help", "dashboard-priority")
+    b.open("/groups", "groups-secretariat")
+    b.open("/groups/early-prevention-board", "group-secretariat")
+    history = b.js("var a = Array.from(document.querySelectorAll('main a')).find(a => a.getAttribute('href').startsWith('/actions/')); return a ? a.getAttribute('href') : null;")
+    if history:
+        b.open(history, "action-secretariat")
+        b.open("/history/" + history.rsplit("/", 1)[-1], "history")
+        b.expect_text("start")
+    else:
+        b.fail("the Early Prevention Board's page lists no action to open")
+    b.open("/outbox", "outbox-secretariat")
+    b.open("/people", "people-secretariat")
+    b.open("/escalations", "escalations-secretariat")
+    b.sign_out()
+
+    b.sign_in("erin")
+    b.open("/groups/early-prevention-board/actions/new", "action-new-erin")
+    b.open("/groups/early-prevention-board/escalations/new", "raise-issue-erin")
+    b.open("/annual-report", "annual-report-chair")
+    b.open("/outbox", "outbox-forbidden")
+    b.sign_out()
+
+    b.sign_in("contact-1")
+    b.open("/organisation", "organisation-contact")
+    b.open("/pledges/new?organisation=wensum-valley-bakery", "pledge-new-contact")
+    b.sign_out()
+
+    b.sign_in("ann")
+    b.open("/decisions", "decisions-ann")
+    b.open("/annual-report", "annual-report-alliance-chair")
+    b.sign_out()
+
+
 # MARK: - Plain HTTP, to find who may decide (not a user step)
 
 def http_sign_in(base, person):
@@ -807,7 +861,7 @@ def main():
         browser.axe_self_test()
         for name, run in [("keyboard", lambda: keyboard_sign_in(browser)), ("journey1", lambda: journey1(browser, story)),
                           ("journey2", lambda: journey2(browser, story)), ("journey3", lambda: journey3(browser, story)),
-                          ("journey4", lambda: journey4(browser, story))]:
+                          ("journey4", lambda: journey4(browser, story)), ("sweep", lambda: sweep(browser, story))]:
             browser.journey, browser.counter = name, 0
             print(f"-- {name}", flush=True)
             try:
