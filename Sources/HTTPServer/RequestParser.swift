@@ -99,18 +99,15 @@ public struct RequestParser: Sendable {
         }
         if lead == buffer.count || (lead + 1 == buffer.count && buffer[lead] == cr) { return .incomplete }
         // The request line first, so an over-long target is a 414 rather than a 431.
-        guard let lineEnd = find(crlf, in: buffer, from: lead, limit: limits.requestLine + 2) else {
-            if buffer.count - lead > limits.requestLine { return .failure(HTTPError(.uriTooLong, "the request line is longer than \(limits.requestLine) bytes")) }
-            if let bad = buffer[lead...].firstIndex(where: { $0 == lf || $0 == cr }), !(buffer[bad] == cr && bad == buffer.count - 1) {
+        // A CRLF starting at most requestLine bytes in: a line of at most requestLine bytes.
+        guard let lineEnd = find(crlf, in: buffer, from: lead, limit: limits.requestLine) else {
+            if let bad = buffer[lead...].prefix(limits.requestLine + 1).firstIndex(where: { $0 == lf || $0 == cr }), !(buffer[bad] == cr && bad == buffer.count - 1) {
                 return .failure(HTTPError(.badRequest, "lines must end in CRLF"))
             }
+            // A CR last may be the start of the CRLF: it is not part of the line.
+            if buffer.count - lead - (buffer.last == cr ? 1 : 0) > limits.requestLine { return .failure(HTTPError(.uriTooLong, "the request line is longer than \(limits.requestLine) bytes")) }
             return .incomplete
         }
-        guard let end = find(crlfcrlf, in: buffer, from: lineEnd, limit: limits.headerBlock + 4) else {
-            if buffer.count - lead > limits.headerBlock { return .failure(HTTPError(.headerFieldsTooLarge, "the header block is larger than \(limits.headerBlock) bytes")) }
-            return .incomplete
-        }
-        if end + 4 - lead > limits.headerBlock { return .failure(HTTPError(.headerFieldsTooLarge, "the header block is larger than \(limits.headerBlock) bytes")) }
         let requestLine = buffer[lead..<lineEnd]
         let parts = requestLine.split(separator: sp, omittingEmptySubsequences: false)
         guard parts.count == 3, !parts[0].isEmpty, !parts[1].isEmpty, !parts[2].isEmpty else {
@@ -127,6 +124,11 @@ public struct RequestParser: Sendable {
         guard target.hasPrefix("/") || (target == "*" && method == "OPTIONS") || target.hasPrefix("http://") || target.hasPrefix("https://") else {
             return .failure(HTTPError(.badRequest, "the request target should start with /"))
         }
+        guard let end = find(crlfcrlf, in: buffer, from: lineEnd, limit: limits.headerBlock + 4) else {
+            if buffer.count - lead > limits.headerBlock { return .failure(HTTPError(.headerFieldsTooLarge, "the header block is larger than \(limits.headerBlock) bytes")) }
+            return .incomplete
+        }
+        if end + 4 - lead > limits.headerBlock { return .failure(HTTPError(.headerFieldsTooLarge, "the header block is larger than \(limits.headerBlock) bytes")) }
 
         var headers = HTTPHeaders()
         var start = lineEnd + 2
@@ -192,7 +194,7 @@ public struct RequestParser: Sendable {
         var at = start
         while true {
             guard let lineEnd = find(crlf, in: buffer, from: at, limit: 1024) else {
-                return buffer.count - at > 1024 ? .failure(HTTPError(.badRequest, "a chunk size line is too long")) : .incomplete
+                return buffer.count - at - (buffer.last == cr ? 1 : 0) > 1024 ? .failure(HTTPError(.badRequest, "a chunk size line is too long")) : .incomplete
             }
             let line = buffer[at..<lineEnd]
             let sizeDigits = line.prefix { $0 != UInt8(ascii: ";") }

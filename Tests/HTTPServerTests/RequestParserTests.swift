@@ -98,6 +98,49 @@ import Foundation
         #expect(status("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n8\r\n12345678\r\n8\r\n12345678\r\n", limits: small) == 413)
     }
 
+    /// The outcome of `text` fed as the server would: whole, or cut into two reads at `cut`
+    /// (the parser sees the first part, then both).
+    func outcome(_ text: String, cut: Int? = nil, limits: HTTPLimits) -> Int? {
+        var parser = RequestParser(limits: limits)
+        let bytes = Array(text.utf8)
+        if let cut, case .failure(let e) = parser.parse(Array(bytes[..<cut])) { return e.status.code }
+        switch parser.parse(bytes) {
+        case .failure(let e): return e.status.code
+        case .request: return 200
+        case .needMore: return nil
+        }
+    }
+
+    /// Found by fuzzing: the answer must not depend on where a read happens to end.
+    @Test func theAnswerDoesNotDependOnWhereAReadEnds() {
+        var small = HTTPLimits()
+        small.requestLine = 24; small.headerBlock = 64
+        let atLimit = "GET /" + String(repeating: "a", count: 10) + " HTTP/1.1"  // 24 bytes
+        #expect(atLimit.utf8.count == 24)
+        let request = atLimit + "\r\nHost: a\r\n\r\n"
+        for cut in [nil, 24, 25, 26] as [Int?] {
+            #expect(outcome(request, cut: cut, limits: small) == 200, "a line of exactly the limit, cut at \(cut.map(String.init) ?? "none")")
+        }
+        let over = "GET /" + String(repeating: "a", count: 11) + " HTTP/1.1\r\nHost: a\r\n\r\n"  // 25-byte line
+        for cut in [nil, 10, 25, 26] as [Int?] {
+            #expect(outcome(over, cut: cut, limits: small) == 414, "a line one byte over, cut at \(cut.map(String.init) ?? "none")")
+        }
+        let bareLF = "GET /a\nb" + String(repeating: "a", count: 40) + "\r\nHost: a\r\n\r\n"
+        for cut in [nil, 5, 9, 30] as [Int?] {
+            #expect(outcome(bareLF, cut: cut, limits: small) == 400, "a bare LF in a long line, cut at \(cut.map(String.init) ?? "none")")
+        }
+        let badLineBigHead = "GE\nT / HTTP/1.1\r\nX: " + String(repeating: "b", count: 100) + "\r\n\r\n"
+        for cut in [nil, 3, 20] as [Int?] {
+            #expect(outcome(badLineBigHead, cut: cut, limits: small) == 400, "a bad request line is a 400 before the header block's size, cut at \(cut.map(String.init) ?? "none")")
+        }
+        let chunkLine = "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n5;" + String(repeating: "e", count: 1022) + "\r\nhello\r\n0\r\n\r\n"
+        let crAt = chunkLine.utf8.count - "\nhello\r\n0\r\n\r\n".utf8.count
+        var big = HTTPLimits(); big.body = 100
+        for cut in [nil, crAt] as [Int?] {
+            #expect(outcome(chunkLine, cut: cut, limits: big) == 200, "a 1,024-byte chunk-size line, cut between its CR and LF: \(cut.map(String.init) ?? "none")")
+        }
+    }
+
     @Test func expectContinueIsAskedForOnceWhileTheBodyIsMissing() {
         var parser = RequestParser()
         let head = Array("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\nExpect: 100-continue\r\n\r\n".utf8)

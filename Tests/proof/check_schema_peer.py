@@ -28,6 +28,8 @@ KEYWORD_CASES = [
     ({"propertyNames": {"pattern": "^[a-z]+$"}, "minProperties": 1}, [{"abc": 1}, {"aB": 1}, {}]),
     ({"type": "array", "items": {"type": "integer"}, "minItems": 1, "maxItems": 2, "uniqueItems": True},
      [[1], [], [1, 2, 3], [1, 1], [1, "a"]]),
+    ({"type": "array", "uniqueItems": True},
+     [["a", "b"], ["a", "a"], ["b", "a", "b"], ["a", 1, "1"], [1, 1.0], [{"a": 1}, {"a": 1}], [["x"], ["x"]], [None, None]]),
     ({"type": "string", "minLength": 2, "maxLength": 3, "pattern": "^[a-z]"}, ["ab", "a", "abcd", "Ab", "é€x"]),
     ({"anyOf": [{"type": "string"}, {"type": "integer", "minimum": 0}]}, ["s", 3, -1, None]),
     ({"oneOf": [{"type": "integer"}, {"type": "number", "minimum": 10}]}, [3, 12, 10.5, "x"]),
