@@ -22,6 +22,17 @@ import Testing
         #expect(h.finalize().hexString == "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0")
     }
 
+    @Test func oneShotAndIncrementalHashingAgreeAtEveryLength() {
+        // `hash` of contiguous bytes takes a one-shot path; an update at a time takes another.
+        let bytes = (0..<300).map { UInt8(truncatingIfNeeded: $0 &* 37 &+ 11) }
+        for length in 0...bytes.count {
+            let oneShot = SHA256.hash(bytes[..<length])
+            var incremental = SHA256()
+            for chunk in stride(from: 0, to: length, by: 7) { incremental.update(bytes[chunk..<min(chunk + 7, length)].map { $0 }.lazy) }
+            #expect(oneShot == incremental.finalize(), "length \(length)")
+        }
+    }
+
     @Test func paddingBoundaries() {
         // Lengths around the 55/56/64-byte padding edges; digests from Python's hashlib.
         #expect(SHA256.hex(String(repeating: "a", count: 55)) == "9f4390f8d30c2dd92ec9f095b65e2b9ae9b0a925a5258e241c9f1e910f734318")

@@ -77,13 +77,54 @@ public struct SHA256: Sendable {
 
     /// The digest of `bytes`.
     public static func hash<Bytes: Sequence>(_ bytes: Bytes) -> [UInt8] where Bytes.Element == UInt8 {
+        if let digest = bytes.withContiguousStorageIfAvailable({ oneShot(UnsafeRawBufferPointer($0)) }) { return digest }
         var h = SHA256()
         h.update(bytes)
         return h.finalize()
     }
 
+    /// The digest of bytes held in one piece: whole blocks straight from the input, the last
+    /// one or two padded on the stack (no buffer, no padding array: it runs twice an event).
+    private static func oneShot(_ input: UnsafeRawBufferPointer) -> [UInt8] {
+        var h = SHA256()
+        let whole = input.count / 64
+        if whole > 0, let base = input.baseAddress { h.compress(base, blocks: whole) }
+        let rest = input.count - whole * 64
+        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 128) { tail -> [UInt8] in
+            tail.initialize(repeating: 0)
+            for i in 0..<rest { tail[i] = input[whole * 64 + i] }
+            tail[rest] = 0x80
+            let blocks = rest + 9 <= 64 ? 1 : 2
+            let bitLength = UInt64(input.count) &* 8
+            for i in 0..<8 { tail[blocks * 64 - 1 - i] = UInt8(truncatingIfNeeded: bitLength >> (8 * UInt64(i))) }
+            h.compress(UnsafeRawPointer(tail.baseAddress!), blocks: blocks)
+            return h.digestBytes()
+        }
+    }
+
+    /// The eight words, big-endian: the digest.
+    private func digestBytes() -> [UInt8] {
+        [UInt8](unsafeUninitializedCapacity: 32) { out, count in
+            for (n, word) in [h0, h1, h2, h3, h4, h5, h6, h7].enumerated() {
+                out[n * 4] = UInt8(word >> 24); out[n * 4 + 1] = UInt8(truncatingIfNeeded: word >> 16)
+                out[n * 4 + 2] = UInt8(truncatingIfNeeded: word >> 8); out[n * 4 + 3] = UInt8(truncatingIfNeeded: word)
+            }
+            count = 32
+        }
+    }
+
     /// The lower-case hex digest of a string's UTF-8 bytes.
     public static func hex(_ text: String) -> String { hash(text.utf8).hexString }
+
+    /// One round (FIPS 180-4 §6.2.2 step 3): `d` and `h` are the two words it changes.
+    @inline(__always)
+    private static func round(_ a: UInt32, _ b: UInt32, _ c: UInt32, _ d: inout UInt32,
+                              _ e: UInt32, _ f: UInt32, _ g: UInt32, _ h: inout UInt32, _ kw: UInt32) {
+        let t1 = h &+ (e.rotatedRight(6) ^ e.rotatedRight(11) ^ e.rotatedRight(25)) &+ ((e & f) ^ (~e & g)) &+ kw
+        let t2 = (a.rotatedRight(2) ^ a.rotatedRight(13) ^ a.rotatedRight(22)) &+ ((a & b) ^ (a & c) ^ (b & c))
+        d = d &+ t1
+        h = t1 &+ t2
+    }
 
     /// Compresses `blocks` consecutive 64-byte blocks (FIPS 180-4 §6.2.2).
     private mutating func compress(_ data: UnsafeRawPointer, blocks: Int) {
@@ -99,15 +140,19 @@ public struct SHA256: Sendable {
                         w[i] = w[i - 16] &+ s0 &+ w[i - 7] &+ s1
                     }
                     var a = h0, b = h1, c = h2, d = h3, e = h4, f = h5, g = h6, h = h7
-                    for i in 0..<64 {
-                        let s1 = e.rotatedRight(6) ^ e.rotatedRight(11) ^ e.rotatedRight(25)
-                        let ch = (e & f) ^ (~e & g)
-                        let t1 = h &+ s1 &+ ch &+ k[i] &+ w[i]
-                        let s0 = a.rotatedRight(2) ^ a.rotatedRight(13) ^ a.rotatedRight(22)
-                        let maj = (a & b) ^ (a & c) ^ (b & c)
-                        let t2 = s0 &+ maj
-                        h = g; g = f; f = e; e = d &+ t1
-                        d = c; c = b; b = a; a = t1 &+ t2
+                    // Eight rounds a turn with the working words' roles rotated in the
+                    // arguments, rather than moving all eight words every round.
+                    var i = 0
+                    while i < 64 {
+                        SHA256.round(a, b, c, &d, e, f, g, &h, k[i] &+ w[i])
+                        SHA256.round(h, a, b, &c, d, e, f, &g, k[i + 1] &+ w[i + 1])
+                        SHA256.round(g, h, a, &b, c, d, e, &f, k[i + 2] &+ w[i + 2])
+                        SHA256.round(f, g, h, &a, b, c, d, &e, k[i + 3] &+ w[i + 3])
+                        SHA256.round(e, f, g, &h, a, b, c, &d, k[i + 4] &+ w[i + 4])
+                        SHA256.round(d, e, f, &g, h, a, b, &c, k[i + 5] &+ w[i + 5])
+                        SHA256.round(c, d, e, &f, g, h, a, &b, k[i + 6] &+ w[i + 6])
+                        SHA256.round(b, c, d, &e, f, g, h, &a, k[i + 7] &+ w[i + 7])
+                        i += 8
                     }
                     h0 &+= a; h1 &+= b; h2 &+= c; h3 &+= d; h4 &+= e; h5 &+= f; h6 &+= g; h7 &+= h
                 }
@@ -126,10 +171,14 @@ extension Sequence where Element == UInt8 {
     /// The bytes as lower-case hexadecimal.
     public var hexString: String {
         let digits: StaticString = "0123456789abcdef"
-        var out: [UInt8] = []
-        out.reserveCapacity(underestimatedCount * 2)
-        for b in self { out.append(digits.utf8Start[Int(b >> 4)]); out.append(digits.utf8Start[Int(b & 0x0f)]) }
-        return String(decoding: out, as: UTF8.self)
+        let bytes = Array(self)
+        return String(unsafeUninitializedCapacity: bytes.count * 2) { out in
+            for (i, b) in bytes.enumerated() {
+                out[2 * i] = digits.utf8Start[Int(b >> 4)]
+                out[2 * i + 1] = digits.utf8Start[Int(b & 0x0f)]
+            }
+            return bytes.count * 2
+        }
     }
 }
 
