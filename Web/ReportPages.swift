@@ -112,7 +112,7 @@ extension WebApp {
                 guard c.viewer.chairOf.contains(group) else { continue }
                 parts.append("""
                 <form method="post" action="/annual-report/\(s.year)/sections/\(group)" novalidate>\(c.csrfField)
-                \(Components.textarea("text-\(group)", label: "\(name(group)): your section", value: c.request.method == "POST" ? c.fields("text-\(group)").first : nil, errors: errors,
+                \(Components.textarea("text-\(group)", label: "\(name(group)): your section", value: c.typed("text-\(group)"), errors: errors,
                                       hint: "What the group did this year, what changed for children and young people, and what is next.", rows: 6))
                 \(Components.button("Submit the section"))</form>
                 """)
@@ -125,7 +125,7 @@ extension WebApp {
                 parts.append("<p class=\"govuk-body\"><a class=\"govuk-link\" href=\"/annual-report/\(s.year)/draft\">Read the compiled report</a></p>")
                 if available.contains("approve") {
                     parts.append("<form method=\"post\" action=\"/annual-report/\(s.year)/approve\" novalidate>\(c.csrfField)\(Components.button("Approve the report"))</form>")
-                    parts.append("<form method=\"post\" action=\"/annual-report/\(s.year)/return\" novalidate>\(c.csrfField)\(Components.textarea("note", label: "What should change?", value: c.request.method == "POST" ? c.fields("note").first : nil, errors: errors, rows: 3))\(Components.button("Send it back", kind: "secondary"))</form>")
+                    parts.append("<form method=\"post\" action=\"/annual-report/\(s.year)/return\" novalidate>\(c.csrfField)\(Components.textarea("note", label: "What should change?", value: c.typed("note"), errors: errors, rows: 3))\(Components.button("Send it back", kind: "secondary"))</form>")
                 }
             }
             if available.contains("publish") {

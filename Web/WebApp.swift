@@ -87,11 +87,15 @@ public final class Context: @unchecked Sendable {
     func fields(_ name: String) -> [String] { form.filter { $0.name == name }.map(\.value) }
 
     /// What was typed into `name` of the form this request sent, to show again when it was
-    /// refused; nil on a GET, and nil for the other forms of a page with several (each is
-    /// named by its event, or by the body it decides at).
+    /// refused; nil on a GET.
+    func typed(_ name: String) -> String? {
+        request.method == "POST" ? form.first { $0.name == name }?.value : nil
+    }
+
+    /// The same on a page with several forms sharing field names: nil for the forms that were
+    /// not sent (each is named by its event, or by the body it decides at).
     func typed(_ name: String, ifSent formName: String) -> String? {
-        guard request.method == "POST", params["event"] == formName || field("body") == formName else { return nil }
-        return form.first { $0.name == name }?.value
+        params["event"] == formName || field("body") == formName ? typed(name) : nil
     }
 
     /// The token every form carries: an HMAC of the session (or the visitor's anonymous cookie).

@@ -47,7 +47,7 @@ keeps the temporary folder (tool logs and reports, the database) and prints wher
 """
 import csv, datetime, glob, html, http.client, io, json, os, pathlib, re, resource, shutil, signal, sqlite3, subprocess, sys, tempfile, threading, time
 import urllib.parse, xml.etree.ElementTree as ET
-from served import start_serving, flourish_binary as served_binary
+from served import start_serving, stop_serving, flourish_binary as served_binary
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 TOOLS = ROOT / ".build" / "attack-tools"
@@ -202,14 +202,7 @@ class Server:
             return list(self.stderr)
 
     def stop(self):
-        if self.proc is None or self.proc.poll() is not None:
-            return
-        self.proc.send_signal(signal.SIGTERM)
-        try:
-            self.proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait(timeout=5)
+        stop_serving(self.proc)
 
 
 # MARK: - An HTTP client that remembers every answer

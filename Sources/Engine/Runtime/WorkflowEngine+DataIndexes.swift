@@ -1,5 +1,5 @@
-internal import Foundation
 import SQLite
+import Synchronization
 
 extension WorkflowEngine {
     /// The SQL expression reading `field` from an instance's data.
@@ -39,11 +39,11 @@ extension WorkflowEngine {
                     """, field)
             }
         }
-        lookups.set(Set(fields))
+        lookups.withLock { $0 = Set(fields) }
     }
 
     /// The fields looked up by, as ``indexData(fields:)`` set them.
-    var lookupFields: Set<String> { lookups.fields }
+    var lookupFields: Set<String> { lookups.withLock { $0 } }
 
     /// Brings an instance's lookup rows in line with its data, within the transition's transaction.
     func updateLookups(_ db: Connection, id: InstanceID, from old: [String: JSONValue]?, to new: [String: JSONValue]) throws {
@@ -54,12 +54,4 @@ extension WorkflowEngine {
             if let after { try db.run("INSERT OR IGNORE INTO instance_lookups (field, value, instance_id) VALUES (?, ?, ?)", field, after, id.rawValue) }
         }
     }
-}
-
-/// The data fields instances are looked up by; set once at start.
-final class LookupFields: @unchecked Sendable {  // `stored` guarded by `lock`
-    private let lock = NSLock()
-    private var stored: Set<String> = []
-    var fields: Set<String> { lock.withLock { stored } }
-    func set(_ fields: Set<String>) { lock.withLock { stored = fields } }
 }

@@ -63,15 +63,11 @@ extension WorkflowEngine {
         let newVersion = instance.version + 1
         let occurred = max(at, instance.updatedAt)
         let stored = storedJSON.encode(newData)
-        if transition.to == instance.state {
-            // The state is left out of the statement when it stays: SQLite then leaves the
-            // (workflow, state) index alone, one page fewer for the commit to write.
-            try db.run("UPDATE instances SET data = ?, data_format = ?, version = ?, updated_at = ? WHERE id = ? AND version = ?",
-                       stored.text, stored.format, newVersion, occurred.milliseconds, id.rawValue, instance.version)
-        } else {
-            try db.run("UPDATE instances SET state = ?, data = ?, data_format = ?, version = ?, updated_at = ? WHERE id = ? AND version = ?",
-                       transition.to, stored.text, stored.format, newVersion, occurred.milliseconds, id.rawValue, instance.version)
-        }
+        // The state is left out of the statement when it stays: SQLite then leaves the
+        // (workflow, state) index alone, one page fewer for the commit to write.
+        let stateChanges = transition.to != instance.state
+        try db.run("UPDATE instances SET \(stateChanges ? "state = ?, " : "")data = ?, data_format = ?, version = ?, updated_at = ? WHERE id = ? AND version = ?",
+                   arguments: (stateChanges ? [transition.to] : []) + [stored.text, stored.format, newVersion, occurred.milliseconds, id.rawValue, instance.version])
         try updateLookups(db, id: id, from: instance.data, to: newData)
         let seq = try appendEvent(db, instance: id, version: newVersion, event: event, actor: actor, from: instance.state, to: transition.to,
                                   payload: payload, at: occurred, idempotencyKey: idempotencyKey, requestDigest: requestDigest)

@@ -1,5 +1,6 @@
 public import Foundation
 public import SQLite
+import Synchronization
 
 /// Runs declared workflows durably on SQLite.
 ///
@@ -23,7 +24,8 @@ public final class WorkflowEngine: Sendable {
     let registry = DefinitionRegistry()
     let commits: CommitQueue
     let decodedData = DecodedDataCache()
-    let lookups = LookupFields()
+    /// The data fields instances are looked up by (``indexData(fields:)``).
+    let lookups = Mutex<Set<String>>([])
     let hooks: HookRegistry
 
     /// Opens the engine on `database`, bringing its tables up to date and installing
