@@ -38,7 +38,7 @@ enum BenchCommands {
             let app = try Flourish(databasePath: dir.appendingPathComponent("\(name).sqlite").path, library: library, clock: SystemClock())
             var ids: [InstanceID] = []
             for i in 0..<max(callers, 1) {
-                ids.append(try app.engine.start("pledge", data: pledgeData(i), actor: benchActor).instance.id)
+                ids.append(try app.engine.start("pledge", data: pledgeData(i), computed: benchContacts, actor: benchActor).instance.id)
             }
             return (app, ids)
         }
@@ -124,9 +124,11 @@ enum BenchCommands {
     }
 
     static let benchActor = Actor("bench")
+    /// The bench pledges' contacts: a field only Flourish sets, so given as worked out.
+    static let benchContacts: [String: JSONValue] = ["contacts": ["bench"]]
 
     static func pledgeData(_ i: Int) -> [String: JSONValue] {
-        ["organisation": .string("org-\(i)"), "contacts": ["bench"], "pledgeYear": 2026, "text": "A new thing", "areas": ["learning"]]
+        ["organisation": .string("org-\(i)"), "pledgeYear": 2026, "text": "A new thing", "areas": ["learning"]]
     }
 
     static func rate(_ n: Int, _ body: (Int) throws -> Void) throws -> Double {
@@ -148,7 +150,7 @@ enum BenchCommands {
         let app = try inv.app
         var ids: [InstanceID] = []
         for t in 0..<threads {
-            let started = try app.engine.start("pledge", data: pledgeData(t), actor: benchActor, idempotencyKey: "\(prefix)-start-\(t)")
+            let started = try app.engine.start("pledge", data: pledgeData(t), computed: benchContacts, actor: benchActor, idempotencyKey: "\(prefix)-start-\(t)")
             ids.append(started.instance.id)
             writeLine("ack \(prefix)-start-\(t)")
         }

@@ -199,7 +199,7 @@ enum BenchScaleCommands {
             let instances = 1_000
             var ids: [InstanceID] = []
             for i in 0..<instances {
-                let started = try app.engine.start("pledge", data: BenchCommands.pledgeData(i), actor: BenchCommands.benchActor)
+                let started = try app.engine.start("pledge", data: BenchCommands.pledgeData(i), computed: BenchCommands.benchContacts, actor: BenchCommands.benchActor)
                 ids.append(started.instance.id)
             }
             // Straight to approved, with the dates the approval needs; its own timers are cleared

@@ -40,8 +40,10 @@ enum InstanceCommands {
         var payload = try inv.dataObject() ?? [:]
         let texts = try inv.fieldTexts()
         if !texts.isEmpty { payload.merge(try app.payload(fromTexts: texts, fields: app.fields(of: event, on: id), event: event)) { _, new in new } }
-        let result = try app.engine.fire(event, on: id, payload: payload, actor: inv.actor,
-                                         expectedVersion: try inv.integer("expect-version"), idempotencyKey: inv.arguments.value("key"))
+        // The same door as the API's generic route: the access policy, the framework's checks,
+        // and the fields only Flourish sets worked out, never taken from --field.
+        let result = try app.fire(event, on: id, fields: payload, for: try app.viewer(for: inv.actor.id), expectedVersion: try inv.integer("expect-version"),
+                                  idempotencyKey: WriteConditions.scopedIdempotencyKey(inv.arguments.value("key"), sentBy: inv.actor.id))
         report(result, inv: inv, verb: "Fired \(event) on")
     }
 

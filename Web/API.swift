@@ -35,9 +35,12 @@ struct APIProblem: Error {
             case .wrongState, .finalState, .idempotencyKeyReused: return APIProblem(.conflict, "Not possible now", detail: e.localizedDescription, code: e.code)
             default: return APIProblem(.unprocessableContent, "The request has a problem", detail: e.localizedDescription, field: e.field, code: e.code)
             }
-        case let e as FrameworkError: return APIProblem(.unprocessableContent, "The request has a problem", detail: e.localizedDescription, field: "areas", code: e.code)
+        case let e as FrameworkError: return APIProblem(.unprocessableContent, "The request has a problem", detail: e.localizedDescription, field: e.field, code: e.code)
         case let e as DirectoryError: return APIProblem(.unprocessableContent, "The request has a problem", detail: e.localizedDescription)
         case let e as GovernanceError: return APIProblem(.unprocessableContent, "The request has a problem", detail: e.localizedDescription, field: "group")
+        case let e as ReportError:
+            if case .yearOutOfRange = e { return APIProblem(.unprocessableContent, "The request has a problem", detail: e.localizedDescription, field: "year", code: e.code) }
+            return APIProblem(.unprocessableContent, "The request has a problem", detail: e.localizedDescription, code: e.code)
         case let e as RegistrationError: return APIProblem(.unprocessableContent, "The request has a problem", detail: e.localizedDescription)
         case let e as AccountError: return APIProblem(.unprocessableContent, "The request has a problem", detail: e.localizedDescription)
         case is SQLiteError: return nil  // the server's trouble, not the request's: a 503 or 500
@@ -91,20 +94,22 @@ extension WebApp {
         return list
     }
 
-    /// The version a write expects, from If-Match (`"3"`), or nil when none was sent.
+    /// The version a write expects, from If-Match, or nil when none was sent (or `*`).
     static func ifMatch(_ c: Context) throws -> Int? {
         guard let header = c.request.headers["If-Match"] else { return nil }
-        let trimmed = header.trimmingCharacters(in: CharacterSet(charactersIn: "\" W/"))
-        guard let v = Int(trimmed) else { throw APIProblem(.badRequest, "Bad If-Match", detail: "If-Match takes the ETag from a GET, such as \"3\".", field: "If-Match") }
-        return v
+        switch WriteConditions.expectedVersion(ifMatch: header) {
+        case .anyVersion: return nil
+        case .version(let v): return v
+        case .weak:
+            throw APIProblem(.preconditionFailed, "The record has changed", detail: "If-Match compares strong tags only (RFC 9110, 13.1.1): send the ETag as the GET gave it, such as \"3\", not W/\"3\".", field: "If-Match")
+        case .malformed:
+            throw APIProblem(.badRequest, "Bad If-Match", detail: "If-Match takes the ETag from a GET, such as \"3\".", field: "If-Match")
+        }
     }
 
     /// Fires an event through the generic route with the API's concurrency and idempotency rules.
     static func fireEvent(_ c: Context, on id: InstanceID, event: String, payload: [String: JSONValue]) throws -> HTTPResponse {
-        let instance = try c.app.engine.instance(id)
-        let group = instance.data["group"]?.stringValue ?? instance.data["body"]?.stringValue
-        let result = try c.app.engine.fire(event, on: id, payload: payload, actor: try c.app.actor(c.person, at: group),
-                                           expectedVersion: try ifMatch(c), idempotencyKey: c.request.headers["Idempotency-Key"])
+        let result = try c.app.fire(event, on: id, fields: payload, for: c.viewer, expectedVersion: try ifMatch(c), idempotencyKey: c.idempotencyKey)
         return json(instanceJSON(result.instance), etag: result.instance.version)
     }
 
@@ -131,7 +136,7 @@ extension WebApp {
             let b = try body(c)
             let pledge = try c.app.createPledge(PledgeRequest(organisation: try string(b, "organisation")!, text: try string(b, "text")!, areas: try strings(b, "areas"),
                                                               theme: try string(b, "theme", required: false), priority: try string(b, "priority", required: false)),
-                                                by: c.person, idempotencyKey: c.request.headers["Idempotency-Key"])
+                                                by: c.person, idempotencyKey: c.idempotencyKey)
             var r = json(instanceJSON(pledge), status: .created, etag: pledge.version)
             r.headers.set("Location", "/api/v1/instances/\(pledge.id.rawValue)")
             return r
@@ -149,7 +154,7 @@ extension WebApp {
                       .init(name: "overdue", description: "Only overdue actions", values: ["true", "false"])]) { c in
             let q = c.request
             let views = try c.app.actions(ActionFilter(group: q.queryValue("group"), priority: q.queryValue("priority"), area: q.queryValue("area"), state: q.queryValue("state"),
-                                                       rag: q.queryValue("rag"), overdueOnly: q.queryValue("overdue") == "true"))
+                                                       rag: q.queryValue("rag"), overdueOnly: q.queryValue("overdue") == "true"), for: c.viewer)
             return json(.array(views.map { v in
                 var j = instanceFields(v.action)
                 j["latestRAG"] = v.latestRAG.map { .string($0.rawValue) } ?? .null
@@ -163,14 +168,14 @@ extension WebApp {
             let view = try c.app.logAction(ActionRequest(group: try string(b, "group")!, title: try string(b, "title")!, description: try string(b, "description", required: false) ?? "",
                                                          priority: try string(b, "priority", required: false), areas: try strings(b, "areas"), owner: try string(b, "owner")!,
                                                          dueDate: try string(b, "dueDate")!, item: try string(b, "item", required: false)),
-                                           by: c.person, idempotencyKey: c.request.headers["Idempotency-Key"])
+                                           by: c.person, idempotencyKey: c.idempotencyKey)
             var r = json(instanceJSON(view.action), status: .created, etag: view.action.version)
             r.headers.set("Location", "/api/v1/instances/\(view.action.id.rawValue)")
             return r
         },
         Route("GET", "/api/v1/measures", .chair, "Measures with their values", api: true,
               query: [.init(name: "group", description: "The owning group's key"), .init(name: "area", description: "A FLOURISH area's key")]) { c in
-            json(.array(try c.app.measures(group: c.request.queryValue("group"), area: c.request.queryValue("area")).map { m in
+            json(.array(try c.app.measures(group: c.request.queryValue("group"), area: c.request.queryValue("area"), for: c.viewer).map { m in
                 var j = instanceFields(m.measure)
                 j["values"] = .array(m.values.map { ["period": .string($0.period), "value": .double($0.value), "rag": .string($0.rag.rawValue)] })
                 return .object(j)
@@ -179,13 +184,14 @@ extension WebApp {
         Route("POST", "/api/v1/measures/{id}/values", .chair, "Record a measure's value for a period", api: true) { c in
             let b = try body(c)
             guard let value = b["value"]?.doubleValue else { throw APIProblem(.unprocessableContent, "A field is missing", detail: "value must be a number.", field: "value") }
-            let view = try c.app.recordMeasure(InstanceID(c.param("id")), period: try string(b, "period")!, value: value, note: try string(b, "note", required: false), by: c.person)
+            let view = try c.app.recordMeasure(InstanceID(c.param("id")), period: try string(b, "period")!, value: value, note: try string(b, "note", required: false), by: c.person,
+                                               expectedVersion: try ifMatch(c), idempotencyKey: c.idempotencyKey)
             return json(instanceJSON(view.measure), etag: view.measure.version)
         },
         Route("GET", "/api/v1/escalations", .signedIn, "Escalations (filters: body, state, overdue)", api: true,
               query: [.init(name: "body", description: "The body it waits at"), .init(name: "state", description: "The escalation's state"),
                       .init(name: "overdue", description: "Only those past a response deadline", values: ["true", "false"])]) { c in
-            let views = try c.app.escalations(body: c.request.queryValue("body"), state: c.request.queryValue("state"), overdueOnly: c.request.queryValue("overdue") == "true")
+            let views = try c.app.escalations(body: c.request.queryValue("body"), state: c.request.queryValue("state"), overdueOnly: c.request.queryValue("overdue") == "true", for: c.viewer)
             return json(.array(views.map { v in
                 var j = instanceFields(v.escalation)
                 j["waitingAt"] = .array(v.open.compactMap { $0.data["body"] })
@@ -197,14 +203,15 @@ extension WebApp {
             let b = try body(c)
             let view = try c.app.raiseEscalation(EscalationRequest(group: try string(b, "group")!, title: try string(b, "title")!, description: try string(b, "description", required: false) ?? "",
                                                                    severity: try string(b, "severity")!, priorities: try strings(b, "priorities"), areas: try strings(b, "areas")),
-                                                 by: c.person, idempotencyKey: c.request.headers["Idempotency-Key"])
+                                                 by: c.person, idempotencyKey: c.idempotencyKey)
             return json(instanceJSON(view.escalation), status: .created, etag: view.escalation.version)
         },
         Route("POST", "/api/v1/escalations/{id}/decision", .signedIn, "Decide an escalation at a body", api: true) { c in
             let b = try body(c)
             var fields: [String: JSONValue] = [:]
             for name in ["rationale", "plan", "planOwner", "guidance"] { if let v = try string(b, name, required: false) { fields[name] = .string(v) } }
-            let view = try c.app.decideEscalation(InstanceID(c.param("id")), at: try string(b, "body")!, outcome: try string(b, "outcome")!, fields: fields, by: c.person)
+            let view = try c.app.decideEscalation(InstanceID(c.param("id")), at: try string(b, "body")!, outcome: try string(b, "outcome")!, fields: fields, by: c.person,
+                                                  idempotencyKey: c.idempotencyKey)
             return json(instanceJSON(view.escalation))
         },
         Route("GET", "/api/v1/reports/annual", .signedIn, "The annual report's figures for ?year=, now or ?asOf= a moment", api: true,
@@ -220,7 +227,7 @@ extension WebApp {
                 }
                 asOf = moment
             }
-            return json(try JSONValue.parse(String(decoding: try c.app.annualReport(year: year, asOf: asOf).canonicalJSON(), as: UTF8.self)))
+            return json(try JSONValue.parse(String(decoding: try c.app.annualReport(year: year, asOf: asOf, for: c.viewer).canonicalJSON(), as: UTF8.self)))
         },
         Route("GET", "/api/v1/reports/published", .everyone, "The years whose annual report is published", api: true) { c in
             json(.array(try c.app.publishedReportYears().map { .integer(Int64($0)) }))
@@ -236,13 +243,13 @@ extension WebApp {
             json(try c.app.graphJSON())
         },
         Route("GET", "/api/v1/instances/{id}", .signedIn, "Any workflow instance, with its version as the ETag", api: true) { c in
-            let i = try c.app.engine.instance(InstanceID(c.param("id")))
+            let i = try c.app.record(InstanceID(c.param("id")), for: c.viewer).instance
             if c.request.headers["If-None-Match"] == "\"\(i.version)\"" { return HTTPResponse(.notModified, headers: HTTPHeaders([("ETag", "\"\(i.version)\"")])) }
             return json(instanceJSON(i), etag: i.version)
         },
         Route("GET", "/api/v1/instances/{id}/history", .signedIn, "An instance's events", api: true) { c in
-            json(.array(try c.app.engine.history(of: InstanceID(c.param("id"))).map { e in
-                ["seq": .integer(e.seq), "event": .string(e.event), "actor": .string(e.actor), "onBehalfOf": e.onBehalfOf.map(JSONValue.string) ?? .null,
+            json(.array(try c.app.history(of: InstanceID(c.param("id")), for: c.viewer).events.map { e in
+                ["seq": .integer(e.seq), "event": .string(e.event), "actor": e.actor.isEmpty ? .null : .string(e.actor), "onBehalfOf": e.onBehalfOf.map(JSONValue.string) ?? .null,
                  "from": e.fromState.map(JSONValue.string) ?? .null, "to": .string(e.toState), "payload": .object(e.payload),
                  "occurredAt": .string(ISO8601DateFormatter().string(from: e.occurredAt))]
             }))

@@ -34,22 +34,22 @@ extension WebApp {
             guard let area = c.app.framework.areas.first(where: { $0.key == c.param("key") }) else { return notFound(c) }
             let year = c.app.currentPledgeYear()
             let pledges = try c.app.wall(WallFilter(area: area.key)).entries.filter { $0.pledgeYear == year }
-            let actions = try c.app.actions(ActionFilter(area: area.key))
-            let measures = try c.app.measures(area: area.key)
+            let actions = try c.app.actions(ActionFilter(area: area.key), for: c.viewer)
+            let measures = try c.app.measures(area: area.key, for: c.viewer)
             return drillDown(c, title: area.name, caption: "FLOURISH area", pledges: pledges, actions: actions, measures: measures, groups: [])
         },
         Route("GET", "/dashboard/priorities/{key}", .signedIn, "One priority: its groups, actions and measures") { c in
             guard let priority = c.app.framework.priorities.first(where: { $0.key == c.param("key") }) else { return notFound(c) }
             let groups = try c.app.governance.bodies().filter { $0.priority == priority.key }
-            let actions = try c.app.actions(ActionFilter(priority: priority.key))
-            let measures = try c.app.measures().filter { $0.measure.data["priority"]?.stringValue == priority.key }
+            let actions = try c.app.actions(ActionFilter(priority: priority.key), for: c.viewer)
+            let measures = try c.app.measures(for: c.viewer).filter { $0.measure.data["priority"]?.stringValue == priority.key }
             return drillDown(c, title: priority.name, caption: "Priority", pledges: nil, actions: actions, measures: measures, groups: groups)
         },
         Route("GET", "/history/{id}", .signedIn, "Any record's history: every event, who did it and when") { c in
             let id = InstanceID(c.param("id"))
-            guard let instance = try? c.app.engine.instance(id) else { return notFound(c) }
-            let rows = try c.app.engine.history(of: id).map { e -> [HTML] in
-                ["\(day(c, e.occurredAt))", "\(e.event)", "\(e.actor)\(e.onBehalfOf.map { " for \($0)" } ?? "")", Components.stateTag(e.toState)]
+            guard let (instance, events) = try? c.app.history(of: id, for: c.viewer) else { return notFound(c) }
+            let rows = events.map { e -> [HTML] in
+                ["\(day(c, e.occurredAt))", "\(e.event)", e.actor.isEmpty ? "–" : "\(e.actor)\(e.onBehalfOf.map { " for \($0)" } ?? "")", Components.stateTag(e.toState)]
             }
             let body: HTML = """
             <span class="govuk-caption-l">\(instance.workflow.replacingOccurrences(of: "-", with: " ").capitalized) \(instance.id.rawValue)</span>

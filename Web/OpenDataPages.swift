@@ -30,11 +30,11 @@ extension WebApp {
         },
         Route("GET", "/groups/{key}/deadlines.ics", .everyone, "A group's deadlines as an iCalendar feed") { c in
             guard (try? c.app.governance.body(c.param("key"))) != nil else { return notFound(c) }
-            return calendar(try c.app.groupCalendar(c.param("key")), name: "\(c.param("key"))-deadlines.ics")
+            return calendar(try c.app.groupCalendar(c.param("key"), for: c.viewer), name: "\(c.param("key"))-deadlines.ics")
         },
         Route("GET", "/organisations/{key}/deadlines.ics", .everyone, "An organisation's pledge deadlines as an iCalendar feed") { c in
             guard (try? c.app.organisation(c.param("key"))) != nil else { return notFound(c) }
-            return calendar(try c.app.organisationCalendar(c.param("key")), name: "\(c.param("key"))-deadlines.ics")
+            return calendar(try c.app.organisationCalendar(c.param("key"), for: c.viewer), name: "\(c.param("key"))-deadlines.ics")
         },
     ]
 

@@ -52,13 +52,13 @@ extension WebApp {
             }
         },
         Route("GET", "/pledges/{id}/edit", .organisationContact, "Change a pledge before it is approved") { c in
-            guard let pledge = try? c.app.engine.instance(InstanceID(c.param("id"))), pledge.workflow == "pledge" else { return notFound(c) }
+            guard let pledge = try? c.app.pledge(InstanceID(c.param("id")), for: c.viewer) else { return notFound(c) }
             let values: [String: [String]] = ["text": [pledge.data["text"]?.stringValue ?? ""], "areas": pledge.data["areas"]?.arrayValue?.compactMap(\.stringValue) ?? [],
                                               "theme": [pledge.data["theme"]?.stringValue ?? ""], "priority": [pledge.data["priority"]?.stringValue ?? ""]]
             return pledgeForm(c, organisation: pledge.data["organisation"]?.stringValue ?? "", values: values, errors: [], editing: pledge)
         },
         Route("POST", "/pledges/{id}/edit", .organisationContact, "Change a pledge before it is approved") { c in
-            guard let pledge = try? c.app.engine.instance(InstanceID(c.param("id"))), pledge.workflow == "pledge" else { return notFound(c) }
+            guard let pledge = try? c.app.pledge(InstanceID(c.param("id")), for: c.viewer) else { return notFound(c) }
             let values: [String: [String]] = ["text": [c.field("text") ?? ""], "areas": c.fields("areas"), "theme": [c.field("theme") ?? ""], "priority": [c.field("priority") ?? ""]]
             var errors: [FieldError] = []
             if c.field("text") == nil { errors.append(FieldError("text", "Enter the new thing your organisation pledges to do")) }
@@ -81,7 +81,7 @@ extension WebApp {
         },
         Route("POST", "/pledges/{id}/events/{event}", .signedIn, "Submit, review, report on or withdraw a pledge") { c in
             let id = InstanceID(c.param("id")), event = c.param("event")
-            guard let pledge = try? c.app.engine.instance(id), pledge.workflow == "pledge" else { return notFound(c) }
+            guard (try? c.app.pledge(id, for: c.viewer)) != nil else { return notFound(c) }
             let version = c.field("version").flatMap(Int.init)
             var fields: [String: JSONValue] = [:]
             for name in ["reason", "reviewComment", "outcome", "evidence"] { if let v = c.field(name) { fields[name] = .string(v) } }
@@ -94,7 +94,7 @@ extension WebApp {
             } catch let e as WorkflowError {
                 // The panel's fields carry the event in their ids (two of its forms share field names).
                 let field = e.field.map { "\(event)-\($0)" } ?? "event"
-                return try pledgePage(c, pledge: try c.app.engine.instance(id), errors: [FieldError(field, e.localizedDescription)], status: .unprocessableContent)
+                return try pledgePage(c, pledge: try c.app.pledge(id, for: c.viewer), errors: [FieldError(field, e.localizedDescription)], status: .unprocessableContent)
             }
             let done: [String: String] = ["submit": "The pledge is submitted for review.", "approve": "The pledge is approved and on the wall.",
                                           "request-changes": "Changes are requested; the organisation's contacts are told.", "reject": "The pledge is rejected.",

@@ -65,11 +65,9 @@ extension WebApp {
         },
         Route("GET", "/pledges/{id}", .everyone, "One pledge", keep: true) { c in
             let id = InstanceID(c.param("id"))
-            guard let pledge = try? c.app.engine.instance(id), pledge.workflow == "pledge" else { return notFound(c) }
+            guard let (pledge, sight) = try? c.app.record(id, for: c.viewer), pledge.workflow == "pledge" else { return notFound(c) }
             let org = pledge.data["organisation"]?.stringValue ?? ""
-            let mayManage = c.viewer.isSecretariat || c.viewer.organisations.contains(org)
-            let onWall = try c.app.wall().entries.contains { $0.pledge == id }
-            guard onWall || mayManage || ["reported"].contains(pledge.state) else { return notFound(c) }
+            let mayManage = sight == .whole
             let organisation = try c.app.organisation(org)
             var rows: [(String, HTML)] = [
                 ("Organisation", "\(organisation.organisation.name)"),

@@ -35,8 +35,8 @@ extension WebApp {
             try annualReportPage(c, errors: [])
         },
         Route("GET", "/annual-report/{year}/draft", .signedIn, "The annual report as compiled so far, with today's figures") { c in
-            guard let year = Int(c.param("year")), try c.app.annualReportStatus(year: year) != nil else { return notFound(c) }
-            let report = try c.app.annualReport(year: year)
+            guard let year = Int(c.param("year")), c.app.reportYears.contains(year), try c.app.annualReportStatus(year: year) != nil else { return notFound(c) }
+            let report = try c.app.annualReport(year: year, for: c.viewer)
             return Layout.page(title: "Draft annual report \(year)", body: "<div class=\"govuk-warning-text\"><strong class=\"govuk-warning-text__text\">A draft: the figures are today’s and change until the report is published.</strong></div>" + ReportHTML.body(report),
                                context: c, backLink: ("/annual-report", "Back to annual reports being written"))
         },

@@ -82,7 +82,7 @@ extension WebApp {
     ]
 
     static func escalationPage(_ c: Context, _ id: InstanceID, errors: [FieldError], status: HTTPStatus = .ok) throws -> HTTPResponse {
-        guard let view = try? c.app.escalation(id) else { return notFound(c) }
+        guard let view = try? c.app.escalation(id, for: c.viewer) else { return notFound(c) }
         let e = view.escalation
         let bodies = try c.app.governance.bodies()
         func name(_ key: String?) -> String { bodies.first { $0.key == key }?.name ?? key ?? "" }

@@ -111,6 +111,8 @@ public final class Context: @unchecked Sendable {
     var csrfField: HTML { "<input type=\"hidden\" name=\"csrf\" value=\"\(csrfToken)\">" }
 
     var person: String { viewer.person ?? "" }
+    /// The request's Idempotency-Key, scoped to its sender (see ``WriteConditions``).
+    var idempotencyKey: String? { WriteConditions.scopedIdempotencyKey(request.headers["Idempotency-Key"], sentBy: viewer.person) }
     var now: Date { app.clock.now() }
 
     /// Starts the browser's session with `token`, or (nil) ends it.
@@ -224,10 +226,10 @@ public final class WebApp: Sendable {
                 guard let person = try app.accounts.tokenPerson(token) else {
                     return problem(.unauthorized, "Unknown API token", detail: "The token is not valid, or was revoked. Make one with `flourish user token PERSON --name NAME`.")
                 }
-                viewer = try Viewer.load(person, app: app)
+                viewer = try app.viewer(for: person)
                 byToken = true
             } else if let token = cookies["flourish_session"], let person = try app.accounts.sessionPerson(token, at: app.clock.now()) {
-                viewer = try Viewer.load(person, app: app)
+                viewer = try app.viewer(for: person)
                 sessionToken = token
             }
         } catch {
@@ -251,7 +253,7 @@ public final class WebApp: Sendable {
                 if route.isAPI { return problem(.unauthorized, "Sign in needed", detail: "Send a session cookie or `Authorization: Bearer TOKEN`.") }
                 if method == "GET" { return withCookies(context, context.redirect("/sign-in?next=\(URLEncoding.encode(request.target))")) }
             }
-            let who = Self.describe(route.access)
+            let who = route.access.audience
             return route.isAPI ? problem(.forbidden, "Not allowed", detail: "Only \(who) may do this.")
                 : withCookies(context, errorPage(.forbidden, "You cannot see this page", "This page is for \(who). You are signed in as \(viewer.name).", request: request, context: context))
         }
@@ -268,6 +270,13 @@ public final class WebApp: Sendable {
             return e.response
         } catch {
             if route.isAPI, let p = APIProblem.from(error) { return p.response }
+            switch error as? WorkflowError {
+            case .unknownInstance?:
+                return withCookies(context, errorPage(.notFound, "Page not found", "If you typed the web address, check it is correct.", request: request, context: context))
+            case .notPermitted?:
+                return withCookies(context, errorPage(.forbidden, "You cannot see this page", (error as? WorkflowError)?.localizedDescription ?? "", request: request, context: context))
+            default: break
+            }
             if let message = Self.refusal(error) {
                 return withCookies(context, errorPage(.conflict, "That could not be done", message, request: request, context: context))
             }
@@ -311,16 +320,6 @@ public final class WebApp: Sendable {
         log.event("error", "request failed", [("path", .string(request.path)), ("method", .string(request.method)), ("error", .string(String(describing: error)))])
         return api ? problem(.internalServerError, "Something went wrong", detail: "The error was logged; nothing was changed.")
             : errorPage(.internalServerError, "Sorry, there is a problem with the service", "Nothing was changed. Try again later.", request: request)
-    }
-
-    static func describe(_ access: Access) -> String {
-        switch access {
-        case .everyone, .signedIn: return "people who are signed in"
-        case .organisationContact: return "an organisation's contacts"
-        case .chair: return "group chairs and vice-chairs"
-        case .secretariat: return "the Alliance secretariat"
-        case .boardMember: return "board members"
-        }
     }
 
     static func cookies(_ request: HTTPRequest) -> [String: String] {

@@ -77,7 +77,8 @@ extension Flourish {
     /// escalates if still overdue follows the partnership's tolerance.
     public func logAction(_ r: ActionRequest, by person: String, idempotencyKey: String? = nil) throws -> ActionView {
         let data = try actionData(r)
-        let started = try engine.start("action", data: data, actor: try actor(person, at: r.group), idempotencyKey: idempotencyKey)
+        let built = try engine.separatingComputed(data, workflow: "action", event: "start")
+        let started = try engine.start("action", data: built.given, computed: built.computed, actor: try actor(person, at: r.group), idempotencyKey: idempotencyKey)
         return try action(started.instance.id)
     }
 
@@ -124,7 +125,11 @@ extension Flourish {
     /// Agrees a new due date (and so a new tolerance date).
     public func rescheduleAction(_ id: InstanceID, dueDate: String, reason: String, by person: String) throws -> ActionView {
         guard let due = CalendarDay(dueDate) else { throw WorkflowError.invalidField(event: "reschedule", field: "dueDate", reason: "should be a date written as YYYY-MM-DD") }
-        return try fireAction(id, event: "reschedule", fields: ["dueDate": .string(due.description), "escalatesOn": .string(try escalatesOn(due).description), "reason": .string(reason)], by: person)
+        let a = try engine.instance(id)
+        guard a.workflow == "action" else { throw WorkflowError.unknownInstance(id) }
+        try engine.fire("reschedule", on: id, payload: ["dueDate": .string(due.description), "reason": .string(reason)], computed: ["escalatesOn": .string(try escalatesOn(due).description)],
+                        actor: try actor(person, at: a.data["group"]?.stringValue), expectedVersion: nil)
+        return try action(id)
     }
 
     /// An action with its RAG history and its escalations.
@@ -136,6 +141,16 @@ extension Flourish {
     }
 
     /// Actions, filtered by group, priority, area, state, latest RAG and overdue.
+    /// The actions the viewer may see (partnership members: see ``AccessPolicy``), filtered.
+    public func actions(_ filter: ActionFilter = ActionFilter(), for viewer: Viewer) throws -> [ActionView] {
+        try actions(filter).filter { try policy.sight(of: $0.action, for: viewer) == .whole }
+    }
+
+    /// The measures the viewer may see, optionally of one group or area.
+    public func measures(group: String? = nil, area: String? = nil, for viewer: Viewer) throws -> [MeasureView] {
+        try measures(group: group, area: area).filter { try policy.sight(of: $0.measure, for: viewer) == .whole }
+    }
+
     public func actions(_ filter: ActionFilter = ActionFilter()) throws -> [ActionView] {
         try engine.instances(workflow: "action", state: filter.state, limit: 1_000_000).compactMap { a in
             if let g = filter.group, a.data["group"]?.stringValue != g { return nil }
@@ -152,7 +167,8 @@ extension Flourish {
 
     /// Defines a measure owned by a group, checked against the framework.
     public func defineMeasure(_ r: MeasureRequest, by person: String) throws -> MeasureView {
-        let started = try engine.start("measure", data: try measureData(r), actor: try actor(person, at: r.group))
+        let built = try engine.separatingComputed(try measureData(r), workflow: "measure", event: "start")
+        let started = try engine.start("measure", data: built.given, computed: built.computed, actor: try actor(person, at: r.group))
         return try measure(started.instance.id)
     }
 
@@ -198,11 +214,15 @@ extension Flourish {
 
     /// Records a measure's value for a period; its RAG against target and tolerance is worked
     /// out here, and a red one opens an escalation.
-    public func recordMeasure(_ id: InstanceID, period: String, value: Double, note: String?, by person: String) throws -> MeasureView {
+    /// A retry with the same idempotency key records nothing more.
+    /// With `expectedVersion`, a measure changed since is refused as a conflict.
+    public func recordMeasure(_ id: InstanceID, period: String, value: Double, note: String?, by person: String,
+                              expectedVersion: Int? = nil, idempotencyKey: String? = nil) throws -> MeasureView {
         let m = try engine.instance(id)
         guard m.workflow == "measure" else { throw WorkflowError.unknownInstance(id) }
-        try engine.fire("record", on: id, payload: try measureValuePayload(m.data, period: period, value: value, note: note),
-                        actor: try actor(person, at: m.data["group"]?.stringValue), expectedVersion: nil)
+        let built = try engine.separatingComputed(try measureValuePayload(m.data, period: period, value: value, note: note), workflow: "measure", event: "record")
+        try engine.fire("record", on: id, payload: built.given, computed: built.computed,
+                        actor: try actor(person, at: m.data["group"]?.stringValue), expectedVersion: expectedVersion, idempotencyKey: idempotencyKey)
         return try measure(id)
     }
 

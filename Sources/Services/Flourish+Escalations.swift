@@ -69,8 +69,29 @@ extension Flourish {
         if !request.description.isEmpty { data["description"] = .string(request.description) }
         if !request.priorities.isEmpty { data["priorities"] = .array(request.priorities.map(JSONValue.string)) }
         if let f = request.function { data["function"] = .string(f) }
-        let started = try engine.start("escalation", data: data, actor: try actor(person, at: request.group), idempotencyKey: idempotencyKey)
+        let built = try engine.separatingComputed(data, workflow: "escalation", event: "start")
+        let started = try engine.start("escalation", data: built.given, computed: built.computed, actor: try actor(person, at: request.group), idempotencyKey: idempotencyKey)
         return try escalation(started.instance.id)
+    }
+
+    /// An escalation's reviews, one for each body it has waited at, oldest first.
+    func reviews(of escalation: InstanceID) throws -> [Instance] {
+        try Self.reviewWorkflows.flatMap { try instances(of: $0, whereData: "escalation", equals: escalation.rawValue) }
+    }
+
+    /// The escalations the viewer may see (those on a path through a body they belong to),
+    /// filtered as ``escalations(body:state:overdueOnly:)``.
+    public func escalations(body: String? = nil, state: String? = nil, overdueOnly: Bool = false, for viewer: Viewer) throws -> [EscalationView] {
+        try escalations(body: body, state: state, overdueOnly: overdueOnly).filter { try policy.sight(of: $0.escalation, for: viewer) == .whole }
+    }
+
+    /// An escalation the viewer may see, with its reviews.
+    ///
+    /// - Throws: ``WorkflowError/unknownInstance(_:)`` when there is none or the viewer may not see it.
+    public func escalation(_ id: InstanceID, for viewer: Viewer) throws -> EscalationView {
+        let view = try escalation(id)
+        guard try policy.sight(of: view.escalation, for: viewer) == .whole else { throw WorkflowError.unknownInstance(id) }
+        return view
     }
 
     /// An escalation and its reviews.
@@ -106,10 +127,19 @@ extension Flourish {
     }
 
     /// Someone who may decide at the body decides: resolved, accepted into a plan, referred back, or escalated further.
-    public func decideEscalation(_ id: InstanceID, at body: String, outcome: String, fields: [String: JSONValue], by person: String) throws -> EscalationView {
+    ///
+    /// A retry with the same idempotency key, once the decision is recorded, returns the
+    /// escalation and records nothing more.
+    public func decideEscalation(_ id: InstanceID, at body: String, outcome: String, fields: [String: JSONValue], by person: String,
+                                 idempotencyKey: String? = nil) throws -> EscalationView {
         guard let outcome = EscalationOutcome(rawValue: outcome) else { throw EscalationError.unknownOutcome(outcome) }
+        if let key = idempotencyKey, let done = try engine.instance(doneWithIdempotencyKey: key) {
+            // The review it decided is closed now, so the retry is recognised before looking for an open one.
+            guard try reviews(of: id).contains(where: { $0.id == done }) else { throw WorkflowError.idempotencyKeyReused(key) }
+            return try escalation(id)
+        }
         let review = try openReview(of: id, at: body)
-        try engine.fire(outcome.event, on: review.id, payload: fields, actor: try actor(person, at: body), expectedVersion: review.version)
+        try engine.fire(outcome.event, on: review.id, payload: fields, actor: try actor(person, at: body), expectedVersion: review.version, idempotencyKey: idempotencyKey)
         return try escalation(id)
     }
 

@@ -93,9 +93,9 @@ extension Flourish {
             for p in planned {
                 do {
                     let made = try PledgingOrganisations.insert(p.registration, kinds: kinds, districts: districts, sizeBands: sizes, db: tx.db, at: p.at)
-                    try tx.start("scheme-membership", data: ["organisation": .string(made.key), "contacts": [.string(made.contact)],
+                    try tx.start("scheme-membership", data: ["organisation": .string(made.key),
                                                              "contactName": .string(p.registration.contactName), "contactEmail": .string(p.registration.contactEmail)],
-                                 actor: Actor(person), at: p.at)
+                                 computed: ["contacts": [.string(made.contact)]], actor: Actor(person), at: p.at)
                     created.append(made.key)
                 } catch let e as RegistrationError {
                     let column = e.field.map { $0.replacingOccurrences(of: " ", with: "_") }
@@ -167,15 +167,12 @@ extension Flourish {
         return try applyImport(rowCount: rows.count, problems: problems, dryRun: dryRun) { tx in
             var created: [String] = []
             for p in planned {
-                let pledge = try tx.start("pledge", data: p.data, actor: Actor(p.contact), at: p.submitted)
+                let built = try engine.separatingComputed(p.data, workflow: "pledge", event: "start")
+                let pledge = try tx.start("pledge", data: built.given, computed: built.computed, actor: Actor(p.contact), at: p.submitted)
                 try tx.fire("submit", on: pledge.id, actor: Actor(p.contact), at: p.submitted)
                 if let approved = p.approved {
                     let dates = try partnership.pledges.dates(approvedOn: time.day(of: approved), time: time)
-                    try tx.fire("approve", on: pledge.id, payload: [
-                        "yearStarts": .string(dates.yearStarts.description), "yearEnds": .string(dates.yearEnds.description),
-                        "checkInOn": .string(dates.checkInOn.description), "reportReminderOn": .string(dates.reportReminderOn.description),
-                        "reportDueOn": .string(dates.reportDueOn.description),
-                    ], actor: Actor(person), at: approved)
+                    try tx.fire("approve", on: pledge.id, computed: try pledgeYearDates(approvedOn: time.day(of: approved)), actor: Actor(person), at: approved)
                     if let report = p.report {
                         try tx.fire("year-ended", on: pledge.id, actor: .system, at: time.moment(dates.yearEnds))
                         if time.day(of: report.at) > dates.reportDueOn { try tx.fire("report-overdue", on: pledge.id, actor: .system, at: time.moment(dates.reportDueOn)) }

@@ -88,7 +88,8 @@ extension Flourish {
             for p in planned {
                 let actor = actors[p.group]!
                 do {
-                    let action = try tx.start("action", data: p.data, actor: actor, at: p.logged)
+                    let built = try engine.separatingComputed(p.data, workflow: "action", event: "start")
+                    let action = try tx.start("action", data: built.given, computed: built.computed, actor: actor, at: p.logged)
                     if let rag = p.rag {
                         _ = try tx.fire("update", on: action.id, payload: ["rag": .string(rag.rag), "commentary": .string(rag.commentary)], actor: actor, at: p.updated)
                     }
@@ -147,9 +148,11 @@ extension Flourish {
             for p in planned {
                 let actor = actors[p.group]!
                 do {
-                    let measure = try tx.start("measure", data: p.data, actor: actor, at: now)
+                    let built = try engine.separatingComputed(p.data, workflow: "measure", event: "start")
+                    let measure = try tx.start("measure", data: built.given, computed: built.computed, actor: actor, at: now)
                     for value in p.values {
-                        _ = try tx.fire("record", on: measure.id, payload: try measureValuePayload(p.data, period: value.period, value: value.value, note: nil), actor: actor, at: now)
+                        let value = try engine.separatingComputed(try measureValuePayload(p.data, period: value.period, value: value.value, note: nil), workflow: "measure", event: "record")
+                        _ = try tx.fire("record", on: measure.id, payload: value.given, computed: value.computed, actor: actor, at: now)
                     }
                     created.append(measure.id.rawValue)
                 } catch let e as WorkflowError {

@@ -200,7 +200,8 @@ extension Flourish {
         ]
         if let t = r.theme { data["theme"] = .string(t) }
         if let p = r.priority { data["priority"] = .string(p) }
-        return try engine.start("pledge", data: data, actor: Actor(person), idempotencyKey: idempotencyKey).instance
+        let built = try engine.separatingComputed(data, workflow: "pledge", event: "start")
+        return try engine.start("pledge", data: built.given, computed: built.computed, actor: Actor(person), idempotencyKey: idempotencyKey).instance
     }
 
     /// Edits a draft pledge (or one with changes requested).
@@ -217,19 +218,16 @@ extension Flourish {
         if let areas { payload["areas"] = .array(areas.map(JSONValue.string)) }
         if let theme { payload["theme"] = theme.isEmpty ? .null : .string(theme) }
         if let priority { payload["priority"] = priority.isEmpty ? .null : .string(priority) }
-        return try engine.fire("edit", on: id, payload: payload, actor: Actor(person), expectedVersion: expectedVersion).instance
+        let built = try engine.separatingComputed(payload, workflow: "pledge", event: "edit")
+        return try engine.fire("edit", on: id, payload: built.given, computed: built.computed, actor: Actor(person), expectedVersion: expectedVersion).instance
     }
 
     /// Approves and publishes a pledge, with its pledge year's dates worked out from the partnership's settings.
     public func approvePledge(_ id: InstanceID, comment: String?, expectedVersion: Int?, by person: String) throws -> Instance {
-        let dates = try partnership.pledges.dates(approvedOn: time.day(of: clock.now()), time: time)
-        var payload: [String: JSONValue] = [
-            "yearStarts": .string(dates.yearStarts.description), "yearEnds": .string(dates.yearEnds.description),
-            "checkInOn": .string(dates.checkInOn.description), "reportReminderOn": .string(dates.reportReminderOn.description),
-            "reportDueOn": .string(dates.reportDueOn.description),
-        ]
+        var payload: [String: JSONValue] = [:]
         if let comment { payload["reviewComment"] = .string(comment) }
-        return try engine.fire("approve", on: id, payload: payload, actor: Actor(person), expectedVersion: expectedVersion).instance
+        return try engine.fire("approve", on: id, payload: payload, computed: try pledgeYearDates(approvedOn: time.day(of: clock.now())),
+                               actor: Actor(person), expectedVersion: expectedVersion).instance
     }
 
     /// Fires any other pledge event (submit, request-changes, reject, report, withdraw, close-unreported).

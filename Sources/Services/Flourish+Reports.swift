@@ -12,6 +12,7 @@ public enum ReportError: Error, Equatable, Sendable, LocalizedError {
     case notAGroup(String)
     case noSection(year: Int, group: String)
     case badDeadline(String)
+    case yearOutOfRange(Int, covered: ClosedRange<Int>)
 
     public var code: String {
         switch self {
@@ -22,6 +23,7 @@ public enum ReportError: Error, Equatable, Sendable, LocalizedError {
         case .notAGroup: return "not-a-group"
         case .noSection: return "no-section"
         case .badDeadline: return "bad-deadline"
+        case .yearOutOfRange: return "year-out-of-range"
         }
     }
 
@@ -35,6 +37,8 @@ public enum ReportError: Error, Equatable, Sendable, LocalizedError {
         case .notAGroup(let key): return "\(key) is not a subgroup or enabling group, so it has no section of its own."
         case .noSection(let year, let group): return "\(group) was not asked for a section of the \(year) report."
         case .badDeadline(let why): return "The sections' deadline \(why)."
+        case .yearOutOfRange(let year, let covered):
+            return "year \(year) is outside the partnership's calendar; give a year from \(covered.lowerBound) to \(covered.upperBound)."
         }
     }
 }
@@ -93,6 +97,26 @@ extension Flourish {
 
     /// The annual report for `year` as the partnership stands now, or as it stood at `asOf`
     /// (rebuilt from the event log).
+    /// The years a report can be about: those the partnership's working-day calendar covers.
+    public var reportYears: ClosedRange<Int> { time.workingDays.coversFrom.year...time.workingDays.coversTo.year }
+
+    /// Refuses a year outside ``reportYears``, naming the field `year`.
+    public func checkReportYear(_ year: Int) throws {
+        guard reportYears.contains(year) else { throw ReportError.yearOutOfRange(year, covered: reportYears) }
+    }
+
+    /// A year's annual report before it is published (today's figures or as of a moment, with
+    /// the compiled sections), for the viewers the policy lets read a draft.
+    public func annualReport(year: Int, asOf: Date? = nil, for viewer: Viewer) throws -> AnnualReport {
+        try checkReportYear(year)
+        let approver = try annualReportStatus(year: year)?.report.data["group"]?.stringValue ?? partnership.allianceBody
+        guard policy.maySeeDraftReport(approvedBy: approver, viewer: viewer) else {
+            throw WorkflowError.notPermitted(actor: viewer.person ?? "a visitor", event: "read the \(year) annual report before it is published",
+                                            allowed: ["the secretariat", "members of \(approver)"])
+        }
+        return try annualReport(year: year, asOf: asOf)
+    }
+
     public func annualReport(year: Int, asOf: Date? = nil) throws -> AnnualReport {
         // Today's figures change with events and with the date (what is overdue): kept until either moves.
         guard asOf == nil else { return try buildAnnualReport(year: year, asOf: asOf) }
@@ -180,7 +204,7 @@ extension Flourish {
         }
         let report = try annualReport(year: year)
         let missing = status.sections.filter { $0.state != "submitted" }.compactMap { $0.data["group"]?.stringValue }
-        _ = try engine.fire("compile", on: status.report.id, payload: ["digest": .string(SHA256.hash(Array(try report.canonicalJSON())).hexString),
+        _ = try engine.fire("compile", on: status.report.id, computed: ["digest": .string(SHA256.hash(Array(try report.canonicalJSON())).hexString),
                                                                       "missingSections": .array(missing.map(JSONValue.string))],
                             actor: Actor(person), expectedVersion: nil)
         return (try annualReportStatus(year: year)!, report)
@@ -205,7 +229,7 @@ extension Flourish {
         let json = try content.canonicalJSON()
         let digest = SHA256.hash(Array(json)).hexString
         let text = String(decoding: json, as: UTF8.self)
-        _ = try engine.fire("publish", on: status.report.id, payload: ["digest": .string(digest)], actor: Actor(person), expectedVersion: nil) { db, result in
+        _ = try engine.fire("publish", on: status.report.id, computed: ["digest": .string(digest)], actor: Actor(person), expectedVersion: nil) { db, result in
             try db.run("INSERT INTO published_reports (year, instance_id, published_at, content, digest) VALUES (?, ?, ?, ?, ?)",
                        year, result.instance.id.rawValue, moment.milliseconds, text, digest)
         }

@@ -99,27 +99,28 @@ extension Flourish {
 
     /// An iCalendar feed (RFC 5545) of a group's deadlines: its open actions' due dates, its
     /// measures' next values, the escalation reviews waiting at it and its annual report section.
-    public func groupCalendar(_ group: String) throws -> String {
+    /// It carries only what the viewer may see: nothing internal for a visitor.
+    public func groupCalendar(_ group: String, for viewer: Viewer) throws -> String {
         let body = try governance.body(group)
         var events: [ICS.Event] = []
-        for a in try actions(ActionFilter(group: group)) where !["completed", "cancelled"].contains(a.action.state) {
+        for a in try actions(ActionFilter(group: group), for: viewer) where !["completed", "cancelled"].contains(a.action.state) {
             if let due = a.action.data["dueDate"]?.stringValue.flatMap(CalendarDay.init) {
                 events.append(.init(uid: "\(a.action.id.rawValue)-due", day: due, summary: "Action due: \(a.action.data["title"]?.stringValue ?? "")"))
             }
         }
-        for m in try measures(group: group) where m.measure.state == "active" {
+        for m in try measures(group: group, for: viewer) where m.measure.state == "active" {
             if let due = m.measure.data["valueDueOn"]?.stringValue.flatMap(CalendarDay.init) {
                 events.append(.init(uid: "\(m.measure.id.rawValue)-value", day: due, summary: "Measure value due: \(m.measure.data["name"]?.stringValue ?? "")"))
             }
         }
-        for e in try escalations(state: "open") {
+        for e in try escalations(state: "open", for: viewer) {
             for review in e.open where review.data["body"]?.stringValue == group {
                 if let respondBy = review.data["respondBy"]?.stringValue.flatMap({ time.parse($0) }) {
                     events.append(.init(uid: "\(review.id.rawValue)-respond", day: time.day(of: respondBy), summary: "Escalation response due: \(e.escalation.data["title"]?.stringValue ?? "")"))
                 }
             }
         }
-        for s in try instances(of: "report-section", whereData: "group", equals: group) where s.state == "requested" {
+        for s in try instances(of: "report-section", whereData: "group", equals: group) where try s.state == "requested" && policy.sight(of: s, for: viewer) == .whole {
             if let due = s.data["dueOn"]?.stringValue.flatMap(CalendarDay.init) {
                 events.append(.init(uid: "\(s.id.rawValue)-due", day: due, summary: "Annual report section due (\(s.data["year"]?.intValue.map(String.init) ?? ""))"))
             }
@@ -128,17 +129,19 @@ extension Flourish {
     }
 
     /// An iCalendar feed of an organisation's pledge deadlines: check-ins, reports due, renewal and lapse.
-    public func organisationCalendar(_ key: String) throws -> String {
+    /// It carries only what the viewer may see: a visitor gets the published pledges' dates, and
+    /// the membership's renewal dates only its contacts and the secretariat.
+    public func organisationCalendar(_ key: String, for viewer: Viewer) throws -> String {
         let view = try organisation(key)
         var events: [ICS.Event] = []
-        for p in view.pledges where ["approved", "report-due", "report-overdue"].contains(p.state) {
+        for p in view.pledges where try ["approved", "report-due", "report-overdue"].contains(p.state) && policy.sight(of: p, for: viewer) > .none {
             for (field, label) in [("checkInOn", "Pledge check-in"), ("reportDueOn", "Pledge report due")] {
                 if let day = p.data[field]?.stringValue.flatMap(CalendarDay.init) {
                     events.append(.init(uid: "\(p.id.rawValue)-\(field)", day: day, summary: "\(label): \(p.data["text"]?.stringValue ?? "")"))
                 }
             }
         }
-        if let m = view.membership, ["active", "renewal-due"].contains(m.state) {
+        if let m = view.membership, ["active", "renewal-due"].contains(m.state), try policy.sight(of: m, for: viewer) == .whole {
             for (field, label) in [("renewalDueOn", "FLOURISH Pledge renewal due"), ("lapsesOn", "Last day to renew before leaving the wall")] {
                 if let day = m.data[field]?.stringValue.flatMap(CalendarDay.init) { events.append(.init(uid: "\(m.id.rawValue)-\(field)", day: day, summary: label)) }
             }

@@ -89,10 +89,31 @@ import SQLite
 
     @Test func pledgeStartIsLimitedToTheOrganisationsContactsAndTheSecretariat() throws {
         let f = try EngineFixture()
-        let data: [String: JSONValue] = ["organisation": "acme", "contacts": ["olu"], "pledgeYear": 2026, "text": "Mentor ten young people", "areas": ["learning"]]
-        let stranger = #expect(throws: WorkflowError.self) { try f.engine.start("pledge", data: data, actor: Actor("mo")) }
+        // The contacts are worked out by the services from the organisation, never given.
+        let data: [String: JSONValue] = ["organisation": "acme", "pledgeYear": 2026, "text": "Mentor ten young people", "areas": ["learning"]]
+        let contacts: [String: JSONValue] = ["contacts": ["olu"]]
+        let stranger = #expect(throws: WorkflowError.self) { try f.engine.start("pledge", data: data, computed: contacts, actor: Actor("mo")) }
         #expect(stranger?.code == "not-permitted")
-        #expect(try f.engine.start("pledge", data: data, actor: Actor("olu")).instance.state == "draft")
+        #expect(try f.engine.start("pledge", data: data, computed: contacts, actor: Actor("olu")).instance.state == "draft")
+    }
+
+    @Test func fieldsOnlyFlourishSetsAreRefusedFromEveryCaller() throws {
+        let f = try EngineFixture()
+        let data: [String: JSONValue] = ["organisation": "acme", "pledgeYear": 2026, "text": "Mentor ten young people", "areas": ["learning"]]
+        // A contact naming themselves as the organisation's contact is refused, naming the field.
+        let claimed = #expect(throws: WorkflowError.self) { try f.engine.start("pledge", data: data.merging(["contacts": ["mo"]]) { a, _ in a }, actor: Actor("mo")) }
+        #expect(claimed == .computedField(event: "start", field: "contacts"))
+        #expect(claimed?.field == "contacts" && claimed?.code == "computed-field")
+        let pledge = try f.engine.start("pledge", data: data, computed: ["contacts": ["olu"]], actor: Actor("olu")).instance
+        // The repeat flag the reviewer relies on cannot be cleared by the organisation.
+        let cleared = #expect(throws: WorkflowError.self) {
+            try f.engine.fire("edit", on: pledge.id, payload: ["text": "Mentor twelve", "repeatsLastYear": false], actor: Actor("olu"), expectedVersion: nil)
+        }
+        #expect(cleared == .computedField(event: "edit", field: "repeatsLastYear"))
+        #expect(try f.engine.instance(pledge.id).version == 1, "nothing was written")
+        // Given as worked out, it is stored.
+        let edited = try f.engine.fire("edit", on: pledge.id, payload: ["text": "Mentor twelve"], computed: ["repeatsLastYear": true], actor: Actor("olu"), expectedVersion: nil)
+        #expect(edited.instance.data["repeatsLastYear"] == true)
     }
 
     @Test func aTransitionSetsFixedValuesAndReplayKeepsThem() throws {

@@ -33,13 +33,21 @@ import Engine
         #expect(atom.hasPrefix("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\">"))
         #expect(atom.components(separatedBy: "<entry>").count - 1 == 2)
 
-        let calendar = try f.app.groupCalendar(AnnualReportTests.epb)
+        let secretariat = try f.app.viewer(for: "sec")
+        let calendar = try f.app.groupCalendar(AnnualReportTests.epb, for: secretariat)
         #expect(calendar.hasPrefix("BEGIN:VCALENDAR\r\nVERSION:2.0\r\n"))
         #expect(calendar.contains("SUMMARY:Action due: Family hubs\r\n"))
         #expect(calendar.contains("DTSTART;VALUE=DATE:20260630\r\n"))
         #expect(!calendar.contains("Reading mentors"), "completed actions have no deadline left")
-        let organisation = try f.app.organisationCalendar("acme-ltd")
+        let organisation = try f.app.organisationCalendar("acme-ltd", for: secretariat)
         #expect(organisation.contains("SUMMARY:Pledge check-in: Work experience weeks\r\n"))
         #expect(organisation.contains("SUMMARY:FLOURISH Pledge renewal due\r\n"))
+
+        // A visitor's feeds carry only what the public pages show: no action titles, and no
+        // renewal dates of the organisation's membership.
+        let publicGroup = try f.app.groupCalendar(AnnualReportTests.epb, for: .anonymous)
+        #expect(publicGroup.hasPrefix("BEGIN:VCALENDAR\r\n") && !publicGroup.contains("Family hubs") && !publicGroup.contains("BEGIN:VEVENT"))
+        let publicOrganisation = try f.app.organisationCalendar("acme-ltd", for: .anonymous)
+        #expect(!publicOrganisation.contains("renewal due"))
     }
 }

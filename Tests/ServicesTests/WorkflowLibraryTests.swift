@@ -58,7 +58,7 @@ let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
     @Test func reopeningTheDatabaseKeepsEverything() throws {
         let first = try app()
         let path = first.database.path
-        try first.engine.start("pledge", data: ["organisation": "acme", "contacts": ["olu"], "pledgeYear": 2026, "text": "x", "areas": ["learning"]], actor: Actor("olu"))
+        try first.engine.start("pledge", data: ["organisation": "acme", "pledgeYear": 2026, "text": "x", "areas": ["learning"]], computed: ["contacts": ["olu"]], actor: Actor("olu"))
         let library = try WorkflowLibrary(directory: repositoryRoot.appendingPathComponent("Workflows"))
         let second = try Flourish(databasePath: path, library: library, clock: SystemClock())
         #expect(try second.engine.instance("pledge-1").state == "draft")

@@ -46,6 +46,16 @@ public enum FrameworkError: Error, Equatable, Sendable, LocalizedError {
         }
     }
 
+    /// The field at fault, as the API names it.
+    public var field: String {
+        switch self {
+        case .unknownArea, .noAreas: return "areas"
+        case .unknownPriority: return "priority"
+        case .unknownItem: return "item"
+        case .unknownSuccessMeasure: return "successMeasure"
+        }
+    }
+
     public var errorDescription: String? {
         switch self {
         case .unknownArea(let key, let valid): return "\"\(key)\" is not a FLOURISH area. Use one of: \(valid.joined(separator: ", "))."

@@ -209,8 +209,32 @@ public struct DefinitionLoader: Sendable {
             startedBy: DefinitionLoader.authorities(root["startedBy"]),
             startEffects: (root["startEffects"]?.arrayValue ?? []).compactMap(DefinitionLoader.effect),
             transitions: transitions,
-            digest: SHA256.hex(root.canonicalString),
+            digest: SHA256.hex(DefinitionLoader.withoutComputedMarks(root).canonicalString),
             source: root)
+    }
+
+    /// The definition without its fields' `computed` marks, for its digest: which fields only
+    /// Flourish sets is a rule about callers, not a change to the lifecycle, so marking one
+    /// applies at once to instances already running on that version.
+    static func withoutComputedMarks(_ root: JSONValue) -> JSONValue {
+        func unmarked(_ fields: JSONValue?) -> JSONValue? {
+            guard let object = fields?.objectValue else { return fields }
+            return .object(object.mapValues { spec in
+                guard var s = spec.objectValue else { return spec }
+                s["computed"] = nil
+                return .object(s)
+            })
+        }
+        guard var object = root.objectValue else { return root }
+        if let start = object["startFields"] { object["startFields"] = unmarked(start) }
+        if let transitions = object["transitions"]?.arrayValue {
+            object["transitions"] = .array(transitions.map { t in
+                guard var o = t.objectValue, let fields = o["fields"] else { return t }
+                o["fields"] = unmarked(fields)
+                return .object(o)
+            })
+        }
+        return .object(object)
     }
 
     static func authorities(_ json: JSONValue?) -> [Authority] {
@@ -227,7 +251,8 @@ public struct DefinitionLoader: Sendable {
             return FieldSpec(name: name, kind: FieldSpec.Kind(rawValue: spec["type"]?.stringValue ?? "string") ?? .string,
                              isRequired: spec["required"]?.boolValue ?? false,
                              allowedValues: spec["values"]?.arrayValue?.compactMap(\.stringValue),
-                             maxLength: spec["maxLength"]?.intValue)
+                             maxLength: spec["maxLength"]?.intValue,
+                             isComputed: spec["computed"]?.boolValue ?? false)
         }
     }
 

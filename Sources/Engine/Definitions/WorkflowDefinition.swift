@@ -86,8 +86,12 @@ public struct FieldSpec: Sendable, Equatable {
     public let allowedValues: [String]?
     /// The most characters a string may have.
     public let maxLength: Int?
+    /// Set only by Flourish (a flag, a date worked out from settings, a RAG from a value, a
+    /// timer's due date): the engine refuses it from any caller, whichever door they came in by.
+    public let isComputed: Bool
 
-    public init(name: String, kind: Kind, isRequired: Bool = false, allowedValues: [String]? = nil, maxLength: Int? = nil) {
+    public init(name: String, kind: Kind, isRequired: Bool = false, allowedValues: [String]? = nil, maxLength: Int? = nil, isComputed: Bool = false) {
+        self.isComputed = isComputed
         self.name = name
         self.kind = kind
         self.isRequired = isRequired

@@ -52,6 +52,13 @@ extension FieldSpec {
 }
 
 /// Checks a payload against the fields an event (or a start) declares.
+/// Refuses a field only Flourish sets (``FieldSpec/isComputed``) when a caller sent it.
+func refuseComputed(_ payload: [String: JSONValue], fields: [FieldSpec], event: String) throws {
+    for field in fields where field.isComputed && payload[field.name] != nil {
+        throw WorkflowError.computedField(event: event, field: field.name)
+    }
+}
+
 func validatePayload(_ payload: [String: JSONValue], fields: [FieldSpec], event: String) throws {
     let names = fields.map(\.name)
     for key in payload.keys.sorted() where !names.contains(key) {

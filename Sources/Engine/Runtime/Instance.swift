@@ -55,6 +55,12 @@ public struct Instance: Sendable, Equatable {
         self.parentID = parentID
     }
 
+    /// The same instance showing only `data` (what a viewer may read of it).
+    public func showing(_ data: [String: JSONValue]) -> Instance {
+        Instance(id: id, workflow: workflow, workflowVersion: workflowVersion, state: state, data: data, version: version,
+                 createdAt: createdAt, updatedAt: updatedAt, parentID: parentID)
+    }
+
     /// The instance as JSON, for `--json` and the API.
     public var json: JSONValue {
         var out: [String: JSONValue] = [
@@ -84,6 +90,13 @@ public struct EventRecord: Sendable, Equatable {
     public let hash: String
     /// Whether personal data in the payload has been redacted.
     public let isRedacted: Bool
+
+    /// The same event showing only `payload` and no actor: what a viewer who may read only
+    /// part of its record sees of it.
+    public func showing(_ payload: [String: JSONValue]) -> EventRecord {
+        EventRecord(seq: seq, instanceID: instanceID, instanceVersion: instanceVersion, event: event, actor: "", onBehalfOf: nil,
+                    fromState: fromState, toState: toState, payload: payload, occurredAt: occurredAt, hash: "", isRedacted: isRedacted)
+    }
 
     /// The event as JSON.
     public var json: JSONValue {

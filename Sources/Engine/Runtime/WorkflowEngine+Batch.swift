@@ -9,14 +9,14 @@ public struct EngineTransaction {
 
     /// Starts an instance as `actor` at `at`.
     @discardableResult
-    public func start(_ workflow: String, data: [String: JSONValue], actor: Actor, at: Date) throws -> Instance {
-        try engine.performStart(db, workflow: workflow, data: data, actor: actor, idempotencyKey: nil, at: at, parent: nil, checkAuthority: true).instance
+    public func start(_ workflow: String, data: [String: JSONValue], computed: [String: JSONValue] = [:], actor: Actor, at: Date) throws -> Instance {
+        try engine.performStart(db, workflow: workflow, data: data, computed: computed, actor: actor, idempotencyKey: nil, at: at, parent: nil, checkAuthority: true).instance
     }
 
     /// Fires an event as `actor` at `at`.
     @discardableResult
-    public func fire(_ event: String, on id: InstanceID, payload: [String: JSONValue] = [:], actor: Actor, at: Date) throws -> Instance {
-        try engine.performFire(db, event: event, id: id, payload: payload, actor: actor, expectedVersion: nil, idempotencyKey: nil, at: at).instance
+    public func fire(_ event: String, on id: InstanceID, payload: [String: JSONValue] = [:], computed: [String: JSONValue] = [:], actor: Actor, at: Date) throws -> Instance {
+        try engine.performFire(db, event: event, id: id, payload: payload, computed: computed, actor: actor, expectedVersion: nil, idempotencyKey: nil, at: at).instance
     }
 }
 

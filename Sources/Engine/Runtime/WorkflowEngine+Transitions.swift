@@ -5,12 +5,16 @@ extension WorkflowEngine {
     /// Starts an instance inside the caller's transaction.
     /// - Parameter requestData: what the caller asked for, when `data` adds to it inside the
     ///   transaction; a retry is recognised by the request, not by what the first attempt derived.
-    func performStart(_ db: Connection, workflow: String, data: [String: JSONValue], actor: Actor, idempotencyKey: String?,
+    /// - Parameter computed: the fields only Flourish sets, worked out by the services; a caller's
+    ///   `data` holding one is refused when the start is checked (`checkAuthority`).
+    func performStart(_ db: Connection, workflow: String, data: [String: JSONValue], computed: [String: JSONValue] = [:], actor: Actor, idempotencyKey: String?,
                       at: Date, parent: InstanceID?, checkAuthority: Bool, requestData: [String: JSONValue]? = nil) throws -> FireResult {
         let requestDigest = idempotencyKey == nil ? nil
             : SHA256.hex(JSONValue.object(["start": .string(workflow), "data": .object(requestData ?? data), "actor": .string(actor.id)]).canonicalString)
         if let replay = try replayed(db, key: idempotencyKey, requestDigest: requestDigest) { return replay }
         let definition = try self.definition(workflow)
+        if checkAuthority { try refuseComputed(data, fields: definition.startFields, event: "start") }
+        let data = data.merging(computed) { _, worked in worked }
         try validatePayload(data, fields: definition.startFields, event: "start")
         let num = (try db.queryOne("SELECT COALESCE(MAX(num), 0) + 1 AS next FROM instances")?.int64("next")) ?? 1
         let id = InstanceID("\(workflow)-\(num)")
@@ -35,7 +39,9 @@ extension WorkflowEngine {
     }
 
     /// Fires an event inside the caller's transaction.
-    func performFire(_ db: Connection, event: String, id: InstanceID, payload: [String: JSONValue], actor: Actor,
+    /// - Parameter computed: the fields only Flourish sets, worked out by the services; a
+    ///   `payload` holding one is refused unless the engine itself fires the event.
+    func performFire(_ db: Connection, event: String, id: InstanceID, payload: [String: JSONValue], computed: [String: JSONValue] = [:], actor: Actor,
                      expectedVersion: Int?, idempotencyKey: String?, at: Date) throws -> FireResult {
         let requestDigest = idempotencyKey == nil ? nil : SHA256.hex(JSONValue.object([
             "event": .string(event), "instance": .string(id.rawValue), "payload": .object(payload), "actor": .string(actor.id),
@@ -56,9 +62,11 @@ extension WorkflowEngine {
         guard try transition.by.contains(where: { try authorizer.holds($0, actor: actor, instance: instance, db: db) }) else {
             throw WorkflowError.notPermitted(actor: actor.id, event: event, allowed: transition.by.map(loader.catalog.phrase))
         }
-        try validatePayload(payload, fields: transition.fields, event: event)
+        if actor.id != Actor.system.id { try refuseComputed(payload, fields: transition.fields, event: event) }
+        let given = payload.merging(computed) { _, worked in worked }
+        try validatePayload(given, fields: transition.fields, event: event)
         // What the transition sets is part of what the event records, so replay needs nothing else.
-        let payload = payload.merging(transition.sets) { _, fixed in fixed }
+        let payload = given.merging(transition.sets) { _, fixed in fixed }
         let newData = instance.data.merging(payload) { _, new in new }
         let newVersion = instance.version + 1
         let occurred = max(at, instance.updatedAt)

@@ -111,18 +111,19 @@ public final class WorkflowEngine: Sendable {
     ///     transaction, before the start; if either fails, neither happens.
     ///   - dataFrom: more start data computed inside the transaction, after `alongside` (keys it made, say).
     @discardableResult
-    public func start(_ workflow: String, data: [String: JSONValue], actor: Actor, idempotencyKey: String? = nil,
+    public func start(_ workflow: String, data: [String: JSONValue], computed: [String: JSONValue] = [:], actor: Actor, idempotencyKey: String? = nil,
                       alongside: (@Sendable (Connection) throws -> Void)? = nil,
                       dataFrom: (@Sendable (Connection) throws -> [String: JSONValue])? = nil) throws -> FireResult {
         let at = clock.now()
         return try commits.submit { db in
             if let key = idempotencyKey, try db.queryOne("SELECT 1 FROM events WHERE idempotency_key = ?", key) != nil {
                 // A retry: skip the caller's own writes and let the start return the first result.
-                return try self.performStart(db, workflow: workflow, data: data, actor: actor, idempotencyKey: key, at: at, parent: nil, checkAuthority: true)
+                return try self.performStart(db, workflow: workflow, data: data, computed: computed, actor: actor, idempotencyKey: key, at: at, parent: nil, checkAuthority: true)
             }
             try alongside?(db)
-            let full = data.merging(try dataFrom?(db) ?? [:]) { _, new in new }
-            return try self.performStart(db, workflow: workflow, data: full, actor: actor, idempotencyKey: idempotencyKey, at: at, parent: nil,
+            // What dataFrom works out is the services' own, like `computed`.
+            let worked = computed.merging(try dataFrom?(db) ?? [:]) { _, new in new }
+            return try self.performStart(db, workflow: workflow, data: data, computed: worked, actor: actor, idempotencyKey: idempotencyKey, at: at, parent: nil,
                                          checkAuthority: true, requestData: data)
         }
     }
@@ -156,15 +157,31 @@ public final class WorkflowEngine: Sendable {
     @discardableResult
     ///   - alongside: writes of the caller's own made in the same transaction after the event
     ///     (a published report's frozen snapshot, say), given the result; if either fails, neither happens.
-    public func fire(_ event: String, on id: InstanceID, payload: [String: JSONValue] = [:], actor: Actor,
+    public func fire(_ event: String, on id: InstanceID, payload: [String: JSONValue] = [:], computed: [String: JSONValue] = [:], actor: Actor,
                      expectedVersion: Int?, idempotencyKey: String? = nil,
                      alongside: (@Sendable (Connection, FireResult) throws -> Void)? = nil) throws -> FireResult {
         let at = clock.now()
         return try commits.submit { db in
-            let result = try self.performFire(db, event: event, id: id, payload: payload, actor: actor, expectedVersion: expectedVersion, idempotencyKey: idempotencyKey, at: at)
+            let result = try self.performFire(db, event: event, id: id, payload: payload, computed: computed, actor: actor, expectedVersion: expectedVersion, idempotencyKey: idempotencyKey, at: at)
             try alongside?(db, result)
             return result
         }
+    }
+
+    /// Splits data the services built in full into what a caller could give and what only
+    /// Flourish sets (the fields the newest definition marks `computed` on `event`, or on the
+    /// start when `event` is "start"), to pass as `data`/`payload` and `computed`.
+    public func separatingComputed(_ data: [String: JSONValue], workflow: String, event: String) throws -> (given: [String: JSONValue], computed: [String: JSONValue]) {
+        let definition = try self.definition(workflow)
+        let fields = event == "start" ? definition.startFields : definition.transitions.filter { $0.event == event }.flatMap(\.fields)
+        let computed = Set(fields.filter(\.isComputed).map(\.name))
+        return (data.filter { !computed.contains($0.key) }, data.filter { computed.contains($0.key) })
+    }
+
+    /// The instance a request with this idempotency key was carried out on, or nil when no
+    /// request has used the key.
+    public func instance(doneWithIdempotencyKey key: String) throws -> InstanceID? {
+        try database.read { db in try db.queryOne("SELECT instance_id FROM events WHERE idempotency_key = ?", key)?.string("instance_id").map { InstanceID($0) } }
     }
 
     /// One request in a batch for ``fireBatch(_:)``.

@@ -11,6 +11,8 @@ public enum WorkflowError: Error, Equatable, Sendable, LocalizedError {
     case missingField(event: String, field: String)
     case invalidField(event: String, field: String, reason: String)
     case unexpectedField(event: String, field: String, accepted: [String])
+    /// A caller sent a field only Flourish sets.
+    case computedField(event: String, field: String)
     case versionConflict(instance: InstanceID, expected: Int, actual: Int)
     case idempotencyKeyReused(String)
     case definitionChanged(workflow: String, version: Int)
@@ -30,6 +32,7 @@ public enum WorkflowError: Error, Equatable, Sendable, LocalizedError {
         case .missingField: return "missing-field"
         case .invalidField: return "invalid-field"
         case .unexpectedField: return "unexpected-field"
+        case .computedField: return "computed-field"
         case .versionConflict: return "version-conflict"
         case .idempotencyKeyReused: return "idempotency-key-reused"
         case .definitionChanged: return "definition-changed"
@@ -43,7 +46,7 @@ public enum WorkflowError: Error, Equatable, Sendable, LocalizedError {
     /// The field at fault, when there is one.
     public var field: String? {
         switch self {
-        case .missingField(_, let f), .invalidField(_, let f, _), .unexpectedField(_, let f, _): return f
+        case .missingField(_, let f), .invalidField(_, let f, _), .unexpectedField(_, let f, _), .computedField(_, let f): return f
         default: return nil
         }
     }
@@ -52,6 +55,8 @@ public enum WorkflowError: Error, Equatable, Sendable, LocalizedError {
         switch self {
         case .unknownWorkflow(let name, let known):
             return "There is no workflow called \"\(name)\". Known workflows: \(known.joined(separator: ", "))."
+        case .computedField(let event, let field):
+            return "\"\(field)\" is worked out by Flourish, so \"\(event)\" cannot be given it; leave it out and try again."
         case .unknownInstance(let id):
             return "There is no instance \(id). Check the identifier (e.g. with `flourish instance list`)."
         case .unknownEvent(let event, let workflow, let known):

@@ -26,7 +26,9 @@ public struct PartnershipTime: Sendable {
     /// The moment a local day starts, or another local time on it.
     public func moment(_ day: CalendarDay, hour: Int = 0, minute: Int = 0, second: Int = 0) -> Date {
         let components = DateComponents(timeZone: timeZone, year: day.year, month: day.month, day: day.day, hour: hour, minute: minute, second: second)
-        return calendar.date(from: components)!
+        // Foundation has no date for a year beyond its range: the far past or future stands in,
+        // so a wild year from a request cannot stop the server (services refuse such years first).
+        return calendar.date(from: components) ?? (day.year < 1 ? .distantPast : .distantFuture)
     }
 
     /// `moment` plus an ISO 8601 duration, with calendar units in local time.

@@ -1,0 +1,244 @@
+public import Foundation
+public import Engine
+internal import Domain
+
+/// The person a service call is made for, with what their memberships and organisations let
+/// them reach. Every read and write through the services names one; the web builds it from a
+/// session or an API token, the CLI from `--as`.
+public struct Viewer: Sendable, Equatable {
+    /// Their user name; nil for an anonymous visitor.
+    public let person: String?
+    public let name: String
+    /// Holds a secretariat membership of any body.
+    public let isSecretariat: Bool
+    /// Bodies they chair or vice-chair.
+    public let chairOf: [String]
+    /// Boards they sit on (any role but secretariat).
+    public let boardOf: [String]
+    /// Every body they belong to in any role but secretariat: chair, vice-chair, member, commissioner.
+    public let memberOf: [String]
+    /// Pledging organisations they are a contact for.
+    public let organisations: [String]
+
+    public init(person: String?, name: String, isSecretariat: Bool, chairOf: [String], boardOf: [String], memberOf: [String], organisations: [String]) {
+        self.person = person; self.name = name; self.isSecretariat = isSecretariat
+        self.chairOf = chairOf; self.boardOf = boardOf; self.memberOf = memberOf; self.organisations = organisations
+    }
+
+    /// A visitor who is not signed in.
+    public static let anonymous = Viewer(person: nil, name: "", isSecretariat: false, chairOf: [], boardOf: [], memberOf: [], organisations: [])
+
+    public var isSignedIn: Bool { person != nil }
+
+    /// Someone inside the partnership's governance: the secretariat, or a member of any board
+    /// or group. Partnership members read every group's actions and measures (see
+    /// ``AccessPolicy``); an organisation's contact is not one by being a contact.
+    public var isPartnershipMember: Bool { isSecretariat || !memberOf.isEmpty }
+}
+
+/// How much of one record a viewer may see.
+public enum Sight: Int, Sendable, Comparable {
+    /// Nothing: the record is answered as if it did not exist.
+    case none
+    /// What the public pages show (a published pledge's text, areas and year); nothing personal,
+    /// no review comments, no drafts.
+    case publicPart
+    /// All of it.
+    case whole
+
+    public static func < (a: Sight, b: Sight) -> Bool { a.rawValue < b.rawValue }
+}
+
+/// The one access policy: which records a viewer may see, and which of their fields. The
+/// README's visibility table is its specification; the authorization-matrix test checks the
+/// table against every route.
+///
+/// Writes are decided by the workflow definitions (who may fire each event, through
+/// ``MembershipAuthorizer``) and by the fields the server owns (refused by the engine); a write
+/// is only attempted on a record the viewer may see whole.
+public struct AccessPolicy: Sendable {
+    /// A published pledge's fields anyone may read: what the public pledge page shows.
+    public static let publicPledgeFields: Set<String> = [
+        "organisation", "pledgeYear", "text", "areas", "theme", "priority", "yearStarts", "yearEnds", "outcome", "evidence", "evidenceLink",
+    ]
+    /// The pledge events whose (public) part anyone may read in a published pledge's history:
+    /// from its approval on. Drafts, edits, review comments and rejections stay private.
+    public static let publicPledgeEvents: Set<String> = [
+        "approve", "check-in-due", "report-reminder-due", "year-ended", "report-overdue", "report",
+    ]
+    /// The pledge states in which a pledge can be public (on the wall, or reported on).
+    static let publishedPledgeStates: Set<String> = ["approved", "reported"]
+
+    let app: Flourish
+
+    /// How much of `instance` the viewer may see.
+    public func sight(of instance: Instance, for viewer: Viewer) throws -> Sight {
+        if viewer.isSecretariat { return .whole }
+        switch instance.workflow {
+        case "pledge":
+            let organisation = instance.data["organisation"]?.stringValue ?? ""
+            if viewer.organisations.contains(organisation) { return .whole }
+            return try pledgeIsPublished(instance) ? .publicPart : .none
+        case "scheme-membership":
+            // Holds the contact's name and email: their own organisation's contacts only.
+            return viewer.organisations.contains(instance.data["organisation"]?.stringValue ?? "") ? .whole : .none
+        case "action", "measure":
+            return viewer.isPartnershipMember ? .whole : .none
+        case "escalation":
+            return try !Set(escalationPath(instance)).isDisjoint(with: viewer.memberOf) ? .whole : .none
+        case "escalation-review", "escalation-top-review":
+            guard let parent = instance.data["escalation"]?.stringValue, let escalation = try? app.engine.instance(InstanceID(parent)),
+              escalation.workflow == "escalation" else { return .none }
+            return try sight(of: escalation, for: viewer)
+        case "report-section":
+            return viewer.memberOf.contains(instance.data["group"]?.stringValue ?? "") ? .whole : .none
+        case "annual-report":
+            // The body that approves it (the Alliance) reads the compiled draft.
+            return viewer.memberOf.contains(instance.data["group"]?.stringValue ?? "") ? .whole : .none
+        default:
+            return .none
+        }
+    }
+
+    /// Whether a pledge is public: approved and its organisation on the wall, or reported on.
+    public func pledgeIsPublished(_ pledge: Instance) throws -> Bool {
+        guard pledge.workflow == "pledge", Self.publishedPledgeStates.contains(pledge.state) else { return false }
+        if pledge.state == "reported" { return true }
+        return try app.wall().entries.contains { $0.pledge == pledge.id }
+    }
+
+    /// The bodies an escalation has reached: the group that raised it and every body it has
+    /// waited at. Their members see it.
+    public func escalationPath(_ escalation: Instance) throws -> [String] {
+        var bodies = [escalation.data["group"]?.stringValue].compactMap { $0 }
+        for review in try app.reviews(of: escalation.id) {
+            if let body = review.data["body"]?.stringValue, !bodies.contains(body) { bodies.append(body) }
+        }
+        return bodies
+    }
+
+    /// The record's data as the viewer may see it: all of it, the public fields, or nothing.
+    public func visibleData(_ instance: Instance, sight: Sight) -> [String: JSONValue] {
+        switch sight {
+        case .whole: return instance.data
+        case .none: return [:]
+        case .publicPart:
+            return instance.workflow == "pledge" ? instance.data.filter { Self.publicPledgeFields.contains($0.key) } : [:]
+        }
+    }
+
+    /// The record's events as the viewer may see them: all of them, or (for a published
+    /// pledge) its public events with only their public fields and without who did them.
+    public func visibleHistory(_ instance: Instance, events: [EventRecord], sight: Sight) -> [EventRecord] {
+        switch sight {
+        case .whole: return events
+        case .none: return []
+        case .publicPart:
+            guard instance.workflow == "pledge" else { return [] }
+            return events.filter { Self.publicPledgeEvents.contains($0.event) }.map { e in
+                e.showing(e.payload.filter { Self.publicPledgeFields.contains($0.key) })
+            }
+        }
+    }
+
+    /// Whether the viewer may read a year's annual report before it is published (its live
+    /// figures and compiled sections): the secretariat and members of the approving body.
+    public func maySeeDraftReport(approvedBy body: String, viewer: Viewer) -> Bool {
+        viewer.isSecretariat || viewer.memberOf.contains(body)
+    }
+}
+
+extension Flourish {
+    /// The access policy over this partnership.
+    public var policy: AccessPolicy { AccessPolicy(app: self) }
+
+    /// Works out a person's reach from their memberships and the organisations they speak for.
+    public func viewer(for person: String) throws -> Viewer {
+        let memberships = try directory.memberships(of: person)
+        let boards = Set(try governance.bodies().filter { $0.kind == .board }.map(\.key))
+        let name = try directory.person(person)?.name ?? person
+        let bodies = memberships.filter { $0.role != .secretariat }.map(\.body)
+        return Viewer(person: person, name: name,
+                      isSecretariat: memberships.contains { $0.role == .secretariat },
+                      chairOf: memberships.filter { $0.role == .chair || $0.role == .viceChair }.map(\.body),
+                      boardOf: bodies.filter { boards.contains($0) },
+                      memberOf: Array(Set(bodies)).sorted(),
+                      organisations: try organisationKeys(contactedBy: person))
+    }
+
+    /// A record as the viewer may see it: its data cut to the fields they may read.
+    ///
+    /// - Throws: ``WorkflowError/unknownInstance(_:)`` when it does not exist or the viewer may
+    ///   not see it (the two are not told apart).
+    public func record(_ id: InstanceID, for viewer: Viewer) throws -> (instance: Instance, sight: Sight) {
+        let instance = try engine.instance(id)
+        let sight = try policy.sight(of: instance, for: viewer)
+        guard sight > .none else { throw WorkflowError.unknownInstance(id) }
+        return (instance.showing(policy.visibleData(instance, sight: sight)), sight)
+    }
+
+    /// A record's events, oldest first, as the viewer may see them; it follows the record's
+    /// visibility (see ``AccessPolicy/visibleHistory(_:events:sight:)``).
+    public func history(of id: InstanceID, for viewer: Viewer) throws -> (instance: Instance, events: [EventRecord]) {
+        let (instance, sight) = try record(id, for: viewer)
+        return (instance, policy.visibleHistory(instance, events: try engine.history(of: id), sight: sight))
+    }
+
+    /// A pledge the viewer may manage (its organisation's contacts, the secretariat).
+    public func pledge(_ id: InstanceID, for viewer: Viewer) throws -> Instance {
+        let pledge = try requireWhole(id, for: viewer)
+        guard pledge.workflow == "pledge" else { throw WorkflowError.unknownInstance(id) }
+        return pledge
+    }
+
+    /// Requires the viewer to see the whole of a record before acting on it; a record they may
+    /// not see is answered as missing, one they see only in public as not theirs to change.
+    public func requireWhole(_ id: InstanceID, for viewer: Viewer) throws -> Instance {
+        let (instance, sight) = try record(id, for: viewer)
+        guard sight == .whole else {
+            throw WorkflowError.notPermitted(actor: viewer.person ?? "a visitor", event: "change \(id.rawValue)", allowed: ["its organisation's contacts", "the secretariat"])
+        }
+        return instance
+    }
+}
+
+/// Who may reach a route or command at all, before the policy decides record by record.
+public enum Access: String, Sendable, CaseIterable {
+    /// Anyone, signed in or not.
+    case everyone
+    /// Anyone signed in.
+    case signedIn
+    /// A contact for a pledging organisation (or the secretariat).
+    case organisationContact
+    /// A chair or vice-chair of a group (or the secretariat).
+    case chair
+    /// The partnership's secretariat.
+    case secretariat
+    /// A member of a board (or the secretariat).
+    case boardMember
+
+    /// Who that is, in words for a refusal.
+    public var audience: String {
+        switch self {
+        case .everyone, .signedIn: return "people who are signed in"
+        case .organisationContact: return "an organisation's contacts"
+        case .chair: return "group chairs and vice-chairs"
+        case .secretariat: return "the Alliance secretariat"
+        case .boardMember: return "board members"
+        }
+    }
+}
+
+extension Viewer {
+    /// Whether the viewer may reach something open to `access`.
+    public func may(_ access: Access) -> Bool {
+        guard person != nil else { return access == .everyone }
+        switch access {
+        case .everyone, .signedIn: return true
+        case .organisationContact: return isSecretariat || !organisations.isEmpty
+        case .chair: return isSecretariat || !chairOf.isEmpty
+        case .secretariat: return isSecretariat
+        case .boardMember: return isSecretariat || !boardOf.isEmpty
+        }
+    }
+}
