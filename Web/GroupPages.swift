@@ -24,13 +24,13 @@ extension WebApp {
         },
         Route("GET", "/groups/{key}", .chair, "A group's actions, measures and escalations") { c in
             let group = try c.app.governance.body(c.param("key"))
-            let actions = try c.app.actions(ActionFilter(group: group.key)).sorted { ($0.isOverdue ? 0 : 1, $0.action.data["dueDate"]?.stringValue ?? "") < ($1.isOverdue ? 0 : 1, $1.action.data["dueDate"]?.stringValue ?? "") }
+            let actions = try c.app.actions(ActionFilter(group: group.key), for: c.viewer).sorted { ($0.isOverdue ? 0 : 1, $0.action.data["dueDate"]?.stringValue ?? "") < ($1.isOverdue ? 0 : 1, $1.action.data["dueDate"]?.stringValue ?? "") }
             let actionRows = actions.map { a -> [HTML] in
                 ["<a class=\"govuk-link\" href=\"/actions/\(a.action.id.rawValue)\">\(a.action.data["title"]?.stringValue ?? "")</a>", "\(a.action.data["owner"]?.stringValue ?? "")",
                  "\(a.action.data["dueDate"]?.stringValue ?? "")" + (a.isOverdue ? " <strong class=\"app-overdue\">Overdue</strong>" as HTML : ""),
                  Components.stateTag(a.action.state), Components.rag(a.latestRAG?.rawValue)]
             }
-            let measureRows = try c.app.measures(group: group.key).map { m -> [HTML] in
+            let measureRows = try c.app.measures(group: group.key, for: c.viewer).map { m -> [HTML] in
                 let last = m.values.last
                 return ["\(m.measure.data["name"]?.stringValue ?? "")", "\(last.map { "\(format($0.value)) \(m.measure.data["unit"]?.stringValue ?? "") (\($0.period))" } ?? "none yet")",
                         "\(format(m.measure.data["target"]?.doubleValue ?? 0))", Components.rag(last?.rag.rawValue) + (m.isMissingValue ? " <strong class=\"app-overdue\">Value missing</strong>" as HTML : "")]
@@ -81,7 +81,7 @@ extension WebApp {
                 if event == "update", let e = view.escalations.last, e.state == "open" { message = "Update recorded. The action has an open escalation." }
                 else if event == "update" { message = "Update recorded: \(view.latestRAG?.rawValue ?? "")." }
                 return c.redirect("/actions/\(id.rawValue)", confirming: message)
-            } catch let e as WorkflowError {
+            } catch let e as WorkflowError where !e.deniesAccess {
                 return try actionPage(c, id, errors: [FieldError(e.field ?? "commentary", e.localizedDescription)], status: .unprocessableContent)
             }
         },
@@ -112,7 +112,7 @@ extension WebApp {
     static func format(_ d: Double) -> String { d == d.rounded() ? String(Int(d)) : String(d) }
 
     static func actionForm(_ c: Context, group: GovernanceBody, values: [String: [String]], errors: [FieldError], status: HTTPStatus = .ok) throws -> HTTPResponse {
-        let people = try c.app.directory.people().map { ($0.id, "\($0.name) (\($0.id))") }
+        let people = try c.app.actionOwners().map { ($0.id, "\($0.name) (\($0.id))") }
         let priority = group.priority
         let items = priority.flatMap { p in c.app.framework.priorities.first { $0.key == p } }?.whatNeedsToHappen.map { ($0.key, String($0.text.prefix(120))) } ?? []
         let body: HTML = """
@@ -131,9 +131,9 @@ extension WebApp {
     }
 
     static func actionPage(_ c: Context, _ id: InstanceID, errors: [FieldError], status: HTTPStatus = .ok) throws -> HTTPResponse {
-        guard let view = try? c.app.action(id) else { return notFound(c) }
+        guard let view = try? c.app.action(id, for: c.viewer) else { return notFound(c) }
         let a = view.action
-        let updates = try c.app.engine.history(of: id).filter { $0.event == "update" }.map { e -> [HTML] in
+        let updates = try c.app.actionUpdates(id, for: c.viewer).map { e -> [HTML] in
             ["\(day(c, e.occurredAt))", Components.rag(e.payload["rag"]?.stringValue), "\(e.payload["commentary"]?.stringValue ?? "")", "\(e.actor)"]
         }
         let available = Set(try c.app.engine.availableEvents(on: id, actor: try c.app.actor(c.person, at: a.data["group"]?.stringValue)).filter(\.isAvailable).map(\.event))

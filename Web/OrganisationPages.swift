@@ -91,7 +91,7 @@ extension WebApp {
                 } else {
                     _ = try c.app.firePledge(id, event: event, fields: fields, expectedVersion: version, by: c.person)
                 }
-            } catch let e as WorkflowError {
+            } catch let e as WorkflowError where !e.deniesAccess {
                 // The panel's fields carry the event in their ids (two of its forms share field names).
                 let field = e.field.map { "\(event)-\($0)" } ?? "event"
                 return try pledgePage(c, pledge: try c.app.pledge(id, for: c.viewer), errors: [FieldError(field, e.localizedDescription)], status: .unprocessableContent)

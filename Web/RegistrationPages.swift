@@ -41,7 +41,7 @@ extension WebApp {
                 return registrationForm(c, values: values, errors: [FieldError(field, e.localizedDescription)], status: .unprocessableContent)
             } catch let e as AccountError {
                 return registrationForm(c, values: values, errors: [FieldError("password", e.localizedDescription)], status: .unprocessableContent)
-            } catch let e as WorkflowError {
+            } catch let e as WorkflowError where !e.deniesAccess {
                 // A rule of the membership workflow's own fields (a contact's name on one line,
                 // at most 300 characters): shown at the field, with what was typed kept.
                 guard case .invalidField(_, let field, let reason) = e, registrationFields.contains(field) else { throw e }

@@ -60,7 +60,7 @@ extension WebApp {
             do {
                 _ = try c.app.submitReportSection(year: year, group: group, text: text, by: c.person)
             } catch {
-                guard let message = refusal(error) ?? (error as? any LocalizedError)?.errorDescription else { throw error }
+                guard let message = formError(error) else { throw error }
                 return try annualReportPage(c, errors: [FieldError("text-\(group)", message)], status: .unprocessableContent)
             }
             return c.redirect("/annual-report", confirming: "Thank you: the section is in.")
@@ -81,7 +81,7 @@ extension WebApp {
                     return c.redirect("/reports/\(year)", confirming: "The \(year) annual report is published. It will not change again.")
                 }
             } catch {
-                guard let message = refusal(error) ?? (error as? any LocalizedError)?.errorDescription else { throw error }
+                guard let message = formError(error) else { throw error }
                 return try annualReportPage(c, errors: [FieldError("report-\(year)", message)], status: .unprocessableContent)
             }
             let done = ["compile": "The report is compiled and waits for the Alliance's approval.", "approve": "The report is approved; the secretariat can publish it.",

@@ -75,7 +75,7 @@ extension WebApp {
                 let view = try c.app.decideEscalation(id, at: body, outcome: outcome, fields: fields, by: c.person)
                 return c.redirect("/escalations/\(id.rawValue)", confirming: "Decided: \(outcome.replacingOccurrences(of: "-", with: " ")). The escalation is now \(view.escalation.state).")
             } catch {
-                guard let message = refusal(error) ?? (error as? any LocalizedError)?.errorDescription else { throw error }
+                guard let message = formError(error) else { throw error }
                 return try escalationPage(c, id, errors: [FieldError("\(body)-\((error as? WorkflowError)?.field ?? "outcome")", message)], status: .unprocessableContent)
             }
         },

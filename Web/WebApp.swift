@@ -291,7 +291,10 @@ public final class WebApp: Sendable {
     }
 
     /// A refusal's message, for errors the services raise when a request is not allowed.
+    /// Nil for a refusal of access (not allowed, or a record the viewer may not see): those
+    /// are answered by the 403 and 404 pages, never as a form's error.
     static func refusal(_ error: any Error) -> String? {
+        if let e = error as? WorkflowError, e.deniesAccess { return nil }
         switch error {
         case let e as WorkflowError: return e.localizedDescription
         case let e as FrameworkError: return e.localizedDescription
@@ -302,6 +305,14 @@ public final class WebApp: Sendable {
         case let e as ImportError: return e.localizedDescription
         default: return nil
         }
+    }
+
+    /// A refused form's message for the field at fault; nil for a refusal of access and for
+    /// the server's own trouble, which have pages of their own.
+    static func formError(_ error: any Error) -> String? {
+        if let e = error as? WorkflowError, e.deniesAccess { return nil }
+        if error is SQLiteError { return nil }
+        return refusal(error) ?? (error as? any LocalizedError)?.errorDescription
     }
 
     func internalError(_ error: any Error, request: HTTPRequest, api: Bool) -> HTTPResponse {
@@ -344,5 +355,15 @@ public final class WebApp: Sendable {
     func errorPage(_ status: HTTPStatus, _ title: String, _ message: String, request: HTTPRequest, context: Context? = nil) -> HTTPResponse {
         let body: HTML = "<h1 class=\"govuk-heading-l\">\(title)</h1><p class=\"govuk-body\">\(message)</p><p class=\"govuk-body\"><a class=\"govuk-link\" href=\"/\">Go to the home page</a></p>"
         return Layout.page(title: title, body: body, context: context, status: status)
+    }
+}
+
+extension WorkflowError {
+    /// A refusal of access: the viewer may not do this, or may not see the record.
+    var deniesAccess: Bool {
+        switch self {
+        case .notPermitted, .unknownInstance: return true
+        default: return false
+        }
     }
 }

@@ -141,10 +141,18 @@ public struct AccessPolicy: Sendable {
         }
     }
 
+    /// The annual report's states in which the approving body reads it whole: from when it is
+    /// compiled for their approval.
+    public static let reportStatesForApproval: Set<String> = ["compiled", "approved", "published"]
+
     /// Whether the viewer may read a year's annual report before it is published (its live
-    /// figures and compiled sections): the secretariat and members of the approving body.
-    public func maySeeDraftReport(approvedBy body: String, viewer: Viewer) -> Bool {
-        viewer.isSecretariat || viewer.memberOf.contains(body)
+    /// figures and the groups' sections): the secretariat; and the approving body's members
+    /// once it is compiled for them to approve (or before any report is started, when there
+    /// are no sections to read). A group's section is otherwise its group's own until then.
+    public func maySeeDraftReport(approvedBy body: String, state: String?, viewer: Viewer) -> Bool {
+        if viewer.isSecretariat { return true }
+        guard viewer.memberOf.contains(body) else { return false }
+        return state.map(Self.reportStatesForApproval.contains) ?? true
     }
 }
 

@@ -133,6 +133,29 @@ extension Flourish {
     }
 
     /// An action with its RAG history and its escalations.
+    /// The people an action can be owned by: the partnership's own people, not the pledging
+    /// organisations' contacts (whose names are theirs and the secretariat's to see).
+    public func actionOwners() throws -> [Person] {
+        let contacts = try database.read { db in
+            Set(try db.query("SELECT p.id FROM people p JOIN organisations o ON o.key = p.organisation WHERE o.kind IS NOT NULL").compactMap { $0.string("id") })
+        }
+        return try directory.people().filter { !contacts.contains($0.id) }
+    }
+
+    /// An action the viewer may see, with only the escalations they may see.
+    ///
+    /// - Throws: ``WorkflowError/unknownInstance(_:)`` when there is none or the viewer may not see it.
+    public func action(_ id: InstanceID, for viewer: Viewer) throws -> ActionView {
+        let view = try action(id)
+        guard try policy.sight(of: view.action, for: viewer) == .whole else { throw WorkflowError.unknownInstance(id) }
+        return ActionView(action: view.action, rags: view.rags, escalations: try view.escalations.filter { try policy.sight(of: $0, for: viewer) == .whole })
+    }
+
+    /// The updates posted on an action the viewer may see, oldest first.
+    public func actionUpdates(_ id: InstanceID, for viewer: Viewer) throws -> [EventRecord] {
+        try history(of: id, for: viewer).events.filter { $0.event == "update" }
+    }
+
     public func action(_ id: InstanceID) throws -> ActionView {
         let a = try engine.instance(id)
         guard a.workflow == "action" else { throw WorkflowError.unknownInstance(id) }

@@ -133,6 +133,8 @@ extension Flourish {
     public func decideEscalation(_ id: InstanceID, at body: String, outcome: String, fields: [String: JSONValue], by person: String,
                                  idempotencyKey: String? = nil) throws -> EscalationView {
         guard let outcome = EscalationOutcome(rawValue: outcome) else { throw EscalationError.unknownOutcome(outcome) }
+        // Someone the escalation has never reached is told nothing of it, not even where it waits.
+        _ = try escalation(id, for: try viewer(for: person))
         if let key = idempotencyKey, let done = try engine.instance(doneWithIdempotencyKey: key) {
             // The review it decided is closed now, so the retry is recognised before looking for an open one.
             guard try reviews(of: id).contains(where: { $0.id == done }) else { throw WorkflowError.idempotencyKeyReused(key) }

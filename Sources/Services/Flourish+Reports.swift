@@ -109,8 +109,9 @@ extension Flourish {
     /// the compiled sections), for the viewers the policy lets read a draft.
     public func annualReport(year: Int, asOf: Date? = nil, for viewer: Viewer) throws -> AnnualReport {
         try checkReportYear(year)
-        let approver = try annualReportStatus(year: year)?.report.data["group"]?.stringValue ?? partnership.allianceBody
-        guard policy.maySeeDraftReport(approvedBy: approver, viewer: viewer) else {
+        let report = try annualReportStatus(year: year)?.report
+        let approver = report?.data["group"]?.stringValue ?? partnership.allianceBody
+        guard policy.maySeeDraftReport(approvedBy: approver, state: report?.state, viewer: viewer) else {
             throw WorkflowError.notPermitted(actor: viewer.person ?? "a visitor", event: "read the \(year) annual report before it is published",
                                             allowed: ["the secretariat", "members of \(approver)"])
         }

@@ -55,6 +55,13 @@ extension WorkflowEngine {
         }
         let candidates = definition.transitions.filter { $0.event == event }
         guard !candidates.isEmpty else { throw WorkflowError.unknownEvent(event: event, workflow: definition.name, known: definition.events) }
+        // Who may comes before when: someone who may never fire the event is told so, not
+        // what state the record is in.
+        guard try candidates.contains(where: { t in try t.by.contains { try authorizer.holds($0, actor: actor, instance: instance, db: db) } }) else {
+            var allowed: [String] = []
+            for phrase in candidates.flatMap(\.by).map(loader.catalog.phrase) where !allowed.contains(phrase) { allowed.append(phrase) }
+            throw WorkflowError.notPermitted(actor: actor.id, event: event, allowed: allowed)
+        }
         if definition.isFinal(instance.state) { throw WorkflowError.finalState(instance: id, state: instance.state) }
         guard let transition = definition.transition(for: event, from: instance.state) else {
             throw WorkflowError.wrongState(event: event, state: instance.state, allowedFrom: candidates.flatMap(\.from))

@@ -1,0 +1,259 @@
+import Foundation
+import Testing
+@testable import WebApp
+import HTTPServer
+import Services
+import Engine
+
+/// The authorization matrix: every route in the route table × every kind of viewer in the
+/// README's visibility table, with two organisations, two groups and two boards so that "own"
+/// and "other" differ, and private marker strings planted in the records.
+///
+/// Both what is expected and who may read each marker are written here from the README's
+/// table, not worked out by calling the access policy: the test checks the code against the
+/// table. A route added without its row fails ``everyRouteHasARow()``.
+@Suite(.serialized) struct AuthorizationMatrixTests {
+    /// The viewers: a visitor; contact-1, the contact for organisation A (Wensum Valley Bakery;
+    /// organisation B is another); erin, chair of group G1 (the Early Prevention Board) and
+    /// maya, chair of another group; bea, a member of the Alliance (the board G1's issues go
+    /// to) and hana, a member of another board (the Health and Wellbeing Board); sam, the
+    /// secretariat.
+    static let viewers = ["anonymous", "contact-1", "erin", "maya", "bea", "hana", "sam"]
+    static let signedIn: Set<String> = ["contact-1", "erin", "maya", "bea", "hana", "sam"]
+    static let everyone = Set(viewers)
+    static let chairs: Set<String> = ["erin", "maya", "sam"]
+    static let partnershipMembers: Set<String> = ["erin", "maya", "bea", "hana", "sam"]
+
+    /// The planted markers and who may read each, from the README's visibility table.
+    struct Markers {
+        var readers: [String: Set<String>] = [:]
+    }
+
+    /// The fixture: the demo partnership with the second board's member and the markers.
+    final class Matrix: @unchecked Sendable {
+        let f: WebFixture
+        let markers: [String: Set<String>]
+        let organisationA: String, organisationB: String
+        let draftA: InstanceID, draftB: InstanceID, reviewedB: InstanceID, publicPledge: InstanceID
+        let membershipA: InstanceID, membershipB: InstanceID
+        let escalation: InstanceID, secondEscalation: InstanceID, action: InstanceID, measure: InstanceID, section: InstanceID
+        static let g1 = "early-prevention-board"
+        static let alliance = "children-and-young-people-strategic-alliance"
+        static let otherBoard = "norfolk-health-and-wellbeing-board"
+
+        init() throws {
+            f = try WebFixture()
+            let app = f.app
+            let now = app.clock.now()
+            _ = try app.directory.addPerson(id: "hana", name: "Hana Hale", email: "hana@example.org", at: now)
+            _ = try app.directory.addMembership(person: "hana", body: Self.otherBoard, role: "member", at: now)
+            try app.accounts.setPassword(Flourish.demoPassword, for: "hana", at: now)
+
+            organisationA = try #require(try app.organisationKeys(contactedBy: "contact-1").first)
+            organisationB = try #require(try app.organisationKeys(contactedBy: "contact-2").first)
+            let viewA = try app.organisation(organisationA), viewB = try app.organisation(organisationB)
+            membershipA = try #require(viewA.membership?.id)
+            membershipB = try #require(viewB.membership?.id)
+            let emailA = try #require(viewA.membership?.data["contactEmail"]?.stringValue)
+            let emailB = try #require(viewB.membership?.data["contactEmail"]?.stringValue)
+            let nameA = try #require(viewA.membership?.data["contactName"]?.stringValue)
+            let nameB = try #require(viewB.membership?.data["contactName"]?.stringValue)
+
+            draftA = try app.createPledge(PledgeRequest(organisation: organisationA, text: "MARKER-draft-A-5b1 apprenticeships", areas: ["learning"]), by: "contact-1").id
+            draftB = try app.createPledge(PledgeRequest(organisation: organisationB, text: "MARKER-draft-B-5b1 youth club", areas: ["learning"]), by: "contact-2").id
+            reviewedB = try app.createPledge(PledgeRequest(organisation: organisationB, text: "MARKER-changes-B-5b1 sports", areas: ["healthy"]), by: "contact-2").id
+            _ = try app.firePledge(reviewedB, event: "submit", fields: [:], expectedVersion: nil, by: "contact-2")
+            _ = try app.firePledge(reviewedB, event: "request-changes", fields: ["reviewComment": "MARKER-review-B-5b1 say who it is for"], expectedVersion: nil, by: "sam")
+            publicPledge = try #require(try app.wall().entries.first?.pledge)
+
+            escalation = try app.raiseEscalation(EscalationRequest(group: Self.g1, title: "MARKER-escalation-G1-5b1 venues", description: "", severity: "high", priorities: [], areas: ["safe-and-secure"]),
+                                                 by: "erin").escalation.id
+            // A second one for the page's decision form (the API's row decides the first).
+            secondEscalation = try app.raiseEscalation(EscalationRequest(group: Self.g1, title: "MARKER-escalation-G1-5b1 venues, again", severity: "high", areas: ["safe-and-secure"]),
+                                                       by: "erin").escalation.id
+            action = try app.logAction(ActionRequest(group: Self.g1, title: "MARKER-action-G1-5b1 hubs", description: "", priority: nil, areas: ["learning"], owner: "erin",
+                                                     dueDate: "2027-03-31", item: nil), by: "erin").action.id
+            measure = try #require(try app.measures(group: Self.g1).first?.measure.id)
+            _ = try app.startAnnualReport(year: 2026, sectionsDueOn: try #require(CalendarDay("2027-01-29")), by: "sam")
+            section = try app.submitReportSection(year: 2026, group: Self.g1, text: "MARKER-section-G1-5b1 our year", by: "erin").id
+
+            // Who may read each marker: the README's visibility table.
+            markers = [
+                emailA: ["contact-1", "sam"], nameA: ["contact-1", "sam"],   // personal data: own contacts and the secretariat
+                emailB: ["sam"], nameB: ["sam"],
+                "MARKER-draft-A-5b1": ["contact-1", "sam"],                 // a pledge not on the wall: its organisation and the secretariat
+                "MARKER-draft-B-5b1": ["sam"], "MARKER-changes-B-5b1": ["sam"],
+                "MARKER-review-B-5b1": ["sam"],                              // review comments: the organisation and the secretariat
+                "MARKER-escalation-G1-5b1 venues": ["erin", "bea", "sam"],          // escalations: bodies on the path and the secretariat
+                "MARKER-action-G1-5b1": AuthorizationMatrixTests.partnershipMembers, // actions: partnership members
+                "MARKER-section-G1-5b1": ["erin", "sam"],                    // draft sections: the group and the secretariat
+            ]
+        }
+
+        /// A browser signed in as `viewer` (a session of its own), or a visitor's.
+        func browser(_ viewer: String) throws -> WebFixture.Browser {
+            let b = WebFixture.Browser(f.web)
+            if viewer != "anonymous" { b.cookies["flourish_session"] = try f.app.accounts.openSession(for: viewer, at: f.app.clock.now()) }
+            try b.get(viewer == "anonymous" ? "/sign-in" : "/annual-report")  // a page with a form, for its CSRF token
+            return b
+        }
+
+        func token(_ viewer: String) throws -> String? {
+            viewer == "anonymous" ? nil : try f.app.accounts.createToken(for: viewer, name: "matrix-\(UUID().uuidString)", at: f.app.clock.now())
+        }
+    }
+
+    /// One row: a route, the request made for it, and who may use it (the rest are refused).
+    struct Row {
+        let method: String
+        let pattern: String
+        let target: String
+        var form: [(String, String)] = []
+        var json: String? = nil
+        let allowed: Set<String>
+    }
+
+    static func rows(_ m: Matrix) -> [Row] {
+        let g1 = Matrix.g1, alliance = Matrix.alliance, a = m.organisationA
+        var rows: [Row] = []
+        func get(_ pattern: String, _ target: String? = nil, _ allowed: Set<String>) { rows.append(Row(method: "GET", pattern: pattern, target: target ?? pattern, allowed: allowed)) }
+        func post(_ pattern: String, _ target: String, form: [(String, String)] = [], json: String? = nil, _ allowed: Set<String>) {
+            rows.append(Row(method: "POST", pattern: pattern, target: target, form: form, json: json, allowed: allowed))
+        }
+        // Each record's own readers, from the table.
+        let records: [(InstanceID, Set<String>)] = [
+            (m.draftA, ["contact-1", "sam"]), (m.reviewedB, ["sam"]), (m.publicPledge, signedIn),
+            (m.membershipA, ["contact-1", "sam"]), (m.membershipB, ["sam"]),
+            (m.escalation, ["erin", "bea", "sam"]), (m.action, partnershipMembers), (m.measure, partnershipMembers), (m.section, ["erin", "sam"]),
+        ]
+        // The public API and pages.
+        get("/api/openapi.json", nil, everyone)
+        get("/api/v1/me", nil, signedIn)
+        get("/api/v1/pledges", nil, everyone)
+        get("/api/v1/organisations", nil, ["sam"])
+        get("/api/v1/actions", nil, chairs)
+        get("/api/v1/measures", nil, chairs)
+        get("/api/v1/escalations", nil, signedIn)  // each sees only those on a path through their bodies (the markers check)
+        get("/api/v1/reports/annual", "/api/v1/reports/annual?year=2026", ["sam"])  // collecting: not yet the Alliance's to read
+        get("/api/v1/reports/published", nil, everyone)
+        get("/api/v1/reports/published/{year}", "/api/v1/reports/published/2025", everyone)
+        get("/api/v1/governance", nil, everyone)
+        for (id, readers) in records {
+            get("/api/v1/instances/{id}", "/api/v1/instances/\(id.rawValue)", readers)
+            get("/api/v1/instances/{id}/history", "/api/v1/instances/\(id.rawValue)/history", readers)
+            get("/history/{id}", "/history/\(id.rawValue)", readers)
+        }
+        get("/dashboard", nil, signedIn)
+        get("/dashboard/areas/{key}", "/dashboard/areas/learning", signedIn)
+        get("/dashboard/priorities/{key}", "/dashboard/priorities/prevention-and-early-help", signedIn)
+        get("/groups", nil, chairs)
+        get("/groups/{key}", "/groups/\(g1)", chairs)
+        get("/groups/{key}/actions/new", "/groups/\(g1)/actions/new", chairs)
+        get("/actions/{id}", "/actions/\(m.action.rawValue)", chairs)
+        get("/groups/{key}/escalations/new", "/groups/\(g1)/escalations/new", chairs)
+        get("/open-data", nil, everyone)
+        get("/open-data/pledges.csv", nil, everyone)
+        get("/open-data/pledges.json", nil, everyone)
+        get("/open-data/pledges.atom", nil, everyone)
+        get("/groups/{key}/deadlines.ics", "/groups/\(g1)/deadlines.ics", everyone)  // each sees only what they may (the markers check)
+        get("/organisations/{key}/deadlines.ics", "/organisations/\(a)/deadlines.ics", everyone)
+        get("/organisation", nil, ["contact-1", "sam"])
+        get("/pledges/new", nil, ["contact-1", "sam"])
+        get("/pledges/{id}/edit", "/pledges/\(m.draftA.rawValue)/edit", ["contact-1", "sam"])
+        get("/pledges/{id}/edit", "/pledges/\(m.reviewedB.rawValue)/edit", ["sam"])
+        get("/", nil, everyone)
+        get("/pledges", nil, everyone)
+        get("/pledges/{id}", "/pledges/\(m.publicPledge.rawValue)", everyone)
+        get("/pledges/{id}", "/pledges/\(m.draftA.rawValue)", ["contact-1", "sam"])
+        get("/pledges/{id}", "/pledges/\(m.reviewedB.rawValue)", ["sam"])
+        get("/governance", nil, everyone)
+        get("/register", nil, everyone)
+        get("/reports", nil, everyone)
+        get("/reports/{year}", "/reports/2025", everyone)
+        get("/reports/{year}/data.csv", "/reports/2025/data.csv", everyone)
+        get("/reports/{year}/data.json", "/reports/2025/data.json", everyone)
+        get("/annual-report", nil, signedIn)
+        get("/annual-report/{year}/draft", "/annual-report/2026/draft", ["sam"])
+        get("/review", nil, ["sam"])
+        get("/escalations", nil, ["sam"])
+        get("/outbox", nil, ["sam"])
+        get("/people", nil, ["sam"])
+        get("/decisions", nil, ["bea", "hana", "sam"])
+        get("/escalations/{id}", "/escalations/\(m.escalation.rawValue)", ["erin", "bea", "sam"])
+        get("/sign-in", nil, everyone)
+        get("/healthz", nil, everyone)
+        get("/metrics", nil, everyone)
+        get("/static/flourish.css", nil, everyone)
+
+        // Writes: a request that would succeed for those allowed, so a refusal is the door's.
+        post("/api/v1/pledges", "/api/v1/pledges", json: #"{"organisation":"\#(a)","text":"Matrix pledge","areas":["learning"]}"#, ["contact-1", "sam"])
+        post("/api/v1/actions", "/api/v1/actions", json: #"{"group":"\#(g1)","title":"Matrix action","owner":"erin","dueDate":"2027-03-31","areas":["learning"]}"#, ["erin", "sam"])
+        post("/api/v1/measures/{id}/values", "/api/v1/measures/\(m.measure.rawValue)/values", json: #"{"period":"matrix","value":1}"#, ["erin", "sam"])
+        post("/api/v1/escalations", "/api/v1/escalations", json: #"{"group":"\#(g1)","title":"Matrix issue","severity":"low","areas":["learning"]}"#, ["erin", "sam"])
+        post("/api/v1/escalations/{id}/decision", "/api/v1/escalations/\(m.escalation.rawValue)/decision",
+             json: #"{"body":"\#(alliance)","outcome":"resolved","rationale":"Matrix"}"#, ["sam"])
+        post("/api/v1/instances/{id}/events/{event}", "/api/v1/instances/\(m.draftA.rawValue)/events/edit", json: #"{"text":"MARKER-draft-A-5b1 apprenticeships, edited"}"#, ["contact-1"])
+        post("/api/v1/instances/{id}/events/{event}", "/api/v1/instances/\(m.action.rawValue)/events/update", json: #"{"rag":"green","commentary":"Matrix"}"#, ["erin", "sam"])
+        post("/register", "/register", form: [], everyone)  // empty: the form's own errors, for anyone
+        post("/sign-in", "/sign-in", form: [("person", "nobody"), ("password", "wrong")], everyone)
+        post("/sign-out", "/sign-out", signedIn)
+        post("/groups/{key}/actions/new", "/groups/\(g1)/actions/new",
+             form: [("title", "Matrix action"), ("owner", "erin"), ("dueDate", "2027-03-31"), ("areas", "learning")], ["erin", "sam"])
+        post("/actions/{id}/events/{event}", "/actions/\(m.action.rawValue)/events/update", form: [("rag", "amber"), ("commentary", "Matrix")], ["erin", "sam"])
+        post("/groups/{key}/escalations/new", "/groups/\(g1)/escalations/new", form: [("title", "Matrix issue"), ("severity", "low"), ("areas", "learning")], ["erin", "sam"])
+        post("/pledges/new", "/pledges/new", form: [("organisation", a), ("text", "Matrix pledge"), ("areas", "learning")], ["contact-1", "sam"])
+        post("/pledges/{id}/edit", "/pledges/\(m.draftA.rawValue)/edit", form: [("text", "MARKER-draft-A-5b1 apprenticeships"), ("areas", "learning")], ["contact-1"])
+        post("/pledges/{id}/events/{event}", "/pledges/\(m.draftA.rawValue)/events/submit", ["contact-1"])
+        post("/escalations/{id}/decision", "/escalations/\(m.secondEscalation.rawValue)/decision",
+             form: [("body", alliance), ("outcome", "resolved"), ("rationale", "Matrix")], ["sam"])
+        post("/annual-report", "/annual-report", form: [("year", "2027"), ("sectionsDueOn", "2028-01-31")], ["sam"])
+        post("/annual-report/{year}/sections/{group}", "/annual-report/2026/sections/\(g1)", form: [("text-\(g1)", "MARKER-section-G1-5b1 again")], ["erin", "sam"])
+        post("/annual-report/{year}/{step}", "/annual-report/2026/approve", ["sam"])
+        return rows
+    }
+
+    /// Whether a response refuses the viewer: 401, 403, 404, or a page sending them to sign in.
+    static func isRefusal(_ r: HTTPResponse) -> Bool {
+        [401, 403, 404].contains(r.status.code) || (r.status.code == 303 && (r.headers["Location"] ?? "").hasPrefix("/sign-in"))
+    }
+
+    @Test func everyRouteHasARow() throws {
+        let m = try Matrix()
+        let covered = Set(Self.rows(m).map { "\($0.method) \($0.pattern)" })
+        let routes = Set(m.f.web.routeTable.map { "\($0.method) \($0.pattern)" })
+        #expect(routes.subtracting(covered).sorted() == [], "routes without a row in the authorization matrix")
+        #expect(covered.subtracting(routes).sorted() == [], "rows for routes that no longer exist")
+    }
+
+    @Test func everyCellAnswersAsTheVisibilityTableSays() throws {
+        let m = try Matrix()
+        var failures: [String] = []
+        for row in Self.rows(m) {
+            // The refused first, so a write by one allowed viewer cannot change what the refused see.
+            let order = Self.viewers.filter { !row.allowed.contains($0) } + Self.viewers.filter { row.allowed.contains($0) }
+            for viewer in order {
+                let r: HTTPResponse
+                if row.pattern.hasPrefix("/api/") && row.method == "POST" {
+                    var headers = [("Content-Type", "application/json")]
+                    if let token = try m.token(viewer) { headers.append(("Authorization", "Bearer \(token)")) }
+                    r = try WebFixture.Browser(m.f.web).send("POST", row.target, headers: headers, body: Array((row.json ?? "{}").utf8))
+                } else if row.pattern.hasPrefix("/api/") {
+                    let headers = try m.token(viewer).map { [("Authorization", "Bearer \($0)")] } ?? []
+                    r = try WebFixture.Browser(m.f.web).get(row.target, headers: headers)
+                } else {
+                    let browser = try m.browser(viewer)
+                    r = row.method == "GET" ? try browser.get(row.target) : try browser.post(row.target, row.form)
+                }
+                let cell = "\(row.method) \(row.target) as \(viewer)"
+                if r.status.code >= 500 { failures.append("\(cell): \(r.status.code)") }
+                if row.allowed.contains(viewer) && Self.isRefusal(r) { failures.append("\(cell): refused (\(r.status.code)) but the table allows it") }
+                if !row.allowed.contains(viewer) && !Self.isRefusal(r) { failures.append("\(cell): answered \(r.status.code) but the table refuses it") }
+                let text = r.text + (r.headers["Location"] ?? "")
+                for (marker, readers) in m.markers where !readers.contains(viewer) {
+                    if text.contains(marker) || text.contains(HTML.escape(marker)) { failures.append("\(cell): shows \(marker)") }
+                }
+            }
+        }
+        #expect(failures == [], Comment(rawValue: "\(failures.count) cells differ from the table:\n" + failures.joined(separator: "\n")))
+    }
+}
