@@ -159,7 +159,7 @@ enum ActionCommands {
         guard let value = Double(text) else { throw UsageError("--value takes a number, not '\(text)'") }
         let v = try inv.app.recordMeasure(id, period: try inv.required("period", "PERIOD"), value: value, note: inv.arguments.value("note"), by: inv.actor.id)
         inv.output(v.measure.json) {
-            let last = v.values.last!
+            guard let last = v.values.last else { return "Recorded nothing for \(id)." }
             return "Recorded \(last.period) for \(id): \(JSONValue.double(last.value).canonicalString) is \(last.rag.rawValue)." + (last.rag == .red ? " Outside tolerance: escalated (\(v.escalations.last?.id.rawValue ?? "")) unless one is already open." : "")
         }
     }

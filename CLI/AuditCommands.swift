@@ -57,7 +57,7 @@ enum AuditCommands {
             events.map { e in
                 let who = e.onBehalfOf.map { "\(e.actor) on behalf of \($0)" } ?? e.actor
                 let move = e.fromState.map { "\($0) -> \(e.toState)" } ?? "-> \(e.toState)"
-                let fields = e.payload.keys.sorted().map { k in "\(k)=\(e.payload[k]!.stringValue ?? e.payload[k]!.canonicalString)" }.joined(separator: " ")
+                let fields = e.payload.sorted { $0.key < $1.key }.map { k, v in "\(k)=\(v.stringValue ?? v.canonicalString)" }.joined(separator: " ")
                 return "\(e.seq)  \(app.time.display(e.occurredAt))  \(e.event) by \(who)  \(move)" + (fields.isEmpty ? "" : "  \(fields)")
             }.joined(separator: "\n")
         }
@@ -78,7 +78,7 @@ enum AuditCommands {
                     "problem": report.problem.map { ["kind": .string($0.kind.rawValue), "seq": .integer($0.seq), "detail": .string($0.detail)] } ?? .null]) {
             report.isIntact
                 ? "The audit log is intact: \(report.eventsChecked) event\(report.eventsChecked == 1 ? "" : "s") checked.\nHead: \(report.head)"
-                : "The audit log is NOT intact: \(report.problem!.description). \(report.eventsChecked) events before it check out."
+                : "The audit log is NOT intact: \(report.problem?.description ?? "a problem"). \(report.eventsChecked) events before it check out."
         }
         if !report.isIntact { throw ExitStatus(code: 1) }
     }

@@ -96,8 +96,7 @@ enum InstanceCommands {
     }
 
     static func dataLines(_ data: [String: JSONValue]) -> String {
-        data.keys.sorted().map { key in
-            let value = data[key]!
+        data.sorted { $0.key < $1.key }.map { key, value in
             let text = value.stringValue ?? value.arrayValue.map { $0.map { $0.stringValue ?? $0.canonicalString }.joined(separator: ", ") } ?? value.canonicalString
             return "  \(key): \(text)"
         }.joined(separator: "\n")

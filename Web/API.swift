@@ -86,6 +86,14 @@ extension WebApp {
         return s
     }
 
+    /// A field the request must carry, as text.
+    static func requiredString(_ body: [String: JSONValue], _ name: String) throws -> String {
+        guard let text = try string(body, name, required: true) else {
+            throw APIProblem(.unprocessableContent, "A field is missing", detail: "\(name) is required.", field: name)
+        }
+        return text
+    }
+
     static func strings(_ body: [String: JSONValue], _ name: String) throws -> [String] {
         guard let v = body[name] else { return [] }
         guard let list = v.arrayValue?.compactMap(\.stringValue), list.count == v.arrayValue?.count else {
@@ -134,7 +142,7 @@ extension WebApp {
         },
         Route("POST", "/api/v1/pledges", .organisationContact, "Draft a pledge for an organisation", api: true) { c in
             let b = try body(c)
-            let pledge = try c.app.createPledge(PledgeRequest(organisation: try string(b, "organisation")!, text: try string(b, "text")!, areas: try strings(b, "areas"),
+            let pledge = try c.app.createPledge(PledgeRequest(organisation: try requiredString(b, "organisation"), text: try requiredString(b, "text"), areas: try strings(b, "areas"),
                                                               theme: try string(b, "theme", required: false), priority: try string(b, "priority", required: false)),
                                                 by: c.person, idempotencyKey: c.idempotencyKey)
             var r = json(instanceJSON(pledge), status: .created, etag: pledge.version)
@@ -165,9 +173,9 @@ extension WebApp {
         },
         Route("POST", "/api/v1/actions", .chair, "Log an action for a group", api: true) { c in
             let b = try body(c)
-            let view = try c.app.logAction(ActionRequest(group: try string(b, "group")!, title: try string(b, "title")!, description: try string(b, "description", required: false) ?? "",
-                                                         priority: try string(b, "priority", required: false), areas: try strings(b, "areas"), owner: try string(b, "owner")!,
-                                                         dueDate: try string(b, "dueDate")!, item: try string(b, "item", required: false)),
+            let view = try c.app.logAction(ActionRequest(group: try requiredString(b, "group"), title: try requiredString(b, "title"), description: try string(b, "description", required: false) ?? "",
+                                                         priority: try string(b, "priority", required: false), areas: try strings(b, "areas"), owner: try requiredString(b, "owner"),
+                                                         dueDate: try requiredString(b, "dueDate"), item: try string(b, "item", required: false)),
                                            by: c.person, idempotencyKey: c.idempotencyKey)
             var r = json(instanceJSON(view.action), status: .created, etag: view.action.version)
             r.headers.set("Location", "/api/v1/instances/\(view.action.id.rawValue)")
@@ -184,7 +192,7 @@ extension WebApp {
         Route("POST", "/api/v1/measures/{id}/values", .chair, "Record a measure's value for a period", api: true) { c in
             let b = try body(c)
             guard let value = b["value"]?.doubleValue else { throw APIProblem(.unprocessableContent, "A field is missing", detail: "value must be a number.", field: "value") }
-            let view = try c.app.recordMeasure(InstanceID(c.param("id")), period: try string(b, "period")!, value: value, note: try string(b, "note", required: false), by: c.person,
+            let view = try c.app.recordMeasure(InstanceID(c.param("id")), period: try requiredString(b, "period"), value: value, note: try string(b, "note", required: false), by: c.person,
                                                expectedVersion: try ifMatch(c), idempotencyKey: c.idempotencyKey)
             return json(instanceJSON(view.measure), etag: view.measure.version)
         },
@@ -201,8 +209,8 @@ extension WebApp {
         },
         Route("POST", "/api/v1/escalations", .chair, "Raise an escalation from a group", api: true) { c in
             let b = try body(c)
-            let view = try c.app.raiseEscalation(EscalationRequest(group: try string(b, "group")!, title: try string(b, "title")!, description: try string(b, "description", required: false) ?? "",
-                                                                   severity: try string(b, "severity")!, priorities: try strings(b, "priorities"), areas: try strings(b, "areas")),
+            let view = try c.app.raiseEscalation(EscalationRequest(group: try requiredString(b, "group"), title: try requiredString(b, "title"), description: try string(b, "description", required: false) ?? "",
+                                                                   severity: try requiredString(b, "severity"), priorities: try strings(b, "priorities"), areas: try strings(b, "areas")),
                                                  by: c.person, idempotencyKey: c.idempotencyKey)
             return json(instanceJSON(view.escalation), status: .created, etag: view.escalation.version)
         },
@@ -210,7 +218,7 @@ extension WebApp {
             let b = try body(c)
             var fields: [String: JSONValue] = [:]
             for name in ["rationale", "plan", "planOwner", "guidance"] { if let v = try string(b, name, required: false) { fields[name] = .string(v) } }
-            let view = try c.app.decideEscalation(InstanceID(c.param("id")), at: try string(b, "body")!, outcome: try string(b, "outcome")!, fields: fields, by: c.person,
+            let view = try c.app.decideEscalation(InstanceID(c.param("id")), at: try requiredString(b, "body"), outcome: try requiredString(b, "outcome"), fields: fields, by: c.person,
                                                   idempotencyKey: c.idempotencyKey)
             return json(instanceJSON(view.escalation))
         },

@@ -59,8 +59,8 @@ extension WebApp {
             if c.field("dueDate").flatMap(CalendarDay.init) == nil { errors.append(FieldError("dueDate", "Enter the due date as a date, for example 2027-03-31")) }
             if !errors.isEmpty { return try actionForm(c, group: group, values: values, errors: errors, status: .unprocessableContent) }
             do {
-                let view = try c.app.logAction(ActionRequest(group: group.key, title: c.field("title")!, description: c.field("description") ?? "", areas: c.fields("areas"),
-                                                             owner: c.field("owner")!, dueDate: c.field("dueDate")!, item: c.field("item")), by: c.person)
+                let view = try c.app.logAction(ActionRequest(group: group.key, title: (c.field("title") ?? ""), description: c.field("description") ?? "", areas: c.fields("areas"),
+                                                             owner: (c.field("owner") ?? ""), dueDate: (c.field("dueDate") ?? ""), item: c.field("item")), by: c.person)
                 return c.redirect("/actions/\(view.action.id.rawValue)", confirming: "The action is logged. If it is still open on \(view.action.data["escalatesOn"]?.stringValue ?? "its tolerance date") it will be escalated.")
             } catch {
                 guard let message = refusal(error) else { throw error }
@@ -98,7 +98,7 @@ extension WebApp {
             if c.fields("areas").isEmpty { errors.append(FieldError("areas", "Select at least one FLOURISH area")) }
             if !errors.isEmpty { return try raiseForm(c, group: group, values: values, errors: errors, status: .unprocessableContent) }
             do {
-                let view = try c.app.raiseEscalation(EscalationRequest(group: group.key, title: c.field("title")!, description: c.field("description") ?? "", severity: c.field("severity")!,
+                let view = try c.app.raiseEscalation(EscalationRequest(group: group.key, title: (c.field("title") ?? ""), description: c.field("description") ?? "", severity: (c.field("severity") ?? ""),
                                                                        priorities: c.fields("priorities"), areas: c.fields("areas")), by: c.person)
                 let at = view.open.compactMap { $0.data["body"]?.stringValue }.joined(separator: " and ")
                 return c.redirect("/escalations/\(view.escalation.id.rawValue)", confirming: "The issue is raised and waits at \(at).")

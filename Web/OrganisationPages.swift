@@ -38,7 +38,7 @@ extension WebApp {
             }
             if !errors.isEmpty { return pledgeForm(c, organisation: organisation, values: values, errors: errors, status: .unprocessableContent) }
             do {
-                let pledge = try c.app.createPledge(PledgeRequest(organisation: organisation, text: c.field("text")!, areas: c.fields("areas"),
+                let pledge = try c.app.createPledge(PledgeRequest(organisation: organisation, text: (c.field("text") ?? ""), areas: c.fields("areas"),
                                                                   theme: c.field("theme"), priority: c.field("priority")), by: c.person)
                 if c.field("submit") != nil {
                     _ = try c.app.firePledge(pledge.id, event: "submit", fields: [:], expectedVersion: nil, by: c.person)

@@ -133,7 +133,7 @@ enum GraphSVG {
         // Bodies with no line to the top (partners) sit on the last row.
         let lastRow = (level.values.max() ?? 0) + 1
         for b in bodies where level[b.key] == nil { level[b.key] = lastRow }
-        let rows = Dictionary(grouping: bodies, by: { level[$0.key]! }).sorted { $0.key < $1.key }
+        let rows = Dictionary(grouping: bodies, by: { level[$0.key] ?? lastRow }).sorted { $0.key < $1.key }
         let boxW = 180.0, boxH = 64.0, gapX = 20.0, gapY = 56.0
         let widest = rows.map(\.value.count).max() ?? 1
         let width = Double(widest) * (boxW + gapX) + gapX

@@ -25,9 +25,9 @@ extension WebApp {
             else if confirm != password { errors.append(FieldError("passwordConfirm", "The two passwords are not the same: type it again")) }
             if !errors.isEmpty { return registrationForm(c, values: values, errors: errors, status: .unprocessableContent) }
             let registration = OrganisationRegistration(
-                name: values["name"]!, kind: values["kind"]!, district: values["district"]!, sizeBand: values["sizeBand"]!,
-                postcode: values["postcode"], companyNumber: values["companyNumber"], contactName: values["contactName"]!,
-                contactEmail: values["contactEmail"]!, contactUserName: values["userName"]!.lowercased())
+                name: (values["name"] ?? ""), kind: (values["kind"] ?? ""), district: (values["district"] ?? ""), sizeBand: (values["sizeBand"] ?? ""),
+                postcode: values["postcode"], companyNumber: values["companyNumber"], contactName: (values["contactName"] ?? ""),
+                contactEmail: (values["contactEmail"] ?? ""), contactUserName: (values["userName"] ?? "").lowercased())
             let view: OrganisationView
             do {
                 view = try c.app.registerOwnOrganisation(registration, password: password)
@@ -48,7 +48,7 @@ extension WebApp {
                 let labels = ["contactName": "Your full name", "contactEmail": "Your email address", "name": "The organisation's name"]
                 return registrationForm(c, values: values, errors: [FieldError(field, "\(labels[field] ?? field) \(reason)")], status: .unprocessableContent)
             }
-            let person = registration.contactUserName!
+            let person = registration.contactUserName ?? ""
             let token = try c.app.accounts.openSession(for: person, at: c.now)
             c.setSessionCookie(token)
             return c.redirect("/organisation", confirming: "\(view.organisation.name) is registered for the FLOURISH Pledge. You are signed in as \(person): next, make your pledge.")

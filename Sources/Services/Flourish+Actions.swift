@@ -231,8 +231,8 @@ extension Flourish {
 
     /// When the next value is due: one period on, by the frequency.
     func nextValueDue(after day: CalendarDay, frequency: String) -> CalendarDay {
-        let period = frequency == "monthly" ? "P1M" : frequency == "quarterly" ? "P3M" : "P1Y"
-        return time.day(of: time.adding(ISODuration(period)!, to: time.moment(day, hour: 12)))
+        guard let period = ISODuration(frequency == "monthly" ? "P1M" : frequency == "quarterly" ? "P3M" : "P1Y") else { return day }
+        return time.day(of: time.adding(period, to: time.moment(day, hour: 12)))
     }
 
     /// Records a measure's value for a period; its RAG against target and tolerance is worked

@@ -86,7 +86,7 @@ extension Flourish {
             var created: [String] = []
             var rowProblems: [ImportProblem] = []
             for p in planned {
-                let actor = actors[p.group]!
+                guard let actor = actors[p.group] else { throw ImportError(problems: [ImportProblem(line: p.line, column: "group", message: "\(p.group) is not a group")]) }
                 do {
                     let built = try engine.separatingComputed(p.data, workflow: "action", event: "start")
                     let action = try tx.start("action", data: built.given, computed: built.computed, actor: actor, at: p.logged)
@@ -146,7 +146,7 @@ extension Flourish {
             var created: [String] = []
             var rowProblems: [ImportProblem] = []
             for p in planned {
-                let actor = actors[p.group]!
+                guard let actor = actors[p.group] else { throw ImportError(problems: [ImportProblem(line: p.line, column: "group", message: "\(p.group) is not a group")]) }
                 do {
                     let built = try engine.separatingComputed(p.data, workflow: "measure", event: "start")
                     let measure = try tx.start("measure", data: built.given, computed: built.computed, actor: actor, at: now)

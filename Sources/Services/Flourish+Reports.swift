@@ -208,7 +208,8 @@ extension Flourish {
         _ = try engine.fire("compile", on: status.report.id, computed: ["digest": .string(SHA256.hash(Array(try report.canonicalJSON())).hexString),
                                                                       "missingSections": .array(missing.map(JSONValue.string))],
                             actor: Actor(person), expectedVersion: nil)
-        return (try annualReportStatus(year: year)!, report)
+        guard let compiled = try annualReportStatus(year: year) else { throw ReportError.notStarted(year: year) }
+        return (compiled, report)
     }
 
     /// The Alliance's chair approves the compiled report, or sends it back with a note.
@@ -218,7 +219,8 @@ extension Flourish {
         if let note { payload["note"] = .string(note) }
         _ = try engine.fire(approve ? "approve" : "return", on: status.report.id, payload: payload,
                             actor: try actor(person, at: partnership.allianceBody), expectedVersion: nil)
-        return try annualReportStatus(year: year)!
+        guard let decided = try annualReportStatus(year: year) else { throw ReportError.notStarted(year: year) }
+        return decided
     }
 
     /// Publishes the approved report: its figures as of this moment are frozen with their
