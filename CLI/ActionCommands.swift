@@ -103,8 +103,8 @@ enum ActionCommands {
         let id = InstanceID(try inv.positional(0, "ACTION: e.g. action-4"))
         try inv.expectPositionals(atMost: 1)
         let app = try inv.app
-        let v = try app.action(id)
-        let history = try app.engine.history(of: id)
+        let v = try app.action(id, for: try inv.viewer)
+        let history = try app.actionUpdates(id, for: try inv.viewer)
         inv.output(json(v)) {
             var lines = ["\(id): \(v.action.data["title"]?.stringValue ?? "") (\(v.action.state)\(v.isOverdue ? ", overdue" : ""))",
                          "Group \(v.action.data["group"]?.stringValue ?? ""), priority \(v.action.data["priority"]?.stringValue ?? ""), owner \(v.action.data["owner"]?.stringValue ?? ""), due \(v.action.data["dueDate"]?.stringValue ?? "")",

@@ -52,7 +52,7 @@ enum AuditCommands {
             try InstanceCommands.show.run(inv)
             return
         }
-        let events = try app.engine.history(of: id)
+        let events = try app.history(of: id, for: try inv.viewer).events
         inv.output(.array(events.map(\.json))) {
             events.map { e in
                 let who = e.onBehalfOf.map { "\(e.actor) on behalf of \($0)" } ?? e.actor
@@ -73,7 +73,7 @@ enum AuditCommands {
         options: [OptionSpec("head", takesValue: true, valueName: "SEQ:HASH", help: "A head recorded earlier that must still be in the chain.")]
     ) { inv in
         try inv.expectPositionals(atMost: 0)
-        let report = try inv.app.engine.verifyAuditLog(expectedHead: inv.arguments.value("head"))
+        let report = try inv.app.verifyAuditLog(expectedHead: inv.arguments.value("head"))
         inv.output(["intact": .bool(report.isIntact), "eventsChecked": .integer(Int64(report.eventsChecked)), "head": .string(report.head),
                     "problem": report.problem.map { ["kind": .string($0.kind.rawValue), "seq": .integer($0.seq), "detail": .string($0.detail)] } ?? .null]) {
             report.isIntact
@@ -89,7 +89,7 @@ enum AuditCommands {
     ) { inv in
         try inv.expectPositionals(atMost: 0)
         let app = try inv.app
-        let fired = try app.engine.tick()
+        let fired = try app.runDueTimers()
         inv.output(.array(fired.map { ["timer": .integer($0.timerID), "instance": .string($0.instanceID.rawValue), "name": .string($0.name),
                                        "event": .string($0.event), "dueAt": .string(PartnershipTime.timestamp($0.dueAt)),
                                        "fired": .bool($0.fired), "note": .string($0.note)] })) {
@@ -111,7 +111,7 @@ enum AuditCommands {
             throw UsageError("--status takes pending, sending, sent, failed or undeliverable, not '\(status)'")
         }
         let app = try inv.app
-        let messages = try app.engine.outbox(status: status)
+        let messages = try app.outbox(status: status)
         inv.output(.array(messages.map(\.json))) {
             messages.isEmpty ? "The outbox is empty." : messages.map { "\($0.id)  \($0.status)  to \($0.recipient)  \($0.subject)" + ($0.lastError.map { "  (\($0))" } ?? "") }.joined(separator: "\n")
         }

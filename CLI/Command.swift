@@ -1,4 +1,5 @@
 import Foundation
+import Benchmarks
 import ArgumentParsing
 import Services
 import Engine
@@ -75,6 +76,12 @@ final class Invocation {
         }
     }
 
+    /// Whom the command reads for: the person `--as` names, or the operator (see
+    /// ``Flourish/viewer(forOperator:)``).
+    var viewer: Viewer {
+        get throws { try app.viewer(forOperator: actor.id) }
+    }
+
     var positionals: [String] { arguments.positionals }
 
     /// The positional at `index`, or a usage error naming it.
@@ -141,4 +148,14 @@ final class Invocation {
         guard let n = Int(text) else { throw UsageError("--\(option) takes a whole number, not '\(text)'") }
         return n
     }
+}
+
+extension Invocation: BenchInvocation {
+    func value(_ option: String) -> String? { arguments.value(option) }
+    func benchOutput(_ json: JSONValue, _ text: () -> String) { output(json, text: text) }
+}
+
+/// Runs a benchmark, reporting its out-of-range options as usage errors.
+func benchmark(_ body: () throws -> Void) throws {
+    do { try body() } catch let e as BenchUsageError { throw UsageError(e.message) }
 }

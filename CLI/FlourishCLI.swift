@@ -2,7 +2,6 @@ import Foundation
 import ArgumentParsing
 import Services
 import Engine
-import SQLite
 
 /// The `flourish` command: finds the command, parses its options, runs it, and turns
 /// errors into messages and exit codes.

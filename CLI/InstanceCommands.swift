@@ -20,10 +20,11 @@ enum InstanceCommands {
         let workflow = try inv.positional(0, "WORKFLOW: the workflow's name (see 'flourish workflow list')")
         try inv.expectPositionals(atMost: 1)
         let app = try inv.app
-        let definition = try app.engine.definition(workflow)
+        let definition = try app.workflowDefinition(workflow)
         var data = try inv.dataObject() ?? [:]
         data.merge(try app.payload(fromTexts: inv.fieldTexts(), fields: definition.startFields, event: "start")) { _, new in new }
-        let result = try app.engine.start(workflow, data: data, actor: inv.actor, idempotencyKey: inv.arguments.value("key"))
+        let result = try app.start(workflow, fields: data, for: try inv.viewer,
+                                   idempotencyKey: WriteConditions.scopedIdempotencyKey(inv.arguments.value("key"), sentBy: inv.actor.id))
         report(result, inv: inv, verb: "Started")
     }
 
@@ -64,7 +65,7 @@ enum InstanceCommands {
         try inv.expectPositionals(atMost: 1)
         let app = try inv.app
         if let asOf = try inv.moment("as-of") {
-            guard let then = try app.engine.instance(id, asOf: asOf) else {
+            guard let then = try app.record(id, asOf: asOf, for: try inv.viewer) else {
                 inv.output(["instance": .null, "asOf": .string(PartnershipTime.timestamp(asOf))]) { "\(id) did not exist yet at \(app.time.display(asOf))." }
                 return
             }
@@ -73,9 +74,10 @@ enum InstanceCommands {
             }
             return
         }
-        let instance = try app.engine.instance(id)
-        let timers = try app.engine.pendingTimers(instance: id)
-        let events = try app.engine.availableEvents(on: id, actor: inv.actor)
+        let viewer = try inv.viewer
+        let (instance, sight) = try app.record(id, for: viewer)
+        let timers = sight == .whole ? try app.pendingTimers(of: id, for: viewer) : []
+        let events = sight == .whole ? try app.availableEvents(on: id, for: viewer) : []
         let json: JSONValue = [
             "instance": instance.json,
             "timers": .array(timers.map { ["name": .string($0.name), "event": .string($0.event), "dueAt": .string(PartnershipTime.timestamp($0.dueAt))] }),
@@ -110,7 +112,7 @@ enum InstanceCommands {
     ) { inv in
         try inv.expectPositionals(atMost: 0)
         let app = try inv.app
-        let items = try app.engine.instances(workflow: inv.arguments.value("workflow"), state: inv.arguments.value("state"), limit: try inv.integer("limit") ?? 100)
+        let items = try app.records(workflow: inv.arguments.value("workflow"), state: inv.arguments.value("state"), limit: try inv.integer("limit") ?? 100, for: try inv.viewer)
         inv.output(.array(items.map(\.json))) {
             items.isEmpty ? "No instances." : items.map { "\($0.id)  \($0.state)  version \($0.version)  updated \(app.time.display($0.updatedAt))" }.joined(separator: "\n")
         }

@@ -234,7 +234,7 @@ enum PledgeCommands {
             }
             return
         }
-        let items = try app.engine.instances(workflow: "pledge", state: inv.arguments.value("state"), limit: 100_000)
+        let items = try app.records(workflow: "pledge", state: inv.arguments.value("state"), limit: 100_000, for: try inv.viewer)
         inv.output(.array(items.map(\.json))) {
             items.isEmpty ? "No pledges." : items.map { "\($0.id)  \($0.state)  \($0.data["organisation"]?.stringValue ?? "")  \($0.data["pledgeYear"]?.intValue ?? 0)  \($0.data["text"]?.stringValue ?? "")" }.joined(separator: "\n")
         }

@@ -52,7 +52,7 @@ enum ServeCommands {
             if try app.isEmpty() {
                 print(SetupCommands.demoAccountsText(try app.loadDemo()))
             } else {
-                print("\(app.database.path) already holds records; the demo data was not loaded again.")
+                print("\(app.databasePath) already holds records; the demo data was not loaded again.")
             }
         }
         HTTPServer.limitHeapArenas(2)
@@ -80,7 +80,7 @@ enum ServeCommands {
             timer.schedule(deadline: .now() + .seconds(tickEvery), repeating: .seconds(tickEvery))
             timer.setEventHandler {
                 do {
-                    let fired = try app.engine.tick()
+                    let fired = try app.runDueTimers()
                     if !fired.isEmpty { log.event("info", "timers fired", [("count", .int(fired.count))]) }
                 } catch {
                     log.event("error", "tick failed", [("error", .string(String(describing: error)))])

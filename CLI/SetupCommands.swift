@@ -44,11 +44,11 @@ enum SetupCommands {
     ) { inv in
         try inv.expectPositionals(atMost: 0)
         let app = try inv.app
-        let defs = app.engine.definitions
+        let defs = app.workflowDefinitions
         let demo = inv.arguments.flag("demo") ? try app.loadDemo() : []
-        inv.output(["database": .string(app.database.path), "workflows": .array(defs.map { .string("\($0.name)@\($0.version)") }),
+        inv.output(["database": .string(app.databasePath), "workflows": .array(defs.map { .string("\($0.name)@\($0.version)") }),
                     "demoAccounts": .array(demo.map { ["person": .string($0.person), "name": .string($0.name), "does": .string($0.does)] })]) {
-            "Database ready at \(app.database.path) with workflows: \(defs.map { "\($0.name) (version \($0.version))" }.joined(separator: ", "))."
+            "Database ready at \(app.databasePath) with workflows: \(defs.map { "\($0.name) (version \($0.version))" }.joined(separator: ", "))."
                 + (demo.isEmpty ? "" : "\n" + demoAccountsText(demo))
         }
     }

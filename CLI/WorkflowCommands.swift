@@ -62,15 +62,15 @@ enum WorkflowCommands {
     }
 
     static let list = Command(["workflow", "list"], "List the installed workflows and their versions.") { inv in
-        let engine = try inv.app.engine
-        let defs = engine.definitions
+        let app = try inv.app
+        let defs = app.workflowDefinitions
         inv.output(.array(defs.map { d in
             ["name": .string(d.name), "version": .integer(Int64(d.version)), "title": .string(d.title),
-             "versions": .array(engine.versions(of: d.name).map { .integer(Int64($0.version)) }),
+             "versions": .array(app.workflowVersions(of: d.name).map { .integer(Int64($0.version)) }),
              "states": .integer(Int64(d.states.count)), "transitions": .integer(Int64(d.transitions.count))]
         })) {
             defs.map { d in
-                let versions = engine.versions(of: d.name).map { String($0.version) }.joined(separator: ", ")
+                let versions = app.workflowVersions(of: d.name).map { String($0.version) }.joined(separator: ", ")
                 return "\(d.name)  version \(d.version)  \(d.title)  (\(d.states.count) states, \(d.transitions.count) transitions; installed versions: \(versions))"
             }.joined(separator: "\n")
         }
@@ -84,8 +84,7 @@ enum WorkflowCommands {
     ) { inv in
         let name = try inv.positional(0, "NAME: the workflow's name (see 'flourish workflow list')")
         try inv.expectPositionals(atMost: 1)
-        let engine = try inv.app.engine
-        let d = try inv.integer("version").map { try engine.definition(name, version: $0) } ?? engine.definition(name)
+        let d = try inv.app.workflowDefinition(name, version: try inv.integer("version"))
         switch inv.arguments.value("format") ?? "text" {
         case "text": inv.output(d.source) { d.outline }
         case "dot": print(d.dot, terminator: "")
@@ -109,9 +108,9 @@ enum WorkflowCommands {
             guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else { throw UsageError("--map takes OLD=NEW (got '\(item)')") }
             mapping[parts[0]] = parts[1]
         }
-        let engine = try inv.app.engine
+        let app = try inv.app
         let dryRun = inv.arguments.flag("dry-run")
-        let plan = dryRun ? try engine.migrationPlan(name, mapping: mapping) : try engine.migrate(name, mapping: mapping, actor: inv.actor)
+        let plan = dryRun ? try app.migrationPlan(name, mapping: mapping) : try app.migrate(name, mapping: mapping, by: inv.actor.id)
         let json: JSONValue = ["workflow": .string(plan.workflow), "toVersion": .integer(Int64(plan.toVersion)), "dryRun": .bool(dryRun),
                                "moves": .array(plan.moves.map { m in
                                    ["instance": .string(m.instance.rawValue), "fromVersion": .integer(Int64(m.fromVersion)),

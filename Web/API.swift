@@ -3,7 +3,6 @@ import HTTPServer
 import Services
 import Engine
 import Domain
-import SQLite
 
 /// An API error as application/problem+json (RFC 9457), naming the field at fault.
 struct APIProblem: Error {
@@ -43,7 +42,7 @@ struct APIProblem: Error {
             return APIProblem(.unprocessableContent, "The request has a problem", detail: e.localizedDescription, code: e.code)
         case let e as RegistrationError: return APIProblem(.unprocessableContent, "The request has a problem", detail: e.localizedDescription)
         case let e as AccountError: return APIProblem(.unprocessableContent, "The request has a problem", detail: e.localizedDescription)
-        case is SQLiteError: return nil  // the server's trouble, not the request's: a 503 or 500
+        case _ where StorageTrouble.isStorageError(error): return nil  // the server's trouble, not the request's: a 503 or 500
         case let e as any LocalizedError where e.errorDescription != nil: return APIProblem(.unprocessableContent, "The request has a problem", detail: e.errorDescription!)
         default: return nil
         }

@@ -136,7 +136,7 @@ extension WebApp {
         let updates = try c.app.actionUpdates(id, for: c.viewer).map { e -> [HTML] in
             ["\(day(c, e.occurredAt))", Components.rag(e.payload["rag"]?.stringValue), "\(e.payload["commentary"]?.stringValue ?? "")", "\(e.actor)"]
         }
-        let available = Set(try c.app.engine.availableEvents(on: id, actor: try c.app.actor(c.person, at: a.data["group"]?.stringValue)).filter(\.isAvailable).map(\.event))
+        let available = try c.app.eventsOpen(on: id, for: c.viewer)
         func form(_ event: String, _ fields: HTML, _ button: String, kind: String? = nil) -> HTML {
             "<form method=\"post\" action=\"/actions/\(id.rawValue)/events/\(event)\" novalidate>\(c.csrfField)<input type=\"hidden\" name=\"version\" value=\"\(a.version)\">\(fields)\(Components.button(button, kind: kind))</form>"
         }

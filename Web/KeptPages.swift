@@ -1,6 +1,5 @@
 import Foundation
 import HTTPServer
-import SQLite
 
 /// Public pages kept whole, as sent, for visitors who are not signed in: the pledge wall and
 /// the governance structure are asked for far more often than anything changes. Each page is
@@ -12,14 +11,14 @@ final class KeptPages: @unchecked Sendable {  // `pages` guarded by `lock`
     /// before the last change go first, then all.
     static let capacity = 256
 
-    private let database: Database
+    private let changeCounter: @Sendable () throws -> Int64
     private let lock = NSLock()
     private var pages: [String: (version: Int64, route: String, response: HTTPResponse)] = [:]
 
-    init(database: Database) { self.database = database }
+    init(changeCounter: @escaping @Sendable () throws -> Int64) { self.changeCounter = changeCounter }
 
     /// The database's change counter now; nil when it cannot be read without waiting.
-    func version() -> Int64? { try? database.changeCounter() }
+    func version() -> Int64? { try? changeCounter() }
 
     /// The page kept for `target` (a path with its query), if nothing has changed since it was
     /// built, with the name of its route.

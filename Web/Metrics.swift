@@ -29,7 +29,7 @@ final class Metrics: @unchecked Sendable {
         for e in open {
             for review in e.open { byLevel[review.data["body"]?.stringValue ?? "unknown", default: 0] += 1 }
         }
-        let transitions = try app.database.read { try $0.queryOne("SELECT count(*) AS n FROM events")?.int("n") ?? 0 }
+        let transitions = try app.eventCount()
         lock.lock(); defer { lock.unlock() }
         var out = "# HELP flourish_http_requests_total Requests answered, by route and status.\n# TYPE flourish_http_requests_total counter\n"
         for (key, n) in requests.sorted(by: { $0.key < $1.key }) {

@@ -137,7 +137,7 @@ extension WebApp {
 /// The forms on a pledge's page for the people who may act on it now.
 enum PledgeActions {
     static func panel(for pledge: Instance, context c: Context, errors: [FieldError] = []) throws -> HTML {
-        let available = Set(try c.app.engine.availableEvents(on: pledge.id, actor: try c.app.actor(c.person, at: nil)).filter(\.isAvailable).map(\.event))
+        let available = c.viewer.isSignedIn ? try c.app.eventsOpen(on: pledge.id, for: c.viewer) : []
         let base = "/pledges/\(pledge.id.rawValue)/events"
         func form(_ event: String, _ fields: HTML, _ button: String, kind: String? = nil) -> HTML {
             "<form method=\"post\" action=\"\(base)/\(event)\" novalidate>\(c.csrfField)<input type=\"hidden\" name=\"version\" value=\"\(pledge.version)\">\(fields)\(Components.button(button, kind: kind))</form>"

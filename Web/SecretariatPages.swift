@@ -7,7 +7,7 @@ import Domain
 extension WebApp {
     static let secretariatRoutes: [Route] = [
         Route("GET", "/review", .secretariat, "Pledges waiting for review") { c in
-            let waiting = try c.app.engine.instances(workflow: "pledge", state: "submitted", limit: 10_000)
+            let waiting = try c.app.pledgesAwaitingReview()
             let rows = try waiting.map { p -> [HTML] in
                 let org = try c.app.organisation(p.data["organisation"]?.stringValue ?? "")
                 return ["<a class=\"govuk-link\" href=\"/pledges/\(p.id.rawValue)\">\(org.organisation.name)</a>", "\(p.data["text"]?.stringValue ?? "")",
@@ -34,7 +34,7 @@ extension WebApp {
             return Layout.page(title: "Escalations", body: body, context: c)
         },
         Route("GET", "/outbox", .secretariat, "Notifications waiting, sent and failed") { c in
-            let rows = try c.app.engine.outbox(limit: 200).map { m -> [HTML] in
+            let rows = try c.app.outbox(limit: 200).map { m -> [HTML] in
                 ["\(m.id)", "\(m.recipient)", "\(m.subject)", Components.stateTag(m.status), "\(day(c, m.createdAt))"]
             }
             let body: HTML = "<h1 class=\"govuk-heading-l\">Outbox</h1><p class=\"govuk-body\">Messages leave when <code>flourish outbox send</code> runs.</p>" + (rows.isEmpty ? "<p class=\"govuk-body\">The outbox is empty.</p>" : Components.table(caption: "Latest messages", headers: ["Number", "To", "Subject", "Status", "Queued"], rows: rows))
@@ -93,7 +93,7 @@ extension WebApp {
         var decide: [HTML] = []
         for review in view.open {
             let body = review.data["body"]?.stringValue ?? ""
-            let available = try c.app.engine.availableEvents(on: review.id, actor: try c.app.actor(c.person, at: body)).filter(\.isAvailable).map(\.event)
+            let available = try c.app.eventsOpen(on: review.id, for: c.viewer)
             guard available.contains("resolve") || available.contains("escalate") else { continue }
             let outcomes = EscalationOutcome.allCases.filter { available.contains($0.event) }.map { ($0.rawValue, $0.rawValue.replacingOccurrences(of: "-", with: " ").capitalized) }
             decide.append("""

@@ -3,7 +3,6 @@ public import HTTPServer
 public import Services
 import Engine
 import Domain
-import SQLite
 
 /// A route: method and path pattern (`/pledges/{id}`), who may reach it, and its handler.
 struct Route: Sendable {
@@ -149,7 +148,7 @@ public final class WebApp: Sendable {
     ///   - log: where handler errors are logged.
     public init(app: Flourish, secureCookies: Bool = false, log: ServerLog = .standardError) throws {
         self.app = app
-        self.keptPages = KeptPages(database: app.database)
+        self.keptPages = KeptPages(changeCounter: { try app.changeCounter() })
         self.csrfKey = try app.accounts.secret("csrf")
         self.secureCookies = secureCookies
         self.log = log
@@ -157,7 +156,7 @@ public final class WebApp: Sendable {
         stylesheet = (try? Array(Data(contentsOf: css))) ?? Array("/* Web/static/flourish.css was not found */\n".utf8)
         routes = Self.pageRoutes + Self.apiRoutes + [
             Route("GET", "/healthz", .everyone, "Whether the service and its database answer.") { c in
-                _ = try c.app.database.read { try $0.queryOne("SELECT 1") }
+                try c.app.checkDatabase()
                 return .text(.ok, "ok\n")
             },
             Route("GET", "/metrics", .everyone, "Prometheus metrics.") { c in
@@ -311,15 +310,15 @@ public final class WebApp: Sendable {
     /// the server's own trouble, which have pages of their own.
     static func formError(_ error: any Error) -> String? {
         if let e = error as? WorkflowError, e.deniesAccess { return nil }
-        if error is SQLiteError { return nil }
+        if StorageTrouble.isStorageError(error) { return nil }
         return refusal(error) ?? (error as? any LocalizedError)?.errorDescription
     }
 
     func internalError(_ error: any Error, request: HTTPRequest, api: Bool) -> HTTPResponse {
-        if let storage = error as? SQLiteError, storage.isDiskFull || storage.isBusy {
+        if let storage = StorageTrouble(error) {
             // Nothing was written, and trying again later can work: 503 with a hint when.
             log.event("error", storage.isDiskFull ? "database disk full" : "database busy",
-                      [("path", .string(request.path)), ("method", .string(request.method)), ("error", .string(storage.message))])
+                      [("path", .string(request.path)), ("method", .string(request.method)), ("error", .string(storage.detail))])
             let message = storage.isDiskFull
                 ? "The service cannot save changes just now because its storage is full. Nothing was changed; you can still read pages. Try again later."
                 : "The service is busy. Nothing was changed. Try again in a moment."

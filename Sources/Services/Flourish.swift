@@ -24,9 +24,12 @@ public enum SetupError: Error, Equatable, Sendable, LocalizedError {
 /// The application both front doors call: the database, the workflow library, the engine
 /// and the directory, opened together.
 public final class Flourish: Sendable {
-    public let database: Database
+    /// The database and the engine stay behind the services: the web and the CLI read and
+    /// write only through service calls that apply the access policy. The benchmark harness and
+    /// the tests reach them as `@_spi(Harness)`.
+    @_spi(Harness) public let database: Database
     public let library: WorkflowLibrary
-    public let engine: WorkflowEngine
+    @_spi(Harness) public let engine: WorkflowEngine
     public let directory: Directory
     /// Sign-in accounts, sessions and API tokens.
     public let accounts: Accounts

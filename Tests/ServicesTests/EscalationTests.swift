@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import Services
+@_spi(Harness) @testable import Services
 import Domain
 import Engine
 
@@ -89,11 +89,13 @@ struct NorfolkFixture {
         try f.person("olu", "norfolk-learning-board", "chair")  // a chair, but of another body
         let view = try f.app.raiseEscalation(EscalationRequest(group: "early-prevention-board", title: "T", severity: "low", areas: ["healthy"]), by: "erin")
         let events = try f.app.engine.history(of: view.open[0].id).count
-        for person in ["max", "olu"] {
+        // A member of the body it waits at is told they may not decide; a chair of a body it
+        // never reached is told nothing of it (it is answered as missing).
+        for (person, code) in [("max", "not-permitted"), ("olu", "unknown-instance")] {
             let error = #expect(throws: WorkflowError.self) {
                 try f.app.decideEscalation(view.escalation.id, at: alliance, outcome: "resolved", fields: ["rationale": "x"], by: person)
             }
-            #expect(error?.code == "not-permitted")
+            #expect(error?.code == code, "\(person)")
         }
         #expect(try f.app.engine.history(of: view.open[0].id).count == events)
         // A member may acknowledge, though.

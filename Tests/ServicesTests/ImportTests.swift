@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import Services
+@_spi(Harness) @testable import Services
 import Engine
 
 @Suite(.serialized) struct ImportTests {

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import Services
+@_spi(Harness) @testable import Services
 import Engine
 
 let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()

@@ -2,7 +2,7 @@ import Foundation
 import Testing
 @testable import WebApp
 import HTTPServer
-import Services
+@_spi(Harness) import Services
 import Engine
 
 /// Public pages kept whole for visitors who are not signed in: served from memory (on the

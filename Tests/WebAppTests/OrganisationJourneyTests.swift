@@ -2,7 +2,7 @@ import Foundation
 import Testing
 @testable import WebApp
 import HTTPServer
-import Services
+@_spi(Harness) import Services
 import Engine
 
 /// An organisation's journey through the pages: it registers itself, pledges, is asked for

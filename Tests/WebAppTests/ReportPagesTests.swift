@@ -2,7 +2,7 @@ import Foundation
 import Testing
 @testable import WebApp
 import HTTPServer
-import Services
+@_spi(Harness) import Services
 import Engine
 
 /// The annual report through the pages: the secretariat starts it, a chair writes a section,

@@ -2,7 +2,7 @@ import Foundation
 import Testing
 @testable import WebApp
 import HTTPServer
-import Services
+@_spi(Harness) import Services
 import Engine
 
 let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()

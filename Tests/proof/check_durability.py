@@ -166,7 +166,8 @@ def stored_tokens(db):
     con = sqlite3.connect(db)
     try:
         integrity = con.execute("PRAGMA integrity_check").fetchone()[0]
-        tokens = {row[0] for row in con.execute("SELECT idempotency_key FROM events WHERE idempotency_key IS NOT NULL")}
+        # A key sent through the API or the CLI is kept scoped to its sender ("PERSON:KEY").
+        tokens = {row[0].split(":", 1)[-1] for row in con.execute("SELECT idempotency_key FROM events WHERE idempotency_key IS NOT NULL")}
         return integrity, tokens
     finally:
         con.close()

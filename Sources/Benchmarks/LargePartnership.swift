@@ -1,5 +1,5 @@
 import Foundation
-import Services
+@_spi(Harness) import Services
 import Engine
 
 /// A large partnership for the benchmarks: the demo partnership, then thousands of

@@ -1,0 +1,172 @@
+import Foundation
+@_spi(Harness) public import Services
+public import Engine
+import SQLite
+import Glibc
+
+/// `flourish bench engine` and `flourish stress write`: measurement and crash-test drivers,
+/// run on scratch databases of their own. They reach the engine and the database directly
+/// (through the services' `Harness` SPI), to measure them; the front doors never do.
+public enum EngineBenchmarks {
+    public static func durableTransitions(_ inv: some BenchInvocation) throws {
+        let n = try inv.integer("events") ?? 3000
+        let callers = try inv.integer("callers") ?? 64
+        guard n > 0, callers > 0 else { throw BenchUsageError("--events and --callers must be positive") }
+        let dir = inv.value("dir").map { URL(fileURLWithPath: $0) }
+            ?? FileManager.default.temporaryDirectory.appendingPathComponent("flourish-bench-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { if inv.value("dir") == nil { try? FileManager.default.removeItem(at: dir) } }
+        let library = try WorkflowLibrary(directory: try WorkflowLibrary.locate(explicit: inv.value("workflows"), environment: inv.environment))
+
+        // Baseline: one-row commits straight to SQLite, same pragmas as the engine's database.
+        let raw = try Database(path: dir.appendingPathComponent("raw.sqlite").path)
+        try raw.write { try $0.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT NOT NULL)") }
+
+        func freshApp(_ name: String) throws -> (Flourish, [InstanceID]) {
+            let app = try Flourish(databasePath: dir.appendingPathComponent("\(name).sqlite").path, library: library, clock: SystemClock())
+            var ids: [InstanceID] = []
+            for i in 0..<max(callers, 1) {
+                ids.append(try app.engine.start("pledge", data: pledgeData(i), computed: benchContacts, actor: benchActor).instance.id)
+            }
+            return (app, ids)
+        }
+        let (single, singleIDs) = try freshApp("single")
+        // Raw and engine rounds alternate, and the ratio is the median of each round's pair
+        // (raw, then engine, moments apart), so a slow spell of the disk lands on both sides
+        // of the comparison it falls in rather than on one side of the whole run.
+        let rounds = 10
+        var rawRates: [Double] = [], singleRates: [Double] = []
+        var counter = 0
+        for _ in 0..<rounds {
+            rawRates.append(try rate(n / rounds) { i in try raw.write { try $0.run("INSERT INTO t (v) VALUES (?)", "event \(i)") } })
+            singleRates.append(try rate(n / rounds) { _ in
+                counter += 1
+                try single.engine.fire("edit", on: singleIDs[0], payload: ["text": .string("revision \(counter)")], actor: benchActor, expectedVersion: nil)
+            })
+        }
+        func median(_ values: [Double]) -> Double {
+            let sorted = values.sorted()
+            return sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
+        }
+        let rawRate = median(rawRates)
+        let singleRate = median(singleRates)
+        let pairedRatios = zip(singleRates, rawRates).map { $0 / $1 }
+        let singleRatio = median(pairedRatios)
+        let (batched, batchedIDs) = try freshApp("batched")
+        let batchSize = 100
+        let batchStart = Date()
+        var done = 0
+        while done < n {
+            let count = min(batchSize, n - done)
+            let results = try batched.engine.fireBatch((0..<count).map { k in
+                WorkflowEngine.FireRequest(event: "edit", id: batchedIDs[(done + k) % batchedIDs.count], payload: ["text": .string("b\(done + k)")], actor: benchActor)
+            })
+            guard results.allSatisfy({ if case .success = $0 { return true } else { return false } }) else { throw BenchUsageError("a batched event was refused") }
+            done += count
+        }
+        let batchedRate = Double(n) / Date().timeIntervalSince(batchStart)
+        let (grouped, groupedIDs) = try freshApp("grouped")
+        let perCaller = max(1, n / callers)
+        let failures = Counter()
+        // Real threads, one per caller: concurrentPerform would run only as many at once as there are cores.
+        let groupStart = Date()
+        let group = DispatchGroup()
+        for c in 0..<callers {
+            group.enter()
+            let thread = Thread {
+                for k in 0..<perCaller {
+                    do { try grouped.engine.fire("edit", on: groupedIDs[c], payload: ["text": .string("c\(c)-\(k)")], actor: benchActor, expectedVersion: nil) }
+                    catch { failures.add() }
+                }
+                group.leave()
+            }
+            thread.stackSize = 1 << 20
+            thread.start()
+        }
+        group.wait()
+        let groupedRate = Double(perCaller * callers) / Date().timeIntervalSince(groupStart)
+        guard failures.value == 0 else { throw BenchUsageError("\(failures.value) concurrent events were refused") }
+        let verified = try grouped.engine.verifyAuditLog().isIntact && (try single.engine.verifyAuditLog().isIntact)
+
+        let rows: [(String, Double, String)] = [
+            ("raw SQLite single-row commits/s (baseline)", rawRate, "1.00"),
+            ("engine, one caller, one transaction per event", singleRate,
+             String(format: "%.2f (median of %d paired rounds; %.2f to %.2f)", singleRatio, rounds, pairedRatios.min() ?? 0, pairedRatios.max() ?? 0)),
+            ("engine, batches of \(batchSize) events", batchedRate, String(format: "%.2f", batchedRate / rawRate)),
+            ("engine, \(callers) concurrent callers (group commit)", groupedRate, String(format: "%.2f", groupedRate / rawRate)),
+        ]
+        inv.benchOutput(["events": .integer(Int64(n)), "callers": .integer(Int64(callers)), "rawCommitsPerSecond": .double(rawRate.rounded()),
+                    "singleCallerPerSecond": .double(singleRate.rounded()), "batchedPerSecond": .double(batchedRate.rounded()),
+                    "groupCommitPerSecond": .double(groupedRate.rounded()), "singleToRawRatio": .double((singleRatio * 100).rounded() / 100),
+                    "singleToRawRatioRange": .array([.double(((pairedRatios.min() ?? 0) * 100).rounded() / 100), .double(((pairedRatios.max() ?? 0) * 100).rounded() / 100)]),
+                    "auditIntact": .bool(verified), "sqlite": .string(Connection.libraryVersion)]) {
+            var lines = ["Engine benchmark: \(n) events each, WAL, synchronous=FULL, SQLite \(Connection.libraryVersion)", ""]
+            lines.append("measurement".padding(toLength: 52, withPad: " ", startingAt: 0) + "     per second   vs baseline")
+            for (name, value, ratio) in rows {
+                lines.append(name.padding(toLength: 52, withPad: " ", startingAt: 0) + String(format: "%15.0f", value) + "   " + ratio)
+            }
+            lines.append("")
+            lines.append("Audit chains verified after the run: \(verified ? "intact" : "BROKEN")")
+            return lines.joined(separator: "\n")
+        }
+    }
+
+    public static func stressWrite(_ inv: some BenchInvocation) throws {
+        let count = try inv.integer("count") ?? 100_000
+        let threads = try inv.integer("threads") ?? 4
+        let prefix = inv.value("prefix") ?? UUID().uuidString.prefix(8).lowercased()
+        let app = try inv.app
+        var ids: [InstanceID] = []
+        for t in 0..<threads {
+            let started = try app.engine.start("pledge", data: pledgeData(t), computed: benchContacts, actor: benchActor, idempotencyKey: "\(prefix)-start-\(t)")
+            ids.append(started.instance.id)
+            writeLine("ack \(prefix)-start-\(t)")
+        }
+        let instances = ids
+        DispatchQueue.concurrentPerform(iterations: threads) { t in
+            for k in 0..<count {
+                let token = "\(prefix)-\(t)-\(k)"
+                do {
+                    try app.engine.fire("edit", on: instances[t], payload: ["text": .string(token)], actor: benchActor, expectedVersion: nil, idempotencyKey: token)
+                    writeLine("ack \(token)")
+                } catch {
+                    writeLine("error \(token) \(error.localizedDescription)")
+                }
+            }
+        }
+    }
+
+    static let benchActor = Actor("bench")
+    /// The bench pledges' contacts: a field only Flourish sets, so given as worked out.
+    static let benchContacts: [String: JSONValue] = ["contacts": ["bench"]]
+
+    static func pledgeData(_ i: Int) -> [String: JSONValue] {
+        ["organisation": .string("org-\(i)"), "pledgeYear": 2026, "text": "A new thing", "areas": ["learning"]]
+    }
+
+    static func rate(_ n: Int, _ body: (Int) throws -> Void) throws -> Double {
+        let start = Date()
+        for i in 0..<n { try body(i) }
+        return Double(n) / Date().timeIntervalSince(start)
+    }
+
+    /// Writes one line to stdout at once, unbuffered, so an acknowledgement is out before the next commit.
+    static func writeLine(_ text: String) {
+        let bytes = Array((text + "\n").utf8)
+        bytes.withUnsafeBytes { buffer in
+            var offset = 0
+            while offset < buffer.count {
+                let written = write(1, buffer.baseAddress! + offset, buffer.count - offset)
+                if written < 0 { if errno == EINTR { continue }; return }
+                offset += written
+            }
+        }
+    }
+}
+
+public final class Counter: @unchecked Sendable {  // `count` guarded by `lock`
+    private let lock = NSLock()
+    private var count = 0
+    public func add() { lock.withLock { count += 1 } }
+    public var value: Int { lock.withLock { count } }
+}

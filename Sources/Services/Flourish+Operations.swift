@@ -1,0 +1,139 @@
+public import Foundation
+public import Engine
+internal import SQLite
+
+/// What the front doors need of the engine and the database, through the services: records
+/// read through the access policy, and the operator's own tasks (timers, the audit log, the
+/// outbox, workflow versions). The web and the CLI reach nothing underneath.
+extension Flourish {
+    // MARK: - The operator's view
+
+    /// The viewer the CLI reads as: the person `--as` names, as the web would show them; or,
+    /// when that name is nobody in the directory (the operator's own login), the operator, who
+    /// sees every record: the CLI runs beside the database file, which holds them all anyway.
+    /// Writes are decided by the workflows' rules for the acting person either way.
+    public func viewer(forOperator person: String) throws -> Viewer {
+        if try directory.person(person) != nil { return try viewer(for: person) }
+        return Viewer(person: person, name: person, isSecretariat: true, chairOf: [], boardOf: [], memberOf: [], organisations: [])
+    }
+
+    /// The database file's path.
+    public var databasePath: String { database.path }
+
+    /// Whether the database answers (for a health check).
+    public func checkDatabase() throws { _ = try database.read { try $0.queryOne("SELECT 1") } }
+
+    /// The database's change counter: moves on every commit, in this process or another.
+    public func changeCounter() throws -> Int64 { try database.changeCounter() }
+
+    /// How many events the audit log holds.
+    public func eventCount() throws -> Int { try database.read { try $0.queryOne("SELECT count(*) AS n FROM events")?.int("n") ?? 0 } }
+
+    // MARK: - Workflows
+
+    /// The newest version of every installed workflow.
+    public var workflowDefinitions: [WorkflowDefinition] { engine.definitions }
+
+    /// A workflow's newest definition, or a given installed version.
+    public func workflowDefinition(_ name: String, version: Int? = nil) throws -> WorkflowDefinition {
+        try version.map { try engine.definition(name, version: $0) } ?? engine.definition(name)
+    }
+
+    /// Every installed version of a workflow.
+    public func workflowVersions(of name: String) -> [WorkflowDefinition] { engine.versions(of: name) }
+
+    /// What moving live instances of older versions onto the newest would do; writes nothing.
+    public func migrationPlan(_ workflow: String, mapping: [String: String]) throws -> MigrationPlan {
+        try engine.migrationPlan(workflow, mapping: mapping)
+    }
+
+    /// Moves live instances of older versions onto the newest version (the operator's task).
+    public func migrate(_ workflow: String, mapping: [String: String], by person: String) throws -> MigrationPlan {
+        try engine.migrate(workflow, mapping: mapping, actor: Actor(person))
+    }
+
+    // MARK: - Timers, the audit log and the outbox
+
+    /// Fires every timer due by now.
+    public func runDueTimers() throws -> [FiredTimer] { try engine.tick() }
+
+    /// Checks the hash chain of the whole audit log (and, given, that it ends at `expectedHead`).
+    public func verifyAuditLog(expectedHead: String?) throws -> AuditChain.Report { try engine.verifyAuditLog(expectedHead: expectedHead) }
+
+    /// Messages in the outbox, oldest first, optionally in one status.
+    public func outbox(status: String? = nil, limit: Int = 200) throws -> [OutboxMessage] { try engine.outbox(status: status, limit: limit) }
+
+    // MARK: - Records, through the policy
+
+    /// Records of a workflow (or all), optionally in a state, that the viewer may see, each with
+    /// only the fields they may read.
+    public func records(workflow: String?, state: String?, limit: Int, for viewer: Viewer) throws -> [Instance] {
+        try engine.instances(workflow: workflow, state: state, limit: limit).compactMap { instance in
+            let sight = try policy.sight(of: instance, for: viewer)
+            return sight == .none ? nil : instance.showing(policy.visibleData(instance, sight: sight))
+        }
+    }
+
+    /// A record as it stood at `moment`, rebuilt from the event log, as the viewer may see it
+    /// now; nil when it did not exist yet.
+    public func record(_ id: InstanceID, asOf moment: Date, for viewer: Viewer) throws -> Instance? {
+        let (_, sight) = try record(id, for: viewer)
+        return try engine.instance(id, asOf: moment).map { $0.showing(policy.visibleData($0, sight: sight)) }
+    }
+
+    /// A record's pending timers, for a viewer who sees the whole of it.
+    public func pendingTimers(of id: InstanceID, for viewer: Viewer) throws -> [PendingTimer] {
+        _ = try requireWhole(id, for: viewer)
+        return try engine.pendingTimers(instance: id)
+    }
+
+    /// The events the viewer could fire on a record now, and why each other one is not open;
+    /// the secretariat acting at the record's group or body counts as acting for it.
+    public func availableEvents(on id: InstanceID, for viewer: Viewer) throws -> [EventAvailability] {
+        let record = try requireWhole(id, for: viewer)
+        guard let person = viewer.person else { return [] }
+        let at = record.data["group"]?.stringValue ?? record.data["body"]?.stringValue
+        return try engine.availableEvents(on: id, actor: try actor(person, at: at))
+    }
+
+    /// The events the viewer may fire on a record now.
+    public func eventsOpen(on id: InstanceID, for viewer: Viewer) throws -> Set<String> {
+        Set(try availableEvents(on: id, for: viewer).filter(\.isAvailable).map(\.event))
+    }
+
+    /// Starts an instance of any workflow: the door behind `flourish instance start`, with the
+    /// framework's checks; fields only Flourish sets are refused by the engine.
+    public func start(_ workflow: String, fields: [String: JSONValue], for viewer: Viewer, idempotencyKey: String?) throws -> FireResult {
+        guard let person = viewer.person else { throw WorkflowError.notPermitted(actor: "a visitor", event: "start a \(workflow)", allowed: ["people who are signed in"]) }
+        try checkFrameworkTags(fields, event: "start", workflow: workflow)
+        let at = fields["group"]?.stringValue ?? fields["body"]?.stringValue
+        return try engine.start(workflow, data: fields, actor: try actor(person, at: at), idempotencyKey: idempotencyKey)
+    }
+
+    /// Pledges waiting for the secretariat's review, oldest first.
+    public func pledgesAwaitingReview() throws -> [Instance] {
+        try engine.instances(workflow: "pledge", state: "submitted", limit: 100_000)
+    }
+}
+
+/// Trouble with the storage rather than with the request: nothing was written, and trying
+/// again later can work. The front doors answer it as "not just now" (503 with Retry-After).
+public enum StorageTrouble: Sendable, Equatable {
+    case diskFull(String)
+    case busy(String)
+
+    /// The trouble behind `error`, or nil when it is not the storage's.
+    public init?(_ error: any Error) {
+        guard let e = error as? SQLiteError else { return nil }
+        if e.isDiskFull { self = .diskFull(e.message) } else if e.isBusy { self = .busy(e.message) } else { return nil }
+    }
+
+    /// Whether `error` is the database's own (any SQLite error), which no form can fix.
+    public static func isStorageError(_ error: any Error) -> Bool { error is SQLiteError }
+
+    /// What SQLite said.
+    public var detail: String {
+        switch self { case .diskFull(let m), .busy(let m): return m }
+    }
+    public var isDiskFull: Bool { if case .diskFull = self { return true } else { return false } }
+}
