@@ -39,7 +39,7 @@ enum ActionCommands {
                                                        dueDate: try inv.required("due", "DATE"), item: inv.arguments.value("item")),
                                          by: inv.actor.id, idempotencyKey: inv.arguments.value("key"))
         inv.output(json(view)) {
-            "Logged \(view.action.id) for \(view.action.data["group"]?.stringValue ?? ""), due \(view.action.data["dueDate"]?.stringValue ?? ""). If it is still open on \(view.action.data["escalatesOn"]?.stringValue ?? "") it will be escalated."
+            "Logged \(view.action.id) for \(view.action.group), due \((view.action.dueDate?.description ?? "")). If it is still open on \((view.action.escalatesOn?.description ?? "")) it will be escalated."
         }
     }
 
@@ -54,12 +54,12 @@ enum ActionCommands {
             for (option, field, required) in fields {
                 if let v = inv.arguments.value(option) { payload[field] = .string(v) } else if required { throw UsageError("missing --\(option)") }
             }
-            let view = try inv.app.fireAction(id, event: event, fields: payload, expectedVersion: try inv.integer("expect-version"), by: inv.actor.id)
+            let view = try inv.app.fireAction(RecordID(id), event: event, fields: payload, expectedVersion: try inv.integer("expect-version"), by: inv.actor.id)
             inv.output(json(view)) {
                 var text = "\(id) \(done) (now \(view.action.state)"
                 if let rag = view.latestRAG { text += ", \(rag.rawValue), \(view.trend)" }
                 text += ")."
-                if event == "update", let e = view.escalations.last, e.state == "open" { text += " It has an open escalation: \(e.id)." }
+                if event == "update", let e = view.escalations.last, e.state == .open { text += " It has an open escalation: \(e.id)." }
                 return text
             }
         }
@@ -79,8 +79,8 @@ enum ActionCommands {
     ) { inv in
         let id = InstanceID(try inv.positional(0, "ACTION: e.g. action-4"))
         try inv.expectPositionals(atMost: 1)
-        let view = try inv.app.rescheduleAction(id, dueDate: try inv.required("due", "DATE"), reason: try inv.required("reason", "TEXT"), by: inv.actor.id)
-        inv.output(json(view)) { "\(id) is now due \(view.action.data["dueDate"]?.stringValue ?? "")." }
+        let view = try inv.app.rescheduleAction(RecordID(id), dueDate: try inv.required("due", "DATE"), reason: try inv.required("reason", "TEXT"), by: inv.actor.id)
+        inv.output(json(view)) { "\(id) is now due \((view.action.dueDate?.description ?? ""))." }
     }
 
     static let list = Command(
@@ -94,7 +94,7 @@ enum ActionCommands {
                                                      state: inv.arguments.value("state"), rag: inv.arguments.value("rag"), overdueOnly: inv.arguments.flag("overdue")))
         inv.output(.array(views.map(json))) {
             views.isEmpty ? "No actions match." : views.map { v in
-                "\(v.action.id)  \(v.action.state)  \(v.latestRAG?.rawValue ?? "-")  due \(v.action.data["dueDate"]?.stringValue ?? "")\(v.isOverdue ? " OVERDUE" : "")  \(v.action.data["group"]?.stringValue ?? "")  \(v.action.data["title"]?.stringValue ?? "")"
+                "\(v.action.id)  \(v.action.state)  \(v.latestRAG?.rawValue ?? "-")  due \((v.action.dueDate?.description ?? ""))\(v.isOverdue ? " OVERDUE" : "")  \(v.action.group)  \(v.action.title)"
             }.joined(separator: "\n")
         }
     }
@@ -103,11 +103,11 @@ enum ActionCommands {
         let id = InstanceID(try inv.positional(0, "ACTION: e.g. action-4"))
         try inv.expectPositionals(atMost: 1)
         let app = try inv.app
-        let v = try app.action(id, for: try inv.viewer)
-        let history = try app.actionUpdates(id, for: try inv.viewer)
+        let v = try app.action(RecordID(id), for: try inv.viewer)
+        let history = try app.actionUpdates(RecordID(id), for: try inv.viewer)
         inv.output(json(v)) {
-            var lines = ["\(id): \(v.action.data["title"]?.stringValue ?? "") (\(v.action.state)\(v.isOverdue ? ", overdue" : ""))",
-                         "Group \(v.action.data["group"]?.stringValue ?? ""), priority \(v.action.data["priority"]?.stringValue ?? ""), owner \(v.action.data["owner"]?.stringValue ?? ""), due \(v.action.data["dueDate"]?.stringValue ?? "")",
+            var lines = ["\(id): \(v.action.title) (\(v.action.state)\(v.isOverdue ? ", overdue" : ""))",
+                         "Group \(v.action.group), priority \((v.action.priority ?? "")), owner \(v.action.owner), due \((v.action.dueDate?.description ?? ""))",
                          "Latest RAG: \(v.latestRAG?.rawValue ?? "none") (\(v.trend))", "Updates:"]
             lines += history.filter { $0.event == "update" }.map { "  \(app.time.display($0.occurredAt))  \($0.payload["rag"]?.stringValue ?? "")  \($0.payload["commentary"]?.stringValue ?? "")" }
             lines.append("Escalations: " + (v.escalations.isEmpty ? "none" : v.escalations.map { "\($0.id) (\($0.state))" }.joined(separator: ", ")))
@@ -144,7 +144,7 @@ enum ActionCommands {
                                                          direction: try inv.required("direction", "DIR"), baseline: try number("baseline"), target: try number("target"),
                                                          tolerance: try number("tolerance"), frequency: try inv.required("frequency", "FREQ"), area: try inv.required("area", "AREA"),
                                                          priority: inv.arguments.value("priority")), by: inv.actor.id)
-        inv.output(v.measure.json) { "Defined \(v.measure.id); the first value is due by \(v.measure.data["valueDueOn"]?.stringValue ?? "")." }
+        inv.output(v.measure.json) { "Defined \(v.measure.id); the first value is due by \((v.measure.valueDueOn?.description ?? ""))." }
     }
 
     static let measureRecord = Command(
@@ -157,7 +157,7 @@ enum ActionCommands {
         try inv.expectPositionals(atMost: 1)
         let text = try inv.required("value", "N")
         guard let value = Double(text) else { throw UsageError("--value takes a number, not '\(text)'") }
-        let v = try inv.app.recordMeasure(id, period: try inv.required("period", "PERIOD"), value: value, note: inv.arguments.value("note"), by: inv.actor.id)
+        let v = try inv.app.recordMeasure(RecordID(id), period: try inv.required("period", "PERIOD"), value: value, note: inv.arguments.value("note"), by: inv.actor.id)
         inv.output(v.measure.json) {
             guard let last = v.values.last else { return "Recorded nothing for \(id)." }
             return "Recorded \(last.period) for \(id): \(JSONValue.double(last.value).canonicalString) is \(last.rag.rawValue)." + (last.rag == .red ? " Outside tolerance: escalated (\(v.escalations.last?.id.rawValue ?? "")) unless one is already open." : "")
@@ -173,7 +173,7 @@ enum ActionCommands {
         inv.output(.array(views.map { $0.measure.json })) {
             views.isEmpty ? "No measures." : views.map { v in
                 let last = v.values.last
-                return "\(v.measure.id)  \(last?.rag.rawValue ?? "-")  \(last.map { "\($0.period) \(JSONValue.double($0.value).canonicalString)" } ?? "no value yet")\(v.isMissingValue ? " MISSING" : "")  target \(v.measure.data["target"]?.canonicalString ?? "")  \(v.measure.data["name"]?.stringValue ?? "")"
+                return "\(v.measure.id)  \(last?.rag.rawValue ?? "-")  \(last.map { "\($0.period) \(JSONValue.double($0.value).canonicalString)" } ?? "no value yet")\(v.isMissingValue ? " MISSING" : "")  target \(figure(v.measure.target))  \(v.measure.name)"
             }.joined(separator: "\n")
         }
     }
@@ -181,13 +181,16 @@ enum ActionCommands {
     static let measureShow = Command(["measure", "show"], "Show a measure and every value recorded.", arguments: "MEASURE") { inv in
         let id = InstanceID(try inv.positional(0, "MEASURE: e.g. measure-2"))
         try inv.expectPositionals(atMost: 1)
-        let v = try inv.app.measure(id)
+        let v = try inv.app.measure(RecordID(id))
         inv.output(["measure": v.measure.json, "values": .array(v.values.map { ["period": .string($0.period), "value": .double($0.value), "rag": .string($0.rag.rawValue)] })]) {
-            let d = v.measure.data
-            var lines = ["\(id): \(d["name"]?.stringValue ?? "") (\(d["unit"]?.stringValue ?? ""), \(d["direction"]?.stringValue ?? ""))",
-                         "Baseline \(d["baseline"]?.canonicalString ?? ""), target \(d["target"]?.canonicalString ?? ""), tolerance \(d["tolerance"]?.canonicalString ?? ""), \(d["frequency"]?.stringValue ?? ""); next value due \(d["valueDueOn"]?.stringValue ?? "")"]
+            let m = v.measure
+            var lines = ["\(id): \(m.name) (\(m.unit), \(m.direction ?? ""))",
+                         "Baseline \(figure(m.baseline)), target \(figure(m.target)), tolerance \(figure(m.tolerance)), \(m.frequency ?? ""); next value due \(m.valueDueOn?.description ?? "")"]
             lines += v.values.map { "  \($0.period)  \(JSONValue.double($0.value).canonicalString)  \($0.rag.rawValue)" }
             return lines.joined(separator: "\n")
         }
     }
 }
+
+/// A measure's figure as its JSON reads (3, not 3.0).
+func figure(_ value: Double?) -> String { value.map { JSONValue.double($0).canonicalString } ?? "" }

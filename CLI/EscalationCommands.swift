@@ -48,7 +48,7 @@ enum EscalationCommands {
         try inv.expectPositionals(atMost: 1)
         let body = try inv.required("body", "BODY")
         let app = try inv.app
-        let view = try app.acknowledgeEscalation(id, at: body, note: inv.arguments.value("note"), by: inv.actor.id)
+        let view = try app.acknowledgeEscalation(RecordID(id), at: body, note: inv.arguments.value("note"), by: inv.actor.id)
         inv.output(json(view)) { "Acknowledged \(id) at \(body)." }
     }
 
@@ -72,10 +72,10 @@ enum EscalationCommands {
             if let v = inv.arguments.value(option) { fields[field] = .string(v) }
         }
         let app = try inv.app
-        let view = try app.decideEscalation(id, at: body, outcome: outcome, fields: fields, by: inv.actor.id)
+        let view = try app.decideEscalation(RecordID(id), at: body, outcome: outcome, fields: fields, by: inv.actor.id)
         inv.output(json(view)) {
             var text = "Decided \(id) at \(body): \(outcome)."
-            if view.escalation.state == "closed" { text += " The escalation is now closed." }
+            if view.escalation.state == .closed { text += " The escalation is now closed." }
             else if !view.open.isEmpty { text += " Now waiting at:\n" + view.open.map { reviewLine($0, app) }.joined(separator: "\n") }
             return text
         }
@@ -92,8 +92,8 @@ enum EscalationCommands {
         let views = try app.escalations(body: inv.arguments.value("body"), state: inv.arguments.value("state"), overdueOnly: inv.arguments.flag("overdue"))
         inv.output(.array(views.map(json))) {
             views.isEmpty ? "No escalations." : views.map { v in
-                let waiting = v.open.compactMap { $0.data["body"]?.stringValue }
-                return "\(v.escalation.id)  \(v.escalation.state)  \(v.escalation.data["severity"]?.stringValue ?? "")  \(v.escalation.data["title"]?.stringValue ?? "")"
+                let waiting = v.open.map(\.body)
+                return "\(v.escalation.id)  \(v.escalation.state)  \(v.escalation.severity)  \(v.escalation.title)"
                     + (waiting.isEmpty ? "" : "  waiting at: \(waiting.joined(separator: ", "))") + (v.overdue.isEmpty ? "" : "  OVERDUE")
             }.joined(separator: "\n")
         }
@@ -103,11 +103,11 @@ enum EscalationCommands {
         let id = InstanceID(try inv.positional(0, "ESCALATION: e.g. escalation-3"))
         try inv.expectPositionals(atMost: 1)
         let app = try inv.app
-        let view = try app.escalation(id)
+        let view = try app.escalation(RecordID(id))
         inv.output(json(view)) {
             let e = view.escalation
-            var lines = ["\(e.id): \(e.data["title"]?.stringValue ?? "") (\(e.state))",
-                         "Raised by \(e.data["raisedBy"]?.stringValue ?? "?") from \(e.data["group"]?.stringValue ?? "?") on \(app.time.display(e.createdAt)); severity \(e.data["severity"]?.stringValue ?? "")",
+            var lines = ["\(e.id): \(e.title) (\(e.state))",
+                         "Raised by \(e.raisedBy ?? "?") from \(Optional(e.group) ?? "?") on \(app.time.display(e.createdAt)); severity \(e.severity)",
                          "Reviews:"]
             lines += view.reviews.map { reviewLine($0, app) }
             return lines.joined(separator: "\n")
@@ -141,9 +141,9 @@ enum EscalationCommands {
         }
     }
 
-    static func reviewLine(_ r: Instance, _ app: Flourish) -> String {
-        let due = r.data["respondBy"]?.stringValue.flatMap { app.time.parse($0) }.map { app.time.display($0) } ?? "?"
-        return "  level \(r.data["level"]?.intValue ?? 0)  \(r.data["body"]?.stringValue ?? "?")  \(r.state)  respond by \(due)  (\(r.id))"
+    static func reviewLine(_ r: EscalationReview, _ app: Flourish) -> String {
+        let due = r.respondBy.flatMap { app.time.parse($0) }.map { app.time.display($0) } ?? "?"
+        return "  level \(r.level ?? 0)  \(r.body)  \(r.state)  respond by \(due)  (\(r.id))"
     }
 
     static func json(_ v: EscalationView) -> JSONValue {

@@ -70,7 +70,7 @@ enum PledgeCommands {
         try inv.expectPositionals(atMost: 0)
         let orgs = try inv.app.organisations()
         inv.output(.array(orgs.map(orgJSON))) {
-            orgs.isEmpty ? "No organisations yet." : orgs.map { "\($0.organisation.key)  \($0.membership?.state ?? "-")  \($0.organisation.kind ?? "")  \($0.organisation.district ?? "")  \($0.organisation.name)" }.joined(separator: "\n")
+            orgs.isEmpty ? "No organisations yet." : orgs.map { "\($0.organisation.key)  \($0.membership?.state.rawValue ?? "-")  \($0.organisation.kind ?? "")  \($0.organisation.district ?? "")  \($0.organisation.name)" }.joined(separator: "\n")
         }
     }
 
@@ -81,8 +81,8 @@ enum PledgeCommands {
         let view = try app.organisation(key)
         inv.output(orgJSON(view)) {
             var lines = ["\(view.organisation.name) (\(view.organisation.key)): \(view.organisation.kind ?? "-"), \(view.organisation.district ?? "-"), \(view.organisation.sizeBand ?? "-")",
-                         "Membership: \(view.membership?.state ?? "none")\(view.isOnWall ? " (on the public wall)" : "")", "Pledges:"]
-            lines += view.pledges.isEmpty ? ["  none yet"] : view.pledges.map { "  \($0.id)  \($0.data["pledgeYear"]?.intValue ?? 0)  \($0.state)  \($0.data["text"]?.stringValue ?? "")" }
+                         "Membership: \(view.membership?.state.rawValue ?? "none")\(view.isOnWall ? " (on the public wall)" : "")", "Pledges:"]
+            lines += view.pledges.isEmpty ? ["  none yet"] : view.pledges.map { "  \($0.id)  \($0.pledgeYear ?? 0)  \($0.state.rawValue)  \($0.text)" }
             return lines.joined(separator: "\n")
         }
     }
@@ -124,7 +124,7 @@ enum PledgeCommands {
     static func orgJSON(_ v: OrganisationView) -> JSONValue {
         ["key": .string(v.organisation.key), "name": .string(v.organisation.name), "kind": v.organisation.kind.map(JSONValue.string) ?? .null,
          "district": v.organisation.district.map(JSONValue.string) ?? .null, "sizeBand": v.organisation.sizeBand.map(JSONValue.string) ?? .null,
-         "membership": v.membership.map { .string($0.state) } ?? .null, "onWall": .bool(v.isOnWall),
+         "membership": v.membership.map { .string($0.state.rawValue) } ?? .null, "onWall": .bool(v.isOnWall),
          "pledges": .array(v.pledges.map { .string($0.id.rawValue) })]
     }
 
@@ -143,12 +143,12 @@ enum PledgeCommands {
         try inv.expectPositionals(atMost: 0)
         let org = try inv.required("org", "ORG")
         let text = try inv.required("text", "TEXT")
-        let p = try inv.app.createPledge(PledgeRequest(organisation: org, text: text, areas: list(inv.arguments.value("areas")) ?? [],
+        let p = try Pledge(inv.app.createPledge(PledgeRequest(organisation: org, text: text, areas: list(inv.arguments.value("areas")) ?? [],
                                                        theme: inv.arguments.value("theme"), priority: inv.arguments.value("priority"),
-                                                       pledgeYear: try inv.integer("year")), by: inv.actor.id, idempotencyKey: inv.arguments.value("key"))
+                                                       pledgeYear: try inv.integer("year")), by: inv.actor.id, idempotencyKey: inv.arguments.value("key")))
         inv.output(p.json) {
-            "Drafted \(p.id) for \(org) (pledge year \(p.data["pledgeYear"]?.intValue ?? 0))."
-                + (p.data["repeatsLastYear"] == .bool(true) ? " Note: it repeats an earlier pledge; the reviewer will see that." : "")
+            "Drafted \(p.id) for \(org) (pledge year \(p.pledgeYear ?? 0))."
+                + (p.repeatsLastYear ? " Note: it repeats an earlier pledge; the reviewer will see that." : "")
                 + " Submit it with 'flourish pledge submit \(p.id)'."
         }
     }
@@ -162,7 +162,7 @@ enum PledgeCommands {
     ) { inv in
         let id = InstanceID(try inv.positional(0, "PLEDGE: e.g. pledge-3"))
         try inv.expectPositionals(atMost: 1)
-        let p = try inv.app.editPledge(id, text: inv.arguments.value("text"), areas: list(inv.arguments.value("areas")), theme: inv.arguments.value("theme"),
+        let p = try inv.app.editPledge(RecordID(id), text: inv.arguments.value("text"), areas: list(inv.arguments.value("areas")), theme: inv.arguments.value("theme"),
                                        priority: inv.arguments.value("priority"), expectedVersion: try inv.integer("expect-version"), by: inv.actor.id)
         inv.output(p.json) { "Edited \(p.id) (version \(p.version))." }
     }
@@ -178,7 +178,7 @@ enum PledgeCommands {
                 if let v = inv.arguments.value(f.option) { payload[f.field] = .string(v) }
                 else if f.required { throw UsageError("missing --\(f.option)") }
             }
-            let p = try inv.app.firePledge(id, event: event, fields: payload, expectedVersion: try inv.integer("expect-version"), by: inv.actor.id)
+            let p = try inv.app.firePledge(RecordID(id), event: event, fields: payload, expectedVersion: try inv.integer("expect-version"), by: inv.actor.id)
             inv.output(p.json) { "\(p.id) \(done) (now \(p.state))." }
         }
     }
@@ -200,9 +200,9 @@ enum PledgeCommands {
     ) { inv in
         let id = InstanceID(try inv.positional(0, "PLEDGE: e.g. pledge-3"))
         try inv.expectPositionals(atMost: 1)
-        let p = try inv.app.approvePledge(id, comment: inv.arguments.value("comment"), expectedVersion: try inv.integer("expect-version"), by: inv.actor.id)
+        let p = try Pledge(inv.app.approvePledge(RecordID(id), comment: inv.arguments.value("comment"), expectedVersion: try inv.integer("expect-version"), by: inv.actor.id))
         inv.output(p.json) {
-            "\(p.id) is approved and on the wall. Pledge year \(p.data["yearStarts"]?.stringValue ?? "") to \(p.data["yearEnds"]?.stringValue ?? ""); check-in \(p.data["checkInOn"]?.stringValue ?? ""); report due by \(p.data["reportDueOn"]?.stringValue ?? "")."
+            "\(p.id) is approved and on the wall. Pledge year \((p.yearStarts?.description ?? "")) to \((p.yearEnds?.description ?? "")); check-in \((p.checkInOn?.description ?? "")); report due by \((p.reportDueOn?.description ?? ""))."
         }
     }
 
@@ -235,8 +235,9 @@ enum PledgeCommands {
             return
         }
         let items = try app.records(workflow: "pledge", state: inv.arguments.value("state"), limit: 100_000, for: try inv.viewer)
+        let pledges = try Pledge.records(items)
         inv.output(.array(items.map(\.json))) {
-            items.isEmpty ? "No pledges." : items.map { "\($0.id)  \($0.state)  \($0.data["organisation"]?.stringValue ?? "")  \($0.data["pledgeYear"]?.intValue ?? 0)  \($0.data["text"]?.stringValue ?? "")" }.joined(separator: "\n")
+            items.isEmpty ? "No pledges." : pledges.map { "\($0.id)  \($0.state)  \($0.organisation)  \($0.pledgeYear ?? 0)  \($0.text)" }.joined(separator: "\n")
         }
     }
 

@@ -57,12 +57,12 @@ enum ReportCommands {
     }
 
     static func statusJSON(_ s: AnnualReportStatus) -> JSONValue {
-        ["report": s.report.json, "sections": .array(s.sections.map { ["group": $0.data["group"] ?? .null, "state": .string($0.state), "id": .string($0.id.rawValue)] })]
+        ["report": s.report.json, "sections": .array(s.sections.map { ["group": .string($0.group), "state": .string($0.state.rawValue), "id": .string($0.id.rawValue)] })]
     }
 
     static func statusText(_ s: AnnualReportStatus) -> String {
         var lines = ["Annual report \(s.year): \(s.report.state) (\(s.report.id)); sections due \(s.sectionsDueOn)"]
-        for section in s.sections { lines.append("  \(section.state.padding(toLength: 10, withPad: " ", startingAt: 0)) \(section.data["group"]?.stringValue ?? "")") }
+        for section in s.sections { lines.append("  \(section.state.rawValue.padding(toLength: 10, withPad: " ", startingAt: 0)) \(section.group)") }
         return lines.joined(separator: "\n")
     }
 

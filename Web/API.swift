@@ -151,7 +151,7 @@ extension WebApp {
         Route("GET", "/api/v1/organisations", .secretariat, "Pledging organisations", api: true) { c in
             json(.array(try c.app.organisations().map { v in
                 ["key": .string(v.organisation.key), "name": .string(v.organisation.name), "kind": v.organisation.kind.map(JSONValue.string) ?? .null,
-                 "membership": .string(v.membership?.state ?? "none"), "pledges": .array(v.pledges.map { .string($0.id.rawValue) })]
+                 "membership": .string(v.membership?.state.rawValue ?? "none"), "pledges": .array(v.pledges.map { .string($0.id.rawValue) })]
             }))
         },
         Route("GET", "/api/v1/actions", .chair, "Actions (filters: group, priority, area, state, rag, overdue)", api: true,
@@ -163,7 +163,7 @@ extension WebApp {
             let views = try c.app.actions(ActionFilter(group: q.queryValue("group"), priority: q.queryValue("priority"), area: q.queryValue("area"), state: q.queryValue("state"),
                                                        rag: q.queryValue("rag"), overdueOnly: q.queryValue("overdue") == "true"), for: c.viewer)
             return json(.array(views.map { v in
-                var j = instanceFields(v.action)
+                var j = instanceFields(v.action.instance)
                 j["latestRAG"] = v.latestRAG.map { .string($0.rawValue) } ?? .null
                 j["trend"] = .string(v.trend)
                 j["escalations"] = .array(v.escalations.map { .string($0.id.rawValue) })
@@ -176,14 +176,14 @@ extension WebApp {
                                                          priority: try string(b, "priority", required: false), areas: try strings(b, "areas"), owner: try requiredString(b, "owner"),
                                                          dueDate: try requiredString(b, "dueDate"), item: try string(b, "item", required: false)),
                                            by: c.person, idempotencyKey: c.idempotencyKey)
-            var r = json(instanceJSON(view.action), status: .created, etag: view.action.version)
+            var r = json(instanceJSON(view.action.instance), status: .created, etag: view.action.version)
             r.headers.set("Location", "/api/v1/instances/\(view.action.id.rawValue)")
             return r
         },
         Route("GET", "/api/v1/measures", .chair, "Measures with their values", api: true,
               query: [.init(name: "group", description: "The owning group's key"), .init(name: "area", description: "A FLOURISH area's key")]) { c in
             json(.array(try c.app.measures(group: c.request.queryValue("group"), area: c.request.queryValue("area"), for: c.viewer).map { m in
-                var j = instanceFields(m.measure)
+                var j = instanceFields(m.measure.instance)
                 j["values"] = .array(m.values.map { ["period": .string($0.period), "value": .double($0.value), "rag": .string($0.rag.rawValue)] })
                 return .object(j)
             }))
@@ -191,18 +191,18 @@ extension WebApp {
         Route("POST", "/api/v1/measures/{id}/values", .chair, "Record a measure's value for a period", api: true) { c in
             let b = try body(c)
             guard let value = b["value"]?.doubleValue else { throw APIProblem(.unprocessableContent, "A field is missing", detail: "value must be a number.", field: "value") }
-            let view = try c.app.recordMeasure(InstanceID(c.param("id")), period: try requiredString(b, "period"), value: value, note: try string(b, "note", required: false), by: c.person,
+            let view = try c.app.recordMeasure(RecordID(c.param("id")), period: try requiredString(b, "period"), value: value, note: try string(b, "note", required: false), by: c.person,
                                                expectedVersion: try ifMatch(c), idempotencyKey: c.idempotencyKey)
-            return json(instanceJSON(view.measure), etag: view.measure.version)
+            return json(instanceJSON(view.measure.instance), etag: view.measure.version)
         },
         Route("GET", "/api/v1/escalations", .signedIn, "Escalations (filters: body, state, overdue)", api: true,
               query: [.init(name: "body", description: "The body it waits at"), .init(name: "state", description: "The escalation's state"),
                       .init(name: "overdue", description: "Only those past a response deadline", values: ["true", "false"])]) { c in
             let views = try c.app.escalations(body: c.request.queryValue("body"), state: c.request.queryValue("state"), overdueOnly: c.request.queryValue("overdue") == "true", for: c.viewer)
             return json(.array(views.map { v in
-                var j = instanceFields(v.escalation)
-                j["waitingAt"] = .array(v.open.compactMap { $0.data["body"] })
-                j["overdueAt"] = .array(v.overdue.compactMap { $0.data["body"] })
+                var j = instanceFields(v.escalation.instance)
+                j["waitingAt"] = .array(v.open.map { .string($0.body) })
+                j["overdueAt"] = .array(v.overdue.map { .string($0.body) })
                 return .object(j)
             }))
         },
@@ -211,15 +211,15 @@ extension WebApp {
             let view = try c.app.raiseEscalation(EscalationRequest(group: try requiredString(b, "group"), title: try requiredString(b, "title"), description: try string(b, "description", required: false) ?? "",
                                                                    severity: try requiredString(b, "severity"), priorities: try strings(b, "priorities"), areas: try strings(b, "areas")),
                                                  by: c.person, idempotencyKey: c.idempotencyKey)
-            return json(instanceJSON(view.escalation), status: .created, etag: view.escalation.version)
+            return json(instanceJSON(view.escalation.instance), status: .created, etag: view.escalation.version)
         },
         Route("POST", "/api/v1/escalations/{id}/decision", .signedIn, "Decide an escalation at a body", api: true) { c in
             let b = try body(c)
             var fields: [String: JSONValue] = [:]
             for name in ["rationale", "plan", "planOwner", "guidance"] { if let v = try string(b, name, required: false) { fields[name] = .string(v) } }
-            let view = try c.app.decideEscalation(InstanceID(c.param("id")), at: try requiredString(b, "body"), outcome: try requiredString(b, "outcome"), fields: fields, by: c.person,
+            let view = try c.app.decideEscalation(RecordID(c.param("id")), at: try requiredString(b, "body"), outcome: try requiredString(b, "outcome"), fields: fields, by: c.person,
                                                   idempotencyKey: c.idempotencyKey)
-            return json(instanceJSON(view.escalation))
+            return json(instanceJSON(view.escalation.instance))
         },
         Route("GET", "/api/v1/reports/annual", .signedIn, "The annual report's figures for ?year=, now or ?asOf= a moment", api: true,
               query: [.init(name: "year", description: "The report year, such as 2026", required: true),

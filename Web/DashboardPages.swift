@@ -42,7 +42,7 @@ extension WebApp {
             guard let priority = c.app.framework.priorities.first(where: { $0.key == c.param("key") }) else { return notFound(c) }
             let groups = try c.app.governance.bodies().filter { $0.priority == priority.key }
             let actions = try c.app.actions(ActionFilter(priority: priority.key), for: c.viewer)
-            let measures = try c.app.measures(for: c.viewer).filter { $0.measure.data["priority"]?.stringValue == priority.key }
+            let measures = try c.app.measures(for: c.viewer).filter { $0.measure.priority == priority.key }
             return drillDown(c, title: priority.name, caption: "Priority", pledges: nil, actions: actions, measures: measures, groups: groups)
         },
         Route("GET", "/history/{id}", .signedIn, "Any record's history: every event, who did it and when") { c in
@@ -67,16 +67,16 @@ extension WebApp {
             parts.append("<h2 class=\"govuk-heading-m\">Groups</h2><ul class=\"govuk-list\">\(groups.map { g -> HTML in "<li><a class=\"govuk-link\" href=\"/groups/\(g.key)\">\(g.name)</a></li>" })</ul>")
         }
         parts.append(actions.isEmpty ? "<p class=\"govuk-body\">No actions.</p>" : Components.table(caption: "Actions", headers: ["Action", "Group", "Due", "Status", "RAG", "History"], rows: actions.map { a in
-            ["<a class=\"govuk-link\" href=\"/actions/\(a.action.id.rawValue)\">\(a.action.data["title"]?.stringValue ?? "")</a>",
-             "<a class=\"govuk-link\" href=\"/groups/\(a.action.data["group"]?.stringValue ?? "")\">\(a.action.data["group"]?.stringValue ?? "")</a>",
-             "\(a.action.data["dueDate"]?.stringValue ?? "")" + (a.isOverdue ? " <strong class=\"app-overdue\">Overdue</strong>" as HTML : ""),
-             Components.stateTag(a.action.state), Components.rag(a.latestRAG?.rawValue), "<a class=\"govuk-link\" href=\"/history/\(a.action.id.rawValue)\">History<span class=\"govuk-visually-hidden\"> of \(a.action.data["title"]?.stringValue ?? "")</span></a>"]
+            ["<a class=\"govuk-link\" href=\"/actions/\(a.action.id.rawValue)\">\(a.action.title)</a>",
+             "<a class=\"govuk-link\" href=\"/groups/\(a.action.group)\">\(a.action.group)</a>",
+             "\((a.action.dueDate?.description ?? ""))" + (a.isOverdue ? " <strong class=\"app-overdue\">Overdue</strong>" as HTML : ""),
+             Components.stateTag(a.action.state), Components.rag(a.latestRAG?.rawValue), "<a class=\"govuk-link\" href=\"/history/\(a.action.id.rawValue)\">History<span class=\"govuk-visually-hidden\"> of \(a.action.title)</span></a>"]
         }))
         parts.append(measures.isEmpty ? "<p class=\"govuk-body\">No measures.</p>" : Components.table(caption: "Measures", headers: ["Measure", "Latest", "Target", "RAG", "History"], rows: measures.map { m in
             let last = m.values.last
-            return ["\(m.measure.data["name"]?.stringValue ?? "")", "\(last.map { "\(AnnualReport.number($0.value)) (\($0.period))" } ?? "none yet")",
-                    "\(AnnualReport.number(m.measure.data["target"]?.doubleValue ?? 0))", Components.rag(last?.rag.rawValue),
-                    "<a class=\"govuk-link\" href=\"/history/\(m.measure.id.rawValue)\">History<span class=\"govuk-visually-hidden\"> of \(m.measure.data["name"]?.stringValue ?? "")</span></a>"]
+            return ["\(m.measure.name)", "\(last.map { "\(AnnualReport.number($0.value)) (\($0.period))" } ?? "none yet")",
+                    "\(AnnualReport.number(m.measure.target ?? 0))", Components.rag(last?.rag.rawValue),
+                    "<a class=\"govuk-link\" href=\"/history/\(m.measure.id.rawValue)\">History<span class=\"govuk-visually-hidden\"> of \(m.measure.name)</span></a>"]
         }))
         if let pledges {
             parts.append(pledges.isEmpty ? "<p class=\"govuk-body\">No pledges on the wall this year.</p>" : Components.table(caption: "Pledges on the wall this year", headers: ["Organisation", "Pledge", "History"], rows: pledges.map { p in

@@ -15,7 +15,7 @@ extension WebApp {
     static let chairRoutes: [Route] = [
         Route("GET", "/groups", .chair, "My groups") { c in
             let rows = try myGroups(c).map { g -> [HTML] in
-                let actions = try c.app.actions(ActionFilter(group: g.key)).filter { !["completed", "cancelled"].contains($0.action.state) }
+                let actions = try c.app.actions(ActionFilter(group: g.key), for: c.viewer).filter { ![.completed, .cancelled].contains($0.action.state) }
                 return ["<a class=\"govuk-link\" href=\"/groups/\(g.key)\">\(g.name)</a>", "\(actions.count)", "\(actions.filter(\.isOverdue).count)",
                         "\(actions.filter { $0.latestRAG == .red }.count)"]
             }
@@ -24,16 +24,16 @@ extension WebApp {
         },
         Route("GET", "/groups/{key}", .chair, "A group's actions, measures and escalations") { c in
             let group = try c.app.governance.body(c.param("key"))
-            let actions = try c.app.actions(ActionFilter(group: group.key), for: c.viewer).sorted { ($0.isOverdue ? 0 : 1, $0.action.data["dueDate"]?.stringValue ?? "") < ($1.isOverdue ? 0 : 1, $1.action.data["dueDate"]?.stringValue ?? "") }
+            let actions = try c.app.actions(ActionFilter(group: group.key), for: c.viewer).sorted { ($0.isOverdue ? 0 : 1, ($0.action.dueDate?.description ?? "")) < ($1.isOverdue ? 0 : 1, ($1.action.dueDate?.description ?? "")) }
             let actionRows = actions.map { a -> [HTML] in
-                ["<a class=\"govuk-link\" href=\"/actions/\(a.action.id.rawValue)\">\(a.action.data["title"]?.stringValue ?? "")</a>", "\(a.action.data["owner"]?.stringValue ?? "")",
-                 "\(a.action.data["dueDate"]?.stringValue ?? "")" + (a.isOverdue ? " <strong class=\"app-overdue\">Overdue</strong>" as HTML : ""),
+                ["<a class=\"govuk-link\" href=\"/actions/\(a.action.id.rawValue)\">\(a.action.title)</a>", "\(a.action.owner)",
+                 "\((a.action.dueDate?.description ?? ""))" + (a.isOverdue ? " <strong class=\"app-overdue\">Overdue</strong>" as HTML : ""),
                  Components.stateTag(a.action.state), Components.rag(a.latestRAG?.rawValue)]
             }
             let measureRows = try c.app.measures(group: group.key, for: c.viewer).map { m -> [HTML] in
                 let last = m.values.last
-                return ["\(m.measure.data["name"]?.stringValue ?? "")", "\(last.map { "\(format($0.value)) \(m.measure.data["unit"]?.stringValue ?? "") (\($0.period))" } ?? "none yet")",
-                        "\(format(m.measure.data["target"]?.doubleValue ?? 0))", Components.rag(last?.rag.rawValue) + (m.isMissingValue ? " <strong class=\"app-overdue\">Value missing</strong>" as HTML : "")]
+                return ["\(m.measure.name)", "\(last.map { "\(format($0.value)) \(m.measure.unit) (\($0.period))" } ?? "none yet")",
+                        "\(format(m.measure.target ?? 0))", Components.rag(last?.rag.rawValue) + (m.isMissingValue ? " <strong class=\"app-overdue\">Value missing</strong>" as HTML : "")]
             }
             let mayAct = c.viewer.isSecretariat || c.viewer.chairOf.contains(group.key)
             let links: HTML = mayAct ? "<div class=\"govuk-button-group\"><a class=\"govuk-button\" href=\"/groups/\(group.key)/actions/new\">Log an action</a><a class=\"govuk-button govuk-button--secondary\" href=\"/groups/\(group.key)/escalations/new\">Raise an issue</a></div>" : ""
@@ -61,7 +61,7 @@ extension WebApp {
             do {
                 let view = try c.app.logAction(ActionRequest(group: group.key, title: (c.field("title") ?? ""), description: c.field("description") ?? "", areas: c.fields("areas"),
                                                              owner: (c.field("owner") ?? ""), dueDate: (c.field("dueDate") ?? ""), item: c.field("item")), by: c.person)
-                return c.redirect("/actions/\(view.action.id.rawValue)", confirming: "The action is logged. If it is still open on \(view.action.data["escalatesOn"]?.stringValue ?? "its tolerance date") it will be escalated.")
+                return c.redirect("/actions/\(view.action.id.rawValue)", confirming: "The action is logged. If it is still open on \(view.action.escalatesOn?.description ?? "its tolerance date") it will be escalated.")
             } catch {
                 guard let message = refusal(error) else { throw error }
                 let field = ((error as? WorkflowError)?.field).map { $0 == "dueDate" ? "dueDate" : $0 } ?? (error is FrameworkError ? "areas" : error is DirectoryError ? "owner" : "title")
@@ -69,16 +69,16 @@ extension WebApp {
             }
         },
         Route("GET", "/actions/{id}", .chair, "An action, its updates and escalations") { c in
-            try actionPage(c, InstanceID(c.param("id")), errors: [])
+            try actionPage(c, RecordID(c.param("id")), errors: [])
         },
         Route("POST", "/actions/{id}/events/{event}", .chair, "Update, complete, block or cancel an action") { c in
-            let id = InstanceID(c.param("id")), event = c.param("event")
+            let id = RecordID<Action>(c.param("id")), event = c.param("event")
             var fields: [String: JSONValue] = [:]
             for name in ["rag", "commentary", "blockedBy", "outcomeNote", "reason", "note"] { if let v = c.field(name) { fields[name] = .string(v) } }
             do {
                 let view = try c.app.fireAction(id, event: event, fields: fields, expectedVersion: c.field("version").flatMap(Int.init), by: c.person)
-                var message = "The action is \(view.action.state.replacingOccurrences(of: "-", with: " "))."
-                if event == "update", let e = view.escalations.last, e.state == "open" { message = "Update recorded. The action has an open escalation." }
+                var message = "The action is \(view.action.state.rawValue.replacingOccurrences(of: "-", with: " "))."
+                if event == "update", let e = view.escalations.last, e.state == .open { message = "Update recorded. The action has an open escalation." }
                 else if event == "update" { message = "Update recorded: \(view.latestRAG?.rawValue ?? "")." }
                 return c.redirect("/actions/\(id.rawValue)", confirming: message)
             } catch let e as WorkflowError where !e.deniesAccess {
@@ -100,7 +100,7 @@ extension WebApp {
             do {
                 let view = try c.app.raiseEscalation(EscalationRequest(group: group.key, title: (c.field("title") ?? ""), description: c.field("description") ?? "", severity: (c.field("severity") ?? ""),
                                                                        priorities: c.fields("priorities"), areas: c.fields("areas")), by: c.person)
-                let at = view.open.compactMap { $0.data["body"]?.stringValue }.joined(separator: " and ")
+                let at = view.open.map(\.body).joined(separator: " and ")
                 return c.redirect("/escalations/\(view.escalation.id.rawValue)", confirming: "The issue is raised and waits at \(at).")
             } catch {
                 guard let message = refusal(error) else { throw error }
@@ -130,7 +130,7 @@ extension WebApp {
         return Layout.page(title: errors.isEmpty ? "Log an action" : "Error: Log an action", body: body, context: c, status: status, backLink: ("/groups/\(group.key)", "Back to \(group.name)"))
     }
 
-    static func actionPage(_ c: Context, _ id: InstanceID, errors: [FieldError], status: HTTPStatus = .ok) throws -> HTTPResponse {
+    static func actionPage(_ c: Context, _ id: RecordID<Action>, errors: [FieldError], status: HTTPStatus = .ok) throws -> HTTPResponse {
         guard let view = try? c.app.action(id, for: c.viewer) else { return notFound(c) }
         let a = view.action
         let updates = try c.app.actionUpdates(id, for: c.viewer).map { e -> [HTML] in
@@ -151,19 +151,19 @@ extension WebApp {
         if available.contains("block") { forms.append(form("block", Components.textarea("blockedBy", label: "What is blocking it?", value: c.typed("blockedBy", ifSent: "block"), errors: errors, rows: 2), "Mark blocked", kind: "secondary")) }
         if available.contains("unblock") { forms.append(form("unblock", "", "Unblock", kind: "secondary")) }
         if available.contains("cancel") { forms.append(form("cancel", Components.textarea("reason", label: "Why cancel it?", value: c.typed("reason", ifSent: "cancel"), errors: errors, rows: 2), "Cancel action", kind: "warning")) }
-        let escalations = view.escalations.map { e -> HTML in "<li><a class=\"govuk-link\" href=\"/escalations/\(e.id.rawValue)\">\(e.data["title"]?.stringValue ?? e.id.rawValue)</a> \(Components.stateTag(e.state))</li>" }
+        let escalations = view.escalations.map { e -> HTML in "<li><a class=\"govuk-link\" href=\"/escalations/\(e.id.rawValue)\">\(Optional(e.title) ?? e.id.rawValue)</a> \(Components.stateTag(e.state))</li>" }
         let body: HTML = """
-        \(Components.errorSummary(errors))<span class="govuk-caption-l">Action</span><h1 class="govuk-heading-l">\(a.data["title"]?.stringValue ?? "")</h1>
-        \(Components.summaryList([("Group", "<a class=\"govuk-link\" href=\"/groups/\(a.data["group"]?.stringValue ?? "")\">\(a.data["group"]?.stringValue ?? "")</a>"),
-                                  ("Status", Components.stateTag(a.state)), ("Owner", "\(a.data["owner"]?.stringValue ?? "")"),
-                                  ("Due", "\(a.data["dueDate"]?.stringValue ?? "")" + (view.isOverdue ? " <strong class=\"app-overdue\">Overdue</strong>" as HTML : "")),
+        \(Components.errorSummary(errors))<span class="govuk-caption-l">Action</span><h1 class="govuk-heading-l">\(a.title)</h1>
+        \(Components.summaryList([("Group", "<a class=\"govuk-link\" href=\"/groups/\(a.group)\">\(a.group)</a>"),
+                                  ("Status", Components.stateTag(a.state)), ("Owner", "\(a.owner)"),
+                                  ("Due", "\((a.dueDate?.description ?? ""))" + (view.isOverdue ? " <strong class=\"app-overdue\">Overdue</strong>" as HTML : "")),
                                   ("Latest RAG", Components.rag(view.latestRAG?.rawValue) + " \(view.rags.isEmpty ? "" : view.trend)"),
-                                  ("FLOURISH areas", "\(areaNames(a.data["areas"], c.app))")]))
+                                  ("FLOURISH areas", "\(areaNames(a.areas, c.app))")]))
         \(escalations.isEmpty ? "" : "<h2 class=\"govuk-heading-m\">Escalations</h2><ul class=\"govuk-list\">\(escalations)</ul>" as HTML)
         \(updates.isEmpty ? "<p class=\"govuk-body\">No updates yet.</p>" : Components.table(caption: "Updates", headers: ["When", "RAG", "Commentary", "By"], rows: updates))
         \(forms)
         """
-        return Layout.page(title: errors.isEmpty ? "Action" : "Error: Action", body: body, context: c, status: status, backLink: ("/groups/\(a.data["group"]?.stringValue ?? "")", "Back to the group"))
+        return Layout.page(title: errors.isEmpty ? "Action" : "Error: Action", body: body, context: c, status: status, backLink: ("/groups/\(a.group)", "Back to the group"))
     }
 
     static func raiseForm(_ c: Context, group: GovernanceBody, values: [String: [String]], errors: [FieldError], status: HTTPStatus = .ok) throws -> HTTPResponse {

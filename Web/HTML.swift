@@ -178,6 +178,9 @@ enum Components {
         return "<strong class=\"govuk-tag app-rag app-rag--\(rag)\">\(rag.capitalized)</strong>"
     }
 
+    /// A typed record's state as a tag.
+    static func stateTag<State: RawRepresentable>(_ state: State) -> HTML where State.RawValue == String { stateTag(state.rawValue) }
+
     static func stateTag(_ state: String) -> HTML {
         let colour: String
         switch state {

@@ -27,7 +27,7 @@ final class Metrics: @unchecked Sendable {
         let open = try app.escalations(state: "open")
         var byLevel: [String: Int] = [:]
         for e in open {
-            for review in e.open { byLevel[review.data["body"]?.stringValue ?? "unknown", default: 0] += 1 }
+            for review in e.open { byLevel[Optional(review.body) ?? "unknown", default: 0] += 1 }
         }
         let transitions = try app.eventCount()
         lock.lock(); defer { lock.unlock() }

@@ -11,13 +11,13 @@ extension WebApp {
             var sections: [HTML] = []
             for key in keys {
                 let view = try c.app.organisation(key)
-                let rows = view.pledges.sorted { ($0.data["pledgeYear"]?.intValue ?? 0) > ($1.data["pledgeYear"]?.intValue ?? 0) }.map { p -> [HTML] in
-                    ["<a class=\"govuk-link\" href=\"/pledges/\(p.id.rawValue)\">\(p.data["text"]?.stringValue ?? "")</a>", "\(p.data["pledgeYear"]?.intValue.map(String.init) ?? "")",
-                     Components.stateTag(p.state), "\(p.data["reviewComment"]?.stringValue ?? p.data["reason"]?.stringValue ?? "")"]
+                let rows = view.pledges.sorted { ($0.pledgeYear ?? 0) > ($1.pledgeYear ?? 0) }.map { p -> [HTML] in
+                    ["<a class=\"govuk-link\" href=\"/pledges/\(p.id.rawValue)\">\(p.text)</a>", "\(p.pledgeYear.map(String.init) ?? "")",
+                     Components.stateTag(p.state), "\(p.reviewComment ?? (p.reason ?? ""))"]
                 }
                 sections.append("""
                 <h2 class="govuk-heading-m">\(view.organisation.name)</h2>
-                <p class="govuk-body">Scheme membership: \(Components.stateTag(view.membership?.state ?? "none"))</p>
+                <p class="govuk-body">Scheme membership: \(Components.stateTag(view.membership?.state.rawValue ?? "none"))</p>
                 \(rows.isEmpty ? "<p class=\"govuk-body\">No pledges yet.</p>" : Components.table(caption: "Pledges", headers: ["Pledge", "Year", "Status", "Review comments"], rows: rows))
                 <a class="govuk-button" href="/pledges/new?organisation=\(URLEncoding.encode(key))">Make a pledge</a>
                 """)
@@ -41,7 +41,7 @@ extension WebApp {
                 let pledge = try c.app.createPledge(PledgeRequest(organisation: organisation, text: (c.field("text") ?? ""), areas: c.fields("areas"),
                                                                   theme: c.field("theme"), priority: c.field("priority")), by: c.person)
                 if c.field("submit") != nil {
-                    _ = try c.app.firePledge(pledge.id, event: "submit", fields: [:], expectedVersion: nil, by: c.person)
+                    _ = try c.app.firePledge(RecordID(pledge.id), event: "submit", fields: [:], expectedVersion: nil, by: c.person)
                     return c.redirect("/pledges/\(pledge.id.rawValue)", confirming: "Your pledge is submitted. The Alliance secretariat will review it.")
                 }
                 return c.redirect("/pledges/\(pledge.id.rawValue)", confirming: "Your pledge is saved as a draft. Submit it when it is ready.")
@@ -52,24 +52,24 @@ extension WebApp {
             }
         },
         Route("GET", "/pledges/{id}/edit", .organisationContact, "Change a pledge before it is approved") { c in
-            guard let pledge = try? c.app.pledge(InstanceID(c.param("id")), for: c.viewer) else { return notFound(c) }
-            let values: [String: [String]] = ["text": [pledge.data["text"]?.stringValue ?? ""], "areas": pledge.data["areas"]?.arrayValue?.compactMap(\.stringValue) ?? [],
-                                              "theme": [pledge.data["theme"]?.stringValue ?? ""], "priority": [pledge.data["priority"]?.stringValue ?? ""]]
-            return pledgeForm(c, organisation: pledge.data["organisation"]?.stringValue ?? "", values: values, errors: [], editing: pledge)
+            guard let pledge = try? c.app.pledge(RecordID(c.param("id")), for: c.viewer) else { return notFound(c) }
+            let values: [String: [String]] = ["text": [pledge.text], "areas": pledge.areas,
+                                              "theme": [(pledge.theme ?? "")], "priority": [(pledge.priority ?? "")]]
+            return pledgeForm(c, organisation: pledge.organisation, values: values, errors: [], editing: pledge)
         },
         Route("POST", "/pledges/{id}/edit", .organisationContact, "Change a pledge before it is approved") { c in
-            guard let pledge = try? c.app.pledge(InstanceID(c.param("id")), for: c.viewer) else { return notFound(c) }
+            guard let pledge = try? c.app.pledge(RecordID(c.param("id")), for: c.viewer) else { return notFound(c) }
             let values: [String: [String]] = ["text": [c.field("text") ?? ""], "areas": c.fields("areas"), "theme": [c.field("theme") ?? ""], "priority": [c.field("priority") ?? ""]]
             var errors: [FieldError] = []
             if c.field("text") == nil { errors.append(FieldError("text", "Enter the new thing your organisation pledges to do")) }
             if c.fields("areas").isEmpty { errors.append(FieldError("areas", "Select at least one FLOURISH area")) }
-            let organisation = pledge.data["organisation"]?.stringValue ?? ""
+            let organisation = pledge.organisation
             if !errors.isEmpty { return pledgeForm(c, organisation: organisation, values: values, errors: errors, editing: pledge, status: .unprocessableContent) }
             do {
                 let edited = try c.app.editPledge(pledge.id, text: c.field("text"), areas: c.fields("areas"), theme: c.field("theme") ?? "", priority: c.field("priority") ?? "",
                                                   expectedVersion: c.field("version").flatMap(Int.init), by: c.person)
                 if c.field("submit") != nil {
-                    _ = try c.app.firePledge(edited.id, event: "submit", fields: [:], expectedVersion: edited.version, by: c.person)
+                    _ = try c.app.firePledge(RecordID(edited.id), event: "submit", fields: [:], expectedVersion: edited.version, by: c.person)
                     return c.redirect("/pledges/\(pledge.id.rawValue)", confirming: "Your changes are saved and the pledge is submitted. The Alliance secretariat will review it.")
                 }
                 return c.redirect("/pledges/\(pledge.id.rawValue)", confirming: "Your changes are saved. Submit the pledge when it is ready.")
@@ -80,7 +80,7 @@ extension WebApp {
             }
         },
         Route("POST", "/pledges/{id}/events/{event}", .signedIn, "Submit, review, report on or withdraw a pledge") { c in
-            let id = InstanceID(c.param("id")), event = c.param("event")
+            let id = RecordID<Pledge>(c.param("id")), event = c.param("event")
             guard (try? c.app.pledge(id, for: c.viewer)) != nil else { return notFound(c) }
             let version = c.field("version").flatMap(Int.init)
             var fields: [String: JSONValue] = [:]
@@ -103,19 +103,19 @@ extension WebApp {
         },
     ]
 
-    static func pledgePage(_ c: Context, pledge: Instance, errors: [FieldError], status: HTTPStatus) throws -> HTTPResponse {
-        let body: HTML = "\(Components.errorSummary(errors))<h1 class=\"govuk-heading-l\">Pledge</h1><p class=\"govuk-body\">\(pledge.data["text"]?.stringValue ?? "")</p>\(try PledgeActions.panel(for: pledge, context: c, errors: errors))"
+    static func pledgePage(_ c: Context, pledge: Pledge, errors: [FieldError], status: HTTPStatus) throws -> HTTPResponse {
+        let body: HTML = "\(Components.errorSummary(errors))<h1 class=\"govuk-heading-l\">Pledge</h1><p class=\"govuk-body\">\(pledge.text)</p>\(try PledgeActions.panel(for: pledge, context: c, errors: errors))"
         return Layout.page(title: "Error: Pledge", body: body, context: c, status: status)
     }
 
     /// The pledge form: a new pledge, or (`editing`) changes to a draft or to one the secretariat asked to change.
-    static func pledgeForm(_ c: Context, organisation: String, values: [String: [String]], errors: [FieldError], editing: Instance? = nil, status: HTTPStatus = .ok) -> HTTPResponse {
+    static func pledgeForm(_ c: Context, organisation: String, values: [String: [String]], errors: [FieldError], editing: Pledge? = nil, status: HTTPStatus = .ok) -> HTTPResponse {
         let app = c.app
         let name = (try? app.organisation(organisation).organisation.name) ?? organisation
         let title = editing == nil ? "Make a pledge" : "Change your pledge"
         let action = editing.map { "/pledges/\($0.id.rawValue)/edit" } ?? "/pledges/new"
         let hidden: HTML = editing.map { "<input type=\"hidden\" name=\"version\" value=\"\($0.version)\">" } ?? ""
-        let comment: HTML = editing?.data["reviewComment"]?.stringValue.map { "<div class=\"govuk-inset-text\">The secretariat asked: \($0)</div>" } ?? ""
+        let comment: HTML = editing?.reviewComment.map { "<div class=\"govuk-inset-text\">The secretariat asked: \($0)</div>" } ?? ""
         let secondary = editing == nil ? "Save as draft" : "Save changes"
         let body: HTML = """
         <div class="govuk-grid-row"><div class="govuk-grid-column-two-thirds">
@@ -136,19 +136,19 @@ extension WebApp {
 
 /// The forms on a pledge's page for the people who may act on it now.
 enum PledgeActions {
-    static func panel(for pledge: Instance, context c: Context, errors: [FieldError] = []) throws -> HTML {
+    static func panel(for pledge: Pledge, context c: Context, errors: [FieldError] = []) throws -> HTML {
         let available = c.viewer.isSignedIn ? try c.app.eventsOpen(on: pledge.id, for: c.viewer) : []
         let base = "/pledges/\(pledge.id.rawValue)/events"
         func form(_ event: String, _ fields: HTML, _ button: String, kind: String? = nil) -> HTML {
             "<form method=\"post\" action=\"\(base)/\(event)\" novalidate>\(c.csrfField)<input type=\"hidden\" name=\"version\" value=\"\(pledge.version)\">\(fields)\(Components.button(button, kind: kind))</form>"
         }
         var parts: [HTML] = []
-        if let comment = pledge.data["reviewComment"]?.stringValue { parts.append("<div class=\"govuk-inset-text\">Review comment: \(comment)</div>") }
+        if let comment = pledge.reviewComment { parts.append("<div class=\"govuk-inset-text\">Review comment: \(comment)</div>") }
         if available.contains("edit") { parts.append("<p class=\"govuk-body\"><a class=\"govuk-link\" href=\"/pledges/\(pledge.id.rawValue)/edit\">Edit this pledge</a></p>") }
         if available.contains("submit") { parts.append(form("submit", "", "Submit for review")) }
         if available.contains("approve") {
             parts.append("<h2 class=\"govuk-heading-m\">Review</h2>")
-            if pledge.data["repeatsLastYear"] == .bool(true) { parts.append("<div class=\"govuk-warning-text\"><strong class=\"govuk-warning-text__text\">This repeats the organisation’s pledge from an earlier year.</strong></div>") }
+            if pledge.repeatsLastYear { parts.append("<div class=\"govuk-warning-text\"><strong class=\"govuk-warning-text__text\">This repeats the organisation’s pledge from an earlier year.</strong></div>") }
             parts.append(form("approve", Components.textarea("reviewComment", id: "approve-reviewComment", label: "Comment for the organisation (optional)", value: c.typed("reviewComment", ifSent: "approve"), errors: errors, rows: 2), "Approve and publish"))
             parts.append(form("request-changes", Components.textarea("reviewComment", id: "request-changes-reviewComment", label: "What should change?", value: c.typed("reviewComment", ifSent: "request-changes"), errors: errors, rows: 3), "Ask for changes", kind: "secondary"))
             parts.append(form("reject", Components.textarea("reason", id: "reject-reason", label: "Why is it rejected?", value: c.typed("reason", ifSent: "reject"), errors: errors, rows: 3), "Reject", kind: "warning"))
@@ -164,8 +164,8 @@ enum PledgeActions {
             parts.append(form("withdraw", Components.textarea("reason", id: "withdraw-reason", label: "Why is it being withdrawn? (optional)", value: c.typed("reason", ifSent: "withdraw"), errors: errors, rows: 2), "Withdraw pledge", kind: "warning"))
             parts.append("</div></details>")
         }
-        if pledge.state == "reported", c.viewer.organisations.contains(pledge.data["organisation"]?.stringValue ?? "") {
-            parts.append("<p class=\"govuk-body\"><a class=\"govuk-button\" href=\"/pledges/new?organisation=\(URLEncoding.encode(pledge.data["organisation"]?.stringValue ?? ""))\">Renew: make this year’s pledge</a></p>")
+        if pledge.state == .reported, c.viewer.organisations.contains(pledge.organisation) {
+            parts.append("<p class=\"govuk-body\"><a class=\"govuk-button\" href=\"/pledges/new?organisation=\(URLEncoding.encode(pledge.organisation))\">Renew: make this year’s pledge</a></p>")
         }
         return HTML.join(parts)
     }

@@ -65,19 +65,19 @@ extension WebApp {
         },
         Route("GET", "/pledges/{id}", .everyone, "One pledge", keep: true) { c in
             let id = InstanceID(c.param("id"))
-            guard let (pledge, sight) = try? c.app.record(id, for: c.viewer), pledge.workflow == "pledge" else { return notFound(c) }
-            let org = pledge.data["organisation"]?.stringValue ?? ""
+            guard let (record, sight) = try? c.app.record(id, for: c.viewer), let pledge = try? Pledge(record) else { return notFound(c) }
+            let org = pledge.organisation
             let mayManage = sight == .whole
             let organisation = try c.app.organisation(org)
             var rows: [(String, HTML)] = [
                 ("Organisation", "\(organisation.organisation.name)"),
-                ("Pledge", "\(pledge.data["text"]?.stringValue ?? "")"),
-                ("FLOURISH areas", "\(areaNames(pledge.data["areas"], c.app))"),
-                ("Pledge year", "\(pledge.data["pledgeYear"]?.intValue.map(String.init) ?? "")"),
+                ("Pledge", "\(pledge.text)"),
+                ("FLOURISH areas", "\(areaNames(pledge.areas, c.app))"),
+                ("Pledge year", "\(pledge.pledgeYear.map(String.init) ?? "")"),
                 ("Status", Components.stateTag(pledge.state)),
             ]
-            if let outcome = pledge.data["outcome"]?.stringValue { rows.append(("Outcome", "\(outcome.replacingOccurrences(of: "-", with: " "))")) }
-            if let evidence = pledge.data["evidence"]?.stringValue { rows.append(("What was delivered", "\(evidence)")) }
+            if let outcome = pledge.outcome { rows.append(("Outcome", "\(outcome.replacingOccurrences(of: "-", with: " "))")) }
+            if let evidence = pledge.evidence { rows.append(("What was delivered", "\(evidence)")) }
             var manage: HTML = ""
             if mayManage { manage = try PledgeActions.panel(for: pledge, context: c) }
             let body: HTML = "<h1 class=\"govuk-heading-l\">\(organisation.organisation.name)’s pledge</h1>\(Components.summaryList(rows))\(manage)"
@@ -110,8 +110,8 @@ extension WebApp {
 
     static func name(_ key: String, in list: [NamedKey]) -> String { list.first { $0.key == key }?.name ?? key }
 
-    static func areaNames(_ value: JSONValue?, _ app: Flourish) -> String {
-        (value?.arrayValue ?? []).compactMap(\.stringValue).map { a in app.framework.areas.first { $0.key == a }?.name ?? a }.joined(separator: ", ")
+    static func areaNames(_ keys: [String], _ app: Flourish) -> String {
+        keys.map { a in app.framework.areas.first { $0.key == a }?.name ?? a }.joined(separator: ", ")
     }
 
     static func notFound(_ c: Context) -> HTTPResponse {

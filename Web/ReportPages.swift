@@ -104,11 +104,11 @@ extension WebApp {
         if reports.isEmpty { parts.append("<p class=\"govuk-body\">No annual report has been started.</p>") }
         for s in reports {
             parts.append("<h2 class=\"govuk-heading-m\" id=\"report-\(s.year)\">\(s.year) report \(Components.stateTag(s.report.state))</h2>")
-            parts.append("<p class=\"govuk-body\">Sections due \(s.sectionsDueOn).\(s.report.state == "published" ? " <a class=\"govuk-link\" href=\"/reports/\(s.year)\">Read the published report</a>." as HTML : "")</p>")
+            parts.append("<p class=\"govuk-body\">Sections due \(s.sectionsDueOn).\(s.report.state == .published ? " <a class=\"govuk-link\" href=\"/reports/\(s.year)\">Read the published report</a>." as HTML : "")</p>")
             parts.append(Components.table(caption: "Groups’ sections", headers: ["Group", "Section"],
-                                          rows: s.sections.map { ["\(name($0.data["group"]?.stringValue ?? ""))", Components.stateTag($0.state)] }))
-            for section in s.sections where ["requested", "missed"].contains(section.state) && s.report.state == "collecting" {
-                let group = section.data["group"]?.stringValue ?? ""
+                                          rows: s.sections.map { ["\(name($0.group))", Components.stateTag($0.state)] }))
+            for section in s.sections where [.requested, .missed].contains(section.state) && s.report.state == .collecting {
+                let group = section.group
                 guard c.viewer.chairOf.contains(group) else { continue }
                 parts.append("""
                 <form method="post" action="/annual-report/\(s.year)/sections/\(group)" novalidate>\(c.csrfField)
@@ -118,10 +118,10 @@ extension WebApp {
                 """)
             }
             let available = (try? app.eventsOpen(on: s.report.id, for: c.viewer)) ?? []
-            if available.contains("compile") && s.report.state == "collecting" {
+            if available.contains("compile") && s.report.state == .collecting {
                 parts.append("<form method=\"post\" action=\"/annual-report/\(s.year)/compile\" novalidate>\(c.csrfField)\(Components.button("Compile the report"))</form>")
             }
-            if s.report.state == "compiled" {
+            if s.report.state == .compiled {
                 parts.append("<p class=\"govuk-body\"><a class=\"govuk-link\" href=\"/annual-report/\(s.year)/draft\">Read the compiled report</a></p>")
                 if available.contains("approve") {
                     parts.append("<form method=\"post\" action=\"/annual-report/\(s.year)/approve\" novalidate>\(c.csrfField)\(Components.button("Approve the report"))</form>")

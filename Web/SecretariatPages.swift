@@ -9,9 +9,9 @@ extension WebApp {
         Route("GET", "/review", .secretariat, "Pledges waiting for review") { c in
             let waiting = try c.app.pledgesAwaitingReview()
             let rows = try waiting.map { p -> [HTML] in
-                let org = try c.app.organisation(p.data["organisation"]?.stringValue ?? "")
-                return ["<a class=\"govuk-link\" href=\"/pledges/\(p.id.rawValue)\">\(org.organisation.name)</a>", "\(p.data["text"]?.stringValue ?? "")",
-                        "\(day(c, p.updatedAt))", p.data["repeatsLastYear"] == .bool(true) ? Components.tag("repeats an earlier pledge", colour: "yellow") : ""]
+                let org = try c.app.organisation(p.organisation)
+                return ["<a class=\"govuk-link\" href=\"/pledges/\(p.id.rawValue)\">\(org.organisation.name)</a>", "\(p.text)",
+                        "\(day(c, p.updatedAt))", p.repeatsLastYear ? Components.tag("repeats an earlier pledge", colour: "yellow") : ""]
             }
             let body: HTML = "<h1 class=\"govuk-heading-l\">Pledges to review</h1>" + (rows.isEmpty ? "<p class=\"govuk-body\">Nothing is waiting for review.</p>" : Components.table(caption: "\(rows.count) waiting", headers: ["Organisation", "Pledge", "Submitted", "Flags"], rows: rows))
             return Layout.page(title: "Review", body: body, context: c)
@@ -21,13 +21,13 @@ extension WebApp {
             let bodies = try c.app.governance.bodies()
             let rows = open.flatMap { e in e.open.map { (e, $0) } }.sorted { a, b in
                 let ao = a.0.overdue.contains { $0.id == a.1.id }, bo = b.0.overdue.contains { $0.id == b.1.id }
-                return (ao ? 0 : 1, a.1.data["respondBy"]?.stringValue ?? "") < (bo ? 0 : 1, b.1.data["respondBy"]?.stringValue ?? "")
+                return (ao ? 0 : 1, a.1.respondBy ?? "") < (bo ? 0 : 1, b.1.respondBy ?? "")
             }.map { e, review -> [HTML] in
-                let body = review.data["body"]?.stringValue ?? ""
+                let body = review.body
                 let overdue = e.overdue.contains { $0.id == review.id }
-                let deadline = review.data["respondBy"]?.stringValue.flatMap { c.app.time.parse($0) }.map { day(c, $0) } ?? ""
-                return ["<a class=\"govuk-link\" href=\"/escalations/\(e.escalation.id.rawValue)\">\(e.escalation.data["title"]?.stringValue ?? "")</a>",
-                        "\(bodies.first { $0.key == body }?.name ?? body)", "\(e.escalation.data["severity"]?.stringValue ?? "")",
+                let deadline = review.respondBy.flatMap { c.app.time.parse($0) }.map { day(c, $0) } ?? ""
+                return ["<a class=\"govuk-link\" href=\"/escalations/\(e.escalation.id.rawValue)\">\(e.escalation.title)</a>",
+                        "\(bodies.first { $0.key == body }?.name ?? body)", "\(e.escalation.severity)",
                         "\(deadline)" + (overdue ? " <strong class=\"app-overdue\">Overdue</strong>" as HTML : ""), Components.stateTag(review.state)]
             }
             let body: HTML = "<h1 class=\"govuk-heading-l\">Escalations</h1>" + (rows.isEmpty ? "<p class=\"govuk-body\">No escalation is open.</p>" : Components.table(caption: "Open, overdue first", headers: ["Issue", "Waiting at", "Severity", "Respond by", "Status"], rows: rows))
@@ -53,19 +53,19 @@ extension WebApp {
     static let boardRoutes: [Route] = [
         Route("GET", "/decisions", .boardMember, "Escalations awaiting my body's decision") { c in
             let bodies = c.viewer.isSecretariat ? try c.app.governance.bodies().filter { $0.kind == .board }.map(\.key) : c.viewer.boardOf
-            let waiting = try c.app.escalations(state: "open").flatMap { e in e.open.filter { bodies.contains($0.data["body"]?.stringValue ?? "") }.map { (e, $0) } }
+            let waiting = try c.app.escalations(state: "open").flatMap { e in e.open.filter { bodies.contains($0.body) }.map { (e, $0) } }
             let rows = waiting.map { e, review -> [HTML] in
-                ["<a class=\"govuk-link\" href=\"/escalations/\(e.escalation.id.rawValue)\">\(e.escalation.data["title"]?.stringValue ?? "")</a>", "\(review.data["body"]?.stringValue ?? "")",
-                 "\(review.data["respondBy"]?.stringValue.flatMap { c.app.time.parse($0) }.map { day(c, $0) } ?? "")" + (e.overdue.contains { $0.id == review.id } ? " <strong class=\"app-overdue\">Overdue</strong>" as HTML : "")]
+                ["<a class=\"govuk-link\" href=\"/escalations/\(e.escalation.id.rawValue)\">\(e.escalation.title)</a>", "\(review.body)",
+                 "\(review.respondBy.flatMap { c.app.time.parse($0) }.map { day(c, $0) } ?? "")" + (e.overdue.contains { $0.id == review.id } ? " <strong class=\"app-overdue\">Overdue</strong>" as HTML : "")]
             }
             let body: HTML = "<h1 class=\"govuk-heading-l\">Decisions</h1>" + (rows.isEmpty ? "<p class=\"govuk-body\">Nothing is waiting for your board's decision.</p>" : Components.table(caption: "Waiting for a decision", headers: ["Issue", "At", "Respond by"], rows: rows))
             return Layout.page(title: "Decisions", body: body, context: c)
         },
         Route("GET", "/escalations/{id}", .signedIn, "An escalation and how it got here") { c in
-            try escalationPage(c, InstanceID(c.param("id")), errors: [])
+            try escalationPage(c, RecordID(c.param("id")), errors: [])
         },
         Route("POST", "/escalations/{id}/decision", .signedIn, "Decide an escalation at a body") { c in
-            let id = InstanceID(c.param("id"))
+            let id = RecordID<Escalation>(c.param("id"))
             let body = c.field("body") ?? "", outcome = c.field("outcome") ?? ""
             var fields: [String: JSONValue] = [:]
             for name in ["rationale", "plan", "planOwner", "guidance"] { if let v = c.field(name) { fields[name] = .string(v) } }
@@ -81,18 +81,18 @@ extension WebApp {
         },
     ]
 
-    static func escalationPage(_ c: Context, _ id: InstanceID, errors: [FieldError], status: HTTPStatus = .ok) throws -> HTTPResponse {
+    static func escalationPage(_ c: Context, _ id: RecordID<Escalation>, errors: [FieldError], status: HTTPStatus = .ok) throws -> HTTPResponse {
         guard let view = try? c.app.escalation(id, for: c.viewer) else { return notFound(c) }
         let e = view.escalation
         let bodies = try c.app.governance.bodies()
         func name(_ key: String?) -> String { bodies.first { $0.key == key }?.name ?? key ?? "" }
         let trail = view.reviews.map { r -> [HTML] in
-            ["\(name(r.data["body"]?.stringValue))", Components.stateTag(r.state), "\(day(c, r.createdAt))",
-             "\(r.data["rationale"]?.stringValue ?? r.data["guidance"]?.stringValue ?? r.data["plan"]?.stringValue ?? "")"]
+            ["\(name(Optional(r.body)))", Components.stateTag(r.state), "\(day(c, r.createdAt))",
+             "\(r.rationale ?? r.guidance ?? (r.plan ?? ""))"]
         }
         var decide: [HTML] = []
         for review in view.open {
-            let body = review.data["body"]?.stringValue ?? ""
+            let body = review.body
             let available = try c.app.eventsOpen(on: review.id, for: c.viewer)
             guard available.contains("resolve") || available.contains("escalate") else { continue }
             let outcomes = EscalationOutcome.allCases.filter { available.contains($0.event) }.map { ($0.rawValue, $0.rawValue.replacingOccurrences(of: "-", with: " ").capitalized) }
@@ -108,9 +108,9 @@ extension WebApp {
             """)
         }
         let body: HTML = """
-        \(Components.errorSummary(errors))<span class="govuk-caption-l">Escalation</span><h1 class="govuk-heading-l">\(e.data["title"]?.stringValue ?? "")</h1>
-        \(Components.summaryList([("Raised by", "\(name(e.data["group"]?.stringValue))"), ("Severity", "\(e.data["severity"]?.stringValue ?? "")"), ("Status", Components.stateTag(e.state)),
-                                  ("Raised", "\(day(c, e.createdAt))"), ("Description", "\(e.data["description"]?.stringValue ?? "")")]))
+        \(Components.errorSummary(errors))<span class="govuk-caption-l">Escalation</span><h1 class="govuk-heading-l">\(e.title)</h1>
+        \(Components.summaryList([("Raised by", "\(name(Optional(e.group)))"), ("Severity", "\(e.severity)"), ("Status", Components.stateTag(e.state)),
+                                  ("Raised", "\(day(c, e.createdAt))"), ("Description", "\((e.description ?? ""))")]))
         \(Components.table(caption: "How it got here", headers: ["Body", "Status", "Reached it", "Decision notes"], rows: trail))
         \(decide)
         """

@@ -119,7 +119,7 @@ struct LargePartnership {
             let raised = try app.raiseEscalation(EscalationRequest(group: group, title: "Escalation \(i + 1): a risk to a priority", description: "Raised by the benchmark.",
                                                                    severity: ["low", "medium", "high"][random.below(3)], areas: [areas[random.below(areas.count)]]), by: chair)
             // Half are resolved where the escalation principles sent them (the group itself, or the Alliance).
-            if i % 2 == 0, let body = raised.open.first?.data["body"]?.stringValue, body == group || body == app.partnership.allianceBody {
+            if i % 2 == 0, let body = raised.open.first?.body, body == group || body == app.partnership.allianceBody {
                 clock.advance(bySeconds: 86_400 * Double(1 + random.below(10)))
                 _ = try app.decideEscalation(raised.escalation.id, at: body, outcome: "resolved", fields: ["rationale": .string("Dealt with.")],
                                              by: body == group ? chair : "ann")

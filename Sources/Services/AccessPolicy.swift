@@ -1,6 +1,6 @@
 public import Foundation
 public import Engine
-internal import Domain
+public import Domain
 
 /// The person a service call is made for, with what their memberships and organisations let
 /// them reach. Every read and write through the services names one; the web builds it from a
@@ -100,6 +100,11 @@ public struct AccessPolicy: Sendable {
         }
     }
 
+    /// How much of a typed record the viewer may see.
+    public func sight(of record: some WorkflowRecord, for viewer: Viewer) throws -> Sight {
+        try sight(of: record.instance, for: viewer)
+    }
+
     /// Whether a pledge is public: approved and its organisation on the wall, or reported on.
     public func pledgeIsPublished(_ pledge: Instance) throws -> Bool {
         guard pledge.workflow == "pledge", Self.publishedPledgeStates.contains(pledge.state) else { return false }
@@ -193,10 +198,11 @@ extension Flourish {
     }
 
     /// A pledge the viewer may manage (its organisation's contacts, the secretariat).
-    public func pledge(_ id: InstanceID, for viewer: Viewer) throws -> Instance {
+    public func pledge(_ reference: RecordID<Pledge>, for viewer: Viewer) throws -> Pledge {
+        let id = reference.instance
         let pledge = try requireWhole(id, for: viewer)
         guard pledge.workflow == "pledge" else { throw WorkflowError.unknownInstance(id) }
-        return pledge
+        return try Pledge(pledge)
     }
 
     /// Requires the viewer to see the whole of a record before acting on it; a record they may

@@ -28,12 +28,12 @@ public struct ActionRequest: Sendable {
 
 /// An action with its progress and the escalations it opened.
 public struct ActionView: Sendable {
-    public let action: Instance
+    public let action: Action
     public let rags: [RAGStatus]
-    public let escalations: [Instance]
+    public let escalations: [Escalation]
     public var latestRAG: RAGStatus? { rags.last }
     public var trend: String { RAGStatus.trend(rags) }
-    public var isOverdue: Bool { action.data["overdue"] == .bool(true) }
+    public var isOverdue: Bool { action.isOverdue }
 }
 
 /// How to filter actions.
@@ -63,10 +63,10 @@ public struct MeasureRequest: Sendable {
 
 /// A measure with its recorded values.
 public struct MeasureView: Sendable {
-    public let measure: Instance
+    public let measure: Measure
     public let values: [(period: String, value: Double, rag: RAGStatus, recordedAt: Date)]
-    public let escalations: [Instance]
-    public var isMissingValue: Bool { measure.data["missingValue"] == .bool(true) }
+    public let escalations: [Escalation]
+    public var isMissingValue: Bool { measure.isMissingValue }
 }
 
 extension Flourish {
@@ -79,7 +79,7 @@ extension Flourish {
         let data = try actionData(r)
         let built = try engine.separatingComputed(data, workflow: "action", event: "start")
         let started = try engine.start("action", data: built.given, computed: built.computed, actor: try actor(person, at: r.group), idempotencyKey: idempotencyKey)
-        return try action(started.instance.id)
+        return try action(RecordID(started.instance.id))
     }
 
     /// An action's starting data, every part checked: the group, areas, priority (the group's
@@ -115,21 +115,23 @@ extension Flourish {
 
     /// Fires an action event (begin, update, block, unblock, complete, cancel) as its group's chair,
     /// or as the secretariat on the group's behalf.
-    public func fireAction(_ id: InstanceID, event: String, fields: [String: JSONValue], expectedVersion: Int? = nil, by person: String) throws -> ActionView {
+    public func fireAction(_ reference: RecordID<Action>, event: String, fields: [String: JSONValue], expectedVersion: Int? = nil, by person: String) throws -> ActionView {
+        let id = reference.instance
         let a = try engine.instance(id)
         guard a.workflow == "action" else { throw WorkflowError.unknownInstance(id) }
         try engine.fire(event, on: id, payload: fields, actor: try actor(person, at: a.data["group"]?.stringValue), expectedVersion: expectedVersion)
-        return try action(id)
+        return try action(reference)
     }
 
     /// Agrees a new due date (and so a new tolerance date).
-    public func rescheduleAction(_ id: InstanceID, dueDate: String, reason: String, by person: String) throws -> ActionView {
+    public func rescheduleAction(_ reference: RecordID<Action>, dueDate: String, reason: String, by person: String) throws -> ActionView {
+        let id = reference.instance
         guard let due = CalendarDay(dueDate) else { throw WorkflowError.invalidField(event: "reschedule", field: "dueDate", reason: "should be a date written as YYYY-MM-DD") }
         let a = try engine.instance(id)
         guard a.workflow == "action" else { throw WorkflowError.unknownInstance(id) }
         try engine.fire("reschedule", on: id, payload: ["dueDate": .string(due.description), "reason": .string(reason)], computed: ["escalatesOn": .string(try escalatesOn(due).description)],
                         actor: try actor(person, at: a.data["group"]?.stringValue), expectedVersion: nil)
-        return try action(id)
+        return try action(reference)
     }
 
     /// An action with its RAG history and its escalations.
@@ -145,22 +147,25 @@ extension Flourish {
     /// An action the viewer may see, with only the escalations they may see.
     ///
     /// - Throws: ``WorkflowError/unknownInstance(_:)`` when there is none or the viewer may not see it.
-    public func action(_ id: InstanceID, for viewer: Viewer) throws -> ActionView {
-        let view = try action(id)
+    public func action(_ reference: RecordID<Action>, for viewer: Viewer) throws -> ActionView {
+        let id = reference.instance
+        let view = try action(reference)
         guard try policy.sight(of: view.action, for: viewer) == .whole else { throw WorkflowError.unknownInstance(id) }
         return ActionView(action: view.action, rags: view.rags, escalations: try view.escalations.filter { try policy.sight(of: $0, for: viewer) == .whole })
     }
 
     /// The updates posted on an action the viewer may see, oldest first.
-    public func actionUpdates(_ id: InstanceID, for viewer: Viewer) throws -> [EventRecord] {
-        try history(of: id, for: viewer).events.filter { $0.event == "update" }
+    public func actionUpdates(_ reference: RecordID<Action>, for viewer: Viewer) throws -> [EventRecord] {
+        let id = reference.instance
+        return try history(of: id, for: viewer).events.filter { $0.event == "update" }
     }
 
-    public func action(_ id: InstanceID) throws -> ActionView {
+    public func action(_ reference: RecordID<Action>) throws -> ActionView {
+        let id = reference.instance
         let a = try engine.instance(id)
         guard a.workflow == "action" else { throw WorkflowError.unknownInstance(id) }
         let rags = try engine.history(of: id).filter { $0.event == "update" }.compactMap { $0.payload["rag"]?.stringValue.flatMap(RAGStatus.init(rawValue:)) }
-        return ActionView(action: a, rags: rags, escalations: try instances(of: "escalation", whereData: "source", equals: id.rawValue))
+        return ActionView(action: try Action(a), rags: rags, escalations: try Escalation.records(instances(of: "escalation", whereData: "source", equals: id.rawValue)))
     }
 
     /// Actions, filtered by group, priority, area, state, latest RAG and overdue.
@@ -175,11 +180,11 @@ extension Flourish {
     }
 
     public func actions(_ filter: ActionFilter = ActionFilter()) throws -> [ActionView] {
-        try engine.instances(workflow: "action", state: filter.state, limit: 1_000_000).compactMap { a in
-            if let g = filter.group, a.data["group"]?.stringValue != g { return nil }
-            if let p = filter.priority, a.data["priority"]?.stringValue != p { return nil }
-            if let area = filter.area, !(a.data["areas"]?.arrayValue ?? []).contains(.string(area)) { return nil }
-            if filter.overdueOnly, a.data["overdue"] != .bool(true) { return nil }
+        try Action.records(engine.instances(workflow: "action", state: filter.state, limit: 1_000_000)).compactMap { a -> ActionView? in
+            if let g = filter.group, a.group != g { return nil }
+            if let p = filter.priority, a.priority != p { return nil }
+            if let area = filter.area, !a.areas.contains(area) { return nil }
+            if filter.overdueOnly, !a.isOverdue { return nil }
             let view = try action(a.id)
             if let r = filter.rag, view.latestRAG?.rawValue != r { return nil }
             return view
@@ -192,7 +197,7 @@ extension Flourish {
     public func defineMeasure(_ r: MeasureRequest, by person: String) throws -> MeasureView {
         let built = try engine.separatingComputed(try measureData(r), workflow: "measure", event: "start")
         let started = try engine.start("measure", data: built.given, computed: built.computed, actor: try actor(person, at: r.group))
-        return try measure(started.instance.id)
+        return try measure(RecordID(started.instance.id))
     }
 
     /// The frequencies a measure may be reported at.
@@ -239,14 +244,15 @@ extension Flourish {
     /// out here, and a red one opens an escalation.
     /// A retry with the same idempotency key records nothing more.
     /// With `expectedVersion`, a measure changed since is refused as a conflict.
-    public func recordMeasure(_ id: InstanceID, period: String, value: Double, note: String?, by person: String,
+    public func recordMeasure(_ reference: RecordID<Measure>, period: String, value: Double, note: String?, by person: String,
                               expectedVersion: Int? = nil, idempotencyKey: String? = nil) throws -> MeasureView {
+        let id = reference.instance
         let m = try engine.instance(id)
         guard m.workflow == "measure" else { throw WorkflowError.unknownInstance(id) }
         let built = try engine.separatingComputed(try measureValuePayload(m.data, period: period, value: value, note: note), workflow: "measure", event: "record")
         try engine.fire("record", on: id, payload: built.given, computed: built.computed,
                         actor: try actor(person, at: m.data["group"]?.stringValue), expectedVersion: expectedVersion, idempotencyKey: idempotencyKey)
-        return try measure(id)
+        return try measure(reference)
     }
 
     /// A recorded value's payload: the value, its RAG against the measure's target and
@@ -265,20 +271,21 @@ extension Flourish {
     }
 
     /// A measure with its values and escalations.
-    public func measure(_ id: InstanceID) throws -> MeasureView {
+    public func measure(_ reference: RecordID<Measure>) throws -> MeasureView {
+        let id = reference.instance
         let m = try engine.instance(id)
         guard m.workflow == "measure" else { throw WorkflowError.unknownInstance(id) }
         let values = try engine.history(of: id).filter { $0.event == "record" }.map { e in
             (period: e.payload["period"]?.stringValue ?? "", value: e.payload["value"]?.doubleValue ?? 0,
              rag: RAGStatus(rawValue: e.payload["rag"]?.stringValue ?? "") ?? .red, recordedAt: e.occurredAt)
         }
-        return MeasureView(measure: m, values: values, escalations: try instances(of: "escalation", whereData: "source", equals: id.rawValue))
+        return MeasureView(measure: try Measure(m), values: values, escalations: try Escalation.records(instances(of: "escalation", whereData: "source", equals: id.rawValue)))
     }
 
     /// Measures, optionally of one group or area.
     public func measures(group: String? = nil, area: String? = nil) throws -> [MeasureView] {
         try engine.instances(workflow: "measure", limit: 1_000_000)
             .filter { (group == nil || $0.data["group"]?.stringValue == group) && (area == nil || $0.data["area"]?.stringValue == area) }
-            .map { try measure($0.id) }
+            .map { try measure(RecordID($0.id)) }
     }
 }

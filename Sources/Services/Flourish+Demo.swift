@@ -68,10 +68,10 @@ extension Flourish {
                         ("fenland-primary-school", "Run family reading mornings with the local library", ["learning", "family-and-friends"])]
         for (index, renewal) in renewals.enumerated() {
             guard let view = try organisations().first(where: { $0.organisation.key == renewal.0 }), let contact = view.organisation.contacts.first else { continue }
-            if view.membership?.state == "lapsed" { _ = try reinstateOrganisation(view.organisation.key, reason: "Renewed with a new pledge", by: "sam") }
+            if view.membership?.state == .lapsed { _ = try reinstateOrganisation(view.organisation.key, reason: "Renewed with a new pledge", by: "sam") }
             let pledge = try createPledge(PledgeRequest(organisation: view.organisation.key, text: renewal.1, areas: renewal.2), by: contact)
-            _ = try firePledge(pledge.id, event: "submit", fields: [:], expectedVersion: nil, by: contact)
-            if index < 2 { _ = try approvePledge(pledge.id, comment: "Thank you: a clear new commitment.", expectedVersion: nil, by: "sam") }
+            _ = try firePledge(RecordID(pledge.id), event: "submit", fields: [:], expectedVersion: nil, by: contact)
+            if index < 2 { _ = try approvePledge(RecordID(pledge.id), comment: "Thank you: a clear new commitment.", expectedVersion: nil, by: "sam") }
         }
         if partnership.body("early-prevention-board") != nil {
             _ = try raiseEscalation(EscalationRequest(group: "early-prevention-board", title: "Family hub venues withdrawn in two districts",

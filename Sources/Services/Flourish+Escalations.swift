@@ -25,12 +25,12 @@ public struct EscalationRequest: Sendable {
 
 /// An escalation with the reviews it has opened at each body.
 public struct EscalationView: Sendable {
-    public let escalation: Instance
-    public let reviews: [Instance]
+    public let escalation: Escalation
+    public let reviews: [EscalationReview]
     /// Reviews still waiting for a decision.
-    public let open: [Instance]
+    public let open: [EscalationReview]
     /// Open reviews past their response deadline.
-    public let overdue: [Instance]
+    public let overdue: [EscalationReview]
 }
 
 /// The decisions a body can take on an escalation.
@@ -71,7 +71,7 @@ extension Flourish {
         if let f = request.function { data["function"] = .string(f) }
         let built = try engine.separatingComputed(data, workflow: "escalation", event: "start")
         let started = try engine.start("escalation", data: built.given, computed: built.computed, actor: try actor(person, at: request.group), idempotencyKey: idempotencyKey)
-        return try escalation(started.instance.id)
+        return try escalation(RecordID(started.instance.id))
     }
 
     /// An escalation's reviews, one for each body it has waited at, oldest first.
@@ -88,67 +88,70 @@ extension Flourish {
     /// An escalation the viewer may see, with its reviews.
     ///
     /// - Throws: ``WorkflowError/unknownInstance(_:)`` when there is none or the viewer may not see it.
-    public func escalation(_ id: InstanceID, for viewer: Viewer) throws -> EscalationView {
-        let view = try escalation(id)
+    public func escalation(_ reference: RecordID<Escalation>, for viewer: Viewer) throws -> EscalationView {
+        let id = reference.instance
+        let view = try escalation(reference)
         guard try policy.sight(of: view.escalation, for: viewer) == .whole else { throw WorkflowError.unknownInstance(id) }
         return view
     }
 
     /// An escalation and its reviews.
-    public func escalation(_ id: InstanceID) throws -> EscalationView {
+    public func escalation(_ reference: RecordID<Escalation>) throws -> EscalationView {
+        let id = reference.instance
         let escalation = try engine.instance(id)
         guard escalation.workflow == "escalation" else { throw WorkflowError.unknownInstance(id) }
-        let reviews = try Self.reviewWorkflows.flatMap { try engine.instances(workflow: $0, limit: 100_000) }
-            .filter { $0.data["escalation"]?.stringValue == id.rawValue }
-            .sorted { ($0.data["level"]?.intValue ?? 0, $0.id.rawValue) < ($1.data["level"]?.intValue ?? 0, $1.id.rawValue) }
-        let open = try reviews.filter { try !engine.definition($0.workflow, version: $0.workflowVersion).isFinal($0.state) }
+        let reviews = try EscalationReview.records(try reviews(of: id))
+            .sorted { ($0.level ?? 0, $0.id.rawValue) < ($1.level ?? 0, $1.id.rawValue) }
+        let open = try reviews.filter { try !engine.definition($0.instance.workflow, version: $0.instance.workflowVersion).isFinal($0.instance.state) }
         let now = clock.now()
         let overdue = open.filter { review in
-            guard let text = review.data["respondBy"]?.stringValue, let due = time.parse(text) else { return false }
+            guard let text = review.respondBy, let due = time.parse(text) else { return false }
             return due < now
         }
-        return EscalationView(escalation: escalation, reviews: reviews, open: open, overdue: overdue)
+        return EscalationView(escalation: try Escalation(escalation), reviews: reviews, open: open, overdue: overdue)
     }
 
     /// The review of `escalation` still open at `body`.
     public func openReview(of escalation: InstanceID, at body: String) throws -> Instance {
-        let view = try self.escalation(escalation)
-        guard let review = view.open.first(where: { $0.data["body"]?.stringValue == body }) else {
-            throw EscalationError.noOpenReview(escalation: escalation.rawValue, body: body, open: view.open.compactMap { $0.data["body"]?.stringValue })
+        let view = try self.escalation(RecordID(escalation))
+        guard let review = view.open.first(where: { $0.body == body }) else {
+            throw EscalationError.noOpenReview(escalation: escalation.rawValue, body: body, open: view.open.map(\.body))
         }
-        return review
+        return review.instance
     }
 
     /// A member of the body (or the secretariat on its behalf) acknowledges the escalation there.
-    public func acknowledgeEscalation(_ id: InstanceID, at body: String, note: String?, by person: String) throws -> EscalationView {
+    public func acknowledgeEscalation(_ reference: RecordID<Escalation>, at body: String, note: String?, by person: String) throws -> EscalationView {
+        let id = reference.instance
         let review = try openReview(of: id, at: body)
         try engine.fire("acknowledge", on: review.id, payload: note.map { ["note": .string($0)] } ?? [:], actor: try actor(person, at: body), expectedVersion: review.version)
-        return try escalation(id)
+        return try escalation(reference)
     }
 
     /// Someone who may decide at the body decides: resolved, accepted into a plan, referred back, or escalated further.
     ///
     /// A retry with the same idempotency key, once the decision is recorded, returns the
     /// escalation and records nothing more.
-    public func decideEscalation(_ id: InstanceID, at body: String, outcome: String, fields: [String: JSONValue], by person: String,
+    public func decideEscalation(_ reference: RecordID<Escalation>, at body: String, outcome: String, fields: [String: JSONValue], by person: String,
                                  idempotencyKey: String? = nil) throws -> EscalationView {
+        let id = reference.instance
         guard let outcome = EscalationOutcome(rawValue: outcome) else { throw EscalationError.unknownOutcome(outcome) }
         // Someone the escalation has never reached is told nothing of it, not even where it waits.
-        _ = try escalation(id, for: try viewer(for: person))
+        _ = try escalation(reference, for: try viewer(for: person))
         if let key = idempotencyKey, let done = try engine.instance(doneWithIdempotencyKey: key) {
             // The review it decided is closed now, so the retry is recognised before looking for an open one.
             guard try reviews(of: id).contains(where: { $0.id == done }) else { throw WorkflowError.idempotencyKeyReused(key) }
-            return try escalation(id)
+            return try escalation(reference)
         }
         let review = try openReview(of: id, at: body)
         try engine.fire(outcome.event, on: review.id, payload: fields, actor: try actor(person, at: body), expectedVersion: review.version, idempotencyKey: idempotencyKey)
-        return try escalation(id)
+        return try escalation(reference)
     }
 
     /// Escalations, newest first: only those waiting at `body`, in `state`, or overdue somewhere.
     public func escalations(body: String? = nil, state: String? = nil, overdueOnly: Bool = false) throws -> [EscalationView] {
-        try engine.instances(workflow: "escalation", state: state, limit: 100_000).map { try escalation($0.id) }.filter { view in
-            (body == nil || view.open.contains { $0.data["body"]?.stringValue == body } || view.escalation.data["group"]?.stringValue == body)
+        try engine.instances(workflow: "escalation", state: state, limit: 100_000).map { try escalation(RecordID($0.id)) }.filter { view in
+            (body == nil || view.open.contains { $0.body == body } || view.escalation.group == body)
                 && (!overdueOnly || !view.overdue.isEmpty)
         }
     }

@@ -1,6 +1,7 @@
 public import Foundation
 public import Engine
 internal import SQLite
+public import Domain
 
 /// What the front doors need of the engine and the database, through the services: records
 /// read through the access policy, and the operator's own tasks (timers, the audit log, the
@@ -101,6 +102,11 @@ extension Flourish {
         Set(try availableEvents(on: id, for: viewer).filter(\.isAvailable).map(\.event))
     }
 
+    /// The events the viewer may fire on a typed record now.
+    public func eventsOpen<Record>(on id: RecordID<Record>, for viewer: Viewer) throws -> Set<String> {
+        try eventsOpen(on: id.instance, for: viewer)
+    }
+
     /// Starts an instance of any workflow: the door behind `flourish instance start`, with the
     /// framework's checks; fields only Flourish sets are refused by the engine.
     public func start(_ workflow: String, fields: [String: JSONValue], for viewer: Viewer, idempotencyKey: String?) throws -> FireResult {
@@ -111,8 +117,8 @@ extension Flourish {
     }
 
     /// Pledges waiting for the secretariat's review, oldest first.
-    public func pledgesAwaitingReview() throws -> [Instance] {
-        try engine.instances(workflow: "pledge", state: "submitted", limit: 100_000)
+    public func pledgesAwaitingReview() throws -> [Pledge] {
+        try Pledge.records(engine.instances(workflow: "pledge", state: "submitted", limit: 100_000))
     }
 }
 

@@ -26,10 +26,10 @@ public struct PledgeRequest: Sendable {
 /// A pledging organisation with its scheme membership.
 public struct OrganisationView: Sendable {
     public let organisation: PledgingOrganisation
-    public let membership: Instance?
-    public let pledges: [Instance]
+    public let membership: OrganisationMembership?
+    public let pledges: [Pledge]
     /// Whether it shows on the public wall (its membership is active or renewal is due).
-    public var isOnWall: Bool { ["active", "renewal-due"].contains(membership?.state ?? "") }
+    public var isOnWall: Bool { [.active, .renewalDue].contains(membership?.state) }
 }
 
 /// One pledge on the public wall: nothing personal, only what the organisation pledged.
@@ -106,8 +106,8 @@ extension Flourish {
     /// A pledging organisation, its membership and its pledges.
     public func organisation(_ key: String) throws -> OrganisationView {
         guard let org = try database.read({ db in try PledgingOrganisations.load(key, db: db) }) else { throw RegistrationError.unknownOrganisation(key) }
-        let membership = try instances(of: "scheme-membership", whereData: "organisation", equals: key).last
-        let pledges = try instances(of: "pledge", whereData: "organisation", equals: key)
+        let membership = try instances(of: "scheme-membership", whereData: "organisation", equals: key).last.map(OrganisationMembership.init)
+        let pledges = try Pledge.records(instances(of: "pledge", whereData: "organisation", equals: key))
         return OrganisationView(organisation: org, membership: membership, pledges: pledges)
     }
 
@@ -138,7 +138,7 @@ extension Flourish {
     public func withdrawOrganisation(_ key: String, reason: String?, by person: String) throws -> OrganisationView {
         let view = try organisation(key)
         guard let membership = view.membership else { throw RegistrationError.unknownOrganisation(key) }
-        try engine.fire("withdraw", on: membership.id, payload: reason.map { ["reason": .string($0)] } ?? [:], actor: Actor(person), expectedVersion: membership.version)
+        try engine.fire("withdraw", on: membership.id.instance, payload: reason.map { ["reason": .string($0)] } ?? [:], actor: Actor(person), expectedVersion: membership.version)
         return try organisation(key)
     }
 
@@ -146,7 +146,7 @@ extension Flourish {
     public func reinstateOrganisation(_ key: String, reason: String, by person: String) throws -> OrganisationView {
         let view = try organisation(key)
         guard let membership = view.membership else { throw RegistrationError.unknownOrganisation(key) }
-        try engine.fire("reinstate", on: membership.id, payload: ["reason": .string(reason)], actor: Actor(person), expectedVersion: membership.version)
+        try engine.fire("reinstate", on: membership.id.instance, payload: ["reason": .string(reason)], actor: Actor(person), expectedVersion: membership.version)
         return try organisation(key)
     }
 
@@ -171,7 +171,7 @@ extension Flourish {
             try GovernanceRegister.log(db, at: now, actor: person, action: "erase-contact", detail: "\(key): \(reason)")
         }
         if let membership = view.membership {
-            try engine.redact(fields: ["contactName", "contactEmail"], in: membership.id, actor: Actor(person), reason: reason)
+            try engine.redact(fields: ["contactName", "contactEmail"], in: membership.id.instance, actor: Actor(person), reason: reason)
         }
         return erased
     }
@@ -205,7 +205,8 @@ extension Flourish {
     }
 
     /// Edits a draft pledge (or one with changes requested).
-    public func editPledge(_ id: InstanceID, text: String?, areas: [String]?, theme: String?, priority: String?, expectedVersion: Int?, by person: String) throws -> Instance {
+    public func editPledge(_ reference: RecordID<Pledge>, text: String?, areas: [String]?, theme: String?, priority: String?, expectedVersion: Int?, by person: String) throws -> Instance {
+        let id = reference.instance
         let pledge = try engine.instance(id)
         // An empty theme or priority clears it.
         try checkPledgeTags(areas: areas, theme: theme == "" ? nil : theme, priority: priority == "" ? nil : priority)
@@ -223,7 +224,8 @@ extension Flourish {
     }
 
     /// Approves and publishes a pledge, with its pledge year's dates worked out from the partnership's settings.
-    public func approvePledge(_ id: InstanceID, comment: String?, expectedVersion: Int?, by person: String) throws -> Instance {
+    public func approvePledge(_ reference: RecordID<Pledge>, comment: String?, expectedVersion: Int?, by person: String) throws -> Instance {
+        let id = reference.instance
         var payload: [String: JSONValue] = [:]
         if let comment { payload["reviewComment"] = .string(comment) }
         return try engine.fire("approve", on: id, payload: payload, computed: try pledgeYearDates(approvedOn: time.day(of: clock.now())),
@@ -231,7 +233,8 @@ extension Flourish {
     }
 
     /// Fires any other pledge event (submit, request-changes, reject, report, withdraw, close-unreported).
-    public func firePledge(_ id: InstanceID, event: String, fields: [String: JSONValue], expectedVersion: Int?, by person: String) throws -> Instance {
+    public func firePledge(_ reference: RecordID<Pledge>, event: String, fields: [String: JSONValue], expectedVersion: Int?, by person: String) throws -> Instance {
+        let id = reference.instance
         let pledge = try engine.instance(id)
         guard pledge.workflow == "pledge" else { throw WorkflowError.unknownInstance(id) }
         return try engine.fire(event, on: id, payload: fields, actor: Actor(person), expectedVersion: expectedVersion).instance
@@ -250,7 +253,7 @@ extension Flourish {
     func repeatsEarlierPledge(_ text: String, of view: OrganisationView, before year: Int) -> Bool {
         let normal = Self.normalise(text)
         return view.pledges.contains { p in
-            (p.data["pledgeYear"]?.intValue ?? year) < year && Self.normalise(p.data["text"]?.stringValue ?? "") == normal
+            (p.pledgeYear ?? year) < year && Self.normalise(p.text) == normal
         }
     }
 

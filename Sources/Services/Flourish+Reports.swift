@@ -45,12 +45,12 @@ public enum ReportError: Error, Equatable, Sendable, LocalizedError {
 
 /// An annual report under way or published: its workflow instance and the groups' section tasks.
 public struct AnnualReportStatus: Sendable {
-    public let report: Instance
-    public let sections: [Instance]
-    public var year: Int { report.data["year"]?.intValue ?? 0 }
-    public var sectionsDueOn: String { report.data["sectionsDueOn"]?.stringValue ?? "" }
+    public let report: AnnualReportRecord
+    public let sections: [ReportSection]
+    public var year: Int { report.year ?? 0 }
+    public var sectionsDueOn: String { report.sectionsDueOn?.description ?? "" }
     /// Groups whose section is neither in nor past its deadline.
-    public var awaited: [String] { sections.filter { $0.state == "requested" }.compactMap { $0.data["group"]?.stringValue } }
+    public var awaited: [String] { sections.filter { $0.state == .requested }.map(\.group) }
 }
 
 /// A published report: the frozen snapshot and its digest.
@@ -110,8 +110,8 @@ extension Flourish {
     public func annualReport(year: Int, asOf: Date? = nil, for viewer: Viewer) throws -> AnnualReport {
         try checkReportYear(year)
         let report = try annualReportStatus(year: year)?.report
-        let approver = report?.data["group"]?.stringValue ?? partnership.allianceBody
-        guard policy.maySeeDraftReport(approvedBy: approver, state: report?.state, viewer: viewer) else {
+        let approver = report?.group ?? partnership.allianceBody
+        guard policy.maySeeDraftReport(approvedBy: approver, state: report?.state.rawValue, viewer: viewer) else {
             throw WorkflowError.notPermitted(actor: viewer.person ?? "a visitor", event: "read the \(year) annual report before it is published",
                                             allowed: ["the secretariat", "members of \(approver)"])
         }
@@ -155,7 +155,7 @@ extension Flourish {
     /// Starts the annual report for `year`: one section task per group, due on `sectionsDueOn`
     /// with a reminder a week before; all written together.
     public func startAnnualReport(year: Int, sectionsDueOn: CalendarDay, by person: String) throws -> AnnualReportStatus {
-        if let existing = try annualReportStatus(year: year) { throw ReportError.alreadyStarted(year: year, state: existing.report.state) }
+        if let existing = try annualReportStatus(year: year) { throw ReportError.alreadyStarted(year: year, state: existing.report.state.rawValue) }
         let today = time.day(of: clock.now())
         guard sectionsDueOn > today else { throw ReportError.badDeadline("should be after today (\(today))") }
         let groups = try reportingGroups().map(\.key)
@@ -168,14 +168,14 @@ extension Flourish {
                                                     "dueOn": .string(sectionsDueOn.description), "reminderOn": .string(reminder.description)])
             }
         }
-        return AnnualReportStatus(report: started.parent, sections: started.children)
+        return AnnualReportStatus(report: try AnnualReportRecord(started.parent), sections: try ReportSection.records(started.children))
     }
 
     /// The annual report for `year` and its sections, if it was started.
     public func annualReportStatus(year: Int) throws -> AnnualReportStatus? {
         guard let report = try instances(of: "annual-report", whereData: "year", equals: Int64(year)).last else { return nil }
         let sections = try instances(of: "report-section", whereData: "report", equals: report.id.rawValue)
-        return AnnualReportStatus(report: report, sections: sections)
+        return AnnualReportStatus(report: try AnnualReportRecord(report), sections: try ReportSection.records(sections))
     }
 
     /// Every annual report started, newest year first.
@@ -187,25 +187,25 @@ extension Flourish {
     /// A group's chair submits its section (late ones are taken until the report is compiled).
     public func submitReportSection(year: Int, group: String, text: String, by person: String) throws -> Instance {
         guard let status = try annualReportStatus(year: year) else { throw ReportError.notStarted(year: year) }
-        guard let section = status.sections.first(where: { $0.data["group"]?.stringValue == group }) else {
+        guard let section = status.sections.first(where: { $0.group == group }) else {
             if try reportingGroups().contains(where: { $0.key == group }) { throw ReportError.noSection(year: year, group: group) }
             throw ReportError.notAGroup(group)
         }
-        if section.state == "missed", status.report.state != "collecting" {
+        if section.state == .missed, status.report.state != .collecting {
             throw WorkflowError.wrongState(event: "submit", state: "missed", allowedFrom: ["requested"])
         }
-        return try engine.fire("submit", on: section.id, payload: ["text": .string(text)], actor: try actor(person, at: group), expectedVersion: nil).instance
+        return try engine.fire("submit", on: section.id.instance, payload: ["text": .string(text)], actor: try actor(person, at: group), expectedVersion: nil).instance
     }
 
     /// The secretariat compiles the report once every section is in or past its deadline.
     public func compileAnnualReport(year: Int, by person: String) throws -> (status: AnnualReportStatus, report: AnnualReport) {
         guard let status = try annualReportStatus(year: year) else { throw ReportError.notStarted(year: year) }
-        if !status.awaited.isEmpty, status.report.state == "collecting" {
+        if !status.awaited.isEmpty, status.report.state == .collecting {
             throw ReportError.sectionsOutstanding(year: year, groups: status.awaited, dueOn: status.sectionsDueOn)
         }
         let report = try annualReport(year: year)
-        let missing = status.sections.filter { $0.state != "submitted" }.compactMap { $0.data["group"]?.stringValue }
-        _ = try engine.fire("compile", on: status.report.id, computed: ["digest": .string(SHA256.hash(Array(try report.canonicalJSON())).hexString),
+        let missing = status.sections.filter { $0.state != .submitted }.map(\.group)
+        _ = try engine.fire("compile", on: status.report.id.instance, computed: ["digest": .string(SHA256.hash(Array(try report.canonicalJSON())).hexString),
                                                                       "missingSections": .array(missing.map(JSONValue.string))],
                             actor: Actor(person), expectedVersion: nil)
         guard let compiled = try annualReportStatus(year: year) else { throw ReportError.notStarted(year: year) }
@@ -217,7 +217,7 @@ extension Flourish {
         guard let status = try annualReportStatus(year: year) else { throw ReportError.notStarted(year: year) }
         var payload: [String: JSONValue] = [:]
         if let note { payload["note"] = .string(note) }
-        _ = try engine.fire(approve ? "approve" : "return", on: status.report.id, payload: payload,
+        _ = try engine.fire(approve ? "approve" : "return", on: status.report.id.instance, payload: payload,
                             actor: try actor(person, at: partnership.allianceBody), expectedVersion: nil)
         guard let decided = try annualReportStatus(year: year) else { throw ReportError.notStarted(year: year) }
         return decided
@@ -232,7 +232,7 @@ extension Flourish {
         let json = try content.canonicalJSON()
         let digest = SHA256.hash(Array(json)).hexString
         let text = String(decoding: json, as: UTF8.self)
-        _ = try engine.fire("publish", on: status.report.id, computed: ["digest": .string(digest)], actor: Actor(person), expectedVersion: nil) { db, result in
+        _ = try engine.fire("publish", on: status.report.id.instance, computed: ["digest": .string(digest)], actor: Actor(person), expectedVersion: nil) { db, result in
             try db.run("INSERT INTO published_reports (year, instance_id, published_at, content, digest) VALUES (?, ?, ?, ?, ?)",
                        year, result.instance.id.rawValue, moment.milliseconds, text, digest)
         }

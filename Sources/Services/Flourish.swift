@@ -83,6 +83,8 @@ public final class Flourish: Sendable {
         governance = try GovernanceRegister(database: database, partnership: partnership, at: clock.now())
         engine = try WorkflowEngine(database: database, loader: library.loader, definitions: library.definitions, time: time,
                                     clock: clock, authorizer: MembershipAuthorizer(boardBodies: partnership.boardKeys, partnership: partnership))
+        // The typed records know each workflow's states: a renamed one fails here, not on a page.
+        try WorkflowRecords.check(engine.definitions)
         try engine.indexData(fields: Self.lookupFields)
         EscalationHooks(partnership: partnership).register(with: engine)
         PledgeHooks(partnership: partnership).register(with: engine)

@@ -47,19 +47,17 @@ extension Flourish {
             let actions = try actions().sorted { $0.action.createdAt < $1.action.createdAt }
             return ExportTable(name: kind, columns: ["action", "group", "title", "priority", "areas", "owner", "due_date", "state", "rag", "overdue"],
                                rows: actions.map { v in
-                                   let d = v.action.data
-                                   return [v.action.id.rawValue, d["group"]?.stringValue ?? "", d["title"]?.stringValue ?? "", d["priority"]?.stringValue ?? "",
-                                           (d["areas"]?.arrayValue ?? []).compactMap(\.stringValue).joined(separator: ";"), d["owner"]?.stringValue ?? "",
-                                           d["dueDate"]?.stringValue ?? "", v.action.state, v.latestRAG?.rawValue ?? "", v.isOverdue ? "yes" : "no"]
+                                   let a = v.action
+                                   return [a.id.rawValue, a.group, a.title, a.priority ?? "", a.areas.joined(separator: ";"), a.owner,
+                                           a.dueDate?.description ?? "", a.state.rawValue, v.latestRAG?.rawValue ?? "", v.isOverdue ? "yes" : "no"]
                                }, generatedAt: now)
         case "measures":
             let measures = try measures().sorted { $0.measure.createdAt < $1.measure.createdAt }
             return ExportTable(name: kind, columns: ["measure", "group", "name", "area", "unit", "direction", "baseline", "target", "latest_period", "latest_value", "rag"],
                                rows: measures.map { v in
-                                   let d = v.measure.data, last = v.values.last
-                                   return [v.measure.id.rawValue, d["group"]?.stringValue ?? "", d["name"]?.stringValue ?? "", d["area"]?.stringValue ?? "",
-                                           d["unit"]?.stringValue ?? "", d["direction"]?.stringValue ?? "", AnnualReport.number(d["baseline"]?.doubleValue ?? 0),
-                                           AnnualReport.number(d["target"]?.doubleValue ?? 0), last?.period ?? "", last.map { AnnualReport.number($0.value) } ?? "", last?.rag.rawValue ?? ""]
+                                   let m = v.measure, last = v.values.last
+                                   return [m.id.rawValue, m.group, m.name, m.area ?? "", m.unit, m.direction ?? "", AnnualReport.number(m.baseline ?? 0),
+                                           AnnualReport.number(m.target ?? 0), last?.period ?? "", last.map { AnnualReport.number($0.value) } ?? "", last?.rag.rawValue ?? ""]
                                }, generatedAt: now)
         default:
             throw ExportError.unknownKind(kind)
@@ -103,27 +101,21 @@ extension Flourish {
     public func groupCalendar(_ group: String, for viewer: Viewer) throws -> String {
         let body = try governance.body(group)
         var events: [ICS.Event] = []
-        for a in try actions(ActionFilter(group: group), for: viewer) where !["completed", "cancelled"].contains(a.action.state) {
-            if let due = a.action.data["dueDate"]?.stringValue.flatMap(CalendarDay.init) {
-                events.append(.init(uid: "\(a.action.id.rawValue)-due", day: due, summary: "Action due: \(a.action.data["title"]?.stringValue ?? "")"))
-            }
+        for a in try actions(ActionFilter(group: group), for: viewer).map(\.action) where ![.completed, .cancelled].contains(a.state) {
+            if let due = a.dueDate { events.append(.init(uid: "\(a.id.rawValue)-due", day: due, summary: "Action due: \(a.title)")) }
         }
-        for m in try measures(group: group, for: viewer) where m.measure.state == "active" {
-            if let due = m.measure.data["valueDueOn"]?.stringValue.flatMap(CalendarDay.init) {
-                events.append(.init(uid: "\(m.measure.id.rawValue)-value", day: due, summary: "Measure value due: \(m.measure.data["name"]?.stringValue ?? "")"))
-            }
+        for m in try measures(group: group, for: viewer).map(\.measure) where m.state == .active {
+            if let due = m.valueDueOn { events.append(.init(uid: "\(m.id.rawValue)-value", day: due, summary: "Measure value due: \(m.name)")) }
         }
         for e in try escalations(state: "open", for: viewer) {
-            for review in e.open where review.data["body"]?.stringValue == group {
-                if let respondBy = review.data["respondBy"]?.stringValue.flatMap({ time.parse($0) }) {
-                    events.append(.init(uid: "\(review.id.rawValue)-respond", day: time.day(of: respondBy), summary: "Escalation response due: \(e.escalation.data["title"]?.stringValue ?? "")"))
+            for review in e.open where review.body == group {
+                if let respondBy = review.respondBy.flatMap({ time.parse($0) }) {
+                    events.append(.init(uid: "\(review.id.rawValue)-respond", day: time.day(of: respondBy), summary: "Escalation response due: \(e.escalation.title)"))
                 }
             }
         }
-        for s in try instances(of: "report-section", whereData: "group", equals: group) where try s.state == "requested" && policy.sight(of: s, for: viewer) == .whole {
-            if let due = s.data["dueOn"]?.stringValue.flatMap(CalendarDay.init) {
-                events.append(.init(uid: "\(s.id.rawValue)-due", day: due, summary: "Annual report section due (\(s.data["year"]?.intValue.map(String.init) ?? ""))"))
-            }
+        for s in try ReportSection.records(instances(of: "report-section", whereData: "group", equals: group)) where try s.state == .requested && policy.sight(of: s, for: viewer) == .whole {
+            if let due = s.dueOn { events.append(.init(uid: "\(s.id.rawValue)-due", day: due, summary: "Annual report section due (\(s.year.map(String.init) ?? ""))")) }
         }
         return ICS.calendar(name: "\(body.name): deadlines", events: events.sorted { ($0.day, $0.uid) < ($1.day, $1.uid) }, generatedAt: clock.now())
     }
@@ -134,16 +126,14 @@ extension Flourish {
     public func organisationCalendar(_ key: String, for viewer: Viewer) throws -> String {
         let view = try organisation(key)
         var events: [ICS.Event] = []
-        for p in view.pledges where try ["approved", "report-due", "report-overdue"].contains(p.state) && policy.sight(of: p, for: viewer) > .none {
-            for (field, label) in [("checkInOn", "Pledge check-in"), ("reportDueOn", "Pledge report due")] {
-                if let day = p.data[field]?.stringValue.flatMap(CalendarDay.init) {
-                    events.append(.init(uid: "\(p.id.rawValue)-\(field)", day: day, summary: "\(label): \(p.data["text"]?.stringValue ?? "")"))
-                }
+        for p in view.pledges where try [.approved, .reportDue, .reportOverdue].contains(p.state) && policy.sight(of: p, for: viewer) > .none {
+            for (day, label) in [(p.checkInOn, "Pledge check-in"), (p.reportDueOn, "Pledge report due")] {
+                if let day { events.append(.init(uid: "\(p.id.rawValue)-\(label == "Pledge check-in" ? "checkInOn" : "reportDueOn")", day: day, summary: "\(label): \(p.text)")) }
             }
         }
-        if let m = view.membership, ["active", "renewal-due"].contains(m.state), try policy.sight(of: m, for: viewer) == .whole {
-            for (field, label) in [("renewalDueOn", "FLOURISH Pledge renewal due"), ("lapsesOn", "Last day to renew before leaving the wall")] {
-                if let day = m.data[field]?.stringValue.flatMap(CalendarDay.init) { events.append(.init(uid: "\(m.id.rawValue)-\(field)", day: day, summary: label)) }
+        if let m = view.membership, [.active, .renewalDue].contains(m.state), try policy.sight(of: m, for: viewer) == .whole {
+            for (field, day, label) in [("renewalDueOn", m.renewalDueOn, "FLOURISH Pledge renewal due"), ("lapsesOn", m.lapsesOn, "Last day to renew before leaving the wall")] {
+                if let day { events.append(.init(uid: "\(m.id.rawValue)-\(field)", day: day, summary: label)) }
             }
         }
         return ICS.calendar(name: "\(view.organisation.name): FLOURISH Pledge deadlines", events: events.sorted { ($0.day, $0.uid) < ($1.day, $1.uid) }, generatedAt: clock.now())

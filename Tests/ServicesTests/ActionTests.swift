@@ -25,10 +25,10 @@ import Engine
         let refused = #expect(throws: WorkflowError.self) { try f.app.logAction(request(), by: "max") }
         #expect(refused?.localizedDescription == "max may not start an action; only the group's chair or vice-chair (or the secretariat on its behalf) may.")
         let logged = try f.app.logAction(request(), by: "erin")
-        #expect(logged.action.data["priority"] == "prevention-and-early-help")  // the group's own
+        #expect(logged.action.instance.data["priority"] == "prevention-and-early-help")  // the group's own
         _ = try f.app.fireAction(logged.action.id, event: "update", fields: ["rag": "green", "commentary": "On track"], by: "vic")
         let bySecretariat = try f.app.fireAction(logged.action.id, event: "update", fields: ["rag": "amber", "commentary": "Slipping"], by: "sec")
-        let last = try f.app.engine.history(of: bySecretariat.action.id).last!
+        let last = try f.app.engine.history(of: bySecretariat.action.id.instance).last!
         #expect(last.actor == "sec" && last.onBehalfOf == epb)
         #expect(throws: WorkflowError.self) { try f.app.fireAction(logged.action.id, event: "update", fields: ["rag": "red", "commentary": "x"], by: "max") }
         #expect(bySecretariat.rags == [.green, .amber])
@@ -41,7 +41,7 @@ import Engine
         let logged = try f.app.logAction(request(due: "2026-04-30"), by: "erin")
         // Overdue from Friday 1 May; skipping the bank holidays on 4 and 25 May, 1 June completes its
         // twentieth working day overdue, so it is overdue by more than 20 on 2 June 2026.
-        #expect(logged.action.data["escalatesOn"] == "2026-06-02")
+        #expect(logged.action.instance.data["escalatesOn"] == "2026-06-02")
         f.at("2026-04-30T23:59")
         #expect(try f.app.engine.tick().isEmpty)
         f.at("2026-05-01T00:00")
@@ -55,13 +55,13 @@ import Engine
         let view = try f.app.action(logged.action.id)
         #expect(view.escalations.count == 1)
         let escalation = try f.app.escalation(view.escalations[0].id)
-        #expect(escalation.open.map { $0.data["body"]?.stringValue } == [alliance])
-        #expect(escalation.escalation.data["trigger"] == "tolerance-breach")
-        #expect(escalation.escalation.data["source"] == .string(logged.action.id.rawValue))
+        #expect(escalation.open.map { $0.instance.data["body"]?.stringValue } == [alliance])
+        #expect(escalation.escalation.instance.data["trigger"] == "tolerance-breach")
+        #expect(escalation.escalation.instance.data["source"] == .string(logged.action.id.rawValue))
         // Completing the action keeps its history and its escalation.
         let done = try f.app.fireAction(logged.action.id, event: "complete", fields: ["outcomeNote": "Hubs open in five districts"], by: "erin")
-        #expect(done.action.state == "completed")
-        #expect(try f.app.engine.history(of: logged.action.id).map(\.event) == ["start", "became-overdue", "overdue-beyond-tolerance", "complete"])
+        #expect(done.action.state.rawValue == "completed")
+        #expect(try f.app.engine.history(of: logged.action.id.instance).map(\.event) == ["start", "became-overdue", "overdue-beyond-tolerance", "complete"])
         #expect(done.escalations.count == 1)
     }
 
@@ -86,7 +86,7 @@ import Engine
         try f.person("sue", "norfolk-area-send-multi-agency-steering-group", "chair")
         let m = try f.app.defineMeasure(MeasureRequest(group: "norfolk-area-send-multi-agency-steering-group", name: "New EHCPs issued within 20 weeks", unit: "%",
                                                        direction: "higher-is-better", baseline: 20.1, target: 60, tolerance: 10, frequency: "quarterly", area: "learning"), by: "sue")
-        #expect(m.measure.data["valueDueOn"] == "2026-06-02")
+        #expect(m.measure.instance.data["valueDueOn"] == "2026-06-02")
         var view = try f.app.recordMeasure(m.measure.id, period: "2026-Q1", value: 54, note: nil, by: "sue")  // amber: short by 6, within 10
         #expect(view.values.map(\.rag) == [.amber])
         #expect(view.escalations.isEmpty)
@@ -95,7 +95,7 @@ import Engine
         view = try f.app.recordMeasure(m.measure.id, period: "2026-Q3", value: 45, note: "Staff shortage", by: "sue")  // red: short by 15
         #expect(view.values.last?.rag == .red)
         #expect(view.escalations.count == 1)
-        #expect(try f.app.escalation(view.escalations[0].id).open.first?.data["body"] == .string(alliance))
+        #expect(try f.app.escalation(view.escalations[0].id).open.first?.instance.data["body"] == .string(alliance))
     }
 
     @Test func aMissingValuePastItsPeriodIsFlagged() throws {

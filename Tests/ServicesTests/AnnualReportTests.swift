@@ -29,8 +29,8 @@ import Engine
         func pledge(_ org: OrganisationView, _ text: String, _ areas: [String], submit: Bool, approve: Bool) throws {
             let contact = org.organisation.contacts[0]
             let p = try f.app.createPledge(PledgeRequest(organisation: org.organisation.key, text: text, areas: areas), by: contact)
-            if submit { _ = try f.app.firePledge(p.id, event: "submit", fields: [:], expectedVersion: nil, by: contact) }
-            if approve { _ = try f.app.approvePledge(p.id, comment: nil, expectedVersion: nil, by: "sec") }
+            if submit { _ = try f.app.firePledge(RecordID(p.id), event: "submit", fields: [:], expectedVersion: nil, by: contact) }
+            if approve { _ = try f.app.approvePledge(RecordID(p.id), comment: nil, expectedVersion: nil, by: "sec") }
         }
         try pledge(acme, "Work experience weeks", ["learning", "healthy"], submit: true, approve: true)
         try pledge(beacon, "Homework club", ["learning"], submit: true, approve: true)
@@ -121,7 +121,7 @@ import Engine
         #expect(throws: ReportError.notStarted(year: 2026)) { try f.app.compileAnnualReport(year: 2026, by: "sec") }
         let started = try f.app.startAnnualReport(year: 2026, sectionsDueOn: CalendarDay(year: 2026, month: 7, day: 31), by: "sec")
         #expect(started.sections.count == (try f.app.reportingGroups().count))
-        #expect(started.sections.allSatisfy { $0.parentID == started.report.id })
+        #expect(started.sections.allSatisfy { $0.instance.parentID == started.report.id.instance })
         #expect(throws: ReportError.alreadyStarted(year: 2026, state: "collecting")) {
             try f.app.startAnnualReport(year: 2026, sectionsDueOn: CalendarDay(year: 2026, month: 8, day: 31), by: "sec")
         }
@@ -138,7 +138,7 @@ import Engine
         f.at("2026-08-01T09:00")
         _ = try f.app.engine.tick()
         let compiled = try f.app.compileAnnualReport(year: 2026, by: "sec")
-        #expect(compiled.status.report.state == "compiled")
+        #expect(compiled.status.report.state.rawValue == "compiled")
         #expect(compiled.report.sections.first { $0.group == Self.epb }?.text == "We opened two family hubs.")
         #expect(compiled.report.sections.filter { $0.status == "missing" }.count == started.sections.count - 1, "missing sections are named")
         #expect(throws: WorkflowError.self) { try f.app.decideAnnualReport(year: 2026, approve: true, note: nil, by: "erin") }
@@ -151,7 +151,7 @@ import Engine
         f.at("2026-09-01T09:00")
         let org = try f.app.organisations().first!
         let late = try f.app.createPledge(PledgeRequest(organisation: org.organisation.key, text: "Summer sports camp", areas: ["healthy"]), by: org.organisation.contacts[0])
-        _ = try f.app.firePledge(late.id, event: "submit", fields: [:], expectedVersion: nil, by: org.organisation.contacts[0])
+        _ = try f.app.firePledge(RecordID(late.id), event: "submit", fields: [:], expectedVersion: nil, by: org.organisation.contacts[0])
         #expect(try f.app.annualReport(year: 2026).totals.pledges.made == 4)
         let stored = try f.app.publishedReport(year: 2026)
         #expect(stored.content == published.content && stored.digest == published.digest)

@@ -31,7 +31,7 @@ struct NorfolkFixture {
 
     func at(_ text: String) { clock.set(app.time.parse(text)!) }
 
-    func bodies(_ view: EscalationView) -> [String] { view.open.compactMap { $0.data["body"]?.stringValue }.sorted() }
+    func bodies(_ view: EscalationView) -> [String] { view.open.compactMap { $0.instance.data["body"]?.stringValue }.sorted() }
 }
 
 @Suite(.serialized) struct EscalationTests {
@@ -41,7 +41,7 @@ struct NorfolkFixture {
         try f.person("erin", "early-prevention-board", "chair")
         let view = try f.app.raiseEscalation(EscalationRequest(group: "early-prevention-board", title: "Waiting lists", severity: "high", areas: ["healthy"]), by: "erin")
         #expect(f.bodies(view) == [alliance])
-        let due = try #require(view.open.first?.data["respondBy"]?.stringValue.flatMap { f.app.time.parse($0) })
+        let due = try #require(view.open.first?.instance.data["respondBy"]?.stringValue.flatMap { f.app.time.parse($0) })
         // 15 working days after Fri 22 May, skipping Mon 25 May: Tue 26 May counts first, so Mon 15 June.
         #expect(f.app.time.display(due) == "2026-06-15 16:00 BST")
     }
@@ -61,9 +61,9 @@ struct NorfolkFixture {
         #expect(fired.map(\.event) == ["deadline-missed"])
         let after = try f.app.escalation(raised.escalation.id)
         #expect(f.bodies(after) == [alliance])
-        #expect(after.reviews.first { $0.data["body"]?.stringValue == "norfolk-learning-board" }?.state == "missed")
-        #expect(after.open.first?.data["level"]?.intValue == 2)
-        #expect(after.open.first?.data["fromBody"]?.stringValue == "norfolk-learning-board")
+        #expect(after.reviews.first { $0.body == "norfolk-learning-board" }?.state == .missed)
+        #expect(after.open.first?.instance.data["level"]?.intValue == 2)
+        #expect(after.open.first?.instance.data["fromBody"]?.stringValue == "norfolk-learning-board")
     }
 
     @Test func fromASharedEnablingGroupItReachesBothParentsAndIsTrackedAtEach() throws {
@@ -73,13 +73,13 @@ struct NorfolkFixture {
         try f.person("nia", nscp, "chair")
         let view = try f.app.raiseEscalation(EscalationRequest(group: "workforce-development-group", title: "Social worker vacancies", severity: "high", areas: ["safe-and-secure"]), by: "wes")
         #expect(f.bodies(view) == [alliance, nscp])
-        #expect(Set(view.open.map(\.workflow)) == ["escalation-review", "escalation-top-review"])  // the partnership cannot escalate further
+        #expect(Set(view.open.map(\.instance.workflow)) == ["escalation-review", "escalation-top-review"])  // the partnership cannot escalate further
         let afterAlliance = try f.app.decideEscalation(view.escalation.id, at: alliance, outcome: "resolved", fields: ["rationale": "Recruitment drive agreed"], by: "ann")
-        #expect(afterAlliance.escalation.state == "open")  // still waiting at the partnership
+        #expect(afterAlliance.escalation.state.rawValue == "open")  // still waiting at the partnership
         #expect(f.bodies(afterAlliance) == [nscp])
         let closed = try f.app.decideEscalation(view.escalation.id, at: nscp, outcome: "accepted", fields: ["plan": "Joint workforce plan", "planOwner": "nia"], by: "nia")
-        #expect(closed.escalation.state == "closed")
-        #expect(closed.escalation.data["outcome"]?.stringValue == "accepted at \(nscp)")
+        #expect(closed.escalation.state.rawValue == "closed")
+        #expect(closed.escalation.instance.data["outcome"]?.stringValue == "accepted at \(nscp)")
     }
 
     @Test func someoneWhoMayNotDecideThereIsRefusedAndNothingChanges() throws {
@@ -88,7 +88,7 @@ struct NorfolkFixture {
         try f.person("max", alliance, "member")  // a member, but members do not decide
         try f.person("olu", "norfolk-learning-board", "chair")  // a chair, but of another body
         let view = try f.app.raiseEscalation(EscalationRequest(group: "early-prevention-board", title: "T", severity: "low", areas: ["healthy"]), by: "erin")
-        let events = try f.app.engine.history(of: view.open[0].id).count
+        let events = try f.app.engine.history(of: view.open[0].id.instance).count
         // A member of the body it waits at is told they may not decide; a chair of a body it
         // never reached is told nothing of it (it is answered as missing).
         for (person, code) in [("max", "not-permitted"), ("olu", "unknown-instance")] {
@@ -97,7 +97,7 @@ struct NorfolkFixture {
             }
             #expect(error?.code == code, "\(person)")
         }
-        #expect(try f.app.engine.history(of: view.open[0].id).count == events)
+        #expect(try f.app.engine.history(of: view.open[0].id.instance).count == events)
         // A member may acknowledge, though.
         _ = try f.app.acknowledgeEscalation(view.escalation.id, at: alliance, note: nil, by: "max")
     }
@@ -111,7 +111,7 @@ struct NorfolkFixture {
                                                                areas: ["healthy"], function: "commissioning-executive"), by: "cara")
         #expect(throws: WorkflowError.self) { try f.app.decideEscalation(view.escalation.id, at: alliance, outcome: "resolved", fields: ["rationale": "x"], by: "ann") }
         let done = try f.app.decideEscalation(view.escalation.id, at: alliance, outcome: "resolved", fields: ["rationale": "Budget realigned"], by: "com")
-        #expect(done.escalation.state == "closed")
+        #expect(done.escalation.state.rawValue == "closed")
     }
 
     @Test func aCrossCuttingIssueSkipsTheSubgroupLevel() throws {
@@ -135,8 +135,8 @@ struct NorfolkFixture {
             try f.app.decideEscalation(view.escalation.id, at: "health-overview-and-scrutiny-committee", outcome: "escalated", fields: ["rationale": "x"], by: "sec")
         }
         #expect(refused?.code == "unknown-event")
-        let allianceReview = current.reviews.first { $0.data["body"]?.stringValue == alliance }!
-        let decision = try f.app.engine.history(of: allianceReview.id).last!
+        let allianceReview = current.reviews.first { $0.instance.data["body"]?.stringValue == alliance }!
+        let decision = try f.app.engine.history(of: allianceReview.id.instance).last!
         #expect(decision.actor == "sec")
         #expect(decision.onBehalfOf == alliance)
         #expect(try f.app.engine.verifyAuditLog().isIntact)
@@ -179,7 +179,7 @@ struct NorfolkFixture {
         #expect(try f.app.governance.bodies().contains { $0.key == "reading-task-group" } == false)
         #expect(try f.app.governance.bodies(includingRetired: true).contains { $0.key == "reading-task-group" })
         #expect(try f.app.governance.changes().map(\.action).contains("retire-body"))
-        #expect(try f.app.escalation(view.escalation.id).escalation.state == "closed")  // history stays
+        #expect(try f.app.escalation(view.escalation.id).escalation.state.rawValue == "closed")  // history stays
     }
 
     @Test func theSecondPartnershipRunsOnTheSameCode() throws {
@@ -187,7 +187,7 @@ struct NorfolkFixture {
         try f.person("eve", "emotional-health-and-wellbeing-group", "chair")
         let view = try f.app.raiseEscalation(EscalationRequest(group: "emotional-health-and-wellbeing-group", title: "CAMHS waits", severity: "high", areas: ["healthy"]), by: "eve")
         #expect(f.bodies(view) == ["portsmouth-joint-childrens-leadership-team"])
-        let due = try #require(view.open.first?.data["respondBy"]?.stringValue.flatMap { f.app.time.parse($0) })
+        let due = try #require(view.open.first?.instance.data["respondBy"]?.stringValue.flatMap { f.app.time.parse($0) })
         #expect(f.app.time.display(due) == "2026-06-15 10:00 BST")  // Portsmouth gives boards 10 working days
     }
 }

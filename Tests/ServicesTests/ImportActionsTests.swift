@@ -28,25 +28,25 @@ import Engine
         #expect(try f.app.actions().isEmpty)
 
         let report = try f.app.importActions(csv: sample("actions"), dryRun: false, by: "sec")
-        let views = try report.created.map { try f.app.action(InstanceID($0)) }
-        #expect(views.map(\.action.state) == ["completed", "in-progress", "in-progress", "planned", "blocked", "in-progress", "cancelled"])
+        let views = try report.created.map { try f.app.action(RecordID(InstanceID($0))) }
+        #expect(views.map(\.action.state.rawValue) == ["completed", "in-progress", "in-progress", "planned", "blocked", "in-progress", "cancelled"])
         #expect(views.map { $0.latestRAG?.rawValue ?? "-" } == ["green", "amber", "red", "-", "amber", "green", "-"])
-        let directory = try f.app.engine.history(of: views[0].action.id)
+        let directory = try f.app.engine.history(of: views[0].action.id.instance)
         #expect(directory.map(\.event) == ["start", "update", "complete"])
         #expect(f.app.time.day(of: directory[0].occurredAt).description == "2025-10-01")
         #expect(f.app.time.day(of: directory[2].occurredAt).description == "2026-03-20")
         #expect(directory.allSatisfy { $0.actor == "sec" && $0.onBehalfOf == "early-prevention-board" })
         // The data group's action names the priority it serves, since the group has none of its own.
-        #expect(views[6].action.data["priority"] == "prevention-and-early-help")
+        #expect(views[6].action.instance.data["priority"] == "prevention-and-early-help")
 
         // The open actions past their due dates go overdue at the next tick, and those more than
         // 20 working days overdue escalate at once, each to its group's parent.
         _ = try f.app.engine.tick()
         let overdue = try f.app.actions(ActionFilter(overdueOnly: true)).map(\.action.id.rawValue)
         #expect(Set(overdue) == [report.created[1], report.created[2], report.created[5]])
-        #expect(try f.app.action(InstanceID(report.created[2])).escalations.count == 1)
+        #expect(try f.app.action(RecordID(InstanceID(report.created[2]))).escalations.count == 1)
         // Completed and cancelled actions never go overdue.
-        #expect(try !f.app.action(InstanceID(report.created[0])).isOverdue)
+        #expect(try !f.app.action(RecordID(InstanceID(report.created[0]))).isOverdue)
         #expect(try f.app.engine.verifyAuditLog().isIntact)
     }
 
@@ -89,13 +89,13 @@ import Engine
     @Test func theSampleMeasuresImportWithTheirValuesAndARedValueEscalates() throws {
         let f = try fixture()
         let report = try f.app.importMeasures(csv: sample("measures"), dryRun: false, by: "sec")
-        let views = try report.created.map { try f.app.measure(InstanceID($0)) }
+        let views = try report.created.map { try f.app.measure(RecordID(InstanceID($0))) }
         #expect(views.map(\.values.count) == [3, 2, 2, 2, 1])
         #expect(views.map { $0.values.last!.rag } == [.amber, .amber, .red, .red, .amber])
         // A red value is a breach: one escalation each, linked back to its measure.
         #expect(views.map(\.escalations.count) == [0, 0, 1, 1, 0])
-        #expect(views[0].measure.data["successMeasure"] == "prevention-and-early-help.m4")
-        #expect(views[4].measure.data["direction"] == "lower-is-better")
+        #expect(views[0].measure.instance.data["successMeasure"] == "prevention-and-early-help.m4")
+        #expect(views[4].measure.instance.data["direction"] == "lower-is-better")
     }
 
     @Test func everyMeasureRowProblemIsReportedAndNothingIsWritten() throws {

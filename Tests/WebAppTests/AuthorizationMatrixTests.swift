@@ -4,6 +4,7 @@ import Testing
 import HTTPServer
 import Services
 import Engine
+import Domain
 
 /// The authorization matrix: every route in the route table × every kind of viewer in the
 /// README's visibility table, with two organisations, two groups and two boards so that "own"
@@ -52,28 +53,28 @@ import Engine
             organisationA = try #require(try app.organisationKeys(contactedBy: "contact-1").first)
             organisationB = try #require(try app.organisationKeys(contactedBy: "contact-2").first)
             let viewA = try app.organisation(organisationA), viewB = try app.organisation(organisationB)
-            membershipA = try #require(viewA.membership?.id)
-            membershipB = try #require(viewB.membership?.id)
-            let emailA = try #require(viewA.membership?.data["contactEmail"]?.stringValue)
-            let emailB = try #require(viewB.membership?.data["contactEmail"]?.stringValue)
-            let nameA = try #require(viewA.membership?.data["contactName"]?.stringValue)
-            let nameB = try #require(viewB.membership?.data["contactName"]?.stringValue)
+            membershipA = try #require(viewA.membership?.id).instance
+            membershipB = try #require(viewB.membership?.id).instance
+            let emailA = try #require(viewA.membership?.instance.data["contactEmail"]?.stringValue)
+            let emailB = try #require(viewB.membership?.instance.data["contactEmail"]?.stringValue)
+            let nameA = try #require(viewA.membership?.instance.data["contactName"]?.stringValue)
+            let nameB = try #require(viewB.membership?.instance.data["contactName"]?.stringValue)
 
             draftA = try app.createPledge(PledgeRequest(organisation: organisationA, text: "MARKER-draft-A-5b1 apprenticeships", areas: ["learning"]), by: "contact-1").id
             draftB = try app.createPledge(PledgeRequest(organisation: organisationB, text: "MARKER-draft-B-5b1 youth club", areas: ["learning"]), by: "contact-2").id
             reviewedB = try app.createPledge(PledgeRequest(organisation: organisationB, text: "MARKER-changes-B-5b1 sports", areas: ["healthy"]), by: "contact-2").id
-            _ = try app.firePledge(reviewedB, event: "submit", fields: [:], expectedVersion: nil, by: "contact-2")
-            _ = try app.firePledge(reviewedB, event: "request-changes", fields: ["reviewComment": "MARKER-review-B-5b1 say who it is for"], expectedVersion: nil, by: "sam")
+            _ = try app.firePledge(RecordID(reviewedB), event: "submit", fields: [:], expectedVersion: nil, by: "contact-2")
+            _ = try app.firePledge(RecordID(reviewedB), event: "request-changes", fields: ["reviewComment": "MARKER-review-B-5b1 say who it is for"], expectedVersion: nil, by: "sam")
             publicPledge = try #require(try app.wall().entries.first?.pledge)
 
             escalation = try app.raiseEscalation(EscalationRequest(group: Self.g1, title: "MARKER-escalation-G1-5b1 venues", description: "", severity: "high", priorities: [], areas: ["safe-and-secure"]),
-                                                 by: "erin").escalation.id
+                                                 by: "erin").escalation.id.instance
             // A second one for the page's decision form (the API's row decides the first).
             secondEscalation = try app.raiseEscalation(EscalationRequest(group: Self.g1, title: "MARKER-escalation-G1-5b1 venues, again", severity: "high", areas: ["safe-and-secure"]),
-                                                       by: "erin").escalation.id
+                                                       by: "erin").escalation.id.instance
             action = try app.logAction(ActionRequest(group: Self.g1, title: "MARKER-action-G1-5b1 hubs", description: "", priority: nil, areas: ["learning"], owner: "erin",
-                                                     dueDate: "2027-03-31", item: nil), by: "erin").action.id
-            measure = try #require(try app.measures(group: Self.g1).first?.measure.id)
+                                                     dueDate: "2027-03-31", item: nil), by: "erin").action.id.instance
+            measure = try #require(try app.measures(group: Self.g1).first?.measure.id).instance
             _ = try app.startAnnualReport(year: 2026, sectionsDueOn: try #require(CalendarDay("2027-01-29")), by: "sam")
             section = try app.submitReportSection(year: 2026, group: Self.g1, text: "MARKER-section-G1-5b1 our year", by: "erin").id
 
