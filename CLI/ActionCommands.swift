@@ -91,7 +91,7 @@ enum ActionCommands {
     ) { inv in
         try inv.expectPositionals(atMost: 0)
         let views = try inv.app.actions(ActionFilter(group: inv.arguments.value("group"), priority: inv.arguments.value("priority"), area: inv.arguments.value("area"),
-                                                     state: inv.arguments.value("state"), rag: inv.arguments.value("rag"), overdueOnly: inv.arguments.flag("overdue")))
+                                                     state: inv.arguments.value("state"), rag: inv.arguments.value("rag"), overdueOnly: inv.arguments.flag("overdue")), for: try inv.viewer)
         inv.output(.array(views.map(json))) {
             views.isEmpty ? "No actions match." : views.map { v in
                 "\(v.action.id)  \(v.action.state)  \(v.latestRAG?.rawValue ?? "-")  due \((v.action.dueDate?.description ?? ""))\(v.isOverdue ? " OVERDUE" : "")  \(v.action.group)  \(v.action.title)"
@@ -169,7 +169,7 @@ enum ActionCommands {
         options: [OptionSpec("group", takesValue: true, valueName: "BODY", help: "Only this group."), OptionSpec("area", takesValue: true, valueName: "AREA", help: "Only this area.")]
     ) { inv in
         try inv.expectPositionals(atMost: 0)
-        let views = try inv.app.measures(group: inv.arguments.value("group"), area: inv.arguments.value("area"))
+        let views = try inv.app.measures(group: inv.arguments.value("group"), area: inv.arguments.value("area"), for: try inv.viewer)
         inv.output(.array(views.map { $0.measure.json })) {
             views.isEmpty ? "No measures." : views.map { v in
                 let last = v.values.last
@@ -181,7 +181,7 @@ enum ActionCommands {
     static let measureShow = Command(["measure", "show"], "Show a measure and every value recorded.", arguments: "MEASURE") { inv in
         let id = InstanceID(try inv.positional(0, "MEASURE: e.g. measure-2"))
         try inv.expectPositionals(atMost: 1)
-        let v = try inv.app.measure(RecordID(id))
+        let v = try inv.app.measure(RecordID(id), for: try inv.viewer)
         inv.output(["measure": v.measure.json, "values": .array(v.values.map { ["period": .string($0.period), "value": .double($0.value), "rag": .string($0.rag.rawValue)] })]) {
             let m = v.measure
             var lines = ["\(id): \(m.name) (\(m.unit), \(m.direction ?? ""))",

@@ -89,7 +89,7 @@ enum EscalationCommands {
     ) { inv in
         try inv.expectPositionals(atMost: 0)
         let app = try inv.app
-        let views = try app.escalations(body: inv.arguments.value("body"), state: inv.arguments.value("state"), overdueOnly: inv.arguments.flag("overdue"))
+        let views = try app.escalations(body: inv.arguments.value("body"), state: inv.arguments.value("state"), overdueOnly: inv.arguments.flag("overdue"), for: try inv.viewer)
         inv.output(.array(views.map(json))) {
             views.isEmpty ? "No escalations." : views.map { v in
                 let waiting = v.open.map(\.body)
@@ -103,7 +103,7 @@ enum EscalationCommands {
         let id = InstanceID(try inv.positional(0, "ESCALATION: e.g. escalation-3"))
         try inv.expectPositionals(atMost: 1)
         let app = try inv.app
-        let view = try app.escalation(RecordID(id))
+        let view = try app.escalation(RecordID(id), for: try inv.viewer)
         inv.output(json(view)) {
             let e = view.escalation
             var lines = ["\(e.id): \(e.title) (\(e.state))",

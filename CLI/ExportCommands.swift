@@ -14,7 +14,7 @@ enum ExportCommands {
             try inv.expectPositionals(atMost: 0)
             let format = inv.arguments.value("format") ?? (inv.isJSON ? "json" : "csv")
             guard ["csv", "json"].contains(format) else { throw UsageError("--format takes csv or json, not '\(format)'") }
-            let table = try inv.app.export(kind)
+            let table = try inv.app.export(kind, for: try inv.viewer)
             let text = format == "csv" ? table.csv : table.json.prettyString + "\n"
             if let out = inv.arguments.value("out") {
                 do { try Data(text.utf8).write(to: URL(fileURLWithPath: out), options: .atomic) } catch {

@@ -68,7 +68,7 @@ enum PledgeCommands {
 
     static let orgList = Command(["org", "list"], "List pledging organisations with their membership state.") { inv in
         try inv.expectPositionals(atMost: 0)
-        let orgs = try inv.app.organisations()
+        let orgs = try inv.app.organisations(for: try inv.viewer)
         inv.output(.array(orgs.map(orgJSON))) {
             orgs.isEmpty ? "No organisations yet." : orgs.map { "\($0.organisation.key)  \($0.membership?.state.rawValue ?? "-")  \($0.organisation.kind ?? "")  \($0.organisation.district ?? "")  \($0.organisation.name)" }.joined(separator: "\n")
         }
@@ -78,7 +78,7 @@ enum PledgeCommands {
         let key = try inv.positional(0, "ORG: the organisation's key")
         try inv.expectPositionals(atMost: 1)
         let app = try inv.app
-        let view = try app.organisation(key)
+        let view = try app.organisation(key, for: try inv.viewer)
         inv.output(orgJSON(view)) {
             var lines = ["\(view.organisation.name) (\(view.organisation.key)): \(view.organisation.kind ?? "-"), \(view.organisation.district ?? "-"), \(view.organisation.sizeBand ?? "-")",
                          "Membership: \(view.membership?.state.rawValue ?? "none")\(view.isOnWall ? " (on the public wall)" : "")", "Pledges:"]

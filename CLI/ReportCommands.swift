@@ -52,7 +52,7 @@ enum ReportCommands {
         options: [yearOption] + formatOptions + [OptionSpec("as-of", takesValue: true, valueName: "DATETIME", help: "The moment to report as of (default: now).")]
     ) { inv in
         try inv.expectPositionals(atMost: 0)
-        let report = try inv.app.annualReport(year: try year(inv), asOf: try inv.moment("as-of"))
+        let report = try inv.app.annualReport(year: try year(inv), asOf: try inv.moment("as-of"), for: try inv.viewer)
         try emit(report, published: nil, inv: inv)
     }
 

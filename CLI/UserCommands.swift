@@ -8,7 +8,7 @@ import Glibc
 
 /// `flourish user add|passwd|disable|token|list`: sign-in accounts for people in the directory.
 enum UserCommands {
-    static let all: [Command] = [add, passwd, disable, token, list]
+    static let all: [Command] = [add, passwd, disable, token, calendar, list]
 
     static let passwordHelp = "The password is read from standard input (the first line), or asked for twice when run at a terminal."
 
@@ -76,6 +76,25 @@ enum UserCommands {
         let app = try inv.app
         let made = try app.accounts.createToken(for: person, name: name, at: app.clock.now())
         inv.output(["person": .string(person), "name": .string(name), "token": .string(made)]) { made }
+    }
+
+    static let calendar = Command(
+        ["user", "calendar"], "Print a person's own link to a deadlines calendar, to send them or paste into a calendar app.",
+        arguments: "PERSON", discussion: "The link shows the feed as that person may see it (their group's actions and escalations, their organisation's renewal dates); keep it private.",
+        options: [OptionSpec("group", takesValue: true, valueName: "BODY", help: "A group's deadlines."),
+                  OptionSpec("organisation", takesValue: true, valueName: "ORG", help: "An organisation's pledge deadlines.")]
+    ) { inv in
+        let person = try inv.positional(0, "PERSON: the person's identifier")
+        try inv.expectPositionals(atMost: 1)
+        let path: String
+        switch (inv.arguments.value("group"), inv.arguments.value("organisation")) {
+        case (let group?, nil): path = "/groups/\(group)/deadlines.ics"
+        case (nil, let organisation?): path = "/organisations/\(organisation)/deadlines.ics"
+        default: throw UsageError("give one of --group BODY or --organisation ORG")
+        }
+        let app = try inv.app
+        guard let link = try app.personalFeedLink(path, for: try app.viewer(for: person)) else { throw UsageError("missing PERSON") }
+        inv.output(["person": .string(person), "link": .string(link)]) { link }
     }
 
     static let list = Command(["user", "list"], "List accounts.") { inv in

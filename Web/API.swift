@@ -218,7 +218,7 @@ extension WebApp {
             var fields: [String: JSONValue] = [:]
             for name in ["rationale", "plan", "planOwner", "guidance"] { if let v = try string(b, name, required: false) { fields[name] = .string(v) } }
             let view = try c.app.decideEscalation(RecordID(c.param("id")), at: try requiredString(b, "body"), outcome: try requiredString(b, "outcome"), fields: fields, by: c.person,
-                                                  idempotencyKey: c.idempotencyKey)
+                                                  expectedVersion: try ifMatch(c), idempotencyKey: c.idempotencyKey)
             return json(instanceJSON(view.escalation.instance))
         },
         Route("GET", "/api/v1/reports/annual", .signedIn, "The annual report's figures for ?year=, now or ?asOf= a moment", api: true,

@@ -12,6 +12,12 @@ extension WebApp {
 
     static func day(_ c: Context, _ date: Date) -> String { c.app.time.display(date) }
 
+    /// The viewer's own link to a deadlines feed, to paste into a calendar app.
+    static func calendarLink(_ c: Context, _ path: String, what: String) throws -> HTML {
+        guard let link = try c.app.personalFeedLink(path, for: c.viewer) else { return "" }
+        return "<p class=\"govuk-body\"><a class=\"govuk-link\" href=\"\(link)\">Your calendar link for \(what)</a> (subscribe to it in a calendar app; it shows what you can see here, so keep it to yourself)</p>"
+    }
+
     static let chairRoutes: [Route] = [
         Route("GET", "/groups", .chair, "My groups") { c in
             let rows = try myGroups(c).map { g -> [HTML] in
@@ -41,6 +47,7 @@ extension WebApp {
             <span class="govuk-caption-l">\(group.kind.rawValue.replacingOccurrences(of: "-", with: " ").capitalized)</span><h1 class="govuk-heading-l">\(group.name)</h1>\(links)
             \(actionRows.isEmpty ? "<p class=\"govuk-body\">No actions logged yet.</p>" : Components.table(caption: "Actions", headers: ["Action", "Owner", "Due", "Status", "Latest RAG"], rows: actionRows))
             \(measureRows.isEmpty ? "" : Components.table(caption: "Measures", headers: ["Measure", "Latest value", "Target", "RAG"], rows: measureRows))
+            \(try calendarLink(c, "/groups/\(group.key)/deadlines.ics", what: "this group’s deadlines"))
             """
             return Layout.page(title: group.name, body: body, context: c, backLink: ("/groups", "Back to groups"))
         },

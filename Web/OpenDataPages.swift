@@ -15,7 +15,7 @@ extension WebApp {
             <li><a class="govuk-link" href="/open-data/pledges.atom">New pledges as an Atom feed</a></li>
             </ul>
             <h2 class="govuk-heading-m">Deadline calendars</h2>
-            <p class="govuk-body">Subscribe in a calendar app: <code>/groups/GROUP/deadlines.ics</code> for a group’s actions, measures, escalations and report section, and <code>/organisations/ORGANISATION/deadlines.ics</code> for an organisation’s pledge check-ins, reports and renewal.</p>
+            <p class="govuk-body">Subscribe in a calendar app: <code>/organisations/ORGANISATION/deadlines.ics</code> for an organisation’s published pledges’ check-ins and reports. A group’s actions, measures, escalations and report section, and an organisation’s renewal dates, are not public: signed in, you find your own calendar link on your group’s page and on My organisation.</p>
             """
             return Layout.page(title: "Open data", body: body, context: c)
         },
@@ -30,13 +30,18 @@ extension WebApp {
         },
         Route("GET", "/groups/{key}/deadlines.ics", .everyone, "A group's deadlines as an iCalendar feed") { c in
             guard (try? c.app.governance.body(c.param("key"))) != nil else { return notFound(c) }
-            return calendar(try c.app.groupCalendar(c.param("key"), for: c.viewer), name: "\(c.param("key"))-deadlines.ics")
+            return calendar(try c.app.groupCalendar(c.param("key"), for: try feedViewer(c)), name: "\(c.param("key"))-deadlines.ics")
         },
         Route("GET", "/organisations/{key}/deadlines.ics", .everyone, "An organisation's pledge deadlines as an iCalendar feed") { c in
             guard (try? c.app.organisation(c.param("key"))) != nil else { return notFound(c) }
-            return calendar(try c.app.organisationCalendar(c.param("key"), for: c.viewer), name: "\(c.param("key"))-deadlines.ics")
+            return calendar(try c.app.organisationCalendar(c.param("key"), for: try feedViewer(c)), name: "\(c.param("key"))-deadlines.ics")
         },
     ]
+
+    /// Who a feed is read for: the person a personal link names (its key checked), else whoever asks.
+    static func feedViewer(_ c: Context) throws -> Viewer {
+        try c.app.feedViewer(person: c.request.queryValue("for"), key: c.request.queryValue("key"), feed: c.request.path) ?? c.viewer
+    }
 
     static func calendar(_ text: String, name: String) -> HTTPResponse {
         HTTPResponse(.ok, headers: HTTPHeaders([("Content-Type", "text/calendar; charset=utf-8"), ("Content-Disposition", "inline; filename=\"\(name)\"")]), body: Array(text.utf8))

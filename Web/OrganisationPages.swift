@@ -20,6 +20,7 @@ extension WebApp {
                 <p class="govuk-body">Scheme membership: \(Components.stateTag(view.membership?.state.rawValue ?? "none"))</p>
                 \(rows.isEmpty ? "<p class=\"govuk-body\">No pledges yet.</p>" : Components.table(caption: "Pledges", headers: ["Pledge", "Year", "Status", "Review comments"], rows: rows))
                 <a class="govuk-button" href="/pledges/new?organisation=\(URLEncoding.encode(key))">Make a pledge</a>
+                \(try calendarLink(c, "/organisations/\(key)/deadlines.ics", what: "\(view.organisation.name)’s pledge deadlines"))
                 """)
             }
             return Layout.page(title: "My organisation", body: "<h1 class=\"govuk-heading-l\">My organisation</h1>\(sections)", context: c)

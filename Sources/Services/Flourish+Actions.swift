@@ -271,6 +271,13 @@ extension Flourish {
     }
 
     /// A measure with its values and escalations.
+    /// A measure the viewer may see, with only the escalations they may see.
+    public func measure(_ reference: RecordID<Measure>, for viewer: Viewer) throws -> MeasureView {
+        let view = try measure(reference)
+        guard try policy.sight(of: view.measure, for: viewer) == .whole else { throw WorkflowError.unknownInstance(reference.instance) }
+        return MeasureView(measure: view.measure, values: view.values, escalations: try view.escalations.filter { try policy.sight(of: $0, for: viewer) == .whole })
+    }
+
     public func measure(_ reference: RecordID<Measure>) throws -> MeasureView {
         let id = reference.instance
         let m = try engine.instance(id)

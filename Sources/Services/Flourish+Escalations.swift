@@ -123,6 +123,7 @@ extension Flourish {
     /// A member of the body (or the secretariat on its behalf) acknowledges the escalation there.
     public func acknowledgeEscalation(_ reference: RecordID<Escalation>, at body: String, note: String?, by person: String) throws -> EscalationView {
         let id = reference.instance
+        _ = try escalation(reference, for: try viewer(for: person))
         let review = try openReview(of: id, at: body)
         try engine.fire("acknowledge", on: review.id, payload: note.map { ["note": .string($0)] } ?? [:], actor: try actor(person, at: body), expectedVersion: review.version)
         return try escalation(reference)
@@ -132,16 +133,21 @@ extension Flourish {
     ///
     /// A retry with the same idempotency key, once the decision is recorded, returns the
     /// escalation and records nothing more.
+    /// With `expectedVersion` (the escalation's version, its ETag), an escalation changed since
+    /// (concluded, withdrawn) is refused as a conflict.
     public func decideEscalation(_ reference: RecordID<Escalation>, at body: String, outcome: String, fields: [String: JSONValue], by person: String,
-                                 idempotencyKey: String? = nil) throws -> EscalationView {
+                                 expectedVersion: Int? = nil, idempotencyKey: String? = nil) throws -> EscalationView {
         let id = reference.instance
         guard let outcome = EscalationOutcome(rawValue: outcome) else { throw EscalationError.unknownOutcome(outcome) }
         // Someone the escalation has never reached is told nothing of it, not even where it waits.
-        _ = try escalation(reference, for: try viewer(for: person))
+        let seen = try escalation(reference, for: try viewer(for: person))
         if let key = idempotencyKey, let done = try engine.instance(doneWithIdempotencyKey: key) {
             // The review it decided is closed now, so the retry is recognised before looking for an open one.
             guard try reviews(of: id).contains(where: { $0.id == done }) else { throw WorkflowError.idempotencyKeyReused(key) }
             return try escalation(reference)
+        }
+        if let expectedVersion, expectedVersion != seen.escalation.version {
+            throw WorkflowError.versionConflict(instance: id, expected: expectedVersion, actual: seen.escalation.version)
         }
         let review = try openReview(of: id, at: body)
         try engine.fire(outcome.event, on: review.id, payload: fields, actor: try actor(person, at: body), expectedVersion: review.version, idempotencyKey: idempotencyKey)

@@ -111,6 +111,20 @@ extension Flourish {
         return OrganisationView(organisation: org, membership: membership, pledges: pledges)
     }
 
+    /// An organisation its contacts or the secretariat may see, with its membership (which holds
+    /// the contact's personal data).
+    ///
+    /// - Throws: ``RegistrationError/unknownOrganisation(_:)`` when there is none or the viewer is neither.
+    public func organisation(_ key: String, for viewer: Viewer) throws -> OrganisationView {
+        guard viewer.isSecretariat || viewer.organisations.contains(key) else { throw RegistrationError.unknownOrganisation(key) }
+        return try organisation(key)
+    }
+
+    /// The organisations the viewer may see whole: all of them for the secretariat, their own for a contact.
+    public func organisations(for viewer: Viewer) throws -> [OrganisationView] {
+        viewer.isSecretariat ? try organisations() : try viewer.organisations.map { try organisation($0) }
+    }
+
     /// Every pledging organisation, by name.
     public func organisations() throws -> [OrganisationView] {
         let keys = try database.read { db in try db.query("SELECT key FROM organisations WHERE kind IS NOT NULL ORDER BY name").compactMap { $0.string("key") } }

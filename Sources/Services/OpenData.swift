@@ -33,6 +33,15 @@ extension Flourish {
     public static let exportKinds = ["pledges", "actions", "measures"]
 
     /// The public pledge wall, every action, or every measure, as a table.
+    /// An export as the viewer may have it: the pledge wall for anyone; actions and measures
+    /// for the partnership's members (see ``AccessPolicy``).
+    public func export(_ kind: String, for viewer: Viewer) throws -> ExportTable {
+        if ["actions", "measures"].contains(kind), !viewer.isPartnershipMember {
+            throw WorkflowError.notPermitted(actor: viewer.person ?? "a visitor", event: "export \(kind)", allowed: ["members of the partnership's boards and groups", "the secretariat"])
+        }
+        return try export(kind)
+    }
+
     public func export(_ kind: String) throws -> ExportTable {
         let now = clock.now()
         func day(_ d: Date) -> String { time.day(of: d).description }
@@ -243,5 +252,33 @@ public enum ICS {
         f.timeZone = TimeZone(identifier: "UTC")
         f.dateFormat = "yyyyMMdd'T'HHmmss'Z'"
         return f.string(from: date)
+    }
+}
+
+extension Flourish {
+    /// A person's own link to a deadlines feed: calendar apps cannot sign in, so the link
+    /// carries who it is for and a key only Flourish can make (an HMAC of the person and the
+    /// feed's path under a secret of this database). Whoever holds the link sees the feed as
+    /// that person would.
+    public func feedKey(for person: String, feed path: String) throws -> String {
+        HMACSHA256.authenticationCode(key: try accounts.secret("feeds"), message: Array("feed:\(person)\n\(path)".utf8)).hexString
+    }
+
+    /// The viewer a personal feed link reads as, or nil when it carries no key.
+    ///
+    /// - Throws: ``WorkflowError/notPermitted(actor:event:allowed:)`` when the key does not
+    ///   match (a link altered, or made for another feed).
+    public func feedViewer(person: String?, key: String?, feed path: String) throws -> Viewer? {
+        guard let person, let key else { return nil }
+        guard constantTimeEquals(Array(key.utf8), Array(try feedKey(for: person, feed: path).utf8)), try directory.person(person) != nil else {
+            throw WorkflowError.notPermitted(actor: person, event: "read this calendar", allowed: ["the person the link was made for; copy the link again from your page"])
+        }
+        return try viewer(for: person)
+    }
+
+    /// The viewer's personal link to a feed (path and query), or nil for a visitor.
+    public func personalFeedLink(_ path: String, for viewer: Viewer) throws -> String? {
+        guard let person = viewer.person else { return nil }
+        return "\(path)?for=\(person.addingPercentEncoding(withAllowedCharacters: CharacterSet.alphanumerics.union(CharacterSet(charactersIn: "-._~"))) ?? person)&key=\(try feedKey(for: person, feed: path))"
     }
 }

@@ -226,6 +226,59 @@ import Domain
         #expect(covered.subtracting(routes).sorted() == [], "rows for routes that no longer exist")
     }
 
+    /// The one write path: every API write honours `Idempotency-Key` (a retry writes nothing and
+    /// answers as the first time) and, on a record that exists, `If-Match` with strong tags only
+    /// (a stale or weak tag is 412 and writes nothing). The rows are the matrix's, so a new API
+    /// write route is covered as soon as it has its row.
+    @Test func everyAPIWriteHonoursItsIdempotencyKeyAndIfMatch() throws {
+        let m = try Matrix()
+        let writes = Self.rows(m).filter { $0.method == "POST" && $0.pattern.hasPrefix("/api/") }
+        #expect(writes.count >= 7)
+        for (n, row) in writes.enumerated() {
+            let viewer = try #require(Self.viewers.first { row.allowed.contains($0) && $0 != "anonymous" })
+            let token = try #require(try m.token(viewer))
+            func send(_ extra: [(String, String)]) throws -> HTTPResponse {
+                try WebFixture.Browser(m.f.web).send("POST", row.target, headers: [("Content-Type", "application/json"), ("Authorization", "Bearer \(token)")] + extra,
+                                                     body: Array((row.json ?? "{}").utf8))
+            }
+            let cell = "\(row.method) \(row.target) as \(viewer)"
+            if row.pattern.contains("{id}") {
+                for tag in ["W/\"1\"", "\"999\""] {
+                    let before = try m.f.app.eventCount()
+                    let r = try send([("If-Match", tag)])
+                    #expect(r.status.code == 412, "\(cell) with If-Match \(tag): \(r.status.code) \(r.text)")
+                    #expect(try m.f.app.eventCount() == before, "\(cell) with If-Match \(tag) wrote nothing")
+                }
+            }
+            let key = [("Idempotency-Key", "once-\(n)")]
+            let first = try send(key)
+            #expect((200..<300).contains(first.status.code), "\(cell): \(first.status.code) \(first.text)")
+            let after = try m.f.app.eventCount()
+            let retry = try send(key)
+            #expect(retry.status.code == first.status.code, "\(cell): a retry answers as the first time")
+            #expect(try m.f.app.eventCount() == after, "\(cell): a retry with the same key writes nothing")
+        }
+    }
+
+    /// Calendar apps cannot sign in: a person's own link (on their group's page) reads the feed
+    /// as they would; the bare feed shows a visitor nothing internal; a changed link is refused.
+    @Test func aPersonalCalendarLinkShowsTheFeedAsItsPersonWould() throws {
+        let m = try Matrix()
+        let page = try m.browser("erin").get("/groups/\(Matrix.g1)").text
+        let start = try #require(page.range(of: "href=\"/groups/\(Matrix.g1)/deadlines.ics?"))
+        let link = String(page[page.index(start.lowerBound, offsetBy: 6)...].prefix { $0 != "\"" }).replacingOccurrences(of: "&amp;", with: "&")
+        let visitor = WebFixture.Browser(m.f.web)
+        let feed = try visitor.get(link)
+        #expect(feed.status.code == 200 && feed.text.contains("MARKER-action-G1-5b1"), "the link shows erin's group's actions to a calendar app")
+        #expect(!(try visitor.get("/groups/\(Matrix.g1)/deadlines.ics").text.contains("MARKER-action-G1-5b1")))
+        #expect(try visitor.get(link.replacingOccurrences(of: "key=", with: "key=0")).status.code == 403, "an altered key")
+        #expect(try visitor.get(link.replacingOccurrences(of: "/groups/\(Matrix.g1)/", with: "/groups/\(Matrix.alliance)/")).status.code == 403, "a key made for another feed")
+        #expect(try visitor.get(link.replacingOccurrences(of: "for=erin", with: "for=sam")).status.code == 403, "a key made for another person")
+        // A contact's page has the link to their organisation's deadlines, renewal dates included.
+        let contactPage = try m.browser("contact-1").get("/organisation").text
+        #expect(contactPage.contains("/organisations/\(m.organisationA)/deadlines.ics?for=contact-1&amp;key="))
+    }
+
     @Test func everyCellAnswersAsTheVisibilityTableSays() throws {
         let m = try Matrix()
         var failures: [String] = []

@@ -75,7 +75,11 @@ def main():
         check(len(entries) == exported_pledges(flourish), f"the feed has one entry per pledge on the wall ({len(entries)})")
         check(all(e.find(ns + "id") is not None and e.find(ns + "updated") is not None for e in entries), "every entry has an id and updated")
 
-        for path in ["/groups/early-prevention-board/deadlines.ics", "/organisations/wensum-valley-bakery/deadlines.ics"]:
+        # A group's deadlines are not public: its chair's own link (made by `flourish user calendar`) shows them.
+        group_link = flourish("user", "calendar", "erin", "--group", "early-prevention-board").strip()
+        public_group = icalendar.Calendar.from_ical(urllib.request.urlopen(base + "/groups/early-prevention-board/deadlines.ics", timeout=10).read())
+        check(not list(public_group.walk("VEVENT")), "the group's feed without a link has no events for a visitor")
+        for path in [group_link, "/organisations/wensum-valley-bakery/deadlines.ics"]:
             text = urllib.request.urlopen(base + path, timeout=10).read()
             check(all(len(l) <= 75 for l in text.split(b"\r\n")), f"{path}: no line longer than 75 octets")
             cal = icalendar.Calendar.from_ical(text)
@@ -83,7 +87,7 @@ def main():
             check(len(events) > 0, f"{path}: has events")
             check(all(e.get("UID") and e.get("DTSTART") and e.get("SUMMARY") for e in events), f"{path}: every event has UID, DTSTART, SUMMARY")
             check(len({str(e.get("UID")) for e in events}) == len(events), f"{path}: UIDs are unique")
-            print(f"{path}: {len(events)} events parse with icalendar {icalendar.__version__}")
+            print(f"{path.split('?')[0]}: {len(events)} events parse with icalendar {icalendar.__version__}")
     finally:
         server.terminate()
         server.wait(timeout=10)
