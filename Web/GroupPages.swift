@@ -6,8 +6,7 @@ import Domain
 
 extension WebApp {
     static func myGroups(_ c: Context) throws -> [GovernanceBody] {
-        let bodies = try c.app.governance.bodies()
-        return c.viewer.isSecretariat ? bodies.filter { $0.kind != .partner } : bodies.filter { c.viewer.chairOf.contains($0.key) }
+        try c.app.policy.groupsRun(by: c.viewer)
     }
 
     static func day(_ c: Context, _ date: Date) -> String { c.app.time.display(date) }
@@ -41,7 +40,7 @@ extension WebApp {
                 return ["\(m.measure.name)", "\(last.map { "\(format($0.value)) \(m.measure.unit) (\($0.period))" } ?? "none yet")",
                         "\(format(m.measure.target ?? 0))", Components.rag(last?.rag.rawValue) + (m.isMissingValue ? " <strong class=\"app-overdue\">Value missing</strong>" as HTML : "")]
             }
-            let mayAct = c.viewer.isSecretariat || c.viewer.chairOf.contains(group.key)
+            let mayAct = c.app.policy.speaksFor(group: group.key, viewer: c.viewer)
             let links: HTML = mayAct ? "<div class=\"govuk-button-group\"><a class=\"govuk-button\" href=\"/groups/\(group.key)/actions/new\">Log an action</a><a class=\"govuk-button govuk-button--secondary\" href=\"/groups/\(group.key)/escalations/new\">Raise an issue</a></div>" : ""
             let body: HTML = """
             <span class="govuk-caption-l">\(group.kind.rawValue.replacingOccurrences(of: "-", with: " ").capitalized)</span><h1 class="govuk-heading-l">\(group.name)</h1>\(links)

@@ -7,7 +7,7 @@ import Domain
 extension WebApp {
     static let organisationRoutes: [Route] = [
         Route("GET", "/organisation", .organisationContact, "My organisation and its pledges") { c in
-            let keys = c.viewer.isSecretariat && c.viewer.organisations.isEmpty ? try c.app.organisations().map(\.organisation.key) : c.viewer.organisations
+            let keys = try c.app.policy.organisationsShown(to: c.viewer)
             var sections: [HTML] = []
             for key in keys {
                 let view = try c.app.organisation(key)
@@ -34,7 +34,7 @@ extension WebApp {
             var errors: [FieldError] = []
             if c.field("text") == nil { errors.append(FieldError("text", "Enter the new thing your organisation pledges to do")) }
             if c.fields("areas").isEmpty { errors.append(FieldError("areas", "Select at least one FLOURISH area")) }
-            guard c.viewer.isSecretariat || c.viewer.organisations.contains(organisation) else {
+            guard c.app.policy.speaksFor(organisation: organisation, viewer: c.viewer) else {
                 return c.web.errorPage(.forbidden, "You cannot pledge for this organisation", "Only its contacts can.", request: c.request, context: c)
             }
             if !errors.isEmpty { return pledgeForm(c, organisation: organisation, values: values, errors: errors, status: .unprocessableContent) }
@@ -165,7 +165,7 @@ enum PledgeActions {
             parts.append(form("withdraw", Components.textarea("reason", id: "withdraw-reason", label: "Why is it being withdrawn? (optional)", value: c.typed("reason", ifSent: "withdraw"), errors: errors, rows: 2), "Withdraw pledge", kind: "warning"))
             parts.append("</div></details>")
         }
-        if pledge.state == .reported, c.viewer.organisations.contains(pledge.organisation) {
+        if pledge.state == .reported, c.viewer.organisations.contains(pledge.organisation) {  // its own contacts renew it, not the secretariat
             parts.append("<p class=\"govuk-body\"><a class=\"govuk-button\" href=\"/pledges/new?organisation=\(URLEncoding.encode(pledge.organisation))\">Renew: make this year’s pledge</a></p>")
         }
         return HTML.join(parts)

@@ -35,7 +35,13 @@ extension WebApp {
             // Fifty to a page: a partnership with thousands of pledges still gets a page a phone can load.
             let perPage = 50
             let pageCount = max(1, (wall.entries.count + perPage - 1) / perPage)
-            let pageNumber = min(max(1, Int(q.queryValue("page") ?? "") ?? 1), pageCount)
+            let asked = q.queryValue("page")
+            guard let pageNumber = asked.map({ Int($0) }) ?? 1, (1...pageCount).contains(pageNumber) else {
+                // A page that is not there is said so, not quietly replaced by another.
+                return c.web.errorPage(.badRequest, "There is no such page of the pledge wall",
+                                       "“page” should be a whole number from 1 to \(pageCount) for these filters, not “\(asked ?? "")”. The first page is at /pledges.",
+                                       request: c.request, context: c)
+            }
             let shown = wall.entries[min((pageNumber - 1) * perPage, wall.entries.count)..<min(pageNumber * perPage, wall.entries.count)]
             let cards = shown.map { e -> HTML in
                 """

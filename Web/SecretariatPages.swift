@@ -52,7 +52,7 @@ extension WebApp {
 
     static let boardRoutes: [Route] = [
         Route("GET", "/decisions", .boardMember, "Escalations awaiting my body's decision") { c in
-            let bodies = c.viewer.isSecretariat ? try c.app.governance.bodies().filter { $0.kind == .board }.map(\.key) : c.viewer.boardOf
+            let bodies = try c.app.policy.boardsFollowed(by: c.viewer)
             let waiting = try c.app.escalations(state: "open").flatMap { e in e.open.filter { bodies.contains($0.body) }.map { (e, $0) } }
             let rows = waiting.map { e, review -> [HTML] in
                 ["<a class=\"govuk-link\" href=\"/escalations/\(e.escalation.id.rawValue)\">\(e.escalation.title)</a>", "\(review.body)",

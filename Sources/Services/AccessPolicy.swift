@@ -146,6 +146,34 @@ public struct AccessPolicy: Sendable {
         }
     }
 
+    /// Whether the viewer speaks for a group: its chairs and vice-chairs, and the secretariat
+    /// acting on its behalf. They log its actions, raise its issues and write its report section.
+    public func speaksFor(group: String, viewer: Viewer) -> Bool {
+        viewer.isSecretariat || viewer.chairOf.contains(group)
+    }
+
+    /// Whether the viewer speaks for a pledging organisation: its contacts, and the secretariat.
+    public func speaksFor(organisation: String, viewer: Viewer) -> Bool {
+        viewer.isSecretariat || viewer.organisations.contains(organisation)
+    }
+
+    /// The groups the viewer runs: their own for a chair; every body but partners for the secretariat.
+    public func groupsRun(by viewer: Viewer) throws -> [GovernanceBody] {
+        let bodies = try app.governance.bodies()
+        return viewer.isSecretariat ? bodies.filter { $0.kind != .partner } : bodies.filter { viewer.chairOf.contains($0.key) }
+    }
+
+    /// The boards whose decisions the viewer follows: the boards they sit on; every board for the secretariat.
+    public func boardsFollowed(by viewer: Viewer) throws -> [String] {
+        viewer.isSecretariat ? try app.governance.bodies().filter { $0.kind == .board }.map(\.key) : viewer.boardOf
+    }
+
+    /// The organisations on the viewer's "My organisation" page: those they are a contact for;
+    /// every organisation for the secretariat when it is a contact for none.
+    public func organisationsShown(to viewer: Viewer) throws -> [String] {
+        viewer.isSecretariat && viewer.organisations.isEmpty ? try app.organisations().map(\.organisation.key) : viewer.organisations
+    }
+
     /// The annual report's states in which the approving body reads it whole: from when it is
     /// compiled for their approval.
     public static let reportStatesForApproval: Set<String> = ["compiled", "approved", "published"]

@@ -109,8 +109,14 @@ extension Flourish {
     }
 
     /// The day an action due on `due` escalates if still open: overdue from the next day, plus the tolerance in working days.
+    /// A due date whose tolerance runs past the bank-holiday calendar is refused, naming `dueDate`.
     func escalatesOn(_ due: CalendarDay) throws -> CalendarDay {
-        try time.workingDays.adding(partnership.escalation.overdueToleranceWorkingDays, to: due.adding(days: 1))
+        do {
+            return try time.workingDays.adding(partnership.escalation.overdueToleranceWorkingDays, to: due.adding(days: 1))
+        } catch let e as CalendarError {
+            throw WorkflowError.invalidField(event: "schedule an action", field: "dueDate",
+                                             reason: "is too late for the bank-holiday calendar to count its tolerance in working days (\(e.localizedDescription))")
+        }
     }
 
     /// Fires an action event (begin, update, block, unblock, complete, cancel) as its group's chair,

@@ -269,8 +269,11 @@ extension HTTPResponse {
         #expect(last.components(separatedBy: "<li class=\"app-card\">").count - 1 == total - 50 * (lastPage - 1))
         #expect(last.contains("rel=\"prev\"") && !last.contains("rel=\"next\""))
         // Past the end, or nonsense, shows the nearest real page.
-        #expect(try visitor.get("/pledges?page=999").text.contains("aria-label=\"Page \(lastPage)\" aria-current=\"page\""))
-        #expect(try visitor.get("/pledges?page=banana").text.contains("aria-label=\"Page 1\" aria-current=\"page\""))
+        // A page that is not there is refused naming "page", not quietly swapped for another.
+        for missing in ["999", "banana"] {
+            let r = try visitor.get("/pledges?page=\(missing)")
+            #expect(r.status.code == 400 && r.text.contains("“page” should be a whole number from 1 to \(lastPage)"))
+        }
         // The filters travel with the page links.
         let learning = try visitor.get("/pledges?area=learning&q=paging").text
         #expect(learning.contains("Showing 1 to 50 of 60."))
