@@ -76,25 +76,28 @@ public struct AccessPolicy: Sendable {
         if viewer.isSecretariat { return .whole }
         switch instance.workflow {
         case "pledge":
-            let organisation = instance.data["organisation"]?.stringValue ?? ""
-            if viewer.organisations.contains(organisation) { return .whole }
+            guard let pledge = try? Pledge(instance) else { return .none }
+            if viewer.organisations.contains(pledge.organisation) { return .whole }
             return try pledgeIsPublished(instance) ? .publicPart : .none
         case "scheme-membership":
             // Holds the contact's name and email: their own organisation's contacts only.
-            return viewer.organisations.contains(instance.data["organisation"]?.stringValue ?? "") ? .whole : .none
+            guard let membership = try? OrganisationMembership(instance) else { return .none }
+            return viewer.organisations.contains(membership.organisation) ? .whole : .none
         case "action", "measure":
             return viewer.isPartnershipMember ? .whole : .none
         case "escalation":
             return try !Set(escalationPath(instance)).isDisjoint(with: viewer.memberOf) ? .whole : .none
         case "escalation-review", "escalation-top-review":
-            guard let parent = instance.data["escalation"]?.stringValue, let escalation = try? app.engine.instance(InstanceID(parent)),
+            guard let parent = (try? EscalationReview(instance))?.escalation, let escalation = try? app.engine.instance(InstanceID(parent)),
               escalation.workflow == "escalation" else { return .none }
             return try sight(of: escalation, for: viewer)
         case "report-section":
-            return viewer.memberOf.contains(instance.data["group"]?.stringValue ?? "") ? .whole : .none
+            guard let section = try? ReportSection(instance) else { return .none }
+            return viewer.memberOf.contains(section.group) ? .whole : .none
         case "annual-report":
             // The body that approves it (the Alliance) reads the compiled draft.
-            return viewer.memberOf.contains(instance.data["group"]?.stringValue ?? "") ? .whole : .none
+            guard let report = try? AnnualReportRecord(instance) else { return .none }
+            return viewer.memberOf.contains(report.group) ? .whole : .none
         default:
             return .none
         }
@@ -115,9 +118,9 @@ public struct AccessPolicy: Sendable {
     /// The bodies an escalation has reached: the group that raised it and every body it has
     /// waited at. Their members see it.
     public func escalationPath(_ escalation: Instance) throws -> [String] {
-        var bodies = [escalation.data["group"]?.stringValue].compactMap { $0 }
-        for review in try app.reviews(of: escalation.id) {
-            if let body = review.data["body"]?.stringValue, !bodies.contains(body) { bodies.append(body) }
+        var bodies = [try Escalation(escalation).group]
+        for review in try EscalationReview.records(app.reviews(of: escalation.id)) where !bodies.contains(review.body) {
+            bodies.append(review.body)
         }
         return bodies
     }

@@ -125,7 +125,7 @@ extension Flourish {
         let id = reference.instance
         let a = try engine.instance(id)
         guard a.workflow == "action" else { throw WorkflowError.unknownInstance(id) }
-        try engine.fire(event, on: id, payload: fields, actor: try actor(person, at: a.data["group"]?.stringValue), expectedVersion: expectedVersion)
+        try engine.fire(event, on: id, payload: fields, actor: try actor(person, at: try Action(a).group), expectedVersion: expectedVersion)
         return try action(reference)
     }
 
@@ -136,7 +136,7 @@ extension Flourish {
         let a = try engine.instance(id)
         guard a.workflow == "action" else { throw WorkflowError.unknownInstance(id) }
         try engine.fire("reschedule", on: id, payload: ["dueDate": .string(due.description), "reason": .string(reason)], computed: ["escalatesOn": .string(try escalatesOn(due).description)],
-                        actor: try actor(person, at: a.data["group"]?.stringValue), expectedVersion: nil)
+                        actor: try actor(person, at: try Action(a).group), expectedVersion: nil)
         return try action(reference)
     }
 
@@ -257,7 +257,7 @@ extension Flourish {
         guard m.workflow == "measure" else { throw WorkflowError.unknownInstance(id) }
         let built = try engine.separatingComputed(try measureValuePayload(m.data, period: period, value: value, note: note), workflow: "measure", event: "record")
         try engine.fire("record", on: id, payload: built.given, computed: built.computed,
-                        actor: try actor(person, at: m.data["group"]?.stringValue), expectedVersion: expectedVersion, idempotencyKey: idempotencyKey)
+                        actor: try actor(person, at: try Measure(m).group), expectedVersion: expectedVersion, idempotencyKey: idempotencyKey)
         return try measure(reference)
     }
 
@@ -297,8 +297,8 @@ extension Flourish {
 
     /// Measures, optionally of one group or area.
     public func measures(group: String? = nil, area: String? = nil) throws -> [MeasureView] {
-        try engine.instances(workflow: "measure", limit: 1_000_000)
-            .filter { (group == nil || $0.data["group"]?.stringValue == group) && (area == nil || $0.data["area"]?.stringValue == area) }
-            .map { try measure(RecordID($0.id)) }
+        try Measure.records(engine.instances(workflow: "measure", limit: 1_000_000))
+            .filter { (group == nil || $0.group == group) && (area == nil || $0.area == area) }
+            .map { try measure($0.id) }
     }
 }

@@ -29,7 +29,7 @@ extension Flourish {
                                              reason: "is done with the annual report's own steps (the web's annual report page, or 'flourish report \(event)'), which freeze its figures")
         }
         let computed = try computedFields(for: event, on: record, given: fields)
-        let at = record.data["group"]?.stringValue ?? record.data["body"]?.stringValue
+        let at = WorkflowRecords.body(actingAt: record)
         return try engine.fire(event, on: id, payload: fields, computed: computed, actor: try actor(person, at: at),
                                expectedVersion: expectedVersion, idempotencyKey: idempotencyKey)
     }
@@ -67,8 +67,8 @@ extension Flourish {
         switch (record.workflow, event) {
         case ("pledge", "edit"):
             guard let text = fields["text"]?.stringValue else { return [:] }
-            let view = try organisation(record.data["organisation"]?.stringValue ?? "")
-            return ["repeatsLastYear": .bool(repeatsEarlierPledge(text, of: view, before: record.data["pledgeYear"]?.intValue ?? currentPledgeYear()))]
+            let pledge = try Pledge(record)
+            return ["repeatsLastYear": .bool(repeatsEarlierPledge(text, of: try organisation(pledge.organisation), before: pledge.pledgeYear ?? currentPledgeYear()))]
         case ("pledge", "approve"):
             return try pledgeYearDates(approvedOn: time.day(of: clock.now()))
         case ("measure", "record"):

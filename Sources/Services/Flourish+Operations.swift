@@ -93,7 +93,7 @@ extension Flourish {
     public func availableEvents(on id: InstanceID, for viewer: Viewer) throws -> [EventAvailability] {
         let record = try requireWhole(id, for: viewer)
         guard let person = viewer.person else { return [] }
-        let at = record.data["group"]?.stringValue ?? record.data["body"]?.stringValue
+        let at = WorkflowRecords.body(actingAt: record)
         return try engine.availableEvents(on: id, actor: try actor(person, at: at))
     }
 

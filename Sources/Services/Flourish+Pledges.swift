@@ -99,7 +99,7 @@ extension Flourish {
             return ["organisation": .string(made.key), "contacts": [.string(made.contact)],
                     "contactName": .string(r.contactName.trimmingCharacters(in: .whitespacesAndNewlines)), "contactEmail": .string(r.contactEmail)]
         }
-        guard let key = started.instance.data["organisation"]?.stringValue else { throw RegistrationError.unknownOrganisation("?") }
+        let key = try OrganisationMembership(started.instance).organisation
         return try organisation(key)
     }
 
@@ -227,8 +227,8 @@ extension Flourish {
         var payload: [String: JSONValue] = [:]
         if let text {
             payload["text"] = .string(text)
-            let view = try organisation(pledge.data["organisation"]?.stringValue ?? "")
-            payload["repeatsLastYear"] = .bool(repeatsEarlierPledge(text, of: view, before: pledge.data["pledgeYear"]?.intValue ?? currentPledgeYear()))
+            let record = try Pledge(pledge)
+            payload["repeatsLastYear"] = .bool(repeatsEarlierPledge(text, of: try organisation(record.organisation), before: record.pledgeYear ?? currentPledgeYear()))
         }
         if let areas { payload["areas"] = .array(areas.map(JSONValue.string)) }
         if let theme { payload["theme"] = theme.isEmpty ? .null : .string(theme) }

@@ -180,7 +180,7 @@ extension Flourish {
 
     /// Every annual report started, newest year first.
     public func annualReports() throws -> [AnnualReportStatus] {
-        try engine.instances(workflow: "annual-report", limit: 1000).compactMap { try annualReportStatus(year: $0.data["year"]?.intValue ?? 0) }
+        try AnnualReportRecord.records(engine.instances(workflow: "annual-report", limit: 1000)).compactMap { try annualReportStatus(year: $0.year ?? 0) }
             .sorted { $0.year > $1.year }
     }
 

@@ -112,6 +112,20 @@ public enum WorkflowRecords {
         Pledge.self, OrganisationMembership.self, Action.self, Measure.self, Escalation.self, EscalationReview.self, AnnualReportRecord.self, ReportSection.self,
     ]
 
+    /// The body a record is acted on at (its group, or the body deciding a review), for who acts
+    /// on whose behalf; nil for an organisation's records.
+    public static func body(actingAt instance: Instance) -> String? {
+        switch instance.workflow {
+        case "action": return (try? Action(instance))?.group
+        case "measure": return (try? Measure(instance))?.group
+        case "escalation": return (try? Escalation(instance))?.group
+        case "escalation-review", "escalation-top-review": return (try? EscalationReview(instance))?.body
+        case "annual-report": return (try? AnnualReportRecord(instance))?.group
+        case "report-section": return (try? ReportSection(instance))?.group
+        default: return nil
+        }
+    }
+
     /// Checks every record type's states against the installed definitions: a state renamed in
     /// a workflow file fails here, when the application starts, naming it.
     public static func check(_ definitions: [WorkflowDefinition]) throws {
