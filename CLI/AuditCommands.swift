@@ -102,18 +102,31 @@ enum AuditCommands {
     }
 
     static let outboxList = Command(
-        ["outbox", "list"], "List notifications in the outbox.",
-        options: [OptionSpec("status", takesValue: true, valueName: "STATUS", help: "pending, sending, sent, failed or undeliverable.")]
+        ["outbox", "list"], "List notifications in the outbox, newest first.",
+        options: [OptionSpec("status", takesValue: true, valueName: "STATUS", help: "pending, sending, sent, failed or undeliverable."),
+                  OptionSpec("limit", takesValue: true, valueName: "N", help: "At most N messages (default 200)."),
+                  OptionSpec("after", takesValue: true, valueName: "ID", help: "The page after message ID (the last one shown).")]
     ) { inv in
         try inv.expectPositionals(atMost: 0)
         let status = inv.arguments.value("status")
         if let status, !["pending", "sending", "sent", "failed", "undeliverable"].contains(status) {
             throw UsageError("--status takes pending, sending, sent, failed or undeliverable, not '\(status)'")
         }
+        let limit = try inv.integer("limit") ?? 200
+        guard limit > 0 else { throw UsageError("--limit takes a whole number of 1 or more") }
+        let after = try inv.integer("after").map(Int64.init)
         let app = try inv.app
-        let messages = try app.outbox(status: status)
-        inv.output(.array(messages.map(\.json))) {
-            messages.isEmpty ? "The outbox is empty." : messages.map { "\($0.id)  \($0.status)  to \($0.recipient)  \($0.subject)" + ($0.lastError.map { "  (\($0))" } ?? "") }.joined(separator: "\n")
+        let page = try app.outboxPage(status: status, after: after, limit: limit)
+        let messages = page.messages
+        inv.output(["messages": .array(messages.map(\.json)), "total": .integer(Int64(page.total)), "next": page.next.map(JSONValue.integer) ?? .null]) {
+            guard !messages.isEmpty else { return page.total == 0 ? "The outbox is empty." : "No messages after \(after ?? 0); there are \(page.total) in all." }
+            var lines = messages.map { "\($0.id)  \($0.status)  to \($0.recipient)  \($0.subject)" + ($0.lastError.map { "  (\($0))" } ?? "") }
+            if let next = page.next {
+                lines.append("Showing \(messages.count) of \(page.total), newest first; for the next \(limit): flourish outbox list --after \(next)\(status.map { " --status \($0)" } ?? "")")
+            } else {
+                lines.append("\(page.total) message\(page.total == 1 ? "" : "s") in all\(after == nil ? "" : "; this is the last page").")
+            }
+            return lines.joined(separator: "\n")
         }
     }
 }

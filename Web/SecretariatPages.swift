@@ -34,10 +34,12 @@ extension WebApp {
             return Layout.page(title: "Escalations", body: body, context: c)
         },
         Route("GET", "/outbox", .secretariat, "Notifications waiting, sent and failed") { c in
-            let rows = try c.app.outbox(limit: 200).map { m -> [HTML] in
+            let page = try c.app.outboxPage(after: c.request.queryValue("after").flatMap { Int64($0) }, limit: 200)
+            let rows = page.messages.map { m -> [HTML] in
                 ["\(m.id)", "\(m.recipient)", "\(m.subject)", Components.stateTag(m.status), "\(day(c, m.createdAt))"]
             }
-            let body: HTML = "<h1 class=\"govuk-heading-l\">Outbox</h1><p class=\"govuk-body\">Messages leave when <code>flourish outbox send</code> runs.</p>" + (rows.isEmpty ? "<p class=\"govuk-body\">The outbox is empty.</p>" : Components.table(caption: "Latest messages", headers: ["Number", "To", "Subject", "Status", "Queued"], rows: rows))
+            let body: HTML = "<h1 class=\"govuk-heading-l\">Outbox</h1><p class=\"govuk-body\">Messages leave when <code>flourish outbox send</code> runs.</p>" + (rows.isEmpty ? "<p class=\"govuk-body\">The outbox is empty.</p>" : Components.table(caption: "Latest messages, newest first: \(rows.count) of \(page.total)", headers: ["Number", "To", "Subject", "Status", "Queued"], rows: rows)
+                + (page.next.map { "<p class=\"govuk-body\"><a class=\"govuk-link\" href=\"/outbox?after=\($0)\">Older messages</a></p>" as HTML } ?? ""))
             return Layout.page(title: "Outbox", body: body, context: c)
         },
         Route("GET", "/people", .secretariat, "People and their memberships") { c in

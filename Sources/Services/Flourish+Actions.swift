@@ -108,11 +108,13 @@ extension Flourish {
         return data
     }
 
-    /// The day an action due on `due` escalates if still open: overdue from the next day, plus the tolerance in working days.
-    /// A due date whose tolerance runs past the bank-holiday calendar is refused, naming `dueDate`.
-    func escalatesOn(_ due: CalendarDay) throws -> CalendarDay {
+    /// The day an action due on `due` escalates if still open: "overdue by more than N working
+    /// days" is the start of the (N+1)th working day after the due date, whatever day of the week
+    /// the due date falls on. A due date whose tolerance runs past the bank-holiday calendar is
+    /// refused, naming `dueDate`.
+    public func escalatesOn(_ due: CalendarDay) throws -> CalendarDay {
         do {
-            return try time.workingDays.adding(partnership.escalation.overdueToleranceWorkingDays, to: due.adding(days: 1))
+            return try time.workingDays.adding(WorkingDays(partnership.escalation.overdueToleranceWorkingDays.count + 1), to: due)
         } catch let e as CalendarError {
             throw WorkflowError.invalidField(event: "schedule an action", field: "dueDate",
                                              reason: "is too late for the bank-holiday calendar to count its tolerance in working days (\(e.localizedDescription))")

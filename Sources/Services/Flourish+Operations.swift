@@ -61,6 +61,11 @@ extension Flourish {
     /// Checks the hash chain of the whole audit log (and, given, that it ends at `expectedHead`).
     public func verifyAuditLog(expectedHead: String?) throws -> AuditChain.Report { try engine.verifyAuditLog(expectedHead: expectedHead) }
 
+    /// A page of the outbox, newest first, with the total: a list is never cut without saying so.
+    public func outboxPage(status: String? = nil, after: Int64? = nil, limit: Int = 200) throws -> OutboxPage {
+        try engine.outboxPage(status: status, after: after, limit: max(1, limit))
+    }
+
     /// Messages in the outbox, oldest first, optionally in one status.
     public func outbox(status: String? = nil, limit: Int = 200) throws -> [OutboxMessage] { try engine.outbox(status: status, limit: limit) }
 

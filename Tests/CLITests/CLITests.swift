@@ -216,3 +216,36 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: cli.directory.appendingPathComponent("copy.sqlite").path))
     }
 }
+
+@Suite struct OutboxListTests {
+    /// Issue 18: `outbox list` showed the 200 oldest messages and said nothing of the rest. It now
+    /// pages newest first, says how many there are, and how to see the next page.
+    @Test func theOutboxListPagesNewestFirstAndSaysWhatIsLeft() throws {
+        let cli = try CLIRunner()
+        try cli.run("person", "add", "sec", "--name", "Sam Secretariat", "--email", "sec@example.org")
+        try cli.run("member", "add", "sec", "--body", "children-and-young-people-strategic-alliance", "--role", "secretariat")
+        for n in 1...3 {
+            #expect(try cli.run("org", "register", "--as", "sec", "--name", "Org \(n)", "--kind", "business", "--district", "norwich", "--size", "small",
+                                "--contact-name", "Contact \(n)", "--contact-email", "c\(n)@example.org").status == 0)
+        }
+        let all = try #require(try JSONSerialization.jsonObject(with: Data(try cli.run("outbox", "list", "--json").stdout.utf8)) as? [String: Any])
+        let total = try #require(all["total"] as? Int)
+        let ids = try #require((all["messages"] as? [[String: Any]])?.compactMap { $0["id"] as? Int })
+        #expect(total >= 3 && ids.count == total && ids == ids.sorted(by: >), "newest first: \(ids)")
+        // Two at a time, following the hint, until the last page.
+        var seen: [Int] = []
+        var args = ["outbox", "list", "--limit", "2"]
+        for _ in 0..<total {
+            let text = try cli.run(arguments: args).stdout
+            seen += text.split(separator: "\n").filter { $0.contains("  to ") }.compactMap { line in line.split(separator: " ").first.flatMap { Int($0) } }
+            guard let hint = text.split(separator: "\n").last, hint.hasPrefix("Showing ") else {
+                #expect(text.hasSuffix("\(total) messages in all; this is the last page.\n") || text.hasSuffix("\(total) messages in all.\n"), "\(text)")
+                break
+            }
+            #expect(hint.contains("of \(total), newest first; for the next 2: flourish outbox list --after "))
+            args = ["outbox", "list", "--limit", "2", "--after", String(hint.split(separator: " ").last ?? "")]
+        }
+        #expect(seen == ids, "every message once, in order, across the pages")
+        #expect(try cli.run("outbox", "list", "--limit", "0").status == 2)
+    }
+}

@@ -36,6 +36,19 @@ import Engine
         #expect(throws: FrameworkError.self) { try f.app.logAction(ActionRequest(group: epb, title: "T", areas: ["learning"], owner: "max", dueDate: "2026-05-01", item: "send.1"), by: "erin") }
     }
 
+    /// "Overdue by more than 20 working days" starts on the 21st working day after the due date,
+    /// whatever the due date's weekday (issue 18's cases, reckoned by hand from the calendar).
+    @Test func theToleranceIsTheTwentyFirstWorkingDayAfterTheDueDate() throws {
+        let f = try fixture()
+        for (due, escalates) in [("2026-06-19", "2026-07-20"),   // a Friday: the day after is not a working day
+                                 ("2026-12-24", "2027-01-27"),   // Christmas Eve: Christmas, Boxing Day's substitute and New Year's Day skipped
+                                 ("2026-04-30", "2026-06-02"),   // a Thursday, over the May bank holidays
+                                 ("2026-06-20", "2026-07-20")] { // a Saturday due date counts from the Monday, as Friday's does
+            #expect(try f.app.escalatesOn(try #require(CalendarDay(due))).description == escalates, "due \(due)")
+            #expect(try f.app.logAction(request(due: due), by: "erin").action.escalatesOn?.description == escalates, "due \(due), logged")
+        }
+    }
+
     @Test func overdueOnItsDueDateThenEscalatedTwentyWorkingDaysLater() throws {
         let f = try fixture()
         let logged = try f.app.logAction(request(due: "2026-04-30"), by: "erin")

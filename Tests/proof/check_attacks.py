@@ -48,12 +48,12 @@ keeps the temporary folder (tool logs and reports, the database) and prints wher
 import csv, datetime, glob, html, http.client, io, json, os, pathlib, re, resource, shutil, signal, sqlite3, subprocess, sys, tempfile, threading, time
 import urllib.parse, xml.etree.ElementTree as ET
 from served import start_serving, stop_serving, flourish_binary as served_binary
+import web_client
+from web_client import HOST, PASSWORD
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 TOOLS = ROOT / ".build" / "attack-tools"
 SCHEMATHESIS = "4.32.5"  # installs on Python 3.11 from PyPI here (pip index versions schemathesis)
-HOST = "127.0.0.1"
-PASSWORD = "try-flourish-demo"
 READ_TIMEOUT = 6
 IDLE_TIMEOUT = 6
 MAX_CONNECTIONS = 1000
@@ -207,90 +207,17 @@ class Server:
 
 # MARK: - An HTTP client that remembers every answer
 
-class Answer:
-    def __init__(self, method, target, status, headers, body):
-        self.method, self.target, self.status, self.headers, self.body = method, target, status, headers, body
-        self.text = body.decode("utf-8", "replace")
-
-    def header(self, name):
-        return next((v for n, v in self.headers if n.lower() == name.lower()), None)
-
-    def json(self):
-        try:
-            return json.loads(self.body)
-        except ValueError:
-            return None
-
-    def __repr__(self):
-        return f"{self.method} {self.target[:80]} -> {self.status} {self.text[:160]!r}"
-
-
 ANSWERS = []  # every answer any client below received
 ANSWERS_LOCK = threading.Lock()
 
 
-class Client:
-    """A browser-like client: a cookie jar (cookies over 4096 bytes are dropped, as browsers
-    do), the CSRF token of the last page, and an optional bearer token for the API."""
+class Client(web_client.Client):
+    """web_client's client, every answer kept in ANSWERS (for the checks afterwards). Answers
+    are shown with !r: the method, target, status and the start of the body."""
 
-    def __init__(self, port, token=None):
-        self.port, self.token, self.cookies, self.csrf = port, token, {}, None
-
-    def request(self, method, target, form=None, json_body=None, headers=None, raw_body=None, timeout=20):
-        h = dict(headers or {})
-        body = None
-        if self.cookies:
-            h["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
-        if self.token:
-            h["Authorization"] = f"Bearer {self.token}"
-        if form is not None:
-            body = urllib.parse.urlencode(form, doseq=True).encode()
-            h["Content-Type"] = "application/x-www-form-urlencoded"
-        elif json_body is not None:
-            body = json.dumps(json_body).encode()
-            h["Content-Type"] = "application/json"
-        elif raw_body is not None:
-            body = raw_body
-        conn = http.client.HTTPConnection(HOST, self.port, timeout=timeout)
-        try:
-            conn.request(method, target, body=body, headers=h)
-            r = conn.getresponse()
-            answer = Answer(method, target, r.status, r.getheaders(), r.read())
-        except (OSError, http.client.HTTPException) as e:
-            answer = Answer(method, target, 0, [], f"{type(e).__name__}: {e}".encode())
-        finally:
-            conn.close()
+    def received(self, answer):
         with ANSWERS_LOCK:
             ANSWERS.append(answer)
-        for name, value in answer.headers:
-            if name.lower() != "set-cookie":
-                continue
-            pair = value.split(";", 1)[0]
-            key, _, val = pair.partition("=")
-            if "max-age=0" in value.lower():
-                self.cookies.pop(key.strip(), None)
-            elif len(pair) <= 4096:
-                self.cookies[key.strip()] = val.strip()
-        found = re.search(r'name="csrf" value="([0-9a-f]+)"', answer.text)
-        if found:
-            self.csrf = found.group(1)
-        return answer
-
-    def get(self, target, **kw):
-        return self.request("GET", target, **kw)
-
-    def post_form(self, target, fields, page=None):
-        """POSTs a form with the CSRF token from `page` (fetched first) or the last page seen."""
-        if page:
-            self.get(page)
-        return self.request("POST", target, form=[("csrf", self.csrf or "")] + list(fields))
-
-    def sign_in(self, person):
-        self.get("/sign-in")
-        a = self.post_form("/sign-in", [("person", person), ("password", PASSWORD), ("next", "/")])
-        if a.status != 303 or "flourish_session" not in self.cookies:
-            raise RuntimeError(f"could not sign in as {person}: {a}")
-        return a
 
 
 # MARK: - 1. schemathesis
@@ -708,7 +635,7 @@ class Hostile:
         label = f"{what} <- {value_name} {short(value, 50)}"
         self.judged += 1
         if answer.status >= 500 or answer.status == 0:
-            self.problem(check, f"{label}: {answer}")
+            self.problem(check, f"{label}: {answer!r}")
             return False
         if answer.status == 303:
             got = read()
@@ -727,14 +654,14 @@ class Hostile:
                 return False
             self.refused.append(f"{what.split()[-1]}={value_name}")
             return "refused"
-        self.problem(check, f"{label}: unexpected {answer}")
+        self.problem(check, f"{label}: unexpected {answer!r}")
         return False
 
     def judge_api(self, check, what, value_name, value, answer, field, read, created=(200, 201)):
         label = f"{what} <- {value_name} {short(value, 50)}"
         self.judged += 1
         if answer.status >= 500 or answer.status == 0:
-            self.problem(check, f"{label}: {answer}")
+            self.problem(check, f"{label}: {answer!r}")
             return False
         if answer.status in created:
             got = read(answer)
@@ -747,7 +674,7 @@ class Hostile:
         if 400 <= answer.status < 500 and answer.header("Content-Type") == "application/problem+json" and problem.get("field") == field:
             self.refused.append(f"{field}={value_name}")
             return "refused"
-        self.problem(check, f"{label}: expected 2xx or a problem+json naming {field}, got {answer}")
+        self.problem(check, f"{label}: expected 2xx or a problem+json naming {field}, got {answer!r}")
         return False
 
     # The journey, by field.
@@ -822,7 +749,7 @@ class Hostile:
         browser.get(f"/pledges/{pid}")
         a = browser.post_form(f"/pledges/{pid}/events/submit", [("version", str(self.version(pid)))])
         if a.status != 303:
-            self.problem(check, f"submit {pid}: {a}")
+            self.problem(check, f"submit {pid}: {a!r}")
             return
         for value_name, value in HOSTILE.items():
             sam.get(f"/pledges/{pid}")
@@ -841,7 +768,7 @@ class Hostile:
         sam.get(f"/pledges/{pid}")
         a = sam.post_form(f"/pledges/{pid}/events/approve", [("version", str(self.version(pid))), ("reviewComment", HOSTILE["unicode"])])
         if a.status != 303 or self.state(pid) != "approved":
-            self.problem(check, f"approve {pid}: {a}; state {self.state(pid)}")
+            self.problem(check, f"approve {pid}: {a!r}; state {self.state(pid)}")
         else:
             self.records["approved"] = pid
             self.records.setdefault("history", []).append(pid)
@@ -920,7 +847,7 @@ class Hostile:
         due = (TODAY + datetime.timedelta(days=60)).isoformat()
         a = self.sam.post_form("/annual-report", [("year", year), ("sectionsDueOn", due)], page="/annual-report")
         if a.status != 303:
-            self.problem(check, f"sam could not start the {year} report: {a}")
+            self.problem(check, f"sam could not start the {year} report: {a!r}")
             return
         sections = self.instances("report-section")
         groups = [d.get("group") for _, d in sections if str(d.get("year")) == year]
@@ -1049,7 +976,7 @@ class Hostile:
     def check_page(self, check, label, answer):
         """No raw markup in an HTML answer, no 5xx."""
         if answer.status >= 500 or answer.status == 0:
-            self.problem(check, f"{label}: {answer}")
+            self.problem(check, f"{label}: {answer!r}")
             return
         raw = [m for m in RAW_MARKUP if m in answer.text]
         if raw:
@@ -1089,7 +1016,7 @@ class Hostile:
         atom = anyone.get("/open-data/pledges.atom")
         for a in (j, c, atom):
             if a.status != 200:
-                self.problem(check, f"{a.target}: {a}")
+                self.problem(check, f"{a.target}: {a!r}")
         pledges = (j.json() or {}).get("pledges", []) if isinstance(j.json(), dict) else []
         mine = [p for p in pledges if isinstance(p, dict) and p.get("pledge") == self.records["approved"]]
         if not mine or mine[0].get("text") != value or mine[0].get("organisation") != value:
@@ -1121,7 +1048,7 @@ class Hostile:
                        f"{[(n, v[:60]) for n, v in a.headers if n.lower() in ('location', 'x-injected', 'set-cookie')]}: "
                        f"the next field's CR LF reached the Location header (response splitting; a chosen session cookie)")
         elif a.status != 303 or "\r" in (a.header("Location") or "") or "\n" in (a.header("Location") or ""):
-            bad.append(f"POST /sign-in with a CR LF next: {a} Location {a.header('Location')!r}")
+            bad.append(f"POST /sign-in with a CR LF next: {a!r} Location {a.header('Location')!r}")
         # Every answer so far: no header carries raw markup or an injected field.
         with ANSWERS_LOCK:
             answers = list(ANSWERS)
@@ -1171,7 +1098,7 @@ def check_afterwards(results, server):
     else:
         a = Client(server.port).get("/healthz")
         if a.status != 200 or a.body != b"ok\n":
-            problems.append(f"GET /healthz: {a}")
+            problems.append(f"GET /healthz: {a!r}")
     entries, errors = [], []
     for line in server.stderr_lines():
         try:

@@ -46,13 +46,12 @@ check fails. Takes about 15 s; a watchdog stops everything after 58 s. Uses FLOU
 set, else .build/debug/flourish; FLOURISH_WORKFLOWS when set, else this checkout's Workflows.
 TRUST_KEEP=1 keeps the temporary folder (the database and the server's output).
 """
-import datetime, html, http.client, json, os, pathlib, re, secrets, shutil, subprocess, sys, tempfile, threading, time, urllib.parse
+import datetime, html, json, os, pathlib, re, secrets, shutil, subprocess, sys, tempfile, threading, time
 from served import start_serving, stop_serving, flourish_binary
+import web_client
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 WORKFLOWS = os.environ.get("FLOURISH_WORKFLOWS") or str(ROOT / "Workflows")
-HOST = "127.0.0.1"
-PASSWORD = "try-flourish-demo"  # Flourish.demoPassword
 NONCE = secrets.token_hex(4)
 WATCHDOG = 58  # seconds
 GROUP = "early-prevention-board"  # erin chairs it in the demo
@@ -115,91 +114,11 @@ class Server:
 
 # MARK: - An HTTP client
 
-class Answer:
-    def __init__(self, method, target, status, headers, body):
-        self.method, self.target, self.status, self.headers, self.body = method, target, status, headers, body
-        self.text = body.decode("utf-8", "replace")
+class Client(web_client.Client):
+    """web_client's client (every answer kept in its `answers`); a refused sign-in stops the run."""
 
-    def header(self, name):
-        return next((v for n, v in self.headers if n.lower() == name.lower()), None)
-
-    def json(self):
-        try:
-            return json.loads(self.body)
-        except ValueError:
-            return None
-
-    def field(self):
-        """problem+json's `field`, if any."""
-        j = self.json()
-        return j.get("field") if isinstance(j, dict) else None
-
-    def detail(self):
-        """problem+json's `detail`, shortened, or ""."""
-        j = self.json()
-        return f" ({j['detail'][:90]})" if isinstance(j, dict) and isinstance(j.get("detail"), str) else ""
-
-    def __str__(self):
-        return f"{self.method} {self.target} -> {self.status}"
-
-
-class Client:
-    """A browser-like client (cookie jar, the last page's CSRF token) or an API client (bearer token)."""
-
-    def __init__(self, port, token=None):
-        self.port, self.token, self.cookies, self.csrf = port, token, {}, None
-        self.answers = []  # every answer this client received
-
-    def request(self, method, target, form=None, json_body=None, headers=None, timeout=20):
-        h = dict(headers or {})
-        body = None
-        if self.cookies:
-            h["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
-        if self.token:
-            h["Authorization"] = f"Bearer {self.token}"
-        if form is not None:
-            body = urllib.parse.urlencode(form, doseq=True).encode()
-            h["Content-Type"] = "application/x-www-form-urlencoded"
-        elif json_body is not None:
-            body = json.dumps(json_body).encode()
-            h["Content-Type"] = "application/json"
-        conn = http.client.HTTPConnection(HOST, self.port, timeout=timeout)
-        try:
-            conn.request(method, target, body=body, headers=h)
-            r = conn.getresponse()
-            answer = Answer(method, target, r.status, r.getheaders(), r.read())
-        except (OSError, http.client.HTTPException) as e:
-            answer = Answer(method, target, 0, [], f"{type(e).__name__}: {e}".encode())
-        finally:
-            conn.close()
-        self.answers.append(answer)
-        for name, value in answer.headers:
-            if name.lower() == "set-cookie":
-                key, _, val = value.split(";", 1)[0].partition("=")
-                if "max-age=0" in value.lower():
-                    self.cookies.pop(key.strip(), None)
-                else:
-                    self.cookies[key.strip()] = val.strip()
-        found = re.search(r'name="csrf" value="([0-9a-f]+)"', answer.text)
-        if found:
-            self.csrf = found.group(1)
-        return answer
-
-    def get(self, target, **kw):
-        return self.request("GET", target, **kw)
-
-    def post_json(self, target, body, **kw):
-        return self.request("POST", target, json_body=body, **kw)
-
-    def post_form(self, target, fields, page):
-        """POSTs a form with the CSRF token of `page`, fetched first."""
-        self.get(page)
-        return self.request("POST", target, form=[("csrf", self.csrf or "")] + list(fields))
-
-    def sign_in(self, person):
-        a = self.post_form("/sign-in", [("person", person), ("password", PASSWORD), ("next", "/")], "/sign-in")
-        if a.status != 303 or "flourish_session" not in self.cookies:
-            raise SystemExit(f"trust boundary: could not sign in as {person}: {a} {a.text[:200]!r}")
+    def sign_in_refused(self, person, answer):
+        raise SystemExit(f"trust boundary: could not sign in as {person}: {answer} {answer.text[:200]!r}")
 
 
 def expect(answer, statuses, what):

@@ -23,20 +23,45 @@ public struct OutboxMessage: Sendable, Equatable {
     }
 }
 
+/// One page of the outbox, newest first, with how many there are in all.
+public struct OutboxPage: Sendable {
+    public let messages: [OutboxMessage]
+    /// How many messages (in the status asked for) there are in all.
+    public let total: Int
+    /// Where the next page starts (pass as `after`), or nil when this is the last.
+    public let next: Int64?
+}
+
 extension WorkflowEngine {
+    /// A page of the outbox, newest first: at most `limit` messages older than message `after`
+    /// (all the newest when nil), only those in `status` when given, with the total.
+    public func outboxPage(status: String?, after: Int64?, limit: Int) throws -> OutboxPage {
+        try database.read { db in
+            let statusClause = status == nil ? "" : " AND status = ?"
+            let statusArgument: [any SQLiteBindable] = status.map { [$0] } ?? []
+            let total = try db.query("SELECT count(*) AS n FROM outbox WHERE 1 = 1" + statusClause, arguments: statusArgument).first?.int("n") ?? 0
+            let rows = try db.query("SELECT * FROM outbox WHERE id < ?" + statusClause + " ORDER BY id DESC LIMIT ?",
+                                    arguments: [after ?? Int64.max] + statusArgument + [Int64(limit + 1)])
+            let messages = rows.prefix(limit).map(Self.outboxMessage)
+            return OutboxPage(messages: Array(messages), total: total, next: rows.count > limit ? messages.last?.id : nil)
+        }
+    }
+
+    static func outboxMessage(_ row: Row) -> OutboxMessage {
+        OutboxMessage(id: row.int64("id") ?? 0, instanceID: row.string("instance_id").map { InstanceID($0) },
+                      template: row.string("template") ?? "", recipient: row.string("recipient") ?? "",
+                      subject: row.string("subject") ?? "", body: row.string("body") ?? "",
+                      createdAt: Date(milliseconds: row.int64("created_at") ?? 0), status: row.string("status") ?? "",
+                      attempts: row.int("attempts") ?? 0, lastError: row.string("last_error"))
+    }
+
     /// Messages in the outbox, oldest first; only those in `status` when given.
     public func outbox(status: String? = nil, limit: Int = 200) throws -> [OutboxMessage] {
         try database.read { db in
             let rows = status == nil
                 ? try db.query("SELECT * FROM outbox ORDER BY id LIMIT ?", limit)
-                : try db.query("SELECT * FROM outbox WHERE status = ? ORDER BY id LIMIT ?", status!, limit)
-            return rows.map { row in
-                OutboxMessage(id: row.int64("id") ?? 0, instanceID: row.string("instance_id").map { InstanceID($0) },
-                              template: row.string("template") ?? "", recipient: row.string("recipient") ?? "",
-                              subject: row.string("subject") ?? "", body: row.string("body") ?? "",
-                              createdAt: Date(milliseconds: row.int64("created_at") ?? 0), status: row.string("status") ?? "",
-                              attempts: row.int("attempts") ?? 0, lastError: row.string("last_error"))
-            }
+                : try db.query("SELECT * FROM outbox WHERE status = ? ORDER BY id LIMIT ?", status ?? "", limit)
+            return rows.map(Self.outboxMessage)
         }
     }
 }

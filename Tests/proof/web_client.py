@@ -1,0 +1,117 @@
+"""Talking to `flourish serve` over HTTP for the proof scripts: one place for the answer they
+judge and the browser-like client (cookie jar, CSRF token, bearer token) that fetches it."""
+import http.client, json, re, urllib.parse
+
+HOST = "127.0.0.1"
+PASSWORD = "try-flourish-demo"  # Flourish.demoPassword
+
+
+class Answer:
+    """One exchange: the request's method and target, the status (0 when no answer came: then
+    `body` names the error), the headers as (name, value) pairs and the body."""
+
+    def __init__(self, method, target, status, headers, body):
+        self.method, self.target, self.status, self.headers, self.body = method, target, status, headers, body
+        self.text = body.decode("utf-8", "replace")
+
+    def header(self, name):
+        return next((v for n, v in self.headers if n.lower() == name.lower()), None)
+
+    def json(self):
+        try:
+            return json.loads(self.body)
+        except ValueError:
+            return None
+
+    def field(self):
+        """problem+json's `field`, if any."""
+        j = self.json()
+        return j.get("field") if isinstance(j, dict) else None
+
+    def detail(self):
+        """problem+json's `detail`, shortened, or ""."""
+        j = self.json()
+        return f" ({j['detail'][:90]})" if isinstance(j, dict) and isinstance(j.get("detail"), str) else ""
+
+    def __str__(self):
+        """The exchange in brief: `GET /x -> 200`."""
+        return f"{self.method} {self.target} -> {self.status}"
+
+    def __repr__(self):
+        """The exchange with the start of its body: `GET /x -> 200 '...'`."""
+        return f"{self.method} {self.target[:80]} -> {self.status} {self.text[:160]!r}"
+
+
+class Client:
+    """A browser-like client: a cookie jar (cookies over 4096 bytes are dropped, as browsers do),
+    the CSRF token of the last page, and an optional bearer token for the API. Every answer goes
+    to `received`, which keeps it in `answers`."""
+
+    def __init__(self, port, token=None):
+        self.port, self.token, self.cookies, self.csrf = port, token, {}, None
+        self.answers = []  # every answer this client received (unless a subclass's `received` keeps them elsewhere)
+
+    def received(self, answer):
+        self.answers.append(answer)
+
+    def request(self, method, target, form=None, json_body=None, headers=None, raw_body=None, timeout=20):
+        h = dict(headers or {})
+        body = None
+        if self.cookies:
+            h["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+        if self.token:
+            h["Authorization"] = f"Bearer {self.token}"
+        if form is not None:
+            body = urllib.parse.urlencode(form, doseq=True).encode()
+            h["Content-Type"] = "application/x-www-form-urlencoded"
+        elif json_body is not None:
+            body = json.dumps(json_body).encode()
+            h["Content-Type"] = "application/json"
+        elif raw_body is not None:
+            body = raw_body
+        conn = http.client.HTTPConnection(HOST, self.port, timeout=timeout)
+        try:
+            conn.request(method, target, body=body, headers=h)
+            r = conn.getresponse()
+            answer = Answer(method, target, r.status, r.getheaders(), r.read())
+        except (OSError, http.client.HTTPException) as e:
+            answer = Answer(method, target, 0, [], f"{type(e).__name__}: {e}".encode())
+        finally:
+            conn.close()
+        self.received(answer)
+        for name, value in answer.headers:
+            if name.lower() != "set-cookie":
+                continue
+            pair = value.split(";", 1)[0]
+            key, _, val = pair.partition("=")
+            if "max-age=0" in value.lower():
+                self.cookies.pop(key.strip(), None)
+            elif len(pair) <= 4096:
+                self.cookies[key.strip()] = val.strip()
+        found = re.search(r'name="csrf" value="([0-9a-f]+)"', answer.text)
+        if found:
+            self.csrf = found.group(1)
+        return answer
+
+    def get(self, target, **kw):
+        return self.request("GET", target, **kw)
+
+    def post_json(self, target, body, **kw):
+        return self.request("POST", target, json_body=body, **kw)
+
+    def post_form(self, target, fields, page=None):
+        """POSTs a form with the CSRF token from `page` (fetched first) or the last page seen."""
+        if page:
+            self.get(page)
+        return self.request("POST", target, form=[("csrf", self.csrf or "")] + list(fields))
+
+    def sign_in(self, person):
+        """Signs in through the form at /sign-in; when that is not a 303 that sets the session
+        cookie, `sign_in_refused` says so (a RuntimeError, unless a subclass says otherwise)."""
+        a = self.post_form("/sign-in", [("person", person), ("password", PASSWORD), ("next", "/")], page="/sign-in")
+        if a.status != 303 or "flourish_session" not in self.cookies:
+            self.sign_in_refused(person, a)
+        return a
+
+    def sign_in_refused(self, person, answer):
+        raise RuntimeError(f"could not sign in as {person}: {answer!r}")
