@@ -222,14 +222,18 @@ public struct AnnualReportBuilder: Sendable {
 
     /// Builds the report for `year`, whose days run from `starts` to `ends`, from `snapshot`
     /// (pledges, actions, measures with their events, escalations, escalation reviews, report sections).
-    public func build(year: Int, starts: CalendarDay, ends: CalendarDay, snapshot: EngineSnapshot, organisations: [String: Organisation]) -> AnnualReport {
+    ///   - neverSubmitted: pledges of the year withdrawn before they were ever submitted, which
+    ///     were never "made" (a pledge is made when it is first submitted).
+    public func build(year: Int, starts: CalendarDay, ends: CalendarDay, snapshot: EngineSnapshot, organisations: [String: Organisation],
+                      neverSubmitted: Set<InstanceID> = []) -> AnnualReport {
         let moment = snapshot.moment
         let periodStart = time.moment(starts), periodEnd = time.moment(ends.adding(days: 1))
         func inYear(_ d: Date) -> Bool { d >= periodStart && d < periodEnd && d <= moment }
         func strings(_ v: JSONValue?) -> [String] { v?.arrayValue?.compactMap(\.stringValue) ?? [] }
 
         // Pledges of the year.
-        let pledges = snapshot.of("pledge").filter { $0.data["pledgeYear"]?.intValue == year && $0.state != "draft" }
+        // Made: submitted at least once (a draft, or a draft withdrawn unsent, was never made).
+        let pledges = snapshot.of("pledge").filter { $0.data["pledgeYear"]?.intValue == year && $0.state != "draft" && !neverSubmitted.contains($0.id) }
         func count(_ list: [Instance]) -> AnnualReport.PledgeCounts {
             var c = AnnualReport.PledgeCounts()
             for p in list {
@@ -295,7 +299,9 @@ public struct AnnualReportBuilder: Sendable {
             for e in list {
                 if inYear(e.createdAt) { c.raised += 1 }
                 if e.state == "closed" && inYear(e.updatedAt) { c.resolved += 1 }
-                if e.state == "open" { c.stillOpen += 1 }
+                // Still open: raised by the year's end and not closed by then (or by the report's
+                // moment, when that is earlier). A closed escalation's last change is its closing.
+                if e.createdAt < periodEnd && (e.state == "open" || e.updatedAt >= min(periodEnd, moment)) { c.stillOpen += 1 }
             }
             return c
         }

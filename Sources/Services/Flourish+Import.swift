@@ -65,8 +65,10 @@ extension Flourish {
             problems.append(ImportProblem(line: line, column: column, message: "\"\(text)\" is not a date; write it as YYYY-MM-DD"))
             return nil
         }
-        if date > clock.now() { problems.append(ImportProblem(line: line, column: column, message: "\(text) is in the future")) }
-        return date
+        // A day is in the future only after today; today's events are dated noon, or now if earlier.
+        let now = clock.now()
+        if time.day(of: date) > time.day(of: now) { problems.append(ImportProblem(line: line, column: column, message: "\(text) is in the future")) }
+        return min(date, now)
     }
 
     /// Imports pledging organisations from RFC 4180 CSV: every row is checked first and each

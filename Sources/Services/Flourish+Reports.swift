@@ -137,7 +137,11 @@ extension Flourish {
             return result
         }
         let (starts, ends) = reportYear(year)
-        return try reportBuilder().build(year: year, starts: starts, ends: ends, snapshot: snapshot, organisations: organisations)
+        // Withdrawn pledges are few; those never submitted (by the report's moment) were never made.
+        let neverSubmitted = Set(try snapshot.of("pledge").filter { $0.state == "withdrawn" }.filter { pledge in
+            try !engine.history(of: pledge.id).contains { $0.event == "submit" && $0.occurredAt <= snapshot.moment }
+        }.map(\.id))
+        return try reportBuilder().build(year: year, starts: starts, ends: ends, snapshot: snapshot, organisations: organisations, neverSubmitted: neverSubmitted)
     }
 
     func reportBuilder() throws -> AnnualReportBuilder {

@@ -57,6 +57,27 @@ import Engine
         return (f, completion.addingTimeInterval(-1), completion.addingTimeInterval(1))
     }
 
+    /// Issue 18: a draft withdrawn before it was ever sent was counted as a pledge made, and the
+    /// 2026 report counted as still open an escalation raised in 2027.
+    @Test func madeMeansSubmittedAndStillOpenMeansRaisedByTheYearsEnd() throws {
+        let (f, _, _) = try Self.dataset()
+        let before = try f.app.annualReport(year: 2026)
+        #expect(before.totals.pledges.made == 3)
+        let healthyOpen = try #require(before.areas.first { $0.key == "healthy" }).escalations.stillOpen
+        // Beacon withdraws its unsent draft (P4): it was never made.
+        let beacon = try #require(try f.app.organisations().first { $0.organisation.name == "Beacon Trust" })
+        let draft = try #require(beacon.pledges.first { $0.state == .draft })
+        _ = try f.app.firePledge(draft.id, event: "withdraw", fields: [:], expectedVersion: nil, by: beacon.organisation.contacts[0])
+        #expect(try f.app.annualReport(year: 2026).totals.pledges.made == 3, "a draft withdrawn unsent was never made")
+        // An escalation raised in 2027 is not one the 2026 report carries as still open.
+        f.at("2027-01-15T09:00")
+        _ = try f.app.raiseEscalation(EscalationRequest(group: Self.epb, title: "Raised in 2027", severity: "low", areas: ["healthy"]), by: "erin")
+        let later = try f.app.annualReport(year: 2026)
+        #expect(try #require(later.areas.first { $0.key == "healthy" }).escalations.stillOpen == healthyOpen)
+        let raisedBefore = try #require(before.areas.first { $0.key == "healthy" }).escalations.raised
+        #expect(try #require(later.areas.first { $0.key == "healthy" }).escalations.raised == raisedBefore)
+    }
+
     @Test func everySectionMatchesTheFiguresWorkedOutByHand() throws {
         let (f, _, _) = try Self.dataset()
         let r = try f.app.annualReport(year: 2026)

@@ -31,6 +31,26 @@ import Engine
         #expect(try f.app.engine.verifyAuditLog().isIntact)
     }
 
+    /// Issue 18: a pledge approved today was refused as "in the future" before noon.
+    @Test func aPledgeSubmittedAndApprovedTodayImportsBeforeNoon() throws {
+        let f = try NorfolkFixture(start: "2026-05-12T09:15")
+        try f.person("sec", alliance, "secretariat")
+        _ = try f.app.importOrganisations(csv: sample("organisations"), dryRun: false, by: "sec")
+        let csv = """
+        organisation,pledge_year,text,areas,theme,priority,submitted_on,approved_on,outcome,evidence,reported_on
+        fenland-primary-school,2026,Family reading mornings,learning,,,2026-05-12,2026-05-12,,,
+        """
+        let report = try f.app.importPledges(csv: csv, dryRun: false, by: "sec")
+        #expect(report.created.count == 1)
+        let history = try f.app.engine.history(of: InstanceID(report.created[0]))
+        #expect(history.allSatisfy { $0.occurredAt <= f.clock.now() }, "nothing is dated after now")
+        // Tomorrow is still the future.
+        let tomorrow = #expect(throws: ImportError.self) {
+            try f.app.importPledges(csv: csv.replacingOccurrences(of: "2026-05-12,2026-05-12", with: "2026-05-12,2026-05-13"), dryRun: true, by: "sec")
+        }
+        #expect(tomorrow?.problems.map(\.message) == ["2026-05-13 is in the future"])
+    }
+
     @Test func everyProblemIsReportedByLineAndColumnAndNothingIsWritten() throws {
         let f = try NorfolkFixture(start: "2025-07-01T09:00")
         try f.person("sec", alliance, "secretariat")
