@@ -20,10 +20,11 @@ enum PledgeCommands {
             guard let data = FileManager.default.contents(atPath: file) else { throw UsageError("cannot read \(file)") }
             guard let text = String(data: data, encoding: .utf8) else { throw UsageError("\(file) is not UTF-8 text; save it as CSV UTF-8") }
             let report = try run(try inv.app, text, inv.arguments.flag("dry-run"), inv.actor.id)
-            inv.output(["rows": .integer(Int64(report.rows)), "created": .array(report.created.map(JSONValue.string)), "dryRun": .bool(report.dryRun)]) {
+            inv.output(["rows": .integer(Int64(report.rows)), "created": .array(report.created.map(JSONValue.string)), "dryRun": .bool(report.dryRun), "unsentMessages": .integer(Int64(report.unsentMessages))]) {
                 report.dryRun
                     ? "Dry run: all \(report.rows) rows are fine and would import as \(report.created.joined(separator: ", ")). Nothing was written."
-                    : "Imported \(report.rows) \(what): \(report.created.joined(separator: ", "))."
+                        + unsentNote(report.unsentMessages, would: true)
+                    : "Imported \(report.rows) \(what): \(report.created.joined(separator: ", "))." + unsentNote(report.unsentMessages, would: false)
             }
         }
     }
@@ -244,4 +245,10 @@ enum PledgeCommands {
     static let pledgeShow = Command(["pledge", "show"], "Show a pledge, its dates and what you may do next.", arguments: "PLEDGE") { inv in
         try InstanceCommands.show.run(inv)
     }
+}
+
+/// What an import deliberately did not send: messages about events before the import.
+func unsentNote(_ count: Int, would: Bool) -> String {
+    guard count > 0 else { return "" }
+    return " \(count) message\(count == 1 ? "" : "s") about those past events \(would ? "would be" : "were") left unsent (imports are history, not news)."
 }

@@ -26,6 +26,8 @@ public struct ImportReport: Sendable, Equatable {
     public let rows: Int
     public let created: [String]
     public let dryRun: Bool
+    /// Messages the imported history would have queued about past events, deliberately not sent.
+    public var unsentMessages: Int = 0
 }
 
 extension Flourish {
@@ -193,16 +195,24 @@ extension Flourish {
     /// Applies a checked import in one transaction; a dry run does the same and rolls it back.
     func applyImport(rowCount: Int, problems: [ImportProblem], dryRun: Bool, _ body: (EngineTransaction) throws -> [String]) throws -> ImportReport {
         if !problems.isEmpty { throw ImportError(problems: problems) }
-        struct RolledBack: Error { let created: [String] }
+        struct RolledBack: Error { let created: [String]; let unsent: Int }
+        let now = clock.now()
         do {
-            let created = try engine.batch { tx -> [String] in
+            let (created, unsent) = try engine.batch { tx -> ([String], Int) in
+                let before = try tx.db.queryOne("SELECT COALESCE(MAX(seq), 0) AS seq FROM events")?.int64("seq") ?? 0
                 let created = try body(tx)
-                if dryRun { throw RolledBack(created: created) }
-                return created
+                // Imports are history, not news: messages about events dated before the import
+                // (a welcome, "published", "please report" for a pledge of two years ago) are not queued.
+                let unsent = try tx.db.queryOne("""
+                    SELECT count(*) AS n FROM outbox WHERE event_seq IN (SELECT seq FROM events WHERE seq > ? AND occurred_at < ?)
+                    """, before, now.milliseconds)?.int("n") ?? 0
+                try tx.db.run("DELETE FROM outbox WHERE event_seq IN (SELECT seq FROM events WHERE seq > ? AND occurred_at < ?)", before, now.milliseconds)
+                if dryRun { throw RolledBack(created: created, unsent: unsent) }
+                return (created, unsent)
             }
-            return ImportReport(rows: rowCount, created: created, dryRun: false)
+            return ImportReport(rows: rowCount, created: created, dryRun: false, unsentMessages: unsent)
         } catch let r as RolledBack {
-            return ImportReport(rows: rowCount, created: r.created, dryRun: true)
+            return ImportReport(rows: rowCount, created: r.created, dryRun: true, unsentMessages: r.unsent)
         }
     }
 

@@ -18,6 +18,11 @@ import Engine
         #expect(orgs.created == ["wensum-valley-bakery", "great-yarmouth-youth-trust-the", "fenland-primary-school"])
         let pledges = try f.app.importPledges(csv: sample("pledges"), dryRun: false, by: "sec")
         #expect(pledges.created.count == 3)
+        // Issue 18: imports are history, not news. No welcome, "published", "please report" or
+        // "received" mail about 2024's events waits to be sent; the import says how many it left.
+        #expect(orgs.unsentMessages > 0 && pledges.unsentMessages > 0)
+        let waiting = try f.app.outbox(limit: 1000).map(\.subject)
+        #expect(waiting.isEmpty, "\(waiting)")
         let bakery = try f.app.engine.instance(InstanceID(pledges.created[0]))
         #expect(bakery.state == "reported")
         let history = try f.app.engine.history(of: bakery.id)
