@@ -92,8 +92,7 @@ enum UserCommands {
         case (nil, let organisation?): path = "/organisations/\(organisation)/deadlines.ics"
         default: throw UsageError("give one of --group BODY or --organisation ORG")
         }
-        let app = try inv.app
-        guard let link = try app.personalFeedLink(path, for: try app.viewer(for: person)) else { throw UsageError("missing PERSON") }
+        let link = try inv.app.personalFeedLink(path, of: person, requestedBy: try inv.viewer)
         inv.output(["person": .string(person), "link": .string(link)]) { link }
     }
 

@@ -165,7 +165,7 @@ enum PledgeActions {
             parts.append(form("withdraw", Components.textarea("reason", id: "withdraw-reason", label: "Why is it being withdrawn? (optional)", value: c.typed("reason", ifSent: "withdraw"), errors: errors, rows: 2), "Withdraw pledge", kind: "warning"))
             parts.append("</div></details>")
         }
-        if pledge.state == .reported, c.viewer.organisations.contains(pledge.organisation) {  // its own contacts renew it, not the secretariat
+        if pledge.state == .reported, c.app.policy.isContact(of: pledge.organisation, viewer: c.viewer) {
             parts.append("<p class=\"govuk-body\"><a class=\"govuk-button\" href=\"/pledges/new?organisation=\(URLEncoding.encode(pledge.organisation))\">Renew: make this year’s pledge</a></p>")
         }
         return HTML.join(parts)

@@ -109,7 +109,7 @@ extension WebApp {
                                           rows: s.sections.map { ["\(name($0.group))", Components.stateTag($0.state)] }))
             for section in s.sections where [.requested, .missed].contains(section.state) && s.report.state == .collecting {
                 let group = section.group
-                guard c.viewer.chairOf.contains(group) else { continue }
+                guard app.policy.chairs(group: group, viewer: c.viewer) else { continue }
                 parts.append("""
                 <form method="post" action="/annual-report/\(s.year)/sections/\(group)" novalidate>\(c.csrfField)
                 \(Components.textarea("text-\(group)", label: "\(name(group)): your section", value: c.typed("text-\(group)"), errors: errors,

@@ -112,18 +112,31 @@ public struct AccessPolicy: Sendable {
     public func pledgeIsPublished(_ pledge: Instance) throws -> Bool {
         guard pledge.workflow == "pledge", Self.publishedPledgeStates.contains(pledge.state) else { return false }
         if pledge.state == "reported" { return true }
-        return try app.wall().entries.contains { $0.pledge == pledge.id }
+        return try app.isOnWall(pledge.id)
     }
 
     /// The bodies an escalation has reached: the group that raised it and every body it has
     /// waited at. Their members see it.
     public func escalationPath(_ escalation: Instance) throws -> [String] {
-        var bodies = [try Escalation(escalation).group]
-        for review in try EscalationReview.records(app.reviews(of: escalation.id)) where !bodies.contains(review.body) {
-            bodies.append(review.body)
-        }
+        Self.path(raisedBy: try Escalation(escalation).group, reviews: try EscalationReview.records(app.reviews(of: escalation.id)))
+    }
+
+    static func path(raisedBy group: String, reviews: [EscalationReview]) -> [String] {
+        var bodies = [group]
+        for review in reviews where !bodies.contains(review.body) { bodies.append(review.body) }
         return bodies
     }
+
+    /// Whether the viewer sees an escalation already read with its reviews (its path is known).
+    public func sees(_ view: EscalationView, viewer: Viewer) -> Bool {
+        viewer.isSecretariat || !Set(Self.path(raisedBy: view.escalation.group, reviews: view.reviews)).isDisjoint(with: viewer.memberOf)
+    }
+
+    /// Whether the viewer is one of a group's chairs or vice-chairs (who write its report section).
+    public func chairs(group: String, viewer: Viewer) -> Bool { viewer.chairOf.contains(group) }
+
+    /// Whether the viewer is a contact of a pledging organisation (who renew its pledge).
+    public func isContact(of organisation: String, viewer: Viewer) -> Bool { viewer.organisations.contains(organisation) }
 
     /// The record's data as the viewer may see it: all of it, the public fields, or nothing.
     public func visibleData(_ instance: Instance, sight: Sight) -> [String: JSONValue] {

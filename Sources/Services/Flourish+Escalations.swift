@@ -82,7 +82,7 @@ extension Flourish {
     /// The escalations the viewer may see (those on a path through a body they belong to),
     /// filtered as ``escalations(body:state:overdueOnly:)``.
     public func escalations(body: String? = nil, state: String? = nil, overdueOnly: Bool = false, for viewer: Viewer) throws -> [EscalationView] {
-        try escalations(body: body, state: state, overdueOnly: overdueOnly).filter { try policy.sight(of: $0.escalation, for: viewer) == .whole }
+        try escalations(body: body, state: state, overdueOnly: overdueOnly).filter { policy.sees($0, viewer: viewer) }
     }
 
     /// An escalation the viewer may see, with its reviews.
@@ -91,7 +91,7 @@ extension Flourish {
     public func escalation(_ reference: RecordID<Escalation>, for viewer: Viewer) throws -> EscalationView {
         let id = reference.instance
         let view = try escalation(reference)
-        guard try policy.sight(of: view.escalation, for: viewer) == .whole else { throw WorkflowError.unknownInstance(id) }
+        guard policy.sees(view, viewer: viewer) else { throw WorkflowError.unknownInstance(id) }
         return view
     }
 

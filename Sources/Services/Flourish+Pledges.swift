@@ -303,9 +303,14 @@ extension Flourish {
     /// count per area; kept until the next event.
     struct WallIndex: Sendable {
         var entries: [WallEntry] = []
+        /// The pledges on the wall, for asking whether one is, without a scan.
+        var pledges: Set<InstanceID> = []
         var searchTexts: [String] = []
         var countsByArea: [String: Int] = [:]
     }
+
+    /// Whether a pledge is on the public wall now.
+    func isOnWall(_ pledge: InstanceID) throws -> Bool { try wallIndex().pledges.contains(pledge) }
 
     func wallIndex() throws -> WallIndex {
         try readCache.value("wall", key: "\(try lastEventSeq())") {
@@ -329,6 +334,7 @@ extension Flourish {
                                           priority: data["priority"]?.stringValue, pledgeYear: data["pledgeYear"]?.intValue ?? 0,
                                           approvedOn: Date(milliseconds: row.int64("approved_at") ?? 0))
                     wall.entries.append(entry)
+                    wall.pledges.insert(entry.pledge)
                     wall.searchTexts.append(Self.normalise(entry.text + " " + entry.organisationName))
                     for a in entry.areas { wall.countsByArea[a, default: 0] += 1 }
                 }

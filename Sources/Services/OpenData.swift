@@ -136,8 +136,8 @@ extension Flourish {
         let view = try organisation(key)
         var events: [ICS.Event] = []
         for p in view.pledges where try [.approved, .reportDue, .reportOverdue].contains(p.state) && policy.sight(of: p, for: viewer) > .none {
-            for (day, label) in [(p.checkInOn, "Pledge check-in"), (p.reportDueOn, "Pledge report due")] {
-                if let day { events.append(.init(uid: "\(p.id.rawValue)-\(label == "Pledge check-in" ? "checkInOn" : "reportDueOn")", day: day, summary: "\(label): \(p.text)")) }
+            for (field, day, label) in [("checkInOn", p.checkInOn, "Pledge check-in"), ("reportDueOn", p.reportDueOn, "Pledge report due")] {
+                if let day { events.append(.init(uid: "\(p.id.rawValue)-\(field)", day: day, summary: "\(label): \(p.text)")) }
             }
         }
         if let m = view.membership, [.active, .renewalDue].contains(m.state), try policy.sight(of: m, for: viewer) == .whole {
@@ -274,6 +274,15 @@ extension Flourish {
             throw WorkflowError.notPermitted(actor: person, event: "read this calendar", allowed: ["the person the link was made for; copy the link again from your page"])
         }
         return try viewer(for: person)
+    }
+
+    /// Another person's link, made for them: by themselves, or by the secretariat (to send it).
+    public func personalFeedLink(_ path: String, of person: String, requestedBy requester: Viewer) throws -> String {
+        guard requester.person == person || requester.isSecretariat else {
+            throw WorkflowError.notPermitted(actor: requester.person ?? "a visitor", event: "make \(person)'s calendar link", allowed: ["\(person) themselves", "the secretariat"])
+        }
+        guard try directory.person(person) != nil else { throw DirectoryError.unknownPerson(person) }
+        return try personalFeedLink(path, for: try viewer(for: person)) ?? path
     }
 
     /// The viewer's personal link to a feed (path and query), or nil for a visitor.

@@ -249,3 +249,20 @@ import Testing
         #expect(try cli.run("outbox", "list", "--limit", "0").status == 2)
     }
 }
+
+@Suite struct CalendarLinkCLITests {
+    /// A calendar link reads a feed as its person would, so only they or the secretariat make it.
+    @Test func onlyThePersonOrTheSecretariatMakeACalendarLink() throws {
+        let cli = try CLIRunner()
+        try cli.run("person", "add", "sec", "--name", "Sam Secretariat")
+        try cli.run("member", "add", "sec", "--body", "children-and-young-people-strategic-alliance", "--role", "secretariat")
+        try cli.run("person", "add", "erin", "--name", "Erin Evans")
+        try cli.run("member", "add", "erin", "--body", "early-prevention-board", "--role", "chair")
+        try cli.run("person", "add", "olu", "--name", "Olu Okafor")
+        let own = try cli.run("user", "calendar", "erin", "--group", "early-prevention-board", "--as", "erin")
+        #expect(own.status == 0 && own.stdout.hasPrefix("/groups/early-prevention-board/deadlines.ics?for=erin&key="))
+        #expect(try cli.run("user", "calendar", "erin", "--group", "early-prevention-board", "--as", "sec").stdout == own.stdout)
+        let other = try cli.run("user", "calendar", "erin", "--group", "early-prevention-board", "--as", "olu")
+        #expect(other.status == 1 && other.stderr.contains("olu may not make erin's calendar link"))
+    }
+}
