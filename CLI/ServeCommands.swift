@@ -26,7 +26,9 @@ enum ServeCommands {
                   OptionSpec("max-connections", takesValue: true, valueName: "N", help: "Connections held at once; more are refused with 503 (default 512)."),
                   OptionSpec("workers", takesValue: true, valueName: "N", help: "Threads answering requests (default 8)."),
                   OptionSpec("tick-every", takesValue: true, valueName: "SECONDS", help: "Fire due timers this often (default 60; 0 leaves it to `flourish tick`)."),
-                  OptionSpec("secure-cookies", help: "Mark cookies Secure (when served over HTTPS behind a proxy).")]
+                  OptionSpec("secure-cookies", help: "Served over HTTPS behind a proxy: cookies are Secure with __Host- names, and Strict-Transport-Security is sent."),
+                  OptionSpec("trusted-proxy", takesValue: true, repeatable: true, valueName: "ADDRESS",
+                             help: "A reverse proxy's address (repeatable): its X-Forwarded-For names the client for sign-in throttling. Anyone else's is ignored.")]
     ) { inv in
         try inv.expectPositionals(atMost: 0)
         let app = try inv.app
@@ -45,6 +47,13 @@ enum ServeCommands {
         if let v = try seconds("idle-timeout") { configuration.idleTimeout = v }
         if let n = try inv.integer("max-connections") { guard n > 0 else { throw UsageError("--max-connections must be at least 1") }; configuration.maxConnections = n }
         if let n = try inv.integer("workers") { guard (1...256).contains(n) else { throw UsageError("--workers must be between 1 and 256") }; configuration.workers = n }
+        let trustedProxies = inv.arguments.values["trusted-proxy"] ?? []
+        for proxy in trustedProxies {
+            var v4 = in_addr(), v6 = in6_addr()
+            guard inet_pton(AF_INET, proxy, &v4) == 1 || inet_pton(AF_INET6, proxy, &v6) == 1 else {
+                throw UsageError("--trusted-proxy takes the proxy's IP address, such as 127.0.0.1 or ::1 (not \"\(proxy)\")")
+            }
+        }
         let tickEvery = try inv.integer("tick-every") ?? 60
         guard tickEvery >= 0 else { throw UsageError("--tick-every takes a number of seconds, or 0") }
 
@@ -57,7 +66,8 @@ enum ServeCommands {
         }
         HTTPServer.limitHeapArenas(2)
         let log = ServerLog.standardError
-        let web = try WebApp(app: app, secureCookies: inv.arguments.flag("secure-cookies"), log: log)
+        let web = try WebApp(app: app, secureCookies: inv.arguments.flag("secure-cookies"),
+                             trustedProxies: trustedProxies, log: log)
         let server = HTTPServer(configuration: configuration, log: log, immediate: { web.immediate($0) }) { web.handle($0) }
         let port = try server.bind()
         let shown = configuration.host.contains(":") ? "[\(configuration.host)]" : configuration.host

@@ -14,7 +14,7 @@ extension WebApp {
             if password.isEmpty { errors.append(FieldError("password", "Enter your password")) }
             if !errors.isEmpty { return signInPage(c, person: person, errors: errors, next: c.field("next"), status: .unprocessableContent) }
             do {
-                guard let token = try c.app.accounts.signIn(person: person ?? "", password: password, from: c.request.remoteAddress, at: c.now) else {
+                guard let token = try c.app.accounts.signIn(person: person ?? "", password: password, from: c.clientAddress, at: c.now) else {
                     return signInPage(c, person: person, errors: [FieldError("person", "The user name or password is not right")], next: c.field("next"), status: .unprocessableContent)
                 }
                 c.setSessionCookie(token)

@@ -102,7 +102,7 @@ public final class Context: @unchecked Sendable {
         if sessionToken == nil && anonymousToken == nil && !byToken && !request.path.hasPrefix("/api/") {
             let token = Accounts.randomToken()
             anonymousToken = token
-            cookies.append("flourish_csrf=\(token); Path=/; HttpOnly; SameSite=Lax\(web.secureCookies ? "; Secure" : "")")
+            cookies.append(web.cookie(.csrf, token))
         }
         let basis = sessionToken ?? anonymousToken ?? ""
         return HMACSHA256.authenticationCode(key: web.csrfKey, message: Array(("csrf:" + basis).utf8)).hexString
@@ -110,19 +110,20 @@ public final class Context: @unchecked Sendable {
     var csrfField: HTML { "<input type=\"hidden\" name=\"csrf\" value=\"\(csrfToken)\">" }
 
     var person: String { viewer.person ?? "" }
+    /// The client's address: the connection's, or, from a trusted proxy, the one it forwards for.
+    var clientAddress: String { web.clientAddress(of: request) }
     /// The request's Idempotency-Key, scoped to its sender (see ``WriteConditions``).
     var idempotencyKey: String? { WriteConditions.scopedIdempotencyKey(request.headers["Idempotency-Key"], sentBy: viewer.person) }
     var now: Date { app.clock.now() }
 
     /// Starts the browser's session with `token`, or (nil) ends it.
     func setSessionCookie(_ token: String?) {
-        if let token { cookies.append("flourish_session=\(token); Path=/; HttpOnly; SameSite=Lax\(web.secureCookies ? "; Secure" : "")") }
-        else { cookies.append("flourish_session=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax") }
+        cookies.append(token.map { web.cookie(.session, $0) } ?? web.expiredCookie(.session))
     }
 
     /// Redirects after a successful form, with a confirmation shown on the next page.
     func redirect(_ location: String, confirming message: String? = nil) -> HTTPResponse {
-        if let message { cookies.append("flourish_flash=\(URLEncoding.encode(message)); Path=/; Max-Age=120; HttpOnly; SameSite=Lax\(web.secureCookies ? "; Secure" : "")") }
+        if let message { cookies.append(web.cookie(.flash, URLEncoding.encode(message), maxAge: 120)) }
         return HTTPResponse(.seeOther, headers: HTTPHeaders([("Location", location)]))
     }
 }
@@ -137,6 +138,8 @@ public final class WebApp: Sendable {
     public let app: Flourish
     let csrfKey: [UInt8]
     let secureCookies: Bool
+    /// Addresses of reverse proxies whose `X-Forwarded-For` names the real client.
+    let trustedProxies: Set<String>
     let stylesheet: [UInt8]
     let metrics = Metrics()
     let keptPages: KeptPages
@@ -144,9 +147,12 @@ public final class WebApp: Sendable {
     let log: ServerLog
 
     /// - Parameters:
-    ///   - secureCookies: mark cookies Secure (when served over TLS behind a proxy).
+    ///   - secureCookies: served over HTTPS behind a proxy: cookies are Secure and `__Host-`
+    ///     prefixed, and responses carry Strict-Transport-Security.
+    ///   - trustedProxies: proxies whose `X-Forwarded-For` is believed (anyone else's is ignored).
     ///   - log: where handler errors are logged.
-    public init(app: Flourish, secureCookies: Bool = false, log: ServerLog = .standardError) throws {
+    public init(app: Flourish, secureCookies: Bool = false, trustedProxies: [String] = [], log: ServerLog = .standardError) throws {
+        self.trustedProxies = Set(trustedProxies)
         self.app = app
         self.keptPages = KeptPages(changeCounter: { try app.changeCounter() })
         self.csrfKey = try app.accounts.secret("csrf")
@@ -191,7 +197,7 @@ public final class WebApp: Sendable {
     /// not signed in (see ``Route/keep``); nil sends the request to ``handle(_:)``.
     public func immediate(_ request: HTTPRequest) -> HTTPResponse? {
         guard request.method == "GET" || request.method == "HEAD", request.headers["Authorization"] == nil else { return nil }
-        for header in request.headers.values("Cookie") where header.contains("flourish_session=") || header.contains("flourish_flash=") { return nil }
+        for header in request.headers.values("Cookie") where header.contains(cookieName(.session) + "=") || header.contains(cookieName(.flash) + "=") { return nil }
         let started = DispatchTime.now().uptimeNanoseconds
         guard let (route, response) = keptPages.response(for: request.target) else { return nil }
         metrics.record(route: route, status: response.status.code, seconds: Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9)
@@ -227,22 +233,22 @@ public final class WebApp: Sendable {
                 }
                 viewer = try app.viewer(for: person)
                 byToken = true
-            } else if let token = cookies["flourish_session"], let person = try app.accounts.sessionPerson(token, at: app.clock.now()) {
+            } else if let token = cookies[cookieName(.session)], let person = try app.accounts.sessionPerson(token, at: app.clock.now()) {
                 viewer = try app.viewer(for: person)
                 sessionToken = token
             }
         } catch {
             return internalError(error, request: request, api: route.isAPI)
         }
-        let anonymous = cookies["flourish_csrf"]
+        let anonymous = cookies[cookieName(.csrf)]
         var setCookies: [String] = []
-        let flash = cookies["flourish_flash"].flatMap { URLEncoding.percentDecode($0) }
+        let flash = cookies[cookieName(.flash)].flatMap { URLEncoding.percentDecode($0) }
         if route.keep && method == "GET" && viewer.person == nil && flash == nil {
             // The version is read before the page is built: a change made while it is being
             // built leaves it marked older, so it is built again next time.
             keepAt = keptPages.version()
         }
-        if flash != nil { setCookies.append("flourish_flash=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax") }
+        if flash != nil { setCookies.append(expiredCookie(.flash)) }
         let context = Context(request: request, app: app, web: self, viewer: viewer, sessionToken: sessionToken, anonymousToken: anonymous, flash: flash, byToken: byToken)
         context.params = params
         context.cookies = setCookies
@@ -343,7 +349,39 @@ public final class WebApp: Sendable {
         return out
     }
 
+    /// The address a request comes from. A connection from a proxy named with
+    /// `--trusted-proxy` is taken to be for the last address its `X-Forwarded-For` adds that is
+    /// not itself a trusted proxy (the addresses before it are whatever the client sent, and
+    /// anyone can send that header). Anyone else's `X-Forwarded-For` is ignored.
+    func clientAddress(of request: HTTPRequest) -> String {
+        guard trustedProxies.contains(request.remoteAddress) else { return request.remoteAddress }
+        let forwarded = request.headers.values("X-Forwarded-For").flatMap { $0.split(separator: ",") }
+            .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        for address in forwarded.reversed() where !trustedProxies.contains(address) {
+            return address.utf8.count <= 64 && address.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) ? address : request.remoteAddress
+        }
+        return request.remoteAddress
+    }
+
+    /// The cookies the site sets: the session, the visitor's CSRF basis, and a one-time confirmation.
+    enum CookieKind: String { case session = "flourish_session", csrf = "flourish_csrf", flash = "flourish_flash" }
+
+    /// A cookie's name: with `--secure-cookies`, prefixed `__Host-`, which browsers accept only
+    /// from HTTPS, with Secure and Path=/ and no Domain, so no other host (a sibling subdomain,
+    /// a plain-HTTP page on the network) can set or overwrite it.
+    func cookieName(_ kind: CookieKind) -> String { secureCookies ? "__Host-" + kind.rawValue : kind.rawValue }
+
+    /// A Set-Cookie value: HttpOnly, SameSite=Lax, and Secure under `--secure-cookies`.
+    func cookie(_ kind: CookieKind, _ value: String, maxAge: Int? = nil) -> String {
+        "\(cookieName(kind))=\(value); Path=/\(maxAge.map { "; Max-Age=\($0)" } ?? ""); HttpOnly; SameSite=Lax\(secureCookies ? "; Secure" : "")"
+    }
+
+    /// A Set-Cookie value that removes the cookie.
+    func expiredCookie(_ kind: CookieKind) -> String { cookie(kind, "", maxAge: 0) }
+
     func addSecurityHeaders(_ r: inout HTTPResponse) {
+        // Served over HTTPS: browsers go on using HTTPS for this host for a year.
+        if secureCookies { r.headers.set("Strict-Transport-Security", "max-age=31536000") }
         r.headers.set("Content-Security-Policy", "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
         r.headers.set("X-Content-Type-Options", "nosniff")
         r.headers.set("Referrer-Policy", "same-origin")

@@ -9,7 +9,7 @@ public enum AccountError: Error, Equatable, Sendable, LocalizedError {
     case noAccount(String)
     case weakPassword(String)
     case disabled(String)
-    case throttled(minutes: Int)
+    case throttled(seconds: Int)
     case hashingFailed
 
     public var errorDescription: String? {
@@ -18,9 +18,55 @@ public enum AccountError: Error, Equatable, Sendable, LocalizedError {
         case .noAccount(let p): return "\(p) has no account; add one with `flourish user add \(p)`."
         case .weakPassword(let why): return "That password is not allowed: \(why)."
         case .disabled(let p): return "\(p)'s account is disabled."
-        case .throttled(let m): return "Too many failed sign-ins. Wait \(m) minutes and try again."
+        case .throttled(let s): return "Too many failed sign-ins from here. Wait \(SignInThrottle.describe(seconds: s)) and try again, or reset your password."
         case .hashingFailed: return "The password could not be hashed (libcrypt refused); nothing was changed."
         }
+    }
+}
+
+/// How failed sign-ins slow down guessing without letting anyone lock another person out.
+///
+/// Failures are counted per account *and client address*: after ``freeFailures`` wrong
+/// passwords for one account from one address, each further try from that address waits
+/// longer (5 s, 10 s, 20 s … up to 15 minutes), while the account's owner signing in from
+/// anywhere else is not held up at all. One address may also fail at most
+/// ``failuresPerAddress`` times in ``window`` across every account, which stops one client
+/// trying many accounts; that ceiling holds up that address only. Behind a proxy the address
+/// is the real client's only when `serve --trusted-proxy` names the proxy.
+public enum SignInThrottle {
+    public static let window: TimeInterval = 15 * 60
+    public static let freeFailures = 3
+    public static let failuresPerAddress = 20
+    static let firstDelay: TimeInterval = 5
+
+    static func pairKey(person: String, address: String) -> String { "pair:" + person.lowercased() + "\u{0}" + address }
+
+    /// The wait before the next try after `failures` for one account from one address.
+    public static func delay(afterFailures failures: Int) -> TimeInterval {
+        guard failures >= freeFailures else { return 0 }
+        return min(window, firstDelay * pow(2, Double(min(failures - freeFailures, 20))))
+    }
+
+    /// Seconds to wait (nil: may try now), given the failure times (milliseconds, oldest first)
+    /// in the window for this account from this address, and for this address.
+    static func wait(pairFailures: [Int64], addressFailures: [Int64], now: Int64) -> Int? {
+        var waitMS: Int64 = 0
+        if let last = pairFailures.last {
+            waitMS = max(waitMS, last + Int64(delay(afterFailures: pairFailures.count) * 1000) - now)
+        }
+        if addressFailures.count >= failuresPerAddress {
+            // Free again when enough of the oldest failures leave the window.
+            let freed = addressFailures[addressFailures.count - failuresPerAddress]
+            waitMS = max(waitMS, freed + Int64(window * 1000) - now)
+        }
+        return waitMS > 0 ? Int((waitMS + 999) / 1000) : nil
+    }
+
+    /// "12 seconds", "3 minutes".
+    public static func describe(seconds: Int) -> String {
+        if seconds < 90 { return seconds == 1 ? "1 second" : "\(seconds) seconds" }
+        let minutes = (seconds + 59) / 60
+        return "\(minutes) minutes"
     }
 }
 
@@ -60,32 +106,47 @@ public func constantTimeEquals(_ a: [UInt8], _ b: [UInt8]) -> Bool {
     return difference == 0
 }
 
-/// The rules a new password must meet: long enough, not a commonly used password, not the
-/// person's own id or name (NCSC and NIST SP 800-63B style: length and a blocklist, no
-/// composition rules).
-public enum PasswordPolicy {
-    public static let minimumLength = 10
-    /// A small list of the most common passwords (and their obvious variants) long enough to pass the length rule.
-    static let common: Set<String> = [
-        "password", "password1", "password12", "password123", "password1234", "passw0rd", "p@ssw0rd", "p@ssword",
-        "1234567890", "12345678910", "0123456789", "123456789a", "1234567890a", "qwertyuiop", "qwertyuiop1", "1q2w3e4r5t",
-        "1qaz2wsx3edc", "qwerty1234", "qwerty12345", "asdfghjkl1", "zxcvbnm123", "iloveyou12", "iloveyou123", "letmein123",
-        "welcome123", "welcome1234", "football12", "football123", "sunshine12", "princess12", "baseball12", "dragon1234",
-        "monkey1234", "trustno1234", "abc1234567", "abcdefghij", "aaaaaaaaaa", "1111111111", "0000000000", "superman12",
-        "starwars12", "changeme123", "administrator", "admin12345", "secret1234", "norfolk123", "norfolk2024", "norfolk2025",
-        "norfolk2026", "flourish123", "flourish2026", "children123", "pledge1234", "summer2026", "winter2026", "autumn2026",
-    ]
+/// The rules a new password must meet, after the NCSC's password guidance and NIST SP
+/// 800-63B: long enough, any characters (no composition rules), and not one an attacker
+/// would try early: not on the list of common and breached passwords shipped in
+/// `Workflows/passwords/common-passwords.txt`, not such a password with digits or symbols
+/// added, and not containing the person's user name, own name or organisation's name.
+public struct PasswordPolicy: Sendable {
+    public static let minimumLength = 12
+    public static let maximumLength = 256
+    /// Lower-cased common passwords.
+    let common: Set<String>
+
+    /// - Parameter commonPasswords: one password a line; lines beginning with `#` are comments.
+    public init(commonPasswords: String) {
+        common = Set(commonPasswords.split(whereSeparator: \.isNewline).lazy.filter { !$0.hasPrefix("#") }.map { $0.lowercased() })
+    }
+
+    /// How many common passwords the policy holds.
+    public var commonPasswordCount: Int { common.count }
 
     /// What is wrong with `password`, or nil if it may be used.
-    public static func problem(with password: String, person: String, name: String?) -> String? {
-        if password.count < minimumLength { return "it needs at least \(minimumLength) characters (a few words together are easy to remember)" }
-        if password.count > 256 { return "it can have at most 256 characters" }
+    ///
+    /// - Parameters:
+    ///   - person: the user name.
+    ///   - names: the person's own name, their organisation's name, and the like.
+    public func problem(with password: String, person: String, names: [String] = []) -> String? {
+        if password.count < Self.minimumLength { return "it needs at least \(Self.minimumLength) characters (three or four words together are easy to remember)" }
+        if password.count > Self.maximumLength { return "it can have at most \(Self.maximumLength) characters" }
         let lower = password.lowercased()
-        if common.contains(lower) { return "it is one of the most commonly used passwords" }
-        if lower.contains(person.lowercased()) || name.map({ !$0.isEmpty && lower.contains($0.lowercased().replacingOccurrences(of: " ", with: "")) }) == true {
-            return "it contains your user name"
+        if common.contains(lower) { return "it is on a list of commonly used passwords that attackers try first" }
+        // "Welcome2026!", "Password123456": a common word with digits and symbols around it.
+        let stem = String(lower.unicodeScalars.drop { !CharacterSet.letters.contains($0) }.reversed().drop { !CharacterSet.letters.contains($0) }.reversed().map(Character.init))
+        if stem.count >= 4, stem.count < lower.count, common.contains(stem) {
+            return "it is a commonly used password with digits or symbols added, which attackers try early"
         }
-        if Set(lower).count <= 2 { return "it repeats the same characters" }
+        let squeezed = lower.filter { !$0.isWhitespace }
+        if !person.isEmpty, squeezed.contains(person.lowercased()) { return "it contains your user name" }
+        for name in names {
+            let words = name.lowercased().filter { !$0.isWhitespace && !$0.isPunctuation }
+            if words.count >= 4, squeezed.filter({ !$0.isPunctuation }).contains(words) { return "it contains your name or your organisation’s name" }
+        }
+        if Set(lower).count <= 3 { return "it repeats the same few characters" }
         return nil
     }
 }
@@ -94,13 +155,11 @@ public enum PasswordPolicy {
 /// and API tokens are 256 random bits handed out once; only their SHA-256 digests are stored.
 public struct Accounts: Sendable {
     let database: Database
+    public let passwordPolicy: PasswordPolicy
     /// How long a session lasts without use.
     public static let sessionIdle: TimeInterval = 8 * 3600
     /// The longest a session lasts at all.
     public static let sessionMaximum: TimeInterval = 7 * 24 * 3600
-    /// Failed sign-ins allowed per account, and per address, in the window.
-    public static let failuresPerAccount = 5, failuresPerAddress = 20
-    public static let throttleWindow: TimeInterval = 15 * 60
 
     static let migrator = Migrator(component: "accounts", migrations: [
         Migration(version: 1, name: "accounts, sessions, tokens, sign-in failures, secrets", sql: """
@@ -140,8 +199,9 @@ public struct Accounts: Sendable {
     /// A real hash to check against when there is no account, so that takes as long as a real check.
     static let standInHash = (try? PasswordHashing.hash("no account has this password")) ?? "*"
 
-    public init(database: Database) throws {
+    public init(database: Database, passwordPolicy: PasswordPolicy) throws {
         self.database = database
+        self.passwordPolicy = passwordPolicy
         try Self.migrator.migrate(database)
     }
 
@@ -164,9 +224,13 @@ public struct Accounts: Sendable {
 
     /// Sets (or first creates) a person's password, after the policy's checks.
     public func setPassword(_ password: String, for person: String, at now: Date) throws {
-        let name = try database.read { try $0.queryOne("SELECT name FROM people WHERE id = ? AND erased_at IS NULL", person) }
-        guard let name else { throw AccountError.unknownPerson(person) }
-        if let problem = PasswordPolicy.problem(with: password, person: person, name: name.string("name")) { throw AccountError.weakPassword(problem) }
+        let row = try database.read {
+            try $0.queryOne("SELECT p.name, o.name AS organisation FROM people p LEFT JOIN organisations o ON o.key = p.organisation WHERE p.id = ? AND p.erased_at IS NULL", person)
+        }
+        guard let row else { throw AccountError.unknownPerson(person) }
+        if let problem = passwordPolicy.problem(with: password, person: person, names: [row.string("name"), row.string("organisation")].compactMap { $0 }) {
+            throw AccountError.weakPassword(problem)
+        }
         let hashed = try PasswordHashing.hash(password)
         try database.write { db in
             try Self.insertAccount(person: person, passwordHash: hashed, at: now, db: db)
@@ -197,26 +261,33 @@ public struct Accounts: Sendable {
         }
     }
 
-    /// Checks a sign-in, throttled per account and per address. Returns a new session token.
+    /// Checks a sign-in, throttled per account and client address (see ``SignInThrottle``).
+    /// Returns a new session token, or nil when the user name or password is not right.
+    ///
+    /// - Throws: ``AccountError/throttled(seconds:)`` when this address must wait before trying
+    ///   this account again, or has failed too often for any account.
     public func signIn(person: String, password: String, from address: String, at now: Date) throws -> String? {
-        let since = now.addingTimeInterval(-Self.throttleWindow).milliseconds
-        let (byAccount, byAddress, row) = try database.read { db in
-            (try db.queryOne("SELECT count(*) AS n FROM sign_in_failures WHERE key = ? AND at > ?", "person:" + person, since)?.int("n") ?? 0,
-             try db.queryOne("SELECT count(*) AS n FROM sign_in_failures WHERE key = ? AND at > ?", "address:" + address, since)?.int("n") ?? 0,
+        let since = now.addingTimeInterval(-SignInThrottle.window).milliseconds
+        let pair = SignInThrottle.pairKey(person: person, address: address)
+        let (pairFailures, addressFailures, row) = try database.read { db in
+            (try db.query("SELECT at FROM sign_in_failures WHERE key = ? AND at > ? ORDER BY at", pair, since).compactMap { $0.int64("at") },
+             try db.query("SELECT at FROM sign_in_failures WHERE key = ? AND at > ? ORDER BY at", "address:" + address, since).compactMap { $0.int64("at") },
              try db.queryOne("SELECT password_hash, disabled_at FROM accounts WHERE person_id = ?", person))
         }
-        if byAccount >= Self.failuresPerAccount || byAddress >= Self.failuresPerAddress { throw AccountError.throttled(minutes: Int(Self.throttleWindow / 60)) }
+        if let wait = SignInThrottle.wait(pairFailures: pairFailures, addressFailures: addressFailures, now: now.milliseconds) {
+            throw AccountError.throttled(seconds: wait)
+        }
         // Hash even for an unknown person, so the time taken does not say which accounts exist.
         let stored = row?.string("password_hash") ?? Self.standInHash
         let matches = PasswordHashing.verify(password, against: stored)
         guard matches, row != nil, row?.int64("disabled_at") == nil else {
             try database.write { db in
-                try db.run("INSERT INTO sign_in_failures (key, at) VALUES (?, ?), (?, ?)", "person:" + person, now.milliseconds, "address:" + address, now.milliseconds)
+                try db.run("INSERT INTO sign_in_failures (key, at) VALUES (?, ?), (?, ?)", pair, now.milliseconds, "address:" + address, now.milliseconds)
                 try db.run("DELETE FROM sign_in_failures WHERE at < ?", since)
             }
             return nil
         }
-        try database.write { db in try db.run("DELETE FROM sign_in_failures WHERE key = ?", "person:" + person) }
+        try database.write { db in try db.run("DELETE FROM sign_in_failures WHERE key = ?", pair) }
         return try openSession(for: person, at: now)
     }
 

@@ -100,8 +100,31 @@ public enum CSV {
         return needs ? "\"" + field.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : field
     }
 
-    /// Records as RFC 4180 text, with CRLF line ends.
+    /// Records as RFC 4180 text, with CRLF line ends, every cell made safe for a spreadsheet
+    /// (see ``spreadsheetSafe(_:)``).
     public static func write(_ rows: [[String]]) -> String {
-        rows.map { $0.map(escape).joined(separator: ",") + "\r\n" }.joined()
+        rows.map { $0.map { escape(spreadsheetSafe($0)) }.joined(separator: ",") + "\r\n" }.joined()
+    }
+
+    /// The characters that make a spreadsheet read a cell as a formula (or, for tab and
+    /// carriage return, hide one): OWASP's list for CSV injection.
+    static let formulaStarts: Set<Unicode.Scalar> = ["=", "+", "-", "@", "\t", "\r"]
+
+    /// A cell a spreadsheet will show as text rather than run: one beginning with `=`, `+`,
+    /// `-`, `@`, a tab or a carriage return gets a leading apostrophe (OWASP's advice), so
+    /// `=HYPERLINK(...)` in an organisation's name arrives as the text `'=HYPERLINK(...)`.
+    /// A plain number (`-3`, `+1.5`) is left as it is: a spreadsheet reads it as a number, not a formula.
+    public static func spreadsheetSafe(_ cell: String) -> String {
+        guard let first = cell.unicodeScalars.first, formulaStarts.contains(first) else { return cell }
+        if isPlainNumber(cell) { return cell }
+        return "'" + cell
+    }
+
+    static func isPlainNumber(_ cell: String) -> Bool {
+        var scalars = Substring(cell).unicodeScalars[...]
+        if let sign = scalars.first, sign == "-" || sign == "+" { scalars = scalars.dropFirst() }
+        let parts = String(scalars).split(separator: ".", maxSplits: 1, omittingEmptySubsequences: false)
+        guard let whole = parts.first, !whole.isEmpty, whole.allSatisfy({ $0.isASCII && $0.isNumber }) else { return false }
+        return parts.count == 1 || (!parts[1].isEmpty && parts[1].allSatisfy { $0.isASCII && $0.isNumber })
     }
 }

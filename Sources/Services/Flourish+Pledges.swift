@@ -77,7 +77,7 @@ extension Flourish {
     /// not at all. Afterwards the contact can sign in and make the organisation's pledge.
     public func registerOwnOrganisation(_ r: OrganisationRegistration, password: String) throws -> OrganisationView {
         guard let userName = r.contactUserName, !userName.isEmpty else { throw RegistrationError.invalid(field: "user name", reason: "is required") }
-        if let problem = PasswordPolicy.problem(with: password, person: userName, name: r.contactName) { throw AccountError.weakPassword(problem) }
+        if let problem = accounts.passwordPolicy.problem(with: password, person: userName, names: [r.contactName, r.name]) { throw AccountError.weakPassword(problem) }
         let hashed = try PasswordHashing.hash(password)
         return try registerOrganisation(r, by: userName, idempotencyKey: nil) { db, contact, at in
             try Accounts.insertAccount(person: contact, passwordHash: hashed, at: at, db: db)

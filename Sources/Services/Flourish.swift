@@ -78,7 +78,7 @@ public final class Flourish: Sendable {
         self.framework = framework
         time = PartnershipTime(timeZone: partnership.timeZone, workingDays: calendar)
         directory = try Directory(database: database)
-        accounts = try Accounts(database: database)
+        accounts = try Accounts(database: database, passwordPolicy: library.passwordPolicy)
         try PublishedReports.migrator.migrate(database)
         governance = try GovernanceRegister(database: database, partnership: partnership, at: clock.now())
         engine = try WorkflowEngine(database: database, loader: library.loader, definitions: library.definitions, time: time,

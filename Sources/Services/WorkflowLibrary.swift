@@ -39,6 +39,8 @@ public struct WorkflowLibrary: Sendable {
     public let frameworks: [String: Framework]
     /// Partnerships by key (`partnerships/*.json`), each checked against its framework.
     public let partnerships: [String: Partnership]
+    /// The rules for new passwords, with the common passwords from `passwords/common-passwords.txt`.
+    public let passwordPolicy: PasswordPolicy
 
     /// Finds the Workflows folder: `explicit`, then FLOURISH_WORKFLOWS, then the working
     /// directory and its parents, then beside the executable and its parents.
@@ -110,6 +112,12 @@ public struct WorkflowLibrary: Sendable {
         self.definitions = definitions
         self.frameworks = frameworks
         self.partnerships = partnerships
+        let passwords = directory.appendingPathComponent("passwords/common-passwords.txt")
+        do {
+            passwordPolicy = PasswordPolicy(commonPasswords: try String(contentsOf: passwords, encoding: .utf8))
+        } catch {
+            throw LibraryError.unreadable(file: passwords.path, why: error.localizedDescription)
+        }
     }
 
     /// The names of the workflow definitions in the folder.

@@ -44,4 +44,10 @@ let csvCases: [CSVCase] = (csvFixture["read"]?.arrayValue ?? []).map { c in
         #expect(error == CSVError(line: 3, message: "a double quote opened on this line is never closed"))
         #expect(try CSV.parse("a\n\"x\ny\",z\nq\n").map(\.line) == [1, 2, 4])
     }
+
+    @Test func cellsASpreadsheetWouldRunAsFormulasGoOutAsText() throws {
+        let written = CSV.write([["=HYPERLINK(\"http://evil.example\")", "+SUM(A1)", "-2+3", "@cmd", "\tx", "-3", "+1.5", "Acme = good"]])
+        let back = try CSV.parse(written).first?.fields ?? []
+        #expect(back == ["'=HYPERLINK(\"http://evil.example\")", "'+SUM(A1)", "'-2+3", "'@cmd", "'\tx", "-3", "+1.5", "Acme = good"])
+    }
 }

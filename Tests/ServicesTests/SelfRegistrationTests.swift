@@ -32,8 +32,8 @@ import Engine
         let f = try NorfolkFixture(start: "2026-03-02T09:00")
         try f.person("sec", alliance, "secretariat")
         let before = try counts(f)
-        #expect(throws: AccountError.weakPassword("it is one of the most commonly used passwords")) {
-            try f.app.registerOwnOrganisation(registration(userName: "hal"), password: "password123")
+        #expect(throws: AccountError.weakPassword("it is on a list of commonly used passwords that attackers try first")) {
+            try f.app.registerOwnOrganisation(registration(userName: "hal"), password: "qwerty123456")
         }
         #expect(throws: RegistrationError.invalid(field: "user name", reason: "is already taken: choose another")) {
             try f.app.registerOwnOrganisation(registration(userName: "sec"), password: "prickles in the leaves")

@@ -31,7 +31,7 @@ import Engine
         }
         let cases: [([(String, String)], String, String)] = [
             (Self.replacing("passwordConfirm", with: "ropes and chalk at dusk"), "#passwordConfirm", "The two passwords are not the same"),
-            (Self.replacing("password", with: "password123").map { $0.0 == "passwordConfirm" ? ($0.0, "password123") : $0 }, "#password", "one of the most commonly used passwords"),
+            (Self.replacing("password", with: "qwerty123456").map { $0.0 == "passwordConfirm" ? ($0.0, "qwerty123456") : $0 }, "#password", "on a list of commonly used passwords"),
             (Self.replacing("userName", with: "sam"), "#userName", "The user name is already taken: choose another"),
             (Self.replacing("userName", with: "Cal Crane!"), "#userName", "should start with a letter"),
             (Self.replacing("contactEmail", with: "not-an-email"), "#contactEmail", "should be an email address"),

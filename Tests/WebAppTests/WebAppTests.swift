@@ -29,6 +29,8 @@ final class WebFixture: @unchecked Sendable {
         let web: WebApp
         var cookies: [String: String] = [:]
         var lastPage = ""
+        /// The address the requests come from.
+        var address = "192.0.2.1"
         init(_ web: WebApp) { self.web = web }
 
         @discardableResult
@@ -52,7 +54,7 @@ final class WebFixture: @unchecked Sendable {
         func send(_ method: String, _ target: String, headers: [(String, String)] = [], body: [UInt8] = []) throws -> HTTPResponse {
             var h = HTTPHeaders([("Host", "localhost")] + headers)
             if !cookies.isEmpty { h.add("Cookie", cookies.map { "\($0.key)=\($0.value)" }.joined(separator: "; ")) }
-            let response = web.handle(try HTTPRequest(method: method, target: target, headers: h, body: body, remoteAddress: "192.0.2.1"))
+            let response = web.handle(try HTTPRequest(method: method, target: target, headers: h, body: body, remoteAddress: address))
             for cookie in response.headers.values("Set-Cookie") {
                 let pair = cookie.split(separator: ";")[0].split(separator: "=", maxSplits: 1).map(String.init)
                 if cookie.contains("Max-Age=0") { cookies[pair[0]] = nil } else if pair.count == 2 { cookies[pair[0]] = pair[1] }
@@ -137,22 +139,49 @@ extension HTTPResponse {
         #expect(try f.app.engine.instances(workflow: "pledge").count == before)
     }
 
-    @Test func signInIsThrottledPerAccountAndSessionsEndOnSignOut() throws {
+    @Test func wrongPasswordsSlowOnlyTheirAddressAndSessionsEndOnSignOut() throws {
         let f = try WebFixture()
-        let browser = WebFixture.Browser(f.web)
-        try browser.get("/sign-in")
-        for _ in 0..<5 {
-            let wrong = try browser.post("/sign-in", [("person", "sam"), ("password", "not-the-password")])
+        let attacker = WebFixture.Browser(f.web)
+        attacker.address = "203.0.113.66"
+        try attacker.get("/sign-in")
+        for _ in 0..<3 {
+            let wrong = try attacker.post("/sign-in", [("person", "sam"), ("password", "not-the-password")])
             #expect(wrong.status.code == 422 && wrong.text.contains("The user name or password is not right"))
         }
-        let locked = try browser.post("/sign-in", [("person", "sam"), ("password", Flourish.demoPassword)])
-        #expect(locked.status.code == 429 && locked.text.contains("Too many failed sign-ins"))
-        f.clock.advance(bySeconds: 16 * 60)
+        let slowed = try attacker.post("/sign-in", [("person", "sam"), ("password", "not-the-password")])
+        #expect(slowed.status.code == 429 && slowed.text.contains("Too many failed sign-ins from here. Wait 5 seconds"))
+        // A spoofed X-Forwarded-For changes nothing: no proxy is trusted.
+        let spoofed = try attacker.send("POST", "/sign-in", headers: [("Content-Type", "application/x-www-form-urlencoded"), ("X-Forwarded-For", "198.51.100.1")],
+                                        body: Array("person=sam&password=x&csrf=\(attacker.csrfToken ?? "")".utf8))
+        #expect(spoofed.status.code == 429)
+
+        // sam, from their own address, signs in at once: the attacker cannot lock them out.
+        let browser = WebFixture.Browser(f.web)
         try browser.signIn("sam")
         #expect(try browser.get("/escalations").status.code == 200)
         try browser.get("/")
         #expect(try browser.post("/sign-out", []).status.code == 303)
         #expect(try browser.get("/escalations").status.code == 303)  // back to sign-in
+    }
+
+    @Test func behindATrustedProxyTheForwardedClientIsTheOneSlowed() throws {
+        let f = try WebFixture()
+        let web = try WebApp(app: f.app, secureCookies: true, trustedProxies: ["127.0.0.1"], log: ServerLog { _ in })
+        func request(forwardedFor: String, from peer: String = "127.0.0.1") throws -> HTTPRequest {
+            try HTTPRequest(method: "GET", target: "/", headers: HTTPHeaders([("X-Forwarded-For", forwardedFor)]), remoteAddress: peer)
+        }
+        // The proxy appends the client it saw; what the client sent before that is not believed.
+        #expect(web.clientAddress(of: try request(forwardedFor: "10.9.9.9, 203.0.113.5")) == "203.0.113.5")
+        #expect(web.clientAddress(of: try request(forwardedFor: "203.0.113.5", from: "192.0.2.50")) == "192.0.2.50", "only a trusted proxy is believed")
+        #expect(web.clientAddress(of: try request(forwardedFor: "203.0.113.5, 127.0.0.1")) == "203.0.113.5", "a chain of trusted proxies is skipped")
+
+        // Under --secure-cookies: __Host- cookies, Secure, and HSTS on every answer.
+        let page = web.handle(try HTTPRequest(method: "GET", target: "/sign-in", headers: HTTPHeaders([("Host", "localhost")]), remoteAddress: "127.0.0.1"))
+        #expect(page.headers["Strict-Transport-Security"] == "max-age=31536000")
+        let cookie = page.headers.values("Set-Cookie").first ?? ""
+        #expect(cookie.hasPrefix("__Host-flourish_csrf=") && cookie.contains("; Secure") && cookie.contains("Path=/") && !cookie.contains("Domain"))
+        #expect(f.web.handle(try HTTPRequest(method: "GET", target: "/", remoteAddress: "127.0.0.1")).headers["Strict-Transport-Security"] == nil,
+                "no HSTS over plain HTTP")
     }
 
     @Test func anErrorSummaryLinksToEachFieldAndKeepsTheValues() throws {

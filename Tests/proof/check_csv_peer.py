@@ -2,13 +2,14 @@
 """Checks the hand-written CSV reader and writer against Python's csv module (the peer).
 
 For each tricky text, csv.reader (RFC 4180 dialect: comma, double quote, strict) gives the
-records or refuses the text; and csv.writer's output for tricky rows is read back. The
-results form the fixture the Swift tests hold the Swift CSV to
+records or refuses the text; and csv.writer's output for tricky rows is read back, each cell first made
+safe for spreadsheets as OWASP advises (a leading apostrophe before = + - @ tab CR, numbers
+left alone), which is what every CSV Flourish writes does. The results form the fixture the Swift tests hold the Swift CSV to
 (Tests/ServicesTests/Fixtures/csv-cases.json). Fails if the committed fixture differs.
 Run with --write to regenerate.
 """
 from peer_fixture import check_or_write
-import csv, io, json, pathlib, sys
+import csv, io, json, pathlib, re, sys
 
 FIXTURE = pathlib.Path(__file__).resolve().parents[1] / "ServicesTests" / "Fixtures" / "csv-cases.json"
 
@@ -33,7 +34,20 @@ TEXTS = [
 ROWS = [
     ["plain", "with,comma", "with \"quote\"", "with\nnewline", "", " padded "],
     ["=cmd()", "日本", "trailing\r\n"],
+    # CSV injection: cells a spreadsheet would run as formulas, and numbers it would not.
+    ["=HYPERLINK(\"http://evil.example\",\"click\")", "+1+1", "-2+3", "@SUM(A1:A9)", "\tx", "\rx", "a=b"],
+    ["-3", "+1.5", "-", "-0.25", "12", "-1e5", "--1", "+"],
 ]
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+NUMBER = re.compile(r"[+-]?[0-9]+(\.[0-9]+)?")
+
+
+def spreadsheet_safe(cell):
+    """OWASP's advice for CSV injection, written here independently of the Swift: a cell that
+    begins with = + - @ tab or CR gets a leading apostrophe, unless it is a plain number."""
+    if cell.startswith(FORMULA_STARTS) and not NUMBER.fullmatch(cell):
+        return "'" + cell
+    return cell
 
 
 def read(text):
@@ -51,7 +65,7 @@ def main():
     written = []
     for row in ROWS:
         out = io.StringIO(newline="")
-        csv.writer(out, dialect="excel", lineterminator="\r\n").writerow(row)
+        csv.writer(out, dialect="excel", lineterminator="\r\n").writerow([spreadsheet_safe(c) for c in row])
         written.append({"row": row, "readBack": next(csv.reader(io.StringIO(out.getvalue(), newline="")))})
     doc = {"read": cases, "write": written}
     text = json.dumps(doc, indent=1, ensure_ascii=False) + "\n"
