@@ -61,6 +61,32 @@ import Testing
 
     @Test func aMinimalDefinitionPasses() { #expect(problems(definition()).isEmpty) }
 
+    @Test func aListFieldMustSayHowManyValuesAndHowLong() throws {
+        let unbounded = definition(transitions: #"[{"event": "go", "from": ["a"], "to": "b", "by": [{"role": "member"}], "fields": {"tags": {"type": "string-list"}}}]"#)
+        #expect(problems(unbounded).map(\.code) == ["unbounded-list"])
+        #expect(problems(unbounded).first?.pointer == "/transitions/0/fields/tags")
+        let misplaced = definition(transitions: #"[{"event": "go", "from": ["a"], "to": "b", "by": [{"role": "member"}], "fields": {"note": {"type": "text", "maxItems": 3}}}]"#)
+        #expect(problems(misplaced).map(\.code) == ["bad-field"])
+
+        let bounded = try loader.load(definition(transitions: #"[{"event": "go", "from": ["a"], "to": "b", "by": [{"role": "member"}], "fields": {"tags": {"type": "string-list", "maxItems": 3, "maxItemLength": 5}}}]"#), file: "x")
+        let tags = try #require(bounded.transitions.first?.fields.first)
+        #expect(tags.problem(with: ["a", "b", "c"]) == nil)
+        #expect(tags.problem(with: ["a", "b", "c", "d"]) == "should have at most 3 values (it has 4)")
+        #expect(tags.problem(with: ["abcdef"])?.hasPrefix("should have values of at most 5 characters each") == true)
+        #expect(tags.problem(with: ["a\nb"]) == "should have values of a single line each")
+    }
+
+    @Test func listLimitsAreRulesForCallersAndLeaveTheDigestAlone() throws {
+        // Databases record each version's digest and refuse a changed definition; a list's
+        // limits (like which fields only Flourish sets) may change without a new version.
+        let text = try String(contentsOf: repositoryRoot.appendingPathComponent("Workflows/pledge.workflow.json"), encoding: .utf8)
+        let shipped = try loader.load(text, file: "pledge.workflow.json")
+        let relaxed = try loader.load(text.replacingOccurrences(of: "\"maxItems\": 20", with: "\"maxItems\": 99"), file: "pledge.workflow.json")
+        #expect(relaxed.digest == shipped.digest)
+        let lengthened = try loader.load(text.replacingOccurrences(of: "\"maxLength\": 20000", with: "\"maxLength\": 20001"), file: "pledge.workflow.json")
+        #expect(text.contains("\"maxLength\": 20000") && lengthened.digest != shipped.digest, "maxLength stays part of the digest, as databases recorded it")
+    }
+
     @Test func unknownStateIsNamedWithItsPointer() {
         let p = problems(definition(transitions: #"[{"event": "go", "from": ["a"], "to": "c", "by": [{"role": "member"}]}]"#))
         let unknown = p.first { $0.code == "unknown-state" }

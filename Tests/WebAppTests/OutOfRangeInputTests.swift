@@ -39,4 +39,25 @@ import Engine
         // And the server still answers.
         #expect(try browser.get("/healthz").status.code == 200)
     }
+
+    @Test func aListOfNinetyFiveThousandAreasIsRefusedAndNothingIsStored() throws {
+        let f = try WebFixture()
+        let organisation = try #require(try f.app.organisationKeys(contactedBy: "contact-1").first)
+        let token = try f.app.accounts.createToken(for: "contact-1", name: "lists", at: f.app.clock.now())
+        let before = try f.app.eventCount()
+        func post(_ areas: [String]) throws -> (Int, JSONValue?) {
+            let body = JSONValue.object(["organisation": .string(organisation), "text": "Mentoring for young people", "areas": .array(areas.map(JSONValue.string))])
+            let r = try WebFixture.Browser(f.web).send("POST", "/api/v1/pledges", headers: [("Authorization", "Bearer \(token)"), ("Content-Type", "application/json")],
+                                                       body: Array(body.canonicalString.utf8))
+            return (r.status.code, try? JSONValue.parse(r.text))
+        }
+        // The request: 95,000 items, about 1 MB, which was stored twice.
+        let (status, problem) = try post(Array(repeating: "learning", count: 95_000))
+        #expect(status == 422 && problem?["field"] == "areas", "\(status) \(String(describing: problem))")
+        #expect(problem?["detail"]?.stringValue?.contains("at most 20 values (it has 95000)") == true, "\(String(describing: problem))")
+        let (longStatus, longProblem) = try post([String(repeating: "l", count: 5_000)])
+        #expect(longStatus == 422 && longProblem?["field"] == "areas")
+        #expect(try f.app.eventCount() == before, "nothing was written")
+        #expect(try post(["learning", "healthy"]).0 == 201, "an ordinary pledge is made")
+    }
 }

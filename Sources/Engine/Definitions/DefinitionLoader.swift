@@ -172,8 +172,17 @@ public struct DefinitionLoader: Sendable {
 
     private func checkFields(_ fields: [String: JSONValue], pointer: String, report: (String, String, String, String) -> Void) {
         for (name, spec) in fields {
+            let at = pointer + "/" + jsonPointerEscape(name)
             if spec["values"] != nil, let type = spec["type"]?.stringValue, type != "string" {
-                report(pointer + "/" + jsonPointerEscape(name) + "/values", "bad-field", "Only a \"string\" field can list \"values\" (this one is \(type)).", "Make it a string field, or drop \"values\".")
+                report(at + "/values", "bad-field", "Only a \"string\" field can list \"values\" (this one is \(type)).", "Make it a string field, or drop \"values\".")
+            }
+            // A list a caller fills must be bounded, or one request can store megabytes.
+            let isList = spec["type"]?.stringValue == "string-list"
+            if isList, spec["maxItems"] == nil || spec["maxItemLength"] == nil {
+                report(at, "unbounded-list", "The list field \"\(name)\" needs \"maxItems\" and \"maxItemLength\".", "Say how many values it may hold and how long each may be, such as \"maxItems\": 20, \"maxItemLength\": 80.")
+            }
+            for key in ["maxItems", "maxItemLength"] where !isList && spec[key] != nil {
+                report(at + "/" + key, "bad-field", "Only a \"string-list\" field can have \"\(key)\".", "Drop it, or use \"maxLength\" for a string field.")
             }
         }
     }
@@ -209,19 +218,23 @@ public struct DefinitionLoader: Sendable {
             startedBy: DefinitionLoader.authorities(root["startedBy"]),
             startEffects: (root["startEffects"]?.arrayValue ?? []).compactMap(DefinitionLoader.effect),
             transitions: transitions,
-            digest: SHA256.hex(DefinitionLoader.withoutComputedMarks(root).canonicalString),
+            digest: SHA256.hex(DefinitionLoader.withoutCallerRules(root).canonicalString),
             source: root)
     }
 
-    /// The definition without its fields' `computed` marks, for its digest: which fields only
-    /// Flourish sets is a rule about callers, not a change to the lifecycle, so marking one
-    /// applies at once to instances already running on that version.
-    static func withoutComputedMarks(_ root: JSONValue) -> JSONValue {
+    /// Field settings that are rules about what callers may send, not the lifecycle: which
+    /// fields only Flourish sets, and how long a list may be. Left out of the digest, so
+    /// changing them applies at once to instances already running on that version.
+    /// (`maxLength` predates this and stays in the digest, which databases already record.)
+    static let callerRules = ["computed", "maxItems", "maxItemLength"]
+
+    /// The definition without its fields' ``callerRules``, for its digest.
+    static func withoutCallerRules(_ root: JSONValue) -> JSONValue {
         func unmarked(_ fields: JSONValue?) -> JSONValue? {
             guard let object = fields?.objectValue else { return fields }
             return .object(object.mapValues { spec in
                 guard var s = spec.objectValue else { return spec }
-                s["computed"] = nil
+                for rule in callerRules { s[rule] = nil }
                 return .object(s)
             })
         }
@@ -252,6 +265,7 @@ public struct DefinitionLoader: Sendable {
                              isRequired: spec["required"]?.boolValue ?? false,
                              allowedValues: spec["values"]?.arrayValue?.compactMap(\.stringValue),
                              maxLength: spec["maxLength"]?.intValue,
+                             maxItems: spec["maxItems"]?.intValue, maxItemLength: spec["maxItemLength"]?.intValue,
                              isComputed: spec["computed"]?.boolValue ?? false)
         }
     }

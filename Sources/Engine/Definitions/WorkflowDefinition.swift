@@ -86,11 +86,18 @@ public struct FieldSpec: Sendable, Equatable {
     public let allowedValues: [String]?
     /// The most characters a string may have.
     public let maxLength: Int?
+    /// The most values a string list may hold.
+    public let maxItems: Int?
+    /// The most characters each value of a string list may have.
+    public let maxItemLength: Int?
     /// Set only by Flourish (a flag, a date worked out from settings, a RAG from a value, a
     /// timer's due date): the engine refuses it from any caller, whichever door they came in by.
     public let isComputed: Bool
 
-    public init(name: String, kind: Kind, isRequired: Bool = false, allowedValues: [String]? = nil, maxLength: Int? = nil, isComputed: Bool = false) {
+    public init(name: String, kind: Kind, isRequired: Bool = false, allowedValues: [String]? = nil, maxLength: Int? = nil,
+                maxItems: Int? = nil, maxItemLength: Int? = nil, isComputed: Bool = false) {
+        self.maxItems = maxItems
+        self.maxItemLength = maxItemLength
         self.isComputed = isComputed
         self.name = name
         self.kind = kind

@@ -31,6 +31,11 @@ extension FieldSpec {
         case .stringList:
             guard let items = value.arrayValue, items.allSatisfy({ $0.stringValue != nil }) else { return "should be a list of text values" }
             if isRequired && items.isEmpty { return "needs at least one value" }
+            if let maxItems, items.count > maxItems { return "should have at most \(maxItems) values (it has \(items.count))" }
+            if let maxItemLength, let long = items.first(where: { ($0.stringValue?.count ?? 0) > maxItemLength }) {
+                return "should have values of at most \(maxItemLength) characters each (\"\(long.stringValue?.prefix(20) ?? "")…\" has \(long.stringValue?.count ?? 0))"
+            }
+            if items.contains(where: { $0.stringValue?.contains(where: \.isNewline) == true }) { return "should have values of a single line each" }
         case .object:
             guard value.objectValue != nil else { return "should be an object" }
         }
