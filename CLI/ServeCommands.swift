@@ -23,7 +23,10 @@ enum ServeCommands {
                   OptionSpec("demo", help: "Load the demo partnership's data first when the database is new, and print the demo accounts."),
                   OptionSpec("read-timeout", takesValue: true, valueName: "SECONDS", help: "How long a request may take to arrive (default 10)."),
                   OptionSpec("idle-timeout", takesValue: true, valueName: "SECONDS", help: "How long an idle keep-alive connection stays open (default 30)."),
-                  OptionSpec("max-connections", takesValue: true, valueName: "N", help: "Connections held at once; more are refused with 503 (default 512)."),
+                  OptionSpec("max-connections", takesValue: true, valueName: "N",
+                             help: "Connections held at once; at the cap idle ones are closed to make room, and only then are new ones refused with 503 (default 512)."),
+                  OptionSpec("max-connections-per-address", takesValue: true, valueName: "N",
+                             help: "Connections one client address may hold; more are refused with 503 (default 64; 0 for no cap; --trusted-proxy addresses are not capped)."),
                   OptionSpec("workers", takesValue: true, valueName: "N", help: "Threads answering requests (default 8)."),
                   OptionSpec("tick-every", takesValue: true, valueName: "SECONDS", help: "Fire due timers this often (default 60; 0 leaves it to `flourish tick`)."),
                   OptionSpec("secure-cookies", help: "Served over HTTPS behind a proxy: cookies are Secure with __Host- names, and Strict-Transport-Security is sent."),
@@ -46,6 +49,10 @@ enum ServeCommands {
         if let v = try seconds("read-timeout") { configuration.readTimeout = v }
         if let v = try seconds("idle-timeout") { configuration.idleTimeout = v }
         if let n = try inv.integer("max-connections") { guard n > 0 else { throw UsageError("--max-connections must be at least 1") }; configuration.maxConnections = n }
+        if let n = try inv.integer("max-connections-per-address") {
+            guard n >= 0 else { throw UsageError("--max-connections-per-address must be 0 (no cap) or more") }
+            configuration.maxConnectionsPerAddress = n
+        }
         if let n = try inv.integer("workers") { guard (1...256).contains(n) else { throw UsageError("--workers must be between 1 and 256") }; configuration.workers = n }
         let trustedProxies = inv.arguments.values["trusted-proxy"] ?? []
         for proxy in trustedProxies {
@@ -54,6 +61,11 @@ enum ServeCommands {
                 throw UsageError("--trusted-proxy takes the proxy's IP address, such as 127.0.0.1 or ::1 (not \"\(proxy)\")")
             }
         }
+        configuration.uncappedAddresses = Set(trustedProxies)
+        // Every connection holds a file descriptor: refuse a cap the process cannot hold,
+        // rather than failing later with "out of file descriptors" and 500s from SQLite.
+        let files = HTTPServer.raiseOpenFileLimit()
+        if let problem = configuration.fileLimitProblem(openFileLimit: files.soft) { throw UsageError(problem) }
         let tickEvery = try inv.integer("tick-every") ?? 60
         guard tickEvery >= 0 else { throw UsageError("--tick-every takes a number of seconds, or 0") }
 

@@ -6,9 +6,9 @@ import Engine
 import Glibc
 #endif
 
-/// `flourish user add|passwd|disable|token|list`: sign-in accounts for people in the directory.
+/// `flourish user …`: sign-in accounts for people in the directory, and their API tokens.
 enum UserCommands {
-    static let all: [Command] = [add, passwd, disable, token, calendar, list]
+    static let all: [Command] = [add, passwd, disable, enable, signOut, token, tokens, revokeToken, calendar, list]
 
     static let passwordHelp = "The password is read from standard input (the first line), or asked for twice when run at a terminal."
 
@@ -48,13 +48,26 @@ enum UserCommands {
         inv.output(["person": .string(person), "account": "created"]) { "\(person) can now sign in." }
     }
 
-    static let passwd = Command(["user", "passwd"], "Set a new password for an account (ending its sessions).", arguments: "PERSON", discussion: passwordHelp) { inv in
+    static let passwd = Command(
+        ["user", "passwd"], "Set a new password for an account (ending its sessions).", arguments: "PERSON",
+        discussion: passwordHelp + "\nSay what becomes of the account's API tokens: --revoke-tokens (if the password may have been known to someone else) or --keep-tokens.",
+        options: [OptionSpec("revoke-tokens", help: "Also revoke every API token of the account."),
+                  OptionSpec("keep-tokens", help: "Leave the account's API tokens working.")]
+    ) { inv in
         let person = try inv.positional(0, "PERSON: the person's identifier")
         try inv.expectPositionals(atMost: 1)
+        let revoke = inv.arguments.flag("revoke-tokens"), keep = inv.arguments.flag("keep-tokens")
         let app = try inv.app
         guard try app.accounts.hasAccount(person) else { throw AccountError.noAccount(person) }
+        let live = try app.accounts.tokens(of: person).filter { $0.isLive(at: app.clock.now()) }.count
+        guard revoke != keep || live == 0 else {
+            throw UsageError("\(person) has \(live) live API token\(live == 1 ? "" : "s"): add --revoke-tokens to revoke them with the old password, or --keep-tokens to leave them working")
+        }
         try app.accounts.setPassword(try readNewPassword(), for: person, at: app.clock.now())
-        inv.output(["person": .string(person), "account": "password-changed"]) { "\(person)'s password is changed; their other sessions have ended." }
+        let revoked = revoke ? try app.accounts.revokeAllTokens(of: person, at: app.clock.now()) : 0
+        inv.output(["person": .string(person), "account": "password-changed", "tokensRevoked": .integer(Int64(revoked))]) {
+            "\(person)'s password is changed; their other sessions have ended." + (revoke ? " \(revoked) API token\(revoked == 1 ? " was" : "s were") revoked." : live > 0 ? " Their \(live) API token\(live == 1 ? " still works" : "s still work")." : "")
+        }
     }
 
     static let disable = Command(["user", "disable"], "Disable an account: its sessions end and its API tokens stop working.", arguments: "PERSON") { inv in
@@ -62,20 +75,75 @@ enum UserCommands {
         try inv.expectPositionals(atMost: 1)
         let app = try inv.app
         try app.accounts.disable(person, at: app.clock.now())
-        inv.output(["person": .string(person), "account": "disabled"]) { "\(person)'s account is disabled." }
+        inv.output(["person": .string(person), "account": "disabled"]) { "\(person)'s account is disabled: they cannot sign in, and their API tokens are revoked. `flourish user enable \(person)` undoes it." }
+    }
+
+    static let enable = Command(["user", "enable"], "Enable a disabled account again (its old API tokens stay revoked).", arguments: "PERSON") { inv in
+        let person = try inv.positional(0, "PERSON: the person's identifier")
+        try inv.expectPositionals(atMost: 1)
+        let app = try inv.app
+        try app.accounts.enable(person)
+        inv.output(["person": .string(person), "account": "enabled"]) { "\(person) can sign in again with their password." }
+    }
+
+    static let signOut = Command(["user", "sign-out-everywhere"], "End every browser session of an account (its API tokens are left alone).", arguments: "PERSON") { inv in
+        let person = try inv.positional(0, "PERSON: the person's identifier")
+        try inv.expectPositionals(atMost: 1)
+        let app = try inv.app
+        guard try app.accounts.hasAccount(person) else { throw AccountError.noAccount(person) }
+        let ended = try app.accounts.endAllSessions(of: person)
+        inv.output(["person": .string(person), "sessionsEnded": .integer(Int64(ended))]) { "\(ended) session\(ended == 1 ? "" : "s") of \(person) ended." }
     }
 
     static let token = Command(
         ["user", "token"], "Make an API token for an account. It is shown once; keep it secret.",
-        arguments: "PERSON", discussion: "Send it as `Authorization: Bearer TOKEN` to /api/v1/.",
-        options: [OptionSpec("name", takesValue: true, valueName: "NAME", help: "What the token is for (required), e.g. \"reporting script\".")]
+        arguments: "PERSON", discussion: "Send it as `Authorization: Bearer TOKEN` to /api/v1/ (or to /metrics with --scope metrics).",
+        options: [OptionSpec("name", takesValue: true, valueName: "NAME", help: "What the token is for (required), e.g. \"reporting script\"."),
+                  OptionSpec("scope", takesValue: true, valueName: "SCOPE", help: "read, read-write (default) or metrics (Prometheus: /metrics only, the secretariat's)."),
+                  OptionSpec("days", takesValue: true, valueName: "N", help: "How long it lasts (default \(APIToken.defaultDays), at most \(APIToken.maximumDays)).")]
     ) { inv in
         let person = try inv.positional(0, "PERSON: the person's identifier")
         try inv.expectPositionals(atMost: 1)
         let name = try inv.required("name", "NAME")
+        let scopeText = inv.arguments.value("scope") ?? APIToken.Scope.readWrite.rawValue
+        guard let scope = APIToken.Scope(rawValue: scopeText) else {
+            throw UsageError("--scope takes one of: \(APIToken.Scope.allCases.map(\.rawValue).joined(separator: ", ")) (not \"\(scopeText)\")")
+        }
         let app = try inv.app
-        let made = try app.accounts.createToken(for: person, name: name, at: app.clock.now())
-        inv.output(["person": .string(person), "name": .string(name), "token": .string(made)]) { made }
+        let made = try app.accounts.createToken(for: person, name: name, scope: scope, days: try inv.integer("days") ?? APIToken.defaultDays, at: app.clock.now())
+        inv.output(["person": .string(person), "name": .string(name), "scope": .string(scope.rawValue), "token": .string(made)]) { made }
+    }
+
+    static let tokens = Command(["user", "tokens"], "List an account's API tokens (never the tokens themselves).", arguments: "PERSON") { inv in
+        let person = try inv.positional(0, "PERSON: the person's identifier")
+        try inv.expectPositionals(atMost: 1)
+        let app = try inv.app
+        guard try app.accounts.hasAccount(person) else { throw AccountError.noAccount(person) }
+        let now = app.clock.now()
+        let list = try app.accounts.tokens(of: person)
+        func day(_ d: Date?) -> String { d.map { app.time.day(of: $0).description } ?? "never" }
+        inv.output(.array(list.map { t in
+            ["id": .string(t.id), "name": .string(t.name), "scope": .string(t.scope.rawValue), "createdAt": .string(PartnershipTime.timestamp(t.createdAt)),
+             "lastUsedAt": t.lastUsedAt.map { .string(PartnershipTime.timestamp($0)) } ?? .null,
+             "expiresAt": t.expiresAt.map { .string(PartnershipTime.timestamp($0)) } ?? .null,
+             "revokedAt": t.revokedAt.map { .string(PartnershipTime.timestamp($0)) } ?? .null, "live": .bool(t.isLive(at: now))]
+        })) {
+            list.isEmpty ? "\(person) has no API tokens." : list.map { t in
+                let state = t.revokedAt != nil ? "revoked \(day(t.revokedAt))" : t.isLive(at: now) ? "expires \(day(t.expiresAt))" : "expired \(day(t.expiresAt))"
+                return "\(t.id)  \(t.name)  \(t.scope.description)  made \(day(t.createdAt))  last used \(day(t.lastUsedAt))  \(state)"
+            }.joined(separator: "\n")
+        }
+    }
+
+    static let revokeToken = Command(["user", "revoke-token"], "Revoke one API token of an account, by the id `user tokens` shows.", arguments: "PERSON ID") { inv in
+        let person = try inv.positional(0, "PERSON: the person's identifier")
+        let id = try inv.positional(1, "ID: the token's id, as `flourish user tokens \(person)` lists it")
+        try inv.expectPositionals(atMost: 2)
+        let app = try inv.app
+        let revoked = try app.accounts.revokeToken(id, of: person, at: app.clock.now())
+        inv.output(["person": .string(person), "id": .string(revoked.id), "name": .string(revoked.name), "revoked": true]) {
+            "Revoked \(person)'s token \"\(revoked.name)\" (\(revoked.id)); it no longer works."
+        }
     }
 
     static let calendar = Command(

@@ -17,12 +17,15 @@ struct Route: Sendable {
     let keep: Bool
     /// The query parameters an API route reads, with what each is, for the OpenAPI document.
     let query: [QueryParameter]
+    /// Takes `Authorization: Bearer TOKEN` though it is not part of the API (/metrics, for Prometheus).
+    let acceptsToken: Bool
     let handler: @Sendable (Context) throws -> HTTPResponse
     let segments: [Substring]
 
     init(_ method: String, _ pattern: String, _ access: Access, _ summary: String, api: Bool = false, keep: Bool = false, query: [QueryParameter] = [],
-         _ handler: @escaping @Sendable (Context) throws -> HTTPResponse) {
+         acceptsToken: Bool = false, _ handler: @escaping @Sendable (Context) throws -> HTTPResponse) {
         self.method = method; self.pattern = pattern; self.access = access; self.summary = summary; self.isAPI = api; self.keep = keep; self.query = query
+        self.acceptsToken = api || acceptsToken
         self.handler = handler
         segments = pattern.split(separator: "/", omittingEmptySubsequences: true)
     }
@@ -165,7 +168,7 @@ public final class WebApp: Sendable {
                 try c.app.checkDatabase()
                 return .text(.ok, "ok\n")
             },
-            Route("GET", "/metrics", .everyone, "Prometheus metrics.") { c in
+            Route("GET", "/metrics", .secretariat, "Prometheus metrics (the secretariat, or a metrics token as a bearer token).", acceptsToken: true) { c in
                 HTTPResponse(.ok, contentType: "text/plain; version=0.0.4; charset=utf-8", body: try c.web.metrics.render(app: c.app))
             },
             Route("GET", "/static/flourish.css", .everyone, "The stylesheet.", keep: true) { c in
@@ -226,12 +229,14 @@ public final class WebApp: Sendable {
         var viewer = Viewer.anonymous
         var sessionToken: String?, byToken = false
         do {
-            if route.isAPI, let auth = request.headers["Authorization"], auth.lowercased().hasPrefix("bearer ") {
+            if route.acceptsToken, let auth = request.headers["Authorization"], auth.lowercased().hasPrefix("bearer ") {
                 let token = String(auth.dropFirst(7)).trimmingCharacters(in: .whitespaces)
-                guard let person = try app.accounts.tokenPerson(token) else {
-                    return problem(.unauthorized, "Unknown API token", detail: "The token is not valid, or was revoked. Make one with `flourish user token PERSON --name NAME`.")
+                guard let holder = try app.accounts.tokenHolder(token, at: app.clock.now()) else {
+                    return problem(.unauthorized, "Unknown API token",
+                                   detail: "The token is not valid, has expired or was revoked. Make a new one on Your account, or with `flourish user token PERSON --name NAME`.")
                 }
-                viewer = try app.viewer(for: person)
+                if let refusal = Self.scopeRefusal(holder.scope, route: route, method: method) { return problem(.forbidden, "Not allowed with this token", detail: refusal) }
+                viewer = try app.viewer(for: holder.person)
                 byToken = true
             } else if let token = cookies[cookieName(.session)], let person = try app.accounts.sessionPerson(token, at: app.clock.now()) {
                 viewer = try app.viewer(for: person)
@@ -256,6 +261,11 @@ public final class WebApp: Sendable {
         guard viewer.may(route.access) else {
             if viewer.person == nil {
                 if route.isAPI { return problem(.unauthorized, "Sign in needed", detail: "Send a session cookie or `Authorization: Bearer TOKEN`.") }
+                if route.acceptsToken {
+                    var r = HTTPResponse.text(.unauthorized, "Send `Authorization: Bearer TOKEN` with a metrics token (`flourish user token PERSON --name prometheus --scope metrics`), or sign in as the secretariat.\n")
+                    r.headers.set("WWW-Authenticate", "Bearer")
+                    return r
+                }
                 if method == "GET" { return withCookies(context, context.redirect("/sign-in?next=\(URLEncoding.encode(request.target))")) }
             }
             let who = route.access.audience
@@ -286,6 +296,15 @@ public final class WebApp: Sendable {
                 return withCookies(context, errorPage(.conflict, "That could not be done", message, request: request, context: context))
             }
             return internalError(error, request: request, api: route.isAPI)
+        }
+    }
+
+    /// Why a token's scope does not reach this route, or nil when it does.
+    static func scopeRefusal(_ scope: APIToken.Scope, route: Route, method: String) -> String? {
+        switch scope {
+        case .metrics: return route.pattern == "/metrics" ? nil : "This token may read /metrics only."
+        case .read: return method == "GET" ? nil : "This token may only read; make a read-and-write token to change records."
+        case .readWrite: return nil
         }
     }
 

@@ -24,14 +24,60 @@ public struct ServerConfiguration: Sendable {
     public var idleTimeout: Double = 30
     /// Seconds a client may take to read a response (closed after).
     public var writeTimeout: Double = 30
-    /// Connections held at once; more are answered 503 and closed.
+    /// Connections held at once. At the cap, idle keep-alive connections (no request in
+    /// progress) are closed, oldest-idle first, to make room; only when none is idle is a new
+    /// connection answered 503 and closed.
     public var maxConnections = 512
+    /// Connections one client address (the TCP peer) may hold at once; more from it are
+    /// answered 503 and closed at accept. 0 or less: no cap per address (behind a reverse
+    /// proxy every connection comes from the proxy's address).
+    public var maxConnectionsPerAddress = 64
+    /// Addresses the per-address cap does not apply to: the reverse proxies every client
+    /// comes through (`serve --trusted-proxy`).
+    public var uncappedAddresses: Set<String> = []
     /// Threads answering requests.
     public var workers = 8
     /// Seconds to let requests in flight finish after a shutdown begins.
     public var shutdownGrace: Double = 10
 
     public init() {}
+
+    /// Descriptors the process needs beside its connections: the listening socket, epoll,
+    /// eventfd, standard streams, the log, and SQLite's files (database, WAL, shared memory
+    /// for the writer and each reader), more with more workers.
+    public var descriptorReserve: Int { 64 + 3 * max(0, workers - 8) }
+
+    /// Open files this configuration needs at most: one per connection and the reserve.
+    public var descriptorsNeeded: Int { maxConnections + descriptorReserve }
+
+    /// Why `openFileLimit` (RLIMIT_NOFILE's soft limit) cannot hold the connection cap, or nil
+    /// when it can. Past the limit, accepts fail and SQLite cannot open its files.
+    public func fileLimitProblem(openFileLimit: Int) -> String? {
+        guard openFileLimit < descriptorsNeeded else { return nil }
+        return "--max-connections \(maxConnections) needs about \(descriptorsNeeded) open files but this process may open only \(openFileLimit); "
+            + "lower --max-connections or raise the limit (ulimit -n / LimitNOFILE=)"
+    }
+}
+
+/// At most one log line a second (`interval`) per kind of event, so that a flood of refusals
+/// does not flood the log; each line says how many of its kind went unlogged before it.
+struct EventThrottle {
+    let interval: Double
+    var loggedAt: [String: Double] = [:]
+    var unlogged: [String: Int] = [:]
+
+    init(interval: Double = 1) { self.interval = interval }
+
+    /// Nil when an event of `kind` at `now` is not to be logged; otherwise how many of its
+    /// kind were not logged since the last line.
+    mutating func admit(_ kind: String, now: Double) -> Int? {
+        if let last = loggedAt[kind], now - last < interval {
+            unlogged[kind, default: 0] += 1
+            return nil
+        }
+        loggedAt[kind] = now
+        return unlogged.removeValue(forKey: kind) ?? 0
+    }
 }
 
 /// Where the server's structured log lines go: one JSON object per line.
@@ -97,7 +143,8 @@ public enum JSONLine {
 
 /// A small HTTP/1.1 server on Linux sockets: one event-loop thread multiplexes every
 /// connection with epoll (non-blocking reads and writes, per-request read deadlines, idle and
-/// write timeouts, a connection cap), and a fixed pool of worker threads runs the handler. A
+/// write timeouts, a connection cap that closes idle connections to make room, a cap per client
+/// address), and a fixed pool of worker threads runs the handler. A
 /// connection has at most one request in flight; pipelined requests wait their turn, in order.
 /// Each response leaves in one write, and TCP_NODELAY is set as well.
 public final class HTTPServer: @unchecked Sendable {
@@ -111,6 +158,11 @@ public final class HTTPServer: @unchecked Sendable {
     var epollFD: Int32 = -1
     var wakeFD: Int32 = -1
     var connections: [Int32: Connection] = [:]
+    /// Connections held by each client address (`Connection.remote`): counted up at accept,
+    /// down in `closeConnection`, the one way every connection closes.
+    var connectionsPerAddress: [String: Int] = [:]
+    /// Rate-limits the log lines of refusals and of idle connections closed to make room.
+    var throttle = EventThrottle()
     var nextConnectionID: UInt64 = 0
     var shuttingDown = false
     var shutdownDeadline = 0.0
@@ -149,6 +201,35 @@ public final class HTTPServer: @unchecked Sendable {
     /// memory. Call before the workers start.
     public static func limitHeapArenas(_ count: Int32) {
         _ = mallopt(M_ARENA_MAX, count)
+    }
+
+    /// Raises the process's open-file limit (RLIMIT_NOFILE) to its hard limit and returns the
+    /// limits in force after (Int.max for unlimited). Call at start-up, then check the soft
+    /// limit with `ServerConfiguration.fileLimitProblem(openFileLimit:)`.
+    @discardableResult
+    public static func raiseOpenFileLimit() -> (soft: Int, hard: Int) {
+        let resource = __rlimit_resource_t(RLIMIT_NOFILE.rawValue)
+        var limit = rlimit()
+        guard getrlimit(resource, &limit) == 0 else { return (0, 0) }
+        var target = limit.rlim_max
+        if target == rlim_t.max {
+            // The kernel refuses an unlimited soft limit for open files; its ceiling is nr_open.
+            let text = (try? String(contentsOfFile: "/proc/sys/fs/nr_open", encoding: .utf8)) ?? ""
+            target = rlim_t(text.trimmingCharacters(in: .whitespacesAndNewlines)) ?? 1 << 20
+        }
+        if limit.rlim_cur != rlim_t.max && limit.rlim_cur < target {
+            var raised = limit
+            raised.rlim_cur = target
+            _ = setrlimit(resource, &raised)
+            _ = getrlimit(resource, &limit)
+        }
+        func count(_ value: rlim_t) -> Int { value == rlim_t.max || value > rlim_t(Int.max) ? Int.max : Int(value) }
+        return (count(limit.rlim_cur), count(limit.rlim_max))
+    }
+
+    /// Open files `configuration` needs at most (its connections and a reserve).
+    public static func descriptorsNeeded(for configuration: ServerConfiguration) -> Int {
+        configuration.descriptorsNeeded
     }
 
     /// Binds and listens; returns the port (useful when asked for port 0).
@@ -206,10 +287,13 @@ public final class HTTPServer: @unchecked Sendable {
         while true {
             let n = epoll_wait(epollFD, &events, Int32(events.count), shuttingDown ? 20 : 100)
             for i in 0..<max(0, Int(n)) {
-                let fd = events[i].data.fd, flags = events[i].events
+                let data = events[i].data.u64, flags = events[i].events
+                let fd = Int32(truncatingIfNeeded: data), tag = UInt32(truncatingIfNeeded: data >> 32)
                 if fd == listenFD { acceptConnections() }
                 else if fd == wakeFD { drainWakeups() }
-                else if let connection = connections[fd] {
+                else if let connection = connections[fd], connection.tag == tag {
+                    // (The tag: a connection closed to make room earlier in this batch may
+                    // have had its descriptor reused by one accepted since; its events are stale.)
                     if flags & (EPOLLIN.rawValue | EPOLLHUP.rawValue | EPOLLERR.rawValue | EPOLLRDHUP.rawValue) != 0 { readable(connection, hangup: flags & (EPOLLHUP.rawValue | EPOLLERR.rawValue) != 0) }
                     if flags & EPOLLOUT.rawValue != 0, connections[fd] === connection { flush(connection) }
                 }
@@ -246,23 +330,32 @@ public final class HTTPServer: @unchecked Sendable {
         var peerFinished = false
         var gone = false
         var interest: UInt32 = EPOLLIN.rawValue
+        /// Since when the connection has been waiting for a request (phase `.idle`): the
+        /// oldest-idle is the first closed to make room at the connection cap.
+        var idleSince: Double
 
-        init(fd: Int32, id: UInt64, remote: String, limits: HTTPLimits, deadline: Double) {
+        /// Identifies the connection in its epoll events beside its descriptor.
+        var tag: UInt32 { UInt32(truncatingIfNeeded: id) }
+
+        init(fd: Int32, id: UInt64, remote: String, limits: HTTPLimits, deadline: Double, now: Double) {
             self.fd = fd; self.id = id; self.remote = remote; self.parser = RequestParser(limits: limits); self.deadline = deadline
+            self.idleSince = now
         }
     }
 
-    func watch(_ fd: Int32, _ events: UInt32, add: Bool = false) {
+    /// Registers (or changes) what epoll reports for `fd`; the event carries `fd` in its low
+    /// 32 bits and `tag` (a connection's) in the high.
+    func watch(_ fd: Int32, _ events: UInt32, add: Bool = false, tag: UInt32 = 0) {
         var event = epoll_event()
         event.events = events
-        event.data.fd = fd
+        event.data.u64 = UInt64(tag) << 32 | UInt64(UInt32(bitPattern: fd))
         epoll_ctl(epollFD, add ? EPOLL_CTL_ADD : EPOLL_CTL_MOD, fd, &event)
     }
 
     func setInterest(_ connection: Connection, _ events: UInt32) {
         guard connection.interest != events else { return }
         connection.interest = events
-        watch(connection.fd, events)
+        watch(connection.fd, events, tag: connection.tag)
     }
 
     func acceptConnections() {
@@ -282,22 +375,74 @@ public final class HTTPServer: @unchecked Sendable {
             }
             _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
             _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
-            if connections.count >= configuration.maxConnections {
-                let refusal = HTTPResponse(.serviceUnavailable, contentType: "text/plain; charset=utf-8", body: "The server is busy; try again shortly.\n",
-                                           headers: HTTPHeaders([("Retry-After", "1")])).serialized(keepAlive: false)
-                _ = refusal.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
-                close(fd)
+            let remote = Self.describe(address)
+            let held = connectionsPerAddress[remote, default: 0]
+            let perAddress = configuration.maxConnectionsPerAddress
+            if perAddress > 0 && held >= perAddress && !configuration.uncappedAddresses.contains(remote) {
+                refuseAtAccept(fd, "Too many connections from your address; try again shortly.\n")
+                note("address-cap", "a client address holds its limit of connections; refusing more from it",
+                     [("address", .string(remote)), ("limit", .int(perAddress))])
+                continue
+            }
+            if connections.count >= configuration.maxConnections && !makeRoom() {
+                refuseAtAccept(fd, "The server is busy; try again shortly.\n")
+                note("cap", "every connection is busy at the connection cap; refusing new ones", [("limit", .int(configuration.maxConnections))])
                 continue
             }
             var one: Int32 = 1
             setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
             nextConnectionID += 1
-            let connection = Connection(fd: fd, id: nextConnectionID, remote: Self.describe(address), limits: configuration.limits,
-                                        deadline: monotonicNow() + configuration.idleTimeout)
+            let now = monotonicNow()
+            let connection = Connection(fd: fd, id: nextConnectionID, remote: remote, limits: configuration.limits,
+                                        deadline: now + configuration.idleTimeout, now: now)
             connections[fd] = connection
-            watch(fd, EPOLLIN.rawValue | EPOLLRDHUP.rawValue, add: true)
+            connectionsPerAddress[remote] = held + 1
+            watch(fd, EPOLLIN.rawValue | EPOLLRDHUP.rawValue, add: true, tag: connection.tag)
             connection.interest = EPOLLIN.rawValue | EPOLLRDHUP.rawValue
         }
+    }
+
+    /// Answers a connection refused at accept with 503 and closes it.
+    func refuseAtAccept(_ fd: Int32, _ message: String) {
+        let refusal = HTTPResponse(.serviceUnavailable, contentType: "text/plain; charset=utf-8", body: message,
+                                   headers: HTTPHeaders([("Retry-After", "1")])).serialized(keepAlive: false)
+        _ = refusal.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+        close(fd)
+    }
+
+    /// At the connection cap: closes idle connections (waiting between requests, or never
+    /// sent one), oldest-idle first, until there is room for one more. False when none is
+    /// idle: every connection has a request in progress, and the newcomer must be refused.
+    func makeRoom() -> Bool {
+        var closed = 0
+        while connections.count >= configuration.maxConnections {
+            var oldest: Connection?
+            for connection in connections.values where connection.phase == .idle {
+                if oldest.map({ connection.idleSince < $0.idleSince }) ?? true { oldest = connection }
+            }
+            guard let victim = oldest else { break }
+            // Bytes already waiting (a request whose event this turn of the loop has not come
+            // to yet): the connection is not idle. Read them first; that starts its request.
+            var byte: UInt8 = 0
+            if recv(victim.fd, &byte, 1, Int32(MSG_PEEK) | Int32(MSG_DONTWAIT)) > 0 {
+                readable(victim, hangup: false)
+                if connections[victim.fd] !== victim || victim.phase != .idle { continue }
+            }
+            closeConnection(victim)
+            closed += 1
+        }
+        if closed > 0 {
+            note("idle-closed", "closed idle connections to make room at the connection cap",
+                 [("closed", .int(closed)), ("limit", .int(configuration.maxConnections))])
+        }
+        return connections.count < configuration.maxConnections
+    }
+
+    /// Logs a warning of `kind`, at most one line a second per kind; the line says how many of
+    /// its kind went unlogged since the last.
+    func note(_ kind: String, _ message: String, _ fields: [(String, JSONLine.Value)]) {
+        guard let unlogged = throttle.admit(kind, now: monotonicNow()) else { return }
+        log.event("warning", message, fields + [("unloggedSinceLast", .int(unlogged))])
     }
 
     static func describe(_ address: sockaddr_storage) -> String {
@@ -438,7 +583,8 @@ public final class HTTPServer: @unchecked Sendable {
         }
         connection.phase = .idle
         connection.parser = RequestParser(limits: configuration.limits)
-        connection.deadline = monotonicNow() + configuration.idleTimeout
+        connection.idleSince = monotonicNow()
+        connection.deadline = connection.idleSince + configuration.idleTimeout
         if connection.peerFinished {
             // Nothing more will arrive: answer the requests already here, then close.
             process(connection)
@@ -515,6 +661,11 @@ public final class HTTPServer: @unchecked Sendable {
     func closeConnection(_ connection: Connection) {
         guard connections[connection.fd] === connection else { return }
         connections[connection.fd] = nil
+        if let held = connectionsPerAddress[connection.remote], held > 1 {
+            connectionsPerAddress[connection.remote] = held - 1
+        } else {
+            connectionsPerAddress[connection.remote] = nil
+        }
         if !connection.gone { epoll_ctl(epollFD, EPOLL_CTL_DEL, connection.fd, nil) }
         close(connection.fd)
     }

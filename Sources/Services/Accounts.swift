@@ -11,6 +11,9 @@ public enum AccountError: Error, Equatable, Sendable, LocalizedError {
     case disabled(String)
     case throttled(seconds: Int)
     case hashingFailed
+    case invalidToken(String)
+    case unknownToken(String)
+    case wrongPassword
 
     public var errorDescription: String? {
         switch self {
@@ -20,6 +23,9 @@ public enum AccountError: Error, Equatable, Sendable, LocalizedError {
         case .disabled(let p): return "\(p)'s account is disabled."
         case .throttled(let s): return "Too many failed sign-ins from here. Wait \(SignInThrottle.describe(seconds: s)) and try again, or reset your password."
         case .hashingFailed: return "The password could not be hashed (libcrypt refused); nothing was changed."
+        case .invalidToken(let why): return "That token cannot be made: \(why)."
+        case .unknownToken(let id): return "There is no live API token \"\(id)\" on this account; list them with `flourish user tokens PERSON` or on Your account."
+        case .wrongPassword: return "Your current password is not right."
         }
     }
 }
@@ -68,6 +74,43 @@ public enum SignInThrottle {
         let minutes = (seconds + 59) / 60
         return "\(minutes) minutes"
     }
+}
+
+/// An API token as its owner sees it: never the token itself, which is shown once when made.
+public struct APIToken: Sendable, Equatable {
+    /// What a token may do.
+    public enum Scope: String, Sendable, CaseIterable {
+        /// Read the API (GET) only.
+        case read
+        /// Read and write through the API.
+        case readWrite = "read-write"
+        /// Read /metrics only (for Prometheus); only the secretariat's tokens are let in.
+        case metrics
+
+        public var description: String {
+            switch self {
+            case .read: return "read only"
+            case .readWrite: return "read and write"
+            case .metrics: return "metrics only"
+            }
+        }
+    }
+
+    public static let defaultDays = 90, maximumDays = 366
+    /// How many hex digits of the token's digest name it (enough to tell a person's tokens apart; says nothing of the token).
+    public static let idLength = 12
+
+    public let id: String
+    public let person: String
+    public let name: String
+    public let scope: Scope
+    public let createdAt: Date
+    public let lastUsedAt: Date?
+    public let expiresAt: Date?
+    public let revokedAt: Date?
+
+    /// Live on `date`: not revoked and not expired.
+    public func isLive(at date: Date) -> Bool { revokedAt == nil && (expiresAt.map { $0 > date } ?? true) }
 }
 
 /// yescrypt password hashes through libcrypt.
@@ -194,6 +237,30 @@ public struct Accounts: Sendable {
             value BLOB NOT NULL
         );
         """),
+        Migration(version: 2, name: "token scopes and expiry, single-use account links, rate-limited requests", sql: """
+        ALTER TABLE api_tokens ADD COLUMN scope TEXT NOT NULL DEFAULT 'read-write';
+        ALTER TABLE api_tokens ADD COLUMN expires_at INTEGER;
+        ALTER TABLE api_tokens ADD COLUMN last_used_at INTEGER;
+        UPDATE api_tokens SET expires_at = created_at + 7776000000;
+        CREATE INDEX api_tokens_person ON api_tokens(person_id);
+        CREATE TABLE account_links (
+            digest TEXT PRIMARY KEY,
+            purpose TEXT NOT NULL CHECK (purpose IN ('verify-registration', 'reset-password', 'invitation')),
+            person_id TEXT,
+            user_name TEXT,
+            registration TEXT,
+            created_at INTEGER NOT NULL,
+            expires_at INTEGER NOT NULL,
+            used_at INTEGER
+        );
+        CREATE INDEX account_links_person ON account_links(person_id, purpose);
+        CREATE INDEX account_links_user_name ON account_links(user_name);
+        CREATE TABLE rate_limited_requests (
+            key TEXT NOT NULL,
+            at INTEGER NOT NULL
+        );
+        CREATE INDEX rate_limited_requests_key ON rate_limited_requests(key, at);
+        """),
     ])
 
     /// A real hash to check against when there is no account, so that takes as long as a real check.
@@ -261,6 +328,19 @@ public struct Accounts: Sendable {
         }
     }
 
+    /// Enables a disabled account again; its revoked tokens stay revoked.
+    public func enable(_ person: String) throws {
+        try database.write { db in
+            guard try db.queryOne("SELECT 1 FROM accounts WHERE person_id = ?", person) != nil else { throw AccountError.noAccount(person) }
+            try db.run("UPDATE accounts SET disabled_at = NULL WHERE person_id = ?", person)
+        }
+    }
+
+    /// Whether an account is disabled (nil: no account).
+    public func isDisabled(_ person: String) throws -> Bool? {
+        try database.read { try $0.queryOne("SELECT disabled_at FROM accounts WHERE person_id = ?", person).map { $0.int64("disabled_at") != nil } }
+    }
+
     /// Checks a sign-in, throttled per account and client address (see ``SignInThrottle``).
     /// Returns a new session token, or nil when the user name or password is not right.
     ///
@@ -321,20 +401,82 @@ public struct Accounts: Sendable {
     }
 
     /// A new API token for a person with an account; shown once.
-    public func createToken(for person: String, name: String, at now: Date) throws -> String {
+    ///
+    /// - Parameters:
+    ///   - name: what it is for, such as "reporting script".
+    ///   - scope: what it may do (read-write by default).
+    ///   - days: how long it lasts (90 by default, at most 366).
+    public func createToken(for person: String, name: String, scope: APIToken.Scope = .readWrite, days: Int = APIToken.defaultDays, at now: Date) throws -> String {
+        let name = name.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !name.isEmpty, name.count <= 100, !name.contains(where: \.isNewline) else { throw AccountError.invalidToken("give the token a name of one line, at most 100 characters, saying what it is for") }
+        guard (1...APIToken.maximumDays).contains(days) else { throw AccountError.invalidToken("a token lasts from 1 to \(APIToken.maximumDays) days") }
         guard try database.read({ try $0.queryOne("SELECT 1 FROM accounts WHERE person_id = ? AND disabled_at IS NULL", person) }) != nil else {
             throw AccountError.noAccount(person)
         }
         let token = "flo_" + Self.randomToken()
-        try database.write { try $0.run("INSERT INTO api_tokens (digest, person_id, name, created_at) VALUES (?, ?, ?, ?)", Self.digest(token), person, name, now.milliseconds) }
+        let expires = now.addingTimeInterval(TimeInterval(days) * 86_400)
+        try database.write {
+            try $0.run("INSERT INTO api_tokens (digest, person_id, name, created_at, scope, expires_at) VALUES (?, ?, ?, ?, ?, ?)",
+                       Self.digest(token), person, name, now.milliseconds, scope.rawValue, expires.milliseconds)
+        }
         return token
     }
 
-    /// The person an API token belongs to, if it is live.
-    public func tokenPerson(_ token: String) throws -> String? {
+    /// Whose an API token is and what it may do, if it is live (not revoked, not expired, its
+    /// account not disabled). Using it records when it was last used (at most once a minute).
+    public func tokenHolder(_ token: String, at now: Date) throws -> (person: String, scope: APIToken.Scope)? {
+        let digest = Self.digest(token)
+        guard let row = try database.read({ db in
+            try db.queryOne("""
+                SELECT t.person_id, t.scope, t.expires_at, t.last_used_at FROM api_tokens t JOIN accounts a ON a.person_id = t.person_id
+                WHERE t.digest = ? AND t.revoked_at IS NULL AND a.disabled_at IS NULL
+                """, digest)
+        }), let person = row.string("person_id") else { return nil }
+        if let expires = row.int64("expires_at"), expires <= now.milliseconds { return nil }
+        if now.milliseconds - (row.int64("last_used_at") ?? 0) > 60_000 {
+            try database.write { try $0.run("UPDATE api_tokens SET last_used_at = ? WHERE digest = ?", now.milliseconds, digest) }
+        }
+        return (person, APIToken.Scope(rawValue: row.string("scope") ?? "") ?? .read)
+    }
+
+    /// A person's API tokens, live ones first, newest first.
+    public func tokens(of person: String) throws -> [APIToken] {
         try database.read { db in
-            try db.queryOne("SELECT t.person_id FROM api_tokens t JOIN accounts a ON a.person_id = t.person_id WHERE t.digest = ? AND t.revoked_at IS NULL AND a.disabled_at IS NULL",
-                            Self.digest(token))?.string("person_id")
+            try db.query("SELECT * FROM api_tokens WHERE person_id = ? ORDER BY revoked_at IS NOT NULL, created_at DESC", person).map { row in
+                APIToken(id: String((row.string("digest") ?? "").prefix(APIToken.idLength)), person: person, name: row.string("name") ?? "",
+                         scope: APIToken.Scope(rawValue: row.string("scope") ?? "") ?? .read,
+                         createdAt: Date(milliseconds: row.int64("created_at") ?? 0), lastUsedAt: row.int64("last_used_at").map(Date.init(milliseconds:)),
+                         expiresAt: row.int64("expires_at").map(Date.init(milliseconds:)), revokedAt: row.int64("revoked_at").map(Date.init(milliseconds:)))
+            }
+        }
+    }
+
+    /// Revokes one of a person's tokens by its id (as ``tokens(of:)`` lists it).
+    /// - Throws: ``AccountError/unknownToken(_:)`` when the person has no live token with that id.
+    public func revokeToken(_ id: String, of person: String, at now: Date) throws -> APIToken {
+        guard id.count == APIToken.idLength, id.allSatisfy(\.isHexDigit),
+              let token = try tokens(of: person).first(where: { $0.id == id.lowercased() && $0.revokedAt == nil }) else {
+            throw AccountError.unknownToken(id)
+        }
+        try database.write { try $0.run("UPDATE api_tokens SET revoked_at = ? WHERE person_id = ? AND substr(digest, 1, ?) = ? AND revoked_at IS NULL", now.milliseconds, person, APIToken.idLength, token.id) }
+        return try tokens(of: person).first { $0.id == token.id } ?? token
+    }
+
+    /// Revokes every live token of a person; returns how many.
+    @discardableResult
+    public func revokeAllTokens(of person: String, at now: Date) throws -> Int {
+        try database.write { db in
+            try db.run("UPDATE api_tokens SET revoked_at = ? WHERE person_id = ? AND revoked_at IS NULL", now.milliseconds, person)
+            return db.changes
+        }
+    }
+
+    /// Ends every browser session of a person ("sign out everywhere"); returns how many.
+    @discardableResult
+    public func endAllSessions(of person: String) throws -> Int {
+        try database.write { db in
+            try db.run("DELETE FROM sessions WHERE person_id = ?", person)
+            return db.changes
         }
     }
 

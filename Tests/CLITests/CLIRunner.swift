@@ -28,12 +28,12 @@ struct CLIRunner {
     /// Runs `flourish ARGS` with the repository's Workflows and a database in the directory.
     @discardableResult
     func run(_ arguments: String..., environment: [String: String] = [:], stdin: String? = nil) throws -> Result {
-        try run(arguments: arguments, environment: environment)
+        try run(arguments: arguments, environment: environment, stdin: stdin)
     }
 
-    func run(arguments: [String], environment: [String: String] = [:]) throws -> Result {
+    func run(arguments: [String], environment: [String: String] = [:], stdin: String? = nil, executable: URL? = nil) throws -> Result {
         let process = Process()
-        process.executableURL = Self.binary
+        process.executableURL = executable ?? Self.binary
         process.arguments = arguments
         process.currentDirectoryURL = directory
         var env = ["PATH": "/usr/bin:/bin", "FLOURISH_WORKFLOWS": Self.root.appendingPathComponent("Workflows").path,
@@ -43,7 +43,11 @@ struct CLIRunner {
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
         process.standardError = err
+        let input = Pipe()
+        process.standardInput = input
         try process.run()
+        if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
+        try input.fileHandleForWriting.close()
         let outData = out.fileHandleForReading.readDataToEndOfFile()
         let errData = err.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()

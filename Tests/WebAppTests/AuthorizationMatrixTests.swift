@@ -183,7 +183,7 @@ import Domain
         get("/escalations/{id}", "/escalations/\(m.escalation.rawValue)", ["erin", "bea", "sam"])
         get("/sign-in", nil, everyone)
         get("/healthz", nil, everyone)
-        get("/metrics", nil, everyone)
+        get("/metrics", nil, ["sam"])
         get("/static/flourish.css", nil, everyone)
 
         // Writes: a request that would succeed for those allowed, so a refusal is the door's.

@@ -251,10 +251,50 @@ extension HTTPResponse {
         let b = WebFixture.Browser(f.web)
         #expect(try b.get("/healthz").text == "ok\n")
         try b.get("/pledges")
-        let metrics = try b.get("/metrics").text
+        // Metrics are the secretariat's, or a metrics token's (Prometheus sends it as a bearer token).
+        let anonymous = try b.get("/metrics")
+        #expect(anonymous.status.code == 401 && anonymous.headers["WWW-Authenticate"] == "Bearer")
+        let metricsToken = try f.app.accounts.createToken(for: "sam", name: "prometheus", scope: .metrics, at: f.clock.now())
+        let metrics = try b.get("/metrics", headers: [("Authorization", "Bearer \(metricsToken)")]).text
         #expect(metrics.contains("flourish_http_requests_total{route=\"GET /pledges\",status=\"200\"} 1"))
         #expect(metrics.contains("flourish_open_escalations{body=\"children-and-young-people-strategic-alliance\"}"))
         #expect(metrics.contains("# TYPE flourish_http_request_duration_seconds histogram"))
+        // A metrics token reads nothing else; a contact's token does not read metrics.
+        #expect(try b.get("/api/v1/pledges", headers: [("Authorization", "Bearer \(metricsToken)")]).status.code == 403)
+        let contactToken = try f.app.accounts.createToken(for: "contact-1", name: "script", at: f.clock.now())
+        #expect(try b.get("/metrics", headers: [("Authorization", "Bearer \(contactToken)")]).status.code == 403)
+    }
+
+    @Test func tokensExpireCanBeReadOnlyAndAreRevokedOneByOne() throws {
+        let f = try WebFixture()
+        let b = WebFixture.Browser(f.web)
+        func status(_ method: String, _ target: String, _ token: String, body: String = "") throws -> Int {
+            try b.send(method, target, headers: [("Authorization", "Bearer \(token)"), ("Content-Type", "application/json")], body: Array(body.utf8)).status.code
+        }
+        let organisation = try #require(try f.app.organisationKeys(contactedBy: "contact-1").first)
+        let pledge = #"{"organisation":"\#(organisation)","text":"Token pledge","areas":["learning"]}"#
+        let reader = try f.app.accounts.createToken(for: "contact-1", name: "dashboard", scope: .read, days: 30, at: f.clock.now())
+        let writer = try f.app.accounts.createToken(for: "contact-1", name: "sync", at: f.clock.now())
+        #expect(try status("GET", "/api/v1/pledges", reader) == 200)
+        #expect(try status("POST", "/api/v1/pledges", reader, body: pledge) == 403, "a read-only token cannot write")
+        #expect(try status("POST", "/api/v1/pledges", writer, body: pledge) == 201)
+
+        let listed = try f.app.accounts.tokens(of: "contact-1")
+        #expect(listed.map(\.name) == ["sync", "dashboard"] || listed.map(\.name) == ["dashboard", "sync"])
+        #expect(listed.allSatisfy { $0.lastUsedAt != nil }, "each was used")
+        // Revoking one leaves the other working.
+        let dashboard = try #require(listed.first { $0.name == "dashboard" })
+        _ = try f.app.accounts.revokeToken(dashboard.id, of: "contact-1", at: f.clock.now())
+        #expect(try status("GET", "/api/v1/pledges", reader) == 401)
+        #expect(try status("GET", "/api/v1/pledges", writer) == 200)
+        #expect(throws: AccountError.unknownToken(dashboard.id)) { try f.app.accounts.revokeToken(dashboard.id, of: "contact-1", at: f.clock.now()) }
+        #expect(throws: AccountError.self) { try f.app.accounts.revokeToken(listed.first { $0.name == "sync" }!.id, of: "erin", at: f.clock.now()) }
+        // Tokens expire: 90 days by default.
+        f.clock.advance(bySeconds: 89 * 86_400)
+        #expect(try status("GET", "/api/v1/pledges", writer) == 200)
+        f.clock.advance(bySeconds: 2 * 86_400)
+        #expect(try status("GET", "/api/v1/pledges", writer) == 401)
+        #expect(throws: AccountError.self) { try f.app.accounts.createToken(for: "contact-1", name: "forever", days: 10_000, at: f.clock.now()) }
     }
 }
 

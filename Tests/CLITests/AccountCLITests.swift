@@ -1,0 +1,53 @@
+import Foundation
+import Testing
+
+/// The administrator's account commands: passwords, tokens one by one, disabling and enabling.
+@Suite struct AccountCLITests {
+    @Test func tokensAreListedRevokedOneByOneAndAPasswordChangeSaysWhatBecomesOfThem() throws {
+        let cli = try CLIRunner()
+        try cli.run("person", "add", "olu", "--name", "Olu Okafor")
+        let weak = try cli.run("user", "add", "olu", stdin: "Welcome2026\n")
+        #expect(weak.status == 1 && weak.stderr.contains("at least 12 characters"), "\(weak.stderr)")
+        #expect(try cli.run("user", "add", "olu", stdin: "qwerty123456\n").stderr.contains("commonly used passwords"))
+        #expect(try cli.run("user", "add", "olu", stdin: "olu okafor walks\n").stderr.contains("user name"))
+        #expect(try cli.run("user", "add", "olu", stdin: "kites over cromer pier\n").status == 0)
+
+        let reader = try cli.run("user", "token", "olu", "--name", "dashboard", "--scope", "read", "--days", "30")
+        #expect(reader.status == 0 && reader.stdout.hasPrefix("flo_"))
+        #expect(try cli.run("user", "token", "olu", "--name", "sync").status == 0)
+        let badScope = try cli.run("user", "token", "olu", "--name", "x", "--scope", "admin")
+        #expect(badScope.status != 0 && badScope.stderr.contains("--scope takes one of: read, read-write, metrics"))
+        #expect(try cli.run("user", "token", "olu", "--name", "x", "--days", "400").stderr.contains("from 1 to 366 days"))
+
+        let listed = try cli.run("user", "tokens", "olu", "--json")
+        let tokens = try #require(try JSONSerialization.jsonObject(with: Data(listed.stdout.utf8)) as? [[String: Any]])
+        #expect(Set(tokens.compactMap { $0["name"] as? String }) == ["dashboard", "sync"])
+        #expect(!listed.stdout.contains("flo_"), "the tokens themselves are never shown again")
+        let dashboard = try #require(tokens.first { $0["name"] as? String == "dashboard" }?["id"] as? String)
+        let revoked = try cli.run("user", "revoke-token", "olu", dashboard)
+        #expect(revoked.status == 0 && revoked.stdout.contains("Revoked olu's token \"dashboard\""))
+        #expect(try cli.run("user", "revoke-token", "olu", dashboard).stderr.contains("no live API token"))
+        #expect(try cli.run("user", "tokens", "olu").stdout.contains("revoked"))
+
+        // A password change must say what becomes of the live token.
+        let unsaid = try cli.run("user", "passwd", "olu", stdin: "lanterns on the quay\n")
+        #expect(unsaid.status != 0 && unsaid.stderr.contains("has 1 live API token: add --revoke-tokens"), "\(unsaid.stderr)")
+        let changed = try cli.run("user", "passwd", "olu", "--revoke-tokens", stdin: "lanterns on the quay\n")
+        #expect(changed.status == 0 && changed.stdout.contains("1 API token was revoked"), "\(changed.stdout)")
+
+        #expect(try cli.run("user", "disable", "olu").stdout.contains("`flourish user enable olu` undoes it"))
+        #expect(try cli.run("user", "list").stdout.contains("olu  disabled"))
+        #expect(try cli.run("user", "enable", "olu").status == 0)
+        #expect(!(try cli.run("user", "list").stdout.contains("disabled")))
+    }
+
+    /// `--max-connections 5000` with 1,024 descriptors ended in "out of file descriptors" and
+    /// 500s from SQLite; now the server refuses to start and names both numbers.
+    @Test func aConnectionCapTheFileLimitCannotHoldIsRefusedAtStartUp() throws {
+        let cli = try CLIRunner()
+        let shell = URL(fileURLWithPath: "/bin/sh")
+        let refused = try cli.run(arguments: ["-c", "ulimit -n 1024 && exec \"$0\" serve --port 0 --max-connections 5000", CLIRunner.binary.path], executable: shell)
+        #expect(refused.status != 0)
+        #expect(refused.stderr.contains("5000") && refused.stderr.contains("1024"), "\(refused.stderr)")
+    }
+}
