@@ -30,6 +30,8 @@ enum ServeCommands {
                   OptionSpec("workers", takesValue: true, valueName: "N", help: "Threads answering requests (default 8)."),
                   OptionSpec("tick-every", takesValue: true, valueName: "SECONDS", help: "Fire due timers this often (default 60; 0 leaves it to `flourish tick`)."),
                   OptionSpec("secure-cookies", help: "Served over HTTPS behind a proxy: cookies are Secure with __Host- names, and Strict-Transport-Security is sent."),
+                  OptionSpec("site-url", takesValue: true, valueName: "URL",
+                             help: "The site's address as people reach it, for links in emails (default FLOURISH_SITE_URL, else http://HOST:PORT)."),
                   OptionSpec("trusted-proxy", takesValue: true, repeatable: true, valueName: "ADDRESS",
                              help: "A reverse proxy's address (repeatable): its X-Forwarded-For names the client for sign-in throttling. Anyone else's is ignored.")]
     ) { inv in
@@ -54,6 +56,12 @@ enum ServeCommands {
             configuration.maxConnectionsPerAddress = n
         }
         if let n = try inv.integer("workers") { guard (1...256).contains(n) else { throw UsageError("--workers must be between 1 and 256") }; configuration.workers = n }
+        let siteURL = inv.arguments.value("site-url") ?? ProcessInfo.processInfo.environment["FLOURISH_SITE_URL"]
+        if let siteURL {
+            guard let url = URL(string: siteURL), ["http", "https"].contains(url.scheme ?? ""), url.host != nil, url.query == nil else {
+                throw UsageError("--site-url takes the site's address, such as https://flourish.example.org (not \"\(siteURL)\")")
+            }
+        }
         let trustedProxies = inv.arguments.values["trusted-proxy"] ?? []
         for proxy in trustedProxies {
             var v4 = in_addr(), v6 = in6_addr()
@@ -83,6 +91,7 @@ enum ServeCommands {
         let server = HTTPServer(configuration: configuration, log: log, immediate: { web.immediate($0) }) { web.handle($0) }
         let port = try server.bind()
         let shown = configuration.host.contains(":") ? "[\(configuration.host)]" : configuration.host
+        web.siteURL = siteURL ?? "http://\(shown):\(port)"
         print("Flourish is listening on http://\(shown):\(port)")
         fflush(nil)  // every output stream, so the line reaches a pipe now
 

@@ -12,6 +12,7 @@ enum Layout {
         if viewer.may(.chair) { links.append(("/groups", viewer.isSecretariat ? "Groups" : "My groups")) }
         if viewer.may(.boardMember) && !viewer.boardOf.isEmpty { links.append(("/decisions", "Decisions")) }
         if viewer.isSecretariat { links += [("/review", "Review"), ("/escalations", "Escalations"), ("/outbox", "Outbox"), ("/people", "People")] }
+        if viewer.person != nil { links.append(("/account", "Your account")) }
         let path = context?.request.path ?? ""
         let items = links.map { href, text -> HTML in
             let active = path == href || path.hasPrefix(href + "/")

@@ -28,9 +28,9 @@ extension WebApp {
                 name: (values["name"] ?? ""), kind: (values["kind"] ?? ""), district: (values["district"] ?? ""), sizeBand: (values["sizeBand"] ?? ""),
                 postcode: values["postcode"], companyNumber: values["companyNumber"], contactName: (values["contactName"] ?? ""),
                 contactEmail: (values["contactEmail"] ?? ""), contactUserName: (values["userName"] ?? "").lowercased())
-            let view: OrganisationView
+            let pending: PendingRegistration
             do {
-                view = try c.app.registerOwnOrganisation(registration, password: password)
+                pending = try c.app.requestRegistration(registration, password: password, from: c.clientAddress, siteURL: c.web.siteURL)
             } catch let e as RegistrationError {
                 let field: String
                 switch e {
@@ -40,6 +40,10 @@ extension WebApp {
                 }
                 return registrationForm(c, values: values, errors: [FieldError(field, e.localizedDescription)], status: .unprocessableContent)
             } catch let e as AccountError {
+                if case .tooManyRequests = e {
+                    return checkYourEmail(c, title: "Too many registrations", lines: ["\(e.localizedDescription)",
+                        "If you have registered already, look for the email with your confirmation link."], status: .tooManyRequests)
+                }
                 return registrationForm(c, values: values, errors: [FieldError("password", e.localizedDescription)], status: .unprocessableContent)
             } catch let e as WorkflowError where !e.deniesAccess {
                 // A rule of the membership workflow's own fields (a contact's name on one line,
@@ -48,12 +52,47 @@ extension WebApp {
                 let labels = ["contactName": "Your full name", "contactEmail": "Your email address", "name": "The organisation's name"]
                 return registrationForm(c, values: values, errors: [FieldError(field, "\(labels[field] ?? field) \(reason)")], status: .unprocessableContent)
             }
-            let person = registration.contactUserName ?? ""
-            let token = try c.app.accounts.openSession(for: person, at: c.now)
-            c.setSessionCookie(token)
-            return c.redirect("/organisation", confirming: "\(view.organisation.name) is registered for the FLOURISH Pledge. You are signed in as \(person): next, make your pledge.")
+            return checkYourEmail(c, title: "Check your email", lines: [
+                "We have sent a link to <strong>\(pending.email)</strong>. Open it within \(AccountLinkPurpose.verifyRegistration.lifetimeInWords) to finish registering \(registration.name).",
+                "Your user name will be <strong>\(registration.contactUserName ?? "")</strong>. Until you confirm, nothing is registered; a registration not confirmed in time is removed and nothing is kept.",
+                "If nothing arrives in a few minutes, check your spam folder, or <a class=\"govuk-link\" href=\"/register\">register again</a> with the right address.",
+            ])
+        },
+        Route("GET", "/register/confirm", .everyone, "Confirm a registration's email address") { c in
+            confirmRegistrationPage(c, token: c.request.queryValue("token") ?? "")
+        },
+        Route("POST", "/register/confirm", .everyone, "Confirm a registration's email address") { c in
+            let token = c.field("token") ?? ""
+            let confirmed: (organisation: OrganisationView, person: String)
+            do {
+                confirmed = try c.app.confirmRegistration(token: token)
+            } catch let e as AccountError {
+                return checkYourEmail(c, title: "This link has expired", lines: ["\(e.localizedDescription)"], status: .gone)
+            } catch let e as RegistrationError {
+                return checkYourEmail(c, title: "That could not be registered", lines: ["\(e.localizedDescription)",
+                    "Nothing was registered. <a class=\"govuk-link\" href=\"/register\">Register again</a>."], status: .conflict)
+            }
+            c.setSessionCookie(try c.app.accounts.openSession(for: confirmed.person, at: c.now))
+            return c.redirect("/organisation", confirming: "\(confirmed.organisation.organisation.name) is registered for the FLOURISH Pledge. You are signed in as \(confirmed.person): next, make your pledge.")
         },
     ]
+
+    /// The page a confirmation link opens: a button to confirm, so a mail scanner that
+    /// follows links confirms nothing.
+    static func confirmRegistrationPage(_ c: Context, token: String) -> HTTPResponse {
+        guard (try? c.app.accounts.linkIsLive(token, for: .verifyRegistration, at: c.now)) == true else {
+            return checkYourEmail(c, title: "This link has expired", lines: ["\(AccountError.linkNotLive(.verifyRegistration).localizedDescription)"], status: .gone)
+        }
+        let body: HTML = """
+        <div class="govuk-grid-row"><div class="govuk-grid-column-two-thirds">
+        <h1 class="govuk-heading-l">Confirm your email address</h1>
+        <p class="govuk-body">Confirm to finish registering your organisation for the FLOURISH Pledge. You will be signed in.</p>
+        <form method="post" action="/register/confirm" novalidate>\(c.csrfField)<input type="hidden" name="token" value="\(token)">
+        \(Components.button("Confirm and finish registering"))
+        </form></div></div>
+        """
+        return Layout.page(title: "Confirm your email address", body: body, context: c)
+    }
 
     /// The form field a registration rule's complaint is about.
     static func registrationField(_ ruleField: String) -> String {

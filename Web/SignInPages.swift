@@ -48,7 +48,10 @@ extension WebApp {
         \(Components.input("person", label: "User name", value: person, errors: errors, autocomplete: "username", width: "20", spellcheck: false))
         \(Components.input("password", label: "Password", value: nil, errors: errors, type: "password", autocomplete: "current-password", width: "20"))
         \(Components.button("Sign in"))
-        </form></div></div>
+        </form>
+        <p class="govuk-body"><a class="govuk-link" href="/forgotten-password">Forgotten your password?</a></p>
+        <p class="govuk-body">New to the FLOURISH Pledge? <a class="govuk-link" href="/register">Register your organisation</a>.</p>
+        </div></div>
         """
         return Layout.page(title: errors.isEmpty ? "Sign in" : "Error: Sign in", body: body, context: c, status: status)
     }

@@ -143,6 +143,14 @@ public final class WebApp: Sendable {
     let secureCookies: Bool
     /// Addresses of reverse proxies whose `X-Forwarded-For` names the real client.
     let trustedProxies: Set<String>
+    private let siteURLLock = NSLock()
+    nonisolated(unsafe) private var configuredSiteURL: String
+    /// The site's own address, for links in emails (a registration's confirmation, a password
+    /// reset): configured, never taken from a request's Host header, which anyone can set.
+    public var siteURL: String {
+        get { siteURLLock.lock(); defer { siteURLLock.unlock() }; return configuredSiteURL }
+        set { siteURLLock.lock(); configuredSiteURL = newValue.hasSuffix("/") ? String(newValue.dropLast()) : newValue; siteURLLock.unlock() }
+    }
     let stylesheet: [UInt8]
     let metrics = Metrics()
     let keptPages: KeptPages
@@ -154,8 +162,11 @@ public final class WebApp: Sendable {
     ///     prefixed, and responses carry Strict-Transport-Security.
     ///   - trustedProxies: proxies whose `X-Forwarded-For` is believed (anyone else's is ignored).
     ///   - log: where handler errors are logged.
-    public init(app: Flourish, secureCookies: Bool = false, trustedProxies: [String] = [], log: ServerLog = .standardError) throws {
+    ///   - siteURL: the site's address as its users reach it, for links in emails.
+    public init(app: Flourish, secureCookies: Bool = false, trustedProxies: [String] = [], siteURL: String = "http://localhost:8080",
+                log: ServerLog = .standardError) throws {
         self.trustedProxies = Set(trustedProxies)
+        self.configuredSiteURL = siteURL
         self.app = app
         self.keptPages = KeptPages(changeCounter: { try app.changeCounter() })
         self.csrfKey = try app.accounts.secret("csrf")

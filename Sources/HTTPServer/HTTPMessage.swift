@@ -173,6 +173,7 @@ public struct HTTPStatus: Sendable, Equatable, Hashable {
     public static let notAcceptable = HTTPStatus(406, "Not Acceptable")
     public static let requestTimeout = HTTPStatus(408, "Request Timeout")
     public static let conflict = HTTPStatus(409, "Conflict")
+    public static let gone = HTTPStatus(410, "Gone")
     public static let lengthRequired = HTTPStatus(411, "Length Required")
     public static let preconditionFailed = HTTPStatus(412, "Precondition Failed")
     public static let contentTooLarge = HTTPStatus(413, "Content Too Large")

@@ -14,6 +14,8 @@ public enum AccountError: Error, Equatable, Sendable, LocalizedError {
     case invalidToken(String)
     case unknownToken(String)
     case wrongPassword
+    case linkNotLive(AccountLinkPurpose)
+    case tooManyRequests(what: String, seconds: Int)
 
     public var errorDescription: String? {
         switch self {
@@ -26,6 +28,13 @@ public enum AccountError: Error, Equatable, Sendable, LocalizedError {
         case .invalidToken(let why): return "That token cannot be made: \(why)."
         case .unknownToken(let id): return "There is no live API token \"\(id)\" on this account; list them with `flourish user tokens PERSON` or on Your account."
         case .wrongPassword: return "Your current password is not right."
+        case .linkNotLive(let purpose):
+            switch purpose {
+            case .verifyRegistration: return "This link has been used or has expired: a confirmation link works once, for \(purpose.lifetimeInWords). Register again to get a new one."
+            case .resetPassword: return "This link has been used or has expired: a reset link works once, for \(purpose.lifetimeInWords). Ask for a new one on the forgotten password page."
+            case .invitation: return "This invitation has been used or has expired: an invitation works once, for \(purpose.lifetimeInWords). Ask whoever invited you to send a new one."
+            }
+        case .tooManyRequests(let what, let s): return "Too many \(what) from here. Try again in \(SignInThrottle.describe(seconds: s))."
         }
     }
 }
@@ -261,6 +270,9 @@ public struct Accounts: Sendable {
         );
         CREATE INDEX rate_limited_requests_key ON rate_limited_requests(key, at);
         """),
+        Migration(version: 3, name: "the confirmation email of a registration, removed with it", sql: """
+        ALTER TABLE account_links ADD COLUMN message_id INTEGER;
+        """),
     ])
 
     /// A real hash to check against when there is no account, so that takes as long as a real check.
@@ -289,8 +301,16 @@ public struct Accounts: Sendable {
 
     static func digest(_ token: String) -> String { SHA256.hex(token) }
 
-    /// Sets (or first creates) a person's password, after the policy's checks.
+    /// Sets (or first creates) a person's password, after the policy's checks. Every session
+    /// of theirs ends.
     public func setPassword(_ password: String, for person: String, at now: Date) throws {
+        let hashed = try checkedHash(password, for: person)
+        try database.write { db in try Self.replacePassword(person: person, passwordHash: hashed, at: now, db: db) }
+    }
+
+    /// Checks a new password against the policy for this person (their user name, name and
+    /// organisation's name) and hashes it.
+    func checkedHash(_ password: String, for person: String) throws -> String {
         let row = try database.read {
             try $0.queryOne("SELECT p.name, o.name AS organisation FROM people p LEFT JOIN organisations o ON o.key = p.organisation WHERE p.id = ? AND p.erased_at IS NULL", person)
         }
@@ -298,12 +318,19 @@ public struct Accounts: Sendable {
         if let problem = passwordPolicy.problem(with: password, person: person, names: [row.string("name"), row.string("organisation")].compactMap { $0 }) {
             throw AccountError.weakPassword(problem)
         }
-        let hashed = try PasswordHashing.hash(password)
-        try database.write { db in
-            try Self.insertAccount(person: person, passwordHash: hashed, at: now, db: db)
-            // A new password ends every other session.
-            try db.run("DELETE FROM sessions WHERE person_id = ?", person)
-        }
+        return try PasswordHashing.hash(password)
+    }
+
+    /// Writes a new password in the caller's transaction and ends every session of the person.
+    static func replacePassword(person: String, passwordHash: String, at now: Date, db: Connection) throws {
+        try insertAccount(person: person, passwordHash: passwordHash, at: now, db: db)
+        try db.run("DELETE FROM sessions WHERE person_id = ?", person)
+    }
+
+    /// Whether `password` is the person's current one (for changing it); nil: no such account.
+    func passwordMatches(_ password: String, for person: String) throws -> Bool {
+        let stored = try database.read { try $0.queryOne("SELECT password_hash FROM accounts WHERE person_id = ? AND disabled_at IS NULL", person)?.string("password_hash") }
+        return PasswordHashing.verify(password, against: stored ?? Self.standInHash) && stored != nil
     }
 
     /// Writes a person's account with an already hashed password (or replaces the password).

@@ -56,7 +56,13 @@ extension Flourish {
     // MARK: - Timers, the audit log and the outbox
 
     /// Fires every timer due by now.
-    public func runDueTimers() throws -> [FiredTimer] { try engine.tick() }
+    /// Fires the timers that are due, and removes account links that expired (with any
+    /// registration never confirmed).
+    public func runDueTimers() throws -> [FiredTimer] {
+        let fired = try engine.tick()
+        try accounts.removeExpiredLinks(at: clock.now())
+        return fired
+    }
 
     /// Checks the hash chain of the whole audit log (and, given, that it ends at `expectedHead`).
     public func verifyAuditLog(expectedHead: String?) throws -> AuditChain.Report { try engine.verifyAuditLog(expectedHead: expectedHead) }

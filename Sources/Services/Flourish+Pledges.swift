@@ -72,19 +72,7 @@ extension Flourish {
         try registerOrganisation(r, by: person, idempotencyKey: idempotencyKey, alsoWriting: nil)
     }
 
-    /// An organisation registering itself: its contact chooses a user name and a password, and
-    /// the organisation, the contact, their account and the membership are written together or
-    /// not at all. Afterwards the contact can sign in and make the organisation's pledge.
-    public func registerOwnOrganisation(_ r: OrganisationRegistration, password: String) throws -> OrganisationView {
-        guard let userName = r.contactUserName, !userName.isEmpty else { throw RegistrationError.invalid(field: "user name", reason: "is required") }
-        if let problem = accounts.passwordPolicy.problem(with: password, person: userName, names: [r.contactName, r.name]) { throw AccountError.weakPassword(problem) }
-        let hashed = try PasswordHashing.hash(password)
-        return try registerOrganisation(r, by: userName, idempotencyKey: nil) { db, contact, at in
-            try Accounts.insertAccount(person: contact, passwordHash: hashed, at: at, db: db)
-        }
-    }
-
-    private func registerOrganisation(_ r: OrganisationRegistration, by person: String, idempotencyKey: String?,
+    func registerOrganisation(_ r: OrganisationRegistration, by person: String, idempotencyKey: String?,
                                       alsoWriting: (@Sendable (Connection, String, Date) throws -> Void)?) throws -> OrganisationView {
         let kinds = partnership.organisationKinds.map(\.key), districts = partnership.districts.map(\.key), sizes = partnership.sizeBands.map(\.key)
         let now = clock.now()

@@ -169,6 +169,11 @@ import Domain
         get("/pledges/{id}", "/pledges/\(m.reviewedB.rawValue)", ["sam"])
         get("/governance", nil, everyone)
         get("/register", nil, everyone)
+        get("/register/confirm", "/register/confirm?token=not-a-token", everyone)  // the expired-link page, for anyone
+        get("/forgotten-password", nil, everyone)
+        get("/reset-password", "/reset-password?token=not-a-token", everyone)
+        get("/invitation", "/invitation?token=not-a-token", everyone)
+        get("/account", nil, signedIn)
         get("/reports", nil, everyone)
         get("/reports/{year}", "/reports/2025", everyone)
         get("/reports/{year}/data.csv", "/reports/2025/data.csv", everyone)
@@ -197,6 +202,14 @@ import Domain
         post("/api/v1/instances/{id}/events/{event}", "/api/v1/instances/\(m.action.rawValue)/events/update", json: #"{"rag":"green","commentary":"Matrix"}"#, ["erin", "sam"])
         post("/register", "/register", form: [], everyone)  // empty: the form's own errors, for anyone
         post("/sign-in", "/sign-in", form: [("person", "nobody"), ("password", "wrong")], everyone)
+        post("/register/confirm", "/register/confirm", form: [("token", "not-a-token")], everyone)
+        post("/forgotten-password", "/forgotten-password", form: [("nameOrEmail", "nobody")], everyone)  // the same answer for anyone
+        post("/reset-password", "/reset-password", form: [("token", "not-a-token"), ("password", "x"), ("passwordConfirm", "y")], everyone)
+        post("/invitation", "/invitation", form: [("token", "not-a-token"), ("password", "x"), ("passwordConfirm", "y")], everyone)
+        post("/account/password", "/account/password", form: [], signedIn)  // empty: the form's own errors
+        post("/account/tokens", "/account/tokens", form: [("tokenName", "matrix"), ("scope", "read"), ("days", "1")], signedIn)
+        post("/account/tokens/{id}/revoke", "/account/tokens/000000000000/revoke", signedIn)  // nobody has that token: a 409 saying so
+        post("/account/sign-out-everywhere", "/account/sign-out-everywhere", signedIn)
         post("/sign-out", "/sign-out", signedIn)
         post("/groups/{key}/actions/new", "/groups/\(g1)/actions/new",
              form: [("title", "Matrix action"), ("owner", "erin"), ("dueDate", "2027-03-31"), ("areas", "learning")], ["erin", "sam"])

@@ -56,10 +56,33 @@ import Engine
         let organisation = WebFixture.Browser(f.web), secretariat = WebFixture.Browser(f.web), visitor = WebFixture.Browser(f.web)
         #expect(try visitor.get("/").text.contains("href=\"/register\""))
 
-        // Registers, and is signed in straight away.
+        // Registers: nothing exists until the contact follows the link in the email; then the
+        // organisation is registered and the contact signed in.
         try organisation.get("/register")
-        let registered = try organisation.post("/register", Self.registration)
-        #expect(registered.status.code == 303 && registered.headers["Location"] == "/organisation")
+        let pending = try organisation.post("/register", Self.registration)
+        #expect(pending.status.code == 200 && pending.text.contains("Check your email") && pending.text.contains("cal@climbing.example"))
+        #expect(pending.headers.values("Set-Cookie").allSatisfy { !$0.hasPrefix("flourish_session=") }, "not signed in yet")
+        #expect(try f.app.organisations().allSatisfy { $0.organisation.name != "Cromer Climbing Wall" }, "the secretariat sees nothing yet")
+        // Someone else cannot take the user name meanwhile; the contact, registering again having
+        // lost the email, gets a new link and the old one stops working.
+        let other = try WebFixture.Browser(f.web).register(Self.registration.map { $0.0 == "contactEmail" ? ($0.0, "someone@else.example") : $0 }, app: f.app)
+        #expect(other.status.code == 422 && other.text.contains("already taken"))
+        let firstLink = try #require(try f.app.outboxPage().messages.first { $0.template == "confirm-registration" }?.body)
+        #expect(try organisation.post("/register", Self.registration).text.contains("Check your email"))
+        #expect(try f.app.outboxPage().messages.filter { $0.template == "confirm-registration" }.count == 1, "the first email is withdrawn")
+        let message = try #require(try f.app.outboxPage().messages.first { $0.template == "confirm-registration" })
+        let link = try #require(message.body.split(separator: "\n").first { $0.contains("/register/confirm?token=") })
+        #expect(link.hasPrefix("http://localhost:8080/register/confirm?token="), "the link is the site's configured address, not the request's Host")
+        let token = String(link.split(separator: "=").last ?? "")
+        #expect(try organisation.get("/register/confirm?token=\(token)").text.contains("Confirm and finish registering"))
+        #expect(try f.app.organisations().allSatisfy { $0.organisation.name != "Cromer Climbing Wall" }, "opening the link (a mail scanner might) confirms nothing")
+        let confirmed = try organisation.post("/register/confirm", [("token", token)])
+        #expect(confirmed.status.code == 303 && confirmed.headers["Location"] == "/organisation")
+        let firstToken = String(firstLink.split(separator: "\n").first { $0.contains("token=") }?.split(separator: "=").last ?? "")
+        let firstStillLive = try f.app.accounts.linkIsLive(firstToken, for: .verifyRegistration, at: f.clock.now())
+        #expect(firstToken != token && !firstStillLive)
+        let replayed = try WebFixture.Browser(f.web).get("/register/confirm?token=\(token)")
+        #expect(replayed.status.code == 410 && replayed.text.contains("This link has been used or has expired"))
         let home = try organisation.get("/organisation")
         #expect(home.status.code == 200)
         #expect(home.text.contains("Cromer Climbing Wall is registered for the FLOURISH Pledge. You are signed in as cal"))
@@ -112,8 +135,7 @@ import Engine
     @Test func anotherOrganisationsContactCannotEditAPledge() throws {
         let f = try WebFixture()
         let browser = WebFixture.Browser(f.web)
-        try browser.get("/register")
-        #expect(try browser.post("/register", Self.registration).status.code == 303)
+        #expect(try browser.register(Self.registration, app: f.app).status.code == 303)
         let fenland = try #require(try f.app.engine.instances(workflow: "pledge").first { $0.state == "submitted" })
         try browser.get("/organisation")
         let r = try browser.post("/pledges/\(fenland.id.rawValue)/edit", [("version", "\(fenland.version)"), ("text", "Taken over"), ("areas", "healthy")])
@@ -155,8 +177,8 @@ import Engine
                 default: return field
                 }
             }
-            try organisation.get("/register")
-            let r = try organisation.post("/register", fields)
+            organisation.address = "192.0.2.\(100 + n)"  // registrations are limited per address
+            let r = try organisation.register(fields.map { $0.0 == "contactEmail" ? ($0.0, "full\(n)@example.org") : $0 }, app: f.app)
             if r.status.code == 503 { refused = r; refusedName = name; break }
             #expect(r.status.code == 303, "a registration that fits is written: \(r.status.code)")
             fitted += 1
@@ -178,8 +200,8 @@ import Engine
         #expect(api.text.contains("storage is full") && !api.text.contains("SQLite"))
 
         try f.app.database.withWriter { try $0.execute("PRAGMA max_page_count = 1073741823") }
-        try organisation.get("/register")
-        let registered = try organisation.post("/register", OrganisationJourneyTests.registration)
+        organisation.address = "192.0.2.99"
+        let registered = try organisation.register(OrganisationJourneyTests.registration, app: f.app)
         #expect(registered.status.code == 303 && registered.headers["Location"] == "/organisation")
         #expect(try f.app.organisations().count == organisationsBefore + fitted + 1)
         #expect(try f.app.database.integrityCheck() == ["ok"])

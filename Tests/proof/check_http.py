@@ -2,7 +2,8 @@
 """HTTP test: the hand-written HTTP/1.1 server against real clients and hostile raw bytes.
 
 Starts `flourish serve --demo --port 0` on a fresh database (loopback only, short read and
-idle timeouts, a connection cap of 200) and checks, in five groups:
+idle timeouts, a connection cap of 200, no cap per client address: every client here comes
+from 127.0.0.1, and check_abuse.py tests that cap) and checks, in five groups:
 
   A. real clients: curl (GET, HEAD, connection reuse, Expect: 100-continue, chunked upload)
      and Python's http.client (keep-alive, response headers, the OpenAPI document);
@@ -10,7 +11,9 @@ idle timeouts, a connection cap of 200) and checks, in five groups:
      (400, 405, 408, 413, 414, 431, 501, 505), refusals close the connection, pipelined
      requests are answered in order, an idle keep-alive connection is closed on time;
   C. slow and many clients: 150 one-byte-a-second clients and 40 idle ones do not delay a
-     normal client, each slow one gets 408; past --max-connections the extra ones get 503;
+     normal client, each slow one gets 408; past --max-connections of silent connections the
+     oldest are closed (no response) to make room, and a new ordinary request is answered;
+     past --max-connections of connections mid-request the extra ones get 503 Retry-After: 1;
   D. the access log: one JSON object per request on standard error, no query strings;
   E. shutdown: SIGTERM with connections open exits 0 within 10 s and the port then refuses.
 
@@ -59,7 +62,7 @@ class Server:
     def start(self):
         self.proc, self.port = start_serving(self.base + ["serve", "--demo", "--port", "0", "--read-timeout", str(READ_TIMEOUT),
                                                   "--idle-timeout", str(IDLE_TIMEOUT), "--max-connections", str(MAX_CONNECTIONS),
-                                                  "--tick-every", "0"], self.stdout, self.stderr, "http test", lock=self.lock, timeout=30)
+                                                  "--max-connections-per-address", "0", "--tick-every", "0"], self.stdout, self.stderr, "http test", lock=self.lock, timeout=30)
 
     def token(self):
         """An API token for sam (secretariat), made while the server runs (SQLite WAL)."""
@@ -629,27 +632,64 @@ def group_slow_and_many(server):
         time.sleep(0.5)
         still_healthy(g, server, "after slow clients")
 
-        # Past the cap: 260 connections, the first 200 held, the rest answered 503 and closed
+        # Past the cap, every connection silent: 260 connections at a cap of 200. Each newcomer
+        # past the cap closes the oldest idle connection (one that never sent a byte is idle),
+        # without a response, to make room: the first 60 are closed, the newest 200 held.
         socks = connect_many(port, 260)
         many_opened = time.monotonic()
         data, closed_at = read_all_until(socks, many_opened + 1.5, lambda d, c: len(c) >= 60 and time.monotonic() > many_opened + 0.5)
-        refused = [i for i, s in enumerate(socks) if data[s].startswith(b"HTTP/1.1 503 ") and s in closed_at]
-        other = [i for i, s in enumerate(socks) if (data[s] or s in closed_at) and i not in refused]
+        closed = [i for i, s in enumerate(socks) if s in closed_at and not data[s]]
+        answered = [i for i, s in enumerate(socks) if data[s]]
         held = [i for i, s in enumerate(socks) if not data[s] and s not in closed_at]
-        g.check(len(refused) == 60 and refused == list(range(200, 260)) and not other, "connections past the cap get 503",
-                f"expected connections 200-259 answered 503 and closed, 0-199 held; got {len(refused)} refused "
-                f"({refused[:3]}...), {len(held)} held, {len(other)} otherwise ({other[:5]})")
-        sample = next((data[socks[i]] for i in refused), b"")
-        g.check(b"Retry-After: 1" in sample and b"Connection: close" in sample, "503 says Retry-After", f"the 503 was {sample[:200]!r}")
+        g.check(closed == list(range(60)) and held == list(range(60, 260)) and not answered, "silent connections past the cap close the oldest",
+                f"expected connections 0-59 closed without a response and 60-259 held; got {len(closed)} closed ({closed[:3]}...{closed[-3:]}), "
+                f"{len(held)} held ({held[:3]}...), {len(answered)} answered ({[(i, data[socks[i]][:40]) for i in answered[:3]]})")
+        # A new ordinary request at the cap is answered: the oldest idle connection makes room.
+        status, took = healthz(port)
+        g.check(status == 200 and took < 1.0, "a new client at the cap of idle connections",
+                f"with {len(held)} idle connections held at the cap of {MAX_CONNECTIONS}, expected 200 within 1s, got {status} after {took:.1f}s")
+        data, closed_at = read_all_until([socks[i] for i in held], time.monotonic() + 0.3, lambda d, c: False)
+        made_room = [i for i in held if socks[i] in closed_at]
+        g.check(made_room == [60], "the oldest idle connection made room", f"expected connection 60 (the oldest held) closed for the newcomer, got {made_room[:5]}")
+        for s in socks:
+            s.close()
+        socks = []
+        time.sleep(0.5)
+        still_healthy(g, server, "after idle connections at the cap")
+
+        # Past the cap, every connection mid-request: 200 connections have each sent a request
+        # line and no blank line (the server has read it: 0.3 s), so none is idle and nothing can
+        # make room; newcomers are answered 503 with Retry-After: 1 and closed. All within the
+        # 2 s read timeout, after which the partial requests get 408.
+        socks = connect_many(port, MAX_CONNECTIONS)
+        for s in socks:
+            s.send(b"GET /healthz HTTP/1.1\r\n")
+        busy_since = time.monotonic()
+        time.sleep(0.3)
+        extra = connect_many(port, 5)
+        data, closed_at = read_all_until(extra, time.monotonic() + 1.0, lambda d, c: len(c) == len(extra))
+        refused = [s for s in extra if data[s].startswith(b"HTTP/1.1 503 ") and s in closed_at]
+        g.check(len(refused) == len(extra), "connections past a cap of busy ones get 503",
+                f"with {MAX_CONNECTIONS} connections mid-request, expected 5 newcomers answered 503 and closed; got "
+                f"{[(data[s][:20], s in closed_at) for s in extra]}")
+        sample = next((data[s] for s in refused), b"")
+        g.check(b"Retry-After: 1\r\n" in sample and b"Connection: close" in sample, "503 says Retry-After", f"the 503 was {sample[:200]!r}")
+        for s in extra:
+            s.close()
         # A client that waits to be spoken to is told 503; one that sends at once may see its
         # connection reset instead (the server closes without reading), but never a hang or a 200.
         probe = Raw(port)
-        r = probe.response(timeout=2)
+        r = probe.response(timeout=1)
         probe.close()
-        g.check(r is not None and r.status == 503, "a new silent client at the cap", f"with {len(held)} connections held, expected 503, got {r}")
+        g.check(r is not None and r.status == 503, "a new silent client at a cap of busy ones", f"expected 503, got {r}")
         status, took = healthz(port)
-        g.check(status == 503 or "Reset" in str(status) or "RemoteDisconnected" in str(status), "a new client at the cap",
-                f"with {len(held)} connections held, expected 503 (or a reset), got {status} after {took:.1f}s")
+        g.check(status == 503 or "Reset" in str(status) or "RemoteDisconnected" in str(status), "a new client at a cap of busy ones",
+                f"expected 503 (or a reset), got {status} after {took:.1f}s")
+        data, closed_at = read_all_until(socks, busy_since + 1.8, lambda d, c: False)
+        early = [i for i, s in enumerate(socks) if data[s] or s in closed_at]
+        g.check(time.monotonic() < busy_since + READ_TIMEOUT and not early, "busy connections held",
+                f"{len(early)} of the {MAX_CONNECTIONS} connections mid-request were answered or closed within "
+                f"{time.monotonic() - busy_since:.1f}s (the read timeout is {READ_TIMEOUT}s)")
         for s in socks:
             s.close()
         socks = []

@@ -45,10 +45,11 @@ class Answer:
 class Client:
     """A browser-like client: a cookie jar (cookies over 4096 bytes are dropped, as browsers do),
     the CSRF token of the last page, and an optional bearer token for the API. Every answer goes
-    to `received`, which keeps it in `answers`."""
+    to `received`, which keeps it in `answers`. `source`, when given, is the local address its
+    connections come from (any of 127.0.0.0/8 reaches the server on Linux's loopback)."""
 
-    def __init__(self, port, token=None):
-        self.port, self.token, self.cookies, self.csrf = port, token, {}, None
+    def __init__(self, port, token=None, source=None):
+        self.port, self.token, self.cookies, self.csrf, self.source = port, token, {}, None, source
         self.answers = []  # every answer this client received (unless a subclass's `received` keeps them elsewhere)
 
     def received(self, answer):
@@ -69,7 +70,7 @@ class Client:
             h["Content-Type"] = "application/json"
         elif raw_body is not None:
             body = raw_body
-        conn = http.client.HTTPConnection(HOST, self.port, timeout=timeout)
+        conn = http.client.HTTPConnection(HOST, self.port, timeout=timeout, source_address=(self.source, 0) if self.source else None)
         try:
             conn.request(method, target, body=body, headers=h)
             r = conn.getresponse()

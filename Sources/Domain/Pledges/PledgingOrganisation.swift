@@ -79,14 +79,14 @@ public enum PledgingOrganisations {
         return String(compact.dropLast(3)) + " " + String(compact.suffix(3))
     }
 
-    /// Checks a registration against the partnership's lists, and writes the organisation and
-    /// its contact in the caller's transaction.
+    /// Checks a registration against the partnership's lists and the organisations already
+    /// registered, writing nothing (a registration waiting for its email to be confirmed is
+    /// checked now and again when it is confirmed).
     ///
-    /// - Returns: the new organisation's key and its contact's person id.
-    /// - Throws: ``RegistrationError/alreadyRegistered(existing:name:by:)`` for a second
-    ///   registration of the same organisation (same name and postcode, or same company number).
-    public static func insert(_ r: OrganisationRegistration, kinds: [String], districts: [String], sizeBands: [String],
-                              db: Connection, at: Date) throws -> (key: String, contact: String) {
+    /// - Throws: ``RegistrationError/invalid(field:reason:)`` for a field at fault, or
+    ///   ``RegistrationError/alreadyRegistered(existing:name:by:)`` for a second registration of
+    ///   the same organisation (same name and postcode, or same company number).
+    public static func check(_ r: OrganisationRegistration, kinds: [String], districts: [String], sizeBands: [String], db: Connection) throws {
         let name = r.name.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !name.isEmpty else { throw RegistrationError.invalid(field: "name", reason: "is required") }
         guard name.count <= 300 else { throw RegistrationError.invalid(field: "name", reason: "should be at most 300 characters") }
@@ -116,6 +116,19 @@ public enum PledgingOrganisations {
         if let postcode, let row = try db.queryOne("SELECT key, name FROM organisations WHERE lower(name) = lower(?) AND postcode = ?", name, postcode) {
             throw RegistrationError.alreadyRegistered(existing: row.string("key") ?? "", name: row.string("name") ?? "", by: "name and postcode")
         }
+    }
+
+    /// Checks a registration (``check(_:kinds:districts:sizeBands:db:)``) and writes the
+    /// organisation and its contact in the caller's transaction.
+    ///
+    /// - Returns: the new organisation's key and its contact's person id.
+    public static func insert(_ r: OrganisationRegistration, kinds: [String], districts: [String], sizeBands: [String],
+                              db: Connection, at: Date) throws -> (key: String, contact: String) {
+        try check(r, kinds: kinds, districts: districts, sizeBands: sizeBands, db: db)
+        let name = r.name.trimmingCharacters(in: .whitespacesAndNewlines)
+        let contactName = r.contactName.trimmingCharacters(in: .whitespacesAndNewlines)
+        let postcode = normalisedPostcode(r.postcode)
+        let company = r.companyNumber?.uppercased().filter { !$0.isWhitespace }
         var key = slug(name)
         var n = 2
         while try db.queryOne("SELECT 1 FROM organisations WHERE key = ?", key) != nil { key = slug(name) + "-\(n)"; n += 1 }
