@@ -15,11 +15,7 @@ enum PledgeCommands {
                 arguments: "FILE",
                 discussion: "The header row names the columns: \(columns.joined(separator: ",")).\nDates are YYYY-MM-DD; several areas (or measure values, as PERIOD=VALUE) are separated by semicolons.\nA sample is in Workflows/samples/\(what).csv.",
                 options: [OptionSpec("dry-run", help: "Check and report only; write nothing.")]) { inv in
-            let file = try inv.positional(0, "FILE: the CSV file")
-            try inv.expectPositionals(atMost: 1)
-            guard let data = FileManager.default.contents(atPath: file) else { throw UsageError("cannot read \(file)") }
-            guard let text = String(data: data, encoding: .utf8) else { throw UsageError("\(file) is not UTF-8 text; save it as CSV UTF-8") }
-            let report = try run(try inv.app, text, inv.arguments.flag("dry-run"), inv.actor.id)
+            let report = try run(try inv.app, try importText(inv), inv.arguments.flag("dry-run"), inv.actor.id)
             inv.output(["rows": .integer(Int64(report.rows)), "created": .array(report.created.map(JSONValue.string)), "dryRun": .bool(report.dryRun), "unsentMessages": .integer(Int64(report.unsentMessages))]) {
                 report.dryRun
                     ? "Dry run: all \(report.rows) rows are fine and would import as \(report.created.joined(separator: ", ")). Nothing was written."
@@ -29,8 +25,36 @@ enum PledgeCommands {
         }
     }
 
-    static let importOrganisations = importCommand("organisations", columns: Flourish.organisationColumns) { app, text, dry, by in
-        try app.importOrganisations(csv: text, dryRun: dry, by: by)
+    static let importOrganisations = Command(
+        ["import", "organisations"], "Import organisations from an RFC 4180 CSV file: every row is checked first, and nothing is written if any row has a problem.",
+        arguments: "FILE",
+        discussion: "The header row names the columns: \(Flourish.organisationColumns.joined(separator: ",")).\nDates are YYYY-MM-DD.\nA sample is in Workflows/samples/organisations.csv.\nWith --invite, each imported contact is emailed an invitation to choose a password (as the secretariat).",
+        options: [OptionSpec("dry-run", help: "Check and report only; write nothing."),
+                  OptionSpec("invite", help: "Email each imported contact an invitation to choose their password (7 days)."), ContactCommands.siteURLOption]
+    ) { inv in
+        let text = try importText(inv)
+        let dry = inv.arguments.flag("dry-run")
+        let siteURL = try ContactCommands.siteURL(inv)
+        let viewer = try inv.viewer
+        if inv.arguments.flag("invite") && !dry && !viewer.isSecretariat { throw UsageError("--invite sends invitations as the secretariat: run it --as a member of the secretariat") }
+        let report = try inv.app.importOrganisations(csv: text, dryRun: dry, by: inv.actor.id)
+        let invited = inv.arguments.flag("invite") && !dry ? try inv.app.inviteContactsWithoutAccounts(of: report.created, by: viewer, siteURL: siteURL) : []
+        inv.output(["rows": .integer(Int64(report.rows)), "created": .array(report.created.map(JSONValue.string)), "dryRun": .bool(report.dryRun),
+                    "unsentMessages": .integer(Int64(report.unsentMessages)), "invited": .array(invited.map(JSONValue.string))]) {
+            (report.dryRun
+                ? "Dry run: all \(report.rows) rows are fine and would import as \(report.created.joined(separator: ", ")). Nothing was written." + unsentNote(report.unsentMessages, would: true)
+                : "Imported \(report.rows) organisation\(report.rows == 1 ? "" : "s"): \(report.created.joined(separator: ", "))." + unsentNote(report.unsentMessages, would: false))
+            + (invited.isEmpty ? "" : "\nInvited \(invited.count) contact\(invited.count == 1 ? "" : "s") to choose a password: \(invited.joined(separator: ", ")) (`flourish outbox send` sends the emails).")
+        }
+    }
+
+    /// The text of the import's FILE argument.
+    static func importText(_ inv: Invocation) throws -> String {
+        let file = try inv.positional(0, "FILE: the CSV file")
+        try inv.expectPositionals(atMost: 1)
+        guard let data = FileManager.default.contents(atPath: file) else { throw UsageError("cannot read \(file)") }
+        guard let text = String(data: data, encoding: .utf8) else { throw UsageError("\(file) is not UTF-8 text; save it as CSV UTF-8") }
+        return text
     }
     static let importPledges = importCommand("pledges", columns: Flourish.pledgeColumns) { app, text, dry, by in
         try app.importPledges(csv: text, dryRun: dry, by: by)

@@ -20,6 +20,7 @@ extension WebApp {
                 <p class="govuk-body">Scheme membership: \(Components.stateTag(view.membership?.state.rawValue ?? "none"))</p>
                 \(rows.isEmpty ? "<p class=\"govuk-body\">No pledges yet.</p>" : Components.table(caption: "Pledges", headers: ["Pledge", "Year", "Status", "Review comments"], rows: rows))
                 <a class="govuk-button" href="/pledges/new?organisation=\(URLEncoding.encode(key))">Make a pledge</a>
+                <p class="govuk-body"><a class="govuk-link" href="/organisations/\(key)/contacts">Contacts: invite a colleague, hand over, remove<span class="govuk-visually-hidden"> for \(view.organisation.name)</span></a></p>
                 \(try calendarLink(c, "/organisations/\(key)/deadlines.ics", what: "\(view.organisation.name)’s pledge deadlines"))
                 """)
             }

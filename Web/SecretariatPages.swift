@@ -42,13 +42,8 @@ extension WebApp {
                 + (page.next.map { "<p class=\"govuk-body\"><a class=\"govuk-link\" href=\"/outbox?after=\($0)\">Older messages</a></p>" as HTML } ?? ""))
             return Layout.page(title: "Outbox", body: body, context: c)
         },
-        Route("GET", "/people", .secretariat, "People and their memberships") { c in
-            let memberships = try c.app.directory.memberships()
-            let rows = try c.app.directory.people().map { p -> [HTML] in
-                ["\(p.name)", "\(p.id)", "\(memberships.filter { $0.person == p.id }.map { "\($0.role.rawValue) of \($0.body)" }.joined(separator: "; "))"]
-            }
-            let body: HTML = "<h1 class=\"govuk-heading-l\">People and memberships</h1><p class=\"govuk-body\">Add people and memberships with <code>flourish person add</code> and <code>flourish member add</code>.</p>" + Components.table(caption: "\(rows.count) people", headers: ["Name", "User name", "Memberships"], rows: rows)
-            return Layout.page(title: "People", body: body, context: c)
+        Route("GET", "/people", .secretariat, "People, their memberships and accounts") { c in
+            try peoplePage(c, errors: [])
         },
     ]
 

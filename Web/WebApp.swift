@@ -337,6 +337,7 @@ public final class WebApp: Sendable {
         case let e as GovernanceError: return e.localizedDescription
         case let e as RegistrationError: return e.localizedDescription
         case let e as AccountError: return e.localizedDescription
+        case let e as ContactError: return e.localizedDescription
         case let e as ImportError: return e.localizedDescription
         default: return nil
         }

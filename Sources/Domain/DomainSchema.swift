@@ -79,5 +79,8 @@ public enum DomainSchema {
         Migration(version: 5, name: "people found by the organisation they work for", sql: """
         CREATE INDEX people_by_organisation ON people (organisation) WHERE organisation IS NOT NULL;
         """),
+        Migration(version: 6, name: "an organisation's main contact", sql: """
+        ALTER TABLE organisations ADD COLUMN main_contact TEXT REFERENCES people(id);
+        """),
     ])
 }

@@ -6,7 +6,7 @@ internal import Foundation
 ///
 /// Roles come from active memberships (a secretariat membership of any body makes a person
 /// the secretariat). Relations are between a person and one instance: its organisation's
-/// contacts, the chair of its group, the members of the bodies it waits on, its owner.
+/// contacts (as the directory has them now), the chair of its group, the members of the bodies it waits on, its owner.
 public struct MembershipAuthorizer: Authorizer {
     /// Bodies whose members count as board members.
     public let boardBodies: Set<String>
@@ -48,7 +48,11 @@ public struct MembershipAuthorizer: Authorizer {
         case .role(let role):
             return try db.queryOne("SELECT 1 FROM memberships WHERE person_id = ? AND role = ? AND ended_at IS NULL LIMIT 1", actor.id, role) != nil
         case .relation("organisation-contact"):
-            return Self.ids(instance.data["contacts"]).contains(actor.id)
+            // The directory says who speaks for an organisation now: a colleague invited later
+            // acts on its pledges, and a contact removed no longer does. (The record's own
+            // `contacts` says who they were when it started.)
+            guard let organisation = instance.data["organisation"]?.stringValue else { return Self.ids(instance.data["contacts"]).contains(actor.id) }
+            return try db.queryOne("SELECT 1 FROM people WHERE id = ? AND organisation = ? AND erased_at IS NULL", actor.id, organisation) != nil
         case .relation("group-chair"):
             guard let group = instance.data["group"]?.stringValue else { return false }
             if try actsForBody(actor, group, db: db) { return true }
@@ -74,7 +78,12 @@ public struct MembershipAuthorizer: Authorizer {
             return instance.data[field]?.stringValue.map { [$0] } ?? []
         case .role(let role):
             people = try db.query("SELECT DISTINCT person_id FROM memberships WHERE role = ? AND ended_at IS NULL ORDER BY person_id", role).compactMap { $0.string("person_id") }
-        case .relation("organisation-contact"): people = Self.ids(instance.data["contacts"])
+        case .relation("organisation-contact"):
+            if let organisation = instance.data["organisation"]?.stringValue {
+                people = try db.query("SELECT id FROM people WHERE organisation = ? AND erased_at IS NULL ORDER BY id", organisation).compactMap { $0.string("id") }
+            } else {
+                people = Self.ids(instance.data["contacts"])
+            }
         case .relation("group-chair"):
             let group = instance.data["group"]?.stringValue ?? ""
             people = try db.query("SELECT DISTINCT person_id FROM memberships WHERE body = ? AND role IN ('chair', 'vice-chair') AND ended_at IS NULL ORDER BY person_id", group).compactMap { $0.string("person_id") }

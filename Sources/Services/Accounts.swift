@@ -15,6 +15,7 @@ public enum AccountError: Error, Equatable, Sendable, LocalizedError {
     case unknownToken(String)
     case wrongPassword
     case linkNotLive(AccountLinkPurpose)
+    case noEmail(String)
     case tooManyRequests(what: String, seconds: Int)
 
     public var errorDescription: String? {
@@ -34,6 +35,7 @@ public enum AccountError: Error, Equatable, Sendable, LocalizedError {
             case .resetPassword: return "This link has been used or has expired: a reset link works once, for \(purpose.lifetimeInWords). Ask for a new one on the forgotten password page."
             case .invitation: return "This invitation has been used or has expired: an invitation works once, for \(purpose.lifetimeInWords). Ask whoever invited you to send a new one."
             }
+        case .noEmail(let p): return "\(p) has no email address in the directory, so an invitation cannot reach them; add one first."
         case .tooManyRequests(let what, let s): return "Too many \(what) from here. Try again in \(SignInThrottle.describe(seconds: s))."
         }
     }

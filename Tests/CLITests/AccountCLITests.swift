@@ -50,4 +50,40 @@ import Testing
         #expect(refused.status != 0)
         #expect(refused.stderr.contains("5000") && refused.stderr.contains("1024"), "\(refused.stderr)")
     }
+
+    /// The administrator's side of the web's journeys: imported contacts are invited, and an
+    /// organisation's contacts are listed, added, handed over and removed.
+    @Test func importedContactsAreInvitedAndContactsAreManaged() throws {
+        let cli = try CLIRunner()
+        try cli.run("person", "add", "sec", "--name", "Sam Secretariat", "--email", "sam@example.org")
+        try cli.run("member", "add", "sec", "--body", "children-and-young-people-strategic-alliance", "--role", "secretariat")
+        let sample = CLIRunner.root.appendingPathComponent("Workflows/samples/organisations.csv").path
+        try cli.run("person", "add", "olu", "--name", "Olu Okafor")
+        let notSecretariat = try cli.run("import", "organisations", sample, "--invite", "--as", "olu")
+        #expect(notSecretariat.status != 0 && notSecretariat.stderr.contains("--invite sends invitations as the secretariat"), "\(notSecretariat.stderr)")
+        let cli2 = try CLIRunner()
+        try cli2.run("person", "add", "sec", "--name", "Sam Secretariat", "--email", "sam@example.org")
+        try cli2.run("member", "add", "sec", "--body", "children-and-young-people-strategic-alliance", "--role", "secretariat")
+        let imported = try cli2.run("import", "organisations", sample, "--invite", "--as", "sec", "--site-url", "https://flourish.example.org")
+        #expect(imported.status == 0 && imported.stdout.contains("Invited"), "\(imported.stdout)\(imported.stderr)")
+        let outbox = try #require(try JSONSerialization.jsonObject(with: Data(try cli2.run("outbox", "list", "--json").stdout.utf8)) as? [String: Any])
+        let messages = (outbox["messages"] as? [[String: Any]]) ?? []
+        let invitations = messages.filter { $0["template"] as? String == "invitation" }
+        #expect(!invitations.isEmpty && invitations.allSatisfy { ($0["body"] as? String)?.contains("https://flourish.example.org/invitation?token=") == true })
+        #expect(messages.allSatisfy { $0["template"] as? String != "organisation-registered" }, "no welcome about the past")
+
+        let listed = try cli2.run("org", "contacts", "wensum-valley-bakery", "--as", "sec")
+        #expect(listed.stdout.contains("Priya Shah") && listed.stdout.contains("main contact") && listed.stdout.contains("invited"), "\(listed.stdout)")
+        let added = try cli2.run("org", "invite-contact", "wensum-valley-bakery", "--name", "Dan Baker", "--email", "dan@wensum.example", "--as", "sec")
+        #expect(added.status == 0 && added.stdout.contains("as dan.baker"), "\(added.stdout)\(added.stderr)")
+        let contacts = try cli2.run("org", "contacts", "wensum-valley-bakery", "--json", "--as", "sec")
+        let rows = try #require(try JSONSerialization.jsonObject(with: Data(contacts.stdout.utf8)) as? [[String: Any]])
+        let main = try #require(rows.first?["person"] as? String)
+        #expect(try cli2.run("org", "remove-contact", "wensum-valley-bakery", main, "--as", "sec").stderr.contains("is the main contact"))
+        #expect(try cli2.run("org", "main-contact", "wensum-valley-bakery", "dan.baker", "--as", "sec").status == 0)
+        #expect(try cli2.run("org", "remove-contact", "wensum-valley-bakery", main, "--as", "sec").status == 0)
+        #expect(try cli2.run("org", "remove-contact", "wensum-valley-bakery", "dan.baker", "--as", "sec").stderr.contains("needs at least one contact"))
+        #expect(try cli2.run("user", "invite", "dan.baker", "--as", "sec").stdout.contains("An invitation to dan.baker is in the outbox"))
+        #expect(try cli2.run("user", "invite", "dan.baker", "--as", "dan.baker").stderr.contains("secretariat"), "only the secretariat invites")
+    }
 }

@@ -58,6 +58,8 @@ let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
     @Test func reopeningTheDatabaseKeepsEverything() throws {
         let first = try app()
         let path = first.database.path
+        _ = try first.directory.addPerson(id: "olu", name: "Olu", email: nil, at: Date())
+        _ = try first.directory.addMembership(person: "olu", body: alliance, role: "secretariat", at: Date())
         try first.engine.start("pledge", data: ["organisation": "acme", "pledgeYear": 2026, "text": "x", "areas": ["learning"]], computed: ["contacts": ["olu"]], actor: Actor("olu"))
         let library = try WorkflowLibrary(directory: repositoryRoot.appendingPathComponent("Workflows"))
         let second = try Flourish(databasePath: path, library: library, clock: SystemClock())

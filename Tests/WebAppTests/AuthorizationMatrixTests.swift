@@ -174,6 +174,7 @@ import Domain
         get("/reset-password", "/reset-password?token=not-a-token", everyone)
         get("/invitation", "/invitation?token=not-a-token", everyone)
         get("/account", nil, signedIn)
+        get("/organisations/{key}/contacts", "/organisations/\(a)/contacts", ["contact-1", "sam"])
         get("/reports", nil, everyone)
         get("/reports/{year}", "/reports/2025", everyone)
         get("/reports/{year}/data.csv", "/reports/2025/data.csv", everyone)
@@ -210,6 +211,12 @@ import Domain
         post("/account/tokens", "/account/tokens", form: [("tokenName", "matrix"), ("scope", "read"), ("days", "1")], signedIn)
         post("/account/tokens/{id}/revoke", "/account/tokens/000000000000/revoke", signedIn)  // nobody has that token: a 409 saying so
         post("/account/sign-out-everywhere", "/account/sign-out-everywhere", signedIn)
+        post("/organisations/{key}/contacts", "/organisations/\(a)/contacts", form: [], ["contact-1", "sam"])  // empty: the form's own errors
+        post("/organisations/{key}/contacts/{person}/remove", "/organisations/\(a)/contacts/nobody/remove", ["contact-1", "sam"])  // 409: not a contact
+        post("/organisations/{key}/main-contact", "/organisations/\(a)/main-contact", form: [], ["contact-1", "sam"])
+        post("/people", "/people", form: [], ["sam"])
+        post("/people/{person}/invitation", "/people/nobody/invitation", ["sam"])
+        post("/people/{person}/account", "/people/nobody/account", form: [("disable", "no")], ["sam"])
         post("/sign-out", "/sign-out", signedIn)
         post("/groups/{key}/actions/new", "/groups/\(g1)/actions/new",
              form: [("title", "Matrix action"), ("owner", "erin"), ("dueDate", "2027-03-31"), ("areas", "learning")], ["erin", "sam"])

@@ -7,9 +7,12 @@ pages alone, as people would:
   keyboard  someone signs in with the keyboard only: the first Tab reaches "Skip to main
             content", whose Enter moves focus to <main>; Tab to the user name, type, Tab, type
             the password, Enter; every focused control shows a visible focus style;
-  journey1  an organisation registers (once with a mistake, shown in the error summary), makes
-            a pledge; sam asks for changes; the organisation sees the comment, edits and
-            resubmits; sam approves; the pledge is on the public wall;
+  journey1  an organisation registers (once with a mistake, shown in the error summary): "Check
+            your email", not signed in; the contact opens the link in the "Confirm your email
+            address" message (read from the outbox with `flourish outbox list --json`) and
+            presses "Confirm and finish registering", which signs them in; they make a pledge;
+            sam asks for changes; the organisation sees the comment, edits and resubmits; sam
+            approves; the pledge is on the public wall;
   journey2  a chair (maya) opens her group, logs an action, posts red twice: an escalation opens;
             another chair (dee) raises an issue, which waits at the two boards her group reports to;
   journey3  sam sees both on /escalations and opens the issue (a decision form for each board,
@@ -20,7 +23,13 @@ pages alone, as people would:
             pledge, reads /governance, /reports and /open-data; /dashboard asks to sign in;
   sweep     every other kind of page for each person who sees it: the annual report's pages,
             a published report, the dashboard's drill-down, a history, a group's forms, an
-            organisation's pages, and the not-found, not-allowed and sign-in-needed pages.
+            organisation's pages, and the not-found, not-allowed and sign-in-needed pages;
+  forgotten contact-1 forgets their password: from /sign-in, "Forgotten your password?", types
+            their user name and sends: "Check your email", not signed in; opens the link in
+            the "Reset your FLOURISH password" message (from the outbox), types a new password
+            twice and presses "Change my password": Your account, signed in; signs out, signs
+            in with the new password; the used link now says it has expired, and the old
+            password is refused. (Last, as it changes contact-1's password.)
 
 Every page visited is checked: axe-core (4.12 or later, from PyPI's axe-playwright-python wheel)
 at 1280 and at 320 CSS px wide finds no serious or critical WCAG 2.x A/AA violation; at 320 px
@@ -34,6 +43,7 @@ Exit 0 when everything holds, 1 otherwise. Uses FLOURISH_BIN when set, else .bui
 """
 import datetime, json, os, pathlib, re, shutil, signal, subprocess, sys, tempfile, threading, time, urllib.parse, urllib.request, zipfile
 from served import start_serving, stop_serving, flourish_binary as served_binary
+import web_client
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / ".build" / "screenshots"
@@ -44,7 +54,7 @@ AXE_WHEEL = "axe-playwright-python==0.1.8"
 AXE_MINIMUM = (4, 12)
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 PASSWORD = "try-flourish-demo"
-WATCHDOG = 240  # seconds once the tools are installed; a normal run takes about 80
+WATCHDOG = 360  # seconds once the tools are installed; a normal run takes about 155 (131 pages)
 WAIT = 10  # seconds for any one element, navigation or script
 DESKTOP = (1280, 900)
 NARROW = 320
@@ -95,8 +105,8 @@ class Server:
     """One `flourish serve --demo` on a fresh database; stdout and stderr drained by threads."""
 
     def __init__(self, binary, work):
-        self.command = [binary, "serve", "--demo", "--port", "0", "--db", os.path.join(work, "flourish.sqlite"),
-                        "--workflows", str(ROOT / "Workflows"), "--tick-every", "0"]
+        self.cli = [binary, "--db", os.path.join(work, "flourish.sqlite"), "--workflows", str(ROOT / "Workflows")]  # the CLI, on the same database
+        self.command = self.cli + ["serve", "--demo", "--port", "0", "--tick-every", "0"]
         self.stdout, self.stderr, self.port, self.proc = [], [], None, None
 
     def start(self):
@@ -114,7 +124,7 @@ class Failed(Exception):
 
 
 class Browser:
-    def __init__(self, base, axe_source, html_dir):
+    def __init__(self, base, axe_source, html_dir, cli):
         from selenium import webdriver
         from selenium.webdriver.chrome.service import Service
         options = webdriver.ChromeOptions()
@@ -127,7 +137,7 @@ class Browser:
         self.driver = webdriver.Chrome(service=service, options=options)
         self.driver.set_page_load_timeout(30)
         self.driver.set_script_timeout(30)
-        self.base, self.axe_source, self.html_dir = base, axe_source, html_dir
+        self.base, self.axe_source, self.html_dir, self.cli = base, axe_source, html_dir, cli
         self.journey, self.counter = "setup", 0
         self.failures = []  # (where, message)
         self.pages = []  # (journey, n, slug, url, status)
@@ -162,6 +172,35 @@ class Browser:
     def expect_text(self, text, where="main"):
         body = self.main_text() if where == "main" else self.js("return document.body.innerText;")
         self.expect(text in body, f"the page does not say {text!r}; it says {body[:300]!r}")
+
+    def heading(self):
+        return self.js("var h = document.querySelector('main h1'); return h ? h.innerText.trim() : '';") or ""
+
+    def expect_heading(self, text):
+        heading = self.heading()
+        self.expect(heading == text, f"the page is headed {heading!r}, not {text!r}")
+
+    def signed_in_as(self):
+        """The name on the header's "Sign out NAME" button, or None when nobody is signed in."""
+        return self.js("var b = Array.from(document.querySelectorAll('header button')).find(x => x.innerText.trim().startsWith('Sign out'));"
+                       "return b ? b.innerText.trim().replace(/^Sign out\\s*/, '') : null;")
+
+    def email_link(self, recipient, subject, path):
+        """The link to `path` in the newest message to `recipient` whose subject has `subject`,
+        read from the outbox with `flourish outbox list --json` (as the person would read their
+        email), as a path on this site. A link to another site is a failure (recorded; the path
+        is followed here all the same)."""
+        try:
+            message, link = web_client.outbox_link(self.cli, recipient, subject, path)
+        except RuntimeError as e:
+            raise Failed(str(e))
+        self.expect(message is not None, f"the outbox has no message to {recipient} with the subject {subject!r}")
+        self.expect(link, f"the message {message.get('subject')!r} to {recipient} has no {path}?token= link: {(message.get('body') or '')[:300]!r}")
+        origin = re.search(r"(https?://[^\s/\"'<>]+)" + re.escape(link), message.get("body") or "").group(1)
+        if origin != self.base:
+            self.fail(f"the message {message.get('subject')!r} links to {origin}, not this site ({self.base})")
+        print(f"    {recipient} was sent {message.get('subject')!r} (template {message.get('template')}) with a link to {link.split('?')[0]}", flush=True)
+        return link
 
     def expect_flash(self, text):
         flash = self.flash()
@@ -441,6 +480,9 @@ class Story:
     organisation = "Wherry Lane Reading Club"
     contact = "wherry-reader"
     contact_password = "boats and books on the broads"
+    contact_email = "wren@reading-club.example"
+    forgetful = "contact-1"  # the demo contact who forgets their password
+    new_password = "sea glass and driftwood"
     first_text = "Run a weekly reading hour for children at the Wherry Lane library."
     text = "Run a weekly bookbus reading hour for children aged 5 to 11 at the Wherry Lane library, with a family session each month."
     comment = "Please say which ages it is for and how often families can come."
@@ -464,7 +506,7 @@ def journey1(b, s):
     s.size = b.choose("Number of staff and volunteers", "sizeBand", index=1)
     b.type("Postcode (optional)", "postcode", "NR3 1AB")
     b.type("Full name", "contactName", "Wren Walker")
-    b.type("Email address", "contactEmail", "wren@reading-club.example")
+    b.type("Email address", "contactEmail", s.contact_email)
     b.type("Choose a user name", "userName", s.contact)
     b.type("Choose a password", "password", s.contact_password)
     b.type("Type the password again", "passwordConfirm", s.contact_password + " typo")
@@ -475,9 +517,17 @@ def journey1(b, s):
     b.expect(b.control("Organisation name", "name").get_attribute("value") == s.organisation, "the organisation's name was not kept")
     b.type("Choose a password", "password", s.contact_password)
     b.type("Type the password again", "passwordConfirm", s.contact_password)
-    b.button("Register", "registered")
-    b.expect(b.path() == "/organisation", f"registering lands on {b.path()}, not /organisation")
+    b.button("Register", "check-your-email")
+    b.expect_heading("Check your email")
+    b.expect_text(s.contact_email)
+    b.expect(b.signed_in_as() is None, f"registering signed the contact in ({b.signed_in_as()}) before they confirmed their email")
+    # The contact reads the email and follows its link; the page asks them to confirm.
+    b.open(b.email_link(s.contact_email, "Confirm your email address", "/register/confirm"), "confirm-email")
+    b.expect_heading("Confirm your email address")
+    b.button("Confirm and finish registering", "registered")
+    b.expect(b.path() == "/organisation", f"confirming lands on {b.path()}, not /organisation")
     b.expect_flash(f"{s.organisation} is registered for the FLOURISH Pledge")
+    b.expect(b.signed_in_as() == "Wren Walker", f"after confirming, the header's sign-out names {b.signed_in_as()!r}, not Wren Walker")
     b.expect_text("No pledges yet.")
 
     b.link("Make a pledge", "pledge-new")
@@ -753,6 +803,48 @@ def sweep(b, s):
         b.sign_out()
 
 
+def forgotten_password(b, s):
+    """contact-1 forgets their password, resets it through the emailed link, and signs in with
+    the new one; the used link and the old password no longer work."""
+    b.open("/sign-in", "sign-in")
+    b.link("Forgotten your password?", "forgotten-password")
+    b.expect(b.path() == "/forgotten-password", f"the link leads to {b.path()}, not /forgotten-password")
+    b.expect_heading("Reset your password")
+    b.type("User name or email address", "nameOrEmail", s.forgetful)
+    b.button("Send the link", "check-your-email")
+    b.expect_heading("Check your email")
+    b.expect(b.signed_in_as() is None, f"asking for a reset link signed someone in ({b.signed_in_as()})")
+    people = subprocess.run(b.cli + ["--json", "person", "list"], capture_output=True, text=True, timeout=60)
+    email = next((p.get("email") for p in (json.loads(people.stdout) if people.returncode == 0 else []) if p.get("id") == s.forgetful), None)
+    b.expect(email, f"`flourish person list` gives no email address for {s.forgetful}: {(people.stderr or people.stdout)[-200:]!r}")
+    link = b.email_link(email, "Reset your FLOURISH password", "/reset-password")
+    b.open(link, "choose-new-password")
+    b.expect_heading("Choose a new password")
+    b.expect_text(f"Your user name is {s.forgetful}")
+    b.type("New password", "password", s.new_password)
+    b.type("Type it again", "passwordConfirm", s.new_password)
+    if b.js("return !!document.querySelector('input[name=revokeTokens]');"):  # only when they have live API tokens
+        b.tick(b.js("return document.querySelector('input[name=revokeTokens][value=no]').labels[0].innerText.trim();"), "revokeTokens")
+    b.button("Change my password", "password-changed")
+    b.expect(b.path() == "/account", f"changing the password lands on {b.path()}, not /account")
+    b.expect_heading("Your account")
+    b.expect_flash("Your password is changed and you are signed in. You are signed out everywhere else.")
+    who = b.signed_in_as()
+    b.expect(who, "after changing the password nobody is signed in (no Sign out button in the header)")
+    b.sign_out()
+    b.sign_in(s.forgetful, s.new_password, slug="sign-in-new-password")
+    b.expect(b.signed_in_as() == who, f"signed in with the new password as {b.signed_in_as()!r}, not {who!r}")
+    b.sign_out()
+    b.open(link, "reset-link-used")
+    b.expect_heading("This link has expired")
+    b.open("/sign-in", "sign-in-old-password")
+    b.type("User name", "person", s.forgetful)
+    b.type("Password", "password", PASSWORD)
+    b.button("Sign in", "old-password-refused")
+    b.expect(b.signed_in_as() is None and b.path().startswith("/sign-in"), f"the old password still signs {s.forgetful} in (at {b.path()})")
+    b.expect_text("The user name or password is not right")
+
+
 # MARK: - Plain HTTP, to find who may decide (not a user step)
 
 def http_sign_in(base, person):
@@ -813,7 +905,7 @@ def main():
         base = server.start()
         print(f"browser test: {base}, screenshots in {SCREENSHOTS.relative_to(ROOT)}", flush=True)
         try:
-            browser = Browser(base, axe_source, html_dir)
+            browser = Browser(base, axe_source, html_dir, server.cli)
         except Exception as e:
             print(f"browser test FAILED: could not start headless Chromium: {type(e).__name__}: {e}", flush=True)
             return 1
@@ -822,7 +914,8 @@ def main():
         browser.axe_self_test()
         for name, run in [("keyboard", lambda: keyboard_sign_in(browser)), ("journey1", lambda: journey1(browser, story)),
                           ("journey2", lambda: journey2(browser, story)), ("journey3", lambda: journey3(browser, story)),
-                          ("journey4", lambda: journey4(browser, story)), ("sweep", lambda: sweep(browser, story))]:
+                          ("journey4", lambda: journey4(browser, story)), ("sweep", lambda: sweep(browser, story)),
+                          ("forgotten", lambda: forgotten_password(browser, story))]:
             browser.journey, browser.counter = name, 0
             print(f"-- {name}", flush=True)
             try:

@@ -17,8 +17,10 @@ collects the demo's own private strings:
 
 Then it proves each of these defects ABSENT (one function per defect, below, in DEFECTS):
 
-  1. A stranger who registers an organisation at /register (open, instant) is signed in and
-     reads, for every record that is not theirs: membership records (403/404), other
+  1. A stranger who registers an organisation at /register (open to anyone: "Check your email",
+     then the link in the confirmation message, read from the outbox with `flourish outbox
+     list --json`, and its "Confirm and finish registering" button) is signed in and reads,
+     for every record that is not theirs: membership records (403/404), other
      organisations' pledges' edit pages (403/404) and API records (403/404 unless public),
      /api/v1/escalations (403, or a list without any of them) and /escalations/{id} (403/404),
      the draft annual report (/annual-report/{year}/draft, /api/v1/reports/annual?year=),
@@ -246,7 +248,18 @@ def register_stranger(world):
                                                     ("sizeBand", "small"), ("postcode", ""), ("companyNumber", ""), ("contactName", "Olive Outsider"),
                                                     ("contactEmail", f"{user}@outsider.example"), ("userName", user),
                                                     ("password", "Correct-Horse-Battery-73"), ("passwordConfirm", "Correct-Horse-Battery-73")])
-    expect(a, (303,), "a stranger registers at /register")
+    expect(a, (200,), "a stranger registers at /register")
+    if not re.search(r"<h1[^>]*>\s*Check your email\s*</h1>", a.text) or "flourish_session" in stranger.cookies:
+        raise SystemExit(f"trust boundary: /register did not answer \"Check your email\" without signing the stranger in: {a} {a.text[:200]!r}")
+    # Registration waits for the email: the link in the outbox, then its confirm button.
+    try:
+        page, a = web_client.confirm_registration(stranger, world.server.base, f"{user}@outsider.example")
+    except (LookupError, RuntimeError) as e:
+        raise SystemExit(f"trust boundary: the stranger's registration could not be confirmed: {e}")
+    expect(page, (200,), "the stranger opens the confirmation link")
+    expect(a, (303,), "the stranger presses \"Confirm and finish registering\"")
+    if not (a.header("Location") or "").endswith("/organisation") or "flourish_session" not in stranger.cookies:
+        raise SystemExit(f"trust boundary: confirming did not sign the stranger in and send them to /organisation: {a} Location {a.header('Location')!r}")
     me = expect(stranger.get("/api/v1/me"), (200,), "the stranger's /api/v1/me").json()
     stranger.person, stranger.organisations = me.get("person"), me.get("organisations") or []
     # The stranger's own records: whatever names their organisation.

@@ -116,3 +116,59 @@ class Client:
 
     def sign_in_refused(self, person, answer):
         raise RuntimeError(f"could not sign in as {person}: {answer!r}")
+
+
+# MARK: - Email links, read from the outbox
+
+def outbox_messages(cli, timeout=60):
+    """Every message in the outbox, newest first, read with `flourish outbox list --json` page by
+    page. `cli` is the flourish command up to the subcommand (the binary with its --db and
+    --workflows). Raises RuntimeError when the command fails or prints no JSON."""
+    import subprocess
+    messages, after = [], None
+    for _ in range(100):
+        r = subprocess.run(cli + ["outbox", "list", "--json", "--limit", "200"] + (["--after", str(after)] if after is not None else []),
+                           capture_output=True, text=True, timeout=timeout)
+        try:
+            page = json.loads(r.stdout) if r.returncode == 0 else None
+        except ValueError:
+            page = None
+        if not isinstance(page, dict):
+            raise RuntimeError(f"`flourish outbox list --json` failed (exit {r.returncode}): {(r.stderr or r.stdout).strip()[-300:]}")
+        messages += page.get("messages", [])
+        after = page.get("next")
+        if not after:
+            break
+    return messages
+
+
+def outbox_link(cli, recipient, subject, path):
+    """The newest message to `recipient` whose subject contains `subject`, and the path and query
+    of the link to `path` in its body (`http://HOST:PORT/register/confirm?token=…` gives
+    `/register/confirm?token=…`): (message, link); (None, None) when there is no such message,
+    (message, None) when it has no such link."""
+    for m in outbox_messages(cli):
+        if m.get("recipient") == recipient and subject in (m.get("subject") or ""):
+            found = re.search(r"https?://[^\s/\"'<>]+(%s\?token=[^\s\"'<>]+)" % re.escape(path), m.get("body") or "")
+            return m, found and found.group(1)
+    return None, None
+
+
+def link_form_token(page, link):
+    """The token a link's page posts back (its hidden `token` field), else the link's own."""
+    import html
+    found = re.search(r'name="token" value="([^"]*)"', page.text)
+    return html.unescape(found.group(1)) if found else urllib.parse.unquote(link.split("token=", 1)[1])
+
+
+def confirm_registration(client, cli, email):
+    """Follows the link in the "Confirm your email address" message to `email` (read from the
+    outbox) and presses its "Confirm and finish registering" button, as the contact would.
+    Returns (page, answer): the page the link opened and the answer to the button's POST (a
+    303 to /organisation that signs the contact in, when the registration is made). Raises
+    LookupError when the outbox holds no such link."""
+    message, link = outbox_link(cli, email, "Confirm your email address", "/register/confirm")
+    if not link:
+        raise LookupError(f"no /register/confirm link to {email} in the outbox" + (f" (the message says {(message.get('body') or '')[:200]!r})" if message else ""))
+    page = client.get(link)
+    return page, client.post_form("/register/confirm", [("token", link_form_token(page, link))])
