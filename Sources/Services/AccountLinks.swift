@@ -57,6 +57,9 @@ public struct RateLimit: Sendable {
 
     /// Registrations from one client address: 5 an hour.
     public static let registrationsPerAddress = RateLimit(name: "register-address", limit: 5, window: 3600)
+    /// Registration forms checked for one client address, refused or not: 30 an hour, so the
+    /// form's "that user name is taken" cannot be used to list the user names.
+    public static let registrationAttemptsPerAddress = RateLimit(name: "register-attempt", limit: 30, window: 3600)
     /// Registrations for one email address: 3 a day.
     public static let registrationsPerEmail = RateLimit(name: "register-email", limit: 3, window: 24 * 3600)
     /// Forgotten-password requests from one client address: 5 an hour.

@@ -35,6 +35,14 @@ extension Flourish {
                 if let wait = try accounts.wait(limit, subject, at: now, db: db) { throw AccountError.tooManyRequests(what: "registrations", seconds: wait) }
             }
         }
+        // Every form checked counts, refused or not: what the checks say (a user name taken)
+        // is then no list of user names.
+        try database.write { db in
+            if let wait = try accounts.wait(.registrationAttemptsPerAddress, address, at: now, db: db) {
+                throw AccountError.tooManyRequests(what: "registrations", seconds: wait)
+            }
+            try accounts.count([(.registrationAttemptsPerAddress, address)], at: now, db: db)
+        }
         guard let userName = r.contactUserName, !userName.isEmpty else { throw RegistrationError.invalid(field: "user name", reason: "is required") }
         try database.read { db in
             try PledgingOrganisations.check(r, kinds: partnership.organisationKinds.map(\.key), districts: partnership.districts.map(\.key),

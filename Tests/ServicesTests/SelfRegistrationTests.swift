@@ -96,6 +96,27 @@ import Engine
         try register(11, from: "203.0.113.1")
     }
 
+    /// "already taken" says which user names exist; asking is limited per address, refused or not.
+    @Test func userNamesCannotBeListedThroughTheRegistrationForm() throws {
+        let f = try NorfolkFixture(start: "2026-03-02T09:00")
+        try f.person("sec", alliance, "secretariat")
+        var answers: [String] = []
+        for n in 0..<31 {
+            do {
+                _ = try f.app.requestRegistration(registration(userName: n == 0 ? "sec" : "Not A User Name \(n)").with(email: "g\(n)@example.org", name: "Guess \(n)"),
+                                                  password: "prickles in the leaves", from: "203.0.113.50", siteURL: "https://flourish.example")
+                answers.append("pending")
+            } catch let e as RegistrationError {
+                answers.append(e.localizedDescription)
+            } catch AccountError.tooManyRequests {
+                answers.append("too many")
+            }
+        }
+        #expect(answers.first?.contains("already taken") == true)
+        #expect(answers.dropFirst().dropLast().allSatisfy { $0.contains("should start with a letter") }, "refused forms count too")
+        #expect(answers.last == "too many", "the 31st check in an hour from one address is refused, whatever it asks")
+    }
+
     @Test func aRefusedRegistrationWritesNothing() throws {
         let f = try NorfolkFixture(start: "2026-03-02T09:00")
         try f.person("sec", alliance, "secretariat")
@@ -120,5 +141,14 @@ import Engine
         #expect(throws: WorkflowError.self) { try request(multiline, "prickles in the leaves") }
         #expect(try counts(f) == before)
         #expect(try f.app.outboxPage().total == 0)
+    }
+}
+
+extension OrganisationRegistration {
+    func with(email: String, name: String) -> OrganisationRegistration {
+        var r = self
+        r.contactEmail = email
+        r.name = name
+        return r
     }
 }

@@ -238,6 +238,11 @@ extension HTTPResponse {
         #expect(made.status.code == 201)
         let again = try client.send("POST", "/api/v1/actions", headers: [auth, ("Content-Type", "application/json"), ("Idempotency-Key", "k1")], body: body)
         #expect(again.headers["Location"] == made.headers["Location"])
+        // Keys are kept per sender: the secretariat's "k1" is its own write, not erin's replayed or refused.
+        let sam = try f.app.accounts.createToken(for: "sam", name: "test", at: f.clock.now())
+        let samsBody = Array(#"{"group":"early-prevention-board","title":"Sam's hubs","areas":["learning"],"owner":"erin","dueDate":"2027-01-29"}"#.utf8)
+        let samMade = try client.send("POST", "/api/v1/actions", headers: [("Authorization", "Bearer \(sam)"), ("Content-Type", "application/json"), ("Idempotency-Key", "k1")], body: samsBody)
+        #expect(samMade.status.code == 201 && samMade.headers["Location"] != made.headers["Location"])
         let location = made.headers["Location"]!
         let got = try client.get(location, headers: [auth])
         #expect(got.headers["ETag"] == "\"1\"")
