@@ -20,7 +20,7 @@ enum PledgeCommands {
                 report.dryRun
                     ? "Dry run: all \(report.rows) rows are fine and would import as \(report.created.joined(separator: ", ")). Nothing was written."
                         + unsentNote(report.unsentMessages, would: true)
-                    : "Imported \(report.rows) \(what): \(report.created.joined(separator: ", "))." + unsentNote(report.unsentMessages, would: false)
+                    : "Imported \(report.rows) \(report.rows == 1 ? String(what.dropLast()) : what): \(report.created.joined(separator: ", "))." + unsentNote(report.unsentMessages, would: false)
             }
         }
     }

@@ -120,7 +120,7 @@ extension WebApp {
     static func actionForm(_ c: Context, group: GovernanceBody, values: [String: [String]], errors: [FieldError], status: HTTPStatus = .ok) throws -> HTTPResponse {
         let people = try c.app.actionOwners().map { ($0.id, "\($0.name) (\($0.id))") }
         let priority = group.priority
-        let items = priority.flatMap { p in c.app.framework.priorities.first { $0.key == p } }?.whatNeedsToHappen.map { ($0.key, String($0.text.prefix(120))) } ?? []
+        let items = priority.flatMap { p in c.app.framework.priorities.first { $0.key == p } }?.whatNeedsToHappen.map { ($0.key, Components.shortened($0.text, to: 120)) } ?? []
         let body: HTML = """
         <div class="govuk-grid-row"><div class="govuk-grid-column-two-thirds">\(Components.errorSummary(errors))
         <span class="govuk-caption-l">\(group.name)</span><h1 class="govuk-heading-l">Log an action</h1>

@@ -118,6 +118,15 @@ enum Components {
         """
     }
 
+    /// Text cut to at most `limit` characters at the end of a word, with an ellipsis when cut
+    /// (never mid-word: "Develop a young person’s participation…", not "…particip").
+    static func shortened(_ text: String, to limit: Int) -> String {
+        guard text.count > limit else { return text }
+        let cut = text.prefix(limit - 1)
+        let atWord = cut.lastIndex(where: \.isWhitespace).map { cut[..<$0] } ?? cut
+        return atWord.trimmingCharacters(in: .whitespacesAndNewlines.union(.punctuationCharacters)) + "…"
+    }
+
     static func button(_ text: String, kind: String? = nil, name: String? = nil, value: String? = nil) -> HTML {
         let attributes = HTML(raw: (name.map { " name=\"\(HTML.escape($0))\"" } ?? "") + (value.map { " value=\"\(HTML.escape($0))\"" } ?? ""))
         return "<button type=\"submit\" class=\"govuk-button\(HTML(raw: kind.map { " govuk-button--\($0)" } ?? ""))\"\(attributes)>\(text)</button>"

@@ -103,7 +103,7 @@ extension WebApp {
             <h2 class="govuk-heading-m">Boards and groups</h2><ul class="govuk-list govuk-list--bullet">\(list)</ul>
             <h2 class="govuk-heading-m">Escalation principles</h2>
             <ul class="govuk-list govuk-list--bullet">
-            <li>An action more than \(principles.overdueToleranceWorkingDays) working days overdue, or red in two updates running, is escalated to the group’s parent.</li>
+            <li>An action more than \(principles.overdueToleranceWorkingDays.description) overdue (it escalates at the start of the working day after that), or red in \(principles.redUpdatesRunning) updates running, is escalated to the group’s parent.</li>
             <li>An issue about two or more priorities goes straight to the Strategic Alliance.</li>
             <li>A body that misses its response deadline passes the issue on to the body above it.</li>
             </ul>

@@ -28,8 +28,9 @@ public struct OrganisationView: Sendable {
     public let organisation: PledgingOrganisation
     public let membership: OrganisationMembership?
     public let pledges: [Pledge]
-    /// Whether it shows on the public wall (its membership is active or renewal is due).
-    public var isOnWall: Bool { [.active, .renewalDue].contains(membership?.state) }
+    /// Whether it shows on the public wall: it has a pledge there (approved and current, its
+    /// membership active or renewal due). A membership alone, with no pledge, is not on the wall.
+    public let isOnWall: Bool
 }
 
 /// One pledge on the public wall: nothing personal, only what the organisation pledged.
@@ -96,7 +97,8 @@ extension Flourish {
         guard let org = try database.read({ db in try PledgingOrganisations.load(key, db: db) }) else { throw RegistrationError.unknownOrganisation(key) }
         let membership = try instances(of: "scheme-membership", whereData: "organisation", equals: key).last.map(OrganisationMembership.init)
         let pledges = try Pledge.records(instances(of: "pledge", whereData: "organisation", equals: key))
-        return OrganisationView(organisation: org, membership: membership, pledges: pledges)
+        let wall = try wallIndex().pledges
+        return OrganisationView(organisation: org, membership: membership, pledges: pledges, isOnWall: pledges.contains { wall.contains($0.id.instance) })
     }
 
     /// An organisation its contacts or the secretariat may see, with its membership (which holds

@@ -82,7 +82,8 @@ public final class Flourish: Sendable {
         try PublishedReports.migrator.migrate(database)
         governance = try GovernanceRegister(database: database, partnership: partnership, at: clock.now())
         engine = try WorkflowEngine(database: database, loader: library.loader, definitions: library.definitions, time: time,
-                                    clock: clock, authorizer: MembershipAuthorizer(boardBodies: partnership.boardKeys, partnership: partnership))
+                                    clock: clock, authorizer: MembershipAuthorizer(boardBodies: partnership.boardKeys, partnership: partnership),
+                                    names: PartnershipNames(framework: framework))
         // The typed records know each workflow's states: a renamed one fails here, not on a page.
         try WorkflowRecords.check(engine.definitions)
         try engine.indexData(fields: Self.lookupFields)

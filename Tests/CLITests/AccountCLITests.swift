@@ -72,6 +72,10 @@ import Testing
         #expect(!invitations.isEmpty && invitations.allSatisfy { ($0["body"] as? String)?.contains("https://flourish.example.org/invitation?token=") == true })
         #expect(messages.allSatisfy { $0["template"] as? String != "organisation-registered" }, "no welcome about the past")
 
+        let shown = try cli2.run("org", "show", "wensum-valley-bakery", "--json", "--as", "sec")
+        #expect(shown.stdout.contains("\"onWall\": false"), "no pledge, so not on the wall: \(shown.stdout)")
+        let one = try cli2.write("one.csv", "name,kind,district,size_band,contact_name,contact_email\nSolo Sailing,business,norwich,small,Sol,sol@example.org\n")
+        #expect(try cli2.run("import", "organisations", one, "--as", "sec").stdout.hasPrefix("Imported 1 organisation: "))
         let listed = try cli2.run("org", "contacts", "wensum-valley-bakery", "--as", "sec")
         #expect(listed.stdout.contains("Priya Shah") && listed.stdout.contains("main contact") && listed.stdout.contains("invited"), "\(listed.stdout)")
         let added = try cli2.run("org", "invite-contact", "wensum-valley-bakery", "--name", "Dan Baker", "--email", "dan@wensum.example", "--as", "sec")

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 @_spi(Harness) @testable import Services
 import Engine
+import Domain
 
 @Suite(.serialized) struct OutboxTests {
     /// A sendmail stand-in: appends each message to a file, and fails for one address.
@@ -32,7 +33,7 @@ import Engine
         let mail = try String(contentsOf: spool, encoding: .utf8)
         #expect(mail.contains("To: acme@example.org\nSubject: Welcome to the FLOURISH Pledge\n"))
         #expect(mail.contains("Message-ID: <outbox-1."))
-        #expect(mail.contains("Thank you for registering acme-ltd for the FLOURISH Pledge."))
+        #expect(mail.contains("Thank you for registering Acme Ltd for the FLOURISH Pledge."), "the organisation by its name, not its key")
         // Nothing is sent twice.
         let second = try f.app.sendOutbox(command: command)
         #expect(second.sent.isEmpty && second.failed.isEmpty)
@@ -55,5 +56,27 @@ import Engine
         #expect(report.sent.isEmpty)
         #expect(!FileManager.default.fileExists(atPath: spool.path))
         #expect(try f.app.engine.outbox(status: "failed").first?.lastError == "Interrupted while sending: check whether it arrived before retrying.")
+    }
+
+    /// Messages name things as people know them: keys become names, and a recipient nobody
+    /// holds is described in words, not as `relation("group-chair")`.
+    @Test func messagesUseNamesNotKeys() throws {
+        let f = try NorfolkFixture(start: "2026-03-02T09:00")
+        try f.person("sec", alliance, "secretariat")
+        _ = try f.app.registerOrganisation(.init(name: "Wensum Works Ltd", kind: "business", district: "norwich", sizeBand: "small", contactName: "W", contactEmail: "w@example.org"), by: "sec")
+        let names = PartnershipNames(framework: f.app.framework)
+        let (organisation, body, person, area, unknown) = try f.app.database.read { db in
+            (try names.name(of: "organisation", value: "wensum-works-ltd", db: db), try names.name(of: "group", value: alliance, db: db),
+             try names.name(of: "owner", value: "sec", db: db), try names.name(of: "areas", value: "learning", db: db),
+             try names.name(of: "text", value: "learning", db: db))
+        }
+        #expect(organisation == "Wensum Works Ltd")
+        #expect(body == "Children and Young People Strategic Alliance")
+        #expect(person == "Sec")
+        #expect(area != nil && area != "learning")
+        #expect(unknown == nil, "free text is left as it is")
+        #expect(try f.app.outboxPage().messages.first?.body.contains("Thank you for registering Wensum Works Ltd") == true)
+        #expect(Recipient.relation("group-chair").inWords == "the group’s chair")
+        #expect(Recipient.role("secretariat").inWords == "anyone with the role secretariat")
     }
 }

@@ -228,6 +228,16 @@ extension HTTPResponse {
         #expect(kept.status.code == 422 && kept.text.contains("value=\"amber\" checked"), "the RAG chosen is kept")
     }
 
+    @Test func wordsAreNeitherDoubledNorCutMidWord() throws {
+        let f = try WebFixture()
+        let governance = try WebFixture.Browser(f.web).get("/governance").text
+        #expect(governance.contains("more than 20 working days overdue") && !governance.contains("working days working days"))
+        #expect(Components.shortened("Develop a young person’s participation programme across the county", to: 40) == "Develop a young person’s participation…")
+        #expect(Components.shortened("Short enough", to: 40) == "Short enough")
+        let form = try { let b = WebFixture.Browser(f.web); try b.signIn("erin"); return try b.get("/groups/early-prevention-board/actions/new").text }()
+        #expect(!form.contains("particip</"), "framework items end at a word")
+    }
+
     @Test func theAPIUsesProblemJSONETagsAndIdempotencyKeys() throws {
         let f = try WebFixture()
         let token = try f.app.accounts.createToken(for: "erin", name: "test", at: f.clock.now())

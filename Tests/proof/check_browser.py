@@ -24,6 +24,15 @@ pages alone, as people would:
   sweep     every other kind of page for each person who sees it: the annual report's pages,
             a published report, the dashboard's drill-down, a history, a group's forms, an
             organisation's pages, and the not-found, not-allowed and sign-in-needed pages;
+  invite    contact-1 (the demo's Wensum Valley Bakery) goes from My organisation to its
+            Contacts page, sends the "Invite a colleague" form empty (the error summary links to
+            both fields), then invites Alex O'Neil: the confirmation, and Alex listed as
+            "Invited"; in a second browser, Alex opens the link in the "You are invited to the
+            FLOURISH Pledge site" message (from the outbox), chooses a password on "Choose your
+            password" and lands on Your account, signed in as alex.oneil, and sees the
+            organisation on My organisation; back in the first browser contact-1 makes Alex the
+            main contact and the table says so. (After the sweep, whose contact-1 pages are those
+            of a main contact; contact-1's password is unchanged, so "forgotten" is unaffected);
   forgotten contact-1 forgets their password: from /sign-in, "Forgotten your password?", types
             their user name and sends: "Check your email", not signed in; opens the link in
             the "Reset your FLOURISH password" message (from the outbox), types a new password
@@ -54,7 +63,7 @@ AXE_WHEEL = "axe-playwright-python==0.1.8"
 AXE_MINIMUM = (4, 12)
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 PASSWORD = "try-flourish-demo"
-WATCHDOG = 360  # seconds once the tools are installed; a normal run takes about 155 (131 pages)
+WATCHDOG = 360  # seconds once the tools are installed; a normal run takes about 155 (143 pages)
 WAIT = 10  # seconds for any one element, navigation or script
 DESKTOP = (1280, 900)
 NARROW = 320
@@ -418,6 +427,14 @@ class Browser:
         finally:
             self.driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
 
+    def second_session(self):
+        """Another headless Chromium (its own cookies: another person at another computer) whose
+        pages are checked and recorded with this one's, in the same journey."""
+        other = Browser(self.base, self.axe_source, self.html_dir, self.cli)
+        other.failures, other.pages, other.violations, other.other_impacts = self.failures, self.pages, self.violations, self.other_impacts
+        other.journey, other.counter, other.axe_version = self.journey, self.counter, self.axe_version
+        return other
+
     def quit(self):
         try:
             self.driver.quit()
@@ -482,6 +499,12 @@ class Story:
     contact_password = "boats and books on the broads"
     contact_email = "wren@reading-club.example"
     forgetful = "contact-1"  # the demo contact who forgets their password
+    inviter = "contact-1"  # the demo contact who invites a colleague (main contact of inviter_org)
+    inviter_org = "Wensum Valley Bakery"
+    colleague = "Alex O'Neil"
+    colleague_email = "alex@example.org"
+    colleague_user = "alex.oneil"
+    colleague_password = "otters in the wensum"
     new_password = "sea glass and driftwood"
     first_text = "Run a weekly reading hour for children at the Wherry Lane library."
     text = "Run a weekly bookbus reading hour for children aged 5 to 11 at the Wherry Lane library, with a family session each month."
@@ -803,6 +826,105 @@ def sweep(b, s):
         b.sign_out()
 
 
+def invite_colleague(b, s):
+    """contact-1 invites a colleague, who chooses a password through the emailed link and signs
+    in (in a second browser); contact-1 then hands the main contact over to them."""
+    b.sign_in(s.inviter)
+    b.link("My organisation", "my-organisation", scope="header")
+    b.expect_text(s.inviter_org)
+    links = b.js("return Array.from(document.querySelectorAll('main a')).filter(a => a.innerText.trim().startsWith('Contacts: invite a colleague, hand over, remove'));")
+    b.expect(links, "My organisation has no link 'Contacts: invite a colleague, hand over, remove'")
+    b.navigate(links[0].click, "contacts", "following the Contacts link")
+    contacts_path = b.path()
+    b.expect(re.fullmatch(r"/organisations/[^/?#]+/contacts", contacts_path), f"the Contacts link leads to {contacts_path}")
+    heading = b.js("var h = document.querySelector('main h1'); if (!h) return ''; h = h.cloneNode(true); h.querySelectorAll('.govuk-caption-l').forEach(c => c.remove()); return h.innerText.trim();")
+    b.expect(heading == "Contacts", f"the page is headed {heading!r}, not 'Contacts'")
+    caption = b.js("var c = document.querySelector('main h1 .govuk-caption-l, main .govuk-caption-l'); return c ? c.innerText.trim() : '';")
+    b.expect(caption == s.inviter_org, f"the Contacts page's caption is {caption!r}, not {s.inviter_org!r}")
+    headers = b.js("return Array.from(document.querySelectorAll('#contacts thead th, main table thead th')).map(h => h.innerText.trim());")
+    b.expect(headers[:5] == ["Name", "User name", "Email", "Status", "Actions"], f"the contacts table's columns are {headers}")
+
+    def row(name):
+        return b.js("return Array.from(document.querySelectorAll('main tbody tr')).find(r => r.cells[0].innerText.trim() === arguments[0]) || null;", name)
+
+    def status(name):
+        r = row(name)
+        b.expect(r is not None, f"{name} is not in the contacts table")
+        return b.js("return arguments[0].cells[3].innerText.trim();", r)
+
+    b.expect(status("Priya Shah") == "Main contact", f"contact-1 (Priya Shah) shows as {status('Priya Shah')!r}, not 'Main contact'")
+
+    form = b.form_with_button("Send invitation")
+    b.expect(b.js("var f = arguments[0], h = f.previousElementSibling; while (h && h.tagName !== 'H2') h = h.previousElementSibling; return h ? h.innerText.trim() : '';", form)
+             == "Invite a colleague", "the invitation form is not under the heading 'Invite a colleague'")
+    b.control("Full name", "name", form=form)
+    b.control("Email address", "email", form=form)
+    b.button("Send invitation", "invite-empty", form=form)
+    b.expect(b.driver.title.startswith("Error:"), f"the title does not start with 'Error:': {b.driver.title!r}")
+    summary = b.js("""var s = document.querySelector('.govuk-error-summary'); if (!s) return null;
+        return {title: (s.querySelector('.govuk-error-summary__title') || {}).innerText,
+                links: Array.from(s.querySelectorAll('a')).map(a => ({text: a.innerText.trim(), href: a.getAttribute('href')}))};""")
+    b.expect(summary is not None, "sending the empty form shows no error summary (.govuk-error-summary)")
+    b.expect((summary["title"] or "").strip() == "There is a problem", f"the error summary is titled {summary['title']!r}")
+    targets = {}
+    for link in summary["links"]:
+        target = b.js("var e = document.getElementById(arguments[0]); return e ? e.getAttribute('name') : null;", (link["href"] or "").lstrip("#"))
+        targets[target] = link["text"]
+    print(f"    error summary: {summary['links']}", flush=True)
+    for name in ["name", "email"]:
+        b.expect(name in targets, f"the error summary has no link to the {name!r} field: {summary['links']}")
+        message = b.js("var c = document.getElementsByName(arguments[0])[0], g = c && c.closest('.govuk-form-group');"
+                       "var m = g && g.querySelector('.govuk-error-message'); return m ? m.innerText.trim() : '';", name)
+        b.expect(message and targets[name] in message, f"the {name!r} field shows the error {message!r}, not the summary's {targets[name]!r}")
+        described = b.js("var c = document.getElementsByName(arguments[0])[0], m = c && c.closest('.govuk-form-group').querySelector('.govuk-error-message');"
+                         "return !!(m && m.id && (c.getAttribute('aria-describedby') || '').split(/\\s+/).includes(m.id));", name)
+        b.expect(described, f"the {name!r} field's error message is not in its aria-describedby")
+
+    form = b.form_with_button("Send invitation")
+    b.type("Full name", "name", s.colleague, form=form)
+    b.type("Email address", "email", s.colleague_email, form=form)
+    b.button("Send invitation", "invited", form=form)
+    b.expect(b.path() == contacts_path, f"sending the invitation lands on {b.path()}, not {contacts_path}")
+    b.expect_flash(f"{s.colleague} is invited, with the user name {s.colleague_user}. They have 7 days")
+    b.expect(status(s.colleague) == "Invited", f"{s.colleague} shows as {status(s.colleague)!r}, not 'Invited'")
+    b.expect(b.js("return arguments[0].cells[2].innerText.trim();", row(s.colleague)) == s.colleague_email, f"{s.colleague}'s row does not show {s.colleague_email}")
+
+    # Alex, at another computer, opens the emailed link.
+    link = b.email_link(s.colleague_email, "You are invited to the FLOURISH Pledge site", "/invitation")
+    alex = b.second_session()
+    try:
+        alex.open(link, "alex-invitation")
+        alex.expect_heading("Choose your password")
+        strong = alex.js("var p = Array.from(document.querySelectorAll('main p')).find(p => p.innerText.startsWith('Your user name is'));"
+                         "var s = p && p.querySelector('strong'); return s ? s.innerText.trim() : null;")
+        alex.expect(strong == s.colleague_user, f"the page does not say 'Your user name is {s.colleague_user}' (in bold); it says {strong!r}")
+        alex.type("New password", "password", s.colleague_password)
+        alex.type("Type it again", "passwordConfirm", s.colleague_password)
+        alex.button("Set my password and sign in", "alex-password-set")
+        alex.expect(alex.path() == "/account", f"setting the password lands on {alex.path()}, not /account")
+        alex.expect_heading("Your account")
+        alex.expect_flash(f"Your password is set and you are signed in as {s.colleague_user}.")
+        alex.expect(alex.signed_in_as() == s.colleague, f"the header's sign-out names {alex.signed_in_as()!r}, not {s.colleague}")
+        alex.link("My organisation", "alex-my-organisation", scope="header")
+        alex.expect_heading("My organisation")
+        alex.expect_text(s.inviter_org)
+    finally:
+        b.counter = alex.counter
+        alex.quit()
+
+    # Back at contact-1's computer: hand the main contact over to Alex.
+    b.open(contacts_path, "contacts-again")
+    b.expect(status(s.colleague) == "Can sign in", f"after Alex set a password, Alex shows as {status(s.colleague)!r}, not 'Can sign in'")
+    buttons = b.js("return Array.from(arguments[0].querySelectorAll('button')).filter(x => x.innerText.trim().startsWith('Make main contact'));", row(s.colleague))
+    b.expect(buttons, f"{s.colleague}'s row has no 'Make main contact' button")
+    b.navigate(buttons[0].click, "main-contact-handed-over", "pressing 'Make main contact'")
+    b.expect(b.path() == contacts_path, f"making the main contact lands on {b.path()}, not {contacts_path}")
+    b.expect_flash(f"{s.colleague_user} is now the main contact.")
+    b.expect(status(s.colleague) == "Main contact", f"{s.colleague} shows as {status(s.colleague)!r}, not 'Main contact'")
+    b.expect(status("Priya Shah") != "Main contact", "Priya Shah is still shown as the main contact too")
+    b.sign_out()
+
+
 def forgotten_password(b, s):
     """contact-1 forgets their password, resets it through the emailed link, and signs in with
     the new one; the used link and the old password no longer work."""
@@ -915,7 +1037,7 @@ def main():
         for name, run in [("keyboard", lambda: keyboard_sign_in(browser)), ("journey1", lambda: journey1(browser, story)),
                           ("journey2", lambda: journey2(browser, story)), ("journey3", lambda: journey3(browser, story)),
                           ("journey4", lambda: journey4(browser, story)), ("sweep", lambda: sweep(browser, story)),
-                          ("forgotten", lambda: forgotten_password(browser, story))]:
+                          ("invite", lambda: invite_colleague(browser, story)), ("forgotten", lambda: forgotten_password(browser, story))]:
             browser.journey, browser.counter = name, 0
             print(f"-- {name}", flush=True)
             try:

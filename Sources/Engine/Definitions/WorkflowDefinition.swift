@@ -137,6 +137,18 @@ public enum Recipient: Sendable, Equatable {
     case relation(String)
     /// An email address held in an instance data field.
     case field(String)
+
+    /// Who that is, in words: "the group's chair", "anyone with the role secretariat".
+    public var inWords: String {
+        switch self {
+        case .role(let role): return "anyone with the role \(role.replacingOccurrences(of: "-", with: " "))"
+        case .relation(let relation):
+            let words = relation.split(separator: "-")
+            guard words.count == 2 else { return "the record's \(relation.replacingOccurrences(of: "-", with: " "))" }
+            return "the \(words[0])’s \(words[1])"  // group-chair: the group's chair
+        case .field(let field): return "the address in \(field)"
+        }
+    }
 }
 
 /// A side effect of a transition, carried out in the same transaction.

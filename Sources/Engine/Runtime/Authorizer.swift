@@ -12,6 +12,13 @@ public protocol Authorizer: Sendable {
     func addresses(for recipient: Recipient, instance: Instance, db: Connection) throws -> [String]
 }
 
+/// The words a person reads for a key held in an instance's data, for notifications: an
+/// organisation's name for its key, a person's name for their id. The engine asks inside its
+/// transaction; nil leaves the value as it is.
+public protocol DisplayNames: Sendable {
+    func name(of field: String, value: String, db: Connection) throws -> String?
+}
+
 /// An authorizer that allows only the engine's own timers and a fixed set of role holders.
 ///
 /// Used by tests and by tools that run before the governance data exists.

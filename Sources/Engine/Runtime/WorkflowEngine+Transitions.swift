@@ -151,8 +151,8 @@ extension WorkflowEngine {
                 let renderedBody = try render(body, instance: instance, db: db)
                 if addresses.isEmpty {
                     try db.run("INSERT INTO outbox (instance_id, event_seq, template, recipient, subject, body, created_at, status, last_error) VALUES (?, ?, ?, ?, ?, ?, ?, 'undeliverable', ?)",
-                               arguments: [instance.id.rawValue, seq, template, "(\(recipient))", renderedSubject, renderedBody, at.milliseconds,
-                                           "No one with an email address holds \(recipient); add one, then retry."])
+                               arguments: [instance.id.rawValue, seq, template, "(\(recipient.inWords))", renderedSubject, renderedBody, at.milliseconds,
+                                           "No one with an email address is \(recipient.inWords); add one, then retry."])
                 }
                 for address in addresses {
                     try db.run("INSERT INTO outbox (instance_id, event_seq, template, recipient, subject, body, created_at, status) VALUES (?, ?, ?, ?, ?, ?, ?, 'pending')",
@@ -225,9 +225,11 @@ extension WorkflowEngine {
                         out += "(no deadline set)"
                     }
                 } else if let value = instance.data[name] {
+                    // A key reads as its name: "Wensum Works Ltd", not "wensum-works-ltd".
+                    func named(_ text: String) throws -> String { try names?.name(of: name, value: text, db: db) ?? text }
                     switch value {
-                    case .string(let s): out += s
-                    case .array(let items): out += items.map { $0.stringValue ?? $0.canonicalString }.joined(separator: ", ")
+                    case .string(let s): out += try named(s)
+                    case .array(let items): out += try items.map { try $0.stringValue.map(named) ?? $0.canonicalString }.joined(separator: ", ")
                     default: out += value.canonicalString
                     }
                 }

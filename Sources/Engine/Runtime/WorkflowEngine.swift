@@ -18,6 +18,8 @@ public final class WorkflowEngine: Sendable {
     public let clock: any WorkflowClock
     /// Who may do what.
     public let authorizer: any Authorizer
+    /// Names for keys in notifications (none: keys as they are).
+    let names: (any DisplayNames)?
     /// How stored JSON is versioned.
     public let storedJSON: StoredJSON
     let loader: DefinitionLoader
@@ -34,8 +36,9 @@ public final class WorkflowEngine: Sendable {
     /// - Throws: ``WorkflowError/definitionChanged(workflow:version:)``, or a database error.
     public init(database: Database, loader: DefinitionLoader, definitions: [WorkflowDefinition], time: PartnershipTime,
                 clock: any WorkflowClock, authorizer: any Authorizer, storedJSON: StoredJSON = .standard,
-                hooks: [String: any EffectHook] = [:]) throws {
+                hooks: [String: any EffectHook] = [:], names: (any DisplayNames)? = nil) throws {
         self.hooks = HookRegistry(hooks)
+        self.names = names
         self.database = database
         self.loader = loader
         self.time = time
