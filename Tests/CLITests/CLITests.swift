@@ -69,7 +69,7 @@ import Testing
         let pledge = CLIRunner.root.appendingPathComponent("Workflows/pledge.workflow.json").path
         let r = try cli.run("workflow", "validate", pledge)
         #expect(r.status == 0)
-        #expect(r.stdout == "\(pledge): ok: pledge version 1, 10 states, 13 transitions\n")
+        #expect(r.stdout == "\(pledge): ok: pledge version 2, 10 states, 13 transitions\n")
     }
 
     @Test func malformedJSONIsReported() throws {
@@ -140,7 +140,7 @@ import Testing
         try cli.run("pledge", "submit", "pledge-3", "--as", "contact-1", "--now", "2026-04-01T09:10")
         try cli.run("pledge", "approve", "pledge-3", "--as", "sec", "--now", "2026-04-02T10:00")
         let show = try cli.run("pledge", "show", "pledge-3", "--as", "sec", "--now", "2026-04-02T10:00")
-        #expect(show.stdout.contains("Timers:\n  check-in: fires check-in-due at 2026-10-02 00:00 BST\n  report-reminder: fires report-reminder-due at 2027-03-02 00:00 GMT\n  year-end: fires year-ended at 2027-04-02 00:00 BST\n  report-deadline: fires report-overdue at 2027-04-30 00:00 BST\n"))
+        #expect(show.stdout.contains("Timers:\n  check-in: fires check-in-due at 2026-10-02 00:00 BST\n  report-reminder: fires report-reminder-due at 2027-03-02 00:00 GMT\n  year-end: fires year-ended at 2027-04-02 00:00 BST\n  report-deadline: fires report-overdue at 2027-05-01 00:00 BST\n"))
         #expect(show.stdout.hasSuffix("What sec may do:\n  withdraw: Withdraw the pledge\n"))
 
         #expect(try cli.run("tick", "--now", "2026-09-30").stdout == "No timers were due.\n")
@@ -152,7 +152,7 @@ import Testing
           pledge-3 report-reminder: fired report-reminder-due (due 2027-03-02 00:00 GMT)
           pledge-3 year-end: fired year-ended (due 2027-04-02 00:00 BST)
           scheme-membership-1 renewal: fired renewal-due-reached (due 2027-04-02 00:00 BST)
-          pledge-3 report-deadline: fired report-overdue (due 2027-04-30 00:00 BST)
+          pledge-3 report-deadline: fired report-overdue (due 2027-05-01 00:00 BST)
 
         """)
         let report = try cli.run("pledge", "report", "pledge-3", "--as", "contact-1", "--now", "2027-06-02T09:00",

@@ -115,11 +115,29 @@ import Engine
         let f = try fixture()
         let m = try f.app.defineMeasure(MeasureRequest(group: epb, name: "Early help assessments", unit: "count", direction: "higher-is-better",
                                                        baseline: 100, target: 150, tolerance: 20, frequency: "monthly", area: "family-and-friends"), by: "erin")
-        f.at("2026-04-02T09:00")
+        // Due by 2 April: the whole of that day is allowed, so nothing is missing on it.
+        f.at("2026-04-02T23:00")
+        #expect(try f.app.engine.tick().isEmpty, "not missing on its due day")
+        #expect(try !f.app.measure(m.measure.id).isMissingValue)
+        f.at("2026-04-03T09:00")
         #expect(try f.app.engine.tick().map(\.event) == ["value-missing"])
         #expect(try f.app.measure(m.measure.id).isMissingValue)
         let recorded = try f.app.recordMeasure(m.measure.id, period: "2026-03", value: 160, note: nil, by: "erin")
         #expect(!recorded.isMissingValue)
+    }
+
+    /// A value recorded on its due day leaves no false flag and no email behind.
+    @Test func aValueRecordedOnItsDueDayIsNotFlagged() throws {
+        let f = try fixture()
+        let m = try f.app.defineMeasure(MeasureRequest(group: epb, name: "Family hub visits", unit: "count", direction: "higher-is-better",
+                                                       baseline: 100, target: 150, tolerance: 20, frequency: "monthly", area: "family-and-friends"), by: "erin")
+        f.at("2026-04-02T16:30")
+        _ = try f.app.engine.tick()
+        _ = try f.app.recordMeasure(m.measure.id, period: "2026-03", value: 155, note: nil, by: "erin")
+        f.at("2026-04-03T09:00")
+        #expect(try !f.app.engine.tick().contains { $0.event == "value-missing" })
+        #expect(try !f.app.measure(m.measure.id).isMissingValue)
+        #expect(try f.app.outboxPage().messages.allSatisfy { $0.template != "measure-value-missing" })
     }
 
     @Test func ragRule() {

@@ -47,6 +47,48 @@ import Engine
         }
     }
 
+    /// "Report by D" allows the whole of day D: an organisation reporting on its due day is
+    /// never told it is late (the notice went out at 00:00 that day).
+    @Test func reportingOnTheDueDayIsOnTime() throws {
+        let s = try Scheme()
+        let acme = try s.register("Acme Ltd")
+        let pledge = try s.pledge(acme, "Mentor ten young people")
+        _ = try s.at("2026-01-12T10:00")
+        try s.approve(pledge)
+        let due = try #require(try s.app.engine.instance(pledge).data["reportDueOn"]?.stringValue)
+        #expect(due == "2027-02-09")
+        let onTheDay = try s.at("\(due)T16:00")
+        #expect(!onTheDay.contains { $0.event == "report-overdue" })
+        _ = try s.app.firePledge(RecordID(pledge), event: "report", fields: ["outcome": "delivered", "evidence": "Ten mentored."], expectedVersion: nil, by: acme.contact)
+        _ = try s.at("2027-02-10T09:00")
+        #expect(try s.state(pledge) == "reported")
+        #expect(try !s.mail(acme).contains("pledge-report-overdue"), "no overdue notice for a report made on its due day")
+    }
+
+    /// Databases made before "by D" meant the whole day: `workflow migrate` moves live
+    /// instances onto the new version and their pending deadline timers with them.
+    @Test func migratingMovesAPendingDeadlineToTheEndOfItsDay() throws {
+        let s = try Scheme()
+        let acme = try s.register("Acme Ltd")
+        let pledge = try s.pledge(acme, "Mentor ten young people")
+        _ = try s.at("2026-01-12T10:00")
+        try s.approve(pledge)
+        // As an old database has it: version 1, the deadline at 00:00 on the due day.
+        try s.app.database.write { db in
+            let body = try db.queryOne("SELECT body FROM workflow_definitions WHERE name = 'pledge' AND version = 2")?.string("body") ?? ""
+            try db.run("INSERT INTO workflow_definitions (name, version, digest, body, installed_at) VALUES ('pledge', 1, 'before', ?, 0)", body)
+            try db.run("UPDATE instances SET workflow_version = 1 WHERE id = ?", pledge.rawValue)
+            try db.run("UPDATE timers SET due_at = due_at - 86400000 WHERE instance_id = ? AND name = 'report-deadline'", pledge.rawValue)
+        }
+        let before = try s.app.database.read { try $0.queryOne("SELECT due_at FROM timers WHERE instance_id = ? AND name = 'report-deadline' AND status = 'pending'", pledge.rawValue)?.int64("due_at") }
+        _ = try s.app.engine.migrate("pledge", actor: Actor("sec"))
+        let after = try s.app.database.read { try $0.queryOne("SELECT due_at FROM timers WHERE instance_id = ? AND name = 'report-deadline' AND status = 'pending'", pledge.rawValue)?.int64("due_at") }
+        #expect(after.map { $0 - (before ?? 0) } == 86_400_000, "the deadline moved to the start of the next day")
+        #expect(s.app.time.display(Date(milliseconds: after ?? 0)) == "2027-02-10 00:00 GMT")
+        let migrated = try s.app.engine.history(of: pledge).last
+        #expect(migrated?.event == "migrate" && migrated?.payload["rescheduledTimers"] == ["report-deadline"])
+    }
+
     @Test func threeYearsOfPledges() throws {
         let s = try Scheme()
         let acme = try s.register("Acme Ltd")                                   // renews every year
@@ -114,8 +156,12 @@ import Engine
         #expect(try s.app.engine.instance(e3).data["repeatsLastYear"] == true)  // flagged to the reviewer
         try s.approve(e3)
 
-        // Bright Futures misses the report deadline (20 working days after 12 January: 9 February) and reports late.
-        let overdue = try s.at("2027-02-09T09:00")
+        // Bright Futures misses the report deadline (20 working days after 12 January: due by 9
+        // February, the whole of that day allowed) and reports late.
+        let dueDay = try s.at("2027-02-09T23:00")
+        #expect(!dueDay.contains { $0.event == "report-overdue" }, "not overdue on its due day")
+        #expect(try s.state(b1) != "report-overdue")
+        let overdue = try s.at("2027-02-10T09:00")
         #expect(overdue.contains { $0.instanceID == b1 && $0.event == "report-overdue" })
         #expect(try s.state(b1) == "report-overdue")
         #expect(try s.mail(bright).last == "pledge-report-overdue")
@@ -125,11 +171,12 @@ import Engine
         let b2 = try s.pledge(bright, "Start a young leaders programme", areas: ["individual"])
         try s.approve(b2)
 
-        // Coastal Cafe neither reports nor renews: it lapses when the grace period ends (12 April) and leaves the wall.
-        _ = try s.at("2027-04-11T09:00")
-        #expect(try s.membership(coastal) == "renewal-due")
+        // Coastal Cafe neither reports nor renews: it lapses when the grace period ends (renewal
+        // by 12 April, the whole of that day allowed) and leaves the wall.
+        _ = try s.at("2027-04-12T23:00")
+        #expect(try s.membership(coastal) == "renewal-due", "still time on 12 April")
         #expect(try s.mail(coastal).suffix(2) == ["pledge-report-overdue", "membership-renewal-reminder"])  // reminded a month before
-        _ = try s.at("2027-04-12T09:00")
+        _ = try s.at("2027-04-13T09:00")
         #expect(try s.membership(coastal) == "lapsed")
         #expect(try s.mail(coastal).last == "membership-lapsed")
         #expect(try s.wall() == [acme.key, bright.key, eastern.key].sorted())

@@ -63,12 +63,34 @@ extension WorkflowEngine {
                 let occurred = max(at, instance.updatedAt)
                 try db.run("UPDATE instances SET workflow_version = ?, state = ?, version = version + 1, updated_at = ? WHERE id = ?",
                            target.version, to, occurred.milliseconds, move.instance.rawValue)
+                let rescheduled = try rescheduleTimers(db, of: instance, on: target, at: occurred)
+                var payload: [String: JSONValue] = ["fromVersion": .integer(Int64(move.fromVersion)), "toVersion": .integer(Int64(target.version))]
+                if !rescheduled.isEmpty { payload["rescheduledTimers"] = .array(rescheduled.map(JSONValue.string)) }
                 _ = try appendEvent(db, instance: move.instance, version: instance.version + 1, event: "migrate", actor: actor,
-                                    from: move.fromState, to: to,
-                                    payload: ["fromVersion": .integer(Int64(move.fromVersion)), "toVersion": .integer(Int64(target.version))],
-                                    at: occurred, idempotencyKey: nil, requestDigest: nil)
+                                    from: move.fromState, to: to, payload: payload, at: occurred, idempotencyKey: nil, requestDigest: nil)
             }
             return plan
         }
+    }
+
+    /// A migrated instance's pending timers follow the new version's rule for them: a timer
+    /// due at a date held in the data (`at`, with any `offset`) is due when the new version
+    /// says (a deadline that moved from the start of its day to the end of it moves with it).
+    /// Timers counted from when they started, and timers the new version no longer starts,
+    /// keep their due time. Returns the names of the timers whose due time changed.
+    func rescheduleTimers(_ db: Connection, of instance: Instance, on target: WorkflowDefinition, at: Date) throws -> [String] {
+        var rules: [String: (event: String, delay: TimerDelay)] = [:]
+        for effect in target.startEffects + target.transitions.flatMap(\.effects) {
+            if case .startTimer(let name, let event, let delay) = effect, case .atField = delay { rules[name] = (event, delay) }
+        }
+        var changed: [String] = []
+        for row in try db.query("SELECT id, name, due_at FROM timers WHERE instance_id = ? AND status = 'pending' ORDER BY id", instance.id.rawValue) {
+            guard let name = row.string("name"), let rule = rules[name], let id = row.int64("id") else { continue }
+            let due = try dueMoment(rule.delay, instance: instance, event: rule.event, timer: name, from: at)
+            guard due.milliseconds != row.int64("due_at") else { continue }
+            try db.run("UPDATE timers SET due_at = ?, event = ? WHERE id = ?", due.milliseconds, rule.event, id)
+            changed.append(name)
+        }
+        return changed
     }
 }
