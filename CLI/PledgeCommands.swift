@@ -227,7 +227,7 @@ enum PledgeCommands {
         try inv.expectPositionals(atMost: 1)
         let p = try Pledge(inv.app.approvePledge(RecordID(id), comment: inv.arguments.value("comment"), expectedVersion: try inv.integer("expect-version"), by: inv.actor.id))
         inv.output(p.json) {
-            "\(p.id) is approved and on the wall. Pledge year \((p.yearStarts?.description ?? "")) to \((p.yearEnds?.description ?? "")); check-in \((p.checkInOn?.description ?? "")); report due by \((p.reportDueOn?.description ?? ""))."
+            "\(p.id) is approved and on the wall. Pledge year \(p.yearStarts?.inWords ?? "") to \(p.yearEnds?.adding(days: -1).inWords ?? ""); check-in \(p.checkInOn?.inWords ?? ""); report due by \(p.reportDueOn?.inWords ?? "")."
         }
     }
 

@@ -9,7 +9,8 @@ extension WebApp {
         try c.app.policy.groupsRun(by: c.viewer)
     }
 
-    static func day(_ c: Context, _ date: Date) -> String { c.app.time.display(date) }
+    /// A moment on a page, as GOV.UK writes it: "8 October 2026", with the time only when it is not midnight.
+    static func day(_ c: Context, _ date: Date) -> String { c.app.time.inWords(date) }
 
     /// The viewer's own link to a deadlines feed, to paste into a calendar app.
     static func calendarLink(_ c: Context, _ path: String, what: String) throws -> HTML {

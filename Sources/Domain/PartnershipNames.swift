@@ -22,7 +22,7 @@ public struct PartnershipNames: DisplayNames {
         switch field {
         case "organisation":
             return try db.queryOne("SELECT name FROM organisations WHERE key = ?", value)?.string("name")
-        case "group", "body", "parentBody", "raisedAt":
+        case "group", "body", "parentBody", "raisedAt", "fromBody":
             return try db.queryOne("SELECT name FROM bodies WHERE key = ?", value)?.string("name")
         case "areas", "area", "priorities", "priority":
             return frameworkNames[value]

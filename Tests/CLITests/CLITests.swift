@@ -124,7 +124,7 @@ import Testing
         #expect(stale.status == 1)
         #expect(stale.stderr == "Error: pledge-2 was changed by someone else (you had version 1; it is now version 2). Reload it and try again.\n")
         let approve = try cli.run("pledge", "approve", "pledge-2", "--as", "sec", "--expect-version", "2", "--now", "2026-04-02T10:00")
-        #expect(approve.stdout == "pledge-2 is approved and on the wall. Pledge year 2026-04-02 to 2027-04-02; check-in 2026-10-02; report due by 2027-04-30.\n")
+        #expect(approve.stdout == "pledge-2 is approved and on the wall. Pledge year 2 April 2026 to 1 April 2027; check-in 2 October 2026; report due by 30 April 2027.\n")
         let again = try cli.run("pledge", "approve", "pledge-2", "--as", "sec", "--now", "2026-04-02T10:05")
         #expect(again.status == 1)
         #expect(again.stderr == "Error: pledge-2 has ended (it is approved); nothing more can happen to it.\n" || again.stderr.hasPrefix("Error: \"approve\" cannot happen while the instance is approved"))

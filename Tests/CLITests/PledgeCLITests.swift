@@ -28,7 +28,7 @@ import Testing
         try cli.run(arguments: ["pledge", "edit", "pledge-2", "--as", "contact-1", "--text", "Offer five work placements for Year 12 students"] + now)
         try cli.run(arguments: ["pledge", "submit", "pledge-2", "--as", "contact-1"] + now)
         let approved = try cli.run(arguments: ["pledge", "approve", "pledge-2", "--as", "sam"] + now)
-        #expect(approved.stdout == "pledge-2 is approved and on the wall. Pledge year 2026-04-01 to 2027-04-01; check-in 2026-10-01; report due by 2027-04-29.\n")
+        #expect(approved.stdout == "pledge-2 is approved and on the wall. Pledge year 1 April 2026 to 31 March 2027; check-in 1 October 2026; report due by 29 April 2027.\n")
         let wall = try cli.run(arguments: ["pledge", "list", "--wall", "--area", "opportunity"] + now)
         #expect(wall.stdout.hasPrefix("Acme Ltd (norwich): Offer five work placements for Year 12 students  [opportunity, learning; skills-and-employment]\n"))
         #expect(!wall.stdout.contains("ada@acme.example"))

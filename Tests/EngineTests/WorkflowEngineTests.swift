@@ -235,8 +235,21 @@ final class LockedList: @unchecked Sendable {  // `storage` guarded by `lock`
         #expect(messages.count == 1)
         #expect(messages[0].recipient == "olu@example.org")
         #expect(messages[0].subject == "Roof is waiting")
-        #expect(messages[0].body == "Please answer by 2026-06-04 09:00 BST.")
+        #expect(messages[0].body == "Please answer by 4 June 2026 at 9am.", "dates in words, as GOV.UK writes them")
         #expect(messages[0].status == "pending")
+    }
+
+    @Test func datesReadAsPeopleWriteThem() throws {
+        let f = try EngineFixture(start: "2026-06-01T09:00")
+        let time = f.engine.time
+        #expect(CalendarDay("2027-02-09")?.inWords == "9 February 2027")
+        #expect(time.inWords(time.parse("2026-10-08")!) == "8 October 2026", "midnight: the day only")
+        #expect(time.inWords(time.parse("2026-10-08T15:30")!) == "8 October 2026 at 3:30pm")
+        #expect(time.inWords(time.parse("2026-10-08T12:00")!) == "8 October 2026 at 12pm")
+        // A deadline due at the start of a day leaves the whole day before it.
+        #expect(time.deadlineInWords(time.parse("2027-02-10")!) == "9 February 2027")
+        #expect(time.deadlineInWords(time.parse("2027-01-01")!) == "31 December 2026")
+        #expect(time.deadlineInWords(time.parse("2026-06-04T09:00")!) == "4 June 2026 at 9am")
     }
 }
 

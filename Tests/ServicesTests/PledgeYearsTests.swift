@@ -57,6 +57,10 @@ import Engine
         try s.approve(pledge)
         let due = try #require(try s.app.engine.instance(pledge).data["reportDueOn"]?.stringValue)
         #expect(due == "2027-02-09")
+        // The approval says the year's last day, and every date in words.
+        let approved = try #require(try s.app.engine.outbox().first { $0.template == "pledge-approved" }?.body)
+        #expect(approved.contains("Your pledge year runs from 12 January 2026 to 11 January 2027."), "\(approved)")
+        #expect(approved.contains("a short progress report by 9 February 2027"))
         let onTheDay = try s.at("\(due)T16:00")
         #expect(!onTheDay.contains { $0.event == "report-overdue" })
         _ = try s.app.firePledge(RecordID(pledge), event: "report", fields: ["outcome": "delivered", "evidence": "Ten mentored."], expectedVersion: nil, by: acme.contact)

@@ -203,7 +203,8 @@ extension WorkflowEngine {
         }
     }
 
-    /// Fills `{{field}}`, `{{instance}}`, `{{workflow}}` and `{{due:TIMER}}` in a notification.
+    /// Fills `{{field}}`, `{{instance}}`, `{{workflow}}`, `{{due:TIMER}}` and `{{dayBefore:FIELD}}` in a notification,
+    /// as people read them: dates in words, keys as names, a deadline as its last day allowed.
     func render(_ template: String, instance: Instance, db: Connection) throws -> String {
         var out = ""
         var rest = Substring(template)
@@ -216,17 +217,23 @@ extension WorkflowEngine {
             case "instance": out += instance.id.rawValue
             case "workflow": out += instance.workflow
             default:
-                if name.hasPrefix("due:") {
+                if name.hasPrefix("dayBefore:"), let text = instance.data[String(name.dropFirst(10))]?.stringValue, let day = CalendarDay(text) {
+                    // The last day of a period that ends when `day` begins: "to 1 April 2027".
+                    out += day.adding(days: -1).inWords
+                } else if name.hasPrefix("due:") {
                     let timer = String(name.dropFirst(4))
                     if let row = try db.queryOne("SELECT due_at FROM timers WHERE instance_id = ? AND name = ? AND status = 'pending'", instance.id.rawValue, timer),
                        let ms = row.int64("due_at") {
-                        out += time.display(Date(milliseconds: ms))
+                        out += time.deadlineInWords(Date(milliseconds: ms))
                     } else {
                         out += "(no deadline set)"
                     }
                 } else if let value = instance.data[name] {
                     // A key reads as its name: "Wensum Works Ltd", not "wensum-works-ltd".
-                    func named(_ text: String) throws -> String { try names?.name(of: name, value: text, db: db) ?? text }
+                    func named(_ text: String) throws -> String {
+                        if let day = CalendarDay(text) { return day.inWords }  // "9 February 2027", not 2027-02-09
+                        return try names?.name(of: name, value: text, db: db) ?? text
+                    }
                     switch value {
                     case .string(let s): out += try named(s)
                     case .array(let items): out += try items.map { try $0.stringValue.map(named) ?? $0.canonicalString }.joined(separator: ", ")

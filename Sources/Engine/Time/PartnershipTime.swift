@@ -89,6 +89,24 @@ public struct PartnershipTime: Sendable {
         return formatter.string(from: moment)
     }
 
+    /// A moment as GOV.UK writes it for people: `9 February 2027` at midnight, where only the
+    /// day matters, else `9 February 2027 at 3:30pm`.
+    public func inWords(_ moment: Date) -> String {
+        let c = calendar.dateComponents([.hour, .minute], from: moment)
+        let day = self.day(of: moment).inWords
+        guard let hour = c.hour, let minute = c.minute, hour != 0 || minute != 0 else { return day }
+        let twelve = hour % 12 == 0 ? 12 : hour % 12
+        return day + " at \(twelve)" + (minute == 0 ? "" : String(format: ":%02d", minute)) + (hour < 12 ? "am" : "pm")
+    }
+
+    /// A deadline moment as the last day allowed: a timer due at the start of 10 February has
+    /// the whole of 9 February before it, so "by 9 February 2027".
+    public func deadlineInWords(_ moment: Date) -> String {
+        let c = calendar.dateComponents([.hour, .minute], from: moment)
+        guard c.hour == 0 && c.minute == 0 else { return inWords(moment) }
+        return day(of: moment.addingTimeInterval(-1)).inWords
+    }
+
     /// A moment in local time for people, e.g. `2026-11-24 09:00 GMT`.
     public func display(_ moment: Date) -> String {
         let c = calendar.dateComponents([.year, .month, .day, .hour, .minute], from: moment)

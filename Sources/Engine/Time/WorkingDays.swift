@@ -13,6 +13,11 @@ public struct CalendarDay: Sendable, Equatable, Hashable, Comparable, CustomStri
     public let year: Int, month: Int, day: Int
     public init(year: Int, month: Int, day: Int) { self.year = year; self.month = month; self.day = day }
 
+    static let monthNames = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"]
+
+    /// The date as GOV.UK writes it for people: `9 February 2027`.
+    public var inWords: String { "\(day) \(Self.monthNames[month - 1]) \(year)" }
+
     /// Parses `YYYY-MM-DD`; nil when it is not a real date.
     public init?(_ text: String) {
         let parts = text.split(separator: "-", omittingEmptySubsequences: false)
