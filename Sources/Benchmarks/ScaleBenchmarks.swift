@@ -115,6 +115,7 @@ public enum ScaleBenchmarks {
             for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
             let app = try Flourish(databasePath: path, library: library, clock: FixedClock(now))
             try app.database.withWriter { try $0.execute("PRAGMA synchronous = OFF") }
+            try EngineBenchmarks.ensureBenchContact(app)
             let instances = 1_000
             var ids: [InstanceID] = []
             for i in 0..<instances {

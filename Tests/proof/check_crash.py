@@ -59,6 +59,11 @@ def main():
         if integrity != "ok" or missing or verify.returncode != 0:
             print("crash test FAILED:", verify.stdout, verify.stderr, sorted(missing)[:10])
             return 1
+    # A writer that writes nothing would make every round pass: the test must have had writes to lose.
+    if not acknowledged:
+        print("crash test FAILED: the writer acknowledged no events in any round, so nothing was tested "
+              "(run `flourish stress write` by hand to see why it writes nothing)")
+        return 1
     print(f"crash test: {ROUNDS} kill -9 rounds, {len(acknowledged)} acknowledged events all present, integrity ok, audit intact")
     return 0
 
