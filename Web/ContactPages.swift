@@ -138,7 +138,7 @@ extension WebApp {
         let memberships = try c.app.directory.memberships()
         let accounts = Dictionary(try c.app.accounts.list().map { ($0.person, $0.disabled) }, uniquingKeysWith: { a, _ in a })
         let rows = try c.app.directory.people().map { p -> [HTML] in
-            let roles = memberships.filter { $0.person == p.id }.map { "\($0.role.rawValue) of \($0.body)" }.joined(separator: "; ")
+            let roles = memberships.filter { $0.person == p.id }.map { "\($0.role.rawValue) of \(c.app.displayName("body", $0.body))" }.joined(separator: "; ")
             let account: String, actions: HTML
             switch accounts[p.id] {
             case nil:

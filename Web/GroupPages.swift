@@ -32,7 +32,7 @@ extension WebApp {
             let group = try c.app.governance.body(c.param("key"))
             let actions = try c.app.actions(ActionFilter(group: group.key), for: c.viewer).sorted { ($0.isOverdue ? 0 : 1, ($0.action.dueDate?.description ?? "")) < ($1.isOverdue ? 0 : 1, ($1.action.dueDate?.description ?? "")) }
             let actionRows = actions.map { a -> [HTML] in
-                ["<a class=\"govuk-link\" href=\"/actions/\(a.action.id.rawValue)\">\(a.action.title)</a>", "\(a.action.owner)",
+                ["<a class=\"govuk-link\" href=\"/actions/\(a.action.id.rawValue)\">\(a.action.title)</a>", "\(c.app.displayName("owner", a.action.owner))",
                  "\((a.action.dueDate?.description ?? ""))" + (a.isOverdue ? " <strong class=\"app-overdue\">Overdue</strong>" as HTML : ""),
                  Components.stateTag(a.action.state), Components.rag(a.latestRAG?.rawValue)]
             }
@@ -107,7 +107,7 @@ extension WebApp {
             do {
                 let view = try c.app.raiseEscalation(EscalationRequest(group: group.key, title: (c.field("title") ?? ""), description: c.field("description") ?? "", severity: (c.field("severity") ?? ""),
                                                                        priorities: c.fields("priorities"), areas: c.fields("areas")), by: c.person)
-                let at = view.open.map(\.body).joined(separator: " and ")
+                let at = view.open.map { c.app.displayName("body", $0.body) }.joined(separator: " and ")
                 return c.redirect("/escalations/\(view.escalation.id.rawValue)", confirming: "The issue is raised and waits at \(at).")
             } catch {
                 guard let message = refusal(error) else { throw error }
@@ -162,7 +162,7 @@ extension WebApp {
         let body: HTML = """
         \(Components.errorSummary(errors))<span class="govuk-caption-l">Action</span><h1 class="govuk-heading-l">\(a.title)</h1>
         \(Components.summaryList([("Group", "<a class=\"govuk-link\" href=\"/groups/\(a.group)\">\(a.group)</a>"),
-                                  ("Status", Components.stateTag(a.state)), ("Owner", "\(a.owner)"),
+                                  ("Status", Components.stateTag(a.state)), ("Owner", "\(c.app.displayName("owner", a.owner))"),
                                   ("Due", "\((a.dueDate?.description ?? ""))" + (view.isOverdue ? " <strong class=\"app-overdue\">Overdue</strong>" as HTML : "")),
                                   ("Latest RAG", Components.rag(view.latestRAG?.rawValue) + " \(view.rags.isEmpty ? "" : view.trend)"),
                                   ("FLOURISH areas", "\(areaNames(a.areas, c.app))")]))

@@ -52,7 +52,7 @@ extension WebApp {
             let bodies = try c.app.policy.boardsFollowed(by: c.viewer)
             let waiting = try c.app.escalations(state: "open").flatMap { e in e.open.filter { bodies.contains($0.body) }.map { (e, $0) } }
             let rows = waiting.map { e, review -> [HTML] in
-                ["<a class=\"govuk-link\" href=\"/escalations/\(e.escalation.id.rawValue)\">\(e.escalation.title)</a>", "\(review.body)",
+                ["<a class=\"govuk-link\" href=\"/escalations/\(e.escalation.id.rawValue)\">\(e.escalation.title)</a>", "\(c.app.displayName("body", review.body))",
                  "\(review.respondBy.flatMap { c.app.time.parse($0) }.map { day(c, $0) } ?? "")" + (e.overdue.contains { $0.id == review.id } ? " <strong class=\"app-overdue\">Overdue</strong>" as HTML : "")]
             }
             let body: HTML = "<h1 class=\"govuk-heading-l\">Decisions</h1>" + (rows.isEmpty ? "<p class=\"govuk-body\">Nothing is waiting for your board's decision.</p>" : Components.table(caption: "Waiting for a decision", headers: ["Issue", "At", "Respond by"], rows: rows))
@@ -81,8 +81,7 @@ extension WebApp {
     static func escalationPage(_ c: Context, _ id: RecordID<Escalation>, errors: [FieldError], status: HTTPStatus = .ok) throws -> HTTPResponse {
         guard let view = try? c.app.escalation(id, for: c.viewer) else { return notFound(c) }
         let e = view.escalation
-        let bodies = try c.app.governance.bodies()
-        func name(_ key: String?) -> String { bodies.first { $0.key == key }?.name ?? key ?? "" }
+        func name(_ key: String?) -> String { key.map { c.app.displayName("body", $0) } ?? "" }
         let trail = view.reviews.map { r -> [HTML] in
             ["\(name(Optional(r.body)))", Components.stateTag(r.state), "\(day(c, r.createdAt))",
              "\(r.rationale ?? r.guidance ?? (r.plan ?? ""))"]

@@ -16,7 +16,7 @@ public struct PartnershipNames: DisplayNames {
     }
 
     /// The fields that hold people's ids.
-    static let personFields: Set<String> = ["owner", "raisedBy", "planOwner", "decidedBy", "contacts", "person"]
+    static let personFields: Set<String> = ["owner", "raisedBy", "planOwner", "decidedBy", "contacts", "person", "actor"]
 
     public func name(of field: String, value: String, db: Connection) throws -> String? {
         switch field {

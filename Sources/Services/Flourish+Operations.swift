@@ -154,3 +154,15 @@ public enum StorageTrouble: Sendable, Equatable {
     }
     public var isDiskFull: Bool { if case .diskFull = self { return true } else { return false } }
 }
+
+extension Flourish {
+    /// What a person reads for a key: a body's, person's, organisation's, area's or priority's
+    /// name (as notifications say it), or the key itself when it names nothing known.
+    ///
+    /// - Parameter field: what the key is: `body`, `person`, `organisation`, `area` (or the
+    ///   record field it sits in, such as `owner` or `group`).
+    public func displayName(_ field: String, _ key: String) -> String {
+        let name = try? database.read { db in try names.name(of: field, value: key, db: db) }
+        return (name ?? nil) ?? key
+    }
+}

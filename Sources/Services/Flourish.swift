@@ -33,6 +33,8 @@ public final class Flourish: Sendable {
     public let directory: Directory
     /// Sign-in accounts, sessions and API tokens.
     public let accounts: Accounts
+    /// The partnership's names for the keys its records hold (the same in messages, pages and the CLI).
+    public let names: PartnershipNames
     public let clock: any WorkflowClock
     public let time: PartnershipTime
     /// The wall and this year's report, kept until the next event.
@@ -81,9 +83,10 @@ public final class Flourish: Sendable {
         accounts = try Accounts(database: database, passwordPolicy: library.passwordPolicy)
         try PublishedReports.migrator.migrate(database)
         governance = try GovernanceRegister(database: database, partnership: partnership, at: clock.now())
+        names = PartnershipNames(framework: framework)
         engine = try WorkflowEngine(database: database, loader: library.loader, definitions: library.definitions, time: time,
                                     clock: clock, authorizer: MembershipAuthorizer(boardBodies: partnership.boardKeys, partnership: partnership),
-                                    names: PartnershipNames(framework: framework))
+                                    names: names)
         // The typed records know each workflow's states: a renamed one fails here, not on a page.
         try WorkflowRecords.check(engine.definitions)
         try engine.indexData(fields: Self.lookupFields)

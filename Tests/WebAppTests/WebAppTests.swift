@@ -238,6 +238,20 @@ extension HTTPResponse {
         #expect(!form.contains("particip</"), "framework items end at a word")
     }
 
+    @Test func pagesNameBodiesAndPeopleNotTheirKeys() throws {
+        let f = try WebFixture()
+        let sam = WebFixture.Browser(f.web)
+        try sam.signIn("sam")
+        let people = try sam.get("/people").text
+        #expect(people.contains("chair of Early Prevention Board") || people.contains("of Early"), "memberships name the body")
+        #expect(!people.contains("of early-prevention-board"))
+        let group = try sam.get("/groups/early-prevention-board").text
+        let owners = try f.app.directory.people().filter { group.contains(">\($0.id)</td>") }.map(\.id)
+        #expect(owners.isEmpty, "owners are named, not shown by user name: \(owners)")
+        #expect(f.app.displayName("body", "early-prevention-board") != "early-prevention-board")
+        #expect(f.app.displayName("body", "no-such-body") == "no-such-body", "an unknown key is shown as it is")
+    }
+
     @Test func theAPIUsesProblemJSONETagsAndIdempotencyKeys() throws {
         let f = try WebFixture()
         let token = try f.app.accounts.createToken(for: "erin", name: "test", at: f.clock.now())
