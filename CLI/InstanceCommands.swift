@@ -105,16 +105,29 @@ enum InstanceCommands {
     }
 
     static let list = Command(
-        ["instance", "list"], "List instances, newest first.",
+        ["instance", "list"], "List instances, newest first, a page at a time.",
         options: [OptionSpec("workflow", takesValue: true, valueName: "NAME", help: "Only this workflow."),
                   OptionSpec("state", takesValue: true, valueName: "STATE", help: "Only instances in this state."),
-                  OptionSpec("limit", takesValue: true, valueName: "N", help: "At most N (default 100).")]
+                  OptionSpec("limit", takesValue: true, valueName: "N", help: "At most N (default 100)."),
+                  OptionSpec("after", takesValue: true, valueName: "N", help: "The page after the one that said `--after N`.")]
     ) { inv in
         try inv.expectPositionals(atMost: 0)
         let app = try inv.app
-        let items = try app.records(workflow: inv.arguments.value("workflow"), state: inv.arguments.value("state"), limit: try inv.integer("limit") ?? 100, for: try inv.viewer)
-        inv.output(.array(items.map(\.json))) {
-            items.isEmpty ? "No instances." : items.map { "\($0.id)  \($0.state)  version \($0.version)  updated \(app.time.display($0.updatedAt))" }.joined(separator: "\n")
+        let limit = try inv.integer("limit") ?? 100
+        guard limit > 0 else { throw UsageError("--limit takes a whole number of 1 or more") }
+        let after = try inv.integer("after").map(Int64.init)
+        let workflow = inv.arguments.value("workflow"), state = inv.arguments.value("state")
+        let page = try app.recordsPage(workflow: workflow, state: state, after: after, limit: limit, for: try inv.viewer)
+        inv.output(["instances": .array(page.records.map(\.json)), "total": .integer(Int64(page.total)), "next": page.next.map { .integer($0) } ?? .null]) {
+            var lines = page.records.map { "\($0.id)  \($0.state)  version \($0.version)  updated \(app.time.display($0.updatedAt))" }
+            if page.records.isEmpty { lines.append(page.total == 0 ? "No instances." : "No more instances (\(page.total) in all).") }
+            else if let next = page.next {
+                let filters = (workflow.map { " --workflow \($0)" } ?? "") + (state.map { " --state \($0)" } ?? "")
+                lines.append("Showing \(page.records.count) of \(page.total), newest first; for the next \(limit): flourish instance list\(filters) --limit \(limit) --after \(next)")
+            } else if after == nil {
+                lines.append("\(page.total) in all.")
+            }
+            return lines.joined(separator: "\n")
         }
     }
 }

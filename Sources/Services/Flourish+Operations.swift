@@ -86,6 +86,44 @@ extension Flourish {
         }
     }
 
+    /// A page of the records the viewer may see, newest first, with how many they may see in
+    /// all: a list is never cut without saying so.
+    ///
+    /// - Parameter after: the `next` of the page before (nil: the newest).
+    public func recordsPage(workflow: String?, state: String?, after: Int64?, limit: Int, for viewer: Viewer) throws -> RecordPage {
+        let limit = max(1, limit)
+        var shown: [Instance] = []
+        var cursor = after, next: Int64? = nil
+        // Fill the page from what the viewer may see, reading a batch at a time.
+        while shown.count < limit {
+            let (batch, more) = try engine.instancesPage(workflow: workflow, state: state, before: cursor, limit: limit)
+            for (i, instance) in batch.enumerated() {
+                let sight = try policy.sight(of: instance, for: viewer)
+                guard sight != .none else { continue }
+                shown.append(instance.showing(policy.visibleData(instance, sight: sight)))
+                if shown.count == limit {
+                    next = (i < batch.count - 1 || more != nil) ? try instanceNumber(instance.id) : nil
+                    break
+                }
+            }
+            guard shown.count < limit, let more else { break }
+            cursor = more
+        }
+        let total: Int
+        if viewer.isSecretariat {
+            total = try engine.countInstances(workflow: workflow, state: state)
+        } else {
+            // Counted as the viewer may see them: the total says nothing of records hidden from them.
+            total = try engine.instances(workflow: workflow, state: state, limit: Int.max).filter { try policy.sight(of: $0, for: viewer) != .none }.count
+        }
+        if let n = next, try engine.instancesPage(workflow: workflow, state: state, before: n, limit: 1).instances.isEmpty { next = nil }
+        return RecordPage(records: shown, total: total, next: next)
+    }
+
+    func instanceNumber(_ id: InstanceID) throws -> Int64? {
+        try database.read { try $0.queryOne("SELECT num FROM instances WHERE id = ?", id.rawValue)?.int64("num") }
+    }
+
     /// A record as it stood at `moment`, rebuilt from the event log, as the viewer may see it
     /// now; nil when it did not exist yet.
     public func record(_ id: InstanceID, asOf moment: Date, for viewer: Viewer) throws -> Instance? {
@@ -165,4 +203,12 @@ extension Flourish {
         let name = try? database.read { db in try names.name(of: field, value: key, db: db) }
         return (name ?? nil) ?? key
     }
+}
+
+/// A page of records, newest first, with the total the viewer may see.
+public struct RecordPage: Sendable {
+    public let records: [Instance]
+    public let total: Int
+    /// Where the next page starts (pass as `after`), or nil when this is the last.
+    public let next: Int64?
 }

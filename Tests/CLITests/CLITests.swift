@@ -217,6 +217,33 @@ import Testing
     }
 }
 
+@Suite struct InstanceListTests {
+    /// Issue 18: `instance list` cut at 100 and said nothing. It now says how many there are and
+    /// how to see the next page, and the pages together hold each record once.
+    @Test func theInstanceListPagesAndSaysWhatIsLeft() throws {
+        let cli = try CLIRunner()
+        try cli.run("person", "add", "sec", "--name", "Sam Secretariat")
+        try cli.run("member", "add", "sec", "--body", "children-and-young-people-strategic-alliance", "--role", "secretariat")
+        for n in 1...5 {
+            #expect(try cli.run("org", "register", "--as", "sec", "--name", "Org \(n)", "--kind", "business", "--district", "norwich", "--size", "small",
+                                "--contact-name", "Contact \(n)", "--contact-email", "c\(n)@example.org").status == 0)
+        }
+        let first = try cli.run("instance", "list", "--workflow", "scheme-membership", "--limit", "2", "--as", "sec")
+        #expect(first.stdout.contains("Showing 2 of 5, newest first; for the next 2: flourish instance list --workflow scheme-membership --limit 2 --after "), "\(first.stdout)")
+        var seen: [String] = []
+        var args = ["instance", "list", "--workflow", "scheme-membership", "--limit", "2", "--as", "sec", "--json"]
+        for _ in 0..<5 {
+            let page = try #require(try JSONSerialization.jsonObject(with: Data(try cli.run(arguments: args).stdout.utf8)) as? [String: Any])
+            #expect(page["total"] as? Int == 5)
+            seen += ((page["instances"] as? [[String: Any]]) ?? []).compactMap { $0["id"] as? String }
+            guard let next = page["next"] as? Int else { break }
+            args = ["instance", "list", "--workflow", "scheme-membership", "--limit", "2", "--as", "sec", "--json", "--after", String(next)]
+        }
+        #expect(seen == (1...5).reversed().map { "scheme-membership-\($0)" }, "each once, newest first: \(seen)")
+        #expect(try cli.run("instance", "list", "--limit", "0").stderr.contains("--limit takes a whole number of 1 or more"))
+    }
+}
+
 @Suite struct OutboxListTests {
     /// Issue 18: `outbox list` showed the 200 oldest messages and said nothing of the rest. It now
     /// pages newest first, says how many there are, and how to see the next page.

@@ -108,7 +108,8 @@ class Server:
 
     def instances(self):
         """Every instance's id, workflow, state and data (the CLI, reading the same database)."""
-        return self.cli("instance", "list", "--limit", "1000000")
+        listed = self.cli("instance", "list", "--limit", "1000000")
+        return listed["instances"] if isinstance(listed, dict) else listed
 
     def alive(self):
         return self.proc is not None and self.proc.poll() is None

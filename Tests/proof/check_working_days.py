@@ -271,7 +271,8 @@ def main():
                   f"{(r.stdout.strip() or r.stderr.strip()).split(':')[0][:120]}")
 
         r = fl.must("instance", "list", "--workflow", "action", "--limit", str(len(dues) + 100), "--json")
-        instances = json.loads(r.stdout)
+        listed = json.loads(r.stdout)
+        instances = listed["instances"] if isinstance(listed, dict) else listed
         got = {}
         for inst in instances:
             data = inst["data"]

@@ -257,6 +257,34 @@ public final class WorkflowEngine: Sendable {
         }
     }
 
+    /// Instances newest first, `limit` at a time: those made before instance number `before`
+    /// (all the newest when nil), with the number to pass for the next page (nil: the last).
+    public func instancesPage(workflow: String? = nil, state: String? = nil, before: Int64? = nil, limit: Int) throws -> (instances: [Instance], next: Int64?) {
+        try database.read { db in
+            var sql = "SELECT * FROM instances WHERE 1 = 1"
+            var args: [any SQLiteBindable] = []
+            if let workflow { sql += " AND workflow = ?"; args.append(workflow) }
+            if let state { sql += " AND state = ?"; args.append(state) }
+            if let before { sql += " AND num < ?"; args.append(before) }
+            sql += " ORDER BY num DESC LIMIT ?"
+            args.append(limit + 1)
+            let rows = try db.query(sql, arguments: args)
+            let page = try rows.prefix(limit).map { try self.decodeInstance($0) }
+            return (page, rows.count > limit ? rows[limit - 1].int64("num") : nil)
+        }
+    }
+
+    /// How many instances there are (of a workflow, in a state).
+    public func countInstances(workflow: String? = nil, state: String? = nil) throws -> Int {
+        try database.read { db in
+            var sql = "SELECT count(*) AS n FROM instances WHERE 1 = 1"
+            var args: [any SQLiteBindable] = []
+            if let workflow { sql += " AND workflow = ?"; args.append(workflow) }
+            if let state { sql += " AND state = ?"; args.append(state) }
+            return try db.query(sql, arguments: args).first?.int("n") ?? 0
+        }
+    }
+
     /// Every event of an instance, oldest first.
     public func history(of id: InstanceID) throws -> [EventRecord] {
         try database.read { db in
