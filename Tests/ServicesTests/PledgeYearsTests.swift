@@ -176,13 +176,15 @@ import Engine
         try s.approve(b2)
 
         // Coastal Cafe neither reports nor renews: it lapses when the grace period ends (renewal
-        // by 12 April, the whole of that day allowed) and leaves the wall.
-        _ = try s.at("2027-04-12T23:00")
-        #expect(try s.membership(coastal) == "renewal-due", "still time on 12 April")
+        // by 11 April, the whole of that day allowed; it lapses as 12 April begins) and leaves the wall.
+        _ = try s.at("2027-04-11T23:00")
+        #expect(try s.membership(coastal) == "renewal-due", "still time on 11 April")
         #expect(try s.mail(coastal).suffix(2) == ["pledge-report-overdue", "membership-renewal-reminder"])  // reminded a month before
-        _ = try s.at("2027-04-13T09:00")
+        _ = try s.at("2027-04-12T09:00")
         #expect(try s.membership(coastal) == "lapsed")
         #expect(try s.mail(coastal).last == "membership-lapsed")
+        let lapsed = try s.app.engine.outbox().last { $0.template == "membership-lapsed" && $0.recipient == "coastal-cafe@example.org" }?.body ?? ""
+        #expect(lapsed.contains("We did not receive a new pledge by 11 April 2027"), "the last day allowed, in words: \(lapsed)")
         #expect(try s.wall() == [acme.key, bright.key, eastern.key].sorted())
         // The secretariat reinstates it; its new pledge puts it back on the wall. Its history stays.
         _ = try s.at("2027-05-01T10:00")
