@@ -33,13 +33,14 @@ enum ActionCommands {
                   OptionSpec("key", takesValue: true, valueName: "KEY", help: "An idempotency key.")]
     ) { inv in
         try inv.expectPositionals(atMost: 0)
-        let view = try inv.app.logAction(ActionRequest(group: try inv.required("group", "BODY"), title: try inv.required("title", "TEXT"),
+        let app = try inv.app
+        let view = try app.logAction(ActionRequest(group: try inv.required("group", "BODY"), title: try inv.required("title", "TEXT"),
                                                        description: inv.arguments.value("description") ?? "", priority: inv.arguments.value("priority"),
                                                        areas: list(inv.arguments.value("areas")), owner: try inv.required("owner", "PERSON"),
                                                        dueDate: try inv.required("due", "DATE"), item: inv.arguments.value("item")),
                                          by: inv.actor.id, idempotencyKey: inv.arguments.value("key"))
         inv.output(json(view)) {
-            "Logged \(view.action.id) for \(view.action.group), due \((view.action.dueDate?.description ?? "")). If it is still open on \((view.action.escalatesOn?.description ?? "")) it will be escalated."
+            "Logged \(view.action.id) for \(app.displayName("group", view.action.group)), due \(view.action.dueDate?.inWords ?? ""). If it is still open on \(view.action.escalatesOn?.inWords ?? "") it will be escalated."
         }
     }
 
@@ -107,7 +108,7 @@ enum ActionCommands {
         let history = try app.actionUpdates(RecordID(id), for: try inv.viewer)
         inv.output(json(v)) {
             var lines = ["\(id): \(v.action.title) (\(v.action.state)\(v.isOverdue ? ", overdue" : ""))",
-                         "Group \(v.action.group), priority \((v.action.priority ?? "")), owner \(v.action.owner), due \((v.action.dueDate?.description ?? ""))",
+                         "Group \(app.displayName("group", v.action.group)), priority \(v.action.priority.map { app.displayName("priority", $0) } ?? ""), owner \(app.displayName("owner", v.action.owner)), due \(v.action.dueDate?.inWords ?? "")",
                          "Latest RAG: \(v.latestRAG?.rawValue ?? "none") (\(v.trend))", "Updates:"]
             lines += history.filter { $0.event == "update" }.map { "  \(app.time.display($0.occurredAt))  \($0.payload["rag"]?.stringValue ?? "")  \($0.payload["commentary"]?.stringValue ?? "")" }
             lines.append("Escalations: " + (v.escalations.isEmpty ? "none" : v.escalations.map { "\($0.id) (\($0.state))" }.joined(separator: ", ")))

@@ -47,7 +47,7 @@ enum DirectoryCommands {
         let app = try inv.app
         let m = try app.directory.addMembership(person: person, body: body, role: role, actor: inv.actor.id, at: app.clock.now())
         inv.output(["person": .string(m.person), "body": .string(m.body), "role": .string(m.role.rawValue)]) {
-            "\(m.person) is now \(m.role.rawValue) of \(m.body)."
+            "\(m.person) is now \(m.role.rawValue) of \(app.displayName("body", m.body))."
         }
     }
 
@@ -93,9 +93,10 @@ enum DirectoryCommands {
 
     static let memberList = Command(["member", "list"], "List active memberships.") { inv in
         try inv.expectPositionals(atMost: 0)
-        let items = try inv.app.directory.memberships()
+        let app = try inv.app
+        let items = try app.directory.memberships()
         inv.output(.array(items.map { ["person": .string($0.person), "body": .string($0.body), "role": .string($0.role.rawValue)] })) {
-            items.isEmpty ? "No memberships yet." : items.map { "\($0.body)  \($0.role.rawValue)  \($0.person)" }.joined(separator: "\n")
+            items.isEmpty ? "No memberships yet." : items.map { "\(app.displayName("body", $0.body))  \($0.role.rawValue)  \(app.displayName("person", $0.person)) (\($0.person))" }.joined(separator: "\n")
         }
     }
 }

@@ -107,7 +107,7 @@ enum EscalationCommands {
         inv.output(json(view)) {
             let e = view.escalation
             var lines = ["\(e.id): \(e.title) (\(e.state))",
-                         "Raised by \(e.raisedBy ?? "?") from \(Optional(e.group) ?? "?") on \(app.time.display(e.createdAt)); severity \(e.severity)",
+                         "Raised by \(e.raisedBy.map { app.displayName("raisedBy", $0) } ?? "?") from \(app.displayName("group", e.group)) on \(app.time.inWords(e.createdAt)); severity \(e.severity)",
                          "Reviews:"]
             lines += view.reviews.map { reviewLine($0, app) }
             return lines.joined(separator: "\n")
@@ -142,8 +142,8 @@ enum EscalationCommands {
     }
 
     static func reviewLine(_ r: EscalationReview, _ app: Flourish) -> String {
-        let due = r.respondBy.flatMap { app.time.parse($0) }.map { app.time.display($0) } ?? "?"
-        return "  level \(r.level ?? 0)  \(r.body)  \(r.state)  respond by \(due)  (\(r.id))"
+        let due = r.respondBy.flatMap { app.time.parse($0) }.map { app.time.inWords($0) } ?? "?"
+        return "  level \(r.level ?? 0)  \(app.displayName("body", r.body))  \(r.state)  respond by \(due)  (\(r.id))"
     }
 
     static func json(_ v: EscalationView) -> JSONValue {

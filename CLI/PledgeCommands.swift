@@ -262,7 +262,7 @@ enum PledgeCommands {
         let items = try app.records(workflow: "pledge", state: inv.arguments.value("state"), limit: 100_000, for: try inv.viewer)
         let pledges = try Pledge.records(items)
         inv.output(.array(items.map(\.json))) {
-            items.isEmpty ? "No pledges." : pledges.map { "\($0.id)  \($0.state)  \($0.organisation)  \($0.pledgeYear ?? 0)  \($0.text)" }.joined(separator: "\n")
+            items.isEmpty ? "No pledges." : pledges.map { "\($0.id)  \($0.state)  \(app.displayName("organisation", $0.organisation))  \($0.pledgeYear ?? 0)  \($0.text)" }.joined(separator: "\n")
         }
     }
 

@@ -60,9 +60,9 @@ enum ReportCommands {
         ["report": s.report.json, "sections": .array(s.sections.map { ["group": .string($0.group), "state": .string($0.state.rawValue), "id": .string($0.id.rawValue)] })]
     }
 
-    static func statusText(_ s: AnnualReportStatus) -> String {
-        var lines = ["Annual report \(s.year): \(s.report.state) (\(s.report.id)); sections due \(s.sectionsDueOn)"]
-        for section in s.sections { lines.append("  \(section.state.rawValue.padding(toLength: 10, withPad: " ", startingAt: 0)) \(section.group)") }
+    static func statusText(_ s: AnnualReportStatus, _ app: Flourish?) -> String {
+        var lines = ["Annual report \(s.year): \(s.report.state) (\(s.report.id)); sections due \(CalendarDay(s.sectionsDueOn)?.inWords ?? s.sectionsDueOn)"]
+        for section in s.sections { lines.append("  \(section.state.rawValue.padding(toLength: 10, withPad: " ", startingAt: 0)) \(app?.displayName("group", section.group) ?? section.group)") }
         return lines.joined(separator: "\n")
     }
 
@@ -74,14 +74,14 @@ enum ReportCommands {
         let text = try inv.required("sections-due", "DATE")
         guard let due = CalendarDay(text) else { throw UsageError("--sections-due takes a date such as 2027-04-30, not '\(text)'") }
         let s = try inv.app.startAnnualReport(year: try year(inv), sectionsDueOn: due, by: inv.actor.id)
-        inv.output(statusJSON(s)) { "Started the \(s.year) annual report (\(s.report.id)); \(s.sections.count) groups are asked for their sections by \(s.sectionsDueOn), with a reminder a week before." }
+        inv.output(statusJSON(s)) { "Started the \(s.year) annual report (\(s.report.id)); \(s.sections.count) groups are asked for their sections by \(CalendarDay(s.sectionsDueOn)?.inWords ?? s.sectionsDueOn), with a reminder a week before." }
     }
 
     static let status = Command(["report", "status"], "Show where a year's annual report is, and each group's section.", options: [yearOption]) { inv in
         try inv.expectPositionals(atMost: 0)
         let y = try year(inv)
         guard let s = try inv.app.annualReportStatus(year: y) else { throw ReportError.notStarted(year: y) }
-        inv.output(statusJSON(s)) { statusText(s) }
+        inv.output(statusJSON(s)) { statusText(s, try? inv.app) }
     }
 
     static let section = Command(

@@ -15,7 +15,7 @@ import Testing
         #expect(refused.stderr == "Error: max may not start an action; only the group's chair or vice-chair (or the secretariat on its behalf) may.\n")
         let logged = try cli.run(arguments: ["action", "log", "--as", "erin", "--group", "early-prevention-board", "--title", "Family hubs", "--areas", "family-and-friends",
                                              "--owner", "max", "--due", "2026-04-30", "--item", "prevention-and-early-help.2"] + now)
-        #expect(logged.stdout == "Logged action-1 for early-prevention-board, due 2026-04-30. If it is still open on 2026-06-02 it will be escalated.\n")
+        #expect(logged.stdout == "Logged action-1 for Early Prevention Board, due 30 April 2026. If it is still open on 2 June 2026 it will be escalated.\n", "names and dates as people write them")
         let first = try cli.run(arguments: ["action", "update", "action-1", "--as", "erin", "--rag", "red", "--commentary", "Venue fell through"] + now)
         #expect(first.stdout == "action-1 is updated (now planned, red, first update).\n")
         let second = try cli.run(arguments: ["action", "update", "action-1", "--as", "erin", "--rag", "red", "--commentary", "Still no venue"] + now)

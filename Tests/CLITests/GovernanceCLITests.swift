@@ -45,7 +45,7 @@ import Testing
 
         """)
         let raised = try cli.run(arguments: ["escalation", "raise", "--as", "erin", "--from", "early-prevention-board", "--title", "Waiting lists", "--severity", "high", "--areas", "healthy"] + now)
-        #expect(raised.stdout == "Raised escalation-1. It is now waiting at:\n  level 1  children-and-young-people-strategic-alliance  awaiting  respond by 2026-06-15 16:00 BST  (escalation-review-2)\n")
+        #expect(raised.stdout == "Raised escalation-1. It is now waiting at:\n  level 1  Children and Young People Strategic Alliance  awaiting  respond by 15 June 2026 at 4pm  (escalation-review-2)\n")
         let refused = try cli.run(arguments: ["escalation", "decide", "escalation-1", "--as", "erin", "--body", "children-and-young-people-strategic-alliance", "--outcome", "resolved", "--rationale", "x"])
         #expect(refused.status == 1)
         #expect(refused.stderr == "Error: erin may not resolve this; only someone who may decide at the body (or the secretariat on its behalf) may.\n")

@@ -14,7 +14,7 @@ import Testing
         let july = ["--now", "2026-07-01T09:00"]
         let started = try cli.run(arguments: ["report", "start", "--year", "2026", "--sections-due", "2026-07-31", "--as", "sam"] + july)
         #expect(started.status == 0)
-        #expect(started.stdout.hasPrefix("Started the 2026 annual report (annual-report-1); 8 groups are asked for their sections by 2026-07-31"))
+        #expect(started.stdout.hasPrefix("Started the 2026 annual report (annual-report-1); 8 groups are asked for their sections by 31 July 2026"))
         let again = try cli.run(arguments: ["report", "start", "--year", "2026", "--sections-due", "2026-08-31", "--as", "sam"] + july)
         #expect(again.status == 1 && again.stderr.contains("already under way"))
         let section = try cli.run(arguments: ["report", "section", "early-prevention-board", "--year", "2026", "--text", "Two family hubs opened.", "--as", "erin"] + july)
@@ -26,8 +26,8 @@ import Testing
 
         try cli.run("tick", "--now", "2026-08-01T09:00")
         let status = try cli.run("report", "status", "--year", "2026")
-        #expect(status.stdout.contains("submitted  early-prevention-board"))
-        #expect(status.stdout.contains("missed     norfolk-learning-board"))
+        #expect(status.stdout.contains("submitted  Early Prevention Board"))
+        #expect(status.stdout.contains("missed     Norfolk Learning Board"))
         let compiled = try cli.run(arguments: ["report", "compile", "--year", "2026", "--as", "sam", "--now", "2026-08-01T10:00"])
         #expect(compiled.status == 0 && compiled.stdout.contains("Missing sections, named in the report: "))
         let byErin = try cli.run(arguments: ["report", "approve", "--year", "2026", "--as", "erin", "--now", "2026-08-02T10:00"])
