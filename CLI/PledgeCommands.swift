@@ -10,17 +10,23 @@ enum PledgeCommands {
                                  pledgeCreate, pledgeEdit, pledgeSubmit, pledgeApprove, pledgeRequestChanges, pledgeReject,
                                  pledgeReport, pledgeWithdraw, pledgeList, pledgeShow, importOrganisations, importPledges]
 
+    /// What an import settled as history: deadlines that fell before it.
+    static func settledNote(_ n: Int, would: Bool) -> String {
+        n == 0 ? "" : " \(n) deadline\(n == 1 ? "" : "s") that fell before the import \(would ? "would be" : (n == 1 ? "was" : "were")) settled as history, at \(n == 1 ? "its" : "their") own date\(n == 1 ? "" : "s")."
+    }
+
     static func importCommand(_ what: String, columns: [String], run: @escaping @Sendable (Flourish, String, Bool, String) throws -> ImportReport) -> Command {
         Command(["import", what], "Import \(what) from an RFC 4180 CSV file: every row is checked first, and nothing is written if any row has a problem.",
                 arguments: "FILE",
                 discussion: "The header row names the columns: \(columns.joined(separator: ",")).\nDates are YYYY-MM-DD; several areas (or measure values, as PERIOD=VALUE) are separated by semicolons.\nA sample is in Workflows/samples/\(what).csv.",
                 options: [OptionSpec("dry-run", help: "Check and report only; write nothing.")]) { inv in
             let report = try run(try inv.app, try importText(inv), inv.arguments.flag("dry-run"), inv.actor.id)
-            inv.output(["rows": .integer(Int64(report.rows)), "created": .array(report.created.map(JSONValue.string)), "dryRun": .bool(report.dryRun), "unsentMessages": .integer(Int64(report.unsentMessages))]) {
+            inv.output(["rows": .integer(Int64(report.rows)), "created": .array(report.created.map(JSONValue.string)), "dryRun": .bool(report.dryRun), "unsentMessages": .integer(Int64(report.unsentMessages)), "settledDeadlines": .integer(Int64(report.settledDeadlines))]) {
                 report.dryRun
                     ? "Dry run: all \(report.rows) rows are fine and would import as \(report.created.joined(separator: ", ")). Nothing was written."
-                        + unsentNote(report.unsentMessages, would: true)
+                        + unsentNote(report.unsentMessages, would: true) + settledNote(report.settledDeadlines, would: true)
                     : "Imported \(report.rows) \(report.rows == 1 ? String(what.dropLast()) : what): \(report.created.joined(separator: ", "))." + unsentNote(report.unsentMessages, would: false)
+                        + settledNote(report.settledDeadlines, would: false)
             }
         }
     }
@@ -42,8 +48,9 @@ enum PledgeCommands {
         inv.output(["rows": .integer(Int64(report.rows)), "created": .array(report.created.map(JSONValue.string)), "dryRun": .bool(report.dryRun),
                     "unsentMessages": .integer(Int64(report.unsentMessages)), "invited": .array(invited.map(JSONValue.string))]) {
             (report.dryRun
-                ? "Dry run: all \(report.rows) rows are fine and would import as \(report.created.joined(separator: ", ")). Nothing was written." + unsentNote(report.unsentMessages, would: true)
-                : "Imported \(report.rows) organisation\(report.rows == 1 ? "" : "s"): \(report.created.joined(separator: ", "))." + unsentNote(report.unsentMessages, would: false))
+                ? "Dry run: all \(report.rows) rows are fine and would import as \(report.created.joined(separator: ", ")). Nothing was written." + unsentNote(report.unsentMessages, would: true) + settledNote(report.settledDeadlines, would: true)
+                : "Imported \(report.rows) organisation\(report.rows == 1 ? "" : "s"): \(report.created.joined(separator: ", "))." + unsentNote(report.unsentMessages, would: false)
+                    + settledNote(report.settledDeadlines, would: false))
             + (invited.isEmpty ? "" : "\nInvited \(invited.count) contact\(invited.count == 1 ? "" : "s") to choose a password: \(invited.joined(separator: ", ")) (`flourish outbox send` sends the emails).")
         }
     }

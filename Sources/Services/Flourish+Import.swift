@@ -28,6 +28,8 @@ public struct ImportReport: Sendable, Equatable {
     public let dryRun: Bool
     /// Messages the imported history would have queued about past events, deliberately not sent.
     public var unsentMessages: Int = 0
+    /// Deadlines (timers) that fell due before the import, settled as history at their own moments.
+    public var settledDeadlines: Int = 0
 }
 
 extension Flourish {
@@ -179,7 +181,8 @@ extension Flourish {
                     try tx.fire("approve", on: pledge.id, computed: try pledgeYearDates(approvedOn: time.day(of: approved)), actor: Actor(person), at: approved)
                     if let report = p.report {
                         try tx.fire("year-ended", on: pledge.id, actor: .system, at: time.moment(dates.yearEnds))
-                        if time.day(of: report.at) > dates.reportDueOn { try tx.fire("report-overdue", on: pledge.id, actor: .system, at: time.moment(dates.reportDueOn)) }
+                        // Overdue as the day after the due date begins ("by D" allows the whole of D).
+                        if time.day(of: report.at) > dates.reportDueOn { try tx.fire("report-overdue", on: pledge.id, actor: .system, at: time.moment(dates.reportDueOn.adding(days: 1))) }
                         try tx.fire("report", on: pledge.id, payload: ["outcome": .string(report.outcome), "evidence": .string(report.evidence)], actor: Actor(p.contact), at: report.at)
                     }
                     // Reminders of a past that was never lived in Flourish are not sent now.
@@ -195,24 +198,29 @@ extension Flourish {
     /// Applies a checked import in one transaction; a dry run does the same and rolls it back.
     func applyImport(rowCount: Int, problems: [ImportProblem], dryRun: Bool, _ body: (EngineTransaction) throws -> [String]) throws -> ImportReport {
         if !problems.isEmpty { throw ImportError(problems: problems) }
-        struct RolledBack: Error { let created: [String]; let unsent: Int }
+        struct RolledBack: Error { let created: [String]; let unsent: Int; let settled: Int }
         let now = clock.now()
+        var settled = 0
         do {
             let (created, unsent) = try engine.batch { tx -> ([String], Int) in
                 let before = try tx.db.queryOne("SELECT COALESCE(MAX(seq), 0) AS seq FROM events")?.int64("seq") ?? 0
                 let created = try body(tx)
+                // Deadlines that passed before the import (a year's end, a renewal, a lapse) are
+                // settled now, each at its own moment, as history: not left for the next tick to
+                // act on and announce.
+                settled = try tx.settleTimers(ofInstancesWrittenAfter: before, dueBy: now)
                 // Imports are history, not news: messages about events dated before the import
                 // (a welcome, "published", "please report" for a pledge of two years ago) are not queued.
                 let unsent = try tx.db.queryOne("""
                     SELECT count(*) AS n FROM outbox WHERE event_seq IN (SELECT seq FROM events WHERE seq > ? AND occurred_at < ?)
                     """, before, now.milliseconds)?.int("n") ?? 0
                 try tx.db.run("DELETE FROM outbox WHERE event_seq IN (SELECT seq FROM events WHERE seq > ? AND occurred_at < ?)", before, now.milliseconds)
-                if dryRun { throw RolledBack(created: created, unsent: unsent) }
+                if dryRun { throw RolledBack(created: created, unsent: unsent, settled: settled) }
                 return (created, unsent)
             }
-            return ImportReport(rows: rowCount, created: created, dryRun: false, unsentMessages: unsent)
+            return ImportReport(rows: rowCount, created: created, dryRun: false, unsentMessages: unsent, settledDeadlines: settled)
         } catch let r as RolledBack {
-            return ImportReport(rows: rowCount, created: r.created, dryRun: true, unsentMessages: r.unsent)
+            return ImportReport(rows: rowCount, created: r.created, dryRun: true, unsentMessages: r.unsent, settledDeadlines: r.settled)
         }
     }
 

@@ -32,7 +32,17 @@ import Engine
         #expect(try f.app.engine.history(of: InstanceID(pledges.created[1])).map(\.event) == ["start", "submit", "approve", "year-ended", "report-overdue", "report"])
         // The school's pledge is current: on the wall, with its past check-in not sent.
         #expect(try f.app.wall().entries.map(\.organisation) == ["fenland-primary-school"])
-        #expect(try f.app.engine.tick().map(\.event).contains("check-in-due") == false)
+        // Deadlines that passed before the import are history too: the bakery's year ended in
+        // March 2025 and it never renewed, so it lapsed as 20 June 2025 began; that is settled in
+        // the import, dated then, and the next tick has nothing to act on or announce.
+        #expect(pledges.settledDeadlines > 0)
+        #expect(try f.app.engine.tick().isEmpty, "nothing past due is left for the tick")
+        let membership = try #require(try f.app.organisation("wensum-valley-bakery").membership)
+        #expect(membership.state == .lapsed)
+        let settled = try f.app.engine.history(of: membership.id.instance).filter { ["renewal-due-reached", "grace-ended"].contains($0.event) }
+        #expect(settled.map(\.event) == ["renewal-due-reached", "grace-ended"])
+        #expect(settled.map { f.app.time.day(of: $0.occurredAt).description } == ["2025-03-20", "2025-06-20"])
+        #expect(try f.app.outbox(limit: 1000).isEmpty, "no mail about 2025's lapse")
         #expect(try f.app.engine.verifyAuditLog().isIntact)
     }
 

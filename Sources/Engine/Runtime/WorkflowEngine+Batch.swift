@@ -20,6 +20,43 @@ public struct EngineTransaction {
     }
 }
 
+extension EngineTransaction {
+    /// Fires, in this transaction and in due order, the pending timers of the instances written
+    /// since event `seq` (and of any they open) that fell
+    /// due by `now`, each at its own due moment, as `tick` would have (a timer whose event no
+    /// longer applies is skipped with the reason). For an import: deadlines that passed before
+    /// the records came into Flourish become history, not work for the next tick.
+    ///
+    /// - Returns: how many timers were settled (fired or skipped).
+    public func settleTimers(ofInstancesWrittenAfter seq: Int64, dueBy now: Date) throws -> Int {
+        var settled = 0
+        // Firing may start timers (or open instances, such as an escalation) that are also past
+        // due; each pass takes what is due now of every instance written since `seq`.
+        for _ in 0..<1_000 {
+            let rows = try db.query("""
+                SELECT id, instance_id, event, due_at FROM timers WHERE status = 'pending' AND due_at <= ?
+                AND instance_id IN (SELECT DISTINCT instance_id FROM events WHERE seq > ?) ORDER BY due_at, id
+                """, now.milliseconds, seq)
+            if rows.isEmpty { return settled }
+            for row in rows {
+                let timerID = row.int64("id") ?? 0, due = Date(milliseconds: row.int64("due_at") ?? 0)
+                do {
+                    try db.savepoint("settle") { db in
+                        try db.run("UPDATE timers SET status = 'fired', resolved_at = ? WHERE id = ? AND status = 'pending'", due.milliseconds, timerID)
+                        _ = try engine.performFire(db, event: row.string("event") ?? "", id: InstanceID(row.string("instance_id") ?? ""), payload: [:],
+                                                   actor: .system, expectedVersion: nil, idempotencyKey: nil, at: due)
+                    }
+                } catch let error where !(error is SQLiteError) {
+                    try db.run("UPDATE timers SET status = 'skipped', resolved_at = ?, note = ? WHERE id = ? AND status = 'pending'",
+                               due.milliseconds, error.localizedDescription, timerID)
+                }
+                settled += 1
+            }
+        }
+        return settled
+    }
+}
+
 extension WorkflowEngine {
     /// Runs `body` in one write transaction; a throw undoes everything it did.
     public func batch<T>(_ body: (EngineTransaction) throws -> T) throws -> T {
