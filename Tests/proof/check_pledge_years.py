@@ -8,12 +8,15 @@ and the start of the next), so each check sees both "not yet" and "now". The cas
 
   - a secretariat (`sam`) and the chair of the Early Prevention Board (`erin`);
   - Acme Ltd: pledges, reports on its due day (at 23:30: "by D" allows the whole of day D, so it
-    must never get an overdue notice) and renews, twice; one of its pledges is rejected;
+    must never get an overdue notice; the test confirms D is Flourish's own due day, and ticks at
+    its start and the minute before the report) and renews, twice; one of its pledges is rejected;
   - Bramble Primary: reports late (the overdue notice exactly at the start of the day after the
     due date), then renews after its renewal reminder;
-  - Coastal Carers: reports early, never renews and lapses at the start of the day after its
-    renewal deadline; it also leaves a draft pledge that was never sent (so never "made");
-  - Dunes Health: withdraws from the scheme half way through its year (its timers never fire);
+  - Coastal Carers: reports early, never renews and lapses as its lapsesOn day begins (its messages
+    ask for a renewal by the day before); it also leaves a draft pledge that was never sent (so
+    never "made");
+  - Dunes Health: withdraws from the scheme half way through its year (its timers never fire; its
+    pledge then counts as made, not approved);
   - one group action due on Friday 28 August 2026, before the August bank holiday weekend, never
     completed: overdue at the start of Saturday 29 August, escalated at the start of the
     (N+1)th working day after its due date (N from the partnership file);
@@ -26,19 +29,24 @@ Every expected date is reckoned here from `Workflows/partnerships/norfolk.json` 
 from approval, checkInAfter, reportReminderBefore, reportDueWorkingDays, renewalGrace, the
 escalation tolerance), the rules the README and the workflow files state in words, and this
 script's own bank-holiday calendar (govuk-bank-holidays' bundled GOV.UK data, cross-checked with
-the standing rules of `check_working_days.py`), never read back from Flourish. The reckoning,
-with its model of time: a pledge year approved on day A covers A .. A+P1Y-1 (README: "from 12
-January 2026 to 11 January 2027"), so it is over at the start of day E = A+P1Y; a period or an
-offset measured from the end of the year starts at that moment:
+the standing rules of `check_working_days.py`), never read back from Flourish. The rules are the
+README's: "One meaning for 'by'" (under "Actions and measures") for the dates, and what the
+report counts (under "The annual report and open data") for the figures. The reckoning, with its
+model of time: a pledge year approved on day A covers A .. E-1, where E = A+P1Y is `yearEnds`
+(README: it "ends as 12 January 2027 begins", its last day 11 January); a period or an offset
+measured from the end of the year starts at the start of E:
   - check-in: the start of A + checkInAfter;        report reminder: the start of E - reportReminderBefore;
   - year end and renewal due: the start of E;
-  - the report is due by the reportDueWorkingDays-th working day once the year is over (E is the
-    first day that may count), and is overdue at the start of the next day (README, "by");
-  - renewal grace: renewalGrace from the start of E, so the last day to renew is E + renewalGrace - 1
-    and the organisation lapses at the start of E + renewalGrace; the renewal reminder comes
-    "a month before the grace period ends" (scheme-membership.workflow.json);
+  - the report is due by the reportDueWorkingDays-th working day after E (E itself never counts:
+    approved 12 January 2026, due by 9 February 2027) and is overdue at the start of the next day
+    ("by D" allows the whole of day D);
+  - lapsesOn = E + renewalGrace: the membership lapses as that day begins, so the last day to renew
+    (the "by" date its messages give) is the day before; the renewal reminder comes "a month
+    before the grace period ends" (scheme-membership.workflow.json), a month before lapsesOn;
   - a measure's next value is due "one period on" from the day it was defined or last recorded,
-    and a missing one is flagged at the start of the day after.
+    and a missing one is flagged at the start of the day after;
+  - the annual report's pledges: made = submitted at least once; approved = approved and not
+    withdrawn by the report's moment (one withdrawn after approval is made, not approved).
 Checked: each pledge's and membership's dates and pending timers, the tick on which each timer
 fires (and that nothing else of the cast fires), every message each organisation's contact gets
 (template and createdAt, and the dates written in words in their bodies), the chair's action and
@@ -153,16 +161,16 @@ class Reckoning:
                          f"{p['reportDueWorkingDays']}, renewalGrace {p['renewalGrace']}, overdueWorkingDays {self.tolerance_working_days}")
 
     def pledge(self, approved):
-        ends = add_months(approved, 12)
-        report_due = self.cal.nth_working_day_from(ends, self.report_working_days)
-        grace_over = add_months(ends, self.grace_months)
+        ends = add_months(approved, 12)  # yearEnds: the year is over as this day begins
+        report_due = self.cal.nth_working_day_after(ends, self.report_working_days)  # README: "the 20th working day after `yearEnds`"
+        lapses = add_months(ends, self.grace_months)  # lapsesOn: the membership lapses as this day begins
         return {
             "yearStarts": approved, "lastDay": ends - ONE_DAY, "yearEnds": ends,
             "checkInOn": add_months(approved, self.check_in_months),
             "reportReminderOn": add_months(ends, -self.reminder_months),
             "reportDueOn": report_due, "overdueFrom": report_due + ONE_DAY,
-            "renewalDueOn": ends, "renewBy": grace_over - ONE_DAY, "lapsesFrom": grace_over,
-            "renewalReminderOn": add_months(grace_over, -1),
+            "renewalDueOn": ends, "renewBy": lapses - ONE_DAY, "lapsesOn": lapses,
+            "renewalReminderOn": add_months(lapses, -1),
         }
 
     def action(self, due):
@@ -246,6 +254,11 @@ def main():
     print(f"     Norfolk's settings: {rk.settings}; bank holidays: " +
           ", ".join(f"{y} {s}" for y, s in sorted(cal.sources.items())), flush=True)
 
+    ex = rk.pledge(dt.date(2026, 1, 12))  # the README's worked example ("One meaning for 'by'")
+    check((ex["lastDay"], ex["yearEnds"], ex["reportDueOn"]) == (dt.date(2027, 1, 11), dt.date(2027, 1, 12), dt.date(2027, 2, 9)),
+          f"reckoning: approved 12 January 2026, the year's last day is {day(ex['lastDay'])}, yearEnds {day(ex['yearEnds'])}, report due by "
+          f"{day(ex['reportDueOn'])} (README: 11 January, 12 January 2027, 9 February 2027)")
+
     # The scenario's own inputs: who does what when (London time).
     A_REG, A1_APPROVE = local("2026-01-05T09:00"), local("2026-01-05T11:00")
     AREJ_SUBMIT, AREJ_REJECT = local("2026-02-02T10:00"), local("2026-02-03T10:00")
@@ -284,8 +297,8 @@ def main():
     dates = {p: rk.pledge(v["approve"].date()) for p, v in pledges.items() if "approve" in v}
     A1, A2, B1, C1, D1 = dates["A1"], dates["A2"], dates["B1"], dates["C1"], dates["D1"]
     # Acme reports at 23:30 on its due day; Bramble after its overdue day; Coastal before its due day.
-    pledges["A1"].update(report=midnight(A1["reportDueOn"]) + dt.timedelta(hours=23, minutes=30), outcome="delivered")
-    pledges["A2"].update(report=midnight(A2["reportDueOn"]) + dt.timedelta(hours=23, minutes=30), outcome="delivered")
+    pledges["A1"].update(report=midnight(A1["reportDueOn"]) + dt.timedelta(hours=23, minutes=30), outcome="delivered", on_due_day=True)
+    pledges["A2"].update(report=midnight(A2["reportDueOn"]) + dt.timedelta(hours=23, minutes=30), outcome="delivered", on_due_day=True)
     pledges["B1"].update(report=B_LATE_REPORT, outcome="not-delivered")
     pledges["C1"].update(report=C1_REPORT, outcome="partly-delivered")
     action = rk.action(ACTION_DUE)
@@ -298,7 +311,7 @@ def main():
         (B_LATE_REPORT.date() > B1["overdueFrom"], "Bramble reports after its overdue day"),
         (B2_APPROVE.date() > B1["renewalReminderOn"] and B2_APPROVE.date() <= B1["renewBy"], "Bramble renews after its reminder, within grace"),
         (A2_APPROVE.date() < A1["renewalReminderOn"] and A3_APPROVE.date() < A2["renewalReminderOn"], "Acme renews before its reminders"),
-        (C1_REPORT.date() < C1["reportDueOn"] and C1["lapsesFrom"] < END.date(), "Coastal reports early and lapses within the run"),
+        (C1_REPORT.date() < C1["reportDueOn"] and C1["lapsesOn"] < END.date(), "Coastal reports early and lapses within the run"),
         (D_WITHDRAW.date() < D1["checkInOn"], "Dunes withdraws before its check-in"),
         (ACTION_DUE.weekday() == 4 and any(not cal.working(ACTION_DUE + k * ONE_DAY) and (ACTION_DUE + k * ONE_DAY).weekday() < 5 for k in (1, 3)),
          "the action is due on a Friday before a bank holiday weekend"),
@@ -313,7 +326,7 @@ def main():
     fl = Flourish(binary, work.name)
     sc = Scenario(fl, rk)
     ids, contacts, memberships = sc.ids, {}, {}
-    probes = []  # (moment, what, ok, detail) collected as the run goes
+    probes = []  # (moment, line, ok), checked after the run
 
     # --- set-up
     def setup():
@@ -332,7 +345,8 @@ def main():
             if out.get("key") != v["key"]:
                 sys.exit(f"pledge years: {v['name']} registered as {out.get('key')}, not {v['key']}")
             contacts[o] = fl.must(moment, "org", "contacts", v["key"], as_="sam", json_out=True)[0]["person"]
-            for inst in fl.must(moment, "instance", "list", "--workflow", "scheme-membership", "--limit", "50", json_out=True):
+            listed = fl.must(moment, "instance", "list", "--workflow", "scheme-membership", "--limit", "50", json_out=True)
+            for inst in (listed["instances"] if isinstance(listed, dict) else listed):  # a page object since issue 18, a bare list before
                 if inst["data"].get("organisation") == v["key"]:
                     memberships[o] = inst["id"]
         sc.add(moment, go, label=f"register {o}")
@@ -367,8 +381,8 @@ def main():
                     extra = ""
                     if field == "reportDueOn" and got and got != want:
                         g = dt.date.fromisoformat(got)
-                        extra = (f"; Flourish's {day(g)} is working day number {sum(cal.working(d['yearEnds'] + k * ONE_DAY) for k in range((g - d['yearEnds']).days + 1))} "
-                                 f"counting from {day(d['yearEnds'])}, the first day after the year's last day {day(d['lastDay'])}")
+                        extra = (f"; Flourish's {day(g)} is working day number {sum(cal.working(d['yearEnds'] + k * ONE_DAY) for k in range(1, (g - d['yearEnds']).days + 1))} "
+                                 f"after yearEnds {day(d['yearEnds'])} (the year's last day is {day(d['lastDay'])})")
                     probes.append((v["approve"], f"{p} ({ids[p]}, approved {day(d['yearStarts'])}): {field} {got} (reckoned {day(d[field])}){extra}", got == want))
                 want_timers = {"check-in": d["checkInOn"], "report-reminder": d["reportReminderOn"], "year-end": d["yearEnds"], "report-deadline": d["overdueFrom"]}
                 for name, when in want_timers.items():
@@ -379,16 +393,28 @@ def main():
                 mdata, mtimers = ms["instance"]["data"], {t["name"]: t["dueAt"] for t in ms.get("timers", [])}
                 who = f"{p}: {orgs[o]['name']}'s membership {memberships[o]}"
                 probes.append((v["approve"], f"{who} names this pledge: {mdata.get('pledge')} ({ids[p]})", mdata.get("pledge") == ids[p]))
-                for field, want, meaning in (("renewalDueOn", d["renewalDueOn"], "the year's end"), ("lapsesOn", d["renewBy"], "the last day to renew"),
+                for field, want, meaning in (("renewalDueOn", d["renewalDueOn"], "the year's end"), ("lapsesOn", d["lapsesOn"], "the day it lapses as it begins, the day after the last day to renew"),
                                              ("renewalReminderOn", d["renewalReminderOn"], "a month before the grace period ends")):
                     probes.append((v["approve"], f"{who}: {field} {mdata.get(field)} (reckoned {meaning}: {day(want)})", mdata.get(field) == want.isoformat()))
-                for name, when in (("renewal", d["renewalDueOn"]), ("renewal-reminder", d["renewalReminderOn"]), ("lapse", d["lapsesFrom"])):
+                for name, when in (("renewal", d["renewalDueOn"]), ("renewal-reminder", d["renewalReminderOn"]), ("lapse", d["lapsesOn"])):
                     probes.append((v["approve"], f"{who}: its {name} timer is due {mtimers.get(name)} (reckoned the start of {day(when)}: {rk.start_of(when)})",
                                    mtimers.get(name) == rk.start_of(when)))
             sc.add(v["approve"], approve, label=f"approve {p}")
         if "report" in v:
-            sc.add(v["report"], lambda: fl.must(v["report"], "pledge", "report", ids[p], "--outcome", v["outcome"], "--evidence", "What we did.",
-                                                as_=contacts[o]), label=f"report {p}")
+            def report():
+                if v.get("on_due_day"):
+                    # "By D" allows the whole of day D: at 23:30 on Flourish's own due day the report is due, not overdue.
+                    shown = fl.must(v["report"], "pledge", "show", ids[p], as_="sam", json_out=True)["instance"]
+                    due, state = shown["data"].get("reportDueOn"), shown["state"]
+                    probes.append((v["report"], f"{p}: reporting at {v['report']:%a %Y-%m-%d %H:%M}, on Flourish's own due day ({due}), "
+                                   f"the pledge is {state} (expected report-due, not report-overdue)",
+                                   due == v["report"].date().isoformat() and state == "report-due"))
+                fl.must(v["report"], "pledge", "report", ids[p], "--outcome", v["outcome"], "--evidence", "What we did.", as_=contacts[o])
+                if v.get("on_due_day"):
+                    state = fl.must(v["report"], "pledge", "show", ids[p], as_="sam", json_out=True)["instance"]["state"]
+                    probes.append((v["report"], f"{p}: after its report at {v['report']:%H:%M} on its due day the pledge is {state} (expected reported)",
+                                   state == "reported"))
+            sc.add(v["report"], report, label=f"report {p}")
 
     def membership_probe(moment, o, state, on_wall=None):
         def go():
@@ -470,10 +496,13 @@ def main():
 
     def membership_timers(o, p, renewal=True, reminder=False, lapse=False):
         d = dates[p]
-        for name, when, fires in (("renewal", d["renewalDueOn"], renewal), ("renewal-reminder", d["renewalReminderOn"], reminder), ("lapse", d["lapsesFrom"], lapse)):
+        for name, when, fires in (("renewal", d["renewalDueOn"], renewal), ("renewal-reminder", d["renewalReminderOn"], reminder), ("lapse", d["lapsesOn"], lapse)):
             if when <= END.date():
                 sc.expect_timer(f"{orgs[o]['name']} membership {name} (year of {p})", "M" + o, name, when, fires)
 
+    for p in ("A1", "A2"):  # through Acme's due days: nothing may fire at their start, nor just before its 23:30 report
+        sc.tick_at(midnight(dates[p]["reportDueOn"]))
+        sc.tick_at(pledges[p]["report"] - dt.timedelta(minutes=1))
     pledge_timers("A1")
     membership_timers("A", "A1", reminder=False, lapse=False)
     pledge_timers("A2")
@@ -504,9 +533,9 @@ def main():
     membership_probe(D_WITHDRAW + dt.timedelta(minutes=1), "D", "withdrawn", False)
     membership_probe(C1_APPROVE + dt.timedelta(minutes=1), "C", "active", True)
     membership_probe(midnight(C1["renewalDueOn"]), "C", "renewal-due")
-    membership_probe(midnight(C1["lapsesFrom"]) - dt.timedelta(minutes=1), "C", "renewal-due")
-    membership_probe(midnight(C1["lapsesFrom"]), "C", "lapsed", False)
-    membership_probe(midnight(C1["lapsesFrom"] + ONE_DAY), "C", "lapsed", False)
+    membership_probe(midnight(C1["lapsesOn"]) - dt.timedelta(minutes=1), "C", "renewal-due")
+    membership_probe(midnight(C1["lapsesOn"]), "C", "lapsed", False)
+    membership_probe(midnight(C1["lapsesOn"] + ONE_DAY), "C", "lapsed", False)
 
     # --- the year's end: the wall as open data, and the report as the year closes
     snapshots = {}
@@ -541,7 +570,7 @@ def main():
     for o, m in memberships.items():
         inst["M" + o] = m
 
-    print("-- dates worked out at approval, and pending timers")
+    print("-- dates worked out at approval, pending timers, and Acme's reports on its due days")
     for _, line, ok in sorted(probes, key=lambda x: x[0]):
         if line.startswith("at "):
             continue
@@ -613,7 +642,7 @@ def main():
             # the membership, for as long as this is its latest approved pledge
             nxt = min([w["approve"] for w in pledges.values() if w["org"] == o and "approve" in w and w["approve"] > v["approve"]] + [stop])
             for template, when in (("membership-renewal-due", d["renewalDueOn"]), ("membership-renewal-reminder", d["renewalReminderOn"]),
-                                   ("membership-lapsed", d["lapsesFrom"])):
+                                   ("membership-lapsed", d["lapsesOn"])):
                 if midnight(when) <= nxt and midnight(when) <= END:
                     out.append((template, midnight(when)))
         return sorted((t, rk.at(m)) for t, m in out)
@@ -643,14 +672,19 @@ def main():
     b = body("B", "pledge-report-overdue")
     check(f"which was due by {words(B1['reportDueOn'])}." in b, f"Bramble's overdue notice says it was due by {words(B1['reportDueOn'])}"
           + ("" if f"due by {words(B1['reportDueOn'])}" in b else f"; it says: {re.search(r'due by [^.]*', b).group(0) if re.search(r'due by [^.]*', b) else b!r}"))
-    for template, phrase in (("membership-renewal-due", f"by {words(C1['renewBy'])}."), ("membership-renewal-reminder", f"after {words(C1['renewBy'])} unless"),
+    for template, phrase in (("membership-renewal-due", f"by {words(C1['renewBy'])}."), ("membership-renewal-reminder", f"on {words(C1['lapsesOn'])} unless"),
                              ("membership-lapsed", f"by {words(C1['renewBy'])}, so")):
         b = body("C", template)
-        said = re.search(r"(?:by|after) \d+ [A-Z][a-z]+ \d{4}", b)
-        check(phrase in b, f"Coastal's {template} says \"{phrase}\" (the last day to renew)" + ("" if phrase in b else f"; it says \"{said.group(0) if said else b}\""))
+        said = re.search(r"(?:by|after|on) \d+ [A-Z][a-z]+ \d{4}", b)
+        meaning = "the day it lapses" if template == "membership-renewal-reminder" else "the last day to renew"
+        check(phrase in b, f"Coastal's {template} says \"{phrase}\" ({meaning})" + ("" if phrase in b else f"; it says \"{said.group(0) if said else b}\""))
     lapsed_sec = [m for m in by_to.get("sam@example.org", []) if m["template"] == "membership-lapsed-secretariat"]
-    check([m["createdAt"] for m in lapsed_sec] == [rk.start_of(C1["lapsesFrom"])] and orgs["C"]["name"] in (lapsed_sec[0]["subject"] if lapsed_sec else ""),
-          f"the secretariat is told once, at the start of {day(C1['lapsesFrom'])}, that Coastal Carers lapsed: {[m['createdAt'] for m in lapsed_sec]}")
+    check([m["createdAt"] for m in lapsed_sec] == [rk.start_of(C1["lapsesOn"])] and orgs["C"]["name"] in (lapsed_sec[0]["subject"] if lapsed_sec else ""),
+          f"the secretariat is told once, at the start of {day(C1['lapsesOn'])}, that Coastal Carers lapsed: {[m['createdAt'] for m in lapsed_sec]}")
+
+    b = lapsed_sec[0]["body"] if lapsed_sec else ""
+    check(f"did not renew by {words(C1['renewBy'])} and has lapsed" in b, f"the secretariat's lapse message says Coastal Carers did not renew by {words(C1['renewBy'])}"
+          + ("" if f"renew by {words(C1['renewBy'])}" in b else f"; it says {b!r}"))
 
     chair = sorted((m["template"], m["createdAt"]) for m in by_to.get("erin@example.org", []) if m["template"] in ("action-overdue", "measure-value-missing"))
     want_chair = sorted([("action-overdue", rk.start_of(action["overdueFrom"])), ("measure-value-missing", rk.start_of(m_due2 + ONE_DAY))])
@@ -692,7 +726,7 @@ def main():
             figs = []
             if "submit" in v and v["submit"] <= as_of:
                 figs.append("made")
-            if "approve" in v and v["approve"] <= as_of:
+            if "approve" in v and v["approve"] <= as_of and ("withdrawn" not in v or v["withdrawn"] > as_of):  # README: withdrawn after approval is made, not approved
                 figs.append("approved")
             if "report" in v and v["report"] <= as_of:
                 figs.append({"delivered": "delivered", "partly-delivered": "partlyDelivered", "not-delivered": "notDelivered"}[v["outcome"]])
@@ -716,7 +750,7 @@ def main():
         per[("total",)] = {f: report["totals"]["pledges"][f] for f in FIG}
         return per
 
-    def compare(name, mine, theirs):
+    def compare(mine, theirs):
         keys = sorted(set(mine) | set(theirs))
         diff = [(k, mine[k], theirs[k]) for k in keys if mine[k] != theirs[k]]
         return diff
@@ -729,7 +763,7 @@ def main():
             m, t = mine[("area", a)], theirs[("area", a)]
             check(m == t, f"report {what}: {a}: made/approved/delivered/partly/not {[t[f] for f in FIG]} (counted here {[m[f] for f in FIG]})")
         check(mine[("total",)] == theirs[("total",)], f"report {what}: totals {theirs[('total',)]} (counted here {mine[('total',)]})")
-        diff = [d for d in compare("", mine, theirs) if d[0][0] in ("kind", "district")]
+        diff = [d for d in compare(mine, theirs) if d[0][0] in ("kind", "district")]
         check(not diff, f"report {what}: every area's figures by kind of organisation and by district agree with the ledger"
               + (f"; first differences {diff[:4]}" if diff else ""))
 
@@ -744,12 +778,14 @@ def main():
     check(csv_rows == want_wall, f"the wall at the year's end is {sorted(ids[p] for p in on_wall)} (approved, of organisations still in the scheme): "
           f"{[r[0] for r in csv_rows]}")
     wall_area = collections.Counter(a for r in csv_rows if r[1] == str(YEAR) for a in r[2])
-    off_wall = collections.Counter(a for p, v in pledges.items() if "approve" in v and v["approve"] <= YEAR_END and p not in on_wall for a in v["areas"])
+    off_wall = collections.Counter(a for p, v in pledges.items() if "approve" in v and v["approve"] <= YEAR_END and p not in on_wall
+                                   and ("withdrawn" not in v or v["withdrawn"] > YEAR_END) for a in v["areas"])
+    withdrawn_after = collections.Counter(a for p, v in pledges.items() if "approve" in v and "withdrawn" in v and v["withdrawn"] <= YEAR_END for a in v["areas"])
     report = snapshots["report_year_end"]
     rep_approved = {a["key"]: a["pledges"]["approved"] for a in report["areas"]}
     check(all(rep_approved[a] == wall_area[a] + off_wall[a] for a in areas),
-          f"report at the year's end: approved per area = the wall's export {dict(wall_area)} + approved pledges since withdrawn {dict(off_wall)}: "
-          f"{ {a: n for a, n in rep_approved.items() if n} }")
+          f"report at the year's end: approved per area = the wall's export {dict(wall_area)} + approved pledges off the wall but not withdrawn "
+          f"{dict(off_wall)}, leaving out those withdrawn after approval {dict(withdrawn_after)}: { {a: n for a, n in rep_approved.items() if n} }")
 
     # The secretariat's list of every pledge (the wall leaves out withdrawn and lapsed organisations).
     listed = collections.defaultdict(lambda: dict.fromkeys(FIG, 0))
@@ -760,7 +796,7 @@ def main():
         figs = []
         if pl["state"] != "draft":
             figs.append("made")
-        if "yearStarts" in data:
+        if "yearStarts" in data and pl["state"] != "withdrawn":  # approved once, and not withdrawn since
             figs.append("approved")
         outcome = data.get("outcome")
         if outcome:
@@ -815,7 +851,7 @@ def main():
         check(acts["total"] == 1 and acts["overdue"] == 1, f"report {what}: one action, overdue: {acts}")
 
     r = snapshots["audit"]
-    check(r.returncode == 0, f"audit verify after {END:%Y-%m-%d}: exit {r.returncode}: {(r.stdout.strip() or r.stderr.strip())[:120]}")
+    check(r.returncode == 0, f"audit verify after {END:%Y-%m-%d}: exit {r.returncode}: {(r.stdout.strip() or r.stderr.strip()).splitlines()[0][:120] if (r.stdout.strip() or r.stderr.strip()) else ''}")
     for n in sc.notes[:10]:
         print(f"     note: {n}")
 
