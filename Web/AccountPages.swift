@@ -175,7 +175,7 @@ extension WebApp {
     static func accountPage(_ c: Context, errors: [FieldError], madeToken: (name: String, token: String)? = nil, status: HTTPStatus = .ok) -> HTTPResponse {
         let tokens = (try? c.app.accounts.tokens(of: c.person)) ?? []
         let live = tokens.filter { $0.isLive(at: c.now) }
-        func day(_ d: Date?) -> String { d.map { c.app.time.day(of: $0).description } ?? "never" }
+        func day(_ d: Date?) -> String { d.map { c.app.time.day(of: $0).inWords } ?? "never" }
         let made: HTML = madeToken.map { name, token in """
             <div class="govuk-panel govuk-panel--confirmation"><h2 class="govuk-panel__title">Your token “\(name)”</h2>
             <div class="govuk-panel__body"><code class="app-token">\(token)</code></div></div>

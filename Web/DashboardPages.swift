@@ -69,7 +69,7 @@ extension WebApp {
         parts.append(actions.isEmpty ? "<p class=\"govuk-body\">No actions.</p>" : Components.table(caption: "Actions", headers: ["Action", "Group", "Due", "Status", "RAG", "History"], rows: actions.map { a in
             ["<a class=\"govuk-link\" href=\"/actions/\(a.action.id.rawValue)\">\(a.action.title)</a>",
              "<a class=\"govuk-link\" href=\"/groups/\(a.action.group)\">\(a.action.group)</a>",
-             "\((a.action.dueDate?.description ?? ""))" + (a.isOverdue ? " <strong class=\"app-overdue\">Overdue</strong>" as HTML : ""),
+             "\(a.action.dueDate?.inWords ?? "")" + (a.isOverdue ? " <strong class=\"app-overdue\">Overdue</strong>" as HTML : ""),
              Components.stateTag(a.action.state), Components.rag(a.latestRAG?.rawValue), "<a class=\"govuk-link\" href=\"/history/\(a.action.id.rawValue)\">History<span class=\"govuk-visually-hidden\"> of \(a.action.title)</span></a>"]
         }))
         parts.append(measures.isEmpty ? "<p class=\"govuk-body\">No measures.</p>" : Components.table(caption: "Measures", headers: ["Measure", "Latest", "Target", "RAG", "History"], rows: measures.map { m in

@@ -33,7 +33,7 @@ extension WebApp {
             let actions = try c.app.actions(ActionFilter(group: group.key), for: c.viewer).sorted { ($0.isOverdue ? 0 : 1, ($0.action.dueDate?.description ?? "")) < ($1.isOverdue ? 0 : 1, ($1.action.dueDate?.description ?? "")) }
             let actionRows = actions.map { a -> [HTML] in
                 ["<a class=\"govuk-link\" href=\"/actions/\(a.action.id.rawValue)\">\(a.action.title)</a>", "\(c.app.displayName("owner", a.action.owner))",
-                 "\((a.action.dueDate?.description ?? ""))" + (a.isOverdue ? " <strong class=\"app-overdue\">Overdue</strong>" as HTML : ""),
+                 "\(a.action.dueDate?.inWords ?? "")" + (a.isOverdue ? " <strong class=\"app-overdue\">Overdue</strong>" as HTML : ""),
                  Components.stateTag(a.action.state), Components.rag(a.latestRAG?.rawValue)]
             }
             let measureRows = try c.app.measures(group: group.key, for: c.viewer).map { m -> [HTML] in
@@ -68,7 +68,7 @@ extension WebApp {
             do {
                 let view = try c.app.logAction(ActionRequest(group: group.key, title: (c.field("title") ?? ""), description: c.field("description") ?? "", areas: c.fields("areas"),
                                                              owner: (c.field("owner") ?? ""), dueDate: (c.field("dueDate") ?? ""), item: c.field("item")), by: c.person)
-                return c.redirect("/actions/\(view.action.id.rawValue)", confirming: "The action is logged. If it is still open on \(view.action.escalatesOn?.description ?? "its tolerance date") it will be escalated.")
+                return c.redirect("/actions/\(view.action.id.rawValue)", confirming: "The action is logged. If it is still open on \(view.action.escalatesOn?.inWords ?? "its tolerance date") it will be escalated.")
             } catch {
                 guard let message = refusal(error) else { throw error }
                 let field = ((error as? WorkflowError)?.field).map { $0 == "dueDate" ? "dueDate" : $0 } ?? (error is FrameworkError ? "areas" : error is DirectoryError ? "owner" : "title")
@@ -163,7 +163,7 @@ extension WebApp {
         \(Components.errorSummary(errors))<span class="govuk-caption-l">Action</span><h1 class="govuk-heading-l">\(a.title)</h1>
         \(Components.summaryList([("Group", "<a class=\"govuk-link\" href=\"/groups/\(a.group)\">\(a.group)</a>"),
                                   ("Status", Components.stateTag(a.state)), ("Owner", "\(c.app.displayName("owner", a.owner))"),
-                                  ("Due", "\((a.dueDate?.description ?? ""))" + (view.isOverdue ? " <strong class=\"app-overdue\">Overdue</strong>" as HTML : "")),
+                                  ("Due", "\(a.dueDate?.inWords ?? "")" + (view.isOverdue ? " <strong class=\"app-overdue\">Overdue</strong>" as HTML : "")),
                                   ("Latest RAG", Components.rag(view.latestRAG?.rawValue) + " \(view.rags.isEmpty ? "" : view.trend)"),
                                   ("FLOURISH areas", "\(areaNames(a.areas, c.app))")]))
         \(escalations.isEmpty ? "" : "<h2 class=\"govuk-heading-m\">Escalations</h2><ul class=\"govuk-list\">\(escalations)</ul>" as HTML)
