@@ -80,7 +80,7 @@ extension WebApp {
             let name = c.field("tokenName")
             if name == nil { errors.append(FieldError("tokenName", "Enter what the token is for, such as “reporting script”")) }
             let scope = c.field("scope").flatMap(APIToken.Scope.init(rawValue:))
-            if scope == nil || scope == .metrics && !c.viewer.isSecretariat { errors.append(FieldError("scope", "Choose what the token may do")) }
+            if scope == nil { errors.append(FieldError("scope", "Choose what the token may do")) }
             let days = Int(c.field("days") ?? "") ?? 0
             if !(1...APIToken.maximumDays).contains(days) { errors.append(FieldError("days", "Enter how many days it lasts, from 1 to \(APIToken.maximumDays)")) }
             if !errors.isEmpty { return accountPage(c, errors: errors, status: .unprocessableContent) }
@@ -88,7 +88,7 @@ extension WebApp {
             do {
                 made = try c.app.accounts.createToken(for: c.person, name: name ?? "", scope: scope ?? .read, days: days, at: c.now)
             } catch let e as AccountError {
-                return accountPage(c, errors: [FieldError("tokenName", e.localizedDescription)], status: .unprocessableContent)
+                return accountPage(c, errors: [FieldError(scope == .metrics ? "scope" : "tokenName", e.localizedDescription)], status: .unprocessableContent)
             }
             // Shown on this page, once: never through a redirect's cookie or a log.
             return accountPage(c, errors: [], madeToken: (name ?? "", made))

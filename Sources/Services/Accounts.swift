@@ -442,6 +442,10 @@ public struct Accounts: Sendable {
         guard try database.read({ try $0.queryOne("SELECT 1 FROM accounts WHERE person_id = ? AND disabled_at IS NULL", person) }) != nil else {
             throw AccountError.noAccount(person)
         }
+        // /metrics is the secretariat's: only its members' tokens may be for it.
+        if scope == .metrics, try database.read({ try $0.queryOne("SELECT 1 FROM memberships WHERE person_id = ? AND role = 'secretariat' AND ended_at IS NULL LIMIT 1", person) }) == nil {
+            throw AccountError.invalidToken("only the Alliance secretariat may make a metrics token")
+        }
         let token = "flo_" + Self.randomToken()
         let expires = now.addingTimeInterval(TimeInterval(days) * 86_400)
         try database.write {

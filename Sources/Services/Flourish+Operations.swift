@@ -93,22 +93,22 @@ extension Flourish {
     public func recordsPage(workflow: String?, state: String?, after: Int64?, limit: Int, for viewer: Viewer) throws -> RecordPage {
         let limit = max(1, limit)
         var shown: [Instance] = []
-        var cursor = after, next: Int64? = nil
-        // Fill the page from what the viewer may see, reading a batch at a time.
-        while shown.count < limit {
+        var cursor = after
+        // Fill the page from what the viewer may see, a batch at a time; the cursor is the
+        // instance number the page ends at.
+        page: while shown.count < limit {
             let (batch, more) = try engine.instancesPage(workflow: workflow, state: state, before: cursor, limit: limit)
-            for (i, instance) in batch.enumerated() {
+            for instance in batch {
+                cursor = try instanceNumber(instance.id)
                 let sight = try policy.sight(of: instance, for: viewer)
                 guard sight != .none else { continue }
                 shown.append(instance.showing(policy.visibleData(instance, sight: sight)))
-                if shown.count == limit {
-                    next = (i < batch.count - 1 || more != nil) ? try instanceNumber(instance.id) : nil
-                    break
-                }
+                if shown.count == limit { break page }
             }
-            guard shown.count < limit, let more else { break }
-            cursor = more
+            guard more != nil else { cursor = nil; break }
         }
+        // A next page only when something older is left.
+        let next = try cursor.flatMap { try engine.instancesPage(workflow: workflow, state: state, before: $0, limit: 1).instances.isEmpty ? nil : $0 }
         let total: Int
         if viewer.isSecretariat {
             total = try engine.countInstances(workflow: workflow, state: state)
@@ -116,7 +116,6 @@ extension Flourish {
             // Counted as the viewer may see them: the total says nothing of records hidden from them.
             total = try engine.instances(workflow: workflow, state: state, limit: Int.max).filter { try policy.sight(of: $0, for: viewer) != .none }.count
         }
-        if let n = next, try engine.instancesPage(workflow: workflow, state: state, before: n, limit: 1).instances.isEmpty { next = nil }
         return RecordPage(records: shown, total: total, next: next)
     }
 
