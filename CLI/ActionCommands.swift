@@ -39,7 +39,7 @@ enum ActionCommands {
                                                        areas: list(inv.arguments.value("areas")), owner: try inv.required("owner", "PERSON"),
                                                        dueDate: try inv.required("due", "DATE"), item: inv.arguments.value("item")),
                                          by: inv.actor.id, idempotencyKey: inv.arguments.value("key"))
-        inv.output(json(view)) {
+        inv.output(json(view, app.time)) {
             "Logged \(view.action.id) for \(app.displayName("group", view.action.group)), due \(view.action.dueDate?.inWords ?? ""). If it is still open on \(view.action.escalatesOn?.inWords ?? "") it will be escalated."
         }
     }
@@ -55,8 +55,9 @@ enum ActionCommands {
             for (option, field, required) in fields {
                 if let v = inv.arguments.value(option) { payload[field] = .string(v) } else if required { throw UsageError("missing --\(option)") }
             }
-            let view = try inv.app.fireAction(RecordID(id), event: event, fields: payload, expectedVersion: try inv.integer("expect-version"), by: inv.actor.id)
-            inv.output(json(view)) {
+            let app = try inv.app
+            let view = try app.fireAction(RecordID(id), event: event, fields: payload, expectedVersion: try inv.integer("expect-version"), by: inv.actor.id)
+            inv.output(json(view, app.time)) {
                 var text = "\(id) \(done) (now \(view.action.state)"
                 if let rag = view.latestRAG { text += ", \(rag.rawValue), \(view.trend)" }
                 text += ")."
@@ -80,8 +81,9 @@ enum ActionCommands {
     ) { inv in
         let id = InstanceID(try inv.positional(0, "ACTION: e.g. action-4"))
         try inv.expectPositionals(atMost: 1)
-        let view = try inv.app.rescheduleAction(RecordID(id), dueDate: try inv.required("due", "DATE"), reason: try inv.required("reason", "TEXT"), by: inv.actor.id)
-        inv.output(json(view)) { "\(id) is now due \((view.action.dueDate?.description ?? ""))." }
+        let app = try inv.app
+        let view = try app.rescheduleAction(RecordID(id), dueDate: try inv.required("due", "DATE"), reason: try inv.required("reason", "TEXT"), by: inv.actor.id)
+        inv.output(json(view, app.time)) { "\(id) is now due \(view.action.dueDate?.inWords ?? "")." }
     }
 
     static let list = Command(
@@ -89,14 +91,15 @@ enum ActionCommands {
         options: [OptionSpec("group", takesValue: true, valueName: "BODY", help: "Only this group."), OptionSpec("priority", takesValue: true, valueName: "KEY", help: "Only this priority."),
                   OptionSpec("area", takesValue: true, valueName: "AREA", help: "Only this area."), OptionSpec("state", takesValue: true, valueName: "STATE", help: "Only this state."),
                   OptionSpec("rag", takesValue: true, valueName: "RAG", help: "Only with this latest RAG."), OptionSpec("overdue", help: "Only overdue ones.")]
+            + pagingOptions(after: "ACTION")
     ) { inv in
         try inv.expectPositionals(atMost: 0)
-        let views = try inv.app.actions(ActionFilter(group: inv.arguments.value("group"), priority: inv.arguments.value("priority"), area: inv.arguments.value("area"),
+        let request = try inv.pageRequest()
+        let app = try inv.app
+        let views = try app.actions(ActionFilter(group: inv.arguments.value("group"), priority: inv.arguments.value("priority"), area: inv.arguments.value("area"),
                                                      state: inv.arguments.value("state"), rag: inv.arguments.value("rag"), overdueOnly: inv.arguments.flag("overdue")), for: try inv.viewer)
-        inv.output(.array(views.map(json))) {
-            views.isEmpty ? "No actions match." : views.map { v in
-                "\(v.action.id)  \(v.action.state)  \(v.latestRAG?.rawValue ?? "-")  due \((v.action.dueDate?.description ?? ""))\(v.isOverdue ? " OVERDUE" : "")  \(v.action.group)  \(v.action.title)"
-            }.joined(separator: "\n")
+        inv.outputPage(try ListPage(views, request) { $0.action.id.rawValue }, request, name: "actions", none: "No actions match.", json: { json($0, app.time) }) { v in
+            "\(v.action.id)  \(v.action.state)  \(v.latestRAG?.rawValue ?? "-")  due \(v.action.dueDate?.inWords ?? "")\(v.isOverdue ? " OVERDUE" : "")  \(app.displayName("group", v.action.group))  \(v.action.title)"
         }
     }
 
@@ -106,18 +109,18 @@ enum ActionCommands {
         let app = try inv.app
         let v = try app.action(RecordID(id), for: try inv.viewer)
         let history = try app.actionUpdates(RecordID(id), for: try inv.viewer)
-        inv.output(json(v)) {
+        inv.output(json(v, app.time)) {
             var lines = ["\(id): \(v.action.title) (\(v.action.state)\(v.isOverdue ? ", overdue" : ""))",
                          "Group \(app.displayName("group", v.action.group)), priority \(v.action.priority.map { app.displayName("priority", $0) } ?? ""), owner \(app.displayName("owner", v.action.owner)), due \(v.action.dueDate?.inWords ?? "")",
                          "Latest RAG: \(v.latestRAG?.rawValue ?? "none") (\(v.trend))", "Updates:"]
-            lines += history.filter { $0.event == "update" }.map { "  \(app.time.display($0.occurredAt))  \($0.payload["rag"]?.stringValue ?? "")  \($0.payload["commentary"]?.stringValue ?? "")" }
+            lines += history.filter { $0.event == "update" }.map { "  \(app.time.inWords($0.occurredAt))  \($0.payload["rag"]?.stringValue ?? "")  \($0.payload["commentary"]?.stringValue ?? "")" }
             lines.append("Escalations: " + (v.escalations.isEmpty ? "none" : v.escalations.map { "\($0.id) (\($0.state))" }.joined(separator: ", ")))
             return lines.joined(separator: "\n")
         }
     }
 
-    static func json(_ v: ActionView) -> JSONValue {
-        ["action": v.action.json, "latestRag": v.latestRAG.map { .string($0.rawValue) } ?? .null, "trend": .string(v.trend),
+    static func json(_ v: ActionView, _ time: PartnershipTime) -> JSONValue {
+        ["action": v.action.json(time), "latestRag": v.latestRAG.map { .string($0.rawValue) } ?? .null, "trend": .string(v.trend),
          "overdue": .bool(v.isOverdue), "escalations": .array(v.escalations.map { .string($0.id.rawValue) })]
     }
 
@@ -141,11 +144,12 @@ enum ActionCommands {
             guard let n = Double(text) else { throw UsageError("--\(o) takes a number, not '\(text)'") }
             return n
         }
-        let v = try inv.app.defineMeasure(MeasureRequest(group: try inv.required("group", "BODY"), name: try inv.required("name", "TEXT"), unit: try inv.required("unit", "UNIT"),
+        let app = try inv.app
+        let v = try app.defineMeasure(MeasureRequest(group: try inv.required("group", "BODY"), name: try inv.required("name", "TEXT"), unit: try inv.required("unit", "UNIT"),
                                                          direction: try inv.required("direction", "DIR"), baseline: try number("baseline"), target: try number("target"),
                                                          tolerance: try number("tolerance"), frequency: try inv.required("frequency", "FREQ"), area: try inv.required("area", "AREA"),
                                                          priority: inv.arguments.value("priority")), by: inv.actor.id)
-        inv.output(v.measure.json) { "Defined \(v.measure.id); the first value is due by \((v.measure.valueDueOn?.description ?? ""))." }
+        inv.output(v.measure.json(app.time)) { "Defined \(v.measure.id); the first value is due by \(v.measure.valueDueOn?.inWords ?? "")." }
     }
 
     static let measureRecord = Command(
@@ -158,8 +162,9 @@ enum ActionCommands {
         try inv.expectPositionals(atMost: 1)
         let text = try inv.required("value", "N")
         guard let value = Double(text) else { throw UsageError("--value takes a number, not '\(text)'") }
-        let v = try inv.app.recordMeasure(RecordID(id), period: try inv.required("period", "PERIOD"), value: value, note: inv.arguments.value("note"), by: inv.actor.id)
-        inv.output(v.measure.json) {
+        let app = try inv.app
+        let v = try app.recordMeasure(RecordID(id), period: try inv.required("period", "PERIOD"), value: value, note: inv.arguments.value("note"), by: inv.actor.id)
+        inv.output(v.measure.json(app.time)) {
             guard let last = v.values.last else { return "Recorded nothing for \(id)." }
             return "Recorded \(last.period) for \(id): \(JSONValue.double(last.value).canonicalString) is \(last.rag.rawValue)." + (last.rag == .red ? " Outside tolerance: escalated (\(v.escalations.last?.id.rawValue ?? "")) unless one is already open." : "")
         }
@@ -168,25 +173,27 @@ enum ActionCommands {
     static let measureList = Command(
         ["measure", "list"], "List measures with their latest value and RAG.",
         options: [OptionSpec("group", takesValue: true, valueName: "BODY", help: "Only this group."), OptionSpec("area", takesValue: true, valueName: "AREA", help: "Only this area.")]
+            + pagingOptions(after: "MEASURE")
     ) { inv in
         try inv.expectPositionals(atMost: 0)
-        let views = try inv.app.measures(group: inv.arguments.value("group"), area: inv.arguments.value("area"), for: try inv.viewer)
-        inv.output(.array(views.map { $0.measure.json })) {
-            views.isEmpty ? "No measures." : views.map { v in
-                let last = v.values.last
-                return "\(v.measure.id)  \(last?.rag.rawValue ?? "-")  \(last.map { "\($0.period) \(JSONValue.double($0.value).canonicalString)" } ?? "no value yet")\(v.isMissingValue ? " MISSING" : "")  target \(figure(v.measure.target))  \(v.measure.name)"
-            }.joined(separator: "\n")
+        let request = try inv.pageRequest()
+        let app = try inv.app
+        let views = try app.measures(group: inv.arguments.value("group"), area: inv.arguments.value("area"), for: try inv.viewer)
+        inv.outputPage(try ListPage(views, request) { $0.measure.id.rawValue }, request, name: "measures", none: "No measures.", json: { $0.measure.json(app.time) }) { v in
+            let last = v.values.last
+            return "\(v.measure.id)  \(last?.rag.rawValue ?? "-")  \(last.map { "\($0.period) \(JSONValue.double($0.value).canonicalString)" } ?? "no value yet")\(v.isMissingValue ? " MISSING" : "")  target \(figure(v.measure.target))  \(v.measure.name)"
         }
     }
 
     static let measureShow = Command(["measure", "show"], "Show a measure and every value recorded.", arguments: "MEASURE") { inv in
         let id = InstanceID(try inv.positional(0, "MEASURE: e.g. measure-2"))
         try inv.expectPositionals(atMost: 1)
-        let v = try inv.app.measure(RecordID(id), for: try inv.viewer)
-        inv.output(["measure": v.measure.json, "values": .array(v.values.map { ["period": .string($0.period), "value": .double($0.value), "rag": .string($0.rag.rawValue)] })]) {
+        let app = try inv.app
+        let v = try app.measure(RecordID(id), for: try inv.viewer)
+        inv.output(["measure": v.measure.json(app.time), "values": .array(v.values.map { ["period": .string($0.period), "value": .double($0.value), "rag": .string($0.rag.rawValue)] })]) {
             let m = v.measure
             var lines = ["\(id): \(m.name) (\(m.unit), \(m.direction ?? ""))",
-                         "Baseline \(figure(m.baseline)), target \(figure(m.target)), tolerance \(figure(m.tolerance)), \(m.frequency ?? ""); next value due \(m.valueDueOn?.description ?? "")"]
+                         "Baseline \(figure(m.baseline)), target \(figure(m.target)), tolerance \(figure(m.tolerance)), \(m.frequency ?? ""); next value due by \(m.valueDueOn?.inWords ?? "")"]
             lines += v.values.map { "  \($0.period)  \(JSONValue.double($0.value).canonicalString)  \($0.rag.rawValue)" }
             return lines.joined(separator: "\n")
         }

@@ -44,6 +44,7 @@ enum AuditCommands {
         ["history"], "List an instance's events, or its state at a past moment.",
         arguments: "ID",
         options: [OptionSpec("as-of", takesValue: true, valueName: "DATETIME", help: "Show its state and data at that moment, rebuilt from the log.")]
+            + pagingOptions(after: "SEQ")
     ) { inv in
         let id = InstanceID(try inv.positional(0, "ID: the instance (e.g. pledge-1)"))
         try inv.expectPositionals(atMost: 1)
@@ -52,14 +53,13 @@ enum AuditCommands {
             try InstanceCommands.show.run(inv)
             return
         }
+        let request = try inv.pageRequest()
         let events = try app.history(of: id, for: try inv.viewer).events
-        inv.output(.array(events.map(\.json))) {
-            events.map { e in
-                let who = e.onBehalfOf.map { "\(e.actor) on behalf of \($0)" } ?? e.actor
-                let move = e.fromState.map { "\($0) -> \(e.toState)" } ?? "-> \(e.toState)"
-                let fields = e.payload.sorted { $0.key < $1.key }.map { k, v in "\(k)=\(v.stringValue ?? v.canonicalString)" }.joined(separator: " ")
-                return "\(e.seq)  \(app.time.display(e.occurredAt))  \(e.event) by \(who)  \(move)" + (fields.isEmpty ? "" : "  \(fields)")
-            }.joined(separator: "\n")
+        inv.outputPage(try ListPage(events, request) { String($0.seq) }, request, name: "events", order: "oldest first", none: "No events.", json: { $0.json(app.time) }) { e in
+            let who = e.onBehalfOf.map { "\(e.actor) on behalf of \($0)" } ?? e.actor
+            let move = e.fromState.map { "\($0) -> \(e.toState)" } ?? "-> \(e.toState)"
+            let fields = e.payload.sorted { $0.key < $1.key }.map { k, v in "\(k)=\(v.stringValue ?? v.canonicalString)" }.joined(separator: " ")
+            return "\(e.seq)  \(app.time.inWords(e.occurredAt))  \(e.event) by \(who)  \(move)" + (fields.isEmpty ? "" : "  \(fields)")
         }
     }
 
@@ -91,42 +91,31 @@ enum AuditCommands {
         let app = try inv.app
         let fired = try app.runDueTimers()
         inv.output(.array(fired.map { ["timer": .integer($0.timerID), "instance": .string($0.instanceID.rawValue), "name": .string($0.name),
-                                       "event": .string($0.event), "dueAt": .string(PartnershipTime.timestamp($0.dueAt)),
+                                       "event": .string($0.event), "dueAt": .string(app.time.localTimestamp($0.dueAt)),
                                        "fired": .bool($0.fired), "note": .string($0.note)] })) {
             if fired.isEmpty { return "No timers were due." }
             let done = fired.filter(\.fired).count
             return (["Fired \(done) timer\(done == 1 ? "" : "s")" + (fired.count > done ? "; skipped \(fired.count - done)." : ".")]
-                    + fired.map { "  \($0.instanceID) \($0.name): \($0.fired ? "fired" : "skipped") \($0.event) (due \(app.time.display($0.dueAt)))" + ($0.fired ? "" : ": \($0.note)") })
+                    + fired.map { "  \($0.instanceID) \($0.name): \($0.fired ? "fired" : "skipped") \($0.event) (due \(app.time.inWords($0.dueAt)))" + ($0.fired ? "" : ": \($0.note)") })
                 .joined(separator: "\n")
         }
     }
 
     static let outboxList = Command(
         ["outbox", "list"], "List notifications in the outbox, newest first.",
-        options: [OptionSpec("status", takesValue: true, valueName: "STATUS", help: "pending, sending, sent, failed or undeliverable."),
-                  OptionSpec("limit", takesValue: true, valueName: "N", help: "At most N messages (default 200)."),
-                  OptionSpec("after", takesValue: true, valueName: "ID", help: "The page after message ID (the last one shown).")]
+        options: [OptionSpec("status", takesValue: true, valueName: "STATUS", help: "pending, sending, sent, failed or undeliverable.")]
+            + pagingOptions(defaultLimit: 200, after: "N")
     ) { inv in
         try inv.expectPositionals(atMost: 0)
         let status = inv.arguments.value("status")
         if let status, !["pending", "sending", "sent", "failed", "undeliverable"].contains(status) {
             throw UsageError("--status takes pending, sending, sent, failed or undeliverable, not '\(status)'")
         }
-        let limit = try inv.integer("limit") ?? 200
-        guard limit > 0 else { throw UsageError("--limit takes a whole number of 1 or more") }
-        let after = try inv.integer("after").map(Int64.init)
+        let request = try inv.pageRequest(defaultLimit: 200)
         let app = try inv.app
-        let page = try app.outboxPage(status: status, after: after, limit: limit)
-        let messages = page.messages
-        inv.output(["messages": .array(messages.map(\.json)), "total": .integer(Int64(page.total)), "next": page.next.map(JSONValue.integer) ?? .null]) {
-            guard !messages.isEmpty else { return page.total == 0 ? "The outbox is empty." : "No messages after \(after ?? 0); there are \(page.total) in all." }
-            var lines = messages.map { "\($0.id)  \($0.status)  to \($0.recipient)  \($0.subject)" + ($0.lastError.map { "  (\($0))" } ?? "") }
-            if let next = page.next {
-                lines.append("Showing \(messages.count) of \(page.total), newest first; for the next \(limit): flourish outbox list --after \(next)\(status.map { " --status \($0)" } ?? "")")
-            } else {
-                lines.append("\(page.total) message\(page.total == 1 ? "" : "s") in all\(after == nil ? "" : "; this is the last page").")
-            }
-            return lines.joined(separator: "\n")
+        let page = try app.outboxPage(status: status, request)
+        inv.outputPage(page, request, name: "messages", order: "newest first", none: "The outbox is empty.", json: { $0.json(app.time) }) {
+            "\($0.id)  \($0.status)  to \($0.recipient)  \($0.subject)" + ($0.lastError.map { "  (\($0))" } ?? "")
         }
     }
 }

@@ -159,3 +159,61 @@ extension Invocation: BenchInvocation {
 func benchmark(_ body: () throws -> Void) throws {
     do { try body() } catch let e as BenchUsageError { throw UsageError(e.message) }
 }
+
+// MARK: - Lists, a page at a time
+
+/// The `--limit` and `--after` options every list takes.
+func pagingOptions(defaultLimit: Int = PageRequest.defaultLimit, after valueName: String = "ID") -> [OptionSpec] {
+    [OptionSpec("limit", takesValue: true, valueName: "N", help: "At most N (default \(defaultLimit))."),
+     OptionSpec("after", takesValue: true, valueName: valueName, help: "The page after \(valueName), the last one shown (the page before says which).")]
+}
+
+extension Invocation {
+    /// The page `--limit` and `--after` ask for.
+    func pageRequest(defaultLimit: Int = PageRequest.defaultLimit) throws -> PageRequest {
+        do {
+            return try PageRequest(after: arguments.value("after"), limitText: arguments.value("limit"), defaultLimit: defaultLimit, maximum: PageRequest.terminalMaximum)
+        } catch let error as PagingError {
+            throw UsageError("--\(error.field): \(error.localizedDescription)")
+        }
+    }
+
+    /// Writes one page of a list: as JSON `{name: [...], total, next}`, or as lines ending with
+    /// how many there are in all and the command for the next page, so a list never stops
+    /// short without saying so.
+    ///
+    /// - Parameters:
+    ///   - order: how the list is ordered, when people need telling ("newest first").
+    ///   - none: what to say when the list is empty.
+    func outputPage<Item>(_ page: ListPage<Item>, _ request: PageRequest, name: String, order: String? = nil, none: String,
+                          json: (Item) -> JSONValue, line: (Item) -> String) {
+        output(["\(name)": .array(page.items.map(json)), "total": .integer(Int64(page.total)), "next": page.next.map(JSONValue.string) ?? .null]) {
+            if page.items.isEmpty { return page.total == 0 ? none : "No more after \(request.after ?? "the start") (\(page.total) in all)." }
+            var lines = page.items.map(line)
+            if let next = page.next {
+                lines.append("Showing \(page.items.count) of \(page.total)\(order.map { ", \($0)" } ?? ""); for the next \(request.limit): \(commandLine(limit: request.limit, after: next))")
+            } else if request.after != nil {
+                lines.append("That is the last page (\(page.total) in all).")
+            } else if page.total > 1 {
+                lines.append("\(page.total) in all.")
+            }
+            return lines.joined(separator: "\n")
+        }
+    }
+
+    /// This command as typed, with the page options set to `limit` and `after`.
+    func commandLine(limit: Int, after: String) -> String {
+        var words = ["flourish"] + command.path + positionals.map(Self.shellQuoted)
+        for (name, values) in arguments.values.sorted(by: { $0.key < $1.key }) where name != "limit" && name != "after" {
+            for value in values { words += ["--\(name)", Self.shellQuoted(value)] }
+        }
+        for flag in arguments.flags.sorted() where flag != "json" { words.append("--\(flag)") }
+        words += ["--limit", String(limit), "--after", Self.shellQuoted(after)]
+        return words.joined(separator: " ")
+    }
+
+    static func shellQuoted(_ word: String) -> String {
+        let plain = word.allSatisfy { $0.isLetter || $0.isNumber || "-_./:=@,+".contains($0) }
+        return plain && !word.isEmpty ? word : "'" + word.replacingOccurrences(of: "'", with: "'\\''") + "'"
+    }
+}

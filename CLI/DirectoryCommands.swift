@@ -26,11 +26,13 @@ enum DirectoryCommands {
         }
     }
 
-    static let personList = Command(["person", "list"], "List people.") { inv in
+    static let personList = Command(["person", "list"], "List people.", options: pagingOptions(after: "PERSON")) { inv in
         try inv.expectPositionals(atMost: 0)
+        let request = try inv.pageRequest()
         let people = try inv.app.directory.people()
-        inv.output(.array(people.map { ["id": .string($0.id), "name": .string($0.name), "email": $0.email.map(JSONValue.string) ?? .null] })) {
-            people.isEmpty ? "No people yet." : people.map { "\($0.id)  \($0.name)" + ($0.email.map { "  <\($0)>" } ?? "") }.joined(separator: "\n")
+        inv.outputPage(try ListPage(people, request) { $0.id }, request, name: "people", none: "No people yet.",
+                       json: { ["id": .string($0.id), "name": .string($0.name), "email": $0.email.map(JSONValue.string) ?? .null] }) {
+            "\($0.id)  \($0.name)" + ($0.email.map { "  <\($0)>" } ?? "")
         }
     }
 
@@ -63,7 +65,7 @@ enum DirectoryCommands {
         let role = try inv.required("role", "ROLE")
         let app = try inv.app
         try app.directory.endMembership(person: person, body: body, role: role, actor: inv.actor.id, at: app.clock.now())
-        inv.output(["person": .string(person), "body": .string(body), "role": .string(role), "ended": true]) { "\(person) is no longer \(role) of \(body)." }
+        inv.output(["person": .string(person), "body": .string(body), "role": .string(role), "ended": true]) { "\(app.displayName("person", person)) is no longer \(role) of \(app.displayName("body", body))." }
     }
 
     static let orgAdd = Command(
@@ -83,20 +85,24 @@ enum DirectoryCommands {
         }
     }
 
-    static let orgList = Command(["member-org", "list"], "List member organisations and their sectors.") { inv in
+    static let orgList = Command(["member-org", "list"], "List member organisations and their sectors.", options: pagingOptions(after: "KEY")) { inv in
         try inv.expectPositionals(atMost: 0)
+        let request = try inv.pageRequest()
         let orgs = try inv.app.directory.organisations()
-        inv.output(.array(orgs.map { ["key": .string($0.key), "name": .string($0.name), "sector": $0.sector.map(JSONValue.string) ?? .null] })) {
-            orgs.isEmpty ? "No member organisations yet." : orgs.map { "\($0.key)  \($0.sector ?? "-")  \($0.name)" }.joined(separator: "\n")
+        inv.outputPage(try ListPage(orgs, request) { $0.key }, request, name: "organisations", none: "No member organisations yet.",
+                       json: { ["key": .string($0.key), "name": .string($0.name), "sector": $0.sector.map(JSONValue.string) ?? .null] }) {
+            "\($0.key)  \($0.sector ?? "-")  \($0.name)"
         }
     }
 
-    static let memberList = Command(["member", "list"], "List active memberships.") { inv in
+    static let memberList = Command(["member", "list"], "List active memberships.", options: pagingOptions(after: "PERSON@BODY/ROLE")) { inv in
         try inv.expectPositionals(atMost: 0)
+        let request = try inv.pageRequest()
         let app = try inv.app
         let items = try app.directory.memberships()
-        inv.output(.array(items.map { ["person": .string($0.person), "body": .string($0.body), "role": .string($0.role.rawValue)] })) {
-            items.isEmpty ? "No memberships yet." : items.map { "\(app.displayName("body", $0.body))  \($0.role.rawValue)  \(app.displayName("person", $0.person)) (\($0.person))" }.joined(separator: "\n")
+        inv.outputPage(try ListPage(items, request) { "\($0.person)@\($0.body)/\($0.role.rawValue)" }, request, name: "memberships", none: "No memberships yet.",
+                       json: { ["person": .string($0.person), "body": .string($0.body), "role": .string($0.role.rawValue)] }) {
+            "\(app.displayName("body", $0.body))  \($0.role.rawValue)  \(app.displayName("person", $0.person)) (\($0.person))"
         }
     }
 }

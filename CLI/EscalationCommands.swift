@@ -33,7 +33,7 @@ enum EscalationCommands {
                                                              priorities: list(inv.arguments.value("priorities")), areas: list(inv.arguments.value("areas")),
                                                              function: inv.arguments.value("function")),
                                            by: inv.actor.id, idempotencyKey: inv.arguments.value("key"))
-        inv.output(json(view)) {
+        inv.output(json(view, app.time)) {
             "Raised \(view.escalation.id). It is now waiting at:\n" + view.open.map { reviewLine($0, app) }.joined(separator: "\n")
         }
     }
@@ -49,7 +49,7 @@ enum EscalationCommands {
         let body = try inv.required("body", "BODY")
         let app = try inv.app
         let view = try app.acknowledgeEscalation(RecordID(id), at: body, note: inv.arguments.value("note"), by: inv.actor.id)
-        inv.output(json(view)) { "Acknowledged \(id) at \(body)." }
+        inv.output(json(view, app.time)) { "Acknowledged \(id) at \(app.displayName("body", body))." }
     }
 
     static let decide = Command(
@@ -73,8 +73,8 @@ enum EscalationCommands {
         }
         let app = try inv.app
         let view = try app.decideEscalation(RecordID(id), at: body, outcome: outcome, fields: fields, by: inv.actor.id)
-        inv.output(json(view)) {
-            var text = "Decided \(id) at \(body): \(outcome)."
+        inv.output(json(view, app.time)) {
+            var text = "Decided \(id) at \(app.displayName("body", body)): \(outcome)."
             if view.escalation.state == .closed { text += " The escalation is now closed." }
             else if !view.open.isEmpty { text += " Now waiting at:\n" + view.open.map { reviewLine($0, app) }.joined(separator: "\n") }
             return text
@@ -85,17 +85,16 @@ enum EscalationCommands {
         ["escalation", "list"], "List escalations, newest first.",
         options: [OptionSpec("body", takesValue: true, valueName: "BODY", help: "Only those raised by or waiting at this body."),
                   OptionSpec("state", takesValue: true, valueName: "STATE", help: "open, closed or withdrawn."),
-                  OptionSpec("overdue", help: "Only those past a response deadline somewhere.")]
+                  OptionSpec("overdue", help: "Only those past a response deadline somewhere.")] + pagingOptions(after: "ESCALATION")
     ) { inv in
         try inv.expectPositionals(atMost: 0)
+        let request = try inv.pageRequest()
         let app = try inv.app
         let views = try app.escalations(body: inv.arguments.value("body"), state: inv.arguments.value("state"), overdueOnly: inv.arguments.flag("overdue"), for: try inv.viewer)
-        inv.output(.array(views.map(json))) {
-            views.isEmpty ? "No escalations." : views.map { v in
-                let waiting = v.open.map(\.body)
-                return "\(v.escalation.id)  \(v.escalation.state)  \(v.escalation.severity)  \(v.escalation.title)"
-                    + (waiting.isEmpty ? "" : "  waiting at: \(waiting.joined(separator: ", "))") + (v.overdue.isEmpty ? "" : "  OVERDUE")
-            }.joined(separator: "\n")
+        inv.outputPage(try ListPage(views, request) { $0.escalation.id.rawValue }, request, name: "escalations", order: "newest first", none: "No escalations.", json: { json($0, app.time) }) { v in
+            let waiting = v.open.map { app.displayName("body", $0.body) }
+            return "\(v.escalation.id)  \(v.escalation.state)  \(v.escalation.severity)  \(v.escalation.title)"
+                + (waiting.isEmpty ? "" : "  waiting at: \(waiting.joined(separator: ", "))") + (v.overdue.isEmpty ? "" : "  OVERDUE")
         }
     }
 
@@ -104,7 +103,7 @@ enum EscalationCommands {
         try inv.expectPositionals(atMost: 1)
         let app = try inv.app
         let view = try app.escalation(RecordID(id), for: try inv.viewer)
-        inv.output(json(view)) {
+        inv.output(json(view, app.time)) {
             let e = view.escalation
             var lines = ["\(e.id): \(e.title) (\(e.state))",
                          "Raised by \(e.raisedBy.map { app.displayName("raisedBy", $0) } ?? "?") from \(app.displayName("group", e.group)) on \(app.time.inWords(e.createdAt)); severity \(e.severity)",
@@ -126,14 +125,14 @@ enum EscalationCommands {
         let date = try inv.moment("date") ?? app.clock.now()
         let steps = try app.simulateEscalation(from: from, date: date, priorities: list(inv.arguments.value("priorities")))
         inv.output(.array(steps.map { s in
-            ["level": .integer(Int64(s.step.level)), "body": .string(s.step.body.key), "arrives": .string(PartnershipTime.timestamp(s.step.arrives)),
-             "deadline": .string(PartnershipTime.timestamp(s.step.deadline)), "canEscalateFurther": .bool(s.step.canEscalateFurther),
+            ["level": .integer(Int64(s.step.level)), "body": .string(s.step.body.key), "arrives": .string(app.time.localTimestamp(s.step.arrives)),
+             "deadline": .string(app.time.localTimestamp(s.step.deadline)), "canEscalateFurther": .bool(s.step.canEscalateFurther),
              "deciderRoles": .array(s.deciderRoles.map(JSONValue.string)), "deciders": .array(s.deciders.map { .string($0.id) })]
         })) {
-            var lines = ["If nobody answers, an issue raised by \(from) on \(app.time.display(date)) goes:"]
+            var lines = ["If nobody answers, an issue raised by \(app.displayName("body", from)) on \(app.time.inWords(date)) goes:"]
             for s in steps {
                 let who = s.deciders.isEmpty ? "nobody yet holds \(s.deciderRoles.joined(separator: " or "))" : s.deciders.map(\.name).joined(separator: ", ")
-                lines.append("  \(s.step.level). \(s.step.body.name): arrives \(app.time.display(s.step.arrives)), deadline \(app.time.display(s.step.deadline)); may decide: \(who)"
+                lines.append("  \(s.step.level). \(s.step.body.name): arrives \(app.time.inWords(s.step.arrives)), decides by \(app.time.deadlineInWords(s.step.deadline)); may decide: \(who)"
                              + (s.step.canEscalateFurther ? "" : "; cannot escalate further"))
             }
             lines.append("Nothing was written.")
@@ -146,8 +145,8 @@ enum EscalationCommands {
         return "  level \(r.level ?? 0)  \(app.displayName("body", r.body))  \(r.state)  respond by \(due)  (\(r.id))"
     }
 
-    static func json(_ v: EscalationView) -> JSONValue {
-        ["escalation": v.escalation.json, "reviews": .array(v.reviews.map(\.json)),
+    static func json(_ v: EscalationView, _ time: PartnershipTime) -> JSONValue {
+        ["escalation": v.escalation.json(time), "reviews": .array(v.reviews.map { $0.json(time) }),
          "open": .array(v.open.map { .string($0.id.rawValue) }), "overdue": .array(v.overdue.map { .string($0.id.rawValue) })]
     }
 }

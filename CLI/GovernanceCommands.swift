@@ -56,23 +56,28 @@ enum GovernanceCommands {
 
     static let groupList = Command(
         ["group", "list"], "List the bodies, with retired ones when asked.",
-        options: [OptionSpec("all", help: "Include retired bodies.")]
+        options: [OptionSpec("all", help: "Include retired bodies.")] + pagingOptions(after: "BODY")
     ) { inv in
         try inv.expectPositionals(atMost: 0)
+        let request = try inv.pageRequest()
         let app = try inv.app
         let all = try app.governance.bodies(includingRetired: inv.arguments.flag("all"))
         let active = Set(try app.governance.bodies().map(\.key))
-        inv.output(.array(all.map { ["key": .string($0.key), "name": .string($0.name), "kind": .string($0.kind.rawValue), "retired": .bool(!active.contains($0.key))] })) {
-            all.map { "\($0.key)  \($0.kind.rawValue)  \($0.name)" + (active.contains($0.key) ? "" : "  (retired)") }.joined(separator: "\n")
+        inv.outputPage(try ListPage(all, request) { $0.key }, request, name: "bodies", none: "No bodies.",
+                       json: { ["key": .string($0.key), "name": .string($0.name), "kind": .string($0.kind.rawValue), "retired": .bool(!active.contains($0.key))] }) {
+            "\($0.key)  \($0.kind.rawValue)  \($0.name)" + (active.contains($0.key) ? "" : "  (retired)")
         }
     }
 
-    static let groupLog = Command(["group", "log"], "List every change to bodies, people and memberships: who, when, what.") { inv in
+    static let groupLog = Command(["group", "log"], "List every change to bodies, people and memberships, newest first: who, when, what.",
+                                  options: pagingOptions(after: "N")) { inv in
         try inv.expectPositionals(atMost: 0)
+        let request = try inv.pageRequest()
         let app = try inv.app
-        let changes = try app.governance.changes()
-        inv.output(.array(changes.map { ["at": .string(PartnershipTime.timestamp($0.at)), "actor": .string($0.actor), "action": .string($0.action), "detail": .string($0.detail)] })) {
-            changes.map { "\(app.time.display($0.at))  \($0.actor)  \($0.action)  \($0.detail)" }.joined(separator: "\n")
+        let changes = try app.governance.changes().reversed()
+        inv.outputPage(try ListPage(Array(changes), request) { String($0.id) }, request, name: "changes", order: "newest first", none: "No changes yet.",
+                       json: { ["id": .integer($0.id), "at": .string(app.time.localTimestamp($0.at)), "actor": .string($0.actor), "action": .string($0.action), "detail": .string($0.detail)] }) {
+            "\($0.id)  \(app.time.inWords($0.at))  \(app.displayName("actor", $0.actor))  \($0.action)  \($0.detail)"
         }
     }
 

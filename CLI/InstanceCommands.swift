@@ -50,7 +50,8 @@ enum InstanceCommands {
 
     static func report(_ result: FireResult, inv: Invocation, verb: String) {
         let i = result.instance
-        inv.output(["instance": i.json, "eventSeq": .integer(result.eventSeq), "replay": .bool(result.isReplay)]) {
+        guard let app = try? inv.app else { return }
+        inv.output(["instance": i.json(app.time), "eventSeq": .integer(result.eventSeq), "replay": .bool(result.isReplay)]) {
             (result.isReplay ? "Already done earlier with this key; nothing changed.\n" : "")
                 + "\(verb) \(i.id): now \(i.state) (version \(i.version)); event \(result.eventSeq) in the audit log."
         }
@@ -66,11 +67,11 @@ enum InstanceCommands {
         let app = try inv.app
         if let asOf = try inv.moment("as-of") {
             guard let then = try app.record(id, asOf: asOf, for: try inv.viewer) else {
-                inv.output(["instance": .null, "asOf": .string(PartnershipTime.timestamp(asOf))]) { "\(id) did not exist yet at \(app.time.display(asOf))." }
+                inv.output(["instance": .null, "asOf": .string(app.time.localTimestamp(asOf))]) { "\(id) did not exist yet at \(app.time.inWords(asOf))." }
                 return
             }
-            inv.output(["instance": then.json, "asOf": .string(PartnershipTime.timestamp(asOf))]) {
-                "\(id) as of \(app.time.display(asOf)): \(then.state) (version \(then.version))\n" + dataLines(then.data)
+            inv.output(["instance": then.json(app.time), "asOf": .string(app.time.localTimestamp(asOf))]) {
+                "\(id) as of \(app.time.inWords(asOf)): \(then.state) (version \(then.version))\n" + dataLines(then.data, app)
             }
             return
         }
@@ -79,16 +80,16 @@ enum InstanceCommands {
         let timers = sight == .whole ? try app.pendingTimers(of: id, for: viewer) : []
         let events = sight == .whole ? try app.availableEvents(on: id, for: viewer) : []
         let json: JSONValue = [
-            "instance": instance.json,
-            "timers": .array(timers.map { ["name": .string($0.name), "event": .string($0.event), "dueAt": .string(PartnershipTime.timestamp($0.dueAt))] }),
+            "instance": instance.json(app.time),
+            "timers": .array(timers.map { ["name": .string($0.name), "event": .string($0.event), "dueAt": .string(app.time.localTimestamp($0.dueAt))] }),
             "events": .array(events.map { ["event": .string($0.event), "available": .bool($0.isAvailable), "reason": .string($0.reason)] }),
         ]
         inv.output(json) {
             var lines = ["\(instance.id) (\(instance.workflow) version \(instance.workflowVersion)): \(instance.state), version \(instance.version)",
-                         "Updated \(app.time.display(instance.updatedAt))", "", "Data:", dataLines(instance.data)]
+                         "Updated \(app.time.inWords(instance.updatedAt))", "", "Data:", dataLines(instance.data, app)]
             if !timers.isEmpty {
                 lines.append("Timers:")
-                lines += timers.map { "  \($0.name): fires \($0.event) at \(app.time.display($0.dueAt))" }
+                lines += timers.map { "  \($0.name): fires \($0.event) on \(app.time.inWords($0.dueAt))" }
             }
             lines.append("What \(inv.actor.id) may do:")
             let open = events.filter(\.isAvailable)
@@ -97,9 +98,18 @@ enum InstanceCommands {
         }
     }
 
-    static func dataLines(_ data: [String: JSONValue]) -> String {
-        data.sorted { $0.key < $1.key }.map { key, value in
-            let text = value.stringValue ?? value.arrayValue.map { $0.map { $0.stringValue ?? $0.canonicalString }.joined(separator: ", ") } ?? value.canonicalString
+    /// A record's fields for people: names for keys (with the key, to type in commands), dates
+    /// in words; `--json` keeps the keys and ISO dates.
+    static func dataLines(_ data: [String: JSONValue], _ app: Flourish) -> String {
+        func readable(_ field: String, _ text: String) -> String {
+            if let day = CalendarDay(text), text.count == 10 { return day.inWords }
+            let name = app.displayName(field, text)
+            return name == text ? text : "\(name) (\(text))"
+        }
+        return data.sorted { $0.key < $1.key }.map { key, value in
+            let text = value.stringValue.map { readable(key, $0) }
+                ?? value.arrayValue.map { $0.map { $0.stringValue.map { readable(key, $0) } ?? $0.canonicalString }.joined(separator: ", ") }
+                ?? value.canonicalString
             return "  \(key): \(text)"
         }.joined(separator: "\n")
     }
@@ -107,27 +117,14 @@ enum InstanceCommands {
     static let list = Command(
         ["instance", "list"], "List instances, newest first, a page at a time.",
         options: [OptionSpec("workflow", takesValue: true, valueName: "NAME", help: "Only this workflow."),
-                  OptionSpec("state", takesValue: true, valueName: "STATE", help: "Only instances in this state."),
-                  OptionSpec("limit", takesValue: true, valueName: "N", help: "At most N (default 100)."),
-                  OptionSpec("after", takesValue: true, valueName: "N", help: "The page after the one that said `--after N`.")]
+                  OptionSpec("state", takesValue: true, valueName: "STATE", help: "Only instances in this state.")] + pagingOptions(after: "N")
     ) { inv in
         try inv.expectPositionals(atMost: 0)
+        let request = try inv.pageRequest()
         let app = try inv.app
-        let limit = try inv.integer("limit") ?? 100
-        guard limit > 0 else { throw UsageError("--limit takes a whole number of 1 or more") }
-        let after = try inv.integer("after").map(Int64.init)
-        let workflow = inv.arguments.value("workflow"), state = inv.arguments.value("state")
-        let page = try app.recordsPage(workflow: workflow, state: state, after: after, limit: limit, for: try inv.viewer)
-        inv.output(["instances": .array(page.records.map(\.json)), "total": .integer(Int64(page.total)), "next": page.next.map { .integer($0) } ?? .null]) {
-            var lines = page.records.map { "\($0.id)  \($0.state)  version \($0.version)  updated \(app.time.display($0.updatedAt))" }
-            if page.records.isEmpty { lines.append(page.total == 0 ? "No instances." : "No more instances (\(page.total) in all).") }
-            else if let next = page.next {
-                let filters = (workflow.map { " --workflow \($0)" } ?? "") + (state.map { " --state \($0)" } ?? "")
-                lines.append("Showing \(page.records.count) of \(page.total), newest first; for the next \(limit): flourish instance list\(filters) --limit \(limit) --after \(next)")
-            } else if after == nil {
-                lines.append("\(page.total) in all.")
-            }
-            return lines.joined(separator: "\n")
+        let page = try app.recordsPage(workflow: inv.arguments.value("workflow"), state: inv.arguments.value("state"), request, for: try inv.viewer)
+        inv.outputPage(page, request, name: "instances", order: "newest first", none: "No instances.", json: { $0.json(app.time) }) {
+            "\($0.id)  \($0.state)  version \($0.version)  updated \(app.time.inWords($0.updatedAt))"
         }
     }
 }

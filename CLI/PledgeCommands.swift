@@ -98,11 +98,13 @@ enum PledgeCommands {
         }
     }
 
-    static let orgList = Command(["org", "list"], "List pledging organisations with their membership state.") { inv in
+    static let orgList = Command(["org", "list"], "List pledging organisations with their membership state.", options: pagingOptions(after: "ORG")) { inv in
         try inv.expectPositionals(atMost: 0)
-        let orgs = try inv.app.organisations(for: try inv.viewer)
-        inv.output(.array(orgs.map(orgJSON))) {
-            orgs.isEmpty ? "No organisations yet." : orgs.map { "\($0.organisation.key)  \($0.membership?.state.rawValue ?? "-")  \($0.organisation.kind ?? "")  \($0.organisation.district ?? "")  \($0.organisation.name)" }.joined(separator: "\n")
+        let request = try inv.pageRequest()
+        let app = try inv.app
+        let orgs = try app.organisations(for: try inv.viewer)
+        inv.outputPage(try ListPage(orgs, request) { $0.organisation.key }, request, name: "organisations", none: "No organisations yet.", json: orgJSON) {
+            "\($0.organisation.key)  \($0.membership?.state.rawValue ?? "-")  \($0.organisation.kind.map { app.displayName("kind", $0) } ?? "")  \($0.organisation.district.map { app.displayName("district", $0) } ?? "")  \($0.organisation.name)"
         }
     }
 
@@ -175,10 +177,11 @@ enum PledgeCommands {
         try inv.expectPositionals(atMost: 0)
         let org = try inv.required("org", "ORG")
         let text = try inv.required("text", "TEXT")
-        let p = try Pledge(inv.app.createPledge(PledgeRequest(organisation: org, text: text, areas: list(inv.arguments.value("areas")) ?? [],
+        let app = try inv.app
+        let p = try Pledge(app.createPledge(PledgeRequest(organisation: org, text: text, areas: list(inv.arguments.value("areas")) ?? [],
                                                        theme: inv.arguments.value("theme"), priority: inv.arguments.value("priority"),
                                                        pledgeYear: try inv.integer("year")), by: inv.actor.id, idempotencyKey: inv.arguments.value("key")))
-        inv.output(p.json) {
+        inv.output(p.json(app.time)) {
             "Drafted \(p.id) for \(org) (pledge year \(p.pledgeYear ?? 0))."
                 + (p.repeatsLastYear ? " Note: it repeats an earlier pledge; the reviewer will see that." : "")
                 + " Submit it with 'flourish pledge submit \(p.id)'."
@@ -194,9 +197,10 @@ enum PledgeCommands {
     ) { inv in
         let id = InstanceID(try inv.positional(0, "PLEDGE: e.g. pledge-3"))
         try inv.expectPositionals(atMost: 1)
-        let p = try inv.app.editPledge(RecordID(id), text: inv.arguments.value("text"), areas: list(inv.arguments.value("areas")), theme: inv.arguments.value("theme"),
+        let app = try inv.app
+        let p = try app.editPledge(RecordID(id), text: inv.arguments.value("text"), areas: list(inv.arguments.value("areas")), theme: inv.arguments.value("theme"),
                                        priority: inv.arguments.value("priority"), expectedVersion: try inv.integer("expect-version"), by: inv.actor.id)
-        inv.output(p.json) { "Edited \(p.id) (version \(p.version))." }
+        inv.output(p.json(app.time)) { "Edited \(p.id) (version \(p.version))." }
     }
 
     /// A command that fires one pledge event with the given options as fields.
@@ -210,8 +214,9 @@ enum PledgeCommands {
                 if let v = inv.arguments.value(f.option) { payload[f.field] = .string(v) }
                 else if f.required { throw UsageError("missing --\(f.option)") }
             }
-            let p = try inv.app.firePledge(RecordID(id), event: event, fields: payload, expectedVersion: try inv.integer("expect-version"), by: inv.actor.id)
-            inv.output(p.json) { "\(p.id) \(done) (now \(p.state))." }
+            let app = try inv.app
+            let p = try app.firePledge(RecordID(id), event: event, fields: payload, expectedVersion: try inv.integer("expect-version"), by: inv.actor.id)
+            inv.output(p.json(app.time)) { "\(p.id) \(done) (now \(p.state))." }
         }
     }
 
@@ -232,8 +237,9 @@ enum PledgeCommands {
     ) { inv in
         let id = InstanceID(try inv.positional(0, "PLEDGE: e.g. pledge-3"))
         try inv.expectPositionals(atMost: 1)
-        let p = try Pledge(inv.app.approvePledge(RecordID(id), comment: inv.arguments.value("comment"), expectedVersion: try inv.integer("expect-version"), by: inv.actor.id))
-        inv.output(p.json) {
+        let app = try inv.app
+        let p = try Pledge(app.approvePledge(RecordID(id), comment: inv.arguments.value("comment"), expectedVersion: try inv.integer("expect-version"), by: inv.actor.id))
+        inv.output(p.json(app.time)) {
             "\(p.id) is approved and on the wall. Pledge year \(p.yearStarts?.inWords ?? "") to \(p.yearEnds?.adding(days: -1).inWords ?? ""); check-in \(p.checkInOn?.inWords ?? ""); report due by \(p.reportDueOn?.inWords ?? "")."
         }
     }
@@ -246,30 +252,33 @@ enum PledgeCommands {
                   OptionSpec("kind", takesValue: true, valueName: "KIND", help: "Wall: only this kind of organisation."),
                   OptionSpec("district", takesValue: true, valueName: "DISTRICT", help: "Wall: only this district."),
                   OptionSpec("theme", takesValue: true, valueName: "THEME", help: "Wall: only this theme."),
-                  OptionSpec("search", takesValue: true, valueName: "TEXT", help: "Wall: words to look for.")]
+                  OptionSpec("search", takesValue: true, valueName: "TEXT", help: "Wall: words to look for.")] + pagingOptions(after: "PLEDGE")
     ) { inv in
         try inv.expectPositionals(atMost: 0)
+        let request = try inv.pageRequest()
         let app = try inv.app
         if inv.arguments.flag("wall") {
             let (entries, counts) = try app.wall(WallFilter(area: inv.arguments.value("area"), kind: inv.arguments.value("kind"), district: inv.arguments.value("district"),
                                                             theme: inv.arguments.value("theme"), search: inv.arguments.value("search")))
-            inv.output(["pledges": .array(entries.map { e in
-                ["pledge": .string(e.pledge.rawValue), "organisation": .string(e.organisationName), "kind": .string(e.kind), "district": .string(e.district),
-                 "text": .string(e.text), "areas": .array(e.areas.map(JSONValue.string)), "theme": e.theme.map(JSONValue.string) ?? .null,
-                 "pledgeYear": .integer(Int64(e.pledgeYear))]
-            }), "countsByArea": .object(counts.mapValues { .integer(Int64($0)) })]) {
-                var lines = entries.map { "\($0.organisationName) (\($0.district)): \($0.text)  [\($0.areas.joined(separator: ", "))\($0.theme.map { "; \($0)" } ?? "")]" }
-                if lines.isEmpty { lines = ["No pledges match."] }
-                lines.append("")
-                lines.append("Pledges per area: " + app.framework.areaKeys.map { "\($0) \(counts[$0] ?? 0)" }.joined(separator: ", "))
-                return lines.joined(separator: "\n")
+            let page = try ListPage(entries, request) { $0.pledge.rawValue }
+            if inv.isJSON {
+                inv.emit(["pledges": .array(page.items.map { e in
+                    ["pledge": .string(e.pledge.rawValue), "organisation": .string(e.organisationName), "kind": .string(e.kind), "district": .string(e.district),
+                     "text": .string(e.text), "areas": .array(e.areas.map(JSONValue.string)), "theme": e.theme.map(JSONValue.string) ?? .null,
+                     "pledgeYear": .integer(Int64(e.pledgeYear))]
+                }), "total": .integer(Int64(page.total)), "next": page.next.map(JSONValue.string) ?? .null, "countsByArea": .object(counts.mapValues { .integer(Int64($0)) })])
+                return
             }
+            inv.outputPage(page, request, name: "pledges", none: "No pledges match.", json: { _ in .null }) {
+                "\($0.organisationName) (\(app.displayName("district", $0.district))): \($0.text)  [\($0.areas.map { app.displayName("areas", $0) }.joined(separator: ", "))\($0.theme.map { "; \($0)" } ?? "")]"
+            }
+            inv.say("\nPledges per area: " + app.framework.areas.map { "\($0.name) \(counts[$0.key] ?? 0)" }.joined(separator: ", "))
             return
         }
-        let items = try app.records(workflow: "pledge", state: inv.arguments.value("state"), limit: 100_000, for: try inv.viewer)
-        let pledges = try Pledge.records(items)
-        inv.output(.array(items.map(\.json))) {
-            items.isEmpty ? "No pledges." : pledges.map { "\($0.id)  \($0.state)  \(app.displayName("organisation", $0.organisation))  \($0.pledgeYear ?? 0)  \($0.text)" }.joined(separator: "\n")
+        let page = try app.recordsPage(workflow: "pledge", state: inv.arguments.value("state"), request, for: try inv.viewer)
+        let pledges = try page.map { try Pledge($0) }
+        inv.outputPage(pledges, request, name: "pledges", order: "newest first", none: "No pledges.", json: { $0.instance.json(app.time) }) {
+            "\($0.id)  \($0.state)  \(app.displayName("organisation", $0.organisation))  \($0.pledgeYear ?? 0)  \($0.text)"
         }
     }
 

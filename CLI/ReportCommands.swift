@@ -26,8 +26,9 @@ enum ReportCommands {
         case "json": text = try report.prettyJSON()
         case "csv": text = CSV.write(report.csvRows())
         case "html":
-            let css = (try? String(contentsOf: WebApp.stylesheetURL(try inv.app.library), encoding: .utf8)) ?? ""
-            text = ReportHTML.document(report, published: published, stylesheet: css)
+            let app = try inv.app
+            let css = (try? String(contentsOf: WebApp.stylesheetURL(app.library), encoding: .utf8)) ?? ""
+            text = ReportHTML.document(report, published: published, time: app.time, stylesheet: css)
         default: throw UsageError("--format takes html, csv or json, not '\(format)'")
         }
         if let out = inv.arguments.value("out") {
@@ -56,8 +57,8 @@ enum ReportCommands {
         try emit(report, published: nil, inv: inv)
     }
 
-    static func statusJSON(_ s: AnnualReportStatus) -> JSONValue {
-        ["report": s.report.json, "sections": .array(s.sections.map { ["group": .string($0.group), "state": .string($0.state.rawValue), "id": .string($0.id.rawValue)] })]
+    static func statusJSON(_ s: AnnualReportStatus, _ time: PartnershipTime) -> JSONValue {
+        ["report": s.report.json(time), "sections": .array(s.sections.map { ["group": .string($0.group), "state": .string($0.state.rawValue), "id": .string($0.id.rawValue)] })]
     }
 
     static func statusText(_ s: AnnualReportStatus, _ app: Flourish?) -> String {
@@ -73,15 +74,17 @@ enum ReportCommands {
         try inv.expectPositionals(atMost: 0)
         let text = try inv.required("sections-due", "DATE")
         guard let due = CalendarDay(text) else { throw UsageError("--sections-due takes a date such as 2027-04-30, not '\(text)'") }
-        let s = try inv.app.startAnnualReport(year: try year(inv), sectionsDueOn: due, by: inv.actor.id)
-        inv.output(statusJSON(s)) { "Started the \(s.year) annual report (\(s.report.id)); \(s.sections.count) groups are asked for their sections by \(CalendarDay(s.sectionsDueOn)?.inWords ?? s.sectionsDueOn), with a reminder a week before." }
+        let app = try inv.app
+        let s = try app.startAnnualReport(year: try year(inv), sectionsDueOn: due, by: inv.actor.id)
+        inv.output(statusJSON(s, app.time)) { "Started the \(s.year) annual report (\(s.report.id)); \(s.sections.count) groups are asked for their sections by \(CalendarDay(s.sectionsDueOn)?.inWords ?? s.sectionsDueOn), with a reminder a week before." }
     }
 
     static let status = Command(["report", "status"], "Show where a year's annual report is, and each group's section.", options: [yearOption]) { inv in
         try inv.expectPositionals(atMost: 0)
         let y = try year(inv)
-        guard let s = try inv.app.annualReportStatus(year: y) else { throw ReportError.notStarted(year: y) }
-        inv.output(statusJSON(s)) { statusText(s, try? inv.app) }
+        let app = try inv.app
+        guard let s = try app.annualReportStatus(year: y) else { throw ReportError.notStarted(year: y) }
+        inv.output(statusJSON(s, app.time)) { statusText(s, app) }
     }
 
     static let section = Command(
@@ -98,15 +101,17 @@ enum ReportCommands {
         }
         guard let text, !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { throw UsageError("missing --text TEXT (or --file FILE)") }
         let y = try year(inv)
-        let done = try inv.app.submitReportSection(year: y, group: group, text: text, by: inv.actor.id)
-        inv.output(done.json) { "Thank you: \(group)'s section of the \(y) annual report is in (\(done.id))." }
+        let app = try inv.app
+        let done = try app.submitReportSection(year: y, group: group, text: text, by: inv.actor.id)
+        inv.output(done.json(app.time)) { "Thank you: \(app.displayName("group", group))'s section of the \(y) annual report is in (\(done.id))." }
     }
 
     static let compile = Command(["report", "compile"], "Compile the annual report once every section is in or past its deadline (the secretariat).", options: [yearOption]) { inv in
         try inv.expectPositionals(atMost: 0)
-        let (s, report) = try inv.app.compileAnnualReport(year: try year(inv), by: inv.actor.id)
+        let app = try inv.app
+        let (s, report) = try app.compileAnnualReport(year: try year(inv), by: inv.actor.id)
         let missing = report.sections.filter { $0.status != "submitted" }.map(\.name)
-        inv.output(statusJSON(s)) {
+        inv.output(statusJSON(s, app.time)) {
             "Compiled the \(s.year) annual report; it now waits for the Alliance's approval." + (missing.isEmpty ? "" : " Missing sections, named in the report: \(missing.joined(separator: ", ")).")
         }
     }
@@ -114,22 +119,25 @@ enum ReportCommands {
     static let approve = Command(["report", "approve"], "Approve the compiled annual report (the Alliance's chair).",
                                  options: [yearOption, OptionSpec("note", takesValue: true, valueName: "TEXT", help: "A note for the record.")]) { inv in
         try inv.expectPositionals(atMost: 0)
-        let s = try inv.app.decideAnnualReport(year: try year(inv), approve: true, note: inv.arguments.value("note"), by: inv.actor.id)
-        inv.output(statusJSON(s)) { "Approved the \(s.year) annual report; the secretariat can publish it." }
+        let app = try inv.app
+        let s = try app.decideAnnualReport(year: try year(inv), approve: true, note: inv.arguments.value("note"), by: inv.actor.id)
+        inv.output(statusJSON(s, app.time)) { "Approved the \(s.year) annual report; the secretariat can publish it." }
     }
 
     static let sendBack = Command(["report", "return"], "Send the compiled annual report back for changes (the Alliance's chair).",
                                   options: [yearOption, OptionSpec("note", takesValue: true, valueName: "TEXT", help: "What should change (required).")]) { inv in
         try inv.expectPositionals(atMost: 0)
-        let s = try inv.app.decideAnnualReport(year: try year(inv), approve: false, note: try inv.required("note", "TEXT"), by: inv.actor.id)
-        inv.output(statusJSON(s)) { "Sent the \(s.year) annual report back for changes." }
+        let app = try inv.app
+        let s = try app.decideAnnualReport(year: try year(inv), approve: false, note: try inv.required("note", "TEXT"), by: inv.actor.id)
+        inv.output(statusJSON(s, app.time)) { "Sent the \(s.year) annual report back for changes." }
     }
 
     static let publish = Command(["report", "publish"], "Publish the approved annual report: its figures are frozen with their SHA-256 digest (the secretariat).",
                                  options: [yearOption]) { inv in
         try inv.expectPositionals(atMost: 0)
-        let p = try inv.app.publishAnnualReport(year: try year(inv), by: inv.actor.id)
-        inv.output(["year": .integer(Int64(p.year)), "digest": .string(p.digest), "publishedAt": .string(PartnershipTime.timestamp(p.publishedAt, withMilliseconds: true))]) {
+        let app = try inv.app
+        let p = try app.publishAnnualReport(year: try year(inv), by: inv.actor.id)
+        inv.output(["year": .integer(Int64(p.year)), "digest": .string(p.digest), "publishedAt": .string(app.time.localTimestamp(p.publishedAt, withMilliseconds: true))]) {
             "Published the \(p.year) annual report; SHA-256 \(p.digest). It will not change again."
         }
     }

@@ -121,12 +121,12 @@ enum UserCommands {
         guard try app.accounts.hasAccount(person) else { throw AccountError.noAccount(person) }
         let now = app.clock.now()
         let list = try app.accounts.tokens(of: person)
-        func day(_ d: Date?) -> String { d.map { app.time.day(of: $0).description } ?? "never" }
+        func day(_ d: Date?) -> String { d.map { app.time.day(of: $0).inWords } ?? "never" }
         inv.output(.array(list.map { t in
-            ["id": .string(t.id), "name": .string(t.name), "scope": .string(t.scope.rawValue), "createdAt": .string(PartnershipTime.timestamp(t.createdAt)),
-             "lastUsedAt": t.lastUsedAt.map { .string(PartnershipTime.timestamp($0)) } ?? .null,
-             "expiresAt": t.expiresAt.map { .string(PartnershipTime.timestamp($0)) } ?? .null,
-             "revokedAt": t.revokedAt.map { .string(PartnershipTime.timestamp($0)) } ?? .null, "live": .bool(t.isLive(at: now))]
+            ["id": .string(t.id), "name": .string(t.name), "scope": .string(t.scope.rawValue), "createdAt": .string(app.time.localTimestamp(t.createdAt)),
+             "lastUsedAt": t.lastUsedAt.map { .string(app.time.localTimestamp($0)) } ?? .null,
+             "expiresAt": t.expiresAt.map { .string(app.time.localTimestamp($0)) } ?? .null,
+             "revokedAt": t.revokedAt.map { .string(app.time.localTimestamp($0)) } ?? .null, "live": .bool(t.isLive(at: now))]
         })) {
             list.isEmpty ? "\(person) has no API tokens." : list.map { t in
                 let state = t.revokedAt != nil ? "revoked \(day(t.revokedAt))" : t.isLive(at: now) ? "expires \(day(t.expiresAt))" : "expired \(day(t.expiresAt))"
@@ -164,11 +164,14 @@ enum UserCommands {
         inv.output(["person": .string(person), "link": .string(link)]) { link }
     }
 
-    static let list = Command(["user", "list"], "List accounts.") { inv in
+    static let list = Command(["user", "list"], "List accounts.", options: pagingOptions(after: "PERSON")) { inv in
         try inv.expectPositionals(atMost: 0)
-        let accounts = try inv.app.accounts.list()
-        inv.output(.array(accounts.map { ["person": .string($0.person), "disabled": .bool($0.disabled), "tokens": .integer(Int64($0.tokens))] })) {
-            accounts.isEmpty ? "No accounts yet." : accounts.map { "\($0.person)\($0.disabled ? "  disabled" : "")  \($0.tokens) API token\($0.tokens == 1 ? "" : "s")" }.joined(separator: "\n")
+        let request = try inv.pageRequest()
+        let app = try inv.app
+        let accounts = try app.accounts.list()
+        inv.outputPage(try ListPage(accounts, request) { $0.person }, request, name: "accounts", none: "No accounts yet.",
+                       json: { ["person": .string($0.person), "disabled": .bool($0.disabled), "tokens": .integer(Int64($0.tokens))] }) {
+            "\($0.person)  \(app.displayName("person", $0.person))\($0.disabled ? "  disabled" : "")  \($0.tokens) API token\($0.tokens == 1 ? "" : "s")"
         }
     }
 }

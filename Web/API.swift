@@ -42,6 +42,7 @@ struct APIProblem: Error {
             return APIProblem(.unprocessableContent, "The request has a problem", detail: e.localizedDescription, code: e.code)
         case let e as RegistrationError: return APIProblem(.unprocessableContent, "The request has a problem", detail: e.localizedDescription)
         case let e as AccountError: return APIProblem(.unprocessableContent, "The request has a problem", detail: e.localizedDescription)
+        case let e as PagingError: return APIProblem(.unprocessableContent, "The request has a problem", detail: e.localizedDescription, field: e.field)
         case _ where StorageTrouble.isStorageError(error): return nil  // the server's trouble, not the request's: a 503 or 500
         case let e as any LocalizedError where e.errorDescription != nil: return APIProblem(.unprocessableContent, "The request has a problem", detail: e.errorDescription!)
         default: return nil
@@ -58,11 +59,12 @@ extension WebApp {
         return r
     }
 
-    static func instanceJSON(_ i: Instance) -> JSONValue { .object(instanceFields(i)) }
+    static func instanceJSON(_ i: Instance, _ time: PartnershipTime) -> JSONValue { .object(instanceFields(i, time)) }
 
-    static func instanceFields(_ i: Instance) -> [String: JSONValue] {
+    /// An instance's fields as the API gives them, its times with the partnership's offset.
+    static func instanceFields(_ i: Instance, _ time: PartnershipTime) -> [String: JSONValue] {
         ["id": .string(i.id.rawValue), "workflow": .string(i.workflow), "state": .string(i.state), "version": .integer(Int64(i.version)),
-         "data": .object(i.data), "createdAt": .string(ISO8601DateFormatter().string(from: i.createdAt)), "updatedAt": .string(ISO8601DateFormatter().string(from: i.updatedAt))]
+         "data": .object(i.data), "createdAt": .string(time.localTimestamp(i.createdAt)), "updatedAt": .string(time.localTimestamp(i.updatedAt))]
     }
 
     /// The request body as a JSON object.
@@ -114,10 +116,33 @@ extension WebApp {
         }
     }
 
+    /// The page `?limit=` and `?after=` ask for (100 when no limit is given, at most 1000).
+    static func pageRequest(_ c: Context) throws -> PageRequest {
+        try PageRequest(after: c.request.queryValue("after"), limitText: c.request.queryValue("limit"))
+    }
+
+    /// A page of a list as `{name: [...], total, next}`, with a `Link: rel="next"` header
+    /// (RFC 8288) to the next page when there is one: a list is never cut without saying so.
+    static func pageJSON<Item>(_ c: Context, _ page: ListPage<Item>, name: String, item: (Item) -> JSONValue) -> HTTPResponse {
+        var r = json(["\(name)": .array(page.items.map(item)), "total": .integer(Int64(page.total)), "next": page.next.map(JSONValue.string) ?? .null])
+        if let next = page.next {
+            let query = c.request.query.filter { $0.name != "after" } + [(name: "after", value: next)]
+            let target = c.request.path + "?" + query.map { "\(URLEncoding.encode($0.name))=\(URLEncoding.encode($0.value))" }.joined(separator: "&")
+            r.headers.set("Link", "<\(target)>; rel=\"next\"")
+        }
+        return r
+    }
+
+    /// The query parameters every list takes.
+    static let pagingQuery: [QueryParameter] = [
+        .init(name: "limit", description: "At most this many (1 to \(PageRequest.apiMaximum); default \(PageRequest.defaultLimit))"),
+        .init(name: "after", description: "The `next` of the page before: the page after it"),
+    ]
+
     /// Fires an event through the generic route with the API's concurrency and idempotency rules.
     static func fireEvent(_ c: Context, on id: InstanceID, event: String, payload: [String: JSONValue]) throws -> HTTPResponse {
         let result = try c.app.fire(event, on: id, fields: payload, for: c.viewer, expectedVersion: try ifMatch(c), idempotencyKey: c.idempotencyKey)
-        return json(instanceJSON(result.instance), etag: result.instance.version)
+        return json(instanceJSON(result.instance, c.app.time), etag: result.instance.version)
     }
 
     static let apiRoutes: [Route] = [
@@ -131,44 +156,47 @@ extension WebApp {
         },
         Route("GET", "/api/v1/pledges", .everyone, "The public pledge wall (filters: area, district, kind, q)", api: true,
               query: [.init(name: "area", description: "A FLOURISH area's key"), .init(name: "district", description: "A district's key"),
-                      .init(name: "kind", description: "A kind of organisation's key"), .init(name: "q", description: "Words from the pledge or the organisation's name")]) { c in
+                      .init(name: "kind", description: "A kind of organisation's key"), .init(name: "q", description: "Words from the pledge or the organisation's name")] + pagingQuery) { c in
             let q = c.request
+            let request = try pageRequest(c)
             let wall = try c.app.wall(WallFilter(area: q.queryValue("area"), kind: q.queryValue("kind"), district: q.queryValue("district"), search: q.queryValue("q")))
-            return json(.array(wall.entries.map { e in
+            return pageJSON(c, try ListPage(wall.entries, request) { $0.pledge.rawValue }, name: "pledges") { e in
                 ["id": .string(e.pledge.rawValue), "organisation": .string(e.organisation), "organisationName": .string(e.organisationName), "text": .string(e.text),
                  "areas": .array(e.areas.map(JSONValue.string)), "district": .string(e.district), "kind": .string(e.kind), "pledgeYear": .integer(Int64(e.pledgeYear))]
-            }))
+            }
         },
         Route("POST", "/api/v1/pledges", .organisationContact, "Draft a pledge for an organisation", api: true) { c in
             let b = try body(c)
             let pledge = try c.app.createPledge(PledgeRequest(organisation: try requiredString(b, "organisation"), text: try requiredString(b, "text"), areas: try strings(b, "areas"),
                                                               theme: try string(b, "theme", required: false), priority: try string(b, "priority", required: false)),
                                                 by: c.person, idempotencyKey: c.idempotencyKey)
-            var r = json(instanceJSON(pledge), status: .created, etag: pledge.version)
+            var r = json(instanceJSON(pledge, c.app.time), status: .created, etag: pledge.version)
             r.headers.set("Location", "/api/v1/instances/\(pledge.id.rawValue)")
             return r
         },
-        Route("GET", "/api/v1/organisations", .secretariat, "Pledging organisations", api: true) { c in
-            json(.array(try c.app.organisations().map { v in
+        Route("GET", "/api/v1/organisations", .secretariat, "Pledging organisations", api: true, query: pagingQuery) { c in
+            let request = try pageRequest(c)
+            return pageJSON(c, try ListPage(try c.app.organisations(), request) { $0.organisation.key }, name: "organisations") { v in
                 ["key": .string(v.organisation.key), "name": .string(v.organisation.name), "kind": v.organisation.kind.map(JSONValue.string) ?? .null,
                  "membership": .string(v.membership?.state.rawValue ?? "none"), "pledges": .array(v.pledges.map { .string($0.id.rawValue) })]
-            }))
+            }
         },
         Route("GET", "/api/v1/actions", .chair, "Actions (filters: group, priority, area, state, rag, overdue)", api: true,
               query: [.init(name: "group", description: "A group's key"), .init(name: "priority", description: "A priority's key"),
                       .init(name: "area", description: "A FLOURISH area's key"), .init(name: "state", description: "The action's state"),
                       .init(name: "rag", description: "The latest RAG status", values: ["red", "amber", "green"]),
-                      .init(name: "overdue", description: "Only overdue actions", values: ["true", "false"])]) { c in
+                      .init(name: "overdue", description: "Only overdue actions", values: ["true", "false"])] + pagingQuery) { c in
             let q = c.request
+            let request = try pageRequest(c)
             let views = try c.app.actions(ActionFilter(group: q.queryValue("group"), priority: q.queryValue("priority"), area: q.queryValue("area"), state: q.queryValue("state"),
                                                        rag: q.queryValue("rag"), overdueOnly: q.queryValue("overdue") == "true"), for: c.viewer)
-            return json(.array(views.map { v in
-                var j = instanceFields(v.action.instance)
+            return pageJSON(c, try ListPage(views, request) { $0.action.id.rawValue }, name: "actions") { v in
+                var j = instanceFields(v.action.instance, c.app.time)
                 j["latestRAG"] = v.latestRAG.map { .string($0.rawValue) } ?? .null
                 j["trend"] = .string(v.trend)
                 j["escalations"] = .array(v.escalations.map { .string($0.id.rawValue) })
                 return .object(j)
-            }))
+            }
         },
         Route("POST", "/api/v1/actions", .chair, "Log an action for a group", api: true) { c in
             let b = try body(c)
@@ -176,42 +204,45 @@ extension WebApp {
                                                          priority: try string(b, "priority", required: false), areas: try strings(b, "areas"), owner: try requiredString(b, "owner"),
                                                          dueDate: try requiredString(b, "dueDate"), item: try string(b, "item", required: false)),
                                            by: c.person, idempotencyKey: c.idempotencyKey)
-            var r = json(instanceJSON(view.action.instance), status: .created, etag: view.action.version)
+            var r = json(instanceJSON(view.action.instance, c.app.time), status: .created, etag: view.action.version)
             r.headers.set("Location", "/api/v1/instances/\(view.action.id.rawValue)")
             return r
         },
         Route("GET", "/api/v1/measures", .chair, "Measures with their values", api: true,
-              query: [.init(name: "group", description: "The owning group's key"), .init(name: "area", description: "A FLOURISH area's key")]) { c in
-            json(.array(try c.app.measures(group: c.request.queryValue("group"), area: c.request.queryValue("area"), for: c.viewer).map { m in
-                var j = instanceFields(m.measure.instance)
+              query: [.init(name: "group", description: "The owning group's key"), .init(name: "area", description: "A FLOURISH area's key")] + pagingQuery) { c in
+            let request = try pageRequest(c)
+            let measures = try c.app.measures(group: c.request.queryValue("group"), area: c.request.queryValue("area"), for: c.viewer)
+            return pageJSON(c, try ListPage(measures, request) { $0.measure.id.rawValue }, name: "measures") { m in
+                var j = instanceFields(m.measure.instance, c.app.time)
                 j["values"] = .array(m.values.map { ["period": .string($0.period), "value": .double($0.value), "rag": .string($0.rag.rawValue)] })
                 return .object(j)
-            }))
+            }
         },
         Route("POST", "/api/v1/measures/{id}/values", .chair, "Record a measure's value for a period", api: true) { c in
             let b = try body(c)
             guard let value = b["value"]?.doubleValue else { throw APIProblem(.unprocessableContent, "A field is missing", detail: "value must be a number.", field: "value") }
             let view = try c.app.recordMeasure(RecordID(c.param("id")), period: try requiredString(b, "period"), value: value, note: try string(b, "note", required: false), by: c.person,
                                                expectedVersion: try ifMatch(c), idempotencyKey: c.idempotencyKey)
-            return json(instanceJSON(view.measure.instance), etag: view.measure.version)
+            return json(instanceJSON(view.measure.instance, c.app.time), etag: view.measure.version)
         },
         Route("GET", "/api/v1/escalations", .signedIn, "Escalations (filters: body, state, overdue)", api: true,
               query: [.init(name: "body", description: "The body it waits at"), .init(name: "state", description: "The escalation's state"),
-                      .init(name: "overdue", description: "Only those past a response deadline", values: ["true", "false"])]) { c in
+                      .init(name: "overdue", description: "Only those past a response deadline", values: ["true", "false"])] + pagingQuery) { c in
+            let request = try pageRequest(c)
             let views = try c.app.escalations(body: c.request.queryValue("body"), state: c.request.queryValue("state"), overdueOnly: c.request.queryValue("overdue") == "true", for: c.viewer)
-            return json(.array(views.map { v in
-                var j = instanceFields(v.escalation.instance)
+            return pageJSON(c, try ListPage(views, request) { $0.escalation.id.rawValue }, name: "escalations") { v in
+                var j = instanceFields(v.escalation.instance, c.app.time)
                 j["waitingAt"] = .array(v.open.map { .string($0.body) })
                 j["overdueAt"] = .array(v.overdue.map { .string($0.body) })
                 return .object(j)
-            }))
+            }
         },
         Route("POST", "/api/v1/escalations", .chair, "Raise an escalation from a group", api: true) { c in
             let b = try body(c)
             let view = try c.app.raiseEscalation(EscalationRequest(group: try requiredString(b, "group"), title: try requiredString(b, "title"), description: try string(b, "description", required: false) ?? "",
                                                                    severity: try requiredString(b, "severity"), priorities: try strings(b, "priorities"), areas: try strings(b, "areas")),
                                                  by: c.person, idempotencyKey: c.idempotencyKey)
-            return json(instanceJSON(view.escalation.instance), status: .created, etag: view.escalation.version)
+            return json(instanceJSON(view.escalation.instance, c.app.time), status: .created, etag: view.escalation.version)
         },
         Route("POST", "/api/v1/escalations/{id}/decision", .signedIn, "Decide an escalation at a body", api: true) { c in
             let b = try body(c)
@@ -219,7 +250,7 @@ extension WebApp {
             for name in ["rationale", "plan", "planOwner", "guidance"] { if let v = try string(b, name, required: false) { fields[name] = .string(v) } }
             let view = try c.app.decideEscalation(RecordID(c.param("id")), at: try requiredString(b, "body"), outcome: try requiredString(b, "outcome"), fields: fields, by: c.person,
                                                   expectedVersion: try ifMatch(c), idempotencyKey: c.idempotencyKey)
-            return json(instanceJSON(view.escalation.instance))
+            return json(instanceJSON(view.escalation.instance, c.app.time))
         },
         Route("GET", "/api/v1/reports/annual", .signedIn, "The annual report's figures for ?year=, now or ?asOf= a moment", api: true,
               query: [.init(name: "year", description: "The report year, such as 2026", required: true),
@@ -243,7 +274,7 @@ extension WebApp {
             guard let year = Int(c.param("year")), let p = try? c.app.publishedReport(year: year) else {
                 throw APIProblem(.notFound, "Not found", detail: "No annual report is published for \(c.param("year")).")
             }
-            return json(["year": .integer(Int64(year)), "digest": .string(p.digest), "publishedAt": .string(PartnershipTime.timestamp(p.publishedAt, withMilliseconds: true)),
+            return json(["year": .integer(Int64(year)), "digest": .string(p.digest), "publishedAt": .string(c.app.time.localTimestamp(p.publishedAt, withMilliseconds: true)),
                          "content": try JSONValue.parse(String(decoding: try p.content.canonicalJSON(), as: UTF8.self))])
         },
         Route("GET", "/api/v1/governance", .everyone, "The governance graph", api: true) { c in
@@ -252,14 +283,16 @@ extension WebApp {
         Route("GET", "/api/v1/instances/{id}", .signedIn, "Any workflow instance, with its version as the ETag", api: true) { c in
             let i = try c.app.record(InstanceID(c.param("id")), for: c.viewer).instance
             if c.request.headers["If-None-Match"] == "\"\(i.version)\"" { return HTTPResponse(.notModified, headers: HTTPHeaders([("ETag", "\"\(i.version)\"")])) }
-            return json(instanceJSON(i), etag: i.version)
+            return json(instanceJSON(i, c.app.time), etag: i.version)
         },
-        Route("GET", "/api/v1/instances/{id}/history", .signedIn, "An instance's events", api: true) { c in
-            json(.array(try c.app.history(of: InstanceID(c.param("id")), for: c.viewer).events.map { e in
+        Route("GET", "/api/v1/instances/{id}/history", .signedIn, "An instance's events, oldest first", api: true, query: pagingQuery) { c in
+            let request = try pageRequest(c)
+            let events = try c.app.history(of: InstanceID(c.param("id")), for: c.viewer).events
+            return pageJSON(c, try ListPage(events, request) { String($0.seq) }, name: "events") { e in
                 ["seq": .integer(e.seq), "event": .string(e.event), "actor": e.actor.isEmpty ? .null : .string(e.actor), "onBehalfOf": e.onBehalfOf.map(JSONValue.string) ?? .null,
                  "from": e.fromState.map(JSONValue.string) ?? .null, "to": .string(e.toState), "payload": .object(e.payload),
-                 "occurredAt": .string(ISO8601DateFormatter().string(from: e.occurredAt))]
-            }))
+                 "occurredAt": .string(c.app.time.localTimestamp(e.occurredAt))]
+            }
         },
         Route("POST", "/api/v1/instances/{id}/events/{event}", .signedIn, "Fire an event (If-Match: the version; Idempotency-Key to retry safely)", api: true) { c in
             let id = InstanceID(c.param("id"))

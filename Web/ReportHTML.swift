@@ -1,20 +1,21 @@
 import Foundation
 public import Services
-import Engine
+public import Engine
 
 /// The annual report as HTML: the web page's body, and a standalone document for
 /// `flourish report annual --format html`. Charts are SVG with the same figures in tables.
 public enum ReportHTML {
     /// The report's body: headings, tables and bar charts.
-    static func body(_ r: AnnualReport, published: PublishedReport? = nil) -> HTML {
+    static func body(_ r: AnnualReport, published: PublishedReport? = nil, time: PartnershipTime) -> HTML {
+        func day(_ text: String) -> String { CalendarDay(text)?.inWords ?? text }
         var parts: [HTML] = []
         parts.append("""
         <span class="govuk-caption-l">\(r.partnership)</span>
         <h1 class="govuk-heading-xl">Annual report \(r.year)</h1>
-        <p class="govuk-body">For \(r.yearStarts) to \(r.yearEnds). Figures as of \(r.asOf).</p>
+        <p class="govuk-body">For \(day(r.yearStarts)) to \(day(r.yearEnds)). Figures as of \(time.parse(r.asOf).map(time.inWords) ?? r.asOf).</p>
         """)
         if let published {
-            parts.append("<p class=\"govuk-body-s\">Published \(PartnershipTime.timestamp(published.publishedAt, withMilliseconds: true)). SHA-256 of this report’s canonical JSON: <code class=\"app-digest\">\(published.digest)</code></p>")
+            parts.append("<p class=\"govuk-body-s\">Published \(time.inWords(published.publishedAt)). SHA-256 of this report’s canonical JSON: <code class=\"app-digest\">\(published.digest)</code></p>")
         }
         let t = r.totals
         parts.append("<h2 class=\"govuk-heading-l\" id=\"totals\">The partnership</h2>")
@@ -100,13 +101,13 @@ public enum ReportHTML {
     }
 
     /// A standalone HTML document of the report (for a file, an email or print).
-    public static func document(_ r: AnnualReport, published: PublishedReport? = nil, stylesheet: String) -> String {
+    public static func document(_ r: AnnualReport, published: PublishedReport? = nil, time: PartnershipTime, stylesheet: String) -> String {
         """
         <!DOCTYPE html>
         <html lang="en-GB"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
         <title>\(HTML.escape("Annual report \(r.year): \(r.partnership)"))</title><style>\(stylesheet.replacingOccurrences(of: "</", with: "<\\/"))</style></head>
         <body class="govuk-template__body"><main class="govuk-width-container govuk-main-wrapper" id="main-content">
-        \(body(r, published: published).text)
+        \(body(r, published: published, time: time).text)
         </main></body></html>
 
         """

@@ -21,7 +21,7 @@ extension WebApp {
         Route("GET", "/reports/{year}", .everyone, "A published annual report") { c in
             guard let year = Int(c.param("year")), let published = try? c.app.publishedReport(year: year) else { return notFound(c) }
             let downloads: HTML = "<p class=\"govuk-body\">Download the figures: <a class=\"govuk-link\" href=\"/reports/\(year)/data.csv\">CSV</a> or <a class=\"govuk-link\" href=\"/reports/\(year)/data.json\">JSON</a>.</p>"
-            return Layout.page(title: "Annual report \(year)", body: ReportHTML.body(published.content, published: published) + downloads, context: c, backLink: ("/reports", "Back to annual reports"))
+            return Layout.page(title: "Annual report \(year)", body: ReportHTML.body(published.content, published: published, time: c.app.time) + downloads, context: c, backLink: ("/reports", "Back to annual reports"))
         },
         Route("GET", "/reports/{year}/data.csv", .everyone, "A published annual report's figures as CSV") { c in
             guard let year = Int(c.param("year")), let published = try? c.app.publishedReport(year: year) else { return notFound(c) }
@@ -37,7 +37,7 @@ extension WebApp {
         Route("GET", "/annual-report/{year}/draft", .signedIn, "The annual report as compiled so far, with today's figures") { c in
             guard let year = Int(c.param("year")), c.app.reportYears.contains(year), try c.app.annualReportStatus(year: year) != nil else { return notFound(c) }
             let report = try c.app.annualReport(year: year, for: c.viewer)
-            return Layout.page(title: "Draft annual report \(year)", body: "<div class=\"govuk-warning-text\"><strong class=\"govuk-warning-text__text\">A draft: the figures are today’s and change until the report is published.</strong></div>" + ReportHTML.body(report),
+            return Layout.page(title: "Draft annual report \(year)", body: "<div class=\"govuk-warning-text\"><strong class=\"govuk-warning-text__text\">A draft: the figures are today’s and change until the report is published.</strong></div>" + ReportHTML.body(report, time: c.app.time),
                                context: c, backLink: ("/annual-report", "Back to annual reports being written"))
         },
         Route("POST", "/annual-report", .secretariat, "Start a year's annual report") { c in

@@ -34,8 +34,8 @@ extension WebApp {
             return Layout.page(title: "Escalations", body: body, context: c)
         },
         Route("GET", "/outbox", .secretariat, "Notifications waiting, sent and failed") { c in
-            let page = try c.app.outboxPage(after: c.request.queryValue("after").flatMap { Int64($0) }, limit: 200)
-            let rows = page.messages.map { m -> [HTML] in
+            let page = try c.app.outboxPage(try PageRequest(after: c.request.queryValue("after"), limit: 200))
+            let rows = page.items.map { m -> [HTML] in
                 ["\(m.id)", "\(m.recipient)", "\(m.subject)", Components.stateTag(m.status), "\(day(c, m.createdAt))"]
             }
             let body: HTML = "<h1 class=\"govuk-heading-l\">Outbox</h1><p class=\"govuk-body\">Messages leave when <code>flourish outbox send</code> runs.</p>" + (rows.isEmpty ? "<p class=\"govuk-body\">The outbox is empty.</p>" : Components.table(caption: "Latest messages, newest first: \(rows.count) of \(page.total)", headers: ["Number", "To", "Subject", "Status", "Queued"], rows: rows)

@@ -303,6 +303,10 @@ public final class WebApp: Sendable {
                 return withCookies(context, errorPage(.forbidden, "You cannot see this page", (error as? WorkflowError)?.localizedDescription ?? "", request: request, context: context))
             default: break
             }
+            if let paging = error as? PagingError {
+                // A page address with a stale or made-up ?after= or ?limit=: say so, never a 500.
+                return withCookies(context, errorPage(.badRequest, "That page of the list cannot be shown", paging.localizedDescription, request: request, context: context))
+            }
             if let message = Self.refusal(error) {
                 return withCookies(context, errorPage(.conflict, "That could not be done", message, request: request, context: context))
             }

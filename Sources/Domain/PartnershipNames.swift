@@ -7,12 +7,17 @@ public import SQLite
 public struct PartnershipNames: DisplayNames {
     /// Framework keys (areas, priorities) to their names.
     let frameworkNames: [String: String]
+    /// The partnership's districts and kinds of organisation, key to name.
+    let districtNames: [String: String]
+    let kindNames: [String: String]
 
-    public init(framework: Framework?) {
+    public init(framework: Framework?, partnership: Partnership? = nil) {
         var names: [String: String] = [:]
         for area in framework?.areas ?? [] { names[area.key] = area.name }
         for priority in framework?.priorities ?? [] { names[priority.key] = priority.name }
         frameworkNames = names
+        districtNames = Dictionary((partnership?.districts ?? []).map { ($0.key, $0.name) }, uniquingKeysWith: { first, _ in first })
+        kindNames = Dictionary((partnership?.organisationKinds ?? []).map { ($0.key, $0.name) }, uniquingKeysWith: { first, _ in first })
     }
 
     /// The fields that hold people's ids.
@@ -26,6 +31,10 @@ public struct PartnershipNames: DisplayNames {
             return try db.queryOne("SELECT name FROM bodies WHERE key = ?", value)?.string("name")
         case "areas", "area", "priorities", "priority":
             return frameworkNames[value]
+        case "district":
+            return value == "outside" ? "Outside the partnership's area" : districtNames[value]
+        case "kind":
+            return kindNames[value]
         case _ where Self.personFields.contains(field):
             return try db.queryOne("SELECT name FROM people WHERE id = ? AND erased_at IS NULL", value)?.string("name")
         default:

@@ -68,8 +68,9 @@ extension Flourish {
     public func verifyAuditLog(expectedHead: String?) throws -> AuditChain.Report { try engine.verifyAuditLog(expectedHead: expectedHead) }
 
     /// A page of the outbox, newest first, with the total: a list is never cut without saying so.
-    public func outboxPage(status: String? = nil, after: Int64? = nil, limit: Int = 200) throws -> OutboxPage {
-        try engine.outboxPage(status: status, after: after, limit: max(1, limit))
+    public func outboxPage(status: String? = nil, _ request: PageRequest = .first(200)) throws -> ListPage<OutboxMessage> {
+        let page = try engine.outboxPage(status: status, after: try request.number(), limit: request.limit)
+        return ListPage(items: page.messages, total: page.total, next: page.next.map(String.init))
     }
 
     /// Messages in the outbox, oldest first, optionally in one status.
@@ -89,11 +90,11 @@ extension Flourish {
     /// A page of the records the viewer may see, newest first, with how many they may see in
     /// all: a list is never cut without saying so.
     ///
-    /// - Parameter after: the `next` of the page before (nil: the newest).
-    public func recordsPage(workflow: String?, state: String?, after: Int64?, limit: Int, for viewer: Viewer) throws -> RecordPage {
-        let limit = max(1, limit)
+    /// - Parameter request: its `after` is the `next` of the page before (nil: the newest).
+    public func recordsPage(workflow: String?, state: String?, _ request: PageRequest, for viewer: Viewer) throws -> ListPage<Instance> {
+        let limit = request.limit
         var shown: [Instance] = []
-        var cursor = after
+        var cursor = try request.number()
         // Fill the page from what the viewer may see, a batch at a time; the cursor is the
         // instance number the page ends at.
         page: while shown.count < limit {
@@ -116,7 +117,7 @@ extension Flourish {
             // Counted as the viewer may see them: the total says nothing of records hidden from them.
             total = try engine.instances(workflow: workflow, state: state, limit: Int.max).filter { try policy.sight(of: $0, for: viewer) != .none }.count
         }
-        return RecordPage(records: shown, total: total, next: next)
+        return ListPage(items: shown, total: total, next: next.map(String.init))
     }
 
     func instanceNumber(_ id: InstanceID) throws -> Int64? {
@@ -204,10 +205,3 @@ extension Flourish {
     }
 }
 
-/// A page of records, newest first, with the total the viewer may see.
-public struct RecordPage: Sendable {
-    public let records: [Instance]
-    public let total: Int
-    /// Where the next page starts (pass as `after`), or nil when this is the last.
-    public let next: Int64?
-}

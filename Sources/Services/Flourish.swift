@@ -83,7 +83,7 @@ public final class Flourish: Sendable {
         accounts = try Accounts(database: database, passwordPolicy: library.passwordPolicy)
         try PublishedReports.migrator.migrate(database)
         governance = try GovernanceRegister(database: database, partnership: partnership, at: clock.now())
-        names = PartnershipNames(framework: framework)
+        names = PartnershipNames(framework: framework, partnership: partnership)
         engine = try WorkflowEngine(database: database, loader: library.loader, definitions: library.definitions, time: time,
                                     clock: clock, authorizer: MembershipAuthorizer(boardBodies: partnership.boardKeys, partnership: partnership),
                                     names: names)

@@ -36,7 +36,7 @@ import Testing
         #expect(changed.status == 0 && changed.stdout.contains("1 API token was revoked"), "\(changed.stdout)")
 
         #expect(try cli.run("user", "disable", "olu").stdout.contains("`flourish user enable olu` undoes it"))
-        #expect(try cli.run("user", "list").stdout.contains("olu  disabled"))
+        #expect(try cli.run("user", "list").stdout.contains("olu  Olu Okafor  disabled"))
         #expect(try cli.run("user", "enable", "olu").status == 0)
         #expect(!(try cli.run("user", "list").stdout.contains("disabled")))
     }

@@ -140,19 +140,19 @@ import Testing
         try cli.run("pledge", "submit", "pledge-3", "--as", "contact-1", "--now", "2026-04-01T09:10")
         try cli.run("pledge", "approve", "pledge-3", "--as", "sec", "--now", "2026-04-02T10:00")
         let show = try cli.run("pledge", "show", "pledge-3", "--as", "sec", "--now", "2026-04-02T10:00")
-        #expect(show.stdout.contains("Timers:\n  check-in: fires check-in-due at 2026-10-02 00:00 BST\n  report-reminder: fires report-reminder-due at 2027-03-02 00:00 GMT\n  year-end: fires year-ended at 2027-04-02 00:00 BST\n  report-deadline: fires report-overdue at 2027-05-01 00:00 BST\n"))
+        #expect(show.stdout.contains("Timers:\n  check-in: fires check-in-due on 2 October 2026\n  report-reminder: fires report-reminder-due on 2 March 2027\n  year-end: fires year-ended on 2 April 2027\n  report-deadline: fires report-overdue on 1 May 2027\n"))
         #expect(show.stdout.hasSuffix("What sec may do:\n  withdraw: Withdraw the pledge\n"))
 
         #expect(try cli.run("tick", "--now", "2026-09-30").stdout == "No timers were due.\n")
-        #expect(try cli.run("tick", "--now", "2026-10-02T10:00").stdout == "Fired 1 timer.\n  pledge-3 check-in: fired check-in-due (due 2026-10-02 00:00 BST)\n")
+        #expect(try cli.run("tick", "--now", "2026-10-02T10:00").stdout == "Fired 1 timer.\n  pledge-3 check-in: fired check-in-due (due 2 October 2026)\n")
         // A whole year passes with nobody running tick: everything due fires, in order, on the next tick.
         let late = try cli.run("tick", "--now", "2027-06-01")
         #expect(late.stdout == """
         Fired 4 timers.
-          pledge-3 report-reminder: fired report-reminder-due (due 2027-03-02 00:00 GMT)
-          pledge-3 year-end: fired year-ended (due 2027-04-02 00:00 BST)
-          scheme-membership-1 renewal: fired renewal-due-reached (due 2027-04-02 00:00 BST)
-          pledge-3 report-deadline: fired report-overdue (due 2027-05-01 00:00 BST)
+          pledge-3 report-reminder: fired report-reminder-due (due 2 March 2027)
+          pledge-3 year-end: fired year-ended (due 2 April 2027)
+          scheme-membership-1 renewal: fired renewal-due-reached (due 2 April 2027)
+          pledge-3 report-deadline: fired report-overdue (due 1 May 2027)
 
         """)
         let report = try cli.run("pledge", "report", "pledge-3", "--as", "contact-1", "--now", "2027-06-02T09:00",
@@ -160,7 +160,7 @@ import Testing
         #expect(report.stdout == "pledge-3 is reported (now reported).\n")
 
         let asOf = try cli.run("history", "pledge-3", "--as-of", "2026-12-01")
-        #expect(asOf.stdout.hasPrefix("pledge-3 as of 2026-12-01 00:00 GMT: approved (version 4)\n"))
+        #expect(asOf.stdout.hasPrefix("pledge-3 as of 1 December 2026: approved (version 4)\n"))
         let verify = try cli.run("audit", "verify")
         #expect(verify.stdout.hasPrefix("The audit log is intact: 17 events checked.\nHead: 17:"))
         #expect(verify.status == 0)
@@ -229,18 +229,20 @@ import Testing
                                 "--contact-name", "Contact \(n)", "--contact-email", "c\(n)@example.org").status == 0)
         }
         let first = try cli.run("instance", "list", "--workflow", "scheme-membership", "--limit", "2", "--as", "sec")
-        #expect(first.stdout.contains("Showing 2 of 5, newest first; for the next 2: flourish instance list --workflow scheme-membership --limit 2 --after "), "\(first.stdout)")
+        #expect(first.stdout.contains("Showing 2 of 5, newest first; for the next 2: flourish instance list --as sec --workflow scheme-membership --limit 2 --after "), "\(first.stdout)")
         var seen: [String] = []
         var args = ["instance", "list", "--workflow", "scheme-membership", "--limit", "2", "--as", "sec", "--json"]
         for _ in 0..<5 {
             let page = try #require(try JSONSerialization.jsonObject(with: Data(try cli.run(arguments: args).stdout.utf8)) as? [String: Any])
             #expect(page["total"] as? Int == 5)
             seen += ((page["instances"] as? [[String: Any]]) ?? []).compactMap { $0["id"] as? String }
-            guard let next = page["next"] as? Int else { break }
-            args = ["instance", "list", "--workflow", "scheme-membership", "--limit", "2", "--as", "sec", "--json", "--after", String(next)]
+            guard let next = page["next"] as? String else { break }
+            args = ["instance", "list", "--workflow", "scheme-membership", "--limit", "2", "--as", "sec", "--json", "--after", next]
         }
         #expect(seen == (1...5).reversed().map { "scheme-membership-\($0)" }, "each once, newest first: \(seen)")
-        #expect(try cli.run("instance", "list", "--limit", "0").stderr.contains("--limit takes a whole number of 1 or more"))
+        #expect(try cli.run("instance", "list", "--limit", "0").stderr.contains("--limit: The page size (limit) must be a whole number from 1 to 100000, not '0'."))
+        #expect(try cli.run("instance", "list", "--limit", "ten").stderr.contains("not 'ten'"))
+        #expect(try cli.run("instance", "list", "--after", "scheme-membership-3").stderr.contains("'scheme-membership-3' is not in this list"))
     }
 }
 
@@ -266,10 +268,10 @@ import Testing
             let text = try cli.run(arguments: args).stdout
             seen += text.split(separator: "\n").filter { $0.contains("  to ") }.compactMap { line in line.split(separator: " ").first.flatMap { Int($0) } }
             guard let hint = text.split(separator: "\n").last, hint.hasPrefix("Showing ") else {
-                #expect(text.hasSuffix("\(total) messages in all; this is the last page.\n") || text.hasSuffix("\(total) messages in all.\n"), "\(text)")
+                #expect(text.hasSuffix("That is the last page (\(total) in all).\n"), "\(text)")
                 break
             }
-            #expect(hint.contains("of \(total), newest first; for the next 2: flourish outbox list --after "))
+            #expect(hint.contains("of \(total), newest first; for the next 2: flourish outbox list --limit 2 --after "))
             args = ["outbox", "list", "--limit", "2", "--after", String(hint.split(separator: " ").last ?? "")]
         }
         #expect(seen == ids, "every message once, in order, across the pages")
@@ -291,5 +293,27 @@ import Testing
         #expect(try cli.run("user", "calendar", "erin", "--group", "early-prevention-board", "--as", "sec").stdout == own.stdout)
         let other = try cli.run("user", "calendar", "erin", "--group", "early-prevention-board", "--as", "olu")
         #expect(other.status == 1 && other.stderr.contains("olu may not make erin's calendar link"))
+    }
+}
+
+@Suite struct ListPagingTests {
+    /// Issue 18: `pledge list` read at most 100,000 and every other list printed everything with
+    /// no total. Each list now pages, says how many there are, and prints the command for the
+    /// next page, which (run as printed) shows the rest.
+    @Test func everyListSaysHowManyAndHowToSeeTheNextPage() throws {
+        let cli = try CLIRunner()
+        for n in 1...3 { try cli.run("person", "add", "p\(n)", "--name", "Person \(n)") }
+        let first = try cli.run("person", "list", "--limit", "2")
+        let hint = try #require(first.stdout.split(separator: "\n").last.map(String.init))
+        #expect(hint == "Showing 2 of 3; for the next 2: flourish person list --limit 2 --after p2", "\(first.stdout)")
+        // Run the hint as printed: the rest, and a clear end.
+        let rest = try cli.run(arguments: Array(hint.split(separator: ":", maxSplits: 1)[1].split(separator: " ").dropFirst().map(String.init)))
+        #expect(rest.stdout == "p3  Person 3\nThat is the last page (3 in all).\n")
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(try cli.run("person", "list", "--limit", "2", "--json").stdout.utf8)) as? [String: Any])
+        #expect(json["total"] as? Int == 3 && json["next"] as? String == "p2" && (json["people"] as? [Any])?.count == 2)
+        #expect(try cli.run("person", "list", "--after", "nobody").stderr.contains("'nobody' is not in this list"))
+        #expect(try cli.run("group", "list", "--limit", "1").stdout.contains("; for the next 1: flourish group list --limit 1 --after "))
+        #expect(try cli.run("group", "log", "--limit", "1").stdout.contains("newest first; for the next 1: flourish group log --limit 1 --after "))
+        #expect(try cli.run("pledge", "list").stdout == "No pledges.\n")
     }
 }

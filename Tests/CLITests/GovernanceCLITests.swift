@@ -37,10 +37,10 @@ import Testing
 
         let sim = try cli.run(arguments: ["escalation", "simulate", "--from", "early-prevention-board"] + now)
         #expect(sim.stdout == """
-        If nobody answers, an issue raised by early-prevention-board on 2026-05-22 16:00 BST goes:
-          1. Children and Young People Strategic Alliance: arrives 2026-05-22 16:00 BST, deadline 2026-06-15 16:00 BST; may decide: Ann Alliance
-          2. Norfolk Health and Wellbeing Board: arrives 2026-06-15 16:00 BST, deadline 2026-07-06 16:00 BST; may decide: nobody yet holds chair or vice-chair
-          3. Health Overview and Scrutiny Committee: arrives 2026-07-06 16:00 BST, deadline 2026-08-03 16:00 BST; may decide: nobody yet holds chair or vice-chair; cannot escalate further
+        If nobody answers, an issue raised by Early Prevention Board on 22 May 2026 at 4pm goes:
+          1. Children and Young People Strategic Alliance: arrives 22 May 2026 at 4pm, decides by 15 June 2026 at 4pm; may decide: Ann Alliance
+          2. Norfolk Health and Wellbeing Board: arrives 15 June 2026 at 4pm, decides by 6 July 2026 at 4pm; may decide: nobody yet holds chair or vice-chair
+          3. Health Overview and Scrutiny Committee: arrives 6 July 2026 at 4pm, decides by 3 August 2026 at 4pm; may decide: nobody yet holds chair or vice-chair; cannot escalate further
         Nothing was written.
 
         """)
@@ -53,7 +53,7 @@ import Testing
         #expect(missing.stderr == "Error: \"accept\" needs the field \"plan\"; supply it and try again.\n")
         let decided = try cli.run(arguments: ["escalation", "decide", "escalation-1", "--as", "ann", "--body", "children-and-young-people-strategic-alliance",
                                               "--outcome", "accepted", "--plan", "Extra clinics", "--plan-owner", "ann"])
-        #expect(decided.stdout == "Decided escalation-1 at children-and-young-people-strategic-alliance: accepted. The escalation is now closed.\n")
+        #expect(decided.stdout == "Decided escalation-1 at Children and Young People Strategic Alliance: accepted. The escalation is now closed.\n")
         let list = try cli.run("escalation", "list")
         #expect(list.stdout == "escalation-1  closed  high  Waiting lists\n")
         #expect(try cli.run("audit", "verify").status == 0)

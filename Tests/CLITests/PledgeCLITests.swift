@@ -30,7 +30,7 @@ import Testing
         let approved = try cli.run(arguments: ["pledge", "approve", "pledge-2", "--as", "sam"] + now)
         #expect(approved.stdout == "pledge-2 is approved and on the wall. Pledge year 1 April 2026 to 31 March 2027; check-in 1 October 2026; report due by 29 April 2027.\n")
         let wall = try cli.run(arguments: ["pledge", "list", "--wall", "--area", "opportunity"] + now)
-        #expect(wall.stdout.hasPrefix("Acme Ltd (norwich): Offer five work placements for Year 12 students  [opportunity, learning; skills-and-employment]\n"))
+        #expect(wall.stdout.hasPrefix("Acme Ltd (Norwich): Offer five work placements for Year 12 students  [Opportunity, Learning; skills-and-employment]\n"), "names, not keys: \(wall.stdout)")
         #expect(!wall.stdout.contains("ada@acme.example"))
         let erased = try cli.run(arguments: ["org", "erase-contact", "acme-ltd", "--as", "sam", "--reason", "Request 12"] + now)
         #expect(erased.stdout == "Erased 1 contact of acme-ltd from the directory, past event payloads and the outbox. The audit log still verifies.\n")

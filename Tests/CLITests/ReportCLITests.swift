@@ -18,7 +18,7 @@ import Testing
         let again = try cli.run(arguments: ["report", "start", "--year", "2026", "--sections-due", "2026-08-31", "--as", "sam"] + july)
         #expect(again.status == 1 && again.stderr.contains("already under way"))
         let section = try cli.run(arguments: ["report", "section", "early-prevention-board", "--year", "2026", "--text", "Two family hubs opened.", "--as", "erin"] + july)
-        #expect(section.stdout == "Thank you: early-prevention-board's section of the 2026 annual report is in (report-section-2).\n")
+        #expect(section.stdout == "Thank you: Early Prevention Board's section of the 2026 annual report is in (report-section-2).\n")
         let notAGroup = try cli.run(arguments: ["report", "section", "children-and-young-people-strategic-alliance", "--year", "2026", "--text", "x", "--as", "ann"] + july)
         #expect(notAGroup.status == 1 && notAGroup.stderr.contains("is not a subgroup or enabling group"))
         let early = try cli.run(arguments: ["report", "compile", "--year", "2026", "--as", "sam"] + july)

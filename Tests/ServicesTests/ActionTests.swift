@@ -137,7 +137,7 @@ import Engine
         f.at("2026-04-03T09:00")
         #expect(try !f.app.engine.tick().contains { $0.event == "value-missing" })
         #expect(try !f.app.measure(m.measure.id).isMissingValue)
-        #expect(try f.app.outboxPage().messages.allSatisfy { $0.template != "measure-value-missing" })
+        #expect(try f.app.outboxPage().items.allSatisfy { $0.template != "measure-value-missing" })
     }
 
     @Test func ragRule() {

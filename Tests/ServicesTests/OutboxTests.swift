@@ -75,7 +75,7 @@ import Domain
         #expect(person == "Sec")
         #expect(area != nil && area != "learning")
         #expect(unknown == nil, "free text is left as it is")
-        #expect(try f.app.outboxPage().messages.first?.body.contains("Thank you for registering Wensum Works Ltd") == true)
+        #expect(try f.app.outboxPage().items.first?.body.contains("Thank you for registering Wensum Works Ltd") == true)
         #expect(Recipient.relation("group-chair").inWords == "the group’s chair")
         #expect(Recipient.role("secretariat").inWords == "anyone with the role secretariat")
     }

@@ -20,7 +20,7 @@ import Engine
 
     /// The confirmation link in the newest message to `email`.
     func confirmationToken(_ f: NorfolkFixture, to email: String) throws -> String {
-        let message = try #require(try f.app.outboxPage().messages.first { $0.recipient == email && $0.template == "confirm-registration" })
+        let message = try #require(try f.app.outboxPage().items.first { $0.recipient == email && $0.template == "confirm-registration" })
         let link = try #require(message.body.split(separator: "\n").first { $0.contains("/register/confirm?token=") })
         return String(link.split(separator: "=").last ?? "")
     }
@@ -32,7 +32,7 @@ import Engine
         #expect(pending.email == "hal@hedgehogs.example")
         #expect(try counts(f) == before, "no organisation, person, account or membership yet")
         #expect(try f.app.organisations().isEmpty, "the secretariat sees nothing yet")
-        let message = try #require(try f.app.outboxPage().messages.first)
+        let message = try #require(try f.app.outboxPage().items.first)
         #expect(message.subject == "Confirm your email address for the FLOURISH Pledge" && message.instanceID == nil)
         #expect(message.body.contains("https://flourish.example/register/confirm?token="))
         #expect(!message.body.contains("prickles"), "the password is never sent")

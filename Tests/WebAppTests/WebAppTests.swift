@@ -72,7 +72,7 @@ final class WebFixture: @unchecked Sendable {
             let asked = try post("/register", fields)
             guard asked.status.code == 200, asked.text.contains("Check your email") else { return asked }
             let email = fields.first { $0.0 == "contactEmail" }?.1 ?? ""
-            guard let message = try app.outboxPage().messages.first(where: { $0.recipient == email && $0.template == "confirm-registration" }),
+            guard let message = try app.outboxPage().items.first(where: { $0.recipient == email && $0.template == "confirm-registration" }),
                   let link = message.body.split(separator: "\n").first(where: { $0.contains("/register/confirm?token=") }),
                   let path = link.range(of: "/register/confirm") else { return asked }
             let confirmPage = try get(String(link[path.lowerBound...]))
@@ -393,5 +393,63 @@ extension HTTPResponse {
         let learning = try visitor.get("/pledges?area=learning&q=paging").text
         #expect(learning.contains("Showing 1 to 50 of 60."))
         #expect(learning.contains("href=\"/pledges?q=paging&amp;area=learning&amp;page=2#results\""))
+    }
+}
+
+/// Issue 18: the API's lists returned everything, or would have been cut with no sign. Each is
+/// now a page with its total and a `next` cursor, and a `Link: rel="next"` header (RFC 8288).
+@Suite struct APIPagingTests {
+    @Test func theWallPagesThroughEveryPledgeOnceFollowingTheLinkHeader() throws {
+        let f = try WebFixture()
+        let b = WebFixture.Browser(f.web)
+        let whole = try #require(try JSONValue.parse(b.get("/api/v1/pledges?limit=1000").text).objectValue)
+        let total = try #require(whole["total"]?.intValue)
+        let everyID = whole["pledges"]?.arrayValue?.compactMap { $0.objectValue?["id"]?.stringValue } ?? []
+        #expect(total >= 2 && everyID.count == total && whole["next"] == .null)
+
+        var seen: [String] = []
+        var target: String? = "/api/v1/pledges?limit=1"
+        while let t = target {
+            let r = try b.get(t)
+            #expect(r.status.code == 200)
+            let page = try #require(try JSONValue.parse(r.text).objectValue)
+            #expect(page["total"]?.intValue == total)
+            let ids = page["pledges"]?.arrayValue?.compactMap { $0.objectValue?["id"]?.stringValue } ?? []
+            #expect(ids.count == 1)
+            seen += ids
+            target = r.headers["Link"].flatMap { link in
+                link.hasSuffix(">; rel=\"next\"") ? String(link.dropFirst().prefix { $0 != ">" }) : nil
+            }
+            #expect((target == nil) == (page["next"] == .null), "the Link header and next agree")
+        }
+        #expect(seen == everyID, "every pledge once, in the wall's order")
+    }
+
+    @Test func filtersStayOnTheNextPageAndBadPagingIsNamed() throws {
+        let f = try WebFixture()
+        let b = WebFixture.Browser(f.web)
+        try b.signIn("sam")
+        let first = try b.get("/api/v1/escalations?state=open&limit=1")
+        let page = try #require(try JSONValue.parse(first.text).objectValue)
+        #expect(page["escalations"]?.arrayValue?.count == 1)
+        if let link = first.headers["Link"] { #expect(link.contains("state=open") && link.contains("limit=1") && link.contains("after=")) }
+        for (query, field) in [("limit=0", "limit"), ("limit=ten", "limit"), ("limit=1001", "limit"), ("after=escalation-nope", "after")] {
+            let r = try b.get("/api/v1/actions?\(query)")
+            #expect(r.status.code == 422 && r.headers["Content-Type"] == "application/problem+json", "\(query)")
+            #expect(try JSONValue.parse(r.text).objectValue?["field"]?.stringValue == field, "\(query)")
+        }
+        let pledge = try #require(try JSONValue.parse(b.get("/api/v1/pledges").text).objectValue?["pledges"]?.arrayValue?.first?.objectValue?["id"]?.stringValue)
+        let history = try #require(try JSONValue.parse(b.get("/api/v1/instances/\(pledge)/history?limit=1").text).objectValue)
+        #expect(history["events"]?.arrayValue?.count == 1 && (history["total"]?.intValue ?? 0) >= 1)
+    }
+
+    @Test func theOutboxPageRefusesAMadeUpCursorWithAPageNotA500() throws {
+        let f = try WebFixture()
+        let b = WebFixture.Browser(f.web)
+        try b.signIn("sam")
+        #expect(try b.get("/outbox").status.code == 200)
+        let r = try b.get("/outbox?after=nope")
+        #expect(r.status.code == 400)
+        #expect(r.text.contains("start again from the first page"))
     }
 }

@@ -53,6 +53,8 @@ public enum GovernanceError: Error, Equatable, Sendable, LocalizedError {
 
 /// One entry of the governance change log.
 public struct GovernanceChange: Sendable, Equatable {
+    /// Its place in the log: later changes have larger numbers.
+    public let id: Int64
     public let at: Date
     public let actor: String
     public let action: String
@@ -166,8 +168,8 @@ public struct GovernanceRegister: Sendable {
     /// The governance change log, oldest first.
     public func changes() throws -> [GovernanceChange] {
         try database.read { db in
-            try db.query("SELECT at, actor, action, detail FROM governance_log ORDER BY id").map {
-                GovernanceChange(at: Date(milliseconds: $0.int64("at") ?? 0), actor: $0.string("actor") ?? "", action: $0.string("action") ?? "", detail: $0.string("detail") ?? "")
+            try db.query("SELECT id, at, actor, action, detail FROM governance_log ORDER BY id").map {
+                GovernanceChange(id: $0.int64("id") ?? 0, at: Date(milliseconds: $0.int64("at") ?? 0), actor: $0.string("actor") ?? "", action: $0.string("action") ?? "", detail: $0.string("detail") ?? "")
             }
         }
     }

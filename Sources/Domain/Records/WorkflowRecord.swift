@@ -33,7 +33,7 @@ extension WorkflowRecord {
     public var createdAt: Date { instance.createdAt }
     public var updatedAt: Date { instance.updatedAt }
     /// The record as JSON, for `--json` and the API.
-    public var json: JSONValue { instance.json }
+    public func json(_ time: PartnershipTime) -> JSONValue { instance.json(time) }
 
     /// Reads the state, refusing an instance of another workflow or in a state the record does not know.
     static func checkedState(_ instance: Instance) throws -> State {

@@ -61,12 +61,12 @@ public struct Instance: Sendable, Equatable {
                  createdAt: createdAt, updatedAt: updatedAt, parentID: parentID)
     }
 
-    /// The instance as JSON, for `--json` and the API.
-    public var json: JSONValue {
+    /// The instance as JSON, for `--json` and the API, its times with the partnership's offset.
+    public func json(_ time: PartnershipTime) -> JSONValue {
         var out: [String: JSONValue] = [
             "id": .string(id.rawValue), "workflow": .string(workflow), "workflowVersion": .integer(Int64(workflowVersion)),
             "state": .string(state), "data": .object(data), "version": .integer(Int64(version)),
-            "createdAt": .string(PartnershipTime.timestamp(createdAt)), "updatedAt": .string(PartnershipTime.timestamp(updatedAt)),
+            "createdAt": .string(time.localTimestamp(createdAt)), "updatedAt": .string(time.localTimestamp(updatedAt)),
         ]
         if let parentID { out["parentId"] = .string(parentID.rawValue) }
         return .object(out)
@@ -98,12 +98,12 @@ public struct EventRecord: Sendable, Equatable {
                     fromState: fromState, toState: toState, payload: payload, occurredAt: occurredAt, hash: "", isRedacted: isRedacted)
     }
 
-    /// The event as JSON.
-    public var json: JSONValue {
+    /// The event as JSON, its time with the partnership's offset.
+    public func json(_ time: PartnershipTime) -> JSONValue {
         var out: [String: JSONValue] = [
             "seq": .integer(seq), "instanceId": .string(instanceID.rawValue), "instanceVersion": .integer(Int64(instanceVersion)),
             "event": .string(event), "actor": .string(actor), "toState": .string(toState), "payload": .object(payload),
-            "occurredAt": .string(PartnershipTime.timestamp(occurredAt)), "hash": .string(hash), "redacted": .bool(isRedacted),
+            "occurredAt": .string(time.localTimestamp(occurredAt)), "hash": .string(hash), "redacted": .bool(isRedacted),
         ]
         if let onBehalfOf { out["onBehalfOf"] = .string(onBehalfOf) }
         if let fromState { out["fromState"] = .string(fromState) }

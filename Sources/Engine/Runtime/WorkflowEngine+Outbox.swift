@@ -15,10 +15,11 @@ public struct OutboxMessage: Sendable, Equatable {
     public let attempts: Int
     public let lastError: String?
 
-    public var json: JSONValue {
+    /// The message as JSON, its time with the partnership's offset.
+    public func json(_ time: PartnershipTime) -> JSONValue {
         ["id": .integer(id), "instanceId": instanceID.map { .string($0.rawValue) } ?? .null, "template": .string(template),
          "recipient": .string(recipient), "subject": .string(subject), "body": .string(body),
-         "createdAt": .string(PartnershipTime.timestamp(createdAt)), "status": .string(status),
+         "createdAt": .string(time.localTimestamp(createdAt)), "status": .string(status),
          "attempts": .integer(Int64(attempts)), "lastError": lastError.map(JSONValue.string) ?? .null]
     }
 }

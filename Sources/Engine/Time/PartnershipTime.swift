@@ -89,6 +89,21 @@ public struct PartnershipTime: Sendable {
         return formatter.string(from: moment)
     }
 
+    /// A moment as ISO 8601 with the partnership's own offset, e.g. `2026-10-08T00:00:00+01:00`
+    /// (or with milliseconds): what JSON for people and programs carries, so a time reads as the
+    /// same day there as in the text beside it. (Digests and published reports keep
+    /// ``timestamp(_:withMilliseconds:)``, in UTC.)
+    public func localTimestamp(_ moment: Date, withMilliseconds: Bool = false) -> String {
+        let c = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: moment)
+        let offset = timeZone.secondsFromGMT(for: moment)
+        var text = String(format: "%04d-%02d-%02dT%02d:%02d:%02d", c.year ?? 0, c.month ?? 0, c.day ?? 0, c.hour ?? 0, c.minute ?? 0, c.second ?? 0)
+        if withMilliseconds {
+            let milliseconds = Int((moment.timeIntervalSince1970 * 1000).rounded(.down)) - Int(moment.timeIntervalSince1970.rounded(.down)) * 1000
+            text += String(format: ".%03d", milliseconds)
+        }
+        return text + String(format: "%@%02d:%02d", offset < 0 ? "-" : "+", abs(offset) / 3600, abs(offset) % 3600 / 60)
+    }
+
     /// A moment as GOV.UK writes it for people: `9 February 2027` at midnight, where only the
     /// day matters, else `9 February 2027 at 3:30pm`.
     public func inWords(_ moment: Date) -> String {
