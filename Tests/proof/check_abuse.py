@@ -388,20 +388,13 @@ def register(port, source, i, email, choices):
 
 
 def org_names(server):
-    listing = server.cli_json("org", "list")
-    return {o.get("name") for o in (listing if isinstance(listing, list) else listing.get("organisations", []))}
+    """The names of every pledging organisation, from `flourish org list --json`, page by page."""
+    return {o.get("name") for o in web_client.cli_list(server.base, ["org", "list"], "organisations", limit=100)}
 
 
 def outbox(server):
     """Every message in the outbox (newest first), paged."""
-    messages, after = [], None
-    for _ in range(50):
-        page = server.cli_json("outbox", "list", "--limit", "200", *(["--after", str(after)] if after is not None else []))
-        messages += page.get("messages", [])
-        after = page.get("next")
-        if not after:
-            break
-    return messages
+    return web_client.outbox_messages(server.base)
 
 
 def check_registration_flood(results, server):

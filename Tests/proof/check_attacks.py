@@ -232,9 +232,10 @@ def check_schemathesis(results, st, server, token, api, work):
         return results.check(name, False, "schemathesis is not installed")
     # Real ids for the path parameters, so the operations on instances reach the workflows.
     ids = []
-    for path, key in [("/api/v1/pledges", "id"), ("/api/v1/actions", "id"), ("/api/v1/measures", "id"), ("/api/v1/escalations", "id")]:
-        listed = api.get(path).json()
-        ids += [str(item[key]) for item in (listed if isinstance(listed, list) else [])[:4] if isinstance(item, dict) and key in item]
+    for path, list_name in [("/api/v1/pledges", "pledges"), ("/api/v1/actions", "actions"), ("/api/v1/measures", "measures"), ("/api/v1/escalations", "escalations")]:
+        listed = api.get(path + "?limit=4").json()  # a page: {list_name: [...], "total": N, "next": ...}
+        items = listed.get(list_name) if isinstance(listed, dict) else None
+        ids += [str(item["id"]) for item in (items if isinstance(items, list) else [])[:4] if isinstance(item, dict) and "id" in item]
     events = ["update", "submit", "withdraw", "approve", "begin", "block", "unblock", "complete", "cancel", "edit", "report",
               "request-changes", "reject", "acknowledge", "resolve"]
     config = os.path.join(work, "schemathesis.toml")
@@ -357,10 +358,10 @@ def check_typed_fields(results, server, api, contact_api):
     name = "1 API writes with wrong JSON types in every field"
     made = api.request("POST", "/api/v1/escalations", json_body={"group": GROUP, "title": "Typed decision test", "severity": "low", "areas": ["learning"]})
     escalation = (made.json() or {}).get("id", "escalation-0")
-    waiting = next((e.get("waitingAt", [None])[0] for e in api.get("/api/v1/escalations").json() or [] if isinstance(e, dict) and e.get("id") == escalation), None)
+    waiting = next((e.get("waitingAt", [None])[0] for e in api.list_all("/api/v1/escalations", "escalations") if isinstance(e, dict) and e.get("id") == escalation), None)
     made = api.request("POST", "/api/v1/actions", json_body={"group": GROUP, "title": "Typed update test", "owner": "erin", "dueDate": DUE, "areas": ["learning"]})
     action = (made.json() or {}).get("id", "action-0")
-    measure = next((m["id"] for m in api.get("/api/v1/measures").json() or [] if isinstance(m, dict) and m.get("data", {}).get("frequency") == "monthly"), "measure-0")
+    measure = next((m["id"] for m in api.list_all("/api/v1/measures", "measures") if isinstance(m, dict) and m.get("data", {}).get("frequency") == "monthly"), "measure-0")
     writes = [
         (contact_api, "/api/v1/pledges", {"organisation": CONTACT_ORG, "text": "Typed pledge test", "areas": ["learning"], "priority": "send"}),
         (api, "/api/v1/actions", {"group": GROUP, "title": "Typed action test", "description": "d", "owner": "erin", "dueDate": DUE,
@@ -628,7 +629,7 @@ class Hostile:
     def readback(self, instance_id, field, history_event=None):
         """The field as the API returns it: from the instance's data, or from its latest `history_event`'s payload."""
         if history_event:
-            events = self.api.get(f"/api/v1/instances/{instance_id}/history").json() or []
+            events = self.api.list_all(f"/api/v1/instances/{instance_id}/history", "events")
             payloads = [e.get("payload", {}) for e in events if isinstance(e, dict) and e.get("event") == history_event]
             return payloads[-1].get(field) if payloads else None
         data = (self.api.get(f"/api/v1/instances/{instance_id}").json() or {}).get("data", {})
@@ -709,7 +710,7 @@ class Hostile:
                 me = browser.request("GET", "/api/v1/me").json() or {}
                 if field == "contactName":
                     return me.get("name")
-                orgs = {o.get("key"): o.get("name") for o in (self.api.get("/api/v1/organisations").json() or [])}
+                orgs = {o.get("key"): o.get("name") for o in self.api.list_all("/api/v1/organisations", "organisations") if isinstance(o, dict)}
                 return orgs.get((me.get("organisations") or [None])[0])
 
             outcome = self.judge_form(check, f"/register {field}", value_name, value, answer, field, read)
@@ -723,19 +724,13 @@ class Hostile:
         """Follows the link in the "Confirm your email address" message to `email` (the outbox,
         read with `flourish outbox list`) and presses its confirm button, as the contact would:
         the answer to that POST (a 303 that signs the contact in when the registration is made)."""
-        r = subprocess.run(self.server.base + ["outbox", "list", "--json", "--limit", "200"], capture_output=True, text=True, timeout=60)
         try:
-            messages = json.loads(r.stdout).get("messages", []) if r.returncode == 0 else []
-        except ValueError:
-            messages = []
-        link = None
-        for m in messages:
-            if m.get("recipient") == email and "Confirm your email address" in (m.get("subject") or ""):
-                found = re.search(r"https?://[^\s/]+(/register/confirm\?token=[^\s\"'<>]+)", m.get("body") or "")
-                link = found and found.group(1)
-                break
+            _, link = web_client.outbox_link(self.server.base, email, "Confirm your email address", "/register/confirm")
+            trouble = ""
+        except RuntimeError as e:
+            link, trouble = None, f" ({e})"
         if not link:
-            self.problem(check, f"/register <- {value_name}: no confirmation link to {email} in the outbox ({r.stderr.strip()[-200:]})")
+            self.problem(check, f"/register <- {value_name}: no confirmation link to {email} in the outbox{trouble}")
             return web_client.Answer("POST", "/register/confirm", 0, [], b"no confirmation link")
         page = browser.get(link)
         self.check_page(check, f"the confirmation page after {value_name}", page)
@@ -927,7 +922,7 @@ class Hostile:
         return out
 
     def waiting_at(self, eid):
-        for e in self.api.get("/api/v1/escalations").json() or []:
+        for e in self.api.list_all("/api/v1/escalations", "escalations"):
             if isinstance(e, dict) and e.get("id") == eid and e.get("waitingAt"):
                 return e["waitingAt"][0]
         return None
@@ -994,7 +989,7 @@ class Hostile:
             self.judge_api(check, "POST decision rationale", value_name, value, a, "rationale",
                            lambda a, review=review: self.readback(review, "rationale", "resolve") if review else None)
         # A measure value's note, one month after another.
-        measures = [m for m in api.get("/api/v1/measures").json() or [] if isinstance(m, dict) and m.get("data", {}).get("frequency") == "monthly"]
+        measures = [m for m in api.list_all("/api/v1/measures", "measures") if isinstance(m, dict) and m.get("data", {}).get("frequency") == "monthly"]
         if measures:
             m = measures[0]
             year, month = TODAY.year + 1, 1

@@ -3,10 +3,17 @@
 
 Starts `flourish serve --demo --port 0` on a fresh database (loopback only, short read and
 idle timeouts, a connection cap of 200, no cap per client address: every client here comes
-from 127.0.0.1, and check_abuse.py tests that cap) and checks, in five groups:
+from 127.0.0.1, and check_abuse.py tests that cap) and checks, in six groups:
 
   A. real clients: curl (GET, HEAD, connection reuse, Expect: 100-continue, chunked upload)
      and Python's http.client (keep-alive, response headers, the OpenAPI document);
+  F. paged lists, with Python's http.client and sam's token: /api/v1/pledges?limit=2 (and
+     ?limit=1), the organisations, actions, measures, escalations and one action's history
+     at ?limit=2, each followed page by page through its Link rel="next" header (RFC 8288)
+     to the page without one, give every item exactly once, in the order and number of the
+     unpaged list (?limit=1000), as many as `total` says; a page's `next` is null exactly
+     when it has no Link; ?limit=0, ?limit=1001, ?limit=abc and ?after=nope are 422
+     application/problem+json naming the field (limit or after);
   B. raw bytes (RFC 9112/9110): each malformed or oversized request gets its exact status
      (400, 405, 408, 413, 414, 431, 501, 505), refusals close the connection, pipelined
      requests are answered in order, an idle keep-alive connection is closed on time;
@@ -22,7 +29,7 @@ access-log line) may be a 5xx other than the 503 of the connection cap. Every wa
 bounded; the server is always killed. Exit 0 when everything holds, 1 otherwise.
 Uses FLOURISH_BIN when set, else .build/debug/flourish.
 """
-import http.client, json, os, pathlib, resource, selectors, shutil, signal, socket, subprocess, sys, tempfile, threading, time
+import http.client, json, os, pathlib, re, resource, selectors, shutil, signal, socket, subprocess, sys, tempfile, threading, time, urllib.parse
 from served import start_serving
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
@@ -359,6 +366,109 @@ def group_real_clients(server, token, work):
     except Exception as e:  # a client error is a failed case, not a crash of the test
         g.check(False, "real clients", f"{type(e).__name__}: {e}")
     still_healthy(g, server, "after real clients")
+    g.report()
+    return g
+
+
+# F. Paged lists
+
+PAGED_LISTS = [("/api/v1/pledges", "pledges", "id"), ("/api/v1/organisations", "organisations", "key"), ("/api/v1/actions", "actions", "id"),
+               ("/api/v1/measures", "measures", "id"), ("/api/v1/escalations", "escalations", "id")]
+LINK_NEXT = re.compile(r'<([^>]*)>\s*;\s*rel="?next"?')
+
+
+def get_json(conn, target, token):
+    """GET `target` on a kept-alive http.client connection with the bearer token: (response, parsed JSON or None)."""
+    conn.request("GET", target, headers={"Authorization": f"Bearer {token}"})
+    r = conn.getresponse()
+    body = r.read()
+    try:
+        return r, json.loads(body)
+    except ValueError:
+        return r, None
+
+
+def follow_links(g, conn, token, first, name, key, limit):
+    """Reads a paged list from `first` by each answer's Link rel="next" header, checking every
+    page on the way. Returns (the items' keys in order or None, the totals the pages gave, pages read)."""
+    keys, totals, target, seen = [], [], first, set()
+    for n in range(1, 1001):
+        r, page = get_json(conn, target, token)
+        if not g.check(r.status == 200 and (r.getheader("Content-Type") or "").startswith("application/json") and isinstance(page, dict)
+                       and isinstance(page.get(name), list) and isinstance(page.get("total"), int) and "next" in page, f"GET {target}",
+                       f"expected 200 JSON {{{name!r}: [...], 'total', 'next'}}, got {r.status} {r.getheader('Content-Type')} {str(page)[:160]}"):
+            return None, totals, n
+        items, after, link = page[name], page["next"], r.getheader("Link")
+        keys += [i.get(key) if isinstance(i, dict) else None for i in items]
+        totals.append(page["total"])
+        g.check(len(items) <= limit and (after is None or len(items) == limit), f"GET {target} page size",
+                f"{len(items)} items with limit {limit} and next {after!r}")
+        if after is None:
+            g.check(link is None, f"GET {target} last page", f"next is null but there is a Link header {link!r}")
+            return keys, totals, n
+        found = LINK_NEXT.search(link or "")
+        if not g.check(isinstance(after, str) and found is not None, f"GET {target} Link", f"next is {after!r} but the Link header is {link!r}"):
+            return None, totals, n
+        target = found.group(1)
+        query = urllib.parse.parse_qs(urllib.parse.urlsplit(target).query)
+        g.check(urllib.parse.urlsplit(target).path == urllib.parse.urlsplit(first).path and query.get("after") == [after]
+                and query.get("limit") == [str(limit)], f"GET {first} Link target",
+                f"the Link {target!r} should keep the path and limit={limit} and carry after={after!r}")
+        if not g.check(target not in seen, f"GET {first} Link loop", f"the Link {target!r} came round again"):
+            return None, totals, n
+        seen.add(target)
+    g.check(False, f"GET {first}", "more than 1000 pages")
+    return None, totals, 1000
+
+
+def group_paging(server, token):
+    g = Group("F paged lists (Link rel=next, http.client)")
+    conn = http.client.HTTPConnection(HOST, server.port, timeout=10)
+    try:
+        lists = [(path, name, key, limit) for path, name, key in PAGED_LISTS for limit in ([2, 1] if name == "pledges" else [2])]
+        # The action with the longest history (the demo's run to several events).
+        _, actions = get_json(conn, "/api/v1/actions?limit=1000", token)
+        ids = [a.get("id") for a in (actions.get("actions") or []) if isinstance(a, dict)] if isinstance(actions, dict) else []
+        lengths = {}
+        for aid in ids:
+            _, history = get_json(conn, f"/api/v1/instances/{aid}/history?limit=1", token)
+            lengths[aid] = history.get("total", 0) if isinstance(history, dict) else 0
+        action = max(lengths, key=lengths.get) if lengths else None
+        if g.check(action is not None and lengths[action] > 2, "an action with more than two events, for its history",
+                   f"GET /api/v1/actions gave {str(actions)[:160]}; histories {lengths}"):
+            lists.append((f"/api/v1/instances/{action}/history", "events", "seq", 2))
+        crossed = []
+        for path, name, key, limit in lists:
+            r, whole = get_json(conn, f"{path}?limit=1000", token)
+            unpaged = [i.get(key) for i in whole[name]] if r.status == 200 and isinstance(whole, dict) and isinstance(whole.get(name), list) else None
+            if not g.check(unpaged is not None and whole.get("next") is None and whole.get("total") == len(unpaged) and r.getheader("Link") is None,
+                           f"GET {path}?limit=1000", f"expected every item on one page with total = their number, next null and no Link; "
+                                                       f"got {r.status} {str(whole)[:160]}, Link {r.getheader('Link')!r}"):
+                continue
+            keys, totals, pages = follow_links(g, conn, token, f"{path}?limit={limit}", name, key, limit)
+            if keys is None:
+                continue
+            if pages > 1:
+                crossed.append(f"{path} ({len(keys)} in {pages} pages of {limit})")
+            dupes = sorted({str(k) for k in keys if keys.count(k) > 1})
+            g.check(not dupes and None not in keys, f"{path}?limit={limit} once each", f"repeated {dupes[:5]}, or items without {key!r}")
+            g.check(keys == unpaged, f"{path}?limit={limit} is the unpaged list",
+                    f"{len(keys)} items paged {keys[:6]}..., {len(unpaged)} unpaged {unpaged[:6]}...")
+            g.check(set(totals) == {len(keys)}, f"{path}?limit={limit} total", f"the pages said total {totals}, {len(keys)} items read")
+        g.check(any(c.startswith("/api/v1/pledges") for c in crossed) and any("/history" in c for c in crossed) and len(crossed) >= 4, "paging crossed pages",
+                f"too few lists ran over more than one page to test the Link header: {crossed}")
+        for target, field in [("/api/v1/pledges?limit=0", "limit"), ("/api/v1/pledges?limit=1001", "limit"), ("/api/v1/pledges?limit=abc", "limit"),
+                              ("/api/v1/pledges?after=nope", "after"), ("/api/v1/actions?limit=2&after=nope", "after")]:
+            r, problem = get_json(conn, target, token)
+            g.check(r.status == 422 and r.getheader("Content-Type") == "application/problem+json" and isinstance(problem, dict)
+                    and problem.get("status") == 422 and problem.get("field") == field, f"GET {target}",
+                    f"expected 422 application/problem+json naming {field}, got {r.status} {r.getheader('Content-Type')} {str(problem)[:200]}")
+        print(f"  paged: {'; '.join(crossed)}")
+    except Exception as e:  # a client error is a failed case, not a crash of the test
+        g.check(False, "paged lists", f"{type(e).__name__}: {e}")
+    finally:
+        conn.close()
+    still_healthy(g, server, "after paged lists")
     g.report()
     return g
 
@@ -828,6 +938,7 @@ def main():
         server.start()
         token = server.token()
         groups.append(group_real_clients(server, token, work))
+        groups.append(group_paging(server, token))
         groups.append(group_raw(server, token))
         groups.append(group_slow_and_many(server))
         groups.append(group_access_log(server))

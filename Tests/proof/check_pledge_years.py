@@ -194,6 +194,23 @@ def midnight(d):
 
 # MARK: - Flourish through its CLI
 
+STAMP = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})")
+
+
+def utc_stamps(value):
+    """The JSON `value` with every timestamp written as UTC (`2026-10-07T23:00:00Z`), whatever
+    offset Flourish gave it (`2026-10-08T00:00:00+01:00` is the same moment): this script
+    compares moments, reckoned in UTC, not the offset they are written with."""
+    if isinstance(value, dict):
+        return {k: utc_stamps(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [utc_stamps(v) for v in value]
+    if isinstance(value, str) and STAMP.fullmatch(value):
+        moment = dt.datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(dt.timezone.utc)
+        return moment.strftime("%Y-%m-%dT%H:%M:%S") + (f".{moment.microsecond // 1000:03d}" if "." in value else "") + "Z"
+    return value
+
+
 class Flourish:
     def __init__(self, binary, work):
         self.base = [binary, "--workflows", str(ROOT / "Workflows"), "--db", os.path.join(work, "years.sqlite"), "--partnership", "norfolk"]
@@ -208,7 +225,29 @@ class Flourish:
         r = self.run(now, *args, as_=as_, json_out=json_out)
         if r.returncode != 0:
             sys.exit(f"pledge years: at {now} `flourish {' '.join(args)}` (as {as_}) failed (exit {r.returncode}): {r.stdout.strip()[:300]} {r.stderr.strip()[:300]}")
-        return json.loads(r.stdout) if json_out else r.stdout
+        return utc_stamps(json.loads(r.stdout)) if json_out else r.stdout
+
+    def pages(self, now, *args, name, as_=None, limit=100):
+        """A paged list read to its end: `flourish --json ARGS --limit N`, then `--after` each
+        page's `next` until it is null (each page is {name: [...], "total": N, "next": ...}).
+        Returns (every item in order, the total the first page gave)."""
+        items, after, seen, total = [], None, set(), None
+        while True:
+            page = self.must(now, *args, "--limit", str(limit), *(["--after", after] if after is not None else []), as_=as_, json_out=True)
+            if not isinstance(page, dict) or not isinstance(page.get(name), list):
+                sys.exit(f"pledge years: at {now} `flourish {' '.join(args)}` printed no page of {name}: {str(page)[:300]}")
+            items += page[name]
+            total = page.get("total") if total is None else total
+            after = page.get("next")
+            if after is None:
+                return items, total
+            if after in seen:
+                sys.exit(f"pledge years: at {now} `flourish {' '.join(args)}`: the page after {after!r} came round again")
+            seen.add(after)
+
+    def every(self, now, *args, name, as_=None, limit=100):
+        """Every item of a paged list (see `pages`)."""
+        return self.pages(now, *args, name=name, as_=as_, limit=limit)[0]
 
 
 # MARK: - The scenario
@@ -345,8 +384,7 @@ def main():
             if out.get("key") != v["key"]:
                 sys.exit(f"pledge years: {v['name']} registered as {out.get('key')}, not {v['key']}")
             contacts[o] = fl.must(moment, "org", "contacts", v["key"], as_="sam", json_out=True)[0]["person"]
-            listed = fl.must(moment, "instance", "list", "--workflow", "scheme-membership", "--limit", "50", json_out=True)
-            for inst in (listed["instances"] if isinstance(listed, dict) else listed):  # a page object since issue 18, a bare list before
+            for inst in fl.every(moment, "instance", "list", "--workflow", "scheme-membership", name="instances"):
                 if inst["data"].get("organisation") == v["key"]:
                     memberships[o] = inst["id"]
         sc.add(moment, go, label=f"register {o}")
@@ -454,8 +492,8 @@ def main():
     def raise_e1():
         fl.must(E1_RAISED, "escalation", "raise", "--from", GROUP, "--title", "Waiting lists for family support", "--severity", "low",
                 "--areas", "healthy", as_="erin")
-        listed = fl.must(E1_RAISED, "escalation", "list", as_="sam", json_out=True)
-        ids["E1"] = listed[0]["escalation"]["id"]
+        newest = fl.must(E1_RAISED, "escalation", "list", "--limit", "1", as_="sam", json_out=True)  # newest first
+        ids["E1"] = newest["escalations"][0]["escalation"]["id"]
     sc.add(E1_RAISED, raise_e1, label="raise E1")
     sc.add(E1_RESOLVED, lambda: fl.must(E1_RESOLVED, "escalation", "decide", ids["E1"], "--body", ALLIANCE, "--outcome", "resolved",
                                          "--rationale", "Extra sessions agreed", as_="sam"), label="resolve E1")
@@ -552,11 +590,11 @@ def main():
         snapshots["report_end"] = json.loads(fl.must(END, "report", "annual", "--year", str(YEAR), "--format", "json", as_="sam"))
         snapshots["report_before_withdrawal"] = json.loads(fl.must(END, "report", "annual", "--year", str(YEAR), "--format", "json",
                                                                    "--as-of", BEFORE_WITHDRAWAL.strftime("%Y-%m-%dT%H:%M"), as_="sam"))
-        snapshots["pledge_list"] = fl.must(END, "pledge", "list", as_="sam", json_out=True)
-        snapshots["escalations"] = fl.must(END, "escalation", "list", as_="sam", json_out=True)
+        snapshots["pledge_list"] = fl.every(END, "pledge", "list", name="pledges", as_="sam")
+        snapshots["escalations"] = fl.every(END, "escalation", "list", name="escalations", as_="sam")
         snapshots["histories"] = {e["escalation"]["id"]: fl.must(END, "history", e["escalation"]["id"], as_="sam", json_out=True)
                                   for e in snapshots["escalations"]}
-        snapshots["outbox"] = fl.must(END, "outbox", "list", "--limit", "2000", as_="sam", json_out=True)
+        snapshots["outbox"] = fl.pages(END, "outbox", "list", name="messages", as_="sam", limit=200)
         snapshots["audit"] = fl.run(END, "audit", "verify")
         snapshots["wall_end"] = fl.must(END, "export", "pledges", "--format", "json")
     sc.add(END, finish, order=3, label="finish")
@@ -614,8 +652,9 @@ def main():
             check(ok, line)
 
     print("-- messages in the outbox")
-    messages = snapshots["outbox"]["messages"]
-    check(snapshots["outbox"].get("total") == len(messages), f"outbox list --limit 2000 holds all {snapshots['outbox'].get('total')} messages")
+    messages, total = snapshots["outbox"]
+    check(total == len(messages) == len({m["id"] for m in messages}),
+          f"outbox list, read 200 at a time, gives all {total} messages once each ({len(messages)} read, {len({m['id'] for m in messages})} different)")
     by_to = collections.defaultdict(list)
     for m in messages:
         by_to[m["recipient"]].append(m)

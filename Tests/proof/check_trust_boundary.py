@@ -107,9 +107,12 @@ class Server:
         return self.cli("user", "token", person, "--name", f"trust boundary {NONCE}")["token"]
 
     def instances(self):
-        """Every instance's id, workflow, state and data (the CLI, reading the same database)."""
-        listed = self.cli("instance", "list", "--limit", "1000000")
-        return listed["instances"] if isinstance(listed, dict) else listed
+        """Every instance's id, workflow, state and data (the CLI, reading the same database, a
+        page at a time)."""
+        try:
+            return web_client.cli_list(self.base, ["instance", "list"], "instances", limit=1000, timeout=30)
+        except RuntimeError as e:
+            raise SystemExit(f"trust boundary: {e}")
 
     def alive(self):
         return self.proc is not None and self.proc.poll() is None
@@ -306,13 +309,15 @@ def defect_1_stranger(world, results):
           lambda t: "/edit" in t or t.rsplit("/", 1)[1] in hidden)
 
     escalations = world.ids("escalation")
-    listed = stranger.get("/api/v1/escalations")
-    seen = [e.get("id") for e in (listed.json() or [])] if listed.status == 200 and isinstance(listed.json(), list) else []
-    shown = [rid for rid in seen if rid in escalations]
-    found = leaked(listed, private)
-    ok = (listed.status in REFUSED or (listed.status == 200 and not shown)) and not found
+    # Every page of the list (a page is {"escalations": [...], "total": N, "next": ...}).
+    seen, pages = stranger.list_pages("/api/v1/escalations?limit=2", "escalations")
+    listed = pages[-1]
+    shown = [e.get("id") for e in seen or [] if isinstance(e, dict) and e.get("id") in escalations]
+    found = [f for a in pages for f in leaked(a, private)]
+    ok = (listed.status in REFUSED if seen is None else not shown) and not found
     results.check("1c GET /api/v1/escalations shows the stranger none of the escalations", ok,
-                  f"{listed}" + (f", listing {len(shown)} of {len(escalations)}: {examples(shown)}" if shown else "") + (f", showing {examples(found, 2)}" if found else ""))
+                  f"{listed}" + (f" ({len(pages)} page{'s' if len(pages) > 1 else ''}, {len(seen)} listed)" if seen is not None else "")
+                  + (f", listing {len(shown)} of {len(escalations)}: {examples(shown)}" if shown else "") + (f", showing {examples(found, 2)}" if found else ""))
     sweep("1c escalation pages and records are refused to someone not on their path",
           [f"/escalations/{rid}" for rid in escalations] + [f"/api/v1/instances/{rid}" for rid in escalations + world.ids("escalation-review") + world.ids("escalation-top-review")],
           lambda t: True)
@@ -437,7 +442,7 @@ def defect_3_generic_events(world, results):
         results.check(f"{name} [{mid}]", ok, why)
     before = world.version(mid)
     a = fire(world.erin, mid, "record", {"period": "proof-legit", "value": amber, "note": f"Legitimate value {NONCE}"})
-    history = world.sam.get(f"/api/v1/instances/{mid}/history").json() or []
+    history = world.sam.list_all(f"/api/v1/instances/{mid}/history", "events")
     last = next((e for e in reversed(history) if e.get("event") == "record"), {})
     payload = last.get("payload", {})
     ok = a.status == 200 and world.version(mid) == before + 1 and payload.get("period") == "proof-legit" and payload.get("rag") == "amber"
@@ -448,7 +453,7 @@ def defect_3_generic_events(world, results):
 # MARK: - 4. Measure values: Idempotency-Key and If-Match
 
 def record_count(world, mid):
-    return sum(1 for e in (world.sam.get(f"/api/v1/instances/{mid}/history").json() or []) if e.get("event") == "record")
+    return sum(1 for e in world.sam.list_all(f"/api/v1/instances/{mid}/history", "events") if e.get("event") == "record")
 
 
 def defect_4_measure_values(world, results):

@@ -162,6 +162,22 @@ class Flourish:
             sys.exit(f"working days: `flourish {' '.join(args)}` failed (exit {r.returncode}): {r.stdout.strip()} {r.stderr.strip()}")
         return r
 
+    def every(self, *args, name, limit=1000):
+        """Every item of a paged list: `flourish --json ARGS --limit N`, then `--after` each page's
+        `next` until it is null (each page is {name: [...], "total": N, "next": ...})."""
+        items, after, seen = [], None, set()
+        while True:
+            page = json.loads(self.must("--json", *args, "--limit", str(limit), *(["--after", after] if after is not None else [])).stdout)
+            if not isinstance(page, dict) or not isinstance(page.get(name), list):
+                sys.exit(f"working days: `flourish {' '.join(args)}` printed no page of {name}: {str(page)[:300]}")
+            items += page[name]
+            after = page.get("next")
+            if after is None:
+                return items
+            if after in seen:
+                sys.exit(f"working days: `flourish {' '.join(args)}`: the page after {after!r} came round again")
+            seen.add(after)
+
 
 def write_csv(path, dues):
     with open(path, "w", newline="", encoding="utf-8") as f:
@@ -270,11 +286,8 @@ def main():
                   f"import of the other {len(kept)} due dates (to {day(kept[-1])}): exit {r.returncode}, "
                   f"{(r.stdout.strip() or r.stderr.strip()).split(':')[0][:120]}")
 
-        r = fl.must("instance", "list", "--workflow", "action", "--limit", str(len(dues) + 100), "--json")
-        listed = json.loads(r.stdout)
-        instances = listed["instances"] if isinstance(listed, dict) else listed
         got = {}
-        for inst in instances:
+        for inst in fl.every("instance", "list", "--workflow", "action", name="instances"):
             data = inst["data"]
             got[dt.date.fromisoformat(data["dueDate"])] = (inst["id"], data.get("escalatesOn"))
         to_check = [d for d in dues if d not in set(past)]

@@ -117,6 +117,80 @@ class Client:
     def sign_in_refused(self, person, answer):
         raise RuntimeError(f"could not sign in as {person}: {answer!r}")
 
+    def list_pages(self, target, name, most=1000):
+        """A paged API list read to its end: GETs `target` (with whatever filters and `limit` it
+        carries), then the page after each page's `next`, until `next` is null. The list's pages
+        are `{name: [...], "total": N, "next": cursor or null}`. Returns (items, answers): every
+        item in order and every page's answer; items is None when a page is not a 200 JSON object
+        holding the list `name`, or the cursors go round in a loop (the last answer says which)."""
+        items, answers, seen, page_target = [], [], set(), target
+        for _ in range(most):
+            answer = self.get(page_target)
+            answers.append(answer)
+            page = answer.json()
+            if answer.status != 200 or not isinstance(page, dict) or not isinstance(page.get(name), list):
+                return None, answers
+            items += page[name]
+            after = page.get("next")
+            if after is None:
+                return items, answers
+            if after in seen:
+                return None, answers
+            seen.add(after)
+            page_target = with_query(target, after=str(after))
+        return None, answers
+
+    def list_all(self, target, name):
+        """Every item of a paged API list (see `list_pages`), or [] when it cannot be read."""
+        items, _ = self.list_pages(target, name)
+        return items or []
+
+
+def with_query(target, **values):
+    """`target` (a path and query) with the query parameters in `values` set, replacing any
+    given before: with_query("/api/v1/pledges?area=x&after=a", after="b") gives
+    "/api/v1/pledges?area=x&after=b"."""
+    parts = urllib.parse.urlsplit(target)
+    query = [(k, v) for k, v in urllib.parse.parse_qsl(parts.query, keep_blank_values=True) if k not in values]
+    query += list(values.items())
+    return urllib.parse.urlunsplit(("", "", parts.path, urllib.parse.urlencode(query), ""))
+
+
+# MARK: - Lists from the CLI
+
+def cli_list(cli, args, name, limit=200, timeout=60, most=1000):
+    """Every item of a paged CLI list, read page by page: `flourish --json ARGS --limit N`, then
+    `--after` each page's `next` until it is null (the pages are `{name: [...], "total": N,
+    "next": cursor or null}`). `cli` is the flourish command up to the subcommand (the binary
+    with its --db, --workflows and perhaps --as). Raises RuntimeError when a command fails,
+    prints no such page, or the cursors go round in a loop."""
+    return list(cli_items(cli, args, name, limit=limit, timeout=timeout, most=most))
+
+
+def cli_items(cli, args, name, limit=200, timeout=60, most=1000):
+    """`cli_list`'s items one at a time, each page read only when the one before is used up
+    (so a search that stops early reads no further)."""
+    import subprocess
+    after, seen = None, set()
+    for _ in range(most):
+        command = list(cli) + ["--json", *args, "--limit", str(limit)] + (["--after", str(after)] if after is not None else [])
+        r = subprocess.run(command, capture_output=True, text=True, timeout=timeout)
+        try:
+            page = json.loads(r.stdout) if r.returncode == 0 else None
+        except ValueError:
+            page = None
+        if not isinstance(page, dict) or not isinstance(page.get(name), list):
+            raise RuntimeError(f"`flourish --json {' '.join(args)}` failed or printed no page of {name} (exit {r.returncode}): "
+                               f"{(r.stderr or r.stdout).strip()[-300:]}")
+        yield from page[name]
+        after = page.get("next")
+        if after is None:
+            return
+        if after in seen:
+            raise RuntimeError(f"`flourish --json {' '.join(args)}`: the page after {after!r} came round again")
+        seen.add(after)
+    raise RuntimeError(f"`flourish --json {' '.join(args)}`: more than {most} pages")
+
 
 # MARK: - Email links, read from the outbox
 
@@ -124,22 +198,7 @@ def outbox_messages(cli, timeout=60):
     """Every message in the outbox, newest first, read with `flourish outbox list --json` page by
     page. `cli` is the flourish command up to the subcommand (the binary with its --db and
     --workflows). Raises RuntimeError when the command fails or prints no JSON."""
-    import subprocess
-    messages, after = [], None
-    for _ in range(100):
-        r = subprocess.run(cli + ["outbox", "list", "--json", "--limit", "200"] + (["--after", str(after)] if after is not None else []),
-                           capture_output=True, text=True, timeout=timeout)
-        try:
-            page = json.loads(r.stdout) if r.returncode == 0 else None
-        except ValueError:
-            page = None
-        if not isinstance(page, dict):
-            raise RuntimeError(f"`flourish outbox list --json` failed (exit {r.returncode}): {(r.stderr or r.stdout).strip()[-300:]}")
-        messages += page.get("messages", [])
-        after = page.get("next")
-        if not after:
-            break
-    return messages
+    return cli_list(cli, ["outbox", "list"], "messages", limit=200, timeout=timeout)
 
 
 def outbox_link(cli, recipient, subject, path):
@@ -147,7 +206,7 @@ def outbox_link(cli, recipient, subject, path):
     of the link to `path` in its body (`http://HOST:PORT/register/confirm?token=…` gives
     `/register/confirm?token=…`): (message, link); (None, None) when there is no such message,
     (message, None) when it has no such link."""
-    for m in outbox_messages(cli):
+    for m in cli_items(cli, ["outbox", "list"], "messages"):  # newest first: the first page usually has it
         if m.get("recipient") == recipient and subject in (m.get("subject") or ""):
             found = re.search(r"https?://[^\s/\"'<>]+(%s\?token=[^\s\"'<>]+)" % re.escape(path), m.get("body") or "")
             return m, found and found.group(1)
