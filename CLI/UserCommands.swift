@@ -114,24 +114,24 @@ enum UserCommands {
         inv.output(["person": .string(person), "name": .string(name), "scope": .string(scope.rawValue), "token": .string(made)]) { made }
     }
 
-    static let tokens = Command(["user", "tokens"], "List an account's API tokens (never the tokens themselves).", arguments: "PERSON") { inv in
+    static let tokens = Command(["user", "tokens"], "List an account's API tokens (never the tokens themselves), live ones first, newest first.",
+                                arguments: "PERSON", options: pagingOptions()) { inv in
         let person = try inv.positional(0, "PERSON: the person's identifier")
         try inv.expectPositionals(atMost: 1)
         let app = try inv.app
         guard try app.accounts.hasAccount(person) else { throw AccountError.noAccount(person) }
         let now = app.clock.now()
-        let list = try app.accounts.tokens(of: person)
+        let request = try inv.pageRequest()
+        let page = try ListPage(try app.accounts.tokens(of: person), request, key: \.id)
         func day(_ d: Date?) -> String { d.map { app.time.day(of: $0).inWords } ?? "never" }
-        inv.output(.array(list.map { t in
+        inv.outputPage(page, request, name: "tokens", order: "live ones first", none: "\(person) has no API tokens.", json: { t in
             ["id": .string(t.id), "name": .string(t.name), "scope": .string(t.scope.rawValue), "createdAt": .string(app.time.localTimestamp(t.createdAt)),
              "lastUsedAt": t.lastUsedAt.map { .string(app.time.localTimestamp($0)) } ?? .null,
              "expiresAt": t.expiresAt.map { .string(app.time.localTimestamp($0)) } ?? .null,
              "revokedAt": t.revokedAt.map { .string(app.time.localTimestamp($0)) } ?? .null, "live": .bool(t.isLive(at: now))]
-        })) {
-            list.isEmpty ? "\(person) has no API tokens." : list.map { t in
-                let state = t.revokedAt != nil ? "revoked \(day(t.revokedAt))" : t.isLive(at: now) ? "expires \(day(t.expiresAt))" : "expired \(day(t.expiresAt))"
-                return "\(t.id)  \(t.name)  \(t.scope.description)  made \(day(t.createdAt))  last used \(day(t.lastUsedAt))  \(state)"
-            }.joined(separator: "\n")
+        }) { t in
+            let state = t.revokedAt != nil ? "revoked \(day(t.revokedAt))" : t.isLive(at: now) ? "expires \(day(t.expiresAt))" : "expired \(day(t.expiresAt))"
+            return "\(t.id)  \(t.name)  \(t.scope.description)  made \(day(t.createdAt))  last used \(day(t.lastUsedAt))  \(state)"
         }
     }
 

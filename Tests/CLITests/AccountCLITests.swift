@@ -20,7 +20,7 @@ import Testing
         #expect(try cli.run("user", "token", "olu", "--name", "x", "--days", "400").stderr.contains("from 1 to 366 days"))
 
         let listed = try cli.run("user", "tokens", "olu", "--json")
-        let tokens = try #require(try JSONSerialization.jsonObject(with: Data(listed.stdout.utf8)) as? [[String: Any]])
+        let tokens = try #require((try JSONSerialization.jsonObject(with: Data(listed.stdout.utf8)) as? [String: Any])?["tokens"] as? [[String: Any]])
         #expect(Set(tokens.compactMap { $0["name"] as? String }) == ["dashboard", "sync"])
         #expect(!listed.stdout.contains("flo_"), "the tokens themselves are never shown again")
         let dashboard = try #require(tokens.first { $0["name"] as? String == "dashboard" }?["id"] as? String)
@@ -28,6 +28,9 @@ import Testing
         #expect(revoked.status == 0 && revoked.stdout.contains("Revoked olu's token \"dashboard\""))
         #expect(try cli.run("user", "revoke-token", "olu", dashboard).stderr.contains("no live API token"))
         #expect(try cli.run("user", "tokens", "olu").stdout.contains("revoked"))
+        // A page at a time, saying how to see the rest (issue 18).
+        let first = try cli.run("user", "tokens", "olu", "--limit", "1").stdout
+        #expect(first.contains("Showing 1 of 2, live ones first; for the next 1: flourish user tokens olu --limit 1 --after "), "\(first)")
 
         // A password change must say what becomes of the live token.
         let unsaid = try cli.run("user", "passwd", "olu", stdin: "lanterns on the quay\n")
