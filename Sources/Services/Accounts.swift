@@ -1,6 +1,6 @@
 public import Foundation
 public import SQLite
-internal import Engine
+public import Engine
 internal import CSystem
 
 /// Why an account request was refused.
@@ -210,6 +210,10 @@ public struct PasswordPolicy: Sendable {
 public struct Accounts: Sendable {
     let database: Database
     public let passwordPolicy: PasswordPolicy
+    /// Sign-ins refused for a wrong name or password, since this process started (for metrics).
+    public let signInFailures = Counter()
+    /// Sign-ins refused unchecked because the account or address must wait (for metrics).
+    public let signInThrottles = Counter()
     /// How long a session lasts without use.
     public static let sessionIdle: TimeInterval = 8 * 3600
     /// The longest a session lasts at all.
@@ -384,6 +388,7 @@ public struct Accounts: Sendable {
              try db.queryOne("SELECT password_hash, disabled_at FROM accounts WHERE person_id = ?", person))
         }
         if let wait = SignInThrottle.wait(pairFailures: pairFailures, addressFailures: addressFailures, now: now.milliseconds) {
+            signInThrottles.increment()
             throw AccountError.throttled(seconds: wait)
         }
         // Hash even for an unknown person, so the time taken does not say which accounts exist.
@@ -394,6 +399,7 @@ public struct Accounts: Sendable {
                 try db.run("INSERT INTO sign_in_failures (key, at) VALUES (?, ?), (?, ?)", pair, now.milliseconds, "address:" + address, now.milliseconds)
                 try db.run("DELETE FROM sign_in_failures WHERE at < ?", since)
             }
+            signInFailures.increment()
             return nil
         }
         try database.write { db in try db.run("DELETE FROM sign_in_failures WHERE key = ?", pair) }

@@ -30,6 +30,51 @@ extension Flourish {
     /// How many events the audit log holds.
     public func eventCount() throws -> Int { try database.read { try $0.queryOne("SELECT count(*) AS n FROM events")?.int("n") ?? 0 } }
 
+    /// What an operator watches, read in one snapshot when the metrics are scraped.
+    public struct OperationalFigures: Sendable, Equatable {
+        /// Timers whose moment has passed but that no tick has fired yet.
+        public let timersDue: Int
+        /// When the longest-waiting of those fell due (nil: none is waiting).
+        public let oldestTimerDueAt: Date?
+        /// Outbox messages by status (pending, sending, sent, failed, undeliverable; every one named, zero or not).
+        public let outbox: [String: Int]
+        /// The audit log's last event: its sequence number and hash (0 and "" when empty).
+        public let auditHeadSeq: Int64
+        public let auditHeadHash: String
+        /// The database file's and its write-ahead log's sizes in bytes.
+        public let databaseBytes: Int64
+        public let walBytes: Int64
+        /// The free and the whole size of the file system that holds the database (0 when it cannot be read).
+        public let diskFreeBytes: Int64
+        public let diskSizeBytes: Int64
+    }
+
+    /// The figures an operator's dashboard and alerts read (see ``OperationalFigures``).
+    public func operationalFigures() throws -> OperationalFigures {
+        let now = clock.now().milliseconds
+        let (due, oldest, outbox, head) = try database.read { db in
+            let timers = try db.queryOne("SELECT count(*) AS n, min(due_at) AS oldest FROM timers WHERE status = 'pending' AND due_at <= ?", now)
+            var byStatus = Dictionary(uniqueKeysWithValues: OutboxMessage.statuses.map { ($0, 0) })
+            for row in try db.query("SELECT status, count(*) AS n FROM outbox GROUP BY status") {
+                byStatus[row.string("status") ?? "", default: 0] = row.int("n") ?? 0
+            }
+            let head = try db.queryOne("SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1")
+            return (timers?.int("n") ?? 0, timers?.int64("oldest").map(Date.init(milliseconds:)), byStatus, head)
+        }
+        func size(_ path: String) -> Int64 {
+            ((try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? NSNumber)?.int64Value ?? 0
+        }
+        let disk = try? FileManager.default.attributesOfFileSystem(forPath: URL(fileURLWithPath: database.path).deletingLastPathComponent().path)
+        return OperationalFigures(timersDue: due, oldestTimerDueAt: oldest, outbox: outbox,
+                                  auditHeadSeq: head?.int64("seq") ?? 0, auditHeadHash: head?.string("hash") ?? "",
+                                  databaseBytes: size(database.path), walBytes: size(database.path + "-wal"),
+                                  diskFreeBytes: (disk?[.systemFreeSize] as? NSNumber)?.int64Value ?? 0,
+                                  diskSizeBytes: (disk?[.systemSize] as? NSNumber)?.int64Value ?? 0)
+    }
+
+    /// What the engine and the front door measured since this process started.
+    public var engineObservations: EngineObservations { engine.observations }
+
     // MARK: - Workflows
 
     /// The newest version of every installed workflow.

@@ -292,6 +292,41 @@ extension HTTPResponse {
         #expect(doc["openapi"] == "3.1.0")
     }
 
+    /// Issue 23: the figures an operator alerts on, each checked against the thing it counts.
+    @Test func metricsTellAnOperatorWhatTheyNeedToAlertOn() throws {
+        let f = try WebFixture()
+        let b = WebFixture.Browser(f.web)
+        try b.get("/sign-in")
+        #expect(try b.post("/sign-in", [("person", "sam"), ("password", "not the password at all")]).status.code != 303)
+        // Two months pass with nobody running tick: timers fall due and wait.
+        f.clock.advance(bySeconds: 60 * 86_400)
+        let token = try f.app.accounts.createToken(for: "sam", name: "prometheus", scope: .metrics, at: f.clock.now())
+        let prometheus = [("Authorization", "Bearer \(token)")]
+        let text = try b.get("/metrics", headers: prometheus).text
+        func value(_ sample: String) -> Double? {
+            text.split(separator: "\n").first { $0.hasPrefix(sample + " ") }.flatMap { Double($0.split(separator: " ").last!) }
+        }
+        #expect(value("flourish_sign_in_failures_total") == 1)
+        #expect(value("flourish_sign_in_throttled_total") == 0)
+        let head = try f.app.verifyAuditLog(expectedHead: nil).head
+        #expect(text.contains("flourish_audit_head_info{head=\"\(head)\"} 1"), "the head `audit verify --head` takes")
+        #expect(value("flourish_audit_head_sequence") == Double(head.split(separator: ":")[0]))
+        let pending = try f.app.outboxPage(status: "pending").total
+        #expect(value("flourish_outbox_messages{status=\"pending\"}") == Double(pending))
+        #expect(value("flourish_outbox_messages{status=\"failed\"}") == 0, "every status is named, zero or not")
+        #expect((value("flourish_timers_due") ?? 0) > 0)
+        #expect((value("flourish_timers_oldest_due_age_seconds") ?? 0) > 0)
+        #expect((value("flourish_database_size_bytes") ?? 0) > 0)
+        let free = try #require(value("flourish_disk_free_bytes")), size = try #require(value("flourish_disk_size_bytes"))
+        #expect(free > 0 && free <= size)
+        #expect(text.contains("# TYPE flourish_commit_duration_seconds histogram"))
+        // Ticking fires them: none is due after, and their lateness is observed.
+        let fired = try f.app.runDueTimers().filter(\.fired).count
+        let after = try b.get("/metrics", headers: prometheus).text
+        #expect(after.contains("flourish_timers_due 0\n"))
+        #expect(after.contains("flourish_timer_lateness_seconds_count \(fired)\n"))
+    }
+
     @Test func healthAndMetricsReportTheService() throws {
         let f = try WebFixture()
         let b = WebFixture.Browser(f.web)
@@ -302,7 +337,7 @@ extension HTTPResponse {
         #expect(anonymous.status.code == 401 && anonymous.headers["WWW-Authenticate"] == "Bearer")
         let metricsToken = try f.app.accounts.createToken(for: "sam", name: "prometheus", scope: .metrics, at: f.clock.now())
         let metrics = try b.get("/metrics", headers: [("Authorization", "Bearer \(metricsToken)")]).text
-        #expect(metrics.contains("flourish_http_requests_total{route=\"GET /pledges\",status=\"200\"} 1"))
+        #expect(metrics.contains("flourish_http_request_duration_seconds_count{route=\"GET /pledges\",status=\"200\"} 1"))
         #expect(metrics.contains("flourish_open_escalations{body=\"children-and-young-people-strategic-alliance\"}"))
         #expect(metrics.contains("# TYPE flourish_http_request_duration_seconds histogram"))
         // A metrics token reads nothing else; a contact's token does not read metrics.

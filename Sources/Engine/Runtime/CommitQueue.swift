@@ -21,8 +21,12 @@ final class CommitQueue: @unchecked Sendable {  // `pending` and `leaderActive` 
     private let lock = NSLock()
     private var pending: [Job] = []
     private var leaderActive = false
+    private let observations: EngineObservations
 
-    init(database: Database) { self.database = database }
+    init(database: Database, observations: EngineObservations) {
+        self.database = database
+        self.observations = observations
+    }
 
     /// Runs `work` in a shared write transaction and returns once it has committed.
     func submit<T: Sendable>(_ work: @escaping @Sendable (Connection) throws -> T) throws -> T {
@@ -49,6 +53,7 @@ final class CommitQueue: @unchecked Sendable {  // `pending` and `leaderActive` 
         let batch = pending
         pending.removeAll(keepingCapacity: true)
         lock.unlock()
+        let started = DispatchTime.now().uptimeNanoseconds
         do {
             try database.write { db in
                 if batch.count == 1 {
@@ -69,6 +74,8 @@ final class CommitQueue: @unchecked Sendable {  // `pending` and `leaderActive` 
                 job.result = .failure(error)
             }
         }
+        observations.commitSeconds.observe(Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9)
+        observations.commitBatchSize.observe(Double(batch.count))
         lock.lock()
         if let next = pending.first {
             next.promoted = true

@@ -12,6 +12,8 @@ public struct OutboxMessage: Sendable, Equatable {
     public let createdAt: Date
     /// pending, sending, sent, failed or undeliverable.
     public let status: String
+    /// Every status a message can have, in the order a message meets them.
+    public static let statuses = ["pending", "sending", "sent", "failed", "undeliverable"]
     public let attempts: Int
     public let lastError: String?
 

@@ -59,6 +59,7 @@ extension WorkflowEngine {
                 }
             }
             if batch.isEmpty { break }
+            for timer in batch where timer.fired { observations.timerLatenessSeconds.observe(max(0, now.timeIntervalSince(timer.dueAt))) }
             all += batch
         }
         return all

@@ -25,6 +25,8 @@ public final class WorkflowEngine: Sendable {
     let loader: DefinitionLoader
     let registry = DefinitionRegistry()
     let commits: CommitQueue
+    /// Commit times, group-commit batch sizes and timer lateness, for the server's metrics.
+    public let observations = EngineObservations()
     let decodedData = DecodedDataCache()
     /// The data fields instances are looked up by (``indexData(fields:)``).
     let lookups = Mutex<Set<String>>([])
@@ -45,7 +47,7 @@ public final class WorkflowEngine: Sendable {
         self.clock = clock
         self.authorizer = authorizer
         self.storedJSON = storedJSON
-        self.commits = CommitQueue(database: database)
+        self.commits = CommitQueue(database: database, observations: observations)
         try EngineSchema.migrator.migrate(database)
         try install(definitions)
     }
