@@ -80,7 +80,8 @@ enum FlourishCLI {
         let invocation = Invocation(command: command, arguments: parsed, environment: environment, isJSON: parsed.flag("json"),
                                     actor: Actor(actorID), clock: clock, databasePath: dbPath) {
             let library = try WorkflowLibrary(directory: try WorkflowLibrary.locate(explicit: workflowsDir, environment: environment))
-            return try Flourish(databasePath: dbPath, library: library, clock: clock, partnershipKey: partnershipKey)
+            return try Flourish(databasePath: dbPath, library: library, clock: clock, partnershipKey: partnershipKey,
+                                replicated: Self.isReplicated(environment))
         }
         do {
             try command.run(invocation)
@@ -93,6 +94,12 @@ enum FlourishCLI {
             fail(error, json: parsed.flag("json"))
             return 1
         }
+    }
+
+    /// FLOURISH_REPLICATED=1 (or true, yes): Litestream replicates the database and runs its
+    /// checkpoints, so no Flourish process (server or CLI) checkpoints on its own.
+    static func isReplicated(_ environment: [String: String]) -> Bool {
+        ["1", "true", "yes"].contains(environment["FLOURISH_REPLICATED"]?.lowercased() ?? "")
     }
 
     /// Prints a refused request: `Error: <message>` on stderr (and problem JSON on stdout with --json).

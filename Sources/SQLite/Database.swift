@@ -90,6 +90,17 @@ public final class Database: @unchecked Sendable {  // writer guarded by writerL
         return try counterConnection!.queryOne("PRAGMA data_version")?.int64("data_version") ?? 0
     }
 
+    /// Turns SQLite's automatic checkpoints on this process's writer on or off. Off when a
+    /// replicator (Litestream) streams the WAL and runs the checkpoints itself, so that a
+    /// checkpoint never races the replicator as it moves to the WAL's next generation.
+    /// With them off and nothing checkpointing, the WAL grows until something does.
+    ///
+    /// Related documentation: <https://sqlite.org/pragma.html#pragma_wal_autocheckpoint>,
+    /// <https://litestream.io/tips/>
+    public func setAutomaticCheckpoints(_ on: Bool) throws {
+        try withWriter { try $0.execute("PRAGMA wal_autocheckpoint = \(on ? 1000 : 0)") }
+    }
+
     /// Checkpoints the WAL into the main file; used before a clean shutdown.
     public func checkpoint() throws {
         try withWriter { try $0.execute("PRAGMA wal_checkpoint(TRUNCATE)") }

@@ -62,8 +62,11 @@ public final class Flourish: Sendable {
     ///   - library: the checked Workflows folder.
     ///   - clock: where "now" comes from.
     ///   - partnershipKey: which partnership file the database runs (one database per partnership).
+    ///   - replicated: Litestream streams this database and runs its checkpoints, so this
+    ///     process leaves them alone (`FLOURISH_REPLICATED=1`; see the README's deployment).
     /// - Throws: ``SetupError`` when the partnership, its framework or its calendar is missing.
-    public init(databasePath: String, library: WorkflowLibrary, clock: any WorkflowClock, partnershipKey: String = Flourish.defaultPartnership) throws {
+    public init(databasePath: String, library: WorkflowLibrary, clock: any WorkflowClock, partnershipKey: String = Flourish.defaultPartnership,
+                replicated: Bool = false) throws {
         guard let partnership = library.partnerships[partnershipKey] else {
             throw SetupError.unknownPartnership(partnershipKey, known: library.partnerships.keys.sorted())
         }
@@ -74,6 +77,7 @@ public final class Flourish: Sendable {
             throw SetupError.missingCalendar(partnership.calendar, partnership: partnership.key)
         }
         database = try Database(path: databasePath)
+        if replicated { try database.setAutomaticCheckpoints(false) }
         self.library = library
         self.clock = clock
         self.partnership = partnership
