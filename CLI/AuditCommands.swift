@@ -64,21 +64,27 @@ enum AuditCommands {
     }
 
     static let verify = Command(
-        ["audit", "verify"], "Walk the event log's hash chain and name the first altered, removed or reordered event.",
+        ["audit", "verify"], "Walk the event log's hash chain, then check every record against it; name the first that is wrong.",
         discussion: """
-        Exits 0 only when the whole log is intact. It prints the chain's head (SEQ:HASH): keep it
-        somewhere the database's administrators cannot write, and give it back later with --head
-        to prove the log was not rewritten from an earlier point.
+        Exits 0 only when the whole log is intact and every record matches it: each instance's
+        state, data and version are what replaying its events gives, and each message an event
+        queued is still in the outbox (or was withheld on purpose, as an import's history is).
+        It prints the chain's head (SEQ:HASH): keep it somewhere the database's administrators
+        cannot write (the server publishes it as flourish_audit_head_info in /metrics and logs it
+        every minute), and give it back later with --head to prove the log was not rewritten
+        from an earlier point or cut short (a lost WAL tail).
         """,
         options: [OptionSpec("head", takesValue: true, valueName: "SEQ:HASH", help: "A head recorded earlier that must still be in the chain.")]
     ) { inv in
         try inv.expectPositionals(atMost: 0)
         let report = try inv.app.verifyAuditLog(expectedHead: inv.arguments.value("head"))
         inv.output(["intact": .bool(report.isIntact), "eventsChecked": .integer(Int64(report.eventsChecked)), "head": .string(report.head),
-                    "problem": report.problem.map { ["kind": .string($0.kind.rawValue), "seq": .integer($0.seq), "detail": .string($0.detail)] } ?? .null]) {
+                    "problem": report.problem.map { ["kind": .string($0.kind.rawValue), "seq": .integer($0.seq), "record": $0.record.map(JSONValue.string) ?? .null,
+                                                      "detail": .string($0.detail)] } ?? .null]) {
             report.isIntact
                 ? "The audit log is intact: \(report.eventsChecked) event\(report.eventsChecked == 1 ? "" : "s") checked.\nHead: \(report.head)"
-                : "The audit log is NOT intact: \(report.problem?.description ?? "a problem"). \(report.eventsChecked) events before it check out."
+                : "The audit log is NOT intact: \(report.problem?.description ?? "a problem"). "
+                    + (report.problem?.kind == .contradicted ? "Its \(report.eventsChecked) events check out; the record does not." : "\(report.eventsChecked) events before it check out.")
         }
         if !report.isIntact { throw ExitStatus(code: 1) }
     }

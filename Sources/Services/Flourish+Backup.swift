@@ -18,7 +18,7 @@ extension Flourish {
     /// audit log verifies. A copy that does not check out is removed and the problem thrown.
     public func backup(to destination: String, replacing: Bool = false) throws -> BackupReport {
         let copy = try database.backup(to: destination, replacing: replacing)
-        let report = try Flourish.checkBackup(copy)
+        let report = try checkBackup(copy)
         guard report.isSound else {
             try? FileManager.default.removeItem(atPath: destination)
             throw BackupError.copyDoesNotCheckOut(destination, integrity: report.integrity, audit: report.audit.problem?.description)
@@ -26,11 +26,12 @@ extension Flourish {
         return report
     }
 
-    /// Checks a backup file without changing it: integrity and the audit log's hash chain.
-    public static func checkBackup(_ copy: Database.BackupResult) throws -> BackupReport {
+    /// Checks a backup file without changing it: integrity, the audit log's hash chain, and
+    /// every record against the log (as `flourish audit verify` does the live database).
+    public func checkBackup(_ copy: Database.BackupResult) throws -> BackupReport {
         let db = try Connection(path: copy.path, readOnly: true)
         let integrity = try db.query("PRAGMA integrity_check").compactMap { $0.string("integrity_check") }
-        let audit = try AuditChain.verify(db)
+        let audit = try engine.verifyAuditLog(db)
         return BackupReport(copy: copy, integrity: integrity, audit: audit)
     }
 }

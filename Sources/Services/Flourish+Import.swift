@@ -211,10 +211,7 @@ extension Flourish {
                 settled = try tx.settleTimers(ofInstancesWrittenAfter: before, dueBy: now)
                 // Imports are history, not news: messages about events dated before the import
                 // (a welcome, "published", "please report" for a pledge of two years ago) are not queued.
-                let unsent = try tx.db.queryOne("""
-                    SELECT count(*) AS n FROM outbox WHERE event_seq IN (SELECT seq FROM events WHERE seq > ? AND occurred_at < ?)
-                    """, before, now.milliseconds)?.int("n") ?? 0
-                try tx.db.run("DELETE FROM outbox WHERE event_seq IN (SELECT seq FROM events WHERE seq > ? AND occurred_at < ?)", before, now.milliseconds)
+                let unsent = try tx.withholdMessages(ofEventsAfter: before, datedBefore: now, reason: "imported history", at: now)
                 if dryRun { throw RolledBack(created: created, unsent: unsent, settled: settled) }
                 return (created, unsent)
             }

@@ -300,7 +300,86 @@ final class LockedList: @unchecked Sendable {  // `storage` guarded by `lock`
 
     @Test func aDeletedLastEventIsFound() throws {
         let report = try tamperedReport { try $0.execute("DELETE FROM events WHERE seq = 6") }
-        #expect(report.problem == AuditChain.Problem(kind: .removed, seq: 6, detail: "ticket-1 is at version 6 but its events stop at version 5"))
+        #expect(report.problem == AuditChain.Problem(kind: .removed, seq: 6,
+                                                     detail: "the log ends at event 5, but ticket-1 is at version 6 and its events stop at version 5: events after 5 were removed"))
+    }
+
+    // Issue 23: the log intact, the records built from it changed by hand. Each of these passed
+    // `audit verify` before it compared the records with the log.
+
+    @Test func anInstanceWhoseStateWasSetByHandIsNamed() throws {
+        let report = try tamperedReport { try $0.execute("UPDATE instances SET state = 'done' WHERE id = 'ticket-1'") }
+        #expect(report.problem == AuditChain.Problem(kind: .contradicted, seq: 6, record: "ticket-1",
+                                                     detail: "its state is 'done' where its events lead to 'working' (its last event is 6)"))
+        #expect(report.problem?.description.hasPrefix("ticket-1 does not match the event log: its state is 'done'") == true)
+    }
+
+    @Test func aChangedFieldInAnInstanceRowIsNamed() throws {
+        let report = try tamperedReport { try $0.execute("UPDATE instances SET data = json_set(data, '$.title', 'U') WHERE id = 'ticket-1'") }
+        #expect(report.problem?.kind == .contradicted && report.problem?.record == "ticket-1")
+        #expect(report.problem?.detail == "its field 'title' holds \"U\" where its events give \"T\" (its last event is 6)")
+    }
+
+    @Test func anInstanceVersionBumpedByHandIsNamed() throws {
+        let report = try tamperedReport { try $0.execute("UPDATE instances SET version = 9 WHERE id = 'ticket-1'") }
+        // The chain's own check sees an instance ahead of its events first.
+        #expect(report.problem?.kind == .removed && report.problem?.detail.contains("ticket-1 is at version 9") == true)
+    }
+
+    @Test func aDeletedOutboxMessageIsNamedWithTheEventThatQueuedIt() throws {
+        let f = try EngineFixture()
+        try f.engine.start("ticket", data: ["title": "T", "owner": "mo"], actor: Actor("mo"))
+        try f.engine.fire("take", on: "ticket-1", actor: Actor("mo"), expectedVersion: 1)
+        let paused = try f.engine.fire("pause", on: "ticket-1", actor: Actor("mo"), expectedVersion: 2)
+        #expect(try f.engine.verifyAuditLog().isIntact)
+        try f.engine.database.withWriter { try $0.execute("DELETE FROM outbox WHERE template = 'paused'") }
+        let report = try f.engine.verifyAuditLog()
+        #expect(report.problem == AuditChain.Problem(kind: .removed, seq: paused.eventSeq, record: "ticket-1",
+                                                     detail: "event \(paused.eventSeq) (pause) queued a 'paused' message that is no longer in the outbox"))
+    }
+
+    @Test func aDatabaseFromBeforeWithheldMessagesWereRecordedStillVerifiesAndIsCheckedFromThen() throws {
+        let path = temporaryDatabasePath()
+        do {
+            let f = try EngineFixture(path: path)
+            try f.engine.start("ticket", data: ["title": "T", "owner": "mo"], actor: Actor("mo"))
+            try f.engine.fire("take", on: "ticket-1", actor: Actor("mo"), expectedVersion: 1)
+            try f.engine.fire("pause", on: "ticket-1", actor: Actor("mo"), expectedVersion: 2)
+            // As an earlier release left it: an import's messages deleted, and no record of it.
+            try f.engine.database.write { db in
+                try db.execute("DELETE FROM outbox; DROP TABLE outbox_withheld; DROP TABLE outbox_checked_after")
+                try db.run("UPDATE schema_versions SET version = 2 WHERE component = 'engine'")
+            }
+        }
+        let f = try EngineFixture(path: path)
+        #expect(try f.engine.verifyAuditLog().isIntact, "what happened before the upgrade cannot be told apart, so it is not held against it")
+        try f.engine.fire("take", on: "ticket-1", actor: Actor("mo"), expectedVersion: 3)
+        let paused = try f.engine.fire("pause", on: "ticket-1", actor: Actor("mo"), expectedVersion: 4)
+        try f.engine.database.withWriter { try $0.execute("DELETE FROM outbox WHERE template = 'paused'") }
+        #expect(try f.engine.verifyAuditLog().problem?.seq == paused.eventSeq, "a message deleted after the upgrade is found")
+    }
+
+    @Test func anOutboxMessageNamingAnEventThatIsNotInTheLogIsNamed() throws {
+        let f = try EngineFixture()
+        try f.engine.start("ticket", data: ["title": "T", "owner": "mo"], actor: Actor("mo"))
+        try f.engine.database.withWriter { db in
+            try db.execute("INSERT INTO outbox (instance_id, event_seq, template, recipient, subject, body, created_at, status) VALUES ('ticket-1', 99, 'forged', 'x@example.org', 's', 'b', 0, 'pending')")
+        }
+        let problem = try #require(try f.engine.verifyAuditLog().problem)
+        #expect(problem.record?.hasPrefix("outbox message ") == true && problem.seq == 99 && problem.kind == .contradicted)
+    }
+
+    @Test func theOnlyEventOfTheLastInstanceDeletedIsNamedByItsNumberNotAsEventOne() throws {
+        let f = try EngineFixture()
+        try f.engine.start("ticket", data: ["title": "A"], actor: Actor("mo"))
+        try f.engine.fire("note", on: "ticket-1", payload: ["comment": "a"], actor: Actor("mo"), expectedVersion: 1)
+        try f.engine.start("ticket", data: ["title": "B"], actor: Actor("mo"))  // event 3, its only one
+        try f.engine.database.withWriter { db in
+            try db.execute("DROP TRIGGER events_are_never_deleted; DELETE FROM events WHERE seq = 3")
+        }
+        let report = try f.engine.verifyAuditLog()
+        #expect(report.problem?.kind == .removed && report.problem?.seq == 3, "\(String(describing: report.problem))")
+        #expect(report.problem?.detail == "the log ends at event 2, but ticket-2 is at version 1 and none of its events is left: events after 2 were removed")
     }
 
     @Test func aLogRewrittenFromAnEarlierPointMissesItsRecordedHead() throws {
@@ -312,7 +391,7 @@ final class LockedList: @unchecked Sendable {  // `storage` guarded by `lock`
         #expect(try f.engine.verifyAuditLog(expectedHead: head).isIntact)
         // Someone with write access deletes the last event and puts the instance row back to match.
         try f.engine.database.withWriter { db in
-            try db.execute("DROP TRIGGER events_are_never_deleted; DELETE FROM events WHERE seq = 2; UPDATE instances SET version = 1, state = 'open'")
+            try db.execute("DROP TRIGGER events_are_never_deleted; DELETE FROM events WHERE seq = 2; UPDATE instances SET version = 1, state = 'open', data = json_remove(data, '$.comment')")
         }
         #expect(try f.engine.verifyAuditLog().isIntact)  // consistent on its own...
         let report = try f.engine.verifyAuditLog(expectedHead: head)

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 @_spi(Harness) @testable import Services
 import Engine
+import SQLite
 
 @Suite(.serialized) struct ImportTests {
     func sample(_ name: String) throws -> String {
@@ -23,6 +24,10 @@ import Engine
         #expect(orgs.unsentMessages > 0 && pledges.unsentMessages > 0)
         let waiting = try f.app.outbox(limit: 1000).map(\.subject)
         #expect(waiting.isEmpty, "\(waiting)")
+        // Issue 23: what was withheld is recorded, so the audit can tell it from a message deleted.
+        #expect(try f.app.verifyAuditLog(expectedHead: nil).isIntact)
+        let withheld = try f.app.database.read { try $0.queryOne("SELECT count(*) AS n FROM outbox_withheld WHERE reason = 'imported history'")?.int("n") }
+        #expect(withheld == orgs.unsentMessages + pledges.unsentMessages)
         let bakery = try f.app.engine.instance(InstanceID(pledges.created[0]))
         #expect(bakery.state == "reported")
         let history = try f.app.engine.history(of: bakery.id)

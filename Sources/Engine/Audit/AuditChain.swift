@@ -84,14 +84,29 @@ public enum AuditChain {
         public var isIntact: Bool { problem == nil }
     }
 
-    /// The first place the chain is broken.
+    /// The first place the chain is broken, or the first record that contradicts it.
     public struct Problem: Sendable, Equatable, CustomStringConvertible {
-        public enum Kind: String, Sendable { case altered, removed, reordered }
+        /// `contradicted`: the log is intact but a record built from it (an instance, an
+        /// outbox message) says something else.
+        public enum Kind: String, Sendable { case altered, removed, reordered, contradicted }
         public let kind: Kind
         /// The sequence number of the event concerned.
         public let seq: Int64
+        /// The record at fault when it is not an event ("action-8", "outbox message 12").
+        public let record: String?
         public let detail: String
-        public var description: String { "event \(seq) was \(kind.rawValue): \(detail)" }
+
+        public init(kind: Kind, seq: Int64, record: String? = nil, detail: String) {
+            self.kind = kind
+            self.seq = seq
+            self.record = record
+            self.detail = detail
+        }
+
+        public var description: String {
+            guard let record else { return "event \(seq) was \(kind.rawValue): \(detail)" }
+            return kind == .contradicted ? "\(record) does not match the event log: \(detail)" : "\(record): \(detail)"
+        }
     }
 
     /// Walks the whole log in order and checks every link.
@@ -168,10 +183,13 @@ public enum AuditChain {
             GROUP BY i.id HAVING last IS NULL OR last <> i.version ORDER BY last_seq LIMIT 1
             """)
         if let row = behind.first {
+            // The chain is whole up to its head, so what is missing was at its end: the event
+            // after the head, whichever instance it belonged to.
             let id = row.string("id") ?? "?"
-            let seq = (row.int64("last_seq") ?? 0) + 1
-            return Report(eventsChecked: checked, problem: Problem(kind: .removed, seq: seq,
-                detail: "\(id) is at version \(row.int("version") ?? 0) but its events stop at version \(row.int("last") ?? 0)"), head: head(previousHash, expectedSeq - 1))
+            let reached = row.int("last").map { "its events stop at version \($0)" } ?? "none of its events is left"
+            return Report(eventsChecked: checked, problem: Problem(kind: .removed, seq: expectedSeq,
+                detail: "the log ends at event \(expectedSeq - 1), but \(id) is at version \(row.int("version") ?? 0) and \(reached): events after \(expectedSeq - 1) were removed"),
+                head: head(previousHash, expectedSeq - 1))
         }
         return Report(eventsChecked: checked, problem: nil, head: head(previousHash, expectedSeq - 1))
     }
@@ -183,7 +201,15 @@ extension WorkflowEngine {
     /// Walks the event log's hash chain and reports the first break, if any.
     ///
     /// - Parameter expectedHead: a head (`SEQ:HASH`) recorded from an earlier verify, which must still be in the chain.
+    /// When the chain is intact, every record built from it is checked against it too (see ``verifyRecords(_:)``).
     public func verifyAuditLog(expectedHead: String? = nil) throws -> AuditChain.Report {
-        try database.read { db in try AuditChain.verify(db, expectedHead: expectedHead) }
+        try database.read { db in try verifyAuditLog(db, expectedHead: expectedHead) }
+    }
+
+    /// The same, through another connection (a backup's).
+    public func verifyAuditLog(_ db: Connection, expectedHead: String? = nil) throws -> AuditChain.Report {
+        let chain = try AuditChain.verify(db, expectedHead: expectedHead)
+        guard chain.isIntact, let problem = try verifyRecords(db) else { return chain }
+        return AuditChain.Report(eventsChecked: chain.eventsChecked, problem: problem, head: chain.head)
     }
 }

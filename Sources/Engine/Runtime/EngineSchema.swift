@@ -98,5 +98,20 @@ public enum EngineSchema {
             PRIMARY KEY (field, value, instance_id)
         ) WITHOUT ROWID;
         """),
+        // Messages an event would have queued but that were withheld on purpose (an import's
+        // history is not news), so that checking the outbox against the log can tell a message
+        // withheld from a message deleted. Before this, nothing recorded what an import
+        // withheld, so the outbox is checked only for the events after the upgrade.
+        Migration(version: 3, name: "messages withheld on purpose", sql: """
+        CREATE TABLE outbox_withheld (
+            event_seq INTEGER NOT NULL,
+            template TEXT NOT NULL,
+            recipient TEXT NOT NULL,
+            reason TEXT NOT NULL,
+            withheld_at INTEGER NOT NULL
+        );
+        CREATE TABLE outbox_checked_after (seq INTEGER NOT NULL);
+        INSERT INTO outbox_checked_after SELECT COALESCE(MAX(seq), 0) FROM events;
+        """),
     ])
 }

@@ -21,6 +21,22 @@ public struct EngineTransaction {
 }
 
 extension EngineTransaction {
+    /// Withholds the messages queued since event `seq` about events dated before `moment`:
+    /// they leave the outbox and are recorded as withheld, with `reason`, so `audit verify`
+    /// knows they were not lost. For an import, whose history is not news.
+    ///
+    /// - Returns: how many messages were withheld.
+    public func withholdMessages(ofEventsAfter seq: Int64, datedBefore moment: Date, reason: String, at now: Date) throws -> Int {
+        let chosen = "SELECT seq FROM events WHERE seq > ? AND occurred_at < ?"
+        try db.run("""
+            INSERT INTO outbox_withheld (event_seq, template, recipient, reason, withheld_at)
+            SELECT event_seq, template, recipient, ?, ? FROM outbox WHERE event_seq IN (\(chosen))
+            """, reason, now.milliseconds, seq, moment.milliseconds)
+        let withheld = db.changes
+        try db.run("DELETE FROM outbox WHERE event_seq IN (\(chosen))", seq, moment.milliseconds)
+        return withheld
+    }
+
     /// Fires, in this transaction and in due order, the pending timers of the instances written
     /// since event `seq` (and of any they open) that fell
     /// due by `now`, each at its own due moment, as `tick` would have (a timer whose event no
