@@ -88,7 +88,8 @@ enum ServeCommands {
         let log = ServerLog.standardError
         let web = try WebApp(app: app, secureCookies: inv.arguments.flag("secure-cookies"),
                              trustedProxies: trustedProxies, log: log)
-        let server = HTTPServer(configuration: configuration, log: log, immediate: { web.immediate($0) }) { web.handle($0) }
+        let server = HTTPServer(configuration: configuration, log: log, immediate: { web.immediate($0) },
+                                clientAddress: { web.clientAddress(of: $0) }) { web.handle($0) }
         let port = try server.bind()
         let shown = configuration.host.contains(":") ? "[\(configuration.host)]" : configuration.host
         web.siteURL = siteURL ?? "http://\(shown):\(port)"

@@ -388,7 +388,7 @@ public final class WebApp: Sendable {
     /// `--trusted-proxy` is taken to be for the last address its `X-Forwarded-For` adds that is
     /// not itself a trusted proxy (the addresses before it are whatever the client sent, and
     /// anyone can send that header). Anyone else's `X-Forwarded-For` is ignored.
-    func clientAddress(of request: HTTPRequest) -> String {
+    public func clientAddress(of request: HTTPRequest) -> String {
         guard trustedProxies.contains(request.remoteAddress) else { return request.remoteAddress }
         let forwarded = request.headers.values("X-Forwarded-For").flatMap { $0.split(separator: ",") }
             .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }

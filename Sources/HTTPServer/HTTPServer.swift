@@ -91,14 +91,14 @@ public struct ServerLog: Sendable {
         FileHandle.standardError.write(Data((line + "\n").utf8))
     }
 
-    /// One access-log line: method, path (never the query), status, body bytes, milliseconds.
-    public func access(method: String, path: String, status: Int, bytes: Int, milliseconds: Double) {
-        write(Self.accessLine(method: method, path: path, status: status, bytes: bytes, milliseconds: milliseconds))
+    /// One access-log line: the client's address, method, path (never the query), status, body bytes, milliseconds.
+    public func access(client: String, method: String, path: String, status: Int, bytes: Int, milliseconds: Double) {
+        write(Self.accessLine(client: client, method: method, path: path, status: status, bytes: bytes, milliseconds: milliseconds))
     }
 
-    static func accessLine(method: String, path: String, status: Int, bytes: Int, milliseconds: Double) -> String {
-        JSONLine.object([("bytes", .int(bytes)), ("method", .string(method)), ("ms", .double((milliseconds * 100).rounded() / 100)),
-                         ("path", .string(path)), ("status", .int(status))])
+    static func accessLine(client: String, method: String, path: String, status: Int, bytes: Int, milliseconds: Double) -> String {
+        JSONLine.object([("bytes", .int(bytes)), ("client", .string(client)), ("method", .string(method)),
+                         ("ms", .double((milliseconds * 100).rounded() / 100)), ("path", .string(path)), ("status", .int(status))])
     }
 
     /// A structured event: a level, a message and fields.
@@ -185,10 +185,16 @@ public final class HTTPServer: @unchecked Sendable {
     /// Access-log lines of this turn of the event loop, written together at its end (one
     /// write for many requests under load; at once when the server is quiet).
     var accessLines: [String] = []
+    let clientAddress: @Sendable (HTTPRequest) -> String
     static let deadlineInterval = 0.05
 
-    public init(configuration: ServerConfiguration, log: ServerLog = .standardError, immediate: HTTPImmediateHandler? = nil, handler: @escaping HTTPHandler) {
+    /// - Parameter clientAddress: who a request is from, for the access log: the application's
+    ///   rule (behind a trusted proxy, the client its `X-Forwarded-For` names); by default the
+    ///   TCP peer.
+    public init(configuration: ServerConfiguration, log: ServerLog = .standardError, immediate: HTTPImmediateHandler? = nil,
+                clientAddress: (@Sendable (HTTPRequest) -> String)? = nil, handler: @escaping HTTPHandler) {
         self.configuration = configuration
+        self.clientAddress = clientAddress ?? { $0.remoteAddress }
         self.handler = handler
         self.immediate = immediate
         self.log = log
@@ -542,7 +548,7 @@ public final class HTTPServer: @unchecked Sendable {
     /// Answers a request refused before the application saw it, then closes.
     func refuse(_ connection: Connection, _ error: HTTPError) {
         let response = HTTPResponse.text(error.status, error.message + "\n")
-        accessLines.append(ServerLog.accessLine(method: "-", path: "-", status: error.status.code, bytes: response.body.count, milliseconds: 0))
+        accessLines.append(ServerLog.accessLine(client: connection.remote, method: "-", path: "-", status: error.status.code, bytes: response.body.count, milliseconds: 0))
         connection.closeAfterWrite = true
         connection.input = []
         send(response.serialized(keepAlive: false), on: connection)
@@ -617,7 +623,7 @@ public final class HTTPServer: @unchecked Sendable {
         let elapsed = (monotonicNow() - completion.started) * 1000
         let request = completion.request
         var response = completion.response
-        accessLines.append(ServerLog.accessLine(method: request.method, path: request.path, status: response.status.code,
+        accessLines.append(ServerLog.accessLine(client: clientAddress(request), method: request.method, path: request.path, status: response.status.code,
                                                 bytes: request.method == "HEAD" ? 0 : response.body.count, milliseconds: elapsed))
         guard let connection = connections[completion.fd], connection.id == completion.connection else { return }
         let closes = response.headers.tokens("Connection").contains("close")

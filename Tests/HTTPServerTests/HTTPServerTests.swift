@@ -47,6 +47,33 @@ import Glibc
         return String(decoding: received, as: UTF8.self)
     }
 
+    /// Issue 23: behind a proxy the access log names the real client, by the application's rule.
+    @Test func theAccessLogNamesTheClientTheApplicationSaysTheRequestIsFrom() throws {
+        final class Lines: @unchecked Sendable { let lock = NSLock(); var all: [String] = [] }
+        let lines = Lines()
+        var configuration = ServerConfiguration()
+        configuration.port = 0
+        let server = HTTPServer(configuration: configuration, log: ServerLog { line in lines.lock.withLock { lines.all.append(line) } },
+                                clientAddress: { $0.headers["X-Test-Client"] ?? $0.remoteAddress },
+                                handler: { _ in .text(.ok, "ok\n") })
+        let port = try server.bind()
+        Thread.detachNewThread { server.run() }
+        _ = try Self.exchange(port, "GET /a HTTP/1.1\r\nHost: a\r\nX-Test-Client: 203.0.113.9\r\nConnection: close\r\n\r\n")
+        _ = try Self.exchange(port, "GET /b HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n")
+        _ = try Self.exchange(port, "GET /c HTTP/1.1\r\nHost: a\r\nBad Header\r\n\r\n")
+        // Lines are written at the end of the event loop's turn, which may come after the answer.
+        var logged = ""
+        for _ in 0..<200 {
+            logged = lines.lock.withLock { lines.all.joined(separator: "\n") }
+            if logged.components(separatedBy: "\"client\"").count > 3 { break }
+            Thread.sleep(forTimeInterval: 0.01)
+        }
+        server.shutdown()
+        #expect(logged.contains("\"client\":\"203.0.113.9\",\"method\":\"GET\""))
+        #expect(logged.contains("\"client\":\"127.0.0.1\",\"method\":\"GET\",\"ms\""), "the TCP peer by default")
+        #expect(logged.contains("\"client\":\"127.0.0.1\",\"method\":\"-\""), "a request refused before parsing is logged with its peer")
+    }
+
     @Test func theEventLoopAnswersWhatTheApplicationKeepsAndWorkersTheRest() throws {
         let (server, port) = try Self.start()
         defer { server.shutdown() }

@@ -843,9 +843,9 @@ def group_access_log(server):
             if isinstance(value, dict) and "method" in value:
                 entries.append(value)
         g.check(not bad, "log lines are JSON", f"{len(bad)} lines on standard error are not JSON, e.g. {bad[:2]}")
-        shape = {"bytes": int, "method": str, "ms": (int, float), "path": str, "status": int}
+        shape = {"bytes": int, "client": str, "method": str, "ms": (int, float), "path": str, "status": int}
         wrong = [e for e in entries if set(e) != set(shape) or not all(isinstance(e[k], t) and not isinstance(e[k], bool) for k, t in shape.items())]
-        g.check(entries and not wrong, "access-log fields", f"{len(entries)} entries; expected exactly bytes, method, ms, path, status; wrong: {wrong[:2]}")
+        g.check(entries and not wrong, "access-log fields", f"{len(entries)} entries; expected exactly bytes, client, method, ms, path, status; wrong: {wrong[:2]}")
         g.check(any(e.get("path") == "/pledges" and e.get("status") == 200 and e.get("method") == "GET" for e in entries), "logged /pledges",
                 "no access-log entry for GET /pledges 200")
         g.check(any(e.get("path") == "/healthz" and e.get("bytes") == 3 for e in entries), "logged bytes", "no /healthz entry with bytes 3")
