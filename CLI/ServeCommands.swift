@@ -29,6 +29,8 @@ enum ServeCommands {
                              help: "Connections one client address may hold; more are refused with 503 (default 64; 0 for no cap; --trusted-proxy addresses are not capped)."),
                   OptionSpec("workers", takesValue: true, valueName: "N", help: "Threads answering requests (default 8)."),
                   OptionSpec("tick-every", takesValue: true, valueName: "SECONDS", help: "Fire due timers this often (default 60; 0 leaves it to `flourish tick`)."),
+                  OptionSpec("integrity-check-every", takesValue: true, valueName: "SECONDS",
+                             help: "Run SQLite's quick_check over the database this often (default 3600; 0: only at start-up). A damaged file stops writes and turns /healthz to 503."),
                   OptionSpec("secure-cookies", help: "Served over HTTPS behind a proxy: cookies are Secure with __Host- names, and Strict-Transport-Security is sent."),
                   OptionSpec("site-url", takesValue: true, valueName: "URL",
                              help: "The site's address as people reach it, for links in emails (default FLOURISH_SITE_URL, else http://HOST:PORT)."),
@@ -76,6 +78,8 @@ enum ServeCommands {
         if let problem = configuration.fileLimitProblem(openFileLimit: files.soft) { throw UsageError(problem) }
         let tickEvery = try inv.integer("tick-every") ?? 60
         guard tickEvery >= 0 else { throw UsageError("--tick-every takes a number of seconds, or 0") }
+        let integrityEvery = try inv.integer("integrity-check-every") ?? 3600
+        guard integrityEvery >= 0 else { throw UsageError("--integrity-check-every takes a number of seconds, or 0") }
 
         if inv.arguments.flag("demo") {
             if try app.isEmpty() {
@@ -86,6 +90,10 @@ enum ServeCommands {
         }
         HTTPServer.limitHeapArenas(2)
         let log = ServerLog.standardError
+        // The doctor's checks, integrity among them: what is not ok is said before serving.
+        for finding in try app.doctor(SetupCommands.doctorSettings(inv.environment)) where finding.level != .ok {
+            print("\(finding.level == .problem ? "Problem" : "Warning") (\(finding.check)): \(finding.detail)")
+        }
         let web = try WebApp(app: app, secureCookies: inv.arguments.flag("secure-cookies"),
                              trustedProxies: trustedProxies, log: log)
         let server = HTTPServer(configuration: configuration, log: log, immediate: { web.immediate($0) },
@@ -121,9 +129,51 @@ enum ServeCommands {
             timer.resume()
             ticker = timer
         }
+        // Once a minute: the audit log's head into the log when it has moved (so a copy kept
+        // elsewhere can prove later that nothing acknowledged was lost or rewritten), and the
+        // integrity check when it is due.
+        let watcher = DispatchSource.makeTimerSource(queue: DispatchQueue(label: "flourish-watch"))
+        let watched = ServeWatch()
+        watcher.schedule(deadline: .now() + .seconds(60), repeating: .seconds(60))
+        watcher.setEventHandler {
+            do {
+                let figures = try app.operationalFigures()
+                let head = "\(figures.auditHeadSeq):\(figures.auditHeadHash)"
+                if watched.headChanged(to: head) { log.event("info", "audit head", [("head", .string(head))]) }
+                if integrityEvery > 0, watched.integrityDue(every: integrityEvery) {
+                    if let damage = try app.checkIntegrity() {
+                        log.event("error", "database damaged", [("check", .string(damage))])
+                    }
+                }
+            } catch {
+                log.event("error", "watch failed", [("error", .string(String(describing: error)))])
+            }
+        }
+        watcher.resume()
         server.run()
+        watcher.cancel()
         ticker?.cancel()
         sources.forEach { $0.cancel() }
         print("Stopped.")
+    }
+}
+
+/// What the once-a-minute watch remembers between runs (it runs on one queue).
+final class ServeWatch: @unchecked Sendable {  // touched only on the watch's serial queue
+    private var lastHead = ""
+    private var minutesSinceCheck = 0
+
+    /// Whether `head` differs from the last one seen (and remembers it).
+    func headChanged(to head: String) -> Bool {
+        defer { lastHead = head }
+        return head != lastHead
+    }
+
+    /// Whether `every` seconds have passed since the last check (counted in whole minutes).
+    func integrityDue(every seconds: Int) -> Bool {
+        minutesSinceCheck += 1
+        guard minutesSinceCheck * 60 >= seconds else { return false }
+        minutesSinceCheck = 0
+        return true
     }
 }

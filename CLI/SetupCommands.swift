@@ -3,9 +3,33 @@ import ArgumentParsing
 import Services
 import Engine
 
-/// `flourish init` and `flourish backup`.
+/// `flourish init`, `flourish backup` and `flourish doctor`.
 enum SetupCommands {
-    static let all: [Command] = [initialise, backup]
+    static let all: [Command] = [initialise, backup, doctor]
+
+    static let doctor = Command(
+        ["doctor"], "Check what would hurt in production: file system, integrity, replication, clock, timers, disk, mail.",
+        discussion: """
+        Reads only. Exits 0 when every check is ok, 1 when any warns or finds a problem. The same
+        checks run when `flourish serve` starts, which prints what is not ok. Replication is
+        looked for through FLOURISH_REPLICATED and Litestream's state beside the database; the
+        mail command is FLOURISH_SENDMAIL or /usr/sbin/sendmail.
+        """
+    ) { inv in
+        try inv.expectPositionals(atMost: 0)
+        let findings = try inv.app.doctor(doctorSettings(inv.environment))
+        inv.output(["findings": .array(findings.map { ["check": .string($0.check), "level": .string($0.level.rawValue), "detail": .string($0.detail)] }),
+                    "ok": .bool(findings.allSatisfy { $0.level == .ok })]) {
+            findings.map { "\($0.level == .ok ? "ok     " : $0.level == .warning ? "WARNING" : "PROBLEM") \($0.check): \($0.detail)" }.joined(separator: "\n")
+        }
+        if !findings.allSatisfy({ $0.level == .ok }) { throw ExitStatus(code: 1) }
+    }
+
+    /// How this process runs, for the doctor's checks: from the environment, as the commands read it.
+    static func doctorSettings(_ environment: [String: String]) -> DoctorSettings {
+        DoctorSettings(replicated: FlourishCLI.isReplicated(environment),
+                       sendmailCommand: environment["FLOURISH_SENDMAIL"].flatMap { $0.isEmpty ? nil : $0 } ?? Flourish.defaultSendmail)
+    }
 
     static let backup = Command(
         ["backup"], "Copy the database to FILE while Flourish runs, and check the copy (integrity and audit log).",

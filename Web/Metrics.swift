@@ -33,9 +33,11 @@ final class Metrics: @unchecked Sendable {  // requestDurations guarded by lock
         histogram.observe(seconds)
     }
 
+    /// The exposition. What is read from the database is left out when the database cannot
+    /// answer (damaged, say): the figures measured in memory, and the damage, are still told.
     func render(app: Flourish) throws -> String {
-        let figures = try app.operationalFigures()
-        let open = try app.escalations(state: "open")
+        let figures = try? app.operationalFigures()
+        let open = (try? app.escalations(state: "open")) ?? []
         var byBody: [String: Int] = [:]
         for e in open { for review in e.open { byBody[review.body, default: 0] += 1 } }
         let observed = app.engineObservations
@@ -54,16 +56,24 @@ final class Metrics: @unchecked Sendable {  // requestDurations guarded by lock
         out.histogram("flourish_commit_batch_size", [:], observed.commitBatchSize.snapshot())
         out.family("flourish_timer_lateness_seconds", .histogram, "Time between a timer falling due and the tick that fired it.")
         out.histogram("flourish_timer_lateness_seconds", [:], observed.timerLatenessSeconds.snapshot())
+        out.family("flourish_sign_in_failures_total", .counter, "Sign-ins refused for a wrong user name or password.")
+        out.sample("flourish_sign_in_failures_total", [:], Double(app.accounts.signInFailures.value))
+        out.family("flourish_sign_in_throttled_total", .counter, "Sign-ins refused unchecked because the account or address must wait.")
+        out.sample("flourish_sign_in_throttled_total", [:], Double(app.accounts.signInThrottles.value))
+        out.family("flourish_database_damaged", .gauge, "1 when SQLite's quick_check found the database damaged: writes are refused until it is restored.")
+        out.sample("flourish_database_damaged", [:], app.knownDamage == nil ? 0 : 1)
+        out.family("flourish_integrity_check_timestamp_seconds", .gauge, "When the last quick_check ran (Unix time; 0: not yet).")
+        out.sample("flourish_integrity_check_timestamp_seconds", [:], app.lastIntegrityCheck?.timeIntervalSince1970.rounded() ?? 0)
+        out.family("flourish_database_readable", .gauge, "1 when the figures below could be read from the database for this scrape.")
+        out.sample("flourish_database_readable", [:], figures == nil ? 0 : 1)
+        guard let figures else { return out.text }
+
         out.family("flourish_timers_due", .gauge, "Timers whose moment has passed that no tick has fired yet.")
         out.sample("flourish_timers_due", [:], Double(figures.timersDue))
         out.family("flourish_timers_oldest_due_age_seconds", .gauge, "How long the longest-waiting due timer has waited (0 when none waits).")
         out.sample("flourish_timers_oldest_due_age_seconds", [:], figures.oldestTimerDueAt.map { max(0, app.clock.now().timeIntervalSince($0)) } ?? 0)
         out.family("flourish_outbox_messages", .gauge, "Notifications in the outbox, by status.")
         for (status, n) in figures.outbox.sorted(by: { $0.key < $1.key }) { out.sample("flourish_outbox_messages", ["status": status], Double(n)) }
-        out.family("flourish_sign_in_failures_total", .counter, "Sign-ins refused for a wrong user name or password.")
-        out.sample("flourish_sign_in_failures_total", [:], Double(app.accounts.signInFailures.value))
-        out.family("flourish_sign_in_throttled_total", .counter, "Sign-ins refused unchecked because the account or address must wait.")
-        out.sample("flourish_sign_in_throttled_total", [:], Double(app.accounts.signInThrottles.value))
         out.family("flourish_audit_head_sequence", .gauge, "The audit log's last event number; with flourish_audit_head_info, the head to give `flourish audit verify --head`.")
         out.sample("flourish_audit_head_sequence", [:], Double(figures.auditHeadSeq))
         out.family("flourish_audit_head_info", .gauge, "The audit log's head as SEQ:HASH (always 1).")

@@ -175,7 +175,13 @@ public final class WebApp: Sendable {
         let css = Self.stylesheetURL(app.library)
         stylesheet = (try? Array(Data(contentsOf: css))) ?? Array("/* Web/static/flourish.css was not found */\n".utf8)
         routes = Self.pageRoutes + Self.apiRoutes + [
-            Route("GET", "/healthz", .everyone, "Whether the service and its database answer.") { c in
+            Route("GET", "/healthz", .everyone, "Whether the service and its database answer, and the database is not known to be damaged.") { c in
+                if c.app.knownDamage != nil {
+                    // The reason stays in the log and the metrics: SQLite's words are for the operator.
+                    var r = HTTPResponse.text(.serviceUnavailable, "damaged: a check found the database damaged; changes are refused until it is restored\n")
+                    r.headers.add("Retry-After", "300")
+                    return r
+                }
                 try c.app.checkDatabase()
                 return .text(.ok, "ok\n")
             },
@@ -358,14 +364,12 @@ public final class WebApp: Sendable {
     func internalError(_ error: any Error, request: HTTPRequest, api: Bool) -> HTTPResponse {
         if let storage = StorageTrouble(error) {
             // Nothing was written, and trying again later can work: 503 with a hint when.
-            log.event("error", storage.isDiskFull ? "database disk full" : "database busy",
+            log.event("error", storage.logMessage,
                       [("path", .string(request.path)), ("method", .string(request.method)), ("error", .string(storage.detail))])
-            let message = storage.isDiskFull
-                ? "The service cannot save changes just now because its storage is full. Nothing was changed; you can still read pages. Try again later."
-                : "The service is busy. Nothing was changed. Try again in a moment."
+            let message = storage.explanation
             var response = api ? problem(.serviceUnavailable, "Cannot save changes just now", detail: message)
                 : errorPage(.serviceUnavailable, "Sorry, the service cannot save changes just now", message, request: request)
-            response.headers.add("Retry-After", storage.isDiskFull ? "60" : "2")
+            response.headers.add("Retry-After", String(storage.retryAfterSeconds))
             return response
         }
         log.event("error", "request failed", [("path", .string(request.path)), ("method", .string(request.method)), ("error", .string(String(describing: error)))])

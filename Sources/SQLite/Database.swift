@@ -17,6 +17,8 @@ public final class Database: @unchecked Sendable {  // writer guarded by writerL
     private let poolLock = NSLock()
     private var counterConnection: Connection?
     private let counterLock = NSLock()
+    private var damage: String?
+    private let damageLock = NSLock()
 
     /// Opens the database at `path`, creating it (in WAL mode) when missing.
     ///
@@ -37,14 +39,59 @@ public final class Database: @unchecked Sendable {  // writer guarded by writerL
     /// Runs `body` in a write transaction (`BEGIN IMMEDIATE`), committing on return and
     /// rolling back on any throw.
     public func write<T>(_ body: (Connection) throws -> T) throws -> T {
+        try refuseIfDamaged()
         writerLock.lock()
         defer { writerLock.unlock() }
-        return try writer.transaction(body)
+        do {
+            return try writer.transaction(body)
+        } catch let error as SQLiteError where error.isDamage {
+            markDamaged(error.message)
+            throw error
+        }
+    }
+
+    // MARK: - Damage
+
+    /// Why the file is known to be damaged (a failed `quick_check`, or SQLite reporting
+    /// corruption during a write), or nil. While it is set, every write is refused before it
+    /// starts, so nothing more is built on damaged pages; reads go on.
+    public var knownDamage: String? { damageLock.withLock { damage } }
+
+    /// Records that the file is damaged, refusing writes from now on.
+    public func markDamaged(_ reason: String) { damageLock.withLock { if damage == nil { damage = reason } } }
+
+    private func refuseIfDamaged() throws {
+        if let reason = knownDamage {
+            throw SQLiteError(code: 11, message: "known to be damaged since a check found: \(reason)")
+        }
+    }
+
+    /// Runs `PRAGMA quick_check` (every page and index entry's structure, without comparing
+    /// indexes with their tables: linear in the file's size) and returns its lines, `["ok"]`
+    /// when sound. Anything else marks the database damaged; a later check that passes (the
+    /// file restored in place) clears it.
+    ///
+    /// Related SQLite documentation: <https://sqlite.org/pragma.html#pragma_quick_check>
+    @discardableResult
+    public func quickCheck() throws -> [String] {
+        var lines: [String]
+        do {
+            lines = try read { db in try db.query("PRAGMA quick_check").compactMap { $0.string("quick_check") } }
+        } catch let error as SQLiteError where error.isDamage {
+            lines = [error.message]
+        }
+        if lines == ["ok"] {
+            damageLock.withLock { damage = nil }
+        } else {
+            markDamaged(lines.prefix(3).joined(separator: "; "))
+        }
+        return lines
     }
 
     /// Runs `body` on the writer connection outside any transaction (for PRAGMAs and
     /// statements that cannot run in one, and for callers that manage their own).
     public func withWriter<T>(_ body: (Connection) throws -> T) throws -> T {
+        try refuseIfDamaged()
         writerLock.lock()
         defer { writerLock.unlock() }
         return try body(writer)
@@ -108,6 +155,6 @@ public final class Database: @unchecked Sendable {  // writer guarded by writerL
 
     /// Runs `PRAGMA integrity_check` and returns its lines ("ok" when the file is sound).
     public func integrityCheck() throws -> [String] {
-        try withWriter { db in try db.query("PRAGMA integrity_check").compactMap { $0.string("integrity_check") } }
+        try read { db in try db.query("PRAGMA integrity_check").compactMap { $0.string("integrity_check") } }
     }
 }

@@ -27,6 +27,8 @@ public struct SQLiteError: Error, Equatable, Sendable, LocalizedError {
     public var isBusy: Bool { code == 5 || code == 6 }  // SQLITE_BUSY, SQLITE_LOCKED
     /// Whether a constraint (unique, foreign key, check) refused the change.
     public var isConstraint: Bool { code == 19 }
+    /// Whether the file is damaged (`SQLITE_CORRUPT`, `SQLITE_NOTADB`), or known to be.
+    public var isDamage: Bool { code == 11 || code == 26 }
 
     public var errorDescription: String? {
         if isDiskFull {
@@ -34,6 +36,9 @@ public struct SQLiteError: Error, Equatable, Sendable, LocalizedError {
         }
         if isBusy {
             return "The database stayed busy with another writer for too long; nothing was written. Try again."
+        }
+        if isDamage {
+            return "The database file is damaged (\(message)); nothing was written. Restore it from a backup or the replica (see the README's backup and restore)."
         }
         var text = "SQLite error \(extendedCode): \(message)"
         if let sql { text += " (in: \(sql))" }

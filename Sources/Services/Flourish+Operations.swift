@@ -24,6 +24,22 @@ extension Flourish {
     /// Whether the database answers (for a health check).
     public func checkDatabase() throws { _ = try database.read { try $0.queryOne("SELECT 1") } }
 
+    /// Runs SQLite's `quick_check` over the whole file (at start-up and every so often while
+    /// serving). A damaged file is remembered: writes are refused from then on and the health
+    /// check says why, until a later check passes. Returns the problem, or nil when sound.
+    @discardableResult
+    public func checkIntegrity() throws -> String? {
+        let lines = try database.quickCheck()
+        integrityCheckedAt.withLock { $0 = clock.now() }
+        return lines == ["ok"] ? nil : lines.prefix(3).joined(separator: "; ")
+    }
+
+    /// Why the database is known to be damaged, or nil.
+    public var knownDamage: String? { database.knownDamage }
+
+    /// When the last integrity check ran in this process (nil: none yet).
+    public var lastIntegrityCheck: Date? { integrityCheckedAt.withLock { $0 } }
+
     /// The database's change counter: moves on every commit, in this process or another.
     public func changeCounter() throws -> Int64 { try database.changeCounter() }
 
@@ -221,11 +237,40 @@ extension Flourish {
 public enum StorageTrouble: Sendable, Equatable {
     case diskFull(String)
     case busy(String)
+    /// The file is damaged: writes are refused until it is restored (see ``Flourish/checkIntegrity()``).
+    case damaged(String)
 
     /// The trouble behind `error`, or nil when it is not the storage's.
     public init?(_ error: any Error) {
         guard let e = error as? SQLiteError else { return nil }
-        if e.isDiskFull { self = .diskFull(e.message) } else if e.isBusy { self = .busy(e.message) } else { return nil }
+        if e.isDiskFull { self = .diskFull(e.message) } else if e.isBusy { self = .busy(e.message) } else if e.isDamage { self = .damaged(e.message) } else { return nil }
+    }
+
+    /// What the people using the service read: nothing was changed, and what to expect.
+    public var explanation: String {
+        switch self {
+        case .diskFull: "The service cannot save changes just now because its storage is full. Nothing was changed; you can still read pages. Try again later."
+        case .busy: "The service is busy. Nothing was changed. Try again in a moment."
+        case .damaged: "The service cannot save changes because a check found its database damaged. Nothing was changed; you can still read pages. The people who run it are restoring it."
+        }
+    }
+
+    /// The log's name for it.
+    public var logMessage: String {
+        switch self {
+        case .diskFull: "database disk full"
+        case .busy: "database busy"
+        case .damaged: "database damaged"
+        }
+    }
+
+    /// Seconds a client might wait before trying again.
+    public var retryAfterSeconds: Int {
+        switch self {
+        case .diskFull: 60
+        case .busy: 2
+        case .damaged: 300
+        }
     }
 
     /// Whether `error` is the database's own (any SQLite error), which no form can fix.
@@ -233,7 +278,7 @@ public enum StorageTrouble: Sendable, Equatable {
 
     /// What SQLite said.
     public var detail: String {
-        switch self { case .diskFull(let m), .busy(let m): return m }
+        switch self { case .diskFull(let m), .busy(let m), .damaged(let m): return m }
     }
     public var isDiskFull: Bool { if case .diskFull = self { return true } else { return false } }
 }

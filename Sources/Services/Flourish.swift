@@ -2,6 +2,7 @@ public import Foundation
 public import Engine
 public import Domain
 public import SQLite
+import Synchronization
 
 /// Why the application could not be set up.
 public enum SetupError: Error, Equatable, Sendable, LocalizedError {
@@ -37,6 +38,8 @@ public final class Flourish: Sendable {
     public let names: PartnershipNames
     public let clock: any WorkflowClock
     public let time: PartnershipTime
+    /// When ``checkIntegrity()`` last ran.
+    let integrityCheckedAt = Mutex<Date?>(nil)
     /// The wall and this year's report, kept until the next event.
     let readCache = ReadCache()
     /// The partnership this database runs.

@@ -208,6 +208,30 @@ import Testing
         #expect(json.stdout.contains("\"integrity\": \"ok\""))
     }
 
+    /// Issue 23: what would hurt in production, said before it hurts.
+    @Test func doctorSaysWhatWouldHurtInProductionAndWhatToDo() throws {
+        let cli = try CLIRunner()
+        #expect(try cli.run("--now", "2026-11-24T09:00", "init", "--demo").status == 0)
+        let mailer = ["FLOURISH_SENDMAIL": "/bin/true -t"]
+        // A month on, nobody has run tick; no replication; the mail command is there.
+        let r = try cli.run("--now", "2026-12-24T09:00", "doctor", environment: mailer)
+        #expect(r.status == 1)
+        #expect(r.stdout.contains("ok      integrity: SQLite's quick_check finds the database sound."))
+        #expect(r.stdout.contains("WARNING replication: No replication is configured"))
+        #expect(r.stdout.contains("WARNING timers:") && r.stdout.contains("nobody is running `flourish tick`"))
+        #expect(r.stdout.contains("ok      mail: `outbox send` will use /bin/true -t."))
+        // Replication asked for, but Litestream has never run beside it.
+        let replicated = try cli.run("--now", "2026-11-24T09:00", "doctor", environment: mailer.merging(["FLOURISH_REPLICATED": "1"]) { a, _ in a })
+        #expect(replicated.stdout.contains("Litestream has never replicated this database"))
+        // A mail command that is not there.
+        let noMail = try cli.run("--now", "2026-11-24T09:00", "doctor", "--json", environment: ["FLOURISH_SENDMAIL": "/no/such/sendmail -t"])
+        #expect(noMail.stdout.contains("\"check\" : \"mail\"") || noMail.stdout.contains("\"check\": \"mail\""))
+        #expect(noMail.stdout.contains("/no/such/sendmail is not installed or not executable"))
+        // The clock behind the log: events dated after now.
+        let behind = try cli.run("--now", "2026-01-01T09:00", "doctor", environment: mailer)
+        #expect(behind.stdout.contains("WARNING clock: The last event is dated"))
+    }
+
     @Test func backingUpAMissingDatabaseCreatesNothing() throws {
         let cli = try CLIRunner()
         let r = try cli.run("backup", "copy.sqlite", "--db", "nothing-here.sqlite")

@@ -4,6 +4,7 @@ import Testing
 import HTTPServer
 @_spi(Harness) import Services
 import Engine
+import SQLite
 
 let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
@@ -486,5 +487,54 @@ extension HTTPResponse {
         let r = try b.get("/outbox?after=nope")
         #expect(r.status.code == 400)
         #expect(r.text.contains("start again from the first page"))
+    }
+}
+
+/// Issue 23: a database SQLite calls damaged used to answer /healthz 200 and go on writing
+/// to the tables that still worked. Now a quick_check finds it, writes stop, and the health
+/// check and the metrics say so.
+@Suite struct DamagedDatabaseTests {
+    @Test func aDamagedFileTurnsHealthTo503AndRefusesEveryChangeButPagesStillRead() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("flourish-damaged-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let path = dir.appendingPathComponent("f.sqlite").path
+        let library = try WorkflowLibrary(directory: repositoryRoot.appendingPathComponent("Workflows"))
+        let clock = TestClock(Date(timeIntervalSince1970: 1_795_000_000))
+        var rootPage = 0, pageSize = 0
+        do {
+            let app = try Flourish(databasePath: path, library: library, clock: clock)
+            _ = try app.loadDemo()
+            try app.database.checkpoint()
+            try app.database.read { db in
+                rootPage = try db.queryOne("SELECT rootpage FROM sqlite_master WHERE name = 'outbox_by_status'")?.int("rootpage") ?? 0
+                pageSize = try db.queryOne("PRAGMA page_size")?.int("page_size") ?? 0
+            }
+            #expect(try app.checkIntegrity() == nil, "sound before")
+        }
+        // A disk error scribbles over one index page.
+        let file = try #require(FileHandle(forUpdatingAtPath: path))
+        try file.seek(toOffset: UInt64((rootPage - 1) * pageSize))
+        try file.write(contentsOf: Data(repeating: 0xEE, count: pageSize))
+        try file.close()
+
+        let app = try Flourish(databasePath: path, library: library, clock: clock)
+        let web = try WebApp(app: app, log: ServerLog { _ in })
+        let b = WebFixture.Browser(web)
+        #expect(try b.get("/healthz").status.code == 200, "nothing is known until a check runs")
+        let damage = try #require(try app.checkIntegrity())
+        #expect(damage.contains("malformed") || damage.lowercased().contains("page"), "\(damage)")
+        let health = try b.get("/healthz")
+        #expect(health.status.code == 503 && health.text.hasPrefix("damaged:"))
+        #expect(try b.get("/pledges").status.code == 200, "pages still read")
+        // Signing in writes a session: refused, with the service's words, nothing changed.
+        try b.get("/sign-in")
+        let refused = try b.post("/sign-in", [("person", "sam"), ("password", Flourish.demoPassword)])
+        #expect(refused.status.code == 503 && refused.text.contains("found its database damaged"))
+        #expect(refused.headers["Retry-After"] == "300")
+        #expect(throws: SQLiteError.self) { try app.runDueTimers() }
+        let token = try? app.accounts.createToken(for: "sam", name: "prometheus", scope: .metrics, at: clock.now())
+        #expect(token == nil, "a token is a write too")
+        // The metrics say so (read as the server would render them).
+        #expect(try web.metrics.render(app: app).contains("flourish_database_damaged 1\n"))
     }
 }
