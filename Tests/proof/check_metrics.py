@@ -12,6 +12,9 @@ its users would (pages, a 404, a failed sign-in, writes through the API), then s
   C. Timers: on a second database whose clock was moved on with nobody ticking, the server
      (ticking every second) fires them and reports how late, and no timer is left due.
   D. The alerting rules in ops/prometheus: `promtool check rules` and `promtool test rules`.
+  E. A lost WAL tail: writes acknowledged, the head read from /metrics as Prometheus would
+     keep it, the server killed and its -wal file lost. `audit verify` alone cannot know;
+     `audit verify --head` with the published head names what was removed.
 
 Installs Debian's prometheus package (for promtool) when promtool is missing. Uses
 FLOURISH_BIN when set, else .build/debug/flourish. Exit 0 when every check holds.
@@ -167,6 +170,45 @@ def main():
     check(rules.returncode == 0, f"D promtool check rules ops/prometheus/flourish-alerts.yml {rules.stdout.strip().splitlines()[-1:] }")
     tests = subprocess.run([promtool, "test", "rules", "flourish-alerts.test.yml"], cwd=RULES, capture_output=True, text=True)
     check(tests.returncode == 0, "D promtool test rules: every alert fires when it should and not before" + ("" if tests.returncode == 0 else "\n" + tests.stdout + tests.stderr))
+
+    # E. A lost WAL tail, caught by the head published in /metrics.
+    tail = str(work / "tail.sqlite")
+    cli("init", "--demo", database=tail)
+    import sqlite3
+    with sqlite3.connect(tail) as con:  # the demo into the main file, as a checkpoint long ago would have put it
+        con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    stdout4, stderr4 = [], []
+    proc, port = start_serving(["env", "FLOURISH_REPLICATED=1", binary, "serve", "--db", tail, "--port", "0", "--tick-every", "0"],
+                               stdout4, stderr4, "check_metrics (tail)", cwd=ROOT)
+    try:
+        token = cli("user", "token", "sam", "--name", "prometheus", "--scope", "metrics", database=tail).strip()
+        writer = cli("user", "token", "erin", "--name", "script", database=tail).strip()
+        api = web_client.Client(port, token=writer)
+        actions = [item.get("action", item) for item in api.get("/api/v1/actions?limit=1000").json()["actions"]]
+        written = 0
+        for action in actions:
+            while written < 3 and api.post_json(f"/api/v1/instances/{action['id']}/events/update",
+                                                {"rag": "green", "commentary": f"Before the crash {written}"}).status in (200, 201):
+                written += 1
+            if written == 3:
+                break
+        published = next((k for k in samples(web_client.Client(port, token=token).get("/metrics").body.decode())
+                          if k.startswith("flourish_audit_head_info{")), "")
+        head = re.search(r'head="([^"]+)"', published).group(1)
+    finally:
+        proc.kill()
+        proc.wait()
+    for suffix in ("-wal", "-shm"):
+        if os.path.exists(tail + suffix):
+            os.remove(tail + suffix)
+    env = dict(os.environ, FLOURISH_DB=tail)
+    alone = subprocess.run([binary, "audit", "verify"], env=env, capture_output=True, text=True, cwd=ROOT)
+    kept = re.search(r"intact: (\d+) events", alone.stdout)
+    check(written == 3 and alone.returncode == 0 and kept is not None and int(kept.group(1)) > 0,
+          f"E {written} acknowledged writes lost with the -wal file: alone, audit verify cannot tell ({alone.stdout.strip().splitlines()[0] if alone.stdout else alone.stderr})")
+    held = subprocess.run([binary, "audit", "verify", "--head", head], env=env, capture_output=True, text=True, cwd=ROOT)
+    check(held.returncode == 1 and "no longer in the chain" in held.stdout,
+          f"E with the head /metrics published ({head[:16]}…), audit verify --head names the loss: {held.stdout.strip()[:160]}")
 
     if os.environ.get("METRICS_KEEP") != "1":
         shutil.rmtree(work, ignore_errors=True)
