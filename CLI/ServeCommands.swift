@@ -29,6 +29,8 @@ enum ServeCommands {
                              help: "Connections one client address may hold; more are refused with 503 (default 64; 0 for no cap; --trusted-proxy addresses are not capped)."),
                   OptionSpec("workers", takesValue: true, valueName: "N", help: "Threads answering requests (default 8)."),
                   OptionSpec("tick-every", takesValue: true, valueName: "SECONDS", help: "Fire due timers this often (default 60; 0 leaves it to `flourish tick`)."),
+                  OptionSpec("audit-head-file", takesValue: true, valueName: "FILE",
+                             help: "Also append the audit log's head (time and SEQ:HASH) to FILE each minute it moves: put it on other storage (the replica's side), for `audit verify --head` after a loss."),
                   OptionSpec("integrity-check-every", takesValue: true, valueName: "SECONDS",
                              help: "Run SQLite's quick_check over the database this often (default 3600; 0: only at start-up). A damaged file stops writes and turns /healthz to 503."),
                   OptionSpec("secure-cookies", help: "Served over HTTPS behind a proxy: cookies are Secure with __Host- names, and Strict-Transport-Security is sent."),
@@ -78,6 +80,13 @@ enum ServeCommands {
         if let problem = configuration.fileLimitProblem(openFileLimit: files.soft) { throw UsageError(problem) }
         let tickEvery = try inv.integer("tick-every") ?? 60
         guard tickEvery >= 0 else { throw UsageError("--tick-every takes a number of seconds, or 0") }
+        let headFile = inv.arguments.value("audit-head-file")
+        if let headFile {
+            // Refused now, not a minute into serving: the file must be writable.
+            guard FileManager.default.fileExists(atPath: headFile) || FileManager.default.createFile(atPath: headFile, contents: nil) else {
+                throw UsageError("--audit-head-file: cannot create \(headFile); give a file in a folder this user may write")
+            }
+        }
         let integrityEvery = try inv.integer("integrity-check-every") ?? 3600
         guard integrityEvery >= 0 else { throw UsageError("--integrity-check-every takes a number of seconds, or 0") }
 
@@ -90,12 +99,13 @@ enum ServeCommands {
         }
         HTTPServer.limitHeapArenas(2)
         let log = ServerLog.standardError
-        // The doctor's checks, integrity among them: what is not ok is said before serving.
+        let web = try WebApp(app: app, secureCookies: inv.arguments.flag("secure-cookies"),
+                             trustedProxies: trustedProxies, log: log)
+        // The doctor's checks, integrity among them, after the web app's own set-up (its first run
+        // writes a secret): what is not ok is said before serving, and damage stops writes.
         for finding in try app.doctor(SetupCommands.doctorSettings(inv.environment)) where finding.level != .ok {
             print("\(finding.level == .problem ? "Problem" : "Warning") (\(finding.check)): \(finding.detail)")
         }
-        let web = try WebApp(app: app, secureCookies: inv.arguments.flag("secure-cookies"),
-                             trustedProxies: trustedProxies, log: log)
         let server = HTTPServer(configuration: configuration, log: log, immediate: { web.immediate($0) },
                                 clientAddress: { web.clientAddress(of: $0) }) { web.handle($0) }
         let port = try server.bind()
@@ -134,12 +144,15 @@ enum ServeCommands {
         // integrity check when it is due.
         let watcher = DispatchSource.makeTimerSource(queue: DispatchQueue(label: "flourish-watch"))
         let watched = ServeWatch()
-        watcher.schedule(deadline: .now() + .seconds(60), repeating: .seconds(60))
+        watcher.schedule(deadline: .now(), repeating: .seconds(60))  // the head at start-up, then each minute
         watcher.setEventHandler {
             do {
                 let figures = try app.operationalFigures()
                 let head = "\(figures.auditHeadSeq):\(figures.auditHeadHash)"
-                if watched.headChanged(to: head) { log.event("info", "audit head", [("head", .string(head))]) }
+                if watched.headChanged(to: head) {
+                    log.event("info", "audit head", [("head", .string(head))])
+                    if let headFile { try ServeWatch.append("\(app.time.localTimestamp(app.clock.now())) \(head)\n", to: headFile) }
+                }
                 if integrityEvery > 0, watched.integrityDue(every: integrityEvery) {
                     if let damage = try app.checkIntegrity() {
                         log.event("error", "database damaged", [("check", .string(damage))])
@@ -167,6 +180,15 @@ final class ServeWatch: @unchecked Sendable {  // touched only on the watch's se
     func headChanged(to head: String) -> Bool {
         defer { lastHead = head }
         return head != lastHead
+    }
+
+    /// Appends `line` to `path` and flushes it to disk.
+    static func append(_ line: String, to path: String) throws {
+        guard let handle = FileHandle(forWritingAtPath: path) else { throw CocoaError(.fileWriteNoPermission, userInfo: [NSFilePathErrorKey: path]) }
+        defer { try? handle.close() }
+        try handle.seekToEnd()
+        try handle.write(contentsOf: Data(line.utf8))
+        try handle.synchronize()
     }
 
     /// Whether `every` seconds have passed since the last check (counted in whole minutes).

@@ -58,23 +58,32 @@ extension Flourish {
             add("replication", .ok, "Litestream replicates this database and runs its checkpoints.")
         }
 
-        let figures = try operationalFigures()
-        let lastEvent = try database.read { try $0.queryOne("SELECT MAX(occurred_at) AS at FROM events")?.int64("at") }.map(Date.init(milliseconds:))
+        // What follows reads the records; on a damaged file that may fail, which is said, not thrown.
+        let figures: OperationalFigures?
+        do { figures = try operationalFigures() } catch {
+            figures = nil
+            add("records", .problem, "The timers and the outbox could not be read (\((error as? any LocalizedError)?.errorDescription ?? "\(error)")).")
+        }
+        let lastEvent = (try? database.read { try $0.queryOne("SELECT MAX(occurred_at) AS at FROM events")?.int64("at") })?.map(Date.init(milliseconds:))
         if let lastEvent, lastEvent.timeIntervalSince(now) > 300 {
             add("clock", .warning, "The last event is dated \(time.display(lastEvent)), after this machine's clock (\(time.display(now))). Set the clock right (NTP): deadlines are reckoned from it.")
         } else {
             add("clock", .ok, "The clock is not behind the event log.")
         }
 
-        if let oldest = figures.oldestTimerDueAt, now.timeIntervalSince(oldest) > 86_400 {
-            add("timers", .warning, "\(figures.timersDue) timer\(figures.timersDue == 1 ? " is" : "s are") past due, the oldest since \(time.display(oldest)): nobody is running `flourish tick` (or the server's --tick-every). Reminders, lapses and escalations wait until it runs.")
-        } else {
-            add("timers", .ok, figures.timersDue == 0 ? "No timer is waiting past its moment." : "\(figures.timersDue) timer\(figures.timersDue == 1 ? "" : "s") fell due within the last day.")
+        if let figures {
+            if let oldest = figures.oldestTimerDueAt, now.timeIntervalSince(oldest) > 86_400 {
+                add("timers", .warning, "\(figures.timersDue) timer\(figures.timersDue == 1 ? " is" : "s are") past due, the oldest since \(time.display(oldest)): nobody is running `flourish tick` (or the server's --tick-every). Reminders, lapses and escalations wait until it runs.")
+            } else {
+                add("timers", .ok, figures.timersDue == 0 ? "No timer is waiting past its moment." : "\(figures.timersDue) timer\(figures.timersDue == 1 ? "" : "s") fell due within the last day.")
+            }
         }
 
-        let needed = max(settings.minimumFreeBytes, Int64(Double(figures.diskSizeBytes) * settings.minimumFreeShare))
-        let free = ByteCountFormatter.string(fromByteCount: figures.diskFreeBytes, countStyle: .file)
-        if figures.diskSizeBytes > 0, figures.diskFreeBytes < needed {
+        let disk = try? FileManager.default.attributesOfFileSystem(forPath: folder)
+        let diskFree = (disk?[.systemFreeSize] as? NSNumber)?.int64Value ?? 0, diskSize = (disk?[.systemSize] as? NSNumber)?.int64Value ?? 0
+        let needed = max(settings.minimumFreeBytes, Int64(Double(diskSize) * settings.minimumFreeShare))
+        let free = ByteCountFormatter.string(fromByteCount: diskFree, countStyle: .file)
+        if diskSize > 0, diskFree < needed {
             add("disk", .warning, "Only \(free) is free where the database is. When it fills, every change is refused: free space or grow the disk.")
         } else {
             add("disk", .ok, "\(free) free where the database is.")

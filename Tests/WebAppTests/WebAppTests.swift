@@ -536,5 +536,9 @@ extension HTTPResponse {
         #expect(token == nil, "a token is a write too")
         // The metrics say so (read as the server would render them).
         #expect(try web.metrics.render(app: app).contains("flourish_database_damaged 1\n"))
+        // The doctor reports it rather than failing on the outbox's damaged index.
+        let findings = try app.doctor(DoctorSettings(replicated: false, sendmailCommand: "/bin/true"))
+        #expect(findings.contains { $0.check == "integrity" && $0.level == .problem })
+        #expect(findings.contains { $0.check == "records" && $0.level == .problem && $0.detail.contains("could not be read") })
     }
 }

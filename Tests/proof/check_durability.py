@@ -114,7 +114,21 @@ def action_body(token, description=""):
             "areas": ["learning"], "priority": "send", "description": description}
 
 
-class Writers:
+class Threads:
+    """Worker threads (`self.threads`) started together and stopped by one event (`self.stopping`)."""
+
+    def start(self):
+        for t in self.threads:
+            t.start()
+        return self
+
+    def stop(self):
+        self.stopping.set()
+        for t in self.threads:
+            t.join(timeout=15)
+
+
+class Writers(Threads):
     """HTTP clients logging actions, each with a unique token, until stopped or a count is reached."""
 
     def __init__(self, port, api_token, prefix, clients=4, per_client=100000, description=""):
@@ -151,15 +165,6 @@ class Writers:
                     return
                 time.sleep(0.05)
 
-    def start(self):
-        for t in self.threads:
-            t.start()
-        return self
-
-    def stop(self):
-        self.stopping.set()
-        for t in self.threads:
-            t.join(timeout=15)
 
 
 def stored_tokens(db):

@@ -178,9 +178,20 @@ def main():
     with sqlite3.connect(tail) as con:  # the demo into the main file, as a checkpoint long ago would have put it
         con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     stdout4, stderr4 = [], []
-    proc, port = start_serving(["env", "FLOURISH_REPLICATED=1", binary, "serve", "--db", tail, "--port", "0", "--tick-every", "0"],
-                               stdout4, stderr4, "check_metrics (tail)", cwd=ROOT)
+    head_file = str(work / "heads" / "flourish.head")
+    os.makedirs(os.path.dirname(head_file))
+    proc, port = start_serving(["env", "FLOURISH_REPLICATED=1", binary, "serve", "--db", tail, "--port", "0", "--tick-every", "0",
+                                "--audit-head-file", head_file], stdout4, stderr4, "check_metrics (tail)", cwd=ROOT)
     try:
+        # The head goes to the log and to --audit-head-file as the server starts (then each minute it moves).
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and not open(head_file).read().strip():
+            time.sleep(0.1)
+        started_head = cli("audit", "verify", database=tail)
+        filed = open(head_file).read().split()
+        logged = [line for line in stderr4 if '"audit head"' in line]
+        check(len(filed) == 2 and filed[1] in started_head and logged and filed[1] in logged[-1],
+              f"E the server wrote the head at start-up to --audit-head-file ({' '.join(filed)[:50]}…) and to its log")
         token = cli("user", "token", "sam", "--name", "prometheus", "--scope", "metrics", database=tail).strip()
         writer = cli("user", "token", "erin", "--name", "script", database=tail).strip()
         api = web_client.Client(port, token=writer)

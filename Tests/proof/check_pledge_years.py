@@ -592,7 +592,7 @@ def main():
                                                                    "--as-of", BEFORE_WITHDRAWAL.strftime("%Y-%m-%dT%H:%M"), as_="sam"))
         snapshots["pledge_list"] = fl.every(END, "pledge", "list", name="pledges", as_="sam")
         snapshots["escalations"] = fl.every(END, "escalation", "list", name="escalations", as_="sam")
-        snapshots["histories"] = {e["escalation"]["id"]: fl.must(END, "history", e["escalation"]["id"], as_="sam", json_out=True)
+        snapshots["histories"] = {e["escalation"]["id"]: fl.every(END, "history", e["escalation"]["id"], name="events", as_="sam")
                                   for e in snapshots["escalations"]}
         snapshots["outbox"] = fl.pages(END, "outbox", "list", name="messages", as_="sam", limit=200)
         snapshots["audit"] = fl.run(END, "audit", "verify")

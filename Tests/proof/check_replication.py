@@ -32,7 +32,7 @@ D. `litestream restore -timestamp T` (T during the load) into another: intact, v
 Bounded: every loop has a count or a deadline; the whole script takes about 20 s on two cores.
 """
 import datetime, os, pathlib, re, shutil, signal, sqlite3, subprocess, sys, sysconfig, tempfile, threading, time
-from check_durability import Checks, action_body, flourish, make_database, stored_tokens
+from check_durability import Checks, Threads, action_body, flourish, make_database, stored_tokens
 from served import flourish_binary, start_serving, stop_serving
 from web_client import Client
 
@@ -186,7 +186,7 @@ class Quiet(Client):
         pass
 
 
-class Load:
+class Load(Threads):
     """CLIENTS threads logging actions through the API until stopped. Each write is kept as
     (Idempotency-Key, when it was sent, when its answer came, the status: 0 for no answer)."""
 
@@ -210,15 +210,6 @@ class Load:
                     self.errors.append((answered, repr(answer)))
             time.sleep(0.005)
 
-    def start(self):
-        for t in self.threads:
-            t.start()
-        return self
-
-    def stop(self):
-        self.stopping.set()
-        for t in self.threads:
-            t.join(timeout=15)
 
     @property
     def sent(self):
