@@ -34,6 +34,8 @@ enum ServeCommands {
                   OptionSpec("integrity-check-every", takesValue: true, valueName: "SECONDS",
                              help: "Run SQLite's quick_check over the database this often (default 3600; 0: only at start-up). A damaged file stops writes and turns /healthz to 503."),
                   OptionSpec("secure-cookies", help: "Served over HTTPS behind a proxy: cookies are Secure with __Host- names, and Strict-Transport-Security is sent."),
+                  OptionSpec("contact-email", takesValue: true, valueName: "EMAIL",
+                             help: "The secretariat's address, shown on the accessibility statement, the privacy notice and the feedback link (default FLOURISH_CONTACT_EMAIL)."),
                   OptionSpec("site-url", takesValue: true, valueName: "URL",
                              help: "The site's address as people reach it, for links in emails (default FLOURISH_SITE_URL, else http://HOST:PORT)."),
                   OptionSpec("trusted-proxy", takesValue: true, repeatable: true, valueName: "ADDRESS",
@@ -99,8 +101,12 @@ enum ServeCommands {
         }
         HTTPServer.limitHeapArenas(2)
         let log = ServerLog.standardError
+        let contactEmail = inv.arguments.value("contact-email") ?? inv.environment["FLOURISH_CONTACT_EMAIL"]
+        if let contactEmail, !contactEmail.isEmpty, !(contactEmail.contains("@") && !contactEmail.contains(" ") && !contactEmail.contains("\"")) {
+            throw UsageError("--contact-email takes an email address, such as alliance@example.org (not \"\(contactEmail)\")")
+        }
         let web = try WebApp(app: app, secureCookies: inv.arguments.flag("secure-cookies"),
-                             trustedProxies: trustedProxies, log: log)
+                             trustedProxies: trustedProxies, contactEmail: contactEmail, log: log)
         // The doctor's checks, integrity among them, after the web app's own set-up (its first run
         // writes a secret): what is not ok is said before serving, and damage stops writes.
         for finding in try app.doctor(SetupCommands.doctorSettings(inv.environment)) where finding.level != .ok {

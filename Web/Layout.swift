@@ -39,13 +39,26 @@ enum Layout {
         <a href="/" class="govuk-header__logotype">FLOURISH</a>
         <nav aria-label="Menu"><ul class="govuk-header__navigation-list">\(items)\(account)</ul></nav>
         </div></header>
-        <div class="govuk-width-container">\(back)
+        <div class="govuk-width-container">
+        <div class="govuk-phase-banner"><p class="govuk-phase-banner__content"><strong class="govuk-tag govuk-phase-banner__content__tag">Beta</strong>
+        <span class="govuk-phase-banner__text">This is a new service. Help us improve it: \(feedback(context)).</span></p></div>\(back)
         <main class="govuk-main-wrapper" id="main-content" role="main" tabindex="-1">\(flash)\(body)</main></div>
         <footer class="govuk-footer" role="contentinfo"><div class="govuk-width-container">
-        <p class="govuk-body-s">The FLOURISH Pledge and the Children and Young People Strategic Alliance. <a class="govuk-footer__link" href="/api/openapi.json">API</a></p>
+        <h2 class="govuk-visually-hidden">Support links</h2>
+        <ul class="govuk-footer__inline-list"><li class="govuk-footer__inline-list-item"><a class="govuk-footer__link" href="/accessibility">Accessibility statement</a></li><li class="govuk-footer__inline-list-item"><a class="govuk-footer__link" href="/privacy">Privacy</a></li><li class="govuk-footer__inline-list-item"><a class="govuk-footer__link" href="/cookies">Cookies</a></li><li class="govuk-footer__inline-list-item"><a class="govuk-footer__link" href="/api/openapi.json">API</a></li></ul>
+        <p class="govuk-body-s">The FLOURISH Pledge and the Children and Young People Strategic Alliance.</p>
         </div></footer>
         </body></html>
         """
         return HTTPResponse(status, contentType: "text/html; charset=utf-8", body: html.text)
+    }
+
+    /// Where the phase banner sends feedback: the secretariat's address when the operator gave
+    /// one, else the contact section of the accessibility statement.
+    static func feedback(_ context: Context?) -> HTML {
+        if let email = context?.web.contactEmail {
+            return "<a class=\"govuk-link\" href=\"mailto:\(email)?subject=FLOURISH%20feedback\">tell us what you think</a>"
+        }
+        return "<a class=\"govuk-link\" href=\"/accessibility#contact-us\">tell us what you think</a>"
     }
 }

@@ -156,6 +156,9 @@ public final class WebApp: Sendable {
     let keptPages: KeptPages
     nonisolated(unsafe) var routes: [Route] = []
     let log: ServerLog
+    /// How people reach the secretariat (the accessibility statement, the privacy notice, the
+    /// phase banner's feedback link): `serve --contact-email`, or none given.
+    public let contactEmail: String?
 
     /// - Parameters:
     ///   - secureCookies: served over HTTPS behind a proxy: cookies are Secure and `__Host-`
@@ -163,8 +166,10 @@ public final class WebApp: Sendable {
     ///   - trustedProxies: proxies whose `X-Forwarded-For` is believed (anyone else's is ignored).
     ///   - log: where handler errors are logged.
     ///   - siteURL: the site's address as its users reach it, for links in emails.
+    ///   - contactEmail: the secretariat's address, for the service's own pages.
     public init(app: Flourish, secureCookies: Bool = false, trustedProxies: [String] = [], siteURL: String = "http://localhost:8080",
-                log: ServerLog = .standardError) throws {
+                contactEmail: String? = nil, log: ServerLog = .standardError) throws {
+        self.contactEmail = contactEmail.flatMap { $0.isEmpty ? nil : $0 }
         self.trustedProxies = Set(trustedProxies)
         self.configuredSiteURL = siteURL
         self.app = app

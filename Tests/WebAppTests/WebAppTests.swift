@@ -542,3 +542,40 @@ extension HTTPResponse {
         #expect(findings.contains { $0.check == "records" && $0.level == .problem && $0.detail.contains("could not be read") })
     }
 }
+
+/// Issue 19: the service essentials every public service has, linked from every page.
+@Suite struct ServicePagesTests {
+    @Test func theStatementNoticeAndCookiesPageAreThereForAnyoneAndEveryPageLinksToThem() throws {
+        let f = try WebFixture()
+        let visitor = WebFixture.Browser(f.web)
+        let statement = try visitor.get("/accessibility")
+        #expect(statement.status.code == 200 && statement.text.contains("<title>Accessibility statement – FLOURISH</title>"))
+        #expect(statement.text.contains("Compliance status") && statement.text.contains("partially compliant") && statement.text.contains("How we tested"))
+        #expect(statement.text.contains("Children and Young People Strategic Alliance's secretariat"), "who to contact, when no address was given")
+        let privacy = try visitor.get("/privacy")
+        #expect(privacy.status.code == 200 && privacy.text.contains("How long we keep it") && privacy.text.contains("Information Commissioner"))
+        #expect(privacy.text.contains("8 hours without use"), "the session's real lifetime")
+        let cookies = try visitor.get("/cookies")
+        #expect(cookies.status.code == 200)
+        for name in ["flourish_session", "flourish_csrf", "flourish_flash"] { #expect(cookies.text.contains(name), "\(name) is listed") }
+
+        // Every page, signed in or not, has the phase banner and the three links in its footer.
+        let signedIn = WebFixture.Browser(f.web)
+        try signedIn.signIn("sam")
+        for page in [try visitor.get("/"), try visitor.get("/pledges"), try visitor.get("/no-such-page"), try signedIn.get("/dashboard")] {
+            #expect(page.text.contains("govuk-phase-banner") && page.text.contains(">Beta<"))
+            for link in ["/accessibility", "/privacy", "/cookies"] { #expect(page.text.contains("class=\"govuk-footer__link\" href=\"\(link)\"")) }
+        }
+    }
+
+    @Test func theSecretariatsAddressAndHTTPSCookieNamesAreTheOnesInUse() throws {
+        let f = try WebFixture()
+        let web = try WebApp(app: f.app, secureCookies: true, contactEmail: "alliance@example.org", log: ServerLog { _ in })
+        let b = WebFixture.Browser(web)
+        let statement = try b.get("/accessibility").text
+        #expect(statement.contains("href=\"mailto:alliance@example.org\""))
+        #expect(try b.get("/").text.contains("mailto:alliance@example.org?subject=FLOURISH%20feedback"))
+        let cookies = try b.get("/cookies").text
+        #expect(cookies.contains("__Host-flourish_session") && cookies.contains("__Host-flourish_csrf"))
+    }
+}

@@ -335,6 +335,7 @@ class Browser:
         else:
             self.fail("could not read the HTML the server sent")
         self.axe("desktop")
+        self.broken_words("1280 px")
         self.screenshot(SCREENSHOTS / f"{name}.png")
         self.narrow()
 
@@ -423,9 +424,34 @@ class Browser:
                     });
                     return out;""")
                 self.fail(f"at {NARROW} px the page scrolls sideways: scrollWidth {widths[1]} > {widths[0]}; widest: {', '.join(culprits)}")
+            self.broken_words(f"{NARROW} px")
             self.axe("320px")
         finally:
             self.driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+
+    def broken_words(self, width):
+        """No word in a table cell is split across lines ("Seve|rity", a date digit by digit):
+        columns are sized by whole words and the table scrolls inside its wrapper instead (issue
+        19). A word here is a run of letters and digits; a break at a hyphen or space is a line
+        break, not a broken word."""
+        broken = self.js("""
+            var out = [];
+            document.querySelectorAll('main td, main th').forEach(function (cell) {
+              var walker = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT);
+              while (walker.nextNode() && out.length < 5) {
+                var node = walker.currentNode, re = /[^\\s\\-\u2010-\u2015\\/]+/g, m;
+                while ((m = re.exec(node.data)) && out.length < 5) {
+                  var range = document.createRange();
+                  range.setStart(node, m.index); range.setEnd(node, m.index + m[0].length);
+                  var tops = {};
+                  Array.prototype.forEach.call(range.getClientRects(), function (r) { if (r.width > 0) tops[Math.round(r.top)] = true; });
+                  if (Object.keys(tops).length > 1) out.push(m[0]);
+                }
+              }
+            });
+            return out;""")
+        if broken:
+            self.fail(f"at {width} a table cell breaks words across lines: {', '.join(repr(w) for w in broken)}")
 
     def second_session(self):
         """Another headless Chromium (its own cookies: another person at another computer) whose
@@ -771,6 +797,14 @@ def public_pages(b, s):
     b.expect(b.js("return !!document.querySelector('main svg[role=img] title');"), "the governance graph has no title")
     b.link("Annual reports", "reports", scope="header")
     b.expect_text("Annual reports")
+    # The service's own pages, reached as a visitor would: from the footer (issue 19).
+    b.link("Accessibility statement", "accessibility", scope="footer")
+    b.expect_text("Compliance status")
+    b.link("Privacy", "privacy", scope="footer")
+    b.expect_text("How long we keep it")
+    b.link("Cookies", "cookies", scope="footer")
+    b.expect_text("Cookies this service sets")
+    b.expect_text("This is a new service", where="body")
     b.open("/open-data", "open-data")
     b.expect_text("Pledges as CSV")
     csv = urllib.request.urlopen(b.base + "/open-data/pledges.csv", timeout=WAIT).read().decode("utf-8")
