@@ -48,6 +48,7 @@ enum Layout {
         <ul class="govuk-footer__inline-list"><li class="govuk-footer__inline-list-item"><a class="govuk-footer__link" href="/accessibility">Accessibility statement</a></li><li class="govuk-footer__inline-list-item"><a class="govuk-footer__link" href="/privacy">Privacy</a></li><li class="govuk-footer__inline-list-item"><a class="govuk-footer__link" href="/cookies">Cookies</a></li><li class="govuk-footer__inline-list-item"><a class="govuk-footer__link" href="/api/openapi.json">API</a></li></ul>
         <p class="govuk-body-s">The FLOURISH Pledge and the Children and Young People Strategic Alliance.</p>
         </div></footer>
+        <script src="/static/flourish.js"></script>
         </body></html>
         """
         return HTTPResponse(status, contentType: "text/html; charset=utf-8", body: html.text)

@@ -138,6 +138,11 @@ public final class WebApp: Sendable {
         library.directory.deletingLastPathComponent().appendingPathComponent("Web/static/flourish.css")
     }
 
+    /// The one script (the error summary's focus), beside the stylesheet.
+    static func scriptURL(_ library: WorkflowLibrary) -> URL {
+        library.directory.deletingLastPathComponent().appendingPathComponent("Web/static/flourish.js")
+    }
+
     public let app: Flourish
     let csrfKey: [UInt8]
     let secureCookies: Bool
@@ -152,6 +157,7 @@ public final class WebApp: Sendable {
         set { siteURLLock.lock(); configuredSiteURL = newValue.hasSuffix("/") ? String(newValue.dropLast()) : newValue; siteURLLock.unlock() }
     }
     let stylesheet: [UInt8]
+    let script: [UInt8]
     let metrics = Metrics()
     let keptPages: KeptPages
     nonisolated(unsafe) var routes: [Route] = []
@@ -179,6 +185,7 @@ public final class WebApp: Sendable {
         self.log = log
         let css = Self.stylesheetURL(app.library)
         stylesheet = (try? Array(Data(contentsOf: css))) ?? Array("/* Web/static/flourish.css was not found */\n".utf8)
+        script = (try? Array(Data(contentsOf: Self.scriptURL(app.library)))) ?? Array("/* Web/static/flourish.js was not found */\n".utf8)
         routes = Self.pageRoutes + Self.apiRoutes + [
             Route("GET", "/healthz", .everyone, "Whether the service and its database answer, and the database is not known to be damaged.") { c in
                 if c.app.knownDamage != nil {
@@ -195,6 +202,11 @@ public final class WebApp: Sendable {
             },
             Route("GET", "/static/flourish.css", .everyone, "The stylesheet.", keep: true) { c in
                 var r = HTTPResponse(.ok, headers: HTTPHeaders([("Content-Type", "text/css; charset=utf-8"), ("Cache-Control", "public, max-age=3600")]), body: c.web.stylesheet)
+                r.headers.set("X-Content-Type-Options", "nosniff")
+                return r
+            },
+            Route("GET", "/static/flourish.js", .everyone, "The one script: the error summary takes focus after a failed submit.", keep: true) { c in
+                var r = HTTPResponse(.ok, headers: HTTPHeaders([("Content-Type", "text/javascript; charset=utf-8"), ("Cache-Control", "public, max-age=3600")]), body: c.web.script)
                 r.headers.set("X-Content-Type-Options", "nosniff")
                 return r
             },
@@ -426,7 +438,7 @@ public final class WebApp: Sendable {
     func addSecurityHeaders(_ r: inout HTTPResponse) {
         // Served over HTTPS: browsers go on using HTTPS for this host for a year.
         if secureCookies { r.headers.set("Strict-Transport-Security", "max-age=31536000") }
-        r.headers.set("Content-Security-Policy", "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+        r.headers.set("Content-Security-Policy", "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
         r.headers.set("X-Content-Type-Options", "nosniff")
         r.headers.set("Referrer-Policy", "same-origin")
         r.headers.set("X-Frame-Options", "DENY")

@@ -194,6 +194,7 @@ import Domain
         get("/healthz", nil, everyone)
         get("/metrics", nil, ["sam"])
         get("/static/flourish.css", nil, everyone)
+        get("/static/flourish.js", nil, everyone)
 
         // Writes: a request that would succeed for those allowed, so a refusal is the door's.
         post("/api/v1/pledges", "/api/v1/pledges", json: #"{"organisation":"\#(a)","text":"Matrix pledge","areas":["learning"]}"#, ["contact-1", "sam"])

@@ -198,6 +198,7 @@ class Browser:
         self.base, self.axe_source, self.html_dir, self.cli = base, axe_source, html_dir, cli
         self.journey, self.counter = "setup", 0
         self.failures = []  # (where, message)
+        self.error_summaries = 0  # pages with an error summary, each checked to hold the focus
         self.pages = []  # (journey, n, slug, url, status)
         self.violations = {}  # (rule, impact, help, path, targets) -> widths
         self.other_impacts = {}  # impact -> count, for moderate and minor findings
@@ -383,6 +384,12 @@ class Browser:
             (self.html_dir / f"{name}.html").write_text(html, encoding="utf-8")
         else:
             self.fail("could not read the HTML the server sent")
+        # After a failed submit, the error summary has the focus (issue 19), before anything here moves it.
+        if self.js("return !!document.querySelector('main .govuk-error-summary');"):
+            self.error_summaries += 1
+            if not self.js("return !!(document.activeElement && document.activeElement.closest('.govuk-error-summary'));"):
+                self.fail("a page with an error summary leaves the focus outside it: "
+                          + str(self.js("var e = document.activeElement; return e ? e.tagName + '.' + e.className : 'nothing';")))
         self.axe("desktop")
         self.broken_words("1280 px")
         self.focus_indicators()
@@ -1224,6 +1231,7 @@ def main():
     serious = [k for k in b.violations if k[1] == "serious"]
     critical = [k for k in b.violations if k[1] == "critical"]
     print(f"== summary: {len(b.pages)} pages visited in {time.monotonic() - started:.0f} s; axe-core {b.axe_version}")
+    print(f"   error summaries: {b.error_summaries} pages after a failed submit, each with the focus in its summary")
     print(f"   focus indicators: {len(FOCUS_REPORT)} kinds of control checked")
     for line in FOCUS_REPORT:
         print(f"     {line}")
