@@ -57,7 +57,7 @@ extension WebApp {
             <p class="govuk-body">Now \(Components.stateTag(instance.state)). Every change is in the hash-chained audit log.</p>
             \(Components.table(caption: "Events, oldest first", headers: ["When", "Event", "By", "State after"], rows: rows))
             """
-            return Layout.page(title: "History", body: body, context: c, backLink: ("/dashboard", "Back to the dashboard"))
+            return Layout.page(title: "History: \(c.app.recordName(instance))", body: body, context: c, backLink: ("/dashboard", "Back to the dashboard"))
         },
     ]
 

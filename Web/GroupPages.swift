@@ -170,7 +170,7 @@ extension WebApp {
         \(updates.isEmpty ? "<p class=\"govuk-body\">No updates yet.</p>" : Components.table(caption: "Updates", headers: ["When", "RAG", "Commentary", "By"], rows: updates))
         \(forms)
         """
-        return Layout.page(title: errors.isEmpty ? "Action" : "Error: Action", body: body, context: c, status: status, backLink: ("/groups/\(a.group)", "Back to the group"))
+        return Layout.page(title: (errors.isEmpty ? "" : "Error: ") + "Action: \(a.title)", body: body, context: c, status: status, backLink: ("/groups/\(a.group)", "Back to the group"))
     }
 
     static func raiseForm(_ c: Context, group: GovernanceBody, values: [String: [String]], errors: [FieldError], status: HTTPStatus = .ok) throws -> HTTPResponse {

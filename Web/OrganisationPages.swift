@@ -107,7 +107,8 @@ extension WebApp {
 
     static func pledgePage(_ c: Context, pledge: Pledge, errors: [FieldError], status: HTTPStatus) throws -> HTTPResponse {
         let body: HTML = "\(Components.errorSummary(errors))<h1 class=\"govuk-heading-l\">Pledge</h1><p class=\"govuk-body\">\(pledge.text)</p>\(try PledgeActions.panel(for: pledge, context: c, errors: errors))"
-        return Layout.page(title: "Error: Pledge", body: body, context: c, status: status)
+        let name = "\(c.app.displayName("organisation", pledge.organisation))’s pledge" + (pledge.pledgeYear.map { " for \($0)" } ?? "")
+        return Layout.page(title: "Error: \(name)", body: body, context: c, status: status)
     }
 
     /// The pledge form: a new pledge, or (`editing`) changes to a draft or to one the secretariat asked to change.

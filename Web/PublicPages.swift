@@ -87,7 +87,7 @@ extension WebApp {
             var manage: HTML = ""
             if mayManage { manage = try PledgeActions.panel(for: pledge, context: c) }
             let body: HTML = "<h1 class=\"govuk-heading-l\">\(organisation.organisation.name)’s pledge</h1>\(Components.summaryList(rows))\(manage)"
-            return Layout.page(title: "Pledge", body: body, context: c, backLink: ("/pledges", "Back to the pledge wall"))
+            return Layout.page(title: c.app.recordName(record), body: body, context: c, backLink: ("/pledges", "Back to the pledge wall"))
         },
         Route("GET", "/governance", .everyone, "The governance structure, drawn as a graph", keep: true) { c in
             let bodies = try c.app.governance.bodies()

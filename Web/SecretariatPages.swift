@@ -110,6 +110,6 @@ extension WebApp {
         \(Components.table(caption: "How it got here", headers: ["Body", "Status", "Reached it", "Decision notes"], rows: trail))
         \(decide)
         """
-        return Layout.page(title: errors.isEmpty ? "Escalation" : "Error: Escalation", body: body, context: c, status: status)
+        return Layout.page(title: (errors.isEmpty ? "" : "Error: ") + "Escalation: \(e.title)", body: body, context: c, status: status)
     }
 }

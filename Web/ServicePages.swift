@@ -44,7 +44,6 @@ extension WebApp {
         <ul class="govuk-list govuk-list--bullet">
         <li>some forms report one mistake at a time rather than all of them together</li>
         <li>the text in the drawing of the governance structure is small on narrow screens (the same structure is listed as text below it)</li>
-        <li>some pages share a title (for example, every history page is called "History")</li>
         <li>some pages link to pages the person signed in may not open</li>
         </ul>
         <h2 class="govuk-heading-m" id="contact-us">Feedback and contact information</h2>
@@ -58,7 +57,7 @@ extension WebApp {
         <h3 class="govuk-heading-s">Non-accessible content</h3>
         <ul class="govuk-list govuk-list--bullet">
         <li>Text in the governance drawing is smaller than 16 pixels on screens narrower than 640 pixels (1.4.4, resize text); the structure is also given as a list.</li>
-        <li>Page titles repeat on history and action pages (2.4.2, page titled).</li>
+        <li>Some pages link to pages the person signed in may not open (2.4.4, link purpose, is met, but the link leads to a refusal).</li>
         </ul>
         <p class="govuk-body">We plan to fix these by the end of March 2027.</p>
         <h2 class="govuk-heading-m">How we tested this website</h2>

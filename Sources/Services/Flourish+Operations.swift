@@ -295,3 +295,22 @@ extension Flourish {
     }
 }
 
+
+extension Flourish {
+    /// What a person calls a record, for a page's title or a message: its title or name when it
+    /// has one ("Share school attendance data"), a pledge as its organisation's and year's
+    /// ("Wensum Valley Bakery's pledge for 2026"), else its kind and number ("measure value 12").
+    public func recordName(_ instance: Instance) -> String {
+        if let title = instance.data["title"]?.stringValue, !title.isEmpty { return title }
+        if let name = instance.data["name"]?.stringValue, !name.isEmpty { return name }
+        if let organisation = instance.data["organisation"]?.stringValue {
+            let who = displayName("organisation", organisation)
+            if instance.workflow == "pledge" {
+                return "\(who)’s pledge" + (instance.data["pledgeYear"]?.intValue.map { " for \($0)" } ?? "")
+            }
+            return "\(who): \(instance.workflow.replacingOccurrences(of: "-", with: " "))"
+        }
+        let number = instance.id.rawValue.split(separator: "-").last.map(String.init) ?? instance.id.rawValue
+        return "\(instance.workflow.replacingOccurrences(of: "-", with: " ")) \(number)"
+    }
+}

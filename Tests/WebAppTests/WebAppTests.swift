@@ -579,3 +579,25 @@ extension HTTPResponse {
         #expect(cookies.contains("__Host-flourish_session") && cookies.contains("__Host-flourish_csrf"))
     }
 }
+
+/// Issue 19: titles that say which record a page is ("History" ×48, "Action" ×21 before).
+@Suite struct PageTitleTests {
+    @Test func recordPagesAreTitledByTheirRecord() throws {
+        let f = try WebFixture()
+        let b = WebFixture.Browser(f.web)
+        try b.signIn("sam")
+        func title(_ path: String) throws -> String {
+            let text = try b.get(path).text
+            guard let start = text.range(of: "<title>"), let end = text.range(of: "</title>") else { return "" }
+            return String(text[start.upperBound..<end.lowerBound])
+        }
+        let actions = try f.app.actions(ActionFilter(), for: try f.app.viewer(for: "sam")).prefix(2).map(\.action)
+        #expect(actions.count == 2)
+        let first = try title("/actions/\(actions[0].id.rawValue)"), second = try title("/actions/\(actions[1].id.rawValue)")
+        #expect(first == "Action: \(actions[0].title) – FLOURISH" && first != second)
+        #expect(try title("/history/\(actions[0].id.rawValue)") == "History: \(actions[0].title) – FLOURISH")
+        let pledge = try #require(try f.app.wall().entries.first)
+        #expect(try title("/pledges/\(pledge.pledge.rawValue)") == "\(pledge.organisationName)’s pledge for \(pledge.pledgeYear) – FLOURISH")
+        #expect(try title("/history/\(pledge.pledge.rawValue)") == "History: \(pledge.organisationName)’s pledge for \(pledge.pledgeYear) – FLOURISH")
+    }
+}

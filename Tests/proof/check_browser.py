@@ -66,6 +66,9 @@ PASSWORD = "try-flourish-demo"
 WATCHDOG = 360  # seconds once the tools are installed; a normal run takes about 155 (143 pages)
 WAIT = 10  # seconds for any one element, navigation or script
 DESKTOP = (1280, 900)
+# Each record page's title (path: title), to find titles two records share (issue 19).
+RECORD_TITLES = {}
+RECORD_PAGE = re.compile(r"^/(history|actions|escalations|pledges|measures|groups)/[^/]+$")
 # Kinds of control whose focus indicator was checked (once each, the first met), and what was found.
 FOCUS_KINDS_CHECKED, FOCUS_REPORT = set(), []
 
@@ -384,6 +387,9 @@ class Browser:
             (self.html_dir / f"{name}.html").write_text(html, encoding="utf-8")
         else:
             self.fail("could not read the HTML the server sent")
+        path = self.path().split("?")[0]
+        if RECORD_PAGE.match(path) and not path.endswith("/new"):
+            RECORD_TITLES[path] = self.driver.title
         # After a failed submit, the error summary has the focus (issue 19), before anything here moves it.
         if self.js("return !!document.querySelector('main .govuk-error-summary');"):
             self.error_summaries += 1
@@ -1232,6 +1238,13 @@ def main():
     critical = [k for k in b.violations if k[1] == "critical"]
     print(f"== summary: {len(b.pages)} pages visited in {time.monotonic() - started:.0f} s; axe-core {b.axe_version}")
     print(f"   error summaries: {b.error_summaries} pages after a failed submit, each with the focus in its summary")
+    shared = {}
+    for path, title in RECORD_TITLES.items():
+        shared.setdefault(title.removeprefix("Error: "), set()).add(path)
+    shared = {t: sorted(p) for t, p in shared.items() if len(p) > 1}
+    print(f"   page titles: {len(RECORD_TITLES)} record pages, {len(set(RECORD_TITLES.values()))} titles")
+    for title, paths in shared.items():
+        b.failures.append(("titles", f"{len(paths)} different records' pages share the title {title!r}: {', '.join(paths[:4])}"))
     print(f"   focus indicators: {len(FOCUS_REPORT)} kinds of control checked")
     for line in FOCUS_REPORT:
         print(f"     {line}")
