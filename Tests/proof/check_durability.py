@@ -35,6 +35,15 @@ class Checks:
             print(f"  FAIL {what}: {detail}")
         return ok
 
+    def sections(self, sections):
+        """Runs each (title, function) in turn, saying whether each held and how long it took."""
+        for title, section in sections:
+            t = time.monotonic()
+            print(title)
+            before = len(self.failures)
+            section()
+            print(f"  {'ok' if len(self.failures) == before else 'FAILED'} ({time.monotonic() - t:.1f}s)")
+
 
 def env_for(db):
     return dict(os.environ, FLOURISH_DB=db, FLOURISH_WORKFLOWS=str(ROOT / "Workflows"), FLOURISH_AS="admin")
@@ -315,14 +324,9 @@ def main():
     g = Checks()
     work = tempfile.mkdtemp(prefix="flourish-durability-")
     started = time.monotonic()
-    for title, section in [("A kill -9 the server under write load", lambda: kill_the_server(g, work, rng)),
-                           ("B+C the CLI and the server writing at once, with backups", lambda: cli_and_server_with_backups(g, work)),
-                           ("D a full disk", lambda: full_disk(g, work))]:
-        t = time.monotonic()
-        print(title)
-        before = len(g.failures)
-        section()
-        print(f"  {'ok' if len(g.failures) == before else 'FAILED'} ({time.monotonic() - t:.1f}s)")
+    g.sections([("A kill -9 the server under write load", lambda: kill_the_server(g, work, rng)),
+                ("B+C the CLI and the server writing at once, with backups", lambda: cli_and_server_with_backups(g, work)),
+                ("D a full disk", lambda: full_disk(g, work))])
     print(f"durability: {g.count} checks, {len(g.failures)} failed ({time.monotonic() - started:.1f}s)")
     sys.exit(1 if g.failures else 0)
 

@@ -463,12 +463,7 @@ def main():
                  lambda: run.update(replicated=replicate_and_kill(g, binary, litestream, work, *run["sizes"]))),
                 ("C restore the latest state", lambda: run["replicated"] and latest_restore(g, litestream, run["replicated"])),
                 ("D restore a moment during the load", lambda: run["replicated"] and point_in_time_restore(g, litestream, run["replicated"]))]
-    for title, section in sections:
-        t = time.monotonic()
-        print(title)
-        before = len(g.failures)
-        section()
-        print(f"  {'ok' if len(g.failures) == before else 'FAILED'} ({time.monotonic() - t:.1f}s)")
+    g.sections(sections)
     print(f"replication: {g.count} checks, {len(g.failures)} failed ({time.monotonic() - started:.1f}s)")
     if not g.failures:
         shutil.rmtree(work, ignore_errors=True)
