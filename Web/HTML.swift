@@ -95,7 +95,7 @@ enum Components {
         let rendered = choices.map { value, text -> HTML in "<option value=\"\(value)\"\(HTML(raw: value == (selected ?? "") ? " selected" : ""))>\(text)</option>" }
         return """
         <div class="\(groupClass(errors, field))"><label class="govuk-label" for="\(field)">\(label)</label>\(self.hint(field, hint))\(errorMessage(errors, field))
-        <select class="govuk-select" id="\(field)" name="\(field)"\(describedBy(errors, field, hint: hint))>\(rendered)</select></div>
+        <select class="govuk-select\(HTML(raw: errors.contains { $0.field == field } ? " govuk-select--error" : ""))" id="\(field)" name="\(field)"\(describedBy(errors, field, hint: hint))>\(rendered)</select></div>
         """
     }
 

@@ -601,3 +601,16 @@ extension HTTPResponse {
         #expect(try title("/history/\(pledge.pledge.rawValue)") == "History: \(pledge.organisationName)’s pledge for \(pledge.pledgeYear) – FLOURISH")
     }
 }
+
+/// Issue 19: a select in error is marked like an input in error (a red border), not only by its message.
+@Suite struct FieldErrorStyleTests {
+    @Test func aSelectInErrorHasTheErrorStyleAndOneWithoutDoesNot() throws {
+        let f = try WebFixture()
+        let b = WebFixture.Browser(f.web)
+        try b.get("/register")
+        let refused = try b.post("/register", [("name", "Selects Ltd"), ("kind", ""), ("district", "norwich"), ("sizeBand", "")])
+        #expect(refused.status.code == 422)
+        #expect(refused.text.contains("class=\"govuk-select govuk-select--error\" id=\"kind\""))
+        #expect(refused.text.contains("class=\"govuk-select\" id=\"district\""), "a select the person got right is not marked")
+    }
+}
