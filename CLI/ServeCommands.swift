@@ -102,7 +102,7 @@ enum ServeCommands {
         HTTPServer.limitHeapArenas(2)
         let log = ServerLog.standardError
         let contactEmail = inv.arguments.value("contact-email") ?? inv.environment["FLOURISH_CONTACT_EMAIL"]
-        if let contactEmail, !contactEmail.isEmpty, !(contactEmail.contains("@") && !contactEmail.contains(" ") && !contactEmail.contains("\"")) {
+        if let contactEmail, !contactEmail.isEmpty, !Flourish.isEmailAddress(contactEmail) {
             throw UsageError("--contact-email takes an email address, such as alliance@example.org (not \"\(contactEmail)\")")
         }
         let web = try WebApp(app: app, secureCookies: inv.arguments.flag("secure-cookies"),

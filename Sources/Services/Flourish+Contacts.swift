@@ -69,7 +69,7 @@ extension Flourish {
         guard !name.isEmpty, name.count <= 300, !name.contains(where: \.isNewline) else {
             throw RegistrationError.invalid(field: "contact name", reason: "should be one line of at most 300 characters")
         }
-        guard FieldSpec(name: "email", kind: .email, isRequired: true).problem(with: .string(email)) == nil else {
+        guard Flourish.isEmailAddress(email) else {
             throw RegistrationError.invalid(field: "contact email", reason: "should be an email address such as name@example.org")
         }
         let now = clock.now()
@@ -224,5 +224,12 @@ extension Flourish {
             if n > 10_000 { throw AccountError.unknownPerson(name) }
         }
         return candidate
+    }
+}
+
+extension Flourish {
+    /// Whether `text` is an email address, by the same rule as a workflow's `email` fields.
+    public static func isEmailAddress(_ text: String) -> Bool {
+        FieldSpec(name: "email", kind: .email, isRequired: true).problem(with: .string(text)) == nil
     }
 }

@@ -79,8 +79,7 @@ extension Flourish {
             }
         }
 
-        let disk = try? FileManager.default.attributesOfFileSystem(forPath: folder)
-        let diskFree = (disk?[.systemFreeSize] as? NSNumber)?.int64Value ?? 0, diskSize = (disk?[.systemSize] as? NSNumber)?.int64Value ?? 0
+        let (diskFree, diskSize) = diskSpace()
         let needed = max(settings.minimumFreeBytes, Int64(Double(diskSize) * settings.minimumFreeShare))
         let free = ByteCountFormatter.string(fromByteCount: diskFree, countStyle: .file)
         if diskSize > 0, diskFree < needed {

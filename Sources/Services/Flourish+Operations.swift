@@ -80,12 +80,17 @@ extension Flourish {
         func size(_ path: String) -> Int64 {
             ((try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? NSNumber)?.int64Value ?? 0
         }
-        let disk = try? FileManager.default.attributesOfFileSystem(forPath: URL(fileURLWithPath: database.path).deletingLastPathComponent().path)
+        let disk = diskSpace()
         return OperationalFigures(timersDue: due, oldestTimerDueAt: oldest, outbox: outbox,
                                   auditHeadSeq: head?.int64("seq") ?? 0, auditHeadHash: head?.string("hash") ?? "",
                                   databaseBytes: size(database.path), walBytes: size(database.path + "-wal"),
-                                  diskFreeBytes: (disk?[.systemFreeSize] as? NSNumber)?.int64Value ?? 0,
-                                  diskSizeBytes: (disk?[.systemSize] as? NSNumber)?.int64Value ?? 0)
+                                  diskFreeBytes: disk.free, diskSizeBytes: disk.size)
+    }
+
+    /// Free and whole bytes of the file system that holds the database (0 when it cannot be read).
+    func diskSpace() -> (free: Int64, size: Int64) {
+        let disk = try? FileManager.default.attributesOfFileSystem(forPath: URL(fileURLWithPath: database.path).deletingLastPathComponent().path)
+        return ((disk?[.systemFreeSize] as? NSNumber)?.int64Value ?? 0, (disk?[.systemSize] as? NSNumber)?.int64Value ?? 0)
     }
 
     /// What the engine and the front door measured since this process started.
