@@ -64,11 +64,11 @@ extension WebApp {
     static func drillDown(_ c: Context, title: String, caption: String, pledges: [WallEntry]?, actions: [ActionView], measures: [MeasureView], groups: [GovernanceBody]) -> HTTPResponse {
         var parts: [HTML] = ["<span class=\"govuk-caption-l\">\(caption)</span><h1 class=\"govuk-heading-l\">\(title)</h1>"]
         if !groups.isEmpty {
-            parts.append("<h2 class=\"govuk-heading-m\">Groups</h2><ul class=\"govuk-list\">\(groups.map { g -> HTML in "<li><a class=\"govuk-link\" href=\"/groups/\(g.key)\">\(g.name)</a></li>" })</ul>")
+            parts.append("<h2 class=\"govuk-heading-m\">Groups</h2><ul class=\"govuk-list\">\(groups.map { g -> HTML in "<li>\(c.link("/groups/\(g.key)", "\(g.name)"))</li>" })</ul>")
         }
         parts.append(actions.isEmpty ? "<p class=\"govuk-body\">No actions.</p>" : Components.table(caption: "Actions", headers: ["Action", "Group", "Due", "Status", "RAG", "History"], rows: actions.map { a in
-            ["<a class=\"govuk-link\" href=\"/actions/\(a.action.id.rawValue)\">\(a.action.title)</a>",
-             "<a class=\"govuk-link\" href=\"/groups/\(a.action.group)\">\(a.action.group)</a>",
+            [c.link("/actions/\(a.action.id.rawValue)", "\(a.action.title)"),
+             c.link("/groups/\(a.action.group)", "\(c.app.displayName("body", a.action.group))"),
              "\(a.action.dueDate?.inWords ?? "")" + (a.isOverdue ? " <strong class=\"app-overdue\">Overdue</strong>" as HTML : ""),
              Components.stateTag(a.action.state), Components.rag(a.latestRAG?.rawValue), "<a class=\"govuk-link\" href=\"/history/\(a.action.id.rawValue)\">History<span class=\"govuk-visually-hidden\"> of \(a.action.title)</span></a>"]
         }))

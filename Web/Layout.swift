@@ -6,7 +6,8 @@ import HTTPServer
 enum Layout {
     static func page(title: String, body: HTML, context: Context?, status: HTTPStatus = .ok, backLink: (String, String)? = nil) -> HTTPResponse {
         let viewer = context?.viewer ?? .anonymous
-        var links: [(String, String)] = [("/pledges", "Pledge wall"), ("/governance", "Governance"), ("/reports", "Annual reports")]
+        var links: [(String, String)] = viewer.person != nil ? [("/home", "Home")] : []
+        links += [("/pledges", "Pledge wall"), ("/governance", "Governance"), ("/reports", "Annual reports")]
         if viewer.person != nil { links.append(("/dashboard", "Dashboard")) }
         if viewer.may(.organisationContact) && !viewer.organisations.isEmpty { links.append(("/organisation", "My organisation")) }
         if viewer.may(.chair) { links.append(("/groups", viewer.isSecretariat ? "Groups" : "My groups")) }

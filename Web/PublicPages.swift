@@ -5,7 +5,7 @@ import Engine
 import Domain
 
 extension WebApp {
-    static var pageRoutes: [Route] { publicRoutes + serviceRoutes + signInRoutes + accountRoutes + contactRoutes + registrationRoutes + reportRoutes + openDataRoutes + dashboardRoutes + organisationRoutes + chairRoutes + secretariatRoutes + boardRoutes }
+    static var pageRoutes: [Route] { publicRoutes + homeRoutes + serviceRoutes + signInRoutes + accountRoutes + contactRoutes + registrationRoutes + reportRoutes + openDataRoutes + dashboardRoutes + organisationRoutes + chairRoutes + secretariatRoutes + boardRoutes }
 
     static let publicRoutes: [Route] = [
         Route("GET", "/", .everyone, "Home", keep: true) { c in
@@ -18,7 +18,8 @@ extension WebApp {
             <div class="govuk-grid-column-two-thirds">
             <h2 class="govuk-heading-m">\(wall.entries.count) current pledge\(wall.entries.count == 1 ? "" : "s")</h2>
             <p class="govuk-body"><a class="govuk-link" href="/pledges">See every pledge on the wall</a>, filtered by FLOURISH area, district or kind of organisation.</p>
-            <p class="govuk-body">To make a pledge, <a class="govuk-link" href="/register">register your organisation</a>: it takes a few minutes, and then you can pledge, report and renew each year.</p>
+            \(c.viewer.isSignedIn ? "<p class=\"govuk-body\">You are signed in: <a class=\"govuk-link\" href=\"/home\">see what needs you now</a>.</p>" as HTML
+                                  : "<p class=\"govuk-body\">To make a pledge, <a class=\"govuk-link\" href=\"/register\">register your organisation</a>: it takes a few minutes, and then you can pledge, report and renew each year.</p>")
             <h2 class="govuk-heading-m">How the partnership works</h2>
             <p class="govuk-body">\(bodies.count) boards and groups, and how issues are escalated between them: <a class="govuk-link" href="/governance">the governance structure</a>.</p>
             </div></div>

@@ -30,12 +30,13 @@ extension WebApp {
         },
     ]
 
-    /// Only a path on this site, so sign-in cannot bounce a visitor elsewhere; and only visible
+    /// Where signing in leads: the page the visitor was sent from, or their home page ("what
+    /// needs you now"). Only a path on this site, so sign-in cannot bounce a visitor elsewhere; and only visible
     /// ASCII (a path as a browser sends it is percent-encoded), so nothing typed into `next`
     /// can end the Location header and add headers of its own.
     static func safeNext(_ next: String?) -> String {
         guard let next, next.hasPrefix("/"), !next.hasPrefix("//"), !next.contains("\\"),
-              next.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) else { return "/" }
+              next.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) else { return "/home" }
         return next
     }
 

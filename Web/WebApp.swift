@@ -81,6 +81,19 @@ public final class Context: @unchecked Sendable {
 
     func param(_ name: String) -> String { params[name] ?? "" }
 
+    /// Whether the viewer may open the page at `path`: the route the path reaches (the most
+    /// specific, as requests are routed) is open to them. Pages link only where this holds.
+    func mayOpen(_ path: String) -> Bool {
+        let parts = path.split(separator: "?", maxSplits: 1).first.map { $0.split(separator: "/", omittingEmptySubsequences: true) } ?? []
+        let route = web.routes.filter { $0.method == "GET" }.compactMap { r in r.match(parts: parts).map { (r, $0.count) } }.min { $0.1 < $1.1 }?.0
+        return route.map { viewer.may($0.access) } ?? false
+    }
+
+    /// A link to `path` when the viewer may open it, else the text alone.
+    func link(_ path: String, _ text: HTML) -> HTML {
+        mayOpen(path) ? "<a class=\"govuk-link\" href=\"\(path)\">\(text)</a>" : text
+    }
+
     /// The form's fields (application/x-www-form-urlencoded), in order.
     lazy var form: [(name: String, value: String)] = URLEncoding.formDecode(request.bodyText)
     func field(_ name: String) -> String? {

@@ -174,6 +174,7 @@ import Domain
         get("/reset-password", "/reset-password?token=not-a-token", everyone)
         get("/invitation", "/invitation?token=not-a-token", everyone)
         get("/account", nil, signedIn)
+        get("/home", nil, signedIn)
         get("/organisations/{key}/contacts", "/organisations/\(a)/contacts", ["contact-1", "sam"])
         get("/reports", nil, everyone)
         get("/reports/{year}", "/reports/2025", everyone)

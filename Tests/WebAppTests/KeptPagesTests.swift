@@ -85,15 +85,15 @@ import Engine
 }
 
 /// Where signing in sends someone next: only a path on this site, never a header of the
-/// visitor's making.
+/// visitor's making; anything else goes to their home page.
 @Suite(.serialized) struct SignInNextTests {
     @Test func nextIsAPathOnThisSiteAndCannotAddHeaders() throws {
         let f = try WebFixture()
         let cases: [(String, String)] = [
             ("/pledges?area=learning", "/pledges?area=learning"),
-            ("/pledges\r\nX-Injected: yes\r\nSet-Cookie: flourish_session=chosen; Path=/", "/"),
-            ("/pledges\u{0}", "/"), ("/pl edges", "/"), ("/caf\u{E9}", "/"),
-            ("//evil.example/", "/"), ("/\\evil.example", "/"), ("https://evil.example/", "/"), ("", "/"),
+            ("/pledges\r\nX-Injected: yes\r\nSet-Cookie: flourish_session=chosen; Path=/", "/home"),
+            ("/pledges\u{0}", "/home"), ("/pl edges", "/home"), ("/caf\u{E9}", "/home"),
+            ("//evil.example/", "/home"), ("/\\evil.example", "/home"), ("https://evil.example/", "/home"), ("", "/home"),
         ]
         for (next, expected) in cases {
             let browser = WebFixture.Browser(f.web)

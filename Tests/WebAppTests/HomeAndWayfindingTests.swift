@@ -1,0 +1,110 @@
+import Foundation
+import Testing
+@testable import WebApp
+import HTTPServer
+@_spi(Harness) import Services
+import Engine
+
+/// Each person's home after signing in, and links only to pages the viewer may open.
+@Suite(.serialized) struct HomeAndWayfindingTests {
+    /// The demo's people, one of each kind.
+    static let people = ["sam", "erin", "ann", "bea", "contact-1"]
+
+    /// Every link inside a page's main content.
+    static func links(in page: String) -> [String] {
+        guard let main = page.range(of: "<main"), let end = page.range(of: "</main>") else { return [] }
+        let text = page[main.lowerBound..<end.lowerBound]
+        var found: [String] = []
+        var rest = text[...]
+        while let r = rest.range(of: "href=\"") {
+            let href = rest[r.upperBound...].prefix { $0 != "\"" }
+            if href.hasPrefix("/") { found.append(String(href).replacingOccurrences(of: "&amp;", with: "&")) }
+            rest = rest[r.upperBound...]
+        }
+        return found
+    }
+
+    @Test func signingInLandsOnYourHomeNotThePublicFrontPage() throws {
+        let f = try WebFixture()
+        let b = WebFixture.Browser(f.web)
+        try b.get("/sign-in")
+        let r = try b.post("/sign-in", [("person", "sam"), ("password", Flourish.demoPassword)])
+        #expect(r.status.code == 303)
+        #expect(r.headers["Location"] == "/home")
+        let home = try b.get("/home").text
+        #expect(home.contains("What needs you now"))
+        #expect(!home.contains("register your organisation"))
+        // Sent to sign in from a page, they go back to it.
+        let other = WebFixture.Browser(f.web)
+        try other.get("/sign-in?next=/review")
+        #expect(try other.post("/sign-in", [("person", "sam"), ("password", Flourish.demoPassword), ("next", "/review")]).headers["Location"] == "/review")
+        // The public front page, signed in, points home instead of asking them to register.
+        let front = try b.get("/").text
+        #expect(front.contains("href=\"/home\""))
+        #expect(!front.contains("register your organisation"))
+    }
+
+    @Test func theSecretariatsHomeCountsWhatWaitsForIt() throws {
+        let f = try WebFixture()
+        let b = WebFixture.Browser(f.web)
+        try b.signIn("sam")
+        let waiting = try f.app.pledgesAwaitingReview().count
+        #expect(waiting > 0, "the demo has pledges waiting for review")
+        let home = try b.get("/home").text
+        #expect(home.contains("The Alliance secretariat"))
+        #expect(home.contains("<a class=\"govuk-link\" href=\"/review\">\(waiting) pledge\(waiting == 1 ? " is" : "s are") waiting for review</a>"))
+        // Once every pledge is reviewed, that line goes.
+        for pledge in try f.app.pledgesAwaitingReview() {
+            _ = try f.app.approvePledge(pledge.id, comment: nil, expectedVersion: nil, by: "sam")
+        }
+        #expect(!(try b.get("/home").text.contains("waiting for review")))
+    }
+
+    @Test func aChairsHomeNamesTheirOverdueActionsAndAContactsTheirPledges() throws {
+        let f = try WebFixture()
+        let viewer = try f.app.viewer(forOperator: "erin")
+        let group = try #require(try f.app.policy.groupsRun(by: viewer).first)
+        // A year on, every open action of the group is overdue.
+        f.clock.advance(bySeconds: 400 * 86_400)
+        let overdue = try f.app.actions(ActionFilter(group: group.key), for: viewer).filter(\.isOverdue).count
+        #expect(overdue > 0)
+        let chair = WebFixture.Browser(f.web)
+        try chair.signIn("erin")
+        let home = try chair.get("/home").text
+        #expect(home.contains("Chair of \(group.name)"))
+        #expect(home.contains("\(overdue) action\(overdue == 1 ? " is" : "s are") overdue"))
+        #expect(home.contains("Overdue</strong>"))
+
+        let contact = WebFixture.Browser(f.web)
+        try contact.signIn("contact-1")
+        let organisation = try #require(try f.app.organisationKeys(contactedBy: "contact-1").first)
+        let page = try contact.get("/home").text
+        #expect(page.contains(try f.app.organisation(organisation).organisation.name))
+        #expect(!page.contains("The Alliance secretariat"))
+        #expect(!page.contains("Chair of"))
+    }
+
+    /// The defect: a contact's dashboard drill-down linked to group and action pages they get
+    /// 403 for. Every link on every signed-in person's home, dashboard and drill-downs opens.
+    @Test func pagesLinkOnlyToPagesTheViewerMayOpen() throws {
+        let f = try WebFixture()
+        for person in Self.people {
+            let b = WebFixture.Browser(f.web)
+            try b.signIn(person)
+            var pages = ["/home", "/dashboard"]
+            pages += f.app.framework.priorities.map { "/dashboard/priorities/\($0.key)" }
+            pages += f.app.framework.areas.prefix(3).map { "/dashboard/areas/\($0.key)" }
+            var checked = Set<String>()
+            for page in pages {
+                let r = try b.get(page)
+                #expect(r.status.code == 200, "\(person) opens \(page)")
+                for link in Self.links(in: r.text) where !checked.contains(link) && !link.hasSuffix(".ics") {
+                    checked.insert(link)
+                    let target = try b.get(link)
+                    #expect(![401, 403, 404].contains(target.status.code), "\(person) is offered \(link) on \(page) but gets \(target.status.code)")
+                }
+            }
+            #expect(checked.count > 3, "\(person) has links to follow")
+        }
+    }
+}
