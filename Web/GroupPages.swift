@@ -78,6 +78,9 @@ extension WebApp {
         Route("GET", "/actions/{id}", .chair, "An action, its updates and escalations") { c in
             try actionPage(c, RecordID(c.param("id")), errors: [])
         },
+        Route("POST", "/actions/{id}/next", .chair, "The action's next step: update, start, complete, block, unblock, reschedule or cancel it (cancelling is checked first)") { c in
+            try nextStep(c, RecordID(c.param("id")))
+        },
         Route("POST", "/actions/{id}/events/{event}", .chair, "Update, complete, block or cancel an action") { c in
             let id = RecordID<Action>(c.param("id")), event = c.param("event")
             var fields: [String: JSONValue] = [:]
@@ -143,21 +146,7 @@ extension WebApp {
         let updates = try c.app.actionUpdates(id, for: c.viewer).map { e -> [HTML] in
             ["\(day(c, e.occurredAt))", Components.rag(e.payload["rag"]?.stringValue), "\(e.payload["commentary"]?.stringValue ?? "")", "\(e.actor)"]
         }
-        let available = try c.app.eventsOpen(on: id, for: c.viewer)
-        func form(_ event: String, _ fields: HTML, _ button: String, kind: String? = nil) -> HTML {
-            "<form method=\"post\" action=\"/actions/\(id.rawValue)/events/\(event)\" novalidate>\(c.csrfField)<input type=\"hidden\" name=\"version\" value=\"\(a.version)\">\(fields)\(Components.button(button, kind: kind))</form>"
-        }
-        var forms: [HTML] = []
-        if available.contains("update") {
-            forms.append("<h2 class=\"govuk-heading-m\">Post an update</h2>")
-            forms.append(form("update", Components.choices("rag", legend: "RAG status", options: [("green", "Green: on track"), ("amber", "Amber: at risk"), ("red", "Red: off track")], selected: c.typed("rag", ifSent: "update").map { [$0] } ?? [], errors: errors, radio: true)
-                              + Components.textarea("commentary", label: "Progress", value: c.typed("commentary", ifSent: "update"), errors: errors, rows: 3), "Post update"))
-        }
-        if available.contains("begin") { forms.append(form("begin", "", "Mark in progress", kind: "secondary")) }
-        if available.contains("complete") { forms.append(form("complete", Components.textarea("outcomeNote", label: "Outcome", value: c.typed("outcomeNote", ifSent: "complete"), errors: errors, rows: 2), "Complete action", kind: "secondary")) }
-        if available.contains("block") { forms.append(form("block", Components.textarea("blockedBy", label: "What is blocking it?", value: c.typed("blockedBy", ifSent: "block"), errors: errors, rows: 2), "Mark blocked", kind: "secondary")) }
-        if available.contains("unblock") { forms.append(form("unblock", "", "Unblock", kind: "secondary")) }
-        if available.contains("cancel") { forms.append(form("cancel", Components.textarea("reason", label: "Why cancel it?", value: c.typed("reason", ifSent: "cancel"), errors: errors, rows: 2), "Cancel action", kind: "warning")) }
+        let next = try nextStepForm(c, view, errors: errors)
         let escalations = view.escalations.map { e -> HTML in "<li><a class=\"govuk-link\" href=\"/escalations/\(e.id.rawValue)\">\(Optional(e.title) ?? e.id.rawValue)</a> \(Components.stateTag(e.state))</li>" }
         let body: HTML = """
         \(Components.errorSummary(errors))<span class="govuk-caption-l">Action</span><h1 class="govuk-heading-l">\(a.title)</h1>
@@ -168,7 +157,7 @@ extension WebApp {
                                   ("FLOURISH areas", "\(areaNames(a.areas, c.app))")]))
         \(escalations.isEmpty ? "" : "<h2 class=\"govuk-heading-m\">Escalations</h2><ul class=\"govuk-list\">\(escalations)</ul>" as HTML)
         \(updates.isEmpty ? "<p class=\"govuk-body\">No updates yet.</p>" : Components.table(caption: "Updates", headers: ["When", "RAG", "Commentary", "By"], rows: updates))
-        \(forms)
+        \(next)
         """
         return Layout.page(title: (errors.isEmpty ? "" : "Error: ") + "Action: \(a.title)", body: body, context: c, status: status, backLink: ("/groups/\(a.group)", "Back to the group"))
     }

@@ -118,6 +118,52 @@ enum Components {
         """
     }
 
+    /// One question answered by radios, each option revealing the fields it needs (GOV.UK's
+    /// conditional reveal): without the script every option's fields show; with it, only the
+    /// chosen option's. The first radio carries the id `field` for the error summary.
+    static func radiosWithReveal(_ field: String, legend: String, options: [(value: String, label: String, reveal: HTML)], selected: String?,
+                                 errors: [FieldError], hint: String? = nil, legendSize: String = "m") -> HTML {
+        let items = options.enumerated().map { i, o -> HTML in
+            let itemID = i == 0 ? field : "\(field)-\(i + 1)"
+            let checked = selected == o.value
+            let revealID = "conditional-\(itemID)"
+            let controls = HTML(raw: o.reveal.text.isEmpty ? "" : " aria-controls=\"\(revealID)\" aria-expanded=\"\(checked)\"")
+            let reveal: HTML = o.reveal.text.isEmpty ? "" : "<div class=\"govuk-radios__conditional\(HTML(raw: checked ? "" : " govuk-radios__conditional--hidden"))\" id=\"\(revealID)\">\(o.reveal)</div>"
+            return """
+            <div class="govuk-radios__item"><input class="govuk-radios__input" id="\(itemID)" name="\(field)" type="radio" value="\(o.value)"\(HTML(raw: checked ? " checked" : ""))\(controls)>
+            <label class="govuk-label govuk-radios__label" for="\(itemID)">\(o.label)</label></div>\(reveal)
+            """
+        }
+        return """
+        <div class="\(groupClass(errors, field))"><fieldset class="govuk-fieldset"\(describedBy(errors, field, hint: hint))>
+        <legend class="govuk-fieldset__legend govuk-fieldset__legend--\(legendSize)">\(legend)</legend>\(self.hint(field, hint))\(errorMessage(errors, field))
+        <div class="govuk-radios" data-module="govuk-radios">\(items)</div></fieldset></div>
+        """
+    }
+
+    /// GOV.UK's date input: day, month and year in three boxes (`field-day`, `field-month`,
+    /// `field-year`), the day box carrying the id `field` for the error summary.
+    static func dateInput(_ field: String, legend: String, value: (day: String, month: String, year: String)?, errors: [FieldError], hint: String? = nil) -> HTML {
+        let error = errors.contains { $0.field == field }
+        func box(_ part: String, _ label: String, _ text: String?, width: Int) -> HTML {
+            let id = part == "day" ? field : "\(field)-\(part)"
+            return """
+            <div class="govuk-date-input__item"><div class="govuk-form-group"><label class="govuk-label govuk-date-input__label" for="\(id)">\(label)</label>
+            <input class="govuk-input govuk-date-input__input govuk-input--width-\(width)\(HTML(raw: error ? " govuk-input--error" : ""))" id="\(id)" name="\(field)-\(part)" type="text" inputmode="numeric" value="\(text ?? "")"></div></div>
+            """
+        }
+        return """
+        <div class="\(groupClass(errors, field))"><fieldset class="govuk-fieldset" role="group"\(describedBy(errors, field, hint: hint))>
+        <legend class="govuk-fieldset__legend govuk-fieldset__legend--s">\(legend)</legend>\(self.hint(field, hint))\(errorMessage(errors, field))
+        <div class="govuk-date-input">\(box("day", "Day", value?.day, width: 2))\(box("month", "Month", value?.month, width: 2))\(box("year", "Year", value?.year, width: 4))</div></fieldset></div>
+        """
+    }
+
+    /// GOV.UK's confirmation panel: what happened, in a green box, at the top of the next page.
+    static func panel(_ title: String, _ text: HTML) -> HTML {
+        "<div class=\"govuk-panel govuk-panel--confirmation\"><h1 class=\"govuk-panel__title\">\(title)</h1><div class=\"govuk-panel__body\">\(text)</div></div>"
+    }
+
     /// Text cut to at most `limit` characters at the end of a word, with an ellipsis when cut
     /// (never mid-word: "Develop a young person’s participation…", not "…particip").
     static func shortened(_ text: String, to limit: Int) -> String {

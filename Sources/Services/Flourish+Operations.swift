@@ -217,6 +217,12 @@ extension Flourish {
         Set(try availableEvents(on: id, for: viewer).filter(\.isAvailable).map(\.event))
     }
 
+    /// Every problem the fields a person typed would meet firing `event` on the record now,
+    /// all at once (a form shows each beside its field before anything is written).
+    public func fieldProblems<Record>(firing event: String, on id: RecordID<Record>, fields: [String: JSONValue]) throws -> [WorkflowError] {
+        try engine.fieldProblems(firing: event, on: id.instance, payload: fields)
+    }
+
     /// The events the viewer may fire on a typed record now.
     public func eventsOpen<Record>(on id: RecordID<Record>, for viewer: Viewer) throws -> Set<String> {
         try eventsOpen(on: id.instance, for: viewer)

@@ -225,6 +225,7 @@ import Domain
         post("/sign-out", "/sign-out", signedIn)
         post("/groups/{key}/actions/new", "/groups/\(g1)/actions/new",
              form: [("title", "Matrix action"), ("owner", "erin"), ("dueDate", "2027-03-31"), ("areas", "learning")], ["erin", "sam"])
+        post("/actions/{id}/next", "/actions/\(m.action.rawValue)/next", form: [("next", "update"), ("rag", "amber"), ("commentary", "Matrix")], ["erin", "sam"])
         post("/actions/{id}/events/{event}", "/actions/\(m.action.rawValue)/events/update", form: [("rag", "amber"), ("commentary", "Matrix")], ["erin", "sam"])
         post("/groups/{key}/escalations/new", "/groups/\(g1)/escalations/new", form: [("title", "Matrix issue"), ("severity", "low"), ("areas", "learning")], ["erin", "sam"])
         post("/pledges/new", "/pledges/new", form: [("organisation", a), ("text", "Matrix pledge"), ("areas", "learning")], ["contact-1", "sam"])

@@ -3,6 +3,22 @@
    Content-Security-Policy allows it as 'self' and still forbids inline script. */
 (function () {
   "use strict";
+  // One question, its chosen answer's fields shown (GOV.UK's conditional reveal). Without the
+  // script every answer's fields show, so nothing is out of reach.
+  document.body.classList.add("js-enabled");
+  document.querySelectorAll("[data-module='govuk-radios']").forEach(function (group) {
+    var inputs = group.querySelectorAll("input[type='radio'][aria-controls]");
+    function sync() {
+      group.querySelectorAll("input[type='radio']").forEach(function (input) {
+        var target = input.getAttribute("aria-controls");
+        var reveal = target ? document.getElementById(target) : null;
+        if (!reveal) { return; }
+        reveal.classList.toggle("govuk-radios__conditional--hidden", !input.checked);
+        input.setAttribute("aria-expanded", input.checked ? "true" : "false");
+      });
+    }
+    if (inputs.length) { group.addEventListener("change", sync); sync(); }
+  });
   var summary = document.querySelector(".govuk-error-summary");
   if (!summary) { return; }
   // After a failed submit the summary takes focus, so it is what a screen reader says first

@@ -65,19 +65,28 @@ func refuseComputed(_ payload: [String: JSONValue], fields: [FieldSpec], event: 
 }
 
 func validatePayload(_ payload: [String: JSONValue], fields: [FieldSpec], event: String) throws {
+    if let first = payloadProblems(payload, fields: fields, event: event).first { throw first }
+}
+
+/// Every problem with a payload, in a fixed order (fields the event does not take, then each
+/// field in the definition's order, missing or invalid): a form reports them all at once,
+/// while a write refuses on the first.
+public func payloadProblems(_ payload: [String: JSONValue], fields: [FieldSpec], event: String) -> [WorkflowError] {
+    var problems: [WorkflowError] = []
     let names = fields.map(\.name)
     for key in payload.keys.sorted() where !names.contains(key) {
-        throw WorkflowError.unexpectedField(event: event, field: key, accepted: names)
+        problems.append(.unexpectedField(event: event, field: key, accepted: names))
     }
     for field in fields {
         guard let value = payload[field.name], value != .null else {
-            if field.isRequired { throw WorkflowError.missingField(event: event, field: field.name) }
+            if field.isRequired { problems.append(.missingField(event: event, field: field.name)) }
             continue
         }
         if let problem = field.problem(with: value) {
-            throw WorkflowError.invalidField(event: event, field: field.name, reason: problem)
+            problems.append(.invalidField(event: event, field: field.name, reason: problem))
         }
     }
+    return problems
 }
 
 extension FieldSpec {

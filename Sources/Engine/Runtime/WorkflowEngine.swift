@@ -246,6 +246,16 @@ public final class WorkflowEngine: Sendable {
         try database.read { db in try self.loadInstance(db, id) }
     }
 
+    /// Every problem the fields a person gives would meet firing `event` on the instance as it
+    /// is now (fields Flourish works out itself aside): what a form reports all at once before
+    /// anything is written. Empty when the event cannot be fired from here at all; firing says why.
+    public func fieldProblems(firing event: String, on id: InstanceID, payload: [String: JSONValue]) throws -> [WorkflowError] {
+        let instance = try self.instance(id)
+        let definition = try self.definition(instance.workflow, version: instance.workflowVersion)
+        guard let transition = definition.transition(for: event, from: instance.state) else { return [] }
+        return payloadProblems(payload, fields: transition.fields.filter { !$0.isComputed }, event: event)
+    }
+
     /// Instances, newest first, optionally of one workflow and in one state.
     public func instances(workflow: String? = nil, state: String? = nil, limit: Int = 100) throws -> [Instance] {
         try database.read { db in

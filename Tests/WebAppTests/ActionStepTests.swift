@@ -1,0 +1,107 @@
+import Foundation
+import Testing
+@testable import WebApp
+import HTTPServer
+@_spi(Harness) import Services
+import Engine
+import Domain
+
+/// An action's page asks one question, "What do you want to do next?", instead of stacking a
+/// form per event; every problem is reported at once in people's words; cancelling is checked
+/// first; a new due date is typed in GOV.UK's three boxes.
+@Suite(.serialized) struct ActionStepTests {
+    /// A chair signed in, on a new action of their group.
+    static func newAction() throws -> (WebFixture, WebFixture.Browser, String) {
+        let f = try WebFixture()
+        let b = WebFixture.Browser(f.web)
+        try b.signIn("erin")
+        try b.get("/groups/early-prevention-board/actions/new")
+        let made = try b.post("/groups/early-prevention-board/actions/new", [("title", "Family hubs in every district"), ("owner", "erin"), ("dueDate", "2027-03-31"), ("areas", "family-and-friends")])
+        #expect(made.status.code == 303)
+        let path = try #require(made.headers["Location"])
+        try b.get(path)
+        return (f, b, path)
+    }
+
+    static func version(_ page: String) -> String {
+        page.range(of: "name=\"version\" value=\"").map { String(page[$0.upperBound...].prefix { $0 != "\"" }) } ?? ""
+    }
+
+    static func state(_ f: WebFixture, _ path: String) throws -> String {
+        try f.app.action(RecordID<Action>(String(path.split(separator: "/").last ?? ""))).action.state.rawValue
+    }
+
+    @Test func theActionPageAsksOneQuestionWithEachAnswersFieldsRevealed() throws {
+        let (_, b, path) = try Self.newAction()
+        let page = try b.get(path).text
+        // The defect: four stacked forms (update, complete, block, cancel) without headings.
+        #expect(page.components(separatedBy: "<form method=\"post\" action=\"/actions/").count - 1 == 1, "one form on the action's page")
+        #expect(page.contains("What do you want to do next?"))
+        for (value, label) in [("update", "Post a progress update"), ("begin", "Mark it in progress"), ("complete", "Complete it"), ("block", "Mark it blocked"),
+                               ("reschedule", "Agree a new due date"), ("cancel", "Cancel it")] {
+            #expect(page.contains("value=\"\(value)\""), "the answer \(value)")
+            #expect(page.contains(">\(label)</label>"), "labelled \(label)")
+        }
+        #expect(page.contains("aria-controls=\"conditional-next\" aria-expanded=\"false\""), "the update answer controls its revealed fields")
+        #expect(page.contains("class=\"govuk-radios__conditional govuk-radios__conditional--hidden\" id=\"conditional-next\""))
+        #expect(page.contains("name=\"dueDate-day\"") && page.contains("name=\"dueDate-month\"") && page.contains("name=\"dueDate-year\""), "the date in three boxes")
+        #expect(!page.contains("value=\"unblock\""), "only what may be done now")
+    }
+
+    @Test func everyProblemIsReportedAtOnceInPeoplesWordsAndNothingIsWritten() throws {
+        let (f, b, path) = try Self.newAction()
+        let version = Self.version(try b.get(path).text)
+        let none = try b.post(path + "/next", [("version", version)])
+        #expect(none.status.code == 422)
+        #expect(none.text.contains("<a href=\"#next\">Choose what you want to do next</a>"))
+        let empty = try b.post(path + "/next", [("version", version), ("next", "update")])
+        #expect(empty.status.code == 422)
+        // Both at once, in people's words, not the engine's `"update" needs the field "commentary"`.
+        #expect(empty.text.contains("<a href=\"#rag\">Choose a RAG status: green, amber or red</a>"))
+        #expect(empty.text.contains("<a href=\"#commentary\">Enter the progress made since the last update</a>"))
+        #expect(!empty.text.contains("needs the field"))
+        #expect(empty.text.contains("value=\"update\" checked"), "the answer chosen is kept")
+        #expect(empty.text.contains("class=\"govuk-radios__conditional\" id=\"conditional-next\""), "and its fields stay revealed")
+        let long = try b.post(path + "/next", [("version", version), ("next", "update"), ("rag", "amber"), ("commentary", String(repeating: "x", count: 10_001))])
+        #expect(long.status.code == 422 && long.text.contains("Progress should be at most 10000 characters"))
+        #expect(try f.app.actionUpdates(RecordID(String(path.split(separator: "/").last!)), for: try f.app.viewer(forOperator: "erin")).isEmpty, "nothing written")
+        let posted = try b.post(path + "/next", [("version", version), ("next", "update"), ("rag", "amber"), ("commentary", "Two hubs open")])
+        #expect(posted.status.code == 303)
+        #expect(try b.get(path).text.contains("Update recorded: amber."))
+    }
+
+    @Test func cancellingAsksFirstAndSaysItCannotBeUndone() throws {
+        let (f, b, path) = try Self.newAction()
+        let version = Self.version(try b.get(path).text)
+        let noReason = try b.post(path + "/next", [("version", version), ("next", "cancel")])
+        #expect(noReason.status.code == 422 && noReason.text.contains("<a href=\"#cancelReason\">Enter why the action is cancelled</a>"))
+        let check = try b.post(path + "/next", [("version", version), ("next", "cancel"), ("cancelReason", "The hubs are funded by the council instead")])
+        #expect(check.status.code == 200)
+        #expect(check.text.contains("Are you sure you want to cancel this action?"))
+        #expect(check.text.contains("The hubs are funded by the council instead"))
+        #expect(check.text.contains("cannot be reopened"))
+        #expect(try Self.state(f, path) == "planned", "nothing is cancelled until it is confirmed")
+        let done = try b.post(path + "/next", [("version", version), ("next", "cancel"), ("cancelReason", "The hubs are funded by the council instead"), ("confirm", "yes")])
+        #expect(done.status.code == 303)
+        #expect(try Self.state(f, path) == "cancelled")
+        #expect(try b.get(path).text.contains("The action is cancelled."))
+    }
+
+    @Test func aNewDueDateIsTypedInThreeBoxesWithAReason() throws {
+        let (f, b, path) = try Self.newAction()
+        let version = Self.version(try b.get(path).text)
+        let notADate = try b.post(path + "/next", [("version", version), ("next", "reschedule"), ("dueDate-day", "31"), ("dueDate-month", "2"), ("dueDate-year", "2027")])
+        #expect(notADate.status.code == 422)
+        #expect(notADate.text.contains("The new due date must be a real date, for example 31 3 2027"))
+        #expect(notADate.text.contains("<a href=\"#rescheduleReason\">Enter why the due date changes</a>"), "both problems at once")
+        #expect(notADate.text.contains("name=\"dueDate-month\" type=\"text\" inputmode=\"numeric\" value=\"2\""), "what was typed is kept")
+        let moved = try b.post(path + "/next", [("version", version), ("next", "reschedule"), ("dueDate-day", "30"), ("dueDate-month", "6"), ("dueDate-year", "2027"),
+                                                ("rescheduleReason", "The lease on the third hub starts in May")])
+        #expect(moved.status.code == 303)
+        let id = RecordID<Action>(String(path.split(separator: "/").last!))
+        #expect(try f.app.action(id).action.dueDate?.description == "2027-06-30")
+        #expect(try b.get(path).text.contains("The new due date is 30 June 2027"))
+        let history = try f.app.history(of: id.instance, for: try f.app.viewer(forOperator: "erin")).1
+        #expect(history.last?.event == "reschedule" && history.last?.payload["reason"]?.stringValue == "The lease on the third hub starts in May", "the history keeps the reason")
+    }
+}
