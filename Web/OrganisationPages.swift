@@ -81,6 +81,48 @@ extension WebApp {
                 return pledgeForm(c, organisation: organisation, values: values, errors: [FieldError(field, message)], editing: pledge, status: .unprocessableContent)
             }
         },
+        Route("POST", "/pledges/{id}/review", .secretariat, "Review a pledge: approve, ask for changes or reject it") { c in
+            let id = RecordID<Pledge>(c.param("id"))
+            guard let pledge = try? c.app.pledge(id, for: c.viewer) else { return notFound(c) }
+            guard let decision = c.field("decision"), let named = PledgeActions.reviewFields[decision] else {
+                return try pledgePage(c, pledge: pledge, errors: [FieldError("decision", "Choose approve, ask for changes or reject")], status: .unprocessableContent)
+            }
+            var fields: [String: JSONValue] = [:]
+            for (name, field) in named { if let v = c.field(field.id) { fields[name] = .string(v) } }
+            let version = c.field("version").flatMap(Int.init)
+            if decision != "approve" {
+                let errors = inPeoplesWords(try c.app.fieldProblems(firing: decision, on: id, fields: fields), named)
+                if !errors.isEmpty { return try pledgePage(c, pledge: pledge, errors: errors, status: .unprocessableContent) }
+            }
+            do {
+                if decision == "approve" {
+                    _ = try c.app.approvePledge(id, comment: fields["reviewComment"]?.stringValue, expectedVersion: version, by: c.person)
+                } else {
+                    _ = try c.app.firePledge(id, event: decision, fields: fields, expectedVersion: version, by: c.person)
+                }
+            } catch let e as WorkflowError where !e.deniesAccess {
+                return try pledgePage(c, pledge: pledge, errors: [FieldError(named[e.field ?? ""]?.id ?? "decision", e.localizedDescription)], status: .unprocessableContent)
+            }
+            let done = ["approve": "The pledge is approved and on the wall.", "request-changes": "Changes are requested; the organisation's contacts are told.",
+                        "reject": "The pledge is rejected; the organisation's contacts are told why."]
+            return c.redirect("/pledges/\(id.rawValue)", confirming: done[decision] ?? "Done.")
+        },
+        Route("POST", "/pledges/{id}/withdraw", .signedIn, "Withdraw a pledge, after checking") { c in
+            let id = RecordID<Pledge>(c.param("id"))
+            guard let pledge = try? c.app.pledge(id, for: c.viewer) else { return notFound(c) }
+            var fields: [String: JSONValue] = [:]
+            if let reason = c.field("withdrawReason") { fields["reason"] = .string(reason) }
+            let named = ["reason": FormField(id: "withdrawReason", missing: "Enter why the pledge is withdrawn", label: "The reason")]
+            let errors = inPeoplesWords(try c.app.fieldProblems(firing: "withdraw", on: id, fields: fields), named)
+            if !errors.isEmpty { return try pledgePage(c, pledge: pledge, errors: errors, status: .unprocessableContent) }
+            if c.field("confirm") != "yes" { return withdrawCheck(c, pledge, reason: c.field("withdrawReason")) }
+            do {
+                _ = try c.app.firePledge(id, event: "withdraw", fields: fields, expectedVersion: c.field("version").flatMap(Int.init), by: c.person)
+            } catch let e as WorkflowError where !e.deniesAccess {
+                return try pledgePage(c, pledge: pledge, errors: [FieldError("withdrawReason", e.localizedDescription)], status: .unprocessableContent)
+            }
+            return c.redirect("/pledges/\(id.rawValue)", confirming: "The pledge is withdrawn\(pledge.state == .approved || pledge.state == .reportDue || pledge.state == .reportOverdue ? " and is no longer on the wall" : "").")
+        },
         Route("POST", "/pledges/{id}/events/{event}", .signedIn, "Submit, review, report on or withdraw a pledge") { c in
             let id = RecordID<Pledge>(c.param("id")), event = c.param("event")
             guard (try? c.app.pledge(id, for: c.viewer)) != nil else { return notFound(c) }
@@ -104,6 +146,23 @@ extension WebApp {
             return c.redirect("/pledges/\(id.rawValue)", confirming: done[event] ?? "Done.")
         },
     ]
+
+    /// Check before withdrawing: a withdrawn pledge cannot be brought back.
+    static func withdrawCheck(_ c: Context, _ pledge: Pledge, reason: String?) -> HTTPResponse {
+        let organisation = c.app.displayName("organisation", pledge.organisation)
+        let body: HTML = """
+        <div class="govuk-grid-row"><div class="govuk-grid-column-two-thirds">
+        <span class="govuk-caption-l">\(organisation)</span><h1 class="govuk-heading-l">Are you sure you want to withdraw this pledge?</h1>
+        \(Components.summaryList([("Organisation", "\(organisation)"), ("Pledge", "\(pledge.text)"), ("Pledge year", "\(pledge.pledgeYear.map(String.init) ?? "")"),
+                                  ("Why it is withdrawn", "\(reason ?? "No reason given")")]))
+        <div class="govuk-warning-text"><span class="govuk-warning-text__icon" aria-hidden="true">!</span><strong class="govuk-warning-text__text"><span class="govuk-visually-hidden">Warning</span>A withdrawn pledge cannot be brought back, and leaves the pledge wall. The organisation can make a new pledge.</strong></div>
+        <form method="post" action="/pledges/\(pledge.id.rawValue)/withdraw" novalidate>\(c.csrfField)<input type="hidden" name="version" value="\(pledge.version)">
+        <input type="hidden" name="withdrawReason" value="\(reason ?? "")"><input type="hidden" name="confirm" value="yes">
+        <div class="govuk-button-group">\(Components.button("Yes, withdraw the pledge", kind: "warning"))<a class="govuk-link" href="/pledges/\(pledge.id.rawValue)">No, keep the pledge</a></div>
+        </form></div></div>
+        """
+        return Layout.page(title: "Withdraw the pledge: \(c.app.recordName(pledge.instance))", body: body, context: c)
+    }
 
     static func pledgePage(_ c: Context, pledge: Pledge, errors: [FieldError], status: HTTPStatus) throws -> HTTPResponse {
         let body: HTML = "\(Components.errorSummary(errors))<h1 class=\"govuk-heading-l\">Pledge</h1><p class=\"govuk-body\">\(pledge.text)</p>\(try PledgeActions.panel(for: pledge, context: c, errors: errors))"
@@ -150,11 +209,7 @@ enum PledgeActions {
         if available.contains("edit") { parts.append("<p class=\"govuk-body\"><a class=\"govuk-link\" href=\"/pledges/\(pledge.id.rawValue)/edit\">Edit this pledge</a></p>") }
         if available.contains("submit") { parts.append(form("submit", "", "Submit for review")) }
         if available.contains("approve") {
-            parts.append("<h2 class=\"govuk-heading-m\">Review</h2>")
-            if pledge.repeatsLastYear { parts.append("<div class=\"govuk-warning-text\"><strong class=\"govuk-warning-text__text\">This repeats the organisation’s pledge from an earlier year.</strong></div>") }
-            parts.append(form("approve", Components.textarea("reviewComment", id: "approve-reviewComment", label: "Comment for the organisation (optional)", value: c.typed("reviewComment", ifSent: "approve"), errors: errors, rows: 2), "Approve and publish"))
-            parts.append(form("request-changes", Components.textarea("reviewComment", id: "request-changes-reviewComment", label: "What should change?", value: c.typed("reviewComment", ifSent: "request-changes"), errors: errors, rows: 3), "Ask for changes", kind: "secondary"))
-            parts.append(form("reject", Components.textarea("reason", id: "reject-reason", label: "Why is it rejected?", value: c.typed("reason", ifSent: "reject"), errors: errors, rows: 3), "Reject", kind: "warning"))
+            parts.append(reviewForm(pledge, context: c, errors: errors))
         }
         if available.contains("report") {
             let outcomes = [("delivered", "Delivered"), ("partly-delivered", "Partly delivered"), ("not-delivered", "Not delivered")]
@@ -163,8 +218,11 @@ enum PledgeActions {
                               + Components.textarea("evidence", id: "report-evidence", label: "What happened?", value: c.typed("evidence", ifSent: "report"), errors: errors, hint: "What you did, for how many children and young people, and what changed."), "Send report"))
         }
         if available.contains("withdraw") {
-            parts.append("<details class=\"govuk-details\"><summary class=\"govuk-details__summary\"><span class=\"govuk-details__summary-text\">Withdraw this pledge</span></summary><div class=\"govuk-details__text\">")
-            parts.append(form("withdraw", Components.textarea("reason", id: "withdraw-reason", label: "Why is it being withdrawn? (optional)", value: c.typed("reason", ifSent: "withdraw"), errors: errors, rows: 2), "Withdraw pledge", kind: "warning"))
+            parts.append("<details class=\"govuk-details\"\(HTML(raw: errors.contains { $0.field == "withdrawReason" } ? " open" : ""))><summary class=\"govuk-details__summary\"><span class=\"govuk-details__summary-text\">Withdraw this pledge</span></summary><div class=\"govuk-details__text\">")
+            parts.append("<form method=\"post\" action=\"/pledges/\(pledge.id.rawValue)/withdraw\" novalidate>\(c.csrfField)<input type=\"hidden\" name=\"version\" value=\"\(pledge.version)\">"
+                         + Components.textarea("withdrawReason", label: "Why is it being withdrawn? (optional)", value: c.typed("withdrawReason"), errors: errors,
+                                               hint: "You can check before it is withdrawn", rows: 2)
+                         + Components.button("Continue", kind: "warning") + "</form>")
             parts.append("</div></details>")
         }
         if pledge.state == .reported, c.app.policy.isContact(of: pledge.organisation, viewer: c.viewer) {
@@ -172,6 +230,34 @@ enum PledgeActions {
         }
         return HTML.join(parts)
     }
+}
+
+extension PledgeActions {
+    /// The secretariat's review, one question: approve, ask for changes or reject, each
+    /// revealing the words it needs.
+    static func reviewForm(_ pledge: Pledge, context c: Context, errors: [FieldError]) -> HTML {
+        let warning: HTML = pledge.repeatsLastYear ? "<div class=\"govuk-warning-text\"><span class=\"govuk-warning-text__icon\" aria-hidden=\"true\">!</span><strong class=\"govuk-warning-text__text\"><span class=\"govuk-visually-hidden\">Warning</span>This repeats the organisation’s pledge from an earlier year.</strong></div>" : ""
+        let options: [(value: String, label: String, reveal: HTML)] = [
+            ("approve", "Approve and publish it", Components.textarea("approveComment", label: "Comment for the organisation (optional)", value: c.typed("approveComment"), errors: errors, rows: 2)),
+            ("request-changes", "Ask the organisation for changes", Components.textarea("changesComment", label: "What should change?", value: c.typed("changesComment"), errors: errors,
+                                                                                       hint: "The organisation’s contacts are emailed this", rows: 3)),
+            ("reject", "Reject it", Components.textarea("rejectReason", label: "Why is it rejected?", value: c.typed("rejectReason"), errors: errors,
+                                                       hint: "The organisation’s contacts are emailed this", rows: 3)),
+        ]
+        return """
+        <h2 class="govuk-heading-m">Review</h2>\(warning)
+        <form method="post" action="/pledges/\(pledge.id.rawValue)/review" novalidate>\(c.csrfField)<input type="hidden" name="version" value="\(pledge.version)">
+        \(Components.radiosWithReveal("decision", legend: "What is your decision?", options: options, selected: c.typed("decision"), errors: errors, legendSize: "s"))
+        \(Components.button("Record the decision"))</form>
+        """
+    }
+
+    /// The review's fields, named for people.
+    static let reviewFields: [String: [String: FormField]] = [
+        "approve": ["reviewComment": FormField(id: "approveComment", missing: "Enter a comment", label: "The comment")],
+        "request-changes": ["reviewComment": FormField(id: "changesComment", missing: "Enter what the organisation should change", label: "What should change")],
+        "reject": ["reason": FormField(id: "rejectReason", missing: "Enter why the pledge is rejected", label: "The reason")],
+    ]
 }
 
 extension HTML {

@@ -105,3 +105,49 @@ import Domain
         #expect(history.last?.event == "reschedule" && history.last?.payload["reason"]?.stringValue == "The lease on the third hub starts in May", "the history keeps the reason")
     }
 }
+
+/// The secretariat's review is one question; withdrawing a pledge is checked first (the defect:
+/// "Withdraw pledge" with an empty reason withdrew at once).
+@Suite(.serialized) struct PledgeDecisionTests {
+    @Test func withdrawingAPledgeIsCheckedFirstEvenWithoutAReason() throws {
+        let f = try WebFixture()
+        let contact = WebFixture.Browser(f.web)
+        try contact.signIn("contact-1")
+        let organisation = try #require(try f.app.organisationKeys(contactedBy: "contact-1").first)
+        let pledge = try #require(try f.app.organisation(organisation).pledges.first { $0.state == .approved })
+        let path = "/pledges/\(pledge.id.rawValue)"
+        let page = try contact.get(path).text
+        #expect(page.contains("action=\"\(path)/withdraw\""))
+        let version = page.range(of: "name=\"version\" value=\"").map { String(page[$0.upperBound...].prefix { $0 != "\"" }) } ?? ""
+        let check = try contact.post(path + "/withdraw", [("version", version)])
+        #expect(check.status.code == 200)
+        #expect(check.text.contains("Are you sure you want to withdraw this pledge?"))
+        #expect(check.text.contains("No reason given") && check.text.contains("leaves the pledge wall"))
+        #expect(try f.app.pledge(pledge.id, for: try f.app.viewer(forOperator: "sam")).state == .approved, "nothing is withdrawn until it is confirmed")
+        let done = try contact.post(path + "/withdraw", [("version", version), ("withdrawReason", ""), ("confirm", "yes")])
+        #expect(done.status.code == 303)
+        #expect(try f.app.pledge(pledge.id, for: try f.app.viewer(forOperator: "sam")).state == .withdrawn)
+        #expect(try contact.get(path).text.contains("The pledge is withdrawn and is no longer on the wall."))
+    }
+
+    @Test func theReviewAsksOneQuestionAndRejectingNeedsAReason() throws {
+        let f = try WebFixture()
+        let waiting = try #require(try f.app.pledgesAwaitingReview().first)
+        let sam = WebFixture.Browser(f.web)
+        try sam.signIn("sam")
+        let path = "/pledges/\(waiting.id.rawValue)"
+        let page = try sam.get(path).text
+        #expect(page.components(separatedBy: "action=\"\(path)/review\"").count - 1 == 1, "one review form")
+        for stacked in ["approve", "request-changes", "reject"] { #expect(!page.contains("action=\"\(path)/events/\(stacked)\""), "not three stacked: \(stacked)") }
+        for label in ["Approve and publish it", "Ask the organisation for changes", "Reject it"] { #expect(page.contains(">\(label)</label>")) }
+        let version = page.range(of: "name=\"version\" value=\"").map { String(page[$0.upperBound...].prefix { $0 != "\"" }) } ?? ""
+        let none = try sam.post(path + "/review", [("version", version)])
+        #expect(none.status.code == 422 && none.text.contains("<a href=\"#decision\">Choose approve, ask for changes or reject</a>"))
+        let bare = try sam.post(path + "/review", [("version", version), ("decision", "reject")])
+        #expect(bare.status.code == 422 && bare.text.contains("<a href=\"#rejectReason\">Enter why the pledge is rejected</a>"))
+        #expect(try f.app.pledge(waiting.id, for: try f.app.viewer(forOperator: "sam")).state == .submitted, "nothing written")
+        let rejected = try sam.post(path + "/review", [("version", version), ("decision", "reject"), ("rejectReason", "It is not a new thing: the club has run it since 2019")])
+        #expect(rejected.status.code == 303)
+        #expect(try f.app.pledge(waiting.id, for: try f.app.viewer(forOperator: "sam")).state == .rejected)
+    }
+}

@@ -230,6 +230,8 @@ import Domain
         post("/groups/{key}/escalations/new", "/groups/\(g1)/escalations/new", form: [("title", "Matrix issue"), ("severity", "low"), ("areas", "learning")], ["erin", "sam"])
         post("/pledges/new", "/pledges/new", form: [("organisation", a), ("text", "Matrix pledge"), ("areas", "learning")], ["contact-1", "sam"])
         post("/pledges/{id}/edit", "/pledges/\(m.draftA.rawValue)/edit", form: [("text", "MARKER-draft-A-5b1 apprenticeships"), ("areas", "learning")], ["contact-1"])
+        post("/pledges/{id}/review", "/pledges/\(m.draftA.rawValue)/review", form: [], ["sam"])  // empty: "choose a decision", for the secretariat only
+        post("/pledges/{id}/withdraw", "/pledges/\(m.draftA.rawValue)/withdraw", form: [], ["contact-1", "sam"])  // unconfirmed: the check page, nothing written
         post("/pledges/{id}/events/{event}", "/pledges/\(m.draftA.rawValue)/events/submit", ["contact-1"])
         post("/escalations/{id}/decision", "/escalations/\(m.secondEscalation.rawValue)/decision",
              form: [("body", alliance), ("outcome", "resolved"), ("rationale", "Matrix")], ["sam"])

@@ -104,8 +104,11 @@ import Engine
         try secretariat.signIn("sam")
         #expect(try secretariat.get("/review").text.contains("Free climbing sessions for young carers"))
         let review = try secretariat.get(pledgePath)
-        let version = try #require(Self.version(in: review.text, action: "\(pledgePath)/events/request-changes"))
-        let asked = try secretariat.post("\(pledgePath)/events/request-changes", [("version", version), ("reviewComment", "Please say how many sessions and for what ages.")])
+        let version = try #require(Self.version(in: review.text, action: "\(pledgePath)/review"))
+        #expect(review.text.contains("What is your decision?"), "the review is one question")
+        let unsaid = try secretariat.post("\(pledgePath)/review", [("version", version), ("decision", "request-changes")])
+        #expect(unsaid.status.code == 422 && unsaid.text.contains("<a href=\"#changesComment\">Enter what the organisation should change</a>"))
+        let asked = try secretariat.post("\(pledgePath)/review", [("version", version), ("decision", "request-changes"), ("changesComment", "Please say how many sessions and for what ages.")])
         #expect(asked.status.code == 303)
 
         // The organisation sees the comment, edits and resubmits.
@@ -125,8 +128,8 @@ import Engine
 
         // Approved, it is on the public wall.
         let approval = try secretariat.get(pledgePath)
-        let approveVersion = try #require(Self.version(in: approval.text, action: "\(pledgePath)/events/approve"))
-        #expect(try secretariat.post("\(pledgePath)/events/approve", [("version", approveVersion)]).status.code == 303)
+        let approveVersion = try #require(Self.version(in: approval.text, action: "\(pledgePath)/review"))
+        #expect(try secretariat.post("\(pledgePath)/review", [("version", approveVersion), ("decision", "approve")]).status.code == 303)
         let wall = try visitor.get("/pledges?search=climbing")
         #expect(wall.text.contains("Twelve free climbing sessions for young carers aged 8 to 16"))
         #expect(wall.text.contains("Cromer Climbing Wall"))
