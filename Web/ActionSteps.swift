@@ -10,8 +10,14 @@ struct FormField {
     let id: String
     /// What to say when it is left empty: "Enter what is blocking it".
     let missing: String
-    /// Its label, to name it in any other problem: "Progress: should be at most 10000 characters".
+    /// Its label, to name it in any other problem: "Progress should be at most 10000 characters".
     let label: String
+    /// Its name in the form (its id, unless ids carry more, as when one page holds several forms).
+    let name: String
+
+    init(id: String, name: String? = nil, missing: String, label: String) {
+        self.id = id; self.name = name ?? id; self.missing = missing; self.label = label
+    }
 }
 
 extension WebApp {

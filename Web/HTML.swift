@@ -90,12 +90,13 @@ enum Components {
         """
     }
 
-    static func select(_ field: String, label: String, options: [(value: String, label: String)], selected: String?, errors: [FieldError], hint: String? = nil, blank: String? = nil) -> HTML {
+    static func select(_ field: String, id: String? = nil, label: String, options: [(value: String, label: String)], selected: String?, errors: [FieldError], hint: String? = nil, blank: String? = nil) -> HTML {
+        let key = id ?? field
         let choices = (blank.map { [("", $0)] } ?? []) + options.map { ($0.value, $0.label) }
         let rendered = choices.map { value, text -> HTML in "<option value=\"\(value)\"\(HTML(raw: value == (selected ?? "") ? " selected" : ""))>\(text)</option>" }
         return """
-        <div class="\(groupClass(errors, field))"><label class="govuk-label" for="\(field)">\(label)</label>\(self.hint(field, hint))\(errorMessage(errors, field))
-        <select class="govuk-select\(HTML(raw: errors.contains { $0.field == field } ? " govuk-select--error" : ""))" id="\(field)" name="\(field)"\(describedBy(errors, field, hint: hint))>\(rendered)</select></div>
+        <div class="\(groupClass(errors, key))"><label class="govuk-label" for="\(key)">\(label)</label>\(self.hint(key, hint))\(errorMessage(errors, key))
+        <select class="govuk-select\(HTML(raw: errors.contains { $0.field == key } ? " govuk-select--error" : ""))" id="\(key)" name="\(field)"\(describedBy(errors, key, hint: hint))>\(rendered)</select></div>
         """
     }
 
@@ -121,10 +122,11 @@ enum Components {
     /// One question answered by radios, each option revealing the fields it needs (GOV.UK's
     /// conditional reveal): without the script every option's fields show; with it, only the
     /// chosen option's. The first radio carries the id `field` for the error summary.
-    static func radiosWithReveal(_ field: String, legend: String, options: [(value: String, label: String, reveal: HTML)], selected: String?,
+    static func radiosWithReveal(_ field: String, id: String? = nil, legend: String, options: [(value: String, label: String, reveal: HTML)], selected: String?,
                                  errors: [FieldError], hint: String? = nil, legendSize: String = "m") -> HTML {
+        let key = id ?? field
         let items = options.enumerated().map { i, o -> HTML in
-            let itemID = i == 0 ? field : "\(field)-\(i + 1)"
+            let itemID = i == 0 ? key : "\(key)-\(i + 1)"
             let checked = selected == o.value
             let revealID = "conditional-\(itemID)"
             let controls = HTML(raw: o.reveal.text.isEmpty ? "" : " aria-controls=\"\(revealID)\" aria-expanded=\"\(checked)\"")
@@ -135,8 +137,8 @@ enum Components {
             """
         }
         return """
-        <div class="\(groupClass(errors, field))"><fieldset class="govuk-fieldset"\(describedBy(errors, field, hint: hint))>
-        <legend class="govuk-fieldset__legend govuk-fieldset__legend--\(legendSize)">\(legend)</legend>\(self.hint(field, hint))\(errorMessage(errors, field))
+        <div class="\(groupClass(errors, key))"><fieldset class="govuk-fieldset"\(describedBy(errors, key, hint: hint))>
+        <legend class="govuk-fieldset__legend govuk-fieldset__legend--\(legendSize)">\(legend)</legend>\(self.hint(key, hint))\(errorMessage(errors, key))
         <div class="govuk-radios" data-module="govuk-radios">\(items)</div></fieldset></div>
         """
     }

@@ -63,20 +63,39 @@ extension WebApp {
         },
         Route("POST", "/escalations/{id}/decision", .signedIn, "Decide an escalation at a body") { c in
             let id = RecordID<Escalation>(c.param("id"))
-            let body = c.field("body") ?? "", outcome = c.field("outcome") ?? ""
-            var fields: [String: JSONValue] = [:]
-            for name in ["rationale", "plan", "planOwner", "guidance"] { if let v = c.field(name) { fields[name] = .string(v) } }
+            let body = c.field("body") ?? "", chosen = c.field("outcome") ?? ""
             // Each body's decision form carries the body in its fields' ids (a page can show several).
-            if outcome.isEmpty { return try escalationPage(c, id, errors: [FieldError("\(body)-outcome", "Choose a decision")], status: .unprocessableContent) }
+            guard let outcome = EscalationOutcome(rawValue: chosen), let named = decisionFields(body)[outcome] else {
+                return try escalationPage(c, id, errors: [FieldError("\(body)-outcome", "Choose a decision")], status: .unprocessableContent)
+            }
+            var fields: [String: JSONValue] = [:]
+            for (name, field) in named { if let v = c.field(field.name) { fields[name] = .string(v) } }
+            if let review = try? c.app.openReview(of: id.instance, at: body) {
+                let errors = inPeoplesWords(try c.app.fieldProblems(firing: outcome.event, on: RecordID<EscalationReview>(review.id), fields: fields), named)
+                if !errors.isEmpty { return try escalationPage(c, id, errors: errors, status: .unprocessableContent) }
+            }
             do {
-                let view = try c.app.decideEscalation(id, at: body, outcome: outcome, fields: fields, by: c.person)
-                return c.redirect("/escalations/\(id.rawValue)", confirming: "Decided: \(outcome.replacingOccurrences(of: "-", with: " ")). The escalation is now \(view.escalation.state).")
+                let view = try c.app.decideEscalation(id, at: body, outcome: outcome.rawValue, fields: fields, by: c.person)
+                return c.redirect("/escalations/\(id.rawValue)", confirming: "Decided: \(outcome.rawValue.replacingOccurrences(of: "-", with: " ")). The escalation is now \(view.escalation.state).")
             } catch {
                 guard let message = formError(error) else { throw error }
-                return try escalationPage(c, id, errors: [FieldError("\(body)-\((error as? WorkflowError)?.field ?? "outcome")", message)], status: .unprocessableContent)
+                let field = (error as? WorkflowError)?.field.flatMap { named[$0]?.id } ?? "\(body)-outcome"
+                return try escalationPage(c, id, errors: [FieldError(field, message)], status: .unprocessableContent)
             }
         },
     ]
+
+    /// A decision's fields, per outcome, named for people; their ids carry the body, as one
+    /// page can hold a form for each body the escalation waits at.
+    static func decisionFields(_ body: String) -> [EscalationOutcome: [String: FormField]] {
+        [
+            .resolved: ["rationale": FormField(id: "\(body)-resolvedRationale", name: "resolvedRationale", missing: "Enter how it is resolved", label: "How it is resolved")],
+            .accepted: ["plan": FormField(id: "\(body)-plan", name: "plan", missing: "Enter the plan", label: "The plan"),
+                        "planOwner": FormField(id: "\(body)-planOwner", name: "planOwner", missing: "Choose who owns the plan", label: "Who owns the plan")],
+            .referredBack: ["guidance": FormField(id: "\(body)-guidance", name: "guidance", missing: "Enter the guidance for the group", label: "The guidance")],
+            .escalated: ["rationale": FormField(id: "\(body)-escalatedRationale", name: "escalatedRationale", missing: "Enter why it needs the body above", label: "Why it goes up")],
+        ]
+    }
 
     static func escalationPage(_ c: Context, _ id: RecordID<Escalation>, errors: [FieldError], status: HTTPStatus = .ok) throws -> HTTPResponse {
         guard let view = try? c.app.escalation(id, for: c.viewer) else { return notFound(c) }
@@ -91,15 +110,31 @@ extension WebApp {
             let body = review.body
             let available = try c.app.eventsOpen(on: review.id, for: c.viewer)
             guard available.contains("resolve") || available.contains("escalate") else { continue }
-            let outcomes = EscalationOutcome.allCases.filter { available.contains($0.event) }.map { ($0.rawValue, $0.rawValue.replacingOccurrences(of: "-", with: " ").capitalized) }
+            let owners = try c.app.actionOwners().map { ($0.id, $0.name) }
+            let named = decisionFields(body)
+            func typed(_ outcome: EscalationOutcome, _ field: String) -> String? { named[outcome]?[field].flatMap { c.typed($0.name, ifSent: body) } }
+            func text(_ outcome: EscalationOutcome, _ field: String, rows: Int = 2, hint: String? = nil) -> HTML {
+                guard let f = named[outcome]?[field] else { return "" }
+                return Components.textarea(f.name, id: f.id, label: f.label, value: typed(outcome, field), errors: errors, hint: hint, rows: rows)
+            }
+            let labels: [EscalationOutcome: String] = [.resolved: "Resolve it", .accepted: "Accept it into a plan", .referredBack: "Refer it back to the group with guidance",
+                                                       .escalated: "Escalate it to the body above"]
+            let options = EscalationOutcome.allCases.filter { available.contains($0.event) }.map { outcome -> (value: String, label: String, reveal: HTML) in
+                let reveal: HTML
+                switch outcome {
+                case .resolved: reveal = text(.resolved, "rationale")
+                case .accepted:
+                    reveal = text(.accepted, "plan", rows: 3)
+                        + Components.select("planOwner", id: "\(body)-planOwner", label: "Who owns the plan", options: owners, selected: typed(.accepted, "planOwner"), errors: errors, blank: "Choose a person")
+                case .referredBack: reveal = text(.referredBack, "guidance", rows: 3, hint: "What the group should do next")
+                case .escalated: reveal = text(.escalated, "rationale")
+                }
+                return (outcome.rawValue, labels[outcome] ?? outcome.rawValue, reveal)
+            }
             decide.append("""
             <h2 class="govuk-heading-m">Decide at \(name(body))</h2>
             <form method="post" action="/escalations/\(id.rawValue)/decision" novalidate>\(c.csrfField)<input type="hidden" name="body" value="\(body)">
-            \(Components.choices("outcome", id: "\(body)-outcome", legend: "Decision", options: outcomes, selected: c.typed("outcome", ifSent: body).map { [$0] } ?? [], errors: errors, radio: true))
-            \(Components.textarea("rationale", id: "\(body)-rationale", label: "Why (needed to resolve or escalate)", value: c.typed("rationale", ifSent: body), errors: errors, rows: 2))
-            \(Components.textarea("plan", id: "\(body)-plan", label: "The plan (when accepting)", value: c.typed("plan", ifSent: body), errors: errors, rows: 2))
-            \(Components.input("planOwner", id: "\(body)-planOwner", label: "Who owns the plan (when accepting)", value: c.typed("planOwner", ifSent: body), errors: errors, hint: "Their user name", width: "20"))
-            \(Components.textarea("guidance", id: "\(body)-guidance", label: "Guidance (when referring back)", value: c.typed("guidance", ifSent: body), errors: errors, rows: 2))
+            \(Components.radiosWithReveal("outcome", id: "\(body)-outcome", legend: "What is the decision?", options: options, selected: c.typed("outcome", ifSent: body), errors: errors, legendSize: "s"))
             \(Components.button("Record decision"))</form>
             """)
         }

@@ -151,3 +151,32 @@ import Domain
         #expect(try f.app.pledge(waiting.id, for: try f.app.viewer(forOperator: "sam")).state == .rejected)
     }
 }
+
+/// A body's decision on an escalation is one question; accepting it into a plan names the plan
+/// and its owner chosen from the partnership's people (the defect: a free-text user name, and
+/// every outcome's fields shown at once).
+@Suite(.serialized) struct EscalationDecisionFormTests {
+    @Test func theDecisionAsksOneQuestionAndThePlanOwnerIsChosenFromPeople() throws {
+        let f = try WebFixture()
+        let sam = WebFixture.Browser(f.web)
+        try sam.signIn("sam")
+        let raised = try f.app.raiseEscalation(EscalationRequest(group: "early-prevention-board", title: "Family hub venues withdrawn", description: "Two venues closed",
+                                                                 severity: "high", priorities: [], areas: ["family-and-friends"]), by: "erin")
+        let body = try #require(raised.open.first?.body)
+        let path = "/escalations/\(raised.escalation.id.rawValue)"
+        let page = try sam.get(path).text
+        #expect(page.contains("What is the decision?"))
+        #expect(page.contains(">Accept it into a plan</label>"))
+        #expect(page.contains("<select class=\"govuk-select\" id=\"\(body)-planOwner\" name=\"planOwner\""), "the plan's owner is chosen, not typed")
+        #expect(page.contains("<option value=\"erin\">"))
+        #expect(!page.contains("Their user name"))
+        let bare = try sam.post(path + "/decision", [("body", body), ("outcome", "accepted")])
+        #expect(bare.status.code == 422)
+        #expect(bare.text.contains("<a href=\"#\(body)-plan\">Enter the plan</a>") && bare.text.contains("<a href=\"#\(body)-planOwner\">Choose who owns the plan</a>"), "both at once")
+        #expect(bare.text.contains("govuk-select--error"))
+        #expect(try f.app.escalation(raised.escalation.id).open.count == raised.open.count, "nothing decided")
+        let accepted = try sam.post(path + "/decision", [("body", body), ("outcome", "accepted"), ("plan", "Use the libraries until new venues open"), ("planOwner", "erin")])
+        #expect(accepted.status.code == 303)
+        #expect(try sam.get(path).text.contains("Decided: accepted."))
+    }
+}

@@ -860,10 +860,10 @@ class Hostile:
                 self.problem(check, f"{eid} waits nowhere")
                 continue
             sam.get(f"/escalations/{eid}")
-            a = sam.post_form(f"/escalations/{eid}/decision", [("body", waiting), ("outcome", "resolved"), ("rationale", value), ("plan", ""),
+            a = sam.post_form(f"/escalations/{eid}/decision", [("body", waiting), ("outcome", "resolved"), ("resolvedRationale", value), ("plan", ""),
                                                                ("planOwner", ""), ("guidance", "")])
             review = self.review_of(eid, waiting)
-            outcome = self.judge_form(check, "decision rationale", value_name, value, a, f"{waiting}-rationale",
+            outcome = self.judge_form(check, "decision rationale", value_name, value, a, f"{waiting}-resolvedRationale",
                                       lambda review=review: self.readback(review, "rationale", "resolve") if review else None)
             if outcome is True:
                 self.shown(value, [("sam", f"/escalations/{eid}")])
