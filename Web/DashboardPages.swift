@@ -74,7 +74,7 @@ extension WebApp {
         }))
         parts.append(measures.isEmpty ? "<p class=\"govuk-body\">No measures.</p>" : Components.table(caption: "Measures", headers: ["Measure", "Latest", "Target", "RAG", "History"], rows: measures.map { m in
             let last = m.values.last
-            return ["\(m.measure.name)", "\(last.map { "\(AnnualReport.number($0.value)) (\($0.period))" } ?? "none yet")",
+            return [c.link("/measures/\(m.measure.id.rawValue)", "\(m.measure.name)"), "\(last.map { "\(AnnualReport.number($0.value)) (\($0.period))" } ?? "none yet")",
                     "\(AnnualReport.number(m.measure.target ?? 0))", Components.rag(last?.rag.rawValue),
                     "<a class=\"govuk-link\" href=\"/history/\(m.measure.id.rawValue)\">History<span class=\"govuk-visually-hidden\"> of \(m.measure.name)</span></a>"]
         }))

@@ -151,6 +151,8 @@ import Domain
         get("/groups/{key}", "/groups/\(g1)", chairs)
         get("/groups/{key}/actions/new", "/groups/\(g1)/actions/new", chairs)
         get("/actions/{id}", "/actions/\(m.action.rawValue)", chairs)
+        get("/measures/{id}", "/measures/\(m.measure.rawValue)", partnershipMembers)
+        get("/groups/{key}/measures/new", "/groups/\(g1)/measures/new", chairs)
         get("/groups/{key}/escalations/new", "/groups/\(g1)/escalations/new", chairs)
         get("/open-data", nil, everyone)
         get("/open-data/pledges.csv", nil, everyone)
@@ -227,6 +229,9 @@ import Domain
              form: [("title", "Matrix action"), ("owner", "erin"), ("dueDate", "2027-03-31"), ("areas", "learning")], ["erin", "sam"])
         post("/actions/{id}/next", "/actions/\(m.action.rawValue)/next", form: [("next", "update"), ("rag", "amber"), ("commentary", "Matrix")], ["erin", "sam"])
         post("/actions/{id}/events/{event}", "/actions/\(m.action.rawValue)/events/update", form: [("rag", "amber"), ("commentary", "Matrix")], ["erin", "sam"])
+        post("/measures/{id}/values", "/measures/\(m.measure.rawValue)/values", form: [("period", "matrix-web"), ("value", "1")], ["erin", "sam"])
+        post("/groups/{key}/measures/new", "/groups/\(g1)/measures/new", form: [("name", "Matrix measure"), ("unit", "%"), ("direction", "higher-is-better"), ("baseline", "1"),
+                                                                             ("target", "2"), ("tolerance", "1"), ("frequency", "quarterly"), ("area", "learning")], ["erin", "sam"])
         post("/groups/{key}/escalations/new", "/groups/\(g1)/escalations/new", form: [("title", "Matrix issue"), ("severity", "low"), ("areas", "learning")], ["erin", "sam"])
         post("/pledges/new", "/pledges/new", form: [("organisation", a), ("text", "Matrix pledge"), ("areas", "learning")], ["contact-1", "sam"])
         post("/pledges/{id}/edit", "/pledges/\(m.draftA.rawValue)/edit", form: [("text", "MARKER-draft-A-5b1 apprenticeships"), ("areas", "learning")], ["contact-1"])

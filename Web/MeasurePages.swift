@@ -1,0 +1,119 @@
+import Foundation
+import HTTPServer
+import Services
+import Engine
+import Domain
+
+extension WebApp {
+    /// Measures on the web: a group's chair (or the secretariat) defines one and records its
+    /// values; every partnership member reads a measure and its trend.
+    static let measureRoutes: [Route] = [
+        Route("GET", "/measures/{id}", .signedIn, "A measure: its target, every value recorded and the trend") { c in
+            try measurePage(c, RecordID(c.param("id")), errors: [])
+        },
+        Route("POST", "/measures/{id}/values", .chair, "Record a measure's value for a period") { c in
+            let id = RecordID<Measure>(c.param("id"))
+            guard (try? c.app.measure(id, for: c.viewer)) != nil else { return notFound(c) }
+            var errors: [FieldError] = []
+            let period = c.field("period"), typedValue = c.field("value")
+            if period == nil { errors.append(FieldError("period", "Enter the period the value is for, for example 2026 Q3")) }
+            let value = typedValue.flatMap { Double($0.replacingOccurrences(of: ",", with: "")) }.flatMap { $0.isFinite ? $0 : nil }
+            if typedValue == nil { errors.append(FieldError("value", "Enter the value")) } else if value == nil { errors.append(FieldError("value", "The value must be a number, for example 42 or 3.5")) }
+            if !errors.isEmpty { return try measurePage(c, id, errors: errors, status: .unprocessableContent) }
+            do {
+                let view = try c.app.recordMeasure(id, period: period ?? "", value: value ?? 0, note: c.field("note"), by: c.person)
+                let rag = view.values.last?.rag.rawValue ?? ""
+                return c.redirect("/measures/\(id.rawValue)", confirming: "The value for \(period ?? "") is recorded: \(rag)" + (rag == "red" ? ", outside tolerance, so it is escalated." : "."))
+            } catch {
+                guard let message = refusal(error) else { throw error }
+                return try measurePage(c, id, errors: [FieldError((error as? WorkflowError)?.field ?? "value", message)], status: .unprocessableContent)
+            }
+        },
+        Route("GET", "/groups/{key}/measures/new", .chair, "Define a measure for a group") { c in
+            try measureForm(c, group: try c.app.governance.body(c.param("key")), errors: [])
+        },
+        Route("POST", "/groups/{key}/measures/new", .chair, "Define a measure for a group") { c in
+            let group = try c.app.governance.body(c.param("key"))
+            var errors: [FieldError] = []
+            func number(_ field: String, _ what: String) -> Double? {
+                guard let text = c.field(field) else { errors.append(FieldError(field, "Enter the \(what)")); return nil }
+                guard let n = Double(text.replacingOccurrences(of: ",", with: "")), n.isFinite else { errors.append(FieldError(field, "The \(what) must be a number, for example 75")); return nil }
+                return n
+            }
+            if c.field("name") == nil { errors.append(FieldError("name", "Enter the measure’s name")) }
+            if c.field("unit") == nil { errors.append(FieldError("unit", "Enter the unit, for example % or children")) }
+            if c.field("direction") == nil { errors.append(FieldError("direction", "Choose whether higher or lower is better")) }
+            let baseline = number("baseline", "baseline"), target = number("target", "target"), tolerance = number("tolerance", "tolerance")
+            if let tolerance, tolerance < 0 { errors.append(FieldError("tolerance", "The tolerance must be zero or more")) }
+            if c.field("frequency") == nil { errors.append(FieldError("frequency", "Choose how often a value is due")) }
+            if c.field("area") == nil { errors.append(FieldError("area", "Choose the FLOURISH area it measures")) }
+            if !errors.isEmpty { return try measureForm(c, group: group, errors: errors, status: .unprocessableContent) }
+            do {
+                let view = try c.app.defineMeasure(MeasureRequest(group: group.key, name: c.field("name") ?? "", unit: c.field("unit") ?? "", direction: c.field("direction") ?? "",
+                                                                  baseline: baseline ?? 0, target: target ?? 0, tolerance: tolerance ?? 0, frequency: c.field("frequency") ?? "",
+                                                                  area: c.field("area") ?? ""), by: c.person)
+                return c.redirect("/measures/\(view.measure.id.rawValue)", confirming: "The measure is defined. Its first value is due by \(view.measure.valueDueOn?.inWords ?? "the end of the period").")
+            } catch {
+                guard let message = refusal(error) else { throw error }
+                return try measureForm(c, group: group, errors: [FieldError((error as? WorkflowError)?.field ?? "name", message)], status: .unprocessableContent)
+            }
+        },
+    ]
+
+    static func measurePage(_ c: Context, _ id: RecordID<Measure>, errors: [FieldError], status: HTTPStatus = .ok) throws -> HTTPResponse {
+        guard let view = try? c.app.measure(id, for: c.viewer) else { return notFound(c) }
+        let m = view.measure
+        let unit = m.unit
+        var previous: Double?
+        let rows = view.values.map { v -> [HTML] in
+            defer { previous = v.value }
+            let change: String
+            if let p = previous {
+                let d = v.value - p
+                change = d == 0 ? "no change" : "\(d > 0 ? "up" : "down") \(format(abs(d)))"
+            } else { change = "first value" }
+            return ["\(v.period)", "\(format(v.value)) \(unit)", Components.rag(v.rag.rawValue), "\(change)", "\(day(c, v.recordedAt))"]
+        }
+        let direction = m.direction == MeasureDirection.lowerIsBetter.rawValue ? "lower is better" : "higher is better"
+        let mayRecord = try c.app.eventsOpen(on: id, for: c.viewer).contains("record")
+        let record: HTML = mayRecord ? """
+            <h2 class="govuk-heading-m">Record a value</h2>
+            <form method="post" action="/measures/\(id.rawValue)/values" novalidate>\(c.csrfField)
+            \(Components.input("period", label: "Period", value: c.typed("period"), errors: errors, hint: "For example, 2026 Q3 or October 2026", width: "10"))
+            \(Components.input("value", label: "Value (\(unit))", value: c.typed("value"), errors: errors, hint: "Target \(format(m.target ?? 0)), \(direction)", width: "10"))
+            \(Components.textarea("note", label: "Note (optional)", value: c.typed("note"), errors: errors, rows: 2))
+            \(Components.button("Record value"))</form>
+            """ : ""
+        let body: HTML = """
+        \(Components.errorSummary(errors))<span class="govuk-caption-l">Measure</span><h1 class="govuk-heading-l">\(m.name)</h1>
+        \(Components.summaryList([("Group", c.link("/groups/\(m.group)", "\(c.app.displayName("body", m.group))")),
+                                  ("FLOURISH area", "\(m.area.map { areaNames([$0], c.app) } ?? "")"),
+                                  ("Target", "\(format(m.target ?? 0)) \(unit) (\(direction); baseline \(format(m.baseline ?? 0)), tolerance \(format(m.tolerance ?? 0)))"),
+                                  ("How often", "\(m.frequency ?? "")"),
+                                  ("Next value due", "\(m.valueDueOn?.inWords ?? "")" + (m.isMissingValue ? " <strong class=\"app-overdue\">Value missing</strong>" as HTML : ""))]))
+        \(rows.isEmpty ? "<p class=\"govuk-body\">No values recorded yet.</p>" : Components.table(caption: "Values, oldest first: the trend", headers: ["Period", "Value", "RAG", "Change", "Recorded"], rows: rows))
+        \(record)
+        """
+        return Layout.page(title: (errors.isEmpty ? "" : "Error: ") + "Measure: \(m.name)", body: body, context: c, status: status, backLink: ("/groups/\(m.group)", "Back to the group"))
+    }
+
+    static func measureForm(_ c: Context, group: GovernanceBody, errors: [FieldError], status: HTTPStatus = .ok) throws -> HTTPResponse {
+        let body: HTML = """
+        <div class="govuk-grid-row"><div class="govuk-grid-column-two-thirds">\(Components.errorSummary(errors))
+        <span class="govuk-caption-l">\(group.name)</span><h1 class="govuk-heading-l">Define a measure</h1>
+        <form method="post" action="/groups/\(group.key)/measures/new" novalidate>\(c.csrfField)
+        \(Components.input("name", label: "Name", value: c.typed("name"), errors: errors, hint: "For example, Children with a good level of development at age 5"))
+        \(Components.input("unit", label: "Unit", value: c.typed("unit"), errors: errors, hint: "For example, % or children", width: "10"))
+        \(Components.choices("direction", legend: "Which way is better?", options: [("higher-is-better", "Higher is better"), ("lower-is-better", "Lower is better")],
+                             selected: c.typed("direction").map { [$0] } ?? [], errors: errors, radio: true))
+        \(Components.input("baseline", label: "Baseline", value: c.typed("baseline"), errors: errors, hint: "Where it stands now", width: "10"))
+        \(Components.input("target", label: "Target", value: c.typed("target"), errors: errors, width: "10"))
+        \(Components.input("tolerance", label: "Tolerance", value: c.typed("tolerance"), errors: errors, hint: "How far from the target, in the unit, is amber rather than red", width: "10"))
+        \(Components.choices("frequency", legend: "How often is a value due?", options: Flourish.measureFrequencies.map { ($0, $0.capitalized) },
+                             selected: c.typed("frequency").map { [$0] } ?? [], errors: errors, radio: true))
+        \(Components.select("area", label: "FLOURISH area", options: c.app.framework.areas.map { ($0.key, $0.name) }, selected: c.typed("area"), errors: errors, blank: "Choose an area"))
+        \(Components.button("Define measure"))</form></div></div>
+        """
+        return Layout.page(title: errors.isEmpty ? "Define a measure" : "Error: Define a measure", body: body, context: c, status: status, backLink: ("/groups/\(group.key)", "Back to \(group.name)"))
+    }
+}
