@@ -14,9 +14,8 @@ enum AuditCommands {
                   OptionSpec("from", takesValue: true, valueName: "ADDRESS", help: "The From header (or FLOURISH_MAIL_FROM).")]
     ) { inv in
         try inv.expectPositionals(atMost: 0)
-        let command = inv.arguments.value("command") ?? inv.environment["FLOURISH_SENDMAIL"] ?? Flourish.defaultSendmail
-        let from = inv.arguments.value("from") ?? inv.environment["FLOURISH_MAIL_FROM"] ?? "FLOURISH Pledge <flourish@localhost>"
-        let report = try inv.app.sendOutbox(command: command, from: from)
+        let configured = MailSettings(environment: inv.environment)
+        let report = try inv.app.sendOutbox(command: inv.arguments.value("command") ?? configured.command, from: inv.arguments.value("from") ?? configured.from)
         inv.output(["sent": .array(report.sent.map(JSONValue.integer)), "failed": .array(report.failed.map { ["id": .integer($0.id), "error": .string($0.error)] }),
                     "interrupted": .array(report.interrupted.map(JSONValue.integer))]) {
             var lines = ["Sent \(report.sent.count) message\(report.sent.count == 1 ? "" : "s")" + (report.failed.isEmpty ? "." : "; \(report.failed.count) failed and kept for retry.")]

@@ -106,7 +106,7 @@ enum ServeCommands {
             throw UsageError("--contact-email takes an email address, such as alliance@example.org (not \"\(contactEmail)\")")
         }
         let web = try WebApp(app: app, secureCookies: inv.arguments.flag("secure-cookies"),
-                             trustedProxies: trustedProxies, contactEmail: contactEmail, log: log)
+                             trustedProxies: trustedProxies, contactEmail: contactEmail, mail: MailSettings(environment: inv.environment), log: log)
         // The doctor's checks, integrity among them, after the web app's own set-up (its first run
         // writes a secret): what is not ok is said before serving, and damage stops writes.
         for finding in try app.doctor(SetupCommands.doctorSettings(inv.environment)) where finding.level != .ok {

@@ -161,6 +161,14 @@ extension WebApp {
         }
         let bodies = try c.app.governance.bodies().map { ($0.key, $0.name) }
         let roles = MembershipRole.allCases.map { ($0.rawValue, $0.rawValue.replacingOccurrences(of: "-", with: " ").capitalized) }
+        let names = Dictionary(try c.app.directory.people().map { ($0.id, $0.name) }, uniquingKeysWith: { a, _ in a })
+        let memberRows = memberships.sorted { (c.app.displayName("body", $0.body), names[$0.person] ?? $0.person) < (c.app.displayName("body", $1.body), names[$1.person] ?? $1.person) }.map { m -> [HTML] in
+            let who = names[m.person] ?? m.person
+            return ["\(c.app.displayName("body", m.body))", "\(who)", "\(roleName(m.role).capitalized)", """
+                <form method="post" action="/people/memberships/end" class="app-inline-form">\(c.csrfField)<input type="hidden" name="person" value="\(m.person)"><input type="hidden" name="memberBody" value="\(m.body)"><input type="hidden" name="memberRole" value="\(m.role.rawValue)"><button type="submit" class="govuk-button govuk-button--secondary govuk-!-margin-bottom-0">End role<span class="govuk-visually-hidden">: \(who), \(roleName(m.role)) of \(c.app.displayName("body", m.body))</span></button></form>
+                """]
+        }
+        let people = try c.app.directory.people().map { ($0.id, "\($0.name) (\($0.id))") }
         let body: HTML = """
         <div class="govuk-grid-row"><div class="govuk-grid-column-two-thirds">
         \(Components.errorSummary(errors))
@@ -177,7 +185,20 @@ extension WebApp {
         \(Components.select("body", label: "Group or board", options: bodies, selected: c.typed("body"), errors: errors, blank: "Choose one"))
         \(Components.select("role", label: "Role", options: roles, selected: c.typed("role"), errors: errors, blank: "Choose one"))
         \(Components.button("Send invitation"))
-        </form></div></div>
+        </form>
+        <h2 class="govuk-heading-m">Give someone a role</h2>
+        <p class="govuk-body">Someone already listed above: a new chair, a board member, a colleague in the secretariat.</p>
+        <form method="post" action="/people/memberships" novalidate>\(c.csrfField)
+        \(Components.select("person", label: "Person", options: people, selected: c.typed("person"), errors: errors, blank: "Choose a person"))
+        \(Components.select("memberBody", label: "Group or board", options: bodies, selected: c.typed("memberBody"), errors: errors, blank: "Choose one"))
+        \(Components.select("memberRole", label: "Role", options: roles, selected: c.typed("memberRole"), errors: errors, blank: "Choose one"))
+        \(Components.button("Give the role"))
+        </form>
+        <h2 class="govuk-heading-m">Roles now</h2>
+        \(Components.errorMessage(errors, "memberships"))
+        </div></div>
+        <div id="memberships">\(Components.table(caption: "\(memberRows.count) roles, by group", headers: ["Group or board", "Person", "Role", "Actions"], rows: memberRows))</div>
+        <p class="govuk-body"><a class="govuk-link" href="/member-organisations">Member organisations of the partnership</a></p>
         """
         return Layout.page(title: errors.isEmpty ? "People" : "Error: People", body: body, context: c, status: status)
     }

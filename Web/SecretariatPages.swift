@@ -36,9 +36,20 @@ extension WebApp {
         Route("GET", "/outbox", .secretariat, "Notifications waiting, sent and failed") { c in
             let page = try c.app.outboxPage(try PageRequest(after: c.request.queryValue("after"), limit: 200))
             let rows = page.items.map { m -> [HTML] in
-                ["\(m.id)", "\(m.recipient)", "\(m.subject)", Components.stateTag(m.status), "\(day(c, m.createdAt))"]
+                let retry: HTML = m.status == "failed" ? """
+                    <form method="post" action="/outbox/retry" class="app-inline-form">\(c.csrfField)<input type="hidden" name="message" value="\(m.id)"><button type="submit" class="govuk-button govuk-button--secondary govuk-!-margin-bottom-0">Retry<span class="govuk-visually-hidden"> message \(m.id)</span></button></form>
+                    """ : ""
+                return ["\(m.id)", "\(m.recipient)", "\(m.subject)", Components.stateTag(m.status), "\(day(c, m.createdAt))", retry]
             }
-            let body: HTML = "<h1 class=\"govuk-heading-l\">Outbox</h1><p class=\"govuk-body\">Messages leave when <code>flourish outbox send</code> runs.</p>" + (rows.isEmpty ? "<p class=\"govuk-body\">The outbox is empty.</p>" : Components.table(caption: "Latest messages, newest first: \(rows.count) of \(page.total)", headers: ["Number", "To", "Subject", "Status", "Queued"], rows: rows)
+            let waiting = try c.app.outboxCounts()
+            let actions: HTML = """
+                <p class="govuk-body">\(waiting.pending) waiting to be sent, \(waiting.failed) failed. Messages also leave whenever <code>flourish outbox send</code> runs (every few minutes, if the server is set up so).</p>
+                <div class="govuk-button-group">
+                <form method="post" action="/outbox/send" class="app-inline-form">\(c.csrfField)\(Components.button("Send waiting messages now"))</form>
+                \(waiting.failed > 0 ? "<form method=\"post\" action=\"/outbox/retry\" class=\"app-inline-form\">\(c.csrfField)\(Components.button("Retry every failed message", kind: "secondary"))</form>" as HTML : "")
+                </div>
+                """
+            let body: HTML = "<h1 class=\"govuk-heading-l\">Outbox</h1>" + actions + (rows.isEmpty ? "<p class=\"govuk-body\">The outbox is empty.</p>" : Components.table(caption: "Latest messages, newest first: \(rows.count) of \(page.total)", headers: ["Number", "To", "Subject", "Status", "Queued", "Actions"], rows: rows)
                 + (page.next.map { "<p class=\"govuk-body\"><a class=\"govuk-link\" href=\"/outbox?after=\($0)\">Older messages</a></p>" as HTML } ?? ""))
             return Layout.page(title: "Outbox", body: body, context: c)
         },

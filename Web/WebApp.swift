@@ -178,6 +178,8 @@ public final class WebApp: Sendable {
     /// How people reach the secretariat (the accessibility statement, the privacy notice, the
     /// phase banner's feedback link): `serve --contact-email`, or none given.
     public let contactEmail: String?
+    /// How "Send waiting messages now" on the outbox page sends (`FLOURISH_SENDMAIL`, `FLOURISH_MAIL_FROM`).
+    let mail: MailSettings
 
     /// - Parameters:
     ///   - secureCookies: served over HTTPS behind a proxy: cookies are Secure and `__Host-`
@@ -186,9 +188,11 @@ public final class WebApp: Sendable {
     ///   - log: where handler errors are logged.
     ///   - siteURL: the site's address as its users reach it, for links in emails.
     ///   - contactEmail: the secretariat's address, for the service's own pages.
+    ///   - mail: how the outbox page sends messages.
     public init(app: Flourish, secureCookies: Bool = false, trustedProxies: [String] = [], siteURL: String = "http://localhost:8080",
-                contactEmail: String? = nil, log: ServerLog = .standardError) throws {
+                contactEmail: String? = nil, mail: MailSettings = MailSettings(), log: ServerLog = .standardError) throws {
         self.contactEmail = contactEmail.flatMap { $0.isEmpty ? nil : $0 }
+        self.mail = mail
         self.trustedProxies = Set(trustedProxies)
         self.configuredSiteURL = siteURL
         self.app = app

@@ -137,9 +137,7 @@ extension Flourish {
     /// colleague in the secretariat, an imported contact) to choose a password: an email with a
     /// single-use link (7 days). Sending again replaces the earlier invitation.
     public func invite(_ person: String, by viewer: Viewer, siteURL: String) throws {
-        guard viewer.isSecretariat else {
-            throw WorkflowError.notPermitted(actor: viewer.person ?? "a visitor", event: "invite \(person)", allowed: ["the secretariat"])
-        }
+        try requireSecretariat(viewer, doing: "invite \(person)")
         let now = clock.now()
         try database.write { db in
             guard let row = try db.queryOne("SELECT name, email FROM people WHERE id = ? AND erased_at IS NULL", person) else { throw AccountError.unknownPerson(person) }
@@ -158,9 +156,7 @@ extension Flourish {
     ///
     /// - Returns: the new person's user name.
     public func invitePerson(name: String, email: String, body: String, role: String, by viewer: Viewer, siteURL: String) throws -> String {
-        guard viewer.isSecretariat else {
-            throw WorkflowError.notPermitted(actor: viewer.person ?? "a visitor", event: "invite someone", allowed: ["the secretariat"])
-        }
+        try requireSecretariat(viewer, doing: "invite someone")
         let name = name.trimmingCharacters(in: .whitespacesAndNewlines), email = email.trimmingCharacters(in: .whitespacesAndNewlines)
         // Everything is checked before anything is written, so a refusal leaves nothing behind.
         guard MembershipRole(rawValue: role) != nil else { throw DirectoryError.unknownRole(role) }
@@ -189,9 +185,7 @@ extension Flourish {
 
     /// The secretariat disables an account (its sessions end, its tokens are revoked) or enables it again.
     public func setAccountDisabled(_ person: String, _ disabled: Bool, by viewer: Viewer) throws {
-        guard viewer.isSecretariat else {
-            throw WorkflowError.notPermitted(actor: viewer.person ?? "a visitor", event: "\(disabled ? "disable" : "enable") \(person)'s account", allowed: ["the secretariat"])
-        }
+        try requireSecretariat(viewer, doing: "\(disabled ? "disable" : "enable") \(person)'s account")
         if disabled { try accounts.disable(person, at: clock.now()) } else { try accounts.enable(person) }
         try database.write { db in try GovernanceRegister.log(db, at: clock.now(), actor: viewer.person ?? "", action: disabled ? "disable-account" : "enable-account", detail: person) }
     }

@@ -47,7 +47,7 @@ extension Flourish {
             if overdue > 0 { needs.append(Need(summary: "\(plural(overdue, "escalation is", "escalations are")) past a deadline to respond", count: overdue, link: "/escalations", isOverdue: true)) }
             let waiting = open.count - overdue
             if waiting > 0 { needs.append(Need(summary: "\(plural(waiting, "other escalation is", "other escalations are")) open", count: waiting, link: "/escalations", isOverdue: false)) }
-            let failed = try database.read { db in try db.queryOne("SELECT count(*) AS n FROM outbox WHERE status = 'failed'")?.int("n") ?? 0 }
+            let failed = try outboxCounts().failed
             if failed > 0 { needs.append(Need(summary: "\(plural(failed, "message", "messages")) could not be sent", count: failed, link: "/outbox", isOverdue: true)) }
             sections.append(.init(heading: "The Alliance secretariat", needs: needs, link: "/escalations"))
         }

