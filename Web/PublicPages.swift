@@ -100,7 +100,7 @@ extension WebApp {
             let body: HTML = """
             <h1 class="govuk-heading-l">How \(c.app.partnership.name) is governed</h1>
             <p class="govuk-body">Solid lines show who reports to whom; dashed lines show groups that work together. Issues are escalated up these lines.</p>
-            <figure class="app-graph">\(GraphSVG.render(bodies: bodies, top: c.app.partnership.topBody))<figcaption class="govuk-body-s">The same structure is listed below.</figcaption></figure>
+            <figure class="app-graph"><div class="app-graph__scroll" role="region" aria-label="The governance graph (scrolls sideways)" tabindex="0">\(GraphSVG.render(bodies: bodies, top: c.app.partnership.topBody))</div><figcaption class="govuk-body-s">The same structure is listed below.</figcaption></figure>
             <h2 class="govuk-heading-m">Boards and groups</h2><ul class="govuk-list govuk-list--bullet">\(list)</ul>
             <h2 class="govuk-heading-m">Escalation principles</h2>
             <ul class="govuk-list govuk-list--bullet">
@@ -141,7 +141,9 @@ enum GraphSVG {
         let lastRow = (level.values.max() ?? 0) + 1
         for b in bodies where level[b.key] == nil { level[b.key] = lastRow }
         let rows = Dictionary(grouping: bodies, by: { level[$0.key] ?? lastRow }).sorted { $0.key < $1.key }
-        let boxW = 180.0, boxH = 64.0, gapX = 20.0, gapY = 56.0
+        // Drawn at its own size in CSS pixels (the figure scrolls sideways on a narrow screen),
+        // so its 16 px names stay 16 px: never shrunk to fit, as they were, to 5 to 8 px.
+        let boxW = 230.0, boxH = 76.0, gapX = 20.0, gapY = 56.0
         let widest = rows.map(\.value.count).max() ?? 1
         let width = Double(widest) * (boxW + gapX) + gapX
         var position: [String: (x: Double, y: Double)] = [:]
@@ -162,12 +164,12 @@ enum GraphSVG {
             guard let p = position[b.key] else { return nil }
             let words = wrap(b.name, width: 24)
             let text = words.prefix(3).enumerated().map { i, w -> HTML in
-                "<tspan x=\"\(fmt(p.x + boxW / 2))\" y=\"\(fmt(p.y + 22 + Double(i) * 17))\">\(w)</tspan>"
+                "<tspan x=\"\(fmt(p.x + boxW / 2))\" y=\"\(fmt(p.y + 22 + Double(i) * 20))\">\(w)</tspan>"
             }
             return "<g><rect class=\"app-graph__node app-graph__node--\(b.kind.rawValue)\" x=\"\(fmt(p.x))\" y=\"\(fmt(p.y))\" width=\"\(fmt(boxW))\" height=\"\(fmt(boxH))\" rx=\"4\"/><text class=\"app-graph__label\" text-anchor=\"middle\">\(text)</text></g>"
         }
         return """
-        <svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 \(fmt(width)) \(fmt(height))" role="img" aria-labelledby="graph-title">
+        <svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 \(fmt(width)) \(fmt(height))" width="\(fmt(width))" height="\(fmt(height))" role="img" aria-labelledby="graph-title">
         <title id="graph-title">Governance structure: \(bodies.count) boards and groups and their reporting lines</title>\(edges)\(nodes)</svg>
         """
     }

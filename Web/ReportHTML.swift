@@ -84,19 +84,20 @@ public enum ReportHTML {
         return HTML.join(parts, separator: "\n")
     }
 
-    /// A horizontal bar chart drawn by the server; hidden from screen readers, which read the table that follows it.
+    /// A horizontal bar chart drawn by the server: the labels and figures are text at the
+    /// page's own size (never scaled down with a drawing on a narrow screen), each bar a small
+    /// SVG. Hidden from screen readers, which read the table that follows it.
     static func barChart(title: String, bars: [(label: String, value: Int)]) -> HTML {
         let maximum = max(bars.map(\.value).max() ?? 1, 1)
-        let rowHeight = 28, labelWidth = 260, chartWidth = 640, barSpace = chartWidth - labelWidth - 50
-        let rows = bars.enumerated().map { i, bar -> HTML in
-            let y = i * rowHeight, width = bar.value * barSpace / maximum
+        let rows = bars.map { bar -> HTML in
+            let share = bar.value == 0 ? 0.5 : max(Double(bar.value) * 100 / Double(maximum), 1)
             return """
-            <text x="0" y="\(y + 18)" class="app-chart__label">\(bar.label)</text><rect x="\(labelWidth)" y="\(y + 4)" width="\(max(width, 1))" height="\(rowHeight - 10)" class="app-chart__bar"/><text x="\(labelWidth + width + 6)" y="\(y + 18)" class="app-chart__value">\(bar.value)</text>
+            <div class="app-bars__row"><span class="app-bars__label">\(bar.label)</span><span class="app-bars__track"><svg class="app-bars__bar" viewBox="0 0 100 10" preserveAspectRatio="none" focusable="false"><rect width="\(String(format: "%.1f", share))" height="10"/></svg><span class="app-bars__value">\(bar.value)</span></span></div>
             """
         }
         return """
         <figure class="app-chart"><figcaption class="govuk-body-s">\(title) (the table below gives the same figures)</figcaption>
-        <svg viewBox="0 0 \(chartWidth) \(bars.count * rowHeight)" width="100%" aria-hidden="true" focusable="false">\(rows)</svg></figure>
+        <div class="app-bars" aria-hidden="true">\(rows)</div></figure>
         """
     }
 

