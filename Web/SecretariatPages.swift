@@ -46,6 +46,7 @@ extension WebApp {
                 <p class="govuk-body">\(waiting.pending) waiting to be sent, \(waiting.failed) failed. Messages also leave whenever <code>flourish outbox send</code> runs (every few minutes, if the server is set up so).</p>
                 <div class="govuk-button-group">
                 <form method="post" action="/outbox/send" class="app-inline-form">\(c.csrfField)\(Components.button("Send waiting messages now"))</form>
+                <a class="govuk-button govuk-button--secondary" href="/messages/new">Write to people</a>
                 \(waiting.failed > 0 ? "<form method=\"post\" action=\"/outbox/retry\" class=\"app-inline-form\">\(c.csrfField)\(Components.button("Retry every failed message", kind: "secondary"))</form>" as HTML : "")
                 </div>
                 """

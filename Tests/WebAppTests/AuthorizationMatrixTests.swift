@@ -191,6 +191,7 @@ import Domain
         get("/groups/new", nil, ["sam"])
         get("/groups/{key}/retire", "/groups/\(g1)/retire", ["sam"])
         get("/member-organisations", nil, ["sam"])
+        get("/messages/new", nil, ["sam"])
         get("/decisions", nil, ["bea", "hana", "sam"])
         get("/escalations/{id}", "/escalations/\(m.escalation.rawValue)", ["erin", "bea", "sam"])
         get("/sign-in", nil, everyone)
@@ -230,6 +231,7 @@ import Domain
         post("/groups/new", "/groups/new", form: [], ["sam"])
         post("/groups/{key}/retire", "/groups/\(g1)/retire", form: [], ["sam"])  // no reason: the form asks for one
         post("/member-organisations", "/member-organisations", form: [], ["sam"])
+        post("/messages/new", "/messages/new", form: [], ["sam"])  // empty: the form's own errors
         post("/outbox/send", "/outbox/send", ["sam"])
         post("/outbox/retry", "/outbox/retry", ["sam"])
         post("/people/{person}/invitation", "/people/nobody/invitation", ["sam"])

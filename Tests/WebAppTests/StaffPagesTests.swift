@@ -127,3 +127,55 @@ import Domain
         #expect(try failing.app.outboxCounts().failed == 0)
     }
 }
+
+/// The secretariat writes to a chosen set of people: previewed with every recipient, queued
+/// through the outbox only when confirmed.
+@Suite(.serialized) struct MessagesToPeopleTests {
+    @Test func aMessageIsPreviewedWithEveryRecipientThenQueuedOneEmailEach() throws {
+        let f = try WebFixture()
+        let sam = WebFixture.Browser(f.web)
+        try sam.signIn("sam")
+        #expect(try sam.get("/outbox").text.contains("href=\"/messages/new\">Write to people</a>"))
+        try sam.get("/messages/new")
+        let empty = try sam.post("/messages/new", [])
+        #expect(empty.status.code == 422)
+        for message in ["Choose who the message is for", "Enter a subject", "Enter the message"] { #expect(empty.text.contains(message), "all at once: \(message)") }
+        let noBody = try sam.post("/messages/new", [("audience", "body"), ("subject", "Board papers")])
+        #expect(noBody.text.contains("Choose the group or board") && noBody.text.contains("Enter the message"))
+
+        let members = try f.app.directory.memberships().filter { $0.body == "early-prevention-board" }.map(\.person)
+        let withEmail = try f.app.directory.people().filter { members.contains($0.id) && $0.email != nil }
+        #expect(!withEmail.isEmpty)
+        let before = try f.app.outboxCounts().pending
+        let fields = [("audience", "body"), ("audienceBody", "early-prevention-board"), ("subject", "Papers for Thursday"), ("body", "The papers for Thursday's meeting are attached to the agenda.")]
+        let preview = try sam.post("/messages/new", fields)
+        #expect(preview.status.code == 200)
+        #expect(preview.text.contains("Check the message before it is queued"))
+        for person in withEmail { #expect(preview.text.contains(person.name), "lists \(person.name)") }
+        #expect(preview.text.contains("Queue \(withEmail.count) message"))
+        #expect(try f.app.outboxCounts().pending == before, "nothing queued by a preview")
+        let changed = try sam.post("/messages/new", fields + [("change", "yes")])
+        #expect(changed.text.contains("value=\"Papers for Thursday\""), "changing keeps what was written")
+
+        let queued = try sam.post("/messages/new", fields + [("send", "yes")])
+        #expect(queued.status.code == 303 && queued.headers["Location"] == "/outbox")
+        #expect(try f.app.outboxCounts().pending == before + withEmail.count)
+        let messages = try f.app.outbox(status: "pending", limit: 10_000).filter { $0.subject == "Papers for Thursday" }
+        #expect(messages.count == withEmail.count)
+        for person in withEmail { #expect(messages.contains { $0.recipient == person.email && $0.body.hasPrefix("Dear \(person.name),") }) }
+        #expect(try sam.get("/outbox").text.contains(withEmail.count == 1 ? "1 message is queued in the outbox." : "\(withEmail.count) messages are queued in the outbox."))
+        #expect(try f.app.governance.changes().contains { $0.action == "message" && $0.detail.contains("Papers for Thursday") }, "the change log says who wrote to how many")
+    }
+
+    @Test func chairsWhoseSectionsAreDueAreAnAudience() throws {
+        let f = try WebFixture()
+        let sam = WebFixture.Browser(f.web)
+        try sam.signIn("sam")
+        try sam.get("/annual-report")
+        #expect(try sam.post("/annual-report", [("year", "2027"), ("sectionsDueOn", "2028-01-31")]).status.code == 303)
+        try sam.get("/messages/new")
+        let preview = try sam.post("/messages/new", [("audience", "chairs-with-sections-due"), ("subject", "Your section"), ("body", "Please send your group's section.")])
+        #expect(preview.status.code == 200)
+        #expect(preview.text.contains("Erin") && preview.text.contains("section due 31 January 2028"))
+    }
+}
