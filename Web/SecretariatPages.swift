@@ -16,21 +16,43 @@ extension WebApp {
             let body: HTML = "<h1 class=\"govuk-heading-l\">Pledges to review</h1>" + (rows.isEmpty ? "<p class=\"govuk-body\">Nothing is waiting for review.</p>" : Components.table(caption: "\(rows.count) waiting", headers: ["Organisation", "Pledge", "Submitted", "Flags"], rows: rows))
             return Layout.page(title: "Review", body: body, context: c)
         },
-        Route("GET", "/escalations", .secretariat, "The escalation console: everything open, by level, overdue first") { c in
+        Route("GET", "/escalations", .secretariat, "The escalation console: everything open, by level, overdue first, filtered by body, severity or overdue") { c in
             let open = try c.app.escalations(state: "open")
             let bodies = try c.app.governance.bodies()
-            let rows = open.flatMap { e in e.open.map { (e, $0) } }.sorted { a, b in
+            let severities = c.app.partnership.escalation.severities
+            let atBody = c.request.queryValue("body").flatMap { $0.isEmpty ? nil : $0 }, severity = c.request.queryValue("severity").flatMap { $0.isEmpty ? nil : $0 }
+            let overdueOnly = c.request.queryValue("overdue") == "yes"
+            let all = open.flatMap { e in e.open.map { (e, $0) } }
+            let waiting = all.filter { e, review in
+                (atBody == nil || review.body == atBody) && (severity == nil || e.escalation.severity == severity) && (!overdueOnly || e.overdue.contains { $0.id == review.id })
+            }.sorted { a, b in
                 let ao = a.0.overdue.contains { $0.id == a.1.id }, bo = b.0.overdue.contains { $0.id == b.1.id }
                 return (ao ? 0 : 1, a.1.respondBy ?? "") < (bo ? 0 : 1, b.1.respondBy ?? "")
-            }.map { e, review -> [HTML] in
-                let body = review.body
+            }
+            let rows = waiting.map { e, review -> [HTML] in
                 let overdue = e.overdue.contains { $0.id == review.id }
                 let deadline = review.respondBy.flatMap { c.app.time.parse($0) }.map { day(c, $0) } ?? ""
                 return ["<a class=\"govuk-link\" href=\"/escalations/\(e.escalation.id.rawValue)\">\(e.escalation.title)</a>",
-                        "\(bodies.first { $0.key == body }?.name ?? body)", "\(e.escalation.severity)",
-                        "\(deadline)" + (overdue ? " <strong class=\"app-overdue\">Overdue</strong>" as HTML : ""), Components.stateTag(review.state)]
+                        "\(bodies.first { $0.key == review.body }?.name ?? review.body)", "\(severities.first { $0.key == e.escalation.severity }?.name ?? e.escalation.severity)",
+                        "\(deadline)" + (overdue ? " <strong class=\"app-overdue\">Overdue</strong>" as HTML : ""),
+                        review.state == .acknowledged ? "Yes" : "Not yet"]
             }
-            let body: HTML = "<h1 class=\"govuk-heading-l\">Escalations</h1>" + (rows.isEmpty ? "<p class=\"govuk-body\">No escalation is open.</p>" : Components.table(caption: "Open, overdue first", headers: ["Issue", "Waiting at", "Severity", "Respond by", "Status"], rows: rows))
+            let overdueCount = all.filter { e, review in e.overdue.contains { $0.id == review.id } }.count
+            let waitingAt = Set(all.map(\.1.body))
+            let filters: HTML = """
+                <form method="get" action="/escalations" class="app-filters" novalidate>
+                \(Components.select("body", label: "Waiting at", options: bodies.filter { waitingAt.contains($0.key) }.map { ($0.key, $0.name) }, selected: atBody, errors: [], blank: "Any body"))
+                \(Components.select("severity", label: "Severity", options: severities.map { ($0.key, $0.name) }, selected: severity, errors: [], blank: "Any severity"))
+                \(Components.choices("overdue", legend: "Deadline", options: [("yes", "Overdue only")], selected: overdueOnly ? ["yes"] : [], errors: []))
+                \(Components.button("Show escalations", kind: "secondary"))</form>
+                """
+            let caption = waiting.count == all.count ? "Open, overdue first" : "\(waiting.count) of \(all.count) open, overdue first"
+            let body: HTML = """
+                <h1 class="govuk-heading-l">Escalations</h1>
+                <p class="govuk-body">\(all.count) waiting for a decision, \(overdueCount) of them overdue.</p>\(filters)
+                \(rows.isEmpty ? (all.isEmpty ? "<p class=\"govuk-body\">No escalation is open.</p>" : "<p class=\"govuk-body\">No open escalation matches. <a class=\"govuk-link\" href=\"/escalations\">Show them all</a>.</p>") as HTML
+                                : Components.table(caption: caption, headers: ["Issue", "Waiting at", "Severity", "Respond by", "Acknowledged"], rows: rows))
+                """
             return Layout.page(title: "Escalations", body: body, context: c)
         },
         Route("GET", "/outbox", .secretariat, "Notifications waiting, sent and failed") { c in

@@ -179,3 +179,27 @@ import Domain
         #expect(preview.text.contains("Erin") && preview.text.contains("section due 31 January 2028"))
     }
 }
+
+/// The escalation console filters by where an escalation waits, its severity and whether it is
+/// overdue, and says how many are open (the defect: no filter, a status repeated on every row).
+@Suite(.serialized) struct EscalationConsoleTests {
+    @Test func theConsoleFiltersByBodySeverityAndOverdue() throws {
+        let f = try WebFixture()
+        for (title, severity) in [("Family hub venues withdrawn", "high"), ("School nurse rota gaps", "low")] {
+            _ = try f.app.raiseEscalation(EscalationRequest(group: "early-prevention-board", title: title, description: "", severity: severity, priorities: [], areas: ["healthy"]), by: "erin")
+        }
+        let sam = WebFixture.Browser(f.web)
+        try sam.signIn("sam")
+        let all = try sam.get("/escalations").text
+        #expect(all.contains("Family hub venues withdrawn") && all.contains("School nurse rota gaps"))
+        #expect(all.contains("<label class=\"govuk-label\" for=\"body\">Waiting at</label>") && all.contains("Overdue only"))
+        #expect(!all.contains(">awaiting<"), "no state repeated on every row")
+        let high = try sam.get("/escalations?severity=high").text
+        #expect(high.contains("Family hub venues withdrawn") && !high.contains("School nurse rota gaps"))
+        #expect(high.contains("<option value=\"high\" selected>"), "the filter shows what was chosen")
+        let overdue = try sam.get("/escalations?overdue=yes").text
+        #expect(!overdue.contains("Family hub venues withdrawn"), "a new escalation is not overdue")
+        let open = try f.app.escalations(state: "open").filter { !$0.overdue.isEmpty }
+        for e in open { #expect(overdue.contains(HTML.escape(e.escalation.title)), "overdue: \(e.escalation.title)") }
+    }
+}
