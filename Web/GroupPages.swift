@@ -152,7 +152,7 @@ extension WebApp {
         let escalations = view.escalations.map { e -> HTML in "<li><a class=\"govuk-link\" href=\"/escalations/\(e.id.rawValue)\">\(Optional(e.title) ?? e.id.rawValue)</a> \(Components.stateTag(e.state))</li>" }
         let body: HTML = """
         \(Components.errorSummary(errors))<span class="govuk-caption-l">Action</span><h1 class="govuk-heading-l">\(a.title)</h1>
-        \(Components.summaryList([("Group", "<a class=\"govuk-link\" href=\"/groups/\(a.group)\">\(a.group)</a>"),
+        \(Components.summaryList([("Group", c.link("/groups/\(a.group)", "\(c.app.displayName("body", a.group))")),
                                   ("Status", Components.stateTag(a.state)), ("Owner", "\(c.app.displayName("owner", a.owner))"),
                                   ("Due", "\(a.dueDate?.inWords ?? "")" + (view.isOverdue ? " <strong class=\"app-overdue\">Overdue</strong>" as HTML : "")),
                                   ("Latest RAG", Components.rag(view.latestRAG?.rawValue) + " \(view.rags.isEmpty ? "" : view.trend)"),

@@ -129,7 +129,8 @@ enum Components {
             let itemID = i == 0 ? key : "\(key)-\(i + 1)"
             let checked = selected == o.value
             let revealID = "conditional-\(itemID)"
-            let controls = HTML(raw: o.reveal.text.isEmpty ? "" : " aria-controls=\"\(revealID)\" aria-expanded=\"\(checked)\"")
+            // aria-controls only: ARIA allows no aria-expanded on a radio (axe and the validator say so).
+            let controls = HTML(raw: o.reveal.text.isEmpty ? "" : " aria-controls=\"\(revealID)\"")
             let reveal: HTML = o.reveal.text.isEmpty ? "" : "<div class=\"govuk-radios__conditional\(HTML(raw: checked ? "" : " govuk-radios__conditional--hidden"))\" id=\"\(revealID)\">\(o.reveal)</div>"
             return """
             <div class="govuk-radios__item"><input class="govuk-radios__input" id="\(itemID)" name="\(field)" type="radio" value="\(o.value)"\(HTML(raw: checked ? " checked" : ""))\(controls)>

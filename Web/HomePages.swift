@@ -11,7 +11,7 @@ extension WebApp {
                 let items = section.needs.sorted { ($0.isOverdue ? 0 : 1) < ($1.isOverdue ? 0 : 1) }.map { need -> HTML in
                     "<li><a class=\"govuk-link\" href=\"\(need.link)\">\(need.summary)</a>\(need.isOverdue ? " <strong class=\"govuk-tag govuk-tag--red\">Overdue</strong>" as HTML : "")</li>"
                 }
-                let list: HTML = items.isEmpty ? "<p class=\"govuk-body\">Nothing is waiting for you here. <a class=\"govuk-link\" href=\"\(section.link)\">Go to the page<span class=\"govuk-visually-hidden\"> for \(section.heading)</span></a></p>"
+                let list: HTML = items.isEmpty ? "<p class=\"govuk-body\">Nothing is waiting for you here. <a class=\"govuk-link\" href=\"\(section.link)\">\(section.linkText)</a></p>"
                                                : "<ul class=\"govuk-list govuk-list--bullet app-needs\">\(HTML.join(items))</ul>"
                 return "<h2 class=\"govuk-heading-m\">\(section.heading)</h2>\(list)"
             }

@@ -178,6 +178,7 @@ extension WebApp {
                                   ("Raised", "\(day(c, e.createdAt))"), ("Description", "\((e.description ?? ""))")]))
         \(Components.table(caption: "How it got here", headers: ["Body", "Status", "Reached it", "Decision notes"], rows: trail))
         \(decide)
+        \(try manageForm(c, view, errors: errors))
         """
         return Layout.page(title: (errors.isEmpty ? "" : "Error: ") + "Escalation: \(e.title)", body: body, context: c, status: status)
     }

@@ -154,6 +154,41 @@ extension Flourish {
         return try escalation(reference)
     }
 
+    /// The secretariat gives a body more time to decide: a new deadline at the end of the
+    /// working day on `day`, later than the one it replaces, with a reason the history keeps;
+    /// the body's deciders are told.
+    public func extendEscalationDeadline(_ reference: RecordID<Escalation>, at body: String, to day: CalendarDay, reason: String, by person: String) throws -> EscalationView {
+        _ = try escalation(reference, for: try viewer(for: person))
+        let review = try openReview(of: reference.instance, at: body)
+        let newDeadline = time.moment(day, hour: 17)
+        let current = try EscalationReview(review).respondBy.flatMap { time.parse($0) }
+        if newDeadline <= clock.now() || current.map({ newDeadline <= $0 }) ?? false {
+            throw EscalationError.deadlineNotLater(current: current.map { time.inWords($0) } ?? "none")
+        }
+        try engine.fire("extend", on: review.id, payload: ["respondBy": .string(PartnershipTime.timestamp(newDeadline)), "reason": .string(reason)],
+                        actor: try actor(person, at: body), expectedVersion: review.version)
+        return try escalation(reference)
+    }
+
+    /// Withdraws an escalation with a reason (its raiser or the secretariat); its open reviews close.
+    public func withdrawEscalation(_ reference: RecordID<Escalation>, reason: String, by person: String) throws -> EscalationView {
+        let seen = try escalation(reference, for: try viewer(for: person))
+        try engine.fire("withdraw", on: reference.instance, payload: ["reason": .string(reason)], actor: try actor(person, at: seen.escalation.group),
+                        expectedVersion: seen.escalation.version)
+        return try escalation(reference)
+    }
+
+    /// Merges an escalation into another about the same thing: it is withdrawn, its reason
+    /// naming the one it joins (both histories show it), and the other goes on.
+    public func mergeEscalation(_ reference: RecordID<Escalation>, into other: RecordID<Escalation>, reason: String, by person: String) throws -> EscalationView {
+        guard reference != other else { throw EscalationError.cannotMerge("An escalation cannot be merged into itself; choose another.") }
+        let viewer = try viewer(for: person)
+        let target = try escalation(other, for: viewer)
+        guard target.escalation.state == .open else { throw EscalationError.cannotMerge("\(target.escalation.title) is \(target.escalation.state) already; merge into an open escalation.") }
+        let why = reason.trimmingCharacters(in: .whitespacesAndNewlines)
+        return try withdrawEscalation(reference, reason: "Merged into \"\(target.escalation.title)\" (\(other.rawValue))" + (why.isEmpty ? "." : ": \(why)"), by: person)
+    }
+
     /// Escalations, newest first: only those waiting at `body`, in `state`, or overdue somewhere.
     public func escalations(body: String? = nil, state: String? = nil, overdueOnly: Bool = false) throws -> [EscalationView] {
         try engine.instances(workflow: "escalation", state: state, limit: 100_000).map { try escalation(RecordID($0.id)) }.filter { view in

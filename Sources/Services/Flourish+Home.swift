@@ -20,8 +20,9 @@ public struct PersonalHome: Sendable {
     public struct Section: Sendable {
         public let heading: String
         public let needs: [Need]
-        /// Where the role's own page is, for when nothing is waiting.
+        /// Where the role's own page is, for when nothing is waiting, and its link's words.
         public let link: String
+        public let linkText: String
     }
     public let sections: [Section]
     /// How many things wait in all, overdue ones among them.
@@ -49,7 +50,7 @@ extension Flourish {
             if waiting > 0 { needs.append(Need(summary: "\(plural(waiting, "other escalation is", "other escalations are")) open", count: waiting, link: "/escalations", isOverdue: false)) }
             let failed = try outboxCounts().failed
             if failed > 0 { needs.append(Need(summary: "\(plural(failed, "message", "messages")) could not be sent", count: failed, link: "/outbox", isOverdue: true)) }
-            sections.append(.init(heading: "The Alliance secretariat", needs: needs, link: "/escalations"))
+            sections.append(.init(heading: "The Alliance secretariat", needs: needs, link: "/escalations", linkText: "Open the escalation console"))
         }
 
         let boards = viewer.isSecretariat ? [] : try policy.boardsFollowed(by: viewer)
@@ -61,7 +62,7 @@ extension Flourish {
             if waiting.count - late > 0 {
                 needs.append(Need(summary: "\(plural(waiting.count - late, "escalation is", "escalations are")) waiting for your board’s decision", count: waiting.count - late, link: "/decisions", isOverdue: false))
             }
-            sections.append(.init(heading: "Board member of " + boards.map { displayName("body", $0) }.joined(separator: " and "), needs: needs, link: "/decisions"))
+            sections.append(.init(heading: "Board member of " + boards.map { displayName("body", $0) }.joined(separator: " and "), needs: needs, link: "/decisions", linkText: "See your board’s decisions"))
         }
 
         if !viewer.chairOf.isEmpty && !viewer.isSecretariat {
@@ -75,7 +76,7 @@ extension Flourish {
                 if overdue > 0 { needs.append(Need(summary: "\(plural(overdue, "action is", "actions are")) overdue", count: overdue, link: page, isOverdue: true)) }
                 if red > 0 { needs.append(Need(summary: "\(plural(red, "action is", "actions are")) red", count: red, link: page, isOverdue: false)) }
                 if missing > 0 { needs.append(Need(summary: "\(plural(missing, "measure is", "measures are")) missing this period’s value", count: missing, link: page, isOverdue: true)) }
-                sections.append(.init(heading: "Chair of \(group.name)", needs: needs, link: page))
+                sections.append(.init(heading: "Chair of \(group.name)", needs: needs, link: page, linkText: "Open \(group.name)"))
             }
         }
 
@@ -98,7 +99,7 @@ extension Flourish {
             if !pledges.contains(where: { $0.pledgeYear == year && live.contains($0.state) }) {
                 needs.append(Need(summary: "No pledge yet for \(year): make one", count: 1, link: "/pledges/new?organisation=\(key)", isOverdue: false))
             }
-            sections.append(.init(heading: view.organisation.name, needs: needs, link: "/organisation"))
+            sections.append(.init(heading: view.organisation.name, needs: needs, link: "/organisation", linkText: "Open My organisation"))
         }
         return PersonalHome(sections: sections)
     }

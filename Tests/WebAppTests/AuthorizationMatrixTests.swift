@@ -255,6 +255,8 @@ import Domain
         post("/annual-report", "/annual-report", form: [("year", "2027"), ("sectionsDueOn", "2028-01-31")], ["sam"])
         post("/annual-report/{year}/sections/{group}", "/annual-report/2026/sections/\(g1)", form: [("text-\(g1)", "MARKER-section-G1-5b1 again")], ["erin", "sam"])
         post("/annual-report/{year}/{step}", "/annual-report/2026/approve", ["sam"])
+        // Last, as it withdraws the escalation: its raiser and the secretariat may; a board member who sees it may not.
+        post("/escalations/{id}/manage", "/escalations/\(m.escalation.rawValue)/manage", form: [("manage", "withdraw"), ("manageReason", "Matrix"), ("confirm", "yes")], ["erin", "sam"])
         return rows
     }
 

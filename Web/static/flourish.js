@@ -14,7 +14,6 @@
         var reveal = target ? document.getElementById(target) : null;
         if (!reveal) { return; }
         reveal.classList.toggle("govuk-radios__conditional--hidden", !input.checked);
-        input.setAttribute("aria-expanded", input.checked ? "true" : "false");
       });
     }
     if (inputs.length) { group.addEventListener("change", sync); sync(); }

@@ -8,6 +8,10 @@ public enum EscalationError: Error, Equatable, Sendable, LocalizedError {
     case unknownSeverity(String, valid: [String])
     case noOpenReview(escalation: String, body: String, open: [String])
     case unknownOutcome(String)
+    /// A new deadline must be later than the one it replaces, and not in the past.
+    case deadlineNotLater(current: String)
+    /// An escalation cannot be merged into itself, or into one that is closed.
+    case cannotMerge(String)
 
     public var code: String {
         switch self {
@@ -16,6 +20,8 @@ public enum EscalationError: Error, Equatable, Sendable, LocalizedError {
         case .unknownSeverity: return "unknown-severity"
         case .noOpenReview: return "no-open-review"
         case .unknownOutcome: return "unknown-outcome"
+        case .deadlineNotLater: return "deadline-not-later"
+        case .cannotMerge: return "cannot-merge"
         }
     }
 
@@ -27,6 +33,8 @@ public enum EscalationError: Error, Equatable, Sendable, LocalizedError {
         case .noOpenReview(let escalation, let body, let open):
             return "\(escalation) is not waiting for a decision at \(body)" + (open.isEmpty ? "; it has no open reviews." : "; it is waiting at: \(open.joined(separator: ", ")).")
         case .unknownOutcome(let o): return "\"\(o)\" is not an outcome; use resolved, accepted, referred-back or escalated."
+        case .deadlineNotLater(let current): return "The new deadline must be later than the one it replaces (\(current)) and not in the past."
+        case .cannotMerge(let why): return why
         }
     }
 }

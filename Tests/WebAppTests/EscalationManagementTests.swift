@@ -1,0 +1,74 @@
+import Foundation
+import Testing
+@testable import WebApp
+import HTTPServer
+@_spi(Harness) import Services
+import Engine
+import Domain
+
+/// The secretariat extends a body's deadline, merges an escalation into another and withdraws
+/// one, each with a reason the history keeps; merging and withdrawing are checked first.
+@Suite(.serialized) struct EscalationManagementTests {
+    static func raise(_ f: WebFixture, _ title: String) throws -> EscalationView {
+        try f.app.raiseEscalation(EscalationRequest(group: "early-prevention-board", title: title, description: "", severity: "high", priorities: [], areas: ["healthy"]), by: "erin")
+    }
+
+    @Test func theSecretariatGivesABodyMoreTimeWithAReason() throws {
+        let f = try WebFixture()
+        let raised = try Self.raise(f, "Family hub venues withdrawn")
+        let review = try #require(raised.open.first)
+        let path = "/escalations/\(raised.escalation.id.rawValue)"
+        let sam = WebFixture.Browser(f.web)
+        try sam.signIn("sam")
+        let page = try sam.get(path).text
+        #expect(page.contains("Manage this escalation") && page.contains(">Give a body more time to decide</label>"))
+        let empty = try sam.post(path + "/manage", [("manage", "extend")])
+        #expect(empty.status.code == 422 && empty.text.contains("Enter the new deadline") && empty.text.contains("Enter why the body needs more time"), "both at once")
+        let earlier = try sam.post(path + "/manage", [("manage", "extend"), ("newDeadline-day", "1"), ("newDeadline-month", "11"), ("newDeadline-year", "2026"), ("manageReason", "Meeting moved")])
+        #expect(earlier.status.code == 422 && earlier.text.contains("must be later than the one it replaces"))
+        let outboxBefore = try f.app.outboxCounts().pending
+        let extended = try sam.post(path + "/manage", [("manage", "extend"), ("newDeadline-day", "15"), ("newDeadline-month", "1"), ("newDeadline-year", "2027"),
+                                                       ("manageReason", "The board meets on 14 January")])
+        #expect(extended.status.code == 303)
+        #expect(try sam.get(path).text.contains("now has until 15 January 2027 at 5pm to decide"))
+        let after = try f.app.escalation(raised.escalation.id)
+        #expect(after.open.first?.respondBy.flatMap { f.app.time.parse($0) }.map { f.app.time.inWords($0) } == "15 January 2027 at 5pm")
+        let history = try f.app.engine.history(of: review.id.instance)
+        #expect(history.last?.event == "extend" && history.last?.payload["reason"]?.stringValue == "The board meets on 14 January")
+        #expect(try f.app.outboxCounts().pending > outboxBefore, "the body's deciders are told")
+        // A chair who raised it may not extend: the answer is not offered, and a forged request is refused.
+        let erin = WebFixture.Browser(f.web)
+        try erin.signIn("erin")
+        #expect(!(try erin.get(path).text.contains("Give a body more time")))
+        let forged = try erin.post(path + "/manage", [("manage", "extend"), ("newDeadline-day", "20"), ("newDeadline-month", "1"), ("newDeadline-year", "2027"), ("manageReason", "x")])
+        #expect(forged.status.code == 403)
+    }
+
+    @Test func mergingAndWithdrawingAreCheckedFirstAndKeepTheirReasons() throws {
+        let f = try WebFixture()
+        let first = try Self.raise(f, "School nurse rota gaps")
+        let second = try Self.raise(f, "School nurses short in two districts")
+        let sam = WebFixture.Browser(f.web)
+        try sam.signIn("sam")
+        let path = "/escalations/\(second.escalation.id.rawValue)"
+        try sam.get(path)
+        let check = try sam.post(path + "/manage", [("manage", "merge"), ("mergeInto", first.escalation.id.rawValue), ("manageReason", "The same shortage")])
+        #expect(check.status.code == 200 && check.text.contains("Are you sure you want to merge this escalation into another?") && check.text.contains("School nurse rota gaps"))
+        #expect(try f.app.escalation(second.escalation.id).escalation.state == .open, "nothing merged until confirmed")
+        let merged = try sam.post(path + "/manage", [("manage", "merge"), ("mergeInto", first.escalation.id.rawValue), ("manageReason", "The same shortage"), ("confirm", "yes")])
+        #expect(merged.status.code == 303 && merged.headers["Location"] == "/escalations/\(first.escalation.id.rawValue)")
+        #expect(try f.app.escalation(second.escalation.id).escalation.state == .withdrawn)
+        let reason = try f.app.engine.history(of: second.escalation.id.instance).last?.payload["reason"]?.stringValue
+        #expect(reason == "Merged into \"School nurse rota gaps\" (\(first.escalation.id.rawValue)): The same shortage")
+        #expect(try f.app.escalation(second.escalation.id).open.isEmpty, "its reviews close")
+
+        let firstPath = "/escalations/\(first.escalation.id.rawValue)"
+        let noReason = try sam.post(firstPath + "/manage", [("manage", "withdraw")])
+        #expect(noReason.status.code == 422 && noReason.text.contains("Enter why the escalation is withdrawn"))
+        let withdrawCheck = try sam.post(firstPath + "/manage", [("manage", "withdraw"), ("manageReason", "Staffing agreed with the trust")])
+        #expect(withdrawCheck.text.contains("Are you sure you want to withdraw this escalation?"))
+        #expect(try sam.post(firstPath + "/manage", [("manage", "withdraw"), ("manageReason", "Staffing agreed with the trust"), ("confirm", "yes")]).status.code == 303)
+        #expect(try f.app.escalation(first.escalation.id).escalation.state == .withdrawn)
+        #expect(!(try sam.get(firstPath).text.contains("Manage this escalation")), "nothing more to manage once withdrawn")
+    }
+}

@@ -1,0 +1,115 @@
+import Foundation
+import HTTPServer
+import Services
+import Engine
+import Domain
+
+extension WebApp {
+    /// The secretariat's (and the raiser's) hold on an escalation beyond deciding it: more time
+    /// for a body, merging it into another about the same thing, withdrawing it. Each keeps
+    /// its reason in the history; merging and withdrawing are checked first.
+    static let escalationManagementRoutes: [Route] = [
+        Route("POST", "/escalations/{id}/manage", .signedIn, "Give a body more time, merge an escalation into another, or withdraw it (checked first), with a reason") { c in
+            let id = RecordID<Escalation>(c.param("id"))
+            guard let view = try? c.app.escalation(id, for: c.viewer) else { return notFound(c) }
+            guard let step = c.field("manage"), ["extend", "merge", "withdraw"].contains(step) else {
+                return try escalationPage(c, id, errors: [FieldError("manage", "Choose what to do with the escalation")], status: .unprocessableContent)
+            }
+            var errors: [FieldError] = []
+            let reason = c.field("manageReason")
+            switch step {
+            case "extend":
+                if view.open.count > 1 && c.field("extendAt") == nil { errors.append(FieldError("extendAt", "Choose the body to give more time")) }
+                if typedDate(c, "newDeadline") == nil {
+                    let typed = ["day", "month", "year"].compactMap { c.field("newDeadline-\($0)") }
+                    errors.append(FieldError("newDeadline", typed.isEmpty ? "Enter the new deadline" : "The new deadline must be a real date, for example 15 1 2027"))
+                }
+                if reason == nil { errors.append(FieldError("manageReason", "Enter why the body needs more time")) }
+            case "merge":
+                if c.field("mergeInto") == nil { errors.append(FieldError("mergeInto", "Choose the escalation it joins")) }
+            default:
+                if reason == nil { errors.append(FieldError("manageReason", "Enter why the escalation is withdrawn")) }
+            }
+            if !errors.isEmpty { return try escalationPage(c, id, errors: errors, status: .unprocessableContent) }
+            do {
+                switch step {
+                case "extend":
+                    let body = c.field("extendAt") ?? view.open.first?.body ?? ""
+                    let after = try c.app.extendEscalationDeadline(id, at: body, to: typedDate(c, "newDeadline")!, reason: reason ?? "", by: c.person)
+                    let deadline = after.open.first { $0.body == body }?.respondBy.flatMap { c.app.time.parse($0) }.map { day(c, $0) } ?? ""
+                    return c.redirect("/escalations/\(id.rawValue)", confirming: "\(c.app.displayName("body", body)) now has until \(deadline) to decide. Its deciders are told.")
+                case "merge":
+                    let into = RecordID<Escalation>(c.field("mergeInto") ?? "")
+                    guard c.field("confirm") == "yes" else {
+                        let target = try c.app.escalation(into, for: c.viewer)
+                        return manageCheck(c, view, heading: "Are you sure you want to merge this escalation into another?",
+                                           rows: [("This escalation", "\(view.escalation.title)"), ("Joins", "\(target.escalation.title)"), ("Why", "\(reason ?? "No reason given")")],
+                                           warning: "This escalation is withdrawn, its history naming the one it joins, which goes on. It cannot be reopened.",
+                                           button: "Yes, merge it")
+                    }
+                    _ = try c.app.mergeEscalation(id, into: into, reason: reason ?? "", by: c.person)
+                    return c.redirect("/escalations/\(into.rawValue)", confirming: "\(view.escalation.title) is merged into this escalation and withdrawn.")
+                default:
+                    guard c.field("confirm") == "yes" else {
+                        return manageCheck(c, view, heading: "Are you sure you want to withdraw this escalation?",
+                                           rows: [("Escalation", "\(view.escalation.title)"), ("Waiting at", "\(view.open.map { c.app.displayName("body", $0.body) }.joined(separator: " and "))"), ("Why", "\(reason ?? "")")],
+                                           warning: "A withdrawn escalation cannot be reopened; the bodies it waits at are told nothing more is needed.", button: "Yes, withdraw it")
+                    }
+                    _ = try c.app.withdrawEscalation(id, reason: reason ?? "", by: c.person)
+                    return c.redirect("/escalations/\(id.rawValue)", confirming: "The escalation is withdrawn.")
+                }
+            } catch let e as EscalationError {
+                return try escalationPage(c, id, errors: [FieldError(step == "merge" ? "mergeInto" : "newDeadline", e.localizedDescription)], status: .unprocessableContent)
+            } catch let e as WorkflowError where !e.deniesAccess {
+                return try escalationPage(c, id, errors: [FieldError("manage", e.localizedDescription)], status: .unprocessableContent)
+            }
+        },
+    ]
+
+    /// The form on an escalation's page for what the viewer may do besides deciding.
+    static func manageForm(_ c: Context, _ view: EscalationView, errors: [FieldError]) throws -> HTML {
+        let e = view.escalation
+        guard e.state == .open else { return "" }
+        let mayWithdraw = try c.app.eventsOpen(on: e.id, for: c.viewer).contains("withdraw")
+        var options: [(value: String, label: String, reveal: HTML)] = []
+        if c.viewer.isSecretariat && !view.open.isEmpty {
+            let at: HTML = view.open.count > 1
+                ? Components.select("extendAt", label: "Which body", options: view.open.map { ($0.body, c.app.displayName("body", $0.body)) }, selected: c.typed("extendAt"), errors: errors, blank: "Choose one")
+                : "<p class=\"govuk-body\">\(c.app.displayName("body", view.open[0].body)) has until \(view.open[0].respondBy.flatMap { c.app.time.parse($0) }.map { day(c, $0) } ?? "its deadline").</p>"
+            let typed = c.request.method == "POST" ? (c.typed("newDeadline-day") ?? "", c.typed("newDeadline-month") ?? "", c.typed("newDeadline-year") ?? "") : nil
+            options.append(("extend", "Give a body more time to decide", at + Components.dateInput("newDeadline", legend: "New deadline", value: typed, errors: errors,
+                                                                                                     hint: "The end of that working day. For example, 15 1 2027")))
+        }
+        if mayWithdraw {
+            let others = try c.app.escalations(state: "open", for: c.viewer).filter { $0.escalation.id != e.id }.map { ($0.escalation.id.rawValue, $0.escalation.title) }
+            if !others.isEmpty {
+                options.append(("merge", "Merge it into another escalation about the same thing",
+                                Components.select("mergeInto", label: "The escalation it joins", options: others, selected: c.typed("mergeInto"), errors: errors, blank: "Choose one")))
+            }
+            options.append(("withdraw", "Withdraw it", ""))
+        }
+        guard !options.isEmpty else { return "" }
+        return """
+        <h2 class="govuk-heading-m">Manage this escalation</h2>
+        <form method="post" action="/escalations/\(e.id.rawValue)/manage" novalidate>\(c.csrfField)
+        \(Components.radiosWithReveal("manage", legend: "What do you want to do?", options: options, selected: c.typed("manage"), errors: errors, legendSize: "s"))
+        \(Components.textarea("manageReason", label: "Why", value: c.typed("manageReason"), errors: errors, hint: "The history keeps it, and the people told see it", rows: 2))
+        \(Components.button("Continue", kind: "secondary"))</form>
+        """
+    }
+
+    /// Check before merging or withdrawing: neither can be undone.
+    static func manageCheck(_ c: Context, _ view: EscalationView, heading: String, rows: [(String, HTML)], warning: String, button: String) -> HTTPResponse {
+        let hidden = HTML.join(["manage", "manageReason", "mergeInto"].compactMap { name -> HTML? in c.typed(name).map { "<input type=\"hidden\" name=\"\(name)\" value=\"\($0)\">" } })
+        let body: HTML = """
+        <div class="govuk-grid-row"><div class="govuk-grid-column-two-thirds">
+        <span class="govuk-caption-l">\(view.escalation.title)</span><h1 class="govuk-heading-l">\(heading)</h1>
+        \(Components.summaryList(rows))
+        <div class="govuk-warning-text"><span class="govuk-warning-text__icon" aria-hidden="true">!</span><strong class="govuk-warning-text__text"><span class="govuk-visually-hidden">Warning</span>\(warning)</strong></div>
+        <form method="post" action="/escalations/\(view.escalation.id.rawValue)/manage" novalidate>\(c.csrfField)\(hidden)<input type="hidden" name="confirm" value="yes">
+        <div class="govuk-button-group">\(Components.button(button, kind: "warning"))<a class="govuk-link" href="/escalations/\(view.escalation.id.rawValue)">No, go back to the escalation</a></div>
+        </form></div></div>
+        """
+        return Layout.page(title: "Check: \(view.escalation.title)", body: body, context: c)
+    }
+}
