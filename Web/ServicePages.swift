@@ -42,9 +42,8 @@ extension WebApp {
         <h2 class="govuk-heading-m">How accessible this service is</h2>
         <p class="govuk-body">We know some parts of this service are not fully accessible:</p>
         <ul class="govuk-list govuk-list--bullet">
-        <li>some forms report one mistake at a time rather than all of them together</li>
-        <li>the text in the drawing of the governance structure is small on narrow screens (the same structure is listed as text below it)</li>
-        <li>some pages link to pages the person signed in may not open</li>
+        <li>a mistake only the service itself can find (such as a name another group already has) is reported after the other mistakes in the form are put right, not together with them</li>
+        <li>the drawing of the governance structure is wide: on a narrow screen it scrolls sideways inside its own box (the same structure is listed as text below it)</li>
         </ul>
         <h2 class="govuk-heading-m" id="contact-us">Feedback and contact information</h2>
         <p class="govuk-body">If you need information on this website in a different format, such as accessible PDF, large print, easy read or audio, or if you find a problem not listed on this page, contact \(contact(c)). We will consider your request and get back to you within 10 working days.</p>
@@ -56,12 +55,11 @@ extension WebApp {
         <p class="govuk-body">This website is partially compliant with the <a class="govuk-link" href="https://www.w3.org/TR/WCAG22/">Web Content Accessibility Guidelines version 2.2</a> AA standard, due to the non-compliances listed below.</p>
         <h3 class="govuk-heading-s">Non-accessible content</h3>
         <ul class="govuk-list govuk-list--bullet">
-        <li>Text in the governance drawing is smaller than 16 pixels on screens narrower than 640 pixels (1.4.4, resize text); the structure is also given as a list.</li>
-        <li>Some pages link to pages the person signed in may not open (2.4.4, link purpose, is met, but the link leads to a refusal).</li>
+        <li>A mistake only the service can find (for example, a group name already in use) is reported after the form's other mistakes are put right, so the form may need sending twice (3.3.1, error identification, is met; 3.3.3, error suggestion, can take a second step).</li>
         </ul>
         <p class="govuk-body">We plan to fix these by the end of March 2027.</p>
         <h2 class="govuk-heading-m">How we tested this website</h2>
-        <p class="govuk-body">Every change to the service is tested before it is released. A browser (Chromium) goes through each kind of user's main journey, page by page: registering an organisation and making a pledge, a chair logging an action, the secretariat following an escalation, a board member deciding it, the public searching the wall, resetting a forgotten password, and signing in with the keyboard alone. Each page it visits is checked with axe-core against the WCAG 2.0, 2.1 and 2.2 A and AA rules at 1280 and 320 pixels wide, must not scroll sideways at 320 pixels or break a word in a table, and its HTML must pass the Nu HTML Checker. Each kind of control's focus indicator is measured from screenshots (it must change the pixels by at least 3:1), and after a form is sent with mistakes the list of them must have the focus.</p>
+        <p class="govuk-body">Every change to the service is tested before it is released. A browser (Chromium) goes through each kind of user's main journey, page by page: registering an organisation and making a pledge, a chair logging and updating an action, the secretariat running a year (people and roles, groups, measures, reviewing pledges, escalations, messages and the outbox), a board member deciding an escalation, the public searching the wall, resetting a forgotten password, and signing in with the keyboard alone. Each page it visits is checked with axe-core against the WCAG 2.0, 2.1 and 2.2 A and AA rules at 1280 and 320 pixels wide, must not scroll sideways at 320 pixels, break a word in a table or draw text smaller than 16 pixels, and its HTML must pass the Nu HTML Checker. Each kind of control's focus indicator is measured from screenshots (it must change the pixels by at least 3:1), and after a form is sent with mistakes the list of them must have the focus.</p>
         <h2 class="govuk-heading-m">Preparation of this accessibility statement</h2>
         <p class="govuk-body">This statement was prepared on 4 December 2026. It was last reviewed on 4 December 2026.</p>
         </div></div>
