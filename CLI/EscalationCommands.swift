@@ -6,7 +6,7 @@ import Engine
 
 /// `flourish escalation raise|acknowledge|decide|list|show|simulate`.
 enum EscalationCommands {
-    static let all: [Command] = [raise, acknowledge, decide, list, show, simulate]
+    static let all: [Command] = [raise, acknowledge, decide, extend, merge, withdraw, list, show, simulate]
 
     static func list(_ text: String?) -> [String] {
         (text ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
@@ -79,6 +79,52 @@ enum EscalationCommands {
             else if !view.open.isEmpty { text += " Now waiting at:\n" + view.open.map { reviewLine($0, app) }.joined(separator: "\n") }
             return text
         }
+    }
+
+    static let extend = Command(
+        ["escalation", "extend"], "Give a body more time to decide an escalation (the secretariat), with a reason.",
+        arguments: "ESCALATION",
+        discussion: "The new deadline is the end of the working day (5pm) on --until, later than the one it replaces; the body's deciders are told.",
+        options: [OptionSpec("body", takesValue: true, valueName: "BODY", help: "The body it waits at (required)."),
+                  OptionSpec("until", takesValue: true, valueName: "YYYY-MM-DD", help: "The new last day to decide (required)."),
+                  OptionSpec("reason", takesValue: true, valueName: "TEXT", help: "Why it needs more time (required).")]
+    ) { inv in
+        let id = InstanceID(try inv.positional(0, "ESCALATION: e.g. escalation-3"))
+        try inv.expectPositionals(atMost: 1)
+        let body = try inv.required("body", "BODY")
+        let until = try inv.required("until", "YYYY-MM-DD")
+        guard let day = CalendarDay(until) else { throw UsageError("--until takes a date written YYYY-MM-DD, such as 2027-01-15 (not \"\(until)\")") }
+        let reason = try inv.required("reason", "TEXT")
+        let app = try inv.app
+        let view = try app.extendEscalationDeadline(RecordID(id), at: body, to: day, reason: reason, by: inv.actor.id)
+        inv.output(json(view, app.time)) { "\(app.displayName("body", body)) now has more time to decide \(id):\n" + view.open.map { reviewLine($0, app) }.joined(separator: "\n") }
+    }
+
+    static let merge = Command(
+        ["escalation", "merge"], "Merge an escalation into another about the same thing: it is withdrawn, naming the one it joins.",
+        arguments: "ESCALATION",
+        options: [OptionSpec("into", takesValue: true, valueName: "ESCALATION", help: "The open escalation it joins (required)."),
+                  OptionSpec("reason", takesValue: true, valueName: "TEXT", help: "Why they are the same.")]
+    ) { inv in
+        let id = InstanceID(try inv.positional(0, "ESCALATION: e.g. escalation-3"))
+        try inv.expectPositionals(atMost: 1)
+        let into = InstanceID(try inv.required("into", "ESCALATION"))
+        let app = try inv.app
+        let view = try app.mergeEscalation(RecordID(id), into: RecordID(into), reason: inv.arguments.value("reason") ?? "", by: inv.actor.id)
+        inv.output(json(view, app.time)) { "Merged \(id) into \(into); \(id) is withdrawn and its history names \(into)." }
+    }
+
+    static let withdraw = Command(
+        ["escalation", "withdraw"], "Withdraw an escalation (its raiser or the secretariat), with a reason; its open reviews close.",
+        arguments: "ESCALATION",
+        options: [OptionSpec("reason", takesValue: true, valueName: "TEXT", help: "Why it is withdrawn (required).")]
+    ) { inv in
+        let id = InstanceID(try inv.positional(0, "ESCALATION: e.g. escalation-3"))
+        try inv.expectPositionals(atMost: 1)
+        let reason = try inv.required("reason", "TEXT")
+        let app = try inv.app
+        let view = try app.withdrawEscalation(RecordID(id), reason: reason, by: inv.actor.id)
+        inv.output(json(view, app.time)) { "Withdrew \(id): \(view.escalation.title)." }
     }
 
     static let list = Command(

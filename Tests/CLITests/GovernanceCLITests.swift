@@ -59,6 +59,37 @@ import Testing
         #expect(try cli.run("audit", "verify").status == 0)
     }
 
+    @Test func theSecretariatExtendsMergesAndWithdrawsEscalationsThroughTheCLI() throws {
+        let cli = try CLIRunner()
+        let now = ["--now", "2026-05-22T16:00"]
+        try cli.run(arguments: ["person", "add", "erin", "--name", "Erin Early", "--email", "erin@example.org"])
+        try cli.run(arguments: ["member", "add", "erin", "--body", "early-prevention-board", "--role", "chair"])
+        try cli.run(arguments: ["person", "add", "sam", "--name", "Sam Secretariat", "--email", "sam@example.org"])
+        try cli.run(arguments: ["member", "add", "sam", "--body", "children-and-young-people-strategic-alliance", "--role", "secretariat"])
+        let ids = try ["Waiting lists", "Waiting lists again"].map { title in
+            let raised = try cli.run(arguments: ["escalation", "raise", "--as", "erin", "--from", "early-prevention-board", "--title", title, "--severity", "high", "--areas", "healthy"] + now)
+            return String(raised.stdout.dropFirst("Raised ".count).prefix { $0 != "." })
+        }
+        #expect(ids[0] == "escalation-1")
+        let second = ids[1]
+        let alliance = "children-and-young-people-strategic-alliance"
+        let byChair = try cli.run(arguments: ["escalation", "extend", "escalation-1", "--as", "erin", "--body", alliance, "--until", "2026-07-01", "--reason", "x"] + now)
+        #expect(byChair.status == 1 && byChair.stderr.hasPrefix("Error: erin may not extend"))
+        let earlier = try cli.run(arguments: ["escalation", "extend", "escalation-1", "--as", "sam", "--body", alliance, "--until", "2026-06-01", "--reason", "Board moved"] + now)
+        #expect(earlier.status == 1 && earlier.stderr == "Error: The new deadline must be later than the one it replaces (15 June 2026 at 4pm) and not in the past.\n")
+        let extended = try cli.run(arguments: ["escalation", "extend", "escalation-1", "--as", "sam", "--body", alliance, "--until", "2026-07-01", "--reason", "Board moved"] + now)
+        #expect(extended.status == 0)
+        #expect(extended.stdout.contains("respond by 1 July 2026 at 5pm"))
+        let merged = try cli.run(arguments: ["escalation", "merge", second, "--into", "escalation-1", "--as", "sam", "--reason", "The same waiting lists"] + now)
+        #expect(merged.stderr == "")
+        #expect(merged.stdout == "Merged \(second) into escalation-1; \(second) is withdrawn and its history names escalation-1.\n")
+        let withdrawn = try cli.run(arguments: ["escalation", "withdraw", "escalation-1", "--as", "erin", "--reason", "Clinics agreed"] + now)
+        #expect(withdrawn.stdout == "Withdrew escalation-1: Waiting lists.\n")
+        let list = try cli.run("escalation", "list").stdout
+        #expect(list.contains("\(second)  withdrawn  high  Waiting lists again\n") && list.contains("escalation-1  withdrawn  high  Waiting lists\n"), "\(list)")
+        #expect(try cli.run("audit", "verify").status == 0)
+    }
+
     @Test func groupsAreAddedAndRetiredWithHistoryKept() throws {
         let cli = try CLIRunner()
         let added = try cli.run("group", "add", "youth-voice-group", "--name", "Youth Voice Group", "--reports-to", "stakeholder-engagement-and-insight-group", "--as", "sam")
