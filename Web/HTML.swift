@@ -248,7 +248,9 @@ enum Components {
         case "rejected", "lapsed", "report-overdue", "withdrawn", "cancelled": colour = "red"
         default: colour = "grey"
         }
-        return tag(state.replacingOccurrences(of: "-", with: " "), colour: colour)
+        // Sentence case, as GOV.UK writes tags: "Changes requested", not "changes-requested".
+        let words = state.replacingOccurrences(of: "-", with: " ")
+        return tag(words.prefix(1).uppercased() + words.dropFirst(), colour: colour)
     }
 
     static func notification(_ text: String, success: Bool = true) -> HTML {
