@@ -6,7 +6,7 @@ import Engine
 
 /// `flourish escalation raise|acknowledge|decide|list|show|simulate`.
 enum EscalationCommands {
-    static let all: [Command] = [raise, acknowledge, decide, extend, merge, withdraw, list, show, simulate]
+    static let all: [Command] = [raise, acknowledge, decide, extend, pause, resume, merge, withdraw, list, show, simulate]
 
     static func list(_ text: String?) -> [String] {
         (text ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
@@ -98,6 +98,39 @@ enum EscalationCommands {
         let app = try inv.app
         let view = try app.extendEscalationDeadline(RecordID(id), at: body, to: day, reason: reason, by: inv.actor.id)
         inv.output(json(view, app.time)) { "\(app.displayName("body", body)) now has more time to decide \(id):\n" + view.open.map { reviewLine($0, app) }.joined(separator: "\n") }
+    }
+
+    static let pause = Command(
+        ["escalation", "pause"], "Pause an escalation at a body (the secretariat), with a reason: no deadline runs until it resumes.",
+        arguments: "ESCALATION",
+        options: [OptionSpec("body", takesValue: true, valueName: "BODY", help: "The body it waits at (required)."),
+                  OptionSpec("reason", takesValue: true, valueName: "TEXT", help: "Why it is paused (required).")]
+    ) { inv in
+        let id = InstanceID(try inv.positional(0, "ESCALATION: e.g. escalation-3"))
+        try inv.expectPositionals(atMost: 1)
+        let body = try inv.required("body", "BODY")
+        let reason = try inv.required("reason", "TEXT")
+        let app = try inv.app
+        let view = try app.pauseEscalation(RecordID(id), at: body, reason: reason, by: inv.actor.id)
+        inv.output(json(view, app.time)) { "Paused \(id) at \(app.displayName("body", body)); no deadline runs until it resumes." }
+    }
+
+    static let resume = Command(
+        ["escalation", "resume"], "Resume a paused escalation at a body (the secretariat) with a new deadline and a reason.",
+        arguments: "ESCALATION",
+        options: [OptionSpec("body", takesValue: true, valueName: "BODY", help: "The body it is paused at (required)."),
+                  OptionSpec("until", takesValue: true, valueName: "YYYY-MM-DD", help: "The last day to decide, to 5pm (required)."),
+                  OptionSpec("reason", takesValue: true, valueName: "TEXT", help: "Why it resumes (required).")]
+    ) { inv in
+        let id = InstanceID(try inv.positional(0, "ESCALATION: e.g. escalation-3"))
+        try inv.expectPositionals(atMost: 1)
+        let body = try inv.required("body", "BODY")
+        let until = try inv.required("until", "YYYY-MM-DD")
+        guard let day = CalendarDay(until) else { throw UsageError("--until takes a date written YYYY-MM-DD, such as 2027-01-15 (not \"\(until)\")") }
+        let reason = try inv.required("reason", "TEXT")
+        let app = try inv.app
+        let view = try app.resumeEscalation(RecordID(id), at: body, until: day, reason: reason, by: inv.actor.id)
+        inv.output(json(view, app.time)) { "Resumed \(id):\n" + view.open.map { reviewLine($0, app) }.joined(separator: "\n") }
     }
 
     static let merge = Command(

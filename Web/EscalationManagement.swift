@@ -9,22 +9,29 @@ extension WebApp {
     /// for a body, merging it into another about the same thing, withdrawing it. Each keeps
     /// its reason in the history; merging and withdrawing are checked first.
     static let escalationManagementRoutes: [Route] = [
-        Route("POST", "/escalations/{id}/manage", .signedIn, "Give a body more time, merge an escalation into another, or withdraw it (checked first), with a reason") { c in
+        Route("POST", "/escalations/{id}/manage", .signedIn, "Give a body more time, pause or resume it there, merge the escalation into another, or withdraw it (checked first), with a reason") { c in
             let id = RecordID<Escalation>(c.param("id"))
             guard let view = try? c.app.escalation(id, for: c.viewer) else { return notFound(c) }
-            guard let step = c.field("manage"), ["extend", "merge", "withdraw"].contains(step) else {
+            guard let step = c.field("manage"), ["extend", "pause", "resume", "merge", "withdraw"].contains(step) else {
                 return try escalationPage(c, id, errors: [FieldError("manage", "Choose what to do with the escalation")], status: .unprocessableContent)
             }
             var errors: [FieldError] = []
             let reason = c.field("manageReason")
+            let candidates = step == "resume" ? view.open.filter { $0.state == .paused } : view.open.filter { $0.state != .paused }
+            let atBody = c.field("atBody") ?? (candidates.count == 1 ? candidates[0].body : nil)
+            func needsDate(_ field: String) {
+                guard typedDate(c, field) == nil else { return }
+                let typed = ["day", "month", "year"].compactMap { c.field("\(field)-\($0)") }
+                errors.append(FieldError(field, typed.isEmpty ? "Enter the new deadline" : "The new deadline must be a real date, for example 15 1 2027"))
+            }
             switch step {
-            case "extend":
-                if view.open.count > 1 && c.field("extendAt") == nil { errors.append(FieldError("extendAt", "Choose the body to give more time")) }
-                if typedDate(c, "newDeadline") == nil {
-                    let typed = ["day", "month", "year"].compactMap { c.field("newDeadline-\($0)") }
-                    errors.append(FieldError("newDeadline", typed.isEmpty ? "Enter the new deadline" : "The new deadline must be a real date, for example 15 1 2027"))
+            case "extend", "pause", "resume":
+                if atBody == nil { errors.append(FieldError("atBody", "Choose the body")) }
+                if step == "extend" { needsDate("newDeadline") }
+                if step == "resume" { needsDate("resumeDeadline") }
+                if reason == nil {
+                    errors.append(FieldError("manageReason", ["extend": "Enter why the body needs more time", "pause": "Enter why it is paused", "resume": "Enter why it resumes"][step] ?? "Enter why"))
                 }
-                if reason == nil { errors.append(FieldError("manageReason", "Enter why the body needs more time")) }
             case "merge":
                 if c.field("mergeInto") == nil { errors.append(FieldError("mergeInto", "Choose the escalation it joins")) }
             default:
@@ -33,11 +40,16 @@ extension WebApp {
             if !errors.isEmpty { return try escalationPage(c, id, errors: errors, status: .unprocessableContent) }
             do {
                 switch step {
-                case "extend":
-                    let body = c.field("extendAt") ?? view.open.first?.body ?? ""
-                    let after = try c.app.extendEscalationDeadline(id, at: body, to: typedDate(c, "newDeadline")!, reason: reason ?? "", by: c.person)
+                case "extend", "resume":
+                    let body = atBody ?? ""
+                    let after = step == "extend"
+                        ? try c.app.extendEscalationDeadline(id, at: body, to: typedDate(c, "newDeadline")!, reason: reason ?? "", by: c.person)
+                        : try c.app.resumeEscalation(id, at: body, until: typedDate(c, "resumeDeadline")!, reason: reason ?? "", by: c.person)
                     let deadline = after.open.first { $0.body == body }?.respondBy.flatMap { c.app.time.parse($0) }.map { day(c, $0) } ?? ""
-                    return c.redirect("/escalations/\(id.rawValue)", confirming: "\(c.app.displayName("body", body)) now has until \(deadline) to decide. Its deciders are told.")
+                    return c.redirect("/escalations/\(id.rawValue)", confirming: "\(step == "resume" ? "Resumed: " : "")\(c.app.displayName("body", body)) now has until \(deadline) to decide. Its deciders are told.")
+                case "pause":
+                    _ = try c.app.pauseEscalation(id, at: atBody ?? "", reason: reason ?? "", by: c.person)
+                    return c.redirect("/escalations/\(id.rawValue)", confirming: "Paused at \(c.app.displayName("body", atBody ?? "")): no deadline runs until you resume it. Its deciders are told.")
                 case "merge":
                     let into = RecordID<Escalation>(c.field("mergeInto") ?? "")
                     guard c.field("confirm") == "yes" else {
@@ -59,7 +71,7 @@ extension WebApp {
                     return c.redirect("/escalations/\(id.rawValue)", confirming: "The escalation is withdrawn.")
                 }
             } catch let e as EscalationError {
-                return try escalationPage(c, id, errors: [FieldError(step == "merge" ? "mergeInto" : "newDeadline", e.localizedDescription)], status: .unprocessableContent)
+                return try escalationPage(c, id, errors: [FieldError(["merge": "mergeInto", "resume": "resumeDeadline", "pause": "atBody"][step] ?? "newDeadline", e.localizedDescription)], status: .unprocessableContent)
             } catch let e as WorkflowError where !e.deniesAccess {
                 return try escalationPage(c, id, errors: [FieldError("manage", e.localizedDescription)], status: .unprocessableContent)
             }
@@ -72,13 +84,26 @@ extension WebApp {
         guard e.state == .open else { return "" }
         let mayWithdraw = try c.app.eventsOpen(on: e.id, for: c.viewer).contains("withdraw")
         var options: [(value: String, label: String, reveal: HTML)] = []
+        var atBody: HTML = ""
         if c.viewer.isSecretariat && !view.open.isEmpty {
-            let at: HTML = view.open.count > 1
-                ? Components.select("extendAt", label: "Which body", options: view.open.map { ($0.body, c.app.displayName("body", $0.body)) }, selected: c.typed("extendAt"), errors: errors, blank: "Choose one")
-                : "<p class=\"govuk-body\">\(c.app.displayName("body", view.open[0].body)) has until \(view.open[0].respondBy.flatMap { c.app.time.parse($0) }.map { day(c, $0) } ?? "its deadline").</p>"
-            let typed = c.request.method == "POST" ? (c.typed("newDeadline-day") ?? "", c.typed("newDeadline-month") ?? "", c.typed("newDeadline-year") ?? "") : nil
-            options.append(("extend", "Give a body more time to decide", at + Components.dateInput("newDeadline", legend: "New deadline", value: typed, errors: errors,
-                                                                                                     hint: "The end of that working day. For example, 15 1 2027")))
+            let running = view.open.filter { $0.state != .paused }, paused = view.open.filter { $0.state == .paused }
+            if view.open.count > 1 {
+                atBody = Components.select("atBody", label: "At which body", options: view.open.map { ($0.body, c.app.displayName("body", $0.body) + ($0.state == .paused ? " (paused)" : "")) },
+                                           selected: c.typed("atBody"), errors: errors, hint: "For more time, pausing or resuming", blank: "Choose one")
+            }
+            func typed(_ field: String) -> (String, String, String)? {
+                c.request.method == "POST" ? (c.typed("\(field)-day") ?? "", c.typed("\(field)-month") ?? "", c.typed("\(field)-year") ?? "") : nil
+            }
+            if !running.isEmpty {
+                let now: HTML = running.count == 1 ? "<p class=\"govuk-body\">\(c.app.displayName("body", running[0].body)) has until \(running[0].respondBy.flatMap { c.app.time.parse($0) }.map { day(c, $0) } ?? "its deadline").</p>" : ""
+                options.append(("extend", "Give a body more time to decide", now + Components.dateInput("newDeadline", legend: "New deadline", value: typed("newDeadline"), errors: errors,
+                                                                                                      hint: "The end of that working day. For example, 15 1 2027")))
+                options.append(("pause", "Pause it at a body (no deadline runs until it resumes)", ""))
+            }
+            if !paused.isEmpty {
+                options.append(("resume", "Resume it with a new deadline", Components.dateInput("resumeDeadline", legend: "New deadline", value: typed("resumeDeadline"), errors: errors,
+                                                                                                 hint: "The end of that working day. For example, 15 1 2027")))
+            }
         }
         if mayWithdraw {
             let others = try c.app.escalations(state: "open", for: c.viewer).filter { $0.escalation.id != e.id }.map { ($0.escalation.id.rawValue, $0.escalation.title) }
@@ -91,7 +116,7 @@ extension WebApp {
         guard !options.isEmpty else { return "" }
         return """
         <h2 class="govuk-heading-m">Manage this escalation</h2>
-        <form method="post" action="/escalations/\(e.id.rawValue)/manage" novalidate>\(c.csrfField)
+        <form method="post" action="/escalations/\(e.id.rawValue)/manage" novalidate>\(c.csrfField)\(atBody)
         \(Components.radiosWithReveal("manage", legend: "What do you want to do?", options: options, selected: c.typed("manage"), errors: errors, legendSize: "s"))
         \(Components.textarea("manageReason", label: "Why", value: c.typed("manageReason"), errors: errors, hint: "The history keeps it, and the people told see it", rows: 2))
         \(Components.button("Continue", kind: "secondary"))</form>

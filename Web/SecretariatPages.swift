@@ -35,7 +35,7 @@ extension WebApp {
                 return ["<a class=\"govuk-link\" href=\"/escalations/\(e.escalation.id.rawValue)\">\(e.escalation.title)</a>",
                         "\(bodies.first { $0.key == review.body }?.name ?? review.body)", "\(severities.first { $0.key == e.escalation.severity }?.name ?? e.escalation.severity)",
                         "\(deadline)" + (overdue ? " <strong class=\"app-overdue\">Overdue</strong>" as HTML : ""),
-                        review.state == .acknowledged ? "Yes" : "Not yet"]
+                        "\(review.state == .acknowledged ? "Acknowledged" : review.state == .paused ? "Paused" : "Not acknowledged yet")"]
             }
             let overdueCount = all.filter { e, review in e.overdue.contains { $0.id == review.id } }.count
             let waitingAt = Set(all.map(\.1.body))
@@ -51,7 +51,7 @@ extension WebApp {
                 <h1 class="govuk-heading-l">Escalations</h1>
                 <p class="govuk-body">\(all.count) waiting for a decision, \(overdueCount) of them overdue.</p>\(filters)
                 \(rows.isEmpty ? (all.isEmpty ? "<p class=\"govuk-body\">No escalation is open.</p>" : "<p class=\"govuk-body\">No open escalation matches. <a class=\"govuk-link\" href=\"/escalations\">Show them all</a>.</p>") as HTML
-                                : Components.table(caption: caption, headers: ["Issue", "Waiting at", "Severity", "Respond by", "Acknowledged"], rows: rows))
+                                : Components.table(caption: caption, headers: ["Issue", "Waiting at", "Severity", "Respond by", "Progress"], rows: rows))
                 """
             return Layout.page(title: "Escalations", body: body, context: c)
         },

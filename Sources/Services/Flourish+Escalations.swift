@@ -105,7 +105,7 @@ extension Flourish {
         let open = try reviews.filter { try !engine.definition($0.instance.workflow, version: $0.instance.workflowVersion).isFinal($0.instance.state) }
         let now = clock.now()
         let overdue = open.filter { review in
-            guard let text = review.respondBy, let due = time.parse(text) else { return false }
+            guard review.state != .paused, let text = review.respondBy, let due = time.parse(text) else { return false }
             return due < now
         }
         return EscalationView(escalation: try Escalation(escalation), reviews: reviews, open: open, overdue: overdue)
@@ -166,6 +166,27 @@ extension Flourish {
             throw EscalationError.deadlineNotLater(current: current.map { time.inWords($0) } ?? "none")
         }
         try engine.fire("extend", on: review.id, payload: ["respondBy": .string(PartnershipTime.timestamp(newDeadline)), "reason": .string(reason)],
+                        actor: try actor(person, at: body), expectedVersion: review.version)
+        return try escalation(reference)
+    }
+
+    /// The secretariat pauses an escalation at a body (waiting on something outside the
+    /// partnership): its deadline stops, and the body's deciders are told.
+    public func pauseEscalation(_ reference: RecordID<Escalation>, at body: String, reason: String, by person: String) throws -> EscalationView {
+        _ = try escalation(reference, for: try viewer(for: person))
+        let review = try openReview(of: reference.instance, at: body)
+        try engine.fire("pause", on: review.id, payload: ["reason": .string(reason)], actor: try actor(person, at: body), expectedVersion: review.version)
+        return try escalation(reference)
+    }
+
+    /// The secretariat resumes a paused escalation with a new deadline (the end of the working
+    /// day on `day`, after now); the body's deciders are told.
+    public func resumeEscalation(_ reference: RecordID<Escalation>, at body: String, until day: CalendarDay, reason: String, by person: String) throws -> EscalationView {
+        _ = try escalation(reference, for: try viewer(for: person))
+        let review = try openReview(of: reference.instance, at: body)
+        let deadline = time.moment(day, hour: 17)
+        guard deadline > clock.now() else { throw EscalationError.deadlineNotLater(current: "now") }
+        try engine.fire("resume", on: review.id, payload: ["respondBy": .string(PartnershipTime.timestamp(deadline)), "reason": .string(reason)],
                         actor: try actor(person, at: body), expectedVersion: review.version)
         return try escalation(reference)
     }

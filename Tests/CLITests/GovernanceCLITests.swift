@@ -59,7 +59,7 @@ import Testing
         #expect(try cli.run("audit", "verify").status == 0)
     }
 
-    @Test func theSecretariatExtendsMergesAndWithdrawsEscalationsThroughTheCLI() throws {
+    @Test func theSecretariatExtendsPausesMergesAndWithdrawsEscalationsThroughTheCLI() throws {
         let cli = try CLIRunner()
         let now = ["--now", "2026-05-22T16:00"]
         try cli.run(arguments: ["person", "add", "erin", "--name", "Erin Early", "--email", "erin@example.org"])
@@ -80,6 +80,10 @@ import Testing
         let extended = try cli.run(arguments: ["escalation", "extend", "escalation-1", "--as", "sam", "--body", alliance, "--until", "2026-07-01", "--reason", "Board moved"] + now)
         #expect(extended.status == 0)
         #expect(extended.stdout.contains("respond by 1 July 2026 at 5pm"))
+        let paused = try cli.run(arguments: ["escalation", "pause", "escalation-1", "--as", "sam", "--body", alliance, "--reason", "Waiting on the trust"] + now)
+        #expect(paused.stdout == "Paused escalation-1 at Children and Young People Strategic Alliance; no deadline runs until it resumes.\n")
+        let resumed = try cli.run(arguments: ["escalation", "resume", "escalation-1", "--as", "sam", "--body", alliance, "--until", "2026-07-08", "--reason", "Trust replied"] + now)
+        #expect(resumed.stdout.contains("respond by 8 July 2026 at 5pm"))
         let merged = try cli.run(arguments: ["escalation", "merge", second, "--into", "escalation-1", "--as", "sam", "--reason", "The same waiting lists"] + now)
         #expect(merged.stderr == "")
         #expect(merged.stdout == "Merged \(second) into escalation-1; \(second) is withdrawn and its history names escalation-1.\n")

@@ -72,3 +72,36 @@ import Domain
         #expect(!(try sam.get(firstPath).text.contains("Manage this escalation")), "nothing more to manage once withdrawn")
     }
 }
+
+@Suite(.serialized) struct EscalationPauseTests {
+    @Test func aPausedEscalationRunsNoDeadlineUntilItResumes() throws {
+        let f = try WebFixture()
+        let raised = try EscalationManagementTests.raise(f, "Family hub venues withdrawn")
+        let review = try #require(raised.open.first)
+        let path = "/escalations/\(raised.escalation.id.rawValue)"
+        let sam = WebFixture.Browser(f.web)
+        try sam.signIn("sam")
+        try sam.get(path)
+        let noReason = try sam.post(path + "/manage", [("manage", "pause")])
+        #expect(noReason.status.code == 422 && noReason.text.contains("Enter why it is paused"))
+        #expect(try sam.post(path + "/manage", [("manage", "pause"), ("manageReason", "Waiting for the council's venue review")]).status.code == 303)
+        let paused = try f.app.escalation(raised.escalation.id)
+        #expect(paused.open.first?.state == .paused)
+        #expect(try f.app.engine.pendingTimers(instance: review.id.instance).isEmpty, "no deadline runs")
+        // Long past the old deadline, it is not overdue, and nothing moved it on.
+        f.clock.advance(bySeconds: 60 * 86_400)
+        _ = try f.app.engine.tick()
+        let later = try f.app.escalation(raised.escalation.id)
+        #expect(later.overdue.isEmpty && later.open.first?.state == .paused)
+        let sam2 = WebFixture.Browser(f.web)
+        try sam2.signIn("sam")
+        let page = try sam2.get(path).text
+        #expect(page.contains(">Resume it with a new deadline</label>") && !page.contains(">Pause it at a body"))
+        let resumed = try sam2.post(path + "/manage", [("manage", "resume"), ("resumeDeadline-day", "12"), ("resumeDeadline-month", "2"), ("resumeDeadline-year", "2027"),
+                                                       ("manageReason", "The venue review is done")])
+        #expect(resumed.status.code == 303)
+        #expect(try sam2.get(path).text.contains("Resumed: Children and Young People Strategic Alliance now has until 12 February 2027 at 5pm to decide."))
+        #expect(try f.app.escalation(raised.escalation.id).open.first?.state == .awaiting)
+        #expect(try f.app.engine.pendingTimers(instance: review.id.instance).count == 1)
+    }
+}

@@ -350,10 +350,10 @@ class Browser:
         control.send_keys(value)
         return control
 
-    def choose(self, label_text, name, option_text=None, index=None):
+    def choose(self, label_text, name, option_text=None, index=None, form=None):
         """Picks an option of a select by its visible text (or its position); returns (value, text)."""
         from selenium.webdriver.support.ui import Select
-        select = Select(self.control(label_text, name))
+        select = Select(self.control(label_text, name, form))
         if option_text is not None:
             select.select_by_visible_text(option_text)
         else:
@@ -427,6 +427,42 @@ class Browser:
         return self.js("var s = document.querySelector('main .govuk-error-summary');"
                        "return s ? Array.from(s.querySelectorAll('a')).map(a => a.innerText.trim()) : null;")
 
+    def plain_words(self, message, where):
+        """A message shown to a person names things as the pages do, not as the engine stores
+        them: no record id ("action-12"), no key made from a name ("norfolk-learning-board"),
+        no command of the CLI ("see 'flourish member list'"). Recorded, not raised: the journey
+        goes on."""
+        found = sorted(set(ENGINE_WORDS.findall(message)))
+        if found:
+            self.fail(f"{where} speaks the engine's words ({', '.join(found)}): {message!r}")
+        return not found
+
+    def element(self, script, *args, what):
+        """The element a script finds in the page (raises Failed, saying `what`, when none)."""
+        found = self.js(script, *args)
+        self.expect(found is not None, f"no {what}")
+        return found
+
+    def press(self, element, slug, what):
+        """Clicks an element found by script (a row's button, a link whose text goes on in
+        visually hidden words) and checks the page it leads to."""
+        self.navigate(element.click, slug, what)
+
+    def table_rows(self, caption_start):
+        """The cells' texts of each body row of the table whose caption starts with `caption_start`."""
+        return self.js("""var t = Array.from(document.querySelectorAll('main table')).find(t => t.caption && t.caption.innerText.trim().startsWith(arguments[0]));
+            return t ? Array.from(t.tBodies[0].rows).map(r => Array.from(r.cells).map(c => c.innerText.trim())) : null;""", caption_start)
+
+    def caption(self, start=""):
+        """The caption of the first table in main whose caption starts with `start`."""
+        return self.js("var t = Array.from(document.querySelectorAll('main table caption')).find(c => c.innerText.trim().startsWith(arguments[0]));"
+                       "return t ? t.innerText.trim() : null;", start)
+
+    def summary_value(self, key):
+        """The value of the summary list's row `key` ("Status"), or ''."""
+        return self.js("var r = Array.from(document.querySelectorAll('main .govuk-summary-list__row')).find(r => r.querySelector('dt').innerText.trim() === arguments[0]);"
+                       "return r ? r.querySelector('dd').innerText.trim() : '';", key)
+
     def status_of(self, path):
         """A GET of `path` in this browser's session (its cookies, sent over plain HTTP): the status
         and, for a redirect (not followed), where it leads."""
@@ -496,6 +532,8 @@ class Browser:
                     return [a.innerText.trim(), !e ? 'leads to no element (#' + id + ')' : e.getClientRects().length === 0 ? 'leads to a hidden field (#' + id + ')' : null];
                   }).filter(x => x[1]);"""):
                 self.fail(f"the error summary's link {text!r} {problem}")
+            for text in self.error_summary() or []:
+                self.plain_words(text, "the error summary")
         self.axe("desktop")
         self.broken_words("1280 px")
         self.focus_indicators()

@@ -16,6 +16,8 @@ public struct EscalationReview: WorkflowRecord {
         case escalated
         case missed
         case overdue
+        /// Paused by the secretariat: no deadline runs until it resumes.
+        case paused
     }
     public static let workflows = ["escalation-review", "escalation-top-review"]
     public let instance: Instance
