@@ -6,7 +6,7 @@ import Engine
 
 /// `flourish escalation raise|acknowledge|decide|list|show|simulate`.
 enum EscalationCommands {
-    static let all: [Command] = [raise, acknowledge, decide, extend, pause, resume, merge, withdraw, list, show, simulate]
+    static let all: [Command] = [raise, acknowledge, decide, extend, pause, resume, reassign, merge, withdraw, list, show, simulate]
 
     static func list(_ text: String?) -> [String] {
         (text ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
@@ -131,6 +131,22 @@ enum EscalationCommands {
         let app = try inv.app
         let view = try app.resumeEscalation(RecordID(id), at: body, until: day, reason: reason, by: inv.actor.id)
         inv.output(json(view, app.time)) { "Resumed \(id):\n" + view.open.map { reviewLine($0, app) }.joined(separator: "\n") }
+    }
+
+    static let reassign = Command(
+        ["escalation", "reassign"], "Send an escalation waiting at one body to another to decide instead (the secretariat), with a reason.",
+        arguments: "ESCALATION",
+        options: [OptionSpec("body", takesValue: true, valueName: "BODY", help: "The body it waits at now (required)."),
+                  OptionSpec("to", takesValue: true, valueName: "BODY", help: "The body that decides instead (required)."),
+                  OptionSpec("reason", takesValue: true, valueName: "TEXT", help: "Why (required).")]
+    ) { inv in
+        let id = InstanceID(try inv.positional(0, "ESCALATION: e.g. escalation-3"))
+        try inv.expectPositionals(atMost: 1)
+        let body = try inv.required("body", "BODY"), to = try inv.required("to", "BODY")
+        let reason = try inv.required("reason", "TEXT")
+        let app = try inv.app
+        let view = try app.reassignEscalation(RecordID(id), at: body, to: to, reason: reason, by: inv.actor.id)
+        inv.output(json(view, app.time)) { "Sent \(id) to \(app.displayName("body", to)) instead of \(app.displayName("body", body)). Now waiting at:\n" + view.open.map { reviewLine($0, app) }.joined(separator: "\n") }
     }
 
     static let merge = Command(

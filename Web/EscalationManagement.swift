@@ -9,10 +9,10 @@ extension WebApp {
     /// for a body, merging it into another about the same thing, withdrawing it. Each keeps
     /// its reason in the history; merging and withdrawing are checked first.
     static let escalationManagementRoutes: [Route] = [
-        Route("POST", "/escalations/{id}/manage", .signedIn, "Give a body more time, pause or resume it there, merge the escalation into another, or withdraw it (checked first), with a reason") { c in
+        Route("POST", "/escalations/{id}/manage", .signedIn, "Give a body more time, pause or resume it there, send it to another body, merge the escalation into another, or withdraw it (checked first), with a reason") { c in
             let id = RecordID<Escalation>(c.param("id"))
             guard let view = try? c.app.escalation(id, for: c.viewer) else { return notFound(c) }
-            guard let step = c.field("manage"), ["extend", "pause", "resume", "merge", "withdraw"].contains(step) else {
+            guard let step = c.field("manage"), ["extend", "pause", "resume", "reassign", "merge", "withdraw"].contains(step) else {
                 return try escalationPage(c, id, errors: [FieldError("manage", "Choose what to do with the escalation")], status: .unprocessableContent)
             }
             var errors: [FieldError] = []
@@ -25,12 +25,13 @@ extension WebApp {
                 errors.append(FieldError(field, typed.isEmpty ? "Enter the new deadline" : "The new deadline must be a real date, for example 15 1 2027"))
             }
             switch step {
-            case "extend", "pause", "resume":
+            case "extend", "pause", "resume", "reassign":
                 if atBody == nil { errors.append(FieldError("atBody", "Choose the body")) }
+                if step == "reassign" && c.field("reassignTo") == nil { errors.append(FieldError("reassignTo", "Choose the body that decides instead")) }
                 if step == "extend" { needsDate("newDeadline") }
                 if step == "resume" { needsDate("resumeDeadline") }
                 if reason == nil {
-                    errors.append(FieldError("manageReason", ["extend": "Enter why the body needs more time", "pause": "Enter why it is paused", "resume": "Enter why it resumes"][step] ?? "Enter why"))
+                    errors.append(FieldError("manageReason", ["extend": "Enter why the body needs more time", "pause": "Enter why it is paused", "resume": "Enter why it resumes", "reassign": "Enter why another body decides"][step] ?? "Enter why"))
                 }
             case "merge":
                 if c.field("mergeInto") == nil { errors.append(FieldError("mergeInto", "Choose the escalation it joins")) }
@@ -47,6 +48,10 @@ extension WebApp {
                         : try c.app.resumeEscalation(id, at: body, until: typedDate(c, "resumeDeadline")!, reason: reason ?? "", by: c.person)
                     let deadline = after.open.first { $0.body == body }?.respondBy.flatMap { c.app.time.parse($0) }.map { day(c, $0) } ?? ""
                     return c.redirect("/escalations/\(id.rawValue)", confirming: "\(step == "resume" ? "Resumed: " : "")\(c.app.displayName("body", body)) now has until \(deadline) to decide. Its deciders are told.")
+                case "reassign":
+                    let to = c.field("reassignTo") ?? ""
+                    _ = try c.app.reassignEscalation(id, at: atBody ?? "", to: to, reason: reason ?? "", by: c.person)
+                    return c.redirect("/escalations/\(id.rawValue)", confirming: "Sent to \(c.app.displayName("body", to)) to decide instead of \(c.app.displayName("body", atBody ?? "")). Both are told.")
                 case "pause":
                     _ = try c.app.pauseEscalation(id, at: atBody ?? "", reason: reason ?? "", by: c.person)
                     return c.redirect("/escalations/\(id.rawValue)", confirming: "Paused at \(c.app.displayName("body", atBody ?? "")): no deadline runs until you resume it. Its deciders are told.")
@@ -71,7 +76,7 @@ extension WebApp {
                     return c.redirect("/escalations/\(id.rawValue)", confirming: "The escalation is withdrawn.")
                 }
             } catch let e as EscalationError {
-                return try escalationPage(c, id, errors: [FieldError(["merge": "mergeInto", "resume": "resumeDeadline", "pause": "atBody"][step] ?? "newDeadline", e.localizedDescription)], status: .unprocessableContent)
+                return try escalationPage(c, id, errors: [FieldError(["merge": "mergeInto", "resume": "resumeDeadline", "pause": "atBody", "reassign": "reassignTo"][step] ?? "newDeadline", e.localizedDescription)], status: .unprocessableContent)
             } catch let e as WorkflowError where !e.deniesAccess {
                 return try escalationPage(c, id, errors: [FieldError("manage", e.localizedDescription)], status: .unprocessableContent)
             }
@@ -89,7 +94,7 @@ extension WebApp {
             let running = view.open.filter { $0.state != .paused }, paused = view.open.filter { $0.state == .paused }
             if view.open.count > 1 {
                 atBody = Components.select("atBody", label: "At which body", options: view.open.map { ($0.body, c.app.displayName("body", $0.body) + ($0.state == .paused ? " (paused)" : "")) },
-                                           selected: c.typed("atBody"), errors: errors, hint: "For more time, pausing or resuming", blank: "Choose one")
+                                           selected: c.typed("atBody"), errors: errors, hint: "For more time, pausing, resuming or sending it elsewhere", blank: "Choose one")
             }
             func typed(_ field: String) -> (String, String, String)? {
                 c.request.method == "POST" ? (c.typed("\(field)-day") ?? "", c.typed("\(field)-month") ?? "", c.typed("\(field)-year") ?? "") : nil
@@ -100,6 +105,9 @@ extension WebApp {
                                                                                                       hint: "The end of that working day. For example, 15 1 2027")))
                 options.append(("pause", "Pause it at a body (no deadline runs until it resumes)", ""))
             }
+            let elsewhere = try c.app.governance.bodies().filter { b in b.kind != .partner && !view.open.contains { $0.body == b.key } }.map { ($0.key, $0.name) }
+            options.append(("reassign", "Send it to another body to decide instead",
+                             Components.select("reassignTo", label: "The body that decides instead", options: elsewhere, selected: c.typed("reassignTo"), errors: errors, blank: "Choose one")))
             if !paused.isEmpty {
                 options.append(("resume", "Resume it with a new deadline", Components.dateInput("resumeDeadline", legend: "New deadline", value: typed("resumeDeadline"), errors: errors,
                                                                                                  hint: "The end of that working day. For example, 15 1 2027")))

@@ -191,6 +191,17 @@ extension Flourish {
         return try escalation(reference)
     }
 
+    /// The secretariat sends an escalation waiting at one body to another to decide instead
+    /// (a body of the partnership not already deciding it), with a reason; both bodies' people
+    /// see it, and the first body's deciders are told nothing more is needed.
+    public func reassignEscalation(_ reference: RecordID<Escalation>, at body: String, to target: String, reason: String, by person: String) throws -> EscalationView {
+        _ = try escalation(reference, for: try viewer(for: person))
+        let review = try openReview(of: reference.instance, at: body)
+        try engine.fire("reassign", on: review.id, payload: ["reassignTo": .string(target), "reason": .string(reason)], actor: try actor(person, at: body),
+                        expectedVersion: review.version)
+        return try escalation(reference)
+    }
+
     /// Withdraws an escalation with a reason (its raiser or the secretariat); its open reviews close.
     public func withdrawEscalation(_ reference: RecordID<Escalation>, reason: String, by person: String) throws -> EscalationView {
         let seen = try escalation(reference, for: try viewer(for: person))

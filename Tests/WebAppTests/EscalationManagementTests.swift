@@ -105,3 +105,24 @@ import Domain
         #expect(try f.app.engine.pendingTimers(instance: review.id.instance).count == 1)
     }
 }
+
+@Suite(.serialized) struct EscalationReassignTests {
+    @Test func theSecretariatSendsAnEscalationToAnotherBodyToDecideInstead() throws {
+        let f = try WebFixture()
+        let raised = try EscalationManagementTests.raise(f, "Health visitor caseloads")
+        let path = "/escalations/\(raised.escalation.id.rawValue)"
+        let sam = WebFixture.Browser(f.web)
+        try sam.signIn("sam")
+        let page = try sam.get(path).text
+        #expect(page.contains(">Send it to another body to decide instead</label>"))
+        let none = try sam.post(path + "/manage", [("manage", "reassign")])
+        #expect(none.status.code == 422 && none.text.contains("Choose the body that decides instead") && none.text.contains("Enter why another body decides"))
+        let sent = try sam.post(path + "/manage", [("manage", "reassign"), ("reassignTo", "norfolk-health-and-wellbeing-board"), ("manageReason", "A health matter")])
+        #expect(sent.status.code == 303)
+        #expect(try sam.get(path).text.contains("Sent to Norfolk Health and Wellbeing Board to decide instead of Children and Young People Strategic Alliance."))
+        let after = try f.app.escalation(raised.escalation.id)
+        #expect(after.open.map(\.body) == ["norfolk-health-and-wellbeing-board"])
+        #expect(after.reviews.contains { $0.state == .reassigned && $0.body == "children-and-young-people-strategic-alliance" })
+        #expect(after.escalation.state == .open)
+    }
+}

@@ -88,6 +88,10 @@ DESKTOP = (1280, 900)
 # Each record page's title (path: title), to find titles two records share (issue 19).
 RECORD_TITLES = {}
 RECORD_PAGE = re.compile(r"^/(history|actions|escalations|pledges|measures|groups)/[^/]+$")
+# What a message shown to a person must not say: a record id ("action-12"), a key made from a
+# name ("norfolk-learning-board"; a date such as 2027-01-08 is not one), a command of the CLI.
+ENGINE_WORDS = re.compile(r"\b[a-z]+(?:-[a-z]+)*-\d+\b|\b(?=[a-z0-9-]*[a-z])[a-z0-9]+(?:-[a-z0-9]+){2,}\b|'flourish [a-z -]+'")
+SMALLEST_TEXT = 16  # CSS px: the smallest a drawing's text may be drawn at 320 px (issue 19, readable drawings)
 # Kinds of control whose focus indicator was checked (once each, the first met), and what was found.
 FOCUS_KINDS_CHECKED, FOCUS_REPORT = set(), []
 
@@ -228,6 +232,7 @@ class Browser:
         self.server_errors = []
         self.summary_focused = None  # on the last page loaded: None (no error summary), or whether it held the focus
         self.homes, self.home_links = 0, 0  # sign-ins that landed on /home, and its links opened
+        self.drawing_stats = {"pages": 0, "texts": 0, "smallest": None, "bars": 0, "graph": None}  # what drawings() measured at 320 px
 
     # -- failures and helpers
 
@@ -626,9 +631,81 @@ class Browser:
                     return out;""")
                 self.fail(f"at {NARROW} px the page scrolls sideways: scrollWidth {widths[1]} > {widths[0]}; widest: {', '.join(culprits)}")
             self.broken_words(f"{NARROW} px")
+            self.drawings()
             self.axe("320px")
         finally:
             self.driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+
+    def drawings(self):
+        """At 320 px, every text in a drawing (an SVG <text> or <tspan>) is drawn at 16 CSS px or
+        more: its computed font-size times the scale the SVG is drawn at (getScreenCTM). A drawing
+        wider than the screen sits in its own focusable region (role=region, a name, tabindex=0)
+        that scrolls sideways, so the page does not; /governance's graph must be in one, div.app-
+        graph__scroll, and must scroll there. A bar chart (.app-bars) draws only its bars: its
+        labels and figures are HTML text (.app-bars__label, .app-bars__value), not SVG text."""
+        found = self.js("""
+            var least = arguments[0], vw = document.documentElement.clientWidth, out = {texts: 0, smallest: null, small: [], wide: [], graph: null, bars: 0, barText: 0, unlabelled: 0};
+            document.querySelectorAll('svg').forEach(function (svg) {
+              if (svg.ownerSVGElement) return;
+              Array.from(svg.querySelectorAll('text, tspan')).forEach(function (t) {
+                var own = Array.from(t.childNodes).some(function (n) { return n.nodeType === 3 && n.data.trim(); });
+                if (!own || t.getClientRects().length === 0) return;
+                var m = t.getScreenCTM(), scale = m ? Math.sqrt(m.a * m.a + m.b * m.b) : 1, px = parseFloat(getComputedStyle(t).fontSize) * scale;
+                out.texts++;
+                if (out.smallest === null || px < out.smallest) out.smallest = px;
+                if (px < least - 0.01 && out.small.length < 5) out.small.push(t.textContent.trim().slice(0, 40) + ' at ' + px.toFixed(1) + ' px');
+              });
+              var r = svg.getBoundingClientRect();
+              if (r.width > vw + 0.5) {
+                var region = svg.closest('[role=region]'), s = region && getComputedStyle(region);
+                var why = !region ? 'is in no region' : region.getAttribute('tabindex') !== '0' ? 'is in a region one cannot Tab to'
+                        : !(region.getAttribute('aria-label') || region.getAttribute('aria-labelledby')) ? 'is in a region with no name'
+                        : !/(auto|scroll)/.test(s.overflowX) ? 'is in a region that does not scroll (overflow-x ' + s.overflowX + ')' : null;
+                if (why) out.wide.push((svg.getAttribute('aria-labelledby') || svg.getAttribute('class') || 'an svg') + ' (' + Math.round(r.width) + ' px wide) ' + why);
+              }
+            });
+            var graph = document.querySelector('main svg[role=img][aria-labelledby=graph-title]');
+            if (graph) {
+              var region = graph.closest('div.app-graph__scroll');
+              out.graph = {inScroller: !!region, role: region && region.getAttribute('role'), tabindex: region && region.getAttribute('tabindex'),
+                           name: region && region.getAttribute('aria-label'), scrollWidth: region && region.scrollWidth, clientWidth: region && region.clientWidth,
+                           svgWidth: Math.round(graph.getBoundingClientRect().width), scrolled: 0};
+              if (region) { region.scrollLeft = 40; out.graph.scrolled = region.scrollLeft; region.scrollLeft = 0; }
+            }
+            document.querySelectorAll('.app-bars').forEach(function (chart) {
+              out.barText += chart.querySelectorAll('svg text').length;
+              chart.querySelectorAll('.app-bars__row').forEach(function (row) {
+                out.bars++;
+                var label = row.querySelector('.app-bars__label'), value = row.querySelector('.app-bars__value');
+                if (!label || !label.innerText.trim() || !value || !value.innerText.trim()) out.unlabelled++;
+              });
+            });
+            return out;""", SMALLEST_TEXT)
+        stats = self.drawing_stats
+        if found["texts"]:
+            stats["pages"] += 1
+            stats["texts"] += found["texts"]
+            stats["smallest"] = found["smallest"] if stats["smallest"] is None else min(stats["smallest"], found["smallest"])
+        if found["small"]:
+            self.fail(f"at {NARROW} px a drawing's text is smaller than {SMALLEST_TEXT} px: {'; '.join(found['small'])}")
+        for problem in found["wide"]:
+            self.fail(f"at {NARROW} px the drawing {problem}")
+        stats["bars"] += found["bars"]
+        if found["barText"]:
+            self.fail(f"a bar chart draws {found['barText']} of its words as SVG text, not as the page's text")
+        if found["unlabelled"]:
+            self.fail(f"{found['unlabelled']} of a bar chart's bars have no HTML label or figure (.app-bars__label, .app-bars__value)")
+        if self.path().split("?")[0] == "/governance":
+            g = found["graph"]
+            if g is None:
+                self.fail("/governance has no graph (svg role=img labelled by #graph-title)")
+                return
+            stats["graph"] = g
+            if not (g["inScroller"] and g["role"] == "region" and g["tabindex"] == "0" and g["name"]):
+                self.fail(f"the governance graph is not in a named, focusable region (div.app-graph__scroll role=region tabindex=0): {g}")
+            elif not (g["scrollWidth"] > g["clientWidth"] and g["scrolled"] > 0):
+                self.fail(f"at {NARROW} px the governance graph does not scroll sideways in its region (the drawing {g['svgWidth']} px wide, "
+                          f"the region's scrollWidth {g['scrollWidth']}, clientWidth {g['clientWidth']}, scrolled {g['scrolled']} px of 40)")
 
     def focus_indicators(self):
         """The first control of each kind met anywhere in the run (a link, a text input, a
@@ -638,7 +715,7 @@ class Browser:
         state; yellow alone on white is 1.4:1). Issue 19."""
         candidates = self.js("""
             var seen = {}, out = [];
-            document.querySelectorAll('main a[href], main input:not([type=hidden]), main select, main textarea, main button, main summary, header a, header button, footer a').forEach(function (e, i) {
+            document.querySelectorAll('main a[href], main input:not([type=hidden]), main select, main textarea, main button, main summary, main [tabindex="0"], header a, header button, footer a').forEach(function (e, i) {
               var r = e.getBoundingClientRect();
               if (r.width === 0 || r.height === 0 || e.disabled) return;
               if (e.closest('details:not([open])') && e.tagName !== 'SUMMARY') return;  // not shown until opened
@@ -725,6 +802,7 @@ class Browser:
         other = Browser(self.base, self.axe_source, self.html_dir, self.cli)
         other.failures, other.pages, other.violations, other.other_impacts = self.failures, self.pages, self.violations, self.other_impacts
         other.journey, other.counter, other.axe_version = self.journey, self.counter, self.axe_version
+        other.drawing_stats = self.drawing_stats
         return other
 
     def quit(self):
@@ -811,6 +889,22 @@ class Story:
     issue_title = "Data sharing agreement with health has lapsed"
     issue_path = None
     on_wall = False
+    # The secretariat's year (the year_* journeys)
+    role = ("Bea Blake (bea)", "Bea Blake", "Early Prevention Board", "Member")  # (the Person option, name, body, role)
+    member_organisation = "Broadland Youth Trust"
+    new_group = "Youth Voice Group"
+    busy_group = "Norfolk Learning Board"  # has open actions, measures and escalations in the demo: cannot be retired
+    measure = "Families reached by early help within four weeks"
+    demo_issue = "Family hub venues withdrawn in two districts"  # the demo's open, high-severity issue at the Alliance
+    duplicate_title = "Family hubs: two more districts lose their venues"
+    duplicate_path = None
+    section_chair = ("erin", "Erin Evans (erin)")  # made chair of the groups that have none, so every section can be written
+    message_subject = "Papers for the Alliance meeting"
+    message_text = "The papers for next month's meeting are on the shared drive. Please read the escalations summary before we meet."
+
+
+NAMES = {"sam": "Sam Shaw", "erin": "Erin Evans", "ann": "Ann Adeyemi", "maya": "Maya Moss", "bea": "Bea Blake"}
+MAIL_DOWN = None  # while this file exists, the served mail command refuses every message (see prepare_mail)
 
 
 def journey1(b, s):

@@ -14,6 +14,7 @@ public struct EscalationHooks: Sendable {
         engine.register(hook: Onwards(p: partnership), as: "escalate-onwards")
         engine.register(hook: Finished(), as: "review-finished")
         engine.register(hook: CloseReviews(), as: "close-reviews")
+        engine.register(hook: Reassign(p: partnership), as: "reassign-escalation")
     }
 
     static let reviewWorkflows = ["escalation-review", "escalation-top-review"]
@@ -66,6 +67,23 @@ public struct EscalationHooks: Sendable {
             for parent in parents where !alreadyOpen.contains(parent.key) {
                 try EscalationHooks.openReview(context, routing: routing, body: parent, level: level, fromBody: body, escalation: escalation)
             }
+        }
+    }
+
+    /// Opens a review at the body the secretariat sent the escalation to instead, at the same
+    /// level, its deadline counted from now by that body's response time.
+    struct Reassign: EffectHook {
+        let p: Partnership
+        func run(_ context: HookContext) throws {
+            let routing = try EscalationHooks.routing(p, context.db)
+            let review = context.instance
+            let from = review.data["body"]?.stringValue ?? "", to = review.data["reassignTo"]?.stringValue ?? ""
+            guard let target = routing.body(to) else { throw GovernanceError.unknownBody(to, valid: routing.bodies.map(\.key)) }
+            let escalationID = review.data["escalation"]?.stringValue ?? ""
+            let open = Set(try EscalationHooks.openReviews(context, escalation: escalationID).compactMap { $0.data["body"]?.stringValue })
+            guard to != from, !open.contains(to), target.kind != .partner else { throw EscalationError.cannotSendTo(target.name) }
+            let escalation = try context.load(InstanceID(escalationID))
+            try EscalationHooks.openReview(context, routing: routing, body: target, level: review.data["level"]?.intValue ?? 1, fromBody: from, escalation: escalation)
         }
     }
 

@@ -12,6 +12,8 @@ public enum EscalationError: Error, Equatable, Sendable, LocalizedError {
     case deadlineNotLater(current: String)
     /// An escalation cannot be merged into itself, or into one that is closed.
     case cannotMerge(String)
+    /// An escalation can be sent only to a body of the partnership not already deciding it.
+    case cannotSendTo(String)
 
     public var code: String {
         switch self {
@@ -22,6 +24,7 @@ public enum EscalationError: Error, Equatable, Sendable, LocalizedError {
         case .unknownOutcome: return "unknown-outcome"
         case .deadlineNotLater: return "deadline-not-later"
         case .cannotMerge: return "cannot-merge"
+        case .cannotSendTo: return "cannot-send-to"
         }
     }
 
@@ -35,6 +38,7 @@ public enum EscalationError: Error, Equatable, Sendable, LocalizedError {
         case .unknownOutcome(let o): return "\"\(o)\" is not an outcome; use resolved, accepted, referred-back or escalated."
         case .deadlineNotLater(let current): return "The new deadline must be later than the one it replaces (\(current)) and not in the past."
         case .cannotMerge(let why): return why
+        case .cannotSendTo(let name): return "\(name) cannot take this escalation: it is already deciding it, or is not a body of the partnership; choose another."
         }
     }
 }

@@ -18,6 +18,8 @@ public struct EscalationReview: WorkflowRecord {
         case overdue
         /// Paused by the secretariat: no deadline runs until it resumes.
         case paused
+        /// Sent to another body to decide instead.
+        case reassigned
     }
     public static let workflows = ["escalation-review", "escalation-top-review"]
     public let instance: Instance
