@@ -81,6 +81,20 @@ enum EscalationCommands {
         }
     }
 
+    /// The escalation, the body it waits at and the reason, which the secretariat's steps at a body all take.
+    static func atBody(_ inv: Invocation) throws -> (InstanceID, String, String) {
+        let id = InstanceID(try inv.positional(0, "ESCALATION: e.g. escalation-3"))
+        try inv.expectPositionals(atMost: 1)
+        return (id, try inv.required("body", "BODY"), try inv.required("reason", "TEXT"))
+    }
+
+    /// The new last day to decide, from --until.
+    static func untilDay(_ inv: Invocation) throws -> CalendarDay {
+        let until = try inv.required("until", "YYYY-MM-DD")
+        guard let day = CalendarDay(until) else { throw UsageError("--until takes a date written YYYY-MM-DD, such as 2027-01-15 (not \"\(until)\")") }
+        return day
+    }
+
     static let extend = Command(
         ["escalation", "extend"], "Give a body more time to decide an escalation (the secretariat), with a reason.",
         arguments: "ESCALATION",
@@ -89,12 +103,8 @@ enum EscalationCommands {
                   OptionSpec("until", takesValue: true, valueName: "YYYY-MM-DD", help: "The new last day to decide (required)."),
                   OptionSpec("reason", takesValue: true, valueName: "TEXT", help: "Why it needs more time (required).")]
     ) { inv in
-        let id = InstanceID(try inv.positional(0, "ESCALATION: e.g. escalation-3"))
-        try inv.expectPositionals(atMost: 1)
-        let body = try inv.required("body", "BODY")
-        let until = try inv.required("until", "YYYY-MM-DD")
-        guard let day = CalendarDay(until) else { throw UsageError("--until takes a date written YYYY-MM-DD, such as 2027-01-15 (not \"\(until)\")") }
-        let reason = try inv.required("reason", "TEXT")
+        let (id, body, reason) = try atBody(inv)
+        let day = try untilDay(inv)
         let app = try inv.app
         let view = try app.extendEscalationDeadline(RecordID(id), at: body, to: day, reason: reason, by: inv.actor.id)
         inv.output(json(view, app.time)) { "\(app.displayName("body", body)) now has more time to decide \(id):\n" + view.open.map { reviewLine($0, app) }.joined(separator: "\n") }
@@ -106,10 +116,7 @@ enum EscalationCommands {
         options: [OptionSpec("body", takesValue: true, valueName: "BODY", help: "The body it waits at (required)."),
                   OptionSpec("reason", takesValue: true, valueName: "TEXT", help: "Why it is paused (required).")]
     ) { inv in
-        let id = InstanceID(try inv.positional(0, "ESCALATION: e.g. escalation-3"))
-        try inv.expectPositionals(atMost: 1)
-        let body = try inv.required("body", "BODY")
-        let reason = try inv.required("reason", "TEXT")
+        let (id, body, reason) = try atBody(inv)
         let app = try inv.app
         let view = try app.pauseEscalation(RecordID(id), at: body, reason: reason, by: inv.actor.id)
         inv.output(json(view, app.time)) { "Paused \(id) at \(app.displayName("body", body)); no deadline runs until it resumes." }
@@ -122,12 +129,8 @@ enum EscalationCommands {
                   OptionSpec("until", takesValue: true, valueName: "YYYY-MM-DD", help: "The last day to decide, to 5pm (required)."),
                   OptionSpec("reason", takesValue: true, valueName: "TEXT", help: "Why it resumes (required).")]
     ) { inv in
-        let id = InstanceID(try inv.positional(0, "ESCALATION: e.g. escalation-3"))
-        try inv.expectPositionals(atMost: 1)
-        let body = try inv.required("body", "BODY")
-        let until = try inv.required("until", "YYYY-MM-DD")
-        guard let day = CalendarDay(until) else { throw UsageError("--until takes a date written YYYY-MM-DD, such as 2027-01-15 (not \"\(until)\")") }
-        let reason = try inv.required("reason", "TEXT")
+        let (id, body, reason) = try atBody(inv)
+        let day = try untilDay(inv)
         let app = try inv.app
         let view = try app.resumeEscalation(RecordID(id), at: body, until: day, reason: reason, by: inv.actor.id)
         inv.output(json(view, app.time)) { "Resumed \(id):\n" + view.open.map { reviewLine($0, app) }.joined(separator: "\n") }
@@ -140,10 +143,8 @@ enum EscalationCommands {
                   OptionSpec("to", takesValue: true, valueName: "BODY", help: "The body that decides instead (required)."),
                   OptionSpec("reason", takesValue: true, valueName: "TEXT", help: "Why (required).")]
     ) { inv in
-        let id = InstanceID(try inv.positional(0, "ESCALATION: e.g. escalation-3"))
-        try inv.expectPositionals(atMost: 1)
-        let body = try inv.required("body", "BODY"), to = try inv.required("to", "BODY")
-        let reason = try inv.required("reason", "TEXT")
+        let (id, body, reason) = try atBody(inv)
+        let to = try inv.required("to", "BODY")
         let app = try inv.app
         let view = try app.reassignEscalation(RecordID(id), at: body, to: to, reason: reason, by: inv.actor.id)
         inv.output(json(view, app.time)) { "Sent \(id) to \(app.displayName("body", to)) instead of \(app.displayName("body", body)). Now waiting at:\n" + view.open.map { reviewLine($0, app) }.joined(separator: "\n") }
