@@ -134,6 +134,7 @@ extension WebApp {
         let order = ["rag", "commentary", "outcomeNote", "blockedBy", "dueDate", "rescheduleReason", "cancelReason"]
         errors.sort { (order.firstIndex(of: $0.field) ?? 99) < (order.firstIndex(of: $1.field) ?? 99) }
         if !errors.isEmpty { return try actionPage(c, id, errors: errors, status: .unprocessableContent) }
+        if c.field("change") == "yes" { return try actionPage(c, id, errors: []) }  // "Change" on the check page: back to the question, answers kept
         if step == "cancel" && c.field("confirm") != "yes" { return cancelCheck(c, view, reason: c.field("cancelReason") ?? "") }
         do {
             let after: ActionView
@@ -168,9 +169,9 @@ extension WebApp {
         <div class="govuk-grid-row"><div class="govuk-grid-column-two-thirds">
         <span class="govuk-caption-l">\(a.title)</span><h1 class="govuk-heading-l">Are you sure you want to cancel this action?</h1>
         \(Components.summaryList([("Action", "\(a.title)"), ("Group", "\(c.app.displayName("body", a.group))"), ("Owner", "\(c.app.displayName("owner", a.owner))"),
-                                  ("Why it is cancelled", "\(reason)")]))
+                                  ("Why it is cancelled", "\(reason)")], changes: ["Why it is cancelled": Components.changeButton(form: "cancel-check", what: "why it is cancelled")]))
         <div class="govuk-warning-text"><span class="govuk-warning-text__icon" aria-hidden="true">!</span><strong class="govuk-warning-text__text"><span class="govuk-visually-hidden">Warning</span>A cancelled action cannot be reopened. Its updates stay in its history.</strong></div>
-        <form method="post" action="/actions/\(a.id.rawValue)/next" novalidate>\(c.csrfField)<input type="hidden" name="version" value="\(a.version)">
+        <form method="post" action="/actions/\(a.id.rawValue)/next" id="cancel-check" novalidate>\(c.csrfField)<input type="hidden" name="version" value="\(a.version)">
         <input type="hidden" name="next" value="cancel"><input type="hidden" name="cancelReason" value="\(reason)"><input type="hidden" name="confirm" value="yes">
         <div class="govuk-button-group">\(Components.button("Yes, cancel the action", kind: "warning"))<a class="govuk-link" href="/actions/\(a.id.rawValue)">No, go back to the action</a></div>
         </form></div></div>

@@ -15,6 +15,7 @@ extension WebApp {
             guard let step = c.field("manage"), ["extend", "pause", "resume", "reassign", "merge", "withdraw"].contains(step) else {
                 return try escalationPage(c, id, errors: [FieldError("manage", "Choose what to do with the escalation")], status: .unprocessableContent)
             }
+            if c.field("change") == "yes" { return try escalationPage(c, id, errors: []) }  // "Change" on a check page: back to the question, answers kept
             var errors: [FieldError] = []
             let reason = c.field("manageReason")
             let candidates = step == "resume" ? view.open.filter { $0.state == .paused } : view.open.filter { $0.state != .paused }
@@ -137,9 +138,9 @@ extension WebApp {
         let body: HTML = """
         <div class="govuk-grid-row"><div class="govuk-grid-column-two-thirds">
         <span class="govuk-caption-l">\(view.escalation.title)</span><h1 class="govuk-heading-l">\(heading)</h1>
-        \(Components.summaryList(rows))
+        \(Components.summaryList(rows, changes: ["Why": Components.changeButton(form: "manage-check", what: "why")]))
         <div class="govuk-warning-text"><span class="govuk-warning-text__icon" aria-hidden="true">!</span><strong class="govuk-warning-text__text"><span class="govuk-visually-hidden">Warning</span>\(warning)</strong></div>
-        <form method="post" action="/escalations/\(view.escalation.id.rawValue)/manage" novalidate>\(c.csrfField)\(hidden)<input type="hidden" name="confirm" value="yes">
+        <form method="post" action="/escalations/\(view.escalation.id.rawValue)/manage" id="manage-check" novalidate>\(c.csrfField)\(hidden)<input type="hidden" name="confirm" value="yes">
         <div class="govuk-button-group">\(Components.button(button, kind: "warning"))<a class="govuk-link" href="/escalations/\(view.escalation.id.rawValue)">No, go back to the escalation</a></div>
         </form></div></div>
         """

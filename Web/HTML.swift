@@ -203,11 +203,18 @@ enum Components {
         return "<nav class=\"govuk-pagination\" aria-label=\"\(label)\">\(previous)<ul class=\"govuk-pagination__list\">\(items)</ul>\(next)</nav>"
     }
 
-    static func summaryList(_ rows: [(String, HTML)]) -> HTML {
+    static func summaryList(_ rows: [(String, HTML)], changes: [String: HTML] = [:]) -> HTML {
         let items = rows.map { key, value -> HTML in
-            "<div class=\"govuk-summary-list__row\"><dt class=\"govuk-summary-list__key\">\(key)</dt><dd class=\"govuk-summary-list__value\">\(value)</dd></div>"
+            let change: HTML = changes[key].map { "<dd class=\"govuk-summary-list__actions\">\($0)</dd>" } ?? ""
+            return "<div class=\"govuk-summary-list__row\"><dt class=\"govuk-summary-list__key\">\(key)</dt><dd class=\"govuk-summary-list__value\">\(value)</dd>\(change)</div>"
         }
         return "<dl class=\"govuk-summary-list\">\(items)</dl>"
+    }
+
+    /// A check page's "Change" for one answer: a link-styled button that sends the answers back
+    /// to their question (the form `form`, with `change=yes`), so nothing typed is lost.
+    static func changeButton(form: String, what: String) -> HTML {
+        "<button type=\"submit\" form=\"\(form)\" name=\"change\" value=\"yes\" class=\"app-link-button govuk-link\">Change<span class=\"govuk-visually-hidden\"> \(what)</span></button>"
     }
 
     /// A table in a wrapper that scrolls sideways on a narrow screen; the wrapper is a named,

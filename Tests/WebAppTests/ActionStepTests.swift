@@ -82,6 +82,11 @@ import Domain
         #expect(check.text.contains("The hubs are funded by the council instead"))
         #expect(check.text.contains("cannot be reopened"))
         #expect(try Self.state(f, path) == "planned", "nothing is cancelled until it is confirmed")
+        #expect(check.text.contains("form=\"cancel-check\" name=\"change\" value=\"yes\"") && check.text.contains("Change<span class=\"govuk-visually-hidden\"> why it is cancelled</span>"))
+        // "Change" goes back to the question with the answer kept, and cancels nothing.
+        let change = try b.post(path + "/next", [("version", version), ("next", "cancel"), ("cancelReason", "The hubs are funded by the council instead"), ("confirm", "yes"), ("change", "yes")])
+        #expect(change.status.code == 200 && change.text.contains("value=\"cancel\" checked") && change.text.contains(">The hubs are funded by the council instead</textarea>"))
+        #expect(try Self.state(f, path) == "planned")
         let done = try b.post(path + "/next", [("version", version), ("next", "cancel"), ("cancelReason", "The hubs are funded by the council instead"), ("confirm", "yes")])
         #expect(done.status.code == 303)
         #expect(try Self.state(f, path) == "cancelled")
