@@ -38,6 +38,31 @@ extension WebApp {
         }
     }
 
+    /// A refusal in the words of the people reading the page: names instead of keys and
+    /// identifiers, dates in words, and no CLI commands (the same errors read as they do for the
+    /// CLI's operators there). Nil for an error that is not a refusal.
+    static func said(_ error: any Error, _ c: Context) -> String? {
+        let app = c.app
+        func body(_ key: String) -> String { app.displayName("body", key) }
+        func person(_ id: String) -> String { app.displayName("person", id) }
+        func role(_ r: String) -> String { r.replacingOccurrences(of: "-", with: " ") }
+        switch error {
+        case DirectoryError.membershipExists(let p, let b, let r): return "\(person(p)) is already \(role(r)) of \(body(b))."
+        case DirectoryError.noSuchMembership(let p, let b, let r): return "\(person(p)) is no longer \(role(r)) of \(body(b)); the list below shows the roles now."
+        case DirectoryError.organisationExists: return "There is already a member organisation with that name; give this one its own name."
+        case GovernanceError.bodyExists, GovernanceError.nameTaken: return "There is already a group or board with that name; give this one its own name."
+        case GovernanceError.hasOpenWork(let b, let instances):
+            let names = instances.compactMap { try? app.record(InstanceID($0), for: c.viewer).0 }.map { app.recordName($0) }
+            return "\(body(b)) still has open work: \(names.joined(separator: "; ")). Close it or move it to another group before retiring \(body(b))."
+        case GovernanceError.hasActiveChildren(let b, let children):
+            return "Groups still report to \(body(b)): \(children.map(body).joined(separator: ", ")). Retire them or change who they report to first."
+        case GovernanceError.isTop(let b): return "\(body(b)) is the top of the partnership and cannot be retired."
+        case ReportError.sectionsOutstanding(let year, let groups, let dueOn):
+            return "The \(year) report cannot be compiled yet: sections are still awaited from \(groups.map(body).joined(separator: ", ")), and their deadline (\(CalendarDay(dueOn)?.inWords ?? dueOn)) has not passed."
+        default: return refusal(error)
+        }
+    }
+
     /// A date typed in GOV.UK's three boxes, as the engine's `YYYY-MM-DD`; nil when it is not a real date.
     static func typedDate(_ c: Context, _ field: String) -> CalendarDay? {
         guard let day = Int(c.field("\(field)-day") ?? ""), let month = Int(c.field("\(field)-month") ?? ""), let year = Int(c.field("\(field)-year") ?? ""),

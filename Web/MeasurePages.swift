@@ -89,7 +89,7 @@ extension WebApp {
         \(Components.summaryList([("Group", c.link("/groups/\(m.group)", "\(c.app.displayName("body", m.group))")),
                                   ("FLOURISH area", "\(m.area.map { areaNames([$0], c.app) } ?? "")"),
                                   ("Target", "\(format(m.target ?? 0)) \(unit) (\(direction); baseline \(format(m.baseline ?? 0)), tolerance \(format(m.tolerance ?? 0)))"),
-                                  ("How often", "\(m.frequency ?? "")"),
+                                  ("How often", "\((m.frequency ?? "").capitalized)"),
                                   ("Next value due", "\(m.valueDueOn?.inWords ?? "")" + (m.isMissingValue ? " <strong class=\"app-overdue\">Value missing</strong>" as HTML : ""))]))
         \(rows.isEmpty ? "<p class=\"govuk-body\">No values recorded yet.</p>" : Components.table(caption: "Values, oldest first: the trend", headers: ["Period", "Value", "RAG", "Change", "Recorded"], rows: rows))
         \(record)

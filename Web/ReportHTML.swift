@@ -53,8 +53,10 @@ public enum ReportHTML {
         parts.append(r.measures.isEmpty ? "<p class=\"govuk-body\">No measures were tracked this year.</p>"
                      : Components.table(caption: "Measures", headers: ["Measure", "Area", "Baseline", "Target", "Latest", "RAG", "Trend"],
                                         rows: r.measures.map { m in
-                                            ["\(m.name)", "\(m.area)", "\(AnnualReport.number(m.baseline))\(m.unit)", "\(AnnualReport.number(m.target))\(m.unit)",
-                                             "\(m.latest.map { AnnualReport.number($0) + m.unit } ?? "none") \(m.latestPeriod.map { "(\($0))" } ?? "")", Components.rag(m.rag == "no value" ? nil : m.rag), "\(m.trend)"]
+                                            // A figure with its unit: "72%", "1450 assessments".
+                                            func figure(_ n: Double) -> String { AnnualReport.number(n) + (m.unit == "%" || m.unit.isEmpty ? m.unit : " " + m.unit) }
+                                            return ["\(m.name)", "\(r.areas.first { $0.key == m.area }?.name ?? m.area)", "\(figure(m.baseline))", "\(figure(m.target))",
+                                                    "\(m.latest.map(figure) ?? "none") \(m.latestPeriod.map { "(\($0))" } ?? "")", Components.rag(m.rag == "no value" ? nil : m.rag), "\(m.trend)"]
                                         }))
 
         parts.append("<h2 class=\"govuk-heading-l\" id=\"escalations\">Escalations at each level</h2>")

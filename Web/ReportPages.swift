@@ -48,7 +48,7 @@ extension WebApp {
             guard let year, let due, errors.isEmpty else { return try annualReportPage(c, errors: errors, status: .unprocessableContent) }
             do {
                 let s = try c.app.startAnnualReport(year: year, sectionsDueOn: due, by: c.person)
-                return c.redirect("/annual-report", confirming: "The \(year) annual report is started: \(s.sections.count) groups are asked for their sections by \(due).")
+                return c.redirect("/annual-report", confirming: "The \(year) annual report is started: \(s.sections.count) groups are asked for their sections by \(due.inWords).")
             } catch let e as ReportError {
                 return try annualReportPage(c, errors: [FieldError(e == .alreadyStarted(year: year, state: "") ? "year" : "sectionsDueOn", e.localizedDescription)], status: .unprocessableContent)
             }
@@ -60,7 +60,7 @@ extension WebApp {
             do {
                 _ = try c.app.submitReportSection(year: year, group: group, text: text, by: c.person)
             } catch {
-                guard let message = formError(error) else { throw error }
+                guard let message = said(error, c) ?? formError(error) else { throw error }
                 return try annualReportPage(c, errors: [FieldError("text-\(group)", message)], status: .unprocessableContent)
             }
             return c.redirect("/annual-report", confirming: "Thank you: the section is in.")
@@ -81,7 +81,7 @@ extension WebApp {
                     return c.redirect("/reports/\(year)", confirming: "The \(year) annual report is published. It will not change again.")
                 }
             } catch {
-                guard let message = formError(error) else { throw error }
+                guard let message = said(error, c) ?? formError(error) else { throw error }
                 return try annualReportPage(c, errors: [FieldError("report-\(year)", message)], status: .unprocessableContent)
             }
             let done = ["compile": "The report is compiled and waits for the Alliance's approval.", "approve": "The report is approved; the secretariat can publish it.",
@@ -104,7 +104,7 @@ extension WebApp {
         if reports.isEmpty { parts.append("<p class=\"govuk-body\">No annual report has been started.</p>") }
         for s in reports {
             parts.append("<h2 class=\"govuk-heading-m\" id=\"report-\(s.year)\">\(s.year) report \(Components.stateTag(s.report.state))</h2>")
-            parts.append("<p class=\"govuk-body\">Sections due \(s.sectionsDueOn).\(s.report.state == .published ? " <a class=\"govuk-link\" href=\"/reports/\(s.year)\">Read the published report</a>." as HTML : "")</p>")
+            parts.append("<p class=\"govuk-body\">Sections due \(CalendarDay(s.sectionsDueOn)?.inWords ?? s.sectionsDueOn).\(s.report.state == .published ? " <a class=\"govuk-link\" href=\"/reports/\(s.year)\">Read the published report</a>." as HTML : "")</p>")
             parts.append(Components.table(caption: "Groups’ sections", headers: ["Group", "Section"],
                                           rows: s.sections.map { ["\(name($0.group))", Components.stateTag($0.state)] }))
             for section in s.sections where [.requested, .missed].contains(section.state) && s.report.state == .collecting {

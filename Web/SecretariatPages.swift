@@ -174,8 +174,9 @@ extension WebApp {
         }
         let body: HTML = """
         \(Components.errorSummary(errors))<span class="govuk-caption-l">Escalation</span><h1 class="govuk-heading-l">\(e.title)</h1>
-        \(Components.summaryList([("Raised by", "\(name(Optional(e.group)))"), ("Severity", "\(e.severity)"), ("Status", Components.stateTag(e.state)),
-                                  ("Raised", "\(day(c, e.createdAt))"), ("Description", "\((e.description ?? ""))")]))
+        \(Components.summaryList([("Raised by", "\(name(Optional(e.group)))"), ("Severity", "\(c.app.partnership.escalation.severities.first { $0.key == e.severity }?.name ?? e.severity)"),
+                                  ("Status", Components.stateTag(e.state))] + (e.state == .withdrawn ? [("Why it was withdrawn", "\(e.instance.data["reason"]?.stringValue ?? "")")] : [])
+                                 + [("Raised", "\(day(c, e.createdAt))"), ("Description", "\((e.description ?? ""))")]))
         \(Components.table(caption: "How it got here", headers: ["Body", "Status", "Reached it", "Decision notes"], rows: trail))
         \(decide)
         \(try manageForm(c, view, errors: errors))

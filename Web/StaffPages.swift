@@ -22,7 +22,7 @@ extension WebApp {
                                              description: c.field("description") ?? "", by: c.viewer)
                 return c.redirect("/groups/\(body.key)", confirming: "\(body.name) is added, reporting to \(body.reportsTo.map { c.app.displayName("body", $0) }.joined(separator: " and ")).")
             } catch {
-                guard let message = refusal(error) else { throw error }
+                guard let message = said(error, c) else { throw error }
                 let field = error is FrameworkError ? "priority" : (error as? GovernanceError).map { e -> String in if case .unknownBody = e { return "reportsTo" } else { return "name" } } ?? "name"
                 return try groupForm(c, errors: [FieldError(field, message)], status: .unprocessableContent)
             }
@@ -38,7 +38,7 @@ extension WebApp {
             do {
                 try c.app.retireBody(group.key, reason: reason, by: c.viewer)
             } catch let e as GovernanceError {
-                return try retireForm(c, group, errors: [FieldError("reason", e.localizedDescription)], status: .conflict)
+                return try retireForm(c, group, errors: [FieldError("reason", said(e, c) ?? e.localizedDescription)], status: .conflict)
             }
             return c.redirect("/groups", confirming: "\(group.name) is retired. Its history is kept.")
         },
@@ -52,7 +52,7 @@ extension WebApp {
                 let m = try c.app.addMembership(person: c.field("person") ?? "", body: c.field("memberBody") ?? "", role: c.field("memberRole") ?? "", by: c.viewer)
                 return c.redirect("/people", confirming: "\(c.app.displayName("person", m.person)) is now \(roleName(m.role)) of \(c.app.displayName("body", m.body)).")
             } catch {
-                guard let message = refusal(error) else { throw error }
+                guard let message = said(error, c) else { throw error }
                 let field = error is GovernanceError ? "memberBody" : (error as? DirectoryError).map { e -> String in if case .unknownRole = e { return "memberRole" } else { return "person" } } ?? "person"
                 return try peoplePage(c, errors: [FieldError(field, message)], status: .unprocessableContent)
             }
@@ -62,7 +62,7 @@ extension WebApp {
             do {
                 try c.app.endMembership(person: person, body: body, role: role, by: c.viewer)
             } catch let e as DirectoryError {
-                return try peoplePage(c, errors: [FieldError("memberships", e.localizedDescription)], status: .conflict)
+                return try peoplePage(c, errors: [FieldError("memberships", said(e, c) ?? e.localizedDescription)], status: .conflict)
             }
             return c.redirect("/people", confirming: "\(c.app.displayName("person", person)) is no longer \(MembershipRole(rawValue: role).map(roleName) ?? role) of \(c.app.displayName("body", body)). The history keeps the role.")
         },
@@ -77,7 +77,7 @@ extension WebApp {
                 let org = try c.app.addMemberOrganisation(name: name, sector: c.field("sector"), by: c.viewer)
                 return c.redirect("/member-organisations", confirming: "\(org.name) is added as a member organisation.")
             } catch {
-                guard let message = refusal(error) else { throw error }
+                guard let message = said(error, c) else { throw error }
                 let field = (error as? DirectoryError).map { e -> String in if case .unknownSector = e { return "sector" } else { return "name" } } ?? "name"
                 return try memberOrganisationsPage(c, errors: [FieldError(field, message)], status: .unprocessableContent)
             }

@@ -22,7 +22,7 @@ import Engine
         #expect(bad.status.code == 422 && bad.text.contains("<a href=\"#sectionsDueOn\">Enter the sections&#x27; deadline as a date"))
         let started = try sam.post("/annual-report", [("year", "2026"), ("sectionsDueOn", "2026-12-15")])
         #expect(started.status.code == 303)
-        #expect(try sam.get("/annual-report").text.contains("The 2026 annual report is started: 8 groups are asked for their sections by 2026-12-15."))
+        #expect(try sam.get("/annual-report").text.contains("The 2026 annual report is started: 8 groups are asked for their sections by 15 December 2026."))
 
         try erin.signIn("erin")
         let page = try erin.get("/annual-report")
@@ -63,5 +63,17 @@ import Engine
         #expect(try visitor.get("/api/v1/reports/published").text.contains("2026"))
         #expect(try visitor.get("/api/v1/reports/annual?year=2026").status.code == 401, "live figures are for people signed in")
         #expect(try sam.get("/api/v1/reports/annual?year=2026&asOf=yesterday").status.code == 422)
+    }
+}
+
+@Suite struct ReportMeasuresTableTests {
+    /// The defect: the published report's measures named areas by key and ran figures into
+    /// their units ("1450assessments").
+    @Test func measuresAreNamedByAreaAndFiguresKeepTheirUnitsApart() throws {
+        let f = try WebFixture()
+        let page = try WebFixture.Browser(f.web).get("/reports/2025").text
+        let table = try #require(page.range(of: "id=\"measures\"").map { String(page[$0.lowerBound...].prefix(6000)) })
+        for area in f.app.framework.areas { #expect(!table.contains(">\(area.key)<"), "area \(area.key) by name") }
+        #expect(table.range(of: "[0-9][a-z]", options: .regularExpression) == nil, "a space between a figure and a word unit")
     }
 }

@@ -134,7 +134,8 @@ AXE_WHEEL = "axe-playwright-python==0.1.8"
 AXE_MINIMUM = (4, 12)
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 PASSWORD = "try-flourish-demo"
-WATCHDOG = 900  # MEASURE
+WATCHDOG = 900  # seconds once the tools are installed; a normal run takes about 430 (311 pages: 167 before the secretariat's
+# year was added, about 240 s; its six journeys add 144 pages, about 190 s). Twice that, for a machine busy building.
 WAIT = 10  # seconds for any one element, navigation or script
 DESKTOP = (1280, 900)
 # Each record page's title (path: title), to find titles two records share (issue 19).
@@ -2227,7 +2228,7 @@ def main():
         b.failures.append(("titles", f"{len(paths)} different records' pages share the title {title!r}: {', '.join(paths[:4])}"))
     d = b.drawing_stats
     g = d["graph"]
-    print(f"   drawings at {NARROW} px: {d['texts']} SVG texts on {d['pages']} pages, the smallest drawn at "
+    print(f"   drawings at {NARROW} px: {d['texts']} SVG texts on {d['pages']} page{'' if d['pages'] == 1 else 's'}, the smallest drawn at "
           f"{'%.1f px' % d['smallest'] if d['smallest'] is not None else 'none'} (at least {SMALLEST_TEXT}); {d['bars']} bar-chart bars labelled in HTML; "
           + (f"the governance graph {g['svgWidth']} px wide in its region ({g['clientWidth']} px, scrolls {g['scrolled']} px)" if g else "the governance graph not measured"))
     print(f"   focus indicators: {len(FOCUS_REPORT)} kinds of control checked")
