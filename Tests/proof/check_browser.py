@@ -525,9 +525,21 @@ class Browser:
                        "return r ? r.querySelector('dd').innerText.trim() : '';", key)
 
     def status_of(self, path):
-        """A GET of `path` in this browser's session (its cookies, sent over plain HTTP): the status
-        and, for a redirect (not followed), where it leads."""
-        client = web_client.Client(urllib.parse.urlparse(self.base).port)
+        """A GET of `path` in this browser's session (its cookies, over the site's own scheme: plain
+        HTTP, or HTTPS through the proxy check's nginx): the status and, for a redirect (not
+        followed), where it leads."""
+        site = urllib.parse.urlparse(self.base)
+        if site.scheme == "https":
+            import http.client, ssl
+            connection = http.client.HTTPSConnection(site.hostname, site.port, context=ssl._create_unverified_context(), timeout=WAIT)
+            try:
+                connection.request("GET", path, headers={"Cookie": "; ".join(f"{c['name']}={c['value']}" for c in self.driver.get_cookies())})
+                answer = connection.getresponse()
+                answer.read()
+                return answer.status, answer.getheader("Location")
+            finally:
+                connection.close()
+        client = web_client.Client(site.port)
         client.cookies = {c["name"]: c["value"] for c in self.driver.get_cookies()}
         answer = client.get(path)
         return answer.status, answer.header("Location")
