@@ -137,7 +137,8 @@ extension WebApp {
     static func peoplePage(_ c: Context, errors: [FieldError], status: HTTPStatus = .ok) throws -> HTTPResponse {
         let memberships = try c.app.directory.memberships()
         let accounts = Dictionary(try c.app.accounts.list().map { ($0.person, $0.disabled) }, uniquingKeysWith: { a, _ in a })
-        let rows = try c.app.directory.people().map { p -> [HTML] in
+        let directory = try c.app.directory.people()
+        let rows = directory.map { p -> [HTML] in
             let roles = memberships.filter { $0.person == p.id }.map { "\($0.role.rawValue) of \(c.app.displayName("body", $0.body))" }.joined(separator: "; ")
             let account: String, actions: HTML
             switch accounts[p.id] {
@@ -160,15 +161,15 @@ extension WebApp {
             return ["\(p.name)", "\(p.id)", "\(roles)", "\(account)", actions]
         }
         let bodies = try c.app.governance.bodies().map { ($0.key, $0.name) }
-        let roles = MembershipRole.allCases.map { ($0.rawValue, $0.rawValue.replacingOccurrences(of: "-", with: " ").capitalized) }
-        let names = Dictionary(try c.app.directory.people().map { ($0.id, $0.name) }, uniquingKeysWith: { a, _ in a })
+        let roles = MembershipRole.allCases.map { ($0.rawValue, $0.inWords.capitalized) }
+        let names = Dictionary(directory.map { ($0.id, $0.name) }, uniquingKeysWith: { a, _ in a })
         let memberRows = memberships.sorted { (c.app.displayName("body", $0.body), names[$0.person] ?? $0.person) < (c.app.displayName("body", $1.body), names[$1.person] ?? $1.person) }.map { m -> [HTML] in
             let who = names[m.person] ?? m.person
-            return ["\(c.app.displayName("body", m.body))", "\(who)", "\(roleName(m.role).capitalized)", """
-                <form method="post" action="/people/memberships/end" class="app-inline-form">\(c.csrfField)<input type="hidden" name="person" value="\(m.person)"><input type="hidden" name="memberBody" value="\(m.body)"><input type="hidden" name="memberRole" value="\(m.role.rawValue)"><button type="submit" class="govuk-button govuk-button--secondary govuk-!-margin-bottom-0">End role<span class="govuk-visually-hidden">: \(who), \(roleName(m.role)) of \(c.app.displayName("body", m.body))</span></button></form>
+            return ["\(c.app.displayName("body", m.body))", "\(who)", "\(m.role.inWords.capitalized)", """
+                <form method="post" action="/people/memberships/end" class="app-inline-form">\(c.csrfField)<input type="hidden" name="person" value="\(m.person)"><input type="hidden" name="memberBody" value="\(m.body)"><input type="hidden" name="memberRole" value="\(m.role.rawValue)"><button type="submit" class="govuk-button govuk-button--secondary govuk-!-margin-bottom-0">End role<span class="govuk-visually-hidden">: \(who), \(m.role.inWords) of \(c.app.displayName("body", m.body))</span></button></form>
                 """]
         }
-        let people = try c.app.directory.people().map { ($0.id, "\($0.name) (\($0.id))") }
+        let people = directory.map { ($0.id, "\($0.name) (\($0.id))") }
         let body: HTML = """
         <div class="govuk-grid-row"><div class="govuk-grid-column-two-thirds">
         \(Components.errorSummary(errors))

@@ -21,9 +21,7 @@ extension WebApp {
             let candidates = step == "resume" ? view.open.filter { $0.state == .paused } : view.open.filter { $0.state != .paused }
             let atBody = c.field("atBody") ?? (candidates.count == 1 ? candidates[0].body : nil)
             func needsDate(_ field: String) {
-                guard typedDate(c, field) == nil else { return }
-                let typed = ["day", "month", "year"].compactMap { c.field("\(field)-\($0)") }
-                errors.append(FieldError(field, typed.isEmpty ? "Enter the new deadline" : "The new deadline must be a real date, for example 15 1 2027"))
+                if let problem = dateProblem(c, field, what: "new deadline", example: "15 1 2027") { errors.append(problem) }
             }
             switch step {
             case "extend", "pause", "resume", "reassign":
@@ -91,8 +89,10 @@ extension WebApp {
         let mayWithdraw = try c.app.eventsOpen(on: e.id, for: c.viewer).contains("withdraw")
         var options: [(value: String, label: String, reveal: HTML)] = []
         var atBody: HTML = ""
-        if c.viewer.isSecretariat && !view.open.isEmpty {
-            let running = view.open.filter { $0.state != .paused }, paused = view.open.filter { $0.state == .paused }
+        // What the viewer may do at each body is the review workflow's to say (its `by` rules).
+        let steps = try view.open.map { ($0, try c.app.eventsOpen(on: $0.id, for: c.viewer)) }
+        if steps.contains(where: { !$0.1.isDisjoint(with: ["extend", "pause", "resume", "reassign"]) }) {
+            let running = steps.filter { $0.1.contains("extend") }.map(\.0), paused = steps.filter { $0.1.contains("resume") }.map(\.0)
             if view.open.count > 1 {
                 atBody = Components.select("atBody", label: "At which body", options: view.open.map { ($0.body, c.app.displayName("body", $0.body) + ($0.state == .paused ? " (paused)" : "")) },
                                            selected: c.typed("atBody"), errors: errors, hint: "For more time, pausing, resuming or sending it elsewhere", blank: "Choose one")
@@ -106,9 +106,11 @@ extension WebApp {
                                                                                                       hint: "The end of that working day. For example, 15 1 2027")))
                 options.append(("pause", "Pause it at a body (no deadline runs until it resumes)", ""))
             }
+            if steps.contains(where: { $0.1.contains("reassign") }) {
             let elsewhere = try c.app.governance.bodies().filter { b in b.kind != .partner && !view.open.contains { $0.body == b.key } }.map { ($0.key, $0.name) }
             options.append(("reassign", "Send it to another body to decide instead",
                              Components.select("reassignTo", label: "The body that decides instead", options: elsewhere, selected: c.typed("reassignTo"), errors: errors, blank: "Choose one")))
+            }
             if !paused.isEmpty {
                 options.append(("resume", "Resume it with a new deadline", Components.dateInput("resumeDeadline", legend: "New deadline", value: typed("resumeDeadline"), errors: errors,
                                                                                                  hint: "The end of that working day. For example, 15 1 2027")))
@@ -139,7 +141,7 @@ extension WebApp {
         <div class="govuk-grid-row"><div class="govuk-grid-column-two-thirds">
         <span class="govuk-caption-l">\(view.escalation.title)</span><h1 class="govuk-heading-l">\(heading)</h1>
         \(Components.summaryList(rows, changes: ["Why": Components.changeButton(form: "manage-check", what: "why")]))
-        <div class="govuk-warning-text"><span class="govuk-warning-text__icon" aria-hidden="true">!</span><strong class="govuk-warning-text__text"><span class="govuk-visually-hidden">Warning</span>\(warning)</strong></div>
+        \(Components.warningText(warning))
         <form method="post" action="/escalations/\(view.escalation.id.rawValue)/manage" id="manage-check" novalidate>\(c.csrfField)\(hidden)<input type="hidden" name="confirm" value="yes">
         <div class="govuk-button-group">\(Components.button(button, kind: "warning"))<a class="govuk-link" href="/escalations/\(view.escalation.id.rawValue)">No, go back to the escalation</a></div>
         </form></div></div>

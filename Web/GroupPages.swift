@@ -25,7 +25,7 @@ extension WebApp {
                 return ["<a class=\"govuk-link\" href=\"/groups/\(g.key)\">\(g.name)</a>", "\(actions.count)", "\(actions.filter(\.isOverdue).count)",
                         "\(actions.filter { $0.latestRAG == .red }.count)"]
             }
-            let add: HTML = c.viewer.isSecretariat ? "<a class=\"govuk-button\" href=\"/groups/new\">Add a group</a>" : ""
+            let add: HTML = c.mayOpen("/groups/new") ? "<a class=\"govuk-button\" href=\"/groups/new\">Add a group</a>" : ""
             let body: HTML = "<h1 class=\"govuk-heading-l\">\(c.viewer.isSecretariat ? "Groups" : "My groups")</h1>\(add)\(Components.table(caption: "Open actions by group", headers: ["Group", "Open actions", "Overdue", "Red"], rows: rows, numeric: [1, 2, 3]))"
             return Layout.page(title: "My groups", body: body, context: c)
         },
@@ -49,7 +49,7 @@ extension WebApp {
             \(actionRows.isEmpty ? "<p class=\"govuk-body\">No actions logged yet.</p>" : Components.table(caption: "Actions", headers: ["Action", "Owner", "Due", "Status", "Latest RAG"], rows: actionRows))
             \(measureRows.isEmpty ? "" : Components.table(caption: "Measures", headers: ["Measure", "Latest value", "Target", "RAG"], rows: measureRows))
             \(try calendarLink(c, "/groups/\(group.key)/deadlines.ics", what: "this group’s deadlines"))
-            \(c.viewer.isSecretariat && group.key != c.app.partnership.topBody ? "<p class=\"govuk-body\"><a class=\"govuk-link\" href=\"/groups/\(group.key)/retire\">Retire this group<span class=\"govuk-visually-hidden\">: \(group.name)</span></a></p>" as HTML : "")
+            \(c.mayOpen("/groups/\(group.key)/retire") && group.key != c.app.partnership.topBody ? "<p class=\"govuk-body\"><a class=\"govuk-link\" href=\"/groups/\(group.key)/retire\">Retire this group<span class=\"govuk-visually-hidden\">: \(group.name)</span></a></p>" as HTML : "")
             """
             return Layout.page(title: group.name, body: body, context: c, backLink: ("/groups", "Back to groups"))
         },

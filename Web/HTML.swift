@@ -162,6 +162,11 @@ enum Components {
         """
     }
 
+    /// GOV.UK's warning text: the "!" and a sentence that must not be missed.
+    static func warningText(_ text: String) -> HTML {
+        "<div class=\"govuk-warning-text\"><span class=\"govuk-warning-text__icon\" aria-hidden=\"true\">!</span><strong class=\"govuk-warning-text__text\"><span class=\"govuk-visually-hidden\">Warning</span>\(text)</strong></div>"
+    }
+
     /// GOV.UK's confirmation panel: what happened, in a green box, at the top of the next page.
     static func panel(_ title: String, _ text: HTML) -> HTML {
         "<div class=\"govuk-panel govuk-panel--confirmation\"><h1 class=\"govuk-panel__title\">\(title)</h1><div class=\"govuk-panel__body\">\(text)</div></div>"

@@ -155,7 +155,7 @@ extension WebApp {
         <span class="govuk-caption-l">\(organisation)</span><h1 class="govuk-heading-l">Are you sure you want to withdraw this pledge?</h1>
         \(Components.summaryList([("Organisation", "\(organisation)"), ("Pledge", "\(pledge.text)"), ("Pledge year", "\(pledge.pledgeYear.map(String.init) ?? "")"),
                                   ("Why it is withdrawn", "\(reason ?? "No reason given")")]))
-        <div class="govuk-warning-text"><span class="govuk-warning-text__icon" aria-hidden="true">!</span><strong class="govuk-warning-text__text"><span class="govuk-visually-hidden">Warning</span>A withdrawn pledge cannot be brought back, and leaves the pledge wall. The organisation can make a new pledge.</strong></div>
+        \(Components.warningText("A withdrawn pledge cannot be brought back, and leaves the pledge wall. The organisation can make a new pledge."))
         <form method="post" action="/pledges/\(pledge.id.rawValue)/withdraw" novalidate>\(c.csrfField)<input type="hidden" name="version" value="\(pledge.version)">
         <input type="hidden" name="withdrawReason" value="\(reason ?? "")"><input type="hidden" name="confirm" value="yes">
         <div class="govuk-button-group">\(Components.button("Yes, withdraw the pledge", kind: "warning"))<a class="govuk-link" href="/pledges/\(pledge.id.rawValue)">No, keep the pledge</a></div>
@@ -236,7 +236,7 @@ extension PledgeActions {
     /// The secretariat's review, one question: approve, ask for changes or reject, each
     /// revealing the words it needs.
     static func reviewForm(_ pledge: Pledge, context c: Context, errors: [FieldError]) -> HTML {
-        let warning: HTML = pledge.repeatsLastYear ? "<div class=\"govuk-warning-text\"><span class=\"govuk-warning-text__icon\" aria-hidden=\"true\">!</span><strong class=\"govuk-warning-text__text\"><span class=\"govuk-visually-hidden\">Warning</span>This repeats the organisation’s pledge from an earlier year.</strong></div>" : ""
+        let warning: HTML = pledge.repeatsLastYear ? Components.warningText("This repeats the organisation’s pledge from an earlier year.") : ""
         let options: [(value: String, label: String, reveal: HTML)] = [
             ("approve", "Approve and publish it", Components.textarea("approveComment", label: "Comment for the organisation (optional)", value: c.typed("approveComment"), errors: errors, rows: 2)),
             ("request-changes", "Ask the organisation for changes", Components.textarea("changesComment", label: "What should change?", value: c.typed("changesComment"), errors: errors,

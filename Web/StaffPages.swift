@@ -50,7 +50,7 @@ extension WebApp {
             if !errors.isEmpty { return try peoplePage(c, errors: errors, status: .unprocessableContent) }
             do {
                 let m = try c.app.addMembership(person: c.field("person") ?? "", body: c.field("memberBody") ?? "", role: c.field("memberRole") ?? "", by: c.viewer)
-                return c.redirect("/people", confirming: "\(c.app.displayName("person", m.person)) is now \(roleName(m.role)) of \(c.app.displayName("body", m.body)).")
+                return c.redirect("/people", confirming: "\(c.app.displayName("person", m.person)) is now \(m.role.inWords) of \(c.app.displayName("body", m.body)).")
             } catch {
                 guard let message = said(error, c) else { throw error }
                 let field = error is GovernanceError ? "memberBody" : (error as? DirectoryError).map { e -> String in if case .unknownRole = e { return "memberRole" } else { return "person" } } ?? "person"
@@ -64,7 +64,7 @@ extension WebApp {
             } catch let e as DirectoryError {
                 return try peoplePage(c, errors: [FieldError("memberships", said(e, c) ?? e.localizedDescription)], status: .conflict)
             }
-            return c.redirect("/people", confirming: "\(c.app.displayName("person", person)) is no longer \(MembershipRole(rawValue: role).map(roleName) ?? role) of \(c.app.displayName("body", body)). The history keeps the role.")
+            return c.redirect("/people", confirming: "\(c.app.displayName("person", person)) is no longer \(MembershipRole(rawValue: role)?.inWords ?? role) of \(c.app.displayName("body", body)). The history keeps the role.")
         },
         Route("GET", "/member-organisations", .secretariat, "The partnership's member organisations and their sectors") { c in
             try memberOrganisationsPage(c, errors: [])
@@ -100,8 +100,6 @@ extension WebApp {
         },
     ]
 
-    /// A role as people say it: "vice chair", "member".
-    static func roleName(_ role: MembershipRole) -> String { role.rawValue.replacingOccurrences(of: "-", with: " ") }
 
     static func groupForm(_ c: Context, errors: [FieldError], status: HTTPStatus = .ok) throws -> HTTPResponse {
         let bodies = try c.app.governance.bodies().filter { $0.kind != .partner }.map { ($0.key, $0.name) }
@@ -126,7 +124,7 @@ extension WebApp {
         <div class="govuk-grid-row"><div class="govuk-grid-column-two-thirds">\(Components.errorSummary(errors))
         <span class="govuk-caption-l">\(group.name)</span><h1 class="govuk-heading-l">Are you sure you want to retire this group?</h1>
         \(Components.summaryList([("Group", "\(group.name)"), ("Reports to", "\(group.reportsTo.map { c.app.displayName("body", $0) }.joined(separator: ", "))")]))
-        <div class="govuk-warning-text"><span class="govuk-warning-text__icon" aria-hidden="true">!</span><strong class="govuk-warning-text__text"><span class="govuk-visually-hidden">Warning</span>A retired group leaves the governance graph and cannot be brought back; its history is kept. A group with open actions, measures or escalations, or with bodies reporting to it, cannot be retired until they are closed or moved.</strong></div>
+        \(Components.warningText("A retired group leaves the governance graph and cannot be brought back; its history is kept. A group with open actions, measures or escalations, or with bodies reporting to it, cannot be retired until they are closed or moved."))
         <form method="post" action="/groups/\(group.key)/retire" novalidate>\(c.csrfField)
         \(Components.textarea("reason", label: "Why is it retired?", value: c.typed("reason"), errors: errors, rows: 2))
         <div class="govuk-button-group">\(Components.button("Yes, retire the group", kind: "warning"))<a class="govuk-link" href="/groups/\(group.key)">No, keep the group</a></div>

@@ -5,4 +5,7 @@ public enum MembershipRole: String, Sendable, CaseIterable, Equatable {
     case member
     case secretariat
     case commissioner
+
+    /// The role as people say it: "vice chair", "member".
+    public var inWords: String { rawValue.replacingOccurrences(of: "-", with: " ") }
 }

@@ -122,12 +122,25 @@ extension Flourish {
 
     /// A member of the body (or the secretariat on its behalf) acknowledges the escalation there.
     public func acknowledgeEscalation(_ reference: RecordID<Escalation>, at body: String, note: String?, by person: String) throws -> EscalationView {
-        let id = reference.instance
+        try fire("acknowledge", atReviewOf: reference, at: body, payload: note.map { ["note": .string($0)] } ?? [:], by: person)
+    }
+
+    /// Fires `event` on the escalation's open review at `body`, as `person` there, after
+    /// checking they may see the escalation; `payload` may be worked out from the review.
+    func fire(_ event: String, atReviewOf reference: RecordID<Escalation>, at body: String, by person: String,
+              payload: (Instance) throws -> [String: JSONValue]) throws -> EscalationView {
         _ = try escalation(reference, for: try viewer(for: person))
-        let review = try openReview(of: id, at: body)
-        try engine.fire("acknowledge", on: review.id, payload: note.map { ["note": .string($0)] } ?? [:], actor: try actor(person, at: body), expectedVersion: review.version)
+        let review = try openReview(of: reference.instance, at: body)
+        try engine.fire(event, on: review.id, payload: try payload(review), actor: try actor(person, at: body), expectedVersion: review.version)
         return try escalation(reference)
     }
+
+    func fire(_ event: String, atReviewOf reference: RecordID<Escalation>, at body: String, payload: [String: JSONValue], by person: String) throws -> EscalationView {
+        try fire(event, atReviewOf: reference, at: body, by: person) { _ in payload }
+    }
+
+    /// A deadline the secretariat sets by its day: the end of that working day (5pm).
+    func endOfWorkingDay(_ day: CalendarDay) -> Date { time.moment(day, hour: 17) }
 
     /// Someone who may decide at the body decides: resolved, accepted into a plan, referred back, or escalated further.
     ///
@@ -158,48 +171,37 @@ extension Flourish {
     /// working day on `day`, later than the one it replaces, with a reason the history keeps;
     /// the body's deciders are told.
     public func extendEscalationDeadline(_ reference: RecordID<Escalation>, at body: String, to day: CalendarDay, reason: String, by person: String) throws -> EscalationView {
-        _ = try escalation(reference, for: try viewer(for: person))
-        let review = try openReview(of: reference.instance, at: body)
-        let newDeadline = time.moment(day, hour: 17)
-        let current = try EscalationReview(review).respondBy.flatMap { time.parse($0) }
-        if newDeadline <= clock.now() || current.map({ newDeadline <= $0 }) ?? false {
-            throw EscalationError.deadlineNotLater(current: current.map { time.inWords($0) } ?? "none")
+        let newDeadline = endOfWorkingDay(day)
+        return try fire("extend", atReviewOf: reference, at: body, by: person) { review in
+            let current = try EscalationReview(review).respondBy.flatMap { time.parse($0) }
+            if newDeadline <= clock.now() || current.map({ newDeadline <= $0 }) ?? false {
+                throw EscalationError.deadlineNotLater(current: current.map { time.inWords($0) } ?? "none")
+            }
+            return ["respondBy": .string(PartnershipTime.timestamp(newDeadline)), "reason": .string(reason)]
         }
-        try engine.fire("extend", on: review.id, payload: ["respondBy": .string(PartnershipTime.timestamp(newDeadline)), "reason": .string(reason)],
-                        actor: try actor(person, at: body), expectedVersion: review.version)
-        return try escalation(reference)
     }
 
     /// The secretariat pauses an escalation at a body (waiting on something outside the
     /// partnership): its deadline stops, and the body's deciders are told.
     public func pauseEscalation(_ reference: RecordID<Escalation>, at body: String, reason: String, by person: String) throws -> EscalationView {
-        _ = try escalation(reference, for: try viewer(for: person))
-        let review = try openReview(of: reference.instance, at: body)
-        try engine.fire("pause", on: review.id, payload: ["reason": .string(reason)], actor: try actor(person, at: body), expectedVersion: review.version)
-        return try escalation(reference)
+        try fire("pause", atReviewOf: reference, at: body, payload: ["reason": .string(reason)], by: person)
     }
 
     /// The secretariat resumes a paused escalation with a new deadline (the end of the working
     /// day on `day`, after now); the body's deciders are told.
     public func resumeEscalation(_ reference: RecordID<Escalation>, at body: String, until day: CalendarDay, reason: String, by person: String) throws -> EscalationView {
-        _ = try escalation(reference, for: try viewer(for: person))
-        let review = try openReview(of: reference.instance, at: body)
-        let deadline = time.moment(day, hour: 17)
-        guard deadline > clock.now() else { throw EscalationError.deadlineNotLater(current: "now") }
-        try engine.fire("resume", on: review.id, payload: ["respondBy": .string(PartnershipTime.timestamp(deadline)), "reason": .string(reason)],
-                        actor: try actor(person, at: body), expectedVersion: review.version)
-        return try escalation(reference)
+        let deadline = endOfWorkingDay(day)
+        return try fire("resume", atReviewOf: reference, at: body, by: person) { _ in
+            guard deadline > clock.now() else { throw EscalationError.deadlineNotLater(current: "now") }
+            return ["respondBy": .string(PartnershipTime.timestamp(deadline)), "reason": .string(reason)]
+        }
     }
 
     /// The secretariat sends an escalation waiting at one body to another to decide instead
     /// (a body of the partnership not already deciding it), with a reason; both bodies' people
     /// see it, and the first body's deciders are told nothing more is needed.
     public func reassignEscalation(_ reference: RecordID<Escalation>, at body: String, to target: String, reason: String, by person: String) throws -> EscalationView {
-        _ = try escalation(reference, for: try viewer(for: person))
-        let review = try openReview(of: reference.instance, at: body)
-        try engine.fire("reassign", on: review.id, payload: ["reassignTo": .string(target), "reason": .string(reason)], actor: try actor(person, at: body),
-                        expectedVersion: review.version)
-        return try escalation(reference)
+        try fire("reassign", atReviewOf: reference, at: body, payload: ["reassignTo": .string(target), "reason": .string(reason)], by: person)
     }
 
     /// Withdraws an escalation with a reason (its raiser or the secretariat); its open reviews close.

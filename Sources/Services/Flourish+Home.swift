@@ -66,11 +66,17 @@ extension Flourish {
         }
 
         if !viewer.chairOf.isEmpty && !viewer.isSecretariat {
-            for group in try policy.groupsRun(by: viewer) {
-                let actions = try self.actions(ActionFilter(group: group.key), for: viewer).filter { ![.completed, .cancelled].contains($0.action.state) }
+            let groups = try policy.groupsRun(by: viewer)
+            let keys = Set(groups.map(\.key))
+            // Every group's open actions and measures read once, not once a group.
+            let openActions = Dictionary(grouping: try actions(for: viewer).filter { keys.contains($0.action.group) && ![.completed, .cancelled].contains($0.action.state) },
+                                         by: \.action.group)
+            let missingValues = Dictionary(grouping: try measures(for: viewer).filter { keys.contains($0.measure.group) && $0.isMissingValue }, by: \.measure.group)
+            for group in groups {
+                let actions = openActions[group.key] ?? []
                 let overdue = actions.filter(\.isOverdue).count
                 let red = actions.filter { !$0.isOverdue && $0.latestRAG == .red }.count
-                let missing = try measures(group: group.key, for: viewer).filter(\.isMissingValue).count
+                let missing = missingValues[group.key]?.count ?? 0
                 var needs: [Need] = []
                 let page = "/groups/\(group.key)"
                 if overdue > 0 { needs.append(Need(summary: "\(plural(overdue, "action is", "actions are")) overdue", count: overdue, link: page, isOverdue: true)) }

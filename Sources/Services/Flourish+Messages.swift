@@ -93,7 +93,7 @@ extension Flourish {
         case .membersOf(let body):
             let group = try governance.body(body)
             for m in try directory.memberships() where m.body == group.key {
-                found.append((m.person, "\(m.role.rawValue.replacingOccurrences(of: "-", with: " ").capitalized) of \(group.name)"))
+                found.append((m.person, "\(m.role.inWords.capitalized) of \(group.name)"))
             }
         }
         var seen = Set<String>()
