@@ -6,7 +6,7 @@ import Engine
 
 /// `flourish escalation raise|acknowledge|decide|list|show|simulate`.
 enum EscalationCommands {
-    static let all: [Command] = [raise, acknowledge, decide, extend, pause, resume, reassign, merge, withdraw, list, show, simulate]
+    static let all: [Command] = [raise, acknowledge, decide, close, extend, pause, resume, reassign, merge, withdraw, list, show, simulate]
 
     static func list(_ text: String?) -> [String] {
         (text ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
@@ -55,30 +55,63 @@ enum EscalationCommands {
     static let decide = Command(
         ["escalation", "decide"], "Decide an escalation at a body: resolved, accepted, referred-back or escalated.",
         arguments: "ESCALATION",
-        discussion: "resolved needs --rationale; accepted needs --plan and --plan-owner; referred-back needs --guidance; escalated needs --rationale.\nThe top body cannot escalate.",
+        discussion: """
+            resolved needs --rationale; accepted needs --plan and one --action or more; referred-back needs --guidance; escalated needs --rationale.
+            Accepting starts the plan's actions with the decision; the escalation closes, resolved by plan, when they are all completed.
+            Referring back starts a follow-up at the raising group for its chair, due in the group's response time.
+            Where escalation stops (see 'flourish governance principles'), a body cannot escalate.
+            """,
         options: [OptionSpec("body", takesValue: true, valueName: "BODY", help: "The deciding body (required)."),
                   OptionSpec("outcome", takesValue: true, valueName: "OUTCOME", help: "resolved, accepted, referred-back or escalated (required)."),
                   OptionSpec("rationale", takesValue: true, valueName: "TEXT", help: "Why."),
-                  OptionSpec("plan", takesValue: true, valueName: "TEXT", help: "The plan it is accepted into."),
-                  OptionSpec("plan-owner", takesValue: true, valueName: "PERSON", help: "Who owns the plan."),
-                  OptionSpec("guidance", takesValue: true, valueName: "TEXT", help: "Guidance for the body it is referred back to.")]
+                  OptionSpec("plan", takesValue: true, valueName: "TEXT", help: "The plan it is accepted into, in a few words."),
+                  OptionSpec("action", takesValue: true, repeatable: true, valueName: "TITLE|GROUP|OWNER|YYYY-MM-DD",
+                             help: "An action of the plan: what, the group doing it (the deciding body or one below it), its owner and due date; repeat for more."),
+                  OptionSpec("guidance", takesValue: true, valueName: "TEXT", help: "Guidance for the group it is referred back to.")]
     ) { inv in
         let id = InstanceID(try inv.positional(0, "ESCALATION: e.g. escalation-3"))
         try inv.expectPositionals(atMost: 1)
         let body = try inv.required("body", "BODY")
         let outcome = try inv.required("outcome", "resolved|accepted|referred-back|escalated")
         var fields: [String: JSONValue] = [:]
-        for (option, field) in [("rationale", "rationale"), ("plan", "plan"), ("plan-owner", "planOwner"), ("guidance", "guidance")] {
+        for (option, field) in [("rationale", "rationale"), ("plan", "plan"), ("guidance", "guidance")] {
             if let v = inv.arguments.value(option) { fields[field] = .string(v) }
         }
+        let plan = try (inv.arguments.values["action"] ?? []).map { text -> PlannedAction in
+            let parts = text.split(separator: "|", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+            guard parts.count == 4, !parts.contains(where: \.isEmpty) else {
+                throw UsageError("--action takes four parts separated by |: TITLE|GROUP|OWNER|YYYY-MM-DD, such as \"Run two extra clinics|early-prevention-board|ann|2027-03-31\" (not \"\(text)\")")
+            }
+            return PlannedAction(title: parts[0], group: parts[1], owner: parts[2], dueDate: parts[3])
+        }
         let app = try inv.app
-        let view = try app.decideEscalation(RecordID(id), at: body, outcome: outcome, fields: fields, by: inv.actor.id)
+        let view = try app.decideEscalation(RecordID(id), at: body, outcome: outcome, fields: fields, plan: plan, by: inv.actor.id)
         inv.output(json(view, app.time)) {
             var text = "Decided \(id) at \(app.displayName("body", body)): \(outcome)."
             if view.escalation.state == .closed { text += " The escalation is now closed." }
+            else if view.escalation.state == .inPlan { text += " The escalation is in a plan; it closes when these actions are done:\n" + view.plan.map { planLine($0, app) }.joined(separator: "\n") }
             else if !view.open.isEmpty { text += " Now waiting at:\n" + view.open.map { reviewLine($0, app) }.joined(separator: "\n") }
+            if !view.followUps.isEmpty { text += "\nFollow-up for the raising group:\n" + view.followUps.map { planLine($0, app) }.joined(separator: "\n") }
             return text
         }
+    }
+
+    static func planLine(_ a: Action, _ app: Flourish) -> String {
+        "  \(a.id)  \(a.title)  \(app.displayName("group", a.group))  owner \(app.displayName("owner", a.owner))  due \(a.dueDate?.inWords ?? "?")  \(a.state)"
+    }
+
+    static let close = Command(
+        ["escalation", "close"], "Close an escalation whose plan will not be finished as it stands (the secretariat), with a reason.",
+        arguments: "ESCALATION",
+        discussion: "An escalation in a plan closes by itself, resolved by plan, when its actions are all completed; close it by hand when one was cancelled or the need has gone.",
+        options: [OptionSpec("reason", takesValue: true, valueName: "TEXT", help: "Why it is closed (required).")]
+    ) { inv in
+        let id = InstanceID(try inv.positional(0, "ESCALATION: e.g. escalation-3"))
+        try inv.expectPositionals(atMost: 1)
+        let reason = try inv.required("reason", "TEXT")
+        let app = try inv.app
+        let view = try app.closeEscalation(RecordID(id), reason: reason, by: inv.actor.id)
+        inv.output(json(view, app.time)) { "Closed \(id) with its plan unfinished (\(view.planProgress.done) of \(view.planProgress.of) actions done). The raising group's chair is told." }
     }
 
     /// The escalation, the body it waits at and the reason, which the secretariat's steps at a body all take.
@@ -205,6 +238,11 @@ enum EscalationCommands {
                          "Raised by \(e.raisedBy.map { app.displayName("raisedBy", $0) } ?? "?") from \(app.displayName("group", e.group)) on \(app.time.inWords(e.createdAt)); severity \(e.severity)",
                          "Reviews:"]
             lines += view.reviews.map { reviewLine($0, app) }
+            if !view.plan.isEmpty {
+                lines.append("Plan (\(view.planProgress.done) of \(view.planProgress.of) actions done\(view.planIsLate ? "; late" : "")): \(e.plan ?? "")")
+                lines += view.plan.map { planLine($0, app) }
+            }
+            if !view.followUps.isEmpty { lines.append("Follow-up:"); lines += view.followUps.map { planLine($0, app) } }
             return lines.joined(separator: "\n")
         }
     }
@@ -213,13 +251,15 @@ enum EscalationCommands {
         ["escalation", "simulate"], "Show, writing nothing, where an issue would go if nobody answered, when, and who may decide at each body.",
         options: [OptionSpec("from", takesValue: true, valueName: "BODY", help: "The raising body (required)."),
                   OptionSpec("date", takesValue: true, valueName: "DATE", help: "When it is raised (default: now)."),
-                  OptionSpec("priorities", takesValue: true, valueName: "KEY,...", help: "Priorities it concerns (two or more make it cross-cutting).")]
+                  OptionSpec("priorities", takesValue: true, valueName: "KEY,...", help: "Priorities it concerns (two or more make it cross-cutting)."),
+                  OptionSpec("severity", takesValue: true, valueName: "SEVERITY", help: "Its severity (some change where it goes and how long bodies have).")]
     ) { inv in
         try inv.expectPositionals(atMost: 0)
         let from = try inv.required("from", "BODY")
         let app = try inv.app
         let date = try inv.moment("date") ?? app.clock.now()
-        let steps = try app.simulateEscalation(from: from, date: date, priorities: list(inv.arguments.value("priorities")))
+        let steps = try app.simulateEscalation(from: from, date: date, priorities: list(inv.arguments.value("priorities")), severity: inv.arguments.value("severity"))
+        let used = try app.principleStatements().filter { ["stopsAt", "crossCutting", "responseWorkingDays", "deciders", "severities"].contains($0.rule) }
         inv.output(.array(steps.map { s in
             ["level": .integer(Int64(s.step.level)), "body": .string(s.step.body.key), "arrives": .string(app.time.localTimestamp(s.step.arrives)),
              "deadline": .string(app.time.localTimestamp(s.step.deadline)), "canEscalateFurther": .bool(s.step.canEscalateFurther),
@@ -229,8 +269,9 @@ enum EscalationCommands {
             for s in steps {
                 let who = s.deciders.isEmpty ? "nobody yet holds \(s.deciderRoles.joined(separator: " or "))" : s.deciders.map(\.name).joined(separator: ", ")
                 lines.append("  \(s.step.level). \(s.step.body.name): arrives \(app.time.inWords(s.step.arrives)), decides by \(app.time.deadlineInWords(s.step.deadline)); may decide: \(who)"
-                             + (s.step.canEscalateFurther ? "" : "; cannot escalate further"))
+                             + (s.step.canEscalateFurther ? "" : "; escalation stops here (unanswered, it stays here, overdue)"))
             }
+            lines.append("The rules used: " + used.map { "\($0.name.lowercased()) (\($0.sourceInWords.lowercased()))" }.joined(separator: "; ") + ".")
             lines.append("Nothing was written.")
             return lines.joined(separator: "\n")
         }
@@ -243,6 +284,7 @@ enum EscalationCommands {
 
     static func json(_ v: EscalationView, _ time: PartnershipTime) -> JSONValue {
         ["escalation": v.escalation.json(time), "reviews": .array(v.reviews.map { $0.json(time) }),
-         "open": .array(v.open.map { .string($0.id.rawValue) }), "overdue": .array(v.overdue.map { .string($0.id.rawValue) })]
+         "open": .array(v.open.map { .string($0.id.rawValue) }), "overdue": .array(v.overdue.map { .string($0.id.rawValue) }),
+         "plan": .array(v.plan.map { .string($0.id.rawValue) }), "followUps": .array(v.followUps.map { .string($0.id.rawValue) })]
     }
 }

@@ -4,9 +4,29 @@ import Services
 import Domain
 import Engine
 
-/// `flourish tree`, `flourish group add|retire|list|log`, `flourish framework`.
+/// `flourish tree`, `flourish governance principles`, `flourish group add|retire|list|log`, `flourish framework`.
 enum GovernanceCommands {
-    static let all: [Command] = [tree, groupAdd, groupRetire, groupList, groupLog, framework]
+    static let all: [Command] = [tree, principles, groupAdd, groupRetire, groupList, groupLog, framework]
+
+    static let principles = Command(
+        ["governance", "principles"], "Show the escalation principles in force, each saying where it comes from.",
+        discussion: "A rule quoted from the strategy names its document and section; any other is a default, to be agreed by the partnership."
+    ) { inv in
+        try inv.expectPositionals(atMost: 0)
+        let app = try inv.app
+        let statements = try app.principleStatements()
+        inv.output(.array(statements.map(\.json))) {
+            var lines = ["Escalation principles of \(app.partnership.name):"]
+            for s in statements {
+                lines.append("")
+                lines.append("\(s.name) [\(s.sourceInWords.lowercased())]")
+                lines += s.says.map { "  \($0)" }
+                if case .strategy(let document, let section, let quote) = s.provenance { lines.append("  \"\(quote)\" (\(document), \(section))") }
+                if case .defaultToBeAgreed(let note?) = s.provenance { lines.append("  \(note)") }
+            }
+            return lines.joined(separator: "\n")
+        }
+    }
 
     static let tree = Command(
         ["tree"], "Draw the governance graph as an indented tree (--json for the graph).",

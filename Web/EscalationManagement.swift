@@ -107,7 +107,7 @@ extension WebApp {
                 options.append(("pause", "Pause it at a body (no deadline runs until it resumes)", ""))
             }
             if steps.contains(where: { $0.1.contains("reassign") }) {
-            let elsewhere = try c.app.governance.bodies().filter { b in b.kind != .partner && !view.open.contains { $0.body == b.key } }.map { ($0.key, $0.name) }
+            let elsewhere = try c.app.bodiesThatDecide().filter { b in !view.open.contains { $0.body == b.key } }.map { ($0.key, $0.name) }
             options.append(("reassign", "Send it to another body to decide instead",
                              Components.select("reassignTo", label: "The body that decides instead", options: elsewhere, selected: c.typed("reassignTo"), errors: errors, blank: "Choose one")))
             }

@@ -156,12 +156,20 @@ extension WebApp {
                                   ("Status", Components.stateTag(a.state)), ("Owner", "\(c.app.displayName("owner", a.owner))"),
                                   ("Due", "\(a.dueDate?.inWords ?? "")" + (view.isOverdue ? " <strong class=\"app-overdue\">Overdue</strong>" as HTML : "")),
                                   ("Latest RAG", Components.rag(view.latestRAG?.rawValue) + " \(view.rags.isEmpty ? "" : view.trend)"),
-                                  ("FLOURISH areas", "\(areaNames(a.areas, c.app))")]))
+                                  ("FLOURISH areas", "\(areaNames(a.areas, c.app))")] + setBy(c, a)))
         \(escalations.isEmpty ? "" : "<h2 class=\"govuk-heading-m\">Escalations</h2><ul class=\"govuk-list\">\(escalations)</ul>" as HTML)
         \(updates.isEmpty ? "<p class=\"govuk-body\">No updates yet.</p>" : Components.table(caption: "Updates", headers: ["When", "RAG", "Commentary", "By"], rows: updates))
         \(next)
         """
         return Layout.page(title: (errors.isEmpty ? "" : "Error: ") + "Action: \(a.title)", body: body, context: c, status: status, backLink: ("/groups/\(a.group)", "Back to the group"))
+    }
+
+    /// The decision that set an action, linked back to its escalation (for those who may see it).
+    static func setBy(_ c: Context, _ a: Action) -> [(String, HTML)] {
+        guard let id = a.escalation else { return [] }
+        let title = (try? c.app.escalation(RecordID(InstanceID(id)), for: c.viewer))?.escalation.title
+        let link: HTML = title.map { "<a class=\"govuk-link\" href=\"/escalations/\(id)\">\($0)</a>" } ?? "an escalation"
+        return [(a.escalationWork == "plan" ? "Part of the plan for" : "Follow-up of the guidance on", link)]
     }
 
     static func raiseForm(_ c: Context, group: GovernanceBody, values: [String: [String]], errors: [FieldError], status: HTTPStatus = .ok) throws -> HTTPResponse {

@@ -96,18 +96,25 @@ extension WebApp {
                 let parents = b.reportsTo.compactMap { p in bodies.first { $0.key == p }?.name }
                 return "<li><strong>\(b.name)</strong> (\(b.kind.rawValue.replacingOccurrences(of: "-", with: " ")))\(parents.isEmpty ? "" : " reports to \(parents.joined(separator: " and "))")</li>"
             }
-            let principles = c.app.partnership.escalation
+            let principles = try c.app.principleStatements().map { s -> HTML in
+                let source: HTML
+                switch s.provenance {
+                case .strategy(let document, let section, let quote):
+                    source = "\(Components.tag("From the strategy", colour: "green")) <blockquote class=\"govuk-inset-text\">“\(quote)”</blockquote><p class=\"govuk-body-s\">\(document): \(section)</p>"
+                case .defaultToBeAgreed(let note):
+                    source = "\(Components.tag("Default, to be agreed", colour: "yellow"))\(note.map { "<p class=\"govuk-body-s\">\($0)</p>" as HTML } ?? "")"
+                }
+                let says = s.says.map { "<p class=\"govuk-body\">\($0)</p>" as HTML }
+                return "<h3 class=\"govuk-heading-s\">\(s.name)</h3>\(says)<div class=\"app-provenance\">\(source)</div>"
+            }
             let body: HTML = """
             <h1 class="govuk-heading-l">How \(c.app.partnership.name) is governed</h1>
             <p class="govuk-body">Solid lines show who reports to whom; dashed lines show groups that work together. Issues are escalated up these lines.</p>
             <figure class="app-graph"><div class="app-graph__scroll" role="region" aria-label="The governance graph (scrolls sideways)" tabindex="0">\(GraphSVG.render(bodies: bodies, top: c.app.partnership.topBody))</div><figcaption class="govuk-body-s">The same structure is listed below.</figcaption></figure>
             <h2 class="govuk-heading-m">Boards and groups</h2><ul class="govuk-list govuk-list--bullet">\(list)</ul>
             <h2 class="govuk-heading-m">Escalation principles</h2>
-            <ul class="govuk-list govuk-list--bullet">
-            <li>An action more than \(principles.overdueToleranceWorkingDays.description) overdue (it escalates at the start of the working day after that), or red in \(principles.redUpdatesRunning) updates running, is escalated to the group’s parent.</li>
-            <li>An issue about two or more priorities goes straight to the Strategic Alliance.</li>
-            <li>A body that misses its response deadline passes the issue on to the body above it.</li>
-            </ul>
+            <p class="govuk-body">The strategy says the Strategic Alliance will set “an agreed set of principles that describe how and when issues are highlighted or escalated”. Each rule below says where it comes from: the strategy’s own words, or a default that Flourish uses until the partnership agrees its own.</p>
+            \(principles)
             """
             return Layout.page(title: "Governance", body: body, context: c)
         },

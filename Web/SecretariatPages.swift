@@ -95,6 +95,19 @@ extension WebApp {
         Route("GET", "/escalations/{id}", .signedIn, "An escalation and how it got here") { c in
             try escalationPage(c, RecordID(c.param("id")), errors: [])
         },
+        Route("POST", "/escalations/{id}/close", .secretariat, "Close an escalation whose plan will not be finished, with a reason") { c in
+            let id = RecordID<Escalation>(c.param("id"))
+            guard let reason = c.field("closeReason") else {
+                return try escalationPage(c, id, errors: [FieldError("closeReason", "Enter why the escalation is closed with its plan unfinished")], status: .unprocessableContent)
+            }
+            do {
+                let view = try c.app.closeEscalation(id, reason: reason, by: c.person)
+                return c.redirect("/escalations/\(id.rawValue)", confirming: "Closed with its plan unfinished (\(view.planProgress.done) of \(view.planProgress.of) actions done). The raising group's chair is told.")
+            } catch {
+                guard let message = formError(error) else { throw error }
+                return try escalationPage(c, id, errors: [FieldError("closeReason", message)], status: .unprocessableContent)
+            }
+        },
         Route("POST", "/escalations/{id}/decision", .signedIn, "Decide an escalation at a body") { c in
             let id = RecordID<Escalation>(c.param("id"))
             let body = c.field("body") ?? "", chosen = c.field("outcome") ?? ""
@@ -104,13 +117,26 @@ extension WebApp {
             }
             var fields: [String: JSONValue] = [:]
             for (name, field) in named { if let v = c.field(field.name) { fields[name] = .string(v) } }
+            let (plan, planErrors) = outcome == .accepted ? plannedActions(c, body: body) : ([], [])
             if let review = try? c.app.openReview(of: id.instance, at: body) {
-                let errors = inPeoplesWords(try c.app.fieldProblems(firing: outcome.event, on: RecordID<EscalationReview>(review.id), fields: fields), named)
+                let errors = inPeoplesWords(try c.app.fieldProblems(firing: outcome.event, on: RecordID<EscalationReview>(review.id), fields: fields), named) + planErrors
                 if !errors.isEmpty { return try escalationPage(c, id, errors: errors, status: .unprocessableContent) }
             }
             do {
-                let view = try c.app.decideEscalation(id, at: body, outcome: outcome.rawValue, fields: fields, by: c.person)
-                return c.redirect("/escalations/\(id.rawValue)", confirming: "Decided: \(outcome.rawValue.replacingOccurrences(of: "-", with: " ")). The escalation is now \(view.escalation.state).")
+                let view = try c.app.decideEscalation(id, at: body, outcome: outcome.rawValue, fields: fields, plan: plan, by: c.person)
+                var message = "Decided: \(outcome.rawValue.replacingOccurrences(of: "-", with: " ")). The escalation is now \(view.escalation.state.rawValue.replacingOccurrences(of: "-", with: " "))."
+                if view.escalation.state == .inPlan { message += " Its \(view.plan.count == 1 ? "action is" : "\(view.plan.count) actions are") started; it closes when they are done." }
+                if let followUp = view.followUps.last { message += " A follow-up is set for \(c.app.displayName("group", followUp.group)), due \(followUp.dueDate?.inWords ?? "")." }
+                return c.redirect("/escalations/\(id.rawValue)", confirming: message)
+            } catch let e as EscalationError where outcome == .accepted {
+                // A plan's mistake found by the services: shown beside the action it is about.
+                let field: String
+                switch e {
+                case .planGroupNotBelow(let group, _): field = (1...planRows).first { c.field("\(body)-action\($0)Group") == group }.map { "\(body)-action\($0)Group" } ?? "\(body)-action1Group"
+                case .planDueInPast(let title): field = (1...planRows).first { c.field("\(body)-action\($0)Title") == title }.map { "\(body)-action\($0)Due" } ?? "\(body)-action1Due"
+                default: field = "\(body)-action1Title"
+                }
+                return try escalationPage(c, id, errors: [FieldError(field, e.localizedDescription)], status: .unprocessableContent)
             } catch {
                 guard let message = formError(error) else { throw error }
                 let field = (error as? WorkflowError)?.field.flatMap { named[$0]?.id } ?? "\(body)-outcome"
@@ -124,11 +150,86 @@ extension WebApp {
     static func decisionFields(_ body: String) -> [EscalationOutcome: [String: FormField]] {
         [
             .resolved: ["rationale": FormField(id: "\(body)-resolvedRationale", name: "resolvedRationale", missing: "Enter how it is resolved", label: "How it is resolved")],
-            .accepted: ["plan": FormField(id: "\(body)-plan", name: "plan", missing: "Enter the plan", label: "The plan"),
-                        "planOwner": FormField(id: "\(body)-planOwner", name: "planOwner", missing: "Choose who owns the plan", label: "Who owns the plan")],
+            .accepted: ["plan": FormField(id: "\(body)-plan", name: "plan", missing: "Enter the plan in a few words", label: "The plan in a few words")],
             .referredBack: ["guidance": FormField(id: "\(body)-guidance", name: "guidance", missing: "Enter the guidance for the group", label: "The guidance")],
             .escalated: ["rationale": FormField(id: "\(body)-escalatedRationale", name: "escalatedRationale", missing: "Enter why it needs the body above", label: "Why it goes up")],
         ]
+    }
+
+    /// The plan an escalation was accepted into (its progress, each action with its state,
+    /// late ones marked) and follow-ups of guidance; for the secretariat, closing with a reason.
+    static func workSection(_ c: Context, _ view: EscalationView, errors: [FieldError]) throws -> HTML {
+        func rows(_ actions: [Action]) -> [[HTML]] {
+            actions.map { a in
+                [c.link("/actions/\(a.id.rawValue)", "\(a.title)"), "\(c.app.displayName("group", a.group))", "\(c.app.displayName("owner", a.owner))",
+                 "\(a.dueDate?.inWords ?? "")" + (a.isOverdue && a.state != .completed ? " <strong class=\"app-overdue\">Late</strong>" as HTML : ""), Components.stateTag(a.state)]
+            }
+        }
+        var html: HTML = ""
+        if !view.plan.isEmpty {
+            let (done, of) = view.planProgress
+            html = html + """
+            <h2 class="govuk-heading-m">The plan</h2>
+            <p class="govuk-body">\(view.escalation.plan ?? "")</p>
+            <p class="govuk-body">Accepted at \(c.app.displayName("body", view.escalation.acceptedAt ?? "")). \(done) of \(of) actions done\(view.planIsLate ? "; an action is late" : "").\(view.escalation.state == .inPlan ? " It closes, resolved by plan, when they are all done." : "")</p>
+            \(Components.table(caption: "The plan's actions", headers: ["Action", "Group", "Owner", "Due", "Status"], rows: rows(view.plan)))
+            """
+            if view.escalation.state == .inPlan, try c.app.eventsOpen(on: view.escalation.id, for: c.viewer).contains("close") {
+                html = html + """
+                <form method="post" action="/escalations/\(view.escalation.id.rawValue)/close" novalidate>\(c.csrfField)
+                \(Components.textarea("closeReason", label: "Close it with its plan unfinished", value: c.typed("closeReason"), errors: errors,
+                                       hint: "Only when the plan will not be finished as it stands: say why (an action was cancelled, the need has gone)", rows: 2))
+                \(Components.button("Close the escalation", kind: "secondary"))</form>
+                """
+            }
+        }
+        if !view.followUps.isEmpty {
+            html = html + "<h2 class=\"govuk-heading-m\">Follow-up</h2>" + Components.table(caption: "Set when it was referred back", headers: ["Action", "Group", "Owner", "Due", "Status"], rows: rows(view.followUps))
+        }
+        return html
+    }
+
+    /// How many actions a plan's form offers (the first required; more can be logged later by the groups).
+    static let planRows = 3
+
+    /// The plan's actions as typed (rows left empty are skipped), and every problem with them
+    /// at once, each beside its box.
+    static func plannedActions(_ c: Context, body: String) -> ([PlannedAction], [FieldError]) {
+        var plan: [PlannedAction] = [], errors: [FieldError] = []
+        for row in 1...planRows {
+            let key = "\(body)-action\(row)"
+            let title = c.field(key + "Title"), group = c.field(key + "Group"), owner = c.field(key + "Owner")
+            let typedAnything = title != nil || group != nil || owner != nil || ["day", "month", "year"].contains { c.field("\(key)Due-\($0)") != nil }
+            guard typedAnything || row == 1 else { continue }
+            let which = row == 1 ? "the first action" : "action \(row)"
+            if title == nil { errors.append(FieldError(key + "Title", "Enter what \(which) is")) }
+            if group == nil { errors.append(FieldError(key + "Group", "Choose the group that carries out \(which)")) }
+            if owner == nil { errors.append(FieldError(key + "Owner", "Choose who owns \(which)")) }
+            let due = typedDate(c, key + "Due")
+            if let problem = dateProblem(c, key + "Due", what: "date \(which) is due", example: "31 3 2027") { errors.append(problem) }
+            if let title, let group, let owner, let due { plan.append(PlannedAction(title: title, group: group, owner: owner, dueDate: due.description)) }
+        }
+        return (plan, errors)
+    }
+
+    /// The accept-into-a-plan reveal: the plan in a few words, then each action's what, group, owner and due date.
+    static func planQuestions(_ c: Context, body: String, plan: HTML, errors: [FieldError]) throws -> HTML {
+        let groups = try c.app.planGroups(at: body).map { ($0.key, $0.name) }
+        let owners = try c.app.actionOwners().map { ($0.id, $0.name) }
+        let rows = (1...planRows).map { row -> HTML in
+            let key = "\(body)-action\(row)"
+            func typed(_ name: String) -> String? { c.typed(name, ifSent: body) }
+            let due: (day: String, month: String, year: String)? = typed(key + "Due-day").map { ($0, typed(key + "Due-month") ?? "", typed(key + "Due-year") ?? "") }
+            return """
+            <fieldset class="govuk-fieldset"><legend class="govuk-fieldset__legend govuk-fieldset__legend--s">\(row == 1 ? "The first action" : "Action \(row) (optional)")</legend>
+            \(Components.input(key + "Title", label: "What will be done", value: typed(key + "Title"), errors: errors))
+            \(Components.select(key + "Group", label: "Which group does it", options: groups, selected: typed(key + "Group"), errors: errors, blank: "Choose a group"))
+            \(Components.select(key + "Owner", label: "Who owns it", options: owners, selected: typed(key + "Owner"), errors: errors, blank: "Choose a person"))
+            \(Components.dateInput(key + "Due", legend: "When it is due", value: due, errors: errors, hint: "For example, 31 3 2027"))
+            </fieldset>
+            """
+        }
+        return plan + "<p class=\"govuk-body\">The actions start with the decision, at the groups chosen, and the escalation closes when they are all done.</p>" + HTML.join(rows)
     }
 
     static func escalationPage(_ c: Context, _ id: RecordID<Escalation>, errors: [FieldError], status: HTTPStatus = .ok) throws -> HTTPResponse {
@@ -144,7 +245,6 @@ extension WebApp {
             let body = review.body
             let available = try c.app.eventsOpen(on: review.id, for: c.viewer)
             guard available.contains("resolve") || available.contains("escalate") else { continue }
-            let owners = try c.app.actionOwners().map { ($0.id, $0.name) }
             let named = decisionFields(body)
             func typed(_ outcome: EscalationOutcome, _ field: String) -> String? { named[outcome]?[field].flatMap { c.typed($0.name, ifSent: body) } }
             func text(_ outcome: EscalationOutcome, _ field: String, rows: Int = 2, hint: String? = nil) -> HTML {
@@ -153,13 +253,11 @@ extension WebApp {
             }
             let labels: [EscalationOutcome: String] = [.resolved: "Resolve it", .accepted: "Accept it into a plan", .referredBack: "Refer it back to the group with guidance",
                                                        .escalated: "Escalate it to the body above"]
-            let options = EscalationOutcome.allCases.filter { available.contains($0.event) }.map { outcome -> (value: String, label: String, reveal: HTML) in
+            let options = try EscalationOutcome.allCases.filter { available.contains($0.event) }.map { outcome -> (value: String, label: String, reveal: HTML) in
                 let reveal: HTML
                 switch outcome {
                 case .resolved: reveal = text(.resolved, "rationale")
-                case .accepted:
-                    reveal = text(.accepted, "plan", rows: 3)
-                        + Components.select("planOwner", id: "\(body)-planOwner", label: "Who owns the plan", options: owners, selected: typed(.accepted, "planOwner"), errors: errors, blank: "Choose a person")
+                case .accepted: reveal = try planQuestions(c, body: body, plan: text(.accepted, "plan", rows: 2), errors: errors)
                 case .referredBack: reveal = text(.referredBack, "guidance", rows: 3, hint: "What the group should do next")
                 case .escalated: reveal = text(.escalated, "rationale")
                 }
@@ -178,6 +276,7 @@ extension WebApp {
                                   ("Status", Components.stateTag(e.state))] + (e.state == .withdrawn ? [("Why it was withdrawn", "\(e.instance.data["reason"]?.stringValue ?? "")")] : [])
                                  + [("Raised", "\(day(c, e.createdAt))"), ("Description", "\((e.description ?? ""))")]))
         \(Components.table(caption: "How it got here", headers: ["Body", "Status", "Reached it", "Decision notes"], rows: trail))
+        \(try workSection(c, view, errors: errors))
         \(decide)
         \(try manageForm(c, view, errors: errors))
         """

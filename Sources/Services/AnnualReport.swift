@@ -328,7 +328,8 @@ public struct AnnualReportBuilder: Sendable {
         }
 
         // Escalation reviews at each body.
-        let reviews = snapshot.of("escalation-review")
+        // Both kinds: a body that may pass an issue on, and one where escalation stops.
+        let reviews = snapshot.of("escalation-review") + snapshot.of("escalation-top-review")
         let levels = bodies.compactMap { body -> AnnualReport.LevelFigures? in
             let here = reviews.filter { $0.data["body"]?.stringValue == body.key }
             guard !here.isEmpty else { return nil }

@@ -84,24 +84,28 @@ extension Flourish {
 
     /// An action's starting data, every part checked: the group, areas, priority (the group's
     /// own by default), the strategy item, the due date and the owner.
-    func actionData(_ r: ActionRequest) throws -> [String: JSONValue] {
+    /// - Parameter requirePriority: false for work a decision sets (a follow-up at a group with
+    ///   no priority of its own, of an escalation naming none), which may have no priority.
+    func actionData(_ r: ActionRequest, requirePriority: Bool = true) throws -> [String: JSONValue] {
         let group = try governance.body(r.group)
         if r.title.trimmingCharacters(in: .whitespaces).isEmpty { throw WorkflowError.missingField(event: "log an action", field: "title") }
         try framework.checkAreas(r.areas)
-        guard let priority = r.priority ?? group.priority else {
+        let priority = r.priority ?? group.priority
+        if priority == nil && requirePriority {
             throw WorkflowError.invalidField(event: "log an action", field: "priority", reason: "\(group.key) has no priority of its own, so name one (\(framework.priorities.map(\.key).joined(separator: ", ")))")
         }
-        try framework.checkPriority(priority)
-        if let item = r.item { try framework.checkItem(item, of: priority) }
+        if let priority { try framework.checkPriority(priority) }
+        if let item = r.item, let priority { try framework.checkItem(item, of: priority) }
         guard let due = CalendarDay(r.dueDate) else {
             throw WorkflowError.invalidField(event: "log an action", field: "dueDate", reason: "should be a date written as YYYY-MM-DD")
         }
         let owner = try directory.people().first { $0.id == r.owner }
         guard let owner else { throw DirectoryError.unknownPerson(r.owner) }
         var data: [String: JSONValue] = [
-            "group": .string(group.key), "title": .string(r.title), "priority": .string(priority), "areas": .array(r.areas.map(JSONValue.string)),
+            "group": .string(group.key), "title": .string(r.title), "areas": .array(r.areas.map(JSONValue.string)),
             "owner": .string(owner.id), "dueDate": .string(due.description), "escalatesOn": .string(try escalatesOn(due).description),
         ]
+        if let priority { data["priority"] = .string(priority) }
         if !r.description.isEmpty { data["description"] = .string(r.description) }
         if let org = owner.organisation { data["ownerOrganisation"] = .string(org) }
         if let item = r.item { data["item"] = .string(item) }

@@ -23,7 +23,21 @@ public struct EscalationRequest: Sendable {
     }
 }
 
-/// An escalation with the reviews it has opened at each body.
+/// One action of the plan a body accepts an escalation into.
+public struct PlannedAction: Sendable, Equatable {
+    public var title: String
+    /// The group that carries it out: the deciding body or a group reporting up to it.
+    public var group: String
+    public var owner: String
+    /// YYYY-MM-DD.
+    public var dueDate: String
+
+    public init(title: String, group: String, owner: String, dueDate: String) {
+        self.title = title; self.group = group; self.owner = owner; self.dueDate = dueDate
+    }
+}
+
+/// An escalation with the reviews it has opened at each body, and the work its decisions set.
 public struct EscalationView: Sendable {
     public let escalation: Escalation
     public let reviews: [EscalationReview]
@@ -31,6 +45,15 @@ public struct EscalationView: Sendable {
     public let open: [EscalationReview]
     /// Open reviews past their response deadline.
     public let overdue: [EscalationReview]
+    /// The actions of the plan it was accepted into, oldest first.
+    public var plan: [Action] = []
+    /// Follow-ups of guidance it was referred back with.
+    public var followUps: [Action] = []
+
+    /// Plan actions completed, of all.
+    public var planProgress: (done: Int, of: Int) { (plan.filter { $0.state == .completed }.count, plan.count) }
+    /// Whether an action of its plan is past its due date and not done.
+    public var planIsLate: Bool { plan.contains(where: \.isOverdue) }
 }
 
 /// The decisions a body can take on an escalation.
@@ -60,8 +83,7 @@ extension Flourish {
         _ = try governance.body(request.group)
         try framework.checkAreas(request.areas)
         for p in request.priorities { try framework.checkPriority(p) }
-        let severities = partnership.escalation.severities.map(\.key)
-        guard severities.contains(request.severity) else { throw EscalationError.unknownSeverity(request.severity, valid: severities) }
+        try checkSeverity(request.severity)
         var data: [String: JSONValue] = [
             "group": .string(request.group), "title": .string(request.title), "severity": .string(request.severity),
             "areas": .array(request.areas.map(JSONValue.string)), "raisedBy": .string(person), "trigger": "raised-by-hand",
@@ -72,6 +94,12 @@ extension Flourish {
         let built = try engine.separatingComputed(data, workflow: "escalation", event: "start")
         let started = try engine.start("escalation", data: built.given, computed: built.computed, actor: try actor(person, at: request.group), idempotencyKey: idempotencyKey)
         return try escalation(RecordID(started.instance.id))
+    }
+
+    /// Refuses a severity the principles do not name.
+    func checkSeverity(_ severity: String) throws {
+        let severities = partnership.escalation.severities.map(\.key)
+        guard severities.contains(severity) else { throw EscalationError.unknownSeverity(severity, valid: severities) }
     }
 
     /// An escalation's reviews, one for each body it has waited at, oldest first.
@@ -108,7 +136,11 @@ extension Flourish {
             guard review.state != .paused, let text = review.respondBy, let due = time.parse(text) else { return false }
             return due < now
         }
-        return EscalationView(escalation: try Escalation(escalation), reviews: reviews, open: open, overdue: overdue)
+        var view = EscalationView(escalation: try Escalation(escalation), reviews: reviews, open: open, overdue: overdue)
+        let work = try Action.records(try instances(of: "action", whereData: "escalation", equals: id.rawValue))
+        view.plan = work.filter { $0.escalationWork == "plan" }
+        view.followUps = work.filter { $0.escalationWork == "follow-up" }
+        return view
     }
 
     /// The review of `escalation` still open at `body`.
@@ -143,13 +175,15 @@ extension Flourish {
     func endOfWorkingDay(_ day: CalendarDay) -> Date { time.moment(day, hour: 17) }
 
     /// Someone who may decide at the body decides: resolved, accepted into a plan, referred back, or escalated further.
+    /// Accepting starts the plan's actions with the decision; referring back starts a follow-up
+    /// at the raising group (``workSet(by:at:on:plan:fields:)``): all of it or none.
     ///
     /// A retry with the same idempotency key, once the decision is recorded, returns the
     /// escalation and records nothing more.
     /// With `expectedVersion` (the escalation's version, its ETag), an escalation changed since
     /// (concluded, withdrawn) is refused as a conflict.
-    public func decideEscalation(_ reference: RecordID<Escalation>, at body: String, outcome: String, fields: [String: JSONValue], by person: String,
-                                 expectedVersion: Int? = nil, idempotencyKey: String? = nil) throws -> EscalationView {
+    public func decideEscalation(_ reference: RecordID<Escalation>, at body: String, outcome: String, fields: [String: JSONValue], plan: [PlannedAction] = [],
+                                 by person: String, expectedVersion: Int? = nil, idempotencyKey: String? = nil) throws -> EscalationView {
         let id = reference.instance
         guard let outcome = EscalationOutcome(rawValue: outcome) else { throw EscalationError.unknownOutcome(outcome) }
         // Someone the escalation has never reached is told nothing of it, not even where it waits.
@@ -163,7 +197,88 @@ extension Flourish {
             throw WorkflowError.versionConflict(instance: id, expected: expectedVersion, actual: seen.escalation.version)
         }
         let review = try openReview(of: id, at: body)
-        try engine.fire(outcome.event, on: review.id, payload: fields, actor: try actor(person, at: body), expectedVersion: review.version, idempotencyKey: idempotencyKey)
+        let work = try workSet(by: outcome, at: body, on: seen.escalation, plan: plan, fields: fields)
+        try engine.fire(outcome.event, on: review.id, payload: fields, actor: try actor(person, at: body), expectedVersion: review.version,
+                        idempotencyKey: idempotencyKey, setting: work)
+        return try escalation(reference)
+    }
+
+    /// The bodies an escalation may wait at for a decision: the partnership's bodies at or below
+    /// where escalation stops (not partners, not the bodies above it, which receive reports).
+    public func bodiesThatDecide() throws -> [GovernanceBody] {
+        let routing = EscalationRouting(principles: partnership.escalation, bodies: try governance.bodies())
+        return routing.bodies.filter { routing.takesDecisions($0.key) }
+    }
+
+    /// The groups a body deciding an escalation may set work for: itself and the groups that
+    /// report up to it (not partners).
+    public func planGroups(at body: String) throws -> [GovernanceBody] {
+        let bodies = try governance.bodies()
+        var below: Set<String> = [body]
+        var changed = true
+        while changed {
+            changed = false
+            for b in bodies where !below.contains(b.key) && b.kind != .partner && b.reportsTo.contains(where: below.contains) {
+                below.insert(b.key)
+                changed = true
+            }
+        }
+        return bodies.filter { below.contains($0.key) && $0.kind != .partner }
+    }
+
+    /// The work a decision starts with it: a plan's actions when accepted (at least one, each
+    /// at the deciding body or a group reporting to it, with an owner from the partnership's
+    /// people and a due date not in the past), or, when referred back, a follow-up at the
+    /// raising group for its chair, due in the raising group's response time.
+    func workSet(by outcome: EscalationOutcome, at body: String, on escalation: Escalation, plan: [PlannedAction],
+                 fields: [String: JSONValue]) throws -> [WorkflowEngine.SetWork] {
+        func work(_ request: ActionRequest, _ kind: String) throws -> WorkflowEngine.SetWork {
+            var data = try actionData(request, requirePriority: false)
+            data["escalation"] = .string(escalation.id.rawValue)
+            data["escalationWork"] = .string(kind)
+            let split = try engine.separatingComputed(data, workflow: "action", event: "start")
+            return WorkflowEngine.SetWork(workflow: "action", data: split.given, computed: split.computed)
+        }
+        func priority(of group: String) throws -> String? { try governance.body(group).priority ?? escalation.priorities.first }
+        switch outcome {
+        case .accepted:
+            guard !plan.isEmpty else { throw EscalationError.planNeedsActions }
+            let allowed = try planGroups(at: body)
+            let today = time.day(of: clock.now())
+            return try plan.map { p in
+                guard allowed.contains(where: { $0.key == p.group }) else {
+                    throw EscalationError.planGroupNotBelow(p.group, body: try governance.body(body).name)
+                }
+                if let due = CalendarDay(p.dueDate), due < today { throw EscalationError.planDueInPast(p.title) }
+                return try work(ActionRequest(group: p.group, title: p.title, description: "Part of the plan \(escalation.title) was accepted into at \(try governance.body(body).name).",
+                                              priority: try priority(of: p.group), areas: escalation.areas, owner: p.owner, dueDate: p.dueDate), "plan")
+            }
+        case .referredBack:
+            let group = try governance.body(escalation.group)
+            let chairs = try directory.memberships().filter { $0.body == group.key && ($0.role == .chair || $0.role == .viceChair) }
+                .sorted { ($0.role == .chair ? 0 : 1) < ($1.role == .chair ? 0 : 1) }
+            let people = Set(try directory.people().map(\.id))
+            guard let owner = chairs.first?.person ?? escalation.raisedBy.flatMap({ people.contains($0) ? $0 : nil }) else { return [] }
+            let due = try time.workingDays.adding(partnership.escalation.responseTime(at: group), to: time.day(of: clock.now()))
+            let decider = try governance.body(body).name
+            let guidance = fields["guidance"]?.stringValue ?? ""
+            return [try work(ActionRequest(group: group.key, title: String("Follow up the guidance from \(decider): \(escalation.title)".prefix(300)),
+                                           description: "Referred back by \(decider) with this guidance: \(guidance)", priority: try priority(of: group.key),
+                                           areas: escalation.areas, owner: owner, dueDate: due.description), "follow-up")]
+        case .resolved, .escalated:
+            return []
+        }
+    }
+
+    /// The secretariat closes an escalation whose plan will not be finished as it stands (an
+    /// action cancelled, the need gone), with a reason; the raising group's chair is told.
+    public func closeEscalation(_ reference: RecordID<Escalation>, reason: String, by person: String) throws -> EscalationView {
+        let seen = try escalation(reference, for: try viewer(for: person))
+        let why = reason.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !why.isEmpty else { throw WorkflowError.missingField(event: "close", field: "reason") }
+        try engine.fire("close", on: reference.instance, payload: ["reason": .string(why)],
+                        computed: ["outcome": .string("closed with its plan unfinished"), "decidedBy": .string(person)],
+                        actor: try actor(person, at: seen.escalation.group), expectedVersion: seen.escalation.version)
         return try escalation(reference)
     }
 
@@ -240,13 +355,14 @@ extension Flourish {
 
     /// If nobody answers, which bodies an issue raised at `from` on `date` reaches, when, and
     /// who may decide at each. Writes nothing.
-    public func simulateEscalation(from: String, date: Date, priorities: [String]) throws -> [SimulatedStep] {
+    public func simulateEscalation(from: String, date: Date, priorities: [String], severity: String? = nil) throws -> [SimulatedStep] {
         _ = try governance.body(from)
         for p in priorities { try framework.checkPriority(p) }
-        let routing = EscalationRouting(principles: partnership.escalation, bodies: try governance.bodies(), top: partnership.topBody)
+        if let severity { try checkSeverity(severity) }
+        let routing = EscalationRouting(principles: partnership.escalation, bodies: try governance.bodies())
         let people = try directory.people()
         let memberships = try directory.memberships()
-        return try routing.simulate(from: from, priorities: priorities, date: date, time: time).map { step in
+        return try routing.simulate(from: from, priorities: priorities, severity: severity, date: date, time: time).map { step in
             let roles = partnership.escalation.deciders(at: step.body)
             let ids = Set(memberships.filter { $0.body == step.body.key && roles.contains($0.role.rawValue) }.map(\.person))
             return SimulatedStep(step: step, deciders: people.filter { ids.contains($0.id) }, deciderRoles: roles)

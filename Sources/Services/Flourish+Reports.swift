@@ -93,7 +93,7 @@ extension Flourish {
     }
 
     /// The workflows a report reads.
-    static let reportWorkflows = ["pledge", "action", "measure", "escalation", "escalation-review", "report-section"]
+    static let reportWorkflows = ["pledge", "action", "measure", "escalation", "escalation-review", "escalation-top-review", "report-section"]
 
     /// The annual report for `year` as the partnership stands now, or as it stood at `asOf`
     /// (rebuilt from the event log).

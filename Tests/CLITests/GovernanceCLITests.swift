@@ -38,24 +38,34 @@ import Testing
         let sim = try cli.run(arguments: ["escalation", "simulate", "--from", "early-prevention-board"] + now)
         #expect(sim.stdout == """
         If nobody answers, an issue raised by Early Prevention Board on 22 May 2026 at 4pm goes:
-          1. Children and Young People Strategic Alliance: arrives 22 May 2026 at 4pm, decides by 15 June 2026 at 4pm; may decide: Ann Alliance
-          2. Norfolk Health and Wellbeing Board: arrives 15 June 2026 at 4pm, decides by 6 July 2026 at 4pm; may decide: nobody yet holds chair or vice-chair
-          3. Health Overview and Scrutiny Committee: arrives 6 July 2026 at 4pm, decides by 3 August 2026 at 4pm; may decide: nobody yet holds chair or vice-chair; cannot escalate further
+          1. Children and Young People Strategic Alliance: arrives 22 May 2026 at 4pm, decides by 15 June 2026 at 4pm; may decide: Ann Alliance; escalation stops here (unanswered, it stays here, overdue)
+        The rules used: where escalation stops (from the strategy); issues that cut across priorities (from the strategy); how long each body has to respond (default, to be agreed); who may decide (default, to be agreed); severities and what they change (default, to be agreed).
         Nothing was written.
 
-        """)
-        let raised = try cli.run(arguments: ["escalation", "raise", "--as", "erin", "--from", "early-prevention-board", "--title", "Waiting lists", "--severity", "high", "--areas", "healthy"] + now)
-        #expect(raised.stdout == "Raised escalation-1. It is now waiting at:\n  level 1  Children and Young People Strategic Alliance  awaiting  respond by 15 June 2026 at 4pm  (escalation-review-2)\n")
+        """, "the Board and the scrutiny committee take no operational decision")
+        let principles = try cli.run("governance", "principles")
+        #expect(principles.stdout.contains("Where escalation stops [from the strategy]\n  Escalation stops at Children and Young People Strategic Alliance."))
+        #expect(principles.stdout.contains("How long each body has to respond [default, to be agreed]"))
+        let raised = try cli.run(arguments: ["escalation", "raise", "--as", "erin", "--from", "early-prevention-board", "--title", "Waiting lists", "--severity", "medium", "--areas", "healthy"] + now)
+        #expect(raised.stdout == "Raised escalation-1. It is now waiting at:\n  level 1  Children and Young People Strategic Alliance  awaiting  respond by 15 June 2026 at 4pm  (escalation-top-review-2)\n")
         let refused = try cli.run(arguments: ["escalation", "decide", "escalation-1", "--as", "erin", "--body", "children-and-young-people-strategic-alliance", "--outcome", "resolved", "--rationale", "x"])
         #expect(refused.status == 1)
         #expect(refused.stderr == "Error: erin may not resolve this; only someone who may decide at the body (or the secretariat on its behalf) may.\n")
-        let missing = try cli.run(arguments: ["escalation", "decide", "escalation-1", "--as", "ann", "--body", "children-and-young-people-strategic-alliance", "--outcome", "accepted"])
-        #expect(missing.stderr == "Error: \"accept\" needs the field \"plan\"; supply it and try again.\n")
+        let missing = try cli.run(arguments: ["escalation", "decide", "escalation-1", "--as", "ann", "--body", "children-and-young-people-strategic-alliance", "--outcome", "accepted", "--plan", "Extra clinics"])
+        #expect(missing.stderr == "Error: Accepting into a plan needs at least one action: what will be done, by which group, who owns it and when it is due.\n")
+        #expect(try cli.run("escalation", "list").stdout.hasPrefix("escalation-1  open"), "nothing was written")
         let decided = try cli.run(arguments: ["escalation", "decide", "escalation-1", "--as", "ann", "--body", "children-and-young-people-strategic-alliance",
-                                              "--outcome", "accepted", "--plan", "Extra clinics", "--plan-owner", "ann"])
-        #expect(decided.stdout == "Decided escalation-1 at Children and Young People Strategic Alliance: accepted. The escalation is now closed.\n")
+                                              "--outcome", "accepted", "--plan", "Extra clinics", "--action", "Run two extra clinics|early-prevention-board|erin|2026-07-31"] + now)
+        #expect(decided.stdout == """
+        Decided escalation-1 at Children and Young People Strategic Alliance: accepted. The escalation is in a plan; it closes when these actions are done:
+          action-3  Run two extra clinics  Early Prevention Board  owner Erin Early  due 31 July 2026  planned
+
+        """)
+        let done = try cli.run(arguments: ["action", "complete", "action-3", "--as", "erin", "--outcome", "Clinics ran"] + now)
+        #expect(done.status == 0)
         let list = try cli.run("escalation", "list")
-        #expect(list.stdout == "escalation-1  closed  high  Waiting lists\n")
+        #expect(list.stdout == "escalation-1  closed  medium  Waiting lists\n", "resolved by plan once its action was done")
+        #expect(try cli.run("escalation", "show", "escalation-1").stdout.contains("Plan (1 of 1 actions done): Extra clinics"))
         #expect(try cli.run("audit", "verify").status == 0)
     }
 
@@ -67,7 +77,7 @@ import Testing
         try cli.run(arguments: ["person", "add", "sam", "--name", "Sam Secretariat", "--email", "sam@example.org"])
         try cli.run(arguments: ["member", "add", "sam", "--body", "children-and-young-people-strategic-alliance", "--role", "secretariat"])
         let ids = try ["Waiting lists", "Waiting lists again"].map { title in
-            let raised = try cli.run(arguments: ["escalation", "raise", "--as", "erin", "--from", "early-prevention-board", "--title", title, "--severity", "high", "--areas", "healthy"] + now)
+            let raised = try cli.run(arguments: ["escalation", "raise", "--as", "erin", "--from", "early-prevention-board", "--title", title, "--severity", "medium", "--areas", "healthy"] + now)
             return String(raised.stdout.dropFirst("Raised ".count).prefix { $0 != "." })
         }
         #expect(ids[0] == "escalation-1")
@@ -86,16 +96,18 @@ import Testing
         #expect(resumed.stdout.contains("respond by 8 July 2026 at 5pm"))
         let toPartner = try cli.run(arguments: ["escalation", "reassign", second, "--as", "sam", "--body", alliance, "--to", alliance, "--reason", "x"] + now)
         #expect(toPartner.status == 1 && toPartner.stderr.contains("cannot take this escalation"))
-        let sent = try cli.run(arguments: ["escalation", "reassign", second, "--as", "sam", "--body", alliance, "--to", "norfolk-health-and-wellbeing-board", "--reason", "A health matter"] + now)
-        #expect(sent.stdout.hasPrefix("Sent \(second) to Norfolk Health and Wellbeing Board instead of Children and Young People Strategic Alliance. Now waiting at:\n"))
-        #expect(sent.stdout.contains("Norfolk Health and Wellbeing Board  awaiting"))
+        let above = try cli.run(arguments: ["escalation", "reassign", second, "--as", "sam", "--body", alliance, "--to", "norfolk-health-and-wellbeing-board", "--reason", "A health matter"] + now)
+        #expect(above.status == 1 && above.stderr.contains("is above where escalation stops"))
+        let sent = try cli.run(arguments: ["escalation", "reassign", second, "--as", "sam", "--body", alliance, "--to", "cyp-mental-health-alliance-executive-management-group", "--reason", "A mental health matter"] + now)
+        #expect(sent.stdout.hasPrefix("Sent \(second) to CYP Mental Health Alliance Executive Management Group instead of Children and Young People Strategic Alliance. Now waiting at:\n"))
+        #expect(sent.stdout.contains("CYP Mental Health Alliance Executive Management Group  awaiting"))
         let merged = try cli.run(arguments: ["escalation", "merge", second, "--into", "escalation-1", "--as", "sam", "--reason", "The same waiting lists"] + now)
         #expect(merged.stderr == "")
         #expect(merged.stdout == "Merged \(second) into escalation-1; \(second) is withdrawn and its history names escalation-1.\n")
         let withdrawn = try cli.run(arguments: ["escalation", "withdraw", "escalation-1", "--as", "erin", "--reason", "Clinics agreed"] + now)
         #expect(withdrawn.stdout == "Withdrew escalation-1: Waiting lists.\n")
         let list = try cli.run("escalation", "list").stdout
-        #expect(list.contains("\(second)  withdrawn  high  Waiting lists again\n") && list.contains("escalation-1  withdrawn  high  Waiting lists\n"), "\(list)")
+        #expect(list.contains("\(second)  withdrawn  medium  Waiting lists again\n") && list.contains("escalation-1  withdrawn  medium  Waiting lists\n"), "\(list)")
         #expect(try cli.run("audit", "verify").status == 0)
     }
 

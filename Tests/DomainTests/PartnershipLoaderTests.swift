@@ -61,6 +61,28 @@ func partnership(_ bodies: [String], top: String = "top") -> String {
         #expect(problems(partnership([#"{"key": "top", "name": "Top", "kind": "board"}"#, #"{"key": "x", "name": "X", "kind": "board", "independentGovernance": true}"#])).isEmpty)
     }
 
+    /// Where escalation stops, what severities change and where each rule comes from are data,
+    /// each mistake named where it is.
+    @Test func whereEscalationStopsAndWhereEachRuleComesFromAreChecked() throws {
+        func withEscalation(_ escalation: String) -> String {
+            "{\n\"key\": \"t\",\n\"name\": \"Test\",\n\"topBody\": \"top\",\n\"escalation\": \(escalation),\n\"bodies\": [\n"
+                + [#"{"key": "top", "name": "Top", "kind": "board"}"#, #"{"key": "alliance", "name": "Alliance", "kind": "board", "reportsTo": ["top"]}"#,
+                   #"{"key": "group", "name": "Group", "kind": "subgroup", "reportsTo": ["alliance"]}"#].joined(separator: ",\n") + "\n]\n}"
+        }
+        let good = try PartnershipLoader.load(withEscalation(#"{"stopsAt": "alliance", "crossCutting": {"goesTo": "alliance"}, "severities": [{"key": "medium", "name": "Medium"}, {"key": "high", "name": "High", "responseWorkingDays": 3, "startsAt": "alliance"}], "provenance": {"stopsAt": {"source": "strategy", "document": "D", "section": "S", "quote": "Q"}}}"#), file: "p.json")
+        #expect(good.escalation.stopsAt == "alliance")
+        #expect(good.escalation.severityRules["high"] == SeverityRule(severity: NamedKey(key: "high", name: "High"), responseWorkingDays: WorkingDays(3), startsAt: "alliance"))
+        #expect(good.escalation.provenance(of: "stopsAt") == .strategy(document: "D", section: "S", quote: "Q"))
+        #expect(good.escalation.provenance(of: "deciders") == .defaultToBeAgreed(note: nil), "a rule the file does not source is a default, to be agreed")
+        let routing = EscalationRouting(principles: good.escalation, bodies: good.bodies)
+        #expect(routing.aboveStop == ["top"])
+        #expect(routing.nextBodies(after: "alliance").isEmpty, "unanswered at the stop, it stays there")
+        let bad = problems(withEscalation(#"{"stopsAt": "alliance", "crossCutting": {"goesTo": "top"}, "severities": [{"key": "medium", "name": "Medium"}, {"key": "high", "name": "High", "startsAt": "top"}], "provenance": {"whims": {"source": "default"}, "deciders": {"source": "strategy"}}}"#))
+        #expect(bad.map(\.code).sorted() == ["above-the-stop", "above-the-stop", "incomplete-provenance", "unknown-rule"])
+        #expect(bad.first { $0.code == "above-the-stop" }?.pointer == "/escalation/crossCutting/goesTo")
+        #expect(problems(withEscalation(#"{"stopsAt": "nowhere"}"#)).map(\.code) == ["unknown-body"])
+    }
+
     @Test func theTopMayNotReportUp() {
         let p = problems(partnership([#"{"key": "top", "name": "Top", "kind": "board", "reportsTo": ["a"]}"#, #"{"key": "a", "name": "A", "kind": "board", "reportsTo": ["top"]}"#]))
         #expect(p.contains { $0.code == "top-reports-up" })

@@ -158,11 +158,12 @@ import Domain
     }
 }
 
-/// A body's decision on an escalation is one question; accepting it into a plan names the plan
-/// and its owner chosen from the partnership's people (the defect: a free-text user name, and
-/// every outcome's fields shown at once).
+/// A body's decision on an escalation is one question; accepting it into a plan sets the
+/// plan's actions (what, which group, an owner chosen from the partnership's people, when),
+/// started with the decision and linked both ways (the defect: the plan was free text and
+/// nothing tracked it).
 @Suite(.serialized) struct EscalationDecisionFormTests {
-    @Test func theDecisionAsksOneQuestionAndThePlanOwnerIsChosenFromPeople() throws {
+    @Test func acceptingIntoAPlanStartsItsActionsAndTheEscalationClosesWhenTheyAreDone() throws {
         let f = try WebFixture()
         let sam = WebFixture.Browser(f.web)
         try sam.signIn("sam")
@@ -173,16 +174,39 @@ import Domain
         let page = try sam.get(path).text
         #expect(page.contains("What is the decision?"))
         #expect(page.contains(">Accept it into a plan</label>"))
-        #expect(page.contains("<select class=\"govuk-select\" id=\"\(body)-planOwner\" name=\"planOwner\""), "the plan's owner is chosen, not typed")
+        #expect(page.contains("<select class=\"govuk-select\" id=\"\(body)-action1Owner\" name=\"\(body)-action1Owner\""), "each action's owner is chosen, not typed")
         #expect(page.contains("<option value=\"erin\">"))
-        #expect(!page.contains("Their user name"))
+        #expect(page.contains("<option value=\"early-prevention-board\">Early Prevention Board</option>"), "groups below the deciding body are offered")
+        #expect(!page.contains("<option value=\"norfolk-health-and-wellbeing-board\">"), "bodies above where escalation stops are not")
         let bare = try sam.post(path + "/decision", [("body", body), ("outcome", "accepted")])
         #expect(bare.status.code == 422)
-        #expect(bare.text.contains("<a href=\"#\(body)-plan\">Enter the plan</a>") && bare.text.contains("<a href=\"#\(body)-planOwner\">Choose who owns the plan</a>"), "both at once")
-        #expect(bare.text.contains("govuk-select--error"))
+        for (field, message) in [("plan", "Enter the plan in a few words"), ("action1Title", "Enter what the first action is"), ("action1Group", "Choose the group that carries out the first action"),
+                                 ("action1Owner", "Choose who owns the first action"), ("action1Due", "Enter the date the first action is due")] {
+            #expect(bare.text.contains("<a href=\"#\(body)-\(field)\">\(message)</a>"), "every problem at once: \(message)")
+        }
         #expect(try f.app.escalation(raised.escalation.id).open.count == raised.open.count, "nothing decided")
-        let accepted = try sam.post(path + "/decision", [("body", body), ("outcome", "accepted"), ("plan", "Use the libraries until new venues open"), ("planOwner", "erin")])
+        func action(_ n: Int, _ title: String, _ group: String, _ owner: String, _ day: String) -> [(String, String)] {
+            [("\(body)-action\(n)Title", title), ("\(body)-action\(n)Group", group), ("\(body)-action\(n)Owner", owner),
+             ("\(body)-action\(n)Due-day", day), ("\(body)-action\(n)Due-month", "3"), ("\(body)-action\(n)Due-year", "2027")]
+        }
+        let decision = [("body", body), ("outcome", "accepted"), ("plan", "Use the libraries until new venues open")]
+        let past = try sam.post(path + "/decision", decision + action(1, "Book the libraries", "early-prevention-board", "erin", "1").map { ($0.0, $0.1.replacingOccurrences(of: "2027", with: "2020")) })
+        #expect(past.status.code == 422 && past.text.contains("is due in the past; give a day from today on."))
+        let accepted = try sam.post(path + "/decision", decision + action(1, "Book the libraries", "early-prevention-board", "erin", "31")
+                                    + action(2, "Agree new venues", body, "ann", "15"))
         #expect(accepted.status.code == 303)
-        #expect(try sam.get(path).text.contains("Decided: accepted."))
+        let shown = try sam.get(path).text
+        #expect(shown.contains("The escalation is now in plan. Its 2 actions are started; it closes when they are done."))
+        #expect(shown.contains("0 of 2 actions done"))
+        let view = try f.app.escalation(raised.escalation.id)
+        #expect(view.escalation.state == .inPlan && view.plan.map(\.title) == ["Book the libraries", "Agree new venues"])
+        #expect(view.plan.allSatisfy { $0.escalation == raised.escalation.id.rawValue }, "each action names its escalation")
+        let first = try #require(view.plan.first)
+        #expect(try sam.get("/actions/\(first.id.rawValue)").text.contains("href=\"/escalations/\(raised.escalation.id.rawValue)\""), "the action links back")
+        _ = try f.app.fireAction(first.id, event: "complete", fields: ["outcomeNote": "Booked"], by: "sam")
+        #expect(try f.app.escalation(raised.escalation.id).escalation.state == .inPlan, "one of two done")
+        _ = try f.app.fireAction(view.plan[1].id, event: "complete", fields: ["outcomeNote": "Agreed"], by: "sam")
+        let closed = try f.app.escalation(raised.escalation.id).escalation
+        #expect(closed.state == .closed && closed.outcome?.hasPrefix("resolved by plan") == true)
     }
 }

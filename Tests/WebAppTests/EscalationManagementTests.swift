@@ -117,11 +117,15 @@ import Domain
         #expect(page.contains(">Send it to another body to decide instead</label>"))
         let none = try sam.post(path + "/manage", [("manage", "reassign")])
         #expect(none.status.code == 422 && none.text.contains("Choose the body that decides instead") && none.text.contains("Enter why another body decides"))
-        let sent = try sam.post(path + "/manage", [("manage", "reassign"), ("reassignTo", "norfolk-health-and-wellbeing-board"), ("manageReason", "A health matter")])
+        // The Board and the scrutiny committee take no operational decision: they are not offered, and refused.
+        #expect(!page.contains("<option value=\"norfolk-health-and-wellbeing-board\">"))
+        let above = try sam.post(path + "/manage", [("manage", "reassign"), ("reassignTo", "norfolk-health-and-wellbeing-board"), ("manageReason", "A health matter")])
+        #expect(above.status.code == 422 && above.text.contains("is above where escalation stops"))
+        let sent = try sam.post(path + "/manage", [("manage", "reassign"), ("reassignTo", "cyp-mental-health-alliance-executive-management-group"), ("manageReason", "A mental health matter")])
         #expect(sent.status.code == 303)
-        #expect(try sam.get(path).text.contains("Sent to Norfolk Health and Wellbeing Board to decide instead of Children and Young People Strategic Alliance."))
+        #expect(try sam.get(path).text.contains("Sent to CYP Mental Health Alliance Executive Management Group to decide instead of Children and Young People Strategic Alliance."))
         let after = try f.app.escalation(raised.escalation.id)
-        #expect(after.open.map(\.body) == ["norfolk-health-and-wellbeing-board"])
+        #expect(after.open.map(\.body) == ["cyp-mental-health-alliance-executive-management-group"])
         #expect(after.reviews.contains { $0.state == .reassigned && $0.body == "children-and-young-people-strategic-alliance" })
         #expect(after.escalation.state == .open)
     }

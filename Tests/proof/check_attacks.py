@@ -861,7 +861,7 @@ class Hostile:
                 continue
             sam.get(f"/escalations/{eid}")
             a = sam.post_form(f"/escalations/{eid}/decision", [("body", waiting), ("outcome", "resolved"), ("resolvedRationale", value), ("plan", ""),
-                                                               ("planOwner", ""), ("guidance", "")])
+                                                               ("guidance", "")])
             review = self.review_of(eid, waiting)
             outcome = self.judge_form(check, "decision rationale", value_name, value, a, f"{waiting}-resolvedRationale",
                                       lambda review=review: self.readback(review, "rationale", "resolve") if review else None)

@@ -27,7 +27,7 @@ pages alone, as people would:
             which waits at the two boards her group reports to;
   journey3  sam sees both on /escalations and opens the issue (a decision form for each board,
             "What is the decision?", each answer revealing its own fields, each form's labels
-            naming its own fields; the plan's owner is chosen by name), reads the outbox and
+            naming its own fields; each action of a plan has its owner chosen by name), reads the outbox and
             people pages; the escalation is followed up the governance graph ("Escalate it to
             the body above") until a board member (ann at the Alliance) chooses "Resolve it",
             and it shows as closed;
@@ -1194,7 +1194,7 @@ def journey2(b, s):
     b.link("Raise an issue", "raise-issue")
     b.type("Title", "title", s.issue_title)
     b.type("What is the issue?", "description", "The agreement to share school attendance data with health ended in October.")
-    b.tick("High", "severity")
+    b.tick("Medium", "severity")  # a high one would go straight to the Alliance alone (Norfolk's severities)
     b.tick("Learning", "areas")
     b.button("Raise issue", "issue-raised")
     b.expect_flash("The issue is raised and waits at")
@@ -1224,8 +1224,10 @@ def journey3(b, s):
         legend = b.js("var l = arguments[0].querySelector('legend'); return l ? l.innerText.trim() : '';", form)
         b.expect(legend == "What is the decision?", f"a decision form asks {legend!r}")
         answers = b.js("return Array.from(arguments[0].querySelectorAll('input[name=outcome]')).map(r => r.labels[0].innerText.trim());", form)
+        body = b.js("return arguments[0].querySelector('input[name=body]').value;", form)
         for answer, fields in [("Resolve it", [("How it is resolved", "resolvedRationale")]),
-                               ("Accept it into a plan", [("The plan", "plan"), ("Who owns the plan", "planOwner")]),
+                               ("Accept it into a plan", [("The plan in a few words", "plan"), ("What will be done", f"{body}-action1Title"),
+                                                          ("Which group does it", f"{body}-action1Group"), ("Who owns it", f"{body}-action1Owner")]),
                                ("Refer it back to the group with guidance", [("The guidance", "guidance")]),
                                ("Escalate it to the body above", [("Why it goes up", "escalatedRationale")])]:
             if answer not in answers:
@@ -1234,8 +1236,8 @@ def journey3(b, s):
             b.reveal(answer, "outcome", form=form)
             for label, name in fields:
                 b.control(label, name, form=form)
-        owners = b.js("return Array.from(arguments[0].querySelectorAll('select[name=planOwner] option')).map(o => o.text.trim());", form)
-        b.expect("Maya Moss" in owners, f"'Who owns the plan' does not offer people by name: {owners[:5]}")
+        owners = b.js("return Array.from(arguments[0].querySelectorAll('select[name$=action1Owner] option')).map(o => o.text.trim());", form)
+        b.expect("Maya Moss" in owners, f"'Who owns it' (the plan's first action) does not offer people by name: {owners[:5]}")
     b.link("Outbox", "outbox", scope="header")
     b.expect_text("Outbox")
     b.link("People", "people", scope="header")

@@ -15,12 +15,14 @@ public struct EscalationHooks: Sendable {
         engine.register(hook: Finished(), as: "review-finished")
         engine.register(hook: CloseReviews(), as: "close-reviews")
         engine.register(hook: Reassign(p: partnership), as: "reassign-escalation")
+        engine.register(hook: PlanAccepted(), as: "plan-accepted")
+        engine.register(hook: PlanActionDone(), as: "plan-action-done")
     }
 
     static let reviewWorkflows = ["escalation-review", "escalation-top-review"]
 
     static func routing(_ p: Partnership, _ db: Connection) throws -> EscalationRouting {
-        EscalationRouting(principles: p.escalation, bodies: try GovernanceRegister.bodies(db, partnership: p), top: p.topBody)
+        EscalationRouting(principles: p.escalation, bodies: try GovernanceRegister.bodies(db, partnership: p))
     }
 
     /// Opens a review of the escalation at `body`.
@@ -28,7 +30,7 @@ public struct EscalationHooks: Sendable {
                            escalation: Instance) throws {
         var data: [String: JSONValue] = [
             "escalation": .string(escalation.id.rawValue), "body": .string(body.key), "level": .integer(Int64(level)), "fromBody": .string(fromBody),
-            "respondBy": .string(PartnershipTime.timestamp(try routing.respondBy(at: body, arriving: context.at, time: context.time))),
+            "respondBy": .string(PartnershipTime.timestamp(try routing.respondBy(at: body, severity: escalation.data["severity"]?.stringValue, arriving: context.at, time: context.time))),
         ]
         for field in ["title", "description", "severity", "priorities", "areas", "raisedBy", "function"] {
             if let value = escalation.data[field] { data[field] = value }
@@ -46,7 +48,7 @@ public struct EscalationHooks: Sendable {
             let routing = try EscalationHooks.routing(p, context.db)
             let from = context.instance.data["group"]?.stringValue ?? ""
             let priorities = context.instance.data["priorities"]?.arrayValue?.compactMap(\.stringValue) ?? []
-            for body in try routing.firstBodies(from: from, priorities: priorities) {
+            for body in try routing.firstBodies(from: from, priorities: priorities, severity: context.instance.data["severity"]?.stringValue) {
                 try EscalationHooks.openReview(context, routing: routing, body: body, level: 1, fromBody: from, escalation: context.instance)
             }
         }
@@ -81,7 +83,7 @@ public struct EscalationHooks: Sendable {
             guard let target = routing.body(to) else { throw GovernanceError.unknownBody(to, valid: routing.bodies.map(\.key)) }
             let escalationID = review.data["escalation"]?.stringValue ?? ""
             let open = Set(try EscalationHooks.openReviews(context, escalation: escalationID).compactMap { $0.data["body"]?.stringValue })
-            guard to != from, !open.contains(to), target.kind != .partner else { throw EscalationError.cannotSendTo(target.name) }
+            guard to != from, !open.contains(to), routing.takesDecisions(to) else { throw EscalationError.cannotSendTo(target.name) }
             let escalation = try context.load(InstanceID(escalationID))
             try EscalationHooks.openReview(context, routing: routing, body: target, level: review.data["level"]?.intValue ?? 1, fromBody: from, escalation: escalation)
         }
@@ -96,6 +98,40 @@ public struct EscalationHooks: Sendable {
             let body = context.instance.data["body"]?.stringValue ?? ""
             try context.fire("conclude", on: escalation.id, payload: [
                 "outcome": .string("\(context.instance.state) at \(body)"),
+                "decidedBy": .string(context.actor.onBehalfOf.map { "\(context.actor.id) for \($0)" } ?? context.actor.id),
+            ])
+        }
+    }
+
+    /// A body accepted the escalation into a plan: the other bodies' reviews close, and the
+    /// escalation waits on its plan's actions (started with the decision).
+    struct PlanAccepted: EffectHook {
+        func run(_ context: HookContext) throws {
+            let escalationID = context.instance.data["escalation"]?.stringValue ?? ""
+            for review in try EscalationHooks.openReviews(context, escalation: escalationID) {
+                try context.fire("withdraw", on: review.id)
+            }
+            let escalation = try context.load(InstanceID(escalationID))
+            guard escalation.state == "open" else { return }
+            try context.fire("plan-accepted", on: escalation.id, payload: [
+                "plan": context.instance.data["plan"] ?? "",
+                "acceptedAt": .string(context.instance.data["body"]?.stringValue ?? ""),
+                "acceptedBy": .string(context.actor.onBehalfOf.map { "\(context.actor.id) for \($0)" } ?? context.actor.id),
+            ])
+        }
+    }
+
+    /// An action was completed: when it is the last of an escalation's plan to be done, the
+    /// escalation closes, resolved by plan.
+    struct PlanActionDone: EffectHook {
+        func run(_ context: HookContext) throws {
+            guard context.instance.data["escalationWork"]?.stringValue == "plan", let id = context.instance.data["escalation"]?.stringValue else { return }
+            let escalation = try context.load(InstanceID(id))
+            guard escalation.state == "in-plan" else { return }
+            let plan = try context.instances(of: "action", where: "escalation", equals: id).filter { $0.data["escalationWork"]?.stringValue == "plan" }
+            guard plan.allSatisfy({ $0.state == "completed" }) else { return }
+            try context.fire("conclude", on: escalation.id, payload: [
+                "outcome": .string("resolved by plan at \(escalation.data["acceptedAt"]?.stringValue ?? "?")"),
                 "decidedBy": .string(context.actor.onBehalfOf.map { "\(context.actor.id) for \($0)" } ?? context.actor.id),
             ])
         }

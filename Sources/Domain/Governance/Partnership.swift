@@ -43,10 +43,53 @@ public struct NamedKey: Sendable, Equatable {
     public init(key: String, name: String) { self.key = key; self.name = name }
 }
 
+/// Where one of a partnership's escalation rules comes from: the strategy's own words, or a
+/// default Flourish ships until the partnership agrees its own.
+public enum RuleProvenance: Sendable, Equatable {
+    /// Quoted from a document the partnership published, with the section it is in.
+    case strategy(document: String, section: String, quote: String)
+    /// Not in any agreed document: a default, to be agreed.
+    case defaultToBeAgreed(note: String?)
+
+    /// Whether the rule is the partnership's own (quoted) rather than a default.
+    public var isFromStrategy: Bool { if case .strategy = self { return true } else { return false } }
+}
+
+/// What a severity changes: how long each body has to respond (at most), and where the
+/// escalation starts (a body to go straight to, instead of the raising group's parents).
+public struct SeverityRule: Sendable, Equatable {
+    public let severity: NamedKey
+    /// At most this many working days at each body, when shorter than the body's own time.
+    public let responseWorkingDays: WorkingDays?
+    /// Goes straight to this body, when set.
+    public let startsAt: String?
+
+    public init(severity: NamedKey, responseWorkingDays: WorkingDays? = nil, startsAt: String? = nil) {
+        self.severity = severity
+        self.responseWorkingDays = responseWorkingDays
+        self.startsAt = startsAt
+    }
+}
+
 /// How a partnership escalates issues up its graph (its escalation principles, as data).
 public struct EscalationPrinciples: Sendable, Equatable {
+    /// The rules, by the names a partnership file's `provenance` gives them, in the order they are shown.
+    public static let ruleNames: [(key: String, name: String)] = [
+        ("stopsAt", "Where escalation stops"), ("crossCutting", "Issues that cut across priorities"),
+        ("responseWorkingDays", "How long each body has to respond"), ("deciders", "Who may decide"),
+        ("severities", "Severities and what they change"), ("triggers", "What opens an escalation"),
+        ("toleranceBreach", "Tolerances that open an escalation on their own"),
+    ]
+
     public let triggers: [NamedKey]
     public let severities: [NamedKey]
+    /// What each severity changes, by severity key (a severity with no rule changes nothing).
+    public var severityRules: [String: SeverityRule] = [:]
+    /// The top of operational escalation: an escalation unanswered here stays here, overdue.
+    /// Bodies it reports to receive escalations in reports; they take no operational decision.
+    public var stopsAt: String = ""
+    /// Where each rule comes from, by rule key; a rule not named is a default, to be agreed.
+    public var provenance: [String: RuleProvenance] = [:]
     /// An issue tagged with at least this many priorities goes straight to `crossCuttingBody`.
     public let crossCuttingMinimumPriorities: Int
     public let crossCuttingBody: String
@@ -69,6 +112,17 @@ public struct EscalationPrinciples: Sendable, Equatable {
         responseByBody[body.key] ?? responseByKind[body.kind] ?? responseDefault
     }
 
+    /// The response deadline at `body` for an escalation of `severity`: the body's own time,
+    /// or the severity's, whichever is shorter.
+    public func responseTime(at body: GovernanceBody, severity: String?) -> WorkingDays {
+        let own = responseTime(at: body)
+        guard let cap = severity.flatMap({ severityRules[$0]?.responseWorkingDays }), cap.count < own.count else { return own }
+        return cap
+    }
+
+    /// Where a rule comes from (a default, to be agreed, when the file does not say).
+    public func provenance(of rule: String) -> RuleProvenance { provenance[rule] ?? .defaultToBeAgreed(note: nil) }
+
     /// The membership roles that may decide at `body`.
     public func deciders(at body: GovernanceBody) -> [String] {
         decidersByBody[body.key] ?? decidersByKind[body.kind] ?? decidersDefault
@@ -85,7 +139,8 @@ public struct Partnership: Sendable {
     public let calendar: String
     /// The key of the outcomes framework it uses.
     public let framework: String
-    /// The body at the top of the graph, which cannot escalate further.
+    /// The body at the top of the reporting lines (an escalation stops lower, at
+    /// ``EscalationPrinciples/stopsAt``).
     public let topBody: String
     /// The body that cross-cutting issues go to.
     public let allianceBody: String

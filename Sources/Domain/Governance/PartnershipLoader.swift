@@ -158,6 +158,37 @@ public enum PartnershipLoader {
     static func principles(_ json: JSONValue?, keys: Set<String>, bodies: [GovernanceBody], alliance: String,
                            report: (String, String, String, String) -> Void) -> EscalationPrinciples {
         let e = json ?? .object([:])
+        // Where escalation stops: the alliance unless the file says; the bodies above it receive reports.
+        let stopsAt = e["stopsAt"]?.stringValue ?? alliance
+        let above = EscalationRouting.bodies(above: stopsAt, in: bodies)
+        if !keys.contains(stopsAt) {
+            report("/escalation/stopsAt", "unknown-body", "\"\(stopsAt)\" is not a body here.", "Name the body at the top of operational escalation, such as the alliance.")
+        } else if let stop = bodies.first(where: { $0.key == stopsAt }), stop.kind == .partner {
+            report("/escalation/stopsAt", "partner-cannot-decide", "\"\(stop.name)\" is a partner with its own governance; escalation cannot stop there.", "Name a board of the partnership.")
+        } else {
+            // Every group below the stop must have a way to it, or its escalations go nowhere.
+            var reachesStop: Set<String> = [stopsAt]
+            var changed = true
+            while changed {
+                changed = false
+                for b in bodies where !reachesStop.contains(b.key) && b.reportsTo.contains(where: { reachesStop.contains($0) }) {
+                    reachesStop.insert(b.key)
+                    changed = true
+                }
+            }
+            // A body with no way up at all is reported once, as having no way up.
+            let hasWayUp = { (b: GovernanceBody) in b.reportsTo.contains(where: keys.contains) }
+            for (i, b) in bodies.enumerated() where !reachesStop.contains(b.key) && !above.contains(b.key) && b.kind != .partner && !b.hasIndependentGovernance && hasWayUp(b) {
+                report("/bodies/\(i)", "no-way-to-stop", "\"\(b.name)\" has no reporting line leading to \"\(stopsAt)\", where escalation stops, so its escalations would have nowhere to go.",
+                       "Give it a reportsTo leading there, or mark it \"independentGovernance\": true.")
+            }
+        }
+        func operational(_ key: String, _ pointer: String) {
+            if above.contains(key) {
+                report(pointer, "above-the-stop", "\"\(key)\" is above \"\(stopsAt)\", where escalation stops; it receives reports and takes no operational decision.",
+                       "Name \"\(stopsAt)\" or a body below it.")
+            }
+        }
         func days(_ value: JSONValue?, _ pointer: String, fallback: Int) -> WorkingDays {
             guard let value else { return WorkingDays(fallback) }
             guard let n = value.intValue, n >= 1, n <= 365 else {
@@ -198,7 +229,40 @@ public enum PartnershipLoader {
         let breachSeverity = e["toleranceBreach"]?["severity"]?.stringValue ?? "medium"
         let crossBody = e["crossCutting"]?["goesTo"]?.stringValue ?? alliance
         if !keys.contains(crossBody) { report("/escalation/crossCutting/goesTo", "unknown-body", "\"\(crossBody)\" is not a body here.", "Use a body's key.") }
+        operational(crossBody, "/escalation/crossCutting/goesTo")
         let severities = named(e["severities"])
+        var severityRules: [String: SeverityRule] = [:]
+        for (i, (raw, severity)) in zip(e["severities"]?.arrayValue ?? [], severities).enumerated() {
+            let p = "/escalation/severities/\(i)"
+            let within = raw["responseWorkingDays"].map { days($0, p + "/responseWorkingDays", fallback: 10) }
+            let startsAt = raw["startsAt"]?.stringValue
+            if let startsAt {
+                if !keys.contains(startsAt) { report(p + "/startsAt", "unknown-body", "\"\(startsAt)\" is not a body here.", "Use a body's key.") }
+                operational(startsAt, p + "/startsAt")
+            }
+            if within != nil || startsAt != nil { severityRules[severity.key] = SeverityRule(severity: severity, responseWorkingDays: within, startsAt: startsAt) }
+        }
+        var provenance: [String: RuleProvenance] = [:]
+        let ruleKeys = EscalationPrinciples.ruleNames.map(\.key)
+        for (rule, given) in e["provenance"]?.objectValue ?? [:] {
+            let p = "/escalation/provenance/\(rule)"
+            guard ruleKeys.contains(rule) else {
+                report(p, "unknown-rule", "\"\(rule)\" is not one of the escalation rules.", "Use one of: \(ruleKeys.joined(separator: ", ")).")
+                continue
+            }
+            switch given["source"]?.stringValue {
+            case "strategy":
+                let document = given["document"]?.stringValue ?? "", section = given["section"]?.stringValue ?? "", quote = given["quote"]?.stringValue ?? ""
+                if document.isEmpty || section.isEmpty || quote.isEmpty {
+                    report(p, "incomplete-provenance", "A rule from the strategy needs its document, section and quote.", "Quote the strategy's own words and name the section, or mark it \"source\": \"default\".")
+                }
+                provenance[rule] = .strategy(document: document, section: section, quote: quote)
+            case "default":
+                provenance[rule] = .defaultToBeAgreed(note: given["note"]?.stringValue)
+            default:
+                report(p + "/source", "unknown-source", "A rule's source is \"strategy\" (quoted) or \"default\" (to be agreed).", "Write \"source\": \"strategy\" or \"source\": \"default\".")
+            }
+        }
         let triggers = named(e["triggers"])
         var result = EscalationPrinciples(
             triggers: triggers.isEmpty ? [NamedKey(key: "raised-by-hand", name: "Raised by hand"), NamedKey(key: "tolerance-breach", name: "Tolerance breach")] : triggers,
@@ -215,6 +279,9 @@ public enum PartnershipLoader {
             report("/escalation/toleranceBreach/severity", "unknown-severity", "\"\(breachSeverity)\" is not one of the severities.", "Use one of: \(severityKeys.joined(separator: ", ")).")
         }
         result.breachSeverity = breachSeverity
+        result.severityRules = severityRules
+        result.stopsAt = stopsAt
+        result.provenance = provenance
         return result
     }
 }

@@ -30,6 +30,9 @@ public struct Action: WorkflowRecord {
     public let blockedBy: String?
     public let outcomeNote: String?
     public let reason: String?
+    /// The escalation whose decision set it, and how: "plan" or "follow-up".
+    public let escalation: String?
+    public let escalationWork: String?
 
     public init(_ instance: Instance) throws {
         state = try Self.checkedState(instance)
@@ -49,5 +52,7 @@ public struct Action: WorkflowRecord {
         blockedBy = d.string("blockedBy")
         outcomeNote = d.string("outcomeNote")
         reason = d.string("reason")
+        escalation = d.string("escalation")
+        escalationWork = d.string("escalationWork")
     }
 }

@@ -8,6 +8,8 @@ public struct Escalation: WorkflowRecord {
         public var description: String { rawValue }
 
         case open
+        /// Accepted into a plan at a body; its actions are being carried out.
+        case inPlan = "in-plan"
         case closed
         case withdrawn
     }
@@ -27,6 +29,9 @@ public struct Escalation: WorkflowRecord {
     public let outcome: String?
     public let decidedBy: String?
     public let reason: String?
+    /// The plan it was accepted into, and where.
+    public let plan: String?
+    public let acceptedAt: String?
 
     public init(_ instance: Instance) throws {
         state = try Self.checkedState(instance)
@@ -45,5 +50,7 @@ public struct Escalation: WorkflowRecord {
         outcome = d.string("outcome")
         decidedBy = d.string("decidedBy")
         reason = d.string("reason")
+        plan = d.string("plan")
+        acceptedAt = d.string("acceptedAt")
     }
 }

@@ -173,6 +173,40 @@ public final class WorkflowEngine: Sendable {
         }
     }
 
+    /// Work a decision sets: an instance to start when the decision is taken (an action of a
+    /// plan an escalation was accepted into, say).
+    public struct SetWork: Sendable {
+        public let workflow: String
+        public let data: [String: JSONValue]
+        public let computed: [String: JSONValue]
+        public init(workflow: String, data: [String: JSONValue], computed: [String: JSONValue] = [:]) {
+            self.workflow = workflow; self.data = data; self.computed = computed
+        }
+    }
+
+    /// Fires `event` on an instance and, in the same transaction, starts the work the decision
+    /// sets, each a child of the instance decided on: all of it or none. Who may start the
+    /// work is not asked again, for the event's own `by` rule has just been asked of `actor`;
+    /// each start is still checked against its definition's fields. A retry with the same
+    /// idempotency key returns the first result and starts nothing.
+    @discardableResult
+    public func fire(_ event: String, on id: InstanceID, payload: [String: JSONValue] = [:], computed: [String: JSONValue] = [:], actor: Actor,
+                     expectedVersion: Int?, idempotencyKey: String? = nil, setting work: [SetWork]) throws -> (decision: FireResult, work: [Instance]) {
+        let at = clock.now()
+        return try commits.submit { db in
+            let result = try self.performFire(db, event: event, id: id, payload: payload, computed: computed, actor: actor, expectedVersion: expectedVersion,
+                                              idempotencyKey: idempotencyKey, at: at)
+            if result.isReplay { return (result, []) }
+            let started = try work.map { w in
+                let definition = try self.definition(w.workflow)
+                try refuseComputed(w.data, fields: definition.startFields, event: "start")
+                return try self.performStart(db, workflow: w.workflow, data: w.data, computed: w.computed, actor: actor, idempotencyKey: nil, at: at,
+                                             parent: id, checkAuthority: false).instance
+            }
+            return (result, started)
+        }
+    }
+
     /// Splits data the services built in full into what a caller could give and what only
     /// Flourish sets (the fields the newest definition marks `computed` on `event`, or on the
     /// start when `event` is "start"), to pass as `data`/`payload` and `computed`.
