@@ -95,6 +95,20 @@ extension WebApp {
         return text
     }
 
+    /// A plan's actions: `actions`, a list of objects each with title, group, owner and dueDate.
+    static func plannedActions(_ body: [String: JSONValue]) throws -> [PlannedAction] {
+        guard let given = body["actions"] else { return [] }
+        guard let list = given.arrayValue else {
+            throw APIProblem(.unprocessableContent, "A field has the wrong type", detail: "actions must be a list of objects, each with title, group, owner and dueDate.", field: "actions")
+        }
+        return try list.enumerated().map { i, item in
+            guard case .object(let a) = item else {
+                throw APIProblem(.unprocessableContent, "A field has the wrong type", detail: "actions[\(i)] must be an object with title, group, owner and dueDate.", field: "actions")
+            }
+            return PlannedAction(title: try requiredString(a, "title"), group: try requiredString(a, "group"), owner: try requiredString(a, "owner"), dueDate: try requiredString(a, "dueDate"))
+        }
+    }
+
     static func strings(_ body: [String: JSONValue], _ name: String) throws -> [String] {
         guard let v = body[name] else { return [] }
         guard let list = v.arrayValue?.compactMap(\.stringValue), list.count == v.arrayValue?.count else {
@@ -247,9 +261,9 @@ extension WebApp {
         Route("POST", "/api/v1/escalations/{id}/decision", .signedIn, "Decide an escalation at a body", api: true) { c in
             let b = try body(c)
             var fields: [String: JSONValue] = [:]
-            for name in ["rationale", "plan", "planOwner", "guidance"] { if let v = try string(b, name, required: false) { fields[name] = .string(v) } }
-            let view = try c.app.decideEscalation(RecordID(c.param("id")), at: try requiredString(b, "body"), outcome: try requiredString(b, "outcome"), fields: fields, by: c.person,
-                                                  expectedVersion: try ifMatch(c), idempotencyKey: c.idempotencyKey)
+            for name in ["rationale", "plan", "guidance"] { if let v = try string(b, name, required: false) { fields[name] = .string(v) } }
+            let view = try c.app.decideEscalation(RecordID(c.param("id")), at: try requiredString(b, "body"), outcome: try requiredString(b, "outcome"), fields: fields,
+                                                  plan: try plannedActions(b), by: c.person, expectedVersion: try ifMatch(c), idempotencyKey: c.idempotencyKey)
             return json(instanceJSON(view.escalation.instance, c.app.time))
         },
         Route("GET", "/api/v1/reports/annual", .signedIn, "The annual report's figures for ?year=, now or ?asOf= a moment", api: true,

@@ -379,6 +379,7 @@ public final class WebApp: Sendable {
         case let e as FrameworkError: return e.localizedDescription
         case let e as DirectoryError: return e.localizedDescription
         case let e as GovernanceError: return e.localizedDescription
+        case let e as EscalationError: return e.localizedDescription
         case let e as RegistrationError: return e.localizedDescription
         case let e as AccountError: return e.localizedDescription
         case let e as ContactError: return e.localizedDescription

@@ -163,6 +163,46 @@ import Domain
 /// started with the decision and linked both ways (the defect: the plan was free text and
 /// nothing tracked it).
 @Suite(.serialized) struct EscalationDecisionFormTests {
+    /// The API takes a plan's actions as objects; a malformed one is refused naming what is
+    /// wrong and nothing is written; the secretariat may close an escalation in a plan with a reason.
+    @Test func theAPIAcceptsIntoAPlanWithItsActionsAndThePlanCanBeClosedWithAReason() throws {
+        let f = try WebFixture()
+        let token = try f.app.accounts.createToken(for: "sam", name: "plan", at: f.app.clock.now())
+        func api(_ target: String, _ body: String) throws -> (Int, JSONValue?) {
+            let r = try WebFixture.Browser(f.web).send("POST", target, headers: [("Authorization", "Bearer \(token)"), ("Content-Type", "application/json")], body: Array(body.utf8))
+            return (r.status.code, try? JSONValue.parse(r.text))
+        }
+        let raised = try f.app.raiseEscalation(EscalationRequest(group: "early-prevention-board", title: "Venues", severity: "medium", areas: ["family-and-friends"]), by: "erin")
+        let body = try #require(raised.open.first?.body)
+        let path = "/api/v1/escalations/\(raised.escalation.id.rawValue)/decision"
+        let before = try f.app.engine.instances().count
+        for (bad, why) in [(#""actions":"all of them""#, "actions must be a list"), (#""actions":[1]"#, "actions[0] must be an object"),
+                           (#""actions":[{"title":"Book","group":"early-prevention-board","owner":"erin"}]"#, "dueDate is required"),
+                           (#""actions":[{"title":"Book","group":"norfolk-health-and-wellbeing-board","owner":"erin","dueDate":"2027-03-31"}]"#, "a group below it"),
+                           (#""actions":[]"#, "needs at least one action")] {
+            let (status, problem) = try api(path, #"{"body":"\#(body)","outcome":"accepted","plan":"Libraries",\#(bad)}"#)
+            #expect(status == 422 && (problem?["detail"]?.stringValue ?? "").contains(why), "\(bad): \(status) \(String(describing: problem))")
+        }
+        #expect(try f.app.engine.instances().count == before, "nothing was written")
+        let (ok, _) = try api(path, #"{"body":"\#(body)","outcome":"accepted","plan":"Libraries","actions":[{"title":"Book the libraries","group":"early-prevention-board","owner":"erin","dueDate":"2027-03-31"}]}"#)
+        #expect(ok == 200)
+        let view = try f.app.escalation(raised.escalation.id)
+        #expect(view.escalation.state == .inPlan && view.plan.count == 1)
+        _ = try f.app.fireAction(view.plan[0].id, event: "cancel", fields: ["reason": "Libraries closed"], by: "sam")
+        #expect(try f.app.escalation(raised.escalation.id).escalation.state == .inPlan, "a cancelled action does not resolve the plan")
+        let sam = WebFixture.Browser(f.web)
+        try sam.signIn("sam")
+        let page = try sam.get("/escalations/\(raised.escalation.id.rawValue)").text
+        #expect(page.contains("0 of 1 actions done") && page.contains("Close it with its plan unfinished"))
+        let empty = try sam.post("/escalations/\(raised.escalation.id.rawValue)/close", [])
+        #expect(empty.status.code == 422 && empty.text.contains("Enter why the escalation is closed with its plan unfinished"))
+        let closed = try sam.post("/escalations/\(raised.escalation.id.rawValue)/close", [("closeReason", "The libraries closed; the Board will revisit venues in spring")])
+        #expect(closed.status.code == 303)
+        let after = try f.app.escalation(raised.escalation.id).escalation
+        #expect(after.state == .closed && after.outcome == "closed with its plan unfinished")
+        #expect(try f.app.outbox().contains { $0.subject == "An escalation from your group is closed: Venues" && $0.body.contains("The libraries closed") })
+    }
+
     @Test func acceptingIntoAPlanStartsItsActionsAndTheEscalationClosesWhenTheyAreDone() throws {
         let f = try WebFixture()
         let sam = WebFixture.Browser(f.web)

@@ -133,3 +133,20 @@ import Engine
         for area in f.app.framework.areas { #expect(chart.contains("<span class=\"app-bars__label\">\(area.name)</span>")) }
     }
 }
+
+/// The escalation principles say where each comes from (the defect: defaults nowhere in the
+/// strategy were shown as Norfolk's own under "Escalation principles").
+@Suite struct PrinciplesProvenanceTests {
+    @Test func eachPrincipleOnTheGovernancePageSaysWhereItComesFrom() throws {
+        let f = try WebFixture()
+        let page = try WebFixture.Browser(f.web).get("/governance").text
+        let stops = try #require(page.range(of: "<h3 class=\"govuk-heading-s\">Where escalation stops</h3>").map { String(page[$0.upperBound...].prefix(1200)) })
+        #expect(stops.contains("Escalation stops at Children and Young People Strategic Alliance."))
+        #expect(stops.contains("From the strategy") && stops.contains("<blockquote class=\"govuk-inset-text\">“An agreed set of principles that describe how and when issues are highlighted or escalated to the Strategic Alliance"))
+        let response = try #require(page.range(of: "<h3 class=\"govuk-heading-s\">How long each body has to respond</h3>").map { String(page[$0.upperBound...].prefix(900)) })
+        #expect(response.contains("Default, to be agreed") && !response.contains("From the strategy"))
+        #expect(page.contains("High: goes straight to Children and Young People Strategic Alliance; each body has at most 5 working days to respond."))
+        #expect(page.contains("Health Overview and Scrutiny Committee and Norfolk Health and Wellbeing Board receive escalations in reports; they take no operational decision."))
+        #expect(!page.contains("A body that misses its response deadline passes the issue on to the body above it."), "the old, unsourced wording is gone")
+    }
+}
