@@ -27,6 +27,7 @@ extension WebApp {
             \(r.escalationLevels.isEmpty ? "<p class=\"govuk-body\">No escalations this year.</p>" as HTML
               : Components.table(caption: "Escalation reviews at each body", headers: ["Body", "Waiting", "Decided this year", "Median working days to decide"],
                                  rows: r.escalationLevels.map { l in ["\(l.name)", "\(l.stillOpen)", "\(l.decided)", "\(l.medianWorkingDaysToResolve.map(AnnualReport.number) ?? "–")"] }, numeric: [1, 2, 3]))
+            \(try plansTable(c))
             """
             return Layout.page(title: "Dashboard", body: body, context: c)
         },

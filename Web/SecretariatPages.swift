@@ -53,7 +53,7 @@ extension WebApp {
                 \(rows.isEmpty ? (all.isEmpty ? "<p class=\"govuk-body\">No escalation is open.</p>" : "<p class=\"govuk-body\">No open escalation matches. <a class=\"govuk-link\" href=\"/escalations\">Show them all</a>.</p>") as HTML
                                 : Components.table(caption: caption, headers: ["Issue", "Waiting at", "Severity", "Respond by", "Progress"], rows: rows))
                 """
-            return Layout.page(title: "Escalations", body: body, context: c)
+            return Layout.page(title: "Escalations", body: body + (try plansTable(c)), context: c)
         },
         Route("GET", "/outbox", .secretariat, "Notifications waiting, sent and failed") { c in
             let page = try c.app.outboxPage(try PageRequest(after: c.request.queryValue("after"), limit: 200))
@@ -154,6 +154,22 @@ extension WebApp {
             .referredBack: ["guidance": FormField(id: "\(body)-guidance", name: "guidance", missing: "Enter the guidance for the group", label: "The guidance")],
             .escalated: ["rationale": FormField(id: "\(body)-escalatedRationale", name: "escalatedRationale", missing: "Enter why it needs the body above", label: "Why it goes up")],
         ]
+    }
+
+    /// Decisions becoming work: each escalation in a plan with its progress, late ones first;
+    /// the console and the dashboard both show it.
+    static func plansTable(_ c: Context) throws -> HTML {
+        let plans = try c.app.plansInProgress(for: c.viewer)
+        let late = plans.filter(\.planIsLate).count
+        let rows = plans.map { v -> [HTML] in
+            ["<a class=\"govuk-link\" href=\"/escalations/\(v.escalation.id.rawValue)\">\(v.escalation.title)</a>", "\(c.app.displayName("body", v.escalation.acceptedAt ?? ""))",
+             "\(v.planProgress.done) of \(v.planProgress.of) done" + (v.planIsLate ? " <strong class=\"app-overdue\">Late</strong>" as HTML : "")]
+        }
+        return """
+        <h2 class="govuk-heading-m" id="plans">Decisions becoming work</h2>
+        <p class="govuk-body">\(plans.count == 1 ? "1 escalation is" : "\(plans.count) escalations are") in a plan, \(late) with a late action. Each closes, resolved by plan, when its actions are done.</p>
+        \(rows.isEmpty ? "" : Components.table(caption: "In a plan, late first", headers: ["Issue", "Accepted at", "Actions"], rows: rows, numeric: []))
+        """
     }
 
     /// The plan an escalation was accepted into (its progress, each action with its state,

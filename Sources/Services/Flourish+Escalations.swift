@@ -203,6 +203,12 @@ extension Flourish {
         return try escalation(reference)
     }
 
+    /// Decisions becoming work: the escalations in a plan the viewer may see, late ones first
+    /// (a plan is late when one of its actions is past its due date and not done).
+    public func plansInProgress(for viewer: Viewer) throws -> [EscalationView] {
+        try escalations(state: "in-plan", for: viewer).sorted { ($0.planIsLate ? 0 : 1, $0.escalation.createdAt) < ($1.planIsLate ? 0 : 1, $1.escalation.createdAt) }
+    }
+
     /// The bodies an escalation may wait at for a decision: the partnership's bodies at or below
     /// where escalation stops (not partners, not the bodies above it, which receive reports).
     public func bodiesThatDecide() throws -> [GovernanceBody] {

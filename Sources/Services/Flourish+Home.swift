@@ -48,6 +48,8 @@ extension Flourish {
             if overdue > 0 { needs.append(Need(summary: "\(plural(overdue, "escalation is", "escalations are")) past a deadline to respond", count: overdue, link: "/escalations", isOverdue: true)) }
             let waiting = open.count - overdue
             if waiting > 0 { needs.append(Need(summary: "\(plural(waiting, "other escalation is", "other escalations are")) open", count: waiting, link: "/escalations", isOverdue: false)) }
+            let lateInPlan = try plansInProgress(for: viewer).filter(\.planIsLate).count
+            if lateInPlan > 0 { needs.append(Need(summary: "\(plural(lateInPlan, "decision's plan is", "decisions' plans are")) late", count: lateInPlan, link: "/escalations#plans", isOverdue: true)) }
             let failed = try outboxCounts().failed
             if failed > 0 { needs.append(Need(summary: "\(plural(failed, "message", "messages")) could not be sent", count: failed, link: "/outbox", isOverdue: true)) }
             sections.append(.init(heading: "The Alliance secretariat", needs: needs, link: "/escalations", linkText: "Open the escalation console"))

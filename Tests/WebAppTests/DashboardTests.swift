@@ -2,7 +2,7 @@ import Foundation
 import Testing
 @testable import WebApp
 import HTTPServer
-import Services
+@_spi(Harness) import Services
 import Engine
 
 @Suite(.serialized) struct DashboardTests {
@@ -33,5 +33,28 @@ import Engine
 
         let priority = try erin.get("/dashboard/priorities/prevention-and-early-help")
         #expect(priority.text.contains("href=\"/groups/early-prevention-board\">Early Prevention Board</a>"))
+    }
+}
+
+/// Decisions whose plans are late are counted where the secretariat and the partnership look
+/// (the defect: "accepted into a plan" was free text that nothing followed).
+@Suite(.serialized) struct LatePlansTests {
+    @Test func aPlanWithAnActionPastItsDueDateIsCountedLateOnTheDashboardTheConsoleAndTheHome() throws {
+        let f = try WebFixture()
+        let raised = try f.app.raiseEscalation(EscalationRequest(group: "early-prevention-board", title: "Venues for the hubs", severity: "medium", areas: ["family-and-friends"]), by: "erin")
+        let body = try #require(raised.open.first?.body)
+        _ = try f.app.decideEscalation(raised.escalation.id, at: body, outcome: "accepted", fields: ["plan": "Libraries"],
+                                       plan: [PlannedAction(title: "Book the libraries", group: "early-prevention-board", owner: "erin", dueDate: "2026-12-01")], by: "sam")
+        let sam = WebFixture.Browser(f.web)
+        try sam.signIn("sam")
+        #expect(try sam.get("/dashboard").text.contains("1 escalation is in a plan, 0 with a late action."))
+        f.clock.advance(bySeconds: 10 * 86_400)
+        _ = try f.app.engine.tick()
+        try sam.signIn("sam")  // ten days on, a new session
+        let dashboard = try sam.get("/dashboard").text
+        #expect(dashboard.contains("1 escalation is in a plan, 1 with a late action."))
+        #expect(dashboard.contains("0 of 1 done <strong class=\"app-overdue\">Late</strong>"))
+        #expect(try sam.get("/escalations").text.contains("Decisions becoming work"))
+        #expect(try sam.get("/home").text.contains("plan is late"), "the secretariat's home counts it")
     }
 }
