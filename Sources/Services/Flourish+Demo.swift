@@ -78,9 +78,29 @@ extension Flourish {
                                                       description: "Two district councils have withdrawn the venues agreed for family hubs.", severity: "high", areas: ["family-and-friends"]),
                                     by: "erin")
         }
+        if partnership.key == "norfolk" { try acceptDemoPlan(at: now) }
         _ = try engine.tick()
         if partnership.key == "norfolk" { try publishDemoReport(at: now) }
         return accounts
+    }
+
+    /// A decision that became work: an issue the Alliance accepted into a plan of two actions,
+    /// one done and one due, so the demo shows a plan half done.
+    func acceptDemoPlan(at now: Date) throws {
+        let alliance = partnership.allianceBody
+        let raised = try raiseEscalation(EscalationRequest(group: "norfolk-learning-board", title: "Young carers missing school for want of transport",
+                                                           description: "Schools report young carers arriving late or not at all where buses do not fit their caring.",
+                                                           severity: "medium", areas: ["learning", "family-and-friends"]), by: "leo")
+        let today = time.day(of: now)
+        let decided = try decideEscalation(raised.escalation.id, at: alliance, outcome: "accepted",
+                                           fields: ["plan": "Map the journeys, then agree a travel pass", "rationale": "Within the Alliance's means; the transport team is willing"],
+                                           plan: [PlannedAction(title: "Map the journeys young carers make to school", group: "norfolk-learning-board", owner: "leo",
+                                                                dueDate: today.adding(days: 21).description),
+                                                  PlannedAction(title: "Agree a young carers' travel pass with the transport team", group: alliance, owner: "ann",
+                                                                dueDate: today.adding(days: 70).description)], by: "ann")
+        if let mapped = decided.plan.first {
+            _ = try fireAction(mapped.id, event: "complete", fields: ["outcomeNote": "Journeys mapped with six schools"], by: "leo")
+        }
     }
 
     /// Last year's annual report, run through its whole workflow (every group's section, the

@@ -41,18 +41,21 @@ import Engine
 @Suite(.serialized) struct LatePlansTests {
     @Test func aPlanWithAnActionPastItsDueDateIsCountedLateOnTheDashboardTheConsoleAndTheHome() throws {
         let f = try WebFixture()
+        // The demo has one plan already, half done and not late.
+        let demo = try f.app.plansInProgress(for: try f.app.viewer(for: "sam"))
+        #expect(demo.count == 1 && demo.first?.planProgress.done == 1 && demo.first?.planProgress.of == 2 && demo.first?.planIsLate == false)
         let raised = try f.app.raiseEscalation(EscalationRequest(group: "early-prevention-board", title: "Venues for the hubs", severity: "medium", areas: ["family-and-friends"]), by: "erin")
         let body = try #require(raised.open.first?.body)
         _ = try f.app.decideEscalation(raised.escalation.id, at: body, outcome: "accepted", fields: ["plan": "Libraries"],
                                        plan: [PlannedAction(title: "Book the libraries", group: "early-prevention-board", owner: "erin", dueDate: "2026-12-01")], by: "sam")
         let sam = WebFixture.Browser(f.web)
         try sam.signIn("sam")
-        #expect(try sam.get("/dashboard").text.contains("1 escalation is in a plan, 0 with a late action."))
+        #expect(try sam.get("/dashboard").text.contains("2 escalations are in a plan, 0 with a late action."))
         f.clock.advance(bySeconds: 10 * 86_400)
         _ = try f.app.engine.tick()
         try sam.signIn("sam")  // ten days on, a new session
         let dashboard = try sam.get("/dashboard").text
-        #expect(dashboard.contains("1 escalation is in a plan, 1 with a late action."))
+        #expect(dashboard.contains("2 escalations are in a plan, 1 with a late action."))
         #expect(dashboard.contains("0 of 1 done <strong class=\"app-overdue\">Late</strong>"))
         #expect(try sam.get("/escalations").text.contains("Decisions becoming work"))
         #expect(try sam.get("/home").text.contains("plan is late"), "the secretariat's home counts it")
