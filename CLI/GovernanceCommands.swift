@@ -6,7 +6,7 @@ import Engine
 
 /// `flourish tree`, `flourish governance principles`, `flourish group add|retire|list|log`, `flourish framework`.
 enum GovernanceCommands {
-    static let all: [Command] = [tree, principles, groupAdd, groupRetire, groupList, groupLog, framework]
+    static let all: [Command] = [tree, principles, principlesAgreed, groupAdd, groupRetire, groupList, groupLog, framework]
 
     static let principles = Command(
         ["governance", "principles"], "Show the escalation principles in force, each saying where it comes from.",
@@ -15,8 +15,15 @@ enum GovernanceCommands {
         try inv.expectPositionals(atMost: 0)
         let app = try inv.app
         let statements = try app.principleStatements()
-        inv.output(.array(statements.map(\.json))) {
-            var lines = ["Escalation principles of \(app.partnership.name):"]
+        let versions = try app.principlesVersions(), inForce = try app.principlesInForce()
+        inv.output(["inForce": .integer(Int64(inForce.version)), "agreedOn": inForce.agreedOn.map { .string($0.description) } ?? .null,
+                    "minute": inForce.minute.map(JSONValue.string) ?? .null, "rules": .array(statements.map(\.json)),
+                    "versions": .array(versions.map { v in ["version": .integer(Int64(v.version)), "inForceFrom": .string(app.time.localTimestamp(v.inForceFrom)),
+                                                           "agreedOn": v.agreedOn.map { .string($0.description) } ?? .null] })]) {
+            var lines = ["Escalation principles of \(app.partnership.name): \(app.principlesStanding(inForce))."]
+            if versions.count > 1 {
+                lines.append("Earlier versions (escalations started under one keep its rules): " + versions.filter { $0.version != inForce.version }.map { app.principlesStanding($0) }.joined(separator: "; ") + ".")
+            }
             for s in statements {
                 lines.append("")
                 lines.append("\(s.name) [\(s.sourceInWords.lowercased())]")
@@ -37,6 +44,22 @@ enum GovernanceCommands {
         let graph = try app.graphJSON()
         let text = try app.tree()
         inv.output(graph) { text }
+    }
+
+    static let principlesAgreed = Command(
+        ["governance", "principles-agreed"], "Record that the partnership agreed the escalation principles in force (the secretariat).",
+        discussion: "Give the day of the meeting that agreed them and its minute. Escalations started before keep the version they started under;\nonce the file's principles change, the new version needs agreeing in turn.",
+        options: [OptionSpec("on", takesValue: true, valueName: "YYYY-MM-DD", help: "The day of the meeting that agreed them (required)."),
+                  OptionSpec("minute", takesValue: true, valueName: "REF", help: "The minute that records it, such as 2027/01/7.")]
+    ) { inv in
+        try inv.expectPositionals(atMost: 0)
+        let text = try inv.required("on", "YYYY-MM-DD")
+        guard let day = CalendarDay(text) else { throw UsageError("--on takes a date written YYYY-MM-DD, such as 2027-01-14 (not \"\(text)\")") }
+        let app = try inv.app
+        let v = try app.recordPrinciplesAgreed(on: day, minute: inv.arguments.value("minute"), by: inv.actor.id)
+        inv.output(["version": .integer(Int64(v.version)), "agreedOn": .string(day.description), "minute": v.minute.map(JSONValue.string) ?? .null]) {
+            "Recorded: \(app.principlesStanding(v))."
+        }
     }
 
     static let groupAdd = Command(

@@ -102,7 +102,7 @@ extension WebApp {
                 case .strategy(let document, let section, let quote):
                     source = "\(Components.tag("From the strategy", colour: "green")) <blockquote class=\"govuk-inset-text\">“\(quote)”</blockquote><p class=\"govuk-body-s\">\(document): \(section)</p>"
                 case .defaultToBeAgreed(let note):
-                    source = "\(Components.tag("Default, to be agreed", colour: "yellow"))\(note.map { "<p class=\"govuk-body-s\">\($0)</p>" as HTML } ?? "")"
+                    source = "\(Components.tag(s.sourceInWords, colour: s.agreedOn == nil ? "yellow" : "green"))\(note.map { "<p class=\"govuk-body-s\">\($0)</p>" as HTML } ?? "")"
                 }
                 let says = s.says.map { "<p class=\"govuk-body\">\($0)</p>" as HTML }
                 return "<h3 class=\"govuk-heading-s\">\(s.name)</h3>\(says)<div class=\"app-provenance\">\(source)</div>"
@@ -114,6 +114,7 @@ extension WebApp {
             <h2 class="govuk-heading-m">Boards and groups</h2><ul class="govuk-list govuk-list--bullet">\(list)</ul>
             <h2 class="govuk-heading-m">Escalation principles</h2>
             <p class="govuk-body">The strategy says the Strategic Alliance will set “an agreed set of principles that describe how and when issues are highlighted or escalated”. Each rule below says where it comes from: the strategy’s own words, or a default that Flourish uses until the partnership agrees its own.</p>
+            <p class="govuk-body"><strong>\(c.app.principlesStanding(try c.app.principlesInForce())).</strong> An escalation keeps the version of the principles it started under.</p>
             \(principles)
             """
             return Layout.page(title: "Governance", body: body, context: c)

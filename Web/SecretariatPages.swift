@@ -53,7 +53,24 @@ extension WebApp {
                 \(rows.isEmpty ? (all.isEmpty ? "<p class=\"govuk-body\">No escalation is open.</p>" : "<p class=\"govuk-body\">No open escalation matches. <a class=\"govuk-link\" href=\"/escalations\">Show them all</a>.</p>") as HTML
                                 : Components.table(caption: caption, headers: ["Issue", "Waiting at", "Severity", "Respond by", "Progress"], rows: rows))
                 """
-            return Layout.page(title: "Escalations", body: body + (try plansTable(c)), context: c)
+            return Layout.page(title: "Escalations", body: body + (try plansTable(c)) + (try principlesAgreementForm(c, errors: [])), context: c)
+        },
+        Route("POST", "/governance/principles", .secretariat, "Record that the partnership agreed the escalation principles in force") { c in
+            var errors: [FieldError] = []
+            if let problem = dateProblem(c, "agreedOn", what: "day of the meeting that agreed them", example: "14 1 2027") { errors.append(problem) }
+            if let day = typedDate(c, "agreedOn"), errors.isEmpty {
+                do {
+                    let v = try c.app.recordPrinciplesAgreed(on: day, minute: c.field("minute"), by: c.person)
+                    return c.redirect("/governance", confirming: "Recorded: \(c.app.principlesStanding(v)).")
+                } catch {
+                    guard let message = formError(error) else { throw error }
+                    errors.append(FieldError("agreedOn", message))
+                }
+            }
+            let page: HTML = """
+            <h1 class="govuk-heading-l">Record that the principles were agreed</h1>\(try principlesAgreementForm(c, errors: errors))
+            """
+            return Layout.page(title: "Error: Record that the principles were agreed", body: Components.errorSummary(errors) + page, context: c, status: .unprocessableContent)
         },
         Route("GET", "/outbox", .secretariat, "Notifications waiting, sent and failed") { c in
             let page = try c.app.outboxPage(try PageRequest(after: c.request.queryValue("after"), limit: 200))
@@ -156,6 +173,21 @@ extension WebApp {
         ]
     }
 
+    /// The escalation principles' standing, and for the secretariat the form recording that the
+    /// partnership agreed the version in force (its meeting's day and minute).
+    static func principlesAgreementForm(_ c: Context, errors: [FieldError]) throws -> HTML {
+        let v = try c.app.principlesInForce()
+        let standing: HTML = "<h2 class=\"govuk-heading-m\" id=\"principles\">Escalation principles</h2><p class=\"govuk-body\">\(c.app.principlesStanding(v)). <a class=\"govuk-link\" href=\"/governance\">Read them</a>.</p>"
+        guard v.agreedOn == nil else { return standing }
+        let due: (day: String, month: String, year: String)? = c.typed("agreedOn-day").map { ($0, c.typed("agreedOn-month") ?? "", c.typed("agreedOn-year") ?? "") }
+        return standing + """
+        <form method="post" action="/governance/principles" novalidate>\(c.csrfField)
+        \(Components.dateInput("agreedOn", legend: "The day the partnership agreed them", value: due, errors: errors, hint: "The day of the meeting, for example 14 1 2027"))
+        \(Components.input("minute", label: "The minute that records it (optional)", value: c.typed("minute"), errors: errors, width: "10"))
+        \(Components.button("Record the agreement", kind: "secondary"))</form>
+        """
+    }
+
     /// Decisions becoming work: each escalation in a plan with its progress, late ones first;
     /// the console and the dashboard both show it.
     static func plansTable(_ c: Context) throws -> HTML {
@@ -203,6 +235,12 @@ extension WebApp {
             html = html + "<h2 class=\"govuk-heading-m\">Follow-up</h2>" + Components.table(caption: "Set when it was referred back", headers: ["Action", "Group", "Owner", "Due", "Status"], rows: rows(view.followUps))
         }
         return html
+    }
+
+    /// The version of the principles an escalation keeps, in words.
+    static func principlesOf(_ c: Context, _ view: EscalationView) throws -> String {
+        guard let n = view.principlesVersion, let v = try c.app.principlesVersions().first(where: { $0.version == n }) else { return "As in force now" }
+        return c.app.principlesStanding(v)
     }
 
     /// How many actions a plan's form offers (the first required; more can be logged later by the groups).
@@ -288,7 +326,7 @@ extension WebApp {
         }
         let body: HTML = """
         \(Components.errorSummary(errors))<span class="govuk-caption-l">Escalation</span><h1 class="govuk-heading-l">\(e.title)</h1>
-        \(Components.summaryList([("Raised by", "\(name(Optional(e.group)))"), ("Severity", "\(c.app.partnership.escalation.severities.first { $0.key == e.severity }?.name ?? e.severity)"),
+        \(Components.summaryList([("Raised by", "\(name(Optional(e.group)))"), ("Principles", "\(try principlesOf(c, view))"), ("Severity", "\(c.app.partnership.escalation.severities.first { $0.key == e.severity }?.name ?? e.severity)"),
                                   ("Status", Components.stateTag(e.state))] + (e.state == .withdrawn ? [("Why it was withdrawn", "\(e.instance.data["reason"]?.stringValue ?? "")")] : [])
                                  + [("Raised", "\(day(c, e.createdAt))"), ("Description", "\((e.description ?? ""))")]))
         \(Components.table(caption: "How it got here", headers: ["Body", "Status", "Reached it", "Decision notes"], rows: trail))

@@ -82,5 +82,18 @@ public enum DomainSchema {
         Migration(version: 6, name: "an organisation's main contact", sql: """
         ALTER TABLE organisations ADD COLUMN main_contact TEXT REFERENCES people(id);
         """),
+        Migration(version: 7, name: "versions of the escalation principles, and when the partnership agreed them", sql: """
+        CREATE TABLE principles_versions (
+            version INTEGER PRIMARY KEY,
+            digest TEXT NOT NULL UNIQUE,
+            principles TEXT NOT NULL,
+            in_force_from INTEGER NOT NULL,
+            agreed_on TEXT,
+            agreed_by TEXT,
+            minute TEXT,
+            recorded_by TEXT,
+            recorded_at INTEGER
+        );
+        """),
     ])
 }

@@ -27,7 +27,8 @@ public struct MembershipAuthorizer: Authorizer {
         }
         guard let partnership else { return ["chair", "vice-chair"] }
         let kind = try db.queryOne("SELECT kind FROM bodies WHERE key = ?", body)?.string("kind").flatMap(BodyKind.init(rawValue:))
-        let principles = partnership.escalation
+        // Who decides follows the principles the escalation started under.
+        let principles = try PrinciplesRegister.principles(db, version: instance.data["principlesVersion"]?.intValue, partnership: partnership)
         return principles.decidersByBody[body] ?? kind.flatMap { principles.decidersByKind[$0] } ?? principles.decidersDefault
     }
 

@@ -49,6 +49,8 @@ public struct EscalationView: Sendable {
     public var plan: [Action] = []
     /// Follow-ups of guidance it was referred back with.
     public var followUps: [Action] = []
+    /// The version of the escalation principles it started under (none before versions were kept).
+    public var principlesVersion: Int? { reviews.first?.instance.data["principlesVersion"]?.intValue }
 
     /// Plan actions completed, of all.
     public var planProgress: (done: Int, of: Int) { (plan.filter { $0.state == .completed }.count, plan.count) }

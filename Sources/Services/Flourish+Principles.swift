@@ -12,9 +12,15 @@ public struct PrincipleStatement: Sendable {
     /// What the rule says, in sentences.
     public let says: [String]
     public let provenance: RuleProvenance
+    /// The day the partnership agreed the version in force, if it has.
+    public var agreedOn: CalendarDay? = nil
 
-    /// "From the strategy" or "Default, to be agreed".
-    public var sourceInWords: String { provenance.isFromStrategy ? "From the strategy" : "Default, to be agreed" }
+    /// "From the strategy", "Agreed on 12 January 2027" (a rule the partnership agreed) or
+    /// "Default, to be agreed".
+    public var sourceInWords: String {
+        if provenance.isFromStrategy { return "From the strategy" }
+        return agreedOn.map { "Agreed on \($0.inWords)" } ?? "Default, to be agreed"
+    }
 
     public var json: JSONValue {
         var source: [String: JSONValue]
@@ -25,6 +31,7 @@ public struct PrincipleStatement: Sendable {
             source = ["source": "default"]
             if let note { source["note"] = .string(note) }
         }
+        if let agreedOn { source["agreedOn"] = .string(agreedOn.description) }
         return ["rule": .string(rule), "name": .string(name), "says": .array(says.map(JSONValue.string)), "provenance": .object(source)]
     }
 }
@@ -61,8 +68,45 @@ extension Flourish {
         }
         says["triggers"] = ["An escalation is opened by: " + p.triggers.map { $0.name.prefix(1).lowercased() + $0.name.dropFirst() }.joined(separator: "; ") + "."]
         says["toleranceBreach"] = ["An action more than \(p.overdueToleranceWorkingDays) overdue, or red in \(p.redUpdatesRunning) updates running, opens an escalation from its group on its own."]
+        let agreedOn = try principlesInForce().agreedOn
         return EscalationPrinciples.ruleNames.map { rule in
-            PrincipleStatement(rule: rule.key, name: rule.name, says: says[rule.key] ?? [], provenance: p.provenance(of: rule.key))
+            PrincipleStatement(rule: rule.key, name: rule.name, says: says[rule.key] ?? [], provenance: p.provenance(of: rule.key), agreedOn: agreedOn)
         }
+    }
+}
+
+extension Flourish {
+    /// Every version of the escalation principles, oldest first.
+    public func principlesVersions() throws -> [PrinciplesVersion] {
+        try database.read { db in try PrinciplesRegister.versions(db) }
+    }
+
+    /// The version of the principles in force (the partnership file's).
+    public func principlesInForce() throws -> PrinciplesVersion {
+        let version = try database.write { db in try PrinciplesRegister.keepCurrent(db, partnership: partnership, at: clock.now()) }
+        guard let found = try principlesVersions().first(where: { $0.version == version }) else { throw WorkflowError.unknownInstance(InstanceID("principles-\(version)")) }
+        return found
+    }
+
+    /// The secretariat records that the partnership agreed the principles in force, on the day
+    /// of the meeting (not in the future), with the minute that records it; the change log
+    /// keeps who recorded it. Escalations started before keep the version they started under.
+    public func recordPrinciplesAgreed(on day: CalendarDay, minute: String?, by person: String) throws -> PrinciplesVersion {
+        try requireSecretariat(try viewer(for: person), doing: "record that the principles were agreed")
+        let reference = minute?.trimmingCharacters(in: .whitespacesAndNewlines)
+        let now = clock.now()
+        return try database.write { db in
+            try PrinciplesRegister.recordAgreed(db, partnership: partnership, on: day, today: time.day(of: now), minute: reference?.isEmpty == false ? reference : nil,
+                                                actor: person, at: now)
+        }
+    }
+
+    /// The principles' standing in words: "Version 2, agreed by the Children and Young People
+    /// Strategic Alliance on 12 January 2027 (minute 7)" or "Version 1, not yet agreed ...".
+    public func principlesStanding(_ v: PrinciplesVersion) -> String {
+        guard let day = v.agreedOn else {
+            return "Version \(v.version), in force since \(time.inWords(v.inForceFrom)); not yet agreed by \(displayName("body", partnership.escalation.stopsAt))"
+        }
+        return "Version \(v.version), agreed by \(displayName("body", v.agreedBy ?? partnership.escalation.stopsAt)) on \(day.inWords)" + (v.minute.map { " (minute \($0))" } ?? "")
     }
 }

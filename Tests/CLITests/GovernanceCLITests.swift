@@ -83,6 +83,15 @@ import Testing
         #expect(ids[0] == "escalation-1")
         let second = ids[1]
         let alliance = "children-and-young-people-strategic-alliance"
+        // The secretariat records that the Alliance agreed the principles in force.
+        let notSecretariat = try cli.run(arguments: ["governance", "principles-agreed", "--as", "erin", "--on", "2026-05-14", "--minute", "7"] + now)
+        #expect(notSecretariat.status == 1 && notSecretariat.stderr.hasPrefix("Error: erin may not record that the principles were agreed"))
+        let badDay = try cli.run(arguments: ["governance", "principles-agreed", "--as", "sam", "--on", "14 May"] + now)
+        #expect(badDay.status == 2 && badDay.stderr.hasPrefix("Error: --on takes a date written YYYY-MM-DD"))
+        let agreed = try cli.run(arguments: ["governance", "principles-agreed", "--as", "sam", "--on", "2026-05-14", "--minute", "2026/05/7"] + now)
+        #expect(agreed.stdout == "Recorded: Version 1, agreed by Children and Young People Strategic Alliance on 14 May 2026 (minute 2026/05/7).\n")
+        let shown = try cli.run(arguments: ["governance", "principles"] + now).stdout
+        #expect(shown.hasPrefix("Escalation principles of Norfolk Children and Young People Partnership: Version 1, agreed by") && shown.contains("Who may decide [agreed on 14 may 2026]"))
         let byChair = try cli.run(arguments: ["escalation", "extend", "escalation-1", "--as", "erin", "--body", alliance, "--until", "2026-07-01", "--reason", "x"] + now)
         #expect(byChair.status == 1 && byChair.stderr.hasPrefix("Error: erin may not extend"))
         let earlier = try cli.run(arguments: ["escalation", "extend", "escalation-1", "--as", "sam", "--body", alliance, "--until", "2026-06-01", "--reason", "Board moved"] + now)

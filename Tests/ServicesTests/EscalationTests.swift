@@ -216,3 +216,49 @@ struct NorfolkFixture {
         #expect(f.app.time.display(due) == "2026-06-15 10:00 BST")  // Portsmouth gives boards 10 working days
     }
 }
+
+/// The partnership agrees its principles, and changes them: an escalation keeps the version it
+/// started under (its deadlines and who decides), a new one follows the new version.
+@Suite(.serialized) struct PrinciplesVersionTests {
+    @Test func anEscalationKeepsThePrinciplesItStartedUnderWhenTheFileChanges() throws {
+        let f = try NorfolkFixture(start: "2026-06-01T10:00")
+        try f.person("erin", "early-prevention-board", "chair")
+        try f.person("ann", alliance, "chair")
+        try f.person("sec", alliance, "secretariat")
+        let first = try f.app.principlesInForce()
+        #expect(first.version == 1 && first.agreedOn == nil)
+        #expect(f.app.principlesStanding(first).hasPrefix("Version 1, in force since 1 June 2026"))
+        #expect(throws: WorkflowError.self) { try f.app.recordPrinciplesAgreed(on: CalendarDay("2026-05-20")!, minute: "7", by: "erin") }
+        #expect(throws: GovernanceError.self) { try f.app.recordPrinciplesAgreed(on: CalendarDay("2026-07-01")!, minute: "7", by: "sec") }
+        let agreed = try f.app.recordPrinciplesAgreed(on: CalendarDay("2026-05-20")!, minute: "2026/05/7", by: "sec")
+        #expect(f.app.principlesStanding(agreed) == "Version 1, agreed by Children and Young People Strategic Alliance on 20 May 2026 (minute 2026/05/7)")
+        #expect(throws: GovernanceError.self) { try f.app.recordPrinciplesAgreed(on: CalendarDay("2026-05-21")!, minute: nil, by: "sec") }
+        #expect(try f.app.principleStatements().first { $0.rule == "deciders" }?.sourceInWords == "Agreed on 20 May 2026")
+        let old = try f.app.raiseEscalation(EscalationRequest(group: "early-prevention-board", title: "Old rules", severity: "medium", areas: ["healthy"]), by: "erin")
+        #expect(old.principlesVersion == 1)
+
+        // The partnership file changes: boards now have 3 working days, and only vice-chairs decide at boards.
+        let workflows = FileManager.default.temporaryDirectory.appendingPathComponent("flourish-workflows-\(UUID().uuidString)")
+        try FileManager.default.copyItem(at: repositoryRoot.appendingPathComponent("Workflows"), to: workflows)
+        let file = workflows.appendingPathComponent("partnerships/norfolk.json")
+        let text = try String(contentsOf: file, encoding: .utf8)
+            .replacingOccurrences(of: "\"board\": 15", with: "\"board\": 3")
+            .replacingOccurrences(of: "\"byKind\": {\n        \"board\": [\n          \"chair\",\n          \"vice-chair\"\n        ]", with: "\"byKind\": {\n        \"board\": [\n          \"vice-chair\"\n        ]")
+        #expect(text.contains("\"board\": 3") && text.contains("\"board\": [\n          \"vice-chair\"\n        ]"), "the test changed the file")
+        try text.write(to: file, atomically: true, encoding: .utf8)
+        let changed = try Flourish(databasePath: f.app.database.path, library: try WorkflowLibrary(directory: workflows), clock: f.clock)
+        #expect(try changed.principlesInForce().version == 2 && changed.principlesInForce().agreedOn == nil)
+        #expect(try changed.principlesVersions().map(\.version) == [1, 2])
+        let new = try changed.raiseEscalation(EscalationRequest(group: "early-prevention-board", title: "New rules", severity: "medium", areas: ["healthy"]), by: "erin")
+        #expect(new.principlesVersion == 2)
+        func due(_ v: EscalationView) -> String { v.open.first?.respondBy.flatMap { changed.time.parse($0) }.map { changed.time.display($0) } ?? "" }
+        #expect(due(new) == "2026-06-04 10:00 BST", "3 working days under version 2")
+        // Sent to another board, the old one keeps version 1's 15 working days.
+        let moved = try changed.reassignEscalation(old.escalation.id, at: alliance, to: "norfolk-safeguarding-children-partnership", reason: "Theirs", by: "sec")
+        #expect(due(moved) == "2026-06-22 10:00 BST", "15 working days under version 1")
+        // Who decides: the Alliance's chair still may on the old one, not on the new one.
+        try f.person("nia", "norfolk-safeguarding-children-partnership", "chair")
+        _ = try changed.decideEscalation(old.escalation.id, at: "norfolk-safeguarding-children-partnership", outcome: "resolved", fields: ["rationale": "Done"], by: "nia")
+        #expect(throws: WorkflowError.self) { try changed.decideEscalation(new.escalation.id, at: alliance, outcome: "resolved", fields: ["rationale": "x"], by: "ann") }
+    }
+}

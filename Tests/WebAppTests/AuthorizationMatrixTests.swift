@@ -252,6 +252,7 @@ import Domain
         post("/pledges/{id}/events/{event}", "/pledges/\(m.draftA.rawValue)/events/submit", ["contact-1"])
         post("/escalations/{id}/decision", "/escalations/\(m.secondEscalation.rawValue)/decision",
              form: [("body", alliance), ("outcome", "resolved"), ("resolvedRationale", "Matrix")], ["sam"])
+        post("/governance/principles", "/governance/principles", form: [], ["sam"])  // empty: "enter the day", for the secretariat only
         post("/escalations/{id}/close", "/escalations/\(m.secondEscalation.rawValue)/close", form: [], ["sam"])  // empty: "enter why", for the secretariat only
         post("/annual-report", "/annual-report", form: [("year", "2027"), ("sectionsDueOn", "2028-01-31")], ["sam"])
         post("/annual-report/{year}/sections/{group}", "/annual-report/2026/sections/\(g1)", form: [("text-\(g1)", "MARKER-section-G1-5b1 again")], ["erin", "sam"])

@@ -130,3 +130,27 @@ import Domain
         #expect(after.escalation.state == .open)
     }
 }
+
+/// The secretariat records, from the escalation console, that the Alliance agreed the
+/// principles; /governance then says so, and every escalation page names its version.
+@Suite(.serialized) struct PrinciplesAgreementPageTests {
+    @Test func theSecretariatRecordsTheAgreementAndTheGovernancePageSaysSo() throws {
+        let f = try WebFixture()
+        let sam = WebFixture.Browser(f.web)
+        try sam.signIn("sam")
+        let console = try sam.get("/escalations").text
+        #expect(console.contains("not yet agreed by Children and Young People Strategic Alliance") && console.contains("Record the agreement"))
+        let empty = try sam.post("/governance/principles", [])
+        #expect(empty.status.code == 422 && empty.text.contains("Enter the day of the meeting that agreed them"))
+        let future = try sam.post("/governance/principles", [("agreedOn-day", "1"), ("agreedOn-month", "1"), ("agreedOn-year", "2030")])
+        #expect(future.status.code == 422 && future.text.contains("cannot be in the future"))
+        let done = try sam.post("/governance/principles", [("agreedOn-day", "12"), ("agreedOn-month", "11"), ("agreedOn-year", "2026"), ("minute", "2026/11/4")])
+        #expect(done.status.code == 303)
+        let page = try WebFixture.Browser(f.web).get("/governance").text
+        #expect(page.contains("Version 1, agreed by Children and Young People Strategic Alliance on 12 November 2026 (minute 2026/11/4)."))
+        #expect(page.contains("Agreed on 12 November 2026") && !page.contains("Default, to be agreed"))
+        #expect(!(try sam.get("/escalations").text.contains("Record the agreement")), "agreed once")
+        let raised = try EscalationManagementTests.raise(f, "Agreed rules")
+        #expect(try sam.get("/escalations/\(raised.escalation.id.rawValue)").text.contains("Version 1, agreed by Children and Young People Strategic Alliance on 12 November 2026"))
+    }
+}

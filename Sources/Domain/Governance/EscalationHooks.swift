@@ -21,12 +21,13 @@ public struct EscalationHooks: Sendable {
 
     static let reviewWorkflows = ["escalation-review", "escalation-top-review"]
 
-    static func routing(_ p: Partnership, _ db: Connection) throws -> EscalationRouting {
-        EscalationRouting(principles: p.escalation, bodies: try GovernanceRegister.bodies(db, partnership: p))
+    /// The routing by the principles of `version` (those in force when nil).
+    static func routing(_ p: Partnership, _ db: Connection, version: Int?) throws -> EscalationRouting {
+        EscalationRouting(principles: try PrinciplesRegister.principles(db, version: version, partnership: p), bodies: try GovernanceRegister.bodies(db, partnership: p))
     }
 
     /// Opens a review of the escalation at `body`.
-    static func openReview(_ context: HookContext, routing: EscalationRouting, body: GovernanceBody, level: Int, fromBody: String,
+    static func openReview(_ context: HookContext, routing: EscalationRouting, version: Int?, body: GovernanceBody, level: Int, fromBody: String,
                            escalation: Instance) throws {
         var data: [String: JSONValue] = [
             "escalation": .string(escalation.id.rawValue), "body": .string(body.key), "level": .integer(Int64(level)), "fromBody": .string(fromBody),
@@ -35,6 +36,7 @@ public struct EscalationHooks: Sendable {
         for field in ["title", "description", "severity", "priorities", "areas", "raisedBy", "function"] {
             if let value = escalation.data[field] { data[field] = value }
         }
+        if let version { data["principlesVersion"] = .integer(Int64(version)) }
         try context.start(routing.reviewWorkflow(at: body), data: data)
     }
 
@@ -45,11 +47,13 @@ public struct EscalationHooks: Sendable {
     struct Route: EffectHook {
         let p: Partnership
         func run(_ context: HookContext) throws {
-            let routing = try EscalationHooks.routing(p, context.db)
+            // A new escalation starts under the principles in force.
+            let version = try PrinciplesRegister.keepCurrent(context.db, partnership: p, at: context.at)
+            let routing = try EscalationHooks.routing(p, context.db, version: version)
             let from = context.instance.data["group"]?.stringValue ?? ""
             let priorities = context.instance.data["priorities"]?.arrayValue?.compactMap(\.stringValue) ?? []
             for body in try routing.firstBodies(from: from, priorities: priorities, severity: context.instance.data["severity"]?.stringValue) {
-                try EscalationHooks.openReview(context, routing: routing, body: body, level: 1, fromBody: from, escalation: context.instance)
+                try EscalationHooks.openReview(context, routing: routing, version: version, body: body, level: 1, fromBody: from, escalation: context.instance)
             }
         }
     }
@@ -57,8 +61,10 @@ public struct EscalationHooks: Sendable {
     struct Onwards: EffectHook {
         let p: Partnership
         func run(_ context: HookContext) throws {
-            let routing = try EscalationHooks.routing(p, context.db)
             let review = context.instance
+            // It goes on under the principles it started under.
+            let version = review.data["principlesVersion"]?.intValue
+            let routing = try EscalationHooks.routing(p, context.db, version: version)
             let body = review.data["body"]?.stringValue ?? ""
             let parents = routing.nextBodies(after: body)
             if parents.isEmpty { throw EscalationError.topCannotEscalate(routing.body(body)?.name ?? body) }
@@ -67,7 +73,7 @@ public struct EscalationHooks: Sendable {
             let alreadyOpen = Set(try EscalationHooks.openReviews(context, escalation: escalationID).compactMap { $0.data["body"]?.stringValue })
             let level = (review.data["level"]?.intValue ?? 1) + 1
             for parent in parents where !alreadyOpen.contains(parent.key) {
-                try EscalationHooks.openReview(context, routing: routing, body: parent, level: level, fromBody: body, escalation: escalation)
+                try EscalationHooks.openReview(context, routing: routing, version: version, body: parent, level: level, fromBody: body, escalation: escalation)
             }
         }
     }
@@ -77,15 +83,16 @@ public struct EscalationHooks: Sendable {
     struct Reassign: EffectHook {
         let p: Partnership
         func run(_ context: HookContext) throws {
-            let routing = try EscalationHooks.routing(p, context.db)
             let review = context.instance
+            let version = review.data["principlesVersion"]?.intValue
+            let routing = try EscalationHooks.routing(p, context.db, version: version)
             let from = review.data["body"]?.stringValue ?? "", to = review.data["reassignTo"]?.stringValue ?? ""
             guard let target = routing.body(to) else { throw GovernanceError.unknownBody(to, valid: routing.bodies.map(\.key)) }
             let escalationID = review.data["escalation"]?.stringValue ?? ""
             let open = Set(try EscalationHooks.openReviews(context, escalation: escalationID).compactMap { $0.data["body"]?.stringValue })
             guard to != from, !open.contains(to), routing.takesDecisions(to) else { throw EscalationError.cannotSendTo(target.name) }
             let escalation = try context.load(InstanceID(escalationID))
-            try EscalationHooks.openReview(context, routing: routing, body: target, level: review.data["level"]?.intValue ?? 1, fromBody: from, escalation: escalation)
+            try EscalationHooks.openReview(context, routing: routing, version: version, body: target, level: review.data["level"]?.intValue ?? 1, fromBody: from, escalation: escalation)
         }
     }
 

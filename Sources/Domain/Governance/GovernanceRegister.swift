@@ -15,6 +15,10 @@ public enum GovernanceError: Error, Equatable, Sendable, LocalizedError {
     case alreadyRetired(String)
     case isTop(String)
     case hasActiveChildren(body: String, children: [String])
+    /// A kept version of the escalation principles no longer reads against today's bodies.
+    case principlesUnreadable([String])
+    /// The partnership's agreement of its principles cannot be recorded as asked.
+    case principlesAgreement(String)
 
     public var code: String {
         switch self {
@@ -29,6 +33,8 @@ public enum GovernanceError: Error, Equatable, Sendable, LocalizedError {
         case .alreadyRetired: return "already-retired"
         case .isTop: return "top-body"
         case .hasActiveChildren: return "body-has-children"
+        case .principlesUnreadable: return "principles-unreadable"
+        case .principlesAgreement: return "principles-agreement"
         }
     }
 
@@ -47,6 +53,8 @@ public enum GovernanceError: Error, Equatable, Sendable, LocalizedError {
         case .isTop(let key): return "\(key) is the top of the graph and cannot be retired."
         case .hasActiveChildren(let body, let children):
             return "Bodies still report to \(body): \(children.joined(separator: ", ")). Retire them or move their reporting lines first."
+        case .principlesUnreadable(let problems): return "A kept version of the escalation principles no longer reads: \(problems.joined(separator: "; "))."
+        case .principlesAgreement(let why): return why
         }
     }
 }
@@ -88,6 +96,7 @@ public struct GovernanceRegister: Sendable {
             }
             try Self.log(db, at: at, actor: "system", action: "seed", detail: "\(partnership.bodies.count) bodies from the \(partnership.name) partnership file")
         }
+        try database.write { db in _ = try PrinciplesRegister.keepCurrent(db, partnership: partnership, at: at) }
     }
 
     /// The active bodies, in the order they were added, with their current links.

@@ -90,6 +90,11 @@ public struct EscalationPrinciples: Sendable, Equatable {
     public var stopsAt: String = ""
     /// Where each rule comes from, by rule key; a rule not named is a default, to be agreed.
     public var provenance: [String: RuleProvenance] = [:]
+    /// The principles as the partnership file writes them (its `escalation` object): kept as a
+    /// version when first in force, so an escalation keeps the rules it started under.
+    public var source: JSONValue = .object([:]) { didSet { digest = SHA256.hex(source.canonicalString) } }
+    /// Names the principles' text: equal digests, the same principles.
+    public private(set) var digest: String = SHA256.hex(JSONValue.object([:]).canonicalString)
     /// An issue tagged with at least this many priorities goes straight to `crossCuttingBody`.
     public let crossCuttingMinimumPriorities: Int
     public let crossCuttingBody: String

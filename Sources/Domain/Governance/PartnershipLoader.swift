@@ -155,6 +155,14 @@ public enum PartnershipLoader {
 
     static let defaultPrinciplesNote = "as the engine's defaults"
 
+    /// Principles kept as a version (``PrinciplesRegister``), read back against today's bodies.
+    public static func principles(kept json: JSONValue, bodies: [GovernanceBody], alliance: String) throws -> EscalationPrinciples {
+        var problems: [String] = []
+        let result = principles(json, keys: Set(bodies.map(\.key)), bodies: bodies, alliance: alliance) { pointer, _, message, _ in problems.append("\(pointer): \(message)") }
+        if !problems.isEmpty { throw GovernanceError.principlesUnreadable(problems) }
+        return result
+    }
+
     static func principles(_ json: JSONValue?, keys: Set<String>, bodies: [GovernanceBody], alliance: String,
                            report: (String, String, String, String) -> Void) -> EscalationPrinciples {
         let e = json ?? .object([:])
@@ -282,6 +290,7 @@ public enum PartnershipLoader {
         result.severityRules = severityRules
         result.stopsAt = stopsAt
         result.provenance = provenance
+        result.source = e
         return result
     }
 }
