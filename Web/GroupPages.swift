@@ -43,7 +43,7 @@ extension WebApp {
                         "\(format(m.measure.target ?? 0))", Components.rag(last?.rag.rawValue) + (m.isMissingValue ? " <strong class=\"app-overdue\">Value missing</strong>" as HTML : "")]
             }
             let mayAct = c.app.policy.speaksFor(group: group.key, viewer: c.viewer)
-            let links: HTML = mayAct ? "<div class=\"govuk-button-group\"><a class=\"govuk-button\" href=\"/groups/\(group.key)/actions/new\">Log an action</a><a class=\"govuk-button govuk-button--secondary\" href=\"/groups/\(group.key)/measures/new\">Define a measure</a><a class=\"govuk-button govuk-button--secondary\" href=\"/groups/\(group.key)/escalations/new\">Raise an issue</a></div>" : ""
+            let links: HTML = mayAct ? "<div class=\"govuk-button-group\"><a class=\"govuk-button\" href=\"/groups/\(group.key)/actions/new\">Log an action</a><a class=\"govuk-button govuk-button--secondary\" href=\"/groups/\(group.key)/measures/new\">Define a measure</a><a class=\"govuk-button govuk-button--secondary\" href=\"/groups/\(group.key)/escalations/new\">Raise an issue</a><a class=\"govuk-button govuk-button--secondary\" href=\"/groups/\(group.key)/referrals/new\">Refer to a partner</a></div>" : ""
             let body: HTML = """
             <span class="govuk-caption-l">\(group.kind.rawValue.replacingOccurrences(of: "-", with: " ").capitalized)</span><h1 class="govuk-heading-l">\(group.name)</h1>\(links)
             \(actionRows.isEmpty ? "<p class=\"govuk-body\">No actions logged yet.</p>" : Components.table(caption: "Actions", headers: ["Action", "Owner", "Due", "Status", "Latest RAG"], rows: actionRows))

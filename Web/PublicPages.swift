@@ -5,7 +5,7 @@ import Engine
 import Domain
 
 extension WebApp {
-    static var pageRoutes: [Route] { publicRoutes + homeRoutes + serviceRoutes + signInRoutes + accountRoutes + contactRoutes + registrationRoutes + reportRoutes + openDataRoutes + dashboardRoutes + organisationRoutes + chairRoutes + measureRoutes + staffRoutes + messageRoutes + secretariatRoutes + boardRoutes + escalationManagementRoutes }
+    static var pageRoutes: [Route] { publicRoutes + homeRoutes + serviceRoutes + signInRoutes + accountRoutes + contactRoutes + registrationRoutes + reportRoutes + openDataRoutes + dashboardRoutes + organisationRoutes + chairRoutes + measureRoutes + staffRoutes + messageRoutes + secretariatRoutes + boardRoutes + escalationManagementRoutes + referralRoutes }
 
     static let publicRoutes: [Route] = [
         Route("GET", "/", .everyone, "Home", keep: true) { c in

@@ -49,7 +49,7 @@ extension WebApp {
             let caption = waiting.count == all.count ? "Open, overdue first" : "\(waiting.count) of \(all.count) open, overdue first"
             let body: HTML = """
                 <h1 class="govuk-heading-l">Escalations</h1>
-                <p class="govuk-body">\(all.count) waiting for a decision, \(overdueCount) of them overdue.</p>\(filters)
+                <p class="govuk-body">\(all.count) waiting for a decision, \(overdueCount) of them overdue. Issues referred to partners are under <a class="govuk-link" href="/referrals">Referrals</a>.</p>\(filters)
                 \(rows.isEmpty ? (all.isEmpty ? "<p class=\"govuk-body\">No escalation is open.</p>" : "<p class=\"govuk-body\">No open escalation matches. <a class=\"govuk-link\" href=\"/escalations\">Show them all</a>.</p>") as HTML
                                 : Components.table(caption: caption, headers: ["Issue", "Waiting at", "Severity", "Respond by", "Progress"], rows: rows))
                 """

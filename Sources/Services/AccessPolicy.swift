@@ -91,6 +91,10 @@ public struct AccessPolicy: Sendable {
             guard let parent = (try? EscalationReview(instance))?.escalation, let escalation = try? app.engine.instance(InstanceID(parent)),
               escalation.workflow == "escalation" else { return .none }
             return try sight(of: escalation, for: viewer)
+        case "referral":
+            // The referring body's members; the partner is outside the system.
+            guard let referral = try? Referral(instance) else { return .none }
+            return viewer.memberOf.contains(referral.group) ? .whole : .none
         case "report-section":
             guard let section = try? ReportSection(instance) else { return .none }
             return viewer.memberOf.contains(section.group) ? .whole : .none

@@ -78,7 +78,13 @@ extension Flourish {
                                                       description: "Two district councils have withdrawn the venues agreed for family hubs.", severity: "high", areas: ["family-and-friends"]),
                                     by: "erin")
         }
-        if partnership.key == "norfolk" { try acceptDemoPlan(at: now) }
+        if partnership.key == "norfolk" {
+            try acceptDemoPlan(at: now)
+            // A referral sideways, awaiting the partner's reply.
+            _ = try referToPartner(from: alliance, partner: "integrated-care-system-for-norfolk-and-waveney", title: "Waiting times for eating disorder assessments",
+                                   description: "The Alliance asks the ICS how it will bring assessments within four weeks, and by when.",
+                                   replyBy: time.day(of: now).adding(days: 21).description, by: "sam")
+        }
         _ = try engine.tick()
         if partnership.key == "norfolk" { try publishDemoReport(at: now) }
         return accounts

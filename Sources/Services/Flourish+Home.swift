@@ -50,6 +50,8 @@ extension Flourish {
             if waiting > 0 { needs.append(Need(summary: "\(plural(waiting, "other escalation is", "other escalations are")) open", count: waiting, link: "/escalations", isOverdue: false)) }
             let lateInPlan = try plansInProgress(for: viewer).filter(\.planIsLate).count
             if lateInPlan > 0 { needs.append(Need(summary: "\(plural(lateInPlan, "decision's plan is", "decisions' plans are")) late", count: lateInPlan, link: "/escalations#plans", isOverdue: true)) }
+            let referralsOverdue = try referrals(for: viewer).filter { $0.state == .overdue }.count
+            if referralsOverdue > 0 { needs.append(Need(summary: "\(plural(referralsOverdue, "partner's reply is", "partners' replies are")) overdue", count: referralsOverdue, link: "/referrals", isOverdue: true)) }
             let failed = try outboxCounts().failed
             if failed > 0 { needs.append(Need(summary: "\(plural(failed, "message", "messages")) could not be sent", count: failed, link: "/outbox", isOverdue: true)) }
             sections.append(.init(heading: "The Alliance secretariat", needs: needs, link: "/escalations", linkText: "Open the escalation console"))
@@ -74,6 +76,7 @@ extension Flourish {
             let openActions = Dictionary(grouping: try actions(for: viewer).filter { keys.contains($0.action.group) && ![.completed, .cancelled].contains($0.action.state) },
                                          by: \.action.group)
             let missingValues = Dictionary(grouping: try measures(for: viewer).filter { keys.contains($0.measure.group) && $0.isMissingValue }, by: \.measure.group)
+            let lateReplies = Dictionary(grouping: try referrals(for: viewer).filter { keys.contains($0.group) && $0.state == .overdue }, by: \.group)
             for group in groups {
                 let actions = openActions[group.key] ?? []
                 let overdue = actions.filter(\.isOverdue).count
@@ -84,6 +87,8 @@ extension Flourish {
                 if overdue > 0 { needs.append(Need(summary: "\(plural(overdue, "action is", "actions are")) overdue", count: overdue, link: page, isOverdue: true)) }
                 if red > 0 { needs.append(Need(summary: "\(plural(red, "action is", "actions are")) red", count: red, link: page, isOverdue: false)) }
                 if missing > 0 { needs.append(Need(summary: "\(plural(missing, "measure is", "measures are")) missing this period’s value", count: missing, link: page, isOverdue: true)) }
+                let late = lateReplies[group.key]?.count ?? 0
+                if late > 0 { needs.append(Need(summary: "\(plural(late, "partner's reply is", "partners' replies are")) overdue", count: late, link: "/referrals", isOverdue: true)) }
                 sections.append(.init(heading: "Chair of \(group.name)", needs: needs, link: page, linkText: "Open \(group.name)"))
             }
         }

@@ -83,6 +83,17 @@ import Testing
         #expect(ids[0] == "escalation-1")
         let second = ids[1]
         let alliance = "children-and-young-people-strategic-alliance"
+        // An issue referred sideways to a partner: chased when the reply is late, then answered.
+        let notPartner = try cli.run(arguments: ["referral", "send", "--as", "sam", "--from", alliance, "--partner", "early-prevention-board", "--title", "x", "--reply-by", "2026-06-01"] + now)
+        #expect(notPartner.status == 1 && notPartner.stderr.contains("refer sideways to a partner with its own governance"))
+        let sentRef = try cli.run(arguments: ["referral", "send", "--as", "sam", "--from", alliance, "--partner", "integrated-care-system-for-norfolk-and-waveney",
+                                              "--title", "Assessment waits", "--reply-by", "2026-06-01"] + now)
+        #expect(sentRef.stdout.hasSuffix("from Children and Young People Strategic Alliance to Integrated Care System for Norfolk and Waveney; the reply is due by 1 June 2026.\n"))
+        let refID = String(sentRef.stdout.dropFirst("Referred ".count).prefix { $0 != " " })
+        try cli.run("tick", "--now", "2026-06-03T09:00")
+        #expect(try cli.run(arguments: ["referral", "list", "--as", "sam"]).stdout.hasPrefix("\(refID)  overdue  "))
+        let answered = try cli.run(arguments: ["referral", "reply", refID, "--as", "sam", "--reply", "Within six weeks from July"])
+        #expect(answered.stdout == "Recorded the reply from Integrated Care System for Norfolk and Waveney to \(refID); the body's chair is told.\n")
         // The secretariat records that the Alliance agreed the principles in force.
         let notSecretariat = try cli.run(arguments: ["governance", "principles-agreed", "--as", "erin", "--on", "2026-05-14", "--minute", "7"] + now)
         #expect(notSecretariat.status == 1 && notSecretariat.stderr.hasPrefix("Error: erin may not record that the principles were agreed"))

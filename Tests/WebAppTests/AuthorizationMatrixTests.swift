@@ -37,7 +37,7 @@ import Domain
         let organisationA: String, organisationB: String
         let draftA: InstanceID, draftB: InstanceID, reviewedB: InstanceID, publicPledge: InstanceID
         let membershipA: InstanceID, membershipB: InstanceID
-        let escalation: InstanceID, secondEscalation: InstanceID, action: InstanceID, measure: InstanceID, section: InstanceID
+        let escalation: InstanceID, secondEscalation: InstanceID, action: InstanceID, measure: InstanceID, section: InstanceID, referral: InstanceID
         static let g1 = "early-prevention-board"
         static let alliance = "children-and-young-people-strategic-alliance"
         static let otherBoard = "norfolk-health-and-wellbeing-board"
@@ -77,6 +77,8 @@ import Domain
             measure = try #require(try app.measures(group: Self.g1).first?.measure.id).instance
             _ = try app.startAnnualReport(year: 2026, sectionsDueOn: try #require(CalendarDay("2027-01-29")), by: "sam")
             section = try app.submitReportSection(year: 2026, group: Self.g1, text: "MARKER-section-G1-5b1 our year", by: "erin").id
+            referral = try app.referToPartner(from: Self.g1, partner: "integrated-care-system-for-norfolk-and-waveney", title: "MARKER-referral-G1-5b1 waits",
+                                              description: "", replyBy: "2027-01-29", by: "erin").id.instance
 
             // Who may read each marker: the README's visibility table.
             markers = [
@@ -88,6 +90,7 @@ import Domain
                 "MARKER-escalation-G1-5b1 venues": ["erin", "bea", "sam"],          // escalations: bodies on the path and the secretariat
                 "MARKER-action-G1-5b1": AuthorizationMatrixTests.partnershipMembers, // actions: partnership members
                 "MARKER-section-G1-5b1": ["erin", "sam"],                    // draft sections: the group and the secretariat
+                "MARKER-referral-G1-5b1": ["erin", "sam"],                   // referrals to partners: the referring body and the secretariat
             ]
         }
 
@@ -125,7 +128,7 @@ import Domain
         let records: [(InstanceID, Set<String>)] = [
             (m.draftA, ["contact-1", "sam"]), (m.reviewedB, ["sam"]), (m.publicPledge, signedIn),
             (m.membershipA, ["contact-1", "sam"]), (m.membershipB, ["sam"]),
-            (m.escalation, ["erin", "bea", "sam"]), (m.action, partnershipMembers), (m.measure, partnershipMembers), (m.section, ["erin", "sam"]),
+            (m.escalation, ["erin", "bea", "sam"]), (m.action, partnershipMembers), (m.measure, partnershipMembers), (m.section, ["erin", "sam"]), (m.referral, ["erin", "sam"]),
         ]
         // The public API and pages.
         get("/api/openapi.json", nil, everyone)
@@ -252,6 +255,11 @@ import Domain
         post("/pledges/{id}/events/{event}", "/pledges/\(m.draftA.rawValue)/events/submit", ["contact-1"])
         post("/escalations/{id}/decision", "/escalations/\(m.secondEscalation.rawValue)/decision",
              form: [("body", alliance), ("outcome", "resolved"), ("resolvedRationale", "Matrix")], ["sam"])
+        get("/referrals", nil, chairs)  // chairs and the secretariat; each sees only their own bodies' referrals (the marker says so)
+        get("/groups/{key}/referrals/new", "/groups/\(g1)/referrals/new", ["erin", "sam"])
+        post("/groups/{key}/referrals/new", "/groups/\(g1)/referrals/new", form: [], ["erin", "sam"])  // empty: "choose the partner"
+        get("/referrals/{id}", "/referrals/\(m.referral.rawValue)", ["erin", "sam"])
+        post("/referrals/{id}", "/referrals/\(m.referral.rawValue)", form: [], ["erin", "sam"])  // empty: "choose what to do"
         post("/governance/principles", "/governance/principles", form: [], ["sam"])  // empty: "enter the day", for the secretariat only
         post("/escalations/{id}/close", "/escalations/\(m.secondEscalation.rawValue)/close", form: [], ["sam"])  // empty: "enter why", for the secretariat only
         post("/annual-report", "/annual-report", form: [("year", "2027"), ("sectionsDueOn", "2028-01-31")], ["sam"])

@@ -154,3 +154,48 @@ import Domain
         #expect(try sam.get("/escalations/\(raised.escalation.id.rawValue)").text.contains("Version 1, agreed by Children and Young People Strategic Alliance on 12 November 2026"))
     }
 }
+
+/// Sideways referrals: a chair refers an issue to a partner with a reply date; its absence is
+/// tracked and reminded, and the reply recorded (the defect: partners were only lines on a chart).
+@Suite(.serialized) struct ReferralPagesTests {
+    @Test func aChairRefersAnIssueToAPartnerTheMissingReplyIsChasedAndTheReplyRecorded() throws {
+        let f = try WebFixture()
+        let erin = WebFixture.Browser(f.web)
+        try erin.signIn("erin")
+        let group = "/groups/early-prevention-board"
+        #expect(try erin.get(group).text.contains("href=\"\(group)/referrals/new\">Refer to a partner</a>"))
+        let form = try erin.get(group + "/referrals/new").text
+        #expect(form.contains("<option value=\"integrated-care-system-for-norfolk-and-waveney\">") && !form.contains("<option value=\"norfolk-learning-board\">"),
+                "only partners with their own governance are offered")
+        let empty = try erin.post(group + "/referrals/new", [])
+        #expect(empty.status.code == 422)
+        for message in ["Choose the partner to refer it to", "Enter what the issue is", "Enter the day the reply is due"] { #expect(empty.text.contains(message), "every problem at once: \(message)") }
+        let inside = try erin.post(group + "/referrals/new", [("partner", "norfolk-learning-board"), ("title", "Venues"), ("replyBy-day", "1"), ("replyBy-month", "12"), ("replyBy-year", "2026")])
+        #expect(inside.status.code == 422 && inside.text.contains("is part of the partnership"))
+        let before = try f.app.referrals(for: try f.app.viewer(for: "sam")).count
+        let sent = try erin.post(group + "/referrals/new", [("partner", "integrated-care-system-for-norfolk-and-waveney"), ("title", "Health visitors for family hubs"),
+                                                           ("description", "Can the ICS second two health visitors?"), ("replyBy-day", "1"), ("replyBy-month", "12"), ("replyBy-year", "2026")])
+        #expect(sent.status.code == 303)
+        let referral = try #require(try f.app.referrals(for: try f.app.viewer(for: "sam")).first { $0.title == "Health visitors for family hubs" })
+        #expect(try f.app.referrals(for: try f.app.viewer(for: "sam")).count == before + 1)
+        let path = "/referrals/\(referral.id.rawValue)"
+        #expect(try erin.get(path).text.contains("Referred to Integrated Care System for Norfolk and Waveney; the reply is due by 1 December 2026."))
+        #expect(!(try WebFixture.Browser(f.web).get(path).text.contains("Health visitors")), "not for the public")
+        // Past the day with no reply: the chair and the secretariat are told; it shows overdue.
+        f.clock.advance(bySeconds: 9 * 86_400)
+        _ = try f.app.engine.tick()
+        #expect(try f.app.outbox().contains { $0.recipient == "erin@example.org" && $0.subject == "No reply yet: Health visitors for family hubs" })
+        #expect(try f.app.outbox().contains { $0.recipient == "sam@example.org" && $0.subject == "Referral reply overdue: Health visitors for family hubs" })
+        try erin.signIn("erin")
+        #expect(try erin.get("/home").text.contains("reply is overdue"))
+        #expect(try erin.get("/referrals").text.contains("Overdue"))
+        let nothing = try erin.post(path, [("step", "reply")])
+        #expect(nothing.status.code == 422 && nothing.text.contains("Enter what the partner replied"))
+        let replied = try erin.post(path, [("step", "reply"), ("reply", "Two health visitors from January")])
+        #expect(replied.status.code == 303)
+        let page = try erin.get(path).text
+        #expect(page.contains("The reply is recorded; the body"), "the confirmation says what happened")
+        #expect(page.contains("Two health visitors from January") && !page.contains("What do you want to do?"))
+        #expect(try f.app.referral(referral.id, for: try f.app.viewer(for: "sam")).state == .replied)
+    }
+}
