@@ -7,7 +7,7 @@ import Engine
 /// `flourish action …` and `flourish measure …`.
 enum ActionCommands {
     static let all: [Command] = [log, begin, update, block, complete, cancel, reschedule, list, show,
-                                 measureDefine, measureRecord, measureList, measureShow, importActions, importMeasures]
+                                 measureDefine, measureRecord, measureRevise, measureList, measureShow, monitoringCoverage, monitoringOwner, importActions, importMeasures]
 
     static let importActions = PledgeCommands.importCommand("actions", columns: Flourish.actionColumns) { app, text, dry, by in
         try app.importActions(csv: text, dryRun: dry, by: by)
@@ -136,7 +136,8 @@ enum ActionCommands {
                   OptionSpec("tolerance", takesValue: true, valueName: "N", help: "How far short of target is still amber (required)."),
                   OptionSpec("frequency", takesValue: true, valueName: "FREQ", help: "monthly, quarterly or annually (required)."),
                   OptionSpec("area", takesValue: true, valueName: "AREA", help: "The FLOURISH area (required)."),
-                  OptionSpec("priority", takesValue: true, valueName: "KEY", help: "The priority (default: the group's own).")]
+                  OptionSpec("priority", takesValue: true, valueName: "KEY", help: "The priority (default: the group's own).")] + dataSourceOptions
+                  + [OptionSpec("core", help: "One of its area's core set of measures.")]
     ) { inv in
         try inv.expectPositionals(atMost: 0)
         func number(_ o: String) throws -> Double {
@@ -145,11 +146,77 @@ enum ActionCommands {
             return n
         }
         let app = try inv.app
-        let v = try app.defineMeasure(MeasureRequest(group: try inv.required("group", "BODY"), name: try inv.required("name", "TEXT"), unit: try inv.required("unit", "UNIT"),
-                                                         direction: try inv.required("direction", "DIR"), baseline: try number("baseline"), target: try number("target"),
-                                                         tolerance: try number("tolerance"), frequency: try inv.required("frequency", "FREQ"), area: try inv.required("area", "AREA"),
-                                                         priority: inv.arguments.value("priority")), by: inv.actor.id)
+        var request = MeasureRequest(group: try inv.required("group", "BODY"), name: try inv.required("name", "TEXT"), unit: try inv.required("unit", "UNIT"),
+                                     direction: try inv.required("direction", "DIR"), baseline: try number("baseline"), target: try number("target"),
+                                     tolerance: try number("tolerance"), frequency: try inv.required("frequency", "FREQ"), area: try inv.required("area", "AREA"),
+                                     priority: inv.arguments.value("priority"))
+        request.core = inv.arguments.flag("core")
+        request.dataSource = inv.arguments.value("data-source"); request.dataset = inv.arguments.value("dataset")
+        request.sharingAgreement = inv.arguments.value("sharing-agreement"); request.arrives = inv.arguments.value("arrives")
+        let v = try app.defineMeasure(request, by: inv.actor.id)
         inv.output(v.measure.json(app.time)) { "Defined \(v.measure.id); the first value is due by \(v.measure.valueDueOn?.inWords ?? "")." }
+    }
+
+    static let dataSourceOptions = [
+        OptionSpec("data-source", takesValue: true, valueName: "ORGANISATION", help: "Where its data comes from."),
+        OptionSpec("dataset", takesValue: true, valueName: "TEXT", help: "The dataset or return it is taken from."),
+        OptionSpec("sharing-agreement", takesValue: true, valueName: "REF", help: "The data sharing agreement it is shared under."),
+        OptionSpec("arrives", takesValue: true, valueName: "TEXT", help: "How often the data arrives, e.g. \"monthly, by the 10th\"."),
+    ]
+
+    static let measureRevise = Command(
+        ["measure", "revise"], "Revise a measure at the annual review: its target, tolerance, place in the core set and data source, with a reason.",
+        arguments: "MEASURE",
+        discussion: "Values recorded before keep the RAG of their time, and reports of earlier years rebuilt from the log keep the target of their time.",
+        options: [OptionSpec("target", takesValue: true, valueName: "N", help: "The new target (required)."),
+                  OptionSpec("tolerance", takesValue: true, valueName: "N", help: "The new tolerance (required)."),
+                  OptionSpec("core", takesValue: true, valueName: "yes|no", help: "Whether it is in its area's core set (required)."),
+                  OptionSpec("reason", takesValue: true, valueName: "TEXT", help: "Why, from the review (required).")] + dataSourceOptions
+    ) { inv in
+        let id = InstanceID(try inv.positional(0, "MEASURE: e.g. measure-2"))
+        try inv.expectPositionals(atMost: 1)
+        func number(_ o: String) throws -> Double {
+            let text = try inv.required(o, "N")
+            guard let n = Double(text) else { throw UsageError("--\(o) takes a number, not '\(text)'") }
+            return n
+        }
+        let coreText = try inv.required("core", "yes|no")
+        guard ["yes", "no"].contains(coreText) else { throw UsageError("--core takes yes or no, not '\(coreText)'") }
+        let app = try inv.app
+        let v = try app.reviseMeasure(RecordID(id), MeasureRevision(target: try number("target"), tolerance: try number("tolerance"), core: coreText == "yes",
+                                                                    dataSource: inv.arguments.value("data-source"), dataset: inv.arguments.value("dataset"),
+                                                                    sharingAgreement: inv.arguments.value("sharing-agreement"), arrives: inv.arguments.value("arrives"),
+                                                                    reason: try inv.required("reason", "TEXT")), by: inv.actor.id)
+        inv.output(v.measure.json(app.time)) {
+            "Revised \(id): target \(JSONValue.double(v.measure.target ?? 0).canonicalString), tolerance \(JSONValue.double(v.measure.tolerance ?? 0).canonicalString)\(v.measure.isCore ? ", in the core set" : "")."
+        }
+    }
+
+    static let monitoringCoverage = Command(
+        ["monitoring", "coverage"], "Show each FLOURISH area's owner, core measures and measures past their due value, and the gaps."
+    ) { inv in
+        try inv.expectPositionals(atMost: 0)
+        let app = try inv.app
+        let areas = try app.monitoringCoverage(for: try inv.viewer)
+        inv.output(.array(areas.map { a in
+            ["area": .string(a.area.key), "owner": a.owner.map { .string($0.key) } ?? .null, "core": .array(a.core.map { .string($0.measure.id.rawValue) }),
+             "measures": .integer(Int64(a.measures.count)), "late": .array(a.late.map { .string($0.measure.id.rawValue) }), "gaps": .array(a.gaps.map(JSONValue.string))]
+        })) {
+            areas.map { a in
+                "\(a.area.name): owner \(a.owner?.name ?? "none"); \(a.core.count) core of \(a.measures.count) measures" + (a.gaps.isEmpty ? "" : "; gaps: \(a.gaps.joined(separator: ", "))")
+            }.joined(separator: "\n")
+        }
+    }
+
+    static let monitoringOwner = Command(
+        ["monitoring", "owner"], "Name the body that owns the monitoring of a FLOURISH area (the secretariat).", arguments: "AREA",
+        options: [OptionSpec("body", takesValue: true, valueName: "BODY", help: "The owning body (required).")]
+    ) { inv in
+        let area = try inv.positional(0, "AREA: a FLOURISH area's key, e.g. healthy")
+        try inv.expectPositionals(atMost: 1)
+        let app = try inv.app
+        let owner = try app.setAreaOwner(area, body: try inv.required("body", "BODY"), by: inv.actor.id)
+        inv.output(["area": .string(area), "owner": .string(owner.key)]) { "\(owner.name) now owns the monitoring of \(app.displayName("area", area))." }
     }
 
     static let measureRecord = Command(

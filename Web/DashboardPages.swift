@@ -13,7 +13,7 @@ extension WebApp {
             let r = try c.app.annualReport(year: year)
             let body: HTML = """
             <span class="govuk-caption-l">\(r.partnership)</span><h1 class="govuk-heading-l">Dashboard \(year)</h1>
-            <p class="govuk-body">Figures for \(CalendarDay(r.yearStarts)?.inWords ?? r.yearStarts) to \(CalendarDay(r.yearEnds)?.inWords ?? r.yearEnds), as of now. Follow a name to see what is behind it.</p>
+            <p class="govuk-body">Figures for \(CalendarDay(r.yearStarts)?.inWords ?? r.yearStarts) to \(CalendarDay(r.yearEnds)?.inWords ?? r.yearEnds), as of now. Follow a name to see what is behind it. <a class="govuk-link" href="/monitoring">How each area is monitored</a>.</p>
             <h2 class="govuk-heading-m">The eight FLOURISH areas</h2>
             \(ReportHTML.barChart(title: "Pledges made in each area", bars: r.areas.map { ($0.name, $0.pledges.made) }))
             \(Components.table(caption: "Areas", headers: ["Area", "Pledges made", "Approved", "Actions", "Red", "Overdue", "Escalations open"],

@@ -121,7 +121,8 @@ extension WebApp {
         },
     ]
 
-    static func format(_ d: Double) -> String { d == d.rounded() ? String(Int(d)) : String(d) }
+    /// A number as people write it: whole numbers without ".0" (any size, never trapping on one too large for an Int).
+    static func format(_ d: Double) -> String { d == d.rounded() && abs(d) < 1e15 ? String(Int(d)) : String(d) }
 
     static func actionForm(_ c: Context, group: GovernanceBody, values: [String: [String]], errors: [FieldError], status: HTTPStatus = .ok) throws -> HTTPResponse {
         let people = try c.app.actionOwners().map { ($0.id, "\($0.name) (\($0.id))") }

@@ -95,5 +95,13 @@ public enum DomainSchema {
             recorded_at INTEGER
         );
         """),
+        Migration(version: 8, name: "the body that owns the monitoring of each FLOURISH area", sql: """
+        CREATE TABLE area_owners (
+            area TEXT PRIMARY KEY,
+            body TEXT NOT NULL,
+            set_at INTEGER NOT NULL,
+            set_by TEXT NOT NULL
+        );
+        """),
     ])
 }

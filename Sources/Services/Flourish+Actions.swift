@@ -52,6 +52,9 @@ public struct MeasureRequest: Sendable {
     public var frequency: String, area: String
     public var priority: String?
     public var successMeasure: String?
+    /// In its area's core set, and where its data comes from (all optional).
+    public var core = false
+    public var dataSource: String?, dataset: String?, sharingAgreement: String?, arrives: String?
 
     public init(group: String, name: String, unit: String, direction: String, baseline: Double, target: Double, tolerance: Double,
                 frequency: String, area: String, priority: String? = nil, successMeasure: String? = nil) {
@@ -243,6 +246,10 @@ extension Flourish {
         ]
         if let p = r.priority ?? group.priority { data["priority"] = .string(p) }
         if let s = r.successMeasure { data["successMeasure"] = .string(s) }
+        if r.core { data["core"] = .bool(true) }
+        for (field, value) in [("dataSource", r.dataSource), ("dataset", r.dataset), ("sharingAgreement", r.sharingAgreement), ("arrives", r.arrives)] {
+            if let value = value?.trimmingCharacters(in: .whitespacesAndNewlines), !value.isEmpty { data[field] = .string(value) }
+        }
         return data
     }
 

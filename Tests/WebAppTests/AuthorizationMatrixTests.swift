@@ -260,6 +260,10 @@ import Domain
         post("/groups/{key}/referrals/new", "/groups/\(g1)/referrals/new", form: [], ["erin", "sam"])  // empty: "choose the partner"
         get("/referrals/{id}", "/referrals/\(m.referral.rawValue)", ["erin", "sam"])
         post("/referrals/{id}", "/referrals/\(m.referral.rawValue)", form: [], ["erin", "sam"])  // empty: "choose what to do"
+        get("/monitoring", nil, signedIn)  // coverage: measures only as the policy shows them
+        post("/monitoring/owners", "/monitoring/owners", form: [("area", "learning"), ("owner", g1)], ["sam"])
+        post("/measures/{id}/revise", "/measures/\(m.measure.rawValue)/revise",
+             form: [("newTarget", "90"), ("newTolerance", "5"), ("core", "yes"), ("reviseReason", "Matrix review")], ["erin", "sam"])
         post("/governance/principles", "/governance/principles", form: [], ["sam"])  // empty: "enter the day", for the secretariat only
         post("/escalations/{id}/close", "/escalations/\(m.secondEscalation.rawValue)/close", form: [], ["sam"])  // empty: "enter why", for the secretariat only
         post("/annual-report", "/annual-report", form: [("year", "2027"), ("sectionsDueOn", "2028-01-31")], ["sam"])

@@ -61,3 +61,32 @@ import Engine
         #expect(try sam.get("/home").text.contains("plan is late"), "the secretariat's home counts it")
     }
 }
+
+/// The monitoring framework's pages: coverage by area, naming an owner, and a chair revising a
+/// measure at the annual review from its page.
+@Suite(.serialized) struct MonitoringPagesTests {
+    @Test func theCoveragePageShowsGapsTheSecretariatNamesAnOwnerAndAChairRevisesAMeasure() throws {
+        let f = try WebFixture()
+        let sam = WebFixture.Browser(f.web)
+        try sam.signIn("sam")
+        let page = try sam.get("/monitoring").text
+        #expect(page.contains("8 of 8 areas have gaps.") && page.contains("No owner"))
+        let saved = try sam.post("/monitoring/owners", [("area", "healthy"), ("owner", "cyp-mental-health-alliance-executive-management-group")])
+        #expect(saved.status.code == 303)
+        #expect(try sam.get("/monitoring").text.contains("CYP Mental Health Alliance Executive Management Group now owns the monitoring of Healthy."))
+        let measure = try #require(try f.app.measures(group: "early-prevention-board").first?.measure)
+        let erin = WebFixture.Browser(f.web)
+        try erin.signIn("erin")
+        let path = "/measures/\(measure.id.rawValue)"
+        #expect(try erin.get(path).text.contains("Revise at the annual review"))
+        let empty = try erin.post(path + "/revise", [("newTarget", ""), ("newTolerance", "x")])
+        #expect(empty.status.code == 422)
+        for message in ["Enter the new target", "The new tolerance must be a number", "Enter why, from the review"] { #expect(empty.text.contains(message), "every problem at once: \(message)") }
+        let done = try erin.post(path + "/revise", [("newTarget", "1e300"), ("newTolerance", "2"), ("core", "yes"), ("sharingAgreement", "DSA-7"), ("reviseReason", "Annual review")])
+        #expect(done.status.code == 303)
+        let after = try erin.get(path).text
+        #expect(after.contains("Revisions at the annual review") && after.contains("One of its area") && after.contains("sharing agreement DSA-7"), "a huge target is shown, not a crash")
+        let monitoring = try sam.get("/monitoring").text
+        #expect(monitoring.contains("1 of"), "its area now has a core measure")
+    }
+}

@@ -19,6 +19,9 @@ public enum GovernanceError: Error, Equatable, Sendable, LocalizedError {
     case principlesUnreadable([String])
     /// The partnership's agreement of its principles cannot be recorded as asked.
     case principlesAgreement(String)
+    /// Only a group or board of the partnership (not a partner, not a body above where
+    /// escalation stops) can own the monitoring of an area.
+    case cannotOwnMonitoring(String)
 
     public var code: String {
         switch self {
@@ -35,6 +38,7 @@ public enum GovernanceError: Error, Equatable, Sendable, LocalizedError {
         case .hasActiveChildren: return "body-has-children"
         case .principlesUnreadable: return "principles-unreadable"
         case .principlesAgreement: return "principles-agreement"
+        case .cannotOwnMonitoring: return "cannot-own-monitoring"
         }
     }
 
@@ -55,6 +59,7 @@ public enum GovernanceError: Error, Equatable, Sendable, LocalizedError {
             return "Bodies still report to \(body): \(children.joined(separator: ", ")). Retire them or move their reporting lines first."
         case .principlesUnreadable(let problems): return "A kept version of the escalation principles no longer reads: \(problems.joined(separator: "; "))."
         case .principlesAgreement(let why): return why
+        case .cannotOwnMonitoring(let name): return "\(name) is outside the partnership's own groups and boards; name one of them to own an area's monitoring."
         }
     }
 }

@@ -26,6 +26,10 @@ public struct Measure: WorkflowRecord {
     public let valueDueOn: CalendarDay?
     public let successMeasure: String?
     public let isMissingValue: Bool
+    /// In its area's core set of measures.
+    public let isCore: Bool
+    /// Where its data comes from: the organisation, the dataset, the sharing agreement, how often.
+    public let dataSource: String?, dataset: String?, sharingAgreement: String?, arrives: String?
 
     public init(_ instance: Instance) throws {
         state = try Self.checkedState(instance)
@@ -44,5 +48,10 @@ public struct Measure: WorkflowRecord {
         valueDueOn = d.day("valueDueOn")
         successMeasure = d.string("successMeasure")
         isMissingValue = d.bool("missingValue")
+        isCore = d.bool("core")
+        dataSource = d.string("dataSource")
+        dataset = d.string("dataset")
+        sharingAgreement = d.string("sharingAgreement")
+        arrives = d.string("arrives")
     }
 }

@@ -64,7 +64,8 @@ public enum WorkflowError: Error, Equatable, Sendable, LocalizedError {
         case .wrongState(let event, let state, let allowed):
             return "\"\(event)\" cannot happen while the instance is \(state); it can happen only when it is \(allowed.joined(separator: " or "))."
         case .notPermitted(let actor, let event, let allowed):
-            let what = event.hasPrefix("start a ") || event.hasPrefix("start an ") ? event : "\(event) this"
+            // An event's name ("approve") takes "this"; a phrase with its own object ("invite someone") does not.
+            let what = event.contains(" ") ? event : "\(event) this"
             return "\(actor) may not \(what); only \(allowed.joined(separator: " or ")) may."
         case .missingField(let event, let field):
             return "\"\(event)\" needs the field \"\(field)\"; supply it and try again."
