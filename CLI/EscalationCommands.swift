@@ -67,14 +67,15 @@ enum EscalationCommands {
                   OptionSpec("plan", takesValue: true, valueName: "TEXT", help: "The plan it is accepted into, in a few words."),
                   OptionSpec("action", takesValue: true, repeatable: true, valueName: "TITLE|GROUP|OWNER|YYYY-MM-DD",
                              help: "An action of the plan: what, the group doing it (the deciding body or one below it), its owner and due date; repeat for more."),
-                  OptionSpec("guidance", takesValue: true, valueName: "TEXT", help: "Guidance for the group it is referred back to.")]
+                  OptionSpec("guidance", takesValue: true, valueName: "TEXT", help: "Guidance for the group it is referred back to."),
+                  OptionSpec("minute", takesValue: true, valueName: "REF", help: "The minute that records it, when decided at a meeting.")]
     ) { inv in
         let id = InstanceID(try inv.positional(0, "ESCALATION: e.g. escalation-3"))
         try inv.expectPositionals(atMost: 1)
         let body = try inv.required("body", "BODY")
         let outcome = try inv.required("outcome", "resolved|accepted|referred-back|escalated")
         var fields: [String: JSONValue] = [:]
-        for (option, field) in [("rationale", "rationale"), ("plan", "plan"), ("guidance", "guidance")] {
+        for (option, field) in [("rationale", "rationale"), ("plan", "plan"), ("guidance", "guidance"), ("minute", "minute")] {
             if let v = inv.arguments.value(option) { fields[field] = .string(v) }
         }
         let plan = try (inv.arguments.values["action"] ?? []).map { text -> PlannedAction in

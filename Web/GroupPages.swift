@@ -48,6 +48,7 @@ extension WebApp {
             <span class="govuk-caption-l">\(group.kind.rawValue.replacingOccurrences(of: "-", with: " ").capitalized)</span><h1 class="govuk-heading-l">\(group.name)</h1>\(links)
             \(actionRows.isEmpty ? "<p class=\"govuk-body\">No actions logged yet.</p>" : Components.table(caption: "Actions", headers: ["Action", "Owner", "Due", "Status", "Latest RAG"], rows: actionRows))
             \(measureRows.isEmpty ? "" : Components.table(caption: "Measures", headers: ["Measure", "Latest value", "Target", "RAG"], rows: measureRows))
+            \(c.app.policy.seesMeetings(of: group.key, viewer: c.viewer) ? "<p class=\"govuk-body\"><a class=\"govuk-link\" href=\"/groups/\(group.key)/meetings\">Meetings of \(group.name)</a></p>" as HTML : "")
             \(try calendarLink(c, "/groups/\(group.key)/deadlines.ics", what: "this group’s deadlines"))
             \(c.mayOpen("/groups/\(group.key)/retire") && group.key != c.app.partnership.topBody ? "<p class=\"govuk-body\"><a class=\"govuk-link\" href=\"/groups/\(group.key)/retire\">Retire this group<span class=\"govuk-visually-hidden\">: \(group.name)</span></a></p>" as HTML : "")
             """

@@ -5,7 +5,7 @@ import Engine
 import Domain
 
 extension WebApp {
-    static var pageRoutes: [Route] { publicRoutes + homeRoutes + serviceRoutes + signInRoutes + accountRoutes + contactRoutes + registrationRoutes + reportRoutes + openDataRoutes + dashboardRoutes + organisationRoutes + chairRoutes + measureRoutes + staffRoutes + messageRoutes + secretariatRoutes + boardRoutes + escalationManagementRoutes + referralRoutes }
+    static var pageRoutes: [Route] { publicRoutes + homeRoutes + serviceRoutes + signInRoutes + accountRoutes + contactRoutes + registrationRoutes + reportRoutes + openDataRoutes + dashboardRoutes + organisationRoutes + chairRoutes + measureRoutes + staffRoutes + messageRoutes + secretariatRoutes + boardRoutes + escalationManagementRoutes + referralRoutes + meetingRoutes }
 
     static let publicRoutes: [Route] = [
         Route("GET", "/", .everyone, "Home", keep: true) { c in
@@ -94,7 +94,7 @@ extension WebApp {
             let bodies = try c.app.governance.bodies()
             let list = bodies.map { b -> HTML in
                 let parents = b.reportsTo.compactMap { p in bodies.first { $0.key == p }?.name }
-                return "<li><strong>\(b.name)</strong> (\(b.kind.rawValue.replacingOccurrences(of: "-", with: " ")))\(parents.isEmpty ? "" : " reports to \(parents.joined(separator: " and "))")</li>"
+                return "<li><strong>\(b.name)</strong> (\(b.kind.rawValue.replacingOccurrences(of: "-", with: " ")))\(parents.isEmpty ? "" : " reports to \(parents.joined(separator: " and "))")\(c.app.partnership.papersPublic.contains(b.key) ? ": <a class=\"govuk-link\" href=\"/groups/\(b.key)/meetings\">its meetings and papers</a>" as HTML : "")</li>"
             }
             let principles = try c.app.principleStatements().map { s -> HTML in
                 let source: HTML

@@ -106,7 +106,8 @@ extension WebApp {
                 ["<a class=\"govuk-link\" href=\"/escalations/\(e.escalation.id.rawValue)\">\(e.escalation.title)</a>", "\(c.app.displayName("body", review.body))",
                  "\(review.respondBy.flatMap { c.app.time.parse($0) }.map { day(c, $0) } ?? "")" + (e.overdue.contains { $0.id == review.id } ? " <strong class=\"app-overdue\">Overdue</strong>" as HTML : "")]
             }
-            let body: HTML = "<h1 class=\"govuk-heading-l\">Decisions</h1>" + (rows.isEmpty ? "<p class=\"govuk-body\">Nothing is waiting for your board's decision.</p>" : Components.table(caption: "Waiting for a decision", headers: ["Issue", "At", "Respond by"], rows: rows))
+            let meetings = bodies.sorted().map { b -> HTML in "<li><a class=\"govuk-link\" href=\"/groups/\(b)/meetings\">Meetings of \(c.app.displayName("body", b))</a></li>" }
+            let body: HTML = "<h1 class=\"govuk-heading-l\">Decisions</h1><ul class=\"govuk-list\">\(meetings)</ul>" + (rows.isEmpty ? "<p class=\"govuk-body\">Nothing is waiting for your board's decision.</p>" : Components.table(caption: "Waiting for a decision", headers: ["Issue", "At", "Respond by"], rows: rows))
             return Layout.page(title: "Decisions", body: body, context: c)
         },
         Route("GET", "/escalations/{id}", .signedIn, "An escalation and how it got here") { c in
@@ -134,6 +135,7 @@ extension WebApp {
             }
             var fields: [String: JSONValue] = [:]
             for (name, field) in named { if let v = c.field(field.name) { fields[name] = .string(v) } }
+            if let minute = c.field("minute") { fields["minute"] = .string(minute) }
             let (plan, planErrors) = outcome == .accepted ? plannedActions(c, body: body) : ([], [])
             if let review = try? c.app.openReview(of: id.instance, at: body) {
                 let errors = inPeoplesWords(try c.app.fieldProblems(firing: outcome.event, on: RecordID<EscalationReview>(review.id), fields: fields), named) + planErrors
@@ -321,6 +323,8 @@ extension WebApp {
             <h2 class="govuk-heading-m">Decide at \(name(body))</h2>
             <form method="post" action="/escalations/\(id.rawValue)/decision" novalidate>\(c.csrfField)<input type="hidden" name="body" value="\(body)">
             \(Components.radiosWithReveal("outcome", id: "\(body)-outcome", legend: "What is the decision?", options: options, selected: c.typed("outcome", ifSent: body), errors: errors, legendSize: "s"))
+            \(Components.input("minute", id: "\(body)-minute", label: "The minute that records it (optional)", value: c.typed("minute", ifSent: body), errors: errors,
+                               hint: "When it was decided at a meeting, for example 2027/01/5", width: "10"))
             \(Components.button("Record decision"))</form>
             """)
         }

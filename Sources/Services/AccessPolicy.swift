@@ -91,6 +91,11 @@ public struct AccessPolicy: Sendable {
             guard let parent = (try? EscalationReview(instance))?.escalation, let escalation = try? app.engine.instance(InstanceID(parent)),
               escalation.workflow == "escalation" else { return .none }
             return try sight(of: escalation, for: viewer)
+        case "meeting":
+            // The body's members (and the secretariat) see its meetings and their papers; anyone
+            // reads the papers of a body that publishes them (``Partnership/papersPublic``).
+            guard let meeting = try? Meeting(instance) else { return .none }
+            return viewer.memberOf.contains(meeting.group) ? .whole : app.partnership.papersPublic.contains(meeting.group) ? .publicPart : .none
         case "referral":
             // The referring body's members; the partner is outside the system.
             guard let referral = try? Referral(instance) else { return .none }
@@ -170,6 +175,19 @@ public struct AccessPolicy: Sendable {
     /// acting on its behalf. They log its actions, raise its issues and write its report section.
     public func speaksFor(group: String, viewer: Viewer) -> Bool {
         viewer.isSecretariat || viewer.chairOf.contains(group)
+    }
+
+    /// Whether the viewer may see a body's meetings: its members and the secretariat, and
+    /// anyone where the body publishes its papers.
+    public func seesMeetings(of body: String, viewer: Viewer) -> Bool {
+        viewer.isSecretariat || viewer.memberOf.contains(body) || app.partnership.papersPublic.contains(body)
+    }
+
+    /// The viewer an agenda is built for: the viewer, or for someone reading a body's published
+    /// papers, the body's members (what its members see is what it publishes).
+    func agendaViewer(of meeting: Instance, for viewer: Viewer) throws -> Viewer {
+        guard try sight(of: meeting, for: viewer) == .publicPart, let group = (try? Meeting(meeting))?.group else { return viewer }
+        return Viewer(person: nil, name: group, isSecretariat: false, chairOf: [], boardOf: [], memberOf: [group], organisations: [])
     }
 
     /// Whether the viewer speaks for a pledging organisation: its contacts, and the secretariat.

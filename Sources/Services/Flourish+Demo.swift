@@ -87,6 +87,7 @@ extension Flourish {
         }
         _ = try engine.tick()
         if partnership.key == "norfolk" { try publishDemoReport(at: now) }
+        try scheduleDemoMeetings(at: now)
         return accounts
     }
 
@@ -106,6 +107,18 @@ extension Flourish {
                                                                 dueDate: today.adding(days: 70).description)], by: "ann")
         if let mapped = decided.plan.first {
             _ = try fireAction(mapped.id, event: "complete", fields: ["outcomeNote": "Journeys mapped with six schools"], by: "leo")
+        }
+    }
+
+    /// The Alliance's next meeting a week ahead, its agenda built from what waits for it (and one
+    /// item added by hand), and the Health and Wellbeing Board's, whose papers are public.
+    func scheduleDemoMeetings(at now: Date) throws {
+        let alliance = partnership.allianceBody
+        let nextWeek = time.day(of: now).adding(days: 7)
+        let meeting = try scheduleMeeting(of: alliance, at: time.moment(nextWeek, hour: 10, minute: 0), place: "County Hall, Norwich, and online", by: "sam")
+        _ = try addAgendaItem(meeting.id, item: "The timetable for this year's annual report", by: "sam")
+        if let board = partnership.papersPublic.sorted().first(where: { partnership.body($0) != nil && partnership.children(of: $0).contains { $0.key == alliance } }) {
+            _ = try scheduleMeeting(of: board, at: time.moment(nextWeek.adding(days: 14), hour: 14, minute: 0), place: "County Hall, Norwich (meets in public)", by: "sam")
         }
     }
 

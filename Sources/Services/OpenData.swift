@@ -197,7 +197,13 @@ public enum XML {
 public enum ICS {
     public struct Event: Sendable, Equatable {
         public let uid: String, day: CalendarDay, summary: String
+        /// A timed event's start and end (an all-day event has none), and where it is.
+        public var start: Date? = nil, end: Date? = nil, location: String? = nil
         public init(uid: String, day: CalendarDay, summary: String) { self.uid = uid; self.day = day; self.summary = summary }
+        public init(uid: String, start: Date, end: Date, summary: String, location: String?) {
+            self.uid = uid; self.day = CalendarDay(year: 1970, month: 1, day: 1); self.summary = summary
+            self.start = start; self.end = end; self.location = location
+        }
     }
 
     public static func calendar(name: String, events: [Event], generatedAt: Date) -> String {
@@ -205,6 +211,11 @@ public enum ICS {
         var lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//Flourish//Partnership deadlines//EN", "CALSCALE:GREGORIAN", "METHOD:PUBLISH",
                      "X-WR-CALNAME:" + escape(name), "X-FLOURISH-GENERATED:" + stamp]
         for e in events {
+            if let start = e.start, let end = e.end {
+                lines += ["BEGIN:VEVENT", "UID:" + escape(e.uid) + "@flourish", "DTSTAMP:" + stamp, "DTSTART:" + utc(start), "DTEND:" + utc(end),
+                          "SUMMARY:" + escape(e.summary)] + (e.location.map { ["LOCATION:" + escape($0)] } ?? []) + ["END:VEVENT"]
+                continue
+            }
             let date = e.day.description.replacingOccurrences(of: "-", with: "")
             let next = e.day.adding(days: 1).description.replacingOccurrences(of: "-", with: "")
             lines += ["BEGIN:VEVENT", "UID:" + escape(e.uid) + "@flourish", "DTSTAMP:" + stamp, "DTSTART;VALUE=DATE:" + date, "DTEND;VALUE=DATE:" + next,

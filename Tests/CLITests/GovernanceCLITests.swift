@@ -69,6 +69,49 @@ import Testing
         #expect(try cli.run("audit", "verify").status == 0)
     }
 
+    /// A meeting through the CLI: scheduled, its agenda built from the escalation waiting at the
+    /// body, recorded as held with who was present (not before it starts, nor with strangers),
+    /// and a second one cancelled with its reason.
+    @Test func aMeetingIsScheduledItsAgendaPrintedAndItIsRecordedAsHeldThroughTheCLI() throws {
+        let cli = try CLIRunner()
+        let now = ["--now", "2026-05-22T16:00"]
+        let alliance = "children-and-young-people-strategic-alliance"
+        for (id, name, body, role) in [("erin", "Erin Early", "early-prevention-board", "chair"), ("ann", "Ann Alliance", alliance, "chair"), ("bea", "Bea Board", alliance, "member")] {
+            try cli.run(arguments: ["person", "add", id, "--name", name, "--email", "\(id)@example.org"])
+            try cli.run(arguments: ["member", "add", id, "--body", body, "--role", role])
+        }
+        try cli.run(arguments: ["escalation", "raise", "--as", "erin", "--from", "early-prevention-board", "--title", "Venues withdrawn", "--severity", "high", "--areas", "family-and-friends"] + now)
+        let byOutsider = try cli.run(arguments: ["meeting", "schedule", "--as", "erin", "--body", alliance, "--at", "2026-06-04T10:00"] + now)
+        #expect(byOutsider.status == 1 && byOutsider.stderr.hasPrefix("Error: erin may not "))
+        let badTime = try cli.run(arguments: ["meeting", "schedule", "--as", "ann", "--body", alliance, "--at", "4 June"] + now)
+        #expect(badTime.status == 2 && badTime.stderr.hasPrefix("Error: --at "))
+        let scheduled = try cli.run(arguments: ["meeting", "schedule", "--as", "ann", "--body", alliance, "--at", "2026-06-04T10:00", "--place", "County Hall"] + now)
+        #expect(scheduled.status == 0)
+        #expect(scheduled.stdout.hasSuffix(": Children and Young People Strategic Alliance meets 4 June 2026 at 10am, County Hall.\n"))
+        let id = String(scheduled.stdout.dropFirst("Scheduled ".count).prefix { $0 != ":" })
+        #expect(try cli.run(arguments: ["meeting", "add-item", id, "--as", "ann", "--item", "Annual report timetable"] + now).stdout
+                == "Added to \(id)'s agenda; it has 1 item added by hand.\n")
+        let agenda = try cli.run(arguments: ["meeting", "agenda", id, "--as", "ann"] + now).stdout
+        #expect(agenda.hasPrefix("Agenda: Children and Young People Strategic Alliance, 4 June 2026 at 10am\n1. Escalations waiting for the body's decision: \n   escalation-1  Venues withdrawn\n"))
+        #expect(agenda.contains("Highlight report, Early Prevention Board: 0 open actions") && agenda.hasSuffix("Annual report timetable\n"))
+        #expect(try cli.run(arguments: ["meeting", "agenda", id, "--as", "erin"] + now).status == 1, "the Alliance's papers are for its members")
+        let early = try cli.run(arguments: ["meeting", "hold", id, "--as", "ann", "--present", "ann,bea"] + now)
+        #expect(early.status == 1 && early.stderr.contains("cannot be recorded before the meeting starts (4 June 2026 at 10am)"))
+        let on = ["--now", "2026-06-04T12:00"]
+        let stranger = try cli.run(arguments: ["meeting", "hold", id, "--as", "ann", "--present", "ann,zed"] + on)
+        #expect(stranger.status == 1 && stranger.stderr.contains("zed"))
+        let held = try cli.run(arguments: ["meeting", "hold", id, "--as", "ann", "--present", "ann, bea", "--notes", "Quorate"] + on)
+        #expect(held.stdout == "Recorded \(id) as held, with 2 present.\n")
+        let second = try cli.run(arguments: ["meeting", "schedule", "--as", "ann", "--body", alliance, "--at", "2026-07-02T10:00"] + on)
+        let secondID = String(second.stdout.dropFirst("Scheduled ".count).prefix { $0 != ":" })
+        #expect(try cli.run(arguments: ["meeting", "agenda", secondID, "--as", "ann"] + on).stdout.contains("1. Minutes of the meeting of 4 June 2026 at 10am for approval\n"))
+        let cancelled = try cli.run(arguments: ["meeting", "cancel", secondID, "--as", "ann", "--reason", "Not quorate"] + on)
+        #expect(cancelled.stdout == "Cancelled \(secondID); it is no longer in Children and Young People Strategic Alliance's calendar feed.\n")
+        let list = try cli.run(arguments: ["meeting", "list", "--as", "ann", "--body", alliance] + on).stdout
+        #expect(list == "\(id)  held  Children and Young People Strategic Alliance  4 June 2026 at 10am\n\(secondID)  cancelled  Children and Young People Strategic Alliance  2 July 2026 at 10am\n")
+        #expect(try cli.run("audit", "verify").status == 0)
+    }
+
     @Test func theSecretariatExtendsPausesMergesAndWithdrawsEscalationsThroughTheCLI() throws {
         let cli = try CLIRunner()
         let now = ["--now", "2026-05-22T16:00"]

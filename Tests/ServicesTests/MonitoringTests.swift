@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import Services
+@_spi(Harness) @testable import Services
 import Engine
 import Domain
 
@@ -46,5 +46,56 @@ import Domain
         #expect(throws: WorkflowError.self) {
             try f.app.reviseMeasure(measure.id, MeasureRevision(target: .infinity, tolerance: 4, core: true, reason: "x"), by: "erin")
         }
+    }
+}
+
+/// A year of meetings: a decision taken at one becomes work, the work goes overdue, and it
+/// comes back on the next agenda with the escalation nobody answered (the defect: nothing
+/// modelled a meeting, its agenda or its decision log).
+@Suite(.serialized) struct MeetingCycleTests {
+    @Test func aMeetingsDecisionBecomesWorkThatGoesOverdueAndComesBackOnTheNextAgenda() throws {
+        let f = try NorfolkFixture(start: "2027-01-04T09:00")
+        try f.person("erin", "early-prevention-board", "chair")
+        try f.person("ann", alliance, "chair")
+        try f.person("bea", alliance, "member")
+        try f.person("sec", alliance, "secretariat")
+        let sam = try f.app.viewer(for: "sec")
+        let venues = try f.app.raiseEscalation(EscalationRequest(group: "early-prevention-board", title: "Venues", severity: "medium", areas: ["family-and-friends"]), by: "erin")
+        let silent = try f.app.raiseEscalation(EscalationRequest(group: "early-prevention-board", title: "Nobody answers", severity: "low", areas: ["healthy"]), by: "erin")
+        #expect(throws: WorkflowError.self) { try f.app.scheduleMeeting(of: alliance, at: f.app.time.parse("2027-01-01T10:00")!, place: "", by: "sec") }
+        let january = try f.app.scheduleMeeting(of: alliance, at: f.app.time.parse("2027-01-14T10:00")!, place: "County Hall", by: "sec")
+        #expect(throws: WorkflowError.self) { try f.app.holdMeeting(january.id, present: ["ann"], notes: "", approvingPrevious: false, by: "ann") }
+        _ = try f.app.addAgendaItem(january.id, item: "The annual report timetable", by: "sec")
+        var agenda = try f.app.agenda(january.id, for: sam)
+        #expect(agenda.escalations.map(\.escalation.escalation.title).sorted() == ["Nobody answers", "Venues"])
+        #expect(agenda.items == ["The annual report timetable"] && agenda.previous == nil)
+        #expect(agenda.highlightReports.contains { $0.group.key == "early-prevention-board" })
+
+        // At the meeting the Alliance accepts "Venues" into a plan, minuted; "Nobody answers" is left.
+        f.at("2027-01-14T11:00")
+        _ = try f.app.decideEscalation(venues.escalation.id, at: alliance, outcome: "accepted", fields: ["plan": "Libraries", "minute": "2027/01/3"],
+                                       plan: [PlannedAction(title: "Book the libraries", group: "early-prevention-board", owner: "erin", dueDate: "2027-02-26")], by: "ann")
+        _ = try f.app.holdMeeting(january.id, present: ["ann", "bea"], notes: "Quorate", approvingPrevious: false, by: "ann")
+        agenda = try f.app.agenda(january.id, for: sam)
+        #expect(agenda.decisions.map { $0.review.instance.data["minute"]?.stringValue } == ["2027/01/3"], "the decision log carries the minute")
+
+        // Spring: the plan's action is overdue; "Nobody answers" is overdue where escalation stops.
+        f.at("2027-04-06T09:00")
+        _ = try f.app.engine.tick()
+        let april = try f.app.scheduleMeeting(of: alliance, at: f.app.time.parse("2027-04-15T10:00")!, place: "Online", by: "sec")
+        agenda = try f.app.agenda(april.id, for: sam)
+        #expect(agenda.previous?.id == january.id, "January's minutes come up for approval")
+        #expect(agenda.latePlans.map(\.escalation.title) == ["Venues"], "the late plan comes back")
+        // Overdue first: the one nobody answered; then the plan's own action, escalated once past the tolerance.
+        #expect(agenda.escalations.map(\.escalation.escalation.title) == ["Nobody answers", "Action overdue beyond tolerance: Book the libraries"])
+        #expect(agenda.escalations.first?.overdue == true)
+        #expect(agenda.highlightReports.first { $0.group.key == "early-prevention-board" }?.overdue.map(\.title) == ["Book the libraries"])
+        f.at("2027-04-15T12:00")
+        _ = try f.app.holdMeeting(april.id, present: ["ann"], notes: "", approvingPrevious: true, by: "ann")
+        #expect(try f.app.meeting(january.id, for: sam).state == .minutesApproved && f.app.meeting(january.id, for: sam).approvedAt == april.id.rawValue)
+        let feed = try f.app.meetingsFeed(of: alliance, for: sam)
+        #expect(feed.contains("DTSTART:20270114T100000Z") && feed.contains("LOCATION:County Hall"))
+        #expect(try f.app.meetings(for: try f.app.viewer(for: "erin")).isEmpty, "the Alliance's papers are for its members")
+        _ = silent
     }
 }

@@ -37,7 +37,7 @@ import Domain
         let organisationA: String, organisationB: String
         let draftA: InstanceID, draftB: InstanceID, reviewedB: InstanceID, publicPledge: InstanceID
         let membershipA: InstanceID, membershipB: InstanceID
-        let escalation: InstanceID, secondEscalation: InstanceID, action: InstanceID, measure: InstanceID, section: InstanceID, referral: InstanceID
+        let escalation: InstanceID, secondEscalation: InstanceID, action: InstanceID, measure: InstanceID, section: InstanceID, referral: InstanceID, meeting: InstanceID
         static let g1 = "early-prevention-board"
         static let alliance = "children-and-young-people-strategic-alliance"
         static let otherBoard = "norfolk-health-and-wellbeing-board"
@@ -77,6 +77,7 @@ import Domain
             measure = try #require(try app.measures(group: Self.g1).first?.measure.id).instance
             _ = try app.startAnnualReport(year: 2026, sectionsDueOn: try #require(CalendarDay("2027-01-29")), by: "sam")
             section = try app.submitReportSection(year: 2026, group: Self.g1, text: "MARKER-section-G1-5b1 our year", by: "erin").id
+            meeting = try app.scheduleMeeting(of: Self.g1, at: now.addingTimeInterval(7 * 86_400), place: "MARKER-meeting-G1-5b1 room", by: "erin").id.instance
             referral = try app.referToPartner(from: Self.g1, partner: "integrated-care-system-for-norfolk-and-waveney", title: "MARKER-referral-G1-5b1 waits",
                                               description: "", replyBy: "2027-01-29", by: "erin").id.instance
 
@@ -90,6 +91,7 @@ import Domain
                 "MARKER-escalation-G1-5b1 venues": ["erin", "bea", "sam"],          // escalations: bodies on the path and the secretariat
                 "MARKER-action-G1-5b1": AuthorizationMatrixTests.partnershipMembers, // actions: partnership members
                 "MARKER-section-G1-5b1": ["erin", "sam"],                    // draft sections: the group and the secretariat
+                "MARKER-meeting-G1-5b1": ["erin", "sam"],                    // meetings and their papers: the body's members and the secretariat
                 "MARKER-referral-G1-5b1": ["erin", "sam"],                   // referrals to partners: the referring body and the secretariat
             ]
         }
@@ -128,7 +130,7 @@ import Domain
         let records: [(InstanceID, Set<String>)] = [
             (m.draftA, ["contact-1", "sam"]), (m.reviewedB, ["sam"]), (m.publicPledge, signedIn),
             (m.membershipA, ["contact-1", "sam"]), (m.membershipB, ["sam"]),
-            (m.escalation, ["erin", "bea", "sam"]), (m.action, partnershipMembers), (m.measure, partnershipMembers), (m.section, ["erin", "sam"]), (m.referral, ["erin", "sam"]),
+            (m.escalation, ["erin", "bea", "sam"]), (m.action, partnershipMembers), (m.measure, partnershipMembers), (m.section, ["erin", "sam"]), (m.referral, ["erin", "sam"]), (m.meeting, ["erin", "sam"]),
         ]
         // The public API and pages.
         get("/api/openapi.json", nil, everyone)
@@ -260,6 +262,12 @@ import Domain
         post("/groups/{key}/referrals/new", "/groups/\(g1)/referrals/new", form: [], ["erin", "sam"])  // empty: "choose the partner"
         get("/referrals/{id}", "/referrals/\(m.referral.rawValue)", ["erin", "sam"])
         post("/referrals/{id}", "/referrals/\(m.referral.rawValue)", form: [], ["erin", "sam"])  // empty: "choose what to do"
+        get("/groups/{key}/meetings", "/groups/\(g1)/meetings", ["erin", "sam"])
+        post("/groups/{key}/meetings", "/groups/\(g1)/meetings", form: [], ["erin", "sam"])  // empty: "enter the day"
+        get("/groups/{key}/meetings.ics", "/groups/\(g1)/meetings.ics", everyone)  // a feed for anyone, holding only what they may see
+        get("/meetings/{id}", "/meetings/\(m.meeting.rawValue)", ["erin", "sam"])
+        get("/meetings/{id}/pack", "/meetings/\(m.meeting.rawValue)/pack", ["erin", "sam"])
+        post("/meetings/{id}", "/meetings/\(m.meeting.rawValue)", form: [], ["erin", "sam"])  // empty: "select who was present"
         get("/monitoring", nil, signedIn)  // coverage: measures only as the policy shows them
         post("/monitoring/owners", "/monitoring/owners", form: [("area", "learning"), ("owner", g1)], ["sam"])
         post("/measures/{id}/revise", "/measures/\(m.measure.rawValue)/revise",

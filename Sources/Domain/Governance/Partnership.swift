@@ -159,6 +159,9 @@ public struct Partnership: Sendable {
     public var organisationKinds: [NamedKey] = []
     /// Size bands of pledging organisations.
     public var sizeBands: [NamedKey] = []
+    /// The bodies whose meeting papers are public (agenda, decision log and minutes), such as
+    /// a council's Health and Wellbeing Board; other bodies' papers are for their members.
+    public var papersPublic: Set<String> = []
 
     /// A body by key.
     public func body(_ key: String) -> GovernanceBody? { bodies.first { $0.key == key } }

@@ -112,6 +112,10 @@ public enum PartnershipLoader {
         }
         let escalation = principles(root["escalation"], keys: keys, bodies: bodies, alliance: alliance, report: report)
         let pledges = pledgeSettings(root["pledges"], report: report)
+        let papersPublic = (root["papersPublic"]?.arrayValue ?? []).compactMap(\.stringValue)
+        for (i, body) in papersPublic.enumerated() where !keys.contains(body) {
+            report("/papersPublic/\(i)", "unknown-body", "\"\(body)\" is not a body here.", "Name a body whose meeting papers are published, or remove it.")
+        }
         if !problems.isEmpty { throw DefinitionError(problems: problems) }
         var partnership = Partnership(key: key, name: name, timeZone: zone ?? TimeZone(identifier: "Europe/London")!,
                                       calendar: root["calendar"]?.stringValue ?? "england-and-wales", framework: root["framework"]?.stringValue ?? "flourish",
@@ -120,6 +124,7 @@ public enum PartnershipLoader {
         partnership.pledges = pledges
         partnership.organisationKinds = named(root["organisationKinds"])
         partnership.sizeBands = named(root["sizeBands"])
+        partnership.papersPublic = Set(papersPublic)
         return partnership
     }
 
