@@ -43,7 +43,9 @@ enum MeetingCommands {
         inv.output(["meeting": json(a.meeting, app), "escalations": .array(a.escalations.map { .string($0.escalation.escalation.id.rawValue) }),
                     "latePlans": .array(a.latePlans.map { .string($0.escalation.id.rawValue) }),
                     "highlightReports": .array(a.highlightReports.map { ["group": .string($0.group.key), "openActions": .integer(Int64($0.openActions)),
-                                                                         "overdue": .integer(Int64($0.overdue.count)), "red": .integer(Int64($0.red))] }),
+                                                                         "overdue": .integer(Int64($0.overdue.count)), "red": .integer(Int64($0.red)),
+                                                                         "overdueSinceLastMeeting": .integer(Int64($0.overdueSince.count)), "redSinceLastMeeting": .integer(Int64($0.redSince.count)),
+                                                                         "escalationsOverdue": .array($0.escalationsOverdue.map { .string($0.id.rawValue) })] }),
                     "items": .array(a.items.map(JSONValue.string))]) {
             var lines = ["Agenda: \(app.displayName("body", a.meeting.group)), \(a.meeting.startsAt.map { app.time.inWords($0) } ?? "")"]
             var n = 0
@@ -53,7 +55,9 @@ enum MeetingCommands {
             lines += a.escalations.map { "   \($0.escalation.escalation.id)  \($0.escalation.escalation.title)\($0.overdue ? "  OVERDUE" : "")" }
             if !a.latePlans.isEmpty { item("Decisions whose plans are late:"); lines += a.latePlans.map { "   \($0.escalation.id)  \($0.escalation.title)  \($0.planProgress.done) of \($0.planProgress.of) done" } }
             for r in a.highlightReports {
-                item("Highlight report, \(r.group.name): \(r.openActions) open actions (\(r.red) red, \(r.amber) amber, \(r.green) green, \(r.noUpdate) no update); \(r.overdue.count) overdue; \(r.measuresOutside.count) measures outside tolerance")
+                item("Highlight report, \(r.group.name): \(r.openActions) open actions (\(r.red) red, \(r.redSince.count) newly; \(r.amber) amber, \(r.green) green, \(r.noUpdate) no update); "
+                     + "\(r.overdue.count) overdue, \(r.overdueSince.count) since the last meeting; \(r.measuresOutside.count) measures outside tolerance; \(r.escalationsOverdue.count) escalations overdue there")
+                lines += r.escalationsOverdue.map { "   \($0.id)  \($0.title)  OVERDUE at \(r.group.name)" }
             }
             if let p = a.pledgesApproved { item("Pledges approved since the last meeting: \(p)") }
             for text in a.items { item(text) }

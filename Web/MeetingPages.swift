@@ -124,10 +124,16 @@ extension WebApp {
         }
         if !a.highlightReports.isEmpty {
             let rows = a.highlightReports.map { r -> [HTML] in
-                ["\(r.group.name)", "\(r.openActions)", "\(r.red)", "\(r.amber)", "\(r.green)", "\(r.overdue.count)", "\(r.measuresOutside.count)"]
+                ["\(r.group.name)", "\(r.openActions)", "\(r.red) (\(r.redSince.count) new)", "\(r.amber)", "\(r.green)", "\(r.overdue.count) (\(r.overdueSince.count) new)",
+                 "\(r.measuresOutside.count)", "\(r.escalationsOverdue.count)"]
             }
-            items.append("<li>Highlight reports from the groups that report here" + Components.table(caption: "Open actions by RAG; overdue; measures outside tolerance",
-                         headers: ["Group", "Open actions", "Red", "Amber", "Green", "Overdue", "Measures outside tolerance"], rows: rows, numeric: Set(1...6)) + "</li>")
+            items.append("<li>Highlight reports from the groups that report here" + Components.table(caption: "Open actions by RAG, overdue (new since the last meeting), measures outside tolerance, escalations unanswered there",
+                         headers: ["Group", "Open actions", "Red", "Amber", "Green", "Overdue", "Measures outside tolerance", "Escalations overdue"], rows: rows, numeric: Set(1...7)) + "</li>")
+            let unanswered = a.highlightReports.flatMap { r in r.escalationsOverdue.map { (r.group.name, $0) } }
+            if !unanswered.isEmpty {
+                items.append("<li>Escalations unanswered at the groups that report here, for information" + Components.table(caption: "Overdue where they wait",
+                             headers: ["Issue", "Waiting at"], rows: unanswered.map { [issue($0.1.id.rawValue, $0.1.title), "\($0.0)"] }) + "</li>")
+            }
         }
         if let approved = a.pledgesApproved { items.append("<li>FLOURISH Pledges approved since the last meeting: \(approved)</li>") }
         for text in a.items { items.append("<li>\(text)</li>") }

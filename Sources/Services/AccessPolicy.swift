@@ -187,7 +187,13 @@ public struct AccessPolicy: Sendable {
     /// papers, the body's members (what its members see is what it publishes).
     func agendaViewer(of meeting: Instance, for viewer: Viewer) throws -> Viewer {
         guard try sight(of: meeting, for: viewer) == .publicPart, let group = (try? Meeting(meeting))?.group else { return viewer }
-        return Viewer(person: nil, name: group, isSecretariat: false, chairOf: [], boardOf: [], memberOf: [group], organisations: [])
+        return bodyViewer(group)
+    }
+
+    /// What a body's members see: the view a highlight report is written from (a group reports
+    /// what it sees to the body above, which may not see it otherwise).
+    func bodyViewer(_ body: String) -> Viewer {
+        Viewer(person: nil, name: body, isSecretariat: false, chairOf: [], boardOf: [], memberOf: [body], organisations: [])
     }
 
     /// Whether the viewer speaks for a pledging organisation: its contacts, and the secretariat.

@@ -14,6 +14,13 @@ public struct HighlightReport: Sendable {
     public let redNow: [Action]
     /// Measures whose latest value is outside tolerance (red).
     public let measuresOutside: [Measure]
+    /// Of those overdue, the ones whose due day passed since the body's previous meeting.
+    public let overdueSince: [Action]
+    /// Of those red, the ones last updated since the body's previous meeting.
+    public let redSince: [Action]
+    /// Escalations waiting at the group past their deadline: where escalation stops, this is
+    /// how the bodies above hear of them (they take no decision on them).
+    public let escalationsOverdue: [Escalation]
 }
 
 /// A meeting's agenda, built from what is waiting for the body.
@@ -143,12 +150,19 @@ extension Flourish {
         let children = try governance.bodies().filter { $0.reportsTo.contains(m.group) && $0.kind != .partner }
         let actions = try self.actions(for: viewer).filter { ![.completed, .cancelled].contains($0.action.state) }
         let measures = try self.measures(for: viewer).filter { $0.measure.state == .active }
-        let reports = children.map { g -> HighlightReport in
+        let sinceDay = time.day(of: since)
+        let reports = try children.map { g -> HighlightReport in
+            let waiting = try self.escalations(state: "open", for: policy.bodyViewer(g.key))
             let mine = actions.filter { $0.action.group == g.key }
-            return HighlightReport(group: g, openActions: mine.count, red: mine.filter { $0.latestRAG == .red }.count, amber: mine.filter { $0.latestRAG == .amber }.count,
+            let red = mine.filter { $0.latestRAG == .red }
+            let overdue = mine.filter(\.isOverdue)
+            return HighlightReport(group: g, openActions: mine.count, red: red.count, amber: mine.filter { $0.latestRAG == .amber }.count,
                                    green: mine.filter { $0.latestRAG == .green }.count, noUpdate: mine.filter { $0.latestRAG == nil }.count,
-                                   overdue: mine.filter(\.isOverdue).map(\.action), redNow: mine.filter { $0.latestRAG == .red }.map(\.action),
-                                   measuresOutside: measures.filter { $0.measure.group == g.key && $0.values.last?.rag == .red }.map(\.measure))
+                                   overdue: overdue.map(\.action), redNow: red.map(\.action),
+                                   measuresOutside: measures.filter { $0.measure.group == g.key && $0.values.last?.rag == .red }.map(\.measure),
+                                   overdueSince: overdue.filter { ($0.action.dueDate ?? sinceDay) >= sinceDay }.map(\.action),
+                                   redSince: red.filter { $0.action.instance.updatedAt >= since }.map(\.action),
+                                   escalationsOverdue: waiting.filter { $0.overdue.contains { $0.body == g.key } }.map(\.escalation))
         }
         var approved: Int?
         if m.group == partnership.escalation.stopsAt {

@@ -69,6 +69,39 @@ import Testing
         #expect(try cli.run("audit", "verify").status == 0)
     }
 
+    /// The monitoring framework through the CLI: the secretariat names an area's owner, a chair
+    /// defines a core measure with its data source and revises it at the annual review.
+    @Test func theMonitoringFrameworkThroughTheCLI() throws {
+        let cli = try CLIRunner()
+        let now = ["--now", "2026-05-22T16:00"]
+        let group = "cyp-mental-health-alliance-executive-management-group"
+        for (id, name, body, role) in [("maya", "Maya Mind", group, "chair"), ("sam", "Sam Sec", "children-and-young-people-strategic-alliance", "secretariat")] {
+            try cli.run(arguments: ["person", "add", id, "--name", name, "--email", "\(id)@example.org"])
+            try cli.run(arguments: ["member", "add", id, "--body", body, "--role", role])
+        }
+        let before = try cli.run(arguments: ["monitoring", "coverage", "--as", "sam"] + now).stdout
+        #expect(before.contains("Healthy: owner none; 0 core of 0 measures; gaps: "))
+        let byChair = try cli.run(arguments: ["monitoring", "owner", "healthy", "--as", "maya", "--body", group] + now)
+        #expect(byChair.status == 1 && byChair.stderr.hasPrefix("Error: "), "only the secretariat names owners")
+        let badArea = try cli.run(arguments: ["monitoring", "owner", "wellness", "--as", "sam", "--body", group] + now)
+        #expect(badArea.status == 1 && badArea.stderr.contains("wellness"))
+        let owned = try cli.run(arguments: ["monitoring", "owner", "healthy", "--as", "sam", "--body", group] + now)
+        #expect(owned.stdout == "CYP Mental Health Alliance Executive Management Group now owns the monitoring of Healthy.\n")
+        let defined = try cli.run(arguments: ["measure", "define", "--as", "maya", "--group", group, "--name", "Seen within 4 weeks", "--unit", "%", "--direction", "higher-is-better",
+                                              "--baseline", "60", "--target", "75", "--tolerance", "5", "--frequency", "quarterly", "--area", "healthy", "--core",
+                                              "--data-source", "NHS Norfolk and Waveney", "--dataset", "CYPMHS waits", "--sharing-agreement", "DSA-12", "--arrives", "monthly"] + now)
+        #expect(defined.status == 0)
+        let measure = try #require(defined.stdout.split(separator: " ").map(String.init).first { $0.hasPrefix("measure-") }?.trimmingCharacters(in: .punctuationCharacters))
+        let after = try cli.run(arguments: ["monitoring", "coverage", "--as", "sam"] + now).stdout
+        #expect(after.contains("Healthy: owner CYP Mental Health Alliance Executive Management Group; 1 core of 1 measures"))
+        let badCore = try cli.run(arguments: ["measure", "revise", measure, "--as", "maya", "--target", "80", "--tolerance", "5", "--core", "maybe", "--reason", "x"] + now)
+        #expect(badCore.status == 2 && badCore.stderr.contains("--core takes yes or no, not 'maybe'"))
+        let revised = try cli.run(arguments: ["measure", "revise", measure, "--as", "maya", "--target", "80", "--tolerance", "4", "--core", "yes", "--reason", "Annual review 2026"] + now)
+        #expect(revised.stdout == "Revised \(measure): target 80, tolerance 4, in the core set.\n")
+        let shown = try cli.run(arguments: ["measure", "show", measure, "--as", "maya", "--json"] + now).stdout
+        #expect(shown.contains("DSA-12") && shown.contains("80"))
+    }
+
     /// A meeting through the CLI: scheduled, its agenda built from the escalation waiting at the
     /// body, recorded as held with who was present (not before it starts, nor with strangers),
     /// and a second one cancelled with its reason.

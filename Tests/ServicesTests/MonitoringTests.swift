@@ -90,12 +90,18 @@ import Domain
         #expect(agenda.escalations.map(\.escalation.escalation.title) == ["Nobody answers", "Action overdue beyond tolerance: Book the libraries"])
         #expect(agenda.escalations.first?.overdue == true)
         #expect(agenda.highlightReports.first { $0.group.key == "early-prevention-board" }?.overdue.map(\.title) == ["Book the libraries"])
+        #expect(agenda.highlightReports.first { $0.group.key == "early-prevention-board" }?.overdueSince.map(\.title) == ["Book the libraries"], "overdue since January's meeting")
+        // The board above where escalation stops hears of the unanswered one in the Alliance's highlight report, with no decision to take.
+        let board = try f.app.scheduleMeeting(of: "norfolk-health-and-wellbeing-board", at: f.app.time.parse("2027-04-20T14:00")!, place: "", by: "sec")
+        let boardAgenda = try f.app.agenda(board.id, for: .anonymous)
+        #expect(boardAgenda.escalations.isEmpty, "nothing waits above the stop for a decision")
+        #expect(boardAgenda.highlightReports.first { $0.group.key == alliance }?.escalationsOverdue.map(\.title).contains("Nobody answers") == true)
         f.at("2027-04-15T12:00")
         _ = try f.app.holdMeeting(april.id, present: ["ann"], notes: "", approvingPrevious: true, by: "ann")
         #expect(try f.app.meeting(january.id, for: sam).state == .minutesApproved && f.app.meeting(january.id, for: sam).approvedAt == april.id.rawValue)
         let feed = try f.app.meetingsFeed(of: alliance, for: sam)
         #expect(feed.contains("DTSTART:20270114T100000Z") && feed.contains("LOCATION:County Hall"))
-        #expect(try f.app.meetings(for: try f.app.viewer(for: "erin")).isEmpty, "the Alliance's papers are for its members")
+        #expect(try f.app.meetings(of: alliance, for: try f.app.viewer(for: "erin")).isEmpty, "the Alliance's papers are for its members")
         _ = silent
     }
 }

@@ -1392,9 +1392,38 @@ def sweep(b, s):
         b.fail("the Early Prevention Board's page lists no action to open")
     for path, slug in [("/outbox", "outbox-secretariat"), ("/people", "people-secretariat"), ("/escalations", "escalations-secretariat")]:
         b.open(path, slug)
+    # Issue 20's pages: the monitoring framework, referrals to partners, and a body's meetings
+    # with the agenda built from what waits for it and its printable pack.
+    b.open("/monitoring", "monitoring-secretariat")
+    b.expect_text("Family and friends")
+    b.open("/referrals", "referrals-secretariat")
+    referral = b.js("var a = Array.from(document.querySelectorAll('main a')).find(a => a.getAttribute('href').startsWith('/referrals/')); return a ? a.getAttribute('href') : null;")
+    if referral:
+        b.open(referral, "referral-secretariat")
+        b.expect_text("Waiting times for eating disorder assessments")
+    else:
+        b.fail("/referrals lists none of the demo's referrals")
+    b.open("/groups/children-and-young-people-strategic-alliance/meetings", "meetings-secretariat")
+    meeting = b.js("var a = Array.from(document.querySelectorAll('main a')).find(a => /^\\/meetings\\/[^/]+$/.test(a.getAttribute('href'))); return a ? a.getAttribute('href') : null;")
+    if meeting:
+        b.open(meeting, "meeting-secretariat")
+        b.expect_text("Highlight reports from the groups that report here")
+        b.open(meeting + "/pack", "meeting-pack")
+        b.expect_text("Decision log")
+    else:
+        b.fail("the Alliance's meetings page lists none of the demo's meetings")
     b.sign_out()
+    # A board that meets in public: its papers, for anyone.
+    b.open("/groups/norfolk-health-and-wellbeing-board/meetings", "meetings-public")
+    public_meeting = b.js("var a = Array.from(document.querySelectorAll('main a')).find(a => /^\\/meetings\\/[^/]+$/.test(a.getAttribute('href'))); return a ? a.getAttribute('href') : null;")
+    if public_meeting:
+        b.open(public_meeting, "meeting-public")
+        b.expect_text("Agenda")
+    else:
+        b.fail("the Health and Wellbeing Board's public meetings page lists no meeting")
 
     for person, pages in [("erin", [("/groups/early-prevention-board/actions/new", "action-new-erin"),
+                                    ("/groups/early-prevention-board/referrals/new", "referral-new-erin"),
                                     ("/groups/early-prevention-board/escalations/new", "raise-issue-erin"),
                                     ("/annual-report", "annual-report-chair"), ("/outbox", "outbox-forbidden")]),
                           ("contact-1", [("/organisation", "organisation-contact"),
