@@ -45,8 +45,7 @@ enum AuditCommands {
         options: [OptionSpec("as-of", takesValue: true, valueName: "DATETIME", help: "Show its state and data at that moment, rebuilt from the log.")]
             + pagingOptions(after: "SEQ")
     ) { inv in
-        let id = InstanceID(try inv.positional(0, "ID: the instance (e.g. pledge-1)"))
-        try inv.expectPositionals(atMost: 1)
+        let id = try inv.onlyRecord("ID: the instance (e.g. pledge-1)")
         let app = try inv.app
         if inv.arguments.value("as-of") != nil {
             try InstanceCommands.show.run(inv)

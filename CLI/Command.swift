@@ -96,6 +96,14 @@ final class Invocation {
         return value
     }
 
+    /// The one record a command acts on, named by its only positional (`name` says what it is,
+    /// e.g. "MEETING: e.g. meeting-60"); a usage error when missing or followed by more.
+    func onlyRecord(_ name: String) throws -> InstanceID {
+        let id = InstanceID(try positional(0, name))
+        try expectPositionals(atMost: 1)
+        return id
+    }
+
     /// Refuses extra positionals beyond `count`.
     func expectPositionals(atMost count: Int) throws {
         if positionals.count > count { throw UsageError("unexpected argument '\(positionals[count])'") }

@@ -62,8 +62,7 @@ enum InstanceCommands {
         arguments: "ID",
         options: [OptionSpec("as-of", takesValue: true, valueName: "DATETIME", help: "Show it as it stood at that moment, rebuilt from the event log.")]
     ) { inv in
-        let id = InstanceID(try inv.positional(0, "ID: the instance (e.g. pledge-1)"))
-        try inv.expectPositionals(atMost: 1)
+        let id = try inv.onlyRecord("ID: the instance (e.g. pledge-1)")
         let app = try inv.app
         if let asOf = try inv.moment("as-of") {
             guard let then = try app.record(id, asOf: asOf, for: try inv.viewer) else {

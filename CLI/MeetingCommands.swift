@@ -26,8 +26,7 @@ enum MeetingCommands {
         ["meeting", "add-item"], "Add an item to a scheduled meeting's agenda.", arguments: "MEETING",
         options: [OptionSpec("item", takesValue: true, valueName: "TEXT", help: "The item (required).")]
     ) { inv in
-        let id = InstanceID(try inv.positional(0, "MEETING: e.g. meeting-60"))
-        try inv.expectPositionals(atMost: 1)
+        let id = try inv.onlyRecord("MEETING: e.g. meeting-60")
         let app = try inv.app
         let m = try app.addAgendaItem(RecordID(id), item: try inv.required("item", "TEXT"), by: inv.actor.id)
         inv.output(json(m, app)) { "Added to \(m.id)'s agenda; it has \(m.items.count) item\(m.items.count == 1 ? "" : "s") added by hand." }
@@ -36,8 +35,7 @@ enum MeetingCommands {
     static let agenda = Command(
         ["meeting", "agenda"], "Print a meeting's agenda, built from what waits for its body.", arguments: "MEETING"
     ) { inv in
-        let id = InstanceID(try inv.positional(0, "MEETING: e.g. meeting-60"))
-        try inv.expectPositionals(atMost: 1)
+        let id = try inv.onlyRecord("MEETING: e.g. meeting-60")
         let app = try inv.app
         let a = try app.agenda(RecordID(id), for: try inv.viewer)
         inv.output(["meeting": json(a.meeting, app), "escalations": .array(a.escalations.map { .string($0.escalation.escalation.id.rawValue) }),
@@ -71,8 +69,7 @@ enum MeetingCommands {
                   OptionSpec("notes", takesValue: true, valueName: "TEXT", help: "The notes of the meeting."),
                   OptionSpec("approve-previous", help: "The previous meeting's minutes were approved at this one.")]
     ) { inv in
-        let id = InstanceID(try inv.positional(0, "MEETING: e.g. meeting-60"))
-        try inv.expectPositionals(atMost: 1)
+        let id = try inv.onlyRecord("MEETING: e.g. meeting-60")
         let present = (try inv.required("present", "PERSON,...")).split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         let app = try inv.app
         let m = try app.holdMeeting(RecordID(id), present: present, notes: inv.arguments.value("notes") ?? "", approvingPrevious: inv.arguments.flag("approve-previous"), by: inv.actor.id)
@@ -83,8 +80,7 @@ enum MeetingCommands {
         ["meeting", "cancel"], "Cancel a scheduled meeting, with the reason.", arguments: "MEETING",
         options: [OptionSpec("reason", takesValue: true, valueName: "TEXT", help: "Why it is cancelled (required).")]
     ) { inv in
-        let id = InstanceID(try inv.positional(0, "MEETING: e.g. meeting-60"))
-        try inv.expectPositionals(atMost: 1)
+        let id = try inv.onlyRecord("MEETING: e.g. meeting-60")
         let reason = try inv.required("reason", "TEXT")
         let app = try inv.app
         let m = try app.cancelMeeting(RecordID(id), reason: reason, by: inv.actor.id)

@@ -195,8 +195,7 @@ enum PledgeCommands {
         options: [OptionSpec("text", takesValue: true, valueName: "TEXT", help: "New text."), OptionSpec("areas", takesValue: true, valueName: "AREA,...", help: "New areas."),
                   OptionSpec("theme", takesValue: true, valueName: "THEME", help: "New theme."), OptionSpec("priority", takesValue: true, valueName: "KEY", help: "New priority."), versionOption]
     ) { inv in
-        let id = InstanceID(try inv.positional(0, "PLEDGE: e.g. pledge-3"))
-        try inv.expectPositionals(atMost: 1)
+        let id = try inv.onlyRecord("PLEDGE: e.g. pledge-3")
         let app = try inv.app
         let p = try app.editPledge(RecordID(id), text: inv.arguments.value("text"), areas: list(inv.arguments.value("areas")), theme: inv.arguments.value("theme"),
                                        priority: inv.arguments.value("priority"), expectedVersion: try inv.integer("expect-version"), by: inv.actor.id)
@@ -207,8 +206,7 @@ enum PledgeCommands {
     static func pledgeEvent(_ verb: String, event: String, abstract: String, fields: [(option: String, field: String, help: String, required: Bool)], done: String) -> Command {
         Command(["pledge", verb], abstract, arguments: "PLEDGE",
                 options: fields.map { OptionSpec($0.option, takesValue: true, valueName: "TEXT", help: $0.help + ($0.required ? " (required)" : "")) } + [versionOption]) { inv in
-            let id = InstanceID(try inv.positional(0, "PLEDGE: e.g. pledge-3"))
-            try inv.expectPositionals(atMost: 1)
+            let id = try inv.onlyRecord("PLEDGE: e.g. pledge-3")
             var payload: [String: JSONValue] = [:]
             for f in fields {
                 if let v = inv.arguments.value(f.option) { payload[f.field] = .string(v) }
@@ -235,8 +233,7 @@ enum PledgeCommands {
         ["pledge", "approve"], "Approve and publish a pledge (the secretariat); its pledge year's dates follow the partnership's settings.",
         arguments: "PLEDGE", options: [OptionSpec("comment", takesValue: true, valueName: "TEXT", help: "A note for the organisation."), versionOption]
     ) { inv in
-        let id = InstanceID(try inv.positional(0, "PLEDGE: e.g. pledge-3"))
-        try inv.expectPositionals(atMost: 1)
+        let id = try inv.onlyRecord("PLEDGE: e.g. pledge-3")
         let app = try inv.app
         let p = try Pledge(app.approvePledge(RecordID(id), comment: inv.arguments.value("comment"), expectedVersion: try inv.integer("expect-version"), by: inv.actor.id))
         inv.output(p.json(app.time)) {

@@ -26,8 +26,7 @@ enum ReferralCommands {
     }
 
     static func fire(_ inv: Invocation, _ event: String, _ fields: [String: JSONValue], _ said: @escaping (Referral, Flourish) -> String) throws {
-        let id = InstanceID(try inv.positional(0, "REFERRAL: e.g. referral-40"))
-        try inv.expectPositionals(atMost: 1)
+        let id = try inv.onlyRecord("REFERRAL: e.g. referral-40")
         let app = try inv.app
         let r = try app.fireReferral(RecordID(id), event: event, fields: fields, by: inv.actor.id)
         inv.output(json(r)) { said(r, app) }

@@ -510,6 +510,11 @@ class Browser:
         visually hidden words) and checks the page it leads to."""
         self.navigate(element.click, slug, what)
 
+    def first_link(self, pattern):
+        """The href of the first link in main whose href matches the regular expression, or None."""
+        return self.js("var re = new RegExp(arguments[0]); var a = Array.from(document.querySelectorAll('main a'))"
+                       ".find(a => re.test(a.getAttribute('href') || '')); return a ? a.getAttribute('href') : null;", pattern)
+
     def table_rows(self, caption_start):
         """The cells' texts of each body row of the table whose caption starts with `caption_start`."""
         return self.js("""var t = Array.from(document.querySelectorAll('main table')).find(t => t.caption && t.caption.innerText.trim().startsWith(arguments[0]));
@@ -1383,7 +1388,7 @@ def sweep(b, s):
                        ("/dashboard/priorities/prevention-and-early-help", "dashboard-priority"), ("/groups", "groups-secretariat"),
                        ("/groups/early-prevention-board", "group-secretariat")]:
         b.open(path, slug)
-    action = b.js("var a = Array.from(document.querySelectorAll('main a')).find(a => a.getAttribute('href').startsWith('/actions/')); return a ? a.getAttribute('href') : null;")
+    action = b.first_link("^/actions/")
     if action:
         b.open(action, "action-secretariat")
         b.open("/history/" + action.rsplit("/", 1)[-1], "history")
@@ -1397,14 +1402,14 @@ def sweep(b, s):
     b.open("/monitoring", "monitoring-secretariat")
     b.expect_text("Family and friends")
     b.open("/referrals", "referrals-secretariat")
-    referral = b.js("var a = Array.from(document.querySelectorAll('main a')).find(a => a.getAttribute('href').startsWith('/referrals/')); return a ? a.getAttribute('href') : null;")
+    referral = b.first_link("^/referrals/")
     if referral:
         b.open(referral, "referral-secretariat")
         b.expect_text("Waiting times for eating disorder assessments")
     else:
         b.fail("/referrals lists none of the demo's referrals")
     b.open("/groups/children-and-young-people-strategic-alliance/meetings", "meetings-secretariat")
-    meeting = b.js("var a = Array.from(document.querySelectorAll('main a')).find(a => /^\\/meetings\\/[^/]+$/.test(a.getAttribute('href'))); return a ? a.getAttribute('href') : null;")
+    meeting = b.first_link("^/meetings/[^/]+$")
     if meeting:
         b.open(meeting, "meeting-secretariat")
         b.expect_text("Highlight reports from the groups that report here")
@@ -1415,7 +1420,7 @@ def sweep(b, s):
     b.sign_out()
     # A board that meets in public: its papers, for anyone.
     b.open("/groups/norfolk-health-and-wellbeing-board/meetings", "meetings-public")
-    public_meeting = b.js("var a = Array.from(document.querySelectorAll('main a')).find(a => /^\\/meetings\\/[^/]+$/.test(a.getAttribute('href'))); return a ? a.getAttribute('href') : null;")
+    public_meeting = b.first_link("^/meetings/[^/]+$")
     if public_meeting:
         b.open(public_meeting, "meeting-public")
         b.expect_text("Agenda")
