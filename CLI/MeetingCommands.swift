@@ -40,6 +40,7 @@ enum MeetingCommands {
         let a = try app.agenda(RecordID(id), for: try inv.viewer)
         inv.output(["meeting": json(a.meeting, app), "escalations": .array(a.escalations.map { .string($0.escalation.escalation.id.rawValue) }),
                     "latePlans": .array(a.latePlans.map { .string($0.escalation.id.rawValue) }),
+                    "voiceOwed": .array(a.voiceOwed.map { .string($0.id.rawValue) }),
                     "highlightReports": .array(a.highlightReports.map { ["group": .string($0.group.key), "openActions": .integer(Int64($0.openActions)),
                                                                          "overdue": .integer(Int64($0.overdue.count)), "red": .integer(Int64($0.red)),
                                                                          "overdueSinceLastMeeting": .integer(Int64($0.overdueSince.count)), "redSinceLastMeeting": .integer(Int64($0.redSince.count)),
@@ -52,6 +53,10 @@ enum MeetingCommands {
             item("Escalations waiting for the body's decision: " + (a.escalations.isEmpty ? "none" : ""))
             lines += a.escalations.map { "   \($0.escalation.escalation.id)  \($0.escalation.escalation.title)\($0.overdue ? "  OVERDUE" : "")" }
             if !a.latePlans.isEmpty { item("Decisions whose plans are late:"); lines += a.latePlans.map { "   \($0.escalation.id)  \($0.escalation.title)  \($0.planProgress.done) of \($0.planProgress.of) done" } }
+            if !a.voiceOwed.isEmpty {
+                item("Responses owed to children and young people (you said, we did):")
+                lines += a.voiceOwed.map { "   \($0.id)  \(app.displayName("body", $0.group)): \($0.question)  respond by \($0.respondBy?.inWords ?? "?")\($0.state == .overdue ? "  OVERDUE" : "")" }
+            }
             for r in a.highlightReports {
                 item("Highlight report, \(r.group.name): \(r.openActions) open actions (\(r.red) red, \(r.redSince.count) newly; \(r.amber) amber, \(r.green) green, \(r.noUpdate) no update); "
                      + "\(r.overdue.count) overdue, \(r.overdueSince.count) since the last meeting; \(r.measuresOutside.count) measures outside tolerance; \(r.escalationsOverdue.count) escalations overdue there")

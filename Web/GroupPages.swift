@@ -45,7 +45,7 @@ extension WebApp {
             let mayAct = c.app.policy.speaksFor(group: group.key, viewer: c.viewer)
             let links: HTML = mayAct ? "<div class=\"govuk-button-group\"><a class=\"govuk-button\" href=\"/groups/\(group.key)/actions/new\">Log an action</a><a class=\"govuk-button govuk-button--secondary\" href=\"/groups/\(group.key)/measures/new\">Define a measure</a><a class=\"govuk-button govuk-button--secondary\" href=\"/groups/\(group.key)/escalations/new\">Raise an issue</a><a class=\"govuk-button govuk-button--secondary\" href=\"/groups/\(group.key)/referrals/new\">Refer to a partner</a></div>" : ""
             let body: HTML = """
-            <span class="govuk-caption-l">\(group.kind.rawValue.replacingOccurrences(of: "-", with: " ").capitalized)</span><h1 class="govuk-heading-l">\(group.name)</h1>\(links)
+            <span class="govuk-caption-l">\(group.kind.inWords.capitalized)</span><h1 class="govuk-heading-l">\(group.name)</h1>\(links)
             \(actionRows.isEmpty ? "<p class=\"govuk-body\">No actions logged yet.</p>" : Components.table(caption: "Actions", headers: ["Action", "Owner", "Due", "Status", "Latest RAG"], rows: actionRows))
             \(measureRows.isEmpty ? "" : Components.table(caption: "Measures", headers: ["Measure", "Latest value", "Target", "RAG"], rows: measureRows))
             \(c.app.policy.seesMeetings(of: group.key, viewer: c.viewer) ? "<p class=\"govuk-body\"><a class=\"govuk-link\" href=\"/groups/\(group.key)/meetings\">Meetings of \(group.name)</a></p>" as HTML : "")
@@ -152,6 +152,9 @@ extension WebApp {
         }
         let next = try nextStepForm(c, view, errors: errors)
         let escalations = view.escalations.map { e -> HTML in "<li><a class=\"govuk-link\" href=\"/escalations/\(e.id.rawValue)\">\(Optional(e.title) ?? e.id.rawValue)</a> \(Components.stateTag(e.state))</li>" }
+        let voices = try c.app.voiceShaping(id.instance).map { e -> HTML in
+            "<li><a class=\"govuk-link\" href=\"/voice/\(e.id.rawValue)\">\(c.app.displayName("body", e.group)): “\(Components.shortened(e.said, to: 160))”</a></li>"
+        }
         let body: HTML = """
         \(Components.errorSummary(errors))<span class="govuk-caption-l">Action</span><h1 class="govuk-heading-l">\(a.title)</h1>
         \(Components.summaryList([("Group", c.link("/groups/\(a.group)", "\(c.app.displayName("body", a.group))")),
@@ -160,6 +163,7 @@ extension WebApp {
                                   ("Latest RAG", Components.rag(view.latestRAG?.rawValue) + " \(view.rags.isEmpty ? "" : view.trend)"),
                                   ("FLOURISH areas", "\(areaNames(a.areas, c.app))")] + setBy(c, a)))
         \(escalations.isEmpty ? "" : "<h2 class=\"govuk-heading-m\">Escalations</h2><ul class=\"govuk-list\">\(escalations)</ul>" as HTML)
+        \(voices.isEmpty ? "" : "<h2 class=\"govuk-heading-m\">Shaped by what young people said</h2><ul class=\"govuk-list\">\(voices)</ul>" as HTML)
         \(updates.isEmpty ? "<p class=\"govuk-body\">No updates yet.</p>" : Components.table(caption: "Updates", headers: ["When", "RAG", "Commentary", "By"], rows: updates))
         \(next)
         """

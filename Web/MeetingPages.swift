@@ -122,6 +122,13 @@ extension WebApp {
             let rows = a.latePlans.map { v -> [HTML] in [issue(v.escalation.id.rawValue, v.escalation.title), "\(v.planProgress.done) of \(v.planProgress.of) done"] }
             items.append("<li>Decisions whose plans are late" + Components.table(caption: "Late plans", headers: ["Issue", "Actions"], rows: rows) + "</li>")
         }
+        if !a.voiceOwed.isEmpty {
+            let rows = a.voiceOwed.map { e -> [HTML] in
+                [c.link("/voice/\(e.id.rawValue)", "\(e.question)"), "\(c.app.displayName("body", e.group))",
+                 "\(e.respondBy?.inWords ?? "")" + (e.state == .overdue ? " <strong class=\"app-overdue\">Overdue</strong>" as HTML : "")]
+            }
+            items.append("<li>Responses owed to children and young people" + Components.table(caption: "You said, we did: overdue first", headers: ["What they were asked", "Group", "Respond by"], rows: rows) + "</li>")
+        }
         if !a.highlightReports.isEmpty {
             let rows = a.highlightReports.map { r -> [HTML] in
                 ["\(r.group.name)", "\(r.openActions)", "\(r.red) (\(r.redSince.count) new)", "\(r.amber)", "\(r.green)", "\(r.overdue.count) (\(r.overdueSince.count) new)",

@@ -5,7 +5,7 @@ import Engine
 import Domain
 
 extension WebApp {
-    static var pageRoutes: [Route] { publicRoutes + homeRoutes + serviceRoutes + signInRoutes + accountRoutes + contactRoutes + registrationRoutes + reportRoutes + openDataRoutes + dashboardRoutes + organisationRoutes + chairRoutes + measureRoutes + staffRoutes + messageRoutes + secretariatRoutes + boardRoutes + escalationManagementRoutes + referralRoutes + meetingRoutes }
+    static var pageRoutes: [Route] { publicRoutes + homeRoutes + serviceRoutes + signInRoutes + accountRoutes + contactRoutes + registrationRoutes + reportRoutes + openDataRoutes + dashboardRoutes + organisationRoutes + chairRoutes + measureRoutes + staffRoutes + messageRoutes + secretariatRoutes + boardRoutes + escalationManagementRoutes + referralRoutes + meetingRoutes + voiceRoutes }
 
     static let publicRoutes: [Route] = [
         Route("GET", "/", .everyone, "Home", keep: true) { c in
@@ -94,7 +94,11 @@ extension WebApp {
             let bodies = try c.app.governance.bodies()
             let list = bodies.map { b -> HTML in
                 let parents = b.reportsTo.compactMap { p in bodies.first { $0.key == p }?.name }
-                return "<li><strong>\(b.name)</strong> (\(b.kind.rawValue.replacingOccurrences(of: "-", with: " ")))\(parents.isEmpty ? "" : " reports to \(parents.joined(separator: " and "))")\(c.app.partnership.papersPublic.contains(b.key) ? ": <a class=\"govuk-link\" href=\"/groups/\(b.key)/meetings\">its meetings and papers</a>" as HTML : "")</li>"
+                if b.kind == .participationGroup {
+                    let to = b.worksWith.compactMap { w in bodies.first { $0.key == w }?.name }
+                    return "<li><strong>\(b.name)</strong> (participation group) speaks to \(to.joined(separator: " and ")): <a class=\"govuk-link\" href=\"/groups/\(b.key)/voice\">you said, we did</a></li>"
+                }
+                return "<li><strong>\(b.name)</strong> (\(b.kind.inWords))\(parents.isEmpty ? "" : " reports to \(parents.joined(separator: " and "))")\(c.app.partnership.papersPublic.contains(b.key) ? ": <a class=\"govuk-link\" href=\"/groups/\(b.key)/meetings\">its meetings and papers</a>" as HTML : "")</li>"
             }
             let principles = try c.app.principleStatements().map { s -> HTML in
                 let source: HTML
@@ -145,9 +149,11 @@ enum GraphSVG {
                 if let deepest = b.reportsTo.compactMap({ level[$0] }).max() { level[b.key] = deepest + 1 }
             }
         }
-        // Bodies with no line to the top (partners) sit on the last row.
+        // Bodies with no line to the top (partners) sit on the last row but one; participation
+        // groups, which speak to bodies rather than report to them, on the last.
         let lastRow = (level.values.max() ?? 0) + 1
-        for b in bodies where level[b.key] == nil { level[b.key] = lastRow }
+        for b in bodies where level[b.key] == nil && b.kind != .participationGroup { level[b.key] = lastRow }
+        for b in bodies where b.kind == .participationGroup { level[b.key] = lastRow + 1 }
         let rows = Dictionary(grouping: bodies, by: { level[$0.key] ?? lastRow }).sorted { $0.key < $1.key }
         // Drawn at its own size in CSS pixels (the figure scrolls sideways on a narrow screen),
         // so its 16 px names stay 16 px: never shrunk to fit, as they were, to 5 to 8 px.
@@ -162,11 +168,13 @@ enum GraphSVG {
             }
         }
         let height = gapX * 2 + Double(rows.count) * (boxH + gapY) - gapY
-        var edges: [HTML] = []
+        var edges: [HTML] = [], drawn = Set<[String]>()
         for b in bodies {
             guard let from = position[b.key] else { continue }
             for p in b.reportsTo { if let to = position[p] { edges.append(line(from, to, boxW, boxH, dashed: false)) } }
-            for w in b.worksWith where w > b.key { if let to = position[w] { edges.append(line(from, to, boxW, boxH, dashed: true)) } }
+            for w in b.worksWith where drawn.insert([b.key, w].sorted()).inserted {
+                if let to = position[w] { edges.append(line(from, to, boxW, boxH, dashed: true)) }
+            }
         }
         let nodes = bodies.compactMap { b -> HTML? in
             guard let p = position[b.key] else { return nil }

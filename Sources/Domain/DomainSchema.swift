@@ -103,5 +103,19 @@ public enum DomainSchema {
             set_by TEXT NOT NULL
         );
         """),
+        .loosening(version: 9, name: "participation groups: a kind of body", table: "bodies",
+                   replace: "CHECK (kind IN ('board', 'subgroup', 'enabling-group', 'partner'))",
+                   with: "CHECK (kind IN ('board', 'subgroup', 'enabling-group', 'partner', 'participation-group'))"),
+        Migration(version: 10, name: "the members of participation groups: a chosen name, no contact details", sql: """
+        CREATE TABLE participants (
+            id INTEGER PRIMARY KEY,
+            body TEXT NOT NULL REFERENCES bodies(key),
+            name TEXT NOT NULL,
+            joined_on TEXT NOT NULL,
+            added_by TEXT NOT NULL,
+            left_on TEXT
+        );
+        CREATE INDEX participants_by_body ON participants (body) WHERE left_on IS NULL;
+        """),
     ])
 }

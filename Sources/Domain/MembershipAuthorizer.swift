@@ -6,7 +6,7 @@ internal import Foundation
 ///
 /// Roles come from active memberships (a secretariat membership of any body makes a person
 /// the secretariat). Relations are between a person and one instance: its organisation's
-/// contacts (as the directory has them now), the chair of its group, the members of the bodies it waits on, its owner.
+/// contacts (as the directory has them now), the chair of its group, the chair and members of the body it waits on or is addressed to, its owner.
 public struct MembershipAuthorizer: Authorizer {
     /// Bodies whose members count as board members.
     public let boardBodies: Set<String>
@@ -58,6 +58,10 @@ public struct MembershipAuthorizer: Authorizer {
             guard let group = instance.data["group"]?.stringValue else { return false }
             if try actsForBody(actor, group, db: db) { return true }
             return try activeBodies(of: actor.id, roles: ["chair", "vice-chair"], db: db).contains(group)
+        case .relation("body-chair"):
+            guard let body = instance.data["body"]?.stringValue else { return false }
+            if try actsForBody(actor, body, db: db) { return true }
+            return try activeBodies(of: actor.id, roles: ["chair", "vice-chair"], db: db).contains(body)
         case .relation("body-member"):
             guard let body = instance.data["body"]?.stringValue else { return false }
             if try actsForBody(actor, body, db: db) { return true }
@@ -88,6 +92,9 @@ public struct MembershipAuthorizer: Authorizer {
         case .relation("group-chair"):
             let group = instance.data["group"]?.stringValue ?? ""
             people = try db.query("SELECT DISTINCT person_id FROM memberships WHERE body = ? AND role IN ('chair', 'vice-chair') AND ended_at IS NULL ORDER BY person_id", group).compactMap { $0.string("person_id") }
+        case .relation("body-chair"):
+            let body = instance.data["body"]?.stringValue ?? ""
+            people = try db.query("SELECT DISTINCT person_id FROM memberships WHERE body = ? AND role IN ('chair', 'vice-chair') AND ended_at IS NULL ORDER BY person_id", body).compactMap { $0.string("person_id") }
         case .relation("body-decider"), .relation("body-member"):
             let body = instance.data["body"]?.stringValue ?? ""
             let roles = recipient == .relation("body-decider") ? try deciderRoles(at: body, instance: instance, db: db) : ["chair", "vice-chair", "member", "commissioner"]

@@ -8,12 +8,47 @@ public struct Migration: Sendable {
     public let name: String
     /// The SQL it runs.
     public let sql: String
+    /// A table whose CREATE statement it rewrites in place (see ``loosening(version:name:table:replace:with:)``).
+    let rewrite: (table: String, old: String, new: String)?
 
     /// Creates a migration.
     public init(version: Int, name: String, sql: String) {
         self.version = version
         self.name = name
         self.sql = sql
+        self.rewrite = nil
+    }
+
+    private init(version: Int, name: String, rewrite: (table: String, old: String, new: String)) {
+        self.version = version
+        self.name = name
+        self.sql = ""
+        self.rewrite = rewrite
+    }
+
+    /// A migration that loosens a CHECK constraint of `table` (say, a longer list of allowed
+    /// values) by rewriting the text of its CREATE statement, as SQLite's documentation allows
+    /// for changes that leave the stored rows valid ("Making other kinds of table schema
+    /// changes", sqlite.org/lang_altertable.html): rows stay where they are, and the tables whose
+    /// foreign keys point at it are untouched, which a rebuilt copy of the table could not promise.
+    /// Only ever loosen: every row already stored must satisfy the new text.
+    public static func loosening(version: Int, name: String, table: String, replace old: String, with new: String) -> Migration {
+        Migration(version: version, name: name, rewrite: (table, old, new))
+    }
+
+    func apply(_ db: Connection) throws {
+        guard let rewrite else { return try db.execute(sql) }
+        guard let create = try db.queryOne("SELECT sql FROM sqlite_schema WHERE type = 'table' AND name = ?", rewrite.table)?.string("sql"),
+              create.contains(rewrite.old) else {
+            throw SQLiteError(code: 1, message: "migration \(version) (\(name)): the table \(rewrite.table) does not read as expected")
+        }
+        let schemaVersion = try db.queryOne("PRAGMA schema_version")?.int("schema_version") ?? 0
+        try db.execute("PRAGMA writable_schema = ON")
+        defer { try? db.execute("PRAGMA writable_schema = OFF") }
+        try db.run("UPDATE sqlite_schema SET sql = ? WHERE type = 'table' AND name = ?", create.replacingOccurrences(of: rewrite.old, with: rewrite.new), rewrite.table)
+        // A new schema version makes every connection (this one too) read the new text.
+        try db.execute("PRAGMA schema_version = \(schemaVersion + 1)")
+        try db.execute("PRAGMA writable_schema = OFF")
     }
 }
 
@@ -56,7 +91,7 @@ public struct Migrator: Sendable {
             }
             var applied: [Int] = []
             for migration in migrations where migration.version > current && migration.version <= goal {
-                try db.execute(migration.sql)
+                try migration.apply(db)
                 applied.append(migration.version)
             }
             if !applied.isEmpty {

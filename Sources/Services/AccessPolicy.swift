@@ -66,6 +66,13 @@ public struct AccessPolicy: Sendable {
     public static let publicPledgeEvents: Set<String> = [
         "approve", "check-in-due", "report-reminder-due", "year-ended", "report-overdue", "report",
     ]
+    /// A voice register entry's fields anyone may read: what the group said and the body's
+    /// response. Who recorded or answered it stays inside.
+    public static let publicVoiceFields: Set<String> = [
+        "group", "body", "heardOn", "question", "said", "areas", "priorities", "respondBy", "outcome", "response", "shaped",
+    ]
+    /// The voice events anyone may read in an entry's history: the response.
+    public static let publicVoiceEvents: Set<String> = ["respond", "response-overdue"]
     /// The pledge states in which a pledge can be public (on the wall, or reported on).
     static let publishedPledgeStates: Set<String> = ["approved", "reported"]
 
@@ -100,6 +107,11 @@ public struct AccessPolicy: Sendable {
             // The referring body's members; the partner is outside the system.
             guard let referral = try? Referral(instance) else { return .none }
             return viewer.memberOf.contains(referral.group) ? .whole : .none
+        case "voice":
+            // "You said, we did" is published: anyone reads what a participation group said and
+            // the response (no names). The group's lead and the body it spoke to see it whole.
+            guard let entry = try? VoiceEntry(instance) else { return .none }
+            return viewer.memberOf.contains(entry.group) || viewer.memberOf.contains(entry.body) ? .whole : .publicPart
         case "report-section":
             guard let section = try? ReportSection(instance) else { return .none }
             return viewer.memberOf.contains(section.group) ? .whole : .none
@@ -153,7 +165,11 @@ public struct AccessPolicy: Sendable {
         case .whole: return instance.data
         case .none: return [:]
         case .publicPart:
-            return instance.workflow == "pledge" ? instance.data.filter { Self.publicPledgeFields.contains($0.key) } : [:]
+            switch instance.workflow {
+            case "pledge": return instance.data.filter { Self.publicPledgeFields.contains($0.key) }
+            case "voice": return instance.data.filter { Self.publicVoiceFields.contains($0.key) }
+            default: return [:]
+            }
         }
     }
 
@@ -164,9 +180,14 @@ public struct AccessPolicy: Sendable {
         case .whole: return events
         case .none: return []
         case .publicPart:
-            guard instance.workflow == "pledge" else { return [] }
-            return events.filter { Self.publicPledgeEvents.contains($0.event) }.map { e in
-                e.showing(e.payload.filter { Self.publicPledgeFields.contains($0.key) })
+            let (publicEvents, publicFields): (Set<String>, Set<String>)
+            switch instance.workflow {
+            case "pledge": (publicEvents, publicFields) = (Self.publicPledgeEvents, Self.publicPledgeFields)
+            case "voice": (publicEvents, publicFields) = (Self.publicVoiceEvents, Self.publicVoiceFields)
+            default: return []
+            }
+            return events.filter { publicEvents.contains($0.event) }.map { e in
+                e.showing(e.payload.filter { publicFields.contains($0.key) })
             }
         }
     }

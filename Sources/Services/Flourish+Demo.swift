@@ -36,6 +36,7 @@ extension Flourish {
             ("sian", "Sian Shah", "norfolk-area-send-multi-agency-steering-group", "chair", "Chair of the SEND steering group"),
             ("leo", "Leo Lund", "norfolk-learning-board", "chair", "Chair of the Norfolk Learning Board"),
             ("dee", "Dee Dunn", "data-and-system-performance-group", "chair", "Chair of the Data and System Performance Group"),
+            ("nia", "Nia Noor", "mental-health-participation-group", "chair", "Adult lead of the Mental Health Participation Group (young people's voice)"),
         ]
         var accounts: [DemoAccount] = []
         for p in people where partnership.body(p.body) != nil {
@@ -80,6 +81,7 @@ extension Flourish {
         }
         if partnership.key == "norfolk" {
             try acceptDemoPlan(at: now)
+            try recordDemoVoice(at: now)
             // A referral sideways, awaiting the partner's reply.
             _ = try referToPartner(from: alliance, partner: "integrated-care-system-for-norfolk-and-waveney", title: "Waiting times for eating disorder assessments",
                                    description: "The Alliance asks the ICS how it will bring assessments within four weeks, and by when.",
@@ -107,6 +109,32 @@ extension Flourish {
                                                                 dueDate: today.adding(days: 70).description)], by: "ann")
         if let mapped = decided.plan.first {
             _ = try fireAction(mapped.id, event: "complete", fields: ["outcomeNote": "Journeys mapped with six schools"], by: "leo")
+        }
+    }
+
+    /// "You said, we did": the Mental Health Participation Group's view changed how the mental
+    /// health subgroup treats people waiting (a new action, and a published reply); the Youth
+    /// Advisory Boards' view of where family hubs should be waits for the Early Prevention Board.
+    func recordDemoVoice(at now: Date) throws {
+        let group = "mental-health-participation-group", subgroup = "cyp-mental-health-alliance-executive-management-group"
+        guard partnership.body(group) != nil, partnership.body(subgroup) != nil else { return }
+        for name in ["Jo", "Kai", "Ren", "Tam"] { _ = try addParticipant(to: group, name: name, by: "nia") }
+        let today = time.day(of: now)
+        let heard = try recordVoice(group: group, body: subgroup, heardOn: today.adding(days: -9).description,
+                                    question: "What would make waiting for mental health support easier?",
+                                    said: "Tell us how long the wait is likely to be, and check in with us while we wait. Hearing nothing for months is the worst part.",
+                                    areas: ["healthy", "understood"], priorities: [], by: "nia")
+        let action = try logAction(ActionRequest(group: subgroup, title: "Call everyone waiting for a first appointment once a month",
+                                                 description: "Asked for by the Mental Health Participation Group: a named worker checks in monthly, and the first letter says how long the wait is likely to be.",
+                                                 priority: nil, areas: ["healthy", "understood"], owner: "maya", dueDate: today.adding(days: 60).description, item: nil), by: "maya")
+        _ = try respondToVoice(heard.id, outcome: "we-did",
+                               response: "From next month everyone waiting for a first appointment gets a monthly call from a named worker, and the first letter says how long the wait is likely to be.",
+                               shaped: [action.action.id.rawValue], by: "maya")
+        if partnership.body("youth-advisory-boards") != nil {
+            _ = try recordVoice(group: "youth-advisory-boards", body: "early-prevention-board", heardOn: today.adding(days: -3).description,
+                                question: "Where should the new family hubs be?",
+                                said: "In places we already go: the library, the leisure centre, the youth club. Not in the council offices.",
+                                areas: ["family-and-friends"], priorities: [], by: "sam")
         }
     }
 

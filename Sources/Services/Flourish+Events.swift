@@ -28,6 +28,10 @@ extension Flourish {
             throw WorkflowError.invalidField(event: event, field: "event",
                                              reason: "is done with the annual report's own steps (the web's annual report page, or 'flourish report \(event)'), which freeze its figures")
         }
+        if record.workflow == "voice", event == "respond" {
+            throw WorkflowError.invalidField(event: event, field: "event",
+                                             reason: "is done with the entry's own page, or 'flourish voice respond', which check the records it shaped")
+        }
         let computed = try computedFields(for: event, on: record, given: fields)
         let at = WorkflowRecords.body(actingAt: record)
         return try engine.fire(event, on: id, payload: fields, computed: computed, actor: try actor(person, at: at),

@@ -41,6 +41,9 @@ public struct MeetingAgenda: Sendable {
     public let decisions: [(escalation: EscalationView, review: EscalationReview)]
     /// Items the secretariat added.
     public let items: [String]
+    /// What participation groups said to the body that still waits for its response, overdue
+    /// first: it comes back on every agenda until the response is published.
+    public var voiceOwed: [VoiceEntry] = []
 }
 
 extension Flourish {
@@ -171,8 +174,10 @@ extension Flourish {
                                 since.milliseconds)?.int("n") ?? 0
             }
         }
-        return MeetingAgenda(meeting: m, previous: previous, escalations: escalations, latePlans: latePlans, highlightReports: reports,
-                             pledgesApproved: approved, decisions: decisions, items: m.items)
+        var agenda = MeetingAgenda(meeting: m, previous: previous, escalations: escalations, latePlans: latePlans, highlightReports: reports,
+                                   pledgesApproved: approved, decisions: decisions, items: m.items)
+        agenda.voiceOwed = try voiceEntries(body: m.group, for: viewer).filter(\.isOpen)
+        return agenda
     }
 
     /// A body's meetings as an iCalendar feed (times in UTC, with their place).

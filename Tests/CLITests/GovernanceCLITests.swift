@@ -10,7 +10,7 @@ import Testing
         #expect(tree.stdout.contains("      - Data and System Performance Group [enabling-group]  (also reports to Norfolk Safeguarding Children Partnership)\n"))
         let json = try cli.run("tree", "--json")
         let graph = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any]
-        #expect((graph?["bodies"] as? [Any])?.count == 14)
+        #expect((graph?["bodies"] as? [Any])?.count == 18)
         let portsmouth = try cli.run("tree", "--partnership", "portsmouth", "--db", cli.directory.appendingPathComponent("p.sqlite").path)
         #expect(portsmouth.stdout.hasPrefix("Portsmouth Health and Wellbeing Board [board]\n  - Joint Children's Leadership Team (Local Authority and CCG) [board]"))
     }
@@ -222,5 +222,48 @@ import Testing
         #expect(log.stdout.contains("  sam  retire-body  youth-voice-group: merged\n"))
         let again = try cli.run("group", "retire", "youth-voice-group", "--reason", "x")
         #expect(again.stderr == "Error: youth-voice-group was already retired.\n")
+    }
+
+    /// "You said, we did" through the CLI: the group's lead adds members by chosen name, searches
+    /// for the question, records what the group said; the body's chair is reminded, it goes
+    /// overdue and onto the body's agenda, and the chair publishes the response with the action it shaped.
+    @Test func aParticipationGroupsViewIsRecordedChasedAndAnsweredThroughTheCLI() throws {
+        let cli = try CLIRunner()
+        let mhpg = "mental-health-participation-group", mh = "cyp-mental-health-alliance-executive-management-group"
+        for (id, body, role) in [("nia", mhpg, "chair"), ("maya", mh, "chair"), ("erin", "early-prevention-board", "chair")] {
+            try cli.run(arguments: ["person", "add", id, "--name", id.capitalized, "--email", "\(id)@example.org"])
+            try cli.run(arguments: ["member", "add", id, "--body", body, "--role", role])
+        }
+        let now = ["--now", "2026-06-01T09:00"]
+        #expect(try cli.run(arguments: ["tree"]).stdout.contains("Participation groups (the voice of children, young people and families):\n  - Norfolk In Care Council"))
+        let added = try cli.run(arguments: ["voice", "add-member", "--as", "nia", "--group", mhpg, "--name", "Jo"] + now)
+        #expect(added.stdout == "Jo is a member of Mental Health Participation Group (member 1).\n")
+        let email = try cli.run(arguments: ["voice", "add-member", "--as", "nia", "--group", mhpg, "--name", "jo@example.org"] + now)
+        #expect(email.status == 1 && email.stderr.contains("no email address, phone number or other contact details"))
+        #expect(try cli.run(arguments: ["voice", "members", "--as", "maya", "--group", mhpg]).status == 1, "members are for the lead and the secretariat")
+        #expect(try cli.run(arguments: ["voice", "search", "--as", "nia", "What would make waiting easier?"] + now).stdout == "No earlier question like it.\n")
+        let notSpoken = try cli.run(arguments: ["voice", "record", "--as", "nia", "--group", mhpg, "--to", "norfolk-learning-board", "--heard-on", "2026-05-29",
+                                                "--question", "q", "--said", "s"] + now)
+        #expect(notSpoken.status == 1 && notSpoken.stderr.contains("does not speak to Norfolk Learning Board; choose one of the bodies it speaks to: CYP Mental Health Alliance Executive Management Group, Children and Young People Strategic Alliance."))
+        let recorded = try cli.run(arguments: ["voice", "record", "--as", "nia", "--group", mhpg, "--to", mh, "--heard-on", "2026-05-29",
+                                               "--question", "What would make waiting easier?", "--said", "Knowing how long the wait is.", "--areas", "healthy"] + now)
+        // Twenty working days from Monday 1 June 2026: 29 June.
+        #expect(recorded.stdout.hasSuffix("The response is due by 29 June 2026; the body's chair is told.\n"), "\(recorded.stdout)\(recorded.stderr)")
+        let id = String(recorded.stdout.dropFirst("Recorded ".count).prefix { $0 != ":" })
+        #expect(try cli.run(arguments: ["voice", "search", "--as", "erin", "How could waiting be made easier?"] + now).stdout.hasPrefix("\(id)  asked of Mental Health Participation Group on 29 May 2026"))
+        try cli.run("tick", "--now", "2026-06-30T09:00")
+        #expect(try cli.run(arguments: ["voice", "list", "--as", "maya"]).stdout.hasPrefix("\(id)  overdue  Mental Health Participation Group to CYP Mental Health Alliance Executive Management Group"))
+        let meeting = try cli.run(arguments: ["meeting", "schedule", "--as", "maya", "--body", mh, "--at", "2026-07-02T10:00", "--now", "2026-06-30T09:00"])
+        let meetingID = String(meeting.stdout.dropFirst("Scheduled ".count).prefix { $0 != ":" })
+        #expect(try cli.run(arguments: ["meeting", "agenda", meetingID, "--as", "maya", "--now", "2026-06-30T09:00"]).stdout.contains("Responses owed to children and young people (you said, we did):\n   \(id)  Mental Health Participation Group: What would make waiting easier?  respond by 29 June 2026  OVERDUE"))
+        let logged = try cli.run(arguments: ["action", "log", "--as", "maya", "--group", mh, "--title", "Tell families the likely wait", "--areas", "healthy", "--owner", "maya", "--due", "2026-09-01", "--json", "--now", "2026-06-30T09:00"])
+        let action = try #require(((try JSONSerialization.jsonObject(with: Data(logged.stdout.utf8)) as? [String: Any])?["action"] as? [String: Any])?["id"] as? String)
+        let wrong = try cli.run(arguments: ["voice", "respond", id, "--as", "erin", "--outcome", "we-did", "--response", "x"])
+        #expect(wrong.status == 1, "only the body it was said to answers")
+        let answered = try cli.run(arguments: ["voice", "respond", id, "--as", "maya", "--outcome", "we-did", "--response", "Every first letter now gives the likely wait.", "--shaped", action])
+        #expect(answered.stdout == "Published the response to \(id) on Mental Health Participation Group's page, linked to \(action); its lead is told.\n")
+        let shown = try cli.run(arguments: ["voice", "show", id, "--as", "erin"]).stdout
+        #expect(shown.contains("We did: Every first letter now gives the likely wait.\n  It shaped the action \(action) (Tell families the likely wait) of CYP Mental Health Alliance Executive Management Group"))
+        #expect(try cli.run("audit", "verify").status == 0)
     }
 }

@@ -24,7 +24,8 @@ func partnership(_ bodies: [String], top: String = "top") -> String {
             #expect(!p.bodies.isEmpty)
         }
         let norfolk = try PartnershipLoader.load(String(contentsOf: workflowsFolder.appendingPathComponent("partnerships/norfolk.json"), encoding: .utf8), file: "n")
-        #expect(norfolk.bodies.count == 14)
+        #expect(norfolk.bodies.count == 18, "14 in the reporting lines and with partners, and the four participation groups the strategy names")
+        #expect(norfolk.participationGroups.count == 4)
         #expect(norfolk.districts.count == 7)
         #expect(norfolk.body("workforce-development-group")?.reportsTo == ["children-and-young-people-strategic-alliance", "norfolk-safeguarding-children-partnership"])
         #expect(norfolk.body("children-and-young-people-strategic-alliance")?.functions.first?.restrictedToRole == "commissioner")

@@ -37,10 +37,12 @@ import Domain
         let organisationA: String, organisationB: String
         let draftA: InstanceID, draftB: InstanceID, reviewedB: InstanceID, publicPledge: InstanceID
         let membershipA: InstanceID, membershipB: InstanceID
-        let escalation: InstanceID, secondEscalation: InstanceID, action: InstanceID, measure: InstanceID, section: InstanceID, referral: InstanceID, meeting: InstanceID
+        let escalation: InstanceID, secondEscalation: InstanceID, action: InstanceID, measure: InstanceID, section: InstanceID, referral: InstanceID, meeting: InstanceID, voice: InstanceID
         static let g1 = "early-prevention-board"
         static let alliance = "children-and-young-people-strategic-alliance"
         static let otherBoard = "norfolk-health-and-wellbeing-board"
+        /// A participation group that speaks to G1.
+        static let voiceGroup = "youth-advisory-boards"
 
         init() throws {
             f = try WebFixture()
@@ -80,6 +82,9 @@ import Domain
             meeting = try app.scheduleMeeting(of: Self.g1, at: now.addingTimeInterval(7 * 86_400), place: "MARKER-meeting-G1-5b1 room", by: "erin").id.instance
             referral = try app.referToPartner(from: Self.g1, partner: "integrated-care-system-for-norfolk-and-waveney", title: "MARKER-referral-G1-5b1 waits",
                                               description: "", replyBy: "2027-01-29", by: "erin").id.instance
+            voice = try app.recordVoice(group: Self.voiceGroup, body: Self.g1, heardOn: app.time.day(of: now).description, question: "Where should hubs be?",
+                                        said: "MARKER-voice-G1-5b1 near the library", areas: [], priorities: [], by: "sam").id.instance
+            _ = try app.addParticipant(to: Self.voiceGroup, name: "MARKER-member-5b1", by: "sam")
 
             // Who may read each marker: the README's visibility table.
             markers = [
@@ -93,6 +98,8 @@ import Domain
                 "MARKER-section-G1-5b1": ["erin", "sam"],                    // draft sections: the group and the secretariat
                 "MARKER-meeting-G1-5b1": ["erin", "sam"],                    // meetings and their papers: the body's members and the secretariat
                 "MARKER-referral-G1-5b1": ["erin", "sam"],                   // referrals to partners: the referring body and the secretariat
+                "MARKER-voice-G1-5b1": AuthorizationMatrixTests.everyone,    // what a participation group said: published
+                "MARKER-member-5b1": ["sam"],                                // a participation group's members: its lead and the secretariat
             ]
         }
 
@@ -131,6 +138,7 @@ import Domain
             (m.draftA, ["contact-1", "sam"]), (m.reviewedB, ["sam"]), (m.publicPledge, signedIn),
             (m.membershipA, ["contact-1", "sam"]), (m.membershipB, ["sam"]),
             (m.escalation, ["erin", "bea", "sam"]), (m.action, partnershipMembers), (m.measure, partnershipMembers), (m.section, ["erin", "sam"]), (m.referral, ["erin", "sam"]), (m.meeting, ["erin", "sam"]),
+            (m.voice, signedIn),  // public, read through the API by anyone signed in
         ]
         // The public API and pages.
         get("/api/openapi.json", nil, everyone)
@@ -268,6 +276,14 @@ import Domain
         get("/meetings/{id}", "/meetings/\(m.meeting.rawValue)", ["erin", "sam"])
         get("/meetings/{id}/pack", "/meetings/\(m.meeting.rawValue)/pack", ["erin", "sam"])
         post("/meetings/{id}", "/meetings/\(m.meeting.rawValue)", form: [], ["erin", "sam"])  // empty: "select who was present"
+        get("/voice", nil, everyone)
+        get("/groups/{key}/voice", "/groups/\(Matrix.voiceGroup)/voice", everyone)
+        get("/groups/{key}/voice/new", "/groups/\(Matrix.voiceGroup)/voice/new", ["sam"])  // its adult lead (not a viewer here) and the secretariat
+        post("/groups/{key}/voice/new", "/groups/\(Matrix.voiceGroup)/voice/new", form: [], ["sam"])  // empty: "choose the body"
+        get("/voice/{id}", "/voice/\(m.voice.rawValue)", everyone)
+        post("/voice/{id}", "/voice/\(m.voice.rawValue)", form: [], ["erin", "sam"])  // the body it was said to answers; empty: "choose whether something changed"
+        get("/groups/{key}/members", "/groups/\(Matrix.voiceGroup)/members", ["sam"])
+        post("/groups/{key}/members", "/groups/\(Matrix.voiceGroup)/members", form: [], ["sam"])  // empty: "enter the name"
         get("/monitoring", nil, signedIn)  // coverage: measures only as the policy shows them
         post("/monitoring/owners", "/monitoring/owners", form: [("area", "learning"), ("owner", g1)], ["sam"])
         post("/measures/{id}/revise", "/measures/\(m.measure.rawValue)/revise",

@@ -1426,6 +1426,31 @@ def sweep(b, s):
         b.expect_text("Agenda")
     else:
         b.fail("the Health and Wellbeing Board's public meetings page lists no meeting")
+    # Issue 21: "You said, we did", for anyone: the groups, a search of earlier questions, a
+    # group's page and an answered view; then the lead's and the answering chair's forms.
+    b.open("/voice", "voice")
+    b.open("/voice?q=waiting+for+mental+health+support", "voice-search")
+    b.expect_text("1 earlier question like it")
+    b.open("/groups/mental-health-participation-group/voice", "voice-group")
+    answered = b.first_link("^/voice/voice-")
+    if answered:
+        b.open(answered, "voice-entry")
+        b.expect_text("We did")
+    else:
+        b.fail("the Mental Health Participation Group's page lists no view")
+    b.sign_in("nia")
+    b.open("/groups/mental-health-participation-group/voice/new", "voice-new-lead")
+    b.open("/groups/mental-health-participation-group/members", "voice-members-lead")
+    b.sign_out()
+    b.sign_in("erin")
+    b.open("/groups/youth-advisory-boards/voice", "voice-group-erin")
+    waiting = b.first_link("^/voice/voice-")
+    if waiting:
+        b.open(waiting, "voice-respond-erin")
+        b.expect_text("Publish the response")
+    else:
+        b.fail("the Youth Advisory Boards' page lists no view")
+    b.sign_out()
 
     for person, pages in [("erin", [("/groups/early-prevention-board/actions/new", "action-new-erin"),
                                     ("/groups/early-prevention-board/referrals/new", "referral-new-erin"),

@@ -208,6 +208,8 @@ class World:
         self.public_pledges = {rid for rid, r in self.records.items() if r["workflow"] == "pledge" and self.anon.get(f"/pledges/{rid}").status == 200}
         # Meetings of a body that publishes its papers (the partnership file's papersPublic) are anyone's to read.
         self.public_meetings = {rid for rid, r in self.records.items() if r["workflow"] == "meeting" and self.anon.get(f"/meetings/{rid}").status == 200}
+        # "You said, we did" is published: what a participation group said and the response, nobody named.
+        self.public_meetings |= {rid for rid, r in self.records.items() if r["workflow"] == "voice" and self.anon.get(f"/voice/{rid}").status == 200}
         public_texts = {self.records[rid]["data"].get("text") for rid in self.public_pledges}
         self.contacts, self.pledge_texts, self.comments, self.escalations, self.actions, self.measures = [], [], [], [], [], []
         for rid, r in self.records.items():
@@ -333,7 +335,7 @@ def defect_1_stranger(world, results):
           lambda t: False,
           markers=private + world.measures)
 
-    # A public pledge's history may be shown (without anything private in it); every other record's is refused.
+    # A public pledge's, public meeting's or voice entry's history may be shown (without anything private in it); every other record's is refused.
     sweep("1f other people's records' history is refused (/history/{id}, /api/v1/instances/{id}/history)",
           [f"/history/{rid}" for rid in others] + [f"/api/v1/instances/{rid}/history" for rid in others],
           lambda t: t.split("/")[-1 if t.startswith("/history/") else -2] not in world.public_pledges | world.public_meetings)

@@ -97,7 +97,7 @@ public struct EscalationRouting: Sendable {
     /// below the stop (not a partner, not one the stop reports to).
     public func takesDecisions(_ key: String) -> Bool {
         guard let b = body(key) else { return false }
-        return b.kind != .partner && !aboveStop.contains(key)
+        return b.kind.isInReportingLines && !aboveStop.contains(key)
     }
 
     /// The bodies an issue raised at `from` goes to first: the body its severity sends it

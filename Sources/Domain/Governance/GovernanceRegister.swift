@@ -80,13 +80,15 @@ public struct GovernanceRegister: Sendable {
     public let database: Database
     public let partnership: Partnership
 
-    /// Opens the register, seeding it from the partnership file the first time.
+    /// Opens the register, seeding it from the partnership file the first time. A body the
+    /// file gains later (one the register has never held, under any name) is added then, with
+    /// its links to bodies the register holds; a body retired at run time stays retired.
     public init(database: Database, partnership: Partnership, at: Date) throws {
         self.database = database
         self.partnership = partnership
         try DomainSchema.migrator.migrate(database)
         try database.write { db in
-            guard try db.queryOne("SELECT 1 FROM bodies LIMIT 1") == nil else { return }
+            guard try db.queryOne("SELECT 1 FROM bodies LIMIT 1") == nil else { return try Self.addNewFromFile(db, partnership: partnership, at: at) }
             for body in partnership.bodies {
                 try db.run("INSERT INTO bodies (key, name, kind, priority, description, independent, added_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
                            arguments: [body.key, body.name, body.kind.rawValue, body.priority, body.description, body.hasIndependentGovernance, at.milliseconds])
@@ -102,6 +104,26 @@ public struct GovernanceRegister: Sendable {
             try Self.log(db, at: at, actor: "system", action: "seed", detail: "\(partnership.bodies.count) bodies from the \(partnership.name) partnership file")
         }
         try database.write { db in _ = try PrinciplesRegister.keepCurrent(db, partnership: partnership, at: at) }
+    }
+
+    static func addNewFromFile(_ db: Connection, partnership: Partnership, at: Date) throws {
+        let held = Set(try db.query("SELECT key FROM bodies").compactMap { $0.string("key") })
+        let new = partnership.bodies.filter { !held.contains($0.key) }
+        guard !new.isEmpty else { return }
+        for body in new {
+            try db.run("INSERT INTO bodies (key, name, kind, priority, description, independent, added_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                       arguments: [body.key, body.name, body.kind.rawValue, body.priority, body.description, body.hasIndependentGovernance, at.milliseconds])
+        }
+        let now = held.union(new.map(\.key))
+        for body in new {
+            for (i, parent) in body.reportsTo.enumerated() where now.contains(parent) {
+                try db.run("INSERT INTO body_links (body, other, kind, position, added_at) VALUES (?, ?, 'reports-to', ?, ?)", body.key, parent, i, at.milliseconds)
+            }
+            for (i, other) in body.worksWith.enumerated() where now.contains(other) {
+                try db.run("INSERT INTO body_links (body, other, kind, position, added_at) VALUES (?, ?, 'works-with', ?, ?)", body.key, other, i, at.milliseconds)
+            }
+        }
+        try Self.log(db, at: at, actor: "system", action: "add-from-file", detail: "\(new.map(\.key).joined(separator: ", ")) from the \(partnership.name) partnership file")
     }
 
     /// The active bodies, in the order they were added, with their current links.
@@ -139,7 +161,7 @@ public struct GovernanceRegister: Sendable {
         guard key.range(of: "^[a-z][a-z0-9]*(-[a-z0-9]+)*$", options: .regularExpression) != nil else { throw GovernanceError.invalidKey(key) }
         guard let kind = BodyKind(rawValue: kind) else { throw GovernanceError.unknownKind(kind) }
         let name = name.trimmingCharacters(in: .whitespacesAndNewlines)
-        if kind != .partner && reportsTo.isEmpty { throw GovernanceError.needsParent(key) }
+        if kind.isInReportingLines && reportsTo.isEmpty { throw GovernanceError.needsParent(key) }
         return try database.write { db in
             let active = try Self.bodies(db, partnership: partnership)
             if try db.queryOne("SELECT 1 FROM bodies WHERE key = ?", key) != nil { throw GovernanceError.bodyExists(key) }

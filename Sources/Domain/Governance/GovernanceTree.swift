@@ -25,11 +25,20 @@ public enum GovernanceTree {
         }
         walk(top, depth: 0, parent: nil, path: [])
         // Bodies outside the reporting lines to the top, with their own sub-trees.
-        for b in bodies where !shown.contains(b.key) && b.kind != .partner && !b.reportsTo.contains(where: { byKey[$0] != nil && shown.contains($0) }) {
+        for b in bodies where !shown.contains(b.key) && b.kind.isInReportingLines && !b.reportsTo.contains(where: { byKey[$0] != nil && shown.contains($0) }) {
             if b.reportsTo.allSatisfy({ byKey[$0] == nil }) {
                 lines.append("")
                 lines.append("Own governance:")
                 walk(b.key, depth: 1, parent: nil, path: [])
+            }
+        }
+        let voices = bodies.filter { $0.kind == .participationGroup }
+        if !voices.isEmpty {
+            lines.append("")
+            lines.append("Participation groups (the voice of children, young people and families):")
+            for v in voices {
+                let to = v.worksWith.compactMap { byKey[$0]?.name }
+                lines.append("  - \(v.name)" + (to.isEmpty ? "" : "  (speaks to \(to.joined(separator: ", ")))"))
             }
         }
         let partners = bodies.filter { $0.kind == .partner }

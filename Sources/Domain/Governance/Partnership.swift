@@ -7,6 +7,18 @@ public enum BodyKind: String, Sendable, CaseIterable, Equatable {
     case subgroup
     case enablingGroup = "enabling-group"
     case partner
+    /// A group that carries the voice of children, young people or families (a children in care
+    /// council, a participation group, a parent carer forum). It speaks to the bodies it works
+    /// with; it has no reporting line and takes no escalation. Its members may be young people:
+    /// the system keeps only a chosen name for each, and a named adult lead acts for the group.
+    case participationGroup = "participation-group"
+
+    /// Whether bodies of this kind sit in the partnership's reporting lines (and so escalate,
+    /// decide and report up): not partners, not participation groups.
+    public var isInReportingLines: Bool { self != .partner && self != .participationGroup }
+
+    /// The kind as people say it: "enabling group", "participation group".
+    public var inWords: String { rawValue.replacingOccurrences(of: "-", with: " ") }
 }
 
 /// A decision-making function a body holds that only some of its members may exercise
@@ -134,6 +146,22 @@ public struct EscalationPrinciples: Sendable, Equatable {
     }
 }
 
+/// How a partnership answers what its participation groups say ("You said, we did").
+public struct VoiceSettings: Sendable, Equatable {
+    /// Working days from the day a view is recorded to the day the published response is due.
+    public var responseWorkingDays: WorkingDays
+    /// Working days before that day when the responding body's chair is reminded.
+    public var reminderWorkingDays: WorkingDays
+
+    public init(responseWorkingDays: WorkingDays, reminderWorkingDays: WorkingDays) {
+        self.responseWorkingDays = responseWorkingDays
+        self.reminderWorkingDays = reminderWorkingDays
+    }
+
+    /// Twenty working days (about a month) to respond, reminded five before.
+    public static let standard = VoiceSettings(responseWorkingDays: WorkingDays(20), reminderWorkingDays: WorkingDays(5))
+}
+
 /// A partnership: its bodies and their reporting lines, its districts and sectors, and its
 /// escalation principles. Norfolk is the shipped default; nothing here is Norfolk-only.
 public struct Partnership: Sendable {
@@ -162,6 +190,11 @@ public struct Partnership: Sendable {
     /// The bodies whose meeting papers are public (agenda, decision log and minutes), such as
     /// a council's Health and Wellbeing Board; other bodies' papers are for their members.
     public var papersPublic: Set<String> = []
+    /// How its participation groups' views are answered.
+    public var voice: VoiceSettings = .standard
+
+    /// Its participation groups, in file order.
+    public var participationGroups: [GovernanceBody] { bodies.filter { $0.kind == .participationGroup } }
 
     /// A body by key.
     public func body(_ key: String) -> GovernanceBody? { bodies.first { $0.key == key } }

@@ -62,6 +62,14 @@ public enum PartnershipLoader {
         }
         let keys = Set(bodies.map(\.key))
         let known = bodies.map(\.key).joined(separator: ", ")
+        for (i, b) in bodies.enumerated() where b.kind == .participationGroup {
+            if !b.reportsTo.isEmpty {
+                report("/bodies/\(i)/reportsTo", "participation-group-reports", "\"\(b.name)\" is a participation group; it speaks to bodies, it does not report to them.", "Move its bodies from reportsTo to worksWith.")
+            }
+            if b.worksWith.isEmpty {
+                report("/bodies/\(i)/worksWith", "participation-group-unheard", "\"\(b.name)\" is a participation group that speaks to no body, so nobody would answer what it says.", "Name the bodies it speaks to under worksWith.")
+            }
+        }
         for (i, b) in bodies.enumerated() {
             for (j, parent) in b.reportsTo.enumerated() where !keys.contains(parent) {
                 report("/bodies/\(i)/reportsTo/\(j)", "unknown-body", "\"\(b.key)\" reports to \"\(parent)\", which is not a body here.", "Use one of: \(known).")
@@ -105,7 +113,7 @@ public enum PartnershipLoader {
                     changed = true
                 }
             }
-            for (i, b) in bodies.enumerated() where !reachesTop.contains(b.key) && b.kind != .partner && !b.hasIndependentGovernance {
+            for (i, b) in bodies.enumerated() where !reachesTop.contains(b.key) && b.kind.isInReportingLines && !b.hasIndependentGovernance {
                 report("/bodies/\(i)", "no-way-up", "\"\(b.name)\" has no reporting line leading up to the top body \"\(top)\", so its escalations would have nowhere to go.",
                        "Give it a reportsTo, or mark it \"independentGovernance\": true.")
             }
@@ -116,6 +124,7 @@ public enum PartnershipLoader {
         for (i, body) in papersPublic.enumerated() where !keys.contains(body) {
             report("/papersPublic/\(i)", "unknown-body", "\"\(body)\" is not a body here.", "Name a body whose meeting papers are published, or remove it.")
         }
+        let voice = voiceSettings(root["voice"], report: report)
         if !problems.isEmpty { throw DefinitionError(problems: problems) }
         var partnership = Partnership(key: key, name: name, timeZone: zone ?? TimeZone(identifier: "Europe/London")!,
                                       calendar: root["calendar"]?.stringValue ?? "england-and-wales", framework: root["framework"]?.stringValue ?? "flourish",
@@ -125,6 +134,7 @@ public enum PartnershipLoader {
         partnership.organisationKinds = named(root["organisationKinds"])
         partnership.sizeBands = named(root["sizeBands"])
         partnership.papersPublic = Set(papersPublic)
+        partnership.voice = voice
         return partnership
     }
 
@@ -154,6 +164,24 @@ public enum PartnershipLoader {
                               renewalGrace: duration("renewalGrace", standard.renewalGrace), themes: themes.isEmpty ? standard.themes : themes)
     }
 
+    static func voiceSettings(_ json: JSONValue?, report: (String, String, String, String) -> Void) -> VoiceSettings {
+        guard let v = json else { return .standard }
+        func days(_ key: String, _ fallback: WorkingDays) -> WorkingDays {
+            guard let value = v[key] else { return fallback }
+            guard let n = value.intValue, n >= 1, n <= 365 else {
+                report("/voice/\(key)", "bad-working-days", "/voice/\(key) should be a whole number of working days from 1 to 365.", "Write it like 20.")
+                return fallback
+            }
+            return WorkingDays(n)
+        }
+        let settings = VoiceSettings(responseWorkingDays: days("responseWorkingDays", VoiceSettings.standard.responseWorkingDays),
+                                     reminderWorkingDays: days("reminderWorkingDays", VoiceSettings.standard.reminderWorkingDays))
+        if settings.reminderWorkingDays >= settings.responseWorkingDays {
+            report("/voice/reminderWorkingDays", "reminder-after-due", "The reminder (\(settings.reminderWorkingDays) before) would come before the view is recorded.", "Make reminderWorkingDays fewer than responseWorkingDays.")
+        }
+        return settings
+    }
+
     static func named(_ json: JSONValue?) -> [NamedKey] {
         (json?.arrayValue ?? []).map { NamedKey(key: $0["key"]?.stringValue ?? "", name: $0["name"]?.stringValue ?? "") }
     }
@@ -176,7 +204,7 @@ public enum PartnershipLoader {
         let above = EscalationRouting.bodies(above: stopsAt, in: bodies)
         if !keys.contains(stopsAt) {
             report("/escalation/stopsAt", "unknown-body", "\"\(stopsAt)\" is not a body here.", "Name the body at the top of operational escalation, such as the alliance.")
-        } else if let stop = bodies.first(where: { $0.key == stopsAt }), stop.kind == .partner {
+        } else if let stop = bodies.first(where: { $0.key == stopsAt }), !stop.kind.isInReportingLines {
             report("/escalation/stopsAt", "partner-cannot-decide", "\"\(stop.name)\" is a partner with its own governance; escalation cannot stop there.", "Name a board of the partnership.")
         } else {
             // Every group below the stop must have a way to it, or its escalations go nowhere.
@@ -191,7 +219,7 @@ public enum PartnershipLoader {
             }
             // A body with no way up at all is reported once, as having no way up.
             let hasWayUp = { (b: GovernanceBody) in b.reportsTo.contains(where: keys.contains) }
-            for (i, b) in bodies.enumerated() where !reachesStop.contains(b.key) && !above.contains(b.key) && b.kind != .partner && !b.hasIndependentGovernance && hasWayUp(b) {
+            for (i, b) in bodies.enumerated() where !reachesStop.contains(b.key) && !above.contains(b.key) && b.kind.isInReportingLines && !b.hasIndependentGovernance && hasWayUp(b) {
                 report("/bodies/\(i)", "no-way-to-stop", "\"\(b.name)\" has no reporting line leading to \"\(stopsAt)\", where escalation stops, so its escalations would have nowhere to go.",
                        "Give it a reportsTo leading there, or mark it \"independentGovernance\": true.")
             }

@@ -110,6 +110,7 @@ public struct RecordData: Sendable {
 public enum WorkflowRecords {
     public static let all: [any WorkflowRecord.Type] = [
         Pledge.self, OrganisationMembership.self, Action.self, Measure.self, Escalation.self, EscalationReview.self, AnnualReportRecord.self, ReportSection.self,
+        Meeting.self, Referral.self, VoiceEntry.self,
     ]
 
     /// The body a record is acted on at (its group, or the body deciding a review), for who acts
@@ -122,6 +123,10 @@ public enum WorkflowRecords {
         case "escalation-review", "escalation-top-review": return (try? EscalationReview(instance))?.body
         case "annual-report": return (try? AnnualReportRecord(instance))?.group
         case "report-section": return (try? ReportSection(instance))?.group
+        case "meeting": return (try? Meeting(instance))?.group
+        case "referral": return (try? Referral(instance))?.group
+        // Answered at the body it was said to (it is recorded at the group, by its lead).
+        case "voice": return (try? VoiceEntry(instance))?.body
         default: return nil
         }
     }
