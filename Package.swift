@@ -31,7 +31,7 @@ let package = Package(
         .testTarget(name: "DomainTests", dependencies: ["Domain", "Engine", "SQLite"], swiftSettings: swiftSettings),
         .testTarget(name: "ServicesTests", dependencies: ["Services", "Domain", "Engine"], exclude: ["Fixtures"], swiftSettings: swiftSettings),
         .testTarget(name: "ArgumentParsingTests", dependencies: ["ArgumentParsing"], exclude: ["Fixtures"], swiftSettings: swiftSettings),
-        .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer"], swiftSettings: swiftSettings),
+        .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer"], exclude: ["Fixtures"], swiftSettings: swiftSettings),
         .testTarget(name: "WebAppTests", dependencies: ["WebApp", "HTTPServer", "Services", "Engine"], exclude: ["Fixtures"], swiftSettings: swiftSettings),
         .testTarget(name: "CLITests", dependencies: ["flourish"], swiftSettings: swiftSettings),
     ],
