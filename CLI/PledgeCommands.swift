@@ -172,15 +172,17 @@ enum PledgeCommands {
                   OptionSpec("theme", takesValue: true, valueName: "THEME", help: "An optional theme, e.g. mental-health."),
                   OptionSpec("priority", takesValue: true, valueName: "KEY", help: "An optional priority it supports."),
                   OptionSpec("year", takesValue: true, valueName: "YEAR", help: "The pledge year (default: the current one)."),
+                  OptionSpec("ask", takesValue: true, valueName: "ASK", help: "The partnership's open ask it answers (see 'flourish ask list')."),
                   OptionSpec("key", takesValue: true, valueName: "KEY", help: "An idempotency key.")]
     ) { inv in
         try inv.expectPositionals(atMost: 0)
         let org = try inv.required("org", "ORG")
         let text = try inv.required("text", "TEXT")
         let app = try inv.app
-        let p = try Pledge(app.createPledge(PledgeRequest(organisation: org, text: text, areas: list(inv.arguments.value("areas")) ?? [],
-                                                       theme: inv.arguments.value("theme"), priority: inv.arguments.value("priority"),
-                                                       pledgeYear: try inv.integer("year")), by: inv.actor.id, idempotencyKey: inv.arguments.value("key")))
+        var request = PledgeRequest(organisation: org, text: text, areas: list(inv.arguments.value("areas")) ?? [],
+                                    theme: inv.arguments.value("theme"), priority: inv.arguments.value("priority"), pledgeYear: try inv.integer("year"))
+        request.ask = inv.arguments.value("ask")
+        let p = try Pledge(app.createPledge(request, by: inv.actor.id, idempotencyKey: inv.arguments.value("key")))
         inv.output(p.json(app.time)) {
             "Drafted \(p.id) for \(org) (pledge year \(p.pledgeYear ?? 0))."
                 + (p.repeatsLastYear ? " Note: it repeats an earlier pledge; the reviewer will see that." : "")

@@ -28,6 +28,11 @@ extension WebApp {
               : Components.table(caption: "Escalation reviews at each body", headers: ["Body", "Waiting", "Decided this year", "Median working days to decide"],
                                  rows: r.escalationLevels.map { l in ["\(l.name)", "\(l.stillOpen)", "\(l.decided)", "\(l.medianWorkingDaysToResolve.map(AnnualReport.number) ?? "–")"] }, numeric: [1, 2, 3]))
             \(try plansTable(c))
+            <h2 class="govuk-heading-m">Pledges against the partnership’s asks</h2>
+            \(try askTable(c))
+            <h2 class="govuk-heading-m">Where pledges are, and are not</h2>
+            \(coverageTable(c, try c.app.pledgeCoverage()))
+            <p class="govuk-body"><a class="govuk-link" href="/pledges/coverage">By kind of organisation</a></p>
             """
             return Layout.page(title: "Dashboard", body: body, context: c)
         },
@@ -86,5 +91,16 @@ extension WebApp {
             }))
         }
         return Layout.page(title: title, body: HTML.join(parts), context: c, backLink: ("/dashboard", "Back to the dashboard"))
+    }
+}
+
+extension WebApp {
+    /// The asks with the pledges each drew, open ones first.
+    static func askTable(_ c: Context) throws -> HTML {
+        let asks = try c.app.asks()
+        guard !asks.isEmpty else { return "<p class=\"govuk-body\">No asks published yet. <a class=\"govuk-link\" href=\"/asks\">What the partnership asks for</a></p>" }
+        return Components.table(caption: "Asks", headers: ["Ask", "Status", "Pledges made", "On the wall"],
+                                rows: asks.map { v in ["<a class=\"govuk-link\" href=\"/asks/\(v.ask.id.rawValue)\">\(v.ask.title)</a>", Components.stateTag(v.ask.state), "\(v.pledges)", "\(v.published)"] },
+                                numeric: [2, 3])
     }
 }

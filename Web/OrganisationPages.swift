@@ -27,11 +27,12 @@ extension WebApp {
             return Layout.page(title: "My organisation", body: "<h1 class=\"govuk-heading-l\">My organisation</h1>\(sections)", context: c)
         },
         Route("GET", "/pledges/new", .organisationContact, "Make a pledge") { c in
-            pledgeForm(c, organisation: c.request.queryValue("organisation") ?? c.viewer.organisations.first ?? "", values: [:], errors: [])
+            pledgeForm(c, organisation: c.request.queryValue("organisation") ?? c.viewer.organisations.first ?? "", values: ["ask": [c.request.queryValue("ask") ?? ""]], errors: [])
         },
         Route("POST", "/pledges/new", .organisationContact, "Make a pledge") { c in
             let organisation = c.field("organisation") ?? ""
-            let values: [String: [String]] = ["text": [c.field("text") ?? ""], "areas": c.fields("areas"), "theme": [c.field("theme") ?? ""], "priority": [c.field("priority") ?? ""]]
+            let values: [String: [String]] = ["text": [c.field("text") ?? ""], "areas": c.fields("areas"), "theme": [c.field("theme") ?? ""], "priority": [c.field("priority") ?? ""],
+                                              "ask": [c.field("ask") ?? ""]]
             var errors: [FieldError] = []
             if c.field("text") == nil { errors.append(FieldError("text", "Enter the new thing your organisation pledges to do")) }
             if c.fields("areas").isEmpty { errors.append(FieldError("areas", "Select at least one FLOURISH area")) }
@@ -40,8 +41,9 @@ extension WebApp {
             }
             if !errors.isEmpty { return pledgeForm(c, organisation: organisation, values: values, errors: errors, status: .unprocessableContent) }
             do {
-                let pledge = try c.app.createPledge(PledgeRequest(organisation: organisation, text: (c.field("text") ?? ""), areas: c.fields("areas"),
-                                                                  theme: c.field("theme"), priority: c.field("priority")), by: c.person)
+                var request = PledgeRequest(organisation: organisation, text: (c.field("text") ?? ""), areas: c.fields("areas"), theme: c.field("theme"), priority: c.field("priority"))
+                request.ask = c.field("ask")
+                let pledge = try c.app.createPledge(request, by: c.person)
                 if c.field("submit") != nil {
                     _ = try c.app.firePledge(RecordID(pledge.id), event: "submit", fields: [:], expectedVersion: nil, by: c.person)
                     return c.redirect("/pledges/\(pledge.id.rawValue)", confirming: "Your pledge is submitted. The Alliance secretariat will review it.")
@@ -178,12 +180,15 @@ extension WebApp {
         let action = editing.map { "/pledges/\($0.id.rawValue)/edit" } ?? "/pledges/new"
         let hidden: HTML = editing.map { "<input type=\"hidden\" name=\"version\" value=\"\($0.version)\">" } ?? ""
         let comment: HTML = editing?.reviewComment.map { "<div class=\"govuk-inset-text\">The secretariat asked: \($0)</div>" } ?? ""
+        // Pledging against one of the partnership's asks: said at the top, carried in the form.
+        let ask = editing == nil ? values["ask"]?.first.flatMap { $0.isEmpty ? nil : try? app.ask(RecordID(InstanceID($0))) } : nil
+        let answering: HTML = ask.map { "<div class=\"govuk-inset-text\">You are pledging against the partnership’s ask: <strong>\($0.title)</strong>. <a class=\"govuk-link\" href=\"/pledges/new\">Pledge something else instead</a>.</div><input type=\"hidden\" name=\"ask\" value=\"\($0.id.rawValue)\">" } ?? ""
         let secondary = editing == nil ? "Save as draft" : "Save changes"
         let body: HTML = """
         <div class="govuk-grid-row"><div class="govuk-grid-column-two-thirds">
         \(Components.errorSummary(errors))
         <span class="govuk-caption-l">\(name)</span><h1 class="govuk-heading-l">\(title)</h1>\(comment)
-        <form method="post" action="\(action)" novalidate>\(c.csrfField)<input type="hidden" name="organisation" value="\(organisation)">\(hidden)
+        <form method="post" action="\(action)" novalidate>\(c.csrfField)<input type="hidden" name="organisation" value="\(organisation)">\(hidden)\(answering)
         \(Components.textarea("text", label: "What new thing will your organisation do for children and young people this year?", value: values["text"]?.first, errors: errors,
                               hint: "Something you have not done before. Say who it is for and what will happen."))
         \(Components.choices("areas", legend: "Which FLOURISH areas does it help?", options: app.framework.areas.map { ($0.key, $0.name) }, selected: values["areas"] ?? [], errors: errors, hint: "Select all that apply."))

@@ -5,7 +5,7 @@ import Engine
 import Domain
 
 extension WebApp {
-    static var pageRoutes: [Route] { publicRoutes + homeRoutes + serviceRoutes + signInRoutes + accountRoutes + contactRoutes + registrationRoutes + reportRoutes + openDataRoutes + dashboardRoutes + organisationRoutes + chairRoutes + measureRoutes + staffRoutes + messageRoutes + secretariatRoutes + boardRoutes + escalationManagementRoutes + referralRoutes + meetingRoutes + voiceRoutes }
+    static var pageRoutes: [Route] { publicRoutes + homeRoutes + serviceRoutes + signInRoutes + accountRoutes + contactRoutes + registrationRoutes + reportRoutes + openDataRoutes + dashboardRoutes + organisationRoutes + chairRoutes + measureRoutes + staffRoutes + messageRoutes + secretariatRoutes + boardRoutes + escalationManagementRoutes + referralRoutes + meetingRoutes + voiceRoutes + askRoutes }
 
     static let publicRoutes: [Route] = [
         Route("GET", "/", .everyone, "Home", keep: true) { c in
@@ -51,8 +51,13 @@ extension WebApp {
                 <p class="govuk-body-s app-card__meta">\(e.areas.map { a in areas.first { $0.0 == a }?.1 ?? a }.joined(separator: ", ")) · \(name(e.district, in: c.app.partnership.districts)) · pledged for \(e.pledgeYear)</p></li>
                 """
             }
+            let asks = try c.app.asks(includingClosed: false).prefix(3).map { v -> HTML in
+                "<li><a class=\"govuk-link\" href=\"/asks/\(v.ask.id.rawValue)\">\(v.ask.title)</a>: \(v.pledges) \(v.pledges == 1 ? "pledge" : "pledges") so far</li>"
+            }
             let body: HTML = """
             <h1 class="govuk-heading-l">Pledge wall</h1>
+            \(asks.isEmpty ? "" : "<h2 class=\"govuk-heading-m\">What the partnership asks for</h2><ul class=\"govuk-list govuk-list--bullet\">\(asks)</ul><p class=\"govuk-body\"><a class=\"govuk-link\" href=\"/asks\">Every ask</a></p>" as HTML)
+            <p class="govuk-body"><a class="govuk-link" href="/pledges/coverage">Where pledges are, and are not</a>: pledges by FLOURISH area and district.</p>
             <form method="get" action="/pledges" class="app-filter" role="search">
             \(Components.input("q", label: "Search pledges", value: filter.search, errors: noErrors, hint: "Words from the pledge or the organisation's name"))
             \(Components.select("area", label: "FLOURISH area", options: areas, selected: filter.area, errors: noErrors, blank: "Any area"))
@@ -85,9 +90,14 @@ extension WebApp {
             ]
             if let outcome = pledge.outcome { rows.append(("Outcome", "\(outcome.replacingOccurrences(of: "-", with: " "))")) }
             if let evidence = pledge.evidence { rows.append(("What was delivered", "\(evidence)")) }
+            if let ask = pledge.ask.flatMap({ try? c.app.ask(RecordID(InstanceID($0))) }) {
+                rows.append(("Answers the partnership’s ask", "<a class=\"govuk-link\" href=\"/asks/\(ask.id.rawValue)\">\(ask.title)</a>"))
+            }
             var manage: HTML = ""
             if mayManage { manage = try PledgeActions.panel(for: pledge, context: c) }
-            let body: HTML = "<h1 class=\"govuk-heading-l\">\(organisation.organisation.name)’s pledge</h1>\(Components.summaryList(rows))\(manage)"
+            // A published pledge earns its certificate and a badge for the organisation's website.
+            let recognition: HTML = (try? c.app.recognition(RecordID(id)))?.isPublic != true ? "" : "<p class=\"govuk-body\"><a class=\"govuk-link\" href=\"/pledges/\(id.rawValue)/certificate\">Certificate and website badge<span class=\"govuk-visually-hidden\"> for this pledge</span></a></p>"
+            let body: HTML = "<h1 class=\"govuk-heading-l\">\(organisation.organisation.name)’s pledge</h1>\(Components.summaryList(rows))\(recognition)\(manage)"
             return Layout.page(title: c.app.recordName(record), body: body, context: c, backLink: ("/pledges", "Back to the pledge wall"))
         },
         Route("GET", "/governance", .everyone, "The governance structure, drawn as a graph", keep: true) { c in

@@ -59,7 +59,7 @@ public enum Sight: Int, Sendable, Comparable {
 public struct AccessPolicy: Sendable {
     /// A published pledge's fields anyone may read: what the public pledge page shows.
     public static let publicPledgeFields: Set<String> = [
-        "organisation", "pledgeYear", "text", "areas", "theme", "priority", "yearStarts", "yearEnds", "outcome", "evidence", "evidenceLink",
+        "organisation", "pledgeYear", "text", "areas", "theme", "priority", "ask", "yearStarts", "yearEnds", "outcome", "evidence", "evidenceLink",
     ]
     /// The pledge events whose (public) part anyone may read in a published pledge's history:
     /// from its approval on. Drafts, edits, review comments and rejections stay private.
@@ -107,6 +107,9 @@ public struct AccessPolicy: Sendable {
             // The referring body's members; the partner is outside the system.
             guard let referral = try? Referral(instance) else { return .none }
             return viewer.memberOf.contains(referral.group) ? .whole : .none
+        case "pledge-ask":
+            // Published for every organisation to answer; who published it stays with the secretariat.
+            return .publicPart
         case "voice":
             // "You said, we did" is published: anyone reads what a participation group said and
             // the response (no names). The group's lead and the body it spoke to see it whole.
@@ -168,6 +171,7 @@ public struct AccessPolicy: Sendable {
             switch instance.workflow {
             case "pledge": return instance.data.filter { Self.publicPledgeFields.contains($0.key) }
             case "voice": return instance.data.filter { Self.publicVoiceFields.contains($0.key) }
+            case "pledge-ask": return instance.data
             default: return [:]
             }
         }

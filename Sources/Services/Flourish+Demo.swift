@@ -63,14 +63,18 @@ extension Flourish {
         }
         // The sample history ends with the organisations' memberships lapsed (none renewed in
         // time); in the demo they renew: two current pledges on the wall, one waiting for review.
+        // The Youth Trust's answers one of the partnership's two asks.
         _ = try engine.tick()
+        let asks = try publishDemoAsks()
         let renewals = [("wensum-valley-bakery", "Host a bread-making club for young carers every half term", ["family-and-friends", "resilience"]),
-                        ("great-yarmouth-youth-trust-the", "Train ten young people as peer mentors for the drop-in", ["healthy", "understood"]),
+                        ("great-yarmouth-youth-trust-the", "Offer four work placements a year, with a mentor, to young people at risk of not being in education, employment or training", ["opportunity", "learning"]),
                         ("fenland-primary-school", "Run family reading mornings with the local library", ["learning", "family-and-friends"])]
         for (index, renewal) in renewals.enumerated() {
             guard let view = try organisations().first(where: { $0.organisation.key == renewal.0 }), let contact = view.organisation.contacts.first else { continue }
             if view.membership?.state == .lapsed { _ = try reinstateOrganisation(view.organisation.key, reason: "Renewed with a new pledge", by: "sam") }
-            let pledge = try createPledge(PledgeRequest(organisation: view.organisation.key, text: renewal.1, areas: renewal.2), by: contact)
+            var request = PledgeRequest(organisation: view.organisation.key, text: renewal.1, areas: renewal.2)
+            if index == 1 { request.ask = asks.last?.id.rawValue }
+            let pledge = try createPledge(request, by: contact)
             _ = try firePledge(RecordID(pledge.id), event: "submit", fields: [:], expectedVersion: nil, by: contact)
             if index < 2 { _ = try approvePledge(RecordID(pledge.id), comment: "Thank you: a clear new commitment.", expectedVersion: nil, by: "sam") }
         }
@@ -110,6 +114,25 @@ extension Flourish {
         if let mapped = decided.plan.first {
             _ = try fireAction(mapped.id, event: "complete", fields: ["outcomeNote": "Journeys mapped with six schools"], by: "leo")
         }
+    }
+
+    /// Two asks from the strategy's "what needs to happen" lists, aimed where the demo's wall has
+    /// fewest pledges (for a partnership whose framework has those items).
+    func publishDemoAsks() throws -> [PledgeAsk] {
+        var asks: [PledgeAsk] = []
+        let items = Set(framework.priorities.flatMap { p in p.whatNeedsToHappen.map { "\(p.key)|\($0.key)" } })
+        let fewest = try pledgeCoverage().leastCovered.prefix(2).map(\.key)
+        if items.contains("prevention-and-early-help|prevention-and-early-help.10") {
+            asks.append(try publishAsk(title: "Community-based short breaks for families with disabled children",
+                                       description: "Clubs, activities and places where disabled children can have a good time while their parents and carers get a break.",
+                                       priority: "prevention-and-early-help", item: "prevention-and-early-help.10", areas: ["family-and-friends", "resilience"], districts: fewest, by: "sam"))
+        }
+        if items.contains("learning-gaps|learning-gaps.6") {
+            asks.append(try publishAsk(title: "Work placements for young people at risk of not being in education, employment or training",
+                                       description: "A placement with a mentor for a young person in Year 11 or 12 who is at risk of leaving learning without a next step.",
+                                       priority: "learning-gaps", item: "learning-gaps.6", areas: ["opportunity", "learning"], districts: [], by: "sam"))
+        }
+        return asks
     }
 
     /// "You said, we did": the Mental Health Participation Group's view changed how the mental

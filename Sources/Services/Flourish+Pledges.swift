@@ -12,6 +12,8 @@ public struct PledgeRequest: Sendable {
     public var priority: String?
     /// The pledge year; by default the current one.
     public var pledgeYear: Int?
+    /// The partnership's ask it answers (an open pledge ask), if any.
+    public var ask: String?
 
     public init(organisation: String, text: String, areas: [String], theme: String? = nil, priority: String? = nil, pledgeYear: Int? = nil) {
         self.organisation = organisation
@@ -44,6 +46,8 @@ public struct WallEntry: Sendable, Equatable {
     public let areas: [String]
     public let theme: String?
     public let priority: String?
+    /// The partnership's ask it answers, if any.
+    public var ask: String? = nil
     public let pledgeYear: Int
     public let approvedOn: Date
 }
@@ -204,6 +208,7 @@ extension Flourish {
         ]
         if let t = r.theme { data["theme"] = .string(t) }
         if let p = r.priority { data["priority"] = .string(p) }
+        if let ask = r.ask, !ask.isEmpty { data["ask"] = .string(try openAsk(ask).id.rawValue) }
         let built = try engine.separatingComputed(data, workflow: "pledge", event: "start")
         return try engine.start("pledge", data: built.given, computed: built.computed, actor: Actor(person), idempotencyKey: idempotencyKey).instance
     }
@@ -318,11 +323,12 @@ extension Flourish {
                     ORDER BY approved_at DESC, p.num DESC
                     """) { row in
                     let data = try storedData(row)
-                    let entry = WallEntry(pledge: InstanceID(row.string("id") ?? ""), organisation: row.string("key") ?? "", organisationName: row.string("name") ?? "",
+                    var entry = WallEntry(pledge: InstanceID(row.string("id") ?? ""), organisation: row.string("key") ?? "", organisationName: row.string("name") ?? "",
                                           kind: row.string("kind") ?? "", district: row.string("district") ?? "", text: data["text"]?.stringValue ?? "",
                                           areas: data["areas"]?.arrayValue?.compactMap(\.stringValue) ?? [], theme: data["theme"]?.stringValue,
                                           priority: data["priority"]?.stringValue, pledgeYear: data["pledgeYear"]?.intValue ?? 0,
                                           approvedOn: Date(milliseconds: row.int64("approved_at") ?? 0))
+                    entry.ask = data["ask"]?.stringValue
                     wall.entries.append(entry)
                     wall.pledges.insert(entry.pledge)
                     wall.searchTexts.append(Self.normalise(entry.text + " " + entry.organisationName))

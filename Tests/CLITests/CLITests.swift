@@ -69,7 +69,7 @@ import Testing
         let pledge = CLIRunner.root.appendingPathComponent("Workflows/pledge.workflow.json").path
         let r = try cli.run("workflow", "validate", pledge)
         #expect(r.status == 0)
-        #expect(r.stdout == "\(pledge): ok: pledge version 2, 10 states, 13 transitions\n")
+        #expect(r.stdout == "\(pledge): ok: pledge version 3, 10 states, 13 transitions\n")
     }
 
     @Test func malformedJSONIsReported() throws {

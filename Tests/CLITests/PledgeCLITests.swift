@@ -55,4 +55,44 @@ import Testing
         #expect(refused.status == 1)
         #expect(refused.stderr == "Error: The file has 1 problem; nothing was imported:\n  line 2, column kind: The kind should be one of: business, public-sector-body, voluntary-or-community-organisation, school-or-college, health-provider.\n")
     }
+
+    /// The partnership's asks through the CLI: published by the secretariat, pledged against,
+    /// counted; where pledges are; and the badge of an approved pledge.
+    @Test func anAskIsPledgedAgainstCountedAndItsPledgeEarnsABadgeThroughTheCLI() throws {
+        let cli = try CLIRunner()
+        try cli.run("person", "add", "sam", "--name", "Sam Secretariat", "--email", "sam@example.org")
+        try cli.run("member", "add", "sam", "--body", "children-and-young-people-strategic-alliance", "--role", "secretariat")
+        let now = ["--now", "2026-04-01T09:00"]
+        try cli.run(arguments: ["org", "register", "--as", "sam", "--name", "Acme Ltd", "--kind", "business", "--district", "norwich", "--size", "small",
+                                "--postcode", "NR1 1AA", "--contact-name", "Ada Acme", "--contact-email", "ada@acme.example"] + now)
+        let noPriority = try cli.run(arguments: ["ask", "publish", "--as", "sam", "--title", "Work placements", "--item", "learning-gaps.6", "--areas", "opportunity"] + now)
+        #expect(noPriority.status == 1 && noPriority.stderr.contains("Choose the priority whose \"what needs to happen\" item the ask serves."))
+        let notSecretariat = try cli.run(arguments: ["ask", "publish", "--as", "contact-1", "--title", "x", "--areas", "opportunity"] + now)
+        #expect(notSecretariat.status == 1)
+        let published = try cli.run(arguments: ["ask", "publish", "--as", "sam", "--title", "Work placements", "--priority", "learning-gaps", "--item", "learning-gaps.6",
+                                                "--areas", "opportunity,learning", "--districts", "great-yarmouth"] + now)
+        let ask = String(published.stdout.dropFirst("Published ".count).prefix { $0 != ":" })
+        #expect(published.stdout == "Published \(ask): Work placements. Organisations pledge against it with 'flourish pledge create --ask \(ask)' or on the wall.\n")
+        let created = try cli.run(arguments: ["pledge", "create", "--as", "contact-1", "--org", "acme-ltd", "--text", "Two placements with a mentor", "--areas", "opportunity", "--ask", ask] + now)
+        let pledge = String(created.stdout.dropFirst("Drafted ".count).prefix { $0 != " " })
+        try cli.run(arguments: ["pledge", "submit", pledge, "--as", "contact-1"] + now)
+        #expect(try cli.run(arguments: ["ask", "list"] + now).stdout == "\(ask)  open  1 pledged, 0 on the wall  Work placements\n")
+        let notYet = try cli.run(arguments: ["pledge", "badge", pledge] + now)
+        #expect(notYet.status == 1, "no badge before it is approved")
+        try cli.run(arguments: ["pledge", "approve", pledge, "--as", "sam"] + now)
+        #expect(try cli.run(arguments: ["ask", "list"] + now).stdout == "\(ask)  open  1 pledged, 1 on the wall  Work placements\n")
+        let coverage = try cli.run(arguments: ["pledge", "coverage"] + now).stdout
+        #expect(coverage.hasPrefix("1 published pledges; columns are districts, fewest pledges first:\n"))
+        #expect(coverage.contains("\nOpportunity ") && coverage.hasSuffix(" 1           \n"), "Norwich, with the one pledge, comes last")
+        #expect(try cli.run(arguments: ["pledge", "coverage", "--kind", "pirates"] + now).status != 0)
+        let badge = try cli.run(arguments: ["pledge", "badge", pledge, "--site", "https://flourish.example"] + now)
+        #expect(badge.stdout.hasPrefix("FLOURISH Pledge 2026, Acme Ltd: Current until 31 March 2027.\nCertificate: https://flourish.example/pledges/\(pledge)/certificate\n"))
+        #expect(badge.stdout.contains("<img src=\"https://flourish.example/pledges/\(pledge)/badge.svg\" alt=\"FLOURISH Pledge 2026: Acme Ltd\""))
+        let ended = try cli.run(arguments: ["pledge", "badge", pledge, "--now", "2027-04-02T09:00"])
+        #expect(ended.stdout.hasPrefix("FLOURISH Pledge 2026, Acme Ltd: Not current"))
+        let closed = try cli.run(arguments: ["ask", "close", ask, "--as", "sam", "--reason", "Enough placements"] + now)
+        #expect(closed.stdout == "Closed \(ask): Work placements.\n")
+        let late = try cli.run(arguments: ["pledge", "create", "--as", "contact-1", "--org", "acme-ltd", "--text", "More", "--areas", "opportunity", "--ask", ask] + now)
+        #expect(late.status == 1 && late.stderr.contains("is closed; choose an open ask, or none."))
+    }
 }

@@ -276,6 +276,17 @@ import Domain
         get("/meetings/{id}", "/meetings/\(m.meeting.rawValue)", ["erin", "sam"])
         get("/meetings/{id}/pack", "/meetings/\(m.meeting.rawValue)/pack", ["erin", "sam"])
         post("/meetings/{id}", "/meetings/\(m.meeting.rawValue)", form: [], ["erin", "sam"])  // empty: "select who was present"
+        let ask = ((try? m.f.app.asks())?.first?.ask.id.rawValue) ?? "no-demo-ask"  // the demo's
+        get("/asks", nil, everyone)
+        get("/asks/new", nil, ["sam"])
+        post("/asks/new", "/asks/new", form: [], ["sam"])  // empty: "enter what is asked for"
+        get("/asks/{id}", "/asks/\(ask)", everyone)
+        post("/asks/{id}", "/asks/\(ask)", form: [], ["sam"])  // empty: "enter why the ask is closed"
+        get("/pledges/coverage", nil, everyone)
+        get("/pledges/{id}/certificate", "/pledges/\(m.publicPledge.rawValue)/certificate", everyone)
+        get("/pledges/{id}/certificate", "/pledges/\(m.draftA.rawValue)/certificate", [])  // a draft earns nothing, for anyone
+        get("/pledges/{id}/badge.svg", "/pledges/\(m.publicPledge.rawValue)/badge.svg", everyone)
+        get("/pledges/{id}/badge.svg", "/pledges/\(m.draftA.rawValue)/badge.svg", [])
         get("/voice", nil, everyone)
         get("/groups/{key}/voice", "/groups/\(Matrix.voiceGroup)/voice", everyone)
         get("/groups/{key}/voice/new", "/groups/\(Matrix.voiceGroup)/voice/new", ["sam"])  // its adult lead (not a viewer here) and the secretariat

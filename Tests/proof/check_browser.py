@@ -1426,6 +1426,23 @@ def sweep(b, s):
         b.expect_text("Agenda")
     else:
         b.fail("the Health and Wellbeing Board's public meetings page lists no meeting")
+    # Issue 21: the partnership's asks, where pledges are, and a pledge's certificate.
+    b.open("/asks", "asks")
+    ask = b.first_link("^/asks/pledge-ask-")
+    if ask:
+        b.open(ask, "ask")
+        b.expect_text("so far")
+    else:
+        b.fail("/asks lists none of the demo's asks")
+    b.open("/pledges/coverage", "pledge-coverage")
+    b.expect_text("published pledges by area and district")
+    b.open("/pledges", "wall-for-certificate")
+    published = b.first_link("^/pledges/pledge-")
+    if published:
+        b.open(published + "/certificate", "pledge-certificate")
+        b.expect_text("This certifies that")
+    else:
+        b.fail("the wall lists no pledge")
     # Issue 21: "You said, we did", for anyone: the groups, a search of earlier questions, a
     # group's page and an answered view; then the lead's and the answering chair's forms.
     b.open("/voice", "voice")
@@ -1438,6 +1455,9 @@ def sweep(b, s):
         b.expect_text("We did")
     else:
         b.fail("the Mental Health Participation Group's page lists no view")
+    b.sign_in("sam")
+    b.open("/asks/new", "ask-new-secretariat")
+    b.sign_out()
     b.sign_in("nia")
     b.open("/groups/mental-health-participation-group/voice/new", "voice-new-lead")
     b.open("/groups/mental-health-participation-group/members", "voice-members-lead")

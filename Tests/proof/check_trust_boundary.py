@@ -207,9 +207,11 @@ class World:
         # A pledge is public when an anonymous visitor may open its page (on the wall, or reported on).
         self.public_pledges = {rid for rid, r in self.records.items() if r["workflow"] == "pledge" and self.anon.get(f"/pledges/{rid}").status == 200}
         # Meetings of a body that publishes its papers (the partnership file's papersPublic) are anyone's to read.
-        self.public_meetings = {rid for rid, r in self.records.items() if r["workflow"] == "meeting" and self.anon.get(f"/meetings/{rid}").status == 200}
+        self.public_records = {rid for rid, r in self.records.items() if r["workflow"] == "meeting" and self.anon.get(f"/meetings/{rid}").status == 200}
         # "You said, we did" is published: what a participation group said and the response, nobody named.
-        self.public_meetings |= {rid for rid, r in self.records.items() if r["workflow"] == "voice" and self.anon.get(f"/voice/{rid}").status == 200}
+        self.public_records |= {rid for rid, r in self.records.items() if r["workflow"] == "voice" and self.anon.get(f"/voice/{rid}").status == 200}
+        # The partnership's asks are published for every organisation to answer.
+        self.public_records |= {rid for rid, r in self.records.items() if r["workflow"] == "pledge-ask" and self.anon.get(f"/asks/{rid}").status == 200}
         public_texts = {self.records[rid]["data"].get("text") for rid in self.public_pledges}
         self.contacts, self.pledge_texts, self.comments, self.escalations, self.actions, self.measures = [], [], [], [], [], []
         for rid, r in self.records.items():
@@ -335,10 +337,10 @@ def defect_1_stranger(world, results):
           lambda t: False,
           markers=private + world.measures)
 
-    # A public pledge's, public meeting's or voice entry's history may be shown (without anything private in it); every other record's is refused.
+    # A public pledge's, public meeting's, voice entry's or ask's history may be shown (without anything private in it); every other record's is refused.
     sweep("1f other people's records' history is refused (/history/{id}, /api/v1/instances/{id}/history)",
           [f"/history/{rid}" for rid in others] + [f"/api/v1/instances/{rid}/history" for rid in others],
-          lambda t: t.split("/")[-1 if t.startswith("/history/") else -2] not in world.public_pledges | world.public_meetings)
+          lambda t: t.split("/")[-1 if t.startswith("/history/") else -2] not in world.public_pledges | world.public_records)
 
     sweep("1g no other record read through /api/v1/instances/{id} carries a private marker",
           [f"/api/v1/instances/{rid}" for rid in others], lambda t: False)

@@ -28,6 +28,8 @@ public struct Pledge: WorkflowRecord {
     public let areas: [String]
     public let theme: String?
     public let priority: String?
+    /// The partnership's ask it answers, if any.
+    public let ask: String?
     public let repeatsLastYear: Bool
     public let reviewComment: String?
     public let reason: String?
@@ -51,6 +53,7 @@ public struct Pledge: WorkflowRecord {
         areas = d.strings("areas")
         theme = d.string("theme")
         priority = d.string("priority")
+        ask = d.string("ask")
         repeatsLastYear = d.bool("repeatsLastYear")
         reviewComment = d.string("reviewComment")
         reason = d.string("reason")

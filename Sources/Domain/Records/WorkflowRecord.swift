@@ -110,7 +110,7 @@ public struct RecordData: Sendable {
 public enum WorkflowRecords {
     public static let all: [any WorkflowRecord.Type] = [
         Pledge.self, OrganisationMembership.self, Action.self, Measure.self, Escalation.self, EscalationReview.self, AnnualReportRecord.self, ReportSection.self,
-        Meeting.self, Referral.self, VoiceEntry.self,
+        Meeting.self, Referral.self, VoiceEntry.self, PledgeAsk.self,
     ]
 
     /// The body a record is acted on at (its group, or the body deciding a review), for who acts
