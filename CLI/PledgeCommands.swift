@@ -211,7 +211,8 @@ enum PledgeCommands {
             let id = try inv.onlyRecord("PLEDGE: e.g. pledge-3")
             var payload: [String: JSONValue] = [:]
             for f in fields {
-                if let v = inv.arguments.value(f.option) { payload[f.field] = .string(v) }
+                // A count is sent as a number when it is one; anything else as typed, for the service to name.
+                if let v = inv.arguments.value(f.option) { payload[f.field] = f.field == "reached" ? (Int(v).map { .integer(Int64($0)) } ?? .string(v)) : .string(v) }
                 else if f.required { throw UsageError("missing --\(f.option)") }
             }
             let app = try inv.app
@@ -227,7 +228,8 @@ enum PledgeCommands {
                                           fields: [("reason", "reason", "Why", true)], done: "is rejected")
     static let pledgeReport = pledgeEvent("report", event: "report", abstract: "Report what the organisation delivered at the end of its pledge year.",
                                           fields: [("outcome", "outcome", "delivered, partly-delivered or not-delivered", true),
-                                                   ("evidence", "evidence", "A few lines of evidence", true), ("link", "evidenceLink", "A web link to more", false)],
+                                                   ("evidence", "evidence", "A few lines of evidence", true), ("link", "evidenceLink", "A web link to more", false),
+                                                   ("reached", "reached", "How many children and young people it reached, a whole number", false)],
                                           done: "is reported")
     static let pledgeWithdraw = pledgeEvent("withdraw", event: "withdraw", abstract: "Withdraw a pledge.", fields: [("reason", "reason", "Why", false)], done: "is withdrawn")
 

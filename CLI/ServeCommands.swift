@@ -44,6 +44,9 @@ enum ServeCommands {
         try inv.expectPositionals(atMost: 0)
         let app = try inv.app
         var configuration = ServerConfiguration()
+        // Evidence uploads, and only they, may send a file's worth of body.
+        configuration.limits.uploadPathSuffixes = WebApp.uploadPathSuffixes
+        configuration.limits.uploadBody = WebApp.uploadBodyLimit
         configuration.host = inv.arguments.value("host") ?? "127.0.0.1"
         if let port = try inv.integer("port") {
             guard (0...65535).contains(port) else { throw UsageError("--port must be between 0 and 65535") }

@@ -166,6 +166,7 @@ extension WebApp {
         \(voices.isEmpty ? "" : "<h2 class=\"govuk-heading-m\">Shaped by what young people said</h2><ul class=\"govuk-list\">\(voices)</ul>" as HTML)
         \(updates.isEmpty ? "<p class=\"govuk-body\">No updates yet.</p>" : Components.table(caption: "Updates", headers: ["When", "RAG", "Commentary", "By"], rows: updates))
         \(next)
+        \(try evidencePanel(c, id.instance))
         """
         return Layout.page(title: (errors.isEmpty ? "" : "Error: ") + "Action: \(a.title)", body: body, context: c, status: status, backLink: ("/groups/\(a.group)", "Back to the group"))
     }

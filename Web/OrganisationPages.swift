@@ -131,6 +131,11 @@ extension WebApp {
             let version = c.field("version").flatMap(Int.init)
             var fields: [String: JSONValue] = [:]
             for name in ["reason", "reviewComment", "outcome", "evidence"] { if let v = c.field(name) { fields[name] = .string(v) } }
+            if let reached = c.field("reached") {
+                // A number as typed ("1,200" too); anything else is sent as typed, for the service to name.
+                let digits = reached.replacingOccurrences(of: ",", with: "")
+                fields["reached"] = Int(digits).map { .integer(Int64($0)) } ?? .string(reached)
+            }
             do {
                 if event == "approve" {
                     _ = try c.app.approvePledge(id, comment: c.field("reviewComment"), expectedVersion: version, by: c.person)
@@ -220,7 +225,10 @@ enum PledgeActions {
             let outcomes = [("delivered", "Delivered"), ("partly-delivered", "Partly delivered"), ("not-delivered", "Not delivered")]
             parts.append("<h2 class=\"govuk-heading-m\">Report on this pledge</h2>")
             parts.append(form("report", Components.choices("outcome", id: "report-outcome", legend: "Did you deliver it?", options: outcomes, selected: c.typed("outcome", ifSent: "report").map { [$0] } ?? [], errors: errors, radio: true)
-                              + Components.textarea("evidence", id: "report-evidence", label: "What happened?", value: c.typed("evidence", ifSent: "report"), errors: errors, hint: "What you did, for how many children and young people, and what changed."), "Send report"))
+                              + Components.textarea("evidence", id: "report-evidence", label: "What happened?", value: c.typed("evidence", ifSent: "report"), errors: errors, hint: "What you did, and what changed.")
+                              + Components.input("reached", id: "report-reached", label: "How many children and young people did it reach? (optional)", value: c.typed("reached", ifSent: "report"), errors: errors,
+                                                 hint: "A whole number, your best count. The partnership totals these by area and district.", width: "5"), "Send report"))
+            parts.append("<p class=\"govuk-body\">After reporting you can add evidence files (a PDF, photos, documents) below.</p>")
         }
         if available.contains("withdraw") {
             parts.append("<details class=\"govuk-details\"\(HTML(raw: errors.contains { $0.field == "withdrawReason" } ? " open" : ""))><summary class=\"govuk-details__summary\"><span class=\"govuk-details__summary-text\">Withdraw this pledge</span></summary><div class=\"govuk-details__text\">")

@@ -5,7 +5,7 @@ import Engine
 import Domain
 
 extension WebApp {
-    static var pageRoutes: [Route] { publicRoutes + homeRoutes + serviceRoutes + signInRoutes + accountRoutes + contactRoutes + registrationRoutes + reportRoutes + openDataRoutes + dashboardRoutes + organisationRoutes + chairRoutes + measureRoutes + staffRoutes + messageRoutes + secretariatRoutes + boardRoutes + escalationManagementRoutes + referralRoutes + meetingRoutes + voiceRoutes + askRoutes }
+    static var pageRoutes: [Route] { publicRoutes + homeRoutes + serviceRoutes + signInRoutes + accountRoutes + contactRoutes + registrationRoutes + reportRoutes + openDataRoutes + dashboardRoutes + organisationRoutes + chairRoutes + measureRoutes + staffRoutes + messageRoutes + secretariatRoutes + boardRoutes + escalationManagementRoutes + referralRoutes + meetingRoutes + voiceRoutes + askRoutes + evidenceRoutes }
 
     static let publicRoutes: [Route] = [
         Route("GET", "/", .everyone, "Home", keep: true) { c in
@@ -97,7 +97,8 @@ extension WebApp {
             if mayManage { manage = try PledgeActions.panel(for: pledge, context: c) }
             // A published pledge earns its certificate and a badge for the organisation's website.
             let recognition: HTML = (try? c.app.recognition(RecordID(id)))?.isPublic != true ? "" : "<p class=\"govuk-body\"><a class=\"govuk-link\" href=\"/pledges/\(id.rawValue)/certificate\">Certificate and website badge<span class=\"govuk-visually-hidden\"> for this pledge</span></a></p>"
-            let body: HTML = "<h1 class=\"govuk-heading-l\">\(organisation.organisation.name)’s pledge</h1>\(Components.summaryList(rows))\(recognition)\(manage)"
+            let evidence: HTML = mayManage ? try evidencePanel(c, id, heading: "Evidence of what was delivered") : ""
+            let body: HTML = "<h1 class=\"govuk-heading-l\">\(organisation.organisation.name)’s pledge</h1>\(Components.summaryList(rows))\(recognition)\(manage)\(evidence)"
             return Layout.page(title: c.app.recordName(record), body: body, context: c, backLink: ("/pledges", "Back to the pledge wall"))
         },
         Route("GET", "/governance", .everyone, "The governance structure, drawn as a graph", keep: true) { c in

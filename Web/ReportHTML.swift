@@ -22,6 +22,7 @@ public enum ReportHTML {
         parts.append(Components.summaryList([
             ("Pledges made", "\(t.pledges.made)"), ("Pledges approved", "\(t.pledges.approved)"),
             ("Delivered / partly / not delivered", "\(t.pledges.delivered) / \(t.pledges.partlyDelivered) / \(t.pledges.notDelivered)"),
+            ("Children and young people reached", "\(t.pledges.reached.map(String.init) ?? "none reported yet")"),
             ("Organisations pledging", "\(t.pledgingOrganisations)"),
             ("Actions (completed, overdue)", "\(t.actions.total) (\(t.actions.completed) completed, \(t.actions.overdue) overdue)"),
             ("Measures red / amber / green", "\(t.redMeasures) / \(t.amberMeasures) / \(t.greenMeasures) of \(t.measures)"),
@@ -31,15 +32,19 @@ public enum ReportHTML {
         parts.append("<h2 class=\"govuk-heading-l\" id=\"areas\">The eight FLOURISH areas</h2>")
         parts.append(barChart(title: "Pledges made in each area", bars: r.areas.map { ($0.name, $0.pledges.made) }))
         parts.append(Components.table(caption: "Pledges, actions and escalations by area",
-                                      headers: ["Area", "Pledges made", "Approved", "Delivered", "Partly", "Not delivered", "Actions", "Red", "Overdue", "Escalations raised"],
+                                      headers: ["Area", "Pledges made", "Approved", "Delivered", "Partly", "Not delivered", "Reached", "Actions", "Red", "Overdue", "Escalations raised"],
                                       rows: r.areas.map { a in
                                           ["\(a.name)", "\(a.pledges.made)", "\(a.pledges.approved)", "\(a.pledges.delivered)", "\(a.pledges.partlyDelivered)", "\(a.pledges.notDelivered)",
-                                           "\(a.actions.total)", "\(a.actions.red)", "\(a.actions.overdue)", "\(a.escalations.raised)"]
-                                      }, numeric: Set(1...9)))
+                                           "\(a.pledges.reached ?? 0)", "\(a.actions.total)", "\(a.actions.red)", "\(a.actions.overdue)", "\(a.escalations.raised)"]
+                                      }, numeric: Set(1...10)))
+        if let districts = r.districts?.filter({ $0.pledges.made > 0 }), !districts.isEmpty {
+            parts.append(Components.table(caption: "Pledges and children and young people reached, by district (each pledge once)", headers: ["District", "Made", "Approved", "Delivered", "Reached"],
+                                          rows: districts.map { ["\($0.name)", "\($0.pledges.made)", "\($0.pledges.approved)", "\($0.pledges.delivered)", "\($0.pledges.reached ?? 0)"] }, numeric: [1, 2, 3, 4]))
+        }
         for a in r.areas where a.pledges.made > 0 {
             let kinds = a.pledgesByKind.filter { $0.pledges.made > 0 }, districts = a.pledgesByDistrict.filter { $0.pledges.made > 0 }
-            parts.append(Components.table(caption: "\(a.name): pledges by kind of organisation and district", headers: ["Kind or district", "Made", "Approved", "Delivered"],
-                                          rows: (kinds + districts).map { ["\($0.name)", "\($0.pledges.made)", "\($0.pledges.approved)", "\($0.pledges.delivered)"] }, numeric: [1, 2, 3]))
+            parts.append(Components.table(caption: "\(a.name): pledges by kind of organisation and district", headers: ["Kind or district", "Made", "Approved", "Delivered", "Reached"],
+                                          rows: (kinds + districts).map { ["\($0.name)", "\($0.pledges.made)", "\($0.pledges.approved)", "\($0.pledges.delivered)", "\($0.pledges.reached ?? 0)"] }, numeric: [1, 2, 3, 4]))
         }
 
         parts.append("<h2 class=\"govuk-heading-l\" id=\"priorities\">The strategy’s priorities</h2>")

@@ -94,8 +94,23 @@ public final class Context: @unchecked Sendable {
         mayOpen(path) ? "<a class=\"govuk-link\" href=\"\(path)\">\(text)</a>" : text
     }
 
-    /// The form's fields (application/x-www-form-urlencoded), in order.
-    lazy var form: [(name: String, value: String)] = URLEncoding.formDecode(request.bodyText)
+    /// The form's fields in order (application/x-www-form-urlencoded, or the text parts of a
+    /// multipart/form-data upload), its files, and why a multipart body could not be read.
+    lazy var body: (fields: [(name: String, value: String)], files: [MultipartPart], problem: MultipartError?) = {
+        guard (request.headers["Content-Type"] ?? "").lowercased().hasPrefix("multipart/form-data") else {
+            return (URLEncoding.formDecode(request.bodyText), [], nil)
+        }
+        do throws(MultipartError) {
+            let parts = try request.multipartParts(limits: MultipartLimits(maxFileBytes: WebApp.uploadBodyLimit))
+            return (parts.filter { !$0.isFile }.map { ($0.name, $0.text) }, parts.filter(\.isFile), nil)
+        } catch {
+            return ([], [], error)
+        }
+    }()
+    /// The form's fields, in order.
+    var form: [(name: String, value: String)] { body.fields }
+    /// Files sent with the form (multipart/form-data), in order.
+    var files: [MultipartPart] { body.files }
     func field(_ name: String) -> String? {
         form.first { $0.name == name }.map { $0.value.trimmingCharacters(in: .whitespacesAndNewlines) }.flatMap { $0.isEmpty ? nil : $0 }
     }
@@ -324,6 +339,10 @@ public final class WebApp: Sendable {
                 : withCookies(context, errorPage(.forbidden, "You cannot see this page", "This page is for \(who). You are signed in as \(viewer.name).", request: request, context: context))
         }
         if method != "GET" && !byToken {
+            if let problem = context.body.problem {
+                // An upload that cannot be read: say what is wrong with it, not that the form expired.
+                return withCookies(context, errorPage(problem.status, "The form could not be read", problem.description + " Go back and try again.", request: request, context: context))
+            }
             let sent = route.isAPI ? request.headers["X-CSRF-Token"] : context.field("csrf")
             guard let sent, constantTimeEquals(Array(sent.utf8), Array(context.csrfToken.utf8)) else {
                 return route.isAPI ? problem(.forbidden, "Missing CSRF token", detail: "A browser session writing to the API must send X-CSRF-Token.")

@@ -117,5 +117,21 @@ public enum DomainSchema {
         );
         CREATE INDEX participants_by_body ON participants (body) WHERE left_on IS NULL;
         """),
+        Migration(version: 11, name: "evidence files attached to pledge reports, action updates and report sections", sql: """
+        CREATE TABLE evidence_files (
+            id INTEGER PRIMARY KEY,
+            record TEXT NOT NULL,
+            organisation TEXT,
+            filename TEXT NOT NULL,
+            content_type TEXT NOT NULL,
+            size INTEGER NOT NULL,
+            sha256 TEXT NOT NULL,
+            data BLOB NOT NULL,
+            uploaded_by TEXT NOT NULL,
+            uploaded_at INTEGER NOT NULL
+        );
+        CREATE INDEX evidence_by_record ON evidence_files (record);
+        CREATE INDEX evidence_by_organisation ON evidence_files (organisation) WHERE organisation IS NOT NULL;
+        """),
     ])
 }

@@ -8,8 +8,19 @@ public struct HTTPLimits: Sendable {
     public var headerCount = 100
     /// The body, after chunked decoding (413 past it).
     public var body = 1 << 20
+    /// Targets whose path ends with one of these (say "/evidence") may send a body of up to
+    /// `uploadBody` bytes: file uploads, and nothing else, get the larger limit.
+    public var uploadPathSuffixes: [String] = []
+    public var uploadBody = 12 << 20
 
     public init() {}
+
+    /// The most body a request for `target` may send.
+    public func bodyLimit(for target: String) -> Int {
+        guard !uploadPathSuffixes.isEmpty else { return body }
+        let path = target.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? target
+        return uploadPathSuffixes.contains(where: { path.hasSuffix($0) }) ? max(body, uploadBody) : body
+    }
 }
 
 /// What the parser found in a connection's bytes.
@@ -62,7 +73,7 @@ public struct RequestParser: Sendable {
             guard buffer.count >= h.size + n else { return needMore(h) }
             body = Array(buffer[h.size..<(h.size + n)]); consumed = h.size + n
         case .chunked:
-            switch decodeChunked(buffer, from: h.size) {
+            switch decodeChunked(buffer, from: h.size, limit: limits.bodyLimit(for: h.target)) {
             case .failure(let e): return .failure(e)
             case .incomplete: return needMore(h)
             case .done(let b, let end): body = b; consumed = end
@@ -161,8 +172,9 @@ public struct RequestParser: Sendable {
             }
             let digits = length.drop(while: { $0 == "0" })
             // More digits than an Int holds is still a number, just far too large a body.
-            guard digits.utf8.count <= 18, let n = Int(digits.isEmpty ? "0" : digits), n <= limits.body else {
-                return .failure(HTTPError(.contentTooLarge, "the body is larger than \(limits.body) bytes"))
+            let limit = limits.bodyLimit(for: target)
+            guard digits.utf8.count <= 18, let n = Int(digits.isEmpty ? "0" : digits), n <= limit else {
+                return .failure(HTTPError(.contentTooLarge, "the body is larger than \(limit) bytes"))
             }
             framing = n > 0 ? .length(n) : .none
         } else if !encodings.isEmpty {
@@ -189,7 +201,7 @@ public struct RequestParser: Sendable {
 
     enum ChunkResult { case incomplete, done([UInt8], end: Int), failure(HTTPError) }
 
-    func decodeChunked(_ buffer: [UInt8], from start: Int) -> ChunkResult {
+    func decodeChunked(_ buffer: [UInt8], from start: Int, limit: Int) -> ChunkResult {
         var body: [UInt8] = []
         var at = start
         while true {
@@ -217,7 +229,7 @@ public struct RequestParser: Sendable {
                     at = end + 2
                 }
             }
-            if body.count + size > limits.body { return .failure(HTTPError(.contentTooLarge, "the body is larger than \(limits.body) bytes")) }
+            if body.count + size > limit { return .failure(HTTPError(.contentTooLarge, "the body is larger than \(limit) bytes")) }
             guard buffer.count >= at + size + 2 else { return .incomplete }
             guard buffer[at + size] == cr, buffer[at + size + 1] == lf else { return .failure(HTTPError(.badRequest, "a chunk is longer than its size says")) }
             body.append(contentsOf: buffer[at..<(at + size)])

@@ -59,7 +59,7 @@ public enum Sight: Int, Sendable, Comparable {
 public struct AccessPolicy: Sendable {
     /// A published pledge's fields anyone may read: what the public pledge page shows.
     public static let publicPledgeFields: Set<String> = [
-        "organisation", "pledgeYear", "text", "areas", "theme", "priority", "ask", "yearStarts", "yearEnds", "outcome", "evidence", "evidenceLink",
+        "organisation", "pledgeYear", "text", "areas", "theme", "priority", "ask", "yearStarts", "yearEnds", "outcome", "evidence", "evidenceLink", "reached",
     ]
     /// The pledge events whose (public) part anyone may read in a published pledge's history:
     /// from its approval on. Drafts, edits, review comments and rejections stay private.

@@ -20,6 +20,9 @@ public struct AnnualReport: Codable, Sendable, Equatable {
     public var measures: [MeasureLine]
     public var needs: NeedsAssessment
     public var sections: [SectionLine]
+    /// The year's pledges by the district of the organisation making them, each pledge once
+    /// (reach totalled by district). Reports published before it was counted decode without it.
+    public var districts: [Breakdown]?
 
     /// Pledges of the year, counted by how far they got.
     public struct PledgeCounts: Codable, Sendable, Equatable {
@@ -28,6 +31,9 @@ public struct AnnualReport: Codable, Sendable, Equatable {
         /// Approved and published (including those since reported on).
         public var approved = 0
         public var delivered = 0, partlyDelivered = 0, notDelivered = 0
+        /// Children and young people reached, as the year's reports say (none reported: nil;
+        /// reports published before reach was counted decode without it).
+        public var reached: Int?
         public init() {}
     }
 
@@ -155,6 +161,7 @@ extension AnnualReport {
         func pledges(_ section: String, _ key: String, _ name: String, _ p: PledgeCounts) {
             for (f, v) in [("pledges made", p.made), ("pledges approved", p.approved), ("pledges delivered", p.delivered),
                            ("pledges partly delivered", p.partlyDelivered), ("pledges not delivered", p.notDelivered)] { add(section, key, name, f, "\(v)") }
+            if let reached = p.reached { add(section, key, name, "children and young people reached", "\(reached)") }
         }
         func actions(_ section: String, _ key: String, _ name: String, _ a: ActionCounts) {
             for (f, v) in [("actions", a.total), ("actions red", a.red), ("actions amber", a.amber), ("actions green", a.green), ("actions with no update", a.noUpdate),
@@ -179,6 +186,7 @@ extension AnnualReport {
             actions("area", a.key, a.name, a.actions)
             escalations("area", a.key, a.name, a.escalations)
         }
+        for d in districts ?? [] { pledges("district", d.key, d.name, d.pledges) }
         for p in priorities {
             actions("priority", p.key, p.name, p.actions)
             add("priority", p.key, p.name, "measures red", "\(p.redMeasures)")
@@ -246,6 +254,7 @@ public struct AnnualReportBuilder: Sendable {
                     case "not-delivered": c.notDelivered += 1
                     default: break
                     }
+                    if let n = p.data["reached"]?.intValue { c.reached = (c.reached ?? 0) + n }
                 }
             }
             return c
@@ -372,10 +381,14 @@ public struct AnnualReportBuilder: Sendable {
         totals.greenMeasures = measureLines.filter { $0.rag == "green" }.count
         totals.escalations = count(escalations: escalations)
 
-        return AnnualReport(partnership: partnershipName, year: year, yearStarts: starts.description, yearEnds: ends.description,
-                            asOf: PartnershipTime.timestamp(moment, withMilliseconds: true), totals: totals, areas: areas, priorities: priorities, escalationLevels: levels,
-                            measures: measureLines.sorted { ($0.area, $0.name) < ($1.area, $1.name) },
-                            needs: AnnualReport.NeedsAssessment(areas: areaNeeds, priorities: priorityNeeds), sections: sections)
+        var report = AnnualReport(partnership: partnershipName, year: year, yearStarts: starts.description, yearEnds: ends.description,
+                                  asOf: PartnershipTime.timestamp(moment, withMilliseconds: true), totals: totals, areas: areas, priorities: priorities, escalationLevels: levels,
+                                  measures: measureLines.sorted { ($0.area, $0.name) < ($1.area, $1.name) },
+                                  needs: AnnualReport.NeedsAssessment(areas: areaNeeds, priorities: priorityNeeds), sections: sections)
+        report.districts = (districts + [NamedKey(key: "outside", name: "Outside the area")]).map { d in
+            AnnualReport.Breakdown(key: d.key, name: d.name, pledges: count(pledges.filter { organisations[$0.data["organisation"]?.stringValue ?? ""]?.district == d.key }))
+        }
+        return report
     }
 
     public static func median(_ values: [Double]) -> Double? {

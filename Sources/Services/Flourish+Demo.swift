@@ -78,6 +78,7 @@ extension Flourish {
             _ = try firePledge(RecordID(pledge.id), event: "submit", fields: [:], expectedVersion: nil, by: contact)
             if index < 2 { _ = try approvePledge(RecordID(pledge.id), comment: "Thank you: a clear new commitment.", expectedVersion: nil, by: "sam") }
         }
+        try attachDemoEvidence()
         if partnership.body("early-prevention-board") != nil {
             _ = try raiseEscalation(EscalationRequest(group: "early-prevention-board", title: "Family hub venues withdrawn in two districts",
                                                       description: "Two district councils have withdrawn the venues agreed for family hubs.", severity: "high", areas: ["family-and-friends"]),
@@ -114,6 +115,23 @@ extension Flourish {
         if let mapped = decided.plan.first {
             _ = try fireAction(mapped.id, event: "complete", fields: ["outcomeNote": "Journeys mapped with six schools"], by: "leo")
         }
+    }
+
+    /// A year-end report with evidence: the first reported pledge's contact keeps a short PDF
+    /// with it (the report itself, from the sample history, says how many it reached).
+    func attachDemoEvidence() throws {
+        guard let reported = try Pledge.records(try engine.instances(workflow: "pledge", state: "reported", limit: 10)).first,
+              let contact = try organisation(reported.organisation).organisation.contacts.first else { return }
+        let pdf = """
+            %PDF-1.4
+            1 0 obj <</Type /Catalog /Pages 2 0 R>> endobj
+            2 0 obj <</Type /Pages /Kids [3 0 R] /Count 1>> endobj
+            3 0 obj <</Type /Page /Parent 2 0 R /MediaBox [0 0 300 144]>> endobj
+            trailer <</Root 1 0 R>>
+            %%EOF
+
+            """
+        _ = try attachEvidence(to: reported.id.instance, filename: "what-we-delivered.pdf", bytes: Array(pdf.utf8), by: contact)
     }
 
     /// Two asks from the strategy's "what needs to happen" lists, aimed where the demo's wall has

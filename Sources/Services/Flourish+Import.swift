@@ -36,7 +36,7 @@ extension Flourish {
     /// The columns of an organisations import, in order.
     public static let organisationColumns = ["name", "kind", "district", "size_band", "postcode", "company_number", "contact_name", "contact_email", "registered_on"]
     /// The columns of a pledges import, in order.
-    public static let pledgeColumns = ["organisation", "pledge_year", "text", "areas", "theme", "priority", "submitted_on", "approved_on", "outcome", "evidence", "reported_on"]
+    public static let pledgeColumns = ["organisation", "pledge_year", "text", "areas", "theme", "priority", "submitted_on", "approved_on", "outcome", "evidence", "reported_on", "reached"]
 
     /// Reads a CSV with a header naming at least the required columns; every other check is the caller's.
     func importRows(_ text: String, columns: [String], required: [String]) throws -> [(line: Int, values: [String: String])] {
@@ -121,7 +121,7 @@ extension Flourish {
     public func importPledges(csv text: String, dryRun: Bool, by person: String) throws -> ImportReport {
         let rows = try importRows(text, columns: Self.pledgeColumns, required: ["organisation", "pledge_year", "text", "areas", "submitted_on"])
         var problems: [ImportProblem] = []
-        struct Planned { let line: Int; let data: [String: JSONValue]; let contact: String; let submitted: Date; let approved: Date?; let report: (outcome: String, evidence: String, at: Date)? }
+        struct Planned { let line: Int; let data: [String: JSONValue]; let contact: String; let submitted: Date; let approved: Date?; let report: (outcome: String, evidence: String, at: Date, reached: Int?)? }
         var planned: [Planned] = []
         let organisations = try Dictionary(uniqueKeysWithValues: self.organisations().map { ($0.organisation.key, $0) })
         let outcomes = ["delivered", "partly-delivered", "not-delivered"]
@@ -148,7 +148,13 @@ extension Flourish {
             let approved = importDate(v["approved_on"], line: line, column: "approved_on", into: &problems)
             let reported = importDate(v["reported_on"], line: line, column: "reported_on", into: &problems)
             let outcome = v["outcome"].flatMap { $0.isEmpty ? nil : $0 }
-            var report: (String, String, Date)?
+            var report: (String, String, Date, Int?)?
+            let reachedText = (v["reached"] ?? "").trimmingCharacters(in: .whitespaces)
+            let reached = Int(reachedText)
+            if !reachedText.isEmpty {
+                if reached == nil || !(0...Self.mostReached).contains(reached!) { problem("reached", "should be the number of children and young people reached, a whole number from 0 to \(Self.mostReached)") }
+                if outcome == nil { problem("reached", "goes with an outcome: a pledge reports how many it reached when it reports") }
+            }
             if let outcome {
                 if !outcomes.contains(outcome) { problem("outcome", "should be one of: \(outcomes.joined(separator: ", "))") }
                 if approved == nil { problem("approved_on", "is needed for a pledge with an outcome") }
@@ -158,7 +164,7 @@ extension Flourish {
                    time.day(of: reported) < dates.yearEnds {
                     problem("reported_on", "is before the pledge year ended on \(dates.yearEnds)")
                 }
-                if let reported { report = (outcome, v["evidence"] ?? "", reported) }
+                if let reported { report = (outcome, v["evidence"] ?? "", reported, reached) }
             }
             if let s = submitted, let a = approved, a < s { problem("approved_on", "is before submitted_on") }
             guard rowOK, let submitted, let year else { continue }
@@ -183,7 +189,9 @@ extension Flourish {
                         try tx.fire("year-ended", on: pledge.id, actor: .system, at: time.moment(dates.yearEnds))
                         // Overdue as the day after the due date begins ("by D" allows the whole of D).
                         if time.day(of: report.at) > dates.reportDueOn { try tx.fire("report-overdue", on: pledge.id, actor: .system, at: time.moment(dates.reportDueOn.adding(days: 1))) }
-                        try tx.fire("report", on: pledge.id, payload: ["outcome": .string(report.outcome), "evidence": .string(report.evidence)], actor: Actor(p.contact), at: report.at)
+                        var payload: [String: JSONValue] = ["outcome": .string(report.outcome), "evidence": .string(report.evidence)]
+                        if let reached = report.reached { payload["reached"] = .integer(Int64(reached)) }
+                        try tx.fire("report", on: pledge.id, payload: payload, actor: Actor(p.contact), at: report.at)
                     }
                     // Reminders of a past that was never lived in Flourish are not sent now.
                     try tx.db.run("UPDATE timers SET status = 'skipped', resolved_at = ?, note = 'fell due before the import' WHERE instance_id = ? AND status = 'pending' AND due_at <= ? AND name IN ('check-in', 'report-reminder')",

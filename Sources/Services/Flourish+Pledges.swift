@@ -246,7 +246,20 @@ extension Flourish {
         let id = reference.instance
         let pledge = try engine.instance(id)
         guard pledge.workflow == "pledge" else { throw WorkflowError.unknownInstance(id) }
+        try checkReached(fields, event: event)
         return try engine.fire(event, on: id, payload: fields, actor: Actor(person), expectedVersion: expectedVersion).instance
+    }
+
+    /// The most children and young people a pledge's report may say it reached: more than live
+    /// in any partnership, so a typo of extra noughts is caught.
+    static let mostReached = 1_000_000
+
+    /// A report's count of children and young people reached is a whole number from 0.
+    func checkReached(_ fields: [String: JSONValue], event: String) throws {
+        guard let value = fields["reached"], value != .null else { return }
+        guard let n = value.intValue, n >= 0, n <= Self.mostReached else {
+            throw WorkflowError.invalidField(event: event, field: "reached", reason: "should be the number of children and young people reached, a whole number from 0 to \(Self.mostReached)")
+        }
     }
 
     func checkPledgeTags(areas: [String]?, theme: String?, priority: String?) throws {

@@ -95,4 +95,50 @@ import Testing
         let late = try cli.run(arguments: ["pledge", "create", "--as", "contact-1", "--org", "acme-ltd", "--text", "More", "--areas", "opportunity", "--ask", ask] + now)
         #expect(late.status == 1 && late.stderr.contains("is closed; choose an open ask, or none."))
     }
+
+    /// Evidence and reach through the CLI: an approved pledge keeps a PDF, read back byte for
+    /// byte by its contact and refused to another; its report's reach is checked and totalled.
+    @Test func aPledgeReportCarriesEvidenceAndItsReachThroughTheCLI() throws {
+        let cli = try CLIRunner()
+        try cli.run("person", "add", "sam", "--name", "Sam Secretariat", "--email", "sam@example.org")
+        try cli.run("member", "add", "sam", "--body", "children-and-young-people-strategic-alliance", "--role", "secretariat")
+        let now = ["--now", "2026-04-01T09:00"]
+        for (name, email) in [("Acme Ltd", "ada@acme.example"), ("Beacon Trust", "bo@beacon.example")] {
+            try cli.run(arguments: ["org", "register", "--as", "sam", "--name", name, "--kind", "business", "--district", "norwich", "--size", "small",
+                                    "--contact-name", "Contact", "--contact-email", email] + now)
+        }
+        let created = try cli.run(arguments: ["pledge", "create", "--as", "contact-1", "--org", "acme-ltd", "--text", "Ten work experience weeks", "--areas", "opportunity"] + now)
+        let pledge = String(created.stdout.dropFirst("Drafted ".count).prefix { $0 != " " })
+        let pdf = cli.directory.appendingPathComponent("delivered.pdf")
+        try Data("%PDF-1.4\nten weeks\n%%EOF\n".utf8).write(to: pdf)
+        let early = try cli.run(arguments: ["evidence", "attach", pledge, pdf.path, "--as", "contact-1"] + now)
+        #expect(early.status == 1 && early.stderr.contains("add it once the pledge is approved"))
+        try cli.run(arguments: ["pledge", "submit", pledge, "--as", "contact-1"] + now)
+        try cli.run(arguments: ["pledge", "approve", pledge, "--as", "sam"] + now)
+        let kept = try cli.run(arguments: ["evidence", "attach", pledge, pdf.path, "--as", "contact-1"] + now)
+        #expect(kept.stdout.hasPrefix("Kept delivered.pdf (1 KB) with \(pledge) as evidence 1; SHA-256 "), "\(kept.stdout)\(kept.stderr)")
+        let fake = cli.directory.appendingPathComponent("fake.pdf")
+        try Data("<html>".utf8).write(to: fake)
+        let refused = try cli.run(arguments: ["evidence", "attach", pledge, fake.path, "--as", "contact-1"] + now)
+        #expect(refused.status == 1 && refused.stderr.contains("fake.pdf does not hold what its name says (a PDF)"))
+        #expect(try cli.run(arguments: ["evidence", "attach", pledge, "/no/such/file.pdf", "--as", "contact-1"] + now).stderr.contains("there is no file /no/such/file.pdf"))
+        #expect(try cli.run(arguments: ["evidence", "list", pledge, "--as", "contact-1"]).stdout == "1  delivered.pdf  1 KB  application/pdf\n")
+        #expect(try cli.run(arguments: ["evidence", "list", pledge, "--as", "contact-2"]).stdout == "No evidence you can see.\n")
+        #expect(try cli.run(arguments: ["evidence", "get", "1", "--as", "contact-2"]).status == 1, "another organisation's contact may not have it")
+        let got = try cli.run(arguments: ["evidence", "get", "1", "--as", "contact-1", "--out", "copy.pdf"])
+        #expect(got.stdout == "Wrote delivered.pdf (1 KB) to copy.pdf.\n")
+        #expect(try Data(contentsOf: cli.directory.appendingPathComponent("copy.pdf")) == Data(contentsOf: pdf))
+        #expect(try cli.run(arguments: ["evidence", "get", "1", "--as", "contact-1", "--out", "copy.pdf"]).status != 0, "never over an existing file")
+
+        let after = ["--now", "2027-04-02T09:00"]
+        try cli.run(arguments: ["tick"] + after)
+        let nonsense = try cli.run(arguments: ["pledge", "report", pledge, "--as", "contact-1", "--outcome", "delivered", "--evidence", "Ten weeks ran", "--reached", "lots"] + after)
+        #expect(nonsense.status == 1 && nonsense.stderr.contains("should be the number of children and young people reached, a whole number from 0 to 1000000"))
+        let reported = try cli.run(arguments: ["pledge", "report", pledge, "--as", "contact-1", "--outcome", "delivered", "--evidence", "Ten weeks ran", "--reached", "30"] + after)
+        #expect(reported.stdout == "\(pledge) is reported (now reported).\n", "\(reported.stderr)")
+        let figures = try cli.run(arguments: ["report", "annual", "--year", "2026", "--format", "csv"] + after).stdout
+        #expect(figures.contains("totals,partnership,"), "\(figures)")
+        #expect(figures.contains(",children and young people reached,30\r\n"))
+        #expect(figures.contains("district,norwich,Norwich,children and young people reached,30\r\n"))
+    }
 }

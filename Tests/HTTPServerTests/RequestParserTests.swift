@@ -16,6 +16,25 @@ import Foundation
         }
     }
 
+    @Test func onlyUploadPathsTakeTheLargerBody() throws {
+        var limits = HTTPLimits()
+        limits.body = 100
+        limits.uploadBody = 1000
+        limits.uploadPathSuffixes = ["/evidence"]
+        let body = String(repeating: "x", count: 500)
+        func post(_ target: String, chunked: Bool = false) -> Int? {
+            let framing = chunked ? "Transfer-Encoding: chunked\r\n\r\n1f4\r\n\(body)\r\n0\r\n\r\n" : "Content-Length: 500\r\n\r\n\(body)"
+            return status("POST \(target) HTTP/1.1\r\nHost: a\r\n\(framing)", limits: limits)
+        }
+        #expect(post("/records/pledge-4/evidence") == 200, "an upload of 500 bytes, under its 1000")
+        #expect(post("/records/pledge-4/evidence?x=1", chunked: true) == 200, "chunked too; the query is not the path")
+        #expect(post("/pledges/new") == 413, "anywhere else the ordinary 100")
+        #expect(post("/pledges/new", chunked: true) == 413)
+        #expect(post("/evidence/x") == 413 && post("/records/x/evidence/more") == 413, "the path must end with the suffix")
+        #expect(status("POST /records/x/evidence HTTP/1.1\r\nHost: a\r\nContent-Length: 1001\r\n\r\n", limits: limits) == 413, "and uploads stop at theirs")
+        #expect(HTTPLimits().bodyLimit(for: "/records/x/evidence") == HTTPLimits().body, "no upload paths by default")
+    }
+
     @Test func aSimpleGetParsesWithItsPathQueryAndHeaders() throws {
         guard case .request(let r, let consumed) = parse("GET /pledges/x%20y?area=learning&q=two+words HTTP/1.1\r\nHost: a\r\nX-Thing:  v \r\n\r\nNEXT") else {
             Issue.record("not parsed"); return

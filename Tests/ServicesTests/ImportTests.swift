@@ -101,10 +101,10 @@ import SQLite
         let f = try NorfolkFixture(start: "2025-07-01T09:00")
         let error = #expect(throws: ImportError.self) { try f.app.importPledges(csv: "organisation,text,colour\nx,y,z\n", dryRun: true, by: "sec") }
         #expect(error?.problems.map(\.description) == [
-            "line 1, column pledge_year: the header has no pledge_year column; the columns are: organisation,pledge_year,text,areas,theme,priority,submitted_on,approved_on,outcome,evidence,reported_on",
-            "line 1, column areas: the header has no areas column; the columns are: organisation,pledge_year,text,areas,theme,priority,submitted_on,approved_on,outcome,evidence,reported_on",
-            "line 1, column submitted_on: the header has no submitted_on column; the columns are: organisation,pledge_year,text,areas,theme,priority,submitted_on,approved_on,outcome,evidence,reported_on",
-            "line 1, column colour: colour is not a column this import knows; the columns are: organisation,pledge_year,text,areas,theme,priority,submitted_on,approved_on,outcome,evidence,reported_on",
+            "line 1, column pledge_year: the header has no pledge_year column; the columns are: organisation,pledge_year,text,areas,theme,priority,submitted_on,approved_on,outcome,evidence,reported_on,reached",
+            "line 1, column areas: the header has no areas column; the columns are: organisation,pledge_year,text,areas,theme,priority,submitted_on,approved_on,outcome,evidence,reported_on,reached",
+            "line 1, column submitted_on: the header has no submitted_on column; the columns are: organisation,pledge_year,text,areas,theme,priority,submitted_on,approved_on,outcome,evidence,reported_on,reached",
+            "line 1, column colour: colour is not a column this import knows; the columns are: organisation,pledge_year,text,areas,theme,priority,submitted_on,approved_on,outcome,evidence,reported_on,reached",
         ])
     }
 }

@@ -191,7 +191,7 @@ import SQLite
             try db.run("INSERT INTO bodies (key, name, kind, added_at) VALUES ('a', 'A', 'board', 0)")
             #expect(throws: SQLiteError.self) { try db.run("INSERT INTO bodies (key, name, kind, added_at) VALUES ('p', 'P', 'participation-group', 0)") }
         }
-        #expect(try DomainSchema.migrator.migrate(database) == [9, 10])
+        #expect(try DomainSchema.migrator.migrate(database).prefix(2) == [9, 10])
         try database.write { db in
             try db.run("INSERT INTO bodies (key, name, kind, added_at) VALUES ('p', 'P', 'participation-group', 0)")
             #expect(throws: SQLiteError.self, "still a CHECK: an unknown kind is refused") { try db.run("INSERT INTO bodies (key, name, kind, added_at) VALUES ('q', 'Q', 'club', 0)") }

@@ -37,7 +37,7 @@ import Domain
         let organisationA: String, organisationB: String
         let draftA: InstanceID, draftB: InstanceID, reviewedB: InstanceID, publicPledge: InstanceID
         let membershipA: InstanceID, membershipB: InstanceID
-        let escalation: InstanceID, secondEscalation: InstanceID, action: InstanceID, measure: InstanceID, section: InstanceID, referral: InstanceID, meeting: InstanceID, voice: InstanceID
+        let escalation: InstanceID, secondEscalation: InstanceID, action: InstanceID, measure: InstanceID, section: InstanceID, referral: InstanceID, meeting: InstanceID, voice: InstanceID, evidence: Int
         static let g1 = "early-prevention-board"
         static let alliance = "children-and-young-people-strategic-alliance"
         static let otherBoard = "norfolk-health-and-wellbeing-board"
@@ -85,6 +85,7 @@ import Domain
             voice = try app.recordVoice(group: Self.voiceGroup, body: Self.g1, heardOn: app.time.day(of: now).description, question: "Where should hubs be?",
                                         said: "MARKER-voice-G1-5b1 near the library", areas: [], priorities: [], by: "sam").id.instance
             _ = try app.addParticipant(to: Self.voiceGroup, name: "MARKER-member-5b1", by: "sam")
+            evidence = try app.attachEvidence(to: action, filename: "MARKER-evidence-5b1.txt", bytes: Array("MARKER-evidence-body-5b1".utf8), by: "erin").id
 
             // Who may read each marker: the README's visibility table.
             markers = [
@@ -100,6 +101,7 @@ import Domain
                 "MARKER-referral-G1-5b1": ["erin", "sam"],                   // referrals to partners: the referring body and the secretariat
                 "MARKER-voice-G1-5b1": AuthorizationMatrixTests.everyone,    // what a participation group said: published
                 "MARKER-member-5b1": ["sam"],                                // a participation group's members: its lead and the secretariat
+                "MARKER-evidence-5b1": AuthorizationMatrixTests.partnershipMembers, // evidence: those who see its record whole (an action's: partnership members)
             ]
         }
 
@@ -287,6 +289,9 @@ import Domain
         get("/pledges/{id}/certificate", "/pledges/\(m.draftA.rawValue)/certificate", [])  // a draft earns nothing, for anyone
         get("/pledges/{id}/badge.svg", "/pledges/\(m.publicPledge.rawValue)/badge.svg", everyone)
         get("/pledges/{id}/badge.svg", "/pledges/\(m.draftA.rawValue)/badge.svg", [])
+        post("/records/{id}/evidence", "/records/\(m.action.rawValue)/evidence", form: [], ["erin", "sam"])  // no file: "choose a file"; its group's chair and the secretariat add
+        post("/records/{id}/evidence", "/records/\(m.draftA.rawValue)/evidence", form: [], [])  // a draft takes none, from anyone
+        get("/evidence/{file}", "/evidence/\(m.evidence)", partnershipMembers)
         get("/voice", nil, everyone)
         get("/groups/{key}/voice", "/groups/\(Matrix.voiceGroup)/voice", everyone)
         get("/groups/{key}/voice/new", "/groups/\(Matrix.voiceGroup)/voice/new", ["sam"])  // its adult lead (not a viewer here) and the secretariat

@@ -1458,6 +1458,15 @@ def sweep(b, s):
     b.sign_in("sam")
     b.open("/asks/new", "ask-new-secretariat")
     b.sign_out()
+    # A year-end report with its evidence and the upload form (a multipart form).
+    b.sign_in("contact-2")
+    b.open("/organisation", "organisation-contact-2")
+    reported = b.first_link("^/pledges/pledge-")
+    if reported:
+        b.open(reported, "pledge-with-evidence")
+    else:
+        b.fail("contact-2's organisation page links to no pledge")
+    b.sign_out()
     b.sign_in("nia")
     b.open("/groups/mental-health-participation-group/voice/new", "voice-new-lead")
     b.open("/groups/mental-health-participation-group/members", "voice-members-lead")

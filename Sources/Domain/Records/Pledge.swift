@@ -41,6 +41,8 @@ public struct Pledge: WorkflowRecord {
     public let outcome: String?
     public let evidence: String?
     public let evidenceLink: String?
+    /// How many children and young people its report says it reached.
+    public let reached: Int?
 
     public init(_ instance: Instance) throws {
         state = try Self.checkedState(instance)
@@ -65,5 +67,6 @@ public struct Pledge: WorkflowRecord {
         outcome = d.string("outcome")
         evidence = d.string("evidence")
         evidenceLink = d.string("evidenceLink")
+        reached = d.int("reached")
     }
 }
