@@ -19,7 +19,7 @@ enum FlourishCLI {
     ]
 
     static var commands: [Command] {
-        WorkflowCommands.all + InstanceCommands.all + AuditCommands.all + DirectoryCommands.all + SetupCommands.all + GovernanceCommands.all + EscalationCommands.all + ReferralCommands.all + MeetingCommands.all + VoiceCommands.all + AskCommands.all + EvidenceCommands.all + PledgeCommands.all + ActionCommands.all + UserCommands.all + ContactCommands.all + ReportCommands.all + ExportCommands.all + ServeCommands.all + BenchCommands.all + BenchScaleCommands.all
+        WorkflowCommands.all + InstanceCommands.all + AuditCommands.all + DirectoryCommands.all + SetupCommands.all + GovernanceCommands.all + EscalationCommands.all + ReferralCommands.all + MeetingCommands.all + VoiceCommands.all + AskCommands.all + EvidenceCommands.all + YouthReviewCommands.all + PledgeCommands.all + ActionCommands.all + UserCommands.all + ContactCommands.all + ReportCommands.all + ExportCommands.all + ServeCommands.all + BenchCommands.all + BenchScaleCommands.all
     }
 
     static func run(_ arguments: [String], environment: [String: String]) -> Int32 {

@@ -104,6 +104,9 @@ extension WebApp {
                 }
             } catch let e as WorkflowError where !e.deniesAccess {
                 return try pledgePage(c, pledge: pledge, errors: [FieldError(named[e.field ?? ""]?.id ?? "decision", e.localizedDescription)], status: .unprocessableContent)
+            } catch let e as YouthReviewError {
+                // The youth panel has not had it yet: said on the decision, nothing written.
+                return try pledgePage(c, pledge: pledge, errors: [FieldError("decision", e.localizedDescription)], status: .unprocessableContent)
             }
             let done = ["approve": "The pledge is approved and on the wall.", "request-changes": "Changes are requested; the organisation's contacts are told.",
                         "reject": "The pledge is rejected; the organisation's contacts are told why."]
@@ -146,6 +149,8 @@ extension WebApp {
                 // The panel's fields carry the event in their ids (two of its forms share field names).
                 let field = e.field.map { "\(event)-\($0)" } ?? "event"
                 return try pledgePage(c, pledge: try c.app.pledge(id, for: c.viewer), errors: [FieldError(field, e.localizedDescription)], status: .unprocessableContent)
+            } catch let e as YouthReviewError {
+                return try pledgePage(c, pledge: try c.app.pledge(id, for: c.viewer), errors: [FieldError("event", e.localizedDescription)], status: .unprocessableContent)
             }
             let done: [String: String] = ["submit": "The pledge is submitted for review.", "approve": "The pledge is approved and on the wall.",
                                           "request-changes": "Changes are requested; the organisation's contacts are told.", "reject": "The pledge is rejected.",

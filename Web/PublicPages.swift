@@ -5,7 +5,7 @@ import Engine
 import Domain
 
 extension WebApp {
-    static var pageRoutes: [Route] { publicRoutes + homeRoutes + serviceRoutes + signInRoutes + accountRoutes + contactRoutes + registrationRoutes + reportRoutes + openDataRoutes + dashboardRoutes + organisationRoutes + chairRoutes + measureRoutes + staffRoutes + messageRoutes + secretariatRoutes + boardRoutes + escalationManagementRoutes + referralRoutes + meetingRoutes + voiceRoutes + askRoutes + evidenceRoutes }
+    static var pageRoutes: [Route] { publicRoutes + homeRoutes + serviceRoutes + signInRoutes + accountRoutes + contactRoutes + registrationRoutes + reportRoutes + openDataRoutes + dashboardRoutes + organisationRoutes + chairRoutes + measureRoutes + staffRoutes + messageRoutes + secretariatRoutes + boardRoutes + escalationManagementRoutes + referralRoutes + meetingRoutes + voiceRoutes + askRoutes + evidenceRoutes + youthReviewRoutes }
 
     static let publicRoutes: [Route] = [
         Route("GET", "/", .everyone, "Home", keep: true) { c in
@@ -90,6 +90,12 @@ extension WebApp {
             ]
             if let outcome = pledge.outcome { rows.append(("Outcome", "\(outcome.replacingOccurrences(of: "-", with: " "))")) }
             if let evidence = pledge.evidence { rows.append(("What was delivered", "\(evidence)")) }
+            if mayManage, let batch = try c.app.youthReview(of: id) {
+                let given = batch.views[id.rawValue]
+                let said: String = given.map { $0.view == "endorse" ? "Endorsed" + ($0.comment.map { ": \($0)" } ?? "") : "Comment: \($0.comment ?? "")" }
+                    ?? (batch.isOpen ? "With the panel until \(batch.reviewBy?.inWords ?? "")" : "No view given")
+                rows.append(("Youth panel (\(c.app.displayName("body", batch.panel)))", "\(said)"))
+            }
             if let ask = pledge.ask.flatMap({ try? c.app.ask(RecordID(InstanceID($0))) }) {
                 rows.append(("Answers the partnership’s ask", "<a class=\"govuk-link\" href=\"/asks/\(ask.id.rawValue)\">\(ask.title)</a>"))
             }

@@ -81,7 +81,7 @@ public enum ReportHTML {
         parts.append("<h2 class=\"govuk-heading-l\" id=\"sections\">From the groups</h2>")
         if r.sections.isEmpty { parts.append("<p class=\"govuk-body\">No sections were asked for.</p>") }
         for s in r.sections {
-            parts.append("<h3 class=\"govuk-heading-m\">\(s.name)</h3>")
+            parts.append(s.youthStatement == true ? "<h3 class=\"govuk-heading-m\">In young people’s own words: \(s.name)</h3>" : "<h3 class=\"govuk-heading-m\">\(s.name)</h3>")
             if let text = s.text {
                 parts.append(HTML.join(text.components(separatedBy: "\n\n").map { "<p class=\"govuk-body\">\($0)</p>" }))
             } else {

@@ -13,7 +13,10 @@ extension WebApp {
                 return ["<a class=\"govuk-link\" href=\"/pledges/\(p.id.rawValue)\">\(org.organisation.name)</a>", "\(p.text)",
                         "\(day(c, p.updatedAt))", p.repeatsLastYear ? Components.tag("repeats an earlier pledge", colour: "yellow") : ""]
             }
-            let body: HTML = "<h1 class=\"govuk-heading-l\">Pledges to review</h1>" + (rows.isEmpty ? "<p class=\"govuk-body\">Nothing is waiting for review.</p>" : Components.table(caption: "\(rows.count) waiting", headers: ["Organisation", "Pledge", "Submitted", "Flags"], rows: rows))
+            let youth: HTML = try c.app.youthReviewSetting().map { s in
+                "<p class=\"govuk-body\">The youth review is on: \(s.panel.name) see pledges before they are published. <a class=\"govuk-link\" href=\"/youth-review\">Send pledges to the panel</a>.</p>"
+            } ?? ""
+            let body: HTML = "<h1 class=\"govuk-heading-l\">Pledges to review</h1>" + youth + (rows.isEmpty ? "<p class=\"govuk-body\">Nothing is waiting for review.</p>" : Components.table(caption: "\(rows.count) waiting", headers: ["Organisation", "Pledge", "Submitted", "Flags"], rows: rows))
             return Layout.page(title: "Review", body: body, context: c)
         },
         Route("GET", "/escalations", .secretariat, "The escalation console: everything open, by level, overdue first, filtered by body, severity or overdue") { c in

@@ -403,6 +403,11 @@ public final class WebApp: Sendable {
         case let e as AccountError: return e.localizedDescription
         case let e as ContactError: return e.localizedDescription
         case let e as ImportError: return e.localizedDescription
+        case let e as VoiceError: return e.localizedDescription
+        case let e as AskError: return e.localizedDescription
+        case let e as EvidenceError: return e.localizedDescription
+        case let e as YouthReviewError: return e.localizedDescription
+        case let e as ReferralError: return e.localizedDescription
         default: return nil
         }
     }

@@ -133,5 +133,16 @@ public enum DomainSchema {
         CREATE INDEX evidence_by_record ON evidence_files (record);
         CREATE INDEX evidence_by_organisation ON evidence_files (organisation) WHERE organisation IS NOT NULL;
         """),
+        Migration(version: 12, name: "the youth review of pledges, switched on and off by the secretariat", sql: """
+        CREATE TABLE youth_review_settings (
+            id INTEGER PRIMARY KEY,
+            panel TEXT NOT NULL REFERENCES bodies(key),
+            working_days INTEGER NOT NULL,
+            switched_on_at INTEGER NOT NULL,
+            switched_on_by TEXT NOT NULL,
+            switched_off_at INTEGER,
+            switched_off_by TEXT
+        );
+        """),
     ])
 }

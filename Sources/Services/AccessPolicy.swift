@@ -85,7 +85,9 @@ public struct AccessPolicy: Sendable {
         case "pledge":
             guard let pledge = try? Pledge(instance) else { return .none }
             if viewer.organisations.contains(pledge.organisation) { return .whole }
-            return try pledgeIsPublished(instance) ? .publicPart : .none
+            if try pledgeIsPublished(instance) { return .publicPart }
+            // A youth panel reads what the public would of a pledge sent to it for review.
+            return try isWithYouthPanel(instance.id, viewer: viewer) ? .publicPart : .none
         case "scheme-membership":
             // Holds the contact's name and email: their own organisation's contacts only.
             guard let membership = try? OrganisationMembership(instance) else { return .none }
@@ -107,6 +109,10 @@ public struct AccessPolicy: Sendable {
             // The referring body's members; the partner is outside the system.
             guard let referral = try? Referral(instance) else { return .none }
             return viewer.memberOf.contains(referral.group) ? .whole : .none
+        case "youth-review":
+            // A batch of pledges before publication: the youth panel reviewing it and the secretariat.
+            guard let group = instance.data["group"]?.stringValue else { return .none }
+            return viewer.memberOf.contains(group) ? .whole : .none
         case "pledge-ask":
             // Published for every organisation to answer; who published it stays with the secretariat.
             return .publicPart
@@ -130,6 +136,13 @@ public struct AccessPolicy: Sendable {
     /// How much of a typed record the viewer may see.
     public func sight(of record: some WorkflowRecord, for viewer: Viewer) throws -> Sight {
         try sight(of: record.instance, for: viewer)
+    }
+
+    /// Whether the viewer sits on a youth panel that a pledge was sent to for review.
+    func isWithYouthPanel(_ pledge: InstanceID, viewer: Viewer) throws -> Bool {
+        let panels = Set(viewer.memberOf).intersection(app.partnership.participationGroups.map(\.key))
+        guard !panels.isEmpty, let batch = try app.youthReview(of: pledge) else { return false }
+        return panels.contains(batch.panel)
     }
 
     /// Whether a pledge is public: approved and its organisation on the wall, or reported on.

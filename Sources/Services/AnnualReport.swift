@@ -133,6 +133,9 @@ public struct AnnualReport: Codable, Sendable, Equatable {
         /// "submitted", "missing" (the deadline passed without it) or "awaited".
         public var status: String
         public var text: String?
+        /// A participation group's statement (the youth panel's, in young people's own words),
+        /// shown first; absent for the groups' sections.
+        public var youthStatement: Bool?
     }
 }
 
@@ -366,10 +369,12 @@ public struct AnnualReportBuilder: Sendable {
 
         // The groups' sections.
         let sections = snapshot.of("report-section").filter { $0.data["year"]?.intValue == year }.map { s in
-            AnnualReport.SectionLine(group: s.data["group"]?.stringValue ?? "", name: bodies.first { $0.key == s.data["group"]?.stringValue }?.name ?? (s.data["group"]?.stringValue ?? ""),
-                                     status: s.state == "submitted" ? "submitted" : s.state == "missed" ? "missing" : "awaited",
-                                     text: s.state == "submitted" ? s.data["text"]?.stringValue : nil)
-        }.sorted { $0.name < $1.name }
+            let body = bodies.first { $0.key == s.data["group"]?.stringValue }
+            return AnnualReport.SectionLine(group: s.data["group"]?.stringValue ?? "", name: body?.name ?? (s.data["group"]?.stringValue ?? ""),
+                                            status: s.state == "submitted" ? "submitted" : s.state == "missed" ? "missing" : "awaited",
+                                            text: s.state == "submitted" ? s.data["text"]?.stringValue : nil,
+                                            youthStatement: body?.kind == BodyKind.participationGroup.rawValue ? true : nil)
+        }.sorted { ($0.youthStatement == true ? 0 : 1, $0.name) < ($1.youthStatement == true ? 0 : 1, $1.name) }
 
         var totals = AnnualReport.Totals()
         totals.pledges = count(pledges)

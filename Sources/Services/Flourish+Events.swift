@@ -24,7 +24,10 @@ extension Flourish {
         let declared = Set(definition.transitions.filter { $0.event == event }.flatMap(\.fields).filter(\.isComputed).map(\.name))
         if let given = fields.keys.sorted().first(where: declared.contains) { throw WorkflowError.computedField(event: event, field: given) }
         try checkFrameworkTags(fields, event: event, workflow: record.workflow)
-        if record.workflow == "pledge" { try checkReached(fields, event: event) }
+        if record.workflow == "pledge" {
+            try checkReached(fields, event: event)
+            if event == "approve" { try checkYouthReview(before: id) }
+        }
         if record.workflow == "annual-report", ["compile", "publish"].contains(event) {
             throw WorkflowError.invalidField(event: event, field: "event",
                                              reason: "is done with the annual report's own steps (the web's annual report page, or 'flourish report \(event)'), which freeze its figures")

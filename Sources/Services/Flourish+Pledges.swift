@@ -235,6 +235,7 @@ extension Flourish {
     /// Approves and publishes a pledge, with its pledge year's dates worked out from the partnership's settings.
     public func approvePledge(_ reference: RecordID<Pledge>, comment: String?, expectedVersion: Int?, by person: String) throws -> Instance {
         let id = reference.instance
+        try checkYouthReview(before: id)
         var payload: [String: JSONValue] = [:]
         if let comment { payload["reviewComment"] = .string(comment) }
         return try engine.fire("approve", on: id, payload: payload, computed: try pledgeYearDates(approvedOn: time.day(of: clock.now())),
@@ -247,6 +248,7 @@ extension Flourish {
         let pledge = try engine.instance(id)
         guard pledge.workflow == "pledge" else { throw WorkflowError.unknownInstance(id) }
         try checkReached(fields, event: event)
+        if event == "approve" { try checkYouthReview(before: id) }
         return try engine.fire(event, on: id, payload: fields, actor: Actor(person), expectedVersion: expectedVersion).instance
     }
 

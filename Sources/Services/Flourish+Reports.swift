@@ -151,9 +151,11 @@ extension Flourish {
 
     // MARK: - The annual report workflow
 
-    /// The groups asked for a section: every subgroup and enabling group.
+    /// The groups asked for a section: every subgroup and enabling group, and with the youth
+    /// review on, the youth panel for its own statement.
     public func reportingGroups() throws -> [GovernanceBody] {
-        try governance.bodies().filter { $0.kind == .subgroup || $0.kind == .enablingGroup }
+        let panel = try youthReviewSetting()?.panel.key
+        return try governance.bodies().filter { $0.kind == .subgroup || $0.kind == .enablingGroup || $0.key == panel }
     }
 
     /// Starts the annual report for `year`: one section task per group, due on `sectionsDueOn`
@@ -195,7 +197,9 @@ extension Flourish {
             if try reportingGroups().contains(where: { $0.key == group }) { throw ReportError.noSection(year: year, group: group) }
             throw ReportError.notAGroup(group)
         }
-        if section.state == .missed, status.report.state != .collecting {
+        // A youth panel's statement is taken until the report is approved: it is not approved without it.
+        let isStatement = (try? governance.body(group))?.kind == .participationGroup
+        if section.state == .missed, status.report.state != .collecting, !(isStatement && status.report.state == .compiled) {
             throw WorkflowError.wrongState(event: "submit", state: "missed", allowedFrom: ["requested"])
         }
         return try engine.fire("submit", on: section.id.instance, payload: ["text": .string(text)], actor: try actor(person, at: group), expectedVersion: nil).instance
@@ -219,6 +223,10 @@ extension Flourish {
     /// The Alliance's chair approves the compiled report, or sends it back with a note.
     public func decideAnnualReport(year: Int, approve: Bool, note: String?, by person: String) throws -> AnnualReportStatus {
         guard let status = try annualReportStatus(year: year) else { throw ReportError.notStarted(year: year) }
+        // Young people have their say before the Alliance approves: the youth panel's statement is in.
+        if approve, let statement = status.sections.first(where: { (try? governance.body($0.group))?.kind == .participationGroup }), statement.state != .submitted {
+            throw YouthReviewError.statementAwaited(panel: displayName("body", statement.group))
+        }
         var payload: [String: JSONValue] = [:]
         if let note { payload["note"] = .string(note) }
         _ = try engine.fire(approve ? "approve" : "return", on: status.report.id.instance, payload: payload,

@@ -141,4 +141,35 @@ import Testing
         #expect(figures.contains(",children and young people reached,30\r\n"))
         #expect(figures.contains("district,norwich,Norwich,children and young people reached,30\r\n"))
     }
+
+    /// The youth review through the CLI: switched on, a pledge waits for the panel's view; the
+    /// lead endorses it and the secretariat publishes it; the annual report waits for the
+    /// panel's statement.
+    @Test func aPledgeWaitsForTheYouthPanelThroughTheCLI() throws {
+        let cli = try CLIRunner()
+        for (id, body, role) in [("sam", "children-and-young-people-strategic-alliance", "secretariat"), ("yan", "youth-advisory-boards", "chair")] {
+            try cli.run("person", "add", id, "--name", id.capitalized, "--email", "\(id)@example.org")
+            try cli.run("member", "add", id, "--body", body, "--role", role)
+        }
+        let now = ["--now", "2026-04-01T09:00"]
+        try cli.run(arguments: ["org", "register", "--as", "sam", "--name", "Acme Ltd", "--kind", "business", "--district", "norwich", "--size", "small",
+                                "--contact-name", "Ada", "--contact-email", "ada@acme.example"] + now)
+        #expect(try cli.run(arguments: ["youth-review", "on", "--as", "sam", "--panel", "early-prevention-board"] + now).stderr.contains("is not a participation group"))
+        let on = try cli.run(arguments: ["youth-review", "on", "--as", "sam", "--panel", "youth-advisory-boards", "--working-days", "5"] + now)
+        #expect(on.stdout == "The youth review is on: Youth Advisory Boards look at pledges before they are published, within 5 working days.\n")
+        let created = try cli.run(arguments: ["pledge", "create", "--as", "contact-1", "--org", "acme-ltd", "--text", "Placements", "--areas", "opportunity"] + now)
+        let pledge = String(created.stdout.dropFirst("Drafted ".count).prefix { $0 != " " })
+        try cli.run(arguments: ["pledge", "submit", pledge, "--as", "contact-1"] + now)
+        let unsent = try cli.run(arguments: ["pledge", "approve", pledge, "--as", "sam"] + now)
+        #expect(unsent.status == 1 && unsent.stderr.contains("The youth review is on: send this pledge to the Youth Advisory Boards before publishing it."))
+        let sent = try cli.run(arguments: ["youth-review", "send", "--as", "sam"] + now)
+        let batch = String(sent.stdout.dropFirst("Sent 1 pledge to Youth Advisory Boards as ".count).prefix { $0 != ";" })
+        #expect(sent.stdout == "Sent 1 pledge to Youth Advisory Boards as \(batch); their view is due by 10 April 2026.\n", "five working days from 1 April, over Good Friday and Easter Monday")
+        #expect(try cli.run(arguments: ["pledge", "approve", pledge, "--as", "sam"] + now).stderr.contains("have until 10 April 2026 to give their view"))
+        #expect(try cli.run(arguments: ["youth-review", "view", batch, "--as", "yan", "--pledge", pledge] + now).status == 2, "endorse or comment")
+        let viewed = try cli.run(arguments: ["youth-review", "view", batch, "--as", "yan", "--pledge", pledge, "--endorse"] + now)
+        #expect(viewed.stdout == "Recorded the panel's view of \(pledge): endorsed. 1 of 1 pledges in \(batch) have the panel's view.\n")
+        #expect(try cli.run(arguments: ["pledge", "approve", pledge, "--as", "sam"] + now).status == 0)
+        #expect(try cli.run(arguments: ["youth-review", "list", "--as", "yan"] + now).stdout.hasPrefix("The youth review is on: Youth Advisory Boards, 5 working days a batch.\n\(batch)  with-the-panel  1 of 1 with a view"))
+    }
 }

@@ -37,7 +37,7 @@ import Domain
         let organisationA: String, organisationB: String
         let draftA: InstanceID, draftB: InstanceID, reviewedB: InstanceID, publicPledge: InstanceID
         let membershipA: InstanceID, membershipB: InstanceID
-        let escalation: InstanceID, secondEscalation: InstanceID, action: InstanceID, measure: InstanceID, section: InstanceID, referral: InstanceID, meeting: InstanceID, voice: InstanceID, evidence: Int
+        let escalation: InstanceID, secondEscalation: InstanceID, action: InstanceID, measure: InstanceID, section: InstanceID, referral: InstanceID, meeting: InstanceID, voice: InstanceID, evidence: Int, youthBatch: InstanceID
         static let g1 = "early-prevention-board"
         static let alliance = "children-and-young-people-strategic-alliance"
         static let otherBoard = "norfolk-health-and-wellbeing-board"
@@ -85,6 +85,9 @@ import Domain
             voice = try app.recordVoice(group: Self.voiceGroup, body: Self.g1, heardOn: app.time.day(of: now).description, question: "Where should hubs be?",
                                         said: "MARKER-voice-G1-5b1 near the library", areas: [], priorities: [], by: "sam").id.instance
             _ = try app.addParticipant(to: Self.voiceGroup, name: "MARKER-member-5b1", by: "sam")
+            // The youth review on, with the demo's waiting pledge sent to the panel.
+            _ = try app.switchYouthReview(on: true, panel: Self.voiceGroup, by: "sam")
+            youthBatch = try app.sendForYouthReview(try app.pledgesForYouthReview().map(\.id.rawValue), by: "sam").id
             evidence = try app.attachEvidence(to: action, filename: "MARKER-evidence-5b1.txt", bytes: Array("MARKER-evidence-body-5b1".utf8), by: "erin").id
 
             // Who may read each marker: the README's visibility table.
@@ -292,6 +295,10 @@ import Domain
         post("/records/{id}/evidence", "/records/\(m.action.rawValue)/evidence", form: [], ["erin", "sam"])  // no file: "choose a file"; its group's chair and the secretariat add
         post("/records/{id}/evidence", "/records/\(m.draftA.rawValue)/evidence", form: [], [])  // a draft takes none, from anyone
         get("/evidence/{file}", "/evidence/\(m.evidence)", partnershipMembers)
+        get("/youth-review", nil, ["sam"])  // the secretariat and the panel's lead (not a viewer here)
+        post("/youth-review", "/youth-review", form: [], ["sam"])  // empty: "choose what to do"
+        get("/youth-review/{id}", "/youth-review/\(m.youthBatch.rawValue)", ["sam"])
+        post("/youth-review/{id}", "/youth-review/\(m.youthBatch.rawValue)", form: [], ["sam"])  // empty: "choose a view"; the secretariat may act for the panel
         get("/voice", nil, everyone)
         get("/groups/{key}/voice", "/groups/\(Matrix.voiceGroup)/voice", everyone)
         get("/groups/{key}/voice/new", "/groups/\(Matrix.voiceGroup)/voice/new", ["sam"])  // its adult lead (not a viewer here) and the secretariat

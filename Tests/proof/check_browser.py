@@ -1458,6 +1458,31 @@ def sweep(b, s):
     b.sign_in("sam")
     b.open("/asks/new", "ask-new-secretariat")
     b.sign_out()
+    # The youth review: off in the demo; the secretariat's page to switch it on, then (switched
+    # on through the CLI, with the waiting pledge sent to the panel) the batch as the panel's
+    # lead sees it; switched off again, so later journeys publish pledges as ever.
+    b.sign_in("sam")
+    b.open("/youth-review", "youth-review-off")
+    b.expect_text("The youth review is off")
+    b.sign_out()
+    youth = [b.cli + ["--as", "sam", "youth-review", "on", "--panel", "youth-advisory-boards"], b.cli + ["--as", "sam", "--json", "youth-review", "send"]]
+    ran = [subprocess.run(cmd, capture_output=True, text=True, timeout=60) for cmd in youth]
+    batch = json.loads(ran[1].stdout).get("id") if ran[1].returncode == 0 else None
+    if batch:
+        subprocess.run(b.cli + ["person", "add", "yan", "--name", "Yan Young", "--email", "yan@example.org"], capture_output=True, timeout=60)
+        subprocess.run(b.cli + ["member", "add", "yan", "--body", "youth-advisory-boards", "--role", "chair"], capture_output=True, timeout=60)
+        subprocess.run(b.cli + ["user", "add", "yan"], input=PASSWORD + "\n", capture_output=True, text=True, timeout=60)
+        b.sign_in("sam")
+        b.open("/youth-review", "youth-review-on")
+        b.expect_text("The youth review is on")
+        b.sign_out()
+        b.sign_in("yan")
+        b.open("/youth-review/" + batch, "youth-review-batch-lead")
+        b.expect_text("The panel’s view")
+        b.sign_out()
+    else:
+        b.fail(f"could not switch the youth review on and send the waiting pledge: {[r.stderr.strip()[-200:] for r in ran]}")
+    subprocess.run(b.cli + ["--as", "sam", "youth-review", "off"], capture_output=True, timeout=60)
     # A year-end report with its evidence and the upload form (a multipart form).
     b.sign_in("contact-2")
     b.open("/organisation", "organisation-contact-2")
