@@ -69,13 +69,14 @@ enum ReportCommands {
 
     static let start = Command(
         ["report", "start"], "Start a year's annual report: every group is asked for its section by a deadline (the secretariat).",
-        options: [yearOption, OptionSpec("sections-due", takesValue: true, valueName: "DATE", help: "When the groups' sections are due, YYYY-MM-DD (required).")]
+        options: [yearOption, OptionSpec("sections-due", takesValue: true, valueName: "DATE", help: "When the groups' sections are due, YYYY-MM-DD (required)."),
+                  OptionSpec("statement-from", takesValue: true, valueName: "GROUP,...", help: "Participation groups asked for young people's own statement, printed first; the report is approved only once each is in.")]
     ) { inv in
         try inv.expectPositionals(atMost: 0)
         let text = try inv.required("sections-due", "DATE")
         guard let due = CalendarDay(text) else { throw UsageError("--sections-due takes a date such as 2027-04-30, not '\(text)'") }
         let app = try inv.app
-        let s = try app.startAnnualReport(year: try year(inv), sectionsDueOn: due, by: inv.actor.id)
+        let s = try app.startAnnualReport(year: try year(inv), sectionsDueOn: due, statementsFrom: ActionCommands.list(inv.arguments.value("statement-from")), by: inv.actor.id)
         inv.output(statusJSON(s, app.time)) { "Started the \(s.year) annual report (\(s.report.id)); \(s.sections.count) groups are asked for their sections by \(CalendarDay(s.sectionsDueOn)?.inWords ?? s.sectionsDueOn), with a reminder a week before." }
     }
 

@@ -63,7 +63,7 @@ enum YouthReviewCommands {
         let app = try inv.app
         let setting = try app.youthReviewSetting()
         let viewer = try inv.viewer
-        let batches = try app.youthReviewBatches().filter { (try? app.youthReviewBatch($0.id, for: viewer)) != nil }
+        let batches = try app.youthReviewBatches(for: viewer)
         inv.output(.object(["on": .bool(setting != nil), "panel": setting.map { .string($0.panel.key) } ?? .null, "batches": .array(batches.map(json))])) {
             ([setting.map { "The youth review is on: \($0.panel.name), \($0.workingDays) a batch." } ?? "The youth review is off."]
              + batches.map { "\($0.id)  \($0.state)  \($0.views.count) of \($0.pledges.count) with a view  review by \($0.reviewBy?.inWords ?? "?")" }).joined(separator: "\n")

@@ -47,10 +47,12 @@ extension WebApp {
             if due == nil { errors.append(FieldError("sectionsDueOn", "Enter the sections' deadline as a date, such as 2027-04-30")) }
             guard let year, let due, errors.isEmpty else { return try annualReportPage(c, errors: errors, status: .unprocessableContent) }
             do {
-                let s = try c.app.startAnnualReport(year: year, sectionsDueOn: due, by: c.person)
+                let s = try c.app.startAnnualReport(year: year, sectionsDueOn: due, statementsFrom: c.fields("statementsFrom"), by: c.person)
                 return c.redirect("/annual-report", confirming: "The \(year) annual report is started: \(s.sections.count) groups are asked for their sections by \(due.inWords).")
             } catch let e as ReportError {
                 return try annualReportPage(c, errors: [FieldError(e == .alreadyStarted(year: year, state: "") ? "year" : "sectionsDueOn", e.localizedDescription)], status: .unprocessableContent)
+            } catch let e as VoiceError {
+                return try annualReportPage(c, errors: [FieldError("statementsFrom", e.localizedDescription)], status: .unprocessableContent)
             }
         },
         Route("POST", "/annual-report/{year}/sections/{group}", .chair, "Submit a group's section of the annual report") { c in
@@ -107,7 +109,11 @@ extension WebApp {
             parts.append("<p class=\"govuk-body\">Sections due \(CalendarDay(s.sectionsDueOn)?.inWords ?? s.sectionsDueOn).\(s.report.state == .published ? " <a class=\"govuk-link\" href=\"/reports/\(s.year)\">Read the published report</a>." as HTML : "")</p>")
             parts.append(Components.table(caption: "Groups’ sections", headers: ["Group", "Section"],
                                           rows: s.sections.map { ["\(name($0.group))", Components.stateTag($0.state)] }))
-            for section in s.sections where [.requested, .missed].contains(section.state) && s.report.state == .collecting {
+            for section in s.sections where app.policy.chairs(group: section.group, viewer: c.viewer) && s.report.state != .published {
+                // Evidence with the section (chairs add it here; the secretariat with `flourish evidence attach`).
+                parts.append(try evidencePanel(c, section.id.instance, heading: "Evidence for \(name(section.group))’s section"))
+            }
+            for section in s.sections where [.requested, .missed].contains(section.state) && app.mayStillSubmit(section, of: s) {
                 let group = section.group
                 guard app.policy.chairs(group: group, viewer: c.viewer) else { continue }
                 parts.append("""
@@ -137,7 +143,9 @@ extension WebApp {
             <h2 class="govuk-heading-m">Start a year’s report</h2>
             <form method="post" action="/annual-report" novalidate>\(c.csrfField)
             \(Components.input("year", label: "Year", value: c.field("year"), errors: errors, width: "4"))
-            \(Components.input("sectionsDueOn", label: "Sections due on", value: c.field("sectionsDueOn"), errors: errors, hint: "A date such as 2027-04-30. Each group’s chair is asked now and reminded a week before.", width: "10"))
+                \(Components.input("sectionsDueOn", label: "Sections due on", value: c.field("sectionsDueOn"), errors: errors, hint: "A date such as 2027-04-30. Each group’s chair is asked now and reminded a week before.", width: "10"))
+            \(Components.choices("statementsFrom", legend: "Ask for young people’s own statement from (optional)", options: try c.app.participationGroups().map { ($0.key, $0.name) },
+                                 selected: c.fields("statementsFrom"), errors: errors, hint: "Each group’s statement is printed first, and the Alliance approves the report only once it is in. With the youth review on, its panel is asked anyway."))
             \(Components.button("Ask the groups for their sections"))</form>
             """)
         }

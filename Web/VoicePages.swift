@@ -50,13 +50,13 @@ extension WebApp {
             return Layout.page(title: "\(group.name): you said, we did", body: body, context: c)
         },
         Route("GET", "/groups/{key}/voice/new", .chair, "Record what a participation group said") { c in
-            guard let group = try? c.app.participationGroup(c.param("key")) else { return notFound(c) }
-            guard c.app.policy.speaksFor(group: group.key, viewer: c.viewer) else { return forbiddenForVoice(c, group) }
+            let (group, refused) = groupForItsLead(c)
+            guard let group else { return refused }
             return try voiceForm(c, group: group, errors: [])
         },
         Route("POST", "/groups/{key}/voice/new", .chair, "Record what a participation group said") { c in
-            guard let group = try? c.app.participationGroup(c.param("key")) else { return notFound(c) }
-            guard c.app.policy.speaksFor(group: group.key, viewer: c.viewer) else { return forbiddenForVoice(c, group) }
+            let (group, refused) = groupForItsLead(c)
+            guard let group else { return refused }
             if c.field("step") == "check" {
                 // Nothing is written: the form comes back with the questions asked before.
                 return try voiceForm(c, group: group, errors: c.field("question") == nil ? [FieldError("question", "Enter the question, to search for it")] : [])
@@ -110,13 +110,13 @@ extension WebApp {
             }
         },
         Route("GET", "/groups/{key}/members", .chair, "A participation group's members (chosen names only)") { c in
-            guard let group = try? c.app.participationGroup(c.param("key")) else { return notFound(c) }
-            guard c.app.policy.speaksFor(group: group.key, viewer: c.viewer) else { return forbiddenForVoice(c, group) }
+            let (group, refused) = groupForItsLead(c)
+            guard let group else { return refused }
             return try membersPage(c, group: group, errors: [])
         },
         Route("POST", "/groups/{key}/members", .chair, "Add or remove a member of a participation group") { c in
-            guard let group = try? c.app.participationGroup(c.param("key")) else { return notFound(c) }
-            guard c.app.policy.speaksFor(group: group.key, viewer: c.viewer) else { return forbiddenForVoice(c, group) }
+            let (group, refused) = groupForItsLead(c)
+            guard let group else { return refused }
             do {
                 if let remove = c.field("remove") {
                     guard let id = Int(remove) else { throw VoiceError.unknownParticipant(remove) }
@@ -132,8 +132,14 @@ extension WebApp {
         },
     ]
 
-    static func forbiddenForVoice(_ c: Context, _ group: GovernanceBody) -> HTTPResponse {
-        c.web.errorPage(.forbidden, "You cannot act for \(group.name)", "Only its adult lead, or the secretariat, may.", request: c.request, context: c)
+    /// The participation group in the path, for its adult lead or the secretariat; else the
+    /// answer to give instead (404 for no such group, 403 for anyone else).
+    static func groupForItsLead(_ c: Context) -> (GovernanceBody?, HTTPResponse) {
+        guard let group = try? c.app.participationGroup(c.param("key")) else { return (nil, notFound(c)) }
+        guard c.app.policy.speaksFor(group: group.key, viewer: c.viewer) else {
+            return (nil, c.web.errorPage(.forbidden, "You cannot act for \(group.name)", "Only its adult lead, or the secretariat, may.", request: c.request, context: c))
+        }
+        return (group, HTTPResponse(.ok))
     }
 
     /// One entry as a card: the question, what was said, and the response or when it is due.

@@ -64,8 +64,7 @@ extension WebApp {
 
     static func youthReviewPage(_ c: Context, errors: [FieldError], status: HTTPStatus = .ok) throws -> HTTPResponse {
         let setting = try c.app.youthReviewSetting()
-        let lead = setting.map { c.app.policy.speaksFor(group: $0.panel.key, viewer: c.viewer) && !c.viewer.isSecretariat } ?? false
-        guard c.viewer.isSecretariat || lead else {
+        guard try c.app.seesYouthReview(c.viewer) else {
             return c.web.errorPage(.forbidden, "You cannot see this page", "The youth review is for the secretariat and the youth panel’s lead.", request: c.request, context: c)
         }
         var parts: [HTML] = [Components.errorSummary(errors), "<h1 class=\"govuk-heading-l\">Youth review of pledges</h1>"]
@@ -101,7 +100,7 @@ extension WebApp {
                     """)
             }
         }
-        let batches = try c.app.youthReviewBatches().filter { c.viewer.isSecretariat || $0.panel == setting?.panel.key }
+        let batches = try c.app.youthReviewBatches(for: c.viewer)
         if !batches.isEmpty {
             parts.append(Components.table(caption: "Batches sent to the panel", headers: ["Batch", "Pledges", "Views given", "Review by", "Status"],
                                           rows: batches.map { b in

@@ -117,11 +117,14 @@ extension Flourish {
         }
     }
 
-    /// A year-end report with evidence: the first reported pledge's contact keeps a short PDF
-    /// with it (the report itself, from the sample history, says how many it reached).
+    /// A year-end report with evidence: the school's overdue report on last year's pledge comes
+    /// in, saying how many children it reached, and its contact keeps a short PDF with it.
     func attachDemoEvidence() throws {
-        guard let reported = try Pledge.records(try engine.instances(workflow: "pledge", state: "reported", limit: 10)).first,
-              let contact = try organisation(reported.organisation).organisation.contacts.first else { return }
+        guard let overdue = try Pledge.records(try engine.instances(workflow: "pledge", state: "report-overdue", limit: 10)).first,
+              let contact = try organisation(overdue.organisation).organisation.contacts.first else { return }
+        let reported = try Pledge(firePledge(overdue.id, event: "report", fields: ["outcome": "delivered", "reached": .integer(35),
+                                                                                "evidence": "The library opened two afternoons a week; thirty-five children came with their families."],
+                                             expectedVersion: nil, by: contact))
         let pdf = """
             %PDF-1.4
             1 0 obj <</Type /Catalog /Pages 2 0 R>> endobj
@@ -196,12 +199,17 @@ extension Flourish {
     /// reports page of a demo has a published report to show.
     func publishDemoReport(at now: Date) throws {
         let year = time.day(of: now).year - 1
-        _ = try startAnnualReport(year: year, sectionsDueOn: time.day(of: now).adding(days: 28), by: "sam")
+        let voice = partnership.body("mental-health-participation-group") != nil ? ["mental-health-participation-group"] : []
+        let status = try startAnnualReport(year: year, sectionsDueOn: time.day(of: now).adding(days: 28), statementsFrom: voice, by: "sam")
         let chairs = ["early-prevention-board": "erin", "cyp-mental-health-alliance-executive-management-group": "maya",
                       "norfolk-area-send-multi-agency-steering-group": "sian", "norfolk-learning-board": "leo", "data-and-system-performance-group": "dee"]
         for group in try reportingGroups() {
             let text = "\(group.name) met each quarter in \(year), reviewed its actions against the FLOURISH areas and agreed next year's priorities with the Alliance."
             _ = try submitReportSection(year: year, group: group.key, text: text, by: chairs[group.key] ?? "sam")
+        }
+        // Young people's own statement, written by the group with its lead.
+        for section in status.sections where voice.contains(section.group) {
+            _ = try submitReportSection(year: year, group: section.group, text: "This year we told the mental health services what waiting feels like. We want to be told how long the wait is, and to hear from someone while we wait.\n\nNext year we want to help choose where new services go.", by: "nia")
         }
         _ = try compileAnnualReport(year: year, by: "sam")
         _ = try decideAnnualReport(year: year, approve: true, note: nil, by: "ann")

@@ -159,12 +159,19 @@ extension Flourish {
     }
 
     /// Starts the annual report for `year`: one section task per group, due on `sectionsDueOn`
-    /// with a reminder a week before; all written together.
-    public func startAnnualReport(year: Int, sectionsDueOn: CalendarDay, by person: String) throws -> AnnualReportStatus {
+    /// with a reminder a week before; all written together. Participation groups named in
+    /// `statementsFrom` (and the youth panel, with the youth review on) are asked for their own
+    /// statement, printed first; the Alliance approves the report only once each is in.
+    public func startAnnualReport(year: Int, sectionsDueOn: CalendarDay, statementsFrom: [String] = [], by person: String) throws -> AnnualReportStatus {
         if let existing = try annualReportStatus(year: year) { throw ReportError.alreadyStarted(year: year, state: existing.report.state.rawValue) }
         let today = time.day(of: clock.now())
         guard sectionsDueOn > today else { throw ReportError.badDeadline("should be after today (\(today))") }
-        let groups = try reportingGroups().map(\.key)
+        var asked = try reportingGroups().map(\.key)
+        for key in statementsFrom {
+            let group = try participationGroup(key).key
+            if !asked.contains(group) { asked.append(group) }
+        }
+        let groups = asked
         let reminder = max(sectionsDueOn.adding(days: -7), today.adding(days: 1))
         let started = try engine.start("annual-report", data: ["year": .integer(Int64(year)), "group": .string(partnership.allianceBody),
                                                                "sectionsDueOn": .string(sectionsDueOn.description)],
@@ -190,16 +197,23 @@ extension Flourish {
             .sorted { $0.year > $1.year }
     }
 
+    /// Whether a section not yet in may still be submitted: until the report is compiled, and a
+    /// participation group's statement until the report is approved.
+    public func mayStillSubmit(_ section: ReportSection, of status: AnnualReportStatus) -> Bool {
+        if status.report.state == .collecting { return true }
+        return status.report.state == .compiled && (try? governance.body(section.group))?.kind == .participationGroup
+    }
+
     /// A group's chair submits its section (late ones are taken until the report is compiled).
     public func submitReportSection(year: Int, group: String, text: String, by person: String) throws -> Instance {
         guard let status = try annualReportStatus(year: year) else { throw ReportError.notStarted(year: year) }
         guard let section = status.sections.first(where: { $0.group == group }) else {
+            if (try? governance.body(group))?.kind == .participationGroup { throw ReportError.noSection(year: year, group: group) }
             if try reportingGroups().contains(where: { $0.key == group }) { throw ReportError.noSection(year: year, group: group) }
             throw ReportError.notAGroup(group)
         }
         // A youth panel's statement is taken until the report is approved: it is not approved without it.
-        let isStatement = (try? governance.body(group))?.kind == .participationGroup
-        if section.state == .missed, status.report.state != .collecting, !(isStatement && status.report.state == .compiled) {
+        if section.state == .missed, !mayStillSubmit(section, of: status) {
             throw WorkflowError.wrongState(event: "submit", state: "missed", allowedFrom: ["requested"])
         }
         return try engine.fire("submit", on: section.id.instance, payload: ["text": .string(text)], actor: try actor(person, at: group), expectedVersion: nil).instance
@@ -223,8 +237,8 @@ extension Flourish {
     /// The Alliance's chair approves the compiled report, or sends it back with a note.
     public func decideAnnualReport(year: Int, approve: Bool, note: String?, by person: String) throws -> AnnualReportStatus {
         guard let status = try annualReportStatus(year: year) else { throw ReportError.notStarted(year: year) }
-        // Young people have their say before the Alliance approves: the youth panel's statement is in.
-        if approve, let statement = status.sections.first(where: { (try? governance.body($0.group))?.kind == .participationGroup }), statement.state != .submitted {
+        // Young people have their say before the Alliance approves: each statement asked for is in.
+        if approve, let statement = status.sections.first(where: { (try? governance.body($0.group))?.kind == .participationGroup && $0.state != .submitted }) {
             throw YouthReviewError.statementAwaited(panel: displayName("body", statement.group))
         }
         var payload: [String: JSONValue] = [:]

@@ -102,6 +102,18 @@ extension Flourish {
         return YouthReviewBatch(instance: instance, panel: d.text("group"), pledges: d.strings("pledges"), reviewBy: d.day("reviewBy"), views: views)
     }
 
+    /// Whether the viewer may open the youth review: the secretariat, and the panel's lead.
+    public func seesYouthReview(_ viewer: Viewer) throws -> Bool {
+        if viewer.isSecretariat { return true }
+        guard let panel = try youthReviewSetting()?.panel.key else { return false }
+        return policy.speaksFor(group: panel, viewer: viewer)
+    }
+
+    /// The batches the viewer may see (the secretariat all; a panel's members their panel's), newest first.
+    public func youthReviewBatches(for viewer: Viewer) throws -> [YouthReviewBatch] {
+        try youthReviewBatches().filter { try policy.sight(of: $0.instance, for: viewer) == .whole }
+    }
+
     /// A batch, for the secretariat and the panel's lead.
     public func youthReviewBatch(_ id: InstanceID, for viewer: Viewer) throws -> YouthReviewBatch {
         let instance = try engine.instance(id)

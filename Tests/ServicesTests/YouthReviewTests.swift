@@ -104,4 +104,15 @@ import Domain
         #expect(first.group == Self.panel && first.youthStatement == true && first.text?.hasPrefix("We want more say") == true, "the statement comes first")
         #expect(report.sections.dropFirst().allSatisfy { $0.youthStatement == nil })
     }
+
+    @Test func anyReportMayAskAParticipationGroupForItsStatement() throws {
+        let w = try world()
+        let app = w.f.app
+        #expect(throws: VoiceError.self, "statements come from participation groups") {
+            try app.startAnnualReport(year: 2026, sectionsDueOn: try #require(CalendarDay("2026-04-30")), statementsFrom: ["early-prevention-board"], by: "sec")
+        }
+        #expect(try app.annualReportStatus(year: 2026) == nil, "nothing started by the refusal")
+        let status = try app.startAnnualReport(year: 2026, sectionsDueOn: try #require(CalendarDay("2026-04-30")), statementsFrom: ["family-voice-norfolk"], by: "sec")
+        #expect(status.sections.map(\.group).contains("family-voice-norfolk") && !status.sections.map(\.group).contains(Self.panel), "the youth review is off: only the group asked")
+    }
 }

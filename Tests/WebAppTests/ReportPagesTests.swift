@@ -15,6 +15,13 @@ import Engine
         let listed = try visitor.get("/reports").text
         #expect(listed.contains("href=\"/reports/2025\"") && !listed.contains("href=\"/reports/2026\""))
         #expect(try visitor.get("/reports/2026").status.code == 404)
+        // Issue 21: the demo's published report counts the children and young people its pledges
+        // reached and prints young people's own statement first.
+        let demoReport = try visitor.get("/reports/2025").text
+        #expect(demoReport.contains("Children and young people reached</dt><dd class=\"govuk-summary-list__value\">35<"))
+        #expect(demoReport.contains("In young people’s own words: Mental Health Participation Group"))
+        let statementAt = try #require(demoReport.range(of: "In young people’s own words")).lowerBound
+        #expect(demoReport.range(of: "Early Prevention Board</h3>").map { statementAt < $0.lowerBound } == true, "the statement comes before the groups' sections")
 
         try sam.signIn("sam")
         try sam.get("/annual-report")

@@ -515,6 +515,19 @@ class Browser:
         return self.js("var re = new RegExp(arguments[0]); var a = Array.from(document.querySelectorAll('main a'))"
                        ".find(a => re.test(a.getAttribute('href') || '')); return a ? a.getAttribute('href') : null;", pattern)
 
+    def open_first_link(self, pattern, slug, missing, expect=None, suffix=""):
+        """Opens the first link in main whose href matches `pattern` (with `suffix` added), and
+        checks the page shows `expect`; fails with `missing` when the page has no such link.
+        Returns the href, or None."""
+        href = self.first_link(pattern)
+        if not href:
+            self.fail(missing)
+            return None
+        self.open(href + suffix, slug)
+        if expect:
+            self.expect_text(expect)
+        return href
+
     def table_rows(self, caption_start):
         """The cells' texts of each body row of the table whose caption starts with `caption_start`."""
         return self.js("""var t = Array.from(document.querySelectorAll('main table')).find(t => t.caption && t.caption.innerText.trim().startsWith(arguments[0]));
@@ -1402,12 +1415,7 @@ def sweep(b, s):
     b.open("/monitoring", "monitoring-secretariat")
     b.expect_text("Family and friends")
     b.open("/referrals", "referrals-secretariat")
-    referral = b.first_link("^/referrals/")
-    if referral:
-        b.open(referral, "referral-secretariat")
-        b.expect_text("Waiting times for eating disorder assessments")
-    else:
-        b.fail("/referrals lists none of the demo's referrals")
+    b.open_first_link("^/referrals/", "referral-secretariat", "/referrals lists none of the demo's referrals", expect="Waiting times for eating disorder assessments")
     b.open("/groups/children-and-young-people-strategic-alliance/meetings", "meetings-secretariat")
     meeting = b.first_link("^/meetings/[^/]+$")
     if meeting:
@@ -1420,41 +1428,21 @@ def sweep(b, s):
     b.sign_out()
     # A board that meets in public: its papers, for anyone.
     b.open("/groups/norfolk-health-and-wellbeing-board/meetings", "meetings-public")
-    public_meeting = b.first_link("^/meetings/[^/]+$")
-    if public_meeting:
-        b.open(public_meeting, "meeting-public")
-        b.expect_text("Agenda")
-    else:
-        b.fail("the Health and Wellbeing Board's public meetings page lists no meeting")
+    b.open_first_link("^/meetings/[^/]+$", "meeting-public", "the Health and Wellbeing Board's public meetings page lists no meeting", expect="Agenda")
     # Issue 21: the partnership's asks, where pledges are, and a pledge's certificate.
     b.open("/asks", "asks")
-    ask = b.first_link("^/asks/pledge-ask-")
-    if ask:
-        b.open(ask, "ask")
-        b.expect_text("so far")
-    else:
-        b.fail("/asks lists none of the demo's asks")
+    b.open_first_link("^/asks/pledge-ask-", "ask", "/asks lists none of the demo's asks", expect="so far")
     b.open("/pledges/coverage", "pledge-coverage")
     b.expect_text("published pledges by area and district")
     b.open("/pledges", "wall-for-certificate")
-    published = b.first_link("^/pledges/pledge-")
-    if published:
-        b.open(published + "/certificate", "pledge-certificate")
-        b.expect_text("This certifies that")
-    else:
-        b.fail("the wall lists no pledge")
+    b.open_first_link("^/pledges/pledge-", "pledge-certificate", "the wall lists no pledge", expect="This certifies that", suffix="/certificate")
     # Issue 21: "You said, we did", for anyone: the groups, a search of earlier questions, a
     # group's page and an answered view; then the lead's and the answering chair's forms.
     b.open("/voice", "voice")
     b.open("/voice?q=waiting+for+mental+health+support", "voice-search")
     b.expect_text("1 earlier question like it")
     b.open("/groups/mental-health-participation-group/voice", "voice-group")
-    answered = b.first_link("^/voice/voice-")
-    if answered:
-        b.open(answered, "voice-entry")
-        b.expect_text("We did")
-    else:
-        b.fail("the Mental Health Participation Group's page lists no view")
+    b.open_first_link("^/voice/voice-", "voice-entry", "the Mental Health Participation Group's page lists no view", expect="We did")
     b.sign_in("sam")
     b.open("/asks/new", "ask-new-secretariat")
     b.sign_out()
@@ -1486,11 +1474,7 @@ def sweep(b, s):
     # A year-end report with its evidence and the upload form (a multipart form).
     b.sign_in("contact-2")
     b.open("/organisation", "organisation-contact-2")
-    reported = b.first_link("^/pledges/pledge-")
-    if reported:
-        b.open(reported, "pledge-with-evidence")
-    else:
-        b.fail("contact-2's organisation page links to no pledge")
+    b.open_first_link("^/pledges/pledge-", "pledge-with-evidence", "contact-2's organisation page links to no pledge", expect="Evidence of what was delivered")
     b.sign_out()
     b.sign_in("nia")
     b.open("/groups/mental-health-participation-group/voice/new", "voice-new-lead")
@@ -1498,12 +1482,7 @@ def sweep(b, s):
     b.sign_out()
     b.sign_in("erin")
     b.open("/groups/youth-advisory-boards/voice", "voice-group-erin")
-    waiting = b.first_link("^/voice/voice-")
-    if waiting:
-        b.open(waiting, "voice-respond-erin")
-        b.expect_text("Publish the response")
-    else:
-        b.fail("the Youth Advisory Boards' page lists no view")
+    b.open_first_link("^/voice/voice-", "voice-respond-erin", "the Youth Advisory Boards' page lists no view", expect="Publish the response")
     b.sign_out()
 
     for person, pages in [("erin", [("/groups/early-prevention-board/actions/new", "action-new-erin"),
