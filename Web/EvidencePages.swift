@@ -73,9 +73,9 @@ extension WebApp {
         let limits = c.app.evidenceLimits
         let form: HTML = mayAdd ? """
             <form method="post" action="/records/\(id.rawValue)/evidence" enctype="multipart/form-data" novalidate>\(c.csrfField)
-            <div class="govuk-form-group"><label class="govuk-label" for="file">Add a file</label>
-            <div id="file-hint" class="govuk-hint">A PDF, image, office document or text file, up to \(EvidenceLimits.inWords(limits.perFile)). Only the partnership sees evidence; it is never on the public wall, so photos of children are safe here.</div>
-            <input class="govuk-file-upload" id="file" name="file" type="file" aria-describedby="file-hint"></div>
+            <div class="govuk-form-group"><label class="govuk-label" for="file-\(id.rawValue)">Add a file</label>
+            <div id="file-\(id.rawValue)-hint" class="govuk-hint">A PDF, image, office document or text file, up to \(EvidenceLimits.inWords(limits.perFile)). Only the partnership sees evidence; it is never on the public wall, so photos of children are safe here.</div>
+            <input class="govuk-file-upload" id="file-\(id.rawValue)" name="file" type="file" aria-describedby="file-\(id.rawValue)-hint"></div>
             \(Components.button("Add the file", kind: "secondary"))</form>
             """ : ""
         return """
