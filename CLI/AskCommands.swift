@@ -51,9 +51,6 @@ enum AskCommands {
         try inv.expectPositionals(atMost: 0)
         let app = try inv.app
         let kind = inv.arguments.value("kind")
-        if let kind, !app.partnership.organisationKinds.contains(where: { $0.key == kind }) {
-            throw UsageError("--kind \(kind) is not a kind of organisation here; use one of: \(app.partnership.organisationKinds.map(\.key).joined(separator: ", "))")
-        }
         let c = try app.pledgeCoverage(kind: kind)
         inv.output(.object(["total": .integer(Int64(c.total)), "counts": .object(c.counts.mapValues { .object($0.mapValues { .integer(Int64($0)) }) }),
                             "byDistrict": .object(c.byDistrict.mapValues { .integer(Int64($0)) })])) {
@@ -75,7 +72,7 @@ enum AskCommands {
         let id = try inv.onlyRecord("PLEDGE: e.g. pledge-12").rawValue
         let r = try inv.app.recognition(RecordID(InstanceID(id)))
         let site = inv.arguments.value("site") ?? ProcessInfo.processInfo.environment["FLOURISH_SITE_URL"] ?? "http://localhost:8080"
-        let snippet = "<a href=\"\(site)/pledges/\(id)\"><img src=\"\(site)/pledges/\(id)/badge.svg\" alt=\"\(Markup.escape(r.title)): \(Markup.escape(r.organisationName))\" width=\"240\" height=\"64\"></a>"
+        let snippet = r.badgeSnippet(site: site)
         inv.output(.object(["pledge": .string(id), "title": .string(r.title), "current": .bool(r.isCurrent), "standing": .string(r.standing), "snippet": .string(snippet)])) {
             "\(r.title), \(r.organisationName): \(r.standing).\nCertificate: \(site)/pledges/\(id)/certificate\nBadge for its website:\n\(snippet)"
         }

@@ -56,10 +56,9 @@ extension WebApp {
         },
         Route("GET", "/pledges/coverage", .everyone, "Published pledges by FLOURISH area and district: where pledges are and are not", keep: true) { c in
             let kind = nonEmpty(c.request.queryValue("kind"))
-            guard kind == nil || c.app.partnership.organisationKinds.contains(where: { $0.key == kind }) else {
+            guard let coverage = try? c.app.pledgeCoverage(kind: kind) else {
                 return c.web.errorPage(.badRequest, "There is no such kind of organisation", "Choose a kind from the list, or any kind.", request: c.request, context: c)
             }
-            let coverage = try c.app.pledgeCoverage(kind: kind)
             let body: HTML = """
             <h1 class="govuk-heading-l">Where pledges are, and are not</h1>
             <p class="govuk-body">Pledges on the wall by the FLOURISH area they serve and the district of the organisation making them. Darker cells have more pledges; the gaps are where a new pledge would count most. These figures feed the partnership’s needs assessment.</p>
@@ -87,7 +86,7 @@ extension WebApp {
             <h2 class="govuk-heading-m">Show it on your website</h2>
             <p class="govuk-body">Copy this into your page. The badge links to your public pledge and shows whether it is current.</p>
             <p class="govuk-body"><img src="/pledges/\(id)/badge.svg" alt="\(r.title): \(r.organisationName)" width="240" height="64"></p>
-            <pre class="app-snippet" tabindex="0" aria-label="The code to copy">\(badgeSnippet(c, r))</pre>
+            <pre class="app-snippet" tabindex="0" aria-label="The code to copy">\(r.badgeSnippet(site: c.web.siteURL.isEmpty ? siteURL(c) : c.web.siteURL))</pre>
             <p class="govuk-body"><a class="govuk-link" href="/pledges/\(id)">Back to the pledge</a></p>
             </div>
             """
@@ -110,7 +109,7 @@ extension WebApp {
         let item = a.priority.flatMap { p in c.app.framework.priorities.first { $0.key == p } }
         let itemText = a.item.flatMap { i in item?.whatNeedsToHappen.first { $0.key == i }?.text }
         let districts = a.districts.map { name($0, in: c.app.partnership.districts) }
-        let pledge: HTML = c.viewer.organisations.isEmpty && !c.viewer.isSecretariat ? "" : "<a class=\"govuk-link\" href=\"/pledges/new?ask=\(a.id.rawValue)\">Pledge against this ask<span class=\"govuk-visually-hidden\">: \(a.title)</span></a>"
+        let pledge: HTML = !c.mayOpen("/pledges/new") ? "" : "<a class=\"govuk-link\" href=\"/pledges/new?ask=\(a.id.rawValue)\">Pledge against this ask<span class=\"govuk-visually-hidden\">: \(a.title)</span></a>"
         return """
         <li class="app-card"><h3 class="govuk-heading-s"><a class="govuk-link" href="/asks/\(a.id.rawValue)">\(a.title)</a></h3>
         \(a.description.map { "<p class=\"govuk-body\">\($0)</p>" as HTML } ?? "")
@@ -184,13 +183,6 @@ extension WebApp {
         <tbody class="govuk-table__body">\(HTML.join(rows))<tr class="govuk-table__row"><th scope="row" class="govuk-table__header">Pledges from the district</th>\(HTML.join(totals))</tr></tbody></table></div>
         <p class="govuk-body-s">Shading: <span class="app-heat app-heat--0 app-heat__key">none</span> <span class="app-heat app-heat--1 app-heat__key">few</span> <span class="app-heat app-heat--2 app-heat__key">some</span> <span class="app-heat app-heat--3 app-heat__key">more</span> <span class="app-heat app-heat--4 app-heat__key">most</span></p>
         """
-    }
-
-    /// The code an organisation copies: the badge, linking to its public pledge.
-    static func badgeSnippet(_ c: Context, _ r: PledgeRecognition) -> String {
-        let site = c.web.siteURL.isEmpty ? siteURL(c) : c.web.siteURL
-        let id = r.pledge.id.rawValue
-        return "<a href=\"\(site)/pledges/\(id)\"><img src=\"\(site)/pledges/\(id)/badge.svg\" alt=\"\(Markup.escape(r.title)): \(Markup.escape(r.organisationName))\" width=\"240\" height=\"64\"></a>"
     }
 
     /// The badge: the pledge's year and organisation, green while current, grey once not.

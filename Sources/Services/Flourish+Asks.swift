@@ -113,6 +113,9 @@ extension Flourish {
     /// Published pledges by area and district (of one kind of organisation, or all), from the
     /// wall as it stands: the coverage heatmap on the wall and the dashboard.
     public func pledgeCoverage(kind: String? = nil) throws -> PledgeCoverage {
+        if let kind, !partnership.organisationKinds.contains(where: { $0.key == kind }) {
+            throw WorkflowError.invalidField(event: "coverage", field: "kind", reason: "should be a kind of organisation here: \(partnership.organisationKinds.map(\.key).joined(separator: ", "))")
+        }
         var counts: [String: [String: Int]] = [:], byDistrict: [String: Int] = [:], total = 0
         for e in try wallIndex().entries where kind == nil || e.kind == kind {
             total += 1

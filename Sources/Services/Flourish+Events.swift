@@ -28,19 +28,22 @@ extension Flourish {
             try checkReached(fields, event: event)
             if event == "approve" { try checkYouthReview(before: id) }
         }
-        if record.workflow == "annual-report", ["compile", "publish"].contains(event) {
-            throw WorkflowError.invalidField(event: event, field: "event",
-                                             reason: "is done with the annual report's own steps (the web's annual report page, or 'flourish report \(event)'), which freeze its figures")
-        }
-        if record.workflow == "voice", event == "respond" {
-            throw WorkflowError.invalidField(event: event, field: "event",
-                                             reason: "is done with the entry's own page, or 'flourish voice respond', which check the records it shaped")
+        if let door = Self.ownDoors["\(record.workflow) \(event)"] {
+            throw WorkflowError.invalidField(event: event, field: "event", reason: door)
         }
         let computed = try computedFields(for: event, on: record, given: fields)
         let at = WorkflowRecords.body(actingAt: record)
         return try engine.fire(event, on: id, payload: fields, computed: computed, actor: try actor(person, at: at),
                                expectedVersion: expectedVersion, idempotencyKey: idempotencyKey)
     }
+
+    /// Starts and events done only through their own service door, which checks what the engine
+    /// cannot (the generic door refuses them, saying where they are done).
+    static let ownDoors: [String: String] = [
+        "annual-report compile": "is done with the annual report's own steps (the web's annual report page, or 'flourish report compile'), which freeze its figures",
+        "annual-report publish": "is done with the annual report's own steps (the web's annual report page, or 'flourish report publish'), which freeze its figures",
+        "voice respond": "is done with the entry's own page, or 'flourish voice respond', which check the records it shaped",
+    ]
 
     /// Areas, themes and priorities in an event's fields must be the framework's (and, for a
     /// pledge's theme, the partnership's).

@@ -168,7 +168,7 @@ extension Flourish {
 
     /// The evidence kept with a record, for those who may see it (else nothing).
     public func evidence(of id: InstanceID, for viewer: Viewer) throws -> [EvidenceFile] {
-        guard (try? evidenceHolder(id, for: viewer, adding: false)) != nil else { return [] }
+        guard mayReadEvidence(of: id, viewer: viewer) else { return [] }
         return try database.read { db in
             try db.query("SELECT id, record, filename, content_type, size, sha256, uploaded_by, uploaded_at FROM evidence_files WHERE record = ? ORDER BY id", id.rawValue)
                 .map(Self.evidenceFile)
@@ -188,15 +188,7 @@ extension Flourish {
 
     /// Whether the viewer may add evidence to the record now.
     public func mayAddEvidence(to id: InstanceID, viewer: Viewer) -> Bool {
-        guard let (instance, _) = try? evidenceHolder(id, for: viewer, adding: false) else { return false }
-        switch instance.workflow {
-        case "pledge":
-            guard let p = try? Pledge(instance) else { return false }
-            return policy.speaksFor(organisation: p.organisation, viewer: viewer) && [.approved, .reportDue, .reportOverdue, .reported].contains(p.state)
-        case "action": return (try? Action(instance)).map { policy.speaksFor(group: $0.group, viewer: viewer) } ?? false
-        case "report-section": return (try? ReportSection(instance)).map { policy.speaksFor(group: $0.group, viewer: viewer) } ?? false
-        default: return false
-        }
+        (try? evidenceHolder(id, for: viewer, adding: true)) != nil
     }
 
     /// One file and its bytes, for someone who may see its record (else not found).

@@ -232,6 +232,7 @@ extension Flourish {
     /// framework's checks; fields only Flourish sets are refused by the engine.
     public func start(_ workflow: String, fields: [String: JSONValue], for viewer: Viewer, idempotencyKey: String?) throws -> FireResult {
         guard let person = viewer.person else { throw WorkflowError.notPermitted(actor: "a visitor", event: "start a \(workflow)", allowed: ["people who are signed in"]) }
+        if let door = Self.ownDoors["\(workflow) start"] { throw WorkflowError.invalidField(event: "start", field: "event", reason: door) }
         try checkFrameworkTags(fields, event: "start", workflow: workflow)
         let at = fields["group"]?.stringValue ?? fields["body"]?.stringValue
         return try engine.start(workflow, data: fields, actor: try actor(person, at: at), idempotencyKey: idempotencyKey)

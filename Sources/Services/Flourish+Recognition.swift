@@ -21,6 +21,12 @@ public struct PledgeRecognition: Sendable {
 
     /// The badge's words: "FLOURISH Pledge 2026".
     public var title: String { "FLOURISH Pledge \(pledgeYear)" }
+    /// The code an organisation copies onto its site: the badge, linking to its public pledge.
+    public func badgeSnippet(site: String) -> String {
+        let id = pledge.id.rawValue
+        return "<a href=\"\(site)/pledges/\(id)\"><img src=\"\(site)/pledges/\(id)/badge.svg\" alt=\"\(Markup.escape(title)): \(Markup.escape(organisationName))\" width=\"240\" height=\"64\"></a>"
+    }
+
     /// Why it is not current, in words, when it is not.
     public var standing: String {
         if isCurrent { return "Current until \(lastDay?.inWords ?? "the end of its year")" }
