@@ -43,6 +43,8 @@ extension Flourish {
         "annual-report compile": "is done with the annual report's own steps (the web's annual report page, or 'flourish report compile'), which freeze its figures",
         "annual-report publish": "is done with the annual report's own steps (the web's annual report page, or 'flourish report publish'), which freeze its figures",
         "voice respond": "is done with the entry's own page, or 'flourish voice respond', which check the records it shaped",
+        "youth-review give-view": "is done with the batch's own page, or 'flourish youth-review view', which check the pledge is in the batch",
+        "pledge-ask start": "is done with 'Publish an ask' (/asks/new), or 'flourish ask publish', which check its item and districts",
     ]
 
     /// Areas, themes and priorities in an event's fields must be the framework's (and, for a

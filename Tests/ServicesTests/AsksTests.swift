@@ -50,6 +50,9 @@ import Domain
         #expect(throws: FrameworkError.noAreas) {
             try app.publishAsk(title: "Short breaks", description: "", priority: nil, item: nil, areas: [], districts: [], by: "sec")
         }
+        #expect(throws: WorkflowError.self, "the generic door cannot skip the item and district checks") {
+            try app.start("pledge-ask", fields: ["title": "Short breaks", "areas": .array(["resilience"]), "item": "not-an-item"], for: try app.viewer(for: "sec"), idempotencyKey: nil)
+        }
         #expect(try app.asks().isEmpty, "nothing written by the refusals")
         let breaks = try app.publishAsk(title: "Community-based short breaks", description: "For families with disabled children", priority: "prevention-and-early-help",
                                         item: "prevention-and-early-help.10", areas: ["family-and-friends", "resilience"], districts: ["breckland"], by: "sec")

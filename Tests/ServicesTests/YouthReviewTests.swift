@@ -62,6 +62,9 @@ import Domain
         #expect(throws: YouthReviewError.commentNeeded) { try app.giveYouthView(batch.id, pledge: a.rawValue, view: "comment", comment: "  ", by: "yan") }
         #expect(throws: YouthReviewError.notInBatch(c.rawValue)) { try app.giveYouthView(batch.id, pledge: c.rawValue, view: "endorse", comment: nil, by: "yan") }
         #expect(throws: WorkflowError.self, "a view is endorse or comment") { try app.giveYouthView(batch.id, pledge: a.rawValue, view: "love", comment: nil, by: "yan") }
+        #expect(throws: WorkflowError.self, "the generic door cannot skip the batch's checks") {
+            try app.fire("give-view", on: batch.id, fields: ["pledge": .string(c.rawValue), "view": "comment"], for: try app.viewer(for: "yan"), expectedVersion: nil, idempotencyKey: nil)
+        }
         let viewed = try app.giveYouthView(batch.id, pledge: a.rawValue, view: "endorse", comment: "Paid placements, please", by: "yan")
         #expect(viewed.views[a.rawValue]?.view == "endorse" && viewed.views[a.rawValue]?.comment == "Paid placements, please")
         try w.approve(a)   // its view is in
