@@ -9,11 +9,11 @@ enum ActionCommands {
     static let all: [Command] = [log, begin, update, block, complete, cancel, reschedule, list, show,
                                  measureDefine, measureRecord, measureRevise, measureList, measureShow, monitoringCoverage, monitoringOwner, importActions, importMeasures]
 
-    static let importActions = PledgeCommands.importCommand("actions", columns: Flourish.actionColumns) { app, text, dry, by in
-        try app.importActions(csv: text, dryRun: dry, by: by)
+    static let importActions = PledgeCommands.importCommand("actions", columns: Flourish.actionColumns) { app, source, dry, by, _ in
+        try app.importActions(source, dryRun: dry, by: by)
     }
-    static let importMeasures = PledgeCommands.importCommand("measures", columns: Flourish.measureColumns) { app, text, dry, by in
-        try app.importMeasures(csv: text, dryRun: dry, by: by)
+    static let importMeasures = PledgeCommands.importCommand("measures", columns: Flourish.measureColumns) { app, source, dry, by, _ in
+        try app.importMeasures(source, dryRun: dry, by: by)
     }
 
     static func list(_ text: String?) -> [String] {

@@ -15,56 +15,75 @@ enum PledgeCommands {
         n == 0 ? "" : " \(n) deadline\(n == 1 ? "" : "s") that fell before the import \(would ? "would be" : (n == 1 ? "was" : "were")) settled as history, at \(n == 1 ? "its" : "their") own date\(n == 1 ? "" : "s")."
     }
 
-    static func importCommand(_ what: String, columns: [String], run: @escaping @Sendable (Flourish, String, Bool, String) throws -> ImportReport) -> Command {
+    static func importCommand(_ what: String, columns: [String],
+                              run: @escaping @Sendable (Flourish, ImportSource, Bool, String, ImportProgressHandler?) throws -> ImportReport) -> Command {
         Command(["import", what], "Import \(what) from an RFC 4180 CSV file: every row is checked first, and nothing is written if any row has a problem.",
                 arguments: "FILE",
-                discussion: "The header row names the columns: \(columns.joined(separator: ",")).\nDates are YYYY-MM-DD; several areas (or measure values, as PERIOD=VALUE) are separated by semicolons.\nA sample is in Workflows/samples/\(what).csv.",
-                options: [OptionSpec("dry-run", help: "Check and report only; write nothing.")]) { inv in
-            let report = try run(try inv.app, try importText(inv), inv.arguments.flag("dry-run"), inv.actor.id)
-            inv.output(["rows": .integer(Int64(report.rows)), "created": .array(report.created.map(JSONValue.string)), "dryRun": .bool(report.dryRun), "unsentMessages": .integer(Int64(report.unsentMessages)), "settledDeadlines": .integer(Int64(report.settledDeadlines))]) {
-                report.dryRun
-                    ? "Dry run: all \(report.rows) rows are fine and would import as \(report.created.joined(separator: ", ")). Nothing was written."
-                        + unsentNote(report.unsentMessages, would: true) + settledNote(report.settledDeadlines, would: true)
-                    : "Imported \(report.rows) \(report.rows == 1 ? String(what.dropLast()) : what): \(report.created.joined(separator: ", "))." + unsentNote(report.unsentMessages, would: false)
-                        + settledNote(report.settledDeadlines, would: false)
-            }
+                discussion: "The header row names the columns: \(columns.joined(separator: ",")).\nDates are YYYY-MM-DD; several areas (or measure values, as PERIOD=VALUE) are separated by semicolons.\nA sample is in Workflows/samples/\(what).csv.\n" + importDiscussion,
+                options: [OptionSpec("dry-run", help: "Check every row and report; take no write lock and write nothing.")]) { inv in
+            let progress = ImportProgressLine(enabled: !inv.isJSON)
+            let report = try run(try inv.app, try importSource(inv), inv.arguments.flag("dry-run"), inv.actor.id, progress.handler)
+            progress.finish()
+            inv.output(importJSON(report, invited: nil)) { importSummary(report, what: what) }
         }
+    }
+
+    /// What every import's help says about how it runs.
+    static let importDiscussion = """
+        The whole file is checked before anything is written, with no write lock held, so a running server \
+        keeps taking writes; then every row is written in one transaction, all or nothing. A refused file \
+        lists its first \(ImportProblems.listed) problems by line and column. On a terminal, progress (rows, rate, \
+        time left) is shown on stderr.
+        """
+
+    static func importJSON(_ report: ImportReport, invited: [String]?) -> JSONValue {
+        var json: [String: JSONValue] = ["rows": .integer(Int64(report.rows)), "created": .array(report.created.map(JSONValue.string)), "dryRun": .bool(report.dryRun),
+                                         "unsentMessages": .integer(Int64(report.unsentMessages)), "settledDeadlines": .integer(Int64(report.settledDeadlines))]
+        if let invited { json["invited"] = .array(invited.map(JSONValue.string)) }
+        return .object(json)
+    }
+
+    /// "Imported 3 organisations: a, b, c." (the first 20 named, then how many more).
+    static func importSummary(_ report: ImportReport, what: String) -> String {
+        let noun = report.rows == 1 ? String(what.dropLast()) : what
+        if report.dryRun {
+            return "Dry run: all \(report.rows) \(noun) \(report.rows == 1 ? "is" : "are") fine and would import. Nothing was written."
+        }
+        let shown = report.created.prefix(20).joined(separator: ", ") + (report.created.count > 20 ? " and \(report.created.count - 20) more" : "")
+        return "Imported \(report.rows) \(noun): \(shown)." + unsentNote(report.unsentMessages, would: false) + settledNote(report.settledDeadlines, would: false)
     }
 
     static let importOrganisations = Command(
         ["import", "organisations"], "Import organisations from an RFC 4180 CSV file: every row is checked first, and nothing is written if any row has a problem.",
         arguments: "FILE",
-        discussion: "The header row names the columns: \(Flourish.organisationColumns.joined(separator: ",")).\nDates are YYYY-MM-DD.\nA sample is in Workflows/samples/organisations.csv.\nWith --invite, each imported contact is emailed an invitation to choose a password (as the secretariat).",
-        options: [OptionSpec("dry-run", help: "Check and report only; write nothing."),
+        discussion: "The header row names the columns: \(Flourish.organisationColumns.joined(separator: ",")).\nDates are YYYY-MM-DD.\nA sample is in Workflows/samples/organisations.csv.\nWith --invite, each imported contact is emailed an invitation to choose a password (as the secretariat).\n" + importDiscussion,
+        options: [OptionSpec("dry-run", help: "Check every row and report; take no write lock and write nothing."),
                   OptionSpec("invite", help: "Email each imported contact an invitation to choose their password (7 days)."), ContactCommands.siteURLOption]
     ) { inv in
-        let text = try importText(inv)
+        let source = try importSource(inv)
         let dry = inv.arguments.flag("dry-run")
         let siteURL = try ContactCommands.siteURL(inv)
         let viewer = try inv.viewer
         if inv.arguments.flag("invite") && !dry && !viewer.isSecretariat { throw UsageError("--invite sends invitations as the secretariat: run it --as a member of the secretariat") }
-        let report = try inv.app.importOrganisations(csv: text, dryRun: dry, by: inv.actor.id)
+        let progress = ImportProgressLine(enabled: !inv.isJSON)
+        let report = try inv.app.importOrganisations(source, dryRun: dry, by: inv.actor.id, progress: progress.handler)
+        progress.finish()
         let invited = inv.arguments.flag("invite") && !dry ? try inv.app.inviteContactsWithoutAccounts(of: report.created, by: viewer, siteURL: siteURL) : []
-        inv.output(["rows": .integer(Int64(report.rows)), "created": .array(report.created.map(JSONValue.string)), "dryRun": .bool(report.dryRun),
-                    "unsentMessages": .integer(Int64(report.unsentMessages)), "invited": .array(invited.map(JSONValue.string))]) {
-            (report.dryRun
-                ? "Dry run: all \(report.rows) rows are fine and would import as \(report.created.joined(separator: ", ")). Nothing was written." + unsentNote(report.unsentMessages, would: true) + settledNote(report.settledDeadlines, would: true)
-                : "Imported \(report.rows) organisation\(report.rows == 1 ? "" : "s"): \(report.created.joined(separator: ", "))." + unsentNote(report.unsentMessages, would: false)
-                    + settledNote(report.settledDeadlines, would: false))
-            + (invited.isEmpty ? "" : "\nInvited \(invited.count) contact\(invited.count == 1 ? "" : "s") to choose a password: \(invited.joined(separator: ", ")) (`flourish outbox send` sends the emails).")
+        inv.output(importJSON(report, invited: invited)) {
+            importSummary(report, what: "organisations")
+            + (invited.isEmpty ? "" : "\nInvited \(invited.count) contact\(invited.count == 1 ? "" : "s") to choose a password: \(invited.prefix(20).joined(separator: ", "))\(invited.count > 20 ? " and \(invited.count - 20) more" : "") (`flourish outbox send` sends the emails).")
         }
     }
 
-    /// The text of the import's FILE argument.
-    static func importText(_ inv: Invocation) throws -> String {
+    /// The import's FILE argument, read in place.
+    static func importSource(_ inv: Invocation) throws -> ImportSource {
         let file = try inv.positional(0, "FILE: the CSV file")
         try inv.expectPositionals(atMost: 1)
-        guard let data = FileManager.default.contents(atPath: file) else { throw UsageError("cannot read \(file)") }
-        guard let text = String(data: data, encoding: .utf8) else { throw UsageError("\(file) is not UTF-8 text; save it as CSV UTF-8") }
-        return text
+        guard FileManager.default.isReadableFile(atPath: file) else { throw UsageError("cannot read \(file)") }
+        return .file(path: file)
     }
-    static let importPledges = importCommand("pledges", columns: Flourish.pledgeColumns) { app, text, dry, by in
-        try app.importPledges(csv: text, dryRun: dry, by: by)
+    static let importPledges = importCommand("pledges", columns: Flourish.pledgeColumns) { app, source, dry, by, progress in
+        try app.importPledges(source, dryRun: dry, by: by, progress: progress)
     }
 
     static func list(_ text: String?) -> [String]? {

@@ -25,72 +25,86 @@ public enum CSV {
     /// no fields. A double quote inside unquoted text is kept as it is (as Python's csv does).
     public static func parse(_ text: String) throws -> [Record] {
         var records: [Record] = []
-        var field = ""
+        var text = text
+        try text.withUTF8 { bytes in
+            try forEachRecord(in: UnsafeRawBufferPointer(bytes)) { record, _ in records.append(record) }
+        }
+        return records
+    }
+
+    /// Reads UTF-8 bytes one record at a time, as ``parse(_:)`` reads a text, handing each
+    /// record to `body` with the offset of the byte after it, so a file of any size is read
+    /// without holding its records (an import reads a mapped file twice this way: once to
+    /// check, once to write).
+    ///
+    /// - Throws: ``CSVError`` naming the line, for text that is not RFC 4180 or not UTF-8.
+    public static func forEachRecord(in bytes: UnsafeRawBufferPointer, _ body: (Record, _ endOffset: Int) throws -> Void) throws {
+        let comma = UInt8(ascii: ","), quote = UInt8(ascii: "\""), cr = UInt8(ascii: "\r"), lf = UInt8(ascii: "\n")
+        var field: [UInt8] = []
+        field.reserveCapacity(256)
         var fields: [String] = []
-        var line = 1
-        var recordLine = 1
-        var inQuotes = false
-        var quotedFieldClosed = false
-        var scalars = Array(text.unicodeScalars)
-        if scalars.first == "\u{FEFF}" { scalars.removeFirst() }
-        var i = 0
-        func endField() {
-            fields.append(field)
-            field = ""
+        var line = 1, recordLine = 1
+        var inQuotes = false, quotedFieldClosed = false
+        let count = bytes.count
+        var i = count >= 3 && bytes[0] == 0xEF && bytes[1] == 0xBB && bytes[2] == 0xBF ? 3 : 0
+        func endField() throws {
+            // ASCII (the common case) is decoded directly; anything else is checked as UTF-8.
+            guard let text = field.allSatisfy({ $0 < 0x80 }) ? String(decoding: field, as: UTF8.self) : String(validating: field, as: UTF8.self) else {
+                throw CSVError(line: line, message: "the text is not UTF-8; save the file as CSV UTF-8")
+            }
+            fields.append(text)
+            field.removeAll(keepingCapacity: true)
             quotedFieldClosed = false
         }
-        func endRecord() {
+        func endRecord(at end: Int) throws {
             if fields.isEmpty && field.isEmpty && !quotedFieldClosed {
-                records.append(Record(line: recordLine, fields: []))  // a blank line
+                try body(Record(line: recordLine, fields: []), end)  // a blank line
                 return
             }
-            endField()
-            records.append(Record(line: recordLine, fields: fields))
-            fields = []
+            try endField()
+            let record = Record(line: recordLine, fields: fields)
+            fields.removeAll(keepingCapacity: true)
+            try body(record, end)
         }
-        while i < scalars.count {
-            let c = scalars[i]
+        let afterQuote = "text after a closing double quote; a quoted field must end at a comma or the end of the line"
+        while i < count {
+            let c = bytes[i]
             if inQuotes {
-                if c == "\"" {
-                    if i + 1 < scalars.count, scalars[i + 1] == "\"" { field.unicodeScalars.append("\""); i += 2; continue }
+                if c == quote {
+                    if i + 1 < count, bytes[i + 1] == quote { field.append(quote); i += 2; continue }
                     inQuotes = false
                     quotedFieldClosed = true
                 } else {
-                    if c == "\n" { line += 1 }
-                    field.unicodeScalars.append(c)
+                    if c == lf { line += 1 }
+                    field.append(c)
                 }
                 i += 1
                 continue
             }
             switch c {
-            case ",":
-                endField()
-            case "\r":
-                if i + 1 < scalars.count, scalars[i + 1] == "\n" { i += 1 }
-                endRecord()
+            case comma:
+                try endField()
+            case cr:
+                if i + 1 < count, bytes[i + 1] == lf { i += 1 }
+                try endRecord(at: i + 1)
                 line += 1
                 recordLine = line
-            case "\n":
-                endRecord()
+            case lf:
+                try endRecord(at: i + 1)
                 line += 1
                 recordLine = line
-            case "\"":
-                if quotedFieldClosed {
-                    throw CSVError(line: line, message: "text after a closing double quote; a quoted field must end at a comma or the end of the line")
-                }
+            case quote:
+                if quotedFieldClosed { throw CSVError(line: line, message: afterQuote) }
                 // A quote opening a field starts a quoted field; inside unquoted text it is kept as it is.
-                if field.isEmpty { inQuotes = true } else { field.unicodeScalars.append(c) }
+                if field.isEmpty { inQuotes = true } else { field.append(c) }
             default:
-                if quotedFieldClosed {
-                    throw CSVError(line: line, message: "text after a closing double quote; a quoted field must end at a comma or the end of the line")
-                }
-                field.unicodeScalars.append(c)
+                if quotedFieldClosed { throw CSVError(line: line, message: afterQuote) }
+                field.append(c)
             }
             i += 1
         }
         if inQuotes { throw CSVError(line: recordLine, message: "a double quote opened on this line is never closed") }
-        if !field.isEmpty || !fields.isEmpty || quotedFieldClosed { endRecord() }
-        return records
+        if !field.isEmpty || !fields.isEmpty || quotedFieldClosed { try endRecord(at: count) }
     }
 
     /// One field, quoted when it needs to be.

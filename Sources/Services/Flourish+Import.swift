@@ -1,6 +1,9 @@
 public import Foundation
-public import Engine
-public import Domain
+#if canImport(Glibc)
+import Glibc
+#endif
+internal import Engine
+internal import Domain
 internal import SQLite
 
 /// One problem in an import file: where, and what to do.
@@ -13,13 +16,94 @@ public struct ImportProblem: Sendable, Equatable, CustomStringConvertible {
     public var description: String { "line \(line)" + (column.map { ", column \($0)" } ?? "") + ": \(message)" }
 }
 
-/// An import refused: every problem found, and nothing written.
+/// An import refused: the first problems found (at most ``ImportProblems/listed``), how
+/// many there are in all, and nothing written.
 public struct ImportError: Error, Sendable, LocalizedError {
     public let problems: [ImportProblem]
+    /// Every problem in the file, listed or not.
+    public let total: Int
+    public init(problems: [ImportProblem], total: Int? = nil) {
+        self.problems = problems
+        self.total = max(total ?? problems.count, problems.count)
+    }
     public var errorDescription: String? {
-        "The file has \(problems.count) problem\(problems.count == 1 ? "" : "s"); nothing was imported:\n" + problems.map { "  \($0)" }.joined(separator: "\n")
+        let heading = total > problems.count
+            ? "The file has \(total) problems; nothing was imported. The first \(problems.count):"
+            : "The file has \(total) problem\(total == 1 ? "" : "s"); nothing was imported:"
+        return heading + "\n" + problems.map { "  \($0)" }.joined(separator: "\n")
     }
 }
+
+/// The problems an import has found so far: the first ``listed`` kept (in file order) and
+/// every one counted, so a file with a million bad rows is refused in bounded memory.
+public struct ImportProblems: Sendable {
+    /// How many problems a refusal lists.
+    public static let listed = 50
+    public private(set) var first: [ImportProblem] = []
+    public private(set) var count = 0
+    public init() {}
+    public var isEmpty: Bool { count == 0 }
+    public mutating func append(_ problem: ImportProblem) {
+        count += 1
+        if first.count < Self.listed { first.append(problem) }
+    }
+    /// Throws ``ImportError`` when there is any problem.
+    public func throwIfAny() throws {
+        if count > 0 { throw ImportError(problems: first, total: count) }
+    }
+}
+
+/// Where an import's rows come from: a text in memory, or a file read in place (mapped, not
+/// copied), so a 200,000-row file is read twice (checked, then written) without being held.
+public enum ImportSource: Sendable {
+    case text(String)
+    case file(path: String)
+
+    func withBytes<T>(_ body: (UnsafeRawBufferPointer) throws -> T) throws -> T {
+        switch self {
+        case .text(var text):
+            return try text.withUTF8 { try body(UnsafeRawBufferPointer($0)) }
+        case .file(let path):
+            let fd = open(path, O_RDONLY)
+            guard fd >= 0 else { throw ImportFileError(path: path, reason: String(cString: strerror(errno))) }
+            defer { close(fd) }
+            var info = stat()
+            guard fstat(fd, &info) == 0 else { throw ImportFileError(path: path, reason: String(cString: strerror(errno))) }
+            let size = Int(info.st_size)
+            if size == 0 { return try body(UnsafeRawBufferPointer(start: nil, count: 0)) }
+            guard let mapped = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0), mapped != MAP_FAILED else {
+                throw ImportFileError(path: path, reason: String(cString: strerror(errno)))
+            }
+            defer { munmap(mapped, size) }
+            return try body(UnsafeRawBufferPointer(start: mapped, count: size))
+        }
+    }
+}
+
+/// An import file that could not be read.
+public struct ImportFileError: Error, Sendable, LocalizedError {
+    public let path: String
+    public let reason: String
+    public var errorDescription: String? { "cannot read \(path): \(reason)" }
+}
+
+/// How far an import has got, for a progress line: rows checked (the first pass, which reads
+/// the whole file before anything is written) or rows written (the second, in one transaction).
+public struct ImportProgress: Sendable {
+    public enum Stage: String, Sendable { case checking = "checked", writing = "written" }
+    public let stage: Stage
+    /// Rows done in this stage.
+    public let rows: Int
+    /// Of how many, when known (the writing stage knows; the checking stage is finding out).
+    public let totalRows: Int?
+    /// The part of this stage done, 0 to 1 (by bytes read while checking, by rows while writing).
+    public let fraction: Double
+    /// Seconds since this stage began.
+    public let elapsed: Double
+}
+
+/// Told how an import is getting on, every ``ImportProgress`` step of rows.
+public typealias ImportProgressHandler = (ImportProgress) -> Void
 
 /// What an import did (or, on a dry run, would do).
 public struct ImportReport: Sendable, Equatable {
@@ -39,146 +123,272 @@ extension Flourish {
     public static let pledgeColumns = ["organisation", "pledge_year", "text", "areas", "theme", "priority", "submitted_on", "approved_on", "outcome", "evidence", "reported_on", "reached"]
 
     /// Reads a CSV with a header naming at least the required columns; every other check is the caller's.
-    func importRows(_ text: String, columns: [String], required: [String]) throws -> [(line: Int, values: [String: String])] {
-        let records: [CSV.Record]
-        do { records = try CSV.parse(text) } catch let e as CSVError {
-            throw ImportError(problems: [ImportProblem(line: e.line, column: nil, message: e.message)])
-        }
-        guard let header = records.first else { throw ImportError(problems: [ImportProblem(line: 1, column: nil, message: "the file is empty; it needs a header row: \(columns.joined(separator: ","))")]) }
-        let names = header.fields.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
-        var problems: [ImportProblem] = []
-        for column in required where !names.contains(column) {
-            problems.append(ImportProblem(line: 1, column: column, message: "the header has no \(column) column; the columns are: \(columns.joined(separator: ","))"))
-        }
-        for name in names where !columns.contains(name) {
-            problems.append(ImportProblem(line: 1, column: name, message: "\(name) is not a column this import knows; the columns are: \(columns.joined(separator: ","))"))
-        }
-        if !problems.isEmpty { throw ImportError(problems: problems) }
-        return records.dropFirst().filter { !$0.fields.isEmpty }.map { record in
-            var values: [String: String] = [:]
-            for (i, name) in names.enumerated() where i < record.fields.count {
-                values[name] = record.fields[i].trimmingCharacters(in: .whitespacesAndNewlines)
+    func importRows(_ source: ImportSource, columns: [String], required: [String]) throws -> [(line: Int, values: [String: String])] {
+        var rows: [(line: Int, values: [String: String])] = []
+        _ = try forEachImportRow(source, columns: columns, required: required, progress: nil) { line, values, _ in rows.append((line, values)) }
+        return rows
+    }
+
+    /// Reads an import's rows one at a time, after checking the header names at least the
+    /// required columns and no unknown one; blank lines are skipped. `body` gets each row's
+    /// line, its values by column (trimmed) and how far through the file it is (0 to 1).
+    ///
+    /// - Returns: how many rows there were.
+    @discardableResult
+    func forEachImportRow(_ source: ImportSource, columns: [String], required: [String], progress: ((Int, Double) -> Void)?,
+                          _ body: (Int, [String: String], Double) throws -> Void) throws -> Int {
+        try source.withBytes { bytes in
+            var names: [String]?
+            var rows = 0
+            do {
+                try CSV.forEachRecord(in: bytes) { record, end in
+                    guard let header = names else {
+                        let given = record.fields.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+                        var problems = ImportProblems()
+                        for column in required where !given.contains(column) {
+                            problems.append(ImportProblem(line: 1, column: column, message: "the header has no \(column) column; the columns are: \(columns.joined(separator: ","))"))
+                        }
+                        for name in given where !columns.contains(name) {
+                            problems.append(ImportProblem(line: 1, column: name, message: "\(name) is not a column this import knows; the columns are: \(columns.joined(separator: ","))"))
+                        }
+                        try problems.throwIfAny()
+                        names = given
+                        return
+                    }
+                    guard !record.fields.isEmpty else { return }
+                    var values: [String: String] = [:]
+                    for (i, name) in header.enumerated() where i < record.fields.count {
+                        values[name] = record.fields[i].trimmed
+                    }
+                    rows += 1
+                    let fraction = bytes.isEmpty ? 1 : Double(end) / Double(bytes.count)
+                    try body(record.line, values, fraction)
+                    if rows % Self.importProgressStep == 0 { progress?(rows, fraction) }
+                }
+            } catch let e as CSVError {
+                throw ImportError(problems: [ImportProblem(line: e.line, column: nil, message: e.message)])
             }
-            return (record.line, values)
+            guard names != nil else {
+                throw ImportError(problems: [ImportProblem(line: 1, column: nil, message: "the file is empty; it needs a header row: \(columns.joined(separator: ","))")])
+            }
+            progress?(rows, 1)
+            return rows
         }
     }
 
-    func importDate(_ text: String?, line: Int, column: String, into problems: inout [ImportProblem]) -> Date? {
+    /// How many rows pass between two progress reports.
+    static let importProgressStep = 1_000
+
+    func importDate(_ text: String?, line: Int, column: String, into problems: inout ImportProblems) -> Date? {
         guard let text, !text.isEmpty else { return nil }
-        guard CalendarDay(text) != nil, let date = time.parse(text + "T12:00") else {
+        // Noon on the day, in the partnership's time zone.
+        guard let day = CalendarDay(text) else {
             problems.append(ImportProblem(line: line, column: column, message: "\"\(text)\" is not a date; write it as YYYY-MM-DD"))
             return nil
         }
+        let date = time.moment(day, hour: 12)
         // A day is in the future only after today; today's events are dated noon, or now if earlier.
         let now = clock.now()
-        if time.day(of: date) > time.day(of: now) { problems.append(ImportProblem(line: line, column: column, message: "\(text) is in the future")) }
+        if day > time.day(of: now) { problems.append(ImportProblem(line: line, column: column, message: "\(text) is in the future")) }
         return min(date, now)
+    }
+
+    /// An import's first pass: `check` sees every row before anything is written, and no
+    /// write lock is taken (a live server's writes go on; a dry run stops here).
+    ///
+    /// - Returns: how many rows the file has.
+    /// - Throws: ``ImportError`` with the first problems, by line and column, and how many in all.
+    func checkImport(_ source: ImportSource, columns: [String], required: [String], progress: ImportProgressHandler?,
+                     _ check: (Int, [String: String], inout ImportProblems) throws -> Void) throws -> Int {
+        var problems = ImportProblems()
+        let began = Date()
+        let rows = try forEachImportRow(source, columns: columns, required: required, progress: { rows, fraction in
+            progress?(ImportProgress(stage: .checking, rows: rows, totalRows: nil, fraction: fraction, elapsed: -began.timeIntervalSinceNow))
+        }) { line, values, _ in try check(line, values, &problems) }
+        try problems.throwIfAny()
+        return rows
+    }
+
+    /// An import's second pass, after ``checkImport(_:columns:required:progress:_:)`` found
+    /// nothing wrong: `write` takes every row again in one transaction, all or nothing.
+    /// What changed since the check (another registration of the same organisation, say) is
+    /// still caught, and then nothing is written.
+    func writeImport(_ source: ImportSource, columns: [String], required: [String], rows: Int, progress: ImportProgressHandler?,
+                     _ write: (EngineTransaction, Int, [String: String]) throws -> String) throws -> ImportReport {
+        try applyImport(rowCount: rows, problems: ImportProblems(), dryRun: false) { tx in
+            var created: [String] = []
+            created.reserveCapacity(rows)
+            var problems = ImportProblems()
+            let began = Date()
+            try forEachImportRow(source, columns: columns, required: required, progress: { done, _ in
+                progress?(ImportProgress(stage: .writing, rows: done, totalRows: rows, fraction: rows == 0 ? 1 : Double(done) / Double(rows), elapsed: -began.timeIntervalSinceNow))
+            }) { line, values, _ in
+                do { created.append(try write(tx, line, values)) } catch let e as ImportError { e.problems.forEach { problems.append($0) } }
+            }
+            try problems.throwIfAny()
+            return created
+        }
+    }
+
+    /// An organisations row, read: the registration and the moment it is dated.
+    func organisationRow(_ line: Int, _ v: [String: String], problems: inout ImportProblems) -> (registration: OrganisationRegistration, at: Date) {
+        let registration = OrganisationRegistration(name: v["name"] ?? "", kind: v["kind"] ?? "", district: v["district"] ?? "", sizeBand: v["size_band"] ?? "",
+                                                    postcode: v["postcode"].flatMap { $0.isEmpty ? nil : $0 }, companyNumber: v["company_number"].flatMap { $0.isEmpty ? nil : $0 },
+                                                    contactName: v["contact_name"] ?? "", contactEmail: v["contact_email"] ?? "")
+        let at = importDate(v["registered_on"], line: line, column: "registered_on", into: &problems) ?? clock.now()
+        return (registration, at)
+    }
+
+    /// A registration refused, as the import's problem on that line.
+    static func importProblem(_ e: RegistrationError, line: Int) -> ImportProblem {
+        ImportProblem(line: line, column: e.field.map { $0.replacingOccurrences(of: " ", with: "_") }, message: e.localizedDescription)
     }
 
     /// Imports pledging organisations from RFC 4180 CSV: every row is checked first and each
     /// problem reported by line and column; with any problem nothing is written. Each
     /// organisation's registration is dated from the file.
     public func importOrganisations(csv text: String, dryRun: Bool, by person: String) throws -> ImportReport {
-        let rows = try importRows(text, columns: Self.organisationColumns, required: ["name", "kind", "district", "size_band", "contact_name", "contact_email"])
-        var problems: [ImportProblem] = []
-        var planned: [(line: Int, registration: OrganisationRegistration, at: Date)] = []
-        var seen: [String: Int] = [:]
-        for (line, v) in rows {
-            let registration = OrganisationRegistration(name: v["name"] ?? "", kind: v["kind"] ?? "", district: v["district"] ?? "", sizeBand: v["size_band"] ?? "",
-                                                        postcode: v["postcode"].flatMap { $0.isEmpty ? nil : $0 }, companyNumber: v["company_number"].flatMap { $0.isEmpty ? nil : $0 },
-                                                        contactName: v["contact_name"] ?? "", contactEmail: v["contact_email"] ?? "")
-            let at = importDate(v["registered_on"], line: line, column: "registered_on", into: &problems) ?? clock.now()
-            let identity = (registration.companyNumber.map { "company " + $0.uppercased() } ?? "name " + registration.name.lowercased() + " " + (PledgingOrganisations.normalisedPostcode(registration.postcode) ?? "line\(line)"))
-            if let first = seen[identity] { problems.append(ImportProblem(line: line, column: nil, message: "the same organisation as line \(first)")) } else { seen[identity] = line }
-            planned.append((line, registration, at))
-        }
+        try importOrganisations(.text(text), dryRun: dryRun, by: person, progress: nil)
+    }
+
+    /// Imports pledging organisations from a file or text, checking every row before taking
+    /// the write lock (a dry run never takes it), then writing every row in one transaction.
+    public func importOrganisations(_ source: ImportSource, dryRun: Bool, by person: String, progress: ImportProgressHandler?) throws -> ImportReport {
+        // Who may import is known before any row is read: only the secretariat registers organisations in bulk.
+        try requireSecretariat(try viewer(for: person), doing: "import organisations")
+        let columns = Self.organisationColumns, required = ["name", "kind", "district", "size_band", "contact_name", "contact_email"]
         let kinds = partnership.organisationKinds.map(\.key), districts = partnership.districts.map(\.key), sizes = partnership.sizeBands.map(\.key)
-        return try applyImport(rowCount: rows.count, problems: problems, dryRun: dryRun) { tx in
-            var created: [String] = []
-            var rowProblems: [ImportProblem] = []
-            for p in planned {
-                do {
-                    let made = try PledgingOrganisations.insert(p.registration, kinds: kinds, districts: districts, sizeBands: sizes, db: tx.db, at: p.at)
-                    try tx.start("scheme-membership", data: ["organisation": .string(made.key),
-                                                             "contactName": .string(p.registration.contactName), "contactEmail": .string(p.registration.contactEmail)],
-                                 computed: ["contacts": [.string(made.contact)]], actor: Actor(person), at: p.at)
-                    created.append(made.key)
-                } catch let e as RegistrationError {
-                    let column = e.field.map { $0.replacingOccurrences(of: " ", with: "_") }
-                    rowProblems.append(ImportProblem(line: p.line, column: column == "size_band" ? "size_band" : column, message: e.localizedDescription))
-                } catch let e as WorkflowError {
-                    rowProblems.append(ImportProblem(line: p.line, column: e.field.map(Self.columnName), message: e.localizedDescription))
+        var seen: [String: Int] = [:]
+        let rows = try database.read { db in
+            try checkImport(source, columns: columns, required: required, progress: progress) { line, v, problems in
+                let (registration, _) = organisationRow(line, v, problems: &problems)
+                let identity = registration.companyNumber.map { "company " + $0.uppercased().filter { !$0.isWhitespace } }
+                    ?? "name " + registration.name.lowercased() + " " + (PledgingOrganisations.normalisedPostcode(registration.postcode) ?? "line\(line)")
+                if let first = seen[identity] { problems.append(ImportProblem(line: line, column: nil, message: "the same organisation as line \(first)")); return }
+                seen[identity] = line
+                do { try PledgingOrganisations.check(registration, kinds: kinds, districts: districts, sizeBands: sizes, db: db) } catch let e as RegistrationError {
+                    problems.append(Self.importProblem(e, line: line))
                 }
             }
-            if !rowProblems.isEmpty { throw ImportError(problems: rowProblems) }
-            return created
+        }
+        seen = [:]
+        if dryRun { return ImportReport(rows: rows, created: [], dryRun: true) }
+        var contacts = PledgingOrganisations.ContactIDs()
+        return try writeImport(source, columns: columns, required: required, rows: rows, progress: progress) { tx, line, v in
+            var problems = ImportProblems()
+            let (registration, at) = organisationRow(line, v, problems: &problems)
+            try problems.throwIfAny()
+            do {
+                let made = try PledgingOrganisations.insert(registration, kinds: kinds, districts: districts, sizeBands: sizes, db: tx.db, at: at,
+                                                            contactID: try contacts.next(tx.db))
+                try tx.start("scheme-membership", data: ["organisation": .string(made.key),
+                                                         "contactName": .string(registration.contactName), "contactEmail": .string(registration.contactEmail)],
+                             computed: ["contacts": [.string(made.contact)]], actor: Actor(person), at: at)
+                return made.key
+            } catch let e as RegistrationError {
+                throw ImportError(problems: [Self.importProblem(e, line: line)])
+            } catch let e as WorkflowError {
+                throw ImportError(problems: [ImportProblem(line: line, column: e.field.map(Self.columnName), message: e.localizedDescription)])
+            }
         }
     }
+
+    /// A checked pledges row: what its pledge starts with and the history it brings.
+    struct PlannedPledge {
+        let data: [String: JSONValue]
+        let contact: String
+        let submitted: Date
+        let approved: Date?
+        let report: (outcome: String, evidence: String, at: Date, reached: Int?)?
+    }
+
+    /// What an import needs of an organisation a pledges row names, read once per organisation.
+    struct ImportedPledger { let contacts: [String]; let view: OrganisationView }
+
+    /// Reads and checks one pledges row, adding its problems; nil when it has any.
+    func pledgeRow(_ line: Int, _ v: [String: String], pledgers: inout [String: ImportedPledger?], problems: inout ImportProblems) throws -> PlannedPledge? {
+        let org = v["organisation"] ?? ""
+        var rowOK = true
+        func problem(_ column: String?, _ message: String) { problems.append(ImportProblem(line: line, column: column, message: message)); rowOK = false }
+        if pledgers[org] == nil {
+            let view = try? organisation(org)
+            pledgers[org] = view.map { ImportedPledger(contacts: $0.organisation.contacts, view: $0) } ?? .some(nil)
+        }
+        guard let pledger = pledgers[org] ?? nil else {
+            let some = try database.read { db in try db.query("SELECT key FROM organisations WHERE kind IS NOT NULL ORDER BY key LIMIT 10").compactMap { $0.string("key") } }
+            problem("organisation", "there is no organisation \"\(org)\"; import the organisations first, or use one of: \(some.joined(separator: ", "))")
+            return nil
+        }
+        guard let contact = pledger.contacts.first else { problem("organisation", "\(org) has no contact"); return nil }
+        let year = Int(v["pledge_year"] ?? "")
+        if year == nil || !(2000...2100).contains(year!) { problem("pledge_year", "should be a year such as 2025") }
+        let text = v["text"] ?? ""
+        if text.isEmpty { problem("text", "is required: the new thing the organisation pledged") }
+        let areas = (v["areas"] ?? "").split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        do { try framework.checkAreas(areas) } catch { problem("areas", error.localizedDescription + " Separate several with semicolons.") }
+        let theme = v["theme"].flatMap { $0.isEmpty ? nil : $0 }, priority = v["priority"].flatMap { $0.isEmpty ? nil : $0 }
+        if let theme, !partnership.pledges.themes.map(\.key).contains(theme) { problem("theme", "should be one of: \(partnership.pledges.themes.map(\.key).joined(separator: ", "))") }
+        if let priority { do { try framework.checkPriority(priority) } catch { problem("priority", error.localizedDescription) } }
+        let submitted = importDate(v["submitted_on"], line: line, column: "submitted_on", into: &problems)
+        if submitted == nil && (v["submitted_on"] ?? "").isEmpty { problem("submitted_on", "is required") }
+        let approved = importDate(v["approved_on"], line: line, column: "approved_on", into: &problems)
+        let reported = importDate(v["reported_on"], line: line, column: "reported_on", into: &problems)
+        let outcome = v["outcome"].flatMap { $0.isEmpty ? nil : $0 }
+        var report: (String, String, Date, Int?)?
+        let reachedText = (v["reached"] ?? "").trimmingCharacters(in: .whitespaces)
+        let reached = Int(reachedText)
+        if !reachedText.isEmpty {
+            if reached == nil || !(0...Self.mostReached).contains(reached!) { problem("reached", "should be the number of children and young people reached, a whole number from 0 to \(Self.mostReached)") }
+            if outcome == nil { problem("reached", "goes with an outcome: a pledge reports how many it reached when it reports") }
+        }
+        if let outcome {
+            if !Self.importedOutcomes.contains(outcome) { problem("outcome", "should be one of: \(Self.importedOutcomes.joined(separator: ", "))") }
+            if approved == nil { problem("approved_on", "is needed for a pledge with an outcome") }
+            if reported == nil { problem("reported_on", "is needed for a pledge with an outcome") }
+            if (v["evidence"] ?? "").isEmpty { problem("evidence", "is needed with an outcome") }
+            if let approved, let reported, let dates = try? partnership.pledges.dates(approvedOn: time.day(of: approved), time: time),
+               time.day(of: reported) < dates.yearEnds {
+                problem("reported_on", "is before the pledge year ended on \(dates.yearEnds)")
+            }
+            if let reported { report = (outcome, v["evidence"] ?? "", reported, reached) }
+        }
+        if let s = submitted, let a = approved, a < s { problem("approved_on", "is before submitted_on") }
+        guard rowOK, let submitted, let year else { return nil }
+        var data: [String: JSONValue] = ["organisation": .string(org), "contacts": .array(pledger.contacts.map(JSONValue.string)),
+                                         "pledgeYear": .integer(Int64(year)), "text": .string(text), "areas": .array(areas.map(JSONValue.string)),
+                                         "repeatsLastYear": .bool(repeatsEarlierPledge(text, of: pledger.view, before: year))]
+        if let theme { data["theme"] = .string(theme) }
+        if let priority { data["priority"] = .string(priority) }
+        return PlannedPledge(data: data, contact: contact, submitted: submitted, approved: approved, report: report)
+    }
+
+    static let importedOutcomes = ["delivered", "partly-delivered", "not-delivered"]
 
     /// Imports pledges from RFC 4180 CSV, with their history dated from the file: submitted,
     /// approved (with that day's pledge-year dates), reported. Reminders that fell due before
     /// the import are not sent; deadlines still open run as for any pledge.
     public func importPledges(csv text: String, dryRun: Bool, by person: String) throws -> ImportReport {
-        let rows = try importRows(text, columns: Self.pledgeColumns, required: ["organisation", "pledge_year", "text", "areas", "submitted_on"])
-        var problems: [ImportProblem] = []
-        struct Planned { let line: Int; let data: [String: JSONValue]; let contact: String; let submitted: Date; let approved: Date?; let report: (outcome: String, evidence: String, at: Date, reached: Int?)? }
-        var planned: [Planned] = []
-        let organisations = try Dictionary(uniqueKeysWithValues: self.organisations().map { ($0.organisation.key, $0) })
-        let outcomes = ["delivered", "partly-delivered", "not-delivered"]
-        for (line, v) in rows {
-            let org = v["organisation"] ?? ""
-            var rowOK = true
-            func problem(_ column: String?, _ message: String) { problems.append(ImportProblem(line: line, column: column, message: message)); rowOK = false }
-            guard let view = organisations[org] else {
-                problem("organisation", "there is no organisation \"\(org)\"; import the organisations first, or use one of: \(organisations.keys.sorted().prefix(10).joined(separator: ", "))")
-                continue
-            }
-            guard let contact = view.organisation.contacts.first else { problem("organisation", "\(org) has no contact"); continue }
-            let year = Int(v["pledge_year"] ?? "")
-            if year == nil || !(2000...2100).contains(year!) { problem("pledge_year", "should be a year such as 2025") }
-            let text = v["text"] ?? ""
-            if text.isEmpty { problem("text", "is required: the new thing the organisation pledged") }
-            let areas = (v["areas"] ?? "").split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-            do { try framework.checkAreas(areas) } catch { problem("areas", error.localizedDescription + " Separate several with semicolons.") }
-            let theme = v["theme"].flatMap { $0.isEmpty ? nil : $0 }, priority = v["priority"].flatMap { $0.isEmpty ? nil : $0 }
-            if let theme, !partnership.pledges.themes.map(\.key).contains(theme) { problem("theme", "should be one of: \(partnership.pledges.themes.map(\.key).joined(separator: ", "))") }
-            if let priority { do { try framework.checkPriority(priority) } catch { problem("priority", error.localizedDescription) } }
-            let submitted = importDate(v["submitted_on"], line: line, column: "submitted_on", into: &problems)
-            if submitted == nil && (v["submitted_on"] ?? "").isEmpty { problem("submitted_on", "is required") }
-            let approved = importDate(v["approved_on"], line: line, column: "approved_on", into: &problems)
-            let reported = importDate(v["reported_on"], line: line, column: "reported_on", into: &problems)
-            let outcome = v["outcome"].flatMap { $0.isEmpty ? nil : $0 }
-            var report: (String, String, Date, Int?)?
-            let reachedText = (v["reached"] ?? "").trimmingCharacters(in: .whitespaces)
-            let reached = Int(reachedText)
-            if !reachedText.isEmpty {
-                if reached == nil || !(0...Self.mostReached).contains(reached!) { problem("reached", "should be the number of children and young people reached, a whole number from 0 to \(Self.mostReached)") }
-                if outcome == nil { problem("reached", "goes with an outcome: a pledge reports how many it reached when it reports") }
-            }
-            if let outcome {
-                if !outcomes.contains(outcome) { problem("outcome", "should be one of: \(outcomes.joined(separator: ", "))") }
-                if approved == nil { problem("approved_on", "is needed for a pledge with an outcome") }
-                if reported == nil { problem("reported_on", "is needed for a pledge with an outcome") }
-                if (v["evidence"] ?? "").isEmpty { problem("evidence", "is needed with an outcome") }
-                if let approved, let reported, let dates = try? partnership.pledges.dates(approvedOn: time.day(of: approved), time: time),
-                   time.day(of: reported) < dates.yearEnds {
-                    problem("reported_on", "is before the pledge year ended on \(dates.yearEnds)")
-                }
-                if let reported { report = (outcome, v["evidence"] ?? "", reported, reached) }
-            }
-            if let s = submitted, let a = approved, a < s { problem("approved_on", "is before submitted_on") }
-            guard rowOK, let submitted, let year else { continue }
-            var data: [String: JSONValue] = ["organisation": .string(org), "contacts": .array(view.organisation.contacts.map(JSONValue.string)),
-                                             "pledgeYear": .integer(Int64(year)), "text": .string(text), "areas": .array(areas.map(JSONValue.string)),
-                                             "repeatsLastYear": .bool(repeatsEarlierPledge(text, of: view, before: year))]
-            if let theme { data["theme"] = .string(theme) }
-            if let priority { data["priority"] = .string(priority) }
-            planned.append(Planned(line: line, data: data, contact: contact, submitted: submitted, approved: approved, report: report))
-        }
+        try importPledges(.text(text), dryRun: dryRun, by: person, progress: nil)
+    }
+
+    /// Imports pledges from a file or text, checking every row before taking the write lock (a
+    /// dry run never takes it), then writing every row's history in one transaction.
+    public func importPledges(_ source: ImportSource, dryRun: Bool, by person: String, progress: ImportProgressHandler?) throws -> ImportReport {
+        // Who may import is known before any row is read: only the secretariat approves pledges, as the import does.
+        try requireSecretariat(try viewer(for: person), doing: "import pledges")
+        let columns = Self.pledgeColumns, required = ["organisation", "pledge_year", "text", "areas", "submitted_on"]
+        var pledgers: [String: ImportedPledger?] = [:]
         let now = clock.now()
-        return try applyImport(rowCount: rows.count, problems: problems, dryRun: dryRun) { tx in
-            var created: [String] = []
-            for p in planned {
+        let rows = try checkImport(source, columns: columns, required: required, progress: progress) { line, v, problems in
+            _ = try pledgeRow(line, v, pledgers: &pledgers, problems: &problems)
+        }
+        if dryRun { return ImportReport(rows: rows, created: [], dryRun: true) }
+        return try writeImport(source, columns: columns, required: required, rows: rows, progress: progress) { tx, line, v in
+            var problems = ImportProblems()
+            let planned = try pledgeRow(line, v, pledgers: &pledgers, problems: &problems)
+            try problems.throwIfAny()
+            guard let p = planned else { throw ImportError(problems: [ImportProblem(line: line, column: nil, message: "the row could not be read again")]) }
+            do {
                 let built = try engine.separatingComputed(p.data, workflow: "pledge", event: "start")
                 let pledge = try tx.start("pledge", data: built.given, computed: built.computed, actor: Actor(p.contact), at: p.submitted)
                 try tx.fire("submit", on: pledge.id, actor: Actor(p.contact), at: p.submitted)
@@ -197,36 +407,33 @@ extension Flourish {
                     try tx.db.run("UPDATE timers SET status = 'skipped', resolved_at = ?, note = 'fell due before the import' WHERE instance_id = ? AND status = 'pending' AND due_at <= ? AND name IN ('check-in', 'report-reminder')",
                                   now.milliseconds, pledge.id.rawValue, now.milliseconds)
                 }
-                created.append(pledge.id.rawValue)
+                return pledge.id.rawValue
+            } catch let e as WorkflowError {
+                throw ImportError(problems: [ImportProblem(line: line, column: e.field.map(Self.columnName), message: e.localizedDescription)])
             }
-            return created
         }
     }
 
-    /// Applies a checked import in one transaction; a dry run does the same and rolls it back.
-    func applyImport(rowCount: Int, problems: [ImportProblem], dryRun: Bool, _ body: (EngineTransaction) throws -> [String]) throws -> ImportReport {
-        if !problems.isEmpty { throw ImportError(problems: problems) }
-        struct RolledBack: Error { let created: [String]; let unsent: Int; let settled: Int }
+    /// Applies a checked import in one transaction. A dry run checks only and writes nothing:
+    /// it takes no write lock, so it neither waits for nor holds up anyone else's writes.
+    func applyImport(rowCount: Int, problems: ImportProblems, dryRun: Bool, _ body: (EngineTransaction) throws -> [String]) throws -> ImportReport {
+        try problems.throwIfAny()
+        if dryRun { return ImportReport(rows: rowCount, created: [], dryRun: true) }
         let now = clock.now()
         var settled = 0
-        do {
-            let (created, unsent) = try engine.batch { tx -> ([String], Int) in
-                let before = try tx.db.queryOne("SELECT COALESCE(MAX(seq), 0) AS seq FROM events")?.int64("seq") ?? 0
-                let created = try body(tx)
-                // Deadlines that passed before the import (a year's end, a renewal, a lapse) are
-                // settled now, each at its own moment, as history: not left for the next tick to
-                // act on and announce.
-                settled = try tx.settleTimers(ofInstancesWrittenAfter: before, dueBy: now)
-                // Imports are history, not news: messages about events dated before the import
-                // (a welcome, "published", "please report" for a pledge of two years ago) are not queued.
-                let unsent = try tx.withholdMessages(ofEventsAfter: before, datedBefore: now, reason: "imported history", at: now)
-                if dryRun { throw RolledBack(created: created, unsent: unsent, settled: settled) }
-                return (created, unsent)
-            }
-            return ImportReport(rows: rowCount, created: created, dryRun: false, unsentMessages: unsent, settledDeadlines: settled)
-        } catch let r as RolledBack {
-            return ImportReport(rows: rowCount, created: r.created, dryRun: true, unsentMessages: r.unsent, settledDeadlines: r.settled)
+        let (created, unsent) = try engine.batch { tx -> ([String], Int) in
+            let before = try tx.db.queryOne("SELECT COALESCE(MAX(seq), 0) AS seq FROM events")?.int64("seq") ?? 0
+            let created = try body(tx)
+            // Deadlines that passed before the import (a year's end, a renewal, a lapse) are
+            // settled now, each at its own moment, as history: not left for the next tick to
+            // act on and announce.
+            settled = try tx.settleTimers(ofInstancesWrittenAfter: before, dueBy: now)
+            // Imports are history, not news: messages about events dated before the import
+            // (a welcome, "published", "please report" for a pledge of two years ago) are not queued.
+            let unsent = try tx.withholdMessages(ofEventsAfter: before, datedBefore: now, reason: "imported history", at: now)
+            return (created, unsent)
         }
+        return ImportReport(rows: rowCount, created: created, dryRun: false, unsentMessages: unsent, settledDeadlines: settled)
     }
 
     static func columnName(_ field: String) -> String {

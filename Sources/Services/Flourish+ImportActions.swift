@@ -46,8 +46,13 @@ extension Flourish {
     /// An action already past its due date goes overdue at the next tick, and escalates as
     /// any other would.
     public func importActions(csv text: String, dryRun: Bool, by person: String) throws -> ImportReport {
-        let rows = try importRows(text, columns: Self.actionColumns, required: ["group", "title", "areas", "owner", "due_date"])
-        var problems: [ImportProblem] = []
+        try importActions(.text(text), dryRun: dryRun, by: person)
+    }
+
+    /// As ``importActions(csv:dryRun:by:)``, from a file or a text.
+    public func importActions(_ source: ImportSource, dryRun: Bool, by person: String) throws -> ImportReport {
+        let rows = try importRows(source, columns: Self.actionColumns, required: ["group", "title", "areas", "owner", "due_date"])
+        var problems = ImportProblems()
         struct Planned { let line: Int; let group: String; let data: [String: JSONValue]; let logged: Date; let updated: Date
                          let rag: (rag: String, commentary: String)?; let status: (event: String, payload: [String: JSONValue])? }
         var planned: [Planned] = []
@@ -109,8 +114,13 @@ extension Flourish {
     /// by semicolons (`2025-Q1=86.5;2025-Q2=88`), recorded in that order with their RAG. A
     /// value outside tolerance escalates as a recorded one would.
     public func importMeasures(csv text: String, dryRun: Bool, by person: String) throws -> ImportReport {
-        let rows = try importRows(text, columns: Self.measureColumns, required: ["group", "name", "unit", "direction", "baseline", "target", "tolerance", "frequency", "area"])
-        var problems: [ImportProblem] = []
+        try importMeasures(.text(text), dryRun: dryRun, by: person)
+    }
+
+    /// As ``importMeasures(csv:dryRun:by:)``, from a file or a text.
+    public func importMeasures(_ source: ImportSource, dryRun: Bool, by person: String) throws -> ImportReport {
+        let rows = try importRows(source, columns: Self.measureColumns, required: ["group", "name", "unit", "direction", "baseline", "target", "tolerance", "frequency", "area"])
+        var problems = ImportProblems()
         struct Planned { let line: Int; let group: String; let data: [String: JSONValue]; let values: [(period: String, value: Double)] }
         var planned: [Planned] = []
         var seen: [String: Int] = [:]

@@ -83,12 +83,16 @@ import SQLite
         Bad Email,business,atlantis,small,,,Ed,not-an-email,2024-01-01
         """
         let error = #expect(throws: ImportError.self) { try f.app.importOrganisations(csv: csv, dryRun: false, by: "sec") }
+        // Issue 22: every check is made in the first pass, before the write lock, so one refusal
+        // lists every problem in the file (it took two tries before).
         #expect(error?.problems.map(\.description) == [
+            "line 3, column kind: The kind should be one of: business, public-sector-body, voluntary-or-community-organisation, school-or-college, health-provider.",
             "line 4, column registered_on: \"01/02/2024\" is not a date; write it as YYYY-MM-DD",
             "line 5: the same organisation as line 2",
+            "line 6, column district: The district should be one of: breckland, broadland, great-yarmouth, kings-lynn-and-west-norfolk, north-norfolk, norwich, south-norfolk, outside.",
         ])
         #expect(try f.app.organisations().isEmpty)
-        // With the file-level problems fixed, each row's own checks report, still all or nothing.
+        // With the date and the duplicate fixed, the rows still at fault are named, still all or nothing.
         let fixed = csv.replacingOccurrences(of: "01/02/2024", with: "2024-02-01").replacingOccurrences(of: "\"Good Org\",business,norwich,small,nr11aa", with: "Other Org,business,norwich,small,NR2 2BB")
         let rowErrors = #expect(throws: ImportError.self) { try f.app.importOrganisations(csv: fixed, dryRun: false, by: "sec") }
         #expect(rowErrors?.problems.map(\.line) == [3, 6])
@@ -99,6 +103,7 @@ import SQLite
 
     @Test func aHeaderWithoutTheRequiredColumnsIsRefused() throws {
         let f = try NorfolkFixture(start: "2025-07-01T09:00")
+        try f.person("sec", alliance, "secretariat")
         let error = #expect(throws: ImportError.self) { try f.app.importPledges(csv: "organisation,text,colour\nx,y,z\n", dryRun: true, by: "sec") }
         #expect(error?.problems.map(\.description) == [
             "line 1, column pledge_year: the header has no pledge_year column; the columns are: organisation,pledge_year,text,areas,theme,priority,submitted_on,approved_on,outcome,evidence,reported_on,reached",
@@ -107,4 +112,79 @@ import SQLite
             "line 1, column colour: colour is not a column this import knows; the columns are: organisation,pledge_year,text,areas,theme,priority,submitted_on,approved_on,outcome,evidence,reported_on,reached",
         ])
     }
+
+    /// Organisations rows, `count` of them, each its own organisation; `bad` rows have an unknown kind.
+    func organisationsCSV(_ count: Int, badEvery bad: Int = 0) -> String {
+        var lines = ["name,kind,district,size_band,postcode,company_number,contact_name,contact_email,registered_on"]
+        for i in 1...count {
+            lines.append("Org \(i),\(bad > 0 && i % bad == 0 ? "spaceship" : "business"),norwich,small,NR1 \(i % 9)AA,C\(i),Person \(i),p\(i)@example.org,2024-01-01")
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// Issue 22: a refusal lists the first 50 problems (by line and column) and says how many
+    /// there are in all, rather than every one of a million; nothing is written.
+    @Test func aRefusalListsTheFirstFiftyProblemsAndCountsThemAll() throws {
+        let f = try NorfolkFixture(start: "2025-07-01T09:00")
+        try f.person("sec", alliance, "secretariat")
+        let error = #expect(throws: ImportError.self) { try f.app.importOrganisations(csv: organisationsCSV(600, badEvery: 5), dryRun: false, by: "sec") }
+        #expect(error?.problems.count == 50 && error?.total == 120)
+        #expect(error?.problems.first?.description.hasPrefix("line 6, column kind: ") == true)
+        #expect(error?.problems.last?.line == 251)
+        #expect(error?.localizedDescription.hasPrefix("The file has 120 problems; nothing was imported. The first 50:\n  line 6, column kind") == true)
+        #expect(try f.app.organisations().isEmpty)
+    }
+
+    /// Issue 22: a dry run checks every row without taking the write lock, so it neither waits
+    /// for another writer nor holds one up. (It used to run the import and roll it back.)
+    @Test func aDryRunTakesNoWriteLock() throws {
+        let f = try NorfolkFixture(start: "2025-07-01T09:00")
+        try f.person("sec", alliance, "secretariat")
+        let other = try Connection(path: f.app.database.path, busyTimeoutMilliseconds: 0)
+        try other.execute("BEGIN IMMEDIATE")  // another process is writing
+        let dry = try f.app.importOrganisations(csv: organisationsCSV(30), dryRun: true, by: "sec")
+        #expect(dry.dryRun && dry.rows == 30)
+        try other.execute("ROLLBACK")
+        #expect(try f.app.organisations().isEmpty)
+    }
+
+    /// Issue 22: a file is read in place, twice (checked, then written), reporting progress on
+    /// both passes; contact ids are handed out in order without recounting every contact per row.
+    @Test func aFileImportsInPlaceReportingProgressAsItChecksAndWrites() throws {
+        let f = try NorfolkFixture(start: "2025-07-01T09:00")
+        try f.person("sec", alliance, "secretariat")
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("orgs-\(UUID().uuidString).csv")
+        try organisationsCSV(2_500).write(to: file, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: file) }
+        let seen = ProgressLog()
+        let report = try f.app.importOrganisations(.file(path: file.path), dryRun: false, by: "sec", progress: { seen.add($0) })
+        #expect(report.rows == 2_500 && report.created.count == 2_500)
+        let checking = seen.all.filter { $0.stage == .checking }, writing = seen.all.filter { $0.stage == .writing }
+        #expect(checking.map(\.rows) == [1_000, 2_000, 2_500] && checking.last?.fraction == 1 && checking.allSatisfy { $0.totalRows == nil })
+        #expect(writing.map(\.rows) == [1_000, 2_000, 2_500] && writing.allSatisfy { $0.totalRows == 2_500 } && writing.map(\.fraction) == [0.4, 0.8, 1])
+        #expect(seen.all.firstIndex { $0.stage == .writing }! > seen.all.lastIndex { $0.stage == .checking }!, "every row is checked before any is written")
+        let contacts = try f.app.database.read { db in try db.query("SELECT id FROM people WHERE id LIKE 'contact-%'").compactMap { $0.string("id") } }
+        #expect(Set(contacts) == Set((1...2_500).map { "contact-\($0)" }))
+        #expect(try f.app.engine.verifyAuditLog().isIntact)
+    }
+
+    /// A file that is not UTF-8 is refused naming the line, and nothing is written.
+    @Test func aFileThatIsNotUTF8IsRefusedByLine() throws {
+        let f = try NorfolkFixture(start: "2025-07-01T09:00")
+        try f.person("sec", alliance, "secretariat")
+        var bytes = Array(organisationsCSV(3).utf8)
+        bytes.append(contentsOf: Array("Caf".utf8) + [0xE9] + Array(",business,norwich,small,,,Ann,ann@example.org,2024-01-01\n".utf8))  // Latin-1 é
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("latin1-\(UUID().uuidString).csv")
+        try Data(bytes).write(to: file)
+        defer { try? FileManager.default.removeItem(at: file) }
+        let error = #expect(throws: ImportError.self) { try f.app.importOrganisations(.file(path: file.path), dryRun: false, by: "sec", progress: nil) }
+        #expect(error?.problems.map(\.description) == ["line 5: the text is not UTF-8; save the file as CSV UTF-8"])
+        #expect(try f.app.organisations().isEmpty)
+    }
+}
+
+/// Progress reports collected by a test.
+final class ProgressLog: @unchecked Sendable {
+    private(set) var all: [ImportProgress] = []
+    func add(_ p: ImportProgress) { all.append(p) }
 }

@@ -49,6 +49,27 @@ extension FieldSpec {
     }
 
     static func isEmail(_ s: String) -> Bool {
+        // ASCII (nearly every address) is checked on its bytes, the same rules without
+        // Character segmentation: an import checks 200,000 of them.
+        if s.utf8.allSatisfy({ $0 < 0x80 }) {
+            var at = 0, atIndex = -1, i = 0
+            for byte in s.utf8 {
+                switch byte {
+                case UInt8(ascii: "@"): at += 1; atIndex = i
+                case 0x09...0x0D, 0x20, UInt8(ascii: "<"), UInt8(ascii: ">"), UInt8(ascii: ","): return false
+                default: break
+                }
+                i += 1
+            }
+            let domain = s.utf8.dropFirst(atIndex + 1)
+            return at == 1 && atIndex > 0 && domain.contains(UInt8(ascii: ".")) && domain.first != UInt8(ascii: ".") && domain.last != UInt8(ascii: ".") && i <= 254
+        }
+        return isEmailByCharacters(s)
+    }
+
+    /// The rule for an email address, read by Characters: one @ with something before it, a
+    /// dot inside the part after it, at most 254 characters, no white space, <, > or comma.
+    static func isEmailByCharacters(_ s: String) -> Bool {
         let parts = s.split(separator: "@", omittingEmptySubsequences: false)
         guard parts.count == 2, !parts[0].isEmpty, parts[1].contains("."), !parts[1].hasPrefix("."), !parts[1].hasSuffix("."),
               s.count <= 254, !s.contains(where: { $0.isWhitespace || $0 == "<" || $0 == ">" || $0 == "," }) else { return false }

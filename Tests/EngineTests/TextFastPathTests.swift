@@ -1,0 +1,35 @@
+import Foundation
+import Testing
+@testable import Engine
+
+/// Issue 22: the fast paths an import leans on give exactly what the general code gives.
+@Suite struct TextFastPathTests {
+    /// ASCII strings built to hit every branch of the email rule, plus random ones.
+    static func emailCorpus() -> [String] {
+        var corpus = ["a@b.c", "@b.c", "a@", "a@b", "a@.b", "a@b.", "a@@b.c", "a@b@c.d", "a b@c.d", "a@b.c ", "a\t@b.c", "a\r\n@b.c",
+                      "<a@b.c>", "a,b@c.d", "a@b..c", ".a@b.c", "a.@b.c", "", "@", ".", "a@b.c.d", "x@y.z\u{0B}", "a@b.c\u{0C}",
+                      String(repeating: "a", count: 250) + "@b.c", String(repeating: "a", count: 251) + "@b.c"]
+        var generator = SystemRandomNumberGenerator()
+        let alphabet = Array("ab.@ ,<>\t-_9")
+        for _ in 0..<20_000 {
+            let length = Int.random(in: 0...12, using: &generator)
+            corpus.append(String((0..<length).map { _ in alphabet.randomElement(using: &generator)! }))
+        }
+        return corpus
+    }
+
+    @Test func theEmailRuleOnBytesAgreesWithTheRuleOnCharacters() {
+        for text in Self.emailCorpus() {
+            #expect(FieldSpec.isEmail(text) == FieldSpec.isEmailByCharacters(text), "\(text.debugDescription)")
+        }
+        // Non-ASCII goes the general way.
+        #expect(FieldSpec.isEmail("zoë@example.org") && !FieldSpec.isEmail("zoë\u{00A0}@example.org"))
+    }
+
+    @Test func trimmedIsFoundationsTrimmingWithoutTheCopy() {
+        let samples = ["", " ", "a", " a", "a ", " a ", "\ta\n", "\r\n", "é", " é ", "\u{00A0}x\u{00A0}", "\u{2003}x", "x\u{2028}", "a b", "~", "!x!", "\u{7F}x"]
+        for text in samples {
+            #expect(text.trimmed == text.trimmingCharacters(in: .whitespacesAndNewlines), "\(text.debugDescription)")
+        }
+    }
+}
