@@ -136,7 +136,7 @@ extension Flourish {
     /// Instances of a workflow whose data field equals a value, oldest first.
     func instances(of workflow: String, whereData field: String, equals value: some SQLiteBindable & Sendable) throws -> [Instance] {
         let ids = try database.read { db in
-            try db.query("SELECT id FROM instances WHERE workflow = ? AND \(engine.dataMatchSQL(field, valueIsText: value is String)) ORDER BY num", workflow, value)
+            try db.query(engine.instanceIDsSQL(whereData: field, valueIsText: value is String), workflow, value)
                 .compactMap { $0.string("id") }
         }
         return try ids.map { try engine.instance(InstanceID($0)) }

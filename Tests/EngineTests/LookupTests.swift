@@ -9,7 +9,7 @@ import SQLite
 @Suite struct LookupTests {
     func found(_ f: EngineFixture, _ field: String, _ value: String) throws -> [String] {
         try f.engine.database.read { db in
-            try db.query("SELECT id FROM instances WHERE workflow = 'ticket' AND \(f.engine.dataMatchSQL(field, valueIsText: true)) ORDER BY num", value)
+            try db.query(f.engine.instanceIDsSQL(whereData: field, valueIsText: true), "ticket", value)
                 .compactMap { $0.string("id") }
         }
     }
@@ -23,9 +23,17 @@ import SQLite
     @Test func lookupRowsFollowTheDataThroughStartsEventsAndRedaction() throws {
         let f = try EngineFixture()
         try f.engine.indexData(fields: ["owner"])
-        #expect(f.engine.dataMatchSQL("owner", valueIsText: true).contains("instance_lookups"))
-        #expect(f.engine.dataMatchSQL("title", valueIsText: true) == "json_extract(data, '$.title') = ?", "a field not looked up by is read from the JSON")
-        #expect(f.engine.dataMatchSQL("owner", valueIsText: false).hasPrefix("json_extract"), "only text values are in the lookup")
+        #expect(f.engine.instanceIDsSQL(whereData: "owner", valueIsText: true).contains("instance_lookups"))
+        #expect(f.engine.instanceIDsSQL(whereData: "title", valueIsText: true).contains("json_extract(data, '$.title') = ?"), "a field not looked up by is read from the JSON")
+        #expect(!f.engine.instanceIDsSQL(whereData: "owner", valueIsText: false).contains("instance_lookups"), "only text values are in the lookup")
+        // Issue 22: SQLite starts from the lookup and seeks each instance, rather than walking
+        // every instance of the workflow and checking each against the lookup.
+        let plan = try f.engine.database.read { db in
+            try db.query("EXPLAIN QUERY PLAN " + f.engine.instanceIDsSQL(whereData: "owner", valueIsText: true), "ticket", "mo").compactMap { $0.string("detail") }
+        }
+        #expect(plan.contains { $0.hasPrefix("SEARCH l USING PRIMARY KEY (field=? AND value=?)") } && plan.contains { $0.hasPrefix("SEARCH i USING INDEX sqlite_autoindex_instances_1 (id=?)") },
+                "\(plan)")
+        #expect(!plan.contains { $0.contains("instances_by_workflow_state") }, "\(plan)")
         let a = try f.engine.start("ticket", data: ["title": "A", "owner": "mo"], actor: Actor("mo")).instance.id
         let b = try f.engine.start("ticket", data: ["title": "B", "owner": "mia"], actor: Actor("mia")).instance.id
         let c = try f.engine.start("ticket", data: ["title": "C"], actor: Actor("mo")).instance.id

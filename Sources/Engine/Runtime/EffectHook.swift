@@ -41,7 +41,7 @@ public struct HookContext {
 
     /// Instances of `workflow` whose data field `field` equals `value`.
     public func instances(of workflow: String, where field: String, equals value: String) throws -> [Instance] {
-        try db.query("SELECT id FROM instances WHERE workflow = ? AND \(engine.dataMatchSQL(field, valueIsText: true)) ORDER BY num", workflow, value)
+        try db.query(engine.instanceIDsSQL(whereData: field, valueIsText: true), workflow, value)
             .map { try engine.loadInstance(db, InstanceID($0.string("id") ?? "")) }
     }
 

@@ -11,13 +11,21 @@ extension WorkflowEngine {
         return "json_extract(data, '$.\(field)')"
     }
 
-    /// A condition on `instances` that its data field `field` equals the one bound parameter:
-    /// a seek in the lookup table when the field is one of ``indexData(fields:)``'s and the value
-    /// is text, else a reading of every candidate's JSON.
-    public func dataMatchSQL(_ field: String, valueIsText: Bool) -> String {
-        lookupFields.contains(field) && valueIsText
-            ? "id IN (SELECT instance_id FROM instance_lookups WHERE field = '\(field)' AND value = ?)"
-            : "\(Self.dataFieldSQL(field)) = ?"
+    /// A query for the ids of instances of a workflow whose data field `field` equals a value,
+    /// oldest first, with two parameters: the workflow, then the value. For a looked-up field
+    /// (``indexData(fields:)``) and a text value it starts from the lookup and seeks each
+    /// instance, so finding an organisation's pledges costs its pledges, not every pledge: asked
+    /// as `workflow = ? AND id IN (lookup)`, SQLite walked every instance of the workflow and
+    /// checked each against the lookup, which made an import of 5,000 pledges read 25 million rows.
+    public func instanceIDsSQL(whereData field: String, valueIsText: Bool) -> String {
+        guard lookupFields.contains(field) && valueIsText else {
+            return "SELECT id FROM instances WHERE workflow = ? AND \(Self.dataFieldSQL(field)) = ? ORDER BY num"
+        }
+        // CROSS JOIN keeps the lookup as the outer loop (SQLite does not reorder it).
+        return """
+            SELECT i.id AS id FROM (SELECT ? AS workflow) w CROSS JOIN instance_lookups l CROSS JOIN instances i
+            WHERE l.field = '\(field)' AND l.value = ? AND i.id = l.instance_id AND i.workflow = w.workflow ORDER BY i.num
+            """
     }
 
     /// Keeps a lookup of instances by each of `fields` (an organisation's pledges, say), so that
