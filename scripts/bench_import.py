@@ -57,6 +57,17 @@ def run(binary, db, *args):
     return time.monotonic() - began, usage.ru_maxrss / 1024, os.waitstatus_to_exitcode(status), stderr
 
 
+def dry_run_then_import(binary, db, what, path):
+    """A dry run, then the import: (dry seconds, dry MiB, import seconds, import MiB); stops the benchmark if either fails."""
+    dry, dry_mib, status, stderr = run(binary, db, "import", what, path, "--dry-run")
+    if status != 0:
+        sys.exit(f"bench_import: the {what} dry run failed: {stderr[-800:]}")
+    took, mib, status, stderr = run(binary, db, "import", what, path)
+    if status != 0:
+        sys.exit(f"bench_import: the {what} import failed: {stderr[-800:]}")
+    return dry, dry_mib, took, mib
+
+
 def copy_db(source, target):
     for suffix in ("", "-wal", "-shm"):
         if os.path.exists(target + suffix):
@@ -181,12 +192,7 @@ def main():
         refused, refused_mib, status, stderr = run(binary, db, "import", "organisations", bad)
         if status != 1 or f"line {n + 2}" not in stderr:
             sys.exit(f"bench_import: the bad organisations file was not refused at its last line: {stderr[-300:]}")
-        dry, dry_mib, status, stderr = run(binary, db, "import", "organisations", orgs, "--dry-run")
-        if status != 0:
-            sys.exit(f"bench_import: the organisations dry run failed: {stderr[-800:]}")
-        took, mib, status, stderr = run(binary, db, "import", "organisations", orgs)
-        if status != 0:
-            sys.exit(f"bench_import: the organisations import failed: {stderr[-500:]}")
+        dry, dry_mib, took, mib = dry_run_then_import(binary, db, "organisations", orgs)
         orgs_done = os.path.join(work, "organisations-done.sqlite")
         sqlite3.connect(db).execute("PRAGMA wal_checkpoint(TRUNCATE)").close()
         copy_db(db, orgs_done)
@@ -199,12 +205,7 @@ def main():
         org_lines, lines = lines, []
         # Pledges, onto the organisations.
         plain_pledge = plain_file_import(work, pledges, "pledges")
-        dry, dry_mib, status, stderr = run(binary, db, "import", "pledges", pledges, "--dry-run")
-        if status != 0:
-            sys.exit(f"bench_import: the pledges dry run failed: {stderr[-800:]}")
-        took, mib, status, stderr = run(binary, db, "import", "pledges", pledges)
-        if status != 0:
-            sys.exit(f"bench_import: the pledges import failed: {stderr[-500:]}")
+        dry, dry_mib, took, mib = dry_run_then_import(binary, db, "pledges", pledges)
         sqlite3.connect(db).execute("PRAGMA wal_checkpoint(TRUNCATE)").close()
         plain_rows_pledge, written_pledge = plain_rows_written(work, orgs_done, db, "pledges")
         line("plain SQLite: the file's rows into one table (baseline)", plain_pledge)
