@@ -27,7 +27,7 @@ enum ServeCommands {
                              help: "Connections held at once; at the cap idle ones are closed to make room, and only then are new ones refused with 503 (default 512)."),
                   OptionSpec("max-connections-per-address", takesValue: true, valueName: "N",
                              help: "Connections one client address may hold; more are refused with 503 (default 64; 0 for no cap; --trusted-proxy addresses are not capped)."),
-                  OptionSpec("workers", takesValue: true, valueName: "N", help: "Threads answering requests (default 8)."),
+                  OptionSpec("workers", takesValue: true, valueName: "N", help: "Threads answering requests at once (default 8); while one waits for its write's commit another takes its place, up to 128 in all."),
                   OptionSpec("tick-every", takesValue: true, valueName: "SECONDS", help: "Fire due timers this often (default 60; 0 leaves it to `flourish tick`)."),
                   OptionSpec("audit-head-file", takesValue: true, valueName: "FILE",
                              help: "Also append the audit log's head (time and SEQ:HASH) to FILE each minute it moves: put it on other storage (the replica's side), for `audit verify --head` after a loss."),
@@ -117,6 +117,8 @@ enum ServeCommands {
         }
         let server = HTTPServer(configuration: configuration, log: log, immediate: { web.immediate($0) },
                                 clientAddress: { web.clientAddress(of: $0) }) { web.handle($0) }
+        // A worker waiting for its write's commit lets another take requests meanwhile.
+        app.whileWaitingForCommits(began: { server.blockingBegan() }, ended: { server.blockingEnded() })
         let port = try server.bind()
         let shown = configuration.host.contains(":") ? "[\(configuration.host)]" : configuration.host
         web.siteURL = siteURL ?? "http://\(shown):\(port)"

@@ -35,8 +35,11 @@ public struct ServerConfiguration: Sendable {
     /// Addresses the per-address cap does not apply to: the reverse proxies every client
     /// comes through (`serve --trusted-proxy`).
     public var uncappedAddresses: Set<String> = []
-    /// Threads answering requests.
+    /// Threads answering requests at once.
     public var workers = 8
+    /// Threads at most, counting those waiting for a commit (see ``HTTPServer/blockingBegan()``):
+    /// while a worker waits for the disk another takes its place, up to this many in all.
+    public var mostWorkers = 128
     /// Seconds to let requests in flight finish after a shutdown begins.
     public var shutdownGrace: Double = 10
 
@@ -198,7 +201,7 @@ public final class HTTPServer: @unchecked Sendable {
         self.handler = handler
         self.immediate = immediate
         self.log = log
-        self.pool = WorkerPool(threads: max(1, configuration.workers))
+        self.pool = WorkerPool(threads: max(1, configuration.workers), most: configuration.mostWorkers)
     }
 
     /// Caps the process's malloc heap arenas. glibc gives threads that allocate at once arenas
@@ -275,6 +278,14 @@ public final class HTTPServer: @unchecked Sendable {
 
     /// Asks the server to stop: no new connections, requests in flight finish, then `run` returns.
     /// Safe to call from any thread or a signal source.
+    /// Called by a handler about to wait for something other than the CPU (its write's group
+    /// commit): until ``blockingEnded()``, another worker may take the next request. A no-op
+    /// on a thread that is not one of this server's workers.
+    public func blockingBegan() { pool.blockingBegan() }
+
+    /// The handler that called ``blockingBegan()`` has stopped waiting.
+    public func blockingEnded() { pool.blockingEnded() }
+
     public func shutdown() {
         completionLock.lock()
         shutdownRequested = true
@@ -689,27 +700,57 @@ public struct ServerError: Error, Sendable, CustomStringConvertible {
     static func errno(_ what: String) -> ServerError { ServerError("\(what): \(String(cString: strerror(Glibc.errno)))") }
 }
 
-/// A fixed set of threads taking jobs in order. Handlers block on SQLite, so they run here
-/// rather than on Swift's cooperative pool.
-final class WorkerPool: @unchecked Sendable {
+/// Threads taking jobs in order. Handlers block on SQLite, so they run here rather than on
+/// Swift's cooperative pool.
+///
+/// `threads` run jobs at once. A worker that goes on to wait for something other than the CPU
+/// (a write waiting for its group commit's `fsync`) says so with ``blockingBegan()`` and
+/// ``blockingEnded()``, and while it waits another thread takes the next job (started when
+/// none is idle, up to `most` in all): a worker waiting for the disk serves nobody, and
+/// writes that arrive while a commit is on its way join the next one rather than queueing
+/// behind busy workers, so the workers are not the ceiling of group commit.
+final class WorkerPool: @unchecked Sendable {  // every var guarded by `condition`
     let condition = NSCondition()
     var jobs: [@Sendable () -> Void] = []
     var head = 0
     var stopped = false
+    /// Jobs run at once while no worker is blocked.
+    let base: Int
+    /// Threads at most, blocked or not.
+    let most: Int
+    private(set) var threads = 0
+    private var idle = 0
+    private var blocked = 0
+    private static let key = "flourish.worker-pool"
 
-    init(threads: Int) {
-        for i in 0..<threads {
-            let thread = Thread { [self] in work() }
-            thread.name = "flourish-worker-\(i)"
-            thread.stackSize = 1 << 21
-            thread.start()
-        }
+    init(threads: Int, most: Int) {
+        base = max(1, threads)
+        self.most = max(base, most)
+        condition.lock()
+        for _ in 0..<base { spawn() }
+        condition.unlock()
     }
+
+    /// Starts one more worker. Called with `condition` held.
+    private func spawn() {
+        let number = threads
+        threads += 1
+        let thread = Thread { [self] in
+            Thread.current.threadDictionary[Self.key] = self
+            work()
+        }
+        thread.name = "flourish-worker-\(number)"
+        thread.stackSize = 1 << 21
+        thread.start()
+    }
+
+    /// Workers running jobs now (not idle, whether blocked or not).
+    private var running: Int { threads - idle }
 
     func submit(_ job: @escaping @Sendable () -> Void) {
         condition.lock()
         jobs.append(job)
-        condition.signal()
+        if idle > 0 { condition.signal() } else if running < base + blocked && threads < most { spawn() }
         condition.unlock()
     }
 
@@ -720,10 +761,36 @@ final class WorkerPool: @unchecked Sendable {
         condition.unlock()
     }
 
+    /// Whether the calling thread is one of this pool's workers.
+    private var isWorkerThread: Bool { (Thread.current.threadDictionary[Self.key] as? WorkerPool) === self }
+
+    /// The calling worker is about to wait (for a commit): another may take its place meanwhile.
+    func blockingBegan() {
+        guard isWorkerThread else { return }
+        condition.lock()
+        blocked += 1
+        if head < jobs.count { if idle > 0 { condition.signal() } else if threads < most { spawn() } }
+        condition.unlock()
+    }
+
+    /// The calling worker has stopped waiting.
+    func blockingEnded() {
+        guard isWorkerThread else { return }
+        condition.lock()
+        blocked -= 1
+        condition.unlock()
+    }
+
     func work() {
         while true {
             condition.lock()
-            while head == jobs.count && !stopped { condition.wait() }
+            // Take a job when there is one and running it keeps within the allowance (the
+            // base plus one for each blocked worker); while stopping, finish what is queued.
+            while !stopped && (head == jobs.count || running > base + blocked) {
+                idle += 1
+                condition.wait()
+                idle -= 1
+            }
             if head == jobs.count { condition.unlock(); return }
             let job = jobs[head]
             head += 1

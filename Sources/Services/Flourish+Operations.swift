@@ -326,3 +326,11 @@ extension Flourish {
         return "\(instance.workflow.replacingOccurrences(of: "-", with: " ")) \(number)"
     }
 }
+
+extension Flourish {
+    /// Tells `began` and `ended`, on the caller's thread, when a write starts and stops waiting
+    /// for its group commit (the web server lets another worker answer requests meanwhile).
+    public func whileWaitingForCommits(began: @escaping @Sendable () -> Void, ended: @escaping @Sendable () -> Void) {
+        engine.whileWaitingForCommits(began: began, ended: ended)
+    }
+}

@@ -22,6 +22,8 @@ final class CommitQueue: @unchecked Sendable {  // `pending` and `leaderActive` 
     private var pending: [Job] = []
     private var leaderActive = false
     private let observations: EngineObservations
+    /// Told when a caller starts and stops waiting for its commit (see ``WorkflowEngine/whileWaitingForCommits(began:ended:)``).
+    private var waiting: (began: @Sendable () -> Void, ended: @Sendable () -> Void)?
 
     init(database: Database, observations: EngineObservations) {
         self.database = database
@@ -31,6 +33,9 @@ final class CommitQueue: @unchecked Sendable {  // `pending` and `leaderActive` 
     /// Runs `work` in a shared write transaction and returns once it has committed.
     func submit<T: Sendable>(_ work: @escaping @Sendable (Connection) throws -> T) throws -> T {
         let job = Job { try work($0) }
+        let waiting = lock.withLock { self.waiting }
+        waiting?.began()
+        defer { waiting?.ended() }
         lock.lock()
         pending.append(job)
         if leaderActive {
@@ -46,6 +51,11 @@ final class CommitQueue: @unchecked Sendable {  // `pending` and `leaderActive` 
         case .success(let value): return value as! T
         case .failure(let error): throw error
         }
+    }
+
+    /// Sets who is told when callers wait for their commits.
+    func whileWaiting(began: @escaping @Sendable () -> Void, ended: @escaping @Sendable () -> Void) {
+        lock.withLock { waiting = (began, ended) }
     }
 
     private func lead() {

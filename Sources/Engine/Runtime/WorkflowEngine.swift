@@ -84,6 +84,13 @@ public final class WorkflowEngine: Sendable {
     /// Registers the domain hook that `call` effects named `name` run.
     public func register(hook: any EffectHook, as name: String) { hooks.register(name, hook) }
 
+    /// Tells `began` when a caller starts waiting for its write's group commit and `ended` when
+    /// it has its answer, on the caller's thread: the web server lets another worker take
+    /// requests meanwhile, so threads waiting for an `fsync` do not cap how many writes share it.
+    public func whileWaitingForCommits(began: @escaping @Sendable () -> Void, ended: @escaping @Sendable () -> Void) {
+        commits.whileWaiting(began: began, ended: ended)
+    }
+
     /// The newest version of each workflow.
     public var definitions: [WorkflowDefinition] { registry.names.compactMap { registry.current($0) } }
 

@@ -1,0 +1,80 @@
+import Testing
+import Foundation
+import Synchronization
+@testable import HTTPServer
+
+/// Issue 22: a worker waiting for a commit is not the ceiling: another thread takes the next
+/// job meanwhile; with no one waiting, no more than the base number run at once.
+@Suite struct WorkerPoolTests {
+    final class Gate: @unchecked Sendable {
+        let release = DispatchSemaphore(value: 0)
+        let ran = DispatchSemaphore(value: 0)
+        let running = Mutex(0), most = Mutex(0)
+        func enter() { running.withLock { $0 += 1; let n = $0; most.withLock { $0 = max($0, n) } } }
+        func leave() { running.withLock { $0 -= 1 } }
+    }
+
+    @Test func aJobRunsWhileEveryWorkerWaitsForACommit() {
+        let pool = WorkerPool(threads: 2, most: 8)
+        defer { pool.stop() }
+        let gate = Gate()
+        for _ in 0..<2 {
+            pool.submit {
+                pool.blockingBegan()
+                gate.release.wait()  // waiting for the disk
+                pool.blockingEnded()
+                gate.ran.signal()
+            }
+        }
+        pool.submit { gate.ran.signal() }
+        // The third job runs although both workers are still waiting.
+        #expect(gate.ran.wait(timeout: .now() + 10) == .success, "a job waited behind workers that were only waiting for a commit")
+        gate.release.signal(); gate.release.signal()
+        #expect(gate.ran.wait(timeout: .now() + 10) == .success && gate.ran.wait(timeout: .now() + 10) == .success)
+    }
+
+    @Test func busyWorkersThatAreNotWaitingKeepTheRestQueued() {
+        let pool = WorkerPool(threads: 2, most: 8)
+        defer { pool.stop() }
+        let gate = Gate()
+        for _ in 0..<2 { pool.submit { gate.release.wait(); gate.ran.signal() } }  // busy, not declared waiting
+        pool.submit { gate.ran.signal() }
+        #expect(gate.ran.wait(timeout: .now() + 0.3) == .timedOut, "a third job ran beside two busy workers")
+        #expect(pool.threads == 2)
+        gate.release.signal(); gate.release.signal()
+        for _ in 0..<3 { #expect(gate.ran.wait(timeout: .now() + 10) == .success) }
+    }
+
+    @Test func onceNoOneWaitsNoMoreThanTheBaseRunAtOnce() {
+        let pool = WorkerPool(threads: 2, most: 8)
+        defer { pool.stop() }
+        let gate = Gate()
+        // Grow the pool: four workers waiting at once.
+        for _ in 0..<4 { pool.submit { pool.blockingBegan(); gate.release.wait(); pool.blockingEnded(); gate.ran.signal() } }
+        for _ in 0..<4 { pool.submit { gate.ran.signal() } }
+        for _ in 0..<4 { #expect(gate.ran.wait(timeout: .now() + 10) == .success) }
+        for _ in 0..<4 { gate.release.signal() }
+        for _ in 0..<4 { #expect(gate.ran.wait(timeout: .now() + 10) == .success) }
+        #expect(pool.threads > 2 && pool.threads <= 8, "\(pool.threads) threads")
+        // Now CPU work only: the extra threads stay idle.
+        let done = DispatchSemaphore(value: 0)
+        for _ in 0..<40 {
+            pool.submit { gate.enter(); Thread.sleep(forTimeInterval: 0.005); gate.leave(); done.signal() }
+        }
+        for _ in 0..<40 { #expect(done.wait(timeout: .now() + 10) == .success) }
+        #expect(gate.most.withLock { $0 } <= 2, "more than the base ran at once with no one waiting")
+    }
+
+    @Test func aThreadOutsideThePoolChangesNothing() {
+        let pool = WorkerPool(threads: 1, most: 4)
+        defer { pool.stop() }
+        pool.blockingBegan()  // the test's own thread: not a worker
+        let gate = Gate()
+        pool.submit { gate.release.wait(); gate.ran.signal() }
+        pool.submit { gate.ran.signal() }
+        #expect(gate.ran.wait(timeout: .now() + 0.3) == .timedOut)
+        pool.blockingEnded()
+        gate.release.signal()
+        for _ in 0..<2 { #expect(gate.ran.wait(timeout: .now() + 10) == .success) }
+    }
+}
