@@ -144,5 +144,12 @@ public enum DomainSchema {
             switched_off_by TEXT
         );
         """),
+        Migration(version: 13, name: "requests to rebuild the maintained figures from the records", sql: """
+        CREATE TABLE figure_rebuilds (
+            id INTEGER PRIMARY KEY,
+            requested_at INTEGER NOT NULL,
+            requested_by TEXT NOT NULL
+        );
+        """),
     ])
 }

@@ -237,31 +237,35 @@ public struct AnnualReportBuilder: Sendable {
     ///     were never "made" (a pledge is made when it is first submitted).
     public func build(year: Int, starts: CalendarDay, ends: CalendarDay, snapshot: EngineSnapshot, organisations: [String: Organisation],
                       neverSubmitted: Set<InstanceID> = []) -> AnnualReport {
+        var pledges = PledgeTally()
+        for p in snapshot.of("pledge") where p.data["pledgeYear"]?.intValue == year {
+            pledges.add(Self.facts(of: p, organisation: organisations[p.data["organisation"]?.stringValue ?? ""], wasSubmitted: !neverSubmitted.contains(p.id)))
+        }
+        return build(year: year, starts: starts, ends: ends, snapshot: snapshot, pledges: pledges)
+    }
+
+    /// What the counting rules read of one pledge of the year: the one place a pledge's state
+    /// and data become its part in the figures.
+    ///   - wasSubmitted: false for a pledge withdrawn before it was ever submitted.
+    public static func facts(of pledge: Instance, organisation: Organisation?, wasSubmitted: Bool) -> PledgeFacts {
+        let reported = pledge.state == "reported"
+        return PledgeFacts(organisation: pledge.data["organisation"]?.stringValue ?? "", kind: organisation?.kind, district: organisation?.district,
+                           areas: Array(Set(pledge.data["areas"]?.arrayValue?.compactMap(\.stringValue) ?? [])).sorted(),
+                           priority: pledge.data["priority"]?.stringValue,
+                           // Made: submitted at least once (a draft, or a draft withdrawn unsent, was never made).
+                           isMade: pledge.state != "draft" && wasSubmitted,
+                           isApproved: approvedStates.contains(pledge.state),
+                           outcome: reported ? pledge.data["outcome"]?.stringValue : nil,
+                           reached: reported ? pledge.data["reached"]?.intValue : nil)
+    }
+
+    /// Builds the report with the year's pledges already counted (``PledgeTally``); the rest
+    /// from `snapshot`, whose pledges are not read.
+    public func build(year: Int, starts: CalendarDay, ends: CalendarDay, snapshot: EngineSnapshot, pledges tally: PledgeTally) -> AnnualReport {
         let moment = snapshot.moment
         let periodStart = time.moment(starts), periodEnd = time.moment(ends.adding(days: 1))
         func inYear(_ d: Date) -> Bool { d >= periodStart && d < periodEnd && d <= moment }
         func strings(_ v: JSONValue?) -> [String] { v?.arrayValue?.compactMap(\.stringValue) ?? [] }
-
-        // Pledges of the year.
-        // Made: submitted at least once (a draft, or a draft withdrawn unsent, was never made).
-        let pledges = snapshot.of("pledge").filter { $0.data["pledgeYear"]?.intValue == year && $0.state != "draft" && !neverSubmitted.contains($0.id) }
-        func count(_ list: [Instance]) -> AnnualReport.PledgeCounts {
-            var c = AnnualReport.PledgeCounts()
-            for p in list {
-                c.made += 1
-                if Self.approvedStates.contains(p.state) { c.approved += 1 }
-                if p.state == "reported" {
-                    switch p.data["outcome"]?.stringValue {
-                    case "delivered": c.delivered += 1
-                    case "partly-delivered": c.partlyDelivered += 1
-                    case "not-delivered": c.notDelivered += 1
-                    default: break
-                    }
-                    if let n = p.data["reached"]?.intValue { c.reached = (c.reached ?? 0) + n }
-                }
-            }
-            return c
-        }
 
         // Actions live during the year: logged before it ended, and not closed before it began.
         let actions = snapshot.of("action").filter { a in
@@ -318,16 +322,12 @@ public struct AnnualReportBuilder: Sendable {
             return c
         }
 
+        let allDistricts = districts + [NamedKey(key: "outside", name: "Outside the area")]
         let areas = framework.areas.map { area -> AnnualReport.AreaFigures in
-            let inArea = pledges.filter { strings($0.data["areas"]).contains(area.key) }
-            func by(_ names: [NamedKey], _ field: KeyPath<Organisation, String>) -> [AnnualReport.Breakdown] {
-                names.map { n in
-                    AnnualReport.Breakdown(key: n.key, name: n.name, pledges: count(inArea.filter { organisations[$0.data["organisation"]?.stringValue ?? ""]?[keyPath: field] == n.key }))
-                }
-            }
-            return AnnualReport.AreaFigures(
-                key: area.key, name: area.name, pledges: count(inArea),
-                pledgesByKind: by(organisationKinds, \.kind), pledgesByDistrict: by(districts + [NamedKey(key: "outside", name: "Outside the area")], \.district),
+            AnnualReport.AreaFigures(
+                key: area.key, name: area.name, pledges: tally.byArea[area.key]?.counts ?? .init(),
+                pledgesByKind: organisationKinds.map { k in .init(key: k.key, name: k.name, pledges: tally.byAreaKind[PledgeTally.pair(area.key, k.key)]?.counts ?? .init()) },
+                pledgesByDistrict: allDistricts.map { d in .init(key: d.key, name: d.name, pledges: tally.byAreaDistrict[PledgeTally.pair(area.key, d.key)]?.counts ?? .init()) },
                 actions: count(actions: actions.filter { strings($0.data["areas"]).contains(area.key) }),
                 escalations: count(escalations: escalations.filter { strings($0.data["areas"]).contains(area.key) }))
         }
@@ -364,7 +364,7 @@ public struct AnnualReportBuilder: Sendable {
         })
         let priorityNeeds = rank(priorities.map { p in
             AnnualReport.NeedLine(key: p.key, name: p.name, redMeasures: p.redMeasures, overdueActions: p.actions.overdue,
-                                  pledges: pledges.filter { $0.data["priority"]?.stringValue == p.key }.count)
+                                  pledges: tally.madeByPriority[p.key] ?? 0)
         })
 
         // The groups' sections.
@@ -377,8 +377,8 @@ public struct AnnualReportBuilder: Sendable {
         }.sorted { ($0.youthStatement == true ? 0 : 1, $0.name) < ($1.youthStatement == true ? 0 : 1, $1.name) }
 
         var totals = AnnualReport.Totals()
-        totals.pledges = count(pledges)
-        totals.pledgingOrganisations = Set(pledges.filter { Self.approvedStates.contains($0.state) }.compactMap { $0.data["organisation"]?.stringValue }).count
+        totals.pledges = tally.totals.counts
+        totals.pledgingOrganisations = tally.approvedByOrganisation.count
         totals.actions = count(actions: actions)
         totals.measures = measureLines.count
         totals.redMeasures = measureLines.filter { $0.rag == "red" }.count
@@ -390,9 +390,7 @@ public struct AnnualReportBuilder: Sendable {
                                   asOf: PartnershipTime.timestamp(moment, withMilliseconds: true), totals: totals, areas: areas, priorities: priorities, escalationLevels: levels,
                                   measures: measureLines.sorted { ($0.area, $0.name) < ($1.area, $1.name) },
                                   needs: AnnualReport.NeedsAssessment(areas: areaNeeds, priorities: priorityNeeds), sections: sections)
-        report.districts = (districts + [NamedKey(key: "outside", name: "Outside the area")]).map { d in
-            AnnualReport.Breakdown(key: d.key, name: d.name, pledges: count(pledges.filter { organisations[$0.data["organisation"]?.stringValue ?? ""]?.district == d.key }))
-        }
+        report.districts = allDistricts.map { d in AnnualReport.Breakdown(key: d.key, name: d.name, pledges: tally.byDistrict[d.key]?.counts ?? .init()) }
         return report
     }
 
@@ -400,5 +398,92 @@ public struct AnnualReportBuilder: Sendable {
         guard !values.isEmpty else { return nil }
         let sorted = values.sorted(), mid = sorted.count / 2
         return sorted.count % 2 == 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2
+    }
+}
+
+/// One pledge's part in its year's report (``AnnualReportBuilder/facts(of:organisation:wasSubmitted:)``).
+public struct PledgeFacts: Sendable, Equatable {
+    public var organisation: String
+    /// The organisation's kind and district (nil when it is not a pledging organisation).
+    public var kind: String?, district: String?
+    /// Its FLOURISH areas, each once.
+    public var areas: [String]
+    public var priority: String?
+    /// Submitted at least once.
+    public var isMade: Bool
+    /// Approved and published (including since reported on).
+    public var isApproved: Bool
+    /// When reported: how it went, and how many it reached.
+    public var outcome: String?
+    public var reached: Int?
+}
+
+/// Pledge counts a pledge can be added to and taken from, so figures kept in step with the
+/// event log change by what changed rather than being counted again.
+public struct PledgeSums: Sendable, Equatable {
+    public private(set) var counts = AnnualReport.PledgeCounts()
+    /// How many reports said how many they reached: none, and `reached` is nil.
+    private var reachedReports = 0, reachedTotal = 0
+
+    public var isEmpty: Bool { counts.made == 0 }
+
+    mutating func add(_ f: PledgeFacts, _ sign: Int) {
+        counts.made += sign
+        if f.isApproved { counts.approved += sign }
+        switch f.outcome {
+        case "delivered": counts.delivered += sign
+        case "partly-delivered": counts.partlyDelivered += sign
+        case "not-delivered": counts.notDelivered += sign
+        default: break
+        }
+        if let n = f.reached {
+            reachedReports += sign
+            reachedTotal += sign * n
+            counts.reached = reachedReports > 0 ? reachedTotal : nil
+        }
+    }
+}
+
+/// A year's pledges counted every way the report shows them: in all, by area, by area and
+/// kind of organisation, by area and district, by district, by priority, and which
+/// organisations have one approved. Each pledge is added, or taken away, on its own.
+public struct PledgeTally: Sendable, Equatable {
+    public private(set) var totals = PledgeSums()
+    public private(set) var byArea: [String: PledgeSums] = [:]
+    public private(set) var byAreaKind: [String: PledgeSums] = [:]
+    public private(set) var byAreaDistrict: [String: PledgeSums] = [:]
+    public private(set) var byDistrict: [String: PledgeSums] = [:]
+    public private(set) var madeByPriority: [String: Int] = [:]
+    /// Approved pledges per organisation (only organisations with at least one).
+    public private(set) var approvedByOrganisation: [String: Int] = [:]
+
+    public init() {}
+
+    static func pair(_ a: String, _ b: String) -> String { a + "\u{1F}" + b }
+
+    public mutating func add(_ f: PledgeFacts) { apply(f, 1) }
+    public mutating func remove(_ f: PledgeFacts) { apply(f, -1) }
+
+    private mutating func apply(_ f: PledgeFacts, _ sign: Int) {
+        guard f.isMade else { return }  // never made: in no figure
+        func bump(_ sums: inout [String: PledgeSums], _ key: String) {
+            sums[key, default: PledgeSums()].add(f, sign)
+            if sums[key]?.isEmpty == true { sums[key] = nil }
+        }
+        totals.add(f, sign)
+        for area in f.areas {
+            bump(&byArea, area)
+            if let kind = f.kind { bump(&byAreaKind, Self.pair(area, kind)) }
+            if let district = f.district { bump(&byAreaDistrict, Self.pair(area, district)) }
+        }
+        if let district = f.district { bump(&byDistrict, district) }
+        if let priority = f.priority {
+            madeByPriority[priority, default: 0] += sign
+            if madeByPriority[priority] == 0 { madeByPriority[priority] = nil }
+        }
+        if f.isApproved {
+            approvedByOrganisation[f.organisation, default: 0] += sign
+            if approvedByOrganisation[f.organisation] == 0 { approvedByOrganisation[f.organisation] = nil }
+        }
     }
 }

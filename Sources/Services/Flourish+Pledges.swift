@@ -311,7 +311,7 @@ extension Flourish {
 
     /// Every pledge on the wall, newest first, each with its text ready for searching, and the
     /// count per area; kept until the next event.
-    struct WallIndex: Sendable {
+    struct WallIndex: Sendable, Equatable {
         var entries: [WallEntry] = []
         /// The pledges on the wall, for asking whether one is, without a scan.
         var pledges: Set<InstanceID> = []
@@ -322,36 +322,9 @@ extension Flourish {
     /// Whether a pledge is on the public wall now.
     func isOnWall(_ pledge: InstanceID) throws -> Bool { try wallIndex().pledges.contains(pledge) }
 
+    /// The wall, kept in step with the event log (``WallLedger``).
     func wallIndex() throws -> WallIndex {
-        try readCache.value("wall", key: "\(try lastEventSeq())") {
-            // Read row by row: a county's wall is tens of thousands of pledges.
-            try database.read { db in
-                var wall = WallIndex()
-                try db.forEachRow("""
-                    SELECT p.id, p.data, p.data_format, o.key, o.name, o.kind, o.district,
-                           (SELECT MIN(occurred_at) FROM events e WHERE e.instance_id = p.id AND e.event = 'approve') AS approved_at
-                    FROM instances p
-                    JOIN organisations o ON o.key = json_extract(p.data, '$.organisation')
-                    WHERE p.workflow = 'pledge' AND p.state = 'approved'
-                      AND o.key IN (SELECT json_extract(m.data, '$.organisation') FROM instances m
-                                    WHERE m.workflow = 'scheme-membership' AND m.state IN ('active', 'renewal-due'))
-                    ORDER BY approved_at DESC, p.num DESC
-                    """) { row in
-                    let data = try storedData(row)
-                    var entry = WallEntry(pledge: InstanceID(row.string("id") ?? ""), organisation: row.string("key") ?? "", organisationName: row.string("name") ?? "",
-                                          kind: row.string("kind") ?? "", district: row.string("district") ?? "", text: data["text"]?.stringValue ?? "",
-                                          areas: data["areas"]?.arrayValue?.compactMap(\.stringValue) ?? [], theme: data["theme"]?.stringValue,
-                                          priority: data["priority"]?.stringValue, pledgeYear: data["pledgeYear"]?.intValue ?? 0,
-                                          approvedOn: Date(milliseconds: row.int64("approved_at") ?? 0))
-                    entry.ask = data["ask"]?.stringValue
-                    wall.entries.append(entry)
-                    wall.pledges.insert(entry.pledge)
-                    wall.searchTexts.append(Self.normalise(entry.text + " " + entry.organisationName))
-                    for a in entry.areas { wall.countsByArea[a, default: 0] += 1 }
-                }
-                return wall
-            }
-        }
+        try wallLedger.index(app: self, rebuilds: try figuresVersion().rebuilds)
     }
 
     func storedData(_ row: Row) throws -> [String: JSONValue] {

@@ -121,8 +121,10 @@ extension Flourish {
     public func annualReport(year: Int, asOf: Date? = nil) throws -> AnnualReport {
         // Today's figures change with events and with the date (what is overdue): kept until either moves.
         guard asOf == nil else { return try buildAnnualReport(year: year, asOf: asOf) }
-        return try readCache.value("annual-report-\(year)", key: "\(try lastEventSeq()) \(time.day(of: clock.now()))") {
-            try buildAnnualReport(year: year, asOf: nil)
+        let version = try figuresVersion()
+        return try readCache.value("annual-report-\(year)", key: "\(version.seq) \(version.rebuilds) \(time.day(of: clock.now()))", trim: false) {
+            // Kept in step with the log: after an event, only what it changed is read and counted again.
+            try reportLedgers.ledger(year).report(app: self, rebuilds: version.rebuilds)
         }
     }
 

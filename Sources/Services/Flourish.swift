@@ -42,6 +42,10 @@ public final class Flourish: Sendable {
     let integrityCheckedAt = Mutex<Date?>(nil)
     /// The wall and this year's report, kept until the next event.
     let readCache = ReadCache()
+    /// Each year's report figures, kept in step with the event log.
+    let reportLedgers = ReportLedgers()
+    /// The public pledge wall, kept in step with the event log.
+    let wallLedger = WallLedger()
     /// The partnership this database runs.
     public let partnership: Partnership
     /// Its outcomes framework.

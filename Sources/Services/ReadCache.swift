@@ -10,7 +10,9 @@ final class ReadCache: @unchecked Sendable {  // `entries` guarded by `lock`
     private let lock = NSLock()
     private var entries: [String: (key: String, value: any Sendable)] = [:]
 
-    func value<Value: Sendable>(_ name: String, key: String, build: () throws -> Value) rethrows -> Value {
+    /// - Parameter trim: hand freed memory back to the system after building (for a build that
+    ///   reads tens of megabytes; not for one that reads only what changed).
+    func value<Value: Sendable>(_ name: String, key: String, trim: Bool = true, build: () throws -> Value) rethrows -> Value {
         lock.lock()
         defer { lock.unlock() }
         if let entry = entries[name], entry.key == key, let value = entry.value as? Value { return value }
@@ -18,7 +20,7 @@ final class ReadCache: @unchecked Sendable {  // `entries` guarded by `lock`
         entries[name] = (key, value)
         // A build over a large partnership reads tens of megabytes it then frees; hand the
         // free pages back to the system rather than keep them as the process's high-water mark.
-        malloc_trim(0)
+        if trim { malloc_trim(0) }
         return value
     }
 }
@@ -27,5 +29,23 @@ extension Flourish {
     /// The last event's sequence number: any change to instances comes with one.
     func lastEventSeq() throws -> Int64 {
         try database.read { try $0.queryOne("SELECT coalesce(max(seq), 0) AS seq FROM events")?.int64("seq") ?? 0 }
+    }
+
+    /// What kept figures are as of: the last event, and how many rebuilds have been asked for
+    /// (``requestFiguresRebuild(by:)``), so either makes them be worked out again.
+    func figuresVersion() throws -> (seq: Int64, rebuilds: Int64) {
+        try database.read { db in
+            let row = try db.queryOne("SELECT (SELECT coalesce(max(seq), 0) FROM events) AS seq, (SELECT coalesce(max(id), 0) FROM figure_rebuilds) AS rebuilds")
+            return (row?.int64("seq") ?? 0, row?.int64("rebuilds") ?? 0)
+        }
+    }
+
+    /// Asks every process keeping figures (the web server's dashboard, wall and this year's
+    /// report) to work them out again from the records, at the next view: the repair should the
+    /// kept figures ever differ from the records. Only the secretariat.
+    public func requestFiguresRebuild(by viewer: Viewer) throws {
+        try requireSecretariat(viewer, doing: "rebuild the kept figures")
+        let now = clock.now()
+        try database.write { db in try db.run("INSERT INTO figure_rebuilds (requested_at, requested_by) VALUES (?, ?)", now.milliseconds, viewer.person ?? "") }
     }
 }

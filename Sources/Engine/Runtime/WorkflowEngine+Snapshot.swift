@@ -11,6 +11,12 @@ public struct EngineSnapshot: Sendable {
     /// Each instance's events up to the moment, oldest first (for the workflows asked for).
     public let events: [InstanceID: [EventRecord]]
 
+    public init(moment: Date, instances: [String: [Instance]], events: [InstanceID: [EventRecord]]) {
+        self.moment = moment
+        self.instances = instances
+        self.events = events
+    }
+
     public func of(_ workflow: String) -> [Instance] { instances[workflow] ?? [] }
     public func history(_ id: InstanceID) -> [EventRecord] { events[id] ?? [] }
 }

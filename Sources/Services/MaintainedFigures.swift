@@ -1,0 +1,253 @@
+import Foundation
+import Engine
+import Domain
+
+/// A year's report figures kept in step with the event log rather than rebuilt after every
+/// event: the year's pledges are counted once (``PledgeTally``), then each event after that
+/// changes the count by what it changed (the pledge's part taken away as it was, added as it
+/// is). The other records the report reads (actions, measures, escalations, reviews,
+/// sections: hundreds, not tens of thousands) are kept as they stand and brought up to date
+/// the same way. Building the report from them reads nothing from SQLite but what changed.
+///
+/// A rebuild request (``Flourish/requestFiguresRebuild(by:)``) starts it again from the
+/// records themselves; the property test checks it always equals that.
+final class ReportLedger: @unchecked Sendable {  // every var guarded by `lock`
+    let year: Int
+    private let lock = NSLock()
+    /// The last event counted, 0 for none yet (the next update reads everything).
+    private var through: Int64 = 0
+    private var rebuilds: Int64 = -1
+    private var facts: [InstanceID: PledgeFacts] = [:]
+    private var tally = PledgeTally()
+    private var others: [String: [Instance]] = [:]
+    private var positions: [InstanceID: Int] = [:]
+    private var measureEvents: [InstanceID: [EventRecord]] = [:]
+    private var organisations: [String: AnnualReportBuilder.Organisation?] = [:]
+
+    init(year: Int) { self.year = year }
+
+    /// Brings the figures up to date with the log (from the start after a rebuild request) and
+    /// builds the report as of now.
+    func report(app: Flourish, rebuilds requested: Int64) throws -> AnnualReport {
+        try lock.withLock {
+            if requested != rebuilds { reset(); rebuilds = requested }
+            try update(app)
+            let (starts, ends) = app.reportYear(year)
+            let snapshot = EngineSnapshot(moment: app.clock.now(), instances: others, events: measureEvents)
+            return try app.reportBuilder().build(year: year, starts: starts, ends: ends, snapshot: snapshot, pledges: tally)
+        }
+    }
+
+    /// The pledge counts as they stand (for the property test).
+    func pledgeTally(app: Flourish) throws -> PledgeTally {
+        try lock.withLock { try update(app); return tally }
+    }
+
+    private func reset() {
+        through = 0; facts = [:]; tally = PledgeTally(); others = [:]; positions = [:]; measureEvents = [:]; organisations = [:]
+    }
+
+    private func update(_ app: Flourish) throws {
+        let changes = try app.engine.changes(since: through, of: Set(Flourish.reportWorkflows), eventsOf: ["measure"],
+                                             narrowing: ["pledge": ("pledgeYear", Int64(year))])
+        guard changes.through != through || through == 0 else { return }
+        if through == 0 {
+            // Every organisation at once, rather than one query each as their pledges are met.
+            try app.database.read { db in
+                for row in try db.query("SELECT key, kind, district FROM organisations WHERE kind IS NOT NULL") {
+                    organisations[row.string("key") ?? ""] = .some(AnnualReportBuilder.Organisation(kind: row.string("kind") ?? "", district: row.string("district") ?? ""))
+                }
+            }
+        }
+        for instance in changes.instances {
+            if instance.workflow == "pledge" {
+                let now = try pledgeFacts(instance, app: app)
+                if let before = facts[instance.id] { tally.remove(before) }
+                tally.add(now)
+                facts[instance.id] = now
+            } else if let at = positions[instance.id] {
+                others[instance.workflow]?[at] = instance
+            } else {
+                positions[instance.id] = others[instance.workflow, default: []].count
+                others[instance.workflow, default: []].append(instance)
+            }
+        }
+        for event in changes.events { measureEvents[event.instanceID, default: []].append(event) }
+        for id in changes.redacted { measureEvents[id] = try app.engine.history(of: id) }
+        through = changes.through
+    }
+
+    private func pledgeFacts(_ pledge: Instance, app: Flourish) throws -> PledgeFacts {
+        let key = pledge.data["organisation"]?.stringValue ?? ""
+        if organisations[key] == nil {
+            organisations[key] = .some(try app.database.read { db in
+                try db.queryOne("SELECT kind, district FROM organisations WHERE key = ? AND kind IS NOT NULL", key).map {
+                    AnnualReportBuilder.Organisation(kind: $0.string("kind") ?? "", district: $0.string("district") ?? "")
+                }
+            })
+        }
+        // A pledge withdrawn before it was ever submitted was never made.
+        let wasSubmitted = try pledge.state != "withdrawn" || app.engine.history(of: pledge.id).contains { $0.event == "submit" }
+        return AnnualReportBuilder.facts(of: pledge, organisation: organisations[key] ?? nil, wasSubmitted: wasSubmitted)
+    }
+}
+
+/// The report ledgers, one a year, made when a year's figures are first asked for.
+final class ReportLedgers: @unchecked Sendable {  // `ledgers` guarded by `lock`
+    private let lock = NSLock()
+    private var ledgers: [Int: ReportLedger] = [:]
+    func ledger(_ year: Int) -> ReportLedger {
+        lock.withLock {
+            if let l = ledgers[year] { return l }
+            let l = ReportLedger(year: year)
+            ledgers[year] = l
+            return l
+        }
+    }
+}
+
+/// The public pledge wall kept in step with the event log: approved pledges of organisations
+/// whose membership is active (or due for renewal), newest approval first, with their search
+/// texts and counts by area. Each event changes it by what it changed: a pledge approved,
+/// withdrawn or ending its year goes on or off; a membership lapsing or renewed takes its
+/// organisation's pledges off or puts them back. Nothing else is read again.
+final class WallLedger: @unchecked Sendable {  // every var guarded by `lock`
+    static let activeMembership: Set<String> = ["active", "renewal-due"]
+    private struct Candidate { var entry: WallEntry; var search: String; var key: SortKey }
+    /// Newest approval first, then the later record first.
+    private struct SortKey: Comparable {
+        let approved: Int64, num: Int64
+        static func < (a: SortKey, b: SortKey) -> Bool { (a.approved, a.num) > (b.approved, b.num) }
+    }
+    private struct Organisation { let name: String, kind: String, district: String }
+
+    private let lock = NSLock()
+    private var through: Int64 = 0
+    private var rebuilds: Int64 = -1
+    /// Pledges in the approved state, whether or not their organisation's membership is active.
+    private var candidates: [InstanceID: Candidate] = [:]
+    private var candidatesOf: [String: Set<InstanceID>] = [:]
+    private var memberships: [InstanceID: (organisation: String, active: Bool)] = [:]
+    private var activeMemberships: [String: Int] = [:]
+    private var organisations: [String: Organisation?] = [:]
+    private var wall = Flourish.WallIndex()
+    /// The wall's order, beside its entries, and where each pledge on it sorts.
+    private var keys: [SortKey] = []
+    private var onWall: [InstanceID: SortKey] = [:]
+
+    /// The wall brought up to date with the log (from the start after a rebuild request).
+    func index(app: Flourish, rebuilds requested: Int64) throws -> Flourish.WallIndex {
+        try lock.withLock {
+            if requested != rebuilds {
+                through = 0; candidates = [:]; candidatesOf = [:]; memberships = [:]; activeMemberships = [:]; organisations = [:]
+                wall = Flourish.WallIndex(); keys = []; onWall = [:]
+                rebuilds = requested
+            }
+            try update(app)
+            return wall
+        }
+    }
+
+    private func update(_ app: Flourish) throws {
+        let first = through == 0
+        let changes = try app.engine.changes(since: through, of: ["pledge", "scheme-membership"],
+                                             startingIn: ["pledge": ["approved"], "scheme-membership": Array(Self.activeMembership)])
+        guard changes.through != through || first else { return }
+        if first {
+            try app.database.read { db in
+                for row in try db.query("SELECT key, name, kind, district FROM organisations") {
+                    organisations[row.string("key") ?? ""] = .some(Organisation(name: row.string("name") ?? "", kind: row.string("kind") ?? "", district: row.string("district") ?? ""))
+                }
+            }
+        }
+        var approvals: [InstanceID: Int64] = [:]
+        if first {
+            // When each approved pledge was approved, in one reading.
+            try app.database.read { db in
+                for row in try db.query("SELECT e.instance_id, MIN(e.occurred_at) AS at FROM events e JOIN instances i ON i.id = e.instance_id WHERE i.workflow = 'pledge' AND i.state = 'approved' AND e.event = 'approve' GROUP BY e.instance_id") {
+                    approvals[InstanceID(row.string("instance_id") ?? "")] = row.int64("at") ?? 0
+                }
+            }
+        }
+        var touched: Set<InstanceID> = []
+        for instance in changes.instances {
+            let organisation = instance.data["organisation"]?.stringValue ?? ""
+            if instance.workflow == "scheme-membership" {
+                let active = Self.activeMembership.contains(instance.state)
+                let before = memberships[instance.id]
+                if before?.active == true { activeMemberships[before!.organisation, default: 0] -= 1 }
+                if active { activeMemberships[organisation, default: 0] += 1 }
+                memberships[instance.id] = (organisation, active)
+                if before?.active != active { touched.formUnion(candidatesOf[organisation] ?? []) }
+                continue
+            }
+            touched.insert(instance.id)
+            if let old = candidates.removeValue(forKey: instance.id) { candidatesOf[old.entry.organisation]?.remove(instance.id) }
+            guard instance.state == "approved", let org = try self.organisation(organisation, app: app) else { continue }
+            let approved = try approvals[instance.id] ?? app.database.read { db in
+                try db.queryOne("SELECT MIN(occurred_at) AS at FROM events WHERE instance_id = ? AND event = 'approve'", instance.id.rawValue)?.int64("at") ?? 0
+            }
+            let data = instance.data
+            var entry = WallEntry(pledge: instance.id, organisation: organisation, organisationName: org.name, kind: org.kind, district: org.district,
+                                  text: data["text"]?.stringValue ?? "", areas: data["areas"]?.arrayValue?.compactMap(\.stringValue) ?? [],
+                                  theme: data["theme"]?.stringValue, priority: data["priority"]?.stringValue, pledgeYear: data["pledgeYear"]?.intValue ?? 0,
+                                  approvedOn: Date(milliseconds: approved))
+            entry.ask = data["ask"]?.stringValue
+            let num = Int64(instance.id.rawValue.split(separator: "-").last ?? "") ?? 0
+            candidates[instance.id] = Candidate(entry: entry, search: Flourish.normalise(entry.text + " " + entry.organisationName), key: SortKey(approved: approved, num: num))
+            candidatesOf[organisation, default: []].insert(instance.id)
+        }
+        // Each pledge touched goes on or off the wall as it now should be.
+        for id in touched {
+            let candidate = candidates[id]
+            let shouldShow = candidate.map { (activeMemberships[$0.entry.organisation] ?? 0) > 0 } ?? false
+            if wall.pledges.contains(id) { takeOff(id) }
+            if shouldShow, let candidate { putOn(candidate) }
+        }
+        through = changes.through
+    }
+
+    private func organisation(_ key: String, app: Flourish) throws -> Organisation? {
+        if let known = organisations[key] { return known }
+        let found = try app.database.read { db in
+            try db.queryOne("SELECT name, kind, district FROM organisations WHERE key = ?", key).map {
+                Organisation(name: $0.string("name") ?? "", kind: $0.string("kind") ?? "", district: $0.string("district") ?? "")
+            }
+        }
+        organisations[key] = .some(found)
+        return found
+    }
+
+    /// Where a key goes in the wall's order.
+    private func position(of key: SortKey) -> Int {
+        var low = 0, high = keys.count
+        while low < high {
+            let mid = (low + high) / 2
+            if keys[mid] < key { low = mid + 1 } else { high = mid }
+        }
+        return low
+    }
+
+    private func putOn(_ c: Candidate) {
+        let at = position(of: c.key)
+        onWall[c.entry.pledge] = c.key
+        keys.insert(c.key, at: at)
+        wall.entries.insert(c.entry, at: at)
+        wall.searchTexts.insert(c.search, at: at)
+        wall.pledges.insert(c.entry.pledge)
+        for a in c.entry.areas { wall.countsByArea[a, default: 0] += 1 }
+    }
+
+    private func takeOff(_ id: InstanceID) {
+        guard let key = onWall.removeValue(forKey: id) else { return }
+        let at = position(of: key)
+        let entry = wall.entries.remove(at: at)
+        keys.remove(at: at)
+        wall.searchTexts.remove(at: at)
+        wall.pledges.remove(id)
+        for a in entry.areas {
+            wall.countsByArea[a, default: 0] -= 1
+            if wall.countsByArea[a] == 0 { wall.countsByArea[a] = nil }
+        }
+    }
+}

@@ -1,0 +1,181 @@
+import Foundation
+import Testing
+@_spi(Harness) @testable import Services
+import Domain
+import Engine
+
+/// Issue 22: the figures kept in step with the event log (this year's report, the pledge wall)
+/// equal a full rebuild from the records after every step of random sequences of what the
+/// partnership does: registering, pledging, deciding, reporting, withdrawing, logging and
+/// updating actions, raising and deciding escalations, and time passing with its deadlines.
+@Suite(.serialized) struct MaintainedFiguresTests {
+    static let epb = "early-prevention-board"
+
+    /// SplitMix64: a seeded generator, so a failing sequence can be run again from its seed.
+    struct Seeded: RandomNumberGenerator {
+        var state: UInt64
+        mutating func next() -> UInt64 {
+            state &+= 0x9E3779B97F4A7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58476D1CE4E5B9
+            z = (z ^ (z >> 27)) &* 0x94D049BB133111EB
+            return z ^ (z >> 31)
+        }
+    }
+
+    /// The report with its moment set aside: a rebuild a moment later is otherwise the same.
+    static func comparable(_ r: AnnualReport) -> AnnualReport { var r = r; r.asOf = ""; return r }
+
+    @Test(arguments: [1, 2, 3, 4, 5] as [UInt64])
+    func keptFiguresEqualAFullRebuildAfterEveryStep(seed: UInt64) throws {
+        let f = try NorfolkFixture(start: "2026-03-02T09:00")
+        try f.person("sec", alliance, "secretariat")
+        try f.person("ann", alliance, "chair")
+        try f.person("erin", Self.epb, "chair")
+        var rng = Seeded(state: seed)
+        let kinds = f.app.partnership.organisationKinds.map(\.key), districts = f.app.partnership.districts.map(\.key) + ["outside"]
+        let areas = f.app.framework.areas.map(\.key), priorities = f.app.framework.priorities.map(\.key)
+        var organisations: [OrganisationView] = [], pledges: [(id: InstanceID, contact: String)] = []
+        var actions: [RecordID<Action>] = [], escalations: [RecordID<Escalation>] = []
+        var steps: [String] = []
+        var wallSizes: [Int] = [], wallShrank = false
+        // A start with something on the wall: four organisations, each with two approved pledges.
+        for n in 1...4 {
+            let org = try f.app.registerOrganisation(.init(name: "Founding \(n)", kind: kinds[n % kinds.count], district: districts[n % districts.count],
+                                                           sizeBand: "small", contactName: "F\(n)", contactEmail: "f\(n)@founding\(n).example"), by: "sec")
+            organisations.append(org)
+            for k in 1...2 {
+                let contact = org.organisation.contacts[0]
+                let p = try f.app.createPledge(PledgeRequest(organisation: org.organisation.key, text: "Founding pledge \(n).\(k)", areas: [areas[(n + k) % areas.count]]), by: contact)
+                _ = try f.app.firePledge(RecordID(p.id), event: "submit", fields: [:], expectedVersion: nil, by: contact)
+                _ = try f.app.approvePledge(RecordID(p.id), comment: nil, expectedVersion: nil, by: "sec")
+                pledges.append((p.id, contact))
+            }
+        }
+        for step in 0..<120 {
+            let choice = Int.random(in: 0..<18, using: &rng)
+            var did = ""
+            do {
+                switch choice {
+                case 0 where organisations.count < 9:
+                    let n = organisations.count + 1
+                    organisations.append(try f.app.registerOrganisation(.init(name: "Org \(n)", kind: kinds.randomElement(using: &rng)!, district: districts.randomElement(using: &rng)!,
+                                                                                sizeBand: "small", contactName: "C\(n)", contactEmail: "c\(n)@org\(n).example"), by: "sec"))
+                    did = "register"
+                case 1, 2:
+                    guard let org = organisations.randomElement(using: &rng) else { break }
+                    let chosen = Array(areas.shuffled(using: &rng).prefix(Int.random(in: 1...3, using: &rng)))
+                    let priority = Bool.random(using: &rng) ? priorities.randomElement(using: &rng) : nil
+                    let p = try f.app.createPledge(PledgeRequest(organisation: org.organisation.key, text: "Pledge \(step)", areas: chosen, priority: priority), by: org.organisation.contacts[0])
+                    pledges.append((p.id, org.organisation.contacts[0]))
+                    did = "pledge"
+                case 3...8:
+                    guard let p = pledges.randomElement(using: &rng) else { break }
+                    // Mostly what the pledge's state allows next, sometimes anything (a refused move changes nothing).
+                    let next: [String: [String]] = ["draft": ["submit", "submit", "withdraw"], "changes-requested": ["submit", "withdraw"],
+                                                    "submitted": ["approve", "approve", "approve", "request-changes", "reject", "withdraw"],
+                                                    "approved": ["withdraw", "none", "none", "none"], "report-due": ["report", "report", "withdraw"], "report-overdue": ["report", "withdraw"]]
+                    let state = try f.app.engine.instance(p.id).state
+                    let event = (Int.random(in: 0..<10, using: &rng) == 0 ? nil : next[state]?.randomElement(using: &rng))
+                        ?? ["submit", "approve", "request-changes", "reject", "withdraw", "report"].randomElement(using: &rng)!
+                    did = event
+                    switch event {
+                    case "none": break
+                    case "approve": _ = try f.app.approvePledge(RecordID(p.id), comment: nil, expectedVersion: nil, by: "sec")
+                    case "request-changes": _ = try f.app.firePledge(RecordID(p.id), event: event, fields: ["reviewComment": "More detail"], expectedVersion: nil, by: "sec")
+                    case "reject": _ = try f.app.firePledge(RecordID(p.id), event: event, fields: ["reason": "Not new"], expectedVersion: nil, by: "sec")
+                    case "withdraw": _ = try f.app.firePledge(RecordID(p.id), event: event, fields: ["reason": "Changed plans"], expectedVersion: nil, by: p.contact)
+                    case "report":
+                        _ = try f.app.firePledge(RecordID(p.id), event: event, fields: ["outcome": .string(["delivered", "partly-delivered", "not-delivered"].randomElement(using: &rng)!),
+                                                                                      "evidence": "It ran", "reached": .integer(Int64.random(in: 0...50, using: &rng))],
+                                                 expectedVersion: nil, by: p.contact)
+                    default: _ = try f.app.firePledge(RecordID(p.id), event: event, fields: [:], expectedVersion: nil, by: p.contact)
+                    }
+                case 9:
+                    let chosen = Array(areas.shuffled(using: &rng).prefix(2))
+                    actions.append(try f.app.logAction(ActionRequest(group: Self.epb, title: "Action \(step)", priority: priorities.randomElement(using: &rng), areas: chosen,
+                                                                     owner: "erin", dueDate: f.app.time.day(of: f.clock.now()).adding(days: 20).description), by: "erin").action.id)
+                    did = "log action"
+                case 10:
+                    guard let a = actions.randomElement(using: &rng) else { break }
+                    if Bool.random(using: &rng) {
+                        _ = try f.app.fireAction(a, event: "update", fields: ["rag": .string(["red", "amber", "green"].randomElement(using: &rng)!), "commentary": "Progress"], by: "erin")
+                        did = "update action"
+                    } else {
+                        _ = try f.app.fireAction(a, event: "complete", fields: ["outcomeNote": "Done"], by: "erin")
+                        did = "complete action"
+                    }
+                case 11:
+                    escalations.append(try f.app.raiseEscalation(EscalationRequest(group: Self.epb, title: "Issue \(step)", severity: "high", priorities: [priorities.randomElement(using: &rng)!],
+                                                                                   areas: [areas.randomElement(using: &rng)!]), by: "erin").escalation.id)
+                    did = "raise escalation"
+                case 12:
+                    guard let e = escalations.randomElement(using: &rng) else { break }
+                    _ = try f.app.decideEscalation(e, at: alliance, outcome: "resolved", fields: ["rationale": "Agreed"], by: "ann")
+                    did = "decide escalation"
+                case 13, 14:
+                    // A membership withdrawn or reinstated: its organisation's pledges leave the wall or come back, unchanged themselves.
+                    guard let org = organisations.randomElement(using: &rng) else { break }
+                    if try f.app.organisation(org.organisation.key).membership?.state == .active {
+                        _ = try f.app.withdrawOrganisation(org.organisation.key, reason: "Leaving", by: "sec")
+                        did = "withdraw organisation"
+                    } else {
+                        _ = try f.app.reinstateOrganisation(org.organisation.key, reason: "Back", by: "sec")
+                        did = "reinstate organisation"
+                    }
+                case 15:
+                    // A membership lapsing while its pledges stay approved (its deadlines fired early, as the tick would fire them).
+                    guard let org = organisations.randomElement(using: &rng), let m = try f.app.organisation(org.organisation.key).membership else { break }
+                    _ = try f.app.engine.fire("renewal-due-reached", on: m.id.instance, actor: .system, expectedVersion: nil)
+                    _ = try f.app.engine.fire("grace-ended", on: m.id.instance, actor: .system, expectedVersion: nil)
+                    did = "membership lapses"
+                default:
+                    f.clock.advance(bySeconds: Double(Int.random(in: 1...25, using: &rng)) * 86_400)
+                    _ = try f.app.engine.tick()
+                    did = "time passes"
+                }
+            } catch {
+                did += " (refused)"
+            }
+            steps.append(did)
+            let year = f.app.currentPledgeYear()
+            for y in Set([2026, year]) {
+                let kept = try f.app.annualReport(year: y)
+                let rebuilt = try f.app.buildAnnualReport(year: y, asOf: nil)
+                #expect(Self.comparable(kept) == Self.comparable(rebuilt), "seed \(seed), step \(step), \(y) report, after: \(steps.suffix(5))")
+            }
+            let wall = try f.app.wallIndex()
+            if wall.entries.count < wallSizes.last ?? 0 { wallShrank = true }
+            wallSizes.append(wall.entries.count)
+            #expect(wall == (try WallLedger().index(app: f.app, rebuilds: 0)), "seed \(seed), step \(step), the wall kept differs from one read afresh, after: \(steps.suffix(5))")
+            #expect(wall.entries.map(\.pledge) == (try Self.wallByHand(f.app)), "seed \(seed), step \(step), the wall differs from its rule, after: \(steps.suffix(5))")
+            if Self.comparable(try f.app.annualReport(year: 2026)) != Self.comparable(try f.app.buildAnnualReport(year: 2026, asOf: nil)) { return }
+        }
+        #expect((wallSizes.max() ?? 0) >= 2 && wallShrank, "the wall grew and shrank: \(wallSizes)")
+        #expect(Set(steps.map { $0.replacingOccurrences(of: " (refused)", with: "") }).count >= 10, "the sequence exercised most moves: \(Set(steps))")
+    }
+
+    /// The wall by its rule, worked out plainly from the records: approved pledges of
+    /// organisations with an active (or renewal-due) membership, newest approval first.
+    static func wallByHand(_ app: Flourish) throws -> [InstanceID] {
+        let active = Set(try app.engine.instances(workflow: "scheme-membership", limit: 10_000)
+            .filter { ["active", "renewal-due"].contains($0.state) }.compactMap { $0.data["organisation"]?.stringValue })
+        let shown = try app.engine.instances(workflow: "pledge", state: "approved", limit: 10_000).filter { active.contains($0.data["organisation"]?.stringValue ?? "") }
+        let approved = try shown.map { p in (p.id, try app.engine.history(of: p.id).first { $0.event == "approve" }?.occurredAt ?? .distantPast,
+                                             Int(p.id.rawValue.split(separator: "-").last ?? "") ?? 0) }
+        return approved.sorted { ($0.1, $0.2) > ($1.1, $1.2) }.map(\.0)
+    }
+
+    /// A rebuild request makes the kept figures be worked out again from the records.
+    @Test func aRebuildRequestStartsTheFiguresAgainFromTheRecords() throws {
+        let (f, _, _) = try AnnualReportTests.dataset()
+        let before = try f.app.annualReport(year: 2026)
+        let ledger = f.app.reportLedgers.ledger(2026)
+        let tally = try ledger.pledgeTally(app: f.app)
+        #expect(tally.totals.counts.made == before.totals.pledges.made)
+        #expect(throws: WorkflowError.self) { try f.app.requestFiguresRebuild(by: try f.app.viewer(for: "erin")) }
+        try f.app.requestFiguresRebuild(by: try f.app.viewer(for: "sec"))
+        #expect(try f.app.figuresVersion().rebuilds == 1)
+        #expect(Self.comparable(try f.app.annualReport(year: 2026)) == Self.comparable(before))
+    }
+}
