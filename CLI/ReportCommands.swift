@@ -8,7 +8,7 @@ import WebApp
 /// `flourish report …`: the annual report's figures, and its workflow from asking the groups
 /// for their sections to publishing.
 enum ReportCommands {
-    static let all: [Command] = [annual, start, status, section, compile, approve, sendBack, publish, published]
+    static let all: [Command] = [annual, start, status, section, compile, approve, sendBack, publish, published, figuresRebuild]
 
     static let yearOption = OptionSpec("year", takesValue: true, valueName: "YEAR", help: "The report's year (required).")
 
@@ -147,5 +147,23 @@ enum ReportCommands {
         try inv.expectPositionals(atMost: 0)
         let p = try inv.app.publishedReport(year: try year(inv))
         try emit(p.content, published: p, inv: inv)
+    }
+
+    static let figuresRebuild = Command(
+        ["figures", "rebuild"], "Have the kept figures (the dashboard's and this year's report's counts, the pledge wall) worked out again from the records.",
+        discussion: """
+        The figures are kept in step with the event log, each event changing them by what it changed. Should they
+        ever differ from the records, this repairs them: every process keeping them (a running server too) starts
+        them again from the records at its next view. Only the secretariat.
+        """
+    ) { inv in
+        try inv.expectPositionals(atMost: 0)
+        let app = try inv.app
+        try app.requestFiguresRebuild(by: try inv.viewer)
+        let report = try app.annualReport(year: app.currentPledgeYear())
+        inv.output(["rebuilt": .bool(true), "year": .integer(Int64(report.year)), "pledgesMade": .integer(Int64(report.totals.pledges.made))]) {
+            "Asked for the kept figures to be worked out again from the records; a running server does so at its next view. "
+                + "This year's report (\(report.year)), worked out afresh here: \(report.totals.pledges.made) pledge\(report.totals.pledges.made == 1 ? "" : "s") made."
+        }
     }
 }

@@ -52,4 +52,21 @@ import Testing
         #expect(badFormat.status == 2 && badFormat.stderr.hasPrefix("Error: --format takes html, csv or json, not 'pdf'"))
         #expect(try cli.run("report", "annual").status == 2)
     }
+
+    /// Issue 22: the secretariat has the kept figures worked out again from the records; no one else may.
+    @Test func theSecretariatAsksForTheKeptFiguresToBeRebuilt() throws {
+        let cli = try CLIRunner()
+        for (id, body, role) in [("sam", "children-and-young-people-strategic-alliance", "secretariat"), ("erin", "early-prevention-board", "chair")] {
+            try cli.run("person", "add", id, "--name", id.capitalized, "--email", "\(id)@example.org")
+            try cli.run("member", "add", id, "--body", body, "--role", role)
+        }
+        let refused = try cli.run("figures", "rebuild", "--as", "erin")
+        #expect(refused.status == 1 && refused.stderr.contains("erin may not rebuild the kept figures; only the secretariat may"), "\(refused.stderr)")
+        let done = try cli.run("figures", "rebuild", "--as", "sam", "--now", "2026-07-01T09:00")
+        #expect(done.status == 0)
+        #expect(done.stdout == "Asked for the kept figures to be worked out again from the records; a running server does so at its next view. This year's report (2026), worked out afresh here: 0 pledges made.\n")
+        let json = try cli.run("figures", "rebuild", "--as", "sam", "--json")
+        let parsed = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any]
+        #expect(json.status == 0 && parsed?["rebuilt"] as? Bool == true && parsed?["pledgesMade"] as? Int == 0, "\(json.stdout)")
+    }
 }
