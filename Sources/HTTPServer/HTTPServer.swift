@@ -709,32 +709,53 @@ public struct ServerError: Error, Sendable, CustomStringConvertible {
 /// none is idle, up to `most` in all): a worker waiting for the disk serves nobody, and
 /// writes that arrive while a commit is on its way join the next one rather than queueing
 /// behind busy workers, so the workers are not the ceiling of group commit.
-final class WorkerPool: @unchecked Sendable {  // every var guarded by `condition`
-    let condition = NSCondition()
-    var jobs: [@Sendable () -> Void] = []
-    var head = 0
-    var stopped = false
-    /// Jobs run at once while no worker is blocked.
+final class WorkerPool: @unchecked Sendable {  // every var guarded by `mutex`
+    /// One mutex, two conditions: idle workers wait on `jobReady`, workers returning from a
+    /// wait on `turnFree`; each wake-up is a signal to one thread, never a broadcast, so a
+    /// finished job does not wake sixty threads to find one may go.
+    private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
+    private let jobReady = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
+    private let turnFree = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
+    private var jobs: [@Sendable () -> Void] = []
+    private var head = 0
+    private var stopped = false
+    /// Threads doing work at once (not waiting): also the most readers of the database in use.
     let base: Int
-    /// Threads at most, blocked or not.
+    /// Threads at most, waiting or not.
     let most: Int
-    private(set) var threads = 0
+    private var threadCount = 0
     private var idle = 0
-    private var blocked = 0
+    /// Threads started that have not yet looked for a job.
+    private var starting = 0
+    /// Threads admitted to work now (running a job and not waiting): at most `base`.
+    private var working = 0
+    /// Threads that have stopped waiting and wait to be admitted again: they go before new jobs.
+    private var returning = 0
     private static let key = "flourish.worker-pool"
 
     init(threads: Int, most: Int) {
         base = max(1, threads)
         self.most = max(base, most)
-        condition.lock()
+        pthread_mutex_init(mutex, nil)
+        pthread_cond_init(jobReady, nil)
+        pthread_cond_init(turnFree, nil)
+        pthread_mutex_lock(mutex)
         for _ in 0..<base { spawn() }
-        condition.unlock()
+        pthread_mutex_unlock(mutex)
     }
 
-    /// Starts one more worker. Called with `condition` held.
+    /// Threads started so far.
+    var threads: Int {
+        pthread_mutex_lock(mutex)
+        defer { pthread_mutex_unlock(mutex) }
+        return threadCount
+    }
+
+    /// Starts one more worker. Called with `mutex` held.
     private func spawn() {
-        let number = threads
-        threads += 1
+        let number = threadCount
+        threadCount += 1
+        starting += 1
         let thread = Thread { [self] in
             Thread.current.threadDictionary[Self.key] = self
             work()
@@ -744,59 +765,82 @@ final class WorkerPool: @unchecked Sendable {  // every var guarded by `conditio
         thread.start()
     }
 
-    /// Workers running jobs now (not idle, whether blocked or not).
-    private var running: Int { threads - idle }
-
     func submit(_ job: @escaping @Sendable () -> Void) {
-        condition.lock()
+        pthread_mutex_lock(mutex)
         jobs.append(job)
-        if idle > 0 { condition.signal() } else if running < base + blocked && threads < most { spawn() }
-        condition.unlock()
+        wakeOrSpawn()
+        pthread_mutex_unlock(mutex)
     }
 
     func stop() {
-        condition.lock()
+        pthread_mutex_lock(mutex)
         stopped = true
-        condition.broadcast()
-        condition.unlock()
+        pthread_cond_broadcast(jobReady)
+        pthread_cond_broadcast(turnFree)
+        pthread_mutex_unlock(mutex)
+    }
+
+    /// After a job is queued or a worker stops working: lets one thread go (a returning worker
+    /// first, else an idle one for a queued job), and starts another when there is work and
+    /// room for it under `base` that no idle or starting thread will take. Called with `mutex` held.
+    private func wakeOrSpawn() {
+        guard working < base else { return }
+        if returning > 0 { pthread_cond_signal(turnFree); return }
+        let pending = jobs.count - head
+        guard pending > 0 else { return }
+        if idle > 0 { pthread_cond_signal(jobReady) }
+        if pending > idle + starting && working + starting + min(idle, pending) < base && threadCount < most { spawn() }
     }
 
     /// Whether the calling thread is one of this pool's workers.
     private var isWorkerThread: Bool { (Thread.current.threadDictionary[Self.key] as? WorkerPool) === self }
 
-    /// The calling worker is about to wait (for a commit): another may take its place meanwhile.
+    /// The calling worker is about to wait (for a commit): another may work meanwhile.
     func blockingBegan() {
         guard isWorkerThread else { return }
-        condition.lock()
-        blocked += 1
-        if head < jobs.count { if idle > 0 { condition.signal() } else if threads < most { spawn() } }
-        condition.unlock()
+        pthread_mutex_lock(mutex)
+        working -= 1
+        wakeOrSpawn()
+        pthread_mutex_unlock(mutex)
     }
 
-    /// The calling worker has stopped waiting.
+    /// The calling worker has stopped waiting: it goes on once fewer than `base` work, ahead of
+    /// new jobs, so the threads doing work (and reading the database) never exceed `base`.
     func blockingEnded() {
         guard isWorkerThread else { return }
-        condition.lock()
-        blocked -= 1
-        condition.unlock()
+        pthread_mutex_lock(mutex)
+        returning += 1
+        while working >= base && !stopped { pthread_cond_wait(turnFree, mutex) }
+        returning -= 1
+        working += 1
+        // Room left: pass the turn on.
+        wakeOrSpawn()
+        pthread_mutex_unlock(mutex)
     }
 
     func work() {
+        pthread_mutex_lock(mutex)
+        starting -= 1
         while true {
-            condition.lock()
-            // Take a job when there is one and running it keeps within the allowance (the
-            // base plus one for each blocked worker); while stopping, finish what is queued.
-            while !stopped && (head == jobs.count || running > base + blocked) {
+            // Take a job when there is one and fewer than `base` work, and no waiting worker is
+            // returning to finish its own; while stopping, finish what is queued.
+            while !stopped && (head == jobs.count || working >= base || returning > 0) {
                 idle += 1
-                condition.wait()
+                pthread_cond_wait(jobReady, mutex)
                 idle -= 1
             }
-            if head == jobs.count { condition.unlock(); return }
+            if head == jobs.count { pthread_mutex_unlock(mutex); return }
             let job = jobs[head]
             head += 1
             if head > 1024 && head * 2 > jobs.count { jobs.removeFirst(head); head = 0 }
-            condition.unlock()
+            working += 1
+            // More queued and room for them: pass the wake-up on.
+            wakeOrSpawn()
+            pthread_mutex_unlock(mutex)
             job()
+            pthread_mutex_lock(mutex)
+            working -= 1
+            wakeOrSpawn()
         }
     }
 }

@@ -95,10 +95,7 @@ extension Flourish {
     public func asks(includingClosed: Bool = true) throws -> [AskView] {
         let asks = try PledgeAsk.records(try engine.instances(workflow: "pledge-ask", state: includingClosed ? nil : "open", limit: 10_000))
         guard !asks.isEmpty else { return [] }
-        var made: [String: Int] = [:]
-        for p in try Pledge.records(try engine.instances(workflow: "pledge", state: nil, limit: 1_000_000)) where p.state != .rejected && p.state != .withdrawn {
-            if let a = p.ask { made[a, default: 0] += 1 }
-        }
+        let made = try askTally.pledgesPerAsk(app: self, version: try figuresVersion())
         var published: [String: Int] = [:]
         for e in try wallIndex().entries { if let a = e.ask { published[a, default: 0] += 1 } }
         return asks.map { AskView(ask: $0, pledges: made[$0.id.rawValue] ?? 0, published: published[$0.id.rawValue] ?? 0) }

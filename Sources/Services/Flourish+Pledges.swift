@@ -324,7 +324,7 @@ extension Flourish {
 
     /// The wall, kept in step with the event log (``WallLedger``).
     func wallIndex() throws -> WallIndex {
-        try wallLedger.index(app: self, rebuilds: try figuresVersion().rebuilds)
+        try wallLedger.index(app: self, version: try figuresVersion())
     }
 
     func storedData(_ row: Row) throws -> [String: JSONValue] {

@@ -135,9 +135,13 @@ final class WallLedger: @unchecked Sendable {  // every var guarded by `lock`
     private var keys: [SortKey] = []
     private var onWall: [InstanceID: SortKey] = [:]
 
-    /// The wall brought up to date with the log (from the start after a rebuild request).
-    func index(app: Flourish, rebuilds requested: Int64) throws -> Flourish.WallIndex {
+    /// The wall brought up to date with the log (from the start after a rebuild request). When
+    /// nothing has happened since (`version` is what it was), it is the wall as it stands, with
+    /// nothing read: the lock is held for no SQL, so readers of an unchanged wall do not queue.
+    func index(app: Flourish, version: (seq: Int64, rebuilds: Int64)) throws -> Flourish.WallIndex {
         try lock.withLock {
+            if version.rebuilds == rebuilds && version.seq == through && through > 0 { return wall }
+            let requested = version.rebuilds
             if requested != rebuilds {
                 through = 0; candidates = [:]; candidatesOf = [:]; memberships = [:]; activeMemberships = [:]; organisations = [:]
                 wall = Flourish.WallIndex(); keys = []; onWall = [:]
@@ -249,5 +253,52 @@ final class WallLedger: @unchecked Sendable {  // every var guarded by `lock`
             wall.countsByArea[a, default: 0] -= 1
             if wall.countsByArea[a] == 0 { wall.countsByArea[a] = nil }
         }
+    }
+}
+
+/// How many pledges answer each of the partnership's asks (not rejected or withdrawn), kept in
+/// step with the event log: counted once, then changed by the pledges each event changed.
+/// (The dashboard read every pledge of every year to count them, on every view.)
+final class AskTally: @unchecked Sendable {  // every var guarded by `lock`
+    static let notCounted: Set<String> = ["rejected", "withdrawn"]
+    private let lock = NSLock()
+    private var through: Int64 = 0
+    private var rebuilds: Int64 = -1
+    /// Each pledge answering an ask, and whether it counts.
+    private var answering: [InstanceID: (ask: String, counts: Bool)] = [:]
+    private var made: [String: Int] = [:]
+
+    /// Pledges made per ask, up to date with the log.
+    func pledgesPerAsk(app: Flourish, version: (seq: Int64, rebuilds: Int64)) throws -> [String: Int] {
+        try lock.withLock {
+            if version.rebuilds == rebuilds && version.seq == through && through > 0 { return made }
+            if version.rebuilds != rebuilds { through = 0; answering = [:]; made = [:]; rebuilds = version.rebuilds }
+            if through == 0 {
+                // The first count reads only the pledges that answer an ask, in SQL.
+                try app.database.read { db in
+                    through = try db.queryOne("SELECT COALESCE(MAX(seq), 0) AS seq FROM events")?.int64("seq") ?? 0
+                    for row in try db.query("SELECT id, state, json_extract(data, '$.ask') AS ask FROM instances WHERE workflow = 'pledge' AND json_extract(data, '$.ask') IS NOT NULL") {
+                        count(InstanceID(row.string("id") ?? ""), ask: row.string("ask"), state: row.string("state") ?? "")
+                    }
+                }
+                return made
+            }
+            let changes = try app.engine.changes(since: through, of: ["pledge"])
+            for pledge in changes.instances { count(pledge.id, ask: pledge.data["ask"]?.stringValue, state: pledge.state) }
+            through = changes.through
+            return made
+        }
+    }
+
+    /// Takes a pledge's old part away and adds its new one. Called with `lock` held.
+    private func count(_ id: InstanceID, ask: String?, state: String) {
+        if let before = answering.removeValue(forKey: id), before.counts {
+            made[before.ask, default: 0] -= 1
+            if made[before.ask] == 0 { made[before.ask] = nil }
+        }
+        guard let ask else { return }
+        let counts = !Self.notCounted.contains(state)
+        answering[id] = (ask, counts)
+        if counts { made[ask, default: 0] += 1 }
     }
 }

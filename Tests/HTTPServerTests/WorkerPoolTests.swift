@@ -65,6 +65,29 @@ import Synchronization
         #expect(gate.most.withLock { $0 } <= 2, "more than the base ran at once with no one waiting")
     }
 
+    /// Workers that stop waiting together go on no more than `base` at a time (each reads the
+    /// database to answer: the readers in use, and their memory, stay bounded).
+    @Test func workersThatStopWaitingGoOnNoMoreThanTheBaseAtATime() {
+        let pool = WorkerPool(threads: 2, most: 16)
+        defer { pool.stop() }
+        let gate = Gate()
+        let done = DispatchSemaphore(value: 0)
+        for _ in 0..<8 {
+            pool.submit {
+                pool.blockingBegan()
+                gate.release.wait()
+                pool.blockingEnded()
+                gate.enter(); Thread.sleep(forTimeInterval: 0.01); gate.leave()
+                done.signal()
+            }
+        }
+        Thread.sleep(forTimeInterval: 0.2)  // all eight waiting
+        #expect(pool.threads >= 8, "\(pool.threads) threads for eight waiting jobs")
+        for _ in 0..<8 { gate.release.signal() }
+        for _ in 0..<8 { #expect(done.wait(timeout: .now() + 10) == .success) }
+        #expect(gate.most.withLock { $0 } <= 2, "\(gate.most.withLock { $0 }) worked at once after their waits")
+    }
+
     @Test func aThreadOutsideThePoolChangesNothing() {
         let pool = WorkerPool(threads: 1, most: 4)
         defer { pool.stop() }
