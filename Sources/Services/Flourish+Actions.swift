@@ -179,8 +179,13 @@ extension Flourish {
         let id = reference.instance
         let a = try engine.instance(id)
         guard a.workflow == "action" else { throw WorkflowError.unknownInstance(id) }
-        let rags = try engine.history(of: id).filter { $0.event == "update" }.compactMap { $0.payload["rag"]?.stringValue.flatMap(RAGStatus.init(rawValue:)) }
-        return ActionView(action: try Action(a), rags: rags, escalations: try Escalation.records(instances(of: "escalation", whereData: "source", equals: id.rawValue)))
+        return try actionView(try Action(a), escalations: try Escalation.records(instances(of: "escalation", whereData: "source", equals: id.rawValue)))
+    }
+
+    /// An action with its RAG updates (from its history) and the escalations it raised.
+    func actionView(_ action: Action, escalations: [Escalation]) throws -> ActionView {
+        let rags = try engine.history(of: action.id.instance).filter { $0.event == "update" }.compactMap { $0.payload["rag"]?.stringValue.flatMap(RAGStatus.init(rawValue:)) }
+        return ActionView(action: action, rags: rags, escalations: escalations)
     }
 
     /// Actions, filtered by group, priority, area, state, latest RAG and overdue.
@@ -195,12 +200,21 @@ extension Flourish {
     }
 
     public func actions(_ filter: ActionFilter = ActionFilter()) throws -> [ActionView] {
-        try Action.records(engine.instances(workflow: "action", state: filter.state, limit: 1_000_000)).compactMap { a -> ActionView? in
-            if let g = filter.group, a.group != g { return nil }
-            if let p = filter.priority, a.priority != p { return nil }
-            if let area = filter.area, !a.areas.contains(area) { return nil }
-            if filter.overdueOnly, !a.isOverdue { return nil }
-            let view = try action(a.id)
+        let chosen = try Action.records(engine.instances(workflow: "action", state: filter.state, limit: 1_000_000)).filter { a in
+            if let g = filter.group, a.group != g { return false }
+            if let p = filter.priority, a.priority != p { return false }
+            if let area = filter.area, !a.areas.contains(area) { return false }
+            if filter.overdueOnly, !a.isOverdue { return false }
+            return true
+        }
+        guard !chosen.isEmpty else { return [] }
+        // The escalations actions raised, read once (oldest first), not once for each action.
+        var raised: [String: [Instance]] = [:]
+        for e in try engine.instances(workflow: "escalation", limit: 1_000_000).reversed() {
+            if let source = e.data["source"]?.stringValue { raised[source, default: []].append(e) }
+        }
+        return try chosen.compactMap { a -> ActionView? in
+            let view = try actionView(a, escalations: try Escalation.records(raised[a.id.rawValue] ?? []))
             if let r = filter.rag, view.latestRAG?.rawValue != r { return nil }
             return view
         }

@@ -32,4 +32,11 @@ import Testing
             #expect(text.trimmed == text.trimmingCharacters(in: .whitespacesAndNewlines), "\(text.debugDescription)")
         }
     }
+
+    @Test func aDayIsWrittenAsFoundationsFormatterWritesIt() {
+        for (y, m, d) in [(2026, 1, 5), (999, 12, 31), (5, 3, 9), (0, 1, 1), (9999, 10, 10), (2026, 11, 30)] {
+            let day = CalendarDay(year: y, month: m, day: d)
+            #expect(day.description == String(format: "%04d-%02d-%02d", y, m, d))
+        }
+    }
 }

@@ -36,7 +36,13 @@ public struct CalendarDay: Sendable, Equatable, Hashable, Comparable, CustomStri
     }
 
     public static func < (a: CalendarDay, b: CalendarDay) -> Bool { (a.year, a.month, a.day) < (b.year, b.month, b.day) }
-    public var description: String { String(format: "%04d-%02d-%02d", year, month, day) }
+    /// YYYY-MM-DD, padded as `%04d-%02d-%02d` pads, without Foundation's formatter (a page of
+    /// actions writes hundreds of dates).
+    public var description: String {
+        guard (0...9999).contains(year), (0...99).contains(month), (0...99).contains(day) else { return String(format: "%04d-%02d-%02d", year, month, day) }
+        func padded(_ n: Int, _ width: Int) -> String { let digits = String(n); return String(repeating: "0", count: width - digits.count) + digits }
+        return padded(year, 4) + "-" + padded(month, 2) + "-" + padded(day, 2)
+    }
 
     /// Days since 1970-01-01 (proleptic Gregorian).
     public var ordinal: Int {
