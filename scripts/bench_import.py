@@ -13,11 +13,11 @@ server while a pledges import of the same size runs on the same database, and th
 answers are reported.
   python3 scripts/bench_import.py --binary .build/release/flourish [--rows 200000]
 """
-import argparse, csv, http.client, json, os, pathlib, resource, shutil, sqlite3, subprocess, sys, tempfile, threading, time
+import argparse, csv, json, os, pathlib, shutil, sqlite3, subprocess, sys, tempfile, time
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "scripts"))
-from bench_web import Server  # noqa: E402
+from bench_web import Server, SteadyWrites  # noqa: E402
 
 KINDS = ["business", "public-sector-body", "voluntary-or-community-organisation", "school-or-college", "health-provider"]
 DISTRICTS = ["breckland", "broadland", "great-yarmouth", "kings-lynn-and-west-norfolk", "north-norfolk", "norwich", "south-norfolk"]
@@ -128,38 +128,14 @@ def api_writes_during(binary, db, import_args, rate):
     try:
         token = json.loads(subprocess.run([binary, "user", "token", "erin", "--name", "bench-import", "--json", "--db", db,
                                            "--workflows", str(ROOT / "Workflows")], capture_output=True, text=True, check=True).stdout)["token"]
-        body = json.dumps({"group": "early-prevention-board", "title": "Logged during an import", "areas": ["learning"], "owner": "erin", "dueDate": "2027-01-29"})
-        results, stop = [], threading.Event()
-
-        def writer():
-            conn = None
-            next_at = time.monotonic()
-            while not stop.is_set():
-                next_at += 1 / rate
-                began = time.monotonic()
-                try:
-                    if conn is None:
-                        conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=120)
-                    conn.request("POST", "/api/v1/actions", body=body, headers={"Content-Type": "application/json", "Authorization": f"Bearer {token}"})
-                    r = conn.getresponse(); r.read()
-                    results.append((time.monotonic() - began, r.status))
-                except Exception:
-                    results.append((time.monotonic() - began, 0)); conn = None
-                time.sleep(max(0, next_at - time.monotonic()))
-        threads = [threading.Thread(target=writer) for _ in range(4)]
-        per_thread_rate = rate
-        for t in threads:
-            t.start()
-        del per_thread_rate
+        writes = SteadyWrites(server.port, token, rate, "Logged during an import")
         time.sleep(1)
         took, _, status, stderr = run(binary, db, *import_args)
         time.sleep(0.5)
-        stop.set()
-        for t in threads:
-            t.join()
+        writes.stop()
         if status != 0:
             sys.exit(f"bench_import: the import under load failed: {stderr[-500:]}")
-        return took, results
+        return took, writes
     finally:
         server.stop()
 
@@ -215,12 +191,7 @@ def main():
         pledge_lines = lines
         # API writes while a pledges import runs on the same database.
         copy_db(orgs_done, db)
-        under_load, results = api_writes_during(binary, db, ["import", "pledges", pledges], args.write_rate / 4)
-        times = sorted(t * 1000 for t, _ in results)
-        ok = sum(1 for _, s in results if s == 201)
-
-        def pct(p):
-            return times[min(len(times) - 1, int(len(times) * p / 100))] if times else float("nan")
+        under_load, writes = api_writes_during(binary, db, ["import", "pledges", pledges], args.write_rate)
         print(f"Import benchmark: {n} rows per file, synchronous=FULL, SQLite {sqlite3.sqlite_version}; time, rows a second and the")
         print("process's peak resident memory, each ratio against the baseline above it (rows a second over rows a second)")
         print()
@@ -228,7 +199,8 @@ def main():
         print("Organisations:"); print(head); print("\n".join(org_lines)); print()
         print("Pledges (onto those organisations; a third reported, so five or six events each):"); print(head); print("\n".join(pledge_lines)); print()
         print(f"API writes (log an action) at {args.write_rate:.0f} a second while a {n}-row pledges import ran ({under_load:.1f} s) on the same database:")
-        print(f"  {len(results)} sent, {ok} answered 201, {len(results) - ok} not; p50 {pct(50):.1f} ms, p99 {pct(99):.1f} ms, slowest {times[-1] if times else float('nan'):.1f} ms")
+        print(f"  {len(writes.results)} sent, {writes.created} answered 201, {len(writes.results) - writes.created} not; "
+              f"p50 {writes.percentile(50):.1f} ms, p99 {writes.percentile(99):.1f} ms, slowest {writes.percentile(100):.1f} ms")
         print()
         print("Targets: a 200,000-row file checked and imported well under a minute, in bounded memory; the import at least")
         print("0.25 of the plain-SQLite write of the same rows; API writes answered while it runs.")

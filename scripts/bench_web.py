@@ -116,6 +116,45 @@ def parse_wrk(out):
             "socketErrors": errors.group(1).strip() if errors else "", "raw": out}
 
 
+class SteadyWrites:
+    """API writes (logging an action) at a steady rate, from four threads each at a quarter of
+    it, so one slow answer does not hold the rate down; each answer's time and status kept."""
+    def __init__(self, port, token, rate, title):
+        self.results, self._stop = [], threading.Event()
+        body = json.dumps({"group": "early-prevention-board", "title": title, "areas": ["learning"], "owner": "erin", "dueDate": "2027-01-29"})
+
+        def writer():
+            conn, next_at = None, time.monotonic()
+            while not self._stop.is_set():
+                next_at += 4 / rate
+                began = time.monotonic()
+                try:
+                    if conn is None:
+                        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+                    conn.request("POST", "/api/v1/actions", body=body, headers={"Content-Type": "application/json", "Authorization": f"Bearer {token}"})
+                    r = conn.getresponse(); r.read()
+                    self.results.append((time.monotonic() - began, r.status))
+                except Exception:
+                    self.results.append((time.monotonic() - began, 0)); conn = None
+                time.sleep(max(0, next_at - time.monotonic()))
+        self._threads = [threading.Thread(target=writer) for _ in range(4)]
+        for t in self._threads:
+            t.start()
+
+    def stop(self):
+        self._stop.set()
+        for t in self._threads:
+            t.join()
+
+    @property
+    def created(self):
+        return sum(1 for _, status in self.results if status == 201)
+
+    def percentile(self, p):
+        times = sorted(t * 1000 for t, _ in self.results)
+        return times[min(len(times) - 1, int(len(times) * p / 100))] if times else float("nan")
+
+
 def mixed(port, cookie, token, duration, write_rate, work):
     """Real use at once over one server: 64 connections, mostly public reads (the wall, pledge
     pages), some signed-in dashboards and group pages, and API writes at a steady rate; each
@@ -133,25 +172,7 @@ def mixed(port, cookie, token, duration, write_rate, work):
     for _, url, _, headers, script in kinds:
         if script is None:
             warm(url, headers)
-    body = json.dumps({"group": "early-prevention-board", "title": "Logged in the mixed run", "areas": ["learning"], "owner": "erin", "dueDate": "2027-01-29"})
-    writes, stop = [], threading.Event()
-
-    def writer():
-        conn, next_at = None, time.monotonic()
-        while not stop.is_set():
-            next_at += 1 / write_rate
-            began = time.monotonic()
-            try:
-                if conn is None:
-                    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-                conn.request("POST", "/api/v1/actions", body=body, headers={"Content-Type": "application/json", "Authorization": f"Bearer {token}"})
-                r = conn.getresponse(); r.read()
-                writes.append((time.monotonic() - began, r.status))
-            except Exception:
-                writes.append((time.monotonic() - began, 0)); conn = None
-            time.sleep(max(0, next_at - time.monotonic()))
-    thread = threading.Thread(target=writer)
-    thread.start()
+    writes = SteadyWrites(port, token, write_rate, "Logged in the mixed run")
     procs = []
     for name, url, connections, headers, script in kinds:
         args = ["wrk", "-t1", f"-c{connections}", f"-d{duration}s", "--latency", "--timeout", "5s"]
@@ -164,12 +185,9 @@ def mixed(port, cookie, token, duration, write_rate, work):
     for name, proc in procs:
         out, _ = proc.communicate(timeout=duration + 60)
         results[f"mixed: {name}"] = parse_wrk(out)
-    stop.set()
-    thread.join()
-    times = sorted(t * 1000 for t, _ in writes)
-    ok = sum(1 for _, s in writes if s == 201)
-    pick = lambda p: times[min(len(times) - 1, int(len(times) * p / 100))] if times else float("nan")
-    results["mixed: API writes (log an action)"] = {"rps": len(writes) / duration, "p50ms": pick(50), "p99ms": pick(99), "non2xx": len(writes) - ok, "socketErrors": ""}
+    writes.stop()
+    results["mixed: API writes (log an action)"] = {"rps": len(writes.results) / duration, "p50ms": writes.percentile(50), "p99ms": writes.percentile(99),
+                                                    "non2xx": len(writes.results) - writes.created, "socketErrors": ""}
     return results
 
 
