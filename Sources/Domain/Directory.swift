@@ -112,10 +112,13 @@ public struct Directory: Sendable {
 
     /// One person, if they are in the directory.
     public func person(_ id: String) throws -> Person? {
-        try database.read { db in
-            try db.queryOne("SELECT id, name, email, organisation FROM people WHERE id = ?", id).map {
-                Person(id: $0.string("id") ?? "", name: $0.string("name") ?? "", email: $0.string("email"), organisation: $0.string("organisation"))
-            }
+        try database.read { db in try Self.person(id, in: db) }
+    }
+
+    /// One person, if they are in the directory, read within `db`'s transaction.
+    public static func person(_ id: String, in db: Connection) throws -> Person? {
+        try db.queryOne("SELECT id, name, email, organisation FROM people WHERE id = ?", id).map {
+            Person(id: $0.string("id") ?? "", name: $0.string("name") ?? "", email: $0.string("email"), organisation: $0.string("organisation"))
         }
     }
 
@@ -169,11 +172,14 @@ public struct Directory: Sendable {
 
     /// Active memberships (of one person, or everyone's), by body then person.
     public func memberships(of person: String? = nil) throws -> [Membership] {
-        try database.read { db in
-            try db.query("SELECT person_id, body, role FROM memberships WHERE ended_at IS NULL AND (?1 IS NULL OR person_id = ?1) ORDER BY body, role, person_id",
-                         person).compactMap { row in
-                MembershipRole(rawValue: row.string("role") ?? "").map { Membership(person: row.string("person_id") ?? "", body: row.string("body") ?? "", role: $0) }
-            }
+        try database.read { db in try Self.memberships(of: person, in: db) }
+    }
+
+    /// Active memberships as ``memberships(of:)``, read within `db`'s transaction.
+    public static func memberships(of person: String?, in db: Connection) throws -> [Membership] {
+        try db.query("SELECT person_id, body, role FROM memberships WHERE ended_at IS NULL AND (?1 IS NULL OR person_id = ?1) ORDER BY body, role, person_id",
+                     person).compactMap { row in
+            MembershipRole(rawValue: row.string("role") ?? "").map { Membership(person: row.string("person_id") ?? "", body: row.string("body") ?? "", role: $0) }
         }
     }
 }

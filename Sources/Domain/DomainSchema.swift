@@ -151,5 +151,18 @@ public enum DomainSchema {
             requested_by TEXT NOT NULL
         );
         """),
+        Migration(version: 14, name: "a count of changes to the governance graph, so readers keep the graph until it changes", sql: """
+        CREATE TABLE governance_changes (
+            id INTEGER PRIMARY KEY CHECK (id = 1),
+            n INTEGER NOT NULL
+        );
+        INSERT INTO governance_changes (id, n) VALUES (1, 0);
+        CREATE TRIGGER bodies_insert_counts AFTER INSERT ON bodies BEGIN UPDATE governance_changes SET n = n + 1; END;
+        CREATE TRIGGER bodies_update_counts AFTER UPDATE ON bodies BEGIN UPDATE governance_changes SET n = n + 1; END;
+        CREATE TRIGGER bodies_delete_counts AFTER DELETE ON bodies BEGIN UPDATE governance_changes SET n = n + 1; END;
+        CREATE TRIGGER body_links_insert_counts AFTER INSERT ON body_links BEGIN UPDATE governance_changes SET n = n + 1; END;
+        CREATE TRIGGER body_links_update_counts AFTER UPDATE ON body_links BEGIN UPDATE governance_changes SET n = n + 1; END;
+        CREATE TRIGGER body_links_delete_counts AFTER DELETE ON body_links BEGIN UPDATE governance_changes SET n = n + 1; END;
+        """),
     ])
 }

@@ -276,17 +276,20 @@ extension Flourish {
     public var policy: AccessPolicy { AccessPolicy(app: self) }
 
     /// Works out a person's reach from their memberships and the organisations they speak for.
+    /// (One read: every request signed in asks for it.)
     public func viewer(for person: String) throws -> Viewer {
-        let memberships = try directory.memberships(of: person)
-        let boards = Set(try governance.bodies().filter { $0.kind == .board }.map(\.key))
-        let name = try directory.person(person)?.name ?? person
-        let bodies = memberships.filter { $0.role != .secretariat }.map(\.body)
-        return Viewer(person: person, name: name,
-                      isSecretariat: memberships.contains { $0.role == .secretariat },
-                      chairOf: memberships.filter { $0.role == .chair || $0.role == .viceChair }.map(\.body),
-                      boardOf: bodies.filter { boards.contains($0) },
-                      memberOf: Array(Set(bodies)).sorted(),
-                      organisations: try organisationKeys(contactedBy: person))
+        try database.read { db in
+            let memberships = try Directory.memberships(of: person, in: db)
+            let boards = Set(try governance.activeBodies(db).filter { $0.kind == .board }.map(\.key))
+            let name = try Directory.person(person, in: db)?.name ?? person
+            let bodies = memberships.filter { $0.role != .secretariat }.map(\.body)
+            return Viewer(person: person, name: name,
+                          isSecretariat: memberships.contains { $0.role == .secretariat },
+                          chairOf: memberships.filter { $0.role == .chair || $0.role == .viceChair }.map(\.body),
+                          boardOf: bodies.filter { boards.contains($0) },
+                          memberOf: Array(Set(bodies)).sorted(),
+                          organisations: try Self.organisationKeys(contactedBy: person, in: db))
+        }
     }
 
     /// A record as the viewer may see it: its data cut to the fields they may read.

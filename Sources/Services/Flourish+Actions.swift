@@ -82,6 +82,9 @@ extension Flourish {
         let data = try actionData(r)
         let built = try engine.separatingComputed(data, workflow: "action", event: "start")
         let started = try engine.start("action", data: built.given, computed: built.computed, actor: try actor(person, at: r.group), idempotencyKey: idempotencyKey)
+        // A new action has no updates and has raised nothing: its view is the instance the
+        // commit returned. A replay answers with the action as it stands now.
+        if !started.isReplay, started.instance.workflow == "action" { return ActionView(action: try Action(started.instance), rags: [], escalations: []) }
         return try action(RecordID(started.instance.id))
     }
 
@@ -102,8 +105,7 @@ extension Flourish {
         guard let due = CalendarDay(r.dueDate) else {
             throw WorkflowError.invalidField(event: "log an action", field: "dueDate", reason: "should be a date written as YYYY-MM-DD")
         }
-        let owner = try directory.people().first { $0.id == r.owner }
-        guard let owner else { throw DirectoryError.unknownPerson(r.owner) }
+        guard let owner = try directory.person(r.owner) else { throw DirectoryError.unknownPerson(r.owner) }
         var data: [String: JSONValue] = [
             "group": .string(group.key), "title": .string(r.title), "areas": .array(r.areas.map(JSONValue.string)),
             "owner": .string(owner.id), "dueDate": .string(due.description), "escalatesOn": .string(try escalatesOn(due).description),

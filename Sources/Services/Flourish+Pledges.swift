@@ -127,10 +127,12 @@ extension Flourish {
 
     /// The pledging organisations a person is a contact for (its contacts are the people it names).
     public func organisationKeys(contactedBy person: String) throws -> [String] {
-        try database.read { db in
-            try db.query("SELECT o.key FROM people p JOIN organisations o ON o.key = p.organisation WHERE p.id = ? AND o.kind IS NOT NULL ORDER BY o.name", person)
-                .compactMap { $0.string("key") }
-        }
+        try database.read { db in try Self.organisationKeys(contactedBy: person, in: db) }
+    }
+
+    static func organisationKeys(contactedBy person: String, in db: Connection) throws -> [String] {
+        try db.query("SELECT o.key FROM people p JOIN organisations o ON o.key = p.organisation WHERE p.id = ? AND o.kind IS NOT NULL ORDER BY o.name", person)
+            .compactMap { $0.string("key") }
     }
 
     /// Instances of a workflow whose data field equals a value, oldest first.

@@ -33,6 +33,25 @@ import Testing
         }
     }
 
+    /// Issue 22: every API response writes its times in local time; the arithmetic agrees with
+    /// Foundation's calendar in zones ahead of and behind UTC, on half-hour offsets, across
+    /// daylight-saving changes and before 1970.
+    @Test func aLocalTimestampIsWhatFoundationsCalendarGives() {
+        var generator = SystemRandomNumberGenerator()
+        for zone in ["Europe/London", "America/St_Johns", "Asia/Kolkata", "Pacific/Chatham", "UTC"] {
+            let time = PartnershipTime(timeZone: TimeZone(identifier: zone)!, workingDays: testCalendar)
+            var moments: [Date] = [Date(timeIntervalSince1970: 0), Date(timeIntervalSince1970: -0.5), Date(timeIntervalSince1970: 1_774_746_000 - 1),
+                                   Date(timeIntervalSince1970: 1_774_746_000), Date(timeIntervalSince1970: 1_792_890_000.999), Date(timeIntervalSince1970: -2_208_988_800.25)]
+            for _ in 0..<3000 { moments.append(Date(timeIntervalSince1970: Double.random(in: -2_500_000_000...4_200_000_000, using: &generator))) }
+            for moment in moments {
+                for ms in [false, true] {
+                    #expect(time.localTimestamp(moment, withMilliseconds: ms) == time.localTimestampByCalendar(moment, withMilliseconds: ms),
+                            "\(zone) \(moment.timeIntervalSince1970)")
+                }
+            }
+        }
+    }
+
     @Test func aDayIsWrittenAsFoundationsFormatterWritesIt() {
         for (y, m, d) in [(2026, 1, 5), (999, 12, 31), (5, 3, 9), (0, 1, 1), (9999, 10, 10), (2026, 11, 30)] {
             let day = CalendarDay(year: y, month: m, day: d)

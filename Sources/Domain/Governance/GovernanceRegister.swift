@@ -79,6 +79,9 @@ public struct GovernanceChange: Sendable, Equatable {
 public struct GovernanceRegister: Sendable {
     public let database: Database
     public let partnership: Partnership
+    /// The active bodies as last read, kept until the graph changes (any process's change
+    /// counts: the `governance_changes` count is kept by triggers on the graph's tables).
+    private let kept = KeptBodies()
 
     /// Opens the register, seeding it from the partnership file the first time. A body the
     /// file gains later (one the register has never held, under any name) is added then, with
@@ -128,7 +131,19 @@ public struct GovernanceRegister: Sendable {
 
     /// The active bodies, in the order they were added, with their current links.
     public func bodies(includingRetired: Bool = false) throws -> [GovernanceBody] {
-        try database.read { db in try Self.bodies(db, includingRetired: includingRetired, partnership: partnership) }
+        try database.read { db in
+            includingRetired ? try Self.bodies(db, includingRetired: true, partnership: partnership) : try activeBodies(db)
+        }
+    }
+
+    /// The active bodies as ``bodies(includingRetired:)``, read within `db`'s transaction: built
+    /// again only when the graph has changed since they were last built.
+    public func activeBodies(_ db: Connection) throws -> [GovernanceBody] {
+        let changes = try db.queryOne("SELECT n FROM governance_changes")?.int64("n") ?? -1
+        if let bodies = kept.bodies(at: changes) { return bodies }
+        let bodies = try Self.bodies(db, partnership: partnership)
+        kept.keep(bodies, at: changes)
+        return bodies
     }
 
     static func bodies(_ db: Connection, includingRetired: Bool = false, partnership: Partnership) throws -> [GovernanceBody] {
@@ -213,5 +228,20 @@ public struct GovernanceRegister: Sendable {
     /// Appends to the governance change log in the caller's transaction.
     public static func log(_ db: Connection, at: Date, actor: String, action: String, detail: String) throws {
         try db.run("INSERT INTO governance_log (at, actor, action, detail) VALUES (?, ?, ?, ?)", at.milliseconds, actor, action, detail)
+    }
+}
+
+/// The active bodies with the count of graph changes they were read at.
+private final class KeptBodies: @unchecked Sendable {  // `changes` and `bodies` guarded by `lock`
+    private let lock = NSLock()
+    private var changes: Int64 = -1
+    private var kept: [GovernanceBody] = []
+
+    func bodies(at changes: Int64) -> [GovernanceBody]? {
+        lock.withLock { changes == self.changes && changes >= 0 ? kept : nil }
+    }
+
+    func keep(_ bodies: [GovernanceBody], at changes: Int64) {
+        lock.withLock { (self.changes, kept) = (changes, bodies) }
     }
 }

@@ -93,7 +93,32 @@ public struct PartnershipTime: Sendable {
     /// (or with milliseconds): what JSON for people and programs carries, so a time reads as the
     /// same day there as in the text beside it. (Digests and published reports keep
     /// ``timestamp(_:withMilliseconds:)``, in UTC.)
+    ///
+    /// Worked out from the zone's offset at that moment and the day count (every API response
+    /// carries several; Foundation's calendar took a tenth of a write's time), and checked
+    /// against ``localTimestampByCalendar(_:withMilliseconds:)``.
     public func localTimestamp(_ moment: Date, withMilliseconds: Bool = false) -> String {
+        let offset = timeZone.secondsFromGMT(for: moment)
+        let seconds = moment.timeIntervalSince1970
+        guard seconds.isFinite, abs(seconds) < 1e11 else { return localTimestampByCalendar(moment, withMilliseconds: withMilliseconds) }
+        let whole = Int(seconds.rounded(.down))
+        let local = whole + offset
+        let days = local >= 0 ? local / 86_400 : (local - 86_399) / 86_400
+        let inDay = local - days * 86_400
+        let day = CalendarDay(ordinal: days)
+        guard (0...9999).contains(day.year) else { return localTimestampByCalendar(moment, withMilliseconds: withMilliseconds) }
+        func two(_ n: Int) -> String { n < 10 ? "0" + String(n) : String(n) }
+        var text = day.description + "T" + two(inDay / 3600) + ":" + two(inDay % 3600 / 60) + ":" + two(inDay % 60)
+        if withMilliseconds {
+            let milliseconds = Int((seconds * 1000).rounded(.down)) - whole * 1000
+            text += "." + (milliseconds < 100 ? "0" : "") + two(milliseconds)
+        }
+        return text + (offset < 0 ? "-" : "+") + two(abs(offset) / 3600) + ":" + two(abs(offset) % 3600 / 60)
+    }
+
+    /// ``localTimestamp(_:withMilliseconds:)`` through Foundation's calendar: the reference the
+    /// arithmetic is checked against.
+    public func localTimestampByCalendar(_ moment: Date, withMilliseconds: Bool = false) -> String {
         let c = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: moment)
         let offset = timeZone.secondsFromGMT(for: moment)
         var text = String(format: "%04d-%02d-%02dT%02d:%02d:%02d", c.year ?? 0, c.month ?? 0, c.day ?? 0, c.hour ?? 0, c.minute ?? 0, c.second ?? 0)
