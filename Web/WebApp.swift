@@ -277,19 +277,25 @@ public final class WebApp: Sendable {
         let method = request.method == "HEAD" ? "GET" : request.method
         // A literal segment beats a parameter: /pledges/new before /pledges/{id}.
         let parts = request.path.split(separator: "/", omittingEmptySubsequences: true)
-        let matching = routes.compactMap { r in r.match(parts: parts).map { (r, $0) } }.sorted { $0.1.count < $1.1.count }
+        // Routes are compared where they stand (a route is a large value; copying every one
+        // that was looked at cost a write a few per cent of its time).
+        let matching = routes.withUnsafeBufferPointer { all in
+            all.indices.compactMap { i in all[i].segments.count == parts.count ? all[i].match(parts: parts).map { (i, $0) } : nil }
+        }.sorted { $0.1.count < $1.1.count }
         let isAPIPath = request.path.hasPrefix("/api/")
         guard !matching.isEmpty else {
             return isAPIPath ? problem(.notFound, "No such API route", detail: "\(request.path) is not part of the API; see /api/openapi.json.")
                 : errorPage(.notFound, "Page not found", "If you typed the web address, check it is correct.", request: request)
         }
-        guard let (route, params) = matching.first(where: { $0.0.method == method }) else {
-            let allowed = Array(Set(matching.map(\.0.method) + (matching.contains { $0.0.method == "GET" } ? ["HEAD"] : []))).sorted()
+        guard let (index, params) = matching.first(where: { routes[$0.0].method == method }) else {
+            let methods = matching.map { routes[$0.0].method }
+            let allowed = Array(Set(methods + (methods.contains("GET") ? ["HEAD"] : []))).sorted()
             var r = isAPIPath ? problem(.methodNotAllowed, "Method not allowed", detail: "\(request.path) accepts \(allowed.joined(separator: ", "))")
                 : HTTPResponse.text(.methodNotAllowed, "This address accepts \(allowed.joined(separator: ", ")).\n")
             r.headers.set("Allow", allowed.joined(separator: ", "))
             return r
         }
+        let route = routes[index]
         name = route.method + " " + route.pattern
         let cookies = Self.cookies(request)
         var viewer = Viewer.anonymous

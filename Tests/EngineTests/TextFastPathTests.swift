@@ -52,6 +52,34 @@ import Testing
         }
     }
 
+    /// A day is read only as YYYY-MM-DD of a real date: every day from 1899 to 2101 reads back
+    /// as itself, and nothing else reads, whatever the bytes (checked against Foundation's
+    /// fixed-format date parser).
+    @Test func aDayIsReadOnlyAsARealDateWrittenYYYYMMDD() {
+        for ordinal in CalendarDay(year: 1899, month: 1, day: 1).ordinal...CalendarDay(year: 2101, month: 12, day: 31).ordinal {
+            let day = CalendarDay(ordinal: ordinal)
+            #expect(CalendarDay(day.description) == day)
+        }
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.dateFormat = "yyyy-MM-dd"
+        formatter.isLenient = false
+        var generator = SystemRandomNumberGenerator()
+        let alphabet = Array("0123456789-+ 0123456789")
+        var samples = ["2026-02-29", "2024-02-29", "1900-02-29", "2000-02-29", "2026-13-01", "2026-00-10", "2026-01-00", "2026-01-32", "+026-01-01",
+                       " 2026-01-01", "2026-01-01 ", "2026-1-01", "20260-1-01", "2026/01/01", "２０２６-01-01", "2026-01-01\n", ""]
+        for _ in 0..<20_000 {
+            var text = String((0..<10).map { _ in alphabet.randomElement(using: &generator)! })
+            if Bool.random(using: &generator) { text = String(format: "%04d-%02d-%02d", Int.random(in: 0...9999, using: &generator), Int.random(in: 0...14, using: &generator), Int.random(in: 0...33, using: &generator)) }
+            samples.append(text)
+        }
+        for text in samples {
+            let strict = text.utf8.count == 10 && text.allSatisfy { $0.isASCII && ($0.isNumber || $0 == "-") } && formatter.date(from: text).map { formatter.string(from: $0) == text } == true
+            #expect((CalendarDay(text) != nil) == strict, "\(text.debugDescription)")
+        }
+    }
+
     @Test func aDayIsWrittenAsFoundationsFormatterWritesIt() {
         for (y, m, d) in [(2026, 1, 5), (999, 12, 31), (5, 3, 9), (0, 1, 1), (9999, 10, 10), (2026, 11, 30)] {
             let day = CalendarDay(year: y, month: m, day: d)

@@ -19,11 +19,22 @@ public struct CalendarDay: Sendable, Equatable, Hashable, Comparable, CustomStri
     public var inWords: String { "\(day) \(Self.monthNames[month - 1]) \(year)" }
 
     /// Parses `YYYY-MM-DD`; nil when it is not a real date.
+    /// Read byte by byte: every date field of every event is checked with it.
     public init?(_ text: String) {
-        let parts = text.split(separator: "-", omittingEmptySubsequences: false)
-        guard parts.count == 3, parts[0].count == 4, parts[1].count == 2, parts[2].count == 2,
-              let y = Int(parts[0]), let m = Int(parts[1]), let d = Int(parts[2]),
-              (1...12).contains(m), d >= 1, d <= CalendarDay.daysIn(month: m, year: y) else { return nil }
+        var digits = (0, 0, 0), position = 0
+        for byte in text.utf8 {
+            defer { position += 1 }
+            switch position {
+            case 4, 7: guard byte == UInt8(ascii: "-") else { return nil }
+            case 0..<10:
+                guard (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) else { return nil }
+                let digit = Int(byte - UInt8(ascii: "0"))
+                if position < 4 { digits.0 = digits.0 * 10 + digit } else if position < 7 { digits.1 = digits.1 * 10 + digit } else { digits.2 = digits.2 * 10 + digit }
+            default: return nil
+            }
+        }
+        let (y, m, d) = digits
+        guard position == 10, (1...12).contains(m), d >= 1, d <= CalendarDay.daysIn(month: m, year: y) else { return nil }
         self.init(year: y, month: m, day: d)
     }
 
