@@ -24,7 +24,7 @@ let package = Package(
         .target(name: "WebApp", dependencies: ["HTTPServer", "Services", "Domain", "Engine", "SQLite"], path: "Web", exclude: ["static", "README.md"], swiftSettings: swiftSettings),
         // The benchmark harness: drives scratch partnerships and reaches the engine and the
         // database through the services' Harness SPI, to measure them. The front doors never do.
-        .target(name: "Benchmarks", dependencies: ["Services", "Engine", "SQLite", "Domain", "HTTPServer", "WebApp"], swiftSettings: swiftSettings),
+        .target(name: "Benchmarks", dependencies: ["Services", "Engine", "SQLite", "Domain", "HTTPServer", "WebApp", "CSystem"], swiftSettings: swiftSettings),
         .executableTarget(name: "flourish", dependencies: ["Services", "ArgumentParsing", "WebApp", "HTTPServer", "Benchmarks"], path: "CLI", swiftSettings: swiftSettings),
         .testTarget(name: "SQLiteTests", dependencies: ["SQLite"], swiftSettings: swiftSettings),
         .testTarget(name: "EngineTests", dependencies: ["Engine", "SQLite"], exclude: ["Fixtures"], swiftSettings: swiftSettings),

@@ -6,8 +6,7 @@ import Benchmarks
 /// `flourish bench reports` and `flourish bench timers`: how the annual report, the dashboard
 /// and the timer tick scale, each beside a baseline measured in the same run.
 enum BenchScaleCommands {
-    static let all: [Command] = [reports, timers]
-
+    static let all: [Command] = [reports, timers, growth]
 
     static let reports = Command(
         ["bench", "reports"], "Time the annual report and the dashboard over a large generated partnership (build with -c release).",
@@ -29,6 +28,25 @@ enum BenchScaleCommands {
     ) { inv in try benchmark { try ScaleBenchmarks.reports(inv) } }
 
     /// Signs in through the pages, as a browser would, and returns the session cookie.
+
+    static let growth = Command(
+        ["bench", "growth"], "Time the report, dashboard, wall, tick and an import at several sizes of partnership, to see how each grows (build with -c release).",
+        discussion: """
+        For each of --sizes organisation counts, generates (or reuses, in --dir) a partnership
+        pledging over --years years, with an action for every 10 organisations and an escalation
+        for every 40, through the same imports and services as real data. Then times (median of
+        three, with the process's peak memory): reading every instance straight from SQLite (the
+        baseline), this year's annual report, the dashboard and the pledge wall when nothing is
+        kept, the same pages right after a write (a pledge approved) with the figures kept in step,
+        a tick a week on, and an import of as many organisations into an empty partnership. Ends
+        with each measurement's growth: its time per organisation at the largest size over that
+        at the smallest (1 is linear).
+        """,
+        options: [OptionSpec("sizes", takesValue: true, valueName: "N,N,...", help: "Organisation counts (default 1000,5000,20000,100000)."),
+                  OptionSpec("years", takesValue: true, valueName: "N", help: "Pledge years (default 2)."),
+                  OptionSpec("dir", takesValue: true, valueName: "DIR", help: "Keep (and reuse) the generated databases here.")],
+        needsApp: false
+    ) { inv in try benchmark { try GrowthBenchmarks.run(inv) } }
 
     static let timers = Command(
         ["bench", "timers"], "Time `flourish tick` with many pending timers and few due, and with very many due at once (build with -c release).",

@@ -324,7 +324,7 @@ extension Flourish {
         if year == nil || !(2000...2100).contains(year!) { problem("pledge_year", "should be a year such as 2025") }
         let text = v["text"] ?? ""
         if text.isEmpty { problem("text", "is required: the new thing the organisation pledged") }
-        let areas = (v["areas"] ?? "").split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        let areas = (v["areas"] ?? "").split(separator: ";").map { String($0).trimmedOfSpaces }.filter { !$0.isEmpty }
         do { try framework.checkAreas(areas) } catch { problem("areas", error.localizedDescription + " Separate several with semicolons.") }
         let theme = v["theme"].flatMap { $0.isEmpty ? nil : $0 }, priority = v["priority"].flatMap { $0.isEmpty ? nil : $0 }
         if let theme, !partnership.pledges.themes.map(\.key).contains(theme) { problem("theme", "should be one of: \(partnership.pledges.themes.map(\.key).joined(separator: ", "))") }
@@ -335,7 +335,7 @@ extension Flourish {
         let reported = importDate(v["reported_on"], line: line, column: "reported_on", into: &problems)
         let outcome = v["outcome"].flatMap { $0.isEmpty ? nil : $0 }
         var report: (String, String, Date, Int?)?
-        let reachedText = (v["reached"] ?? "").trimmingCharacters(in: .whitespaces)
+        let reachedText = (v["reached"] ?? "").trimmedOfSpaces
         let reached = Int(reachedText)
         if !reachedText.isEmpty {
             if reached == nil || !(0...Self.mostReached).contains(reached!) { problem("reached", "should be the number of children and young people reached, a whole number from 0 to \(Self.mostReached)") }

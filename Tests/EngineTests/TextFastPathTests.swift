@@ -27,9 +27,10 @@ import Testing
     }
 
     @Test func trimmedIsFoundationsTrimmingWithoutTheCopy() {
-        let samples = ["", " ", "a", " a", "a ", " a ", "\ta\n", "\r\n", "é", " é ", "\u{00A0}x\u{00A0}", "\u{2003}x", "x\u{2028}", "a b", "~", "!x!", "\u{7F}x"]
+        let samples = ["", " ", "a", " a", "a ", " a ", "\ta\n", "\r\n", "\na", "a\n", " a\n", "é", " é ", "\u{00A0}x\u{00A0}", "\u{2003}x", "x\u{2028}", "a b", "~", "!x!", "\u{7F}x"]
         for text in samples {
             #expect(text.trimmed == text.trimmingCharacters(in: .whitespacesAndNewlines), "\(text.debugDescription)")
+            #expect(text.trimmedOfSpaces == text.trimmingCharacters(in: .whitespaces), "\(text.debugDescription)")
         }
     }
 

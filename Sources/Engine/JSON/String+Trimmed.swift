@@ -11,6 +11,15 @@ extension String {
         return trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
+    /// The text without spaces or tabs at either end, as `trimmingCharacters(in: .whitespaces)`
+    /// gives it, without Foundation when neither end has any (every notification's `{{field}}`
+    /// and every list in an imported row is trimmed so).
+    public var trimmedOfSpaces: String {
+        guard let first = unicodeScalars.first, let last = unicodeScalars.last else { return self }
+        if Self.isPlainEnd(first) && Self.isPlainEnd(last) { return self }
+        return trimmingCharacters(in: .whitespaces)
+    }
+
     /// Whether a scalar is printable ASCII other than a space: never trimmed.
     private static func isPlainEnd(_ s: Unicode.Scalar) -> Bool { s.value > 0x20 && s.value < 0x7F }
 }

@@ -208,10 +208,12 @@ extension WorkflowEngine {
     func render(_ template: String, instance: Instance, db: Connection) throws -> String {
         var out = ""
         var rest = Substring(template)
-        while let open = rest.range(of: "{{") {
+        // The standard library's search, not Foundation's: an import renders every message of
+        // every event it writes.
+        while let open = rest.firstRange(of: "{{") {
             out += rest[..<open.lowerBound]
-            guard let close = rest[open.upperBound...].range(of: "}}") else { out += rest[open.lowerBound...]; rest = ""; break }
-            let name = rest[open.upperBound..<close.lowerBound].trimmingCharacters(in: .whitespaces)
+            guard let close = rest[open.upperBound...].firstRange(of: "}}") else { out += rest[open.lowerBound...]; rest = ""; break }
+            let name = String(rest[open.upperBound..<close.lowerBound]).trimmedOfSpaces
             rest = rest[close.upperBound...]
             switch name {
             case "instance": out += instance.id.rawValue
