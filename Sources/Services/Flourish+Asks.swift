@@ -113,6 +113,12 @@ extension Flourish {
         if let kind, !partnership.organisationKinds.contains(where: { $0.key == kind }) {
             throw WorkflowError.invalidField(event: "coverage", field: "kind", reason: "should be a kind of organisation here: \(partnership.organisationKinds.map(\.key).joined(separator: ", "))")
         }
+        // Counted from the wall once for each change, not for each dashboard view.
+        let version = try figuresVersion()
+        return try readCache.value("pledge-coverage \(kind ?? "")", key: "\(version.seq) \(version.rebuilds)", trim: false) { try coverageOfTheWall(kind: kind) }
+    }
+
+    private func coverageOfTheWall(kind: String?) throws -> PledgeCoverage {
         var counts: [String: [String: Int]] = [:], byDistrict: [String: Int] = [:], total = 0
         for e in try wallIndex().entries where kind == nil || e.kind == kind {
             total += 1

@@ -130,7 +130,12 @@ extension Flourish {
         let id = reference.instance
         let escalation = try engine.instance(id)
         guard escalation.workflow == "escalation" else { throw WorkflowError.unknownInstance(id) }
-        let reviews = try EscalationReview.records(try reviews(of: id))
+        return try escalationView(escalation, reviews: try reviews(of: id), work: try instances(of: "action", whereData: "escalation", equals: id.rawValue))
+    }
+
+    /// An escalation with its reviews and the actions it set (each oldest first).
+    func escalationView(_ escalation: Instance, reviews: [Instance], work: [Instance]) throws -> EscalationView {
+        let reviews = try EscalationReview.records(reviews)
             .sorted { ($0.level ?? 0, $0.id.rawValue) < ($1.level ?? 0, $1.id.rawValue) }
         let open = try reviews.filter { try !engine.definition($0.instance.workflow, version: $0.instance.workflowVersion).isFinal($0.instance.state) }
         let now = clock.now()
@@ -139,7 +144,7 @@ extension Flourish {
             return due < now
         }
         var view = EscalationView(escalation: try Escalation(escalation), reviews: reviews, open: open, overdue: overdue)
-        let work = try Action.records(try instances(of: "action", whereData: "escalation", equals: id.rawValue))
+        let work = try Action.records(work)
         view.plan = work.filter { $0.escalationWork == "plan" }
         view.followUps = work.filter { $0.escalationWork == "follow-up" }
         return view
@@ -348,7 +353,21 @@ extension Flourish {
 
     /// Escalations, newest first: only those waiting at `body`, in `state`, or overdue somewhere.
     public func escalations(body: String? = nil, state: String? = nil, overdueOnly: Bool = false) throws -> [EscalationView] {
-        try engine.instances(workflow: "escalation", state: state, limit: 100_000).map { try escalation(RecordID($0.id)) }.filter { view in
+        let chosen = try engine.instances(workflow: "escalation", state: state, limit: 100_000)
+        guard !chosen.isEmpty else { return [] }
+        // The reviews and the actions escalations set, read once for the list (oldest first),
+        // not three searches for each escalation: the dashboard lists them all.
+        func byEscalation(_ workflows: [String]) throws -> [String: [Instance]] {
+            var found: [String: [Instance]] = [:]
+            for workflow in workflows {
+                for i in try engine.instances(workflow: workflow, limit: 1_000_000).reversed() {
+                    if let escalation = i.data["escalation"]?.stringValue { found[escalation, default: []].append(i) }
+                }
+            }
+            return found
+        }
+        let reviews = try byEscalation(Self.reviewWorkflows), work = try byEscalation(["action"])
+        return try chosen.map { try escalationView($0, reviews: reviews[$0.id.rawValue] ?? [], work: work[$0.id.rawValue] ?? []) }.filter { view in
             (body == nil || view.open.contains { $0.body == body } || view.escalation.group == body)
                 && (!overdueOnly || !view.overdue.isEmpty)
         }

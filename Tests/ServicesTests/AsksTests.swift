@@ -102,6 +102,9 @@ import Domain
         }
         let business = try app.pledgeCoverage(kind: "business")
         #expect(business.total == 2 && business.count("learning", "breckland") == 0)
+        // Kept between views (issue 22), and counted again once a pledge is published.
+        _ = try w.pledge(w.beacon, "Reading buddies", ["opportunity"])
+        #expect(try app.pledgeCoverage().count("opportunity", "breckland") == 1 && app.pledgeCoverage().total == 4)
     }
 
     @Test func aPublishedPledgeHasACertificateAndABadgeThatKnowsWhenItIsNoLongerCurrent() throws {

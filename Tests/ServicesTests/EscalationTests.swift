@@ -215,6 +215,34 @@ struct NorfolkFixture {
         let due = try #require(view.open.first?.instance.data["respondBy"]?.stringValue.flatMap { f.app.time.parse($0) })
         #expect(f.app.time.display(due) == "2026-06-15 10:00 BST")  // Portsmouth gives boards 10 working days
     }
+
+    /// Issue 22: the list of escalations (the dashboard's, the agenda's) reads every review and
+    /// plan action once for all of them; each escalation in it is what its own page reads.
+    @Test func theListShowsEachEscalationAsItsOwnPageDoes() throws {
+        let f = try NorfolkFixture(start: "2027-01-04T09:00")
+        try f.person("erin", "early-prevention-board", "chair")
+        try f.person("leo", "norfolk-learning-board", "chair")
+        try f.person("ann", alliance, "chair")
+        let venues = try f.app.raiseEscalation(EscalationRequest(group: "early-prevention-board", title: "Venues", severity: "medium", areas: ["family-and-friends"]), by: "erin")
+        _ = try f.app.raiseEscalation(EscalationRequest(group: "early-prevention-board", title: "Nobody answers", severity: "low", areas: ["healthy"]), by: "erin")
+        _ = try f.app.raiseEscalation(EscalationRequest(group: "norfolk-learning-board", title: "Tutors", severity: "high", areas: ["learning"]), by: "leo")
+        f.at("2027-01-14T11:00")
+        _ = try f.app.decideEscalation(venues.escalation.id, at: alliance, outcome: "accepted", fields: ["plan": "Libraries"],
+                                       plan: [PlannedAction(title: "Book the libraries", group: "early-prevention-board", owner: "erin", dueDate: "2027-02-26"),
+                                              PlannedAction(title: "Tell the families", group: "early-prevention-board", owner: "erin", dueDate: "2027-03-05")], by: "ann")
+        f.at("2027-04-06T09:00")
+        _ = try f.app.engine.tick()
+        let list = try f.app.escalations()
+        #expect(list.count == 4, "the three raised and the one the late plan action raised")
+        #expect(list.flatMap(\.plan).map(\.title).sorted() == ["Book the libraries", "Tell the families"])
+        #expect(!list.flatMap(\.overdue).isEmpty)
+        for view in list {
+            let own = try f.app.escalation(view.escalation.id)
+            #expect(view.reviews.map(\.id) == own.reviews.map(\.id))
+            #expect(view.open.map(\.id) == own.open.map(\.id) && view.overdue.map(\.id) == own.overdue.map(\.id))
+            #expect(view.plan.map(\.id) == own.plan.map(\.id) && view.followUps.map(\.id) == own.followUps.map(\.id))
+        }
+    }
 }
 
 /// The partnership agrees its principles, and changes them: an escalation keeps the version it
