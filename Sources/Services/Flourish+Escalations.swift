@@ -353,23 +353,39 @@ extension Flourish {
 
     /// Escalations, newest first: only those waiting at `body`, in `state`, or overdue somewhere.
     public func escalations(body: String? = nil, state: String? = nil, overdueOnly: Bool = false) throws -> [EscalationView] {
-        let chosen = try engine.instances(workflow: "escalation", state: state, limit: 100_000)
-        guard !chosen.isEmpty else { return [] }
-        // The reviews and the actions escalations set, read once for the list (oldest first),
-        // not three searches for each escalation: the dashboard lists them all.
-        func byEscalation(_ workflows: [String]) throws -> [String: [Instance]] {
-            var found: [String: [Instance]] = [:]
-            for workflow in workflows {
-                for i in try engine.instances(workflow: workflow, limit: 1_000_000).reversed() {
-                    if let escalation = i.data["escalation"]?.stringValue { found[escalation, default: []].append(i) }
-                }
-            }
-            return found
-        }
-        let reviews = try byEscalation(Self.reviewWorkflows), work = try byEscalation(["action"])
+        let records = try escalationRecords()
+        let chosen = state.map { state in records.escalations.filter { $0.state == state } } ?? records.escalations
+        let reviews = records.reviews, work = records.work
         return try chosen.map { try escalationView($0, reviews: reviews[$0.id.rawValue] ?? [], work: work[$0.id.rawValue] ?? []) }.filter { view in
             (body == nil || view.open.contains { $0.body == body } || view.escalation.group == body)
                 && (!overdueOnly || !view.overdue.isEmpty)
+        }
+    }
+
+    /// Every escalation (newest first) with its reviews and the actions it set (oldest first),
+    /// as of the last event: read once for each change rather than for each view (the
+    /// dashboard lists them all; three searches for each escalation cost a view 30 ms over a
+    /// large partnership, and reading them all on each view as much).
+    struct EscalationRecords: Sendable {
+        let escalations: [Instance]
+        let reviews: [String: [Instance]]
+        let work: [String: [Instance]]
+    }
+
+    func escalationRecords() throws -> EscalationRecords {
+        let version = try figuresVersion()
+        return try readCache.value("escalation records", key: "\(version.seq) \(version.rebuilds)", trim: false) {
+            func byEscalation(_ workflows: [String]) throws -> [String: [Instance]] {
+                var found: [String: [Instance]] = [:]
+                for workflow in workflows {
+                    for i in try engine.instances(workflow: workflow, limit: 1_000_000).reversed() {
+                        if let escalation = i.data["escalation"]?.stringValue { found[escalation, default: []].append(i) }
+                    }
+                }
+                return found
+            }
+            return EscalationRecords(escalations: try engine.instances(workflow: "escalation", limit: 1_000_000),
+                                     reviews: try byEscalation(Self.reviewWorkflows), work: try byEscalation(["action"]))
         }
     }
 
