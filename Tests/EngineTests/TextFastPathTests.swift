@@ -55,7 +55,7 @@ import Testing
 
     /// A day is read only as YYYY-MM-DD of a real date: every day from 1899 to 2101 reads back
     /// as itself, and nothing else reads, whatever the bytes (checked against Foundation's
-    /// fixed-format date parser).
+    /// fixed-format date parser from 1600 on, where its calendar is the same).
     @Test func aDayIsReadOnlyAsARealDateWrittenYYYYMMDD() {
         for ordinal in CalendarDay(year: 1899, month: 1, day: 1).ordinal...CalendarDay(year: 2101, month: 12, day: 31).ordinal {
             let day = CalendarDay(ordinal: ordinal)
@@ -76,6 +76,12 @@ import Testing
             samples.append(text)
         }
         for text in samples {
+            // Foundation's calendar is Julian before 1583 and has no year 0; a day here is
+            // proleptic Gregorian, so earlier years are checked by reading back instead.
+            if let year = Int(text.prefix(4)), year < 1600 {
+                if let day = CalendarDay(text) { #expect(day.description == text) }
+                continue
+            }
             let strict = text.utf8.count == 10 && text.allSatisfy { $0.isASCII && ($0.isNumber || $0 == "-") } && formatter.date(from: text).map { formatter.string(from: $0) == text } == true
             #expect((CalendarDay(text) != nil) == strict, "\(text.debugDescription)")
         }
