@@ -363,9 +363,9 @@ extension Flourish {
     }
 
     /// Every escalation (newest first) with its reviews and the actions it set (oldest first),
-    /// as of the last event: read once for each change rather than for each view (the
-    /// dashboard lists them all; three searches for each escalation cost a view 30 ms over a
-    /// large partnership, and reading them all on each view as much).
+    /// as of the last event, kept in step with the log (``EscalationLedger``) rather than read
+    /// for each view (the dashboard lists them all; three searches for each escalation cost a
+    /// view 30 ms over a large partnership).
     struct EscalationRecords: Sendable {
         let escalations: [Instance]
         let reviews: [String: [Instance]]
@@ -373,20 +373,7 @@ extension Flourish {
     }
 
     func escalationRecords() throws -> EscalationRecords {
-        let version = try figuresVersion()
-        return try readCache.value("escalation records", key: "\(version.seq) \(version.rebuilds)", trim: false) {
-            func byEscalation(_ workflows: [String]) throws -> [String: [Instance]] {
-                var found: [String: [Instance]] = [:]
-                for workflow in workflows {
-                    for i in try engine.instances(workflow: workflow, limit: 1_000_000).reversed() {
-                        if let escalation = i.data["escalation"]?.stringValue { found[escalation, default: []].append(i) }
-                    }
-                }
-                return found
-            }
-            return EscalationRecords(escalations: try engine.instances(workflow: "escalation", limit: 1_000_000),
-                                     reviews: try byEscalation(Self.reviewWorkflows), work: try byEscalation(["action"]))
-        }
+        try escalationLedger.records(app: self, version: try figuresVersion())
     }
 
     /// One step of a simulated escalation, with who may decide there.

@@ -46,6 +46,8 @@ public final class Flourish: Sendable {
     let reportLedgers = ReportLedgers()
     /// The public pledge wall, kept in step with the event log.
     let wallLedger = WallLedger()
+    /// Every escalation with its reviews and plan actions, kept in step with the event log.
+    let escalationLedger = EscalationLedger()
     /// Pledges answering each ask, kept in step with the event log.
     let askTally = AskTally()
     /// The partnership this database runs.

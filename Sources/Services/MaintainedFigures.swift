@@ -302,3 +302,47 @@ final class AskTally: @unchecked Sendable {  // every var guarded by `lock`
         if counts { made[ask, default: 0] += 1 }
     }
 }
+
+/// Every escalation with its reviews and the actions it set, kept in step with the event log:
+/// after a write only the instances it changed are read (the dashboard and the agendas list
+/// every escalation; reading them all again after each of fifty writes a second kept a core
+/// busy over a large partnership).
+final class EscalationLedger: @unchecked Sendable {  // every var guarded by `lock`
+    static let workflows: Set<String> = Set(["escalation", "action"] + Flourish.reviewWorkflows)
+
+    private let lock = NSLock()
+    private var through: Int64 = 0
+    private var rebuilds: Int64 = -1
+    /// The escalations, reviews and escalation actions, and the order they were started in.
+    private var instances: [InstanceID: Instance] = [:]
+    private var started: [InstanceID] = []
+    private var records = Flourish.EscalationRecords(escalations: [], reviews: [:], work: [:])
+
+    /// The records brought up to date with the log (from the start after a rebuild request).
+    func records(app: Flourish, version: (seq: Int64, rebuilds: Int64)) throws -> Flourish.EscalationRecords {
+        try lock.withLock {
+            if version.rebuilds == rebuilds && version.seq == through && through > 0 { return records }
+            if version.rebuilds != rebuilds {
+                through = 0; instances = [:]; started = []
+                rebuilds = version.rebuilds
+            }
+            let changes = try app.engine.changes(since: through, of: Self.workflows)
+            guard changes.through != through || through == 0 else { return records }
+            for instance in changes.instances where instance.workflow != "action" || instance.data["escalation"]?.stringValue != nil {
+                if instances.updateValue(instance, forKey: instance.id) == nil { started.append(instance.id) }
+            }
+            through = changes.through
+            var escalations: [Instance] = [], reviews: [String: [Instance]] = [:], work: [String: [Instance]] = [:]
+            for id in started {
+                guard let instance = instances[id] else { continue }
+                if instance.workflow == "escalation" {
+                    escalations.append(instance)
+                } else if let escalation = instance.data["escalation"]?.stringValue {
+                    if instance.workflow == "action" { work[escalation, default: []].append(instance) } else { reviews[escalation, default: []].append(instance) }
+                }
+            }
+            records = Flourish.EscalationRecords(escalations: escalations.reversed(), reviews: reviews, work: work)
+            return records
+        }
+    }
+}

@@ -117,8 +117,15 @@ import Engine
                     did = "raise escalation"
                 case 12:
                     guard let e = escalations.randomElement(using: &rng) else { break }
-                    _ = try f.app.decideEscalation(e, at: alliance, outcome: "resolved", fields: ["rationale": "Agreed"], by: "ann")
-                    did = "decide escalation"
+                    if Bool.random(using: &rng) {
+                        _ = try f.app.decideEscalation(e, at: alliance, outcome: "resolved", fields: ["rationale": "Agreed"], by: "ann")
+                        did = "decide escalation"
+                    } else {
+                        let due = f.app.time.day(of: f.clock.now()).adding(days: Int.random(in: 5...60, using: &rng)).description
+                        _ = try f.app.decideEscalation(e, at: alliance, outcome: "accepted", fields: ["plan": "A plan"],
+                                                       plan: [PlannedAction(title: "Plan step \(step)", group: Self.epb, owner: "erin", dueDate: due)], by: "ann")
+                        did = "accept escalation into a plan"
+                    }
                 case 13, 14:
                     // A membership withdrawn or reinstated: its organisation's pledges leave the wall or come back, unchanged themselves.
                     guard let org = organisations.randomElement(using: &rng) else { break }
@@ -155,6 +162,17 @@ import Engine
             wallSizes.append(wall.entries.count)
             #expect(wall == (try WallLedger().index(app: f.app, version: (0, 0))), "seed \(seed), step \(step), the wall kept differs from one read afresh, after: \(steps.suffix(5))")
             #expect(wall.entries.map(\.pledge) == (try Self.wallByHand(f.app)), "seed \(seed), step \(step), the wall differs from its rule, after: \(steps.suffix(5))")
+            // The escalations kept with their reviews and plans are each what its own page reads.
+            let listed = try f.app.escalations()
+            let each = try f.app.engine.instances(workflow: "escalation", limit: 10_000).map { try f.app.escalation(RecordID($0.id)) }
+            #expect(listed.map(\.escalation.id) == each.map(\.escalation.id) && listed.map { $0.escalation.version } == each.map { $0.escalation.version },
+                    "seed \(seed), step \(step), escalations, after: \(steps.suffix(5))")
+            #expect(listed.map { $0.reviews.map(\.id) + $0.open.map(\.id) + $0.overdue.map(\.id) } == each.map { $0.reviews.map(\.id) + $0.open.map(\.id) + $0.overdue.map(\.id) }
+                    && listed.map { $0.reviews.map(\.version) } == each.map { $0.reviews.map(\.version) },
+                    "seed \(seed), step \(step), escalation reviews, after: \(steps.suffix(5))")
+            #expect(listed.map { $0.plan.map(\.id) + $0.followUps.map(\.id) } == each.map { $0.plan.map(\.id) + $0.followUps.map(\.id) }
+                    && listed.map { $0.plan.map(\.version) } == each.map { $0.plan.map(\.version) },
+                    "seed \(seed), step \(step), escalation plans, after: \(steps.suffix(5))")
             let askCounts = Dictionary(uniqueKeysWithValues: try f.app.asks().map { ($0.ask.id.rawValue, $0.pledges) })
             let byHand = try f.app.engine.instances(workflow: "pledge", limit: 10_000).filter { !["rejected", "withdrawn"].contains($0.state) }
             #expect(asks.allSatisfy { a in askCounts[a] == byHand.filter { $0.data["ask"]?.stringValue == a }.count }, "seed \(seed), step \(step), pledges per ask")
