@@ -186,7 +186,7 @@ extension Flourish {
 
     /// An action with its RAG updates (from its history) and the escalations it raised.
     func actionView(_ action: Action, escalations: [Escalation]) throws -> ActionView {
-        let rags = try engine.history(of: action.id.instance).filter { $0.event == "update" }.compactMap { $0.payload["rag"]?.stringValue.flatMap(RAGStatus.init(rawValue:)) }
+        let rags = try engine.history(of: action.id.instance).compactMap(ActionLedger.rag)
         return ActionView(action: action, rags: rags, escalations: escalations)
     }
 
@@ -202,7 +202,11 @@ extension Flourish {
     }
 
     public func actions(_ filter: ActionFilter = ActionFilter()) throws -> [ActionView] {
-        let chosen = try Action.records(engine.instances(workflow: "action", state: filter.state, limit: 1_000_000)).filter { a in
+        // Every action and its ratings kept in step with the log (``ActionLedger``), newest first.
+        let version = try figuresVersion()
+        let chosen = try actionLedger.records(app: self, version: version).filter { $0.action.state == filter.state ?? $0.action.state }.map { kept in
+            (action: try Action(kept.action), rags: kept.rags)
+        }.filter { a, _ in
             if let g = filter.group, a.group != g { return false }
             if let p = filter.priority, a.priority != p { return false }
             if let area = filter.area, !a.areas.contains(area) { return false }
@@ -210,13 +214,13 @@ extension Flourish {
             return true
         }
         guard !chosen.isEmpty else { return [] }
-        // The escalations actions raised, read once (oldest first), not once for each action.
+        // The escalations actions raised (oldest first), from the kept escalations.
         var raised: [String: [Instance]] = [:]
-        for e in try engine.instances(workflow: "escalation", limit: 1_000_000).reversed() {
+        for e in try escalationLedger.records(app: self, version: version).escalations.reversed() {
             if let source = e.data["source"]?.stringValue { raised[source, default: []].append(e) }
         }
-        return try chosen.compactMap { a -> ActionView? in
-            let view = try actionView(a, escalations: try Escalation.records(raised[a.id.rawValue] ?? []))
+        return try chosen.compactMap { a, rags -> ActionView? in
+            let view = ActionView(action: a, rags: rags, escalations: try Escalation.records(raised[a.id.rawValue] ?? []))
             if let r = filter.rag, view.latestRAG?.rawValue != r { return nil }
             return view
         }

@@ -48,6 +48,8 @@ public final class Flourish: Sendable {
     let wallLedger = WallLedger()
     /// Every escalation with its reviews and plan actions, kept in step with the event log.
     let escalationLedger = EscalationLedger()
+    /// Every action with its RAG ratings, kept in step with the event log.
+    let actionLedger = ActionLedger()
     /// Pledges answering each ask, kept in step with the event log.
     let askTally = AskTally()
     /// The partnership this database runs.

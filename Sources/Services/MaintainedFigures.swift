@@ -346,3 +346,45 @@ final class EscalationLedger: @unchecked Sendable {  // every var guarded by `lo
         }
     }
 }
+
+/// Every action with the RAG ratings its updates gave, kept in step with the event log: a
+/// group page filters them in memory rather than reading every action and each one's history
+/// (a group page over a large partnership read 2,000 actions and 400 histories).
+final class ActionLedger: @unchecked Sendable {  // every var guarded by `lock`
+    private let lock = NSLock()
+    private var through: Int64 = 0
+    private var rebuilds: Int64 = -1
+    private var actions: [InstanceID: Instance] = [:]
+    private var started: [InstanceID] = []
+    private var rags: [InstanceID: [RAGStatus]] = [:]
+    /// Newest first, with each one's ratings, oldest first.
+    private var kept: [(action: Instance, rags: [RAGStatus])] = []
+
+    static func rag(of event: EventRecord) -> RAGStatus? {
+        event.event == "update" ? event.payload["rag"]?.stringValue.flatMap(RAGStatus.init(rawValue:)) : nil
+    }
+
+    /// The actions brought up to date with the log (from the start after a rebuild request).
+    func records(app: Flourish, version: (seq: Int64, rebuilds: Int64)) throws -> [(action: Instance, rags: [RAGStatus])] {
+        try lock.withLock {
+            if version.rebuilds == rebuilds && version.seq == through && through > 0 { return kept }
+            if version.rebuilds != rebuilds {
+                through = 0; actions = [:]; started = []; rags = [:]
+                rebuilds = version.rebuilds
+            }
+            let changes = try app.engine.changes(since: through, of: ["action"], eventsOf: ["action"])
+            guard changes.through != through || through == 0 else { return kept }
+            for instance in changes.instances {
+                if actions.updateValue(instance, forKey: instance.id) == nil { started.append(instance.id) }
+            }
+            for event in changes.events where !changes.redacted.contains(event.instanceID) {
+                if let rag = Self.rag(of: event) { rags[event.instanceID, default: []].append(rag) }
+            }
+            // A redaction rewrote the payloads of earlier events: that action's ratings are read again whole.
+            for id in changes.redacted { rags[id] = try app.engine.history(of: id).compactMap(Self.rag) }
+            through = changes.through
+            kept = started.reversed().compactMap { id in actions[id].map { ($0, rags[id] ?? []) } }
+            return kept
+        }
+    }
+}

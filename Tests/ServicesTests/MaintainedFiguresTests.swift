@@ -173,6 +173,12 @@ import Engine
             #expect(listed.map { $0.plan.map(\.id) + $0.followUps.map(\.id) } == each.map { $0.plan.map(\.id) + $0.followUps.map(\.id) }
                     && listed.map { $0.plan.map(\.version) } == each.map { $0.plan.map(\.version) },
                     "seed \(seed), step \(step), escalation plans, after: \(steps.suffix(5))")
+            // The actions kept with their ratings are each what its own page reads.
+            let kept = try f.app.actions()
+            let read = try f.app.engine.instances(workflow: "action", limit: 10_000).map { try f.app.action(RecordID($0.id)) }
+            #expect(kept.map { "\($0.action.id.rawValue) \($0.action.version) \($0.rags) \($0.escalations.map(\.id.rawValue))" }
+                    == read.map { "\($0.action.id.rawValue) \($0.action.version) \($0.rags) \($0.escalations.map(\.id.rawValue))" },
+                    "seed \(seed), step \(step), actions, after: \(steps.suffix(5))")
             let askCounts = Dictionary(uniqueKeysWithValues: try f.app.asks().map { ($0.ask.id.rawValue, $0.pledges) })
             let byHand = try f.app.engine.instances(workflow: "pledge", limit: 10_000).filter { !["rejected", "withdrawn"].contains($0.state) }
             #expect(asks.allSatisfy { a in askCounts[a] == byHand.filter { $0.data["ask"]?.stringValue == a }.count }, "seed \(seed), step \(step), pledges per ask")
