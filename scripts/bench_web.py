@@ -313,7 +313,7 @@ def main():
     if args.engine_rate and "flourish API write (log an action)" in results:
         api = results["flourish API write (log an action)"]["rps"]
         print(f"API writes at {args.connections} connections: {api:.0f} a second, {api / args.engine_rate:.2f} of the engine's {args.engine_rate:.0f} durable transitions a second"
-              " with as many concurrent callers (the engine benchmark, same run).")
+              " with concurrent callers (the engine benchmark, same run).")
     print("Targets: the pledge wall at least 0.40 of nginx with p99 under 20 ms at 64 connections; resident memory under 100 MB with the large dataset;")
     print("in the mixed run, the signed-in dashboard's p99 under 50 ms while the writes go on, and the wall's under 20 ms;")
     print("API writes at least 0.40 of the engine's concurrent-caller rate, p99 under 50 ms.")
