@@ -151,6 +151,9 @@ public enum DomainSchema {
             requested_by TEXT NOT NULL
         );
         """),
+        // Readers keep the graph until this count moves (GovernanceRegister.activeBodies). A later
+        // migration that rebuilds `bodies` or `body_links` (as `.loosening` does) drops their
+        // triggers with the old table, and must create them again.
         Migration(version: 14, name: "a count of changes to the governance graph, so readers keep the graph until it changes", sql: """
         CREATE TABLE governance_changes (
             id INTEGER PRIMARY KEY CHECK (id = 1),

@@ -303,7 +303,24 @@ extension Flourish {
     }
 
     /// What an import needs of an organisation a pledges row names, read once per organisation.
-    struct ImportedPledger { let contacts: [String]; let view: OrganisationView }
+    /// What an import keeps of each organisation it has met: its contacts, and the years and
+    /// wording of the pledges it already had (not the whole organisation, with every pledge's
+    /// record: 200,000 of those held 800 MB).
+    struct ImportedPledger {
+        let contacts: [String]
+        let earlier: [(year: Int?, normalText: String)]
+
+        init(_ view: OrganisationView) {
+            contacts = view.organisation.contacts
+            earlier = view.pledges.map { ($0.pledgeYear, Flourish.normalise($0.text)) }
+        }
+
+        /// Whether `text` says again what an earlier year's pledge said (``Flourish/repeatsEarlierPledge(_:of:before:)``).
+        func repeats(_ text: String, before year: Int) -> Bool {
+            let normal = Flourish.normalise(text)
+            return earlier.contains { ($0.year ?? year) < year && $0.normalText == normal }
+        }
+    }
 
     /// Reads and checks one pledges row, adding its problems; nil when it has any.
     func pledgeRow(_ line: Int, _ v: [String: String], pledgers: inout [String: ImportedPledger?], problems: inout ImportProblems) throws -> PlannedPledge? {
@@ -312,7 +329,7 @@ extension Flourish {
         func problem(_ column: String?, _ message: String) { problems.append(ImportProblem(line: line, column: column, message: message)); rowOK = false }
         if pledgers[org] == nil {
             let view = try? organisation(org)
-            pledgers[org] = view.map { ImportedPledger(contacts: $0.organisation.contacts, view: $0) } ?? .some(nil)
+            pledgers[org] = view.map(ImportedPledger.init) ?? .some(nil)
         }
         guard let pledger = pledgers[org] ?? nil else {
             let some = try database.read { db in try db.query("SELECT key FROM organisations WHERE kind IS NOT NULL ORDER BY key LIMIT 10").compactMap { $0.string("key") } }
@@ -356,7 +373,7 @@ extension Flourish {
         guard rowOK, let submitted, let year else { return nil }
         var data: [String: JSONValue] = ["organisation": .string(org), "contacts": .array(pledger.contacts.map(JSONValue.string)),
                                          "pledgeYear": .integer(Int64(year)), "text": .string(text), "areas": .array(areas.map(JSONValue.string)),
-                                         "repeatsLastYear": .bool(repeatsEarlierPledge(text, of: pledger.view, before: year))]
+                                         "repeatsLastYear": .bool(pledger.repeats(text, before: year))]
         if let theme { data["theme"] = .string(theme) }
         if let priority { data["priority"] = .string(priority) }
         return PlannedPledge(data: data, contact: contact, submitted: submitted, approved: approved, report: report)

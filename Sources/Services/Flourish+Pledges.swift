@@ -277,10 +277,7 @@ extension Flourish {
 
     /// Whether `text` repeats the organisation's pledge for an earlier year ("at least one new thing each year").
     func repeatsEarlierPledge(_ text: String, of view: OrganisationView, before year: Int) -> Bool {
-        let normal = Self.normalise(text)
-        return view.pledges.contains { p in
-            (p.pledgeYear ?? year) < year && Self.normalise(p.text) == normal
-        }
+        ImportedPledger(view).repeats(text, before: year)
     }
 
     static func normalise(_ text: String) -> String {

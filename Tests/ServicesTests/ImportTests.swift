@@ -69,6 +69,19 @@ import SQLite
             try f.app.importPledges(csv: csv.replacingOccurrences(of: "2026-05-12,2026-05-12", with: "2026-05-12,2026-05-13"), dryRun: true, by: "sec")
         }
         #expect(tomorrow?.problems.map(\.message) == ["2026-05-13 is in the future"])
+        // A later import saying again what an earlier year's pledge said is flagged for the reviewer;
+        // the same words in the same year, or new words, are not.
+        let again = try f.app.importPledges(csv: """
+            organisation,pledge_year,text,areas,theme,priority,submitted_on,approved_on,outcome,evidence,reported_on
+            fenland-primary-school,2025,Family Reading Mornings!,learning,,,2025-05-12,,,,
+            fenland-primary-school,2026,A new lending library,learning,,,2026-05-12,,,,
+            """, dryRun: false, by: "sec")
+        #expect(try again.created.map { try f.app.engine.instance(InstanceID($0)).data["repeatsLastYear"] } == [false, false])
+        let third = try f.app.importPledges(csv: """
+            organisation,pledge_year,text,areas,theme,priority,submitted_on,approved_on,outcome,evidence,reported_on
+            fenland-primary-school,2026,"family reading, mornings",learning,,,2026-05-12,,,,
+            """, dryRun: false, by: "sec")
+        #expect(try f.app.engine.instance(InstanceID(third.created[0])).data["repeatsLastYear"] == true, "2025's pledge said it")
     }
 
     @Test func everyProblemIsReportedByLineAndColumnAndNothingIsWritten() throws {
