@@ -310,9 +310,9 @@ extension Flourish {
         let contacts: [String]
         let earlier: [(year: Int?, normalText: String)]
 
-        init(_ view: OrganisationView) {
-            contacts = view.organisation.contacts
-            earlier = view.pledges.map { ($0.pledgeYear, Flourish.normalise($0.text)) }
+        init(contacts: [String], pledges: [Pledge]) {
+            self.contacts = contacts
+            earlier = pledges.map { ($0.pledgeYear, Flourish.normalise($0.text)) }
         }
 
         /// Whether `text` says again what an earlier year's pledge said (``Flourish/repeatsEarlierPledge(_:of:before:)``).
@@ -322,15 +322,20 @@ extension Flourish {
         }
     }
 
+    /// An organisation as a pledges import needs it, nil when there is none: its record and
+    /// pledges only (``organisation(_:)`` also asks the wall, whose first reading decodes every
+    /// membership: 600 MB over 200,000 organisations, for an answer the import does not use).
+    func importedPledger(_ key: String) throws -> ImportedPledger? {
+        guard let org = try database.read({ db in try PledgingOrganisations.load(key, db: db) }) else { return nil }
+        return ImportedPledger(contacts: org.contacts, pledges: try Pledge.records(instances(of: "pledge", whereData: "organisation", equals: key)))
+    }
+
     /// Reads and checks one pledges row, adding its problems; nil when it has any.
     func pledgeRow(_ line: Int, _ v: [String: String], pledgers: inout [String: ImportedPledger?], problems: inout ImportProblems) throws -> PlannedPledge? {
         let org = v["organisation"] ?? ""
         var rowOK = true
         func problem(_ column: String?, _ message: String) { problems.append(ImportProblem(line: line, column: column, message: message)); rowOK = false }
-        if pledgers[org] == nil {
-            let view = try? organisation(org)
-            pledgers[org] = view.map(ImportedPledger.init) ?? .some(nil)
-        }
+        if pledgers[org] == nil { pledgers[org] = .some(try? importedPledger(org)) }
         guard let pledger = pledgers[org] ?? nil else {
             let some = try database.read { db in try db.query("SELECT key FROM organisations WHERE kind IS NOT NULL ORDER BY key LIMIT 10").compactMap { $0.string("key") } }
             problem("organisation", "there is no organisation \"\(org)\"; import the organisations first, or use one of: \(some.joined(separator: ", "))")

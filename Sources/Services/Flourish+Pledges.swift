@@ -277,7 +277,7 @@ extension Flourish {
 
     /// Whether `text` repeats the organisation's pledge for an earlier year ("at least one new thing each year").
     func repeatsEarlierPledge(_ text: String, of view: OrganisationView, before year: Int) -> Bool {
-        ImportedPledger(view).repeats(text, before: year)
+        ImportedPledger(contacts: view.organisation.contacts, pledges: view.pledges).repeats(text, before: year)
     }
 
     static func normalise(_ text: String) -> String {
