@@ -31,8 +31,8 @@ extension WebApp {
         },
         Route("GET", "/groups/{key}", .chair, "A group's actions, measures and escalations") { c in
             let group = try c.app.governance.body(c.param("key"))
-            let actions = try c.app.actions(ActionFilter(group: group.key), for: c.viewer).sorted { ($0.isOverdue ? 0 : 1, $0.action.dueDate.map { $0.year * 10_000 + $0.month * 100 + $0.day } ?? 0)
-                < ($1.isOverdue ? 0 : 1, $1.action.dueDate.map { $0.year * 10_000 + $0.month * 100 + $0.day } ?? 0) }
+            let actions = try c.app.actions(ActionFilter(group: group.key), for: c.viewer).sorted { ($0.isOverdue ? 0 : 1, $0.action.dueDate?.ordinal ?? .min)
+                < ($1.isOverdue ? 0 : 1, $1.action.dueDate?.ordinal ?? .min) }
             let actionRows = actions.map { a -> [HTML] in
                 ["<a class=\"govuk-link\" href=\"/actions/\(a.action.id.rawValue)\">\(a.action.title)</a>", "\(c.app.displayName("owner", a.action.owner))",
                  "\(a.action.dueDate?.inWords ?? "")" + (a.isOverdue ? " <strong class=\"app-overdue\">Overdue</strong>" as HTML : ""),

@@ -315,11 +315,8 @@ extension Flourish {
             earlier = pledges.map { ($0.pledgeYear, Flourish.normalise($0.text)) }
         }
 
-        /// Whether `text` says again what an earlier year's pledge said (``Flourish/repeatsEarlierPledge(_:of:before:)``).
-        func repeats(_ text: String, before year: Int) -> Bool {
-            let normal = Flourish.normalise(text)
-            return earlier.contains { ($0.year ?? year) < year && $0.normalText == normal }
-        }
+        /// Whether `text` says again what an earlier year's pledge said.
+        func repeats(_ text: String, before year: Int) -> Bool { Flourish.repeatsEarlierPledge(text, earlier: earlier, before: year) }
     }
 
     /// An organisation as a pledges import needs it, nil when there is none: its record and

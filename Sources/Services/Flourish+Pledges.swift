@@ -277,7 +277,14 @@ extension Flourish {
 
     /// Whether `text` repeats the organisation's pledge for an earlier year ("at least one new thing each year").
     func repeatsEarlierPledge(_ text: String, of view: OrganisationView, before year: Int) -> Bool {
-        ImportedPledger(contacts: view.organisation.contacts, pledges: view.pledges).repeats(text, before: year)
+        Self.repeatsEarlierPledge(text, earlier: view.pledges.map { ($0.pledgeYear, Self.normalise($0.text)) }, before: year)
+    }
+
+    /// The rule: a pledge repeats an earlier one when an earlier year's pledge, its wording
+    /// normalised, says the same (`earlier`: each pledge's year and normalised wording).
+    static func repeatsEarlierPledge(_ text: String, earlier: [(year: Int?, normalText: String)], before year: Int) -> Bool {
+        let normal = normalise(text)
+        return earlier.contains { ($0.year ?? year) < year && $0.normalText == normal }
     }
 
     static func normalise(_ text: String) -> String {

@@ -26,11 +26,6 @@ final class ReadCache: @unchecked Sendable {  // `entries` guarded by `lock`
 }
 
 extension Flourish {
-    /// The last event's sequence number: any change to instances comes with one.
-    func lastEventSeq() throws -> Int64 {
-        try database.read { try $0.queryOne("SELECT coalesce(max(seq), 0) AS seq FROM events")?.int64("seq") ?? 0 }
-    }
-
     /// What kept figures are as of: the last event, and how many rebuilds have been asked for
     /// (``requestFiguresRebuild(by:)``), so either makes them be worked out again.
     func figuresVersion() throws -> (seq: Int64, rebuilds: Int64) {
