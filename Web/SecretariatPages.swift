@@ -20,28 +20,22 @@ extension WebApp {
             return Layout.page(title: "Review", body: body, context: c)
         },
         Route("GET", "/escalations", .secretariat, "The escalation console: everything open, by level, overdue first, filtered by body, severity or overdue") { c in
-            let open = try c.app.escalations(state: "open")
             let bodies = try c.app.governance.bodies()
             let severities = c.app.partnership.escalation.severities
             let atBody = c.request.queryValue("body").flatMap { $0.isEmpty ? nil : $0 }, severity = c.request.queryValue("severity").flatMap { $0.isEmpty ? nil : $0 }
             let overdueOnly = c.request.queryValue("overdue") == "yes"
-            let all = open.flatMap { e in e.open.map { (e, $0) } }
-            let waiting = all.filter { e, review in
-                (atBody == nil || review.body == atBody) && (severity == nil || e.escalation.severity == severity) && (!overdueOnly || e.overdue.contains { $0.id == review.id })
-            }.sorted { a, b in
-                let ao = a.0.overdue.contains { $0.id == a.1.id }, bo = b.0.overdue.contains { $0.id == b.1.id }
-                return (ao ? 0 : 1, a.1.respondBy ?? "") < (bo ? 0 : 1, b.1.respondBy ?? "")
-            }
-            let rows = waiting.map { e, review -> [HTML] in
-                let overdue = e.overdue.contains { $0.id == review.id }
+            let console = try c.app.escalationConsole(at: atBody, severity: severity, overdueOnly: overdueOnly)
+            let bodyNames = Dictionary(bodies.map { ($0.key, $0.name) }, uniquingKeysWith: { a, _ in a })
+            let rows = console.waiting.map { line -> [HTML] in
+                let e = line.escalation, review = line.review
                 let deadline = review.respondBy.flatMap { c.app.time.parse($0) }.map { day(c, $0) } ?? ""
                 return ["<a class=\"govuk-link\" href=\"/escalations/\(e.escalation.id.rawValue)\">\(e.escalation.title)</a>",
-                        "\(bodies.first { $0.key == review.body }?.name ?? review.body)", "\(severities.first { $0.key == e.escalation.severity }?.name ?? e.escalation.severity)",
-                        "\(deadline)" + (overdue ? " <strong class=\"app-overdue\">Overdue</strong>" as HTML : ""),
+                        "\(bodyNames[review.body] ?? review.body)", "\(severities.first { $0.key == e.escalation.severity }?.name ?? e.escalation.severity)",
+                        "\(deadline)" + (line.isOverdue ? " <strong class=\"app-overdue\">Overdue</strong>" as HTML : ""),
                         "\(review.state == .acknowledged ? "Acknowledged" : review.state == .paused ? "Paused" : "Not acknowledged yet")"]
             }
-            let overdueCount = all.filter { e, review in e.overdue.contains { $0.id == review.id } }.count
-            let waitingAt = Set(all.map(\.1.body))
+            let overdueCount = console.overdueInAll
+            let waitingAt = console.bodiesWaiting
             let filters: HTML = """
                 <form method="get" action="/escalations" class="app-filters" novalidate>
                 \(Components.select("body", label: "Waiting at", options: bodies.filter { waitingAt.contains($0.key) }.map { ($0.key, $0.name) }, selected: atBody, errors: [], blank: "Any body"))
@@ -49,11 +43,11 @@ extension WebApp {
                 \(Components.choices("overdue", legend: "Deadline", options: [("yes", "Overdue only")], selected: overdueOnly ? ["yes"] : [], errors: []))
                 \(Components.button("Show escalations", kind: "secondary"))</form>
                 """
-            let caption = waiting.count == all.count ? "Open, overdue first" : "\(waiting.count) of \(all.count) open, overdue first"
+            let caption = console.waiting.count == console.waitingInAll ? "Open, overdue first" : "\(console.waiting.count) of \(console.waitingInAll) open, overdue first"
             let body: HTML = """
                 <h1 class="govuk-heading-l">Escalations</h1>
-                <p class="govuk-body">\(all.count) waiting for a decision, \(overdueCount) of them overdue. Issues referred to partners are under <a class="govuk-link" href="/referrals">Referrals</a>.</p>\(filters)
-                \(rows.isEmpty ? (all.isEmpty ? "<p class=\"govuk-body\">No escalation is open.</p>" : "<p class=\"govuk-body\">No open escalation matches. <a class=\"govuk-link\" href=\"/escalations\">Show them all</a>.</p>") as HTML
+                <p class="govuk-body">\(console.waitingInAll) waiting for a decision, \(overdueCount) of them overdue. Issues referred to partners are under <a class="govuk-link" href="/referrals">Referrals</a>.</p>\(filters)
+                \(rows.isEmpty ? (console.waitingInAll == 0 ? "<p class=\"govuk-body\">No escalation is open.</p>" : "<p class=\"govuk-body\">No open escalation matches. <a class=\"govuk-link\" href=\"/escalations\">Show them all</a>.</p>") as HTML
                                 : Components.table(caption: caption, headers: ["Issue", "Waiting at", "Severity", "Respond by", "Progress"], rows: rows))
                 """
             return Layout.page(title: "Escalations", body: body + (try plansTable(c)) + (try principlesAgreementForm(c, errors: [])), context: c)

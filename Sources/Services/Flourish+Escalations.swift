@@ -58,6 +58,24 @@ public struct EscalationView: Sendable {
     public var planIsLate: Bool { plan.contains(where: \.isOverdue) }
 }
 
+/// One review waiting for a body's decision, with its escalation.
+public struct WaitingReview: Sendable {
+    public let escalation: EscalationView
+    public let review: EscalationReview
+    /// Past the day it was to be answered by.
+    public let isOverdue: Bool
+}
+
+/// What the escalation console lists (``Flourish/escalationConsole(at:severity:overdueOnly:)``).
+public struct EscalationConsole: Sendable {
+    /// The waiting reviews the filters chose, overdue first, then by respond-by day.
+    public let waiting: [WaitingReview]
+    /// Reviews waiting in all, and how many of them are overdue, whatever the filters.
+    public let waitingInAll: Int, overdueInAll: Int
+    /// The bodies where at least one review waits.
+    public let bodiesWaiting: Set<String>
+}
+
 /// The decisions a body can take on an escalation.
 public enum EscalationOutcome: String, Sendable, CaseIterable {
     case resolved
@@ -360,6 +378,23 @@ extension Flourish {
             (body == nil || view.open.contains { $0.body == body } || view.escalation.group == body)
                 && (!overdueOnly || !view.overdue.isEmpty)
         }
+    }
+
+    /// The escalation console: every review waiting for a decision, overdue first, then by
+    /// the day it must be answered by; those at `body`, of `severity`, or overdue only, when
+    /// asked. The counts are of every waiting review, whatever the filters.
+    public func escalationConsole(at body: String? = nil, severity: String? = nil, overdueOnly: Bool = false) throws -> EscalationConsole {
+        var all: [WaitingReview] = []
+        for view in try escalations(state: "open") {
+            let overdue = Set(view.overdue.map(\.id))
+            for review in view.open { all.append(WaitingReview(escalation: view, review: review, isOverdue: overdue.contains(review.id))) }
+        }
+        // Keys worked out once, not at each comparison (a large partnership has hundreds waiting).
+        let order = all.indices.map { ($0, all[$0].isOverdue ? 0 : 1, all[$0].review.respondBy ?? "") }.sorted { ($0.1, $0.2, $0.0) < ($1.1, $1.2, $1.0) }
+        let waiting = order.map { all[$0.0] }.filter { line in
+            (body == nil || line.review.body == body) && (severity == nil || line.escalation.escalation.severity == severity) && (!overdueOnly || line.isOverdue)
+        }
+        return EscalationConsole(waiting: waiting, waitingInAll: all.count, overdueInAll: all.filter(\.isOverdue).count, bodiesWaiting: Set(all.map(\.review.body)))
     }
 
     /// Every escalation (newest first) with its reviews and the actions it set (oldest first),

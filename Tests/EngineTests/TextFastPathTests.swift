@@ -93,4 +93,45 @@ import Testing
             #expect(day.description == String(format: "%04d-%02d-%02d", y, m, d))
         }
     }
+
+    /// Issue 22: a list of escalations reads thousands of timestamps; the arithmetic reads each
+    /// as Foundation's ISO 8601 formatter does (UTC and offsets, with and without milliseconds,
+    /// local times with no offset), and what it does not read the formatter still does, so no
+    /// text reads differently (mangled texts included).
+    @Test func aTimestampIsReadAsFoundationsFormatterReadsIt() {
+        var generator = SystemRandomNumberGenerator()
+        let time = PartnershipTime(timeZone: TimeZone(identifier: "Europe/London")!, workingDays: testCalendar)
+        let kolkata = PartnershipTime(timeZone: TimeZone(identifier: "Asia/Kolkata")!, workingDays: testCalendar)
+        var texts = ["2026-04-01T09:30:00Z", "2026-04-01T09:30:00.123Z", "2026-04-01T09:30:00+01:00", "2026-04-01T09:30:00.999-05:30", "2026-04-01T09:30",
+                     "2026-04-01T09:30:00", "2026-02-29T00:00:00Z", "2024-02-29T23:59:59Z", "2026-04-01T24:00:00Z", "2026-04-01T09:60:00Z", "2026-04-01T09:30:60Z",
+                     "2026-04-01T09:30:00.12Z", "2026-04-01T09:30:00.1234Z", "2026-04-01T09:30:00+0100", "2026-04-01T09:30:00+01", "2026-04-01T09:30:00Z ",
+                     "2026-04-01 09:30:00Z", "2026-04-01T09:30:00z", "1599-12-31T23:59:59Z", "1600-01-01T00:00:00Z", "9999-12-31T23:59:59.999Z",
+                     "2026-04-01T09:30:00+24:00", "2026-04-01T09:30:00+23:59", "2026-04-01T09:30:00-00:00", "2026-04-01", "", "T", "2026-04-01TZ"]
+        for _ in 0..<4000 {
+            let moment = Date(timeIntervalSince1970: (Double.random(in: -5_000_000_000...8_000_000_000, using: &generator) * 1000).rounded() / 1000)
+            texts.append(PartnershipTime.timestampByFormatter(moment, withMilliseconds: Bool.random(using: &generator)))
+            texts.append(kolkata.localTimestamp(moment, withMilliseconds: Bool.random(using: &generator)))
+            var mangled = Array(texts.last!.utf8)
+            mangled[Int.random(in: 0..<mangled.count, using: &generator)] = Array("0123456789:-+.TZ ".utf8).randomElement(using: &generator)!
+            texts.append(String(decoding: mangled, as: UTF8.self))
+        }
+        for text in texts {
+            #expect(time.parse(text) == time.parseByFormatter(text), "\(text.debugDescription)")
+        }
+        // The arithmetic does read the forms the system writes (else this would prove nothing).
+        #expect(PartnershipTime.internetMoment("2026-04-01T09:30:00.123+01:00") != nil)
+        #expect(PartnershipTime.internetMoment("2026-04-01T09:30:00Z") != nil)
+    }
+
+    @Test func aUTCTimestampIsWrittenAsFoundationsFormatterWritesIt() {
+        var generator = SystemRandomNumberGenerator()
+        var moments = [Date(timeIntervalSince1970: 0), Date(timeIntervalSince1970: -0.001), Date(timeIntervalSince1970: -11_676_096_000), Date(timeIntervalSince1970: 253_402_300_799.999),
+                       Date(timeIntervalSince1970: 1_774_746_000.5)]
+        for _ in 0..<20_000 { moments.append(Date(timeIntervalSince1970: Double.random(in: -11_000_000_000...250_000_000_000, using: &generator))) }
+        for moment in moments {
+            for ms in [false, true] {
+                #expect(PartnershipTime.timestamp(moment, withMilliseconds: ms) == PartnershipTime.timestampByFormatter(moment, withMilliseconds: ms), "\(moment.timeIntervalSince1970)")
+            }
+        }
+    }
 }

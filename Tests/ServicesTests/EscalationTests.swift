@@ -243,6 +243,40 @@ struct NorfolkFixture {
             #expect(view.plan.map(\.id) == own.plan.map(\.id) && view.followUps.map(\.id) == own.followUps.map(\.id))
         }
     }
+
+    /// The console lists every waiting review overdue first, then by the day each must be
+    /// answered by; a filter narrows the list but not the counts said above it.
+    @Test func theConsoleListsOverdueFirstThenByRespondByDay() throws {
+        let f = try NorfolkFixture(start: "2027-01-04T09:00")
+        try f.person("erin", "early-prevention-board", "chair")
+        try f.person("leo", "norfolk-learning-board", "chair")
+        _ = try f.app.raiseEscalation(EscalationRequest(group: "early-prevention-board", title: "Venues", severity: "medium", areas: ["family-and-friends"]), by: "erin")
+        f.at("2027-01-11T09:00")
+        _ = try f.app.raiseEscalation(EscalationRequest(group: "norfolk-learning-board", title: "Tutors", severity: "high", areas: ["learning"]), by: "leo")
+        f.at("2027-02-01T09:00")
+        _ = try f.app.engine.tick()
+        _ = try f.app.raiseEscalation(EscalationRequest(group: "early-prevention-board", title: "Rota", severity: "low", areas: ["healthy"]), by: "erin")
+        _ = try f.app.raiseEscalation(EscalationRequest(group: "norfolk-learning-board", title: "Buses", severity: "high", areas: ["learning"]), by: "leo")
+        let console = try f.app.escalationConsole()
+        let lines = console.waiting
+        #expect(lines.count == console.waitingInAll && lines.count >= 4)
+        #expect(console.overdueInAll == lines.filter(\.isOverdue).count && console.overdueInAll >= 1, "the first two were left unanswered past their deadlines")
+        let overdueThenNot = lines.map(\.isOverdue)
+        #expect(overdueThenNot == overdueThenNot.sorted { $0 && !$1 }, "every overdue review before every other")
+        for group in [lines.filter(\.isOverdue), lines.filter { !$0.isOverdue }] {
+            let days = group.map { $0.review.respondBy ?? "" }
+            #expect(days == days.sorted(), "by respond-by day within each")
+        }
+        for line in lines where line.isOverdue {
+            #expect(try f.app.escalation(line.escalation.escalation.id).overdue.contains { $0.id == line.review.id }, "overdue as its own page says")
+        }
+        let high = try f.app.escalationConsole(severity: "high", overdueOnly: false)
+        #expect(Set(high.waiting.map(\.escalation.escalation.title)) == Set(["Tutors", "Buses"]))
+        #expect(high.waitingInAll == console.waitingInAll && high.overdueInAll == console.overdueInAll, "the counts are of everything waiting")
+        #expect(try f.app.escalationConsole(overdueOnly: true).waiting.allSatisfy(\.isOverdue))
+        let body = lines[0].review.body
+        #expect(try f.app.escalationConsole(at: body).waiting.allSatisfy { $0.review.body == body })
+    }
 }
 
 /// The partnership agrees its principles, and changes them: an escalation keeps the version it

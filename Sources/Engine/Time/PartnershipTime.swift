@@ -64,6 +64,17 @@ public struct PartnershipTime: Sendable {
     /// date-time (`2026-04-01T09:30:00Z`, `2026-04-01T09:30`, local when it has no offset).
     public func parse(_ text: String) -> Date? {
         if let day = CalendarDay(text) { return moment(day) }
+        // Timestamps as the system writes them are read by arithmetic: Foundation's formatter
+        // is built anew for each (it is not safe to share) and a list of escalations reads
+        // thousands of them.
+        if let moment = Self.internetMoment(text) { return moment }
+        return parseByFormatter(text)
+    }
+
+    /// ``parse(_:)`` through Foundation's ISO 8601 formatter: the reference the arithmetic is
+    /// checked against, and the reader of every form the arithmetic leaves alone.
+    public func parseByFormatter(_ text: String) -> Date? {
+        if let day = CalendarDay(text) { return moment(day) }
         let formatter = ISO8601DateFormatter()
         formatter.formatOptions = [.withInternetDateTime]
         if let d = formatter.date(from: text) { return d }
@@ -81,9 +92,80 @@ public struct PartnershipTime: Sendable {
         return nil
     }
 
+    /// An RFC 3339 timestamp in exactly the form the system writes, `YYYY-MM-DDTHH:MM:SS`,
+    /// then `.mmm` or nothing, then `Z` or `±HH:MM`, worked out by arithmetic; nil for every
+    /// other text (which ``parseByFormatter(_:)`` then reads, or refuses).
+    static func internetMoment(_ text: String) -> Date? {
+        var numbers = (year: 0, month: 0, day: 0, hour: 0, minute: 0, second: 0, milliseconds: 0, offsetHours: 0, offsetMinutes: 0)
+        var sign = 0, position = 0, zoneAt = 19
+        func digit(_ byte: UInt8) -> Int? { (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) ? Int(byte - UInt8(ascii: "0")) : nil }
+        for byte in text.utf8 {
+            defer { position += 1 }
+            switch position {
+            case 4, 7: guard byte == UInt8(ascii: "-") else { return nil }
+            case 10: guard byte == UInt8(ascii: "T") else { return nil }
+            case 13, 16: guard byte == UInt8(ascii: ":") else { return nil }
+            case 0..<19:
+                guard let d = digit(byte) else { return nil }
+                switch position {
+                case 0..<4: numbers.year = numbers.year * 10 + d
+                case 5, 6: numbers.month = numbers.month * 10 + d
+                case 8, 9: numbers.day = numbers.day * 10 + d
+                case 11, 12: numbers.hour = numbers.hour * 10 + d
+                case 14, 15: numbers.minute = numbers.minute * 10 + d
+                default: numbers.second = numbers.second * 10 + d
+                }
+            case 19 where byte == UInt8(ascii: "."): zoneAt = 23
+            case 20..<23 where zoneAt == 23:
+                guard let d = digit(byte) else { return nil }
+                numbers.milliseconds = numbers.milliseconds * 10 + d
+            default:
+                let at = position - zoneAt
+                switch at {
+                case 0:
+                    if byte == UInt8(ascii: "Z") { sign = 0 } else if byte == UInt8(ascii: "+") { sign = 1 } else if byte == UInt8(ascii: "-") { sign = -1 } else { return nil }
+                case 3: guard sign != 0, byte == UInt8(ascii: ":") else { return nil }
+                case 1, 2:
+                    guard sign != 0, let d = digit(byte) else { return nil }
+                    numbers.offsetHours = numbers.offsetHours * 10 + d
+                case 4, 5:
+                    guard sign != 0, let d = digit(byte) else { return nil }
+                    numbers.offsetMinutes = numbers.offsetMinutes * 10 + d
+                default: return nil
+                }
+            }
+        }
+        guard position == zoneAt + (sign == 0 ? 1 : 6), numbers.year >= 1600, (1...12).contains(numbers.month), numbers.day >= 1,
+              numbers.day <= CalendarDay.daysIn(month: numbers.month, year: numbers.year),
+              numbers.hour < 24, numbers.minute < 60, numbers.second < 60, numbers.offsetHours < 24, numbers.offsetMinutes < 60 else { return nil }
+        let day = CalendarDay(year: numbers.year, month: numbers.month, day: numbers.day)
+        let seconds = day.ordinal * 86_400 + numbers.hour * 3600 + numbers.minute * 60 + numbers.second - sign * (numbers.offsetHours * 3600 + numbers.offsetMinutes * 60)
+        return Date(timeIntervalSince1970: Double(seconds) + Double(numbers.milliseconds) / 1000)
+    }
+
     /// A moment as an ISO 8601 UTC timestamp, e.g. `2026-11-24T09:00:00Z`, or with
     /// milliseconds (`2026-11-24T09:00:00.000Z`) where the moment must round-trip exactly.
+    /// Worked out by arithmetic, and checked against ``timestampByFormatter(_:withMilliseconds:)``.
     public static func timestamp(_ moment: Date, withMilliseconds: Bool = false) -> String {
+        let seconds = moment.timeIntervalSince1970
+        guard seconds.isFinite, seconds > -11_676_096_000, seconds < 253_402_300_800 else { return timestampByFormatter(moment, withMilliseconds: withMilliseconds) }
+        // Foundation's formatter writes the moment rounded to the nearest millisecond (and, without
+        // milliseconds, that moment's whole second), worked out in this order in doubles.
+        let total = Int(((moment.timeIntervalSinceReferenceDate + 978_307_200) * 1000 + 0.5).rounded(.down))
+        let whole = total >= 0 ? total / 1000 : (total - 999) / 1000
+        let days = whole >= 0 ? whole / 86_400 : (whole - 86_399) / 86_400
+        let inDay = whole - days * 86_400
+        func two(_ n: Int) -> String { n < 10 ? "0" + String(n) : String(n) }
+        var text = CalendarDay(ordinal: days).description + "T" + two(inDay / 3600) + ":" + two(inDay % 3600 / 60) + ":" + two(inDay % 60)
+        if withMilliseconds {
+            let milliseconds = total - whole * 1000
+            text += "." + (milliseconds < 100 ? "0" : "") + two(milliseconds)
+        }
+        return text + "Z"
+    }
+
+    /// ``timestamp(_:withMilliseconds:)`` through Foundation's formatter: the reference.
+    public static func timestampByFormatter(_ moment: Date, withMilliseconds: Bool = false) -> String {
         let formatter = ISO8601DateFormatter()
         formatter.formatOptions = withMilliseconds ? [.withInternetDateTime, .withFractionalSeconds] : [.withInternetDateTime]
         return formatter.string(from: moment)
