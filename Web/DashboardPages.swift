@@ -72,9 +72,10 @@ extension WebApp {
         if !groups.isEmpty {
             parts.append("<h2 class=\"govuk-heading-m\">Groups</h2><ul class=\"govuk-list\">\(groups.map { g -> HTML in "<li>\(c.link("/groups/\(g.key)", "\(g.name)"))</li>" })</ul>")
         }
+        let groupNames = c.app.displayNames("body", actions.map(\.action.group))
         parts.append(actions.isEmpty ? "<p class=\"govuk-body\">No actions.</p>" : Components.table(caption: "Actions", headers: ["Action", "Group", "Due", "Status", "RAG", "History"], rows: actions.map { a in
             [c.link("/actions/\(a.action.id.rawValue)", "\(a.action.title)"),
-             c.link("/groups/\(a.action.group)", "\(c.app.displayName("body", a.action.group))"),
+             c.link("/groups/\(a.action.group)", "\(groupNames[a.action.group] ?? a.action.group)"),
              "\(a.action.dueDate?.inWords ?? "")" + (a.isOverdue ? " <strong class=\"app-overdue\">Overdue</strong>" as HTML : ""),
              Components.stateTag(a.action.state), Components.rag(a.latestRAG?.rawValue), "<a class=\"govuk-link\" href=\"/history/\(a.action.id.rawValue)\">History<span class=\"govuk-visually-hidden\"> of \(a.action.title)</span></a>"]
         }))

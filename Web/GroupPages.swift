@@ -33,8 +33,9 @@ extension WebApp {
             let group = try c.app.governance.body(c.param("key"))
             let actions = try c.app.actions(ActionFilter(group: group.key), for: c.viewer).sorted { ($0.isOverdue ? 0 : 1, $0.action.dueDate?.ordinal ?? .min)
                 < ($1.isOverdue ? 0 : 1, $1.action.dueDate?.ordinal ?? .min) }
+            let owners = c.app.displayNames("owner", actions.map(\.action.owner))
             let actionRows = actions.map { a -> [HTML] in
-                ["<a class=\"govuk-link\" href=\"/actions/\(a.action.id.rawValue)\">\(a.action.title)</a>", "\(c.app.displayName("owner", a.action.owner))",
+                ["<a class=\"govuk-link\" href=\"/actions/\(a.action.id.rawValue)\">\(a.action.title)</a>", "\(owners[a.action.owner] ?? a.action.owner)",
                  "\(a.action.dueDate?.inWords ?? "")" + (a.isOverdue ? " <strong class=\"app-overdue\">Overdue</strong>" as HTML : ""),
                  Components.stateTag(a.action.state), Components.rag(a.latestRAG?.rawValue)]
             }

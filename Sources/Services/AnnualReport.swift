@@ -259,32 +259,86 @@ public struct AnnualReportBuilder: Sendable {
                            reached: reported ? pledge.data["reached"]?.intValue : nil)
     }
 
+    /// What the counting rules read of an action, an escalation and an escalation review: read
+    /// out of each record once (a report kept in step with the log reads again only the records
+    /// that changed), so counting is arithmetic over small values.
+    public struct ActionFacts: Sendable, Equatable {
+        let createdAt: Date, updatedAt: Date
+        let isClosed: Bool, isCompleted: Bool
+        let areas: [String], priority: String?
+        let rag: String?
+        let isOverdue: Bool
+    }
+
+    public struct EscalationFacts: Sendable, Equatable {
+        let createdAt: Date, updatedAt: Date
+        let isOpen: Bool, isClosed: Bool
+        let areas: [String], priorities: [String]
+    }
+
+    public struct ReviewFacts: Sendable, Equatable {
+        let body: String
+        let createdAt: Date, updatedAt: Date
+        let isDecided: Bool, isOpen: Bool
+        /// Working days from opening to the decision, for a decided review.
+        let workingDaysToDecide: Int?
+    }
+
+    static func strings(_ v: JSONValue?) -> [String] { v?.arrayValue?.compactMap(\.stringValue) ?? [] }
+
+    public static func actionFacts(_ a: Instance) -> ActionFacts {
+        ActionFacts(createdAt: a.createdAt, updatedAt: a.updatedAt, isClosed: a.state == "completed" || a.state == "cancelled", isCompleted: a.state == "completed",
+                    areas: Array(Set(strings(a.data["areas"]))), priority: a.data["priority"]?.stringValue, rag: a.data["rag"]?.stringValue,
+                    isOverdue: a.data["overdue"] == .bool(true))
+    }
+
+    public static func escalationFacts(_ e: Instance) -> EscalationFacts {
+        EscalationFacts(createdAt: e.createdAt, updatedAt: e.updatedAt, isOpen: e.state == "open", isClosed: e.state == "closed",
+                        areas: Array(Set(strings(e.data["areas"]))), priorities: Array(Set(strings(e.data["priorities"]))))
+    }
+
+    public func reviewFacts(_ r: Instance) -> ReviewFacts {
+        let decided = Self.decidedReviewStates.contains(r.state)
+        return ReviewFacts(body: r.data["body"]?.stringValue ?? "", createdAt: r.createdAt, updatedAt: r.updatedAt, isDecided: decided,
+                           isOpen: Self.openReviewStates.contains(r.state),
+                           workingDaysToDecide: decided ? try? time.workingDays.workingDays(from: time.day(of: r.createdAt), to: time.day(of: r.updatedAt)).count : nil)
+    }
+
     /// Builds the report with the year's pledges already counted (``PledgeTally``); the rest
     /// from `snapshot`, whose pledges are not read.
     public func build(year: Int, starts: CalendarDay, ends: CalendarDay, snapshot: EngineSnapshot, pledges tally: PledgeTally) -> AnnualReport {
+        build(year: year, starts: starts, ends: ends, snapshot: snapshot, pledges: tally, actions: snapshot.of("action").map(Self.actionFacts),
+              escalations: snapshot.of("escalation").map(Self.escalationFacts),
+              reviews: (snapshot.of("escalation-review") + snapshot.of("escalation-top-review")).map(reviewFacts))
+    }
+
+    /// Builds the report from the year's pledges counted, and the actions, escalations and
+    /// reviews as facts; measures and groups' sections from `snapshot`.
+    public func build(year: Int, starts: CalendarDay, ends: CalendarDay, snapshot: EngineSnapshot, pledges tally: PledgeTally,
+                      actions allActions: [ActionFacts], escalations: [EscalationFacts], reviews: [ReviewFacts]) -> AnnualReport {
         let moment = snapshot.moment
         let periodStart = time.moment(starts), periodEnd = time.moment(ends.adding(days: 1))
         func inYear(_ d: Date) -> Bool { d >= periodStart && d < periodEnd && d <= moment }
-        func strings(_ v: JSONValue?) -> [String] { v?.arrayValue?.compactMap(\.stringValue) ?? [] }
 
         // Actions live during the year: logged before it ended, and not closed before it began.
-        let actions = snapshot.of("action").filter { a in
-            a.createdAt < periodEnd && !(["completed", "cancelled"].contains(a.state) && a.updatedAt < periodStart)
-        }
-        func count(actions list: [Instance]) -> AnnualReport.ActionCounts {
-            var c = AnnualReport.ActionCounts()
-            for a in list {
-                c.total += 1
-                switch a.data["rag"]?.stringValue {
-                case "red": c.red += 1
-                case "amber": c.amber += 1
-                case "green": c.green += 1
-                default: c.noUpdate += 1
-                }
-                if a.state == "completed" && inYear(a.updatedAt) { c.completed += 1 }
-                if a.data["overdue"] == .bool(true) && !["completed", "cancelled"].contains(a.state) { c.overdue += 1 }
+        let actions = allActions.filter { a in a.createdAt < periodEnd && !(a.isClosed && a.updatedAt < periodStart) }
+        func add(_ a: ActionFacts, to c: inout AnnualReport.ActionCounts) {
+            c.total += 1
+            switch a.rag {
+            case "red": c.red += 1
+            case "amber": c.amber += 1
+            case "green": c.green += 1
+            default: c.noUpdate += 1
             }
-            return c
+            if a.isCompleted && inYear(a.updatedAt) { c.completed += 1 }
+            if a.isOverdue && !a.isClosed { c.overdue += 1 }
+        }
+        // One pass: each action counted in all, in each of its areas and in its priority.
+        var actionTotals = AnnualReport.ActionCounts(), actionsByArea: [String: AnnualReport.ActionCounts] = [:], actionsByPriority: [String: AnnualReport.ActionCounts] = [:]
+        for a in actions {
+            add(a, to: &actionTotals)
+            for area in a.areas { add(a, to: &actionsByArea[area, default: .init()]) }
+            if let p = a.priority { add(a, to: &actionsByPriority[p, default: .init()]) }
         }
 
         // Measures not retired before the year began, with their latest value and trend.
@@ -309,17 +363,19 @@ public struct AnnualReportBuilder: Sendable {
         }
 
         // Escalations.
-        let escalations = snapshot.of("escalation")
-        func count(escalations list: [Instance]) -> AnnualReport.EscalationCounts {
-            var c = AnnualReport.EscalationCounts()
-            for e in list {
-                if inYear(e.createdAt) { c.raised += 1 }
-                if e.state == "closed" && inYear(e.updatedAt) { c.resolved += 1 }
-                // Still open: raised by the year's end and not closed by then (or by the report's
-                // moment, when that is earlier). A closed escalation's last change is its closing.
-                if e.createdAt < periodEnd && (e.state == "open" || e.updatedAt >= min(periodEnd, moment)) { c.stillOpen += 1 }
-            }
-            return c
+        func add(_ e: EscalationFacts, to c: inout AnnualReport.EscalationCounts) {
+            if inYear(e.createdAt) { c.raised += 1 }
+            if e.isClosed && inYear(e.updatedAt) { c.resolved += 1 }
+            // Still open: raised by the year's end and not closed by then (or by the report's
+            // moment, when that is earlier). A closed escalation's last change is its closing.
+            if e.createdAt < periodEnd && (e.isOpen || e.updatedAt >= min(periodEnd, moment)) { c.stillOpen += 1 }
+        }
+        var escalationTotals = AnnualReport.EscalationCounts(), escalationsByArea: [String: AnnualReport.EscalationCounts] = [:]
+        var escalationsByPriority: [String: AnnualReport.EscalationCounts] = [:]
+        for e in escalations {
+            add(e, to: &escalationTotals)
+            for area in e.areas { add(e, to: &escalationsByArea[area, default: .init()]) }
+            for p in e.priorities { add(e, to: &escalationsByPriority[p, default: .init()]) }
         }
 
         let allDistricts = districts + [NamedKey(key: "outside", name: "Outside the area")]
@@ -328,27 +384,25 @@ public struct AnnualReportBuilder: Sendable {
                 key: area.key, name: area.name, pledges: tally.byArea[area.key]?.counts ?? .init(),
                 pledgesByKind: organisationKinds.map { k in .init(key: k.key, name: k.name, pledges: tally.byAreaKind[PledgeTally.pair(area.key, k.key)]?.counts ?? .init()) },
                 pledgesByDistrict: allDistricts.map { d in .init(key: d.key, name: d.name, pledges: tally.byAreaDistrict[PledgeTally.pair(area.key, d.key)]?.counts ?? .init()) },
-                actions: count(actions: actions.filter { strings($0.data["areas"]).contains(area.key) }),
-                escalations: count(escalations: escalations.filter { strings($0.data["areas"]).contains(area.key) }))
+                actions: actionsByArea[area.key] ?? .init(), escalations: escalationsByArea[area.key] ?? .init())
         }
         let priorities = framework.priorities.map { p -> AnnualReport.PriorityFigures in
             AnnualReport.PriorityFigures(
                 key: p.key, name: p.name,
-                actions: count(actions: actions.filter { $0.data["priority"]?.stringValue == p.key }),
+                actions: actionsByPriority[p.key] ?? .init(),
                 redMeasures: measureLines.filter { $0.priority == p.key && $0.rag == "red" }.count,
-                escalations: count(escalations: escalations.filter { strings($0.data["priorities"]).contains(p.key) }))
+                escalations: escalationsByPriority[p.key] ?? .init())
         }
 
         // Escalation reviews at each body.
         // Both kinds: a body that may pass an issue on, and one where escalation stops.
-        let reviews = snapshot.of("escalation-review") + snapshot.of("escalation-top-review")
+        let reviewsAt = Dictionary(grouping: reviews, by: \.body)
         let levels = bodies.compactMap { body -> AnnualReport.LevelFigures? in
-            let here = reviews.filter { $0.data["body"]?.stringValue == body.key }
-            guard !here.isEmpty else { return nil }
-            let decided = here.filter { Self.decidedReviewStates.contains($0.state) && inYear($0.updatedAt) }
-            let days = decided.compactMap { r in try? time.workingDays.workingDays(from: time.day(of: r.createdAt), to: time.day(of: r.updatedAt)).count }
+            guard let here = reviewsAt[body.key], !here.isEmpty else { return nil }
+            let decided = here.filter { $0.isDecided && inYear($0.updatedAt) }
+            let days = decided.compactMap(\.workingDaysToDecide)
             return AnnualReport.LevelFigures(body: body.key, name: body.name, kind: body.kind, opened: here.filter { inYear($0.createdAt) }.count,
-                                             decided: decided.count, stillOpen: here.filter { Self.openReviewStates.contains($0.state) }.count,
+                                             decided: decided.count, stillOpen: here.filter(\.isOpen).count,
                                              medianWorkingDaysToResolve: Self.median(days.map(Double.init)))
         }
 
@@ -379,12 +433,12 @@ public struct AnnualReportBuilder: Sendable {
         var totals = AnnualReport.Totals()
         totals.pledges = tally.totals.counts
         totals.pledgingOrganisations = tally.approvedByOrganisation.count
-        totals.actions = count(actions: actions)
+        totals.actions = actionTotals
         totals.measures = measureLines.count
         totals.redMeasures = measureLines.filter { $0.rag == "red" }.count
         totals.amberMeasures = measureLines.filter { $0.rag == "amber" }.count
         totals.greenMeasures = measureLines.filter { $0.rag == "green" }.count
-        totals.escalations = count(escalations: escalations)
+        totals.escalations = escalationTotals
 
         var report = AnnualReport(partnership: partnershipName, year: year, yearStarts: starts.description, yearEnds: ends.description,
                                   asOf: PartnershipTime.timestamp(moment, withMilliseconds: true), totals: totals, areas: areas, priorities: priorities, escalationLevels: levels,

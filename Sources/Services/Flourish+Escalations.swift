@@ -405,6 +405,8 @@ extension Flourish {
         let escalations: [Instance]
         let reviews: [String: [Instance]]
         let work: [String: [Instance]]
+        /// The escalations each action or measure raised (by its ID), oldest first.
+        let raisedBy: [String: [Instance]]
     }
 
     func escalationRecords() throws -> EscalationRecords {

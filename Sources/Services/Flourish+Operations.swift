@@ -305,6 +305,16 @@ extension Flourish {
         let name = try? database.read { db in try names.name(of: field, value: key, db: db) }
         return (name ?? nil) ?? key
     }
+
+    /// ``displayName(_:_:)`` for many keys of one field, read together (a group page names the
+    /// owners of hundreds of actions).
+    public func displayNames(_ field: String, _ keys: some Sequence<String>) -> [String: String] {
+        let unique = Set(keys)
+        let found = (try? database.read { db in
+            try unique.reduce(into: [String: String]()) { out, key in out[key] = try names.name(of: field, value: key, db: db) }
+        }) ?? [:]
+        return Dictionary(uniqueKeysWithValues: unique.map { ($0, found[$0] ?? $0) })
+    }
 }
 
 

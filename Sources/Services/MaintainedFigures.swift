@@ -5,9 +5,10 @@ import Domain
 /// A year's report figures kept in step with the event log rather than rebuilt after every
 /// event: the year's pledges are counted once (``PledgeTally``), then each event after that
 /// changes the count by what it changed (the pledge's part taken away as it was, added as it
-/// is). The other records the report reads (actions, measures, escalations, reviews,
-/// sections: hundreds, not tens of thousands) are kept as they stand and brought up to date
-/// the same way. Building the report from them reads nothing from SQLite but what changed.
+/// is). Actions, escalations and escalation reviews are kept as the facts the counting
+/// rules read of each (``AnnualReportBuilder/ActionFacts``), read again only when a record
+/// changes; measures and groups' sections (tens) are kept as they stand. Building the report
+/// from them reads nothing from SQLite but what changed, and counts small values in one pass.
 ///
 /// A rebuild request (``Flourish/requestFiguresRebuild(by:)``) starts it again from the
 /// records themselves; the property test checks it always equals that.
@@ -19,8 +20,13 @@ final class ReportLedger: @unchecked Sendable {  // every var guarded by `lock`
     private var rebuilds: Int64 = -1
     private var facts: [InstanceID: PledgeFacts] = [:]
     private var tally = PledgeTally()
+    /// Measures and groups' sections as they stand (tens), and the facts the counting rules read
+    /// of every action, escalation and escalation review (thousands).
     private var others: [String: [Instance]] = [:]
     private var positions: [InstanceID: Int] = [:]
+    private var actions: [InstanceID: AnnualReportBuilder.ActionFacts] = [:]
+    private var escalations: [InstanceID: AnnualReportBuilder.EscalationFacts] = [:]
+    private var reviews: [InstanceID: AnnualReportBuilder.ReviewFacts] = [:]
     private var measureEvents: [InstanceID: [EventRecord]] = [:]
     private var organisations: [String: AnnualReportBuilder.Organisation?] = [:]
 
@@ -31,23 +37,26 @@ final class ReportLedger: @unchecked Sendable {  // every var guarded by `lock`
     func report(app: Flourish, rebuilds requested: Int64) throws -> AnnualReport {
         try lock.withLock {
             if requested != rebuilds { reset(); rebuilds = requested }
-            try update(app)
+            let builder = try app.reportBuilder()
+            try update(app, builder)
             let (starts, ends) = app.reportYear(year)
             let snapshot = EngineSnapshot(moment: app.clock.now(), instances: others, events: measureEvents)
-            return try app.reportBuilder().build(year: year, starts: starts, ends: ends, snapshot: snapshot, pledges: tally)
+            return builder.build(year: year, starts: starts, ends: ends, snapshot: snapshot, pledges: tally,
+                                 actions: Array(actions.values), escalations: Array(escalations.values), reviews: Array(reviews.values))
         }
     }
 
     /// The pledge counts as they stand (for the property test).
     func pledgeTally(app: Flourish) throws -> PledgeTally {
-        try lock.withLock { try update(app); return tally }
+        try lock.withLock { try update(app, try app.reportBuilder()); return tally }
     }
 
     private func reset() {
         through = 0; facts = [:]; tally = PledgeTally(); others = [:]; positions = [:]; measureEvents = [:]; organisations = [:]
+        actions = [:]; escalations = [:]; reviews = [:]
     }
 
-    private func update(_ app: Flourish) throws {
+    private func update(_ app: Flourish, _ builder: AnnualReportBuilder) throws {
         let changes = try app.engine.changes(since: through, of: Set(Flourish.reportWorkflows), eventsOf: ["measure"],
                                              narrowing: ["pledge": ("pledgeYear", Int64(year))])
         guard changes.through != through || through == 0 else { return }
@@ -60,21 +69,30 @@ final class ReportLedger: @unchecked Sendable {  // every var guarded by `lock`
             }
         }
         for instance in changes.instances {
-            if instance.workflow == "pledge" {
+            switch instance.workflow {
+            case "pledge":
                 let now = try pledgeFacts(instance, app: app)
                 if let before = facts[instance.id] { tally.remove(before) }
                 tally.add(now)
                 facts[instance.id] = now
-            } else if let at = positions[instance.id] {
-                others[instance.workflow]?[at] = instance
-            } else {
-                positions[instance.id] = others[instance.workflow, default: []].count
-                others[instance.workflow, default: []].append(instance)
+            case "action": actions[instance.id] = AnnualReportBuilder.actionFacts(instance)
+            case "escalation": escalations[instance.id] = AnnualReportBuilder.escalationFacts(instance)
+            case "escalation-review", "escalation-top-review": reviews[instance.id] = builder.reviewFacts(instance)
+            default: keep(instance)
             }
         }
         for event in changes.events { measureEvents[event.instanceID, default: []].append(event) }
         for id in changes.redacted { measureEvents[id] = try app.engine.history(of: id) }
         through = changes.through
+    }
+
+    private func keep(_ instance: Instance) {
+        if let at = positions[instance.id] {
+            others[instance.workflow]?[at] = instance
+        } else {
+            positions[instance.id] = others[instance.workflow, default: []].count
+            others[instance.workflow, default: []].append(instance)
+        }
     }
 
     private func pledgeFacts(_ pledge: Instance, app: Flourish) throws -> PledgeFacts {
@@ -316,7 +334,7 @@ final class EscalationLedger: @unchecked Sendable {  // every var guarded by `lo
     /// The escalations, reviews and escalation actions, and the order they were started in.
     private var instances: [InstanceID: Instance] = [:]
     private var started: [InstanceID] = []
-    private var records = Flourish.EscalationRecords(escalations: [], reviews: [:], work: [:])
+    private var records = Flourish.EscalationRecords(escalations: [], reviews: [:], work: [:], raisedBy: [:])
 
     /// The records brought up to date with the log (from the start after a rebuild request).
     func records(app: Flourish, version: (seq: Int64, rebuilds: Int64)) throws -> Flourish.EscalationRecords {
@@ -332,16 +350,17 @@ final class EscalationLedger: @unchecked Sendable {  // every var guarded by `lo
                 if instances.updateValue(instance, forKey: instance.id) == nil { started.append(instance.id) }
             }
             through = changes.through
-            var escalations: [Instance] = [], reviews: [String: [Instance]] = [:], work: [String: [Instance]] = [:]
+            var escalations: [Instance] = [], reviews: [String: [Instance]] = [:], work: [String: [Instance]] = [:], raisedBy: [String: [Instance]] = [:]
             for id in started {
                 guard let instance = instances[id] else { continue }
                 if instance.workflow == "escalation" {
                     escalations.append(instance)
+                    if let source = instance.data["source"]?.stringValue { raisedBy[source, default: []].append(instance) }
                 } else if let escalation = instance.data["escalation"]?.stringValue {
                     if instance.workflow == "action" { work[escalation, default: []].append(instance) } else { reviews[escalation, default: []].append(instance) }
                 }
             }
-            records = Flourish.EscalationRecords(escalations: escalations.reversed(), reviews: reviews, work: work)
+            records = Flourish.EscalationRecords(escalations: escalations.reversed(), reviews: reviews, work: work, raisedBy: raisedBy)
             return records
         }
     }
