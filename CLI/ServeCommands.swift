@@ -103,6 +103,7 @@ enum ServeCommands {
             }
         }
         HTTPServer.limitHeapArenas(2)
+        HTTPServer.mapLargeAllocationsApart()
         let log = ServerLog.standardError
         let contactEmail = inv.arguments.value("contact-email") ?? inv.environment["FLOURISH_CONTACT_EMAIL"]
         if let contactEmail, !contactEmail.isEmpty, !Flourish.isEmailAddress(contactEmail) {

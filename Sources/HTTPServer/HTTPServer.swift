@@ -212,6 +212,15 @@ public final class HTTPServer: @unchecked Sendable {
         _ = mallopt(M_ARENA_MAX, count)
     }
 
+    /// Gives every allocation of at least `bytes` its own mapping, handed back to the system when
+    /// freed. glibc otherwise raises this threshold as large blocks are freed (up to 32 MB), so
+    /// the arrays of a first reading of every record land in the heap, where the long-lived
+    /// records allocated between them keep the pages resident: over a large partnership that
+    /// was 20 MB of a server's 120 MB. Call at start-up.
+    public static func mapLargeAllocationsApart(from bytes: Int32 = 128 * 1024) {
+        _ = mallopt(M_MMAP_THRESHOLD, bytes)
+    }
+
     /// Raises the process's open-file limit (RLIMIT_NOFILE) to its hard limit and returns the
     /// limits in force after (Int.max for unlimited). Call at start-up, then check the soft
     /// limit with `ServerConfiguration.fileLimitProblem(openFileLimit:)`.

@@ -57,9 +57,6 @@ final class ReportLedger: @unchecked Sendable {  // every var guarded by `lock`
     }
 
     private func update(_ app: Flourish, _ builder: AnnualReportBuilder) throws {
-        let changes = try app.engine.changes(since: through, of: Set(Flourish.reportWorkflows), eventsOf: ["measure"],
-                                             narrowing: ["pledge": ("pledgeYear", Int64(year))])
-        guard changes.through != through || through == 0 else { return }
         if through == 0 {
             // Every organisation at once, rather than one query each as their pledges are met.
             try app.database.read { db in
@@ -68,7 +65,9 @@ final class ReportLedger: @unchecked Sendable {  // every var guarded by `lock`
                 }
             }
         }
-        for instance in changes.instances {
+        // Each changed record counted as it is read (one at a time, not the year's pledges at once).
+        let changes = try app.engine.changes(since: through, of: Set(Flourish.reportWorkflows), eventsOf: ["measure"],
+                                             narrowing: ["pledge": ("pledgeYear", Int64(year))]) { [self] instance in
             switch instance.workflow {
             case "pledge":
                 let now = try pledgeFacts(instance, app: app)
@@ -83,6 +82,7 @@ final class ReportLedger: @unchecked Sendable {  // every var guarded by `lock`
         }
         for event in changes.events { measureEvents[event.instanceID, default: []].append(event) }
         for id in changes.redacted { measureEvents[id] = try app.engine.history(of: id) }
+        if through == 0 { handBackFreedMemory() }
         through = changes.through
     }
 
@@ -172,9 +172,6 @@ final class WallLedger: @unchecked Sendable {  // every var guarded by `lock`
 
     private func update(_ app: Flourish) throws {
         let first = through == 0
-        let changes = try app.engine.changes(since: through, of: ["pledge", "scheme-membership"],
-                                             startingIn: ["pledge": ["approved"], "scheme-membership": Array(Self.activeMembership)])
-        guard changes.through != through || first else { return }
         if first {
             try app.database.read { db in
                 for row in try db.query("SELECT key, name, kind, district FROM organisations") {
@@ -192,7 +189,9 @@ final class WallLedger: @unchecked Sendable {  // every var guarded by `lock`
             }
         }
         var touched: Set<InstanceID> = []
-        for instance in changes.instances {
+        // Each changed pledge and membership taken in as it is read, one at a time.
+        let changes = try app.engine.changes(since: through, of: ["pledge", "scheme-membership"],
+                                             startingIn: ["pledge": ["approved"], "scheme-membership": Array(Self.activeMembership)]) { [self] instance in
             let organisation = instance.data["organisation"]?.stringValue ?? ""
             if instance.workflow == "scheme-membership" {
                 let active = Self.activeMembership.contains(instance.state)
@@ -201,11 +200,11 @@ final class WallLedger: @unchecked Sendable {  // every var guarded by `lock`
                 if active { activeMemberships[organisation, default: 0] += 1 }
                 memberships[instance.id] = (organisation, active)
                 if before?.active != active { touched.formUnion(candidatesOf[organisation] ?? []) }
-                continue
+                return
             }
             touched.insert(instance.id)
             if let old = candidates.removeValue(forKey: instance.id) { candidatesOf[old.entry.organisation]?.remove(instance.id) }
-            guard instance.state == "approved", let org = try self.organisation(organisation, app: app) else { continue }
+            guard instance.state == "approved", let org = try self.organisation(organisation, app: app) else { return }
             let approved = try approvals[instance.id] ?? app.database.read { db in
                 try db.queryOne("SELECT MIN(occurred_at) AS at FROM events WHERE instance_id = ? AND event = 'approve'", instance.id.rawValue)?.int64("at") ?? 0
             }
@@ -226,6 +225,7 @@ final class WallLedger: @unchecked Sendable {  // every var guarded by `lock`
             if wall.pledges.contains(id) { takeOff(id) }
             if shouldShow, let candidate { putOn(candidate) }
         }
+        if first { handBackFreedMemory() }
         through = changes.through
     }
 
@@ -349,6 +349,7 @@ final class EscalationLedger: @unchecked Sendable {  // every var guarded by `lo
             for instance in changes.instances where instance.workflow != "action" || instance.data["escalation"]?.stringValue != nil {
                 if instances.updateValue(instance, forKey: instance.id) == nil { started.append(instance.id) }
             }
+            if through == 0 { handBackFreedMemory() }
             through = changes.through
             var escalations: [Instance] = [], reviews: [String: [Instance]] = [:], work: [String: [Instance]] = [:], raisedBy: [String: [Instance]] = [:]
             for id in started {
@@ -401,6 +402,7 @@ final class ActionLedger: @unchecked Sendable {  // every var guarded by `lock`
             }
             // A redaction rewrote the payloads of earlier events: that action's ratings are read again whole.
             for id in changes.redacted { rags[id] = try app.engine.history(of: id).compactMap(Self.rag) }
+            if through == 0 { handBackFreedMemory() }
             through = changes.through
             kept = started.reversed().compactMap { id in actions[id].map { ($0, rags[id] ?? []) } }
             return kept

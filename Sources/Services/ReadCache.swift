@@ -25,6 +25,11 @@ final class ReadCache: @unchecked Sendable {  // `entries` guarded by `lock`
     }
 }
 
+/// Hands the pages freed by a first reading of every record (tens of megabytes of decoded
+/// instances, kept only as the few facts a ledger needs) back to the system, so they do not
+/// stay the process's resident memory for the rest of its life.
+func handBackFreedMemory() { malloc_trim(0) }
+
 extension Flourish {
     /// What kept figures are as of: the last event, and how many rebuilds have been asked for
     /// (``requestFiguresRebuild(by:)``), so either makes them be worked out again.

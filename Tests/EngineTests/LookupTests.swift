@@ -88,3 +88,28 @@ import SQLite
         #expect(try walFrames() == 3)
     }
 }
+
+/// Issue 22: a ledger's first reading of every record hands them over one at a time; what it is
+/// handed, and in what order, is what the returned list holds, on a first reading and after.
+@Suite struct ChangesStreamTests {
+    @Test func instancesHandedOneAtATimeAreTheListReturned() throws {
+        let f = try EngineFixture()
+        var ids: [InstanceID] = []
+        for title in ["A", "B", "C", "D"] { ids.append(try f.engine.start("ticket", data: ["title": .string(title), "owner": "mo"], actor: Actor("mo")).instance.id) }
+        _ = try f.engine.fire("note", on: ids[2], payload: ["comment": "first"], actor: Actor("mo"), expectedVersion: nil)
+        func both(since: Int64) throws -> (listed: [String], handed: [String], through: (Int64, Int64)) {
+            let listed = try f.engine.changes(since: since, of: ["ticket"])
+            var handed: [String] = []
+            let streamed = try f.engine.changes(since: since, of: ["ticket"]) { handed.append($0.id.rawValue + " " + $0.state + " \($0.version)") }
+            #expect(streamed.instances.isEmpty, "handed over, not also returned")
+            return (listed.instances.map { $0.id.rawValue + " " + $0.state + " \($0.version)" }, handed, (listed.through, streamed.through))
+        }
+        let first = try both(since: 0)
+        #expect(first.listed.count == 4 && first.handed == first.listed && first.through.0 == first.through.1)
+        _ = try f.engine.fire("note", on: ids[0], payload: ["comment": "again"], actor: Actor("mo"), expectedVersion: nil)
+        _ = try f.engine.fire("note", on: ids[3], payload: ["comment": "again"], actor: Actor("mo"), expectedVersion: nil)
+        let later = try both(since: first.through.0)
+        #expect(later.listed.count == 2 && later.handed == later.listed, "only what changed, oldest first")
+        #expect(later.handed.first?.hasPrefix(ids[0].rawValue) == true)
+    }
+}

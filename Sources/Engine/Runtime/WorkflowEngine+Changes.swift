@@ -28,8 +28,13 @@ extension WorkflowEngine {
     /// `startingIn` limits the first reading (`since` 0) of a workflow to instances in the
     /// states given (a wall starts from approved pledges only); later changes are every
     /// instance that changed, whatever its state, since a change may take it out of them.
+    ///
+    /// With `eachInstance`, the instances are handed to it one at a time, oldest first, rather
+    /// than returned together (`instances` is then empty): a first reading of every record of a
+    /// large partnership then needs one decoded instance at a time, not tens of megabytes of them.
     public func changes(since: Int64, of workflows: Set<String>, eventsOf: Set<String> = [],
-                        narrowing: [String: (field: String, equals: Int64)] = [:], startingIn: [String: [String]] = [:]) throws -> EngineChanges {
+                        narrowing: [String: (field: String, equals: Int64)] = [:], startingIn: [String: [String]] = [:],
+                        eachInstance: ((Instance) throws -> Void)? = nil) throws -> EngineChanges {
         try database.read { db in
             let through = try db.queryOne("SELECT COALESCE(MAX(seq), 0) AS seq FROM events")?.int64("seq") ?? 0
             func kept(_ instance: Instance) -> Bool {
@@ -55,7 +60,8 @@ extension WorkflowEngine {
                 }
                 if !clauses.isEmpty {
                     try db.forEachRow("SELECT * FROM instances WHERE \(clauses.joined(separator: " OR ")) ORDER BY num", arguments: arguments) { row in
-                        instances.append(try decodeInstance(row))
+                        let instance = try decodeInstance(row)
+                        if let eachInstance { try eachInstance(instance) } else { instances.append(instance) }
                     }
                 }
                 let historied = eventsOf.sorted()
@@ -85,6 +91,10 @@ extension WorkflowEngine {
                 if kept(instance) { loaded.append((row.int64("num") ?? 0, instance)) }
             }
             instances = loaded.sorted { $0.num < $1.num }.map(\.instance)
+            if let eachInstance {
+                for instance in instances { try eachInstance(instance) }
+                instances = []
+            }
             return EngineChanges(through: through, instances: instances, events: events, redacted: redacted)
         }
     }
