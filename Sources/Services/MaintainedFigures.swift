@@ -142,8 +142,13 @@ final class WallLedger: @unchecked Sendable {  // every var guarded by `lock`
     private let lock = NSLock()
     private var through: Int64 = 0
     private var rebuilds: Int64 = -1
-    /// Pledges in the approved state, whether or not their organisation's membership is active.
+    /// Pledges in the approved state of organisations whose membership is active, as the wall
+    /// shows them; those of organisations whose membership is not (`dormant`) by their
+    /// organisation alone, read again should it become active (most pledges of a partnership
+    /// years old are of memberships long lapsed: the wall holds what it may show).
     private var candidates: [InstanceID: Candidate] = [:]
+    private var dormant: [InstanceID: String] = [:]
+    /// Every approved pledge of each organisation, shown or dormant.
     private var candidatesOf: [String: Set<InstanceID>] = [:]
     private var memberships: [InstanceID: (organisation: String, active: Bool)] = [:]
     private var activeMemberships: [String: Int] = [:]
@@ -161,7 +166,7 @@ final class WallLedger: @unchecked Sendable {  // every var guarded by `lock`
             if version.rebuilds == rebuilds && version.seq == through && through > 0 { return wall }
             let requested = version.rebuilds
             if requested != rebuilds {
-                through = 0; candidates = [:]; candidatesOf = [:]; memberships = [:]; activeMemberships = [:]; organisations = [:]
+                through = 0; candidates = [:]; dormant = [:]; candidatesOf = [:]; memberships = [:]; activeMemberships = [:]; organisations = [:]
                 wall = Flourish.WallIndex(); keys = []; onWall = [:]
                 rebuilds = requested
             }
@@ -204,29 +209,55 @@ final class WallLedger: @unchecked Sendable {  // every var guarded by `lock`
             }
             touched.insert(instance.id)
             if let old = candidates.removeValue(forKey: instance.id) { candidatesOf[old.entry.organisation]?.remove(instance.id) }
-            guard instance.state == "approved", let org = try self.organisation(organisation, app: app) else { return }
-            let approved = try approvals[instance.id] ?? app.database.read { db in
-                try db.queryOne("SELECT MIN(occurred_at) AS at FROM events WHERE instance_id = ? AND event = 'approve'", instance.id.rawValue)?.int64("at") ?? 0
-            }
-            let data = instance.data
-            var entry = WallEntry(pledge: instance.id, organisation: organisation, organisationName: org.name, kind: org.kind, district: org.district,
-                                  text: data["text"]?.stringValue ?? "", areas: data["areas"]?.arrayValue?.compactMap(\.stringValue) ?? [],
-                                  theme: data["theme"]?.stringValue, priority: data["priority"]?.stringValue, pledgeYear: data["pledgeYear"]?.intValue ?? 0,
-                                  approvedOn: Date(milliseconds: approved))
-            entry.ask = data["ask"]?.stringValue
-            let num = Int64(instance.id.rawValue.split(separator: "-").last ?? "") ?? 0
-            candidates[instance.id] = Candidate(entry: entry, search: Flourish.normalise(entry.text + " " + entry.organisationName), key: SortKey(approved: approved, num: num))
+            if let old = dormant.removeValue(forKey: instance.id) { candidatesOf[old]?.remove(instance.id) }
+            guard instance.state == "approved", try self.organisation(organisation, app: app) != nil else { return }
             candidatesOf[organisation, default: []].insert(instance.id)
+            if (activeMemberships[organisation] ?? 0) > 0 {
+                candidates[instance.id] = try candidate(instance, approved: approvals[instance.id], app: app)
+            } else {
+                dormant[instance.id] = organisation
+            }
         }
         // Each pledge touched goes on or off the wall as it now should be.
         for id in touched {
-            let candidate = candidates[id]
-            let shouldShow = candidate.map { (activeMemberships[$0.entry.organisation] ?? 0) > 0 } ?? false
+            guard let organisation = candidates[id]?.entry.organisation ?? dormant[id] else {
+                if wall.pledges.contains(id) { takeOff(id) }
+                continue
+            }
+            let shouldShow = (activeMemberships[organisation] ?? 0) > 0
             if wall.pledges.contains(id) { takeOff(id) }
-            if shouldShow, let candidate { putOn(candidate) }
+            if shouldShow {
+                if candidates[id] == nil {
+                    // Its organisation's membership is active again: the pledge is read to go back on.
+                    dormant[id] = nil
+                    candidates[id] = try candidate(app.engine.instance(id), approved: nil, app: app)
+                }
+                if let c = candidates[id] { putOn(c) }
+            } else if candidates[id] != nil {
+                // Off the wall until its organisation's membership is active: only its reference is kept.
+                candidates[id] = nil
+                dormant[id] = organisation
+            }
         }
         if first { handBackFreedMemory() }
         through = changes.through
+    }
+
+    /// An approved pledge as the wall shows it, with its search text and place in the order.
+    private func candidate(_ instance: Instance, approved known: Int64?, app: Flourish) throws -> Candidate? {
+        let organisation = instance.data["organisation"]?.stringValue ?? ""
+        guard instance.state == "approved", let org = try self.organisation(organisation, app: app) else { return nil }
+        let approved = try known ?? app.database.read { db in
+            try db.queryOne("SELECT MIN(occurred_at) AS at FROM events WHERE instance_id = ? AND event = 'approve'", instance.id.rawValue)?.int64("at") ?? 0
+        }
+        let data = instance.data
+        var entry = WallEntry(pledge: instance.id, organisation: organisation, organisationName: org.name, kind: org.kind, district: org.district,
+                              text: data["text"]?.stringValue ?? "", areas: data["areas"]?.arrayValue?.compactMap(\.stringValue) ?? [],
+                              theme: data["theme"]?.stringValue, priority: data["priority"]?.stringValue, pledgeYear: data["pledgeYear"]?.intValue ?? 0,
+                              approvedOn: Date(milliseconds: approved))
+        entry.ask = data["ask"]?.stringValue
+        let num = Int64(instance.id.rawValue.split(separator: "-").last ?? "") ?? 0
+        return Candidate(entry: entry, search: Flourish.normalise(entry.text + " " + entry.organisationName), key: SortKey(approved: approved, num: num))
     }
 
     private func organisation(_ key: String, app: Flourish) throws -> Organisation? {
