@@ -135,3 +135,35 @@ import Testing
         }
     }
 }
+
+/// Issue 22: a message template's placeholders are found byte by byte; what it writes is what
+/// Foundation's search for the braces gives, over every shape of brace and text around them.
+@Suite struct TemplateRenderTests {
+    /// The rendering by Foundation's `range(of:)`: the reference.
+    static func reference(_ template: String, values: [String: String]) -> String {
+        var out = "", rest = template[...]
+        while let open = rest.range(of: "{{") {
+            out += rest[..<open.lowerBound]
+            guard let close = rest[open.upperBound...].range(of: "}}") else { out += rest[open.lowerBound...]; rest = ""; break }
+            out += values[String(rest[open.upperBound..<close.lowerBound]).trimmingCharacters(in: .whitespaces)] ?? ""
+            rest = rest[close.upperBound...]
+        }
+        return out + rest
+    }
+
+    @Test func placeholdersAreFoundAsFoundationsSearchFindsThem() throws {
+        let f = try EngineFixture()
+        let instance = try f.engine.start("ticket", data: ["title": "Café – ✓ done", "owner": "mo"], actor: Actor("mo")).instance
+        let values = ["title": "Café – ✓ done", "owner": "mo", "instance": instance.id.rawValue, "workflow": "ticket"]
+        var templates = ["Hello {{ title }} at {{instance}} ({{workflow}})", "{{title}}", "no placeholders at all", "", "{{", "}}", "{{ title", "title }}",
+                         "{single} and {{owner}}", "{{{title}}}", "{{}}", "a{{ owner }}b{{owner}}c", "Café {{title}} – ✓ {{ owner }} é", "{{ unknown }} stays empty",
+                         "{ {title} }", "{{title}}}}", "👩‍👩‍👧{{owner}}👩‍👩‍👧", "e\u{301}{{owner}}"]
+        var generator = SystemRandomNumberGenerator()
+        let pieces = ["{", "}", "{{", "}}", "title", "owner", " ", "é", "✓", "x", "{{title}}", "{{ owner }}"]
+        for _ in 0..<500 { templates.append((0..<Int.random(in: 0...10, using: &generator)).map { _ in pieces.randomElement(using: &generator)! }.joined()) }
+        let rendered = try f.engine.database.read { db in try templates.map { try f.engine.render($0, instance: instance, db: db) } }
+        for (template, got) in zip(templates, rendered) {
+            #expect(got == Self.reference(template, values: values), "\(template.debugDescription)")
+        }
+    }
+}

@@ -208,11 +208,21 @@ extension WorkflowEngine {
     func render(_ template: String, instance: Instance, db: Connection) throws -> String {
         var out = ""
         var rest = Substring(template)
-        // The standard library's search, not Foundation's: an import renders every message of
-        // every event it writes.
-        while let open = rest.firstRange(of: "{{") {
+        // Braces found byte by byte (they are ASCII), not by comparing characters: an import
+        // renders every message of every event it writes.
+        func pair(_ byte: UInt8, in text: Substring) -> Range<String.Index>? {
+            let bytes = text.utf8
+            var i = bytes.startIndex
+            while i != bytes.endIndex {
+                let next = bytes.index(after: i)
+                if bytes[i] == byte, next != bytes.endIndex, bytes[next] == byte { return i..<bytes.index(after: next) }
+                i = next
+            }
+            return nil
+        }
+        while let open = pair(UInt8(ascii: "{"), in: rest) {
             out += rest[..<open.lowerBound]
-            guard let close = rest[open.upperBound...].firstRange(of: "}}") else { out += rest[open.lowerBound...]; rest = ""; break }
+            guard let close = pair(UInt8(ascii: "}"), in: rest[open.upperBound...]) else { out += rest[open.lowerBound...]; rest = ""; break }
             let name = String(rest[open.upperBound..<close.lowerBound]).trimmedOfSpaces
             rest = rest[close.upperBound...]
             switch name {
