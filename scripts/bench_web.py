@@ -18,8 +18,11 @@ def need_debian(package, command):
         return
     prefix = [] if os.geteuid() == 0 else ["sudo"]
     subprocess.run(prefix + ["apt-get", "update", "-qq"], check=True)
-    subprocess.run(prefix + ["apt-get", "install", "-y", "-qq", package], check=True, stdout=subprocess.DEVNULL,
-                   env=dict(os.environ, DEBIAN_FRONTEND="noninteractive"))
+    # apt's chatter stays out of the report (its standard error is shown only if the install fails).
+    done = subprocess.run(prefix + ["apt-get", "install", "-y", "-qq", package], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                          env=dict(os.environ, DEBIAN_FRONTEND="noninteractive"))
+    if done.returncode != 0:
+        sys.exit(f"bench_web: could not install {package}: {done.stderr[-800:]}")
 
 
 class Server:
