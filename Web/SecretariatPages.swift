@@ -34,11 +34,9 @@ extension WebApp {
                         "\(deadline)" + (line.isOverdue ? " <strong class=\"app-overdue\">Overdue</strong>" as HTML : ""),
                         "\(review.state == .acknowledged ? "Acknowledged" : review.state == .paused ? "Paused" : "Not acknowledged yet")"]
             }
-            let overdueCount = console.overdueInAll
-            let waitingAt = console.bodiesWaiting
             let filters: HTML = """
                 <form method="get" action="/escalations" class="app-filters" novalidate>
-                \(Components.select("body", label: "Waiting at", options: bodies.filter { waitingAt.contains($0.key) }.map { ($0.key, $0.name) }, selected: atBody, errors: [], blank: "Any body"))
+                \(Components.select("body", label: "Waiting at", options: bodies.filter { console.bodiesWaiting.contains($0.key) }.map { ($0.key, $0.name) }, selected: atBody, errors: [], blank: "Any body"))
                 \(Components.select("severity", label: "Severity", options: severities.map { ($0.key, $0.name) }, selected: severity, errors: [], blank: "Any severity"))
                 \(Components.choices("overdue", legend: "Deadline", options: [("yes", "Overdue only")], selected: overdueOnly ? ["yes"] : [], errors: []))
                 \(Components.button("Show escalations", kind: "secondary"))</form>
@@ -46,7 +44,7 @@ extension WebApp {
             let caption = console.waiting.count == console.waitingInAll ? "Open, overdue first" : "\(console.waiting.count) of \(console.waitingInAll) open, overdue first"
             let body: HTML = """
                 <h1 class="govuk-heading-l">Escalations</h1>
-                <p class="govuk-body">\(console.waitingInAll) waiting for a decision, \(overdueCount) of them overdue. Issues referred to partners are under <a class="govuk-link" href="/referrals">Referrals</a>.</p>\(filters)
+                <p class="govuk-body">\(console.waitingInAll) waiting for a decision, \(console.overdueInAll) of them overdue. Issues referred to partners are under <a class="govuk-link" href="/referrals">Referrals</a>.</p>\(filters)
                 \(rows.isEmpty ? (console.waitingInAll == 0 ? "<p class=\"govuk-body\">No escalation is open.</p>" : "<p class=\"govuk-body\">No open escalation matches. <a class=\"govuk-link\" href=\"/escalations\">Show them all</a>.</p>") as HTML
                                 : Components.table(caption: caption, headers: ["Issue", "Waiting at", "Severity", "Respond by", "Progress"], rows: rows))
                 """

@@ -220,13 +220,9 @@ final class WallLedger: @unchecked Sendable {  // every var guarded by `lock`
         }
         // Each pledge touched goes on or off the wall as it now should be.
         for id in touched {
-            guard let organisation = candidates[id]?.entry.organisation ?? dormant[id] else {
-                if wall.pledges.contains(id) { takeOff(id) }
-                continue
-            }
-            let shouldShow = (activeMemberships[organisation] ?? 0) > 0
             if wall.pledges.contains(id) { takeOff(id) }
-            if shouldShow {
+            guard let organisation = candidates[id]?.entry.organisation ?? dormant[id] else { continue }
+            if (activeMemberships[organisation] ?? 0) > 0 {
                 if candidates[id] == nil {
                     // Its organisation's membership is active again: the pledge is read to go back on.
                     dormant[id] = nil
