@@ -151,6 +151,90 @@ import SQLite
     }
 }
 
+@Suite struct CommitCompletionTests {
+    /// Waits for `count` completions, failing the test (rather than hanging it) after 30 seconds.
+    static func waitFor(_ group: DispatchGroup) -> Bool { group.wait(timeout: .now() + 30) == .success }
+
+    @Test func aStartLeftWithACompletionIsAnsweredOnceAfterItsCommitAndTheCallerGoesOnAtOnce() throws {
+        let f = try EngineFixture()
+        let answered = LockedList(), group = DispatchGroup()
+        DispatchQueue.concurrentPerform(iterations: 8) { t in
+            for n in 0..<25 {
+                group.enter()
+                f.engine.start("ticket", data: ["title": .string("T\(t)-\(n)")], actor: Actor("mo")) { result in
+                    switch result {
+                    case .success(let started):
+                        // Committed before the answer: another connection already reads it.
+                        let seen = try? f.engine.instance(started.instance.id)
+                        answered.append(seen?.data["title"] == started.instance.data["title"] ? started.instance.id.rawValue : "unreadable \(started.instance.id)")
+                    case .failure(let error): answered.append("error \(error)")
+                    }
+                    group.leave()
+                }
+            }
+        }
+        #expect(Self.waitFor(group))
+        #expect(answered.items.count == 200)
+        #expect(Set(answered.items).count == 200)
+        #expect(answered.items.allSatisfy { $0.hasPrefix("ticket-") })
+        #expect(try f.count("events") == 200)
+        #expect(try f.engine.verifyAuditLog().isIntact)
+    }
+
+    @Test func aRefusedStartInABatchUndoesOnlyItselfAndItsCompletionHasTheReason() throws {
+        let f = try EngineFixture()
+        let answered = LockedList(), group = DispatchGroup()
+        DispatchQueue.concurrentPerform(iterations: 40) { i in
+            group.enter()
+            // Every fifth start has no title, which the ticket's start requires.
+            let data: [String: JSONValue] = i % 5 == 0 ? [:] : ["title": .string("T\(i)")]
+            f.engine.start("ticket", data: data, actor: Actor("mo")) { result in
+                switch result {
+                case .success: answered.append("ok")
+                case .failure(let error as WorkflowError): answered.append(error.localizedDescription.contains("title") ? "refused for its title" : "refused: \(error)")
+                case .failure(let error): answered.append("other \(error)")
+                }
+                group.leave()
+            }
+        }
+        #expect(Self.waitFor(group))
+        #expect(answered.items.filter { $0 == "ok" }.count == 32)
+        #expect(answered.items.filter { $0 == "refused for its title" }.count == 8)
+        #expect(try f.count("instances") == 32)
+    }
+
+    @Test func waitingCallersAndCompletionsShareTheQueueAndACompletionMayWriteAgain() throws {
+        let f = try EngineFixture()
+        let answered = LockedList(), group = DispatchGroup()
+        // Off the test's thread, so that a deadlock fails the wait below instead of hanging the suite.
+        for i in 0..<24 {
+            group.enter()
+            DispatchQueue.global().async {
+                if i % 2 == 0 {
+                    do { try f.engine.start("ticket", data: ["title": "waited"], actor: Actor("mo")); answered.append("waited") } catch { answered.append("error \(error)") }
+                    group.leave()
+                    return
+                }
+                f.engine.start("ticket", data: ["title": "left"], actor: Actor("mo")) { result in
+                    do {
+                        // A write from inside a completion waits for its own commit: no deadlock.
+                        let first = try result.get()
+                        try f.engine.fire("take", on: first.instance.id, actor: Actor("mo"), expectedVersion: 1)
+                        answered.append("left and taken")
+                    } catch { answered.append("error \(error)") }
+                    group.leave()
+                }
+            }
+        }
+        #expect(Self.waitFor(group))
+        guard answered.items.count == 24 else { return }
+        #expect(answered.items.filter { $0 == "waited" }.count == 12)
+        #expect(answered.items.filter { $0 == "left and taken" }.count == 12)
+        #expect(try f.count("events") == 36)
+        #expect(try f.engine.verifyAuditLog().isIntact)
+    }
+}
+
 final class LockedList: @unchecked Sendable {  // `storage` guarded by `lock`
     private let lock = NSLock()
     private var storage: [String] = []

@@ -126,8 +126,26 @@ public final class WorkflowEngine: Sendable {
     public func start(_ workflow: String, data: [String: JSONValue], computed: [String: JSONValue] = [:], actor: Actor, idempotencyKey: String? = nil,
                       alongside: (@Sendable (Connection) throws -> Void)? = nil,
                       dataFrom: (@Sendable (Connection) throws -> [String: JSONValue])? = nil) throws -> FireResult {
+        try commits.submit(startWork(workflow, data: data, computed: computed, actor: actor, idempotencyKey: idempotencyKey, alongside: alongside, dataFrom: dataFrom))
+    }
+
+    /// Starts an instance as ``start(_:data:computed:actor:idempotencyKey:alongside:dataFrom:)``
+    /// does, but returns at once: `whenCommitted` is called once with the result after the
+    /// start has committed (or with the reason nothing was written), on the thread that led
+    /// the commit. A web worker that starts one this way is free for the next request while
+    /// the commit is on its way.
+    public func start(_ workflow: String, data: [String: JSONValue], computed: [String: JSONValue] = [:], actor: Actor, idempotencyKey: String? = nil,
+                      whenCommitted: @escaping @Sendable (Result<FireResult, any Error>) -> Void) {
+        commits.enqueue(startWork(workflow, data: data, computed: computed, actor: actor, idempotencyKey: idempotencyKey, alongside: nil, dataFrom: nil),
+                        whenCommitted: whenCommitted)
+    }
+
+    /// A start's work inside the write transaction, timed now.
+    private func startWork(_ workflow: String, data: [String: JSONValue], computed: [String: JSONValue], actor: Actor, idempotencyKey: String?,
+                           alongside: (@Sendable (Connection) throws -> Void)?,
+                           dataFrom: (@Sendable (Connection) throws -> [String: JSONValue])?) -> @Sendable (Connection) throws -> FireResult {
         let at = clock.now()
-        return try commits.submit { db in
+        return { db in
             if let key = idempotencyKey, try db.queryOne("SELECT 1 FROM events WHERE idempotency_key = ?", key) != nil {
                 // A retry: skip the caller's own writes and let the start return the first result.
                 return try self.performStart(db, workflow: workflow, data: data, computed: computed, actor: actor, idempotencyKey: key, at: at, parent: nil, checkAuthority: true)
