@@ -8,6 +8,34 @@ import Glibc
 /// (on SQLite, say) without holding up other connections.
 public typealias HTTPHandler = @Sendable (HTTPRequest) -> HTTPResponse
 
+/// Answers one request through `reply`, now or later from any thread: a handler that has
+/// queued a write sends its answer once the write has committed, and its worker goes on to
+/// the next request meanwhile. Runs on a worker thread, like ``HTTPHandler``.
+public typealias HTTPAnsweringHandler = @Sendable (HTTPRequest, HTTPReply) -> Void
+
+/// Where one request's answer goes. The first ``send(_:)`` answers; later ones are ignored.
+/// A reply dropped unsent answers 500, so a handler that loses one never leaves its client
+/// waiting.
+public final class HTTPReply: @unchecked Sendable {  // `sent` guarded by `lock`
+    private let deliver: @Sendable (HTTPResponse) -> Void
+    private let lock = NSLock()
+    private var sent = false
+
+    public init(_ deliver: @escaping @Sendable (HTTPResponse) -> Void) { self.deliver = deliver }
+
+    public func send(_ response: HTTPResponse) {
+        let first = lock.withLock { () -> Bool in
+            defer { sent = true }
+            return !sent
+        }
+        if first { deliver(response) }
+    }
+
+    deinit {
+        if !sent { deliver(.text(.internalServerError, "The request was lost before it was answered; it may or may not have been done.\n")) }
+    }
+}
+
 /// Answers a request straight away from memory (a page kept whole, say), or returns nil to
 /// send it to a worker. Runs on the event loop, so it must never block: no disk, no waiting
 /// on a lock another thread may hold for long.
@@ -152,7 +180,7 @@ public enum JSONLine {
 /// Each response leaves in one write, and TCP_NODELAY is set as well.
 public final class HTTPServer: @unchecked Sendable {
     public let configuration: ServerConfiguration
-    let handler: HTTPHandler
+    let handler: HTTPAnsweringHandler
     let immediate: HTTPImmediateHandler?
     let log: ServerLog
     let pool: WorkerPool
@@ -174,6 +202,12 @@ public final class HTTPServer: @unchecked Sendable {
     let completionLock = NSLock()
     var completions: [Completion] = []
     var shutdownRequested = false
+    /// Whether the event loop has been woken and not yet drained: one wake-up for any number
+    /// of completions. Guarded by `completionLock`, like `wakeClosed`.
+    var wakePending = false
+    /// Set as the event loop closes `wakeFD`: an answer that comes later is dropped, never
+    /// written to a descriptor number since reused.
+    var wakeClosed = false
 
     struct Completion {
         let fd: Int32, connection: UInt64, request: HTTPRequest, response: HTTPResponse, started: Double
@@ -194,8 +228,14 @@ public final class HTTPServer: @unchecked Sendable {
     /// - Parameter clientAddress: who a request is from, for the access log: the application's
     ///   rule (behind a trusted proxy, the client its `X-Forwarded-For` names); by default the
     ///   TCP peer.
+    public convenience init(configuration: ServerConfiguration, log: ServerLog = .standardError, immediate: HTTPImmediateHandler? = nil,
+                            clientAddress: (@Sendable (HTTPRequest) -> String)? = nil, handler: @escaping HTTPHandler) {
+        self.init(configuration: configuration, log: log, immediate: immediate, clientAddress: clientAddress, answering: { request, reply in reply.send(handler(request)) })
+    }
+
+    /// A server whose handler may answer later (see ``HTTPAnsweringHandler``).
     public init(configuration: ServerConfiguration, log: ServerLog = .standardError, immediate: HTTPImmediateHandler? = nil,
-                clientAddress: (@Sendable (HTTPRequest) -> String)? = nil, handler: @escaping HTTPHandler) {
+                clientAddress: (@Sendable (HTTPRequest) -> String)? = nil, answering handler: @escaping HTTPAnsweringHandler) {
         self.configuration = configuration
         self.clientAddress = clientAddress ?? { $0.remoteAddress }
         self.handler = handler
@@ -298,11 +338,23 @@ public final class HTTPServer: @unchecked Sendable {
     public func shutdown() {
         completionLock.lock()
         shutdownRequested = true
+        wakeIfNeeded()
         completionLock.unlock()
-        wake()
     }
 
-    func wake() {
+    /// Hands a finished request to the event loop.
+    func complete(_ completion: Completion) {
+        completionLock.lock()
+        completions.append(completion)
+        wakeIfNeeded()
+        completionLock.unlock()
+    }
+
+    /// Wakes the event loop unless it has been woken already and not yet looked. Called with
+    /// `completionLock` held.
+    func wakeIfNeeded() {
+        guard !wakePending, !wakeClosed else { return }
+        wakePending = true
         var one: UInt64 = 1
         _ = write(wakeFD, &one, 8)
     }
@@ -335,6 +387,7 @@ public final class HTTPServer: @unchecked Sendable {
         for connection in Array(connections.values) { closeConnection(connection) }
         flushAccessLog()
         pool.stop()
+        completionLock.withLock { wakeClosed = true }
         close(epollFD); close(wakeFD)
         log.event("info", "stopped")
     }
@@ -549,11 +602,9 @@ public final class HTTPServer: @unchecked Sendable {
             setInterest(connection, connection.peerFinished ? 0 : EPOLLRDHUP.rawValue)
             let handler = self.handler
             pool.submit { [self] in
-                let response = handler(request)
-                completionLock.lock()
-                completions.append(Completion(fd: fd, connection: id, request: request, response: response, started: started))
-                completionLock.unlock()
-                wake()
+                handler(request, HTTPReply { [self] response in
+                    complete(Completion(fd: fd, connection: id, request: request, response: response, started: started))
+                })
             }
         }
     }
@@ -631,6 +682,7 @@ public final class HTTPServer: @unchecked Sendable {
         var value: UInt64 = 0
         _ = read(wakeFD, &value, 8)
         completionLock.lock()
+        wakePending = false
         let done = completions
         completions = []
         let stop = shutdownRequested

@@ -97,6 +97,51 @@ import Glibc
         #expect(bodies.map { $0.split(separator: " ").last.map(String.init) ?? "" } == targets, "in the order asked")
     }
 
+    /// A handler may answer after it has returned, from another thread (a write answered once
+    /// its commit lands), and the worker is free meanwhile; a reply dropped unsent is a 500,
+    /// never a client left waiting.
+    @Test func aHandlerMayAnswerLaterFromAnotherThreadWhileItsWorkerServesOthers() throws {
+        final class Held: @unchecked Sendable { let lock = NSLock(); var replies: [HTTPReply] = [] }
+        let held = Held()
+        var configuration = ServerConfiguration()
+        configuration.port = 0
+        configuration.workers = 1
+        configuration.mostWorkers = 1
+        let server = HTTPServer(configuration: configuration, log: ServerLog { _ in }, answering: { request, reply in
+            switch request.path {
+            case "/later":
+                // Held until /release: the one worker returns at once.
+                held.lock.withLock { held.replies.append(reply) }
+            case "/release":
+                let waiting = held.lock.withLock { () -> [HTTPReply] in defer { held.replies = [] }; return held.replies }
+                DispatchQueue.global().async { for r in waiting { r.send(.text(.ok, "answered later\n")); r.send(.text(.ok, "twice\n")) } }
+                reply.send(.text(.ok, "released \(waiting.count)\n"))
+            case "/dropped": break
+            default: reply.send(.text(.ok, "at once\n"))
+            }
+        })
+        let port = try server.bind()
+        Thread.detachNewThread { server.run() }
+        defer { server.shutdown() }
+        let later = LockedText()
+        let done = DispatchSemaphore(value: 0)
+        DispatchQueue.global().async {
+            later.set((try? Self.exchange(port, "GET /later HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n")) ?? "failed")
+            done.signal()
+        }
+        // With one worker, these are answered only because /later's worker did not wait.
+        var waited = 0
+        while held.lock.withLock({ held.replies.isEmpty }) && waited < 500 { Thread.sleep(forTimeInterval: 0.01); waited += 1 }
+        #expect(try Self.exchange(port, "GET /now HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n").hasSuffix("\r\n\r\nat once\n"))
+        #expect(later.value == nil, "not answered before its reply is sent")
+        #expect(try Self.exchange(port, "GET /release HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n").hasSuffix("released 1\n"))
+        #expect(done.wait(timeout: .now() + 5) == .success)
+        #expect(later.value?.hasPrefix("HTTP/1.1 200 OK\r\n") == true)
+        #expect(later.value?.hasSuffix("\r\n\r\nanswered later\n") == true, "the first answer sent; the second is ignored")
+        let dropped = try Self.exchange(port, "GET /dropped HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n")
+        #expect(dropped.hasPrefix("HTTP/1.1 500 Internal Server Error\r\n"))
+    }
+
     @Test func headerNamesCompareWithoutRegardToASCIICase() {
         let headers = HTTPHeaders([("Content-Type", "a"), ("X-ÄB", "b")])
         #expect(headers["content-type"] == "a" && headers["CONTENT-TYPE"] == "a")
@@ -129,4 +174,11 @@ import Glibc
         #expect(abs(date.timeIntervalSinceNow) < 5)
         #expect(HTTPDate.format(Date(timeIntervalSince1970: 784111777)) == "Sun, 06 Nov 1994 08:49:37 GMT", "RFC 9110's own example")
     }
+}
+
+final class LockedText: @unchecked Sendable {  // `text` guarded by `lock`
+    private let lock = NSLock()
+    private var text: String?
+    func set(_ value: String) { lock.withLock { text = value } }
+    var value: String? { lock.withLock { text } }
 }
