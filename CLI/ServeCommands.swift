@@ -117,7 +117,7 @@ enum ServeCommands {
             print("\(finding.level == .problem ? "Problem" : "Warning") (\(finding.check)): \(finding.detail)")
         }
         let server = HTTPServer(configuration: configuration, log: log, immediate: { web.immediate($0) },
-                                clientAddress: { web.clientAddress(of: $0) }) { web.handle($0) }
+                                clientAddress: { web.clientAddress(of: $0) }) { web.answer($0, reply: $1) }
         // A worker waiting for its write's commit lets another take requests meanwhile.
         app.whileWaitingForCommits(began: { server.blockingBegan() }, ended: { server.blockingEnded() })
         let port = try server.bind()

@@ -212,15 +212,20 @@ extension WebApp {
                 return .object(j)
             }
         },
-        Route("POST", "/api/v1/actions", .chair, "Log an action for a group", api: true) { c in
+        Route("POST", "/api/v1/actions", .chair, "Log an action for a group", api: true) { c, answer in
             let b = try body(c)
-            let view = try c.app.logAction(ActionRequest(group: try requiredString(b, "group"), title: try requiredString(b, "title"), description: try string(b, "description", required: false) ?? "",
-                                                         priority: try string(b, "priority", required: false), areas: try strings(b, "areas"), owner: try requiredString(b, "owner"),
-                                                         dueDate: try requiredString(b, "dueDate"), item: try string(b, "item", required: false)),
-                                           by: c.person, idempotencyKey: c.idempotencyKey)
-            var r = json(instanceJSON(view.action.instance, c.app.time), status: .created, etag: view.action.version)
-            r.headers.set("Location", "/api/v1/instances/\(view.action.id.rawValue)")
-            return r
+            let time = c.app.time
+            try c.app.logAction(ActionRequest(group: try requiredString(b, "group"), title: try requiredString(b, "title"), description: try string(b, "description", required: false) ?? "",
+                                              priority: try string(b, "priority", required: false), areas: try strings(b, "areas"), owner: try requiredString(b, "owner"),
+                                              dueDate: try requiredString(b, "dueDate"), item: try string(b, "item", required: false)),
+                                by: c.person, idempotencyKey: c.idempotencyKey) { logged in
+                answer(Result {
+                    let view = try logged.get()
+                    var r = json(instanceJSON(view.action.instance, time), status: .created, etag: view.action.version)
+                    r.headers.set("Location", "/api/v1/instances/\(view.action.id.rawValue)")
+                    return r
+                })
+            }
         },
         Route("GET", "/api/v1/measures", .chair, "Measures with their values", api: true,
               query: [.init(name: "group", description: "The owning group's key"), .init(name: "area", description: "A FLOURISH area's key")] + pagingQuery) { c in

@@ -20,6 +20,9 @@ struct Route: Sendable {
     /// Takes `Authorization: Bearer TOKEN` though it is not part of the API (/metrics, for Prometheus).
     let acceptsToken: Bool
     let handler: @Sendable (Context) throws -> HTTPResponse
+    /// For a route that queues a write: checks the request, queues the write and returns,
+    /// giving `answer` the response once the write has committed (see ``Route/init(_:_:_:_:api:committing:)``).
+    let committing: (@Sendable (Context, _ answer: @escaping @Sendable (Result<HTTPResponse, any Error>) -> Void) throws -> Void)?
     let segments: [Substring]
 
     init(_ method: String, _ pattern: String, _ access: Access, _ summary: String, api: Bool = false, keep: Bool = false, query: [QueryParameter] = [],
@@ -27,6 +30,23 @@ struct Route: Sendable {
         self.method = method; self.pattern = pattern; self.access = access; self.summary = summary; self.isAPI = api; self.keep = keep; self.query = query
         self.acceptsToken = api || acceptsToken
         self.handler = handler
+        committing = nil
+        segments = pattern.split(separator: "/", omittingEmptySubsequences: true)
+    }
+
+    /// A route whose answer waits for the write it queues: the server's worker goes on to the
+    /// next request while the commit is on its way, and the answer is sent once it has landed.
+    /// Where nobody answers later (``WebApp/handle(_:)``), the thread waits for the commit.
+    init(_ method: String, _ pattern: String, _ access: Access, _ summary: String, api: Bool = false,
+         committing: @escaping @Sendable (Context, _ answer: @escaping @Sendable (Result<HTTPResponse, any Error>) -> Void) throws -> Void) {
+        self.method = method; self.pattern = pattern; self.access = access; self.summary = summary; self.isAPI = api; keep = false; query = []
+        acceptsToken = api
+        handler = { c in
+            let answered = AnswerBox()
+            try committing(c) { answered.put($0) }
+            return try answered.take()
+        }
+        self.committing = committing
         segments = pattern.split(separator: "/", omittingEmptySubsequences: true)
     }
 
@@ -44,6 +64,14 @@ struct Route: Sendable {
         }
         return params
     }
+}
+
+/// One answer, given on one thread and taken on another.
+final class AnswerBox: @unchecked Sendable {  // `result` written before `ready` signals
+    private var result: Result<HTTPResponse, any Error>?
+    private let ready = DispatchSemaphore(value: 0)
+    func put(_ answer: Result<HTTPResponse, any Error>) { result = answer; ready.signal() }
+    func take() throws -> HTTPResponse { ready.wait(); return try result!.get() }
 }
 
 /// A query parameter of an API route: its name, what it means, and the values it takes
@@ -248,12 +276,32 @@ public final class WebApp: Sendable {
     /// Every route, for the route-by-role test and the OpenAPI document.
     var routeTable: [(method: String, pattern: String, access: Access, isAPI: Bool)] { routes.map { ($0.method, $0.pattern, $0.access, $0.isAPI) } }
 
-    /// Answers one request.
+    /// Answers one request, waiting for any write it makes to commit.
     public func handle(_ request: HTTPRequest) -> HTTPResponse {
         let started = DispatchTime.now().uptimeNanoseconds
         var routeName = "unmatched"
         var keepAt: Int64?
-        var response = route(request, name: &routeName, keepAt: &keepAt)
+        let response = route(request, name: &routeName, keepAt: &keepAt, later: nil)!
+        return finished(response, request: request, route: routeName, keepAt: keepAt, started: started)
+    }
+
+    /// Answers one request through `reply`: at once, or, for a route that queues a write,
+    /// once the write has committed, while this thread goes on to other work.
+    public func answer(_ request: HTTPRequest, reply: HTTPReply) {
+        let started = DispatchTime.now().uptimeNanoseconds
+        var routeName = "unmatched"
+        var keepAt: Int64?
+        let later: @Sendable (HTTPResponse, String) -> Void = { [self] response, routeName in
+            reply.send(finished(response, request: request, route: routeName, keepAt: nil, started: started))
+        }
+        if let response = route(request, name: &routeName, keepAt: &keepAt, later: later) {
+            reply.send(finished(response, request: request, route: routeName, keepAt: keepAt, started: started))
+        }
+    }
+
+    /// A response made ready to send: its security headers, kept when its page is kept, and counted.
+    private func finished(_ response: HTTPResponse, request: HTTPRequest, route routeName: String, keepAt: Int64?, started: UInt64) -> HTTPResponse {
+        var response = response
         addSecurityHeaders(&response)
         if let keepAt, response.status == .ok, response.headers["Set-Cookie"] == nil {
             keptPages.keep(request.target, route: routeName, response: response, version: keepAt)
@@ -273,7 +321,10 @@ public final class WebApp: Sendable {
         return response
     }
 
-    func route(_ request: HTTPRequest, name: inout String, keepAt: inout Int64?) -> HTTPResponse {
+    /// The response to `request`, or nil when the route has queued a write and will give its
+    /// response to `later` (with the route's name) once the write has committed. With no
+    /// `later`, a route that writes waits for its commit.
+    func route(_ request: HTTPRequest, name: inout String, keepAt: inout Int64?, later: (@Sendable (HTTPResponse, String) -> Void)?) -> HTTPResponse? {
         let method = request.method == "HEAD" ? "GET" : request.method
         // A literal segment beats a parameter: /pledges/new before /pledges/{id}.
         let parts = request.path.split(separator: "/", omittingEmptySubsequences: true)
@@ -355,28 +406,46 @@ public final class WebApp: Sendable {
                     : withCookies(context, errorPage(.forbidden, "Your form has expired", "Go back, reload the page and try again.", request: request, context: context))
             }
         }
+        if let committing = route.committing, let later {
+            let routeName = name
+            do {
+                try committing(context) { [self] result in
+                    switch result {
+                    case .success(let response): later(withCookies(context, response), routeName)
+                    case .failure(let error): later(answer(refused: error, route: route, context: context, request: request), routeName)
+                    }
+                }
+                return nil
+            } catch {
+                return answer(refused: error, route: route, context: context, request: request)
+            }
+        }
         do {
             return withCookies(context, try route.handler(context))
-        } catch let e as APIProblem {
-            return e.response
         } catch {
-            if route.isAPI, let p = APIProblem.from(error) { return p.response }
-            switch error as? WorkflowError {
-            case .unknownInstance?:
-                return withCookies(context, errorPage(.notFound, "Page not found", "If you typed the web address, check it is correct.", request: request, context: context))
-            case .notPermitted?:
-                return withCookies(context, errorPage(.forbidden, "You cannot see this page", (error as? WorkflowError)?.localizedDescription ?? "", request: request, context: context))
-            default: break
-            }
-            if let paging = error as? PagingError {
-                // A page address with a stale or made-up ?after= or ?limit=: say so, never a 500.
-                return withCookies(context, errorPage(.badRequest, "That page of the list cannot be shown", paging.localizedDescription, request: request, context: context))
-            }
-            if let message = Self.refusal(error) {
-                return withCookies(context, errorPage(.conflict, "That could not be done", message, request: request, context: context))
-            }
-            return internalError(error, request: request, api: route.isAPI)
+            return answer(refused: error, route: route, context: context, request: request)
         }
+    }
+
+    /// The answer to a request its route's handler refused with `error`.
+    func answer(refused error: any Error, route: Route, context: Context, request: HTTPRequest) -> HTTPResponse {
+        if let e = error as? APIProblem { return e.response }
+        if route.isAPI, let p = APIProblem.from(error) { return p.response }
+        switch error as? WorkflowError {
+        case .unknownInstance?:
+            return withCookies(context, errorPage(.notFound, "Page not found", "If you typed the web address, check it is correct.", request: request, context: context))
+        case .notPermitted?:
+            return withCookies(context, errorPage(.forbidden, "You cannot see this page", (error as? WorkflowError)?.localizedDescription ?? "", request: request, context: context))
+        default: break
+        }
+        if let paging = error as? PagingError {
+            // A page address with a stale or made-up ?after= or ?limit=: say so, never a 500.
+            return withCookies(context, errorPage(.badRequest, "That page of the list cannot be shown", paging.localizedDescription, request: request, context: context))
+        }
+        if let message = Self.refusal(error) {
+            return withCookies(context, errorPage(.conflict, "That could not be done", message, request: request, context: context))
+        }
+        return internalError(error, request: request, api: route.isAPI)
     }
 
     /// Why a token's scope does not reach this route, or nil when it does.

@@ -18,6 +18,17 @@ public final class Connection {
     /// Whether a transaction opened by ``transaction(_:)`` is under way.
     public private(set) var isInTransaction = false
 
+    /// Process-wide settings, made once before SQLite first initializes (the first connection
+    /// opened): SQLite does not count the memory it holds, so its allocations take no shared
+    /// mutex and connections on different threads do not queue for one another's mallocs.
+    static let configureSQLiteOnce: Int32 = flourish_sqlite3_stop_counting_memory()
+
+    /// Whether SQLite is counting its memory (false once ``configureSQLiteOnce`` has run first).
+    public static var sqliteCountsMemory: Bool {
+        _ = configureSQLiteOnce
+        return flourish_sqlite3_counts_memory() != 0
+    }
+
     /// Opens (and creates when missing) the database file at `path`.
     ///
     /// - Parameters:
@@ -26,6 +37,7 @@ public final class Connection {
     ///   - busyTimeoutMilliseconds: how long to wait for another connection's lock.
     /// - Throws: ``SQLiteError`` when the file cannot be opened.
     public init(path: String, readOnly: Bool = false, busyTimeoutMilliseconds: Int32 = 10_000) throws {
+        _ = Self.configureSQLiteOnce
         var db: OpaquePointer?
         let flags = (readOnly ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE)) | SQLITE_OPEN_NOMUTEX
         let rc = sqlite3_open_v2(path, &db, flags, nil)

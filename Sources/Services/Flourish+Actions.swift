@@ -79,11 +79,33 @@ extension Flourish {
     /// priority and "what needs to happen" item are checked against the framework; the day it
     /// escalates if still overdue follows the partnership's tolerance.
     public func logAction(_ r: ActionRequest, by person: String, idempotencyKey: String? = nil) throws -> ActionView {
-        let data = try actionData(r)
-        let built = try engine.separatingComputed(data, workflow: "action", event: "start")
-        let started = try engine.start("action", data: built.given, computed: built.computed, actor: try actor(person, at: r.group), idempotencyKey: idempotencyKey)
-        // A new action has no updates and has raised nothing: its view is the instance the
-        // commit returned. A replay answers with the action as it stands now.
+        let start = try actionStart(r, by: person)
+        return try loggedAction(try engine.start("action", data: start.given, computed: start.computed, actor: start.actor, idempotencyKey: idempotencyKey))
+    }
+
+    /// Logs an action as ``logAction(_:by:idempotencyKey:)`` does, but returns once the start
+    /// is checked and queued: `whenLogged` is called once, after the commit (or with the reason
+    /// nothing was written), on the thread that led it. What is wrong with the request itself
+    /// is thrown at once, before anything is queued.
+    public func logAction(_ r: ActionRequest, by person: String, idempotencyKey: String? = nil,
+                          whenLogged: @escaping @Sendable (Result<ActionView, any Error>) -> Void) throws {
+        let start = try actionStart(r, by: person)
+        engine.start("action", data: start.given, computed: start.computed, actor: start.actor, idempotencyKey: idempotencyKey) { [self] started in
+            whenLogged(Result { try loggedAction(try started.get()) })
+        }
+    }
+
+    /// An action's start, checked: its data split into what a caller gives and what the
+    /// services work out, and who starts it.
+    private func actionStart(_ r: ActionRequest, by person: String) throws -> (given: [String: JSONValue], computed: [String: JSONValue], actor: Actor) {
+        let built = try engine.separatingComputed(try actionData(r), workflow: "action", event: "start")
+        return (built.given, built.computed, try actor(person, at: r.group))
+    }
+
+    /// The view of an action just logged. A new action has no updates and has raised nothing:
+    /// its view is the instance the commit returned. A replay answers with the action as it
+    /// stands now.
+    private func loggedAction(_ started: FireResult) throws -> ActionView {
         if !started.isReplay, started.instance.workflow == "action" { return ActionView(action: try Action(started.instance), rags: [], escalations: []) }
         return try action(RecordID(started.instance.id))
     }

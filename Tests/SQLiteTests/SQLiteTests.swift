@@ -19,6 +19,19 @@ func temporaryDatabasePath(_ name: String = "test") -> String {
         #expect(sync == 2)  // FULL
     }
 
+    /// SQLite's count of its memory takes one mutex on every allocation, shared by every
+    /// connection in the process; nothing reads it, so it is off before SQLite starts.
+    @Test func sqliteKeepsNoProcessWideCountOfItsMemory() throws {
+        let db = try Database(path: temporaryDatabasePath())
+        try db.write { db in
+            try db.execute("CREATE TABLE t (v TEXT)")
+            for i in 0..<200 { try db.run("INSERT INTO t (v) VALUES (?)", String(repeating: "x", count: i * 10)) }
+        }
+        #expect(try db.read { try $0.queryOne("SELECT count(*) AS n FROM t")?.int("n") } == 200)
+        #expect(Connection.configureSQLiteOnce == 0, "SQLITE_OK: configured before SQLite started")
+        #expect(!Connection.sqliteCountsMemory)
+    }
+
     @Test func bindsAndReadsEveryType() throws {
         let db = try Database(path: temporaryDatabasePath())
         try db.write { db in

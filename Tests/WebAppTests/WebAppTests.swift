@@ -25,6 +25,14 @@ final class WebFixture: @unchecked Sendable {
         web = try WebApp(app: app, mail: mail, log: ServerLog { _ in })
     }
 
+    /// One answer, sent from any thread.
+    final class Answer: @unchecked Sendable {  // `response` written before `ready` signals
+        private var response: HTTPResponse?
+        private let ready = DispatchSemaphore(value: 0)
+        func put(_ r: HTTPResponse) { response = r; ready.signal() }
+        func take() -> HTTPResponse? { ready.wait(timeout: .now() + 30) == .success ? response : nil }
+    }
+
     /// A browser: keeps cookies, and fills in the CSRF token from the last page it saw.
     final class Browser: @unchecked Sendable {
         let web: WebApp
@@ -55,7 +63,11 @@ final class WebFixture: @unchecked Sendable {
         func send(_ method: String, _ target: String, headers: [(String, String)] = [], body: [UInt8] = []) throws -> HTTPResponse {
             var h = HTTPHeaders([("Host", "localhost")] + headers)
             if !cookies.isEmpty { h.add("Cookie", cookies.map { "\($0.key)=\($0.value)" }.joined(separator: "; ")) }
-            let response = web.handle(try HTTPRequest(method: method, target: target, headers: h, body: body, remoteAddress: address))
+            // As the server asks: a write's answer may come later, from the thread that led its commit.
+            let request = try HTTPRequest(method: method, target: target, headers: h, body: body, remoteAddress: address)
+            let answered = WebFixture.Answer()
+            web.answer(request, reply: HTTPReply { answered.put($0) })
+            let response = try #require(answered.take(), "answered within 30 seconds")
             for cookie in response.headers.values("Set-Cookie") {
                 let pair = cookie.split(separator: ";")[0].split(separator: "=", maxSplits: 1).map(String.init)
                 if cookie.contains("Max-Age=0") { cookies[pair[0]] = nil } else if pair.count == 2 { cookies[pair[0]] = pair[1] }
@@ -377,6 +389,48 @@ extension HTTPResponse {
         f.clock.advance(bySeconds: 2 * 86_400)
         #expect(try status("GET", "/api/v1/pledges", writer) == 401)
         #expect(throws: AccountError.self) { try f.app.accounts.createToken(for: "contact-1", name: "forever", days: 10_000, at: f.clock.now()) }
+    }
+}
+
+/// Logging an action through the API queues its start and answers once it has committed:
+/// the same answers as a thread that waits for the commit, refusals at once.
+@Suite struct AnsweredAfterCommitTests {
+    static func post(_ f: WebFixture, _ json: String, token: String, key: String? = nil) throws -> HTTPRequest {
+        var headers = [("Host", "localhost"), ("Authorization", "Bearer \(token)"), ("Content-Type", "application/json")]
+        if let key { headers.append(("Idempotency-Key", key)) }
+        return try HTTPRequest(method: "POST", target: "/api/v1/actions", headers: HTTPHeaders(headers), body: Array(json.utf8), remoteAddress: "192.0.2.1")
+    }
+
+    @Test func anActionLoggedThroughTheAPIIsAnsweredOnceCommittedAndTheSameAsAWaitingThreadIsAnswered() throws {
+        let f = try WebFixture()
+        let token = try f.app.accounts.createToken(for: "erin", name: "later", at: f.app.clock.now())
+        let body = #"{"group":"early-prevention-board","title":"Answered later","areas":["learning"],"owner":"erin","dueDate":"2027-01-29"}"#
+        let answered = WebFixture.Answer()
+        f.web.answer(try Self.post(f, body, token: token, key: "k-1"), reply: HTTPReply { response in
+            // The reply comes after the commit: the action is already there to read.
+            let location = response.headers["Location"] ?? ""
+            let id = String(location.split(separator: "/").last ?? "")
+            var seen = response
+            if (try? f.app.engine.instance(InstanceID(id)))?.data["title"] != .string("Answered later") { seen.status = .internalServerError }
+            answered.put(seen)
+        })
+        let later = try #require(answered.take())
+        #expect(later.status == .created)
+        #expect(later.headers["Content-Type"] == "application/json")
+        #expect(later.headers["X-Content-Type-Options"] == "nosniff", "security headers on an answer sent later")
+        let waited = f.web.handle(try Self.post(f, body, token: token, key: "k-1"))
+        #expect(waited.status == .created, "a retry with the same key: the first answer")
+        #expect(waited.headers["Location"] == later.headers["Location"])
+        // A refusal is answered at once, before anything is queued, and writes nothing.
+        let actionsBefore = try f.app.engine.instances(workflow: "action", limit: 100_000).count
+        let refused = WebFixture.Answer()
+        f.web.answer(try Self.post(f, #"{"group":"early-prevention-board","title":"No such owner","areas":["learning"],"owner":"nobody-at-all","dueDate":"2027-01-29"}"#, token: token),
+                     reply: HTTPReply { refused.put($0) })
+        let problem = try #require(refused.take())
+        #expect(problem.status.code == 404 || problem.status.code == 422 || problem.status.code == 400)
+        #expect(problem.headers["Content-Type"] == "application/problem+json")
+        #expect(String(decoding: problem.body, as: UTF8.self).contains("nobody-at-all"))
+        #expect(try f.app.engine.instances(workflow: "action", limit: 100_000).count == actionsBefore)
     }
 }
 
