@@ -177,8 +177,11 @@ public struct Directory: Sendable {
 
     /// Active memberships as ``memberships(of:)``, read within `db`'s transaction.
     public static func memberships(of person: String?, in db: Connection) throws -> [Membership] {
-        try db.query("SELECT person_id, body, role FROM memberships WHERE ended_at IS NULL AND (?1 IS NULL OR person_id = ?1) ORDER BY body, role, person_id",
-                     person).compactMap { row in
+        // Two statements, not `(? IS NULL OR person_id = ?)`: with the OR, SQLite reads every
+        // active membership rather than one person's through the index.
+        let rows = try person.map { try db.query("SELECT person_id, body, role FROM memberships WHERE person_id = ? AND ended_at IS NULL ORDER BY body, role", $0) }
+            ?? db.query("SELECT person_id, body, role FROM memberships WHERE ended_at IS NULL ORDER BY body, role, person_id")
+        return rows.compactMap { row in
             MembershipRole(rawValue: row.string("role") ?? "").map { Membership(person: row.string("person_id") ?? "", body: row.string("body") ?? "", role: $0) }
         }
     }

@@ -167,5 +167,25 @@ public enum DomainSchema {
         CREATE TRIGGER body_links_update_counts AFTER UPDATE ON body_links BEGIN UPDATE governance_changes SET n = n + 1; END;
         CREATE TRIGGER body_links_delete_counts AFTER DELETE ON body_links BEGIN UPDATE governance_changes SET n = n + 1; END;
         """),
+        // Viewers are kept until this count (or the graph's) moves (Flourish.viewer(for:)): any
+        // process's change to people, memberships or organisations moves it, in the change's
+        // own transaction. A later migration that rebuilds one of those tables drops its
+        // triggers with the old table, and must create them again.
+        Migration(version: 15, name: "a count of changes to people, memberships and organisations, so viewers are kept until one changes", sql: """
+        CREATE TABLE directory_changes (
+            id INTEGER PRIMARY KEY CHECK (id = 1),
+            n INTEGER NOT NULL
+        );
+        INSERT INTO directory_changes (id, n) VALUES (1, 0);
+        CREATE TRIGGER people_insert_counts AFTER INSERT ON people BEGIN UPDATE directory_changes SET n = n + 1; END;
+        CREATE TRIGGER people_update_counts AFTER UPDATE ON people BEGIN UPDATE directory_changes SET n = n + 1; END;
+        CREATE TRIGGER people_delete_counts AFTER DELETE ON people BEGIN UPDATE directory_changes SET n = n + 1; END;
+        CREATE TRIGGER memberships_insert_counts AFTER INSERT ON memberships BEGIN UPDATE directory_changes SET n = n + 1; END;
+        CREATE TRIGGER memberships_update_counts AFTER UPDATE ON memberships BEGIN UPDATE directory_changes SET n = n + 1; END;
+        CREATE TRIGGER memberships_delete_counts AFTER DELETE ON memberships BEGIN UPDATE directory_changes SET n = n + 1; END;
+        CREATE TRIGGER organisations_insert_counts AFTER INSERT ON organisations BEGIN UPDATE directory_changes SET n = n + 1; END;
+        CREATE TRIGGER organisations_update_counts AFTER UPDATE ON organisations BEGIN UPDATE directory_changes SET n = n + 1; END;
+        CREATE TRIGGER organisations_delete_counts AFTER DELETE ON organisations BEGIN UPDATE directory_changes SET n = n + 1; END;
+        """),
     ])
 }

@@ -1,6 +1,7 @@
 public import Foundation
 public import Engine
 public import Domain
+internal import SQLite
 
 /// The person a service call is made for, with what their memberships and organisations let
 /// them reach. Every read and write through the services names one; the web builds it from a
@@ -277,19 +278,33 @@ extension Flourish {
 
     /// Works out a person's reach from their memberships and the organisations they speak for.
     /// (One read: every request signed in asks for it.)
+    ///
+    /// A viewer is kept until people, memberships, organisations or the governance graph change
+    /// (`directory_changes` and `governance_changes`, moved by triggers in the change's own
+    /// transaction, whichever process makes it), so a membership ended is seen on the next request.
     public func viewer(for person: String) throws -> Viewer {
         try database.read { db in
-            let memberships = try Directory.memberships(of: person, in: db)
-            let boards = Set(try governance.activeBodies(db).filter { $0.kind == .board }.map(\.key))
-            let name = try Directory.person(person, in: db)?.name ?? person
-            let bodies = memberships.filter { $0.role != .secretariat }.map(\.body)
-            return Viewer(person: person, name: name,
-                          isSecretariat: memberships.contains { $0.role == .secretariat },
-                          chairOf: memberships.filter { $0.role == .chair || $0.role == .viceChair }.map(\.body),
-                          boardOf: bodies.filter { boards.contains($0) },
-                          memberOf: Array(Set(bodies)).sorted(),
-                          organisations: try Self.organisationKeys(contactedBy: person, in: db))
+            let counts = try db.queryOne("SELECT (SELECT n FROM directory_changes) AS directory, (SELECT n FROM governance_changes) AS governance")
+            let directory = counts?.int64("directory") ?? -1, graph = counts?.int64("governance") ?? -1
+            if let kept = keptViewers.viewer(person, at: directory, graph) { return kept }
+            let viewer = try Self.viewer(for: person, in: db, governance: governance)
+            keptViewers.keep(viewer, for: person, at: directory, graph)
+            return viewer
         }
+    }
+
+    /// A viewer read afresh, in one read transaction.
+    static func viewer(for person: String, in db: Connection, governance: GovernanceRegister) throws -> Viewer {
+        let memberships = try Directory.memberships(of: person, in: db)
+        let boards = Set(try governance.activeBodies(db).filter { $0.kind == .board }.map(\.key))
+        let name = try Directory.person(person, in: db)?.name ?? person
+        let bodies = memberships.filter { $0.role != .secretariat }.map(\.body)
+        return Viewer(person: person, name: name,
+                      isSecretariat: memberships.contains { $0.role == .secretariat },
+                      chairOf: memberships.filter { $0.role == .chair || $0.role == .viceChair }.map(\.body),
+                      boardOf: bodies.filter { boards.contains($0) },
+                      memberOf: Array(Set(bodies)).sorted(),
+                      organisations: try Self.organisationKeys(contactedBy: person, in: db))
     }
 
     /// A record as the viewer may see it: its data cut to the fields they may read.
@@ -366,6 +381,26 @@ extension Viewer {
         case .chair: return isSecretariat || !chairOf.isEmpty
         case .secretariat: return isSecretariat
         case .boardMember: return isSecretariat || !boardOf.isEmpty
+        }
+    }
+}
+
+/// Viewers by person, as read at one count of `directory_changes` and `governance_changes`;
+/// forgotten all at once when either moves, and at most `limit` of them.
+final class KeptViewers: @unchecked Sendable {  // `counts` and `viewers` guarded by `lock`
+    private let lock = NSLock()
+    private var counts: (directory: Int64, graph: Int64) = (-1, -1)
+    private var viewers: [String: Viewer] = [:]
+    let limit = 10_000
+
+    func viewer(_ person: String, at directory: Int64, _ graph: Int64) -> Viewer? {
+        lock.withLock { counts == (directory, graph) && directory >= 0 ? viewers[person] : nil }
+    }
+
+    func keep(_ viewer: Viewer, for person: String, at directory: Int64, _ graph: Int64) {
+        lock.withLock {
+            if counts != (directory, graph) || viewers.count >= limit { (counts, viewers) = ((directory, graph), [:]) }
+            viewers[person] = viewer
         }
     }
 }

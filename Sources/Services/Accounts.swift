@@ -279,10 +279,30 @@ public struct Accounts: Sendable {
         Migration(version: 3, name: "the confirmation email of a registration, removed with it", sql: """
         ALTER TABLE account_links ADD COLUMN message_id INTEGER;
         """),
+        // Token holders are kept until this count moves (Accounts.tokenHolder): any process's
+        // change to a token or an account moves it, in the change's own transaction. A later
+        // migration that rebuilds `api_tokens` or `accounts` drops these triggers with the old
+        // table, and must create them again.
+        Migration(version: 4, name: "a count of changes to tokens and accounts, so token holders are kept until one changes", sql: """
+        CREATE TABLE token_changes (
+            id INTEGER PRIMARY KEY CHECK (id = 1),
+            n INTEGER NOT NULL
+        );
+        INSERT INTO token_changes (id, n) VALUES (1, 0);
+        CREATE TRIGGER api_tokens_insert_counts AFTER INSERT ON api_tokens BEGIN UPDATE token_changes SET n = n + 1; END;
+        CREATE TRIGGER api_tokens_update_counts AFTER UPDATE ON api_tokens BEGIN UPDATE token_changes SET n = n + 1; END;
+        CREATE TRIGGER api_tokens_delete_counts AFTER DELETE ON api_tokens BEGIN UPDATE token_changes SET n = n + 1; END;
+        CREATE TRIGGER accounts_insert_counts AFTER INSERT ON accounts BEGIN UPDATE token_changes SET n = n + 1; END;
+        CREATE TRIGGER accounts_update_counts AFTER UPDATE ON accounts BEGIN UPDATE token_changes SET n = n + 1; END;
+        CREATE TRIGGER accounts_delete_counts AFTER DELETE ON accounts BEGIN UPDATE token_changes SET n = n + 1; END;
+        """),
     ])
 
     /// A real hash to check against when there is no account, so that takes as long as a real check.
     static let standInHash = (try? PasswordHashing.hash("no account has this password")) ?? "*"
+
+    /// Live tokens as last read (see ``tokenHolder(_:at:)``).
+    let keptTokens = KeptTokens()
 
     public init(database: Database, passwordPolicy: PasswordPolicy) throws {
         self.database = database
@@ -463,19 +483,30 @@ public struct Accounts: Sendable {
 
     /// Whose an API token is and what it may do, if it is live (not revoked, not expired, its
     /// account not disabled). Using it records when it was last used (at most once a minute).
+    ///
+    /// A live token's row is kept until any token or account changes (`token_changes`, moved by
+    /// triggers in the change's own transaction, whichever process makes it), so a revoked
+    /// token or a disabled account is refused on the next request; expiry is checked against
+    /// `now` every time.
     public func tokenHolder(_ token: String, at now: Date) throws -> (person: String, scope: APIToken.Scope)? {
         let digest = Self.digest(token)
-        guard let row = try database.read({ db in
-            try db.queryOne("""
+        guard let live = try database.read({ db -> KeptTokens.Live? in
+            let changes = try db.queryOne("SELECT n FROM token_changes")?.int64("n") ?? -1
+            if let kept = keptTokens.live(digest, at: changes) { return kept }
+            guard let row = try db.queryOne("""
                 SELECT t.person_id, t.scope, t.expires_at, t.last_used_at FROM api_tokens t JOIN accounts a ON a.person_id = t.person_id
                 WHERE t.digest = ? AND t.revoked_at IS NULL AND a.disabled_at IS NULL
-                """, digest)
-        }), let person = row.string("person_id") else { return nil }
-        if let expires = row.int64("expires_at"), expires <= now.milliseconds { return nil }
-        if now.milliseconds - (row.int64("last_used_at") ?? 0) > 60_000 {
+                """, digest), let person = row.string("person_id") else { return nil }
+            let live = KeptTokens.Live(person: person, scope: APIToken.Scope(rawValue: row.string("scope") ?? "") ?? .read,
+                                       expiresAt: row.int64("expires_at"), lastUsedAt: row.int64("last_used_at") ?? 0)
+            keptTokens.keep(live, for: digest, at: changes)
+            return live
+        }) else { return nil }
+        if let expires = live.expiresAt, expires <= now.milliseconds { return nil }
+        if now.milliseconds - live.lastUsedAt > 60_000 {
             try database.write { try $0.run("UPDATE api_tokens SET last_used_at = ? WHERE digest = ?", now.milliseconds, digest) }
         }
-        return (person, APIToken.Scope(rawValue: row.string("scope") ?? "") ?? .read)
+        return (live.person, live.scope)
     }
 
     /// A person's API tokens, live ones first, newest first.
@@ -537,6 +568,34 @@ public struct Accounts: Sendable {
             try db.run("INSERT OR IGNORE INTO secrets (name, value) VALUES (?, ?)", name, bytes)
             if case .blob(let stored)? = try db.queryOne("SELECT value FROM secrets WHERE name = ?", name)?["value"] { return stored }
             return bytes
+        }
+    }
+}
+
+/// Live API tokens' rows by digest, as read at one count of `token_changes`; forgotten all at
+/// once when the count moves. Only tokens that were live are kept (a stranger's guesses are
+/// not), and at most `limit` of them.
+final class KeptTokens: @unchecked Sendable {  // `changes` and `live` guarded by `lock`
+    struct Live: Sendable {
+        let person: String
+        let scope: APIToken.Scope
+        let expiresAt: Int64?
+        let lastUsedAt: Int64
+    }
+
+    private let lock = NSLock()
+    private var changes: Int64 = -1
+    private var live: [String: Live] = [:]
+    let limit = 10_000
+
+    func live(_ digest: String, at changes: Int64) -> Live? {
+        lock.withLock { changes == self.changes && changes >= 0 ? live[digest] : nil }
+    }
+
+    func keep(_ row: Live, for digest: String, at changes: Int64) {
+        lock.withLock {
+            if changes != self.changes || live.count >= limit { (self.changes, live) = (changes, [:]) }
+            live[digest] = row
         }
     }
 }

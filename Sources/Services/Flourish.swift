@@ -52,6 +52,8 @@ public final class Flourish: Sendable {
     let actionLedger = ActionLedger()
     /// Pledges answering each ask, kept in step with the event log.
     let askTally = AskTally()
+    /// Signed-in people's reach, kept until what it is made from changes (see ``viewer(for:)``).
+    let keptViewers = KeptViewers()
     /// The partnership this database runs.
     public let partnership: Partnership
     /// Its outcomes framework.

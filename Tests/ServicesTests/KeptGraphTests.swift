@@ -41,4 +41,59 @@ import SQLite
         try cli.database.write { db in try db.run("UPDATE bodies SET kind = 'board' WHERE key = ?", board) }
         #expect(try server.viewer(for: "bo").boardOf == [board])
     }
+
+    /// Issue 22: a signed-in person's reach and an API token's holder are kept between requests
+    /// (every request read them afresh), and read again as soon as anything they are made from
+    /// changes, whichever process changes it: a membership ended, an account disabled or a token
+    /// revoked by the admin CLI is refused on the server's very next request.
+    @Test func aViewerAndATokenHolderAreReadAgainOnceAnotherProcessChangesWhatTheyAreMadeFrom() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("flourish-kept-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let library = try WorkflowLibrary(directory: repositoryRoot.appendingPathComponent("Workflows"))
+        let london = PartnershipTime(timeZone: TimeZone(identifier: "Europe/London")!, workingDays: library.calendars["england-and-wales"]!)
+        let clock = TestClock(london.parse("2026-06-01T10:00")!)
+        let path = dir.appendingPathComponent("f.sqlite").path
+        let server = try Flourish(databasePath: path, library: library, clock: clock, partnershipKey: "norfolk")
+        let cli = try Flourish(databasePath: path, library: library, clock: clock, partnershipKey: "norfolk")
+        let group = "norfolk-learning-board"
+        _ = try cli.directory.addPerson(id: "bo", name: "Bo", email: "bo@example.org", at: clock.now())
+        try cli.accounts.setPassword("quiet canal lantern 7391", for: "bo", at: clock.now())
+        try cli.directory.addMembership(person: "bo", body: group, role: "chair", at: clock.now())
+        #expect(try server.viewer(for: "bo").chairOf == [group])
+        #expect(try server.viewer(for: "bo").chairOf == [group], "kept")
+
+        try cli.directory.endMembership(person: "bo", body: group, role: "chair", at: clock.now())
+        #expect(try server.viewer(for: "bo").chairOf == [], "a membership ended elsewhere")
+        try cli.database.write { db in try db.run("UPDATE people SET name = 'Bo Renamed' WHERE id = 'bo'") }
+        #expect(try server.viewer(for: "bo").name == "Bo Renamed", "a person changed by SQL by hand")
+        _ = try cli.directory.addOrganisation(key: "bo-bakery", name: "Bo's Bakery", sector: nil, sectors: [], at: clock.now())
+        try cli.database.write { db in
+            try db.run("UPDATE organisations SET kind = 'business' WHERE key = 'bo-bakery'")
+            try db.run("UPDATE people SET organisation = 'bo-bakery' WHERE id = 'bo'")
+        }
+        #expect(try server.viewer(for: "bo").organisations == ["bo-bakery"], "an organisation the person now speaks for")
+        try cli.database.write { db in try db.run("UPDATE organisations SET kind = NULL WHERE key = 'bo-bakery'") }
+        #expect(try server.viewer(for: "bo").organisations == [], "an organisation changed by itself")
+
+        let token = try cli.accounts.createToken(for: "bo", name: "kept", at: clock.now())
+        #expect(try server.accounts.tokenHolder(token, at: clock.now())?.person == "bo")
+        #expect(try server.accounts.tokenHolder(token, at: clock.now())?.person == "bo", "kept")
+        #expect(try server.accounts.tokenHolder(token + "x", at: clock.now()) == nil)
+        try cli.accounts.disable("bo", at: clock.now())
+        #expect(try server.accounts.tokenHolder(token, at: clock.now()) == nil, "an account disabled elsewhere")
+        try cli.accounts.enable("bo")
+        let second = try cli.accounts.createToken(for: "bo", name: "second", scope: .read, at: clock.now())
+        #expect(try server.accounts.tokenHolder(second, at: clock.now())?.scope == .read)
+        let id = try #require(try cli.accounts.tokens(of: "bo").first { $0.name == "second" }?.id)
+        _ = try cli.accounts.revokeToken(id, of: "bo", at: clock.now())
+        #expect(try server.accounts.tokenHolder(second, at: clock.now()) == nil, "a token revoked elsewhere")
+        try cli.database.write { db in try db.run("DELETE FROM api_tokens") }
+        #expect(try server.accounts.tokenHolder(token, at: clock.now()) == nil, "tokens deleted by SQL by hand")
+        // Expiry is a matter of time, not of a change: a kept token still expires.
+        let third = try cli.accounts.createToken(for: "bo", name: "third", days: 1, at: clock.now())
+        #expect(try server.accounts.tokenHolder(third, at: clock.now()) != nil)
+        clock.advance(bySeconds: 2 * 86_400)
+        #expect(try server.accounts.tokenHolder(third, at: clock.now()) == nil, "expired")
+    }
 }
