@@ -34,6 +34,37 @@ import Testing
         }
     }
 
+    /// Random texts over an alphabet with every kind of newline and space, combining marks,
+    /// emoji and CR LF (one Character of two scalars).
+    static func mixedCorpus() -> [String] {
+        var corpus = ["", "a", "\n", "\r\n", "\u{0B}", "\u{0C}", "\u{85}", "\u{2028}", "\u{2029}", "e\u{301}", "👩‍👩‍👧", String(repeating: "a", count: 40)]
+        var generator = SystemRandomNumberGenerator()
+        let alphabet: [String] = ["a", "Z", " ", "\t", "\n", "\r", "\r\n", "\u{0B}", "\u{0C}", "\u{1C}", "\u{7F}", "\u{85}", "\u{A0}", "é", "e\u{301}",
+                                  "\u{2028}", "\u{2029}", "\u{3000}", "👍🏽", "🇬🇧", "中"]
+        for _ in 0..<20_000 {
+            let length = Int.random(in: 0...10, using: &generator)
+            corpus.append((0..<length).map { _ in alphabet.randomElement(using: &generator)! }.joined())
+        }
+        // ASCII alone, the fast path's own ground.
+        let ascii = (0..<128).map { String(UnicodeScalar(UInt8($0))) }
+        for _ in 0..<5_000 {
+            corpus.append((0..<Int.random(in: 0...8, using: &generator)).map { _ in ascii.randomElement(using: &generator)! }.joined())
+        }
+        return corpus
+    }
+
+    /// Every start's and every imported row's text fields are checked for newlines, length and
+    /// blankness; the byte paths agree with the Character ones.
+    @Test func newlinesAndLengthsOnBytesAgreeWithCharacters() {
+        for text in Self.mixedCorpus() {
+            #expect(text.hasNewline == text.hasNewlineByCharacters, "\(text.unicodeScalars.map { String($0.value, radix: 16) })")
+            #expect(text.trimmed.isEmpty == text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty, "\(text.unicodeScalars.map { String($0.value, radix: 16) })")
+            for limit in [0, 1, 3, 5, 8] {
+                #expect(text.hasMoreCharacters(than: limit) == (text.count > limit), "\(text.debugDescription) \(limit)")
+            }
+        }
+    }
+
     /// Issue 22: every API response writes its times in local time; the arithmetic agrees with
     /// Foundation's calendar in zones ahead of and behind UTC, on half-hour offsets, across
     /// daylight-saving changes and before 1970.

@@ -261,6 +261,26 @@ final class LockedList: @unchecked Sendable {  // `storage` guarded by `lock`
         #expect(testTime.display(nudge.occurredAt) == "2026-04-08 10:00 BST")
     }
 
+    /// A new instance has no timers to restart, so its start does not look for them; a start
+    /// that starts the same timer twice still keeps only the second.
+    @Test func aStartThatStartsOneTimerTwiceKeepsTheSecondPending() throws {
+        let f = try EngineFixture()
+        try f.engine.install([try makeLoader().load("""
+        {"formatVersion": 1, "name": "alarm", "version": 1, "title": "Alarm",
+         "states": {"set": {"title": "Set"}, "rung": {"title": "Rung"}}, "initial": "set", "final": ["rung"],
+         "startEffects": [{"startTimer": {"name": "ring", "after": "P1D", "event": "ring"}},
+                          {"startTimer": {"name": "ring", "after": "P3D", "event": "ring"}},
+                          {"startTimer": {"name": "remind", "after": "P2D", "event": "ring"}}],
+         "transitions": [{"event": "ring", "from": ["set"], "to": "rung", "by": [{"role": "system"}]}]}
+        """, file: "alarm")])
+        let started = try f.engine.start("alarm", data: [:], actor: Actor("mo"))
+        let pending = try f.engine.pendingTimers(instance: started.instance.id)
+        #expect(pending.map(\.name).sorted() == ["remind", "ring"])
+        let ring = try #require(pending.first { $0.name == "ring" })
+        #expect(ring.dueAt == f.clock.now().addingTimeInterval(3 * 86_400), "the second start of the timer")
+        #expect(try f.count("timers") == 3, "the first, cancelled as restarted, is kept with its reason")
+    }
+
     @Test func aCancelledTimerNeverFiresAndEndedInstancesDropTheirTimers() throws {
         let f = try EngineFixture()
         try f.engine.start("ticket", data: ["title": "T"], actor: Actor("mo"))

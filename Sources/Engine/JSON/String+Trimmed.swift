@@ -22,4 +22,27 @@ extension String {
 
     /// Whether a scalar is printable ASCII other than a space: never trimmed.
     private static func isPlainEnd(_ s: Unicode.Scalar) -> Bool { s.value > 0x20 && s.value < 0x7F }
+
+    /// Whether any Character is a newline, as `contains(where: \.isNewline)` finds, read on the
+    /// bytes when the text is ASCII (every field of every start and import row is checked so).
+    public var hasNewline: Bool {
+        for byte in utf8 {
+            if byte >= 0x80 { return hasNewlineByCharacters }
+            if byte >= 0x0A && byte <= 0x0D { return true }
+        }
+        return false
+    }
+
+    /// The same, Character by Character: the reference the fast path is checked against.
+    public var hasNewlineByCharacters: Bool { contains(where: \.isNewline) }
+
+    /// Whether the text has more than `limit` Characters, counting Characters only when its
+    /// bytes alone do not settle it (no text has more Characters than UTF-8 bytes, and ASCII
+    /// has exactly as many but for CR LF, one Character of two bytes).
+    public func hasMoreCharacters(than limit: Int) -> Bool {
+        let bytes = utf8.count
+        if bytes <= limit { return false }
+        if utf8.allSatisfy({ $0 < 0x80 && $0 != 0x0D }) { return true }
+        return count > limit
+    }
 }

@@ -9,9 +9,9 @@ extension FieldSpec {
         switch kind {
         case .string, .text:
             guard let s = value.stringValue else { return "should be text, not \(value.typeName)" }
-            if isRequired && s.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty { return "is required and cannot be blank" }
-            if kind == .string && s.contains(where: { $0.isNewline }) { return "should be a single line" }
-            if let maxLength, s.count > maxLength { return "should be at most \(maxLength) characters (it has \(s.count))" }
+            if isRequired && s.trimmed.isEmpty { return "is required and cannot be blank" }
+            if kind == .string && s.hasNewline { return "should be a single line" }
+            if let maxLength, s.hasMoreCharacters(than: maxLength) { return "should be at most \(maxLength) characters (it has \(s.count))" }
             if let allowedValues, !allowedValues.contains(s) { return "should be one of: \(allowedValues.joined(separator: ", "))" }
         case .integer:
             guard value.typeName == "integer" else { return "should be a whole number" }
@@ -35,7 +35,7 @@ extension FieldSpec {
             if let maxItemLength, let long = items.first(where: { ($0.stringValue?.count ?? 0) > maxItemLength }) {
                 return "should have values of at most \(maxItemLength) characters each (\"\(long.stringValue?.prefix(20) ?? "")…\" has \(long.stringValue?.count ?? 0))"
             }
-            if items.contains(where: { $0.stringValue?.contains(where: \.isNewline) == true }) { return "should have values of a single line each" }
+            if items.contains(where: { $0.stringValue?.hasNewline == true }) { return "should have values of a single line each" }
         case .object:
             guard value.objectValue != nil else { return "should be an object" }
         }

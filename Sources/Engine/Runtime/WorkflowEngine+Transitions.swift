@@ -34,7 +34,7 @@ extension WorkflowEngine {
         try updateLookups(db, id: id, from: nil, to: data)
         let seq = try appendEvent(db, instance: id, version: 1, event: "start", actor: actor, from: nil, to: definition.initial,
                                   payload: data, at: at, idempotencyKey: idempotencyKey, requestDigest: requestDigest)
-        try carryOut(definition.startEffects, db: db, instance: proposed, event: "start", actor: actor, seq: seq, at: at)
+        try carryOut(definition.startEffects, db: db, instance: proposed, event: "start", actor: actor, seq: seq, at: at, isNew: true)
         return FireResult(instance: proposed, eventSeq: seq, isReplay: false)
     }
 
@@ -133,13 +133,21 @@ extension WorkflowEngine {
 
     // MARK: - Effects
 
-    func carryOut(_ effects: [Effect], db: Connection, instance: Instance, event: String, actor: Actor, seq: Int64, at: Date) throws {
+    /// - Parameter isNew: the instance was started in this transaction, so it has no timers
+    ///   but those these effects start (instances are never deleted, so no id is used twice).
+    func carryOut(_ effects: [Effect], db: Connection, instance: Instance, event: String, actor: Actor, seq: Int64, at: Date, isNew: Bool = false) throws {
+        var startedHere: Set<String> = []
         for effect in effects {
             switch effect {
             case .startTimer(let name, let timerEvent, let delay):
                 let due = try dueMoment(delay, instance: instance, event: event, timer: name, from: at)
-                try db.run("UPDATE timers SET status = 'cancelled', resolved_at = ?, note = 'restarted' WHERE instance_id = ? AND name = ? AND status = 'pending'",
-                           at.milliseconds, instance.id.rawValue, name)
+                // A timer of the same name still pending is restarted: none can be, on a new
+                // instance, unless these effects started it.
+                if !isNew || startedHere.contains(name) {
+                    try db.run("UPDATE timers SET status = 'cancelled', resolved_at = ?, note = 'restarted' WHERE instance_id = ? AND name = ? AND status = 'pending'",
+                               at.milliseconds, instance.id.rawValue, name)
+                }
+                startedHere.insert(name)
                 try db.run("INSERT INTO timers (instance_id, name, event, due_at, status, created_at) VALUES (?, ?, ?, ?, 'pending', ?)",
                            instance.id.rawValue, name, timerEvent, due.milliseconds, at.milliseconds)
             case .cancelTimer(let name):
