@@ -26,6 +26,12 @@ public final class Database: @unchecked Sendable {  // writer guarded by writerL
     public init(path: String) throws {
         self.path = path
         writer = try Connection(path: path)
+        // The writer's savepoint journals stay in memory. Every write of a group commit runs
+        // in its own savepoint, and SQLite keeps the pages each one changes in a journal of its
+        // own: on disk, that is a temporary file opened, written and closed for every commit.
+        // In memory it is cleared each time a savepoint is released, so it holds one write's
+        // pages at a time.
+        try writer.execute("PRAGMA temp_store = MEMORY")
         // WAL is a property of the file: set once, and checked, rather than on every open.
         let mode = try writer.query("PRAGMA journal_mode").first?.string("journal_mode")
         if mode != "wal" {

@@ -38,8 +38,10 @@ public struct Migration: Sendable {
 
     func apply(_ db: Connection) throws {
         guard let rewrite else { return try db.execute(sql) }
-        guard let create = try db.queryOne("SELECT sql FROM sqlite_schema WHERE type = 'table' AND name = ?", rewrite.table)?.string("sql"),
-              create.contains(rewrite.old) else {
+        let create = try db.queryOne("SELECT sql FROM sqlite_schema WHERE type = 'table' AND name = ?", rewrite.table)?.string("sql")
+        // Already reading the new way (a table made by a later first migration, say): nothing to do.
+        if let create, create.contains(rewrite.new) && !create.contains(rewrite.old) { return }
+        guard let create, create.contains(rewrite.old) else {
             throw SQLiteError(code: 1, message: "migration \(version) (\(name)): the table \(rewrite.table) does not read as expected")
         }
         let schemaVersion = try db.queryOne("PRAGMA schema_version")?.int("schema_version") ?? 0

@@ -89,6 +89,63 @@ import SQLite
     }
 }
 
+/// Issue 22: a timer's and a message's status are checked by comparisons: the same rule as
+/// the IN list it replaced, on databases made before and after, without the temporary table
+/// SQLite built for the list on every insert and update.
+@Suite struct StatusCheckTests {
+    static func usesTemporaryTable(_ f: EngineFixture, _ sql: String) throws -> Bool {
+        // On the writer: it made any change to the schema, and EXPLAIN does not look for one.
+        try f.engine.database.withWriter { db in try db.query("EXPLAIN " + sql).contains { $0.string("opcode") == "OpenEphemeral" } }
+    }
+
+    static let insertTimer = "INSERT INTO timers (instance_id, name, event, due_at, status, created_at) VALUES ('ticket-1', 'x', 'nudge', 1, 'pending', 1)"
+    static let insertMessage = "INSERT INTO outbox (instance_id, event_seq, template, recipient, subject, body, created_at, status) VALUES ('ticket-1', 1, 't', 'r', 's', 'b', 1, 'pending')"
+
+    @Test func statusesAreCheckedByComparisonOnADatabaseMadeBeforeAndOneMadeNow() throws {
+        let path = temporaryDatabasePath()
+        do {
+            let f = try EngineFixture(path: path)
+            _ = try f.engine.start("ticket", data: ["title": "A"], actor: Actor("mo"))
+            // Back to engine schema 3, as an earlier release left it: the statuses as IN lists.
+            try f.engine.database.withWriter { db in
+                let version = try db.queryOne("PRAGMA schema_version")?.int("schema_version") ?? 0
+                try db.execute("PRAGMA writable_schema = ON")
+                try db.run("UPDATE sqlite_schema SET sql = replace(sql, ?, ?) WHERE name = 'timers'",
+                           "CHECK (status = 'pending' OR status = 'fired' OR status = 'cancelled' OR status = 'skipped')", "CHECK (status IN ('pending', 'fired', 'cancelled', 'skipped'))")
+                try db.run("UPDATE sqlite_schema SET sql = replace(sql, ?, ?) WHERE name = 'outbox'",
+                           "CHECK (status = 'pending' OR status = 'sending' OR status = 'sent' OR status = 'failed' OR status = 'undeliverable')",
+                           "CHECK (status IN ('pending', 'sending', 'sent', 'failed', 'undeliverable'))")
+                try db.execute("PRAGMA schema_version = \(version + 1)")
+                try db.execute("PRAGMA writable_schema = OFF")
+                try db.run("UPDATE schema_versions SET version = 3 WHERE component = 'engine'")
+            }
+            #expect(try Self.usesTemporaryTable(f, Self.insertTimer), "the old text builds a table of the list")
+        }
+        for f in [try EngineFixture(path: path), try EngineFixture()] {
+            #expect(try !Self.usesTemporaryTable(f, Self.insertTimer))
+            #expect(try !Self.usesTemporaryTable(f, Self.insertMessage))
+            if try f.count("instances") == 0 { _ = try f.engine.start("ticket", data: ["title": "A"], actor: Actor("mo")) }
+            try f.engine.database.write { db in
+                for status in ["pending", "fired", "cancelled", "skipped"] {
+                    try db.run("INSERT INTO timers (instance_id, name, event, due_at, status, created_at) VALUES ('ticket-1', ?, 'nudge', 1, ?, 1)", "t-" + status, status)
+                }
+                for status in ["pending", "sending", "sent", "failed", "undeliverable"] {
+                    try db.run("INSERT INTO outbox (instance_id, event_seq, template, recipient, subject, body, created_at, status) VALUES ('ticket-1', 1, 't', 'r', 's', 'b', 1, ?)", status)
+                }
+            }
+            for bad in ["Pending", "", "done"] {
+                #expect(throws: SQLiteError.self, "timer status \(bad)") {
+                    try f.engine.database.write { db in try db.run("INSERT INTO timers (instance_id, name, event, due_at, status, created_at) VALUES ('ticket-1', 'bad', 'nudge', 1, ?, 1)", bad) }
+                }
+                #expect(throws: SQLiteError.self, "message status \(bad)") {
+                    try f.engine.database.write { db in try db.run("UPDATE outbox SET status = ? WHERE status = 'sent'", bad) }
+                }
+            }
+            #expect(throws: SQLiteError.self) { try f.engine.database.write { db in try db.run("UPDATE timers SET status = NULL WHERE name = 't-fired'") } }
+        }
+    }
+}
+
 /// Issue 22: a ledger's first reading of every record hands them over one at a time; what it is
 /// handed, and in what order, is what the returned list holds, on a first reading and after.
 @Suite struct ChangesStreamTests {

@@ -13,9 +13,12 @@ internal import SQLite
 /// once its write has committed (``enqueue(_:whenCommitted:)``), and goes on at once: a web
 /// worker that queues a write is free for the next request while the commit is on its way.
 /// Leadership goes to the next waiting caller when one is first in the queue; when the next
-/// write's caller is not waiting (it left a completion), a fresh thread leads it, so the
-/// thread that led goes on to run its batch's completions outside the leadership. A
-/// completion is therefore free to write again, even synchronously.
+/// write's caller is not waiting (it left a completion), the queue's own committing thread
+/// leads it, batch after batch while such writes keep coming, and hands each batch's
+/// completions to its answering thread so the next commit is not kept waiting for them. A
+/// caller that led its own batch runs that batch's completions itself, after it has handed
+/// leadership on. Either way a completion runs outside the leadership, so it is free to
+/// write again, even synchronously.
 final class CommitQueue: @unchecked Sendable {  // `pending` and `leaderActive` guarded by `lock`
     private final class Job: @unchecked Sendable {  // fields written by the leader before `wake` signals or `completion` runs
         let work: @Sendable (Connection) throws -> any Sendable
@@ -38,8 +41,10 @@ final class CommitQueue: @unchecked Sendable {  // `pending` and `leaderActive` 
     private let observations: EngineObservations
     /// Told when a caller starts and stops waiting for its commit (see ``WorkflowEngine/whileWaitingForCommits(began:ended:)``).
     private var waiting: (began: @Sendable () -> Void, ended: @Sendable () -> Void)?
-    /// Where a batch is led when no waiting caller is first in the queue.
-    private let leaders = DispatchQueue(label: "flourish.commit-leader", attributes: .concurrent)
+    /// Leads a batch when no waiting caller is first in the queue.
+    private let committing = SerialLane(name: "flourish-commit")
+    /// Runs the completions of the batches `committing` led.
+    private let answering = SerialLane(name: "flourish-answers")
 
     init(database: Database, observations: EngineObservations) {
         self.database = database
@@ -91,8 +96,9 @@ final class CommitQueue: @unchecked Sendable {  // `pending` and `leaderActive` 
         lock.withLock { waiting = (began, ended) }
     }
 
-    /// Commits every queued write, hands leadership on, then answers the batch's callers.
-    private func lead() {
+    /// Commits every queued write, hands leadership on, then answers the batch's callers: its
+    /// completions here, or on the answering thread when this is the committing thread.
+    private func lead(onCommittingThread: Bool = false) {
         lock.lock()
         let batch = pending
         pending.removeAll(keepingCapacity: true)
@@ -127,17 +133,78 @@ final class CommitQueue: @unchecked Sendable {  // `pending` and `leaderActive` 
                 lock.unlock()
                 wake.signal()
             } else {
-                // Nobody waits to lead the next batch: a fresh thread does, so this one is free
-                // to answer its own batch meanwhile.
+                // Nobody waits to lead the next batch: the committing thread does.
                 lock.unlock()
-                leaders.async { self.lead() }
+                committing.run { self.lead(onCommittingThread: true) }
             }
         } else {
             leaderActive = false
             lock.unlock()
         }
+        var completions: [@Sendable () -> Void] = []
         for job in batch where !job.promoted {
-            if let completion = job.completion { completion(job.result!) } else { job.wake!.signal() }
+            if let completion = job.completion {
+                let result = job.result!
+                completions.append { completion(result) }
+            } else {
+                job.wake!.signal()
+            }
+        }
+        guard !completions.isEmpty else { return }
+        if onCommittingThread {
+            let answers = completions
+            answering.run { for completion in answers { completion() } }
+        } else {
+            for completion in completions { completion() }
+        }
+    }
+}
+
+/// One thread running work in the order given: started when work comes, and ended after two
+/// seconds with none, so an engine that is done with leaves no thread behind.
+final class SerialLane: @unchecked Sendable {  // `work` and `running` guarded by `condition`
+    private let name: String
+    private let condition = NSCondition()
+    private var work: [@Sendable () -> Void] = []
+    private var head = 0
+    private var running = false
+
+    init(name: String) { self.name = name }
+
+    func run(_ job: @escaping @Sendable () -> Void) {
+        condition.lock()
+        work.append(job)
+        if running {
+            condition.signal()
+            condition.unlock()
+            return
+        }
+        running = true
+        condition.unlock()
+        let thread = Thread { [self] in loop() }
+        thread.name = name
+        thread.stackSize = 1 << 21
+        thread.start()
+    }
+
+    private func loop() {
+        condition.lock()
+        while true {
+            while head == work.count {
+                if !condition.wait(until: Date(timeIntervalSinceNow: 2)) && head == work.count {
+                    running = false
+                    work.removeAll()
+                    head = 0
+                    condition.unlock()
+                    return
+                }
+            }
+            let job = work[head]
+            head += 1
+            if head > 256 && head * 2 > work.count { work.removeFirst(head); head = 0 }
+            condition.unlock()
+            job()
+            condition.lock()
         }
     }
 }
