@@ -15,7 +15,7 @@ let package = Package(
     targets: [
         .systemLibrary(name: "CSQLite", path: "Sources/CSQLite"),
         .target(name: "SQLite", dependencies: ["CSQLite"], swiftSettings: swiftSettings),
-        .target(name: "Engine", dependencies: ["SQLite"], swiftSettings: swiftSettings),
+        .target(name: "Engine", dependencies: ["SQLite", "CSystem"], swiftSettings: swiftSettings),
         .target(name: "Domain", dependencies: ["Engine", "SQLite"], swiftSettings: swiftSettings),
         .target(name: "Services", dependencies: ["Domain", "Engine", "SQLite", "CSystem"], swiftSettings: swiftSettings),
         .target(name: "ArgumentParsing", swiftSettings: swiftSettings),

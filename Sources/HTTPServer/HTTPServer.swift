@@ -819,6 +819,7 @@ final class WorkerPool: @unchecked Sendable {  // every var guarded by `mutex`
         starting += 1
         let thread = Thread { [self] in
             Thread.current.threadDictionary[Self.key] = self
+            _ = flourish_name_this_thread("flourish-worker")
             work()
         }
         thread.name = "flourish-worker-\(number)"

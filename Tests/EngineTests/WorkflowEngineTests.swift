@@ -235,6 +235,23 @@ import SQLite
     }
 }
 
+/// The commit queue's own threads: work runs in the order given, on a thread named for it.
+@Suite struct SerialLaneTests {
+    @Test func workRunsInTheOrderGivenOnOneNamedThread() {
+        let lane = SerialLane(name: "flourish-test")
+        let seen = LockedList(), done = DispatchSemaphore(value: 0)
+        for n in 0..<200 {
+            lane.run {
+                let name = (try? String(contentsOfFile: "/proc/thread-self/comm", encoding: .utf8))?.trimmingCharacters(in: .newlines) ?? "?"
+                seen.append("\(n) \(name)")
+                if n == 199 { done.signal() }
+            }
+        }
+        #expect(done.wait(timeout: .now() + 10) == .success)
+        #expect(seen.items == (0..<200).map { "\($0) flourish-test" })
+    }
+}
+
 final class LockedList: @unchecked Sendable {  // `storage` guarded by `lock`
     private let lock = NSLock()
     private var storage: [String] = []

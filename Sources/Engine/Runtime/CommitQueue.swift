@@ -1,5 +1,6 @@
 internal import Foundation
 internal import SQLite
+internal import CSystem
 
 /// Group commit: concurrent callers' writes share one transaction, and each caller is
 /// answered only after that transaction has committed.
@@ -181,7 +182,11 @@ final class SerialLane: @unchecked Sendable {  // `work` and `running` guarded b
         }
         running = true
         condition.unlock()
-        let thread = Thread { [self] in loop() }
+        let thread = Thread { [self] in
+            // Named where `top -H` and perf show it (Foundation's name is not the thread's own).
+            _ = flourish_name_this_thread(name)
+            loop()
+        }
         thread.name = name
         thread.stackSize = 1 << 21
         thread.start()
