@@ -9,21 +9,27 @@ import SQLite
 /// work out the viewer's boards, and every action checks its group), and read again as soon as
 /// anything changes it: this process, another process on the same file, or SQL by hand.
 @Suite struct KeptGraphTests {
-    @Test func aChangeFromAnotherProcessIsSeenAtTheNextRead() throws {
+    /// A server and the admin CLI: two Flourish instances, as two processes would be, on one file.
+    static func twoProcesses() throws -> (server: Flourish, cli: Flourish, clock: TestClock, dir: URL) {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("flourish-kept-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: dir) }
         let library = try WorkflowLibrary(directory: repositoryRoot.appendingPathComponent("Workflows"))
         let london = PartnershipTime(timeZone: TimeZone(identifier: "Europe/London")!, workingDays: library.calendars["england-and-wales"]!)
         let clock = TestClock(london.parse("2026-06-01T10:00")!)
         let path = dir.appendingPathComponent("f.sqlite").path
         let server = try Flourish(databasePath: path, library: library, clock: clock, partnershipKey: "norfolk")
+        let cli = try Flourish(databasePath: path, library: library, clock: clock, partnershipKey: "norfolk")
+        return (server, cli, clock, dir)
+    }
+
+    @Test func aChangeFromAnotherProcessIsSeenAtTheNextRead() throws {
+        let (server, cli, clock, dir) = try Self.twoProcesses()
+        defer { try? FileManager.default.removeItem(at: dir) }
         let board = "norfolk-learning-board"
         let name = try server.governance.body(board).name
         #expect(try server.governance.bodies().count == server.governance.bodies().count)
 
         // Another process (the admin CLI) adds a body and renames one by SQL.
-        let cli = try Flourish(databasePath: path, library: library, clock: clock, partnershipKey: "norfolk")
         _ = try cli.directory.addPerson(id: "sec", name: "Sec", email: "sec@example.org", at: clock.now())
         try cli.directory.addMembership(person: "sec", body: cli.partnership.topBody, role: "secretariat", at: clock.now())
         try cli.addBody(key: "reading-task-group", name: "Reading Task Group", kind: "subgroup", reportsTo: [board], priority: nil, description: "", by: "sec")
@@ -47,15 +53,8 @@ import SQLite
     /// changes, whichever process changes it: a membership ended, an account disabled or a token
     /// revoked by the admin CLI is refused on the server's very next request.
     @Test func aViewerAndATokenHolderAreReadAgainOnceAnotherProcessChangesWhatTheyAreMadeFrom() throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("flourish-kept-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let (server, cli, clock, dir) = try Self.twoProcesses()
         defer { try? FileManager.default.removeItem(at: dir) }
-        let library = try WorkflowLibrary(directory: repositoryRoot.appendingPathComponent("Workflows"))
-        let london = PartnershipTime(timeZone: TimeZone(identifier: "Europe/London")!, workingDays: library.calendars["england-and-wales"]!)
-        let clock = TestClock(london.parse("2026-06-01T10:00")!)
-        let path = dir.appendingPathComponent("f.sqlite").path
-        let server = try Flourish(databasePath: path, library: library, clock: clock, partnershipKey: "norfolk")
-        let cli = try Flourish(databasePath: path, library: library, clock: clock, partnershipKey: "norfolk")
         let group = "norfolk-learning-board"
         _ = try cli.directory.addPerson(id: "bo", name: "Bo", email: "bo@example.org", at: clock.now())
         try cli.accounts.setPassword("quiet canal lantern 7391", for: "bo", at: clock.now())
