@@ -9,7 +9,7 @@ timeout or running out of memory.
 
   Tests/Fuzz/HTTPRequestFuzz.swift          module HTTPServer (+ CSystem)
   Tests/Fuzz/MultipartFuzz.swift            module HTTPServer (+ CSystem)
-  Tests/Fuzz/WorkflowDefinitionFuzz.swift   module Engine (+ SQLite, CSQLite)
+  Tests/Fuzz/WorkflowDefinitionFuzz.swift   module Engine (+ SQLite, CSQLite, CSystem)
   Tests/Fuzz/corpus/{http,multipart,workflow}/  committed seed corpora (minimised with -merge=1)
   Tests/Fuzz/{http,multipart,workflow}.dict     libFuzzer dictionaries
 
@@ -75,7 +75,7 @@ class Module:
 MODULES = {
     "HTTPServer": Module("HTTPServer", "Sources/HTTPServer", c_modules=["Sources/CSystem"]),
     "SQLite": Module("SQLite", "Sources/SQLite", c_modules=["Sources/CSQLite"]),
-    "Engine": Module("Engine", "Sources/Engine", c_modules=["Sources/CSQLite"], deps=["SQLite"]),
+    "Engine": Module("Engine", "Sources/Engine", c_modules=["Sources/CSQLite", "Sources/CSystem"], deps=["SQLite"]),
 }
 
 
