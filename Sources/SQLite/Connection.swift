@@ -17,6 +17,8 @@ public final class Connection {
     private var cache: [String: Statement] = [:]
     /// Whether a transaction opened by ``transaction(_:)`` is under way.
     public private(set) var isInTransaction = false
+    /// What ``onCommit(_:)`` was given in the open transaction, in order.
+    private var afterCommit: [() -> Void] = []
 
     /// Process-wide settings, made once before SQLite first initializes (the first connection
     /// opened): SQLite does not count the memory it holds, so its allocations take no shared
@@ -149,21 +151,34 @@ public final class Connection {
         do {
             let result = try body(self)
             try run("COMMIT")
+            let committed = afterCommit
+            afterCommit = []
+            for work in committed { work() }
             return result
         } catch {
+            afterCommit = []
             try? execute("ROLLBACK")
             throw error
         }
     }
 
+    /// Runs `work` once the transaction now open has committed: at once outside one. Dropped
+    /// when the transaction rolls back, or the savepoint it was asked for within. For what
+    /// must not outlive a rollback: a cache of the data a write is making, say.
+    public func onCommit(_ work: @escaping () -> Void) {
+        if isInTransaction { afterCommit.append(work) } else { work() }
+    }
+
     /// Runs `body` inside a savepoint: a throw undoes only what `body` did.
     public func savepoint<T>(_ name: String = "step", _ body: (Connection) throws -> T) throws -> T {
         try run("SAVEPOINT \(name)")
+        let committing = afterCommit.count
         do {
             let result = try body(self)
             try run("RELEASE \(name)")
             return result
         } catch {
+            if afterCommit.count > committing { afterCommit.removeSubrange(committing...) }
             try? execute("ROLLBACK TO \(name)")
             try? execute("RELEASE \(name)")
             throw error

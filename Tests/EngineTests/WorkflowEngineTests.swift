@@ -235,6 +235,34 @@ import SQLite
     }
 }
 
+/// A version whose transaction rolled back never reaches the decoded-data cache: another
+/// process may write that same version of the instance with other data, and this process must
+/// then read what was committed.
+@Suite struct RolledBackDataTests {
+    struct CallersOwnWriteFailed: Error {}
+
+    @Test func aVersionThatRolledBackIsNeverServedAfterAnotherProcessWritesThatVersion() throws {
+        let path = temporaryDatabasePath()
+        let f = try EngineFixture(path: path)
+        let id = try f.engine.start("ticket", data: ["title": "T"], actor: Actor("mo")).instance.id
+        try f.engine.fire("take", on: id, actor: Actor("mo"), expectedVersion: 1)
+        // The note is made, then the caller's own write in the same transaction fails: nothing happened.
+        #expect(throws: CallersOwnWriteFailed.self) {
+            try f.engine.fire("note", on: id, payload: ["comment": "rolled back", "rag": "red"], actor: Actor("mo"), expectedVersion: 2,
+                              alongside: { _, _ in throw CallersOwnWriteFailed() })
+        }
+        // A second process on the same file writes version 3 with other data. (This process
+        // reads nothing of the instance meanwhile: a read would put version 2 in the cache.)
+        let other = try EngineFixture(path: path)
+        let kept = try other.engine.fire("note", on: id, payload: ["comment": "kept", "rag": "green"], actor: Actor("mo"), expectedVersion: 2)
+        #expect(kept.instance.version == 3 && kept.instance.data["rag"] == "green")
+        // This process's next event builds on version 3 as committed, not as it rolled back.
+        let next = try f.engine.fire("note", on: id, payload: ["comment": "next"], actor: Actor("mo"), expectedVersion: 3)
+        #expect(next.instance.data["rag"] == "green", "what was committed, not what rolled back")
+        #expect(try f.engine.instance(id).data["rag"] == "green")
+    }
+}
+
 /// The commit queue's own threads: work runs in the order given, on a thread named for it.
 @Suite struct SerialLaneTests {
     @Test func workRunsInTheOrderGivenOnOneNamedThread() {

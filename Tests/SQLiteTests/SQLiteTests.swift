@@ -32,6 +32,28 @@ func temporaryDatabasePath(_ name: String = "test") -> String {
         #expect(!Connection.sqliteCountsMemory)
     }
 
+    /// Work asked for "once committed" runs after the commit, never after a rollback, and not
+    /// for a savepoint that was rolled back; outside a transaction it runs at once.
+    @Test func workAfterCommitRunsOnlyForWhatCommitted() throws {
+        let db = try Database(path: temporaryDatabasePath())
+        var ran: [String] = []
+        try db.withWriter { $0.onCommit { ran.append("outside") } }
+        #expect(ran == ["outside"])
+        struct Refused: Error {}
+        try db.write { c in
+            c.onCommit { ran.append("kept") }
+            _ = try? c.savepoint { c -> Int in
+                c.onCommit { ran.append("savepoint rolled back") }
+                throw Refused()
+            }
+            try c.savepoint { c in c.onCommit { ran.append("savepoint released") } }
+            #expect(ran == ["outside"], "nothing before the commit")
+        }
+        #expect(ran == ["outside", "kept", "savepoint released"])
+        #expect(throws: Refused.self) { try db.write { c in c.onCommit { ran.append("rolled back") }; throw Refused() } }
+        #expect(ran == ["outside", "kept", "savepoint released"])
+    }
+
     @Test func bindsAndReadsEveryType() throws {
         let db = try Database(path: temporaryDatabasePath())
         try db.write { db in
