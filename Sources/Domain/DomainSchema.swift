@@ -151,41 +151,11 @@ public enum DomainSchema {
             requested_by TEXT NOT NULL
         );
         """),
-        // Readers keep the graph until this count moves (GovernanceRegister.activeBodies). A later
-        // migration that rebuilds `bodies` or `body_links` (as `.loosening` does) drops their
-        // triggers with the old table, and must create them again.
-        Migration(version: 14, name: "a count of changes to the governance graph, so readers keep the graph until it changes", sql: """
-        CREATE TABLE governance_changes (
-            id INTEGER PRIMARY KEY CHECK (id = 1),
-            n INTEGER NOT NULL
-        );
-        INSERT INTO governance_changes (id, n) VALUES (1, 0);
-        CREATE TRIGGER bodies_insert_counts AFTER INSERT ON bodies BEGIN UPDATE governance_changes SET n = n + 1; END;
-        CREATE TRIGGER bodies_update_counts AFTER UPDATE ON bodies BEGIN UPDATE governance_changes SET n = n + 1; END;
-        CREATE TRIGGER bodies_delete_counts AFTER DELETE ON bodies BEGIN UPDATE governance_changes SET n = n + 1; END;
-        CREATE TRIGGER body_links_insert_counts AFTER INSERT ON body_links BEGIN UPDATE governance_changes SET n = n + 1; END;
-        CREATE TRIGGER body_links_update_counts AFTER UPDATE ON body_links BEGIN UPDATE governance_changes SET n = n + 1; END;
-        CREATE TRIGGER body_links_delete_counts AFTER DELETE ON body_links BEGIN UPDATE governance_changes SET n = n + 1; END;
-        """),
-        // Viewers are kept until this count (or the graph's) moves (Flourish.viewer(for:)): any
-        // process's change to people, memberships or organisations moves it, in the change's
-        // own transaction. A later migration that rebuilds one of those tables drops its
-        // triggers with the old table, and must create them again.
-        Migration(version: 15, name: "a count of changes to people, memberships and organisations, so viewers are kept until one changes", sql: """
-        CREATE TABLE directory_changes (
-            id INTEGER PRIMARY KEY CHECK (id = 1),
-            n INTEGER NOT NULL
-        );
-        INSERT INTO directory_changes (id, n) VALUES (1, 0);
-        CREATE TRIGGER people_insert_counts AFTER INSERT ON people BEGIN UPDATE directory_changes SET n = n + 1; END;
-        CREATE TRIGGER people_update_counts AFTER UPDATE ON people BEGIN UPDATE directory_changes SET n = n + 1; END;
-        CREATE TRIGGER people_delete_counts AFTER DELETE ON people BEGIN UPDATE directory_changes SET n = n + 1; END;
-        CREATE TRIGGER memberships_insert_counts AFTER INSERT ON memberships BEGIN UPDATE directory_changes SET n = n + 1; END;
-        CREATE TRIGGER memberships_update_counts AFTER UPDATE ON memberships BEGIN UPDATE directory_changes SET n = n + 1; END;
-        CREATE TRIGGER memberships_delete_counts AFTER DELETE ON memberships BEGIN UPDATE directory_changes SET n = n + 1; END;
-        CREATE TRIGGER organisations_insert_counts AFTER INSERT ON organisations BEGIN UPDATE directory_changes SET n = n + 1; END;
-        CREATE TRIGGER organisations_update_counts AFTER UPDATE ON organisations BEGIN UPDATE directory_changes SET n = n + 1; END;
-        CREATE TRIGGER organisations_delete_counts AFTER DELETE ON organisations BEGIN UPDATE directory_changes SET n = n + 1; END;
-        """),
+        // Readers keep the graph until this count moves (GovernanceRegister.activeBodies).
+        .countingChanges(version: 14, name: "a count of changes to the governance graph, so readers keep the graph until it changes",
+                         counter: "governance_changes", tables: ["bodies", "body_links"]),
+        // Viewers are kept until this count (or the graph's) moves (Flourish.viewer(for:)).
+        .countingChanges(version: 15, name: "a count of changes to people, memberships and organisations, so viewers are kept until one changes",
+                         counter: "directory_changes", tables: ["people", "memberships", "organisations"]),
     ])
 }

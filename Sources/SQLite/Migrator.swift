@@ -36,6 +36,26 @@ public struct Migration: Sendable {
         Migration(version: version, name: name, rewrite: (table, old, new))
     }
 
+    /// A migration that makes `counter`, a one-row count of changes, and triggers that move it
+    /// in the same transaction as every insert, update and delete of `tables`, whichever
+    /// connection or process makes them: readers keep what they built from those tables until
+    /// the count moves. A later migration that rebuilds one of the tables drops its triggers
+    /// with the old table, and must create them again.
+    public static func countingChanges(version: Int, name: String, counter: String, tables: [String]) -> Migration {
+        let triggers = tables.flatMap { table in
+            ["INSERT", "UPDATE", "DELETE"].map { change in
+                "CREATE TRIGGER \(table)_\(change.lowercased())_counts AFTER \(change) ON \(table) BEGIN UPDATE \(counter) SET n = n + 1; END;"
+            }
+        }
+        return Migration(version: version, name: name, sql: """
+            CREATE TABLE \(counter) (
+                id INTEGER PRIMARY KEY CHECK (id = 1),
+                n INTEGER NOT NULL
+            );
+            INSERT INTO \(counter) (id, n) VALUES (1, 0);
+            """ + "\n" + triggers.joined(separator: "\n"))
+    }
+
     func apply(_ db: Connection) throws {
         guard let rewrite else { return try db.execute(sql) }
         let create = try db.queryOne("SELECT sql FROM sqlite_schema WHERE type = 'table' AND name = ?", rewrite.table)?.string("sql")

@@ -279,23 +279,9 @@ public struct Accounts: Sendable {
         Migration(version: 3, name: "the confirmation email of a registration, removed with it", sql: """
         ALTER TABLE account_links ADD COLUMN message_id INTEGER;
         """),
-        // Token holders are kept until this count moves (Accounts.tokenHolder): any process's
-        // change to a token or an account moves it, in the change's own transaction. A later
-        // migration that rebuilds `api_tokens` or `accounts` drops these triggers with the old
-        // table, and must create them again.
-        Migration(version: 4, name: "a count of changes to tokens and accounts, so token holders are kept until one changes", sql: """
-        CREATE TABLE token_changes (
-            id INTEGER PRIMARY KEY CHECK (id = 1),
-            n INTEGER NOT NULL
-        );
-        INSERT INTO token_changes (id, n) VALUES (1, 0);
-        CREATE TRIGGER api_tokens_insert_counts AFTER INSERT ON api_tokens BEGIN UPDATE token_changes SET n = n + 1; END;
-        CREATE TRIGGER api_tokens_update_counts AFTER UPDATE ON api_tokens BEGIN UPDATE token_changes SET n = n + 1; END;
-        CREATE TRIGGER api_tokens_delete_counts AFTER DELETE ON api_tokens BEGIN UPDATE token_changes SET n = n + 1; END;
-        CREATE TRIGGER accounts_insert_counts AFTER INSERT ON accounts BEGIN UPDATE token_changes SET n = n + 1; END;
-        CREATE TRIGGER accounts_update_counts AFTER UPDATE ON accounts BEGIN UPDATE token_changes SET n = n + 1; END;
-        CREATE TRIGGER accounts_delete_counts AFTER DELETE ON accounts BEGIN UPDATE token_changes SET n = n + 1; END;
-        """),
+        // Token holders are kept until this count moves (Accounts.tokenHolder).
+        .countingChanges(version: 4, name: "a count of changes to tokens and accounts, so token holders are kept until one changes",
+                         counter: "token_changes", tables: ["api_tokens", "accounts"]),
     ])
 
     /// A real hash to check against when there is no account, so that takes as long as a real check.

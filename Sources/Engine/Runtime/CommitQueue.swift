@@ -143,7 +143,7 @@ final class CommitQueue: @unchecked Sendable {  // `pending` and `leaderActive` 
             lock.unlock()
         }
         var completions: [@Sendable () -> Void] = []
-        for job in batch where !job.promoted {
+        for job in batch {
             if let completion = job.completion {
                 let result = job.result!
                 completions.append { completion(result) }
