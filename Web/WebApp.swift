@@ -353,7 +353,7 @@ public final class WebApp: Sendable {
         var sessionToken: String?, byToken = false
         do {
             if route.acceptsToken, let auth = request.headers["Authorization"], auth.lowercased().hasPrefix("bearer ") {
-                let token = String(auth.dropFirst(7)).trimmingCharacters(in: .whitespaces)
+                let token = String(auth.dropFirst(7)).trimmedOfSpaces
                 guard let holder = try app.accounts.tokenHolder(token, at: app.clock.now()) else {
                     return problem(.unauthorized, "Unknown API token",
                                    detail: "The token is not valid, has expired or was revoked. Make a new one on Your account, or with `flourish user token PERSON --name NAME`.")
@@ -515,7 +515,7 @@ public final class WebApp: Sendable {
         var out: [String: String] = [:]
         for header in request.headers.values("Cookie") {
             for pair in header.split(separator: ";") {
-                let parts = pair.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+                let parts = pair.split(separator: "=", maxSplits: 1).map { String($0).trimmedOfSpaces }
                 if parts.count == 2, out[parts[0]] == nil { out[parts[0]] = parts[1] }
             }
         }

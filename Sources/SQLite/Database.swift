@@ -108,8 +108,8 @@ public final class Database: @unchecked Sendable {  // writer guarded by writerL
     public func read<T>(_ body: (Connection) throws -> T) throws -> T {
         let reader = try takeReader()
         defer { giveBack(reader) }
-        try reader.execute("BEGIN DEFERRED")
-        defer { try? reader.execute("COMMIT") }
+        try reader.run("BEGIN DEFERRED")
+        defer { try? reader.run("COMMIT") }
         return try body(reader)
     }
 

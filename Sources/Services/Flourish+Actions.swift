@@ -116,7 +116,7 @@ extension Flourish {
     ///   no priority of its own, of an escalation naming none), which may have no priority.
     func actionData(_ r: ActionRequest, requirePriority: Bool = true) throws -> [String: JSONValue] {
         let group = try governance.body(r.group)
-        if r.title.trimmingCharacters(in: .whitespaces).isEmpty { throw WorkflowError.missingField(event: "log an action", field: "title") }
+        if r.title.trimmedOfSpaces.isEmpty { throw WorkflowError.missingField(event: "log an action", field: "title") }
         try framework.checkAreas(r.areas)
         let priority = r.priority ?? group.priority
         if priority == nil && requirePriority {

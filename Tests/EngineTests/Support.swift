@@ -64,7 +64,7 @@ struct EngineFixture {
     let engine: WorkflowEngine
     let authorizer: StaticAuthorizer
 
-    init(start: String = "2026-03-02T09:00:00Z", storedJSON: StoredJSON = .standard, path: String = temporaryDatabasePath()) throws {
+    init(start: String = "2026-03-02T09:00:00Z", storedJSON: StoredJSON = .standard, path: String = temporaryDatabasePath(), more: [String] = []) throws {
         self.path = path
         let loader = try makeLoader()
         let ticket = try loader.load(ticketDefinitionText, file: "ticket.workflow.json")
@@ -74,7 +74,8 @@ struct EngineFixture {
         authorizer = StaticAuthorizer(roles: ["member": ["mo", "mia"], "secretariat": ["sec"]],
                                       relationFields: ["owner": "owner", "organisation-contact": "contacts"],
                                       emails: ["mo": "mo@example.org", "olu": "olu@example.org", "sec": "sec@example.org"])
-        engine = try WorkflowEngine(database: try Database(path: path), loader: loader, definitions: [ticket, pledge], time: testTime,
+        let others = try more.enumerated().map { try loader.load($0.element, file: "more-\($0.offset).workflow.json") }
+        engine = try WorkflowEngine(database: try Database(path: path), loader: loader, definitions: [ticket, pledge] + others, time: testTime,
                                     clock: clock, authorizer: authorizer, storedJSON: storedJSON)
     }
 

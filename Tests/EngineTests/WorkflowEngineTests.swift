@@ -235,6 +235,92 @@ import SQLite
     }
 }
 
+/// A start queued for a group commit works out on the caller's thread what needs no database
+/// (its checked data, stored form, digest and timers' due moments); the committing thread
+/// only reads, checks authority and writes. What it writes, and what it refuses first, must be
+/// as when everything was worked out inside the transaction.
+@Suite struct PreparedStartTests {
+    static let visit = """
+    { "formatVersion": 1, "name": "visit", "version": 1, "title": "Visit",
+      "states": { "booked": {"title": "Booked"}, "done": {"title": "Done"} },
+      "initial": "booked", "final": ["done"],
+      "startedBy": [{"role": "member"}],
+      "startFields": { "title": {"type": "string", "required": true}, "visitOn": {"type": "string", "required": true} },
+      "startEffects": [ { "startTimer": { "name": "remind", "at": "visitOn", "offset": "P1D", "event": "nudge" } },
+                        { "startTimer": { "name": "chase", "afterWorkingDays": 2, "event": "nudge" } } ],
+      "transitions": [ { "event": "nudge", "from": ["booked"], "to": "booked", "by": [{"role": "system"}] },
+                       { "event": "finish", "from": ["booked"], "to": "done", "by": [{"role": "member"}] } ]
+    }
+    """
+
+    /// Starts through the queue with a completion (worked out before the commit) and waits for it.
+    static func queuedStart(_ f: EngineFixture, _ data: [String: JSONValue], by actor: String, key: String? = nil) -> Result<FireResult, any Error> {
+        let done = DispatchSemaphore(value: 0)
+        nonisolated(unsafe) var result: Result<FireResult, any Error>?
+        f.engine.start("visit", data: data, actor: Actor(actor), idempotencyKey: key) { r in result = r; done.signal() }
+        _ = done.wait(timeout: .now() + 30)
+        return result ?? .failure(CancellationError())
+    }
+
+    /// What a start wrote: the instance's data, its event (payload and digest) and its timers.
+    static func written(_ f: EngineFixture, _ id: InstanceID) throws -> [String] {
+        try f.engine.database.read { db in
+            let instance = try db.queryOne("SELECT data, state FROM instances WHERE id = ?", id.rawValue)
+            let event = try db.queryOne("SELECT payload, payload_digest, occurred_at, request_digest FROM events WHERE instance_id = ?", id.rawValue)
+            let timers = try db.query("SELECT name, event, due_at, status FROM timers WHERE instance_id = ? ORDER BY id", id.rawValue)
+            return [instance?.string("data") ?? "-", instance?.string("state") ?? "-", event?.string("payload") ?? "-", event?.string("payload_digest") ?? "-",
+                    String(event?.int64("occurred_at") ?? -1), event?.string("request_digest") ?? "none"]
+                + timers.map { "\($0.string("name") ?? "") \($0.string("event") ?? "") \($0.int64("due_at") ?? -1) \($0.string("status") ?? "")" }
+        }
+    }
+
+    @Test func aStartWorkedOutBeforeItsCommitWritesWhatOneWorkedOutInsideWrites() throws {
+        let f = try EngineFixture(more: [Self.visit])
+        let data: [String: JSONValue] = ["title": "Visit the youth panel", "visitOn": "2026-03-20"]
+        let queued = try Self.queuedStart(f, data, by: "mo").get()
+        // With data worked out inside the transaction nothing can be worked out before it.
+        let inside = try f.engine.start("visit", data: data, actor: Actor("mo"), dataFrom: { _ in [:] })
+        let a = try Self.written(f, queued.instance.id), b = try Self.written(f, inside.instance.id)
+        #expect(a == b)
+        // And both are right: the reminder the day after the visit, the chase two working days on.
+        let timers = try f.engine.database.read { db in
+            try db.query("SELECT name, due_at FROM timers WHERE instance_id = ? ORDER BY id", queued.instance.id.rawValue).map { ($0.string("name") ?? "", $0.int64("due_at") ?? 0) }
+        }
+        #expect(timers.map(\.0) == ["remind", "chase"])
+        #expect(timers.first?.1 == testTime.adding(ISODuration("P1D")!, to: testTime.parse("2026-03-20")!).milliseconds)
+        #expect(timers.last?.1 == (try testTime.adding(WorkingDays(2), to: f.clock.now())).milliseconds)
+        #expect(try f.engine.verifyAuditLog().isIntact)
+    }
+
+    @Test func aRetryWithTheSameKeyIsAnsweredWithTheFirstStartAndWritesNothing() throws {
+        let f = try EngineFixture(more: [Self.visit])
+        let data: [String: JSONValue] = ["title": "Visit", "visitOn": "2026-03-20"]
+        let first = try Self.queuedStart(f, data, by: "mo", key: "visit-1").get()
+        let before = try f.snapshot()
+        let again = try Self.queuedStart(f, data, by: "mo", key: "visit-1").get()
+        #expect(again.isReplay && again.instance.id == first.instance.id)
+        #expect(try f.snapshot() == before)
+        // The same key for another start is refused, not answered with the first.
+        #expect(throws: WorkflowError.self) { try Self.queuedStart(f, ["title": "Other", "visitOn": "2026-03-21"], by: "mo", key: "visit-1").get() }
+        #expect(try f.snapshot() == before)
+    }
+
+    @Test func whoMayStartIsStillAnsweredBeforeADateThatCannotBeScheduled() throws {
+        let f = try EngineFixture(more: [Self.visit])
+        let before = try f.snapshot()
+        // Someone who may not start a visit is told so, whatever is wrong with the date.
+        let stranger = Self.queuedStart(f, ["title": "Visit", "visitOn": "next week"], by: "olu")
+        guard case .failure(let refusal as WorkflowError) = stranger, case .notPermitted = refusal else {
+            Issue.record("expected notPermitted, got \(stranger)"); return
+        }
+        // A member is told what is wrong with the date.
+        let member = Self.queuedStart(f, ["title": "Visit", "visitOn": "next week"], by: "mo")
+        guard case .failure(let error as WorkflowError) = member else { Issue.record("expected a refusal, got \(member)"); return }
+        #expect(error.localizedDescription.contains("YYYY-MM-DD"))
+        #expect(try f.snapshot() == before)
+    }
+}
+
 /// A version whose transaction rolled back never reaches the decoded-data cache: another
 /// process may write that same version of the instance with other data, and this process must
 /// then read what was committed.

@@ -86,7 +86,7 @@ extension WorkflowEngine {
         var changed: [String] = []
         for row in try db.query("SELECT id, name, due_at FROM timers WHERE instance_id = ? AND status = 'pending' ORDER BY id", instance.id.rawValue) {
             guard let name = row.string("name"), let rule = rules[name], let id = row.int64("id") else { continue }
-            let due = try dueMoment(rule.delay, instance: instance, event: rule.event, timer: name, from: at)
+            let due = try dueMoment(rule.delay, data: instance.data, event: rule.event, timer: name, from: at)
             guard due.milliseconds != row.int64("due_at") else { continue }
             try db.run("UPDATE timers SET due_at = ?, event = ? WHERE id = ?", due.milliseconds, rule.event, id)
             changed.append(name)

@@ -8,14 +8,11 @@ extension WorkflowEngine {
     /// - Parameter computed: the fields only Flourish sets, worked out by the services; a caller's
     ///   `data` holding one is refused when the start is checked (`checkAuthority`).
     func performStart(_ db: Connection, workflow: String, data: [String: JSONValue], computed: [String: JSONValue] = [:], actor: Actor, idempotencyKey: String?,
-                      at: Date, parent: InstanceID?, checkAuthority: Bool, requestData: [String: JSONValue]? = nil) throws -> FireResult {
-        let requestDigest = idempotencyKey == nil ? nil
-            : SHA256.hex(JSONValue.object(["start": .string(workflow), "data": .object(requestData ?? data), "actor": .string(actor.id)]).canonicalString)
+                      at: Date, parent: InstanceID?, checkAuthority: Bool, requestData: [String: JSONValue]? = nil, prepared: PreparedStart? = nil) throws -> FireResult {
+        let requestDigest = prepared.map(\.requestDigest) ?? startRequestDigest(workflow, data: requestData ?? data, actor: actor, idempotencyKey: idempotencyKey)
         if let replay = try replayed(db, key: idempotencyKey, requestDigest: requestDigest) { return replay }
-        let definition = try self.definition(workflow)
-        if checkAuthority { try refuseComputed(data, fields: definition.startFields, event: "start") }
-        let data = data.merging(computed) { _, worked in worked }
-        try validatePayload(data, fields: definition.startFields, event: "start")
+        let plan = try prepared ?? prepareStart(workflow, data: data, computed: computed, at: at, checkAuthority: checkAuthority, requestDigest: requestDigest)
+        let definition = plan.definition, data = plan.data
         let num = (try db.queryOne("SELECT COALESCE(MAX(num), 0) + 1 AS next FROM instances")?.int64("next")) ?? 1
         let id = InstanceID("\(workflow)-\(num)")
         let proposed = Instance(id: id, workflow: workflow, workflowVersion: definition.version, state: definition.initial, data: data,
@@ -25,7 +22,7 @@ extension WorkflowEngine {
             let article = "aeiou".contains(workflow.first ?? "x") ? "an" : "a"
             throw WorkflowError.notPermitted(actor: actor.id, event: "start \(article) \(workflow)", allowed: definition.startedBy.map(loader.catalog.phrase))
         }
-        let stored = storedJSON.encode(data)
+        let stored = plan.stored
         try db.run("""
             INSERT INTO instances (num, id, workflow, workflow_version, state, data, data_format, version, created_at, updated_at, parent_id)
             VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?)
@@ -33,9 +30,48 @@ extension WorkflowEngine {
                              at.milliseconds, at.milliseconds, parent?.rawValue])
         try updateLookups(db, id: id, from: nil, to: data)
         let seq = try appendEvent(db, instance: id, version: 1, event: "start", actor: actor, from: nil, to: definition.initial,
-                                  payload: data, at: at, idempotencyKey: idempotencyKey, requestDigest: requestDigest)
-        try carryOut(definition.startEffects, db: db, instance: proposed, event: "start", actor: actor, seq: seq, at: at, isNew: true)
+                                  payload: data, at: at, idempotencyKey: idempotencyKey, requestDigest: requestDigest, stored: (stored, plan.payloadDigest))
+        try carryOut(definition.startEffects, db: db, instance: proposed, event: "start", actor: actor, seq: seq, at: at, isNew: true, dues: plan.dues)
         return FireResult(instance: proposed, eventSeq: seq, isReplay: false)
+    }
+
+    /// What a start works out before its transaction: the definition, the checked data, its
+    /// stored form and digest, and when the timers its start effects begin fall due. None of
+    /// it reads the database, so a start queued for a group commit works it out on the
+    /// caller's thread and leaves the committing thread only the reads, the authority check
+    /// and the writes.
+    struct PreparedStart: Sendable {
+        let definition: WorkflowDefinition
+        let data: [String: JSONValue]
+        let stored: (text: String, format: Int)
+        let payloadDigest: String
+        let requestDigest: String?
+        /// Each timer's due moment, by its effect's place in the start effects.
+        let dues: [Int: Date]
+    }
+
+    /// The digest a start's idempotency key is held to: a retry must ask for the same start.
+    func startRequestDigest(_ workflow: String, data: [String: JSONValue], actor: Actor, idempotencyKey: String?) -> String? {
+        idempotencyKey == nil ? nil
+            : SHA256.hex(JSONValue.object(["start": .string(workflow), "data": .object(data), "actor": .string(actor.id)]).canonicalString)
+    }
+
+    /// Checks a start's data against its definition and works out what ``PreparedStart`` holds.
+    /// - Throws: ``WorkflowError`` for a field only Flourish sets (when `checkAuthority`), or a
+    ///   field missing or wrong.
+    func prepareStart(_ workflow: String, data: [String: JSONValue], computed: [String: JSONValue], at: Date, checkAuthority: Bool,
+                      requestDigest: String?) throws -> PreparedStart {
+        let definition = try self.definition(workflow)
+        if checkAuthority { try refuseComputed(data, fields: definition.startFields, event: "start") }
+        let data = data.merging(computed) { _, worked in worked }
+        try validatePayload(data, fields: definition.startFields, event: "start")
+        let stored = storedJSON.encode(data)
+        var dues: [Int: Date] = [:]
+        for (index, effect) in definition.startEffects.enumerated() {
+            // One that cannot be scheduled is left to the start's effects, to be refused where it always was: after the authority check.
+            if case .startTimer(let name, _, let delay) = effect { dues[index] = try? dueMoment(delay, data: data, event: "start", timer: name, from: at) }
+        }
+        return PreparedStart(definition: definition, data: data, stored: stored, payloadDigest: SHA256.hex(stored.text), requestDigest: requestDigest, dues: dues)
     }
 
     /// Fires an event inside the caller's transaction.
@@ -114,12 +150,13 @@ extension WorkflowEngine {
 
     /// Appends one event to the hash chain and returns its sequence number.
     func appendEvent(_ db: Connection, instance: InstanceID, version: Int, event: String, actor: Actor, from: String?, to: String,
-                     payload: [String: JSONValue], at: Date, idempotencyKey: String?, requestDigest: String?) throws -> Int64 {
+                     payload: [String: JSONValue], at: Date, idempotencyKey: String?, requestDigest: String?,
+                     stored encoded: (json: (text: String, format: Int), digest: String)? = nil) throws -> Int64 {
         let head = try db.queryOne("SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1")
         let seq = (head?.int64("seq") ?? 0) + 1
         let previous = head?.string("hash") ?? AuditChain.genesis
-        let stored = storedJSON.encode(payload)
-        let payloadDigest = SHA256.hex(stored.text)
+        let stored = encoded?.json ?? storedJSON.encode(payload)
+        let payloadDigest = encoded?.digest ?? SHA256.hex(stored.text)
         let link = AuditChain.Link(seq: seq, instanceID: instance.rawValue, instanceVersion: version, event: event, actor: actor.id,
                                    onBehalfOf: actor.onBehalfOf, fromState: from, toState: to, occurredAt: at.milliseconds,
                                    payloadDigest: payloadDigest, previousHash: previous)
@@ -137,12 +174,14 @@ extension WorkflowEngine {
 
     /// - Parameter isNew: the instance was started in this transaction, so it has no timers
     ///   but those these effects start (instances are never deleted, so no id is used twice).
-    func carryOut(_ effects: [Effect], db: Connection, instance: Instance, event: String, actor: Actor, seq: Int64, at: Date, isNew: Bool = false) throws {
+    /// - Parameter dues: due moments already worked out, by the effect's place in `effects`.
+    func carryOut(_ effects: [Effect], db: Connection, instance: Instance, event: String, actor: Actor, seq: Int64, at: Date, isNew: Bool = false,
+                  dues: [Int: Date] = [:]) throws {
         var startedHere: Set<String> = []
-        for effect in effects {
+        for (index, effect) in effects.enumerated() {
             switch effect {
             case .startTimer(let name, let timerEvent, let delay):
-                let due = try dueMoment(delay, instance: instance, event: event, timer: name, from: at)
+                let due = try dues[index] ?? dueMoment(delay, data: instance.data, event: event, timer: name, from: at)
                 // A timer of the same name still pending is restarted: none can be, on a new
                 // instance, unless these effects started it.
                 if !isNew || startedHere.contains(name) {
@@ -196,7 +235,7 @@ extension WorkflowEngine {
         }
     }
 
-    func dueMoment(_ delay: TimerDelay, instance: Instance, event: String, timer: String, from at: Date) throws -> Date {
+    func dueMoment(_ delay: TimerDelay, data: [String: JSONValue], event: String, timer: String, from at: Date) throws -> Date {
         switch delay {
         case .after(let duration): return time.adding(duration, to: at)
         case .afterWorkingDays(let days):
@@ -205,7 +244,7 @@ extension WorkflowEngine {
                 throw WorkflowError.invalidField(event: event, field: timer, reason: "cannot be scheduled: \(error.localizedDescription)")
             }
         case .atField(let field, let offset):
-            guard let text = instance.data[field]?.stringValue else { throw WorkflowError.missingField(event: event, field: field) }
+            guard let text = data[field]?.stringValue else { throw WorkflowError.missingField(event: event, field: field) }
             guard let base = time.parse(text) else {
                 throw WorkflowError.invalidField(event: event, field: field, reason: "should be a date written as YYYY-MM-DD")
             }

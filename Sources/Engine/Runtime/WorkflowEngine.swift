@@ -145,6 +145,13 @@ public final class WorkflowEngine: Sendable {
                            alongside: (@Sendable (Connection) throws -> Void)?,
                            dataFrom: (@Sendable (Connection) throws -> [String: JSONValue])?) -> @Sendable (Connection) throws -> FireResult {
         let at = clock.now()
+        // With no data worked out inside the transaction, everything the start can know
+        // without the database is worked out here, on the caller's thread. A start that fails
+        // here goes the whole way inside, so its refusal comes where it always did (a retry
+        // of an earlier start is answered before its data is checked).
+        let requestDigest = startRequestDigest(workflow, data: data, actor: actor, idempotencyKey: idempotencyKey)
+        let prepared = dataFrom == nil
+            ? try? prepareStart(workflow, data: data, computed: computed, at: at, checkAuthority: true, requestDigest: requestDigest) : nil
         return { db in
             if let key = idempotencyKey, try db.queryOne("SELECT 1 FROM events WHERE idempotency_key = ?", key) != nil {
                 // A retry: skip the caller's own writes and let the start return the first result.
@@ -154,7 +161,7 @@ public final class WorkflowEngine: Sendable {
             // What dataFrom works out is the services' own, like `computed`.
             let worked = computed.merging(try dataFrom?(db) ?? [:]) { _, new in new }
             return try self.performStart(db, workflow: workflow, data: data, computed: worked, actor: actor, idempotencyKey: idempotencyKey, at: at, parent: nil,
-                                         checkAuthority: true, requestData: data)
+                                         checkAuthority: true, requestData: data, prepared: prepared)
         }
     }
 
