@@ -169,6 +169,20 @@ public final class Connection {
         if isInTransaction { afterCommit.append(work) } else { work() }
     }
 
+    /// How many pieces of work left with ``onCommitIfRoom(_:)`` one transaction keeps.
+    public static let commitWorkRoom = 256
+
+    /// How many pieces of work wait for the open transaction's commit.
+    public var commitWorkWaiting: Int { afterCommit.count }
+
+    /// Runs `work` once the transaction now open has committed, as ``onCommit(_:)`` does, but
+    /// only while fewer than ``commitWorkRoom`` pieces wait: for work that may be
+    /// left undone, such as filling a cache. A transaction of a million writes (an import)
+    /// then holds 256 closures and what they capture, not a million.
+    public func onCommitIfRoom(_ work: @escaping () -> Void) {
+        if !isInTransaction { work() } else if afterCommit.count < Self.commitWorkRoom { afterCommit.append(work) }
+    }
+
     /// Runs `body` inside a savepoint: a throw undoes only what `body` did.
     public func savepoint<T>(_ name: String = "step", _ body: (Connection) throws -> T) throws -> T {
         try run("SAVEPOINT \(name)")

@@ -54,6 +54,24 @@ func temporaryDatabasePath(_ name: String = "test") -> String {
         #expect(ran == ["outside", "kept", "savepoint released"])
     }
 
+    /// A cache filled after each write of an import's one transaction must not hold every
+    /// write's data until the commit: skippable work stops being kept after a limit, and work
+    /// that must run still runs.
+    @Test func skippableWorkAfterCommitIsKeptOnlyUpToItsLimit() throws {
+        let db = try Database(path: temporaryDatabasePath())
+        final class Counter { var skippable = 0, needed = 0 }
+        let counter = Counter()
+        try db.write { c in
+            for _ in 0..<1_000 { c.onCommitIfRoom { counter.skippable += 1 } }
+            c.onCommit { counter.needed += 1 }
+        }
+        #expect(counter.skippable == Connection.commitWorkRoom)
+        #expect(counter.needed == 1)
+        // Outside a transaction it runs at once, every time.
+        try db.withWriter { c in for _ in 0..<300 { c.onCommitIfRoom { counter.skippable += 1 } } }
+        #expect(counter.skippable == Connection.commitWorkRoom + 300)
+    }
+
     @Test func bindsAndReadsEveryType() throws {
         let db = try Database(path: temporaryDatabasePath())
         try db.write { db in

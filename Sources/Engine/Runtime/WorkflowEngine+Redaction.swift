@@ -42,7 +42,7 @@ extension WorkflowEngine {
             let seq = try appendEvent(db, instance: id, version: version, event: "redact", actor: actor, from: instance.state, to: instance.state,
                                       payload: ["fields": .array(fields.sorted().map(JSONValue.string)), "reason": .string(reason)],
                                       at: occurred, idempotencyKey: nil, requestDigest: nil)
-            db.onCommit { [decodedData] in decodedData.store(data, for: id, version: version) }
+            db.onCommitIfRoom { [decodedData] in decodedData.store(data, for: id, version: version) }
             let after = Instance(id: id, workflow: instance.workflow, workflowVersion: instance.workflowVersion, state: instance.state,
                                  data: data, version: version, createdAt: instance.createdAt, updatedAt: occurred, parentID: instance.parentID)
             return (FireResult(instance: after, eventSeq: seq, isReplay: false), rewritten)

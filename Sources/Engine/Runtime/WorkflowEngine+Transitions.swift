@@ -126,7 +126,7 @@ extension WorkflowEngine {
                              data: newData, version: newVersion, createdAt: instance.createdAt, updatedAt: occurred, parentID: instance.parentID)
         // Kept once the version is committed: a rolled-back one never reaches the cache, where
         // another process's different write of the same version would find it.
-        db.onCommit { [decodedData] in decodedData.store(newData, for: id, version: newVersion) }
+        db.onCommitIfRoom { [decodedData] in decodedData.store(newData, for: id, version: newVersion) }
         try carryOut(transition.effects, db: db, instance: after, event: event, actor: actor, seq: seq, at: occurred)
         if definition.isFinal(transition.to) {
             // An ended instance has nothing left to wait for.
