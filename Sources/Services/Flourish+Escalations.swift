@@ -95,7 +95,7 @@ public enum EscalationOutcome: String, Sendable, CaseIterable {
 }
 
 extension Flourish {
-    static let reviewWorkflows = ["escalation-review", "escalation-top-review"]
+    static var reviewWorkflows: [String] { EscalationHooks.reviewWorkflows }
 
     /// Raises an escalation from a group: areas, priorities, severity and the group are
     /// checked first, and the secretariat raising it is recorded as acting for the group.

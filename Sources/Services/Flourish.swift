@@ -65,10 +65,14 @@ public final class Flourish: Sendable {
     public static let defaultPartnership = "norfolk"
 
     /// The data fields instances are looked up by among very many of their workflow: an
-    /// organisation's membership and pledges (tens of thousands in a large partnership). Other
-    /// lookups (an escalation's reviews, a group's actions) narrow by workflow first and stay
-    /// small; every index here costs each transition a little, so only these are kept.
-    static let lookupFields = ["organisation"]
+    /// organisation's membership and pledges (tens of thousands in a large partnership), the
+    /// escalations raised from an action or measure (`source`: every overdue action asks on
+    /// each tick whether one is open, so without the lookup a tick read every escalation once
+    /// per overdue action and grew with the square of the partnership), and an escalation's
+    /// reviews and actions (`escalation`). A lookup row is written when an instance starts
+    /// with the field, and again only when the field's value changes. Other lookups (a year's
+    /// annual report, a report's sections) narrow by workflow first and stay small.
+    static let lookupFields = ["organisation", "source", "escalation"]
 
     /// Opens (creating when missing) the database at `databasePath`.
     ///

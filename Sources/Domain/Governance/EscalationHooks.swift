@@ -19,7 +19,8 @@ public struct EscalationHooks: Sendable {
         engine.register(hook: PlanActionDone(), as: "plan-action-done")
     }
 
-    static let reviewWorkflows = ["escalation-review", "escalation-top-review"]
+    /// The workflows that keep an escalation's wait at one body: a review below the top, or at it.
+    public static let reviewWorkflows = ["escalation-review", "escalation-top-review"]
 
     /// The routing by the principles of `version` (those in force when nil).
     static func routing(_ p: Partnership, _ db: Connection, version: Int?) throws -> EscalationRouting {
