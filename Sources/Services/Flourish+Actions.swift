@@ -1,6 +1,7 @@
 public import Foundation
 public import Engine
 public import Domain
+internal import SQLite
 
 /// An action a group logs.
 public struct ActionRequest: Sendable {
@@ -98,8 +99,10 @@ extension Flourish {
     /// An action's start, checked: its data split into what a caller gives and what the
     /// services work out, and who starts it.
     private func actionStart(_ r: ActionRequest, by person: String) throws -> (given: [String: JSONValue], computed: [String: JSONValue], actor: Actor) {
-        let built = try engine.separatingComputed(try actionData(r), workflow: "action", event: "start")
-        return (built.given, built.computed, try actor(person, at: r.group))
+        // One read transaction for the group, the owner and who the person acts as.
+        let (data, actor) = try database.read { db in (try actionData(r, in: db), try Self.actor(person, at: r.group, in: db)) }
+        let built = try engine.separatingComputed(data, workflow: "action", event: "start")
+        return (built.given, built.computed, actor)
     }
 
     /// The view of an action just logged. A new action has no updates and has raised nothing:
@@ -115,7 +118,12 @@ extension Flourish {
     /// - Parameter requirePriority: false for work a decision sets (a follow-up at a group with
     ///   no priority of its own, of an escalation naming none), which may have no priority.
     func actionData(_ r: ActionRequest, requirePriority: Bool = true) throws -> [String: JSONValue] {
-        let group = try governance.body(r.group)
+        try database.read { db in try actionData(r, requirePriority: requirePriority, in: db) }
+    }
+
+    /// An action's starting data as ``actionData(_:requirePriority:)``, read within `db`'s transaction.
+    func actionData(_ r: ActionRequest, requirePriority: Bool = true, in db: Connection) throws -> [String: JSONValue] {
+        let group = try governance.body(r.group, in: db)
         if r.title.trimmedOfSpaces.isEmpty { throw WorkflowError.missingField(event: "log an action", field: "title") }
         try framework.checkAreas(r.areas)
         let priority = r.priority ?? group.priority
@@ -127,7 +135,7 @@ extension Flourish {
         guard let due = CalendarDay(r.dueDate) else {
             throw WorkflowError.invalidField(event: "log an action", field: "dueDate", reason: "should be a date written as YYYY-MM-DD")
         }
-        guard let owner = try directory.person(r.owner) else { throw DirectoryError.unknownPerson(r.owner) }
+        guard let owner = try Directory.person(r.owner, in: db) else { throw DirectoryError.unknownPerson(r.owner) }
         var data: [String: JSONValue] = [
             "group": .string(group.key), "title": .string(r.title), "areas": .array(r.areas.map(JSONValue.string)),
             "owner": .string(owner.id), "dueDate": .string(due.description), "escalatesOn": .string(try escalatesOn(due).description),

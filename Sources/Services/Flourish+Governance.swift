@@ -46,15 +46,19 @@ extension Flourish {
     /// Who a person acts as at a body: themselves when they are a member of it, or, for the
     /// secretariat, themselves on the body's behalf (recorded so in the audit log).
     public func actor(_ person: String, at body: String?) throws -> Actor {
+        guard body != nil else { return Actor(person) }
+        return try database.read { db in try Self.actor(person, at: body, in: db) }
+    }
+
+    /// Who `person` acts as at `body`, as ``actor(_:at:)``, read within `db`'s transaction.
+    static func actor(_ person: String, at body: String?, in db: Connection) throws -> Actor {
         guard let body else { return Actor(person) }
-        return try database.read { db in
-            if try db.queryOne("SELECT 1 FROM memberships WHERE person_id = ? AND body = ? AND role <> 'secretariat' AND ended_at IS NULL LIMIT 1", person, body) != nil {
-                return Actor(person)
-            }
-            if try db.queryOne("SELECT 1 FROM memberships WHERE person_id = ? AND role = 'secretariat' AND ended_at IS NULL LIMIT 1", person) != nil {
-                return Actor(person, onBehalfOf: body)
-            }
+        if try db.queryOne("SELECT 1 FROM memberships WHERE person_id = ? AND body = ? AND role <> 'secretariat' AND ended_at IS NULL LIMIT 1", person, body) != nil {
             return Actor(person)
         }
+        if try db.queryOne("SELECT 1 FROM memberships WHERE person_id = ? AND role = 'secretariat' AND ended_at IS NULL LIMIT 1", person) != nil {
+            return Actor(person, onBehalfOf: body)
+        }
+        return Actor(person)
     }
 }

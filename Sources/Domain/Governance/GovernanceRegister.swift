@@ -165,7 +165,12 @@ public struct GovernanceRegister: Sendable {
 
     /// An active body by key, or an error listing the bodies there are.
     public func body(_ key: String) throws -> GovernanceBody {
-        let all = try bodies()
+        try database.read { db in try body(key, in: db) }
+    }
+
+    /// An active body by key, read within `db`'s transaction.
+    public func body(_ key: String, in db: Connection) throws -> GovernanceBody {
+        let all = try activeBodies(db)
         guard let body = all.first(where: { $0.key == key }) else { throw GovernanceError.unknownBody(key, valid: all.map(\.key)) }
         return body
     }
