@@ -444,6 +444,47 @@ final class LockedList: @unchecked Sendable {  // `storage` guarded by `lock`
         #expect(try f.engine.tick().isEmpty)
     }
 
+    /// A workflow whose deadline cancels its reminder, while the reminder's event would still
+    /// apply afterwards: a catch-up tick (the server was down for both) must not fire it.
+    static let deadlineText = """
+    {"formatVersion": 1, "name": "deadline", "version": 1, "title": "Deadline",
+     "states": {"waiting": {"title": "Waiting"}, "late": {"title": "Late"}, "closed": {"title": "Closed"}}, "initial": "waiting", "final": ["closed"],
+     "startEffects": [{"startTimer": {"name": "deadline", "after": "P1D", "event": "miss"}},
+                      {"startTimer": {"name": "reminder", "after": "P2D", "event": "remind"}}],
+     "transitions": [{"event": "miss", "from": ["waiting"], "to": "late", "by": [{"role": "system"}], "effects": [{"cancelTimer": "reminder"}]},
+                     {"event": "remind", "from": ["waiting", "late"], "to": "late", "by": [{"role": "system"}]},
+                     {"event": "close", "from": ["waiting", "late"], "to": "closed", "by": [{"role": "member"}]}]}
+    """
+
+    @Test func aTimerCancelledByAnEarlierOneInTheSameTickIsNotFired() throws {
+        let f = try EngineFixture(more: [Self.deadlineText])
+        let id = try f.engine.start("deadline", data: [:], actor: Actor("mo")).instance.id
+        f.clock.advance(bySeconds: 86_400 * 3)  // both due: the deadline first, the reminder a day later
+        let fired = try f.engine.tick()
+        #expect(fired.map(\.name) == ["deadline"], "the reminder was cancelled when the deadline fired: \(fired.map { ($0.name, $0.fired, $0.note) })")
+        #expect(try f.engine.history(of: id).map(\.event) == ["start", "miss"])
+        let statuses = try f.engine.database.read { db in
+            try db.query("SELECT name || ' ' || status AS s FROM timers WHERE instance_id = ? ORDER BY id", id.rawValue).compactMap { $0.string("s") }
+        }
+        #expect(statuses == ["deadline fired", "reminder cancelled"])
+        #expect(try f.engine.tick().isEmpty)
+    }
+
+    /// The same for an import's history, settled in its one transaction.
+    @Test func settlingAnImportsPastTimersPassesOverOnesCancelledOnTheWay() throws {
+        let f = try EngineFixture(more: [Self.deadlineText])
+        let past = f.clock.now()
+        f.clock.advance(bySeconds: 86_400 * 3)
+        let (id, settled) = try f.engine.batch { tx in
+            let before = try tx.db.queryOne("SELECT COALESCE(MAX(seq), 0) AS seq FROM events")?.int64("seq") ?? 0
+            let id = try tx.start("deadline", data: [:], actor: Actor("mo"), at: past).id
+            return (id, try tx.settleTimers(ofInstancesWrittenAfter: before, dueBy: f.clock.now()))
+        }
+        #expect(settled == 1)
+        #expect(try f.engine.history(of: id).map(\.event) == ["start", "miss"])
+        #expect(try f.engine.pendingTimers(instance: id).isEmpty)
+    }
+
     @Test func twoTickersAtOnceFireEachTimerExactlyOnce() throws {
         let path = temporaryDatabasePath()
         let f = try EngineFixture(path: path)

@@ -57,11 +57,13 @@ extension EngineTransaction {
             for row in rows {
                 let timerID = row.int64("id") ?? 0, due = Date(milliseconds: row.int64("due_at") ?? 0)
                 do {
-                    try db.savepoint("settle") { db in
-                        try db.run("UPDATE timers SET status = 'fired', resolved_at = ? WHERE id = ? AND status = 'pending'", due.milliseconds, timerID)
+                    // One cancelled or restarted by an earlier firing of this pass is passed over.
+                    guard try db.savepoint("settle", { db in
+                        guard try WorkflowEngine.claimTimer(db, timerID, at: due) else { return false }
                         _ = try engine.performFire(db, event: row.string("event") ?? "", id: InstanceID(row.string("instance_id") ?? ""), payload: [:],
                                                    actor: .system, expectedVersion: nil, idempotencyKey: nil, at: due)
-                    }
+                        return true
+                    }) else { continue }
                 } catch let error where !(error is SQLiteError) {
                     try db.run("UPDATE timers SET status = 'skipped', resolved_at = ?, note = ? WHERE id = ? AND status = 'pending'",
                                due.milliseconds, error.localizedDescription, timerID)

@@ -30,24 +30,26 @@ extension WorkflowEngine {
     /// tick killed half way loses nothing. A timer whose event no longer applies (the
     /// instance moved on) is marked skipped with the reason. Events fired here carry the
     /// moment the timer fell due, so a year simulated in one tick reads as it would have
-    /// happened; timers they start that are already due fire in the same tick.
+    /// happened; timers they start that are already due fire in the same tick, and timers
+    /// they cancel or restart are passed over (``claimTimer(_:_:at:)``).
     public func tick(now: Date? = nil, batchSize: Int = 500) throws -> [FiredTimer] {
         let now = now ?? clock.now()
         var all: [FiredTimer] = []
         while true {
-            let batch: [FiredTimer] = try database.write { db in
+            let (taken, batch): (Int, [FiredTimer]) = try database.write { db in
                 let rows = try db.query("SELECT id, instance_id, name, event, due_at FROM timers WHERE status = 'pending' AND due_at <= ? ORDER BY due_at, id LIMIT ?",
                                         now.milliseconds, batchSize)
-                return try rows.map { row in
+                return (rows.count, try rows.compactMap { row in
                     let timerID = row.int64("id") ?? 0
                     let id = InstanceID(row.string("instance_id") ?? "")
                     let due = Date(milliseconds: row.int64("due_at") ?? 0)
                     let event = row.string("event") ?? ""
                     do {
-                        try db.savepoint("timer") { db in
-                            try db.run("UPDATE timers SET status = 'fired', resolved_at = ? WHERE id = ? AND status = 'pending'", due.milliseconds, timerID)
+                        guard try db.savepoint("timer", { db in
+                            guard try Self.claimTimer(db, timerID, at: due) else { return false }
                             _ = try self.performFire(db, event: event, id: id, payload: [:], actor: .system, expectedVersion: nil, idempotencyKey: nil, at: due)
-                        }
+                            return true
+                        }) else { return nil }
                         return FiredTimer(timerID: timerID, instanceID: id, name: row.string("name") ?? "", event: event, dueAt: due, fired: true, note: "")
                     } catch let error where !(error is SQLiteError) {
                         // The event no longer applies (or a hook refused it): record why; a
@@ -56,13 +58,23 @@ extension WorkflowEngine {
                         try db.run("UPDATE timers SET status = 'skipped', resolved_at = ?, note = ? WHERE id = ?", due.milliseconds, note, timerID)
                         return FiredTimer(timerID: timerID, instanceID: id, name: row.string("name") ?? "", event: event, dueAt: due, fired: false, note: note)
                     }
-                }
+                })
             }
-            if batch.isEmpty { break }
+            if taken == 0 { break }
             for timer in batch where timer.fired { observations.timerLatenessSeconds.observe(max(0, now.timeIntervalSince(timer.dueAt))) }
             all += batch
         }
         return all
+    }
+
+    /// Marks a pending timer fired at its due moment, in the caller's transaction; false when
+    /// it is no longer pending. A batch of due timers is read before any of them fires, and an
+    /// earlier one's transition may cancel or restart a later one (a missed deadline cancels
+    /// its reminder): that one is passed over, not fired, as it would have been had each
+    /// fired on time.
+    static func claimTimer(_ db: Connection, _ timerID: Int64, at due: Date) throws -> Bool {
+        try db.run("UPDATE timers SET status = 'fired', resolved_at = ? WHERE id = ? AND status = 'pending'", due.milliseconds, timerID)
+        return db.changes == 1
     }
 
     /// Timers still waiting, soonest first; of one instance when given.
