@@ -327,13 +327,23 @@ extension Flourish {
         return ImportedPledger(contacts: org.contacts, pledges: try Pledge.records(instances(of: "pledge", whereData: "organisation", equals: key)))
     }
 
+    /// The same, read within the import's own write transaction: it sees what the rows before
+    /// have written (an earlier year's pledge in the same file), and costs no read transaction.
+    func importedPledger(_ key: String, in tx: EngineTransaction) throws -> ImportedPledger? {
+        guard let org = try PledgingOrganisations.load(key, db: tx.db) else { return nil }
+        return ImportedPledger(contacts: org.contacts, pledges: try Pledge.records(tx.instances(of: "pledge", where: "organisation", equals: key)))
+    }
+
+    /// How many organisations a pledges import's check keeps what it read of at once.
+    static let pledgersKept = 5_000
+
     /// Reads and checks one pledges row, adding its problems; nil when it has any.
-    func pledgeRow(_ line: Int, _ v: [String: String], pledgers: inout [String: ImportedPledger?], problems: inout ImportProblems) throws -> PlannedPledge? {
+    /// - Parameter pledger: what is known of the row's organisation (nil: there is none).
+    func pledgeRow(_ line: Int, _ v: [String: String], pledger: ImportedPledger?, problems: inout ImportProblems) throws -> PlannedPledge? {
         let org = v["organisation"] ?? ""
         var rowOK = true
         func problem(_ column: String?, _ message: String) { problems.append(ImportProblem(line: line, column: column, message: message)); rowOK = false }
-        if pledgers[org] == nil { pledgers[org] = .some(try? importedPledger(org)) }
-        guard let pledger = pledgers[org] ?? nil else {
+        guard let pledger else {
             let some = try database.read { db in try db.query("SELECT key FROM organisations WHERE kind IS NOT NULL ORDER BY key LIMIT 10").compactMap { $0.string("key") } }
             problem("organisation", "there is no organisation \"\(org)\"; import the organisations first, or use one of: \(some.joined(separator: ", "))")
             return nil
@@ -396,15 +406,24 @@ extension Flourish {
         // Who may import is known before any row is read: only the secretariat approves pledges, as the import does.
         try requireSecretariat(try viewer(for: person), doing: "import pledges")
         let columns = Self.pledgeColumns, required = ["organisation", "pledge_year", "text", "areas", "submitted_on"]
+        // The check keeps what it read of the organisations met lately, not of every one the
+        // file names (200,000 held 100 MB): a file's rows for one organisation usually come
+        // together, and one met again after the clear-out is read again.
         var pledgers: [String: ImportedPledger?] = [:]
         let now = clock.now()
         let rows = try checkImport(source, columns: columns, required: required, progress: progress) { line, v, problems in
-            _ = try pledgeRow(line, v, pledgers: &pledgers, problems: &problems)
+            let org = v["organisation"] ?? ""
+            if pledgers[org] == nil {
+                if pledgers.count >= Self.pledgersKept { pledgers.removeAll(keepingCapacity: true) }
+                pledgers[org] = .some(try importedPledger(org))
+            }
+            _ = try pledgeRow(line, v, pledger: pledgers[org] ?? nil, problems: &problems)
         }
+        pledgers = [:]
         if dryRun { return ImportReport(rows: rows, created: [], dryRun: true) }
         return try writeImport(source, columns: columns, required: required, rows: rows, progress: progress) { tx, line, v in
             var problems = ImportProblems()
-            let planned = try pledgeRow(line, v, pledgers: &pledgers, problems: &problems)
+            let planned = try pledgeRow(line, v, pledger: try importedPledger(v["organisation"] ?? "", in: tx), problems: &problems)
             try problems.throwIfAny()
             guard let p = planned else { throw ImportError(problems: [ImportProblem(line: line, column: nil, message: "the row could not be read again")]) }
             do {

@@ -82,6 +82,13 @@ import SQLite
             fenland-primary-school,2026,"family reading, mornings",learning,,,2026-05-12,,,,
             """, dryRun: false, by: "sec")
         #expect(try f.app.engine.instance(InstanceID(third.created[0])).data["repeatsLastYear"] == true, "2025's pledge said it")
+        // Within one file too: the 2026 row says again what the file's 2025 row said.
+        let oneFile = try f.app.importPledges(csv: """
+            organisation,pledge_year,text,areas,theme,priority,submitted_on,approved_on,outcome,evidence,reported_on
+            fenland-primary-school,2024,Holiday homework club,learning,,,2024-05-12,,,,
+            fenland-primary-school,2025,"Holiday homework club.",learning,,,2025-05-12,,,,
+            """, dryRun: false, by: "sec")
+        #expect(try oneFile.created.map { try f.app.engine.instance(InstanceID($0)).data["repeatsLastYear"] } == [false, true])
     }
 
     @Test func everyProblemIsReportedByLineAndColumnAndNothingIsWritten() throws {

@@ -41,8 +41,7 @@ public struct HookContext {
 
     /// Instances of `workflow` whose data field `field` equals `value`.
     public func instances(of workflow: String, where field: String, equals value: String) throws -> [Instance] {
-        try db.query(engine.instanceIDsSQL(whereData: field, valueIsText: true), workflow, value)
-            .map { try engine.loadInstance(db, InstanceID($0.string("id") ?? "")) }
+        try engine.instances(db, of: workflow, where: field, equals: value)
     }
 
     /// An instance's events so far in this transaction, oldest first.

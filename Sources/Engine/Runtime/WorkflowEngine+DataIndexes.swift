@@ -28,6 +28,12 @@ extension WorkflowEngine {
             """
     }
 
+    /// The instances of `workflow` whose text field `field` equals `value`, oldest first, read
+    /// within `db`'s transaction (so a writer sees what it has written).
+    func instances(_ db: Connection, of workflow: String, where field: String, equals value: String) throws -> [Instance] {
+        try db.query(instanceIDsSQL(whereData: field, valueIsText: true), workflow, value).map { try loadInstance(db, InstanceID($0.string("id") ?? "")) }
+    }
+
     /// Keeps a lookup of instances by each of `fields` (an organisation's pledges, say), so that
     /// finding them costs a seek rather than a scan of every instance. The lookup gets a row
     /// when an instance starts with the field and is rewritten only when the field's value
