@@ -20,12 +20,20 @@ public final class Database: @unchecked Sendable {  // writer guarded by writerL
     private var damage: String?
     private let damageLock = NSLock()
 
+    /// The size the write-ahead log is cut back to once a checkpoint has copied it into the
+    /// file and it starts again: 64 MiB. A large import's one transaction grows it past a
+    /// gigabyte; without a limit SQLite reuses that file from the start but never shrinks it.
+    public static let walSizeLimit = 64 << 20
+
     /// Opens the database at `path`, creating it (in WAL mode) when missing.
     ///
+    /// - Parameter walSizeLimit: see ``walSizeLimit``.
     /// - Throws: ``SQLiteError`` when the file cannot be opened or WAL cannot be turned on.
-    public init(path: String) throws {
+    public init(path: String, walSizeLimit: Int = Database.walSizeLimit) throws {
         self.path = path
         writer = try Connection(path: path)
+        // Related SQLite documentation: <https://sqlite.org/pragma.html#pragma_journal_size_limit>
+        try writer.execute("PRAGMA journal_size_limit = \(walSizeLimit)")
         // The writer's savepoint journals stay in memory. Every write of a group commit runs
         // in its own savepoint, and SQLite keeps the pages each one changes in a journal of its
         // own: on disk, that is a temporary file opened, written and closed for every commit.

@@ -19,6 +19,32 @@ func temporaryDatabasePath(_ name: String = "test") -> String {
         #expect(sync == 2)  // FULL
     }
 
+    /// A transaction far larger than the limit grows the write-ahead log past it; once a
+    /// checkpoint has copied the log into the file, the next write starts the log again and
+    /// cuts the file back to the limit rather than keeping it at its largest for ever.
+    @Test func theWriteAheadLogIsCutBackToItsLimitAfterACheckpoint() throws {
+        let path = temporaryDatabasePath()
+        let limit = 256 << 10
+        let db = try Database(path: path, walSizeLimit: limit)
+        #expect(try db.withWriter { try $0.queryOne("PRAGMA journal_size_limit")?.int64("journal_size_limit") } == Int64(limit))
+        #expect(try Database(path: temporaryDatabasePath()).withWriter { try $0.queryOne("PRAGMA journal_size_limit")?.int64("journal_size_limit") }
+                == Int64(Database.walSizeLimit))
+        func walBytes() throws -> Int { (try FileManager.default.attributesOfItem(atPath: path + "-wal")[.size] as? Int) ?? 0 }
+        try db.write { db in
+            try db.execute("CREATE TABLE t (v TEXT)")
+            for _ in 0..<400 { try db.run("INSERT INTO t (v) VALUES (?)", String(repeating: "x", count: 8_000)) }
+        }
+        let grown = try walBytes()
+        #expect(grown > 2 * limit, "one large transaction: \(grown) bytes")
+        // As SQLite's own automatic checkpoint does it (a truncating one would empty the log anyway).
+        _ = try db.withWriter { try $0.queryOne("PRAGMA wal_checkpoint(PASSIVE)") }
+        #expect(try walBytes() > 2 * limit, "a checkpoint alone leaves the file as it was")
+        try db.write { try $0.run("INSERT INTO t (v) VALUES ('after')") }
+        let after = try walBytes()
+        #expect(after <= limit, "cut back: \(after) bytes")
+        #expect(try db.read { try $0.queryOne("SELECT count(*) AS n FROM t")?.int("n") } == 401)
+    }
+
     /// SQLite's count of its memory takes one mutex on every allocation, shared by every
     /// connection in the process; nothing reads it, so it is off before SQLite starts.
     @Test func sqliteKeepsNoProcessWideCountOfItsMemory() throws {
