@@ -261,7 +261,7 @@ enum Components {
         default: colour = "grey"
         }
         // Sentence case, as GOV.UK writes tags: "Changes requested", not "changes-requested".
-        let words = state.replacingOccurrences(of: "-", with: " ")
+        let words = String(state.map { $0 == "-" ? " " : $0 })
         return tag(words.prefix(1).uppercased() + words.dropFirst(), colour: colour)
     }
 

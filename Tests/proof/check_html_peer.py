@@ -25,6 +25,9 @@ INPUTS = [
     "tab\tnew\nline\r",
     "`backtick` = equals / slash",
     "",
+    "Café & crèche <b>日本語</b> 🎈 'quoted' \"twice\" & é",
+    "&",
+    "ends with <",
 ]
 
 cases = [{"input": s, "escaped": html.escape(s, quote=True)} for s in INPUTS]
