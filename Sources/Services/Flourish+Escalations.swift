@@ -95,8 +95,6 @@ public enum EscalationOutcome: String, Sendable, CaseIterable {
 }
 
 extension Flourish {
-    static var reviewWorkflows: [String] { EscalationHooks.reviewWorkflows }
-
     /// Raises an escalation from a group: areas, priorities, severity and the group are
     /// checked first, and the secretariat raising it is recorded as acting for the group.
     public func raiseEscalation(_ request: EscalationRequest, by person: String, idempotencyKey: String? = nil) throws -> EscalationView {
@@ -124,7 +122,7 @@ extension Flourish {
 
     /// An escalation's reviews, one for each body it has waited at, oldest first.
     func reviews(of escalation: InstanceID) throws -> [Instance] {
-        try Self.reviewWorkflows.flatMap { try instances(of: $0, whereData: "escalation", equals: escalation.rawValue) }
+        try EscalationHooks.reviewWorkflows.flatMap { try instances(of: $0, whereData: "escalation", equals: escalation.rawValue) }
     }
 
     /// The escalations the viewer may see (those on a path through a body they belong to),

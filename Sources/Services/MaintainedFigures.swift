@@ -353,7 +353,7 @@ final class AskTally: @unchecked Sendable {  // every var guarded by `lock`
 /// every escalation; reading them all again after each of fifty writes a second kept a core
 /// busy over a large partnership).
 final class EscalationLedger: @unchecked Sendable {  // every var guarded by `lock`
-    static let workflows: Set<String> = Set(["escalation", "action"] + Flourish.reviewWorkflows)
+    static let workflows: Set<String> = Set(["escalation", "action"] + EscalationHooks.reviewWorkflows)
 
     private let lock = NSLock()
     private var through: Int64 = 0
