@@ -21,7 +21,7 @@ extension WebApp {
     static let chairRoutes: [Route] = [
         Route("GET", "/groups", .chair, "My groups") { c in
             let rows = try myGroups(c).map { g -> [HTML] in
-                let actions = try c.app.actions(ActionFilter(group: g.key), for: c.viewer).filter { ![.completed, .cancelled].contains($0.action.state) }
+                let actions = try c.app.actions(ActionFilter(group: g.key), for: c.viewer).filter { !$0.action.state.isFinished }
                 return ["<a class=\"govuk-link\" href=\"/groups/\(g.key)\">\(g.name)</a>", "\(actions.count)", "\(actions.filter(\.isOverdue).count)",
                         "\(actions.filter { $0.latestRAG == .red }.count)"]
             }
@@ -31,14 +31,29 @@ extension WebApp {
         },
         Route("GET", "/groups/{key}", .chair, "A group's actions, measures and escalations") { c in
             let group = try c.app.governance.body(c.param("key"))
-            let actions = try c.app.actions(ActionFilter(group: group.key), for: c.viewer).sorted { ($0.isOverdue ? 0 : 1, $0.action.dueDate?.ordinal ?? .min)
+            // Open actions first, overdue ones at the top; the finished ones (completed or
+            // cancelled) only when asked for, so a chair sees at once what still needs doing.
+            let actions = try c.app.actions(ActionFilter(group: group.key), for: c.viewer)
+            let open = actions.filter { !$0.action.state.isFinished }.sorted { ($0.isOverdue ? 0 : 1, $0.action.dueDate?.ordinal ?? .min)
                 < ($1.isOverdue ? 0 : 1, $1.action.dueDate?.ordinal ?? .min) }
-            let owners = c.app.displayNames("owner", actions.map(\.action.owner))
-            let actionRows = actions.map { a -> [HTML] in
-                ["<a class=\"govuk-link\" href=\"/actions/\(a.action.id.rawValue)\">\(a.action.title)</a>", "\(owners[a.action.owner] ?? a.action.owner)",
-                 "\(a.action.dueDate?.inWords ?? "")" + (a.isOverdue ? " <strong class=\"app-overdue\">Overdue</strong>" as HTML : ""),
-                 Components.stateTag(a.action.state), Components.rag(a.latestRAG?.rawValue)]
+            let finished = actions.filter(\.action.state.isFinished).sorted { ($0.action.dueDate?.ordinal ?? .min) > ($1.action.dueDate?.ordinal ?? .min) }
+            let showFinished = c.request.queryValue("finished") == "show"
+            let owners = c.app.displayNames("owner", (open + (showFinished ? finished : [])).map(\.action.owner))
+            func rows(_ list: [ActionView]) -> [[HTML]] {
+                list.map { a -> [HTML] in
+                    ["<a class=\"govuk-link\" href=\"/actions/\(a.action.id.rawValue)\">\(a.action.title)</a>", "\(owners[a.action.owner] ?? a.action.owner)",
+                     "\(a.action.dueDate?.inWords ?? "")" + (a.isOverdue ? " <strong class=\"app-overdue\">Overdue</strong>" as HTML : ""),
+                     Components.stateTag(a.action.state), Components.rag(a.latestRAG?.rawValue)]
+                }
             }
+            let headers = ["Action", "Owner", "Due", "Status", "Latest RAG"]
+            let openActions: HTML = actions.isEmpty ? "<p class=\"govuk-body\">No actions logged yet.</p>"
+                : open.isEmpty ? "<p class=\"govuk-body\">No open actions: every action logged is completed or cancelled.</p>"
+                : Components.table(caption: "Open actions (\(open.count))", headers: headers, rows: rows(open))
+            let plural = finished.count == 1 ? "action" : "actions"
+            let finishedActions: HTML = finished.isEmpty ? ""
+                : showFinished ? "<div id=\"finished\">\(Components.table(caption: "Completed and cancelled actions (\(finished.count))", headers: headers, rows: rows(finished)))<p class=\"govuk-body\"><a class=\"govuk-link\" href=\"/groups/\(group.key)\">Hide completed and cancelled actions</a></p></div>"
+                : "<p class=\"govuk-body\" id=\"finished\">\(finished.count) completed or cancelled \(plural) not shown. <a class=\"govuk-link\" href=\"/groups/\(group.key)?finished=show#finished\">Show completed and cancelled actions<span class=\"govuk-visually-hidden\"> of \(group.name)</span></a></p>"
             let measureRows = try c.app.measures(group: group.key, for: c.viewer).map { m -> [HTML] in
                 let last = m.values.last
                 return ["<a class=\"govuk-link\" href=\"/measures/\(m.measure.id.rawValue)\">\(m.measure.name)</a>", "\(last.map { "\(format($0.value)) \(m.measure.unit) (\($0.period))" } ?? "none yet")",
@@ -48,7 +63,8 @@ extension WebApp {
             let links: HTML = mayAct ? "<div class=\"govuk-button-group\"><a class=\"govuk-button\" href=\"/groups/\(group.key)/actions/new\">Log an action</a><a class=\"govuk-button govuk-button--secondary\" href=\"/groups/\(group.key)/measures/new\">Define a measure</a><a class=\"govuk-button govuk-button--secondary\" href=\"/groups/\(group.key)/escalations/new\">Raise an issue</a><a class=\"govuk-button govuk-button--secondary\" href=\"/groups/\(group.key)/referrals/new\">Refer to a partner</a></div>" : ""
             let body: HTML = """
             <span class="govuk-caption-l">\(group.kind.inWords.capitalized)</span><h1 class="govuk-heading-l">\(group.name)</h1>\(links)
-            \(actionRows.isEmpty ? "<p class=\"govuk-body\">No actions logged yet.</p>" : Components.table(caption: "Actions", headers: ["Action", "Owner", "Due", "Status", "Latest RAG"], rows: actionRows))
+            \(openActions)
+            \(finishedActions)
             \(measureRows.isEmpty ? "" : Components.table(caption: "Measures", headers: ["Measure", "Latest value", "Target", "RAG"], rows: measureRows))
             \(c.app.policy.seesMeetings(of: group.key, viewer: c.viewer) ? "<p class=\"govuk-body\"><a class=\"govuk-link\" href=\"/groups/\(group.key)/meetings\">Meetings of \(group.name)</a></p>" as HTML : "")
             \(try calendarLink(c, "/groups/\(group.key)/deadlines.ics", what: "this group’s deadlines"))

@@ -354,15 +354,15 @@ public final class WebApp: Sendable {
         do {
             if route.acceptsToken, let auth = request.headers["Authorization"], auth.lowercased().hasPrefix("bearer ") {
                 let token = String(auth.dropFirst(7)).trimmedOfSpaces
-                guard let holder = try app.accounts.tokenHolder(token, at: app.clock.now()) else {
+                guard let caller = try app.caller(bearing: token, at: app.clock.now()) else {
                     return problem(.unauthorized, "Unknown API token",
                                    detail: "The token is not valid, has expired or was revoked. Make a new one on Your account, or with `flourish user token PERSON --name NAME`.")
                 }
-                if let refusal = Self.scopeRefusal(holder.scope, route: route, method: method) { return problem(.forbidden, "Not allowed with this token", detail: refusal) }
-                viewer = try app.viewer(for: holder.person)
+                if let refusal = Self.scopeRefusal(caller.scope, route: route, method: method) { return problem(.forbidden, "Not allowed with this token", detail: refusal) }
+                viewer = caller.viewer
                 byToken = true
-            } else if let token = cookies[cookieName(.session)], let person = try app.accounts.sessionPerson(token, at: app.clock.now()) {
-                viewer = try app.viewer(for: person)
+            } else if let token = cookies[cookieName(.session)], let signedIn = try app.caller(inSession: token, at: app.clock.now()) {
+                viewer = signedIn
                 sessionToken = token
             }
         } catch {

@@ -15,6 +15,7 @@ public final class Database: @unchecked Sendable {  // writer guarded by writerL
     private let writerLock = NSLock()
     private var readers: [Connection] = []
     private let poolLock = NSLock()
+    private var readsBegun = 0
     private var counterConnection: Connection?
     private let counterLock = NSLock()
     private var damage: String?
@@ -121,8 +122,12 @@ public final class Database: @unchecked Sendable {  // writer guarded by writerL
         return try body(reader)
     }
 
+    /// How many read transactions this database has begun: what a caller's work costs in reads.
+    public var readTransactions: Int { poolLock.withLock { readsBegun } }
+
     private func takeReader() throws -> Connection {
         poolLock.lock()
+        readsBegun += 1
         if let reader = readers.popLast() {
             poolLock.unlock()
             return reader

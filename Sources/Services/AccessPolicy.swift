@@ -283,14 +283,39 @@ extension Flourish {
     /// (`directory_changes` and `governance_changes`, moved by triggers in the change's own
     /// transaction, whichever process makes it), so a membership ended is seen on the next request.
     public func viewer(for person: String) throws -> Viewer {
-        try database.read { db in
-            let counts = try db.queryOne("SELECT (SELECT n FROM directory_changes) AS directory, (SELECT n FROM governance_changes) AS governance")
-            let directory = counts?.int64("directory") ?? -1, graph = counts?.int64("governance") ?? -1
-            if let kept = keptViewers.viewer(person, at: directory, graph) { return kept }
-            let viewer = try Self.viewer(for: person, in: db, governance: governance)
-            keptViewers.keep(viewer, for: person, at: directory, graph)
-            return viewer
-        }
+        try database.read { try keptViewer(for: person, in: $0) }
+    }
+
+    /// The viewer as kept, or read afresh, within the caller's read.
+    func keptViewer(for person: String, in db: Connection) throws -> Viewer {
+        let counts = try db.queryOne("SELECT (SELECT n FROM directory_changes) AS directory, (SELECT n FROM governance_changes) AS governance")
+        let directory = counts?.int64("directory") ?? -1, graph = counts?.int64("governance") ?? -1
+        if let kept = keptViewers.viewer(person, at: directory, graph) { return kept }
+        let viewer = try Self.viewer(for: person, in: db, governance: governance)
+        keptViewers.keep(viewer, for: person, at: directory, graph)
+        return viewer
+    }
+
+    /// Who is calling with an API token, and what the token may do, if it is live: the token
+    /// and its holder's reach read together, in one read (every API request asks for both).
+    public func caller(bearing token: String, at now: Date) throws -> (viewer: Viewer, scope: APIToken.Scope)? {
+        let digest = Accounts.digest(token)
+        guard let (live, viewer) = try database.read({ db -> (KeptTokens.Live, Viewer)? in
+            guard let live = try accounts.liveToken(digest, in: db) else { return nil }
+            return (live, try keptViewer(for: live.person, in: db))
+        }), let holder = try accounts.using(live, digest: digest, at: now) else { return nil }
+        return (viewer, holder.scope)
+    }
+
+    /// Who is signed in with a session cookie, if the session is live: the session and the
+    /// person's reach read together, in one read (every signed-in page asks for both).
+    public func caller(inSession token: String, at now: Date) throws -> Viewer? {
+        let digest = Accounts.digest(token)
+        guard let (row, viewer) = try database.read({ db -> (Row, Viewer)? in
+            guard let row = try accounts.sessionRow(digest, in: db), let person = row.string("person_id") else { return nil }
+            return (row, try keptViewer(for: person, in: db))
+        }), try accounts.using(row, digest: digest, at: now) != nil else { return nil }
+        return viewer
     }
 
     /// A viewer read afresh, in one read transaction.

@@ -425,8 +425,18 @@ public struct Accounts: Sendable {
     /// The person a session token belongs to, if it is live; using it keeps it alive.
     public func sessionPerson(_ token: String, at now: Date) throws -> String? {
         let digest = Self.digest(token)
-        guard let row = try database.read({ try $0.queryOne("SELECT person_id, created_at, last_seen_at FROM sessions WHERE digest = ?", digest) }),
-              let person = row.string("person_id"), let created = row.int64("created_at"), let seen = row.int64("last_seen_at") else { return nil }
+        guard let row = try database.read({ try sessionRow(digest, in: $0) }) else { return nil }
+        return try using(row, digest: digest, at: now)
+    }
+
+    /// A session's row, read within the caller's read.
+    func sessionRow(_ digest: String, in db: Connection) throws -> Row? {
+        try db.queryOne("SELECT person_id, created_at, last_seen_at FROM sessions WHERE digest = ?", digest)
+    }
+
+    /// A session used now: ended once idle or too old, and when it was last seen recorded (at most once a minute).
+    func using(_ row: Row, digest: String, at now: Date) throws -> String? {
+        guard let person = row.string("person_id"), let created = row.int64("created_at"), let seen = row.int64("last_seen_at") else { return nil }
         let nowMS = now.milliseconds
         if nowMS - seen > Int64(Self.sessionIdle * 1000) || nowMS - created > Int64(Self.sessionMaximum * 1000) {
             try database.write { try $0.run("DELETE FROM sessions WHERE digest = ?", digest) }
@@ -476,18 +486,26 @@ public struct Accounts: Sendable {
     /// `now` every time.
     public func tokenHolder(_ token: String, at now: Date) throws -> (person: String, scope: APIToken.Scope)? {
         let digest = Self.digest(token)
-        guard let live = try database.read({ db -> KeptTokens.Live? in
-            let changes = try db.queryOne("SELECT n FROM token_changes")?.int64("n") ?? -1
-            if let kept = keptTokens.live(digest, at: changes) { return kept }
-            guard let row = try db.queryOne("""
-                SELECT t.person_id, t.scope, t.expires_at, t.last_used_at FROM api_tokens t JOIN accounts a ON a.person_id = t.person_id
-                WHERE t.digest = ? AND t.revoked_at IS NULL AND a.disabled_at IS NULL
-                """, digest), let person = row.string("person_id") else { return nil }
-            let live = KeptTokens.Live(person: person, scope: APIToken.Scope(rawValue: row.string("scope") ?? "") ?? .read,
-                                       expiresAt: row.int64("expires_at"), lastUsedAt: row.int64("last_used_at") ?? 0)
-            keptTokens.keep(live, for: digest, at: changes)
-            return live
-        }) else { return nil }
+        guard let live = try database.read({ try liveToken(digest, in: $0) }) else { return nil }
+        return try using(live, digest: digest, at: now)
+    }
+
+    /// The live token with this digest, as kept or read afresh within the caller's read.
+    func liveToken(_ digest: String, in db: Connection) throws -> KeptTokens.Live? {
+        let changes = try db.queryOne("SELECT n FROM token_changes")?.int64("n") ?? -1
+        if let kept = keptTokens.live(digest, at: changes) { return kept }
+        guard let row = try db.queryOne("""
+            SELECT t.person_id, t.scope, t.expires_at, t.last_used_at FROM api_tokens t JOIN accounts a ON a.person_id = t.person_id
+            WHERE t.digest = ? AND t.revoked_at IS NULL AND a.disabled_at IS NULL
+            """, digest), let person = row.string("person_id") else { return nil }
+        let live = KeptTokens.Live(person: person, scope: APIToken.Scope(rawValue: row.string("scope") ?? "") ?? .read,
+                                   expiresAt: row.int64("expires_at"), lastUsedAt: row.int64("last_used_at") ?? 0)
+        keptTokens.keep(live, for: digest, at: changes)
+        return live
+    }
+
+    /// A live token used now: refused once expired, and its last use recorded (at most once a minute).
+    func using(_ live: KeptTokens.Live, digest: String, at now: Date) throws -> (person: String, scope: APIToken.Scope)? {
         if let expires = live.expiresAt, expires <= now.milliseconds { return nil }
         if now.milliseconds - live.lastUsedAt > 60_000 {
             try database.write { try $0.run("UPDATE api_tokens SET last_used_at = ? WHERE digest = ?", now.milliseconds, digest) }

@@ -287,7 +287,7 @@ public struct AnnualReportBuilder: Sendable {
     static func strings(_ v: JSONValue?) -> [String] { v?.arrayValue?.compactMap(\.stringValue) ?? [] }
 
     public static func actionFacts(_ a: Instance) -> ActionFacts {
-        ActionFacts(createdAt: a.createdAt, updatedAt: a.updatedAt, isClosed: a.state == "completed" || a.state == "cancelled", isCompleted: a.state == "completed",
+        ActionFacts(createdAt: a.createdAt, updatedAt: a.updatedAt, isClosed: Action.State(rawValue: a.state)?.isFinished ?? false, isCompleted: a.state == "completed",
                     areas: Array(Set(strings(a.data["areas"]))), priority: a.data["priority"]?.stringValue, rag: a.data["rag"]?.stringValue,
                     isOverdue: a.data["overdue"] == .bool(true))
     }

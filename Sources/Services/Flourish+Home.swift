@@ -73,7 +73,7 @@ extension Flourish {
             let groups = try policy.groupsRun(by: viewer)
             let keys = Set(groups.map(\.key))
             // Every group's open actions and measures read once, not once a group.
-            let openActions = Dictionary(grouping: try actions(for: viewer).filter { keys.contains($0.action.group) && ![.completed, .cancelled].contains($0.action.state) },
+            let openActions = Dictionary(grouping: try actions(for: viewer).filter { keys.contains($0.action.group) && !$0.action.state.isFinished },
                                          by: \.action.group)
             let missingValues = Dictionary(grouping: try measures(for: viewer).filter { keys.contains($0.measure.group) && $0.isMissingValue }, by: \.measure.group)
             let lateReplies = Dictionary(grouping: try referrals(for: viewer).filter { keys.contains($0.group) && $0.state == .overdue }, by: \.group)

@@ -151,7 +151,7 @@ extension Flourish {
                 .map { (escalation: e, review: $0) }
         }
         let children = try governance.bodies().filter { $0.reportsTo.contains(m.group) && $0.kind != .partner }
-        let actions = try self.actions(for: viewer).filter { ![.completed, .cancelled].contains($0.action.state) }
+        let actions = try self.actions(for: viewer).filter { !$0.action.state.isFinished }
         let measures = try self.measures(for: viewer).filter { $0.measure.state == .active }
         let sinceDay = time.day(of: since)
         let reports = try children.map { g -> HighlightReport in

@@ -110,7 +110,7 @@ extension Flourish {
     public func groupCalendar(_ group: String, for viewer: Viewer) throws -> String {
         let body = try governance.body(group)
         var events: [ICS.Event] = []
-        for a in try actions(ActionFilter(group: group), for: viewer).map(\.action) where ![.completed, .cancelled].contains(a.state) {
+        for a in try actions(ActionFilter(group: group), for: viewer).map(\.action) where !a.state.isFinished {
             if let due = a.dueDate { events.append(.init(uid: "\(a.id.rawValue)-due", day: due, summary: "Action due: \(a.title)")) }
         }
         for m in try measures(group: group, for: viewer).map(\.measure) where m.state == .active {

@@ -95,4 +95,45 @@ import SQLite
         clock.advance(bySeconds: 2 * 86_400)
         #expect(try server.accounts.tokenHolder(third, at: clock.now()) == nil, "expired")
     }
+
+    /// Issue 22: who is calling (a token's holder or a session's person, with their reach) is
+    /// read in one read transaction, not one for the token and another for the reach; and what
+    /// is kept still gives way at once to a change made by another process.
+    @Test func aCallersTokenOrSessionAndReachAreReadInOneReadAndKeptOnlyUntilTheyChange() throws {
+        let (server, cli, clock, dir) = try Self.twoProcesses()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let group = "norfolk-learning-board"
+        _ = try cli.directory.addPerson(id: "bo", name: "Bo", email: "bo@example.org", at: clock.now())
+        try cli.accounts.setPassword("quiet canal lantern 7391", for: "bo", at: clock.now())
+        try cli.directory.addMembership(person: "bo", body: group, role: "chair", at: clock.now())
+        let token = try cli.accounts.createToken(for: "bo", name: "reads", days: 30, at: clock.now())
+        let session = try cli.accounts.openSession(for: "bo", at: clock.now())
+
+        #expect(try server.caller(bearing: token, at: clock.now())?.viewer.chairOf == [group])
+        #expect(try server.caller(inSession: session, at: clock.now())?.chairOf == [group])
+        for _ in 0..<3 {
+            var reads = server.database.readTransactions
+            #expect(try server.caller(bearing: token, at: clock.now())?.scope == .readWrite)
+            #expect(server.database.readTransactions - reads == 1, "a token's holder and reach in one read")
+            reads = server.database.readTransactions
+            #expect(try server.caller(inSession: session, at: clock.now())?.person == "bo")
+            #expect(server.database.readTransactions - reads == 1, "a session's person and reach in one read")
+        }
+        #expect(try server.caller(bearing: token + "x", at: clock.now()) == nil)
+        #expect(try server.caller(inSession: session + "x", at: clock.now()) == nil)
+
+        try cli.directory.endMembership(person: "bo", body: group, role: "chair", at: clock.now())
+        #expect(try server.caller(bearing: token, at: clock.now())?.viewer.chairOf == [], "a membership ended elsewhere")
+        #expect(try server.caller(inSession: session, at: clock.now())?.chairOf == [], "a membership ended elsewhere")
+        try cli.accounts.endSession(session)
+        #expect(try server.caller(inSession: session, at: clock.now()) == nil, "a session ended elsewhere")
+        try cli.accounts.disable("bo", at: clock.now())
+        #expect(try server.caller(bearing: token, at: clock.now()) == nil, "an account disabled elsewhere")
+        try cli.accounts.enable("bo")
+        #expect(try server.caller(bearing: token, at: clock.now()) == nil, "its tokens stay revoked")
+        let again = try cli.accounts.createToken(for: "bo", name: "again", days: 1, at: clock.now())
+        #expect(try server.caller(bearing: again, at: clock.now())?.viewer.person == "bo")
+        clock.advance(bySeconds: 2 * 86_400)
+        #expect(try server.caller(bearing: again, at: clock.now()) == nil, "a kept token still expires")
+    }
 }

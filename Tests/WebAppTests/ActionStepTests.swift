@@ -250,3 +250,41 @@ import Domain
         #expect(closed.state == .closed && closed.outcome?.hasPrefix("resolved by plan") == true)
     }
 }
+
+/// A chair preparing for a board meeting opens their group's page to see what still needs
+/// doing: the open actions, overdue first; the completed and cancelled ones are counted and
+/// shown only when asked for (a group with years of actions listed every one of them).
+@Suite(.serialized) struct GroupPageTests {
+    @Test func theGroupPageShowsOpenActionsAndFoldsAwayFinishedOnesUntilAskedFor() throws {
+        let f = try WebFixture()
+        let b = WebFixture.Browser(f.web)
+        try b.signIn("erin")
+        func log(_ title: String) throws -> RecordID<Action> {
+            try b.get("/groups/early-prevention-board/actions/new")
+            let made = try b.post("/groups/early-prevention-board/actions/new", [("title", title), ("owner", "erin"), ("dueDate", "2027-03-31"), ("areas", "learning")])
+            #expect(made.status.code == 303)
+            return RecordID(String(try #require(made.headers["Location"]).split(separator: "/").last ?? ""))
+        }
+        let stillOpen = try log("Reading buddies in every school")
+        let done = try log("Holiday club leaflets printed")
+        let dropped = try log("Pilot in one district")
+        _ = try f.app.fireAction(done, event: "complete", fields: ["outcomeNote": .string("Printed and sent.")], expectedVersion: nil, by: "erin")
+        _ = try f.app.fireAction(dropped, event: "cancel", fields: ["reason": .string("Overtaken by the county scheme.")], expectedVersion: nil, by: "erin")
+        let finished = try f.app.actions(ActionFilter(group: "early-prevention-board"), for: f.app.viewer(for: "erin")).filter(\.action.state.isFinished).count
+
+        let page = try b.get("/groups/early-prevention-board")
+        #expect(page.status.code == 200)
+        #expect(page.text.contains("Open actions ("))
+        #expect(page.text.contains("/actions/\(stillOpen.rawValue)\""), "the open action is listed")
+        #expect(!page.text.contains("/actions/\(done.rawValue)\"") && !page.text.contains("/actions/\(dropped.rawValue)\""), "finished actions are folded away")
+        #expect(page.text.contains("\(finished) completed or cancelled actions not shown."), "and counted")
+        #expect(page.text.contains("href=\"/groups/early-prevention-board?finished=show#finished\""))
+
+        let shown = try b.get("/groups/early-prevention-board?finished=show")
+        #expect(shown.status.code == 200)
+        #expect(shown.text.contains("Completed and cancelled actions (\(finished))"))
+        #expect(shown.text.contains("/actions/\(done.rawValue)\"") && shown.text.contains("/actions/\(dropped.rawValue)\""), "shown when asked for")
+        #expect(shown.text.contains("/actions/\(stillOpen.rawValue)\""), "the open ones still listed")
+        #expect(shown.text.contains("href=\"/groups/early-prevention-board\">Hide completed and cancelled actions"))
+    }
+}

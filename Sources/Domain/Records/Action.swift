@@ -12,6 +12,9 @@ public struct Action: WorkflowRecord {
         case blocked
         case completed
         case cancelled
+
+        /// Completed or cancelled: no longer open, so no longer counted, chased or escalated.
+        public var isFinished: Bool { self == .completed || self == .cancelled }
     }
     public static let workflows = ["action"]
     public let instance: Instance
