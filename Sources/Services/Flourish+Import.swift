@@ -460,15 +460,18 @@ extension Flourish {
         let now = clock.now()
         var settled = 0
         let (created, unsent) = try engine.batch { tx -> ([String], Int) in
-            let before = try tx.db.queryOne("SELECT COALESCE(MAX(seq), 0) AS seq FROM events")?.int64("seq") ?? 0
-            let created = try body(tx)
-            // Deadlines that passed before the import (a year's end, a renewal, a lapse) are
-            // settled now, each at its own moment, as history: not left for the next tick to
-            // act on and announce.
-            settled = try tx.settleTimers(ofInstancesWrittenAfter: before, dueBy: now)
             // Imports are history, not news: messages about events dated before the import
-            // (a welcome, "published", "please report" for a pledge of two years ago) are not queued.
-            let unsent = try tx.withholdMessages(ofEventsAfter: before, datedBefore: now, reason: "imported history", at: now)
+            // (a welcome, "published", "please report" for a pledge of two years ago) are
+            // recorded as withheld, not queued.
+            let (created, unsent) = try tx.withholdingMessages(datedBefore: now, reason: "imported history", at: now) { () -> [String] in
+                let before = try tx.db.queryOne("SELECT COALESCE(MAX(seq), 0) AS seq FROM events")?.int64("seq") ?? 0
+                let created = try body(tx)
+                // Deadlines that passed before the import (a year's end, a renewal, a lapse) are
+                // settled now, each at its own moment, as history: not left for the next tick to
+                // act on and announce.
+                settled = try tx.settleTimers(ofInstancesWrittenAfter: before, dueBy: now)
+                return created
+            }
             return (created, unsent)
         }
         return ImportReport(rows: rowCount, created: created, dryRun: false, unsentMessages: unsent, settledDeadlines: settled)

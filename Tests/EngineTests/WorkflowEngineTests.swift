@@ -521,6 +521,48 @@ final class LockedList: @unchecked Sendable {  // `storage` guarded by `lock`
         #expect(try f.engine.instance("ticket-1").state == "working")
     }
 
+    /// Issue 22: an import's history is not news. Its messages are recorded as withheld as
+    /// they arise (none rendered into the outbox and taken out again), only for events dated
+    /// before the import began, and only inside the import's own transaction: a write after it,
+    /// or after one that failed, queues its message as usual, and the audit still holds.
+    @Test func messagesOfImportedHistoryAreWithheldAsTheyAriseAndOnlyWithinTheImport() throws {
+        let f = try EngineFixture(start: "2026-06-01T09:00")
+        let now = f.clock.now(), past = now.addingTimeInterval(-30 * 86_400)
+        let (_, withheld) = try f.engine.batch { tx in
+            try tx.withholdingMessages(datedBefore: now, reason: "imported history", at: now) {
+                let old = try tx.start("ticket", data: ["title": "Old", "owner": "olu"], actor: Actor("mo"), at: past)
+                try tx.fire("take", on: old.id, actor: Actor("mo"), at: past)
+                try tx.fire("pause", on: old.id, actor: Actor("mo"), at: past)
+                let current = try tx.start("ticket", data: ["title": "Current", "owner": "olu"], actor: Actor("mo"), at: now)
+                try tx.fire("take", on: current.id, actor: Actor("mo"), at: now)
+                try tx.fire("pause", on: current.id, actor: Actor("mo"), at: now)
+            }
+        }
+        #expect(withheld == 1)
+        #expect(try f.engine.outbox().map(\.subject) == ["Current is waiting"], "a message about now is queued")
+        let rows = try f.engine.database.read { try $0.query("SELECT template, recipient, reason, withheld_at FROM outbox_withheld") }
+        #expect(rows.map { [$0.string("template"), $0.string("recipient"), $0.string("reason")] } == [["paused", "olu@example.org", "imported history"]])
+        #expect(rows.first?.int64("withheld_at") == now.milliseconds)
+
+        struct Refused: Error {}
+        #expect(throws: Refused.self) {
+            try f.engine.batch { tx in
+                try tx.withholdingMessages(datedBefore: now, reason: "imported history", at: now) {
+                    let t = try tx.start("ticket", data: ["title": "Refused", "owner": "olu"], actor: Actor("mo"), at: past)
+                    try tx.fire("take", on: t.id, actor: Actor("mo"), at: past)
+                    try tx.fire("pause", on: t.id, actor: Actor("mo"), at: past)
+                    throw Refused()
+                }
+            }
+        }
+        #expect(try f.count("outbox_withheld") == 1, "the failed import's withholding rolled back with it")
+        let later = try f.engine.start("ticket", data: ["title": "Later", "owner": "olu"], actor: Actor("mo"))
+        try f.engine.fire("take", on: later.instance.id, actor: Actor("mo"), expectedVersion: 1)
+        try f.engine.fire("pause", on: later.instance.id, actor: Actor("mo"), expectedVersion: 2)
+        #expect(try f.engine.outbox().map(\.subject).sorted() == ["Current is waiting", "Later is waiting"], "a write after the import queues as usual")
+        #expect(try f.engine.verifyAuditLog().isIntact)
+    }
+
     @Test func notificationsAreQueuedWithTheirDeadline() throws {
         let f = try EngineFixture(start: "2026-06-01T09:00")
         try f.engine.start("ticket", data: ["title": "Roof", "owner": "olu"], actor: Actor("mo"))

@@ -27,20 +27,17 @@ public struct EngineTransaction {
 }
 
 extension EngineTransaction {
-    /// Withholds the messages queued since event `seq` about events dated before `moment`:
-    /// they leave the outbox and are recorded as withheld, with `reason`, so `audit verify`
-    /// knows they were not lost. For an import, whose history is not news.
+    /// Runs `body` with the messages of every event it writes dated before `moment` withheld
+    /// rather than queued: each is recorded as withheld, with `reason`, so `audit verify` knows
+    /// it was not lost, and none is rendered or put in the outbox. For an import, whose history
+    /// is not news (a welcome, "please report" for a pledge of two years ago).
     ///
-    /// - Returns: how many messages were withheld.
-    public func withholdMessages(ofEventsAfter seq: Int64, datedBefore moment: Date, reason: String, at now: Date) throws -> Int {
-        let chosen = "SELECT seq FROM events WHERE seq > ? AND occurred_at < ?"
-        try db.run("""
-            INSERT INTO outbox_withheld (event_seq, template, recipient, reason, withheld_at)
-            SELECT event_seq, template, recipient, ?, ? FROM outbox WHERE event_seq IN (\(chosen))
-            """, reason, now.milliseconds, seq, moment.milliseconds)
-        let withheld = db.changes
-        try db.run("DELETE FROM outbox WHERE event_seq IN (\(chosen))", seq, moment.milliseconds)
-        return withheld
+    /// - Returns: what `body` returned, and how many messages were withheld.
+    public func withholdingMessages<T>(datedBefore moment: Date, reason: String, at now: Date, _ body: () throws -> T) throws -> (T, withheld: Int) {
+        engine.withheldHistory.withLock { $0 = MessageWithholding(before: moment, reason: reason, at: now) }
+        defer { engine.withheldHistory.withLock { $0 = nil } }
+        let result = try body()
+        return (result, engine.withheldHistory.withLock { $0?.count ?? 0 })
     }
 
     /// Fires, in this transaction and in due order, the pending timers of the instances written
@@ -90,4 +87,14 @@ extension WorkflowEngine {
     public func batch<T>(_ body: (EngineTransaction) throws -> T) throws -> T {
         try database.write { db in try body(EngineTransaction(db: db, engine: self)) }
     }
+}
+
+/// While an import writes: messages of events dated before `before` are withheld (see
+/// ``EngineTransaction/withholdingMessages(datedBefore:reason:at:_:)``). Set only inside a
+/// write transaction, which holds the one writer, so no other write sees it.
+struct MessageWithholding {
+    let before: Date
+    let reason: String
+    let at: Date
+    var count = 0
 }

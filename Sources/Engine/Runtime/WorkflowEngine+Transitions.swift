@@ -196,6 +196,7 @@ extension WorkflowEngine {
                            at.milliseconds, "cancelled by \(event)", instance.id.rawValue, name)
             case .notify(let template, let recipient, let subject, let body):
                 let addresses = try authorizer.addresses(for: recipient, instance: instance, db: db)
+                if try withhold(template: template, recipients: addresses.isEmpty ? ["(\(recipient.inWords))"] : addresses, seq: seq, at: at, db: db) { continue }
                 let renderedSubject = try render(subject, instance: instance, db: db)
                 let renderedBody = try render(body, instance: instance, db: db)
                 if addresses.isEmpty {
@@ -221,6 +222,18 @@ extension WorkflowEngine {
                 try hook.run(HookContext(instance: instance, event: event, actor: actor, at: at, db: db, engine: self, seq: seq))
             }
         }
+    }
+
+    /// Records a message as withheld, not queued, when it is about history being imported
+    /// (an event dated before the import began); false when it is to be sent as usual.
+    func withhold(template: String, recipients: [String], seq: Int64, at: Date, db: Connection) throws -> Bool {
+        guard let w = withheldHistory.withLock({ $0 }), at < w.before else { return false }
+        for recipient in recipients {
+            try db.run("INSERT INTO outbox_withheld (event_seq, template, recipient, reason, withheld_at) VALUES (?, ?, ?, ?, ?)",
+                       seq, template, recipient, w.reason, w.at.milliseconds)
+        }
+        withheldHistory.withLock { $0?.count += recipients.count }
+        return true
     }
 
     /// A mapping source: `$instance.id`, `$instance.workflow`, `$event`, `$data.FIELD`, or a literal.

@@ -30,6 +30,8 @@ public final class WorkflowEngine: Sendable {
     let decodedData = DecodedDataCache()
     /// The data fields instances are looked up by (``indexData(fields:)``).
     let lookups = Mutex<Set<String>>([])
+    /// Messages of history being imported, withheld instead of queued (nil at any other time).
+    let withheldHistory = Mutex<MessageWithholding?>(nil)
     let hooks: HookRegistry
 
     /// Opens the engine on `database`, bringing its tables up to date and installing
