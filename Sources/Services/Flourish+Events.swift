@@ -98,8 +98,12 @@ extension Flourish {
 
     /// A pledge year's dates when it is approved on `day`, from the partnership's settings.
     func pledgeYearDates(approvedOn day: CalendarDay) throws -> [String: JSONValue] {
-        let dates = try partnership.pledges.dates(approvedOn: day, time: time)
-        return [
+        Self.pledgeYearFields(try partnership.pledges.dates(approvedOn: day, time: time))
+    }
+
+    /// A pledge year's dates as the fields approving a pledge sets.
+    static func pledgeYearFields(_ dates: PledgeSettings.YearDates) -> [String: JSONValue] {
+        [
             "yearStarts": .string(dates.yearStarts.description), "yearEnds": .string(dates.yearEnds.description),
             "checkInOn": .string(dates.checkInOn.description), "reportReminderOn": .string(dates.reportReminderOn.description),
             "reportDueOn": .string(dates.reportDueOn.description),

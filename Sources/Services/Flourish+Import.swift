@@ -421,6 +421,16 @@ extension Flourish {
         }
         pledgers = [:]
         if dryRun { return ImportReport(rows: rows, created: [], dryRun: true) }
+        // A file's pledges share a handful of approval days: each day's pledge-year dates are
+        // worked out once (working days, bank holidays), not for every row.
+        var yearDates: [CalendarDay: (dates: PledgeSettings.YearDates, fields: [String: JSONValue])] = [:]
+        func datesOfYear(approvedOn day: CalendarDay) throws -> (dates: PledgeSettings.YearDates, fields: [String: JSONValue]) {
+            if let known = yearDates[day] { return known }
+            let dates = try partnership.pledges.dates(approvedOn: day, time: time)
+            if yearDates.count >= 10_000 { yearDates.removeAll(keepingCapacity: true) }
+            yearDates[day] = (dates, Self.pledgeYearFields(dates))
+            return yearDates[day]!
+        }
         return try writeImport(source, columns: columns, required: required, rows: rows, progress: progress) { tx, line, v in
             var problems = ImportProblems()
             let planned = try pledgeRow(line, v, pledger: try importedPledger(v["organisation"] ?? "", in: tx), problems: &problems)
@@ -431,8 +441,8 @@ extension Flourish {
                 let pledge = try tx.start("pledge", data: built.given, computed: built.computed, actor: Actor(p.contact), at: p.submitted)
                 try tx.fire("submit", on: pledge.id, actor: Actor(p.contact), at: p.submitted)
                 if let approved = p.approved {
-                    let dates = try partnership.pledges.dates(approvedOn: time.day(of: approved), time: time)
-                    try tx.fire("approve", on: pledge.id, computed: try pledgeYearDates(approvedOn: time.day(of: approved)), actor: Actor(person), at: approved)
+                    let (dates, fields) = try datesOfYear(approvedOn: time.day(of: approved))
+                    try tx.fire("approve", on: pledge.id, computed: fields, actor: Actor(person), at: approved)
                     if let report = p.report {
                         try tx.fire("year-ended", on: pledge.id, actor: .system, at: time.moment(dates.yearEnds))
                         // Overdue as the day after the due date begins ("by D" allows the whole of D).
