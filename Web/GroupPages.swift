@@ -29,31 +29,46 @@ extension WebApp {
             let body: HTML = "<h1 class=\"govuk-heading-l\">\(c.viewer.isSecretariat ? "Groups" : "My groups")</h1>\(add)\(Components.table(caption: "Open actions by group", headers: ["Group", "Open actions", "Overdue", "Red"], rows: rows, numeric: [1, 2, 3]))"
             return Layout.page(title: "My groups", body: body, context: c)
         },
-        Route("GET", "/groups/{key}", .chair, "A group's actions, measures and escalations") { c in
+        Route("GET", "/groups/{key}", .chair, "A group's actions, measures and escalations") { (c: Context) -> HTTPResponse in
             let group = try c.app.governance.body(c.param("key"))
             // Open actions first, overdue ones at the top; the finished ones (completed or
             // cancelled) only when asked for, so a chair sees at once what still needs doing.
+            // Fifty to a page: a group with years of actions is not one page of hundreds.
             let actions = try c.app.actions(ActionFilter(group: group.key), for: c.viewer)
             let open = actions.filter { !$0.action.state.isFinished }.sorted { ($0.isOverdue ? 0 : 1, $0.action.dueDate?.ordinal ?? .min)
                 < ($1.isOverdue ? 0 : 1, $1.action.dueDate?.ordinal ?? .min) }
             let finished = actions.filter(\.action.state.isFinished).sorted { ($0.action.dueDate?.ordinal ?? .min) > ($1.action.dueDate?.ordinal ?? .min) }
-            let showFinished = c.request.queryValue("finished") == "show"
-            let owners = c.app.displayNames("owner", (open + (showFinished ? finished : [])).map(\.action.owner))
-            func rows(_ list: [ActionView]) -> [[HTML]] {
-                list.map { a -> [HTML] in
-                    ["<a class=\"govuk-link\" href=\"/actions/\(a.action.id.rawValue)\">\(a.action.title)</a>", "\(owners[a.action.owner] ?? a.action.owner)",
-                     "\(a.action.dueDate?.inWords ?? "")" + (a.isOverdue ? " <strong class=\"app-overdue\">Overdue</strong>" as HTML : ""),
-                     Components.stateTag(a.action.state), Components.rag(a.latestRAG?.rawValue)]
-                }
+            let showFinished = c.request.queryValue("show") == "finished"
+            let listed = showFinished ? finished : open
+            let perPage = WebApp.actionsPerGroupPage, pageCount = max(1, (listed.count + perPage - 1) / perPage)
+            let asked = c.request.queryValue("page")
+            guard let pageNumber = asked.map({ Int($0) }) ?? 1, (1...pageCount).contains(pageNumber) else {
+                return c.web.errorPage(.badRequest, "There is no such page of \(group.name)’s actions",
+                                       "“page” should be a whole number from 1 to \(pageCount), not “\(asked ?? "")”. The first page is at /groups/\(group.key).",
+                                       request: c.request, context: c)
             }
-            let headers = ["Action", "Owner", "Due", "Status", "Latest RAG"]
-            let openActions: HTML = actions.isEmpty ? "<p class=\"govuk-body\">No actions logged yet.</p>"
-                : open.isEmpty ? "<p class=\"govuk-body\">No open actions: every action logged is completed or cancelled.</p>"
-                : Components.table(caption: "Open actions (\(open.count))", headers: headers, rows: rows(open))
-            let plural = finished.count == 1 ? "action" : "actions"
-            let finishedActions: HTML = finished.isEmpty ? ""
-                : showFinished ? "<div id=\"finished\">\(Components.table(caption: "Completed and cancelled actions (\(finished.count))", headers: headers, rows: rows(finished)))<p class=\"govuk-body\"><a class=\"govuk-link\" href=\"/groups/\(group.key)\">Hide completed and cancelled actions</a></p></div>"
-                : "<p class=\"govuk-body\" id=\"finished\">\(finished.count) completed or cancelled \(plural) not shown. <a class=\"govuk-link\" href=\"/groups/\(group.key)?finished=show#finished\">Show completed and cancelled actions<span class=\"govuk-visually-hidden\"> of \(group.name)</span></a></p>"
+            let shown = Array(listed[min((pageNumber - 1) * perPage, listed.count)..<min(pageNumber * perPage, listed.count)])
+            let owners = c.app.displayNames("owner", shown.map(\.action.owner))
+            let rows = shown.map { a -> [HTML] in
+                ["<a class=\"govuk-link\" href=\"/actions/\(a.action.id.rawValue)\">\(a.action.title)</a>", "\(owners[a.action.owner] ?? a.action.owner)",
+                 "\(a.action.dueDate?.inWords ?? "")" + (a.isOverdue ? " <strong class=\"app-overdue\">Overdue</strong>" as HTML : ""),
+                 Components.stateTag(a.action.state), Components.rag(a.latestRAG?.rawValue)]
+            }
+            let list = showFinished ? "finished" : "open"
+            func link(_ page: Int, show finishedOnes: Bool) -> String {
+                let query = [finishedOnes ? "show=finished" : nil, page > 1 ? "page=\(page)" : nil].compactMap { $0 }.joined(separator: "&")
+                return "/groups/\(group.key)" + (query.isEmpty ? "" : "?" + query) + "#actions"
+            }
+            let caption = showFinished ? "Completed and cancelled actions (\(finished.count))" : "Open actions (\(open.count))"
+            let other: HTML = showFinished
+                ? "<p class=\"govuk-body\"><a class=\"govuk-link\" href=\"\(link(1, show: false))\">Open actions (\(open.count))</a></p>"
+                : finished.isEmpty ? "" : "<p class=\"govuk-body\"><a class=\"govuk-link\" href=\"\(link(1, show: true))\">Completed and cancelled actions (\(finished.count))<span class=\"govuk-visually-hidden\"> of \(group.name)</span></a></p>"
+            let actionList: HTML = actions.isEmpty ? "<p class=\"govuk-body\">No actions logged yet.</p>" : """
+                <div id="actions">\(listed.isEmpty ? "<p class=\"govuk-body\">No \(list) actions.</p>" : Components.table(caption: caption, headers: ["Action", "Owner", "Due", "Status", "Latest RAG"], rows: rows))
+                \(pageCount > 1 ? "<p class=\"govuk-body-s\">Showing \((pageNumber - 1) * perPage + 1) to \((pageNumber - 1) * perPage + shown.count) of \(listed.count).</p>" : "" as HTML)
+                \(Components.pagination(current: pageNumber, count: pageCount, label: "Pages of \(list) actions") { link($0, show: showFinished) })
+                \(other)</div>
+                """
             let measureRows = try c.app.measures(group: group.key, for: c.viewer).map { m -> [HTML] in
                 let last = m.values.last
                 return ["<a class=\"govuk-link\" href=\"/measures/\(m.measure.id.rawValue)\">\(m.measure.name)</a>", "\(last.map { "\(format($0.value)) \(m.measure.unit) (\($0.period))" } ?? "none yet")",
@@ -63,8 +78,7 @@ extension WebApp {
             let links: HTML = mayAct ? "<div class=\"govuk-button-group\"><a class=\"govuk-button\" href=\"/groups/\(group.key)/actions/new\">Log an action</a><a class=\"govuk-button govuk-button--secondary\" href=\"/groups/\(group.key)/measures/new\">Define a measure</a><a class=\"govuk-button govuk-button--secondary\" href=\"/groups/\(group.key)/escalations/new\">Raise an issue</a><a class=\"govuk-button govuk-button--secondary\" href=\"/groups/\(group.key)/referrals/new\">Refer to a partner</a></div>" : ""
             let body: HTML = """
             <span class="govuk-caption-l">\(group.kind.inWords.capitalized)</span><h1 class="govuk-heading-l">\(group.name)</h1>\(links)
-            \(openActions)
-            \(finishedActions)
+            \(actionList)
             \(measureRows.isEmpty ? "" : Components.table(caption: "Measures", headers: ["Measure", "Latest value", "Target", "RAG"], rows: measureRows))
             \(c.app.policy.seesMeetings(of: group.key, viewer: c.viewer) ? "<p class=\"govuk-body\"><a class=\"govuk-link\" href=\"/groups/\(group.key)/meetings\">Meetings of \(group.name)</a></p>" as HTML : "")
             \(try calendarLink(c, "/groups/\(group.key)/deadlines.ics", what: "this group’s deadlines"))
@@ -139,6 +153,9 @@ extension WebApp {
             }
         },
     ]
+
+    /// How many of a group's actions its page lists at a time.
+    static let actionsPerGroupPage = 50
 
     /// A number as people write it: whole numbers without ".0" (any size, never trapping on one too large for an Int).
     static func format(_ d: Double) -> String { d == d.rounded() && abs(d) < 1e15 ? String(Int(d)) : String(d) }

@@ -234,12 +234,8 @@ extension Flourish {
     public func actions(_ filter: ActionFilter = ActionFilter()) throws -> [ActionView] {
         // Every action and its ratings kept in step with the log (``ActionLedger``), newest first.
         let version = try figuresVersion()
-        let chosen = try actionLedger.records(app: self, version: version).filter { kept in
-            // State and group straight from the data, so only the actions shown are read as records.
-            kept.action.state == (filter.state ?? kept.action.state) && (filter.group == nil || kept.action.data["group"]?.stringValue == filter.group)
-        }.map { kept in
-            (action: try Action(kept.action), rags: kept.rags)
-        }.filter { a, _ in
+        let chosen = try actionLedger.records(app: self, version: version).filter { a, _ in
+            if let s = filter.state, a.state.rawValue != s { return false }
             if let g = filter.group, a.group != g { return false }
             if let p = filter.priority, a.priority != p { return false }
             if let area = filter.area, !a.areas.contains(area) { return false }

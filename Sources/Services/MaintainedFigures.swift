@@ -401,18 +401,19 @@ final class ActionLedger: @unchecked Sendable {  // every var guarded by `lock`
     private let lock = NSLock()
     private var through: Int64 = 0
     private var rebuilds: Int64 = -1
-    private var actions: [InstanceID: Instance] = [:]
+    /// Read as records once, when they change, not on every page that lists them.
+    private var actions: [InstanceID: Action] = [:]
     private var started: [InstanceID] = []
     private var rags: [InstanceID: [RAGStatus]] = [:]
     /// Newest first, with each one's ratings, oldest first.
-    private var kept: [(action: Instance, rags: [RAGStatus])] = []
+    private var kept: [(action: Action, rags: [RAGStatus])] = []
 
     static func rag(of event: EventRecord) -> RAGStatus? {
         event.event == "update" ? event.payload["rag"]?.stringValue.flatMap(RAGStatus.init(rawValue:)) : nil
     }
 
     /// The actions brought up to date with the log (from the start after a rebuild request).
-    func records(app: Flourish, version: (seq: Int64, rebuilds: Int64)) throws -> [(action: Instance, rags: [RAGStatus])] {
+    func records(app: Flourish, version: (seq: Int64, rebuilds: Int64)) throws -> [(action: Action, rags: [RAGStatus])] {
         try lock.withLock {
             if version.rebuilds == rebuilds && version.seq == through && through > 0 { return kept }
             if version.rebuilds != rebuilds {
@@ -422,7 +423,7 @@ final class ActionLedger: @unchecked Sendable {  // every var guarded by `lock`
             let changes = try app.engine.changes(since: through, of: ["action"], eventsOf: ["action"])
             guard changes.through != through || through == 0 else { return kept }
             for instance in changes.instances {
-                if actions.updateValue(instance, forKey: instance.id) == nil { started.append(instance.id) }
+                if actions.updateValue(try Action(instance), forKey: instance.id) == nil { started.append(instance.id) }
             }
             for event in changes.events where !changes.redacted.contains(event.instanceID) {
                 if let rag = Self.rag(of: event) { rags[event.instanceID, default: []].append(rag) }

@@ -270,21 +270,49 @@ import Domain
         let dropped = try log("Pilot in one district")
         _ = try f.app.fireAction(done, event: "complete", fields: ["outcomeNote": .string("Printed and sent.")], expectedVersion: nil, by: "erin")
         _ = try f.app.fireAction(dropped, event: "cancel", fields: ["reason": .string("Overtaken by the county scheme.")], expectedVersion: nil, by: "erin")
-        let finished = try f.app.actions(ActionFilter(group: "early-prevention-board"), for: f.app.viewer(for: "erin")).filter(\.action.state.isFinished).count
+        let viewer = try f.app.viewer(for: "erin")
+        func counts() throws -> (open: Int, finished: Int) {
+            let all = try f.app.actions(ActionFilter(group: "early-prevention-board"), for: viewer)
+            return (all.filter { !$0.action.state.isFinished }.count, all.filter(\.action.state.isFinished).count)
+        }
+        let (open, finished) = try counts()
 
         let page = try b.get("/groups/early-prevention-board")
         #expect(page.status.code == 200)
-        #expect(page.text.contains("Open actions ("))
+        #expect(page.text.contains("Open actions (\(open))"))
         #expect(page.text.contains("/actions/\(stillOpen.rawValue)\""), "the open action is listed")
         #expect(!page.text.contains("/actions/\(done.rawValue)\"") && !page.text.contains("/actions/\(dropped.rawValue)\""), "finished actions are folded away")
-        #expect(page.text.contains("\(finished) completed or cancelled actions not shown."), "and counted")
-        #expect(page.text.contains("href=\"/groups/early-prevention-board?finished=show#finished\""))
+        #expect(page.text.contains("href=\"/groups/early-prevention-board?show=finished#actions\">Completed and cancelled actions (\(finished))"), "and counted")
 
-        let shown = try b.get("/groups/early-prevention-board?finished=show")
+        let shown = try b.get("/groups/early-prevention-board?show=finished")
         #expect(shown.status.code == 200)
-        #expect(shown.text.contains("Completed and cancelled actions (\(finished))"))
+        #expect(shown.text.contains("Completed and cancelled actions (\(finished))</caption>"))
         #expect(shown.text.contains("/actions/\(done.rawValue)\"") && shown.text.contains("/actions/\(dropped.rawValue)\""), "shown when asked for")
-        #expect(shown.text.contains("/actions/\(stillOpen.rawValue)\""), "the open ones still listed")
-        #expect(shown.text.contains("href=\"/groups/early-prevention-board\">Hide completed and cancelled actions"))
+        #expect(!shown.text.contains("/actions/\(stillOpen.rawValue)\""), "one list at a time")
+        #expect(shown.text.contains("href=\"/groups/early-prevention-board#actions\">Open actions (\(open))"))
+
+        // Fifty to a page, in order, overdue first; a page that is not there is said so.
+        for i in 0..<(WebApp.actionsPerGroupPage + 5) {
+            _ = try f.app.logAction(ActionRequest(group: "early-prevention-board", title: "Paged action \(i)", description: "", areas: ["learning"], owner: "erin",
+                                                  dueDate: "2027-0\(1 + i % 9)-1\(i % 10)"), by: "erin")
+        }
+        let many = try counts().open
+        let first = try b.get("/groups/early-prevention-board").text
+        let second = try b.get("/groups/early-prevention-board?page=2").text
+        func listed(_ page: String) -> [String] {
+            page.components(separatedBy: "<a class=\"govuk-link\" href=\"/actions/").dropFirst().map { String($0.prefix { $0 != "\"" }) }
+        }
+        #expect(listed(first).count == WebApp.actionsPerGroupPage)
+        #expect(first.contains("Showing 1 to \(WebApp.actionsPerGroupPage) of \(many)."))
+        #expect(first.contains("href=\"/groups/early-prevention-board?page=2#actions\" rel=\"next\""))
+        #expect(Set(listed(first)).isDisjoint(with: listed(second)) && listed(first).count + listed(second).count == min(many, 2 * WebApp.actionsPerGroupPage))
+        let all = try f.app.actions(ActionFilter(group: "early-prevention-board"), for: viewer).filter { !$0.action.state.isFinished }
+            .sorted { ($0.isOverdue ? 0 : 1, $0.action.dueDate?.ordinal ?? .min) < ($1.isOverdue ? 0 : 1, $1.action.dueDate?.ordinal ?? .min) }
+        #expect(listed(first).first == all.first?.action.id.rawValue, "soonest due first")
+        for bad in ["0", "abc", "99"] {
+            let refused = try b.get("/groups/early-prevention-board?page=\(bad)")
+            #expect(refused.status.code == 400, "page \(bad)")
+            #expect(refused.text.contains("“page” should be a whole number from 1 to"))
+        }
     }
 }
