@@ -347,22 +347,23 @@ extension Flourish {
         let id = reference.instance
         let m = try engine.instance(id)
         guard m.workflow == "measure" else { throw WorkflowError.unknownInstance(id) }
-        return try measureView(try Measure(m), raisedBy: escalationRecords().raisedBy)
+        return try measureView(try Measure(m), history: try engine.history(of: id), raisedBy: try escalationRecords().raisedBy)
     }
 
     /// Measures, optionally of one group or area.
     public func measures(group: String? = nil, area: String? = nil) throws -> [MeasureView] {
         let raisedBy = try escalationRecords().raisedBy
-        return try Measure.records(engine.instances(workflow: "measure", limit: 1_000_000))
+        let chosen = try Measure.records(engine.instances(workflow: "measure", limit: 1_000_000))
             .filter { (group == nil || $0.group == group) && (area == nil || $0.area == area) }
-            .map { try measureView($0, raisedBy: raisedBy) }
+        let histories = try engine.histories(of: chosen.map(\.id.instance))
+        return try chosen.map { try measureView($0, history: histories[$0.id.instance] ?? [], raisedBy: raisedBy) }
     }
 
     /// A measure with the values its history recorded and the escalations it raised, these from
     /// the kept escalations (a search of every escalation's data for each measure made a group
     /// page over a large partnership read for 20 ms).
-    private func measureView(_ measure: Measure, raisedBy: [String: [Instance]]) throws -> MeasureView {
-        let values = try engine.history(of: measure.id.instance).filter { $0.event == "record" }.map { e in
+    private func measureView(_ measure: Measure, history: [EventRecord], raisedBy: [String: [Instance]]) throws -> MeasureView {
+        let values = history.filter { $0.event == "record" }.map { e in
             (period: e.payload["period"]?.stringValue ?? "", value: e.payload["value"]?.doubleValue ?? 0,
              rag: RAGStatus(rawValue: e.payload["rag"]?.stringValue ?? "") ?? .red, recordedAt: e.occurredAt)
         }

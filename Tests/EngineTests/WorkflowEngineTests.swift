@@ -591,6 +591,27 @@ final class LockedList: @unchecked Sendable {  // `storage` guarded by `lock`
 }
 
 @Suite struct HistoryAndAuditTests {
+    /// Several histories read together are each instance's history, oldest first, as read one
+    /// at a time; an instance with no events (none such: one that does not exist) is absent.
+    @Test func historiesReadTogetherAreEachInstancesOwnHistory() throws {
+        let f = try EngineFixture(start: "2026-06-01T09:00")
+        var ids: [InstanceID] = []
+        for i in 0..<3 {
+            let t = try f.engine.start("ticket", data: ["title": .string("T\(i)"), "owner": "olu"], actor: Actor("mo")).instance.id
+            ids.append(t)
+            if i > 0 { try f.engine.fire("note", on: t, payload: ["comment": .string("c\(i)")], actor: Actor("mo"), expectedVersion: 1) }
+        }
+        try f.engine.fire("take", on: ids[0], actor: Actor("mo"), expectedVersion: 1)
+        let together = try f.engine.histories(of: ids + [InstanceID("ticket-404")])
+        #expect(Set(together.keys) == Set(ids))
+        for id in ids {
+            #expect(together[id]?.map(\.seq) == (try f.engine.history(of: id)).map(\.seq))
+            #expect(together[id]?.map(\.event) == (try f.engine.history(of: id)).map(\.event))
+        }
+        #expect(together[ids[2]]?.last?.payload["comment"] == .string("c2"))
+        #expect(try f.engine.histories(of: []).isEmpty)
+    }
+
     @Test func stateAsOfAnyMomentIsRebuiltFromTheLog() throws {
         let f = try EngineFixture(start: "2026-03-02T09:00")
         try f.engine.start("ticket", data: ["title": "T"], actor: Actor("mo"))

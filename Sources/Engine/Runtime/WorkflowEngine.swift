@@ -373,6 +373,24 @@ public final class WorkflowEngine: Sendable {
         }
     }
 
+    /// The histories of several instances, each oldest first, read together in one read (a page
+    /// listing a group's measures with their values read one history a measure).
+    public func histories(of ids: [InstanceID]) throws -> [InstanceID: [EventRecord]] {
+        guard !ids.isEmpty else { return [:] }
+        return try database.read { db in
+            var histories: [InstanceID: [EventRecord]] = [:]
+            for start in stride(from: 0, to: ids.count, by: 500) {
+                let part = ids[start..<min(start + 500, ids.count)]
+                let marks = Array(repeating: "?", count: part.count).joined(separator: ", ")
+                try db.forEachRow("SELECT * FROM events WHERE instance_id IN (\(marks)) ORDER BY seq", arguments: part.map(\.rawValue)) { row in
+                    let event = try self.decodeEvent(row)
+                    histories[event.instanceID, default: []].append(event)
+                }
+            }
+            return histories
+        }
+    }
+
     /// The instance as it stood at `moment`, rebuilt from the event log; nil if it did not exist yet.
     public func instance(_ id: InstanceID, asOf moment: Date) throws -> Instance? {
         try database.read { db in
