@@ -22,6 +22,16 @@ import SQLite
         return (server, cli, clock, dir)
     }
 
+    /// The same, with "bo" (who has an account) made chair of a group by the admin CLI.
+    static func twoProcessesWithAChair() throws -> (Flourish, Flourish, TestClock, URL, String) {
+        let (server, cli, clock, dir) = try twoProcesses()
+        let group = "norfolk-learning-board"
+        _ = try cli.directory.addPerson(id: "bo", name: "Bo", email: "bo@example.org", at: clock.now())
+        try cli.accounts.setPassword("quiet canal lantern 7391", for: "bo", at: clock.now())
+        try cli.directory.addMembership(person: "bo", body: group, role: "chair", at: clock.now())
+        return (server, cli, clock, dir, group)
+    }
+
     @Test func aChangeFromAnotherProcessIsSeenAtTheNextRead() throws {
         let (server, cli, clock, dir) = try Self.twoProcesses()
         defer { try? FileManager.default.removeItem(at: dir) }
@@ -53,12 +63,8 @@ import SQLite
     /// changes, whichever process changes it: a membership ended, an account disabled or a token
     /// revoked by the admin CLI is refused on the server's very next request.
     @Test func aViewerAndATokenHolderAreReadAgainOnceAnotherProcessChangesWhatTheyAreMadeFrom() throws {
-        let (server, cli, clock, dir) = try Self.twoProcesses()
+        let (server, cli, clock, dir, group) = try Self.twoProcessesWithAChair()
         defer { try? FileManager.default.removeItem(at: dir) }
-        let group = "norfolk-learning-board"
-        _ = try cli.directory.addPerson(id: "bo", name: "Bo", email: "bo@example.org", at: clock.now())
-        try cli.accounts.setPassword("quiet canal lantern 7391", for: "bo", at: clock.now())
-        try cli.directory.addMembership(person: "bo", body: group, role: "chair", at: clock.now())
         #expect(try server.viewer(for: "bo").chairOf == [group])
         #expect(try server.viewer(for: "bo").chairOf == [group], "kept")
 
@@ -100,12 +106,8 @@ import SQLite
     /// read in one read transaction, not one for the token and another for the reach; and what
     /// is kept still gives way at once to a change made by another process.
     @Test func aCallersTokenOrSessionAndReachAreReadInOneReadAndKeptOnlyUntilTheyChange() throws {
-        let (server, cli, clock, dir) = try Self.twoProcesses()
+        let (server, cli, clock, dir, group) = try Self.twoProcessesWithAChair()
         defer { try? FileManager.default.removeItem(at: dir) }
-        let group = "norfolk-learning-board"
-        _ = try cli.directory.addPerson(id: "bo", name: "Bo", email: "bo@example.org", at: clock.now())
-        try cli.accounts.setPassword("quiet canal lantern 7391", for: "bo", at: clock.now())
-        try cli.directory.addMembership(person: "bo", body: group, role: "chair", at: clock.now())
         let token = try cli.accounts.createToken(for: "bo", name: "reads", days: 30, at: clock.now())
         let session = try cli.accounts.openSession(for: "bo", at: clock.now())
 
