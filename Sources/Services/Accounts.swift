@@ -422,14 +422,8 @@ public struct Accounts: Sendable {
         return token
     }
 
-    /// The person a session token belongs to, if it is live; using it keeps it alive.
-    public func sessionPerson(_ token: String, at now: Date) throws -> String? {
-        let digest = Self.digest(token)
-        guard let row = try database.read({ try sessionRow(digest, in: $0) }) else { return nil }
-        return try using(row, digest: digest, at: now)
-    }
-
-    /// A session's row, read within the caller's read.
+    /// A session's row, read within the caller's read (``Flourish/caller(inSession:at:)`` reads
+    /// it with the person's reach).
     func sessionRow(_ digest: String, in db: Connection) throws -> Row? {
         try db.queryOne("SELECT person_id, created_at, last_seen_at FROM sessions WHERE digest = ?", digest)
     }

@@ -34,10 +34,12 @@ extension EngineTransaction {
     ///
     /// - Returns: what `body` returned, and how many messages were withheld.
     public func withholdingMessages<T>(datedBefore moment: Date, reason: String, at now: Date, _ body: () throws -> T) throws -> (T, withheld: Int) {
+        // Counted from the rows, so a message of a step undone (a settled timer skipped) is not counted.
+        let last = try db.queryOne("SELECT coalesce(max(rowid), 0) AS n FROM outbox_withheld")?.int64("n") ?? 0
         engine.withheldHistory.withLock { $0 = MessageWithholding(before: moment, reason: reason, at: now) }
         defer { engine.withheldHistory.withLock { $0 = nil } }
         let result = try body()
-        return (result, engine.withheldHistory.withLock { $0?.count ?? 0 })
+        return (result, try db.queryOne("SELECT count(*) AS n FROM outbox_withheld WHERE rowid > ?", last)?.int("n") ?? 0)
     }
 
     /// Fires, in this transaction and in due order, the pending timers of the instances written
@@ -96,5 +98,4 @@ struct MessageWithholding {
     let before: Date
     let reason: String
     let at: Date
-    var count = 0
 }

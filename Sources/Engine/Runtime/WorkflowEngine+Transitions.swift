@@ -232,7 +232,6 @@ extension WorkflowEngine {
             try db.run("INSERT INTO outbox_withheld (event_seq, template, recipient, reason, withheld_at) VALUES (?, ?, ?, ?, ?)",
                        seq, template, recipient, w.reason, w.at.milliseconds)
         }
-        withheldHistory.withLock { $0?.count += recipients.count }
         return true
     }
 
