@@ -31,13 +31,10 @@ extension WebApp {
         },
         Route("GET", "/groups/{key}", .chair, "A group's actions, measures and escalations") { (c: Context) -> HTTPResponse in
             let group = try c.app.governance.body(c.param("key"))
-            // Open actions first, overdue ones at the top; the finished ones (completed or
-            // cancelled) only when asked for, so a chair sees at once what still needs doing.
-            // Fifty to a page: a group with years of actions is not one page of hundreds.
-            let actions = try c.app.actions(ActionFilter(group: group.key), for: c.viewer)
-            let open = actions.filter { !$0.action.state.isFinished }.sorted { ($0.isOverdue ? 0 : 1, $0.action.dueDate?.ordinal ?? .min)
-                < ($1.isOverdue ? 0 : 1, $1.action.dueDate?.ordinal ?? .min) }
-            let finished = actions.filter(\.action.state.isFinished).sorted { ($0.action.dueDate?.ordinal ?? .min) > ($1.action.dueDate?.ordinal ?? .min) }
+            // The open actions; the finished ones only when asked for, so a chair sees at once
+            // what still needs doing. Fifty to a page: a group with years of actions is not one
+            // page of hundreds.
+            let (open, finished) = try c.app.actionsToChase(group: group.key, for: c.viewer)
             let showFinished = c.request.queryValue("show") == "finished"
             let listed = showFinished ? finished : open
             let perPage = WebApp.actionsPerGroupPage, pageCount = max(1, (listed.count + perPage - 1) / perPage)
@@ -63,7 +60,7 @@ extension WebApp {
             let other: HTML = showFinished
                 ? "<p class=\"govuk-body\"><a class=\"govuk-link\" href=\"\(link(1, show: false))\">Open actions (\(open.count))</a></p>"
                 : finished.isEmpty ? "" : "<p class=\"govuk-body\"><a class=\"govuk-link\" href=\"\(link(1, show: true))\">Completed and cancelled actions (\(finished.count))<span class=\"govuk-visually-hidden\"> of \(group.name)</span></a></p>"
-            let actionList: HTML = actions.isEmpty ? "<p class=\"govuk-body\">No actions logged yet.</p>" : """
+            let actionList: HTML = open.isEmpty && finished.isEmpty ? "<p class=\"govuk-body\">No actions logged yet.</p>" : """
                 <div id="actions">\(listed.isEmpty ? "<p class=\"govuk-body\">No \(list) actions.</p>" : Components.table(caption: caption, headers: ["Action", "Owner", "Due", "Status", "Latest RAG"], rows: rows))
                 \(pageCount > 1 ? "<p class=\"govuk-body-s\">Showing \((pageNumber - 1) * perPage + 1) to \((pageNumber - 1) * perPage + shown.count) of \(listed.count).</p>" : "" as HTML)
                 \(Components.pagination(current: pageNumber, count: pageCount, label: "Pages of \(list) actions") { link($0, show: showFinished) })

@@ -226,6 +226,18 @@ extension Flourish {
         try actions(filter).filter { try policy.sight(of: $0.action, for: viewer) == .whole }
     }
 
+    /// A group's actions the viewer may see, in the order its chair chases them: the open ones,
+    /// overdue first, then soonest due; and the finished ones (completed or cancelled), latest
+    /// due first.
+    public func actionsToChase(group: String, for viewer: Viewer) throws -> (open: [ActionView], finished: [ActionView]) {
+        let actions = try actions(ActionFilter(group: group), for: viewer)
+        let open = actions.filter { !$0.action.state.isFinished }.sorted {
+            ($0.isOverdue ? 0 : 1, $0.action.dueDate?.ordinal ?? .min) < ($1.isOverdue ? 0 : 1, $1.action.dueDate?.ordinal ?? .min)
+        }
+        let finished = actions.filter(\.action.state.isFinished).sorted { ($0.action.dueDate?.ordinal ?? .min) > ($1.action.dueDate?.ordinal ?? .min) }
+        return (open, finished)
+    }
+
     /// The measures the viewer may see, optionally of one group or area.
     public func measures(group: String? = nil, area: String? = nil, for viewer: Viewer) throws -> [MeasureView] {
         try measures(group: group, area: area).filter { try policy.sight(of: $0.measure, for: viewer) == .whole }
