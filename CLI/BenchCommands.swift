@@ -17,7 +17,9 @@ enum BenchCommands {
         """,
         options: [OptionSpec("events", takesValue: true, valueName: "N", help: "Events per measurement (default 3000)."),
                   OptionSpec("callers", takesValue: true, valueName: "N", help: "Concurrent callers for group commit (default 64)."),
-                  OptionSpec("dir", takesValue: true, valueName: "DIR", help: "Where to put the scratch databases (default: a temporary folder).")],
+                  OptionSpec("dir", takesValue: true, valueName: "DIR", help: "Where to put the scratch databases (default: a temporary folder)."),
+                  OptionSpec("only", takesValue: true, valueName: "MEASUREMENT",
+                             help: "Only group-commit: the concurrent callers' rate alone, for a harness that pairs it with its own measurement round by round.")],
         needsApp: false
     ) { inv in try benchmark { try EngineBenchmarks.durableTransitions(inv) } }
 

@@ -31,6 +31,18 @@ public enum EngineBenchmarks {
             }
             return (app, ids)
         }
+        if let only = inv.value("only") {
+            // One measurement alone, for a harness that pairs it with its own (the web benchmark's
+            // API writes, round by round): the 64-caller rate, moments before or after the other.
+            guard only == "group-commit" else { throw BenchUsageError("--only takes group-commit (the concurrent callers' rate alone), not '\(only)'") }
+            let (grouped, groupedIDs) = try freshApp("grouped")
+            let rate = try groupCommitRate(grouped, groupedIDs, events: n)
+            guard try grouped.engine.verifyAuditLog().isIntact else { throw BenchUsageError("the audit chain was broken after the run") }
+            inv.benchOutput(["events": .integer(Int64(n)), "callers": .integer(Int64(callers)), "groupCommitPerSecond": .double(rate.rounded())]) {
+                "engine, \(callers) concurrent callers (group commit): \(Int(rate.rounded())) durable transitions a second"
+            }
+            return
+        }
         let (single, singleIDs) = try freshApp("single")
         // Raw and engine rounds alternate, and the ratio is the median of each round's pair
         // (raw, then engine, moments apart), so a slow spell of the disk lands on both sides
@@ -67,26 +79,7 @@ public enum EngineBenchmarks {
         }
         let batchedRate = Double(n) / Date().timeIntervalSince(batchStart)
         let (grouped, groupedIDs) = try freshApp("grouped")
-        let perCaller = max(1, n / callers)
-        let failures = Counter()
-        // Real threads, one per caller: concurrentPerform would run only as many at once as there are cores.
-        let groupStart = Date()
-        let group = DispatchGroup()
-        for c in 0..<callers {
-            group.enter()
-            let thread = Thread {
-                for k in 0..<perCaller {
-                    do { try grouped.engine.fire("edit", on: groupedIDs[c], payload: ["text": .string("c\(c)-\(k)")], actor: benchActor, expectedVersion: nil) }
-                    catch { failures.add() }
-                }
-                group.leave()
-            }
-            thread.stackSize = 1 << 20
-            thread.start()
-        }
-        group.wait()
-        let groupedRate = Double(perCaller * callers) / Date().timeIntervalSince(groupStart)
-        guard failures.value == 0 else { throw BenchUsageError("\(failures.value) concurrent events were refused") }
+        let groupedRate = try groupCommitRate(grouped, groupedIDs, events: n)
         let verified = try grouped.engine.verifyAuditLog().isIntact && (try single.engine.verifyAuditLog().isIntact)
 
         let rows: [(String, Double, String)] = [
@@ -110,6 +103,33 @@ public enum EngineBenchmarks {
             lines.append("Audit chains verified after the run: \(verified ? "intact" : "BROKEN")")
             return lines.joined(separator: "\n")
         }
+    }
+
+    /// Durable transitions a second with one caller per instance in `ids`, each on its own
+    /// thread, sharing commits (group commit): `events` in all.
+    static func groupCommitRate(_ app: Flourish, _ ids: [InstanceID], events n: Int) throws -> Double {
+        let callers = ids.count
+        let perCaller = max(1, n / callers)
+        let failures = Counter()
+        // Real threads, one per caller: concurrentPerform would run only as many at once as there are cores.
+        let groupStart = Date()
+        let group = DispatchGroup()
+        for c in 0..<callers {
+            group.enter()
+            let thread = Thread {
+                for k in 0..<perCaller {
+                    do { try app.engine.fire("edit", on: ids[c], payload: ["text": .string("c\(c)-\(k)")], actor: benchActor, expectedVersion: nil) }
+                    catch { failures.add() }
+                }
+                group.leave()
+            }
+            thread.stackSize = 1 << 20
+            thread.start()
+        }
+        group.wait()
+        let rate = Double(perCaller * callers) / Date().timeIntervalSince(groupStart)
+        guard failures.value == 0 else { throw BenchUsageError("\(failures.value) concurrent events were refused") }
+        return rate
     }
 
     public static func stressWrite(_ inv: some BenchInvocation) throws {
