@@ -9,10 +9,10 @@ enum ActionCommands {
     static let all: [Command] = [log, begin, update, block, complete, cancel, reschedule, list, show,
                                  measureDefine, measureRecord, measureRevise, measureList, measureShow, monitoringCoverage, monitoringOwner, importActions, importMeasures]
 
-    static let importActions = PledgeCommands.importCommand("actions", columns: Flourish.actionColumns) { app, source, dry, by, _ in
+    static let importActions = PledgeCommands.importCommand("actions", columns: Flourish.actionColumns) { app, source, dry, _, by, _ in
         try app.importActions(source, dryRun: dry, by: by)
     }
-    static let importMeasures = PledgeCommands.importCommand("measures", columns: Flourish.measureColumns) { app, source, dry, by, _ in
+    static let importMeasures = PledgeCommands.importCommand("measures", columns: Flourish.measureColumns) { app, source, dry, _, by, _ in
         try app.importMeasures(source, dryRun: dry, by: by)
     }
 

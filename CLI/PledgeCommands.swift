@@ -15,14 +15,14 @@ enum PledgeCommands {
         n == 0 ? "" : " \(n) deadline\(n == 1 ? "" : "s") that fell before the import \(would ? "would be" : (n == 1 ? "was" : "were")) settled as history, at \(n == 1 ? "its" : "their") own date\(n == 1 ? "" : "s")."
     }
 
-    static func importCommand(_ what: String, columns: [String],
-                              run: @escaping @Sendable (Flourish, ImportSource, Bool, String, ImportProgressHandler?) throws -> ImportReport) -> Command {
+    static func importCommand(_ what: String, columns: [String], inSteps: Bool = false,
+                              run: @escaping @Sendable (Flourish, ImportSource, Bool, ImportWriting, String, ImportProgressHandler?) throws -> ImportReport) -> Command {
         Command(["import", what], "Import \(what) from an RFC 4180 CSV file: every row is checked first, and nothing is written if any row has a problem.",
                 arguments: "FILE",
-                discussion: "The header row names the columns: \(columns.joined(separator: ",")).\nDates are YYYY-MM-DD; several areas (or measure values, as PERIOD=VALUE) are separated by semicolons.\nA sample is in Workflows/samples/\(what).csv.\n" + importDiscussion,
-                options: [OptionSpec("dry-run", help: "Check every row and report; take no write lock and write nothing.")]) { inv in
+                discussion: "The header row names the columns: \(columns.joined(separator: ",")).\nDates are YYYY-MM-DD; several areas (or measure values, as PERIOD=VALUE) are separated by semicolons.\nA sample is in Workflows/samples/\(what).csv.\n" + importDiscussion + (inSteps ? "\n" + inStepsDiscussion : ""),
+                options: [OptionSpec("dry-run", help: "Check every row and report; take no write lock and write nothing.")] + (inSteps ? [inStepsOption] : [])) { inv in
             let progress = ImportProgressLine(enabled: !inv.isJSON)
-            let report = try run(try inv.app, try importSource(inv), inv.arguments.flag("dry-run"), inv.actor.id, progress.handler)
+            let report = try run(try inv.app, try importSource(inv), inv.arguments.flag("dry-run"), writing(inv), inv.actor.id, progress.handler)
             progress.finish()
             inv.output(importJSON(report, invited: nil)) { importSummary(report, what: what) }
         }
@@ -36,9 +36,25 @@ enum PledgeCommands {
         time left) is shown on stderr.
         """
 
+    /// `--in-steps`: for a large file while the server is live.
+    static let inStepsOption = OptionSpec("in-steps", help: "Write in steps of \(ImportWriting.rowsPerStep) rows, each its own transaction, so a running server's writes are answered in between (see below).")
+
+    static let inStepsDiscussion = """
+        With --in-steps, the file is still checked whole first (a bad row writes nothing), then written \
+        \(ImportWriting.rowsPerStep) rows to a transaction, so a running server's writes wait a fraction of a \
+        second, not the whole import. Only a change made meanwhile (the same organisation registered on \
+        the web, say), a full disk or a crash can then stop it part-way: the steps written stay, and \
+        running it again with --in-steps on the file (mended after those rows if need be) carries on after them.
+        """
+
+    static func writing(_ inv: Invocation) -> ImportWriting {
+        inv.arguments.flag("in-steps") ? .steps : .allOrNothing
+    }
+
     static func importJSON(_ report: ImportReport, invited: [String]?) -> JSONValue {
         var json: [String: JSONValue] = ["rows": .integer(Int64(report.rows)), "created": .array(report.created.map(JSONValue.string)), "dryRun": .bool(report.dryRun),
-                                         "unsentMessages": .integer(Int64(report.unsentMessages)), "settledDeadlines": .integer(Int64(report.settledDeadlines))]
+                                         "unsentMessages": .integer(Int64(report.unsentMessages)), "settledDeadlines": .integer(Int64(report.settledDeadlines)),
+                                         "steps": .integer(Int64(report.steps)), "resumedAfter": .integer(Int64(report.resumedAfter))]
         if let invited { json["invited"] = .array(invited.map(JSONValue.string)) }
         return .object(json)
     }
@@ -46,19 +62,21 @@ enum PledgeCommands {
     /// "Imported 3 organisations: a, b, c." (the first 20 named, then how many more).
     static func importSummary(_ report: ImportReport, what: String) -> String {
         let noun = report.rows == 1 ? String(what.dropLast()) : what
+        let carried = report.resumedAfter == 0 ? "" : "Carrying on after the first \(report.resumedAfter) rows, which an earlier import in steps wrote: "
         if report.dryRun {
-            return "Dry run: all \(report.rows) \(noun) \(report.rows == 1 ? "is" : "are") fine and would import. Nothing was written."
+            return carried + "Dry run: all \(report.rows) \(noun) \(report.rows == 1 ? "is" : "are") fine and would import. Nothing was written."
         }
         let shown = report.created.prefix(20).joined(separator: ", ") + (report.created.count > 20 ? " and \(report.created.count - 20) more" : "")
-        return "Imported \(report.rows) \(noun): \(shown)." + unsentNote(report.unsentMessages, would: false) + settledNote(report.settledDeadlines, would: false)
+        let steps = report.steps > 1 ? " in \(report.steps) steps" : ""
+        return carried + "Imported \(report.rows) \(noun)\(steps): \(shown)." + unsentNote(report.unsentMessages, would: false) + settledNote(report.settledDeadlines, would: false)
     }
 
     static let importOrganisations = Command(
         ["import", "organisations"], "Import organisations from an RFC 4180 CSV file: every row is checked first, and nothing is written if any row has a problem.",
         arguments: "FILE",
-        discussion: "The header row names the columns: \(Flourish.organisationColumns.joined(separator: ",")).\nDates are YYYY-MM-DD.\nA sample is in Workflows/samples/organisations.csv.\nWith --invite, each imported contact is emailed an invitation to choose a password (as the secretariat).\n" + importDiscussion,
+        discussion: "The header row names the columns: \(Flourish.organisationColumns.joined(separator: ",")).\nDates are YYYY-MM-DD.\nA sample is in Workflows/samples/organisations.csv.\nWith --invite, each imported contact is emailed an invitation to choose a password (as the secretariat).\n" + importDiscussion + "\n" + inStepsDiscussion,
         options: [OptionSpec("dry-run", help: "Check every row and report; take no write lock and write nothing."),
-                  OptionSpec("invite", help: "Email each imported contact an invitation to choose their password (7 days)."), ContactCommands.siteURLOption]
+                  OptionSpec("invite", help: "Email each imported contact an invitation to choose their password (7 days)."), ContactCommands.siteURLOption, inStepsOption]
     ) { inv in
         let source = try importSource(inv)
         let dry = inv.arguments.flag("dry-run")
@@ -66,7 +84,7 @@ enum PledgeCommands {
         let viewer = try inv.viewer
         if inv.arguments.flag("invite") && !dry && !viewer.isSecretariat { throw UsageError("--invite sends invitations as the secretariat: run it --as a member of the secretariat") }
         let progress = ImportProgressLine(enabled: !inv.isJSON)
-        let report = try inv.app.importOrganisations(source, dryRun: dry, by: inv.actor.id, progress: progress.handler)
+        let report = try inv.app.importOrganisations(source, dryRun: dry, writing: writing(inv), by: inv.actor.id, progress: progress.handler)
         progress.finish()
         let invited = inv.arguments.flag("invite") && !dry ? try inv.app.inviteContactsWithoutAccounts(of: report.created, by: viewer, siteURL: siteURL) : []
         inv.output(importJSON(report, invited: invited)) {
@@ -82,8 +100,8 @@ enum PledgeCommands {
         guard FileManager.default.isReadableFile(atPath: file) else { throw UsageError("cannot read \(file)") }
         return .file(path: file)
     }
-    static let importPledges = importCommand("pledges", columns: Flourish.pledgeColumns) { app, source, dry, by, progress in
-        try app.importPledges(source, dryRun: dry, by: by, progress: progress)
+    static let importPledges = importCommand("pledges", columns: Flourish.pledgeColumns, inSteps: true) { app, source, dry, writing, by, progress in
+        try app.importPledges(source, dryRun: dry, writing: writing, by: by, progress: progress)
     }
 
     static func list(_ text: String?) -> [String]? {

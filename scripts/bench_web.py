@@ -8,7 +8,7 @@ run is bounded by wrk's --duration.
 
   python3 scripts/bench_web.py --binary .build/release/flourish [--large-db FILE] [--duration 10]
 """
-import argparse, http.client, json, os, pathlib, re, shutil, signal, sqlite3, subprocess, sys, tempfile, threading, time, urllib.parse
+import argparse, http.client, json, os, pathlib, queue, re, shutil, signal, sqlite3, subprocess, sys, tempfile, threading, time, urllib.parse
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 
@@ -120,33 +120,45 @@ def parse_wrk(out):
 
 
 class SteadyWrites:
-    """API writes (logging an action) at a steady rate, from four threads each at a quarter of
-    it, so one slow answer does not hold the rate down; each answer's time and status kept.
+    """API writes (logging an action) at a steady rate, each sent when it is due (an open loop):
+    a scheduler hands every write, at its moment, to a pool of connections, so a write waiting
+    for an answer holds none of the later ones back, as with many people each writing once.
 
-    A thread waiting for an answer sends nothing meanwhile, so the time from sending to the
-    answer alone hides a stall (the writes that were due during it are sent late, then answered
-    quickly). Each write's time is therefore also kept from the moment it was due to be sent
-    (`late`): that is what someone writing at that moment would have waited."""
-    def __init__(self, port, token, rate, title):
+    Each answer's time and status are kept, from sending and from the moment the write was due
+    (`late`): what someone writing at that moment waited, including any wait for a free
+    connection of the pool. (The first version sent from four threads in turn; a thread held up
+    by one slow answer sent its later writes late, so the from-due times measured the client's
+    own backlog: during an import in steps, 3.5 s where each write waited one step, 0.4 s.)"""
+    def __init__(self, port, token, rate, title, connections=32):
         self.results, self.late, self._stop = [], [], threading.Event()
         body = json.dumps({"group": "early-prevention-board", "title": title, "areas": ["learning"], "owner": "erin", "dueDate": "2027-01-29"})
+        due_writes = queue.Queue()
+
+        def scheduler():
+            next_at = time.monotonic()
+            while not self._stop.is_set():
+                time.sleep(max(0, next_at - time.monotonic()))
+                due_writes.put(next_at)
+                next_at += 1 / rate
+            for _ in range(connections):
+                due_writes.put(None)
 
         def writer():
-            conn, next_at = None, time.monotonic()
-            while not self._stop.is_set():
-                due, next_at = next_at, next_at + 4 / rate
+            conn = None
+            while (due := due_writes.get()) is not None:
                 began = time.monotonic()
                 try:
                     if conn is None:
                         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
                     conn.request("POST", "/api/v1/actions", body=body, headers={"Content-Type": "application/json", "Authorization": f"Bearer {token}"})
                     r = conn.getresponse(); r.read()
-                    self.results.append((time.monotonic() - began, r.status))
+                    status = r.status
                 except Exception:
-                    self.results.append((time.monotonic() - began, 0)); conn = None
-                self.late.append(time.monotonic() - due)
-                time.sleep(max(0, next_at - time.monotonic()))
-        self._threads = [threading.Thread(target=writer) for _ in range(4)]
+                    status, conn = 0, None
+                answered = time.monotonic()
+                self.results.append((answered - began, status))
+                self.late.append(answered - due)
+        self._threads = [threading.Thread(target=scheduler)] + [threading.Thread(target=writer) for _ in range(connections)]
         for t in self._threads:
             t.start()
 

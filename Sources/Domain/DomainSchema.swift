@@ -157,5 +157,22 @@ public enum DomainSchema {
         // Viewers are kept until this count (or the graph's) moves (Flourish.viewer(for:)).
         .countingChanges(version: 15, name: "a count of changes to people, memberships and organisations, so viewers are kept until one changes",
                          counter: "directory_changes", tables: ["people", "memberships", "organisations"]),
+        // An import written in steps (so a live server's writes are answered between them)
+        // records, in each step's own transaction, how far through its file it has got: the rows
+        // and bytes written and the SHA-256 of those bytes. One that stopped part-way is carried
+        // on by running it again on a file that begins with the same bytes.
+        Migration(version: 16, name: "imports written in steps, and how far each got", sql: """
+        CREATE TABLE import_runs (
+            id INTEGER PRIMARY KEY,
+            kind TEXT NOT NULL,
+            by_person TEXT NOT NULL,
+            rows_in_file INTEGER NOT NULL,
+            rows_written INTEGER NOT NULL,
+            bytes_written INTEGER NOT NULL,
+            written_digest TEXT NOT NULL,
+            started_at INTEGER NOT NULL,
+            finished_at INTEGER
+        );
+        """),
     ])
 }

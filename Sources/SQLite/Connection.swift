@@ -33,6 +33,22 @@ public final class Connection {
 
     /// Opens (and creates when missing) the database file at `path`.
     ///
+    /// Waits up to `limit` milliseconds for another connection's lock, looking again every
+    /// millisecond. SQLite's own busy timeout sleeps in steps that grow to 100 ms, so a writer
+    /// waiting on another process looked only ten times a second, and never found the
+    /// moment between two transactions of an import written in steps (a few milliseconds):
+    /// it waited for the whole import and was refused after its timeout. Each look is a
+    /// failed try of a lock, so a millisecond apart costs next to nothing.
+    static func waitForLocks(_ db: OpaquePointer, upToMilliseconds limit: Int32) {
+        guard limit > 0 else { sqlite3_busy_timeout(db, 0); return }
+        sqlite3_busy_handler(db, { context, tries in
+            // The tries so far, a millisecond apart, stand for the time waited.
+            guard tries < Int32(truncatingIfNeeded: Int(bitPattern: context)) else { return 0 }
+            usleep(1_000)
+            return 1
+        }, UnsafeMutableRawPointer(bitPattern: Int(limit)))
+    }
+
     /// - Parameters:
     ///   - path: the database file.
     ///   - readOnly: open without write access.
@@ -51,7 +67,7 @@ public final class Connection {
         self.path = path
         self.handle = db
         sqlite3_extended_result_codes(db, 1)
-        sqlite3_busy_timeout(db, busyTimeoutMilliseconds)
+        Self.waitForLocks(db, upToMilliseconds: busyTimeoutMilliseconds)
         do {
             try execute("PRAGMA foreign_keys = ON")
             // FULL: a commit acknowledged to a caller has reached the disk, so it survives a

@@ -114,6 +114,65 @@ public struct ImportReport: Sendable, Equatable {
     public var unsentMessages: Int = 0
     /// Deadlines (timers) that fell due before the import, settled as history at their own moments.
     public var settledDeadlines: Int = 0
+    /// The transactions the rows were written in: 1 all or nothing, more in steps (0 on a dry run).
+    public var steps: Int = 0
+    /// Rows at the start of the file that an earlier import in steps, which stopped part-way,
+    /// had written: skipped now (not counted in `rows`), the import carrying on after them.
+    public var resumedAfter: Int = 0
+}
+
+/// How an import writes a file once every row has passed its check.
+public enum ImportWriting: Sendable, Equatable {
+    /// Every row in one transaction: all or nothing. A live server's writes wait for it (and
+    /// are answered 503 after the busy timeout), so this suits files of thousands of rows.
+    case allOrNothing
+    /// In transactions of `rows` rows each, so a live server's writes are answered between
+    /// them. The file is still checked whole before anything is written, so a bad row writes
+    /// nothing; what can stop it part-way is a change made meanwhile (the same organisation
+    /// registered on the web, say), a full disk or a crash. The steps written then stay, and
+    /// running the import again on a file that begins with the same rows carries on after them.
+    case inSteps(rows: Int)
+
+    /// The rows in each step of an import in steps: about a third of a second of the write
+    /// lock for pledges on a 2-core machine, so a live write waits at most that.
+    public static let rowsPerStep = 500
+    public static let steps = ImportWriting.inSteps(rows: rowsPerStep)
+}
+
+/// An import in steps that stopped part-way: the steps before it stay written, and running the
+/// import again (in steps, on a file beginning with the same rows) carries on after them.
+public struct ImportStoppedError: Error, Sendable, LocalizedError {
+    /// Rows of the file written, by this run and any earlier one it carried on from.
+    public let written: Int
+    /// Rows in the file.
+    public let rows: Int
+    /// What stopped it: the problems of the step that could not be written, or another failure.
+    public let problems: [ImportProblem]
+    public let reason: String?
+    public var errorDescription: String? {
+        let what = problems.isEmpty ? (reason ?? "an error") : problems.map { "  \($0)" }.joined(separator: "\n")
+        return "The import stopped after \(written) of its \(rows) rows were written, at:\n\(what)\n"
+            + "The \(written) rows written in earlier steps stay. Mend what is wrong (only the rows after them may change) "
+            + "and run the same import in steps again: it carries on after them."
+    }
+}
+
+/// Where a data row of an import file is: its place among the rows (1 for the first after the
+/// header), the byte just after it, and how far through the file that is (0 to 1).
+struct ImportRowPlace {
+    let index: Int
+    let end: Int
+    let fraction: Double
+}
+
+/// An import in steps that stopped part-way and that this file carries on: its record, the rows
+/// and bytes it wrote, and the hash of those bytes, to go on from. `none` for a fresh start.
+struct ImportResumption {
+    let run: Int64?
+    let rows: Int
+    let bytes: Int
+    let hash: SHA256
+    static let none = ImportResumption(run: nil, rows: 0, bytes: 0, hash: SHA256())
 }
 
 extension Flourish {
@@ -131,12 +190,12 @@ extension Flourish {
 
     /// Reads an import's rows one at a time, after checking the header names at least the
     /// required columns and no unknown one; blank lines are skipped. `body` gets each row's
-    /// line, its values by column (trimmed) and how far through the file it is (0 to 1).
+    /// line, its values by column (trimmed) and where it is in the file.
     ///
     /// - Returns: how many rows there were.
     @discardableResult
     func forEachImportRow(_ source: ImportSource, columns: [String], required: [String], progress: ((Int, Double) -> Void)?,
-                          _ body: (Int, [String: String], Double) throws -> Void) throws -> Int {
+                          _ body: (Int, [String: String], ImportRowPlace) throws -> Void) throws -> Int {
         try source.withBytes { bytes in
             var names: [String]?
             var rows = 0
@@ -162,7 +221,7 @@ extension Flourish {
                     }
                     rows += 1
                     let fraction = bytes.isEmpty ? 1 : Double(end) / Double(bytes.count)
-                    try body(record.line, values, fraction)
+                    try body(record.line, values, ImportRowPlace(index: rows, end: end, fraction: fraction))
                     if rows % Self.importProgressStep == 0 { progress?(rows, fraction) }
                 }
             } catch let e as CSVError {
@@ -175,6 +234,9 @@ extension Flourish {
             return rows
         }
     }
+
+    /// Microseconds an import in steps waits between two steps (2 ms: 0.8 s over 400 steps).
+    static let pauseBetweenImportSteps: UInt32 = 2_000
 
     /// How many rows pass between two progress reports.
     static let importProgressStep = 1_000
@@ -198,36 +260,131 @@ extension Flourish {
     ///
     /// - Returns: how many rows the file has.
     /// - Throws: ``ImportError`` with the first problems, by line and column, and how many in all.
-    func checkImport(_ source: ImportSource, columns: [String], required: [String], progress: ImportProgressHandler?,
+    /// The first `skipping` rows (written by an earlier import in steps that this one carries on)
+    /// are not checked again.
+    func checkImport(_ source: ImportSource, columns: [String], required: [String], skipping: Int = 0, progress: ImportProgressHandler?,
                      _ check: (Int, [String: String], inout ImportProblems) throws -> Void) throws -> Int {
         var problems = ImportProblems()
         let began = Date()
         let rows = try forEachImportRow(source, columns: columns, required: required, progress: { rows, fraction in
             progress?(ImportProgress(stage: .checking, rows: rows, totalRows: nil, fraction: fraction, elapsed: -began.timeIntervalSinceNow))
-        }) { line, values, _ in try check(line, values, &problems) }
+        }) { line, values, place in
+            if place.index > skipping { try check(line, values, &problems) }
+        }
         try problems.throwIfAny()
         return rows
     }
 
-    /// An import's second pass, after ``checkImport(_:columns:required:progress:_:)`` found
-    /// nothing wrong: `write` takes every row again in one transaction, all or nothing.
-    /// What changed since the check (another registration of the same organisation, say) is
-    /// still caught, and then nothing is written.
-    func writeImport(_ source: ImportSource, columns: [String], required: [String], rows: Int, progress: ImportProgressHandler?,
-                     _ write: (EngineTransaction, Int, [String: String]) throws -> String) throws -> ImportReport {
-        try applyImport(rowCount: rows, problems: ImportProblems(), dryRun: false) { tx in
-            var created: [String] = []
-            created.reserveCapacity(rows)
-            var problems = ImportProblems()
-            let began = Date()
-            try forEachImportRow(source, columns: columns, required: required, progress: { done, _ in
-                progress?(ImportProgress(stage: .writing, rows: done, totalRows: rows, fraction: rows == 0 ? 1 : Double(done) / Double(rows), elapsed: -began.timeIntervalSinceNow))
-            }) { line, values, _ in
-                do { created.append(try write(tx, line, values)) } catch let e as ImportError { e.problems.forEach { problems.append($0) } }
-            }
-            try problems.throwIfAny()
-            return created
+    /// Whether this file carries on an import in steps of `kind` that stopped part-way: one whose
+    /// written bytes this file begins with. Such a file imported all or nothing would meet its
+    /// own first rows as already there, so that is refused, saying how to carry on instead.
+    func importResumption(kind: String, source: ImportSource, writing: ImportWriting) throws -> ImportResumption {
+        let unfinished = try database.read { db in
+            try db.query("SELECT id, by_person, rows_written, bytes_written, written_digest, started_at FROM import_runs WHERE kind = ? AND finished_at IS NULL ORDER BY id DESC", kind)
         }
+        guard !unfinished.isEmpty else { return .none }
+        return try source.withBytes { bytes in
+            for run in unfinished {
+                let count = run.int("bytes_written") ?? 0
+                guard count > 0, count <= bytes.count else { continue }
+                var hash = SHA256()
+                hash.update(UnsafeBufferPointer(start: bytes.baseAddress!.assumingMemoryBound(to: UInt8.self), count: count))
+                var copy = hash
+                guard copy.finalize().hexString == run.string("written_digest") else { continue }
+                let rows = run.int("rows_written") ?? 0
+                if writing == .allOrNothing {
+                    let when = time.day(of: Date(milliseconds: run.int64("started_at") ?? 0))
+                    throw ImportError(problems: [ImportProblem(line: 2, column: nil, message:
+                        "the first \(rows) rows of this file were imported in steps on \(when) by \(run.string("by_person") ?? "?"), and that import stopped part-way; "
+                        + "import it in steps again to carry on after them (written all at once, its first rows would meet themselves)")])
+                }
+                return ImportResumption(run: run.int64("id"), rows: rows, bytes: count, hash: hash)
+            }
+            return .none
+        }
+    }
+
+    /// An import's second pass, after ``checkImport(_:columns:required:skipping:progress:_:)``
+    /// found nothing wrong: `write` takes every row again, all in one transaction or in steps
+    /// (see ``ImportWriting``). What changed since the check (another registration of the same
+    /// organisation, say) is still caught: all or nothing, then nothing is written; in steps, the
+    /// step it falls in is not, and the import stops there (``ImportStoppedError``).
+    func writeImport(_ source: ImportSource, kind: String, columns: [String], required: [String], rows: Int,
+                     writing: ImportWriting, resuming resume: ImportResumption, by person: String, progress: ImportProgressHandler?,
+                     _ write: (EngineTransaction, Int, [String: String]) throws -> String) throws -> ImportReport {
+        let began = Date()
+        let toWrite = rows - resume.rows
+        func report(_ done: Int) {
+            progress?(ImportProgress(stage: .writing, rows: done, totalRows: toWrite, fraction: toWrite == 0 ? 1 : Double(done) / Double(toWrite), elapsed: -began.timeIntervalSinceNow))
+        }
+        guard case .inSteps(let stepRows) = writing else {
+            var whole = try applyImport(rowCount: rows, problems: ImportProblems(), dryRun: false) { tx in
+                var created: [String] = []
+                created.reserveCapacity(rows)
+                var problems = ImportProblems()
+                try forEachImportRow(source, columns: columns, required: required, progress: { done, _ in report(done) }) { line, values, _ in
+                    do { created.append(try write(tx, line, values)) } catch let e as ImportError { e.problems.forEach { problems.append($0) } }
+                }
+                try problems.throwIfAny()
+                return created
+            }
+            whole.steps = 1
+            return whole
+        }
+        var created: [String] = [], unsent = 0, settled = 0, steps = 0
+        created.reserveCapacity(toWrite)
+        var run = resume.run, hash = resume.hash, hashedThrough = resume.bytes, written = resume.rows
+        var step: [(line: Int, values: [String: String])] = []
+        step.reserveCapacity(stepRows)
+        // One step: its rows, settled and withheld as any import's, and how far the file has got
+        // (the rows and bytes written, and the hash of those bytes), in one transaction.
+        func writeStep(through end: Int, last: Bool) throws {
+            try source.withBytes { bytes in
+                hash.update(UnsafeBufferPointer(start: bytes.baseAddress!.assumingMemoryBound(to: UInt8.self) + hashedThrough, count: end - hashedThrough))
+            }
+            hashedThrough = end
+            var copy = hash
+            let digest = copy.finalize().hexString, rowsNow = written + step.count, now = clock.now()
+            let done: ImportReport
+            do {
+                done = try applyImport(rowCount: step.count, problems: ImportProblems(), dryRun: false) { tx in
+                    var created: [String] = []
+                    for row in step { created.append(try write(tx, row.line, row.values)) }
+                    if let run {
+                        try tx.db.run("UPDATE import_runs SET rows_written = ?, bytes_written = ?, written_digest = ?, finished_at = ? WHERE id = ?",
+                                      rowsNow, end, digest, last ? now.milliseconds : nil, run)
+                    } else {
+                        try tx.db.run("INSERT INTO import_runs (kind, by_person, rows_in_file, rows_written, bytes_written, written_digest, started_at, finished_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                                      kind, person, rows, rowsNow, end, digest, now.milliseconds, last ? now.milliseconds : nil)
+                        run = tx.db.lastInsertRowID
+                    }
+                    return created
+                }
+            } catch let e as ImportError {
+                throw ImportStoppedError(written: written, rows: rows, problems: e.problems, reason: nil)
+            } catch {
+                throw ImportStoppedError(written: written, rows: rows, problems: [], reason: error.localizedDescription)
+            }
+            written = rowsNow
+            created += done.created
+            unsent += done.unsentMessages
+            settled += done.settledDeadlines
+            steps += 1
+            step.removeAll(keepingCapacity: true)
+        }
+        try forEachImportRow(source, columns: columns, required: required, progress: nil) { line, values, place in
+            guard place.index > resume.rows else { return }
+            step.append((line, values))
+            if step.count == stepRows || place.index == rows {
+                try writeStep(through: place.end, last: place.index == rows)
+                report(written - resume.rows)
+                // A breath between steps, so a writer waiting for the lock (which looks for it
+                // every millisecond) takes it before the next step does.
+                if place.index < rows { usleep(Self.pauseBetweenImportSteps) }
+            }
+        }
+        return ImportReport(rows: toWrite, created: created, dryRun: false, unsentMessages: unsent, settledDeadlines: settled,
+                            steps: steps, resumedAfter: resume.rows)
     }
 
     /// An organisations row, read: the registration and the moment it is dated.
@@ -253,14 +410,15 @@ extension Flourish {
 
     /// Imports pledging organisations from a file or text, checking every row before taking
     /// the write lock (a dry run never takes it), then writing every row in one transaction.
-    public func importOrganisations(_ source: ImportSource, dryRun: Bool, by person: String, progress: ImportProgressHandler?) throws -> ImportReport {
+    public func importOrganisations(_ source: ImportSource, dryRun: Bool, writing: ImportWriting = .allOrNothing, by person: String, progress: ImportProgressHandler?) throws -> ImportReport {
         // Who may import is known before any row is read: only the secretariat registers organisations in bulk.
         try requireSecretariat(try viewer(for: person), doing: "import organisations")
         let columns = Self.organisationColumns, required = ["name", "kind", "district", "size_band", "contact_name", "contact_email"]
+        let resume = try importResumption(kind: "organisations", source: source, writing: writing)
         let kinds = partnership.organisationKinds.map(\.key), districts = partnership.districts.map(\.key), sizes = partnership.sizeBands.map(\.key)
         var seen: [String: Int] = [:]
         let rows = try database.read { db in
-            try checkImport(source, columns: columns, required: required, progress: progress) { line, v, problems in
+            try checkImport(source, columns: columns, required: required, skipping: resume.rows, progress: progress) { line, v, problems in
                 let (registration, _) = organisationRow(line, v, problems: &problems)
                 let identity = registration.companyNumber.map { "company " + $0.uppercased().filter { !$0.isWhitespace } }
                     ?? "name " + registration.name.lowercased() + " " + (PledgingOrganisations.normalisedPostcode(registration.postcode) ?? "line\(line)")
@@ -272,9 +430,12 @@ extension Flourish {
             }
         }
         seen = [:]
-        if dryRun { return ImportReport(rows: rows, created: [], dryRun: true) }
+        if dryRun { return ImportReport(rows: rows - resume.rows, created: [], dryRun: true, resumedAfter: resume.rows) }
+        // Each id handed out is looked for first, so one taken between two steps (a registration
+        // on the web) is passed over.
         var contacts = PledgingOrganisations.ContactIDs()
-        return try writeImport(source, columns: columns, required: required, rows: rows, progress: progress) { tx, line, v in
+        return try writeImport(source, kind: "organisations", columns: columns, required: required, rows: rows, writing: writing, resuming: resume,
+                               by: person, progress: progress) { tx, line, v in
             var problems = ImportProblems()
             let (registration, at) = organisationRow(line, v, problems: &problems)
             try problems.throwIfAny()
@@ -402,16 +563,17 @@ extension Flourish {
 
     /// Imports pledges from a file or text, checking every row before taking the write lock (a
     /// dry run never takes it), then writing every row's history in one transaction.
-    public func importPledges(_ source: ImportSource, dryRun: Bool, by person: String, progress: ImportProgressHandler?) throws -> ImportReport {
+    public func importPledges(_ source: ImportSource, dryRun: Bool, writing: ImportWriting = .allOrNothing, by person: String, progress: ImportProgressHandler?) throws -> ImportReport {
         // Who may import is known before any row is read: only the secretariat approves pledges, as the import does.
         try requireSecretariat(try viewer(for: person), doing: "import pledges")
         let columns = Self.pledgeColumns, required = ["organisation", "pledge_year", "text", "areas", "submitted_on"]
+        let resume = try importResumption(kind: "pledges", source: source, writing: writing)
         // The check keeps what it read of the organisations met lately, not of every one the
         // file names (200,000 held 100 MB): a file's rows for one organisation usually come
         // together, and one met again after the clear-out is read again.
         var pledgers: [String: ImportedPledger?] = [:]
         let now = clock.now()
-        let rows = try checkImport(source, columns: columns, required: required, progress: progress) { line, v, problems in
+        let rows = try checkImport(source, columns: columns, required: required, skipping: resume.rows, progress: progress) { line, v, problems in
             let org = v["organisation"] ?? ""
             if pledgers[org] == nil {
                 if pledgers.count >= Self.pledgersKept { pledgers.removeAll(keepingCapacity: true) }
@@ -420,7 +582,7 @@ extension Flourish {
             _ = try pledgeRow(line, v, pledger: pledgers[org] ?? nil, problems: &problems)
         }
         pledgers = [:]
-        if dryRun { return ImportReport(rows: rows, created: [], dryRun: true) }
+        if dryRun { return ImportReport(rows: rows - resume.rows, created: [], dryRun: true, resumedAfter: resume.rows) }
         // A file's pledges share a handful of approval days: each day's pledge-year dates are
         // worked out once (working days, bank holidays), not for every row.
         var yearDates: [CalendarDay: (dates: PledgeSettings.YearDates, fields: [String: JSONValue])] = [:]
@@ -431,7 +593,8 @@ extension Flourish {
             yearDates[day] = (dates, Self.pledgeYearFields(dates))
             return yearDates[day]!
         }
-        return try writeImport(source, columns: columns, required: required, rows: rows, progress: progress) { tx, line, v in
+        return try writeImport(source, kind: "pledges", columns: columns, required: required, rows: rows, writing: writing, resuming: resume,
+                               by: person, progress: progress) { tx, line, v in
             var problems = ImportProblems()
             let planned = try pledgeRow(line, v, pledger: try importedPledger(v["organisation"] ?? "", in: tx), problems: &problems)
             try problems.throwIfAny()

@@ -31,6 +31,7 @@ struct CLIRunner {
         try run(arguments: arguments, environment: environment, stdin: stdin)
     }
 
+    @discardableResult
     func run(arguments: [String], environment: [String: String] = [:], stdin: String? = nil, executable: URL? = nil) throws -> Result {
         let process = Process()
         process.executableURL = executable ?? Self.binary

@@ -57,6 +57,54 @@ import Testing
         #expect(refused.stderr == "Error: The file has 1 problem; nothing was imported:\n  line 2, column kind: The kind should be one of: business, public-sector-body, voluntary-or-community-organisation, school-or-college, health-provider.\n")
     }
 
+    /// Issue 22: a large import for a live server, in steps. Killed part-way (a crash, a closed
+    /// laptop), the steps it committed stay; all at once it is then refused, saying how to carry
+    /// on; with --in-steps again it carries on after them, and every organisation is there once.
+    @Test func anImportInStepsKilledPartWayCarriesOnWhenRunAgain() throws {
+        let cli = try CLIRunner()
+        try cli.run("person", "add", "sam", "--name", "Sam Secretariat")
+        try cli.run("member", "add", "sam", "--body", "children-and-young-people-strategic-alliance", "--role", "secretariat")
+        let rows = 10_000
+        var lines = ["name,kind,district,size_band,postcode,company_number,contact_name,contact_email,registered_on"]
+        for i in 1...rows { lines.append("Org \(i),business,norwich,small,NR1 \(i % 9)AA,C\(i),Person \(i),p\(i)@example.org,2024-01-01") }
+        let file = try cli.write("organisations.csv", lines.joined(separator: "\n") + "\n")
+        func registered() throws -> Int {
+            let listed = try cli.run("org", "list", "--limit", "1", "--json", "--as", "sam")
+            let json = try? JSONSerialization.jsonObject(with: Data(listed.stdout.utf8)) as? [String: Any]
+            return json?["total"] as? Int ?? -1
+        }
+
+        let importing = Process()
+        importing.executableURL = CLIRunner.binary
+        importing.arguments = ["import", "organisations", file, "--in-steps", "--as", "sam"]
+        importing.currentDirectoryURL = cli.directory
+        importing.environment = ["PATH": "/usr/bin:/bin", "FLOURISH_WORKFLOWS": CLIRunner.root.appendingPathComponent("Workflows").path,
+                                 "FLOURISH_DB": cli.directory.appendingPathComponent("flourish.sqlite").path, "HOME": cli.directory.path]
+        importing.standardOutput = FileHandle.nullDevice
+        importing.standardError = FileHandle.nullDevice
+        try importing.run()
+        // Killed once its first step has committed.
+        let deadline = Date().addingTimeInterval(60)
+        while try registered() < 500 && importing.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.02) }
+        kill(importing.processIdentifier, SIGKILL)
+        importing.waitUntilExit()
+        let kept = try registered()
+        #expect(kept >= 500 && kept < rows && kept % 500 == 0, "the steps committed before the kill stay, whole: \(kept)")
+
+        let whole = try cli.run("import", "organisations", file, "--as", "sam")
+        #expect(whole.status == 1)
+        #expect(whole.stderr.contains("line 2: the first \(kept) rows of this file were imported in steps on "), "\(whole.stderr)")
+        let carried = try cli.run("import", "organisations", file, "--in-steps", "--as", "sam")
+        #expect(carried.status == 0, "\(carried.stderr)")
+        let steps = (rows - kept + 499) / 500
+        #expect(carried.stdout.hasPrefix("Carrying on after the first \(kept) rows, which an earlier import in steps wrote: Imported \(rows - kept) organisations\(steps > 1 ? " in \(steps) steps" : ""): org-\(kept + 1), "),
+                "\(carried.stdout.prefix(300))")
+        #expect(try registered() == rows)
+        #expect(try cli.run("audit", "verify").status == 0)
+        // Steps are for imports of organisations and pledges; the others are small, all at once.
+        #expect(try cli.run("import", "actions", file, "--in-steps", "--as", "sam").status == 2)
+    }
+
     /// The partnership's asks through the CLI: published by the secretariat, pledged against,
     /// counted; where pledges are; and the badge of an approved pledge.
     @Test func anAskIsPledgedAgainstCountedAndItsPledgeEarnsABadgeThroughTheCLI() throws {

@@ -134,9 +134,9 @@ import SQLite
     }
 
     /// Organisations rows, `count` of them, each its own organisation; `bad` rows have an unknown kind.
-    func organisationsCSV(_ count: Int, badEvery bad: Int = 0) -> String {
+    func organisationsCSV(_ count: Int, badEvery bad: Int = 0, from first: Int = 1, leavingOut left: Set<Int> = []) -> String {
         var lines = ["name,kind,district,size_band,postcode,company_number,contact_name,contact_email,registered_on"]
-        for i in 1...count {
+        for i in first..<(first + count) where !left.contains(i) {
             lines.append("Org \(i),\(bad > 0 && i % bad == 0 ? "spaceship" : "business"),norwich,small,NR1 \(i % 9)AA,C\(i),Person \(i),p\(i)@example.org,2024-01-01")
         }
         return lines.joined(separator: "\n") + "\n"
@@ -188,6 +188,99 @@ import SQLite
         #expect(try f.app.engine.verifyAuditLog().isIntact)
     }
 
+    /// Issue 22: a live server's writes waited for the whole of a large import (its one
+    /// transaction), and were answered 503 after the busy timeout. In steps, the write lock is
+    /// free between steps: another process takes it each time the import reports progress. All
+    /// or nothing (still the default) holds it throughout, as the same probe shows.
+    @Test func anImportInStepsLeavesTheWriteLockFreeBetweenStepsWhereAllOrNothingHoldsIt() throws {
+        let f = try NorfolkFixture(start: "2025-07-01T09:00")
+        try f.person("sec", alliance, "secretariat")
+        let other = try Connection(path: f.app.database.path, busyTimeoutMilliseconds: 0)
+        let probes = LockProbes(other)
+        let stepped = try f.app.importOrganisations(.text(organisationsCSV(1_200)), dryRun: false, writing: .inSteps(rows: 500), by: "sec",
+                                                    progress: { if $0.stage == .writing { probes.probe(after: $0.rows) } })
+        #expect(stepped.rows == 1_200 && stepped.created.count == 1_200 && stepped.steps == 3)
+        #expect(probes.results.map(\.rows) == [500, 1_000, 1_200])
+        #expect(probes.results.allSatisfy { $0.lockWasFree }, "another writer got in after every step: \(probes.results)")
+        let run = try f.app.database.read { try $0.queryOne("SELECT rows_in_file, rows_written, finished_at FROM import_runs") }
+        #expect(run?.int("rows_in_file") == 1_200 && run?.int("rows_written") == 1_200 && run?.int64("finished_at") != nil)
+
+        let wholeProbes = LockProbes(other)
+        let whole = try f.app.importOrganisations(.text(organisationsCSV(1_200, from: 5_001)), dryRun: false, by: "sec",
+                                                  progress: { if $0.stage == .writing { wholeProbes.probe(after: $0.rows) } })
+        #expect(whole.steps == 1 && whole.rows == 1_200)
+        #expect(!wholeProbes.results.isEmpty && wholeProbes.results.allSatisfy { !$0.lockWasFree }, "all or nothing holds the lock: \(wholeProbes.results)")
+        #expect(try f.app.organisations().count == 2_400)
+        #expect(try f.app.engine.verifyAuditLog().isIntact)
+    }
+
+    /// Issue 22: an import in steps that something stops part-way (here the same organisation
+    /// registered on the web between two steps) keeps the steps it wrote, says so, and carries
+    /// on after them when run again on the file mended after those rows; run all or nothing
+    /// instead, it is refused, saying how to carry on. Nothing is written twice.
+    @Test func anImportInStepsStoppedPartWayKeepsItsStepsAndCarriesOnWhenRunAgain() throws {
+        let f = try NorfolkFixture(start: "2025-07-01T09:00")
+        try f.person("sec", alliance, "secretariat")
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("orgs-steps-\(UUID().uuidString).csv")
+        try organisationsCSV(1_200).write(to: file, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: file) }
+        let source = ImportSource.file(path: file.path)
+        // Org 1100 (line 1101) registers on the web after the first two steps are written.
+        let stopped = #expect(throws: ImportStoppedError.self) {
+            try f.app.importOrganisations(source, dryRun: false, writing: .inSteps(rows: 500), by: "sec", progress: { p in
+                guard p.stage == .writing, p.rows == 1_000 else { return }
+                _ = try? f.app.registerOrganisation(.init(name: "Org 1100", kind: "business", district: "norwich", sizeBand: "small",
+                                                          postcode: "NR1 2AA", companyNumber: "C1100", contactName: "Person 1100", contactEmail: "p1100@example.org"), by: "sec")
+            })
+        }
+        #expect(stopped?.written == 1_000 && stopped?.rows == 1_200)
+        #expect(stopped?.problems.first?.line == 1_101, "\(String(describing: stopped?.problems))")
+        #expect(stopped?.localizedDescription.hasPrefix("The import stopped after 1000 of its 1200 rows were written, at:\n  line 1101") == true)
+        #expect(try f.app.organisations().count == 1_001, "the two steps written stay, and the third wrote nothing")
+
+        // All or nothing, its first rows would meet themselves: refused, saying how to carry on.
+        let refused = #expect(throws: ImportError.self) { try f.app.importOrganisations(source, dryRun: false, by: "sec", progress: nil) }
+        #expect(refused?.problems.first?.message.hasPrefix("the first 1000 rows of this file were imported in steps on 2025-07-01 by sec, and that import stopped part-way") == true,
+                "\(String(describing: refused?.problems))")
+        // In steps again, unmended: the check (of the rows after the first 1,000 only) finds line 1101.
+        let unmended = #expect(throws: ImportError.self) { try f.app.importOrganisations(source, dryRun: false, writing: .steps, by: "sec", progress: nil) }
+        #expect(unmended?.problems.map(\.line) == [1_101] && unmended?.total == 1)
+        #expect(try f.app.organisations().count == 1_001)
+
+        // Mended after the rows written (Org 1100's row taken out): the dry run and the import carry on after them.
+        try organisationsCSV(1_200, leavingOut: [1_100]).write(to: file, atomically: true, encoding: .utf8)
+        let dry = try f.app.importOrganisations(source, dryRun: true, writing: .steps, by: "sec", progress: nil)
+        #expect(dry.dryRun && dry.rows == 199 && dry.resumedAfter == 1_000)
+        let carried = try f.app.importOrganisations(source, dryRun: false, writing: .steps, by: "sec", progress: nil)
+        #expect(carried.rows == 199 && carried.resumedAfter == 1_000 && carried.steps == 1)
+        #expect(carried.created.first == "org-1001" && carried.created.count == 199, "\(carried.created.prefix(3))")
+        #expect(try f.app.organisations().count == 1_200)
+        #expect(try f.app.database.read { try $0.queryOne("SELECT count(*) AS n FROM import_runs WHERE finished_at IS NULL")?.int("n") } == 0)
+        // Finished, the file is an ordinary one again: importing it once more meets its organisations as registered.
+        #expect(throws: ImportError.self) { try f.app.importOrganisations(source, dryRun: false, writing: .steps, by: "sec", progress: nil) }
+        #expect(try f.app.engine.verifyAuditLog().isIntact)
+    }
+
+    /// Pledges imported in steps (here one row a step) end as the same records as imported all
+    /// at once: the same history, deadlines settled, no message about the past sent, audit intact.
+    @Test func pledgesImportedInStepsEndAsTheyWouldAllAtOnce() throws {
+        func imported(_ writing: ImportWriting) throws -> (states: [String], histories: [[String]], report: ImportReport, f: NorfolkFixture) {
+            let f = try NorfolkFixture(start: "2025-07-01T09:00")
+            try f.person("sec", alliance, "secretariat")
+            _ = try f.app.importOrganisations(.text(sample("organisations")), dryRun: false, writing: writing, by: "sec", progress: nil)
+            let report = try f.app.importPledges(.text(sample("pledges")), dryRun: false, writing: writing, by: "sec", progress: nil)
+            let pledges = try report.created.map { try f.app.engine.instance(InstanceID($0)) }
+            return (pledges.map(\.state), try pledges.map { try f.app.engine.history(of: $0.id).map(\.event) }, report, f)
+        }
+        let whole = try imported(.allOrNothing), stepped = try imported(.inSteps(rows: 1))
+        #expect(stepped.report.steps == 3 && whole.report.steps == 1)
+        #expect(stepped.states == whole.states && stepped.histories == whole.histories)
+        #expect(stepped.report.unsentMessages == whole.report.unsentMessages && stepped.report.settledDeadlines == whole.report.settledDeadlines)
+        #expect(try stepped.f.app.outbox(limit: 100).isEmpty)
+        #expect(try stepped.f.app.engine.tick().isEmpty)
+        #expect(try stepped.f.app.verifyAuditLog(expectedHead: nil).isIntact)
+    }
+
     /// A file that is not UTF-8 is refused naming the line, and nothing is written.
     @Test func aFileThatIsNotUTF8IsRefusedByLine() throws {
         let f = try NorfolkFixture(start: "2025-07-01T09:00")
@@ -207,4 +300,20 @@ import SQLite
 final class ProgressLog: @unchecked Sendable {
     private(set) var all: [ImportProgress] = []
     func add(_ p: ImportProgress) { all.append(p) }
+}
+
+/// Whether another connection could take the write lock at each moment asked.
+final class LockProbes: @unchecked Sendable {
+    private let connection: Connection
+    private(set) var results: [(rows: Int, lockWasFree: Bool)] = []
+    init(_ connection: Connection) { self.connection = connection }
+    func probe(after rows: Int) {
+        do {
+            try connection.execute("BEGIN IMMEDIATE")
+            try connection.execute("ROLLBACK")
+            results.append((rows, true))
+        } catch {
+            results.append((rows, false))
+        }
+    }
 }

@@ -28,7 +28,7 @@ import SQLite
         let group = "norfolk-learning-board"
         _ = try cli.directory.addPerson(id: "bo", name: "Bo", email: "bo@example.org", at: clock.now())
         try cli.accounts.setPassword("quiet canal lantern 7391", for: "bo", at: clock.now())
-        try cli.directory.addMembership(person: "bo", body: group, role: "chair", at: clock.now())
+        _ = try cli.directory.addMembership(person: "bo", body: group, role: "chair", at: clock.now())
         return (server, cli, clock, dir, group)
     }
 
@@ -41,8 +41,8 @@ import SQLite
 
         // Another process (the admin CLI) adds a body and renames one by SQL.
         _ = try cli.directory.addPerson(id: "sec", name: "Sec", email: "sec@example.org", at: clock.now())
-        try cli.directory.addMembership(person: "sec", body: cli.partnership.topBody, role: "secretariat", at: clock.now())
-        try cli.addBody(key: "reading-task-group", name: "Reading Task Group", kind: "subgroup", reportsTo: [board], priority: nil, description: "", by: "sec")
+        _ = try cli.directory.addMembership(person: "sec", body: cli.partnership.topBody, role: "secretariat", at: clock.now())
+        _ = try cli.addBody(key: "reading-task-group", name: "Reading Task Group", kind: "subgroup", reportsTo: [board], priority: nil, description: "", by: "sec")
         #expect(try server.governance.body("reading-task-group").reportsTo == [board])
         try cli.database.write { db in try db.run("UPDATE bodies SET name = ? WHERE key = ?", name + " (renamed)", board) }
         #expect(try server.governance.body(board).name == name + " (renamed)")
@@ -52,7 +52,7 @@ import SQLite
         // A member of the learning board (a subgroup, despite its name) is no board member, until
         // another process makes it a board.
         _ = try cli.directory.addPerson(id: "bo", name: "Bo", email: "bo@example.org", at: clock.now())
-        try cli.directory.addMembership(person: "bo", body: board, role: "member", actor: "sec", at: clock.now())
+        _ = try cli.directory.addMembership(person: "bo", body: board, role: "member", actor: "sec", at: clock.now())
         #expect(try server.viewer(for: "bo").boardOf == [])
         try cli.database.write { db in try db.run("UPDATE bodies SET kind = 'board' WHERE key = ?", board) }
         #expect(try server.viewer(for: "bo").boardOf == [board])
