@@ -9,6 +9,48 @@ func temporaryDatabasePath(_ name: String = "test") -> String {
 }
 
 @Suite struct ConnectionTests {
+    /// Issue 22: a writer waiting for another process's lock looks for it every millisecond, so
+    /// it gets in between two of that process's transactions (an import in steps leaves a few
+    /// milliseconds between steps). SQLite's own busy timeout slept in steps growing to 100 ms,
+    /// looking at 33, 53, 78, 103, 128, 178 ms: it missed every gap here and waited for the end.
+    /// And it still gives up after its timeout, with a busy error.
+    @Test func aWriterWaitingForALockGetsInBetweenAnotherProcesssTransactions() throws {
+        let path = temporaryDatabasePath()
+        let setup = try Connection(path: path)
+        try setup.execute("CREATE TABLE t (v TEXT)")
+        let live = try Connection(path: path, busyTimeoutMilliseconds: 5_000)
+        let cycles = Cycles(), begun = DispatchSemaphore(value: 0)
+        let other = Thread {
+            guard let importing = try? Connection(path: path) else { return }
+            // Ten steps of 45 ms, 4 ms apart.
+            for step in 1...10 {
+                try? importing.execute("BEGIN IMMEDIATE")
+                if step == 1 { begun.signal() }
+                try? importing.run("INSERT INTO t VALUES (?)", "step \(step)")
+                Thread.sleep(forTimeInterval: 0.045)
+                try? importing.execute("COMMIT")
+                cycles.done(step)
+                Thread.sleep(forTimeInterval: 0.004)
+            }
+        }
+        other.start()
+        begun.wait()
+        try live.execute("BEGIN IMMEDIATE")
+        let stepsBefore = cycles.count
+        try live.run("INSERT INTO t VALUES ('live')")
+        try live.execute("COMMIT")
+        #expect(stepsBefore < 5, "the live write got in after \(stepsBefore) of the 10 steps")
+        while cycles.count < 10 { Thread.sleep(forTimeInterval: 0.01) }
+
+        let holding = try Connection(path: path), impatient = try Connection(path: path, busyTimeoutMilliseconds: 50)
+        try holding.execute("BEGIN IMMEDIATE")
+        let began = Date()
+        let error = #expect(throws: SQLiteError.self) { try impatient.execute("BEGIN IMMEDIATE") }
+        #expect(error?.isBusy == true)
+        #expect(Date().timeIntervalSince(began) >= 0.045)
+        try holding.execute("ROLLBACK")
+    }
+
     @Test func opensInWALModeWithForeignKeysAndFullSync() throws {
         let db = try Database(path: temporaryDatabasePath())
         let mode = try db.withWriter { try $0.queryOne("PRAGMA journal_mode")?.string("journal_mode") }
@@ -347,4 +389,12 @@ final class Locked<T>: @unchecked Sendable {
         #expect(seen == 3)
         #expect(try db.read { try $0.query(sql, arguments: [45]) }.count == 5)
     }
+}
+
+/// Steps another thread has finished.
+final class Cycles: @unchecked Sendable {
+    private let lock = NSLock()
+    private var finished = 0
+    func done(_ step: Int) { lock.withLock { finished = step } }
+    var count: Int { lock.withLock { finished } }
 }
