@@ -28,7 +28,8 @@ public struct DoctorSettings: Sendable {
 
 extension Flourish {
     /// What would hurt in production, checked: the database's file system and integrity,
-    /// replication, the clock, timers nobody fired, free disk, the mail command. Reads only
+    /// replication, the clock, timers nobody fired, imports in steps left part-way, free disk,
+    /// the mail command. Reads only
     /// (the integrity check remembers damage, as the server's does). `flourish doctor` prints
     /// every finding; `flourish serve` prints the warnings and problems when it starts.
     public func doctor(_ settings: DoctorSettings) throws -> [DoctorFinding] {
@@ -77,6 +78,15 @@ extension Flourish {
             } else {
                 add("timers", .ok, figures.timersDue == 0 ? "No timer is waiting past its moment." : "\(figures.timersDue) timer\(figures.timersDue == 1 ? "" : "s") fell due within the last day.")
             }
+        }
+
+        // An import in steps left part-way holds some of its file's rows and not the rest.
+        let unfinished = (try? database.read { try $0.query("SELECT kind, by_person, rows_in_file, rows_written, started_at FROM import_runs WHERE finished_at IS NULL ORDER BY id") }) ?? []
+        for run in unfinished {
+            let kind = run.string("kind") ?? "?"
+            add("imports", .warning, "An import of \(kind) in steps, begun \(time.display(Date(milliseconds: run.int64("started_at") ?? 0))) by \(run.string("by_person") ?? "?"), "
+                + "stopped after \(run.int("rows_written") ?? 0) of its \(run.int("rows_in_file") ?? 0) rows: the rest of its file is not imported. "
+                + "Run `flourish import \(kind) FILE --in-steps` on the same file (mended after those rows if need be) to carry on after them.")
         }
 
         let (diskFree, diskSize) = diskSpace()

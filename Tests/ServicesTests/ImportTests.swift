@@ -237,6 +237,10 @@ import SQLite
         #expect(stopped?.problems.first?.line == 1_101, "\(String(describing: stopped?.problems))")
         #expect(stopped?.localizedDescription.hasPrefix("The import stopped after 1000 of its 1200 rows were written, at:\n  line 1101") == true)
         #expect(try f.app.organisations().count == 1_001, "the two steps written stay, and the third wrote nothing")
+        // The doctor says an import was left part-way, and how to carry it on.
+        let left = try f.app.doctor(DoctorSettings(replicated: false, sendmailCommand: "/bin/true")).filter { $0.check == "imports" }
+        #expect(left.map(\.level) == [.warning] && left.first?.detail.contains("stopped after 1000 of its 1200 rows") == true
+                && left.first?.detail.contains("`flourish import organisations FILE --in-steps`") == true, "\(left)")
 
         // All or nothing, its first rows would meet themselves: refused, saying how to carry on.
         let refused = #expect(throws: ImportError.self) { try f.app.importOrganisations(source, dryRun: false, by: "sec", progress: nil) }
@@ -256,6 +260,7 @@ import SQLite
         #expect(carried.created.first == "org-1001" && carried.created.count == 199, "\(carried.created.prefix(3))")
         #expect(try f.app.organisations().count == 1_200)
         #expect(try f.app.database.read { try $0.queryOne("SELECT count(*) AS n FROM import_runs WHERE finished_at IS NULL")?.int("n") } == 0)
+        #expect(try f.app.doctor(DoctorSettings(replicated: false, sendmailCommand: "/bin/true")).allSatisfy { $0.check != "imports" })
         // Finished, the file is an ordinary one again: importing it once more meets its organisations as registered.
         #expect(throws: ImportError.self) { try f.app.importOrganisations(source, dryRun: false, writing: .steps, by: "sec", progress: nil) }
         #expect(try f.app.engine.verifyAuditLog().isIntact)
