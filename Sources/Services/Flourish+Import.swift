@@ -318,7 +318,7 @@ extension Flourish {
             progress?(ImportProgress(stage: .writing, rows: done, totalRows: toWrite, fraction: toWrite == 0 ? 1 : Double(done) / Double(toWrite), elapsed: -began.timeIntervalSinceNow))
         }
         guard case .inSteps(let stepRows) = writing else {
-            var whole = try applyImport(rowCount: rows, problems: ImportProblems(), dryRun: false) { tx in
+            return try applyImport(rowCount: rows, problems: ImportProblems(), dryRun: false) { tx in
                 var created: [String] = []
                 created.reserveCapacity(rows)
                 var problems = ImportProblems()
@@ -328,8 +328,6 @@ extension Flourish {
                 try problems.throwIfAny()
                 return created
             }
-            whole.steps = 1
-            return whole
         }
         var created: [String] = [], unsent = 0, settled = 0, steps = 0
         created.reserveCapacity(toWrite)
@@ -371,6 +369,10 @@ extension Flourish {
             settled += done.settledDeadlines
             steps += 1
             step.removeAll(keepingCapacity: true)
+        }
+        if toWrite == 0, let run = resume.run {
+            // A file that ends where the import stopped: nothing is left of it to write.
+            try database.write { try $0.run("UPDATE import_runs SET finished_at = ? WHERE id = ?", clock.now().milliseconds, run) }
         }
         try forEachImportRow(source, columns: columns, required: required, progress: nil) { line, values, place in
             guard place.index > resume.rows else { return }
@@ -647,7 +649,7 @@ extension Flourish {
             }
             return (created, unsent)
         }
-        return ImportReport(rows: rowCount, created: created, dryRun: false, unsentMessages: unsent, settledDeadlines: settled)
+        return ImportReport(rows: rowCount, created: created, dryRun: false, unsentMessages: unsent, settledDeadlines: settled, steps: 1)
     }
 
     static func columnName(_ field: String) -> String {
