@@ -37,7 +37,7 @@ enum PledgeCommands {
         """
 
     /// `--in-steps`: for a large file while the server is live.
-    static let inStepsOption = OptionSpec("in-steps", help: "Write in steps of \(ImportWriting.rowsPerStep) rows, each its own transaction, so a running server's writes are answered in between (see below).")
+    static let inStepsOption = OptionSpec("in-steps", help: "Write in steps of \(ImportWriting.rowsPerStep) rows, each its own transaction, so a running server's writes are answered in between; if it stops part-way, running it again carries on.")
 
     static let inStepsDiscussion = """
         With --in-steps, the file is still checked whole first (a bad row writes nothing), then written \
