@@ -258,10 +258,11 @@ extension Flourish {
     /// An import's first pass: `check` sees every row before anything is written, and no
     /// write lock is taken (a live server's writes go on; a dry run stops here).
     ///
-    /// - Returns: how many rows the file has.
-    /// - Throws: ``ImportError`` with the first problems, by line and column, and how many in all.
     /// The first `skipping` rows (written by an earlier import in steps that this one carries on)
     /// are not checked again.
+    ///
+    /// - Returns: how many rows the file has.
+    /// - Throws: ``ImportError`` with the first problems, by line and column, and how many in all.
     func checkImport(_ source: ImportSource, columns: [String], required: [String], skipping: Int = 0, progress: ImportProgressHandler?,
                      _ check: (Int, [String: String], inout ImportProblems) throws -> Void) throws -> Int {
         var problems = ImportProblems()
