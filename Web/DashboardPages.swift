@@ -10,7 +10,7 @@ extension WebApp {
     static let dashboardRoutes: [Route] = [
         Route("GET", "/dashboard", .signedIn, "The partnership at a glance: the eight areas, the priorities, escalations by level") { c in
             let year = c.app.currentPledgeYear()
-            let r = try c.app.annualReport(year: year)
+            let r = try c.app.dashboardReport(year: year)
             let body: HTML = """
             <span class="govuk-caption-l">\(r.partnership)</span><h1 class="govuk-heading-l">Dashboard \(year)</h1>
             <p class="govuk-body">Figures for \(CalendarDay(r.yearStarts)?.inWords ?? r.yearStarts) to \(CalendarDay(r.yearEnds)?.inWords ?? r.yearEnds), as of now. Follow a name to see what is behind it. <a class="govuk-link" href="/monitoring">How each area is monitored</a>.</p>

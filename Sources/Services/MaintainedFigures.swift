@@ -158,6 +158,9 @@ final class WallLedger: @unchecked Sendable {  // every var guarded by `lock`
     private var keys: [SortKey] = []
     private var onWall: [InstanceID: SortKey] = [:]
 
+    /// Whether the wall has been built at all (it is then kept in step, an event at a time).
+    var isBuilt: Bool { lock.withLock { through > 0 } }
+
     /// The wall brought up to date with the log (from the start after a rebuild request). When
     /// nothing has happened since (`version` is what it was), it is the wall as it stands, with
     /// nothing read: the lock is held for no SQL, so readers of an unchanged wall do not queue.

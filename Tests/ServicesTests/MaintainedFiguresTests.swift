@@ -200,6 +200,20 @@ import Engine
     }
 
     /// A rebuild request makes the kept figures be worked out again from the records.
+    /// Issue 22: the first dashboard of a server (nothing kept) builds the wall's figures beside
+    /// the report's, on another thread; it is the same report, and the wall is built and right.
+    @Test func theFirstDashboardBuildsTheWallBesideTheReportAndShowsTheSameFigures() throws {
+        let (f, _, _) = try AnnualReportTests.dataset()
+        let expected = try f.app.annualReport(year: 2026), expectedWall = try f.app.wall()
+        let fresh = try Flourish(databasePath: f.app.database.path, library: f.app.library, clock: f.clock)
+        #expect(!fresh.wallLedger.isBuilt)
+        #expect(Self.comparable(try fresh.dashboardReport(year: 2026)) == Self.comparable(expected))
+        #expect(fresh.wallLedger.isBuilt, "built alongside the report")
+        #expect(try fresh.wall() == expectedWall)
+        // Once built, a dashboard reads the kept figures as before.
+        #expect(Self.comparable(try fresh.dashboardReport(year: 2026)) == Self.comparable(expected))
+    }
+
     @Test func aRebuildRequestStartsTheFiguresAgainFromTheRecords() throws {
         let (f, _, _) = try AnnualReportTests.dataset()
         let before = try f.app.annualReport(year: 2026)
