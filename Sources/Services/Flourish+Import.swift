@@ -134,7 +134,7 @@ public enum ImportWriting: Sendable, Equatable {
     case inSteps(rows: Int)
 
     /// The rows in each step of an import in steps: about a third of a second of the write
-    /// lock for pledges on a 2-core machine, so a live write waits at most that.
+    /// lock for pledges on a 2-core machine, so a live write waits for a step, not the import.
     public static let rowsPerStep = 500
     public static let steps = ImportWriting.inSteps(rows: rowsPerStep)
 }
