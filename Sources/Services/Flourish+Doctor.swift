@@ -81,12 +81,10 @@ extension Flourish {
         }
 
         // An import in steps left part-way holds some of its file's rows and not the rest.
-        let unfinished = (try? database.read { try $0.query("SELECT kind, by_person, rows_in_file, rows_written, started_at FROM import_runs WHERE finished_at IS NULL ORDER BY id") }) ?? []
-        for run in unfinished {
-            let kind = run.string("kind") ?? "?"
-            add("imports", .warning, "An import of \(kind) in steps, begun \(time.display(Date(milliseconds: run.int64("started_at") ?? 0))) by \(run.string("by_person") ?? "?"), "
-                + "stopped after \(run.int("rows_written") ?? 0) of its \(run.int("rows_in_file") ?? 0) rows: the rest of its file is not imported. "
-                + "Run `flourish import \(kind) FILE --in-steps` on the same file (mended after those rows if need be) to carry on after them.")
+        for run in (try? unfinishedImports()) ?? [] {
+            add("imports", .warning, "An import of \(run.kind) in steps, begun \(time.display(run.startedAt)) by \(run.by), "
+                + "stopped after \(run.rowsWritten) of its \(run.rowsInFile) rows: the rest of its file is not imported. "
+                + "Run `flourish import \(run.kind) FILE --in-steps` on the same file (mended after those rows if need be) to carry on after them.")
         }
 
         let (diskFree, diskSize) = diskSpace()

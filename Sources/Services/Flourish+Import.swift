@@ -165,6 +165,26 @@ struct ImportRowPlace {
     let fraction: Double
 }
 
+/// An import in steps that has not finished (it stopped part-way, or is under way): its record
+/// in `import_runs`, who began it and when, and how far through its file it has got.
+public struct UnfinishedImport: Sendable {
+    public let kind: String
+    public let by: String
+    public let startedAt: Date
+    public let rowsInFile: Int
+    public let rowsWritten: Int
+    let id: Int64
+    let bytesWritten: Int
+    let writtenDigest: String
+}
+
+extension SHA256 {
+    /// Adds `bytes[range]` (a part of an import file) to the message.
+    mutating func update(_ bytes: UnsafeRawBufferPointer, _ range: Range<Int>) {
+        update(UnsafeRawBufferPointer(rebasing: bytes[range]).assumingMemoryBound(to: UInt8.self))
+    }
+}
+
 /// An import in steps that stopped part-way and that this file carries on: its record, the rows
 /// and bytes it wrote, and the hash of those bytes, to go on from. `none` for a fresh start.
 struct ImportResumption {
@@ -276,30 +296,37 @@ extension Flourish {
         return rows
     }
 
+    /// Imports in steps not finished, oldest first.
+    public func unfinishedImports() throws -> [UnfinishedImport] {
+        try database.read { db in
+            try db.query("SELECT id, kind, by_person, rows_in_file, rows_written, bytes_written, written_digest, started_at FROM import_runs WHERE finished_at IS NULL ORDER BY id").map { row in
+                UnfinishedImport(kind: row.string("kind") ?? "", by: row.string("by_person") ?? "?", startedAt: Date(milliseconds: row.int64("started_at") ?? 0),
+                                 rowsInFile: row.int("rows_in_file") ?? 0, rowsWritten: row.int("rows_written") ?? 0, id: row.int64("id") ?? 0,
+                                 bytesWritten: row.int("bytes_written") ?? 0, writtenDigest: row.string("written_digest") ?? "")
+            }
+        }
+    }
+
     /// Whether this file carries on an import in steps of `kind` that stopped part-way: one whose
     /// written bytes this file begins with. Such a file imported all or nothing would meet its
     /// own first rows as already there, so that is refused, saying how to carry on instead.
     func importResumption(kind: String, source: ImportSource, writing: ImportWriting) throws -> ImportResumption {
-        let unfinished = try database.read { db in
-            try db.query("SELECT id, by_person, rows_written, bytes_written, written_digest, started_at FROM import_runs WHERE kind = ? AND finished_at IS NULL ORDER BY id DESC", kind)
-        }
+        let unfinished = try unfinishedImports().filter { $0.kind == kind }.reversed()
         guard !unfinished.isEmpty else { return .none }
         return try source.withBytes { bytes in
             for run in unfinished {
-                let count = run.int("bytes_written") ?? 0
+                let count = run.bytesWritten
                 guard count > 0, count <= bytes.count else { continue }
                 var hash = SHA256()
-                hash.update(UnsafeBufferPointer(start: bytes.baseAddress!.assumingMemoryBound(to: UInt8.self), count: count))
+                hash.update(bytes, 0..<count)
                 var copy = hash
-                guard copy.finalize().hexString == run.string("written_digest") else { continue }
-                let rows = run.int("rows_written") ?? 0
+                guard copy.finalize().hexString == run.writtenDigest else { continue }
                 if writing == .allOrNothing {
-                    let when = time.day(of: Date(milliseconds: run.int64("started_at") ?? 0))
                     throw ImportError(problems: [ImportProblem(line: 2, column: nil, message:
-                        "the first \(rows) rows of this file were imported in steps on \(when) by \(run.string("by_person") ?? "?"), and that import stopped part-way; "
+                        "the first \(run.rowsWritten) rows of this file were imported in steps on \(time.day(of: run.startedAt)) by \(run.by), and that import stopped part-way; "
                         + "import it in steps again to carry on after them (written all at once, its first rows would meet themselves)")])
                 }
-                return ImportResumption(run: run.int64("id"), rows: rows, bytes: count, hash: hash)
+                return ImportResumption(run: run.id, rows: run.rowsWritten, bytes: count, hash: hash)
             }
             return .none
         }
@@ -339,7 +366,7 @@ extension Flourish {
         // (the rows and bytes written, and the hash of those bytes), in one transaction.
         func writeStep(through end: Int, last: Bool) throws {
             try source.withBytes { bytes in
-                hash.update(UnsafeBufferPointer(start: bytes.baseAddress!.assumingMemoryBound(to: UInt8.self) + hashedThrough, count: end - hashedThrough))
+                hash.update(bytes, hashedThrough..<end)
             }
             hashedThrough = end
             var copy = hash
