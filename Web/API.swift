@@ -323,7 +323,7 @@ extension WebApp {
     /// The OpenAPI 3.1 document, made from the route table so the two cannot drift.
     func openAPIDocument() -> JSONValue {
         var paths: [String: JSONValue] = [:]
-        for r in routes where r.isAPI || ["/healthz", "/metrics"].contains(r.pattern) {
+        for r in routes.all where r.isAPI || ["/healthz", "/metrics"].contains(r.pattern) {
             let params = r.segments.filter { $0.hasPrefix("{") }.map { s -> JSONValue in
                 ["name": .string(String(s.dropFirst().dropLast())), "in": "path", "required": true, "schema": ["type": "string"]]
             } + r.query.map { q -> JSONValue in

@@ -24,6 +24,8 @@ struct Route: Sendable {
     /// giving `answer` the response once the write has committed (see ``Route/init(_:_:_:_:api:committing:)``).
     let committing: (@Sendable (Context, _ answer: @escaping @Sendable (Result<HTTPResponse, any Error>) -> Void) throws -> Void)?
     let segments: [Substring]
+    /// For each segment, the parameter it names (`{id}`: "id"), or nil where it is literal.
+    let parameters: [String?]
 
     init(_ method: String, _ pattern: String, _ access: Access, _ summary: String, api: Bool = false, keep: Bool = false, query: [QueryParameter] = [],
          acceptsToken: Bool = false, _ handler: @escaping @Sendable (Context) throws -> HTTPResponse) {
@@ -32,6 +34,7 @@ struct Route: Sendable {
         self.handler = handler
         committing = nil
         segments = pattern.split(separator: "/", omittingEmptySubsequences: true)
+        parameters = Self.parameterNames(segments)
     }
 
     /// A route whose answer waits for the write it queues: the server's worker goes on to the
@@ -48,6 +51,7 @@ struct Route: Sendable {
         }
         self.committing = committing
         segments = pattern.split(separator: "/", omittingEmptySubsequences: true)
+        parameters = Self.parameterNames(segments)
     }
 
     /// The path's parameters when it matches the pattern.
@@ -56,13 +60,51 @@ struct Route: Sendable {
     }
 
     /// The same, for a path already split into its segments (split once for every route).
+    /// The literal segments are compared first, so a route that does not match costs no
+    /// allocation.
     func match(parts: [Substring]) -> [String: String]? {
         guard parts.count == segments.count else { return nil }
+        for i in parts.indices where parameters[i] == nil && parts[i] != segments[i] { return nil }
         var params: [String: String] = [:]
-        for (p, s) in zip(parts, segments) {
-            if s.hasPrefix("{") { params[String(s.dropFirst().dropLast())] = String(p) } else if p != s { return nil }
-        }
+        for i in parts.indices { if let name = parameters[i] { params[name] = String(parts[i]) } }
         return params
+    }
+
+    static func parameterNames(_ segments: [Substring]) -> [String?] {
+        segments.map { $0.hasPrefix("{") && $0.hasSuffix("}") ? String($0.dropFirst().dropLast()) : nil }
+    }
+}
+
+/// Every route, found by the shape of a path: only the routes with as many segments as the
+/// path are compared with it (the server has about 200; a write compared every one, copying
+/// each, and a page asked again for every link it might show).
+struct RouteTable: Sendable {
+    let all: [Route]
+    private let bySegmentCount: [Int: [Int]]
+
+    init(_ routes: [Route]) {
+        all = routes
+        bySegmentCount = Dictionary(grouping: routes.indices, by: { routes[$0].segments.count })
+    }
+
+    /// The routes whose pattern `parts` matches, with the path's parameters, the most specific
+    /// first: a literal segment beats a parameter (`/pledges/new` before `/pledges/{id}`), and
+    /// among equals the route declared first.
+    func matching(_ parts: [Substring]) -> [(route: Int, params: [String: String])] {
+        guard let candidates = bySegmentCount[parts.count] else { return [] }
+        var found: [(route: Int, params: [String: String])] = []
+        all.withUnsafeBufferPointer { routes in
+            for i in candidates { if let params = routes[i].match(parts: parts) { found.append((i, params)) } }
+        }
+        // A stable order: fewest parameters first, then declaration order.
+        return found.enumerated().sorted { a, b in
+            a.element.params.count != b.element.params.count ? a.element.params.count < b.element.params.count : a.offset < b.offset
+        }.map(\.element)
+    }
+
+    /// The route a request for `parts` with `method` reaches, if any.
+    func route(_ method: String, _ parts: [Substring]) -> Route? {
+        matching(parts).first { all[$0.route].method == method }.map { all[$0.route] }
     }
 }
 
@@ -113,8 +155,7 @@ public final class Context: @unchecked Sendable {
     /// specific, as requests are routed) is open to them. Pages link only where this holds.
     func mayOpen(_ path: String) -> Bool {
         let parts = path.split(separator: "?", maxSplits: 1).first.map { $0.split(separator: "/", omittingEmptySubsequences: true) } ?? []
-        let route = web.routes.filter { $0.method == "GET" }.compactMap { r in r.match(parts: parts).map { (r, $0.count) } }.min { $0.1 < $1.1 }?.0
-        return route.map { viewer.may($0.access) } ?? false
+        return web.routes.route("GET", parts).map { viewer.may($0.access) } ?? false
     }
 
     /// A link to `path` when the viewer may open it, else the text alone.
@@ -216,7 +257,7 @@ public final class WebApp: Sendable {
     let script: [UInt8]
     let metrics = Metrics()
     let keptPages: KeptPages
-    nonisolated(unsafe) var routes: [Route] = []
+    let routes: RouteTable
     let log: ServerLog
     /// How people reach the secretariat (the accessibility statement, the privacy notice, the
     /// phase banner's feedback link): `serve --contact-email`, or none given.
@@ -246,7 +287,7 @@ public final class WebApp: Sendable {
         let css = Self.stylesheetURL(app.library)
         stylesheet = (try? Array(Data(contentsOf: css))) ?? Array("/* Web/static/flourish.css was not found */\n".utf8)
         script = (try? Array(Data(contentsOf: Self.scriptURL(app.library)))) ?? Array("/* Web/static/flourish.js was not found */\n".utf8)
-        routes = Self.pageRoutes + Self.apiRoutes + [
+        routes = RouteTable(Self.pageRoutes + Self.apiRoutes + [
             Route("GET", "/healthz", .everyone, "Whether the service and its database answer, and the database is not known to be damaged.") { c in
                 if c.app.knownDamage != nil {
                     // The reason stays in the log and the metrics: SQLite's words are for the operator.
@@ -270,11 +311,11 @@ public final class WebApp: Sendable {
                 r.headers.set("X-Content-Type-Options", "nosniff")
                 return r
             },
-        ]
+        ])
     }
 
     /// Every route, for the route-by-role test and the OpenAPI document.
-    var routeTable: [(method: String, pattern: String, access: Access, isAPI: Bool)] { routes.map { ($0.method, $0.pattern, $0.access, $0.isAPI) } }
+    var routeTable: [(method: String, pattern: String, access: Access, isAPI: Bool)] { routes.all.map { ($0.method, $0.pattern, $0.access, $0.isAPI) } }
 
     /// Answers one request, waiting for any write it makes to commit.
     public func handle(_ request: HTTPRequest) -> HTTPResponse {
@@ -328,25 +369,21 @@ public final class WebApp: Sendable {
         let method = request.method == "HEAD" ? "GET" : request.method
         // A literal segment beats a parameter: /pledges/new before /pledges/{id}.
         let parts = request.path.split(separator: "/", omittingEmptySubsequences: true)
-        // Routes are compared where they stand (a route is a large value; copying every one
-        // that was looked at cost a write a few per cent of its time).
-        let matching = routes.withUnsafeBufferPointer { all in
-            all.indices.compactMap { i in all[i].segments.count == parts.count ? all[i].match(parts: parts).map { (i, $0) } : nil }
-        }.sorted { $0.1.count < $1.1.count }
+        let matching = routes.matching(parts)
         let isAPIPath = request.path.hasPrefix("/api/")
         guard !matching.isEmpty else {
             return isAPIPath ? problem(.notFound, "No such API route", detail: "\(request.path) is not part of the API; see /api/openapi.json.")
                 : errorPage(.notFound, "Page not found", "If you typed the web address, check it is correct.", request: request)
         }
-        guard let (index, params) = matching.first(where: { routes[$0.0].method == method }) else {
-            let methods = matching.map { routes[$0.0].method }
+        guard let (index, params) = matching.first(where: { routes.all[$0.route].method == method }) else {
+            let methods = matching.map { routes.all[$0.route].method }
             let allowed = Array(Set(methods + (methods.contains("GET") ? ["HEAD"] : []))).sorted()
             var r = isAPIPath ? problem(.methodNotAllowed, "Method not allowed", detail: "\(request.path) accepts \(allowed.joined(separator: ", "))")
                 : HTTPResponse.text(.methodNotAllowed, "This address accepts \(allowed.joined(separator: ", ")).\n")
             r.headers.set("Allow", allowed.joined(separator: ", "))
             return r
         }
-        let route = routes[index]
+        let route = routes.all[index]
         name = route.method + " " + route.pattern
         let cookies = Self.cookies(request)
         var viewer = Viewer.anonymous
