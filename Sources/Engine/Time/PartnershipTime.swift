@@ -8,6 +8,10 @@ public struct PartnershipTime: Sendable {
     public let timeZone: TimeZone
     public let workingDays: WorkingDayCalendar
     private let calendar: Calendar
+    /// The zone's offsets, for arithmetic in place of Foundation's calendar where no change of
+    /// offset is near (every timer a start sets, every deadline; the calendar took a twentieth
+    /// of a logged action's time, behind a lock every thread shares).
+    private let offsets: ZoneOffsets
 
     public init(timeZone: TimeZone, workingDays: WorkingDayCalendar) {
         self.timeZone = timeZone
@@ -15,16 +19,33 @@ public struct PartnershipTime: Sendable {
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = timeZone
         self.calendar = calendar
+        offsets = ZoneOffsets.of(timeZone)
     }
 
     /// The local calendar day of a moment.
     public func day(of moment: Date) -> CalendarDay {
+        if let local = offsets.localSeconds(moment) { return CalendarDay(ordinal: Self.floorDiv(local.whole, 86_400)) }
+        return dayByCalendar(of: moment)
+    }
+
+    /// ``day(of:)`` through Foundation's calendar: the reference the arithmetic is checked against.
+    public func dayByCalendar(of moment: Date) -> CalendarDay {
         let c = calendar.dateComponents([.year, .month, .day], from: moment)
         return CalendarDay(year: c.year!, month: c.month!, day: c.day!)
     }
 
     /// The moment a local day starts, or another local time on it.
     public func moment(_ day: CalendarDay, hour: Int = 0, minute: Int = 0, second: Int = 0) -> Date {
+        if (1...9999).contains(day.year), (0..<24).contains(hour), (0..<60).contains(minute), (0..<60).contains(second),
+           let utc = offsets.utc(ofLocal: Int64(day.ordinal) * 86_400 + Int64(hour * 3600 + minute * 60 + second)) {
+            return Date(timeIntervalSince1970: TimeInterval(utc))
+        }
+        return momentByCalendar(day, hour: hour, minute: minute, second: second)
+    }
+
+    /// ``moment(_:hour:minute:second:)`` through Foundation's calendar: the reference the
+    /// arithmetic is checked against, and the way near a change of offset.
+    public func momentByCalendar(_ day: CalendarDay, hour: Int = 0, minute: Int = 0, second: Int = 0) -> Date {
         let components = DateComponents(timeZone: timeZone, year: day.year, month: day.month, day: day.day, hour: hour, minute: minute, second: second)
         // Foundation has no date for a year beyond its range: the far past or future stands in,
         // so a wild year from a request cannot stop the server (services refuse such years first).
@@ -33,6 +54,14 @@ public struct PartnershipTime: Sendable {
 
     /// `moment` plus an ISO 8601 duration, with calendar units in local time.
     public func adding(_ duration: ISODuration, to moment: Date) -> Date {
+        if duration.years == 0, duration.months == 0, let moved = addingDays(duration.weeks * 7 + duration.days, to: moment) {
+            return moved + TimeInterval(duration.hours * 3600 + duration.minutes * 60 + duration.seconds)
+        }
+        return addingByCalendar(duration, to: moment)
+    }
+
+    /// ``adding(_:to:)`` through Foundation's calendar: the reference the arithmetic is checked against.
+    public func addingByCalendar(_ duration: ISODuration, to moment: Date) -> Date {
         var components = DateComponents()
         components.year = duration.years
         components.month = duration.months
@@ -44,6 +73,14 @@ public struct PartnershipTime: Sendable {
 
     /// `moment` less an ISO 8601 duration, with calendar units in local time.
     public func subtracting(_ duration: ISODuration, from moment: Date) -> Date {
+        if duration.years == 0, duration.months == 0, let moved = addingDays(-(duration.weeks * 7 + duration.days), to: moment) {
+            return moved - TimeInterval(duration.hours * 3600 + duration.minutes * 60 + duration.seconds)
+        }
+        return subtractingByCalendar(duration, from: moment)
+    }
+
+    /// ``subtracting(_:from:)`` through Foundation's calendar: the reference the arithmetic is checked against.
+    public func subtractingByCalendar(_ duration: ISODuration, from moment: Date) -> Date {
         var components = DateComponents()
         components.year = -duration.years
         components.month = -duration.months
@@ -55,10 +92,30 @@ public struct PartnershipTime: Sendable {
 
     /// `moment` plus working days, keeping its local time of day.
     public func adding(_ days: WorkingDays, to moment: Date) throws -> Date {
+        if let local = offsets.localSeconds(moment) {
+            let inDay = Int(local.whole - Int64(Self.floorDiv(local.whole, 86_400)) * 86_400)
+            let target = try workingDays.adding(days, to: CalendarDay(ordinal: Self.floorDiv(local.whole, 86_400)))
+            return self.moment(target, hour: inDay / 3600, minute: inDay % 3600 / 60, second: inDay % 60)
+        }
         let local = calendar.dateComponents([.hour, .minute, .second], from: moment)
         let target = try workingDays.adding(days, to: day(of: moment))
         return self.moment(target, hour: local.hour ?? 0, minute: local.minute ?? 0, second: local.second ?? 0)
     }
+
+    /// `moment` moved by whole local days at the same local time of day (as Foundation's
+    /// calendar adds days), worked out by arithmetic; nil near a change of offset or outside the
+    /// years the zone's offsets are known for, where the calendar decides.
+    func addingDays(_ days: Int, to moment: Date) -> Date? {
+        guard abs(days) <= 3_000_000, let local = offsets.localSeconds(moment),
+              let utc = offsets.utc(ofLocal: local.whole + Int64(days) * 86_400),
+              // Foundation keeps the local time across a change of summer time, but not across a
+              // change of the zone's standard offset (Samoa's skipped day): that is its to decide.
+              offsets.standard[local.stretch] == offsets.standard[offsets.stretch(utc)] else { return nil }
+        // Moved by whole seconds, so the fraction of a second is the moment's own, to the bit.
+        return moment.addingTimeInterval(TimeInterval(utc - (local.whole - local.offset)))
+    }
+
+    static func floorDiv(_ a: Int64, _ b: Int64) -> Int { Int(a >= 0 ? a / b : (a - b + 1) / b) }
 
     /// Parses an ISO 8601 date (`2026-04-01`, meaning the start of that local day) or
     /// date-time (`2026-04-01T09:30:00Z`, `2026-04-01T09:30`, local when it has no offset).
@@ -238,4 +295,110 @@ public struct PartnershipTime: Sendable {
             : (timeZone.abbreviation(for: moment) ?? timeZone.identifier)
         return String(format: "%04d-%02d-%02d %02d:%02d ", c.year!, c.month!, c.day!, c.hour!, c.minute!) + abbreviation
     }
+}
+
+/// A time zone's offsets from UTC, from the start of 1972 to the end of 2199, between the
+/// zone's changes of offset as Foundation reports them; built once for each zone and checked
+/// against Foundation when built (a zone whose offsets do not agree everywhere sampled is left
+/// to Foundation's calendar altogether).
+///
+/// The arithmetic is used only where it cannot differ from the calendar: a local time is turned
+/// into a moment only when no change of offset falls within 14 hours of it either way (so the
+/// local time exists once, at that one offset); nearer a change, or outside the years, the
+/// calendar decides as before.
+final class ZoneOffsets: Sendable {
+    /// Moments (seconds since 1970, UTC) at which the offset changes, in order.
+    let changes: [Int64]
+    /// The offset in force before `changes[0]`, then after each change: one more than `changes`.
+    let offsets: [Int64]
+    /// The zone's standard offset in each stretch (its offset less summer time).
+    let standard: [Int64]
+    let first: Int64, last: Int64
+
+    /// The widest any zone's offset is from UTC, and more.
+    static let margin: Int64 = 14 * 3600 + 60
+
+    init?(_ zone: TimeZone, from: Int64, to: Int64) {
+        func standardOffset(_ at: Date) -> Int64 { Int64(zone.secondsFromGMT(for: at)) - Int64(zone.daylightSavingTimeOffset(for: at)) }
+        var changes: [Int64] = [], offsets: [Int64] = [Int64(zone.secondsFromGMT(for: Date(timeIntervalSince1970: TimeInterval(from))))]
+        var standard = [standardOffset(Date(timeIntervalSince1970: TimeInterval(from)))]
+        var at = Date(timeIntervalSince1970: TimeInterval(from))
+        while let next = zone.nextDaylightSavingTimeTransition(after: at), next.timeIntervalSince1970 < TimeInterval(to) {
+            let seconds = Int64(next.timeIntervalSince1970.rounded(.down))
+            // Changes fall on whole seconds; anything else is not a zone this arithmetic knows.
+            guard TimeInterval(seconds) == next.timeIntervalSince1970, seconds > (changes.last ?? from), changes.count < 10_000 else { return nil }
+            changes.append(seconds)
+            offsets.append(Int64(zone.secondsFromGMT(for: next)))
+            standard.append(standardOffset(next))
+            at = next
+        }
+        self.changes = changes; self.offsets = offsets; self.standard = standard; first = from; last = to
+        // Checked where a missed change would show: just before and at each change, and in
+        // the middle of every stretch between two.
+        var samples: [Int64] = [from, to - 1]
+        for (i, change) in changes.enumerated() {
+            samples += [change - 1, change, change + 1]
+            let previous = i == 0 ? from : changes[i - 1]
+            samples.append(previous + (change - previous) / 2)
+        }
+        samples.append((changes.last ?? from) + (to - (changes.last ?? from)) / 2)
+        for s in samples where offset(at: s) != Int64(zone.secondsFromGMT(for: Date(timeIntervalSince1970: TimeInterval(s)))) { return nil }
+    }
+
+    /// Where `seconds` falls among the changes: the index of the offset in force.
+    func stretch(_ seconds: Int64) -> Int {
+        var low = 0, high = changes.count
+        while low < high {
+            let middle = (low + high) / 2
+            if changes[middle] <= seconds { low = middle + 1 } else { high = middle }
+        }
+        return low
+    }
+
+    func offset(at seconds: Int64) -> Int64? {
+        guard seconds >= first, seconds < last else { return nil }
+        return offsets[stretch(seconds)]
+    }
+
+    /// A moment as whole local seconds since 1970, and the offset in force.
+    func localSeconds(_ moment: Date) -> (whole: Int64, offset: Int64, stretch: Int)? {
+        let t = moment.timeIntervalSince1970
+        guard t.isFinite, t >= TimeInterval(first), t < TimeInterval(last) else { return nil }
+        let whole = Int64(t.rounded(.down))
+        let stretch = self.stretch(whole)
+        return (whole + offsets[stretch], offsets[stretch], stretch)
+    }
+
+    /// The moment (UTC seconds) of a local time, when no change of offset is within 14 hours
+    /// of it either way; nil otherwise.
+    func utc(ofLocal local: Int64) -> Int64? {
+        let before = local - Self.margin, after = local + Self.margin
+        guard before >= first, after < last else { return nil }
+        let stretch = self.stretch(before)
+        guard stretch == self.stretch(after) else { return nil }
+        return local - offsets[stretch]
+    }
+
+    /// The tables built so far, by zone.
+    private final class Known: @unchecked Sendable {  // `tables` is read and written under `lock`
+        let lock = NSLock()
+        var tables: [String: ZoneOffsets] = [:]
+    }
+    private static let known = Known()
+
+    /// The offsets of `zone` (built the first time it is asked for), or an empty table that
+    /// leaves every question to the calendar.
+    static func of(_ zone: TimeZone) -> ZoneOffsets {
+        known.lock.lock()
+        defer { known.lock.unlock() }
+        if let built = known.tables[zone.identifier] { return built }
+        // 1972: after British Standard Time's experiment, when the zones settled into changes
+        // that Foundation reports as such.
+        let built = ZoneOffsets(zone, from: 63_072_000, to: 7_258_118_400) ?? none
+        known.tables[zone.identifier] = built
+        return built
+    }
+
+    private static let none = ZoneOffsets(empty: ())
+    private init(empty: ()) { changes = []; offsets = [0]; standard = [0]; first = 0; last = 0 }
 }
