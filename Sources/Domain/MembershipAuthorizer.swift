@@ -57,19 +57,19 @@ public struct MembershipAuthorizer: Authorizer {
         case .relation("group-chair"):
             guard let group = instance.data["group"]?.stringValue else { return false }
             if try actsForBody(actor, group, db: db) { return true }
-            return try activeBodies(of: actor.id, roles: ["chair", "vice-chair"], db: db).contains(group)
+            return try isMember(actor.id, of: group, as: Self.chairRoles, db: db)
         case .relation("body-chair"):
             guard let body = instance.data["body"]?.stringValue else { return false }
             if try actsForBody(actor, body, db: db) { return true }
-            return try activeBodies(of: actor.id, roles: ["chair", "vice-chair"], db: db).contains(body)
+            return try isMember(actor.id, of: body, as: Self.chairRoles, db: db)
         case .relation("body-member"):
             guard let body = instance.data["body"]?.stringValue else { return false }
             if try actsForBody(actor, body, db: db) { return true }
-            return try activeBodies(of: actor.id, roles: MembershipRole.allCases.map(\.rawValue).filter { $0 != "secretariat" }, db: db).contains(body)
+            return try isMember(actor.id, of: body, as: Self.memberRoles, db: db)
         case .relation("body-decider"):
             guard let body = instance.data["body"]?.stringValue else { return false }
             if try actsForBody(actor, body, db: db) { return true }
-            return try activeBodies(of: actor.id, roles: deciderRoles(at: body, instance: instance, db: db), db: db).contains(body)
+            return try isMember(actor.id, of: body, as: deciderRoles(at: body, instance: instance, db: db), db: db)
         case .relation("owner"): return instance.data["owner"]?.stringValue == actor.id
         case .relation("raiser"): return instance.data["raisedBy"]?.stringValue == actor.id
         case .relation: return false
@@ -109,6 +109,23 @@ public struct MembershipAuthorizer: Authorizer {
             try db.queryOne("SELECT email FROM people WHERE id = ? AND erased_at IS NULL", id)?.string("email")
         }
     }
+
+    /// The roles of a group's chair.
+    static let chairRoles = ["chair", "vice-chair"]
+    /// Every role that makes a person one of a body's members (the secretariat serves a body
+    /// but is not one of its members).
+    static let memberRoles = MembershipRole.allCases.map(\.rawValue).filter { $0 != "secretariat" }
+    /// Whether `person` holds one of `roles` at `body` now: one row looked up by the body's index.
+    private func isMember(_ person: String, of body: String, as roles: [String], db: Connection) throws -> Bool {
+        let sql = roles == Self.chairRoles ? Self.chairQuery : roles == Self.memberRoles ? Self.memberQuery : Self.membershipQuery(roles)
+        return try !db.query(sql, arguments: [body, person] + roles).isEmpty
+    }
+
+    static func membershipQuery(_ roles: [String]) -> String {
+        "SELECT 1 FROM memberships WHERE body = ? AND person_id = ? AND ended_at IS NULL AND role IN (\(roles.map { _ in "?" }.joined(separator: ", "))) LIMIT 1"
+    }
+    /// The two queries asked in nearly every check, built once.
+    static let chairQuery = membershipQuery(chairRoles), memberQuery = membershipQuery(memberRoles)
 
     private func activeBodies(of person: String, roles: [String], db: Connection) throws -> Set<String> {
         let placeholders = roles.map { _ in "?" }.joined(separator: ", ")
