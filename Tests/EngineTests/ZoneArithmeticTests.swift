@@ -64,10 +64,32 @@ import Testing
         var generator = SystemRandomNumberGenerator()
         for moment in Self.moments(in: time.timeZone, random: 5_000) {
             let durations = try ["P\(Int.random(in: 0...400, using: &generator))D", "P\(Int.random(in: 0...60, using: &generator))W", "P1D",
-                                 "PT\(Int.random(in: 0...48, using: &generator))H", "P1W3DT2H30M15S", "P0D"].map { try #require(ISODuration($0)) }
+                                 "PT\(Int.random(in: 0...48, using: &generator))H", "P1W3DT2H30M15S", "P0D",
+                                 // Months and years: the day kept, or the month's last (31 January, 29 February); with days, the calendar's.
+                                 "P1M", "P\(Int.random(in: 1...40, using: &generator))M", "P1Y", "P\(Int.random(in: 1...30, using: &generator))Y", "P1MT12H",
+                                 "P1Y1M", "P1M1D", "P1Y2W"].map { try #require(ISODuration($0)) }
             for d in durations {
                 #expect(time.adding(d, to: moment) == time.addingByCalendar(d, to: moment), "\(zone) \(moment.timeIntervalSince1970) + \(d)")
                 #expect(time.subtracting(d, from: moment) == time.subtractingByCalendar(d, from: moment), "\(zone) \(moment.timeIntervalSince1970) - \(d)")
+            }
+        }
+    }
+
+    @Test(arguments: zones)
+    func monthsAndYearsFromTheEndOfAMonthAreTheCalendars(_ zone: String) throws {
+        let time = try Self.time(zone)
+        let durations = try ["P1M", "P2M", "P3M", "P11M", "P12M", "P13M", "P25M", "P1Y", "P2Y", "P4Y", "P1Y1M"].map { try #require(ISODuration($0)) }
+        var generator = SystemRandomNumberGenerator()
+        for year in [1972, 1999, 2000, 2011, 2024, 2026, 2027, 2100, 2198] {
+            for month in 1...12 {
+                for day in [1, 28, 29, 30, 31] where day <= CalendarDay.daysIn(month: month, year: year) {
+                    let moment = time.momentByCalendar(CalendarDay(year: year, month: month, day: day), hour: Int.random(in: 0..<24, using: &generator),
+                                                       minute: Int.random(in: 0..<60, using: &generator))
+                    for d in durations {
+                        #expect(time.adding(d, to: moment) == time.addingByCalendar(d, to: moment), "\(zone) \(year)-\(month)-\(day) + \(d)")
+                        #expect(time.subtracting(d, from: moment) == time.subtractingByCalendar(d, from: moment), "\(zone) \(year)-\(month)-\(day) - \(d)")
+                    }
+                }
             }
         }
     }

@@ -54,7 +54,7 @@ public struct PartnershipTime: Sendable {
 
     /// `moment` plus an ISO 8601 duration, with calendar units in local time.
     public func adding(_ duration: ISODuration, to moment: Date) -> Date {
-        if duration.years == 0, duration.months == 0, let moved = addingDays(duration.weeks * 7 + duration.days, to: moment) {
+        if let moved = addingCalendarUnits(years: duration.years, months: duration.months, days: duration.weeks * 7 + duration.days, to: moment) {
             return moved + TimeInterval(duration.hours * 3600 + duration.minutes * 60 + duration.seconds)
         }
         return addingByCalendar(duration, to: moment)
@@ -73,7 +73,7 @@ public struct PartnershipTime: Sendable {
 
     /// `moment` less an ISO 8601 duration, with calendar units in local time.
     public func subtracting(_ duration: ISODuration, from moment: Date) -> Date {
-        if duration.years == 0, duration.months == 0, let moved = addingDays(-(duration.weeks * 7 + duration.days), to: moment) {
+        if let moved = addingCalendarUnits(years: -duration.years, months: -duration.months, days: -(duration.weeks * 7 + duration.days), to: moment) {
             return moved - TimeInterval(duration.hours * 3600 + duration.minutes * 60 + duration.seconds)
         }
         return subtractingByCalendar(duration, from: moment)
@@ -102,12 +102,30 @@ public struct PartnershipTime: Sendable {
         return self.moment(target, hour: local.hour ?? 0, minute: local.minute ?? 0, second: local.second ?? 0)
     }
 
-    /// `moment` moved by whole local days at the same local time of day (as Foundation's
-    /// calendar adds days), worked out by arithmetic; nil near a change of offset or outside the
-    /// years the zone's offsets are known for, where the calendar decides.
-    func addingDays(_ days: Int, to moment: Date) -> Date? {
-        guard abs(days) <= 3_000_000, let local = offsets.localSeconds(moment),
-              let utc = offsets.utc(ofLocal: local.whole + Int64(days) * 86_400),
+    /// `moment` moved by whole local days, by up to 11 months on, or by whole years (the day
+    /// kept, or the month's last if it has fewer: 31 January and a month is 28 or 29 February),
+    /// at the same local time of day, as Foundation's calendar moves it, worked out by
+    /// arithmetic. Nil for days with months or years together (the calendar adds them one unit
+    /// after another), for months back or a year's worth and more, near a change of offset and
+    /// outside the years the zone's offsets are known for: there the calendar decides.
+    func addingCalendarUnits(years: Int, months: Int, days: Int, to moment: Date) -> Date? {
+        let monthsInAll = years * 12 + months
+        // Months going back, or a year and more of them, are left to the calendar: it clamps
+        // them by another year's February (29 March 2006 less 25 months is 28 February 2004).
+        guard abs(days) <= 3_000_000, abs(years) <= 8_000, (0..<12).contains(months), days == 0 || monthsInAll == 0, years == 0 || months == 0,
+              let local = offsets.localSeconds(moment) else { return nil }
+        let ordinal = Self.floorDiv(local.whole, 86_400)
+        let inDay = local.whole - Int64(ordinal) * 86_400
+        var target = ordinal + days
+        if monthsInAll != 0 {
+            let day = CalendarDay(ordinal: ordinal)
+            // Months counted from the start of year 0, so a year and month are one division.
+            let counted = day.year * 12 + (day.month - 1) + monthsInAll
+            let year = Self.floorDiv(Int64(counted), 12), month = counted - year * 12 + 1
+            guard (1...9999).contains(year) else { return nil }
+            target = CalendarDay(year: year, month: month, day: min(day.day, CalendarDay.daysIn(month: month, year: year))).ordinal
+        }
+        guard let utc = offsets.utc(ofLocal: Int64(target) * 86_400 + inDay),
               // Foundation keeps the local time across a change of summer time, but not across a
               // change of the zone's standard offset (Samoa's skipped day): that is its to decide.
               offsets.standard[local.stretch] == offsets.standard[offsets.stretch(utc)] else { return nil }
