@@ -111,6 +111,24 @@ import Testing
         }
     }
 
+    @Test func workingDaysCountedByDayNumberAreTheDayByDayCount() throws {
+        let calendar = try WorkingDayCalendar(json: try readRepositoryJSON("Workflows/calendars/england-and-wales.json"))
+        var generator = SystemRandomNumberGenerator()
+        let (first, last) = (calendar.coversFrom.ordinal, calendar.coversTo.ordinal)
+        // Every start day covered (and a few either side), a random count of days to add.
+        for start in (first - 3)...(last + 3) {
+            let day = CalendarDay(ordinal: start), n = WorkingDays(Int.random(in: 0...40, using: &generator))
+            let counted = Result { try calendar.adding(n, to: day) }, reference = Result { try calendar.addingDayByDay(n, to: day) }
+            switch (counted, reference) {
+            case (.success(let a), .success(let b)): #expect(a == b, "\(day) + \(n)")
+            case (.failure(let a as CalendarError), .failure(let b as CalendarError)): #expect(a == b, "\(day) + \(n)")
+            default: Issue.record("\(day) + \(n): \(counted) against \(reference)")
+            }
+        }
+        // A day written past its month's end counts from where it lands, as before.
+        #expect(try calendar.adding(WorkingDays(3), to: CalendarDay(year: 2026, month: 2, day: 31)) == (try calendar.addingDayByDay(WorkingDays(3), to: CalendarDay(year: 2026, month: 2, day: 31))))
+    }
+
     @Test func theTableKnowsLondonsChangesAndLeavesTheNearHoursToTheCalendar() throws {
         let zone = try #require(TimeZone(identifier: "Europe/London"))
         let offsets = try #require(ZoneOffsets(zone, from: 63_072_000, to: 7_258_118_400))

@@ -33,12 +33,18 @@ public struct WorkingDayCalendar: Sendable, Equatable {
     public let coversFrom: CalendarDay, coversTo: CalendarDay
     /// The bank holidays, with their names.
     public let holidays: [CalendarDay: String]
+    /// The bank holidays as day numbers, and the days covered: what counting working days
+    /// looks at, one integer comparison a day.
+    private let holidayOrdinals: Set<Int>
+    private let coveredOrdinals: ClosedRange<Int>?
 
     public init(key: String, coversFrom: CalendarDay, coversTo: CalendarDay, holidays: [CalendarDay: String]) {
         self.key = key
         self.coversFrom = coversFrom
         self.coversTo = coversTo
         self.holidays = holidays
+        holidayOrdinals = Set(holidays.keys.map(\.ordinal))
+        coveredOrdinals = coversFrom.ordinal <= coversTo.ordinal ? coversFrom.ordinal...coversTo.ordinal : nil
     }
 
     /// Loads a calendar file (`Workflows/calendars/*.json`).
@@ -71,6 +77,22 @@ public struct WorkingDayCalendar: Sendable, Equatable {
 
     /// The day that is `days` working days after `day` (`day` itself does not count).
     public func adding(_ days: WorkingDays, to day: CalendarDay) throws -> CalendarDay {
+        // By day number: a day's weekday and whether it is a holiday without making a date of
+        // it (every logged action counts its tolerance, every working-day timer its delay).
+        var current = day.ordinal
+        var remaining = days.count
+        while remaining > 0 {
+            current += 1
+            guard let covered = coveredOrdinals, covered.contains(current) else {
+                throw CalendarError.outsideCalendar(date: CalendarDay(ordinal: current).description, from: coversFrom.description, to: coversTo.description)
+            }
+            if ((current % 7) + 7 + 3) % 7 < 5 && !holidayOrdinals.contains(current) { remaining -= 1 }
+        }
+        return CalendarDay(ordinal: current)
+    }
+
+    /// ``adding(_:to:)`` a day at a time through ``isWorkingDay(_:)``: the reference it is checked against.
+    public func addingDayByDay(_ days: WorkingDays, to day: CalendarDay) throws -> CalendarDay {
         var current = day
         var remaining = days.count
         while remaining > 0 {
