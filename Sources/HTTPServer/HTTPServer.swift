@@ -143,18 +143,25 @@ public enum JSONLine {
     public enum Value: Sendable { case string(String), int(Int), double(Double) }
 
     public static func object(_ fields: [(String, Value)]) -> String {
-        "{" + fields.map { name, value in
-            let v: String
+        // Built in one string (a line for every request the server answers).
+        var out = "{"
+        out.reserveCapacity(24 * fields.count + 16)
+        for (i, (name, value)) in fields.enumerated() {
+            if i > 0 { out += "," }
+            out += quote(name)
+            out += ":"
             switch value {
-            case .string(let s): v = quote(s)
-            case .int(let i): v = String(i)
-            case .double(let d): v = d.isFinite ? String(d) : "null"
+            case .string(let s): out += quote(s)
+            case .int(let i): out += String(i)
+            case .double(let d): out += d.isFinite ? String(d) : "null"
             }
-            return quote(name) + ":" + v
-        }.joined(separator: ",") + "}"
+        }
+        return out + "}"
     }
 
     public static func quote(_ s: String) -> String {
+        // Most text (a path, an address, a method) needs no escape: quoted as it stands.
+        if s.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F && $0 != UInt8(ascii: "\"") && $0 != UInt8(ascii: "\\") }) { return "\"" + s + "\"" }
         var out = "\""
         for u in s.unicodeScalars {
             switch u {

@@ -182,3 +182,25 @@ final class LockedText: @unchecked Sendable {  // `text` guarded by `lock`
     func set(_ value: String) { lock.withLock { text = value } }
     var value: String? { lock.withLock { text } }
 }
+
+/// Log lines are JSON a real parser reads back to the same values: Foundation's
+/// JSONSerialization, for text that needs no escape (the quick way) and text that does.
+@Suite struct JSONLineTests {
+    @Test func everyLineParsesBackToItsFields() throws {
+        var texts = ["", "/pledges", "GET", "127.0.0.1", "a\"b", "back\\slash", "tab\there", "new\nline", "\r", "\u{7F}", "\u{1F}", "zoë",
+                     "\u{2028}\u{2029}", "emoji 👩‍👩‍👧", "/api/v1/instances/pledge-1"]
+        var generator = SystemRandomNumberGenerator()
+        let alphabet: [Character] = ["a", "/", " ", "\"", "\\", "\n", "\u{01}", "é", "\u{7F}", "~", "\u{2028}", "0"]
+        for _ in 0..<2_000 { texts.append(String((0..<Int.random(in: 0...10, using: &generator)).map { _ in alphabet.randomElement(using: &generator)! })) }
+        for text in texts {
+            let line = JSONLine.object([("path", .string(text)), ("status", .int(201)), ("ms", .double(1.25)), ("key \"x\"", .string(text))])
+            #expect(!line.contains("\n"), "\(text.debugDescription)")
+            let parsed = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any], "\(line)")
+            #expect(parsed["path"] as? String == text && parsed["key \"x\""] as? String == text, "\(text.debugDescription) -> \(line)")
+            #expect(parsed["status"] as? Int == 201 && parsed["ms"] as? Double == 1.25)
+        }
+        #expect(JSONLine.object([("ms", .double(.nan))]) == "{\"ms\":null}")
+        #expect(ServerLog.accessLine(client: "127.0.0.1", method: "GET", path: "/pledges", status: 200, bytes: 12, milliseconds: 1.234567)
+                == "{\"bytes\":12,\"client\":\"127.0.0.1\",\"method\":\"GET\",\"ms\":1.23,\"path\":\"/pledges\",\"status\":200}")
+    }
+}
