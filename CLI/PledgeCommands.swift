@@ -8,7 +8,7 @@ import Engine
 enum PledgeCommands {
     static let all: [Command] = [orgRegister, orgList, orgShow, orgWithdraw, orgReinstate, orgErase,
                                  pledgeCreate, pledgeEdit, pledgeSubmit, pledgeApprove, pledgeRequestChanges, pledgeReject,
-                                 pledgeReport, pledgeWithdraw, pledgeList, pledgeShow, importOrganisations, importPledges]
+                                 pledgeReport, pledgeWithdraw, pledgeList, pledgeShow, importOrganisations, importPledges, importSetAside]
 
     /// What an import settled as history: deadlines that fell before it.
     static func settledNote(_ n: Int, would: Bool) -> String {
@@ -102,6 +102,36 @@ enum PledgeCommands {
     }
     static let importPledges = importCommand("pledges", columns: Flourish.pledgeColumns, inSteps: true) { app, source, dry, writing, by, progress in
         try app.importPledges(source, dryRun: dry, writing: writing, by: by, progress: progress)
+    }
+
+    static let importSetAside = Command(
+        ["import", "set-aside"], "Set aside an import in steps that stopped part-way and is not to be carried on: the rows it wrote stay.",
+        arguments: "organisations|pledges",
+        discussion: """
+            An import with --in-steps that stopped part-way (a change made meanwhile, a full disk, a crash) \
+            is offered to carry on when the same file is imported in steps again, and `flourish doctor` \
+            warns of it until then. When the rest of that file is not to be imported, this sets the import \
+            aside: the rows it wrote stay, as written (withdraw any that should not), the doctor stops \
+            warning, and the file is no longer taken to carry it on. Only the secretariat.
+            """
+    ) { inv in
+        let kind = try inv.positional(0, "KIND: organisations or pledges")
+        try inv.expectPositionals(atMost: 1)
+        guard Flourish.importsInSteps.contains(kind) else {
+            throw UsageError("set-aside takes organisations or pledges (the imports that run in steps), not '\(kind)'")
+        }
+        let setAside = try inv.app.setAsideUnfinishedImports(of: kind, by: inv.actor.id)
+        let time = try inv.app.time
+        inv.output(.object(["kind": .string(kind), "setAside": .array(setAside.map { run in
+            .object(["by": .string(run.by), "startedAt": .string(time.localTimestamp(run.startedAt)),
+                     "rowsWritten": .integer(Int64(run.rowsWritten)), "rowsInFile": .integer(Int64(run.rowsInFile))])
+        })])) {
+            guard !setAside.isEmpty else { return "No import of \(kind) in steps was waiting to be carried on; nothing changed." }
+            return setAside.map { run in
+                "Set aside the import of \(kind) in steps begun \(time.display(run.startedAt)) by \(run.by): "
+                    + "its \(run.rowsWritten) rows written stay; the other \(run.rowsInFile - run.rowsWritten) of its file are not imported."
+            }.joined(separator: "\n")
+        }
     }
 
     static func list(_ text: String?) -> [String]? {

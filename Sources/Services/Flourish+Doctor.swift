@@ -84,7 +84,8 @@ extension Flourish {
         for run in (try? unfinishedImports()) ?? [] {
             add("imports", .warning, "An import of \(run.kind) in steps, begun \(time.display(run.startedAt)) by \(run.by), "
                 + "stopped after \(run.rowsWritten) of its \(run.rowsInFile) rows: the rest of its file is not imported. "
-                + "Run `flourish import \(run.kind) FILE --in-steps` on the same file (mended after those rows if need be) to carry on after them.")
+                + "Run `flourish import \(run.kind) FILE --in-steps` on the same file (mended after those rows if need be) to carry on after them, "
+                + "or `flourish import set-aside \(run.kind)` if the rest is not to be imported.")
         }
 
         let (diskFree, diskSize) = diskSpace()

@@ -167,6 +167,14 @@ struct ImportRowPlace {
 
 /// An import in steps that has not finished (it stopped part-way, or is under way): its record
 /// in `import_runs`, who began it and when, and how far through its file it has got.
+/// An import kind that does not run in steps, named where one that does is wanted.
+public struct ImportKindError: Error, Sendable, LocalizedError {
+    public let kind: String
+    public var errorDescription: String? {
+        "only imports of \(Flourish.importsInSteps.joined(separator: " and ")) run in steps, not '\(kind)'"
+    }
+}
+
 public struct UnfinishedImport: Sendable {
     public let kind: String
     public let by: String
@@ -299,12 +307,34 @@ extension Flourish {
     /// Imports in steps not finished, oldest first.
     public func unfinishedImports() throws -> [UnfinishedImport] {
         try database.read { db in
-            try db.query("SELECT id, kind, by_person, rows_in_file, rows_written, bytes_written, written_digest, started_at FROM import_runs WHERE finished_at IS NULL ORDER BY id").map { row in
-                UnfinishedImport(kind: row.string("kind") ?? "", by: row.string("by_person") ?? "?", startedAt: Date(milliseconds: row.int64("started_at") ?? 0),
-                                 rowsInFile: row.int("rows_in_file") ?? 0, rowsWritten: row.int("rows_written") ?? 0, id: row.int64("id") ?? 0,
-                                 bytesWritten: row.int("bytes_written") ?? 0, writtenDigest: row.string("written_digest") ?? "")
-            }
+            try db.query("SELECT id, kind, by_person, rows_in_file, rows_written, bytes_written, written_digest, started_at FROM import_runs WHERE finished_at IS NULL ORDER BY id").map(Self.unfinishedImport)
         }
+    }
+
+    /// The kinds of import that run in steps (and so may stop part-way).
+    public static let importsInSteps = ["organisations", "pledges"]
+
+    /// Sets aside the imports in steps of `kind` that stopped part-way and are not to be carried
+    /// on: the rows they wrote stay, as written; the doctor no longer warns of them, and a file
+    /// beginning with their rows is no longer taken to carry them on (imported again, its first
+    /// rows meet themselves as already there). Only the secretariat, who imports.
+    ///
+    /// - Returns: the imports set aside (none when none was waiting).
+    public func setAsideUnfinishedImports(of kind: String, by person: String) throws -> [UnfinishedImport] {
+        try requireSecretariat(try viewer(for: person), doing: "set aside an import")
+        guard Self.importsInSteps.contains(kind) else { throw ImportKindError(kind: kind) }
+        let now = clock.now()
+        return try database.write { db in
+            let waiting = try db.query("SELECT id, kind, by_person, rows_in_file, rows_written, bytes_written, written_digest, started_at FROM import_runs WHERE finished_at IS NULL AND kind = ? ORDER BY id", kind).map(Self.unfinishedImport)
+            try db.run("UPDATE import_runs SET finished_at = ? WHERE finished_at IS NULL AND kind = ?", now.milliseconds, kind)
+            return waiting
+        }
+    }
+
+    static func unfinishedImport(_ row: Row) -> UnfinishedImport {
+        UnfinishedImport(kind: row.string("kind") ?? "", by: row.string("by_person") ?? "?", startedAt: Date(milliseconds: row.int64("started_at") ?? 0),
+                         rowsInFile: row.int("rows_in_file") ?? 0, rowsWritten: row.int("rows_written") ?? 0, id: row.int64("id") ?? 0,
+                         bytesWritten: row.int("bytes_written") ?? 0, writtenDigest: row.string("written_digest") ?? "")
     }
 
     /// Whether this file carries on an import in steps of `kind` that stopped part-way: one whose

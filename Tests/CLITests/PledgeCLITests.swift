@@ -74,21 +74,29 @@ import Testing
             return json?["total"] as? Int ?? -1
         }
 
-        let importing = Process()
-        importing.executableURL = CLIRunner.binary
-        importing.arguments = ["import", "organisations", file, "--in-steps", "--as", "sam"]
-        importing.currentDirectoryURL = cli.directory
-        importing.environment = ["PATH": "/usr/bin:/bin", "FLOURISH_WORKFLOWS": CLIRunner.root.appendingPathComponent("Workflows").path,
-                                 "FLOURISH_DB": cli.directory.appendingPathComponent("flourish.sqlite").path, "HOME": cli.directory.path]
-        importing.standardOutput = FileHandle.nullDevice
-        importing.standardError = FileHandle.nullDevice
-        try importing.run()
-        // Killed once its first step has committed.
-        let deadline = Date().addingTimeInterval(60)
-        while try registered() < 500 && importing.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.02) }
-        kill(importing.processIdentifier, SIGKILL)
-        importing.waitUntilExit()
-        let kept = try registered()
+        // Imports `file` in steps and kills it once its first step has committed (beyond `before`
+        // organisations registered); returns how many are registered then.
+        func killedPartWay(_ file: String, before: Int) throws -> Int {
+            let importing = Process()
+            importing.executableURL = CLIRunner.binary
+            importing.arguments = ["import", "organisations", file, "--in-steps", "--as", "sam"]
+            importing.currentDirectoryURL = cli.directory
+            importing.environment = ["PATH": "/usr/bin:/bin", "FLOURISH_WORKFLOWS": CLIRunner.root.appendingPathComponent("Workflows").path,
+                                     "FLOURISH_DB": cli.directory.appendingPathComponent("flourish.sqlite").path, "HOME": cli.directory.path]
+            importing.standardOutput = FileHandle.nullDevice
+            importing.standardError = FileHandle.nullDevice
+            try importing.run()
+            // Watched by the organisation the first step ends with (one record: quick to read
+            // however many are registered, so the kill lands before the last step).
+            let deadline = Date().addingTimeInterval(60)
+            while try cli.run("org", "show", "org-\(before + 500)", "--as", "sam").status != 0 && importing.isRunning && Date() < deadline {
+                Thread.sleep(forTimeInterval: 0.02)
+            }
+            kill(importing.processIdentifier, SIGKILL)
+            importing.waitUntilExit()
+            return try registered()
+        }
+        let kept = try killedPartWay(file, before: 0)
         #expect(kept >= 500 && kept < rows && kept % 500 == 0, "the steps committed before the kill stay, whole: \(kept)")
 
         let whole = try cli.run("import", "organisations", file, "--as", "sam")
@@ -103,6 +111,29 @@ import Testing
         #expect(try cli.run("audit", "verify").status == 0)
         // Steps are for imports of organisations and pledges; the others are small, all at once.
         #expect(try cli.run("import", "actions", file, "--in-steps", "--as", "sam").status == 2)
+
+        // Another file killed part-way, whose rest is not to be imported: set aside, its steps stay.
+        var more = ["name,kind,district,size_band,postcode,company_number,contact_name,contact_email,registered_on"]
+        for i in (rows + 1)...(2 * rows) { more.append("Org \(i),business,norwich,small,NR1 \(i % 9)AA,C\(i),Person \(i),p\(i)@example.org,2024-01-01") }
+        let second = try cli.write("more-organisations.csv", more.joined(separator: "\n") + "\n")
+        let keptAgain = try killedPartWay(second, before: rows) - rows
+        #expect(keptAgain >= 500 && keptAgain < rows && keptAgain % 500 == 0, "\(keptAgain)")
+        #expect(try cli.run("doctor").stdout.contains("or `flourish import set-aside organisations` if the rest is not to be imported"))
+        try cli.run("person", "add", "olu", "--name", "Olu Outsider")
+        let outsider = try cli.run("import", "set-aside", "organisations", "--as", "olu")
+        #expect(outsider.status == 1 && outsider.stderr.contains("the secretariat"), "\(outsider.stderr)")
+        let wrongKind = try cli.run("import", "set-aside", "actions", "--as", "sam")
+        #expect(wrongKind.status == 2 && wrongKind.stderr.hasPrefix("Error: set-aside takes organisations or pledges (the imports that run in steps), not 'actions'"), "\(wrongKind.stderr)")
+        let setAside = try cli.run("import", "set-aside", "organisations", "--as", "sam")
+        #expect(setAside.status == 0 && setAside.stdout.hasPrefix("Set aside the import of organisations in steps begun ")
+                && setAside.stdout.hasSuffix(" by sam: its \(keptAgain) rows written stay; the other \(rows - keptAgain) of its file are not imported.\n"), "\(setAside.stdout)")
+        #expect(!(try cli.run("doctor").stdout.contains("stopped after")))
+        #expect(try registered() == rows + keptAgain)
+        let none = try cli.run("import", "set-aside", "organisations", "--as", "sam", "--json")
+        let json = try JSONSerialization.jsonObject(with: Data(none.stdout.utf8)) as? [String: Any]
+        #expect(json?["kind"] as? String == "organisations" && (json?["setAside"] as? [Any])?.isEmpty == true, "\(none.stdout)")
+        #expect(try cli.run("import", "set-aside", "pledges", "--as", "sam").stdout == "No import of pledges in steps was waiting to be carried on; nothing changed.\n")
+        #expect(try cli.run("audit", "verify").status == 0)
     }
 
     /// The partnership's asks through the CLI: published by the secretariat, pledged against,

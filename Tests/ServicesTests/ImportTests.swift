@@ -266,6 +266,44 @@ import SQLite
         #expect(try f.app.engine.verifyAuditLog().isIntact)
     }
 
+    /// An import in steps left part-way that is not to be carried on is set aside by the
+    /// secretariat: the rows written stay, the doctor stops warning, and the file is an ordinary
+    /// one again (its first rows meet themselves as registered).
+    @Test func anImportInStepsLeftPartWayIsSetAsideByTheSecretariat() throws {
+        let f = try NorfolkFixture(start: "2025-07-01T09:00")
+        try f.person("sec", alliance, "secretariat")
+        try f.person("chair", "early-prevention-board", "chair")
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("orgs-aside-\(UUID().uuidString).csv")
+        try organisationsCSV(1_200).write(to: file, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: file) }
+        let source = ImportSource.file(path: file.path)
+        #expect(throws: ImportStoppedError.self) {
+            try f.app.importOrganisations(source, dryRun: false, writing: .inSteps(rows: 500), by: "sec", progress: { p in
+                guard p.stage == .writing, p.rows == 500 else { return }
+                _ = try? f.app.registerOrganisation(.init(name: "Org 700", kind: "business", district: "norwich", sizeBand: "small",
+                                                          postcode: "NR1 2AA", companyNumber: "C700", contactName: "Person 700", contactEmail: "p700@example.org"), by: "sec")
+            })
+        }
+        let doctor = { try f.app.doctor(DoctorSettings(replicated: false, sendmailCommand: "/bin/true")).filter { $0.check == "imports" } }
+        #expect(try doctor().first?.detail.contains("or `flourish import set-aside organisations` if the rest is not to be imported") == true)
+        // Only the secretariat; a kind that never runs in steps is named as such; nothing changes.
+        #expect(throws: WorkflowError.self) { try f.app.setAsideUnfinishedImports(of: "organisations", by: "chair") }
+        let wrongKind = #expect(throws: ImportKindError.self) { try f.app.setAsideUnfinishedImports(of: "actions", by: "sec") }
+        #expect(wrongKind?.localizedDescription == "only imports of organisations and pledges run in steps, not 'actions'")
+        #expect(try f.app.setAsideUnfinishedImports(of: "pledges", by: "sec").isEmpty)
+        #expect(try f.app.unfinishedImports().count == 1)
+
+        let setAside = try f.app.setAsideUnfinishedImports(of: "organisations", by: "sec")
+        #expect(setAside.map(\.rowsWritten) == [500] && setAside.map(\.rowsInFile) == [1_200] && setAside.map(\.by) == ["sec"])
+        #expect(try f.app.unfinishedImports().isEmpty && (try doctor()).isEmpty)
+        #expect(try f.app.organisations().count == 501, "the step written stays, with the organisation registered meanwhile")
+        #expect(try f.app.setAsideUnfinishedImports(of: "organisations", by: "sec").isEmpty, "once only")
+        // No longer carried on: the whole file is checked again, and its first rows are already registered.
+        let again = #expect(throws: ImportError.self) { try f.app.importOrganisations(source, dryRun: true, writing: .steps, by: "sec", progress: nil) }
+        #expect(again?.problems.first?.line == 2 && again?.total == 501, "\(String(describing: again?.problems.prefix(2)))")
+        #expect(try f.app.engine.verifyAuditLog().isIntact)
+    }
+
     /// Pledges imported in steps (here one row a step) end as the same records as imported all
     /// at once: the same history, deadlines settled, no message about the past sent, audit intact.
     @Test func pledgesImportedInStepsEndAsTheyWouldAllAtOnce() throws {
