@@ -117,10 +117,12 @@ enum PledgeCommands {
     ) { inv in
         let kind = try inv.positional(0, "KIND: organisations or pledges")
         try inv.expectPositionals(atMost: 1)
-        guard Flourish.importsInSteps.contains(kind) else {
-            throw UsageError("set-aside takes organisations or pledges (the imports that run in steps), not '\(kind)'")
+        let setAside: [UnfinishedImport]
+        do {
+            setAside = try inv.app.setAsideUnfinishedImports(of: kind, by: inv.actor.id)
+        } catch let wrong as ImportKindError {
+            throw UsageError("set-aside takes \(Flourish.importsInSteps.joined(separator: " or ")) (the imports that run in steps), not '\(wrong.kind)'")
         }
-        let setAside = try inv.app.setAsideUnfinishedImports(of: kind, by: inv.actor.id)
         let time = try inv.app.time
         inv.output(.object(["kind": .string(kind), "setAside": .array(setAside.map { run in
             .object(["by": .string(run.by), "startedAt": .string(time.localTimestamp(run.startedAt)),

@@ -324,8 +324,8 @@ extension WebApp {
     func openAPIDocument() -> JSONValue {
         var paths: [String: JSONValue] = [:]
         for r in routes.all where r.isAPI || ["/healthz", "/metrics"].contains(r.pattern) {
-            let params = r.segments.filter { $0.hasPrefix("{") }.map { s -> JSONValue in
-                ["name": .string(String(s.dropFirst().dropLast())), "in": "path", "required": true, "schema": ["type": "string"]]
+            let params = r.parameters.compactMap { $0 }.map { name -> JSONValue in
+                ["name": .string(name), "in": "path", "required": true, "schema": ["type": "string"]]
             } + r.query.map { q -> JSONValue in
                 ["name": .string(q.name), "in": "query", "required": .bool(q.required), "description": .string(q.description),
                  "schema": q.values.map { ["type": "string", "enum": .array($0.map { .string($0) })] } ?? ["type": "string"]]

@@ -54,13 +54,8 @@ struct Route: Sendable {
         parameters = Self.parameterNames(segments)
     }
 
-    /// The path's parameters when it matches the pattern.
-    func match(_ path: String) -> [String: String]? {
-        match(parts: path.split(separator: "/", omittingEmptySubsequences: true))
-    }
-
-    /// The same, for a path already split into its segments (split once for every route).
-    /// The literal segments are compared first, so a route that does not match costs no
+    /// The path's parameters when it matches the pattern, for a path already split into its
+    /// segments (split once for every route). The literal segments are compared first, so a route that does not match costs no
     /// allocation.
     func match(parts: [Substring]) -> [String: String]? {
         guard parts.count == segments.count else { return nil }

@@ -165,8 +165,6 @@ struct ImportRowPlace {
     let fraction: Double
 }
 
-/// An import in steps that has not finished (it stopped part-way, or is under way): its record
-/// in `import_runs`, who began it and when, and how far through its file it has got.
 /// An import kind that does not run in steps, named where one that does is wanted.
 public struct ImportKindError: Error, Sendable, LocalizedError {
     public let kind: String
@@ -175,6 +173,8 @@ public struct ImportKindError: Error, Sendable, LocalizedError {
     }
 }
 
+/// An import in steps that has not finished (it stopped part-way, or is under way): its record
+/// in `import_runs`, who began it and when, and how far through its file it has got.
 public struct UnfinishedImport: Sendable {
     public let kind: String
     public let by: String
@@ -307,7 +307,7 @@ extension Flourish {
     /// Imports in steps not finished, oldest first.
     public func unfinishedImports() throws -> [UnfinishedImport] {
         try database.read { db in
-            try db.query("SELECT id, kind, by_person, rows_in_file, rows_written, bytes_written, written_digest, started_at FROM import_runs WHERE finished_at IS NULL ORDER BY id").map(Self.unfinishedImport)
+            try db.query("SELECT \(Self.unfinishedImportColumns) FROM import_runs WHERE finished_at IS NULL ORDER BY id").map(Self.unfinishedImport)
         }
     }
 
@@ -321,15 +321,18 @@ extension Flourish {
     ///
     /// - Returns: the imports set aside (none when none was waiting).
     public func setAsideUnfinishedImports(of kind: String, by person: String) throws -> [UnfinishedImport] {
-        try requireSecretariat(try viewer(for: person), doing: "set aside an import")
         guard Self.importsInSteps.contains(kind) else { throw ImportKindError(kind: kind) }
+        try requireSecretariat(try viewer(for: person), doing: "set aside an import")
         let now = clock.now()
         return try database.write { db in
-            let waiting = try db.query("SELECT id, kind, by_person, rows_in_file, rows_written, bytes_written, written_digest, started_at FROM import_runs WHERE finished_at IS NULL AND kind = ? ORDER BY id", kind).map(Self.unfinishedImport)
+            let waiting = try db.query("SELECT \(Self.unfinishedImportColumns) FROM import_runs WHERE finished_at IS NULL AND kind = ? ORDER BY id", kind).map(Self.unfinishedImport)
             try db.run("UPDATE import_runs SET finished_at = ? WHERE finished_at IS NULL AND kind = ?", now.milliseconds, kind)
             return waiting
         }
     }
+
+    /// The columns ``unfinishedImport(_:)`` reads.
+    static let unfinishedImportColumns = "id, kind, by_person, rows_in_file, rows_written, bytes_written, written_digest, started_at"
 
     static func unfinishedImport(_ row: Row) -> UnfinishedImport {
         UnfinishedImport(kind: row.string("kind") ?? "", by: row.string("by_person") ?? "?", startedAt: Date(milliseconds: row.int64("started_at") ?? 0),

@@ -93,8 +93,9 @@ public struct PartnershipTime: Sendable {
     /// `moment` plus working days, keeping its local time of day.
     public func adding(_ days: WorkingDays, to moment: Date) throws -> Date {
         if let local = offsets.localSeconds(moment) {
-            let inDay = Int(local.whole - Int64(Self.floorDiv(local.whole, 86_400)) * 86_400)
-            let target = try workingDays.adding(days, to: CalendarDay(ordinal: Self.floorDiv(local.whole, 86_400)))
+            let ordinal = Self.floorDiv(local.whole, 86_400)
+            let inDay = Int(local.whole - Int64(ordinal) * 86_400)
+            let target = try workingDays.adding(days, to: CalendarDay(ordinal: ordinal))
             return self.moment(target, hour: inDay / 3600, minute: inDay % 3600 / 60, second: inDay % 60)
         }
         let local = calendar.dateComponents([.hour, .minute, .second], from: moment)
