@@ -231,10 +231,16 @@ extension Flourish {
     /// due first.
     public func actionsToChase(group: String, for viewer: Viewer) throws -> (open: [ActionView], finished: [ActionView]) {
         let actions = try actions(ActionFilter(group: group), for: viewer)
-        let open = actions.filter { !$0.action.state.isFinished }.sorted {
-            ($0.isOverdue ? 0 : 1, $0.action.dueDate?.ordinal ?? .min) < ($1.isOverdue ? 0 : 1, $1.action.dueDate?.ordinal ?? .min)
+        // Sorted by keys worked out once, equal keys kept in the order listed (newest first),
+        // so hundreds of actions are not copied about while they are compared.
+        func ordered(_ finished: Bool, _ key: (ActionView) -> (Int, Int), _ before: ((Int, Int), (Int, Int)) -> Bool) -> [ActionView] {
+            actions.indices.filter { actions[$0].action.state.isFinished == finished }
+                .map { (key: key(actions[$0]), index: $0) }
+                .sorted { before($0.key, $1.key) || ($0.key == $1.key && $0.index < $1.index) }
+                .map { actions[$0.index] }
         }
-        let finished = actions.filter(\.action.state.isFinished).sorted { ($0.action.dueDate?.ordinal ?? .min) > ($1.action.dueDate?.ordinal ?? .min) }
+        let open = ordered(false, { ($0.isOverdue ? 0 : 1, $0.action.dueDate?.ordinal ?? .min) }, <)
+        let finished = ordered(true, { (0, $0.action.dueDate?.ordinal ?? .min) }, >)
         return (open, finished)
     }
 
@@ -246,21 +252,19 @@ extension Flourish {
     public func actions(_ filter: ActionFilter = ActionFilter()) throws -> [ActionView] {
         // Every action and its ratings kept in step with the log (``ActionLedger``), newest first.
         let version = try figuresVersion()
-        let chosen = try actionLedger.records(app: self, version: version).filter { a, _ in
-            if let s = filter.state, a.state.rawValue != s { return false }
-            if let g = filter.group, a.group != g { return false }
-            if let p = filter.priority, a.priority != p { return false }
-            if let area = filter.area, !a.areas.contains(area) { return false }
-            if filter.overdueOnly, !a.isOverdue { return false }
-            return true
-        }
-        guard !chosen.isEmpty else { return [] }
+        let kept = try actionLedger.records(app: self, version: version, group: filter.group)
+        guard !kept.isEmpty else { return [] }
         // The escalations actions raised (oldest first), from the kept escalations.
         let raised = try escalationLedger.records(app: self, version: version).raisedBy
-        return try chosen.compactMap { a, rags -> ActionView? in
-            let view = ActionView(action: a, rags: rags, escalations: try Escalation.records(raised[a.id.rawValue] ?? []))
-            if let r = filter.rag, view.latestRAG?.rawValue != r { return nil }
-            return view
+        // Each action chosen is copied once, into its view (hundreds on a group page).
+        return kept.indices.compactMap { i -> ActionView? in
+            let a = kept[i].action
+            if let s = filter.state, a.state.rawValue != s { return nil }
+            if let p = filter.priority, a.priority != p { return nil }
+            if let area = filter.area, !a.areas.contains(area) { return nil }
+            if filter.overdueOnly, !a.isOverdue { return nil }
+            if let r = filter.rag, kept[i].rags.last?.rawValue != r { return nil }
+            return ActionView(action: a, rags: kept[i].rags, escalations: raised[a.id.rawValue] ?? [])
         }
     }
 
@@ -359,26 +363,17 @@ extension Flourish {
         let id = reference.instance
         let m = try engine.instance(id)
         guard m.workflow == "measure" else { throw WorkflowError.unknownInstance(id) }
-        return try measureView(try Measure(m), history: try engine.history(of: id), raisedBy: try escalationRecords().raisedBy)
+        return MeasureView(measure: try Measure(m), values: try engine.history(of: id).compactMap(MeasureLedger.value),
+                           escalations: try escalationRecords().raisedBy[id.rawValue] ?? [])
     }
 
-    /// Measures, optionally of one group or area.
+    /// Measures, newest first, optionally of one group or area: the kept measures with their
+    /// values (``MeasureLedger``), and the escalations each raised from the kept escalations.
     public func measures(group: String? = nil, area: String? = nil) throws -> [MeasureView] {
-        let raisedBy = try escalationRecords().raisedBy
-        let chosen = try Measure.records(engine.instances(workflow: "measure", limit: 1_000_000))
-            .filter { (group == nil || $0.group == group) && (area == nil || $0.area == area) }
-        let histories = try engine.histories(of: chosen.map(\.id.instance))
-        return try chosen.map { try measureView($0, history: histories[$0.id.instance] ?? [], raisedBy: raisedBy) }
-    }
-
-    /// A measure with the values its history recorded and the escalations it raised, these from
-    /// the kept escalations (a search of every escalation's data for each measure made a group
-    /// page over a large partnership read for 20 ms).
-    private func measureView(_ measure: Measure, history: [EventRecord], raisedBy: [String: [Instance]]) throws -> MeasureView {
-        let values = history.filter { $0.event == "record" }.map { e in
-            (period: e.payload["period"]?.stringValue ?? "", value: e.payload["value"]?.doubleValue ?? 0,
-             rag: RAGStatus(rawValue: e.payload["rag"]?.stringValue ?? "") ?? .red, recordedAt: e.occurredAt)
-        }
-        return MeasureView(measure: measure, values: values, escalations: try Escalation.records(raisedBy[measure.id.rawValue] ?? []))
+        let version = try figuresVersion()
+        let raisedBy = try escalationLedger.records(app: self, version: version).raisedBy
+        return try measureLedger.records(app: self, version: version)
+            .filter { m, _ in (group == nil || m.group == group) && (area == nil || m.area == area) }
+            .map { m, values in MeasureView(measure: m, values: values, escalations: raisedBy[m.id.rawValue] ?? []) }
     }
 }

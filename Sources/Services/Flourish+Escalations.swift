@@ -404,7 +404,7 @@ extension Flourish {
         let reviews: [String: [Instance]]
         let work: [String: [Instance]]
         /// The escalations each action or measure raised (by its ID), oldest first.
-        let raisedBy: [String: [Instance]]
+        let raisedBy: [String: [Escalation]]
     }
 
     func escalationRecords() throws -> EscalationRecords {

@@ -50,6 +50,8 @@ public final class Flourish: Sendable {
     let escalationLedger = EscalationLedger()
     /// Every action with its RAG ratings, kept in step with the event log.
     let actionLedger = ActionLedger()
+    /// Every measure with its recorded values, kept in step with the event log.
+    let measureLedger = MeasureLedger()
     /// Pledges answering each ask, kept in step with the event log.
     let askTally = AskTally()
     /// Signed-in people's reach, kept until what it is made from changes (see ``viewer(for:)``).

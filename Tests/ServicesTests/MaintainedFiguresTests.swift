@@ -36,7 +36,7 @@ import Engine
         let kinds = f.app.partnership.organisationKinds.map(\.key), districts = f.app.partnership.districts.map(\.key) + ["outside"]
         let areas = f.app.framework.areas.map(\.key), priorities = f.app.framework.priorities.map(\.key)
         var organisations: [OrganisationView] = [], pledges: [(id: InstanceID, contact: String)] = []
-        var actions: [RecordID<Action>] = [], escalations: [RecordID<Escalation>] = []
+        var actions: [RecordID<Action>] = [], escalations: [RecordID<Escalation>] = [], measures: [RecordID<Measure>] = []
         var steps: [String] = []
         var wallSizes: [Int] = [], wallShrank = false
         // Two asks the partnership publishes, for pledges to answer.
@@ -57,7 +57,7 @@ import Engine
             }
         }
         for step in 0..<120 {
-            let choice = Int.random(in: 0..<18, using: &rng)
+            let choice = Int.random(in: 0..<20, using: &rng)
             var did = ""
             do {
                 switch choice {
@@ -98,17 +98,21 @@ import Engine
                     default: _ = try f.app.firePledge(RecordID(p.id), event: event, fields: [:], expectedVersion: nil, by: p.contact)
                     }
                 case 9:
+                    // Most at the board, some at the alliance: a group's actions are its own.
                     let chosen = Array(areas.shuffled(using: &rng).prefix(2))
-                    actions.append(try f.app.logAction(ActionRequest(group: Self.epb, title: "Action \(step)", priority: priorities.randomElement(using: &rng), areas: chosen,
-                                                                     owner: "erin", dueDate: f.app.time.day(of: f.clock.now()).adding(days: 20).description), by: "erin").action.id)
+                    let (group, chair) = Int.random(in: 0..<3, using: &rng) == 0 ? (alliance, "ann") : (Self.epb, "erin")
+                    actions.append(try f.app.logAction(ActionRequest(group: group, title: "Action \(step)", priority: priorities.randomElement(using: &rng), areas: chosen,
+                                                                     owner: chair, dueDate: f.app.time.day(of: f.clock.now()).adding(days: Int.random(in: 5...40, using: &rng)).description),
+                                                       by: chair).action.id)
                     did = "log action"
                 case 10:
                     guard let a = actions.randomElement(using: &rng) else { break }
+                    let chair = try f.app.action(a).action.group == alliance ? "ann" : "erin"
                     if Bool.random(using: &rng) {
-                        _ = try f.app.fireAction(a, event: "update", fields: ["rag": .string(["red", "amber", "green"].randomElement(using: &rng)!), "commentary": "Progress"], by: "erin")
+                        _ = try f.app.fireAction(a, event: "update", fields: ["rag": .string(["red", "amber", "green"].randomElement(using: &rng)!), "commentary": "Progress"], by: chair)
                         did = "update action"
                     } else {
-                        _ = try f.app.fireAction(a, event: "complete", fields: ["outcomeNote": "Done"], by: "erin")
+                        _ = try f.app.fireAction(a, event: "complete", fields: ["outcomeNote": "Done"], by: chair)
                         did = "complete action"
                     }
                 case 11:
@@ -142,6 +146,17 @@ import Engine
                     _ = try f.app.engine.fire("renewal-due-reached", on: m.id.instance, actor: .system, expectedVersion: nil)
                     _ = try f.app.engine.fire("grace-ended", on: m.id.instance, actor: .system, expectedVersion: nil)
                     did = "membership lapses"
+                case 16:
+                    let n = measures.count + 1
+                    measures.append(try f.app.defineMeasure(MeasureRequest(group: Self.epb, name: "Measure \(n)", unit: "count", direction: "higher-is-better", baseline: 100,
+                                                                           target: 150, tolerance: 20, frequency: ["monthly", "quarterly"].randomElement(using: &rng)!,
+                                                                           area: areas.randomElement(using: &rng)!), by: "erin").measure.id)
+                    did = "define measure"
+                case 17:
+                    // A value well below target is red and raises an escalation from the measure.
+                    guard let m = measures.randomElement(using: &rng) else { break }
+                    _ = try f.app.recordMeasure(m, period: "Period \(step)", value: Double(Int.random(in: 60...180, using: &rng)), note: nil, by: "erin")
+                    did = "record measure"
                 default:
                     f.clock.advance(bySeconds: Double(Int.random(in: 1...25, using: &rng)) * 86_400)
                     _ = try f.app.engine.tick()
@@ -179,6 +194,33 @@ import Engine
             #expect(kept.map { "\($0.action.id.rawValue) \($0.action.version) \($0.rags) \($0.escalations.map(\.id.rawValue))" }
                     == read.map { "\($0.action.id.rawValue) \($0.action.version) \($0.rags) \($0.escalations.map(\.id.rawValue))" },
                     "seed \(seed), step \(step), actions, after: \(steps.suffix(5))")
+            // Each group's actions kept are its own, in the order its chair chases them.
+            let secretariat = try f.app.viewer(for: "sec")
+            for group in [Self.epb, alliance] {
+                let mine = try f.app.actions(ActionFilter(group: group))
+                #expect(mine.map(\.action.id) == kept.filter { $0.action.group == group }.map(\.action.id), "seed \(seed), step \(step), \(group)'s actions")
+                let chased = try f.app.actionsToChase(group: group, for: secretariat)
+                let open = mine.filter { !$0.action.state.isFinished }, finished = mine.filter(\.action.state.isFinished)
+                let openByHand = open.sorted { a, b in
+                    let (ka, kb) = ((a.isOverdue ? 0 : 1, a.action.dueDate?.ordinal ?? .min), (b.isOverdue ? 0 : 1, b.action.dueDate?.ordinal ?? .min))
+                    return ka != kb ? ka < kb : open.firstIndex { $0.action.id == a.action.id }! < open.firstIndex { $0.action.id == b.action.id }!
+                }
+                let finishedByHand = finished.sorted { a, b in
+                    let (ka, kb) = (a.action.dueDate?.ordinal ?? .min, b.action.dueDate?.ordinal ?? .min)
+                    return ka != kb ? ka > kb : finished.firstIndex { $0.action.id == a.action.id }! < finished.firstIndex { $0.action.id == b.action.id }!
+                }
+                #expect(chased.open.map(\.action.id) == openByHand.map(\.action.id) && chased.finished.map(\.action.id) == finishedByHand.map(\.action.id),
+                        "seed \(seed), step \(step), \(group)'s actions to chase")
+            }
+            // The measures kept with their values and escalations are each what its own page reads.
+            let keptMeasures = try f.app.measures()
+            let readMeasures = try f.app.engine.instances(workflow: "measure", limit: 10_000).map { try f.app.measure(RecordID($0.id)) }
+            func described(_ m: MeasureView) -> String {
+                "\(m.measure.id.rawValue) \(m.measure.version) \(m.values.map { "\($0.period) \($0.value) \($0.rag) \($0.recordedAt)" }) \(m.escalations.map(\.id.rawValue))"
+            }
+            #expect(keptMeasures.map(described) == readMeasures.map(described), "seed \(seed), step \(step), measures, after: \(steps.suffix(5))")
+            #expect(try f.app.measures(group: Self.epb, area: areas[0]).map(described) == readMeasures.filter { $0.measure.area == areas[0] }.map(described),
+                    "seed \(seed), step \(step), one area's measures")
             let askCounts = Dictionary(uniqueKeysWithValues: try f.app.asks().map { ($0.ask.id.rawValue, $0.pledges) })
             let byHand = try f.app.engine.instances(workflow: "pledge", limit: 10_000).filter { !["rejected", "withdrawn"].contains($0.state) }
             #expect(asks.allSatisfy { a in askCounts[a] == byHand.filter { $0.data["ask"]?.stringValue == a }.count }, "seed \(seed), step \(step), pledges per ask")
@@ -186,6 +228,7 @@ import Engine
         }
         #expect((wallSizes.max() ?? 0) >= 2 && wallShrank, "the wall grew and shrank: \(wallSizes)")
         #expect(Set(steps.map { $0.replacingOccurrences(of: " (refused)", with: "") }).count >= 10, "the sequence exercised most moves: \(Set(steps))")
+        #expect(steps.contains("record measure") && steps.contains("log action"), "values were recorded and actions logged: \(Set(steps))")
     }
 
     /// The wall by its rule, worked out plainly from the records: approved pledges of
