@@ -257,14 +257,14 @@ extension Flourish {
         // The escalations actions raised (oldest first), from the kept escalations.
         let raised = try escalationLedger.records(app: self, version: version).raisedBy
         // Each action chosen is copied once, into its view (hundreds on a group page).
-        return kept.indices.compactMap { i -> ActionView? in
-            let a = kept[i].action
+        return kept.compactMap { k -> ActionView? in
+            let a = k.action
             if let s = filter.state, a.state.rawValue != s { return nil }
             if let p = filter.priority, a.priority != p { return nil }
             if let area = filter.area, !a.areas.contains(area) { return nil }
             if filter.overdueOnly, !a.isOverdue { return nil }
-            if let r = filter.rag, kept[i].rags.last?.rawValue != r { return nil }
-            return ActionView(action: a, rags: kept[i].rags, escalations: raised[a.id.rawValue] ?? [])
+            if let r = filter.rag, k.rags.last?.rawValue != r { return nil }
+            return ActionView(action: a, rags: k.rags, escalations: raised[a.id.rawValue] ?? [])
         }
     }
 

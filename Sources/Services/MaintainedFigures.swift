@@ -409,13 +409,20 @@ final class ActionLedger: @unchecked Sendable {  // every var guarded by `lock`
     private var through: Int64 = 0
     private var rebuilds: Int64 = -1
     /// Read as records once, when they change, not on every page that lists them.
-    private var actions: [InstanceID: Action] = [:]
+    private var actions: [InstanceID: Kept] = [:]
     private var started: [InstanceID] = []
     private var rags: [InstanceID: [RAGStatus]] = [:]
-    /// Newest first, with each one's ratings, oldest first.
-    private var kept: [(action: Action, rags: [RAGStatus])] = []
+    /// An action with its ratings, oldest first. A class, so that listing thousands again after
+    /// a write, or a group's hundreds for a page, copies references rather than the records.
+    final class Kept: Sendable {
+        let action: Action
+        let rags: [RAGStatus]
+        init(_ action: Action, _ rags: [RAGStatus]) { self.action = action; self.rags = rags }
+    }
+    /// Newest first.
+    private var kept: [Kept] = []
     /// The same, each group's alone (a group page lists one group's of thousands).
-    private var keptByGroup: [String: [(action: Action, rags: [RAGStatus])]] = [:]
+    private var keptByGroup: [String: [Kept]] = [:]
 
     static func rag(of event: EventRecord) -> RAGStatus? {
         event.event == "update" ? event.payload["rag"]?.stringValue.flatMap(RAGStatus.init(rawValue:)) : nil
@@ -423,7 +430,7 @@ final class ActionLedger: @unchecked Sendable {  // every var guarded by `lock`
 
     /// The actions brought up to date with the log (from the start after a rebuild request):
     /// every one, or only `group`'s.
-    func records(app: Flourish, version: (seq: Int64, rebuilds: Int64), group: String? = nil) throws -> [(action: Action, rags: [RAGStatus])] {
+    func records(app: Flourish, version: (seq: Int64, rebuilds: Int64), group: String? = nil) throws -> [Kept] {
         try lock.withLock {
             try update(app: app, version: version)
             guard let group else { return kept }
@@ -438,19 +445,29 @@ final class ActionLedger: @unchecked Sendable {  // every var guarded by `lock`
             through = 0; actions = [:]; started = []; rags = [:]
             rebuilds = version.rebuilds
         }
+        let first = through == 0
         let changes = try app.engine.changes(since: through, of: ["action"], eventsOf: ["action"])
-        guard changes.through != through || through == 0 else { return }
-        for instance in changes.instances {
-            if actions.updateValue(try Action(instance), forKey: instance.id) == nil { started.append(instance.id) }
-        }
+        guard changes.through != through || first else { return }
+        // A write that changed no action (most of a busy day's) leaves the lists as they are.
+        guard first || !changes.instances.isEmpty else { through = changes.through; return }
+        // Read before anything kept is changed, so a record that cannot be read changes nothing.
+        let changed = try changes.instances.map(Action.init)
+        var redacted: [InstanceID: [RAGStatus]] = [:]
+        // A redaction rewrote the payloads of earlier events: that action's ratings are read again whole.
+        for id in changes.redacted { redacted[id] = try app.engine.history(of: id).compactMap(Self.rag) }
         for event in changes.events where !changes.redacted.contains(event.instanceID) {
             if let rag = Self.rag(of: event) { rags[event.instanceID, default: []].append(rag) }
         }
-        // A redaction rewrote the payloads of earlier events: that action's ratings are read again whole.
-        for id in changes.redacted { rags[id] = try app.engine.history(of: id).compactMap(Self.rag) }
-        if through == 0 { handBackFreedMemory() }
+        rags.merge(redacted) { _, whole in whole }
+        // Every event of an action changes its instance, so the changed instances are every
+        // action whose record or ratings changed; the others keep their boxes.
+        for action in changed {
+            let id = action.id.instance
+            if actions.updateValue(Kept(action, rags[id] ?? []), forKey: id) == nil { started.append(id) }
+        }
         through = changes.through
-        kept = started.reversed().compactMap { id in actions[id].map { ($0, rags[id] ?? []) } }
+        if first { handBackFreedMemory() }
+        kept = started.reversed().compactMap { actions[$0] }
         keptByGroup = Dictionary(grouping: kept, by: \.action.group)
     }
 }
@@ -484,16 +501,21 @@ final class MeasureLedger: @unchecked Sendable {  // every var guarded by `lock`
                 through = 0; measures = [:]; started = []; values = [:]
                 rebuilds = version.rebuilds
             }
+            let first = through == 0
             let changes = try app.engine.changes(since: through, of: ["measure"], eventsOf: ["measure"])
-            guard changes.through != through || through == 0 else { return kept }
-            for instance in changes.instances {
-                if measures.updateValue(try Measure(instance), forKey: instance.id) == nil { started.append(instance.id) }
-            }
+            guard changes.through != through || first else { return kept }
+            // A write that changed no measure leaves the list as it is.
+            guard first || !changes.instances.isEmpty else { through = changes.through; return kept }
+            // Read before anything kept is changed, so a record that cannot be read changes nothing.
+            let changed = try changes.instances.map(Measure.init)
+            var redacted: [InstanceID: [Value]] = [:]
+            // A redaction rewrote the payloads of earlier events: that measure's values are read again whole.
+            for id in changes.redacted { redacted[id] = try app.engine.history(of: id).compactMap(Self.value) }
+            for measure in changed where measures.updateValue(measure, forKey: measure.id.instance) == nil { started.append(measure.id.instance) }
             for event in changes.events where !changes.redacted.contains(event.instanceID) {
                 if let value = Self.value(of: event) { values[event.instanceID, default: []].append(value) }
             }
-            // A redaction rewrote the payloads of earlier events: that measure's values are read again whole.
-            for id in changes.redacted { values[id] = try app.engine.history(of: id).compactMap(Self.value) }
+            values.merge(redacted) { _, whole in whole }
             through = changes.through
             kept = started.reversed().compactMap { id in measures[id].map { ($0, values[id] ?? []) } }
             return kept

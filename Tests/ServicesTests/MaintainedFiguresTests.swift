@@ -57,7 +57,7 @@ import Engine
             }
         }
         for step in 0..<120 {
-            let choice = Int.random(in: 0..<20, using: &rng)
+            let choice = Int.random(in: 0..<21, using: &rng)
             var did = ""
             do {
                 switch choice {
@@ -157,6 +157,15 @@ import Engine
                     guard let m = measures.randomElement(using: &rng) else { break }
                     _ = try f.app.recordMeasure(m, period: "Period \(step)", value: Double(Int.random(in: 60...180, using: &rng)), note: nil, by: "erin")
                     did = "record measure"
+                case 18:
+                    // An erasure rewrites earlier events' payloads: an action's ratings, a measure's periods.
+                    if Bool.random(using: &rng), let a = actions.randomElement(using: &rng) {
+                        _ = try f.app.engine.redact(fields: ["rag", "commentary"], in: a.instance, actor: .system, reason: "Erasure request")
+                        did = "redact action"
+                    } else if let m = measures.randomElement(using: &rng) {
+                        _ = try f.app.engine.redact(fields: ["period"], in: m.instance, actor: .system, reason: "Erasure request")
+                        did = "redact measure"
+                    }
                 default:
                     f.clock.advance(bySeconds: Double(Int.random(in: 1...25, using: &rng)) * 86_400)
                     _ = try f.app.engine.tick()
