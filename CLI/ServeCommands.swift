@@ -27,7 +27,7 @@ enum ServeCommands {
                              help: "Connections held at once; at the cap idle ones are closed to make room, and only then are new ones refused with 503 (default 512)."),
                   OptionSpec("max-connections-per-address", takesValue: true, valueName: "N",
                              help: "Connections one client address may hold; more are refused with 503 (default 64; 0 for no cap; --trusted-proxy addresses are not capped)."),
-                  OptionSpec("workers", takesValue: true, valueName: "N", help: "Threads answering requests at once (default 8); while one waits for its write's commit another takes its place, up to 128 in all."),
+                  OptionSpec("workers", takesValue: true, valueName: "N", help: "Threads answering requests at once (default two a processor, here \(ServerConfiguration.defaultWorkers)); while one waits for its write's commit another takes its place, up to 128 in all."),
                   OptionSpec("tick-every", takesValue: true, valueName: "SECONDS", help: "Fire due timers this often (default 60; 0 leaves it to `flourish tick`)."),
                   OptionSpec("audit-head-file", takesValue: true, valueName: "FILE",
                              help: "Also append the audit log's head (time and SEQ:HASH) to FILE each minute it moves: put it on other storage (the replica's side), for `audit verify --head` after a loss."),
@@ -116,7 +116,7 @@ enum ServeCommands {
         for finding in try app.doctor(SetupCommands.doctorSettings(inv.environment)) where finding.level != .ok {
             print("\(finding.level == .problem ? "Problem" : "Warning") (\(finding.check)): \(finding.detail)")
         }
-        let server = HTTPServer(configuration: configuration, log: log, immediate: { web.immediate($0) },
+        let server = HTTPServer(configuration: configuration, log: log, immediate: { web.immediate($0) }, goesAhead: { web.goesAhead($0) },
                                 clientAddress: { web.clientAddress(of: $0) }) { web.answer($0, reply: $1) }
         // A worker waiting for its write's commit lets another take requests meanwhile.
         app.whileWaitingForCommits(began: { server.blockingBegan() }, ended: { server.blockingEnded() })

@@ -30,6 +30,11 @@ final class KeptPages: @unchecked Sendable {  // `pages` guarded by `lock`
         return (page.route, page.response)
     }
 
+    /// Whether a page was kept for `target`, up to date or not.
+    func hasPage(for target: String) -> Bool {
+        lock.withLock { pages[target] != nil }
+    }
+
     func keep(_ target: String, route: String, response: HTTPResponse, version: Int64) {
         lock.lock()
         defer { lock.unlock() }

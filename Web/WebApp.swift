@@ -349,12 +349,29 @@ public final class WebApp: Sendable {
     /// Answers from memory, without blocking, a public page kept whole for a visitor who is
     /// not signed in (see ``Route/keep``); nil sends the request to ``handle(_:)``.
     public func immediate(_ request: HTTPRequest) -> HTTPResponse? {
-        guard request.method == "GET" || request.method == "HEAD", request.headers["Authorization"] == nil else { return nil }
-        for header in request.headers.values("Cookie") where header.contains(cookieName(.session) + "=") || header.contains(cookieName(.flash) + "=") { return nil }
+        guard isVisitorsRead(request) else { return nil }
         let started = DispatchTime.now().uptimeNanoseconds
         guard let (route, response) = keptPages.response(for: request.target) else { return nil }
         metrics.record(route: route, status: response.status.code, seconds: Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9)
         return response
+    }
+
+    /// Whether a request goes to a worker ahead of those queued: a visitor's read of a page
+    /// kept before and changed since. It is built again from what is kept in step with the
+    /// log in a moment (the wall in under a millisecond over a large partnership), and the
+    /// one build keeps it for every visitor after; queued behind signed-in pages, every visitor
+    /// in between waited too. Only addresses kept before go ahead (at most ``KeptPages/capacity``),
+    /// so asking for new addresses cannot push anyone else's pages back.
+    public func goesAhead(_ request: HTTPRequest) -> Bool {
+        isVisitorsRead(request) && keptPages.hasPage(for: request.target)
+    }
+
+    /// A GET or HEAD by someone not signed in (no token, session or message cookie): the
+    /// requests a kept page may answer.
+    private func isVisitorsRead(_ request: HTTPRequest) -> Bool {
+        guard request.method == "GET" || request.method == "HEAD", request.headers["Authorization"] == nil else { return false }
+        for header in request.headers.values("Cookie") where header.contains(cookieName(.session) + "=") || header.contains(cookieName(.flash) + "=") { return false }
+        return true
     }
 
     /// The response to `request`, or nil when the route has queued a write and will give its

@@ -223,7 +223,7 @@ extension Flourish {
     /// Actions, filtered by group, priority, area, state, latest RAG and overdue.
     /// The actions the viewer may see (partnership members: see ``AccessPolicy``), filtered.
     public func actions(_ filter: ActionFilter = ActionFilter(), for viewer: Viewer) throws -> [ActionView] {
-        try actions(filter).filter { try policy.sight(of: $0.action, for: viewer) == .whole }
+        try actions(filter, seenBy: viewer)
     }
 
     /// A group's actions the viewer may see, in the order its chair chases them: the open ones,
@@ -250,6 +250,11 @@ extension Flourish {
     }
 
     public func actions(_ filter: ActionFilter = ActionFilter()) throws -> [ActionView] {
+        try actions(filter, seenBy: nil)
+    }
+
+    /// The actions chosen by `filter`, only those `viewer` may see when one is given.
+    private func actions(_ filter: ActionFilter, seenBy viewer: Viewer?) throws -> [ActionView] {
         // Every action and its ratings kept in step with the log (``ActionLedger``), newest first.
         let version = try figuresVersion()
         let kept = try actionLedger.records(app: self, version: version, group: filter.group)
@@ -257,13 +262,14 @@ extension Flourish {
         // The escalations actions raised (oldest first), from the kept escalations.
         let raised = try escalationLedger.records(app: self, version: version).raisedBy
         // Each action chosen is copied once, into its view (hundreds on a group page).
-        return kept.compactMap { k -> ActionView? in
+        return try kept.compactMap { k -> ActionView? in
             let a = k.action
             if let s = filter.state, a.state.rawValue != s { return nil }
             if let p = filter.priority, a.priority != p { return nil }
             if let area = filter.area, !a.areas.contains(area) { return nil }
             if filter.overdueOnly, !a.isOverdue { return nil }
             if let r = filter.rag, k.rags.last?.rawValue != r { return nil }
+            if let viewer, try policy.sight(of: a, for: viewer) != .whole { return nil }
             return ActionView(action: a, rags: k.rags, escalations: raised[a.id.rawValue] ?? [])
         }
     }

@@ -377,13 +377,18 @@ final class EscalationLedger: @unchecked Sendable {  // every var guarded by `lo
                 through = 0; instances = [:]; escalationRecords = [:]; started = []
                 rebuilds = version.rebuilds
             }
+            let first = through == 0
             let changes = try app.engine.changes(since: through, of: Self.workflows)
-            guard changes.through != through || through == 0 else { return records }
-            for instance in changes.instances where instance.workflow != "action" || instance.data["escalation"]?.stringValue != nil {
-                if instance.workflow == "escalation" { escalationRecords[instance.id] = try Escalation(instance) }
-                if instances.updateValue(instance, forKey: instance.id) == nil { started.append(instance.id) }
-            }
-            if through == 0 { handBackFreedMemory() }
+            guard changes.through != through || first else { return records }
+            // Actions that are not an escalation's work (most actions) are not kept here.
+            let relevant = changes.instances.filter { $0.workflow != "action" || $0.data["escalation"]?.stringValue != nil }
+            // A write that changed none of them (logging an action, say) leaves the records as they are.
+            guard first || !relevant.isEmpty else { through = changes.through; return records }
+            // Read before anything kept is changed, so a record that cannot be read changes nothing.
+            let read = try relevant.filter { $0.workflow == "escalation" }.map(Escalation.init)
+            for escalation in read { escalationRecords[escalation.id.instance] = escalation }
+            for instance in relevant where instances.updateValue(instance, forKey: instance.id) == nil { started.append(instance.id) }
+            if first { handBackFreedMemory() }
             through = changes.through
             var escalations: [Instance] = [], reviews: [String: [Instance]] = [:], work: [String: [Instance]] = [:], raisedBy: [String: [Escalation]] = [:]
             for id in started {
@@ -461,12 +466,21 @@ final class ActionLedger: @unchecked Sendable {  // every var guarded by `lock`
         rags.merge(redacted) { _, whole in whole }
         // Every event of an action changes its instance, so the changed instances are every
         // action whose record or ratings changed; the others keep their boxes.
+        var added: [Kept] = []
         for action in changed {
-            let id = action.id.instance
-            if actions.updateValue(Kept(action, rags[id] ?? []), forKey: id) == nil { started.append(id) }
+            let id = action.id.instance, box = Kept(action, rags[id] ?? [])
+            if actions.updateValue(box, forKey: id) == nil { started.append(id); added.append(box) }
         }
         through = changes.through
         if first { handBackFreedMemory() }
+        if !first && added.count == changed.count {
+            // Only new actions (an action logged): each goes in front, oldest first so the newest leads.
+            for box in added {
+                kept.insert(box, at: 0)
+                keptByGroup[box.action.group, default: []].insert(box, at: 0)
+            }
+            return
+        }
         kept = started.reversed().compactMap { actions[$0] }
         keptByGroup = Dictionary(grouping: kept, by: \.action.group)
     }

@@ -142,6 +142,44 @@ import Glibc
         #expect(dropped.hasPrefix("HTTP/1.1 500 Internal Server Error\r\n"))
     }
 
+    /// Issue 22: a request the application says goes ahead (a kept page being built again) is
+    /// taken by the next free worker before requests that were queued earlier.
+    @Test func aRequestThatGoesAheadIsTakenBeforeThoseQueuedEarlier() throws {
+        final class Order: @unchecked Sendable { let lock = NSLock(); var paths: [String] = [] }
+        let order = Order()
+        let holding = DispatchSemaphore(value: 0), release = DispatchSemaphore(value: 0)
+        var configuration = ServerConfiguration()
+        configuration.port = 0
+        configuration.workers = 1
+        configuration.mostWorkers = 1
+        let server = HTTPServer(configuration: configuration, log: ServerLog { _ in }, goesAhead: { $0.path.hasPrefix("/ahead") }, handler: { request in
+            if request.path == "/hold" { holding.signal(); release.wait() } else { order.lock.withLock { order.paths.append(request.path) } }
+            return .text(.ok, "ok\n")
+        })
+        let port = try server.bind()
+        Thread.detachNewThread { server.run() }
+        defer { server.shutdown() }
+        let answered = DispatchGroup()
+        func send(_ path: String) {
+            answered.enter()
+            // A thread each: Dispatch's shared threads, blocked in the first exchange, would send the rest only after it.
+            Thread.detachNewThread {
+                _ = try? Self.exchange(port, "GET \(path) HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n")
+                answered.leave()
+            }
+        }
+        send("/hold")
+        #expect(holding.wait(timeout: .now() + 5) == .success, "the one worker is busy")
+        // Queued in this order while the one worker is busy; each has arrived before the next is sent.
+        for path in ["/queued-1", "/queued-2", "/ahead-1", "/queued-3", "/ahead-2"] {
+            send(path)
+            Thread.sleep(forTimeInterval: 0.1)
+        }
+        release.signal()
+        #expect(answered.wait(timeout: .now() + 10) == .success)
+        #expect(order.lock.withLock { order.paths } == ["/ahead-1", "/ahead-2", "/queued-1", "/queued-2", "/queued-3"])
+    }
+
     @Test func headerNamesCompareWithoutRegardToASCIICase() {
         let headers = HTTPHeaders([("Content-Type", "a"), ("X-ÄB", "b")])
         #expect(headers["content-type"] == "a" && headers["CONTENT-TYPE"] == "a")

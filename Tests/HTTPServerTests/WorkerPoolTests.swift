@@ -33,6 +33,20 @@ import Synchronization
         #expect(gate.ran.wait(timeout: .now() + 10) == .success && gate.ran.wait(timeout: .now() + 10) == .success)
     }
 
+    /// A job sent ahead runs before those queued earlier, and jobs sent ahead keep their own order.
+    @Test func jobsSentAheadRunBeforeThoseQueuedAndInTheirOwnOrder() {
+        let pool = WorkerPool(threads: 1, most: 1)
+        defer { pool.stop() }
+        let gate = Gate()
+        let order = Mutex<[String]>([])
+        pool.submit { gate.release.wait() }  // the one worker is busy while the rest queue
+        for n in 1...3 { pool.submit { order.withLock { $0.append("queued \(n)") }; gate.ran.signal() } }
+        for n in 1...2 { pool.submit(ahead: true) { order.withLock { $0.append("ahead \(n)") }; gate.ran.signal() } }
+        gate.release.signal()
+        for _ in 0..<5 { #expect(gate.ran.wait(timeout: .now() + 10) == .success) }
+        #expect(order.withLock { $0 } == ["ahead 1", "ahead 2", "queued 1", "queued 2", "queued 3"])
+    }
+
     @Test func busyWorkersThatAreNotWaitingKeepTheRestQueued() {
         let pool = WorkerPool(threads: 2, most: 8)
         defer { pool.stop() }

@@ -37,6 +37,29 @@ import Engine
         #expect(f.web.immediate(wall)?.text == rebuilt)
     }
 
+    /// Issue 22: after a change, a visitor's page kept before goes to a worker ahead of the
+    /// queue (it is built again in a moment and kept for everyone after); signed-in pages, and
+    /// addresses never kept, take their turn.
+    @Test func aKeptPageChangedSinceGoesAheadOfTheQueueForVisitorsOnly() throws {
+        let f = try WebFixture()
+        let wall = try Self.visitor("/pledges")
+        #expect(!f.web.goesAhead(wall), "an address never kept takes its turn")
+        _ = f.web.handle(wall)
+        #expect(f.web.immediate(wall) != nil && f.web.goesAhead(wall))
+        let entry = try #require(try f.app.wall().entries.first)
+        _ = try f.app.withdrawOrganisation(entry.organisation, reason: "Closing down", by: "sam")
+        #expect(f.web.immediate(wall) == nil, "changed since it was kept")
+        #expect(f.web.goesAhead(wall), "a visitor's kept page, changed since, goes ahead")
+        #expect(f.web.goesAhead(try Self.visitor("/pledges", method: "HEAD")))
+        #expect(!f.web.goesAhead(try Self.visitor("/pledges?area=learning")), "another address, never kept, does not")
+        #expect(!f.web.goesAhead(try Self.visitor("/pledges", cookie: "flourish_session=abc")), "a signed-in reader's page does not")
+        #expect(!f.web.goesAhead(try Self.visitor("/pledges", cookie: "flourish_flash=Saved")), "nor a page with a message to show")
+        var byToken = try Self.visitor("/pledges")
+        byToken.headers.add("Authorization", "Bearer abc")
+        #expect(!f.web.goesAhead(byToken), "nor a request with a token")
+        #expect(!f.web.goesAhead(try HTTPRequest(method: "POST", target: "/pledges", headers: HTTPHeaders([("Host", "localhost")]))), "nor a write")
+    }
+
     @Test func aChangeThroughTheWebRetiresKeptPagesToo() throws {
         let f = try WebFixture()
         let home = try Self.visitor("/")
