@@ -96,7 +96,7 @@ public struct AccessPolicy: Sendable {
         case "action", "measure":
             return viewer.isPartnershipMember ? .whole : .none
         case "escalation":
-            return try !Set(escalationPath(instance)).isDisjoint(with: viewer.memberOf) ? .whole : .none
+            return try sees(escalationOn: escalationPath(instance), viewer: viewer) ? .whole : .none
         case "escalation-review", "escalation-top-review":
             guard let parent = (try? EscalationReview(instance))?.escalation, let escalation = try? app.engine.instance(InstanceID(parent)),
               escalation.workflow == "escalation" else { return .none }
@@ -160,14 +160,25 @@ public struct AccessPolicy: Sendable {
     }
 
     static func path(raisedBy group: String, reviews: [EscalationReview]) -> [String] {
+        path(raisedBy: group, reviewedAt: reviews.map(\.body))
+    }
+
+    /// The bodies an escalation has reached, from the bodies its reviews were at (in any order).
+    static func path(raisedBy group: String, reviewedAt reviewBodies: [String]) -> [String] {
         var bodies = [group]
-        for review in reviews where !bodies.contains(review.body) { bodies.append(review.body) }
+        for body in reviewBodies where !bodies.contains(body) { bodies.append(body) }
         return bodies
+    }
+
+    /// Whether the viewer sees an escalation whose path is `path`: the secretariat, and the
+    /// members of any body on it. The one rule for every escalation, however it was read.
+    public func sees(escalationOn path: [String], viewer: Viewer) -> Bool {
+        viewer.isSecretariat || !Set(path).isDisjoint(with: viewer.memberOf)
     }
 
     /// Whether the viewer sees an escalation already read with its reviews (its path is known).
     public func sees(_ view: EscalationView, viewer: Viewer) -> Bool {
-        viewer.isSecretariat || !Set(Self.path(raisedBy: view.escalation.group, reviews: view.reviews)).isDisjoint(with: viewer.memberOf)
+        sees(escalationOn: Self.path(raisedBy: view.escalation.group, reviews: view.reviews), viewer: viewer)
     }
 
     /// Whether the viewer is one of a group's chairs or vice-chairs (who write its report section).

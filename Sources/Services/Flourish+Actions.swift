@@ -245,8 +245,9 @@ extension Flourish {
     }
 
     /// The measures the viewer may see, optionally of one group or area.
+    /// Each names only the escalations it raised that the viewer may see.
     public func measures(group: String? = nil, area: String? = nil, for viewer: Viewer) throws -> [MeasureView] {
-        try measures(group: group, area: area).filter { try policy.sight(of: $0.measure, for: viewer) == .whole }
+        try measures(group: group, area: area, seenBy: viewer).filter { try policy.sight(of: $0.measure, for: viewer) == .whole }
     }
 
     public func actions(_ filter: ActionFilter = ActionFilter()) throws -> [ActionView] {
@@ -260,7 +261,7 @@ extension Flourish {
         let kept = try actionLedger.records(app: self, version: version, group: filter.group)
         guard !kept.isEmpty else { return [] }
         // The escalations actions raised (oldest first), from the kept escalations.
-        let raised = try escalationLedger.records(app: self, version: version).raisedBy
+        let escalations = try escalationLedger.records(app: self, version: version)
         // Each action chosen is copied once, into its view (hundreds on a group page).
         return try kept.compactMap { k -> ActionView? in
             let a = k.action
@@ -270,7 +271,7 @@ extension Flourish {
             if filter.overdueOnly, !a.isOverdue { return nil }
             if let r = filter.rag, k.rags.last?.rawValue != r { return nil }
             if let viewer, try policy.sight(of: a, for: viewer) != .whole { return nil }
-            return ActionView(action: a, rags: k.rags, escalations: raised[a.id.rawValue] ?? [])
+            return ActionView(action: a, rags: k.rags, escalations: escalations.raised(by: a.id.rawValue, seenBy: viewer, policy: policy))
         }
     }
 
@@ -376,10 +377,15 @@ extension Flourish {
     /// Measures, newest first, optionally of one group or area: the kept measures with their
     /// values (``MeasureLedger``), and the escalations each raised from the kept escalations.
     public func measures(group: String? = nil, area: String? = nil) throws -> [MeasureView] {
+        try measures(group: group, area: area, seenBy: nil)
+    }
+
+    /// The measures chosen, each with the escalations it raised that `viewer` may see (all when none is given).
+    private func measures(group: String?, area: String?, seenBy viewer: Viewer?) throws -> [MeasureView] {
         let version = try figuresVersion()
-        let raisedBy = try escalationLedger.records(app: self, version: version).raisedBy
+        let escalations = try escalationLedger.records(app: self, version: version)
         return try measureLedger.records(app: self, version: version)
             .filter { m, _ in (group == nil || m.group == group) && (area == nil || m.area == area) }
-            .map { m, values in MeasureView(measure: m, values: values, escalations: raisedBy[m.id.rawValue] ?? []) }
+            .map { m, values in MeasureView(measure: m, values: values, escalations: escalations.raised(by: m.id.rawValue, seenBy: viewer, policy: policy)) }
     }
 }

@@ -405,6 +405,15 @@ extension Flourish {
         let work: [String: [Instance]]
         /// The escalations each action or measure raised (by its ID), oldest first.
         let raisedBy: [String: [Escalation]]
+        /// The bodies each escalation (by its ID) has reached: who may see it (``AccessPolicy/sees(escalationOn:viewer:)``).
+        let paths: [String: [String]]
+
+        /// The escalations `source` (an action or measure) raised, only those `viewer` may see when one is given.
+        func raised(by source: String, seenBy viewer: Viewer?, policy: AccessPolicy) -> [Escalation] {
+            let raised = raisedBy[source] ?? []
+            guard let viewer, !viewer.isSecretariat, !raised.isEmpty else { return raised }
+            return raised.filter { policy.sees(escalationOn: paths[$0.id.rawValue] ?? [$0.group], viewer: viewer) }
+        }
     }
 
     func escalationRecords() throws -> EscalationRecords {

@@ -366,15 +366,17 @@ final class EscalationLedger: @unchecked Sendable {  // every var guarded by `lo
     /// Each escalation read as a record once, when it changes (an action's or measure's page
     /// lists the escalations it raised; decoding them on every view was a tenth of a group page).
     private var escalationRecords: [InstanceID: Escalation] = [:]
+    /// The body each review is at, read once when it changes (an escalation's path, for who may see it).
+    private var reviewBodies: [InstanceID: String] = [:]
     private var started: [InstanceID] = []
-    private var records = Flourish.EscalationRecords(escalations: [], reviews: [:], work: [:], raisedBy: [:])
+    private var records = Flourish.EscalationRecords(escalations: [], reviews: [:], work: [:], raisedBy: [:], paths: [:])
 
     /// The records brought up to date with the log (from the start after a rebuild request).
     func records(app: Flourish, version: (seq: Int64, rebuilds: Int64)) throws -> Flourish.EscalationRecords {
         try lock.withLock {
             if version.rebuilds == rebuilds && version.seq == through && through > 0 { return records }
             if version.rebuilds != rebuilds {
-                through = 0; instances = [:]; escalationRecords = [:]; started = []
+                through = 0; instances = [:]; escalationRecords = [:]; reviewBodies = [:]; started = []
                 rebuilds = version.rebuilds
             }
             let first = through == 0
@@ -386,21 +388,31 @@ final class EscalationLedger: @unchecked Sendable {  // every var guarded by `lo
             guard first || !relevant.isEmpty else { through = changes.through; return records }
             // Read before anything kept is changed, so a record that cannot be read changes nothing.
             let read = try relevant.filter { $0.workflow == "escalation" }.map(Escalation.init)
+            let readReviews = try relevant.filter { EscalationHooks.reviewWorkflows.contains($0.workflow) }.map(EscalationReview.init)
             for escalation in read { escalationRecords[escalation.id.instance] = escalation }
+            for review in readReviews { reviewBodies[review.instance.id] = review.body }
             for instance in relevant where instances.updateValue(instance, forKey: instance.id) == nil { started.append(instance.id) }
             if first { handBackFreedMemory() }
             through = changes.through
             var escalations: [Instance] = [], reviews: [String: [Instance]] = [:], work: [String: [Instance]] = [:], raisedBy: [String: [Escalation]] = [:]
+            var reviewedAt: [String: [String]] = [:]
             for id in started {
                 guard let instance = instances[id] else { continue }
                 if instance.workflow == "escalation" {
                     escalations.append(instance)
                     if let source = instance.data["source"]?.stringValue, let record = escalationRecords[id] { raisedBy[source, default: []].append(record) }
                 } else if let escalation = instance.data["escalation"]?.stringValue {
-                    if instance.workflow == "action" { work[escalation, default: []].append(instance) } else { reviews[escalation, default: []].append(instance) }
+                    if instance.workflow == "action" { work[escalation, default: []].append(instance) } else {
+                        reviews[escalation, default: []].append(instance)
+                        if let body = reviewBodies[id] { reviewedAt[escalation, default: []].append(body) }
+                    }
                 }
             }
-            records = Flourish.EscalationRecords(escalations: escalations.reversed(), reviews: reviews, work: work, raisedBy: raisedBy)
+            var paths: [String: [String]] = [:]
+            for (id, escalation) in escalationRecords {
+                paths[id.rawValue] = AccessPolicy.path(raisedBy: escalation.group, reviewedAt: reviewedAt[id.rawValue] ?? [])
+            }
+            records = Flourish.EscalationRecords(escalations: escalations.reversed(), reviews: reviews, work: work, raisedBy: raisedBy, paths: paths)
             return records
         }
     }

@@ -111,6 +111,37 @@ import Engine
         #expect(try f.app.escalation(view.escalations[0].id).open.first?.instance.data["body"] == .string(alliance))
     }
 
+    /// Every partnership member reads every group's actions and measures, but an escalation only
+    /// its path's members (and the secretariat) read: a list of actions or measures names only
+    /// the escalations its reader may see, as one action's or measure's own view does.
+    @Test func listsOfActionsAndMeasuresNameOnlyTheEscalationsTheReaderSees() throws {
+        let f = try fixture()
+        let send = "norfolk-area-send-multi-agency-steering-group"
+        try f.person("sue", send, "chair")
+        try f.person("oli", send, "member")  // a partnership member off the escalations' path
+        let id = try f.app.logAction(request(), by: "erin").action.id
+        _ = try f.app.fireAction(id, event: "begin", fields: [:], by: "erin")
+        for note in ["Venue fell through", "Still no venue"] { _ = try f.app.fireAction(id, event: "update", fields: ["rag": "red", "commentary": .string(note)], by: "erin") }
+        let m = try f.app.defineMeasure(MeasureRequest(group: epb, name: "Early help assessments", unit: "count", direction: "higher-is-better",
+                                                       baseline: 100, target: 150, tolerance: 20, frequency: "monthly", area: "family-and-friends"), by: "erin")
+        _ = try f.app.recordMeasure(m.measure.id, period: "2026-02", value: 90, note: nil, by: "erin")  // red: escalated
+        let raisedByAction = try #require(try f.app.action(id).escalations.first).id
+        let raisedByMeasure = try #require(try f.app.measure(m.measure.id).escalations.first).id
+
+        let oli = try f.app.viewer(for: "oli"), erin = try f.app.viewer(for: "erin"), sec = try f.app.viewer(for: "sec")
+        #expect(try f.app.actions(for: oli).map(\.action.id) == [id], "a partnership member reads every group's actions")
+        #expect(try f.app.actions(for: oli).flatMap(\.escalations).isEmpty)
+        #expect(try f.app.actionsToChase(group: epb, for: oli).open.flatMap(\.escalations).isEmpty)
+        #expect(try f.app.action(id, for: oli).escalations.isEmpty)
+        #expect(try f.app.measures(group: epb, for: oli).flatMap(\.escalations).isEmpty)
+        #expect(try f.app.measure(m.measure.id, for: oli).escalations.isEmpty)
+        for viewer in [erin, sec] {  // on the path, and the secretariat
+            #expect(try f.app.actions(for: viewer).flatMap(\.escalations).map(\.id) == [raisedByAction])
+            #expect(try f.app.actionsToChase(group: epb, for: viewer).open.flatMap(\.escalations).map(\.id) == [raisedByAction])
+            #expect(try f.app.measures(group: epb, for: viewer).flatMap(\.escalations).map(\.id) == [raisedByMeasure])
+        }
+    }
+
     @Test func aMissingValuePastItsPeriodIsFlagged() throws {
         let f = try fixture()
         let m = try f.app.defineMeasure(MeasureRequest(group: epb, name: "Early help assessments", unit: "count", direction: "higher-is-better",

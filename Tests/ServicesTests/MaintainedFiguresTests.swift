@@ -197,6 +197,10 @@ import Engine
             #expect(listed.map { $0.plan.map(\.id) + $0.followUps.map(\.id) } == each.map { $0.plan.map(\.id) + $0.followUps.map(\.id) }
                     && listed.map { $0.plan.map(\.version) } == each.map { $0.plan.map(\.version) },
                     "seed \(seed), step \(step), escalation plans, after: \(steps.suffix(5))")
+            // Each escalation's path kept (who may see it in a list) is the one read afresh from its reviews.
+            let paths = try f.app.escalationRecords().paths
+            #expect(try paths.count == each.count && each.allSatisfy { try paths[$0.escalation.id.rawValue] == f.app.policy.escalationPath($0.escalation.instance) },
+                    "seed \(seed), step \(step), escalation paths, after: \(steps.suffix(5))")
             // The actions kept with their ratings are each what its own page reads.
             let kept = try f.app.actions()
             let read = try f.app.engine.instances(workflow: "action", limit: 10_000).map { try f.app.action(RecordID($0.id)) }

@@ -295,6 +295,33 @@ extension HTTPResponse {
         #expect(anonymous.status.code == 401)
     }
 
+    /// A chair of another group reads every group's actions, but not the escalations an action
+    /// raised to bodies they are not on: the list names only those its reader may open.
+    @Test func theAPIsListOfActionsNamesOnlyTheEscalationsTheReaderSees() throws {
+        let f = try WebFixture()
+        let epb = "early-prevention-board"
+        let logged = try f.app.logAction(ActionRequest(group: epb, title: "Venues for hubs", areas: ["learning"], owner: "erin", dueDate: "2027-03-31"), by: "erin")
+        _ = try f.app.fireAction(logged.action.id, event: "begin", fields: [:], by: "erin")
+        for note in ["Venue fell through", "Still no venue"] {
+            _ = try f.app.fireAction(logged.action.id, event: "update", fields: ["rag": "red", "commentary": .string(note)], by: "erin")
+        }
+        let raised = try #require(try f.app.action(logged.action.id).escalations.first).id.rawValue
+        func listed(by person: String) throws -> [String]? {
+            let token = try f.app.accounts.createToken(for: person, name: "list", at: f.clock.now())
+            let answer = try WebFixture.Browser(f.web).get("/api/v1/actions?group=\(epb)", headers: [("Authorization", "Bearer \(token)")])
+            #expect(answer.status.code == 200, "\(person): \(answer.text)")
+            let actions = try JSONValue.parse(answer.text)["actions"]?.arrayValue ?? []
+            let action = actions.first { $0["id"]?.stringValue == logged.action.id.rawValue }
+            return action?["escalations"]?.arrayValue?.compactMap(\.stringValue)
+        }
+        #expect(try listed(by: "maya") == [], "maya chairs the mental health group, off the escalation's path")
+        #expect(try listed(by: "erin") == [raised])
+        #expect(try listed(by: "sam") == [raised])
+        let page = try WebFixture.Browser(f.web)
+        try page.signIn("maya")
+        #expect(try page.get("/escalations/\(raised)").status.code == 404, "and she may not open it")
+    }
+
     @Test func theOpenAPIDocumentListsExactlyTheAPIRoutes() throws {
         let f = try WebFixture()
         let doc = try JSONValue.parse(WebFixture.Browser(f.web).get("/api/openapi.json").text)
