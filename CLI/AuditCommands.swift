@@ -15,7 +15,8 @@ enum AuditCommands {
     ) { inv in
         try inv.expectPositionals(atMost: 0)
         let configured = MailSettings(environment: inv.environment)
-        let report = try inv.app.sendOutbox(command: inv.arguments.value("command") ?? configured.command, from: inv.arguments.value("from") ?? configured.from)
+        let mail = MailSettings(command: inv.arguments.value("command") ?? configured.command, from: inv.arguments.value("from") ?? configured.from)
+        let report = try inv.app.sendOutbox(mail, by: try inv.viewer)
         inv.output(["sent": .array(report.sent.map(JSONValue.integer)), "failed": .array(report.failed.map { ["id": .integer($0.id), "error": .string($0.error)] }),
                     "interrupted": .array(report.interrupted.map(JSONValue.integer))]) {
             var lines = ["Sent \(report.sent.count) message\(report.sent.count == 1 ? "" : "s")" + (report.failed.isEmpty ? "." : "; \(report.failed.count) failed and kept for retry.")]
@@ -33,7 +34,7 @@ enum AuditCommands {
             guard let id = Int64(text) else { throw UsageError("'\(text)' is not a message number; see 'flourish outbox list --status failed'") }
             return id
         }
-        let queued = try inv.app.retryOutbox(ids: ids)
+        let queued = try inv.app.retryOutbox(ids: ids, by: try inv.viewer)
         inv.output(["queued": .array(queued.map(JSONValue.integer))]) {
             queued.isEmpty ? "No failed messages to retry." : "Queued \(queued.count) message\(queued.count == 1 ? "" : "s") to send again: \(queued.map(String.init).joined(separator: ", "))."
         }
@@ -117,7 +118,7 @@ enum AuditCommands {
         }
         let request = try inv.pageRequest(defaultLimit: 200)
         let app = try inv.app
-        let page = try app.outboxPage(status: status, request)
+        let page = try app.outboxPage(status: status, request, for: try inv.viewer)
         inv.outputPage(page, request, name: "messages", order: "newest first", none: "The outbox is empty.", json: { $0.json(app.time) }) {
             "\($0.id)  \($0.status)  to \($0.recipient)  \($0.subject)" + ($0.lastError.map { "  (\($0))" } ?? "")
         }

@@ -19,8 +19,7 @@ enum DirectoryCommands {
         try inv.expectPositionals(atMost: 1)
         let name = try inv.required("name", "NAME")
         let app = try inv.app
-        let person = try app.directory.addPerson(id: id, name: name, email: inv.arguments.value("email"),
-                                                   organisation: inv.arguments.value("organisation"), actor: inv.actor.id, at: app.clock.now())
+        let person = try app.addPerson(id: id, name: name, email: inv.arguments.value("email"), organisation: inv.arguments.value("organisation"), by: try inv.viewer)
         inv.output(["id": .string(person.id), "name": .string(person.name), "email": person.email.map(JSONValue.string) ?? .null]) {
             "Added \(person.name) as \(person.id)."
         }
@@ -29,7 +28,7 @@ enum DirectoryCommands {
     static let personList = Command(["person", "list"], "List people.", options: pagingOptions(after: "PERSON")) { inv in
         try inv.expectPositionals(atMost: 0)
         let request = try inv.pageRequest()
-        let people = try inv.app.directory.people()
+        let people = try inv.app.people(for: try inv.viewer)
         inv.outputPage(try ListPage(people, request) { $0.id }, request, name: "people", none: "No people yet.",
                        json: { ["id": .string($0.id), "name": .string($0.name), "email": $0.email.map(JSONValue.string) ?? .null] }) {
             "\($0.id)  \($0.name)" + ($0.email.map { "  <\($0)>" } ?? "")
@@ -47,7 +46,7 @@ enum DirectoryCommands {
         let body = try inv.required("body", "BODY")
         let role = try inv.required("role", "ROLE")
         let app = try inv.app
-        let m = try app.directory.addMembership(person: person, body: body, role: role, actor: inv.actor.id, at: app.clock.now())
+        let m = try app.addMembership(person: person, body: body, role: role, by: try inv.viewer)
         inv.output(["person": .string(m.person), "body": .string(m.body), "role": .string(m.role.rawValue)]) {
             "\(m.person) is now \(m.role.rawValue) of \(app.displayName("body", m.body))."
         }
@@ -64,7 +63,7 @@ enum DirectoryCommands {
         let body = try inv.required("body", "BODY")
         let role = try inv.required("role", "ROLE")
         let app = try inv.app
-        try app.directory.endMembership(person: person, body: body, role: role, actor: inv.actor.id, at: app.clock.now())
+        try app.endMembership(person: person, body: body, role: role, by: try inv.viewer)
         inv.output(["person": .string(person), "body": .string(body), "role": .string(role), "ended": true]) { "\(app.displayName("person", person)) is no longer \(role) of \(app.displayName("body", body))." }
     }
 
@@ -78,8 +77,7 @@ enum DirectoryCommands {
         try inv.expectPositionals(atMost: 1)
         let name = try inv.required("name", "NAME")
         let app = try inv.app
-        let org = try app.directory.addOrganisation(key: key, name: name, sector: inv.arguments.value("sector"),
-                                                    sectors: app.partnership.sectors.map(\.key), actor: inv.actor.id, at: app.clock.now())
+        let org = try app.addMemberOrganisation(key: key, name: name, sector: inv.arguments.value("sector"), by: try inv.viewer)
         inv.output(["key": .string(org.key), "name": .string(org.name), "sector": org.sector.map(JSONValue.string) ?? .null]) {
             "Added \(org.name) (\(org.key))" + (org.sector.map { ", sector \($0)." } ?? ".")
         }
@@ -99,7 +97,7 @@ enum DirectoryCommands {
         try inv.expectPositionals(atMost: 0)
         let request = try inv.pageRequest()
         let app = try inv.app
-        let items = try app.directory.memberships()
+        let items = try app.memberships(for: try inv.viewer)
         inv.outputPage(try ListPage(items, request) { "\($0.person)@\($0.body)/\($0.role.rawValue)" }, request, name: "memberships", none: "No memberships yet.",
                        json: { ["person": .string($0.person), "body": .string($0.body), "role": .string($0.role.rawValue)] }) {
             "\(app.displayName("body", $0.body))  \($0.role.rawValue)  \(app.displayName("person", $0.person)) (\($0.person))"

@@ -77,7 +77,7 @@ enum GovernanceCommands {
         let parents = (inv.arguments.value("reports-to") ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         let app = try inv.app
         let body = try app.addBody(key: key, name: name, kind: inv.arguments.value("kind") ?? "subgroup", reportsTo: parents,
-                                   priority: inv.arguments.value("priority"), description: inv.arguments.value("description") ?? "", by: inv.actor.id)
+                                   priority: inv.arguments.value("priority"), description: inv.arguments.value("description") ?? "", by: try inv.viewer)
         inv.output(["key": .string(body.key), "name": .string(body.name), "kind": .string(body.kind.rawValue), "reportsTo": .array(body.reportsTo.map(JSONValue.string))]) {
             "Added \(body.name) (\(body.key)), reporting to \(body.reportsTo.joined(separator: ", "))."
         }
@@ -93,7 +93,7 @@ enum GovernanceCommands {
         try inv.expectPositionals(atMost: 1)
         guard let reason = inv.arguments.value("reason"), !reason.isEmpty else { throw UsageError("missing --reason TEXT") }
         let app = try inv.app
-        try app.retireBody(key, reason: reason, by: inv.actor.id)
+        try app.retireBody(key, reason: reason, by: try inv.viewer)
         inv.output(["retired": .string(key)]) { "Retired \(key); its history is kept." }
     }
 
@@ -117,7 +117,7 @@ enum GovernanceCommands {
         try inv.expectPositionals(atMost: 0)
         let request = try inv.pageRequest()
         let app = try inv.app
-        let changes = try app.governance.changes().reversed()
+        let changes = try app.governanceChanges(for: try inv.viewer).reversed()
         inv.outputPage(try ListPage(Array(changes), request) { String($0.id) }, request, name: "changes", order: "newest first", none: "No changes yet.",
                        json: { ["id": .integer($0.id), "at": .string(app.time.localTimestamp($0.at)), "actor": .string($0.actor), "action": .string($0.action), "detail": .string($0.detail)] }) {
             "\($0.id)  \(app.time.inWords($0.at))  \(app.displayName("actor", $0.actor))  \($0.action)  \($0.detail)"

@@ -218,7 +218,7 @@ enum PledgeCommands {
         let key = try inv.positional(0, "ORG: the organisation's key")
         try inv.expectPositionals(atMost: 1)
         let reason = try inv.required("reason", "TEXT")
-        let count = try inv.app.eraseContact(of: key, reason: reason, by: inv.actor.id)
+        let count = try inv.app.eraseContact(of: key, reason: reason, by: try inv.viewer)
         inv.output(["organisation": .string(key), "contactsErased": .integer(Int64(count))]) {
             "Erased \(count) contact\(count == 1 ? "" : "s") of \(key) from the directory, past event payloads and the outbox. The audit log still verifies."
         }

@@ -42,9 +42,9 @@ enum UserCommands {
     ) { inv in
         let person = try inv.positional(0, "PERSON: the person's identifier (see `flourish person list`)")
         try inv.expectPositionals(atMost: 1)
-        let app = try inv.app
-        if try app.accounts.hasAccount(person) { throw UsageError("\(person) already has an account; change its password with `flourish user passwd \(person)`") }
-        try app.accounts.setPassword(try readNewPassword(), for: person, at: app.clock.now())
+        let app = try inv.app, viewer = try inv.viewer
+        if try app.hasAccount(person, for: viewer) { throw UsageError("\(person) already has an account; change its password with `flourish user passwd \(person)`") }
+        try app.createAccount(for: person, password: try readNewPassword(), by: viewer)
         inv.output(["person": .string(person), "account": "created"]) { "\(person) can now sign in." }
     }
 
@@ -57,14 +57,12 @@ enum UserCommands {
         let person = try inv.positional(0, "PERSON: the person's identifier")
         try inv.expectPositionals(atMost: 1)
         let revoke = inv.arguments.flag("revoke-tokens"), keep = inv.arguments.flag("keep-tokens")
-        let app = try inv.app
-        guard try app.accounts.hasAccount(person) else { throw AccountError.noAccount(person) }
-        let live = try app.accounts.tokens(of: person).filter { $0.isLive(at: app.clock.now()) }.count
+        let app = try inv.app, viewer = try inv.viewer
+        let live = try app.tokens(of: person, for: viewer).filter { $0.isLive(at: app.clock.now()) }.count
         guard revoke != keep || live == 0 else {
             throw UsageError("\(person) has \(live) live API token\(live == 1 ? "" : "s"): add --revoke-tokens to revoke them with the old password, or --keep-tokens to leave them working")
         }
-        try app.accounts.setPassword(try readNewPassword(), for: person, at: app.clock.now())
-        let revoked = revoke ? try app.accounts.revokeAllTokens(of: person, at: app.clock.now()) : 0
+        let revoked = try app.changePassword(of: person, to: try readNewPassword(), revokingTokens: revoke, by: viewer)
         inv.output(["person": .string(person), "account": "password-changed", "tokensRevoked": .integer(Int64(revoked))]) {
             "\(person)'s password is changed; their other sessions have ended." + (revoke ? " \(revoked) API token\(revoked == 1 ? " was" : "s were") revoked." : live > 0 ? " Their \(live) API token\(live == 1 ? " still works" : "s still work")." : "")
         }
@@ -74,7 +72,7 @@ enum UserCommands {
         let person = try inv.positional(0, "PERSON: the person's identifier")
         try inv.expectPositionals(atMost: 1)
         let app = try inv.app
-        try app.accounts.disable(person, at: app.clock.now())
+        try app.setAccountDisabled(person, true, by: try inv.viewer)
         inv.output(["person": .string(person), "account": "disabled"]) { "\(person)'s account is disabled: they cannot sign in, and their API tokens are revoked. `flourish user enable \(person)` undoes it." }
     }
 
@@ -82,16 +80,14 @@ enum UserCommands {
         let person = try inv.positional(0, "PERSON: the person's identifier")
         try inv.expectPositionals(atMost: 1)
         let app = try inv.app
-        try app.accounts.enable(person)
+        try app.setAccountDisabled(person, false, by: try inv.viewer)
         inv.output(["person": .string(person), "account": "enabled"]) { "\(person) can sign in again with their password." }
     }
 
     static let signOut = Command(["user", "sign-out-everywhere"], "End every browser session of an account (its API tokens are left alone).", arguments: "PERSON") { inv in
         let person = try inv.positional(0, "PERSON: the person's identifier")
         try inv.expectPositionals(atMost: 1)
-        let app = try inv.app
-        guard try app.accounts.hasAccount(person) else { throw AccountError.noAccount(person) }
-        let ended = try app.accounts.endAllSessions(of: person)
+        let ended = try inv.app.endAllSessions(of: person, by: try inv.viewer)
         inv.output(["person": .string(person), "sessionsEnded": .integer(Int64(ended))]) { "\(ended) session\(ended == 1 ? "" : "s") of \(person) ended." }
     }
 
@@ -110,7 +106,7 @@ enum UserCommands {
             throw UsageError("--scope takes one of: \(APIToken.Scope.allCases.map(\.rawValue).joined(separator: ", ")) (not \"\(scopeText)\")")
         }
         let app = try inv.app
-        let made = try app.accounts.createToken(for: person, name: name, scope: scope, days: try inv.integer("days") ?? APIToken.defaultDays, at: app.clock.now())
+        let made = try app.createToken(for: person, name: name, scope: scope, days: try inv.integer("days") ?? APIToken.defaultDays, by: try inv.viewer)
         inv.output(["person": .string(person), "name": .string(name), "scope": .string(scope.rawValue), "token": .string(made)]) { made }
     }
 
@@ -119,10 +115,9 @@ enum UserCommands {
         let person = try inv.positional(0, "PERSON: the person's identifier")
         try inv.expectPositionals(atMost: 1)
         let app = try inv.app
-        guard try app.accounts.hasAccount(person) else { throw AccountError.noAccount(person) }
         let now = app.clock.now()
         let request = try inv.pageRequest()
-        let page = try ListPage(try app.accounts.tokens(of: person), request, key: \.id)
+        let page = try ListPage(try app.tokens(of: person, for: try inv.viewer), request, key: \.id)
         func day(_ d: Date?) -> String { d.map { app.time.day(of: $0).inWords } ?? "never" }
         inv.outputPage(page, request, name: "tokens", order: "live ones first", none: "\(person) has no API tokens.", json: { t in
             ["id": .string(t.id), "name": .string(t.name), "scope": .string(t.scope.rawValue), "createdAt": .string(app.time.localTimestamp(t.createdAt)),
@@ -140,7 +135,7 @@ enum UserCommands {
         let id = try inv.positional(1, "ID: the token's id, as `flourish user tokens \(person)` lists it")
         try inv.expectPositionals(atMost: 2)
         let app = try inv.app
-        let revoked = try app.accounts.revokeToken(id, of: person, at: app.clock.now())
+        let revoked = try app.revokeToken(id, of: person, by: try inv.viewer)
         inv.output(["person": .string(person), "id": .string(revoked.id), "name": .string(revoked.name), "revoked": true]) {
             "Revoked \(person)'s token \"\(revoked.name)\" (\(revoked.id)); it no longer works."
         }
@@ -168,7 +163,7 @@ enum UserCommands {
         try inv.expectPositionals(atMost: 0)
         let request = try inv.pageRequest()
         let app = try inv.app
-        let accounts = try app.accounts.list()
+        let accounts = try app.accountList(for: try inv.viewer)
         inv.outputPage(try ListPage(accounts, request) { $0.person }, request, name: "accounts", none: "No accounts yet.",
                        json: { ["person": .string($0.person), "disabled": .bool($0.disabled), "tokens": .integer(Int64($0.tokens))] }) {
             "\($0.person)  \(app.displayName("person", $0.person))\($0.disabled ? "  disabled" : "")  \($0.tokens) API token\($0.tokens == 1 ? "" : "s")"

@@ -68,7 +68,7 @@ extension WebApp {
             return Layout.page(title: "Error: Record that the principles were agreed", body: Components.errorSummary(errors) + page, context: c, status: .unprocessableContent)
         },
         Route("GET", "/outbox", .secretariat, "Notifications waiting, sent and failed") { c in
-            let page = try c.app.outboxPage(try PageRequest(after: c.request.queryValue("after"), limit: 200))
+            let page = try c.app.outboxPage(status: nil, try PageRequest(after: c.request.queryValue("after"), limit: 200), for: c.viewer)
             let rows = page.items.map { m -> [HTML] in
                 let retry: HTML = m.status == "failed" ? """
                     <form method="post" action="/outbox/retry" class="app-inline-form">\(c.csrfField)<input type="hidden" name="message" value="\(m.id)"><button type="submit" class="govuk-button govuk-button--secondary govuk-!-margin-bottom-0">Retry<span class="govuk-visually-hidden"> message \(m.id)</span></button></form>

@@ -20,10 +20,15 @@ public struct Viewer: Sendable, Equatable {
     public let memberOf: [String]
     /// Pledging organisations they are a contact for.
     public let organisations: [String]
+    /// The operator at the server running the CLI as nobody in the directory (their own login):
+    /// they set the partnership up, so they act as the secretariat and for any account.
+    public let isOperator: Bool
 
-    public init(person: String?, name: String, isSecretariat: Bool, chairOf: [String], boardOf: [String], memberOf: [String], organisations: [String]) {
-        self.person = person; self.name = name; self.isSecretariat = isSecretariat
+    public init(person: String?, name: String, isSecretariat: Bool, chairOf: [String], boardOf: [String], memberOf: [String], organisations: [String],
+                isOperator: Bool = false) {
+        self.person = person; self.name = name; self.isSecretariat = isSecretariat || isOperator
         self.chairOf = chairOf; self.boardOf = boardOf; self.memberOf = memberOf; self.organisations = organisations
+        self.isOperator = isOperator
     }
 
     /// A visitor who is not signed in.
@@ -132,6 +137,15 @@ public struct AccessPolicy: Sendable {
         default:
             return .none
         }
+    }
+
+    /// How much of a record as it stood at an earlier moment the viewer may see, who sees
+    /// `now` of it today. A pledge seen only in part (published) is shown as it was only while
+    /// it was published: its drafts, and the text before changes a reviewer asked for, stay with
+    /// its organisation and the secretariat, as its history's private events do.
+    public func sight(ofPast past: Instance, seenNow now: Sight) -> Sight {
+        guard now == .publicPart, past.workflow == "pledge" else { return now }
+        return Self.publishedPledgeStates.contains(past.state) ? .publicPart : .none
     }
 
     /// How much of a typed record the viewer may see.

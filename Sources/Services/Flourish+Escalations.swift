@@ -279,7 +279,9 @@ extension Flourish {
                     throw EscalationError.planGroupNotBelow(p.group, body: try governance.body(body).name)
                 }
                 if let due = CalendarDay(p.dueDate), due < today { throw EscalationError.planDueInPast(p.title) }
-                return try work(ActionRequest(group: p.group, title: p.title, description: "Part of the plan \(escalation.title) was accepted into at \(try governance.body(body).name).",
+                // The action names its escalation, never its words: every partnership member reads
+                // every action, and only those on the escalation's path read the escalation.
+                return try work(ActionRequest(group: p.group, title: p.title, description: "Part of the plan accepted at \(try governance.body(body).name) for \(escalation.id).",
                                               priority: try priority(of: p.group), areas: escalation.areas, owner: p.owner, dueDate: p.dueDate), "plan")
             }
         case .referredBack:
@@ -290,9 +292,10 @@ extension Flourish {
             guard let owner = chairs.first?.person ?? escalation.raisedBy.flatMap({ people.contains($0) ? $0 : nil }) else { return [] }
             let due = try time.workingDays.adding(partnership.escalation.responseTime(at: group), to: time.day(of: clock.now()))
             let decider = try governance.body(body).name
-            let guidance = fields["guidance"]?.stringValue ?? ""
-            return [try work(ActionRequest(group: group.key, title: String("Follow up the guidance from \(decider): \(escalation.title)".prefix(300)),
-                                           description: "Referred back by \(decider) with this guidance: \(guidance)", priority: try priority(of: group.key),
+            // Named by the escalation's ID, not its title or the guidance: those are for the
+            // escalation's path to read, and every partnership member reads every action.
+            return [try work(ActionRequest(group: group.key, title: "Follow up the guidance from \(decider) on \(escalation.id)",
+                                           description: "Referred back by \(decider); the guidance is with \(escalation.id).", priority: try priority(of: group.key),
                                            areas: escalation.areas, owner: owner, dueDate: due.description), "follow-up")]
         case .resolved, .escalated:
             return []

@@ -19,15 +19,17 @@ extension Flourish {
     /// The graph as an indented tree.
     public func tree() throws -> String { GovernanceTree.render(try governance.bodies(), top: partnership.topBody) }
 
-    /// Adds a body at run time, checking its priority against the framework.
-    public func addBody(key: String, name: String, kind: String, reportsTo: [String], priority: String?, description: String, by person: String) throws -> GovernanceBody {
+    /// Adds a body at run time, checking its priority against the framework. Who may is
+    /// decided by the caller (``addBody(key:name:kind:reportsTo:priority:description:by:)-(…,Viewer)``).
+    func addBody(key: String, name: String, kind: String, reportsTo: [String], priority: String?, description: String, by person: String) throws -> GovernanceBody {
         if let priority { try framework.checkPriority(priority) }
         return try governance.addBody(key: key, name: name, kind: kind, reportsTo: reportsTo, priority: priority, description: description,
                                       actor: person, at: clock.now())
     }
 
-    /// Retires a body, refused while anything not yet ended belongs to it.
-    public func retireBody(_ key: String, reason: String, by person: String) throws {
+    /// Retires a body, refused while anything not yet ended belongs to it. Who may is decided
+    /// by the caller (the secretariat: ``retireBody(_:reason:by:)-(…,Viewer)``).
+    func retireBody(_ key: String, reason: String, by person: String) throws {
         try governance.retireBody(key, reason: reason, openWork: { db in try self.openWork(of: key, db: db) }, actor: person, at: clock.now())
     }
 

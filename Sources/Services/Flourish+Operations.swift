@@ -15,7 +15,7 @@ extension Flourish {
     /// Writes are decided by the workflows' rules for the acting person either way.
     public func viewer(forOperator person: String) throws -> Viewer {
         if try directory.person(person) != nil { return try viewer(for: person) }
-        return Viewer(person: person, name: person, isSecretariat: true, chairOf: [], boardOf: [], memberOf: [], organisations: [])
+        return Viewer(person: person, name: person, isSecretariat: true, chairOf: [], boardOf: [], memberOf: [], organisations: [], isOperator: true)
     }
 
     /// The database file's path.
@@ -134,7 +134,7 @@ extension Flourish {
     public func verifyAuditLog(expectedHead: String?) throws -> AuditChain.Report { try engine.verifyAuditLog(expectedHead: expectedHead) }
 
     /// A page of the outbox, newest first, with the total: a list is never cut without saying so.
-    public func outboxPage(status: String? = nil, _ request: PageRequest = .first(200)) throws -> ListPage<OutboxMessage> {
+    func outboxPage(status: String? = nil, _ request: PageRequest = .first(200)) throws -> ListPage<OutboxMessage> {
         let page = try engine.outboxPage(status: status, after: try request.number(), limit: request.limit)
         return ListPage(items: page.messages, total: page.total, next: page.next.map(String.init))
     }
@@ -191,10 +191,19 @@ extension Flourish {
     }
 
     /// A record as it stood at `moment`, rebuilt from the event log, as the viewer may see it
-    /// now; nil when it did not exist yet.
+    /// (``AccessPolicy/sight(ofPast:seenNow:)``); nil when it did not exist yet.
+    ///
+    /// - Throws: ``WorkflowError/notPermitted(actor:event:allowed:)`` when the viewer sees only
+    ///   the published part of a pledge that was not yet published then.
     public func record(_ id: InstanceID, asOf moment: Date, for viewer: Viewer) throws -> Instance? {
         let (_, sight) = try record(id, for: viewer)
-        return try engine.instance(id, asOf: moment).map { $0.showing(policy.visibleData($0, sight: sight)) }
+        guard let past = try engine.instance(id, asOf: moment) else { return nil }
+        let pastSight = policy.sight(ofPast: past, seenNow: sight)
+        guard pastSight != .none else {
+            throw WorkflowError.notPermitted(actor: viewer.person ?? "a visitor", event: "see \(id) as it stood before it was published",
+                                             allowed: ["its organisation's contacts", "the secretariat"])
+        }
+        return past.showing(policy.visibleData(past, sight: pastSight))
     }
 
     /// A record's pending timers, for a viewer who sees the whole of it.

@@ -37,7 +37,7 @@ extension Flourish {
     /// and marked sent or failed after. A message found still "sending" was interrupted after
     /// it was claimed: it may or may not have gone, so it is marked failed with that said,
     /// never re-sent on its own; `retry` sends it again once someone has checked.
-    public func sendOutbox(command: String = Flourish.defaultSendmail, from: String = "FLOURISH Pledge <flourish@localhost>", limit: Int = 500) throws -> OutboxSendReport {
+    func sendOutbox(command: String = Flourish.defaultSendmail, from: String = "FLOURISH Pledge <flourish@localhost>", limit: Int = 500) throws -> OutboxSendReport {
         var report = OutboxSendReport()
         let now = clock.now()
         report.interrupted = try database.write { db in
@@ -77,7 +77,7 @@ extension Flourish {
     }
 
     /// Puts failed messages back in the queue: the given ones, or every failed one.
-    public func retryOutbox(ids: [Int64]) throws -> [Int64] {
+    func retryOutbox(ids: [Int64]) throws -> [Int64] {
         try database.write { db in
             if ids.isEmpty {
                 let failed = try db.query("SELECT id FROM outbox WHERE status = 'failed' ORDER BY id").compactMap { $0.int64("id") }

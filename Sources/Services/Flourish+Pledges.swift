@@ -163,7 +163,7 @@ extension Flourish {
     /// Erases an organisation's contact details on request (UK GDPR): the contact's name and
     /// email go from the directory, from the registration's event payloads (by redaction, so
     /// the audit log still verifies) and from the outbox. Pledges and their history stay.
-    public func eraseContact(of key: String, reason: String, by person: String) throws -> Int {
+    func eraseContact(of key: String, reason: String, by person: String) throws -> Int {
         let view = try organisation(key)
         var erased = 0
         let now = clock.now()

@@ -18,8 +18,8 @@ public struct MailSettings: Sendable, Equatable {
 
 /// The secretariat's work on the partnership itself, for the web: the governance graph, the
 /// directory's memberships and member organisations, and the outbox. Each call names the
-/// viewer; only the secretariat may make them (``requireSecretariat(_:doing:)``). The CLI, an
-/// operator's tool on the server, calls the same services underneath with its `--as` actor.
+/// viewer; only the secretariat may make them (``requireSecretariat(_:doing:)``), through the
+/// web or the CLI (where the operator, `--as` nobody in the directory, counts as the secretariat).
 extension Flourish {
     /// The one rule for the partnership's own set-up: only the secretariat changes it.
     func requireSecretariat(_ viewer: Viewer, doing what: String) throws {
@@ -30,8 +30,12 @@ extension Flourish {
 
     /// Adds a group, board or partner to the governance graph; its key is made from its name.
     public func addBody(name: String, kind: String, reportsTo: [String], priority: String?, description: String, by viewer: Viewer) throws -> GovernanceBody {
+        try addBody(key: PledgingOrganisations.slug(name), name: name, kind: kind, reportsTo: reportsTo, priority: priority, description: description, by: viewer)
+    }
+
+    /// Adds a group, board or partner to the governance graph under a key of the caller's choosing.
+    public func addBody(key: String, name: String, kind: String, reportsTo: [String], priority: String?, description: String, by viewer: Viewer) throws -> GovernanceBody {
         try requireSecretariat(viewer, doing: "add a group")
-        let key = PledgingOrganisations.slug(name)
         return try addBody(key: key, name: name, kind: kind, reportsTo: reportsTo, priority: priority, description: description, by: viewer.person ?? "")
     }
 
@@ -58,9 +62,7 @@ extension Flourish {
 
     /// Adds a member organisation of the partnership (its key made from its name).
     public func addMemberOrganisation(name: String, sector: String?, by viewer: Viewer) throws -> MemberOrganisation {
-        try requireSecretariat(viewer, doing: "add a member organisation")
-        return try directory.addOrganisation(key: PledgingOrganisations.slug(name), name: name, sector: sector, sectors: partnership.sectors.map(\.key),
-                                             actor: viewer.person ?? "", at: clock.now())
+        try addMemberOrganisation(key: PledgingOrganisations.slug(name), name: name, sector: sector, by: viewer)
     }
 
     /// Sends the outbox's waiting messages now.

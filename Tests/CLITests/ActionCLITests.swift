@@ -25,7 +25,7 @@ import Testing
         let decided = try cli.run(arguments: ["escalation", "decide", "escalation-2", "--as", "ann", "--body", "children-and-young-people-strategic-alliance",
                                               "--outcome", "referred-back", "--guidance", "Use the school halls"] + now)
         #expect(decided.stdout.hasPrefix("Decided escalation-2 at Children and Young People Strategic Alliance: referred-back. The escalation is now closed.\n"
-                                          + "Follow-up for the raising group:\n  action-4  Follow up the guidance from Children and Young People Strategic Alliance: Action red 2 updates running: Family hubs  Early Prevention Board  owner Erin"),
+                                          + "Follow-up for the raising group:\n  action-4  Follow up the guidance from Children and Young People Strategic Alliance on escalation-2  Early Prevention Board  owner Erin"),
                 "a follow-up at the raising group, for its chair")
         let show = try cli.run("action", "show", "action-1")
         #expect(show.stdout.contains("Latest RAG: red (steady)\n"))

@@ -161,6 +161,15 @@ import Testing
 
         let asOf = try cli.run("history", "pledge-3", "--as-of", "2026-12-01")
         #expect(asOf.stdout.hasPrefix("pledge-3 as of 1 December 2026: approved (version 4)\n"))
+        // Someone who reads only the published pledge reads it as it stood while published, not its draft.
+        #expect(try cli.run("person", "add", "pat", "--name", "Pat Public").status == 0)
+        let draftAsPat = try cli.run("history", "pledge-3", "--as-of", "2026-04-01T09:05", "--as", "pat")
+        #expect(draftAsPat.status == 1 && draftAsPat.stdout.isEmpty)
+        #expect(draftAsPat.stderr == "Error: pat may not see pledge-3 as it stood before it was published; only its organisation's contacts or the secretariat may.\n")
+        let publishedAsPat = try cli.run("instance", "show", "pledge-3", "--as-of", "2026-12-01", "--as", "pat")
+        #expect(publishedAsPat.stdout.hasPrefix("pledge-3 as of 1 December 2026: approved (version 4)\n") && publishedAsPat.stdout.contains("Host a careers day"))
+        #expect(!publishedAsPat.stdout.contains("contact-1"), "the public part only: \(publishedAsPat.stdout)")
+        #expect(try cli.run("history", "pledge-3", "--as-of", "2026-04-01T09:05", "--as", "contact-1").stdout.hasPrefix("pledge-3 as of 1 April 2026 at 9:05am: draft"))
         let verify = try cli.run("audit", "verify")
         #expect(verify.stdout.hasPrefix("The audit log is intact: 17 events checked.\nHead: 17:"))
         #expect(verify.status == 0)

@@ -244,6 +244,34 @@ struct NorfolkFixture {
         }
     }
 
+    /// Every partnership member reads every action, but an escalation only its path: the
+    /// actions a decision sets (a plan's, a follow-up) name their escalation, never copy its
+    /// title or the guidance, so a chair elsewhere reads the work and not what was escalated.
+    @Test func theActionsADecisionSetsDoNotCarryTheEscalationsWords() throws {
+        let f = try NorfolkFixture(start: "2027-01-04T09:00")
+        try f.person("erin", "early-prevention-board", "chair")
+        try f.person("leo", "norfolk-learning-board", "chair")  // off both escalations' paths
+        try f.person("ann", alliance, "chair")
+        let venues = try f.app.raiseEscalation(EscalationRequest(group: "early-prevention-board", title: "PRIVATE-title venues", severity: "medium", areas: ["family-and-friends"]), by: "erin")
+        let rota = try f.app.raiseEscalation(EscalationRequest(group: "early-prevention-board", title: "PRIVATE-title rota", severity: "low", areas: ["healthy"]), by: "erin")
+        f.at("2027-01-14T11:00")
+        _ = try f.app.decideEscalation(venues.escalation.id, at: alliance, outcome: "accepted", fields: ["plan": "PRIVATE-plan libraries"],
+                                       plan: [PlannedAction(title: "Book the libraries", group: "early-prevention-board", owner: "erin", dueDate: "2027-02-26")], by: "ann")
+        _ = try f.app.decideEscalation(rota.escalation.id, at: alliance, outcome: "referred-back", fields: ["guidance": "PRIVATE-guidance ask the schools"], by: "ann")
+        let leo = try f.app.viewer(for: "leo")
+        let set = try f.app.actions(for: leo).filter { $0.action.escalation != nil }
+        #expect(set.count == 2, "the plan's action and the follow-up, read by a chair elsewhere")
+        for view in set {
+            let words = view.action.title + " " + (view.action.instance.data["description"]?.stringValue ?? "")
+            #expect(!words.contains("PRIVATE"), "\(words)")
+            #expect(words.contains(view.action.escalation ?? "?"), "it names its escalation: \(words)")
+            #expect(try f.app.history(of: view.action.id.instance, for: leo).events.allSatisfy { !$0.payload.description.contains("PRIVATE") })
+        }
+        #expect(throws: WorkflowError.self) { try f.app.escalation(rota.escalation.id, for: leo) }
+        // The raising group's chair reads the guidance on the escalation itself.
+        #expect(try f.app.escalation(rota.escalation.id, for: try f.app.viewer(for: "erin")).reviews.contains { $0.instance.data["guidance"] == "PRIVATE-guidance ask the schools" })
+    }
+
     /// The console lists every waiting review overdue first, then by the day each must be
     /// answered by; a filter narrows the list but not the counts said above it.
     @Test func theConsoleListsOverdueFirstThenByRespondByDay() throws {

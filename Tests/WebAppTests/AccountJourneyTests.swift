@@ -10,7 +10,7 @@ import Engine
 @Suite(.serialized) struct AccountJourneyTests {
     /// The link of the newest message of `template` to `recipient`, as a path and query.
     static func link(_ f: WebFixture, template: String, to recipient: String) throws -> String? {
-        guard let message = try f.app.outboxPage().items.first(where: { $0.template == template && $0.recipient == recipient }),
+        guard let message = try f.app.outbox().first(where: { $0.template == template && $0.recipient == recipient }),
               let line = message.body.split(separator: "\n").first(where: { $0.contains("?token=") }),
               let start = line.range(of: "localhost:8080") else { return nil }
         return String(line[start.upperBound...])
@@ -33,7 +33,7 @@ import Engine
         #expect(known.status.code == 200 && unknown.status.code == 200)
         let answer = { (r: HTTPResponse) in r.text.range(of: "<h1").map { String(r.text[$0.lowerBound...].prefix(600)) } ?? "" }
         #expect(answer(known) == answer(unknown) && answer(known).contains("Check your email"))
-        #expect(try f.app.outboxPage().items.filter { $0.template == "reset-password" }.count == 1)
+        #expect(try f.app.outbox().filter { $0.template == "reset-password" }.count == 1)
         let path = try #require(try Self.link(f, template: "reset-password", to: email), "the link is the site's own address, not evil.example")
 
         let form = try visitor.get(path)
@@ -52,7 +52,7 @@ import Engine
 
         // An account is sent at most three links an hour; asking more says the same and sends nothing.
         for _ in 0..<4 { _ = try visitor.post("/forgotten-password", [("nameOrEmail", email)]) }
-        #expect(try f.app.outboxPage().items.filter { $0.template == "reset-password" }.count == 3)
+        #expect(try f.app.outbox().filter { $0.template == "reset-password" }.count == 3)
         // And one address may ask at most five times an hour.
         let asking = try visitor.post("/forgotten-password", [("nameOrEmail", "someone")])
         #expect(asking.status.code == 429 && asking.text.contains("Too many password reset requests from here"))

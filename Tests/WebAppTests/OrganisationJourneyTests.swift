@@ -67,10 +67,10 @@ import Engine
         // lost the email, gets a new link and the old one stops working.
         let other = try WebFixture.Browser(f.web).register(Self.registration.map { $0.0 == "contactEmail" ? ($0.0, "someone@else.example") : $0 }, app: f.app)
         #expect(other.status.code == 422 && other.text.contains("already taken"))
-        let firstLink = try #require(try f.app.outboxPage().items.first { $0.template == "confirm-registration" }?.body)
+        let firstLink = try #require(try f.app.outbox().first { $0.template == "confirm-registration" }?.body)
         #expect(try organisation.post("/register", Self.registration).text.contains("Check your email"))
-        #expect(try f.app.outboxPage().items.filter { $0.template == "confirm-registration" }.count == 1, "the first email is withdrawn")
-        let message = try #require(try f.app.outboxPage().items.first { $0.template == "confirm-registration" })
+        #expect(try f.app.outbox().filter { $0.template == "confirm-registration" }.count == 1, "the first email is withdrawn")
+        let message = try #require(try f.app.outbox().first { $0.template == "confirm-registration" })
         let link = try #require(message.body.split(separator: "\n").first { $0.contains("/register/confirm?token=") })
         #expect(link.hasPrefix("http://localhost:8080/register/confirm?token="), "the link is the site's configured address, not the request's Host")
         let token = String(link.split(separator: "=").last ?? "")

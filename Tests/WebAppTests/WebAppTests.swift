@@ -85,7 +85,7 @@ final class WebFixture: @unchecked Sendable {
             let asked = try post("/register", fields)
             guard asked.status.code == 200, asked.text.contains("Check your email") else { return asked }
             let email = fields.first { $0.0 == "contactEmail" }?.1 ?? ""
-            guard let message = try app.outboxPage().items.first(where: { $0.recipient == email && $0.template == "confirm-registration" }),
+            guard let message = try app.outbox().first(where: { $0.recipient == email && $0.template == "confirm-registration" }),
                   let link = message.body.split(separator: "\n").first(where: { $0.contains("/register/confirm?token=") }),
                   let path = link.range(of: "/register/confirm") else { return asked }
             let confirmPage = try get(String(link[path.lowerBound...]))
@@ -351,7 +351,7 @@ extension HTTPResponse {
         let head = try f.app.verifyAuditLog(expectedHead: nil).head
         #expect(text.contains("flourish_audit_head_info{head=\"\(head)\"} 1"), "the head `audit verify --head` takes")
         #expect(value("flourish_audit_head_sequence") == Double(head.split(separator: ":")[0]))
-        let pending = try f.app.outboxPage(status: "pending").total
+        let pending = try f.app.outboxPage(status: "pending", .first(200), for: try f.app.viewer(for: "sam")).total
         #expect(value("flourish_outbox_messages{status=\"pending\"}") == Double(pending))
         #expect(value("flourish_outbox_messages{status=\"failed\"}") == 0, "every status is named, zero or not")
         #expect((value("flourish_timers_due") ?? 0) > 0)
