@@ -2,6 +2,7 @@ import Foundation
 import HTTPServer
 import Services
 import Engine
+import Domain
 
 extension WebApp {
     static let openDataRoutes: [Route] = [
@@ -33,8 +34,11 @@ extension WebApp {
             return calendar(try c.app.groupCalendar(c.param("key"), for: try feedViewer(c)), name: "\(c.param("key"))-deadlines.ics")
         },
         Route("GET", "/organisations/{key}/deadlines.ics", .everyone, "An organisation's pledge deadlines as an iCalendar feed") { c in
-            guard (try? c.app.organisation(c.param("key"))) != nil else { return notFound(c) }
-            return calendar(try c.app.organisationCalendar(c.param("key"), for: try feedViewer(c)), name: "\(c.param("key"))-deadlines.ics")
+            do {
+                return calendar(try c.app.organisationCalendar(c.param("key"), for: try feedViewer(c)), name: "\(c.param("key"))-deadlines.ics")
+            } catch RegistrationError.unknownOrganisation(_) {
+                return notFound(c)  // none, or none the reader may know of
+            }
         },
     ]
 

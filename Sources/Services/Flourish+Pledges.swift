@@ -200,6 +200,11 @@ extension Flourish {
     /// Drafts a pledge for an organisation, checking its areas, theme and priority, and
     /// flagging it to the reviewer when it repeats the organisation's previous pledge.
     public func createPledge(_ r: PledgeRequest, by person: String, idempotencyKey: String? = nil) throws -> Instance {
+        // Who may comes before whether the organisation exists: someone who speaks for no
+        // organisation of that key is told the same whether or not there is one.
+        guard policy.speaksFor(organisation: r.organisation, viewer: try viewer(forOperator: person)) else {
+            throw WorkflowError.notPermitted(actor: person, event: "pledge for \(r.organisation)", allowed: ["its contacts", "the secretariat"])
+        }
         let view = try organisation(r.organisation)
         try checkPledgeTags(areas: r.areas, theme: r.theme, priority: r.priority)
         let year = r.pledgeYear ?? currentPledgeYear()
@@ -218,7 +223,7 @@ extension Flourish {
     /// Edits a draft pledge (or one with changes requested).
     public func editPledge(_ reference: RecordID<Pledge>, text: String?, areas: [String]?, theme: String?, priority: String?, expectedVersion: Int?, by person: String) throws -> Instance {
         let id = reference.instance
-        let pledge = try engine.instance(id)
+        let pledge = try pledgeToActOn(reference, by: person)
         // An empty theme or priority clears it.
         try checkPledgeTags(areas: areas, theme: theme == "" ? nil : theme, priority: priority == "" ? nil : priority)
         var payload: [String: JSONValue] = [:]
@@ -237,6 +242,7 @@ extension Flourish {
     /// Approves and publishes a pledge, with its pledge year's dates worked out from the partnership's settings.
     public func approvePledge(_ reference: RecordID<Pledge>, comment: String?, expectedVersion: Int?, by person: String) throws -> Instance {
         let id = reference.instance
+        _ = try pledgeToActOn(reference, by: person)
         try checkYouthReview(before: id)
         var payload: [String: JSONValue] = [:]
         if let comment { payload["reviewComment"] = .string(comment) }
@@ -247,11 +253,20 @@ extension Flourish {
     /// Fires any other pledge event (submit, request-changes, reject, report, withdraw, close-unreported).
     public func firePledge(_ reference: RecordID<Pledge>, event: String, fields: [String: JSONValue], expectedVersion: Int?, by person: String) throws -> Instance {
         let id = reference.instance
-        let pledge = try engine.instance(id)
-        guard pledge.workflow == "pledge" else { throw WorkflowError.unknownInstance(id) }
+        _ = try pledgeToActOn(reference, by: person)
         try checkReached(fields, event: event)
         if event == "approve" { try checkYouthReview(before: id) }
         return try engine.fire(event, on: id, payload: fields, actor: Actor(person), expectedVersion: expectedVersion).instance
+    }
+
+    /// A pledge a person is about to act on. One they may not see at all is answered as missing,
+    /// as a page would answer it, before anything else is checked: acting on someone else's
+    /// draft tells nothing of it. The workflow then says whether they may act.
+    func pledgeToActOn(_ reference: RecordID<Pledge>, by person: String) throws -> Instance {
+        let id = reference.instance
+        let pledge = try engine.instance(id)
+        guard pledge.workflow == "pledge", try policy.sight(of: pledge, for: try viewer(forOperator: person)) > .none else { throw WorkflowError.unknownInstance(id) }
+        return pledge
     }
 
     /// The most children and young people a pledge's report may say it reached: more than live

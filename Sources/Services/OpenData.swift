@@ -134,6 +134,11 @@ extension Flourish {
     /// the membership's renewal dates only its contacts and the secretariat.
     public func organisationCalendar(_ key: String, for viewer: Viewer) throws -> String {
         let view = try organisation(key)
+        // An organisation with nothing public (not yet on the wall, or never published) is
+        // answered as missing to all but its contacts and the secretariat: its name is theirs.
+        guard try policy.speaksFor(organisation: key, viewer: viewer) || view.pledges.contains(where: { try policy.sight(of: $0, for: viewer) > .none }) else {
+            throw RegistrationError.unknownOrganisation(key)
+        }
         var events: [ICS.Event] = []
         for p in view.pledges where try [.approved, .reportDue, .reportOverdue].contains(p.state) && policy.sight(of: p, for: viewer) > .none {
             for (field, day, label) in [("checkInOn", p.checkInOn, "Pledge check-in"), ("reportDueOn", p.reportDueOn, "Pledge report due")] {

@@ -22,6 +22,17 @@ import Testing
         #expect(created.stdout == "Drafted pledge-2 for acme-ltd (pledge year 2026). Submit it with 'flourish pledge submit pledge-2'.\n")
         let stranger = try cli.run(arguments: ["pledge", "submit", "pledge-2", "--as", "sam2"] + now)
         #expect(stranger.stderr == "Error: sam2 may not submit this; only a contact of the pledging organisation may.\n")
+        // Another organisation's contact learns nothing of acme-ltd's draft, nor whether acme-ltd exists.
+        try cli.run(arguments: ["org", "register", "--as", "sam", "--name", "Beacon Trust", "--kind", "business", "--district", "norwich", "--size", "small",
+                                "--contact-name", "Bo Beacon", "--contact-email", "bo@beacon.example"] + now)
+        let othersDraft = try cli.run(arguments: ["pledge", "submit", "pledge-2", "--as", "contact-2"] + now)
+        let noDraft = try cli.run(arguments: ["pledge", "submit", "pledge-99", "--as", "contact-2"] + now)
+        #expect(othersDraft.status == 1 && othersDraft.stderr == noDraft.stderr.replacingOccurrences(of: "pledge-99", with: "pledge-2"), "\(othersDraft.stderr)")
+        #expect(try cli.run(arguments: ["pledge", "edit", "pledge-2", "--as", "contact-2", "--text", "Mine now"] + now).stderr == othersDraft.stderr)
+        let forAcme = try cli.run(arguments: ["pledge", "create", "--as", "contact-2", "--org", "acme-ltd", "--text", "Placements", "--areas", "learning"] + now)
+        let forNobody = try cli.run(arguments: ["pledge", "create", "--as", "contact-2", "--org", "acme-limited", "--text", "Placements", "--areas", "learning"] + now)
+        #expect(forAcme.stderr == "Error: contact-2 may not pledge for acme-ltd; only its contacts or the secretariat may.\n")
+        #expect(forNobody.stderr == forAcme.stderr.replacingOccurrences(of: "acme-ltd", with: "acme-limited"))
         #expect(try cli.run(arguments: ["pledge", "submit", "pledge-2", "--as", "contact-1"] + now).stdout == "pledge-2 is submitted for review (now submitted).\n")
         let changes = try cli.run(arguments: ["pledge", "request-changes", "pledge-2", "--as", "sam", "--comment", "Say which year groups."] + now)
         #expect(changes.stdout == "pledge-2 is sent back for changes (now changes-requested).\n")

@@ -322,6 +322,28 @@ extension HTTPResponse {
         #expect(try page.get("/escalations/\(raised)").status.code == 404, "and she may not open it")
     }
 
+    /// Whether an organisation is registered is its own and the secretariat's to know until it
+    /// has something public: its calendar feed and a pledge for it answer the same as for none.
+    @Test func anOrganisationWithNothingPublicIsAnsweredAsMissing() throws {
+        let f = try WebFixture()
+        let quiet = try f.app.registerOrganisation(.init(name: "Quiet Works Ltd", kind: "business", district: "norwich", sizeBand: "small",
+                                                         contactName: "Quinn Quiet", contactEmail: "quinn@quiet.example"), by: "sam")
+        let key = quiet.organisation.key, visitor = WebFixture.Browser(f.web)
+        let feed = try visitor.get("/organisations/\(key)/deadlines.ics"), none = try visitor.get("/organisations/no-such-organisation/deadlines.ics")
+        #expect(feed.status.code == 404 && none.status.code == 404 && !feed.text.contains("Quiet Works"))
+        let published = try #require(try f.app.wall().entries.first?.pledge)
+        let publishedOrganisation = try #require(try f.app.engine.instance(published).data["organisation"]?.stringValue)
+        #expect(try visitor.get("/organisations/\(publishedOrganisation)/deadlines.ics").status.code == 200, "an organisation on the wall has a public feed")
+        let erin = try f.app.accounts.createToken(for: "erin", name: "pledges", at: f.clock.now())
+        func pledge(for organisation: String) throws -> (Int, String) {
+            let r = try visitor.send("POST", "/api/v1/pledges", headers: [("Authorization", "Bearer \(erin)"), ("Content-Type", "application/json")],
+                                     body: Array(#"{"organisation":"\#(organisation)","text":"Placements","areas":["learning"]}"#.utf8))
+            return (r.status.code, r.text.replacingOccurrences(of: organisation, with: "ORG"))
+        }
+        let forQuiet = try pledge(for: key), forNone = try pledge(for: "no-such-organisation")
+        #expect(forQuiet.0 == 403 && forQuiet == forNone, "\(forQuiet) \(forNone)")
+    }
+
     @Test func theOpenAPIDocumentListsExactlyTheAPIRoutes() throws {
         let f = try WebFixture()
         let doc = try JSONValue.parse(WebFixture.Browser(f.web).get("/api/openapi.json").text)
