@@ -360,14 +360,16 @@ extension Flourish {
     }
 
     /// Merges an escalation into another about the same thing: it is withdrawn, its reason
-    /// naming the one it joins (both histories show it), and the other goes on.
+    /// naming the one it joins by ID (both histories show it), and the other goes on. The
+    /// other's title is not copied: the merged one's path may not be the other's, and only its
+    /// own path reads an escalation.
     public func mergeEscalation(_ reference: RecordID<Escalation>, into other: RecordID<Escalation>, reason: String, by person: String) throws -> EscalationView {
         guard reference != other else { throw EscalationError.cannotMerge("An escalation cannot be merged into itself; choose another.") }
         let viewer = try viewer(for: person)
         let target = try escalation(other, for: viewer)
         guard target.escalation.state == .open else { throw EscalationError.cannotMerge("\(target.escalation.title) is \(target.escalation.state) already; merge into an open escalation.") }
         let why = reason.trimmingCharacters(in: .whitespacesAndNewlines)
-        return try withdrawEscalation(reference, reason: "Merged into \"\(target.escalation.title)\" (\(other.rawValue))" + (why.isEmpty ? "." : ": \(why)"), by: person)
+        return try withdrawEscalation(reference, reason: "Merged into \(other.rawValue)" + (why.isEmpty ? "." : ": \(why)"), by: person)
     }
 
     /// Escalations, newest first: only those waiting at `body`, in `state`, or overdue somewhere.

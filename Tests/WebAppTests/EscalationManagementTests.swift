@@ -59,7 +59,7 @@ import Domain
         #expect(merged.status.code == 303 && merged.headers["Location"] == "/escalations/\(first.escalation.id.rawValue)")
         #expect(try f.app.escalation(second.escalation.id).escalation.state == .withdrawn)
         let reason = try f.app.engine.history(of: second.escalation.id.instance).last?.payload["reason"]?.stringValue
-        #expect(reason == "Merged into \"School nurse rota gaps\" (\(first.escalation.id.rawValue)): The same shortage")
+        #expect(reason == "Merged into \(first.escalation.id.rawValue): The same shortage", "named by ID: its title is for its own path to read")
         #expect(try f.app.escalation(second.escalation.id).open.isEmpty, "its reviews close")
 
         let firstPath = "/escalations/\(first.escalation.id.rawValue)"
