@@ -27,7 +27,9 @@ extension WebApp {
             return Layout.page(title: "My organisation", body: "<h1 class=\"govuk-heading-l\">My organisation</h1>\(sections)", context: c)
         },
         Route("GET", "/pledges/new", .organisationContact, "Make a pledge") { c in
-            pledgeForm(c, organisation: c.request.queryValue("organisation") ?? c.viewer.organisations.first ?? "", values: ["ask": [c.request.queryValue("ask") ?? ""]], errors: [])
+            // Another organisation's key is answered as missing, whether or not there is one.
+            if let requested = c.request.queryValue("organisation"), (try? c.app.organisation(requested, for: c.viewer)) == nil { return notFound(c) }
+            return pledgeForm(c, organisation: c.request.queryValue("organisation") ?? c.viewer.organisations.first ?? "", values: ["ask": [c.request.queryValue("ask") ?? ""]], errors: [])
         },
         Route("POST", "/pledges/new", .organisationContact, "Make a pledge") { c in
             let organisation = c.field("organisation") ?? ""
@@ -185,7 +187,7 @@ extension WebApp {
     /// The pledge form: a new pledge, or (`editing`) changes to a draft or to one the secretariat asked to change.
     static func pledgeForm(_ c: Context, organisation: String, values: [String: [String]], errors: [FieldError], editing: Pledge? = nil, status: HTTPStatus = .ok) -> HTTPResponse {
         let app = c.app
-        let name = (try? app.organisation(organisation).organisation.name) ?? organisation
+        let name = (try? app.organisation(organisation, for: c.viewer).organisation.name) ?? organisation
         let title = editing == nil ? "Make a pledge" : "Change your pledge"
         let action = editing.map { "/pledges/\($0.id.rawValue)/edit" } ?? "/pledges/new"
         let hidden: HTML = editing.map { "<input type=\"hidden\" name=\"version\" value=\"\($0.version)\">" } ?? ""

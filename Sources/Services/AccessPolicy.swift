@@ -140,13 +140,17 @@ public struct AccessPolicy: Sendable {
     }
 
     /// How much of a record as it stood at an earlier moment the viewer may see, who sees
-    /// `now` of it today. A pledge seen only in part (published) is shown as it was only while
-    /// it was published: its drafts, and the text before changes a reviewer asked for, stay with
-    /// its organisation and the secretariat, as its history's private events do.
-    public func sight(ofPast past: Instance, seenNow now: Sight) -> Sight {
+    /// `now` of it today. A pledge seen only in part is shown as it was from its approval on, as
+    /// its public history is (its text no longer changes then); a youth panel's pledge, as it
+    /// stands. Its drafts, and the text before changes a reviewer asked for, stay with its
+    /// organisation and the secretariat, as its history's private events do.
+    public func sight(ofPast past: Instance, current: Instance, seenNow now: Sight) -> Sight {
         guard now == .publicPart, past.workflow == "pledge" else { return now }
-        return Self.publishedPledgeStates.contains(past.state) ? .publicPart : .none
+        return Self.approvedPledgeStates.contains(past.state) || past.version == current.version ? .publicPart : .none
     }
+
+    /// A pledge's states from its approval on.
+    static let approvedPledgeStates: Set<String> = ["approved", "report-due", "report-overdue", "reported", "unreported"]
 
     /// How much of a typed record the viewer may see.
     public func sight(of record: some WorkflowRecord, for viewer: Viewer) throws -> Sight {

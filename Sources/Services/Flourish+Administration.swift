@@ -13,7 +13,8 @@ extension Flourish {
     /// operator's (who makes the first accounts and the tokens scripts use).
     func requireOwnAccount(_ person: String, _ viewer: Viewer, doing what: String) throws {
         guard viewer.isOperator || viewer.person == person else {
-            throw WorkflowError.notPermitted(actor: viewer.person ?? "a visitor", event: what, allowed: ["\(person) themselves", "the operator at the server (without --as)"])
+            throw WorkflowError.notPermitted(actor: viewer.person ?? "a visitor", event: what,
+                                             allowed: ["\(person) themselves", "the operator at the server (--as, FLOURISH_AS or the login naming nobody in the directory)"])
         }
     }
 

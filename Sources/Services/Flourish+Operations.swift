@@ -191,15 +191,17 @@ extension Flourish {
     }
 
     /// A record as it stood at `moment`, rebuilt from the event log, as the viewer may see it
-    /// (``AccessPolicy/sight(ofPast:seenNow:)``); nil when it did not exist yet.
+    /// (``AccessPolicy/sight(ofPast:current:seenNow:)``); nil when it did not exist yet.
     ///
     /// - Throws: ``WorkflowError/notPermitted(actor:event:allowed:)`` when the viewer sees only
-    ///   the published part of a pledge that was not yet published then.
+    ///   the published part of a pledge that was not yet approved then (or did not exist yet:
+    ///   the same answer, so asking at moment after moment does not tell when it was drafted).
     public func record(_ id: InstanceID, asOf moment: Date, for viewer: Viewer) throws -> Instance? {
-        let (_, sight) = try record(id, for: viewer)
-        guard let past = try engine.instance(id, asOf: moment) else { return nil }
-        let pastSight = policy.sight(ofPast: past, seenNow: sight)
-        guard pastSight != .none else {
+        let (current, sight) = try record(id, for: viewer)
+        let past = try engine.instance(id, asOf: moment)
+        if past == nil && (sight == .whole || current.workflow != "pledge") { return nil }
+        let pastSight = past.map { policy.sight(ofPast: $0, current: current, seenNow: sight) } ?? Sight.none
+        guard let past, pastSight != .none else {
             throw WorkflowError.notPermitted(actor: viewer.person ?? "a visitor", event: "see \(id) as it stood before it was published",
                                              allowed: ["its organisation's contacts", "the secretariat"])
         }

@@ -163,9 +163,13 @@ import Testing
         #expect(asOf.stdout.hasPrefix("pledge-3 as of 1 December 2026: approved (version 4)\n"))
         // Someone who reads only the published pledge reads it as it stood while published, not its draft.
         #expect(try cli.run("person", "add", "pat", "--name", "Pat Public").status == 0)
+        let beforeItWas = try cli.run("history", "pledge-3", "--as-of", "2026-03-01", "--as", "pat")
         let draftAsPat = try cli.run("history", "pledge-3", "--as-of", "2026-04-01T09:05", "--as", "pat")
         #expect(draftAsPat.status == 1 && draftAsPat.stdout.isEmpty)
         #expect(draftAsPat.stderr == "Error: pat may not see pledge-3 as it stood before it was published; only its organisation's contacts or the secretariat may.\n")
+        #expect(beforeItWas.status == 1 && beforeItWas.stderr == draftAsPat.stderr, "before it existed, the same answer: when it was drafted is not told")
+        let overdueAsPat = try cli.run("history", "pledge-3", "--as-of", "2027-05-15", "--as", "pat")
+        #expect(overdueAsPat.status == 0 && overdueAsPat.stdout.contains("Host a careers day"), "from approval on, as its public history: \(overdueAsPat.stdout)\(overdueAsPat.stderr)")
         let publishedAsPat = try cli.run("instance", "show", "pledge-3", "--as-of", "2026-12-01", "--as", "pat")
         #expect(publishedAsPat.stdout.hasPrefix("pledge-3 as of 1 December 2026: approved (version 4)\n") && publishedAsPat.stdout.contains("Host a careers day"))
         #expect(!publishedAsPat.stdout.contains("contact-1"), "the public part only: \(publishedAsPat.stdout)")

@@ -342,6 +342,12 @@ extension HTTPResponse {
         }
         let forQuiet = try pledge(for: key), forNone = try pledge(for: "no-such-organisation")
         #expect(forQuiet.0 == 403 && forQuiet == forNone, "\(forQuiet) \(forNone)")
+        // Another organisation's contact opening the pledge form for it: as for none.
+        let contact = WebFixture.Browser(f.web)
+        try contact.signIn("contact-1")
+        let form = try contact.get("/pledges/new?organisation=\(key)"), noForm = try contact.get("/pledges/new?organisation=no-such-organisation")
+        #expect(form.status.code == 404 && noForm.status.code == 404 && !form.text.contains("Quiet Works"))
+        #expect(try contact.get("/pledges/new").status.code == 200, "their own organisation's form")
     }
 
     @Test func theOpenAPIDocumentListsExactlyTheAPIRoutes() throws {
