@@ -146,11 +146,8 @@ public struct AccessPolicy: Sendable {
     /// organisation and the secretariat, as its history's private events do.
     public func sight(ofPast past: Instance, current: Instance, seenNow now: Sight) -> Sight {
         guard now == .publicPart, past.workflow == "pledge" else { return now }
-        return Self.approvedPledgeStates.contains(past.state) || past.version == current.version ? .publicPart : .none
+        return AnnualReportBuilder.approvedStates.contains(past.state) || past.version == current.version ? .publicPart : .none
     }
-
-    /// A pledge's states from its approval on.
-    static let approvedPledgeStates: Set<String> = ["approved", "report-due", "report-overdue", "reported", "unreported"]
 
     /// How much of a typed record the viewer may see.
     public func sight(of record: some WorkflowRecord, for viewer: Viewer) throws -> Sight {

@@ -18,6 +18,10 @@ extension Flourish {
         }
     }
 
+    func requireAccount(_ person: String) throws {
+        guard try accounts.hasAccount(person) else { throw AccountError.noAccount(person) }
+    }
+
     // MARK: - People and memberships
 
     /// Adds a person who acts in the partnership.
@@ -82,7 +86,7 @@ extension Flourish {
     /// returns how many were revoked.
     public func changePassword(of person: String, to password: String, revokingTokens: Bool, by viewer: Viewer) throws -> Int {
         try requireOwnAccount(person, viewer, doing: "change \(person)'s password")
-        guard try accounts.hasAccount(person) else { throw AccountError.noAccount(person) }
+        try requireAccount(person)
         try accounts.setPassword(password, for: person, at: clock.now())
         return revokingTokens ? try accounts.revokeAllTokens(of: person, at: clock.now()) : 0
     }
@@ -90,7 +94,7 @@ extension Flourish {
     /// Ends every browser session of an account; returns how many.
     public func endAllSessions(of person: String, by viewer: Viewer) throws -> Int {
         try requireOwnAccount(person, viewer, doing: "sign \(person) out")
-        guard try accounts.hasAccount(person) else { throw AccountError.noAccount(person) }
+        try requireAccount(person)
         return try accounts.endAllSessions(of: person)
     }
 
@@ -103,7 +107,7 @@ extension Flourish {
     /// An account's API tokens (never the tokens themselves).
     public func tokens(of person: String, for viewer: Viewer) throws -> [APIToken] {
         try requireOwnAccount(person, viewer, doing: "list \(person)'s API tokens")
-        guard try accounts.hasAccount(person) else { throw AccountError.noAccount(person) }
+        try requireAccount(person)
         return try accounts.tokens(of: person)
     }
 

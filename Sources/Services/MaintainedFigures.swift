@@ -366,8 +366,6 @@ final class EscalationLedger: @unchecked Sendable {  // every var guarded by `lo
     /// Each escalation read as a record once, when it changes (an action's or measure's page
     /// lists the escalations it raised; decoding them on every view was a tenth of a group page).
     private var escalationRecords: [InstanceID: Escalation] = [:]
-    /// The body each review is at, read once when it changes (an escalation's path, for who may see it).
-    private var reviewBodies: [InstanceID: String] = [:]
     private var started: [InstanceID] = []
     private var records = Flourish.EscalationRecords(escalations: [], reviews: [:], work: [:], raisedBy: [:], paths: [:])
 
@@ -376,7 +374,7 @@ final class EscalationLedger: @unchecked Sendable {  // every var guarded by `lo
         try lock.withLock {
             if version.rebuilds == rebuilds && version.seq == through && through > 0 { return records }
             if version.rebuilds != rebuilds {
-                through = 0; instances = [:]; escalationRecords = [:]; reviewBodies = [:]; started = []
+                through = 0; instances = [:]; escalationRecords = [:]; started = []
                 rebuilds = version.rebuilds
             }
             let first = through == 0
@@ -388,9 +386,7 @@ final class EscalationLedger: @unchecked Sendable {  // every var guarded by `lo
             guard first || !relevant.isEmpty else { through = changes.through; return records }
             // Read before anything kept is changed, so a record that cannot be read changes nothing.
             let read = try relevant.filter { $0.workflow == "escalation" }.map(Escalation.init)
-            let readReviews = try relevant.filter { EscalationHooks.reviewWorkflows.contains($0.workflow) }.map(EscalationReview.init)
             for escalation in read { escalationRecords[escalation.id.instance] = escalation }
-            for review in readReviews { reviewBodies[review.instance.id] = review.body }
             for instance in relevant where instances.updateValue(instance, forKey: instance.id) == nil { started.append(instance.id) }
             if first { handBackFreedMemory() }
             through = changes.through
@@ -404,7 +400,7 @@ final class EscalationLedger: @unchecked Sendable {  // every var guarded by `lo
                 } else if let escalation = instance.data["escalation"]?.stringValue {
                     if instance.workflow == "action" { work[escalation, default: []].append(instance) } else {
                         reviews[escalation, default: []].append(instance)
-                        if let body = reviewBodies[id] { reviewedAt[escalation, default: []].append(body) }
+                        if let body = instance.data["body"]?.stringValue { reviewedAt[escalation, default: []].append(body) }
                     }
                 }
             }
