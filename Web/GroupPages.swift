@@ -21,7 +21,7 @@ extension WebApp {
     static let chairRoutes: [Route] = [
         Route("GET", "/groups", .chair, "My groups") { c in
             let rows = try myGroups(c).map { g -> [HTML] in
-                let actions = try c.app.actions(ActionFilter(group: g.key), for: c.viewer).filter { !$0.action.state.isFinished }
+                let actions = try c.app.actionsToChase(group: g.key, for: c.viewer).open
                 return ["<a class=\"govuk-link\" href=\"/groups/\(g.key)\">\(g.name)</a>", "\(actions.count)", "\(actions.filter(\.isOverdue).count)",
                         "\(actions.filter { $0.latestRAG == .red }.count)"]
             }

@@ -229,7 +229,15 @@ extension Flourish {
     /// A group's actions the viewer may see, in the order its chair chases them: the open ones,
     /// overdue first, then soonest due; and the finished ones (completed or cancelled), latest
     /// due first.
+    ///
+    /// Kept for the viewer until anything is next committed (``ViewerAnswers``): a chair's
+    /// group page, its pages of fifty and its counts are sorted once between writes, not once
+    /// a view.
     public func actionsToChase(group: String, for viewer: Viewer) throws -> (open: [ActionView], finished: [ActionView]) {
+        try chaseLists.value(group, for: viewer, counter: try? changeCounter()) { try sortedToChase(group: group, for: viewer) }
+    }
+
+    private func sortedToChase(group: String, for viewer: Viewer) throws -> (open: [ActionView], finished: [ActionView]) {
         let actions = try actions(ActionFilter(group: group), for: viewer)
         // Sorted by keys worked out once, equal keys kept in the order listed (newest first),
         // so hundreds of actions are not copied about while they are compared.

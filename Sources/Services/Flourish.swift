@@ -50,6 +50,8 @@ public final class Flourish: Sendable {
     let escalationLedger = EscalationLedger()
     /// Every action with its RAG ratings, kept in step with the event log.
     let actionLedger = ActionLedger()
+    /// Each group's actions in the order its chair chases them, kept per viewer until the next commit.
+    let chaseLists = ViewerAnswers<(open: [ActionView], finished: [ActionView])>()
     /// Every measure with its recorded values, kept in step with the event log.
     let measureLedger = MeasureLedger()
     /// Pledges answering each ask, kept in step with the event log.

@@ -49,3 +49,40 @@ extension Flourish {
         try database.write { db in try db.run("INSERT INTO figure_rebuilds (requested_at, requested_by) VALUES (?, ?)", now.milliseconds, viewer.person ?? "") }
     }
 }
+
+/// Answers worked out for one viewer, kept until anything is next committed to the database
+/// (by this process or another: `PRAGMA data_version`), so a page asked again and again
+/// between writes is worked out once, not on every view. Each answer is kept for the viewer
+/// it was worked out for, compared whole (who they are and what they hold), so no one is ever
+/// given an answer made for someone else. A few answers are kept, the oldest dropped first;
+/// the work runs without the lock held, so one slow answer holds up no other.
+final class ViewerAnswers<Value: Sendable>: @unchecked Sendable {  // `entries` guarded by `lock`
+    private struct Entry {
+        let key: String, viewer: Viewer, counter: Int64, value: Value
+    }
+    private let lock = NSLock()
+    private var entries: [Entry] = []
+    private let capacity: Int
+
+    init(capacity: Int = 32) { self.capacity = capacity }
+
+    /// The answer kept for `key` and `viewer` when nothing has been committed since it was
+    /// worked out (the counter is the same), or `build`'s, then kept. A nil counter (the
+    /// database could not say at once) works the answer out and keeps nothing.
+    func value(_ key: String, for viewer: Viewer, counter: Int64?, build: () throws -> Value) rethrows -> Value {
+        guard let counter else { return try build() }
+        if let kept = lock.withLock({ entries.first { $0.key == key && $0.counter == counter && $0.viewer == viewer } }) {
+            return kept.value
+        }
+        // The counter was read before the work began: a commit during it leaves the answer
+        // kept under the older counter, so the next view works it out again.
+        let value = try build()
+        lock.withLock {
+            entries.removeAll { $0.key == key && $0.viewer == viewer }
+            entries.removeAll { $0.counter != counter }
+            if entries.count >= capacity { entries.removeFirst(entries.count - capacity + 1) }
+            entries.append(Entry(key: key, viewer: viewer, counter: counter, value: value))
+        }
+        return value
+    }
+}

@@ -142,6 +142,54 @@ import Engine
         }
     }
 
+    /// A group's list is kept between commits for the viewer it was made for: the next commit
+    /// (a new action, an update, a timer firing) shows at once, and another viewer asking
+    /// after it gets an answer of their own, never the one kept for someone else.
+    @Test func aGroupsKeptListFollowsEveryCommitAndEachViewer() throws {
+        let f = try fixture()
+        let send = "norfolk-area-send-multi-agency-steering-group"
+        try f.person("oli", send, "member")  // off the escalations' path
+        let first = try f.app.logAction(request(due: "2026-03-20"), by: "erin").action.id
+        let erin = try f.app.viewer(for: "erin"), oli = try f.app.viewer(for: "oli"), sec = try f.app.viewer(for: "sec")
+        #expect(try f.app.actionsToChase(group: epb, for: erin).open.map(\.action.id) == [first])
+        let second = try f.app.logAction(request(due: "2026-03-10"), by: "erin").action.id
+        #expect(try f.app.actionsToChase(group: epb, for: erin).open.map(\.action.id) == [second, first], "a new action shows at once, soonest due first")
+        _ = try f.app.fireAction(first, event: "begin", fields: [:], by: "erin")
+        for note in ["Venue fell through", "Still no venue"] { _ = try f.app.fireAction(first, event: "update", fields: ["rag": "red", "commentary": .string(note)], by: "erin") }
+        let chased = try f.app.actionsToChase(group: epb, for: erin).open
+        #expect(chased.first { $0.action.id == first }?.latestRAG == .red, "an update shows at once")
+        let raised = try #require(try f.app.action(first).escalations.first).id
+        // The secretariat's list names the escalation; a member off its path, asking next, is not given that list.
+        #expect(try f.app.actionsToChase(group: epb, for: sec).open.flatMap(\.escalations).map(\.id) == [raised])
+        #expect(try f.app.actionsToChase(group: epb, for: oli).open.flatMap(\.escalations).isEmpty)
+        #expect(try f.app.actionsToChase(group: epb, for: sec).open.flatMap(\.escalations).map(\.id) == [raised])
+        // A deadline passing is a commit too: the action due 10 March is overdue once the tick has run.
+        f.at("2026-03-12T09:00")
+        _ = try f.app.engine.tick()
+        #expect(try f.app.actionsToChase(group: epb, for: erin).open.first.map { ($0.action.id, $0.isOverdue) } ?? (first, false) == (second, true))
+    }
+
+    /// The kept answers themselves: one build between commits, a build again after one, and
+    /// each viewer's own.
+    @Test func viewerAnswersAreKeptUntilTheCounterMovesAndForTheirViewerAlone() throws {
+        let f = try fixture()
+        let answers = ViewerAnswers<String>(capacity: 4)
+        let erin = try f.app.viewer(for: "erin"), sec = try f.app.viewer(for: "sec")
+        var builds = 0
+        func ask(_ viewer: Viewer, _ counter: Int64?) -> String {
+            answers.value("epb", for: viewer, counter: counter) { builds += 1; return "\(viewer.person ?? "")@\(counter ?? -1)#\(builds)" }
+        }
+        #expect(ask(erin, 1) == "erin@1#1")
+        #expect(ask(erin, 1) == "erin@1#1", "kept while nothing is committed")
+        #expect(ask(sec, 1) == "sec@1#2", "another viewer's own answer")
+        #expect(ask(erin, 2) == "erin@2#3", "worked out again after a commit")
+        #expect(ask(erin, nil) == "erin@-1#4" && ask(erin, nil) == "erin@-1#5", "nothing kept when the counter cannot be read")
+        #expect(ask(erin, 2) == "erin@2#3")
+        let counter = try f.app.changeCounter()
+        _ = try f.app.logAction(request(), by: "erin")
+        #expect(try f.app.changeCounter() != counter, "a commit moves the counter the answers are kept by")
+    }
+
     @Test func aMissingValuePastItsPeriodIsFlagged() throws {
         let f = try fixture()
         let m = try f.app.defineMeasure(MeasureRequest(group: epb, name: "Early help assessments", unit: "count", direction: "higher-is-better",
