@@ -108,18 +108,21 @@ extension WebApp {
     /// highlight reports, pledges approved, the secretariat's items, and the decision log.
     static func agendaHTML(_ c: Context, _ a: MeetingAgenda) throws -> HTML {
         let m = a.meeting
-        // A member follows an item to its record; a reader of published papers sees its title.
-        let member = c.app.isMember(of: m.id, viewer: c.viewer)
-        func issue(_ id: String, _ title: String) -> HTML { member ? c.link("/escalations/\(id)", "\(title)") : "\(title)" }
+        // An item links to its record for a reader who may open it (a member on the escalation's
+        // path, the secretariat); anyone else, a reader of published papers or a member of a body
+        // it never waited at, sees its title.
+        func issue(_ e: Escalation) throws -> HTML {
+            try c.app.policy.sight(of: e, for: c.viewer) == .whole ? c.link("/escalations/\(e.id.rawValue)", "\(e.title)") : "\(e.title)"
+        }
         var items: [HTML] = []
         if let p = a.previous, p.state == .held { items.append("<li>The minutes of the meeting of \(p.startsAt.map { day(c, $0) } ?? ""), for approval</li>") }
-        let escalations = a.escalations.map { e -> [HTML] in
-            [issue(e.escalation.escalation.id.rawValue, e.escalation.escalation.title), "\(c.app.displayName("body", e.escalation.escalation.group))",
+        let escalations = try a.escalations.map { e -> [HTML] in
+            [try issue(e.escalation.escalation), "\(c.app.displayName("body", e.escalation.escalation.group))",
              "\(e.review.respondBy.flatMap { c.app.time.parse($0) }.map { day(c, $0) } ?? "")" + (e.overdue ? " <strong class=\"app-overdue\">Overdue</strong>" as HTML : "")]
         }
         items.append("<li>Escalations waiting for a decision\(escalations.isEmpty ? ": none" : "")" + (escalations.isEmpty ? "" : Components.table(caption: "Overdue first", headers: ["Issue", "Raised by", "Respond by"], rows: escalations)) + "</li>")
         if !a.latePlans.isEmpty {
-            let rows = a.latePlans.map { v -> [HTML] in [issue(v.escalation.id.rawValue, v.escalation.title), "\(v.planProgress.done) of \(v.planProgress.of) done"] }
+            let rows = try a.latePlans.map { v -> [HTML] in [try issue(v.escalation), "\(v.planProgress.done) of \(v.planProgress.of) done"] }
             items.append("<li>Decisions whose plans are late" + Components.table(caption: "Late plans", headers: ["Issue", "Actions"], rows: rows) + "</li>")
         }
         if !a.voiceOwed.isEmpty {
@@ -139,13 +142,13 @@ extension WebApp {
             let unanswered = a.highlightReports.flatMap { r in r.escalationsOverdue.map { (r.group.name, $0) } }
             if !unanswered.isEmpty {
                 items.append("<li>Escalations unanswered at the groups that report here, for information" + Components.table(caption: "Overdue where they wait",
-                             headers: ["Issue", "Waiting at"], rows: unanswered.map { [issue($0.1.id.rawValue, $0.1.title), "\($0.0)"] }) + "</li>")
+                             headers: ["Issue", "Waiting at"], rows: try unanswered.map { [try issue($0.1), "\($0.0)"] }) + "</li>")
             }
         }
         if let approved = a.pledgesApproved { items.append("<li>FLOURISH Pledges approved since the last meeting: \(approved)</li>") }
         for text in a.items { items.append("<li>\(text)</li>") }
-        let decisions = a.decisions.map { d -> [HTML] in
-            [issue(d.escalation.escalation.id.rawValue, d.escalation.escalation.title), Components.stateTag(d.review.state), "\(d.review.instance.data["minute"]?.stringValue ?? "–")"]
+        let decisions = try a.decisions.map { d -> [HTML] in
+            [try issue(d.escalation.escalation), Components.stateTag(d.review.state), "\(d.review.instance.data["minute"]?.stringValue ?? "–")"]
         }
         return """
         <span class="govuk-caption-l">\(c.app.displayName("body", m.group))</span><h1 class="govuk-heading-l">Meeting of \(m.startsAt.map { day(c, $0) } ?? "")</h1>

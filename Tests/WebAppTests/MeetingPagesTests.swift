@@ -115,4 +115,44 @@ import Domain
         #expect(throws: WorkflowError.self) { try f.app.addAgendaItem(meeting.id, item: "Mine", by: "erin") }
         #expect(try f.app.meeting(meeting.id, for: .anonymous).items == ["Children and young people's annual report"])
     }
+
+    /// Published papers are the members' agenda, and no more: an escalation overdue at the
+    /// Alliance (which reports to the board) is named by its title on the board's public
+    /// agenda, as the README says; its description is not, and the title links to nothing a
+    /// visitor cannot open. A member of the board off the escalation's path sees the title with
+    /// no link (every link its agenda showed went to a page that answered 404); the secretariat
+    /// follows it to the escalation.
+    @Test func publishedPapersNameAnEscalationByTitleOnly() throws {
+        let f = try WebFixture()
+        let raised = try f.app.raiseEscalation(EscalationRequest(group: "early-prevention-board", title: "Waiting lists for assessments", description: "MARKER-private-description",
+                                                                 severity: "high", priorities: [], areas: ["safe-and-secure"]), by: "erin")
+        try f.clock.advance(by: WorkingDays(30), in: f.app.time)
+        _ = try f.app.engine.tick()
+        let waiting = try #require(try f.app.escalation(raised.escalation.id).open.first)
+        try #require(waiting.body == Self.alliance && (try f.app.escalation(raised.escalation.id).overdue.contains { $0.id == waiting.id }), "overdue at the Alliance")
+        let meeting = try f.app.scheduleMeeting(of: Self.board, at: f.clock.now().addingTimeInterval(7 * 86_400), place: "County Hall", by: "sam")
+        let visitor = WebFixture.Browser(f.web)
+        for path in ["/meetings/\(meeting.id.rawValue)", "/meetings/\(meeting.id.rawValue)/pack"] {
+            let page = try visitor.get(path).text
+            #expect(page.contains("Escalations unanswered at the groups that report here") && page.contains("Waiting lists for assessments"), "\(path)")
+            #expect(!page.contains("MARKER-private-description") && !page.contains("/escalations/\(raised.escalation.id.rawValue)"), "\(path)")
+        }
+        let itself = try visitor.get("/escalations/\(raised.escalation.id.rawValue)")
+        #expect(itself.status.code == 303 && !itself.text.contains("MARKER-private-description"), "the escalation itself asks a visitor to sign in")
+        // A member of the board, who may not be on the escalation's path, is given a link only where it opens.
+        let now = f.clock.now()
+        _ = try f.app.directory.addPerson(id: "hugh", name: "Hugh Hart", email: "hugh@example.org", at: now)
+        _ = try f.app.directory.addMembership(person: "hugh", body: Self.board, role: "member", at: now)
+        try f.app.accounts.setPassword(Flourish.demoPassword, for: "hugh", at: now)
+        let hugh = WebFixture.Browser(f.web)
+        try hugh.signIn("hugh")
+        let agenda = try hugh.get("/meetings/\(meeting.id.rawValue)").text
+        #expect(agenda.contains("Waiting lists for assessments"))
+        let links = agenda.components(separatedBy: "href=\"/escalations/").dropFirst().map { String($0.prefix { $0 != "\"" }) }
+        for id in links { #expect(try hugh.get("/escalations/\(id)").status.code == 200, "the agenda's link to escalation \(id) opens for the member it is shown to") }
+        #expect(!links.contains(raised.escalation.id.rawValue), "not on its path: its title, no link")
+        let sam = WebFixture.Browser(f.web)
+        try sam.signIn("sam")
+        #expect(try sam.get("/meetings/\(meeting.id.rawValue)").text.contains("href=\"/escalations/\(raised.escalation.id.rawValue)\""), "the secretariat follows it")
+    }
 }
