@@ -88,6 +88,9 @@ enum FlourishCLI {
             return 0
         } catch let error as UsageError {
             return usageFailure(error.message, usage: command.usage, helpHint: "flourish \(command.name) --help")
+        } catch let error as FilterError {
+            // A list filter naming nothing there is: the option at fault, and what it may be.
+            return usageFailure("--\(error.field): \(error.localizedDescription)", usage: command.usage, helpHint: "flourish \(command.name) --help")
         } catch let error as ExitStatus {
             return error.code
         } catch {

@@ -327,6 +327,13 @@ enum PledgeCommands {
         try inv.expectPositionals(atMost: 0)
         let request = try inv.pageRequest()
         let app = try inv.app
+        let wallOnly = ["area", "kind", "district", "theme", "search"].filter { inv.arguments.value($0) != nil }
+        if !inv.arguments.flag("wall"), let first = wallOnly.first {
+            throw UsageError("--\(first) filters the public wall; add --wall (or use --state for every pledge you may see)")
+        }
+        if inv.arguments.flag("wall"), inv.arguments.value("state") != nil {
+            throw UsageError("--state lists every pledge you may see, not the wall (the wall is only approved, current pledges); leave out --wall or --state")
+        }
         if inv.arguments.flag("wall") {
             let (entries, counts) = try app.wall(WallFilter(area: inv.arguments.value("area"), kind: inv.arguments.value("kind"), district: inv.arguments.value("district"),
                                                             theme: inv.arguments.value("theme"), search: inv.arguments.value("search")))

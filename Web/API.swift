@@ -43,6 +43,7 @@ struct APIProblem: Error {
         case let e as RegistrationError: return APIProblem(.unprocessableContent, "The request has a problem", detail: e.localizedDescription)
         case let e as AccountError: return APIProblem(.unprocessableContent, "The request has a problem", detail: e.localizedDescription)
         case let e as PagingError: return APIProblem(.unprocessableContent, "The request has a problem", detail: e.localizedDescription, field: e.field)
+        case let e as FilterError: return APIProblem(.unprocessableContent, "The request has a problem", detail: e.localizedDescription, field: e.field, code: "unknown-filter-value")
         case _ where StorageTrouble.isStorageError(error): return nil  // the server's trouble, not the request's: a 503 or 500
         case let e as any LocalizedError where e.errorDescription != nil: return APIProblem(.unprocessableContent, "The request has a problem", detail: e.errorDescription!)
         default: return nil
@@ -68,14 +69,27 @@ extension WebApp {
     }
 
     /// The request body as a JSON object.
-    static func body(_ c: Context) throws -> [String: JSONValue] {
+    /// - Parameter fields: the fields the route takes; any other is refused with 422 naming it
+    ///   (a field only Flourish sets, such as a pledge's contacts or a value's RAG, or a made-up
+    ///   one), as the generic event route refuses it, never silently dropped. Nil: the route
+    ///   checks its fields itself.
+    static func body(_ c: Context, taking fields: [String]? = nil) throws -> [String: JSONValue] {
         guard c.request.headers["Content-Type"]?.lowercased().hasPrefix("application/json") == true else {
             throw APIProblem(.unsupportedMediaType, "JSON needed", detail: "Send the body as application/json.")
         }
         guard let value = try? JSONValue.parse(c.request.bodyText), case .object(let object) = value else {
             throw APIProblem(.badRequest, "Not a JSON object", detail: "The body must be one JSON object.")
         }
+        if let fields { try refuseFieldsNotTaken(object, fields, in: "this request") }
         return object
+    }
+
+    /// Refuses the first field (in name order) of `object` not among `fields`.
+    static func refuseFieldsNotTaken(_ object: [String: JSONValue], _ fields: [String], in what: String) throws {
+        guard let other = object.keys.sorted().first(where: { !fields.contains($0) }) else { return }
+        throw APIProblem(.unprocessableContent, "A field is not taken",
+                         detail: "\(other) is not a field of \(what), which takes \(fields.joined(separator: ", ")); what Flourish works out itself is never sent. Nothing was changed.",
+                         field: other, code: "unknown-field")
     }
 
     static func string(_ body: [String: JSONValue], _ name: String, required: Bool = true) throws -> String? {
@@ -105,6 +119,7 @@ extension WebApp {
             guard case .object(let a) = item else {
                 throw APIProblem(.unprocessableContent, "A field has the wrong type", detail: "actions[\(i)] must be an object with title, group, owner and dueDate.", field: "actions")
             }
+            try refuseFieldsNotTaken(a, ["title", "group", "owner", "dueDate"], in: "actions[\(i)]")
             return PlannedAction(title: try requiredString(a, "title"), group: try requiredString(a, "group"), owner: try requiredString(a, "owner"), dueDate: try requiredString(a, "dueDate"))
         }
     }
@@ -180,7 +195,7 @@ extension WebApp {
             }
         },
         Route("POST", "/api/v1/pledges", .organisationContact, "Draft a pledge for an organisation", api: true) { c in
-            let b = try body(c)
+            let b = try body(c, taking: ["organisation", "text", "areas", "theme", "priority"])
             let pledge = try c.app.createPledge(PledgeRequest(organisation: try requiredString(b, "organisation"), text: try requiredString(b, "text"), areas: try strings(b, "areas"),
                                                               theme: try string(b, "theme", required: false), priority: try string(b, "priority", required: false)),
                                                 by: c.person, idempotencyKey: c.idempotencyKey)
@@ -213,7 +228,7 @@ extension WebApp {
             }
         },
         Route("POST", "/api/v1/actions", .chair, "Log an action for a group", api: true) { c, answer in
-            let b = try body(c)
+            let b = try body(c, taking: ["group", "title", "description", "priority", "areas", "owner", "dueDate", "item"])
             let time = c.app.time
             try c.app.logAction(ActionRequest(group: try requiredString(b, "group"), title: try requiredString(b, "title"), description: try string(b, "description", required: false) ?? "",
                                               priority: try string(b, "priority", required: false), areas: try strings(b, "areas"), owner: try requiredString(b, "owner"),
@@ -238,7 +253,7 @@ extension WebApp {
             }
         },
         Route("POST", "/api/v1/measures/{id}/values", .chair, "Record a measure's value for a period", api: true) { c in
-            let b = try body(c)
+            let b = try body(c, taking: ["period", "value", "note"])
             guard let value = b["value"]?.doubleValue else { throw APIProblem(.unprocessableContent, "A field is missing", detail: "value must be a number.", field: "value") }
             let view = try c.app.recordMeasure(RecordID(c.param("id")), period: try requiredString(b, "period"), value: value, note: try string(b, "note", required: false), by: c.person,
                                                expectedVersion: try ifMatch(c), idempotencyKey: c.idempotencyKey)
@@ -257,16 +272,17 @@ extension WebApp {
             }
         },
         Route("POST", "/api/v1/escalations", .chair, "Raise an escalation from a group", api: true) { c in
-            let b = try body(c)
+            let b = try body(c, taking: ["group", "title", "description", "severity", "priorities", "areas"])
             let view = try c.app.raiseEscalation(EscalationRequest(group: try requiredString(b, "group"), title: try requiredString(b, "title"), description: try string(b, "description", required: false) ?? "",
                                                                    severity: try requiredString(b, "severity"), priorities: try strings(b, "priorities"), areas: try strings(b, "areas")),
                                                  by: c.person, idempotencyKey: c.idempotencyKey)
             return json(instanceJSON(view.escalation.instance, c.app.time), status: .created, etag: view.escalation.version)
         },
         Route("POST", "/api/v1/escalations/{id}/decision", .signedIn, "Decide an escalation at a body", api: true) { c in
-            let b = try body(c)
+            let b = try body(c, taking: ["body", "outcome", "rationale", "plan", "guidance", "minute", "actions"])
             var fields: [String: JSONValue] = [:]
-            for name in ["rationale", "plan", "guidance"] { if let v = try string(b, name, required: false) { fields[name] = .string(v) } }
+            // The minute too, as the page's decision form and `escalation decide --minute` take it.
+            for name in ["rationale", "plan", "guidance", "minute"] { if let v = try string(b, name, required: false) { fields[name] = .string(v) } }
             let view = try c.app.decideEscalation(RecordID(c.param("id")), at: try requiredString(b, "body"), outcome: try requiredString(b, "outcome"), fields: fields,
                                                   plan: try plannedActions(b), by: c.person, expectedVersion: try ifMatch(c), idempotencyKey: c.idempotencyKey)
             return json(instanceJSON(view.escalation.instance, c.app.time))

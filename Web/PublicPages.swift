@@ -30,9 +30,17 @@ extension WebApp {
             let q = c.request
             let filter = WallFilter(area: nonEmpty(q.queryValue("area")), kind: nonEmpty(q.queryValue("kind")), district: nonEmpty(q.queryValue("district")),
                                     theme: nil, search: nonEmpty(q.queryValue("q")))
-            let wall = try c.app.wall(filter)
+            // A filter naming nothing there is (a hand-edited or old link) is shown as the form's
+            // error, as GOV.UK shows a search form's, with no pledges until it is fixed.
+            let wall: (entries: [WallEntry], countsByArea: [String: Int])
+            var errors: [FieldError] = []
+            do {
+                wall = try c.app.wall(filter)
+            } catch let refused as FilterError {
+                errors = [FieldError(refused.field, "Choose \(refused.what) from the list; “\(refused.value)” is not one")]
+                wall = ([], [:])
+            }
             let areas = c.app.framework.areas.map { ($0.key, $0.name) }
-            let noErrors: [FieldError] = []
             // Fifty to a page: a partnership with thousands of pledges still gets a page a phone can load.
             let perPage = 50
             let pageCount = max(1, (wall.entries.count + perPage - 1) / perPage)
@@ -55,25 +63,26 @@ extension WebApp {
                 "<li><a class=\"govuk-link\" href=\"/asks/\(v.ask.id.rawValue)\">\(v.ask.title)</a>: \(v.pledges) \(v.pledges == 1 ? "pledge" : "pledges") so far</li>"
             }
             let body: HTML = """
-            <h1 class="govuk-heading-l">Pledge wall</h1>
+            \(Components.errorSummary(errors))<h1 class="govuk-heading-l">Pledge wall</h1>
             \(asks.isEmpty ? "" : "<h2 class=\"govuk-heading-m\">What the partnership asks for</h2><ul class=\"govuk-list govuk-list--bullet\">\(asks)</ul><p class=\"govuk-body\"><a class=\"govuk-link\" href=\"/asks\">Every ask</a></p>" as HTML)
             <p class="govuk-body"><a class="govuk-link" href="/pledges/coverage">Where pledges are, and are not</a>: pledges by FLOURISH area and district.</p>
             <form method="get" action="/pledges" class="app-filter" role="search">
-            \(Components.input("q", label: "Search pledges", value: filter.search, errors: noErrors, hint: "Words from the pledge or the organisation's name"))
-            \(Components.select("area", label: "FLOURISH area", options: areas, selected: filter.area, errors: noErrors, blank: "Any area"))
-            \(Components.select("district", label: "District", options: c.app.partnership.districts.map { ($0.key, $0.name) }, selected: filter.district, errors: noErrors, blank: "Any district"))
-            \(Components.select("kind", label: "Kind of organisation", options: c.app.partnership.organisationKinds.map { ($0.key, $0.name) }, selected: filter.kind, errors: noErrors, blank: "Any kind"))
+            \(Components.input("q", label: "Search pledges", value: filter.search, errors: errors, hint: "Words from the pledge or the organisation's name"))
+            \(Components.select("area", label: "FLOURISH area", options: areas, selected: filter.area, errors: errors, blank: "Any area"))
+            \(Components.select("district", label: "District", options: c.app.partnership.districts.map { ($0.key, $0.name) }, selected: filter.district, errors: errors, blank: "Any district"))
+            \(Components.select("kind", label: "Kind of organisation", options: c.app.partnership.organisationKinds.map { ($0.key, $0.name) }, selected: filter.kind, errors: errors, blank: "Any kind"))
             \(Components.button("Show pledges", kind: "secondary"))
             </form>
             <h2 class="govuk-heading-m" id="results">\(wall.entries.count) pledge\(wall.entries.count == 1 ? "" : "s")</h2>
             \(pageCount > 1 ? "<p class=\"govuk-body-s\">Showing \((pageNumber - 1) * perPage + 1) to \((pageNumber - 1) * perPage + shown.count) of \(wall.entries.count).</p>" : "" as HTML)
-            \(wall.entries.isEmpty ? "<p class=\"govuk-body\">No pledges match. Try fewer filters.</p>" : "<ul class=\"app-card-list\">\(cards)</ul>" as HTML)
+            \(!errors.isEmpty ? "<p class=\"govuk-body\">Choose from the filters’ lists to see pledges.</p>" as HTML
+              : wall.entries.isEmpty ? "<p class=\"govuk-body\">No pledges match. Try fewer filters.</p>" : "<ul class=\"app-card-list\">\(cards)</ul>" as HTML)
             \(Components.pagination(current: pageNumber, count: pageCount, label: "Pages of pledges") { page in
                 "/pledges?" + ([("q", filter.search), ("area", filter.area), ("district", filter.district), ("kind", filter.kind)].compactMap { k, v in v.map { "\(k)=\(URLEncoding.encode($0))" } }
                                + (page > 1 ? ["page=\(page)"] : [])).joined(separator: "&") + "#results"
             })
             """
-            return Layout.page(title: "Pledge wall", body: body, context: c)
+            return Layout.page(title: (errors.isEmpty ? "" : "Error: ") + "Pledge wall", body: body, context: c)
         },
         Route("GET", "/pledges/{id}", .everyone, "One pledge", keep: true) { c in
             let id = InstanceID(c.param("id"))

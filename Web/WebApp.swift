@@ -491,6 +491,10 @@ public final class WebApp: Sendable {
             // A page address with a stale or made-up ?after= or ?limit=: say so, never a 500.
             return withCookies(context, errorPage(.badRequest, "That page of the list cannot be shown", paging.localizedDescription, request: request, context: context))
         }
+        if let filter = error as? FilterError {
+            // A list's address with a filter naming nothing there is (hand-edited, or an old link).
+            return withCookies(context, errorPage(.badRequest, "That list cannot be shown", "“\(filter.field)”: \(filter.localizedDescription)", request: request, context: context))
+        }
         if let message = Self.refusal(error) {
             return withCookies(context, errorPage(.conflict, "That could not be done", message, request: request, context: context))
         }

@@ -131,9 +131,11 @@ public struct AccessPolicy: Sendable {
             guard let section = try? ReportSection(instance) else { return .none }
             return viewer.memberOf.contains(section.group) ? .whole : .none
         case "annual-report":
-            // The body that approves it (the Alliance) reads the compiled draft.
+            // The body that approves it (the Alliance) reads the compiled draft, the same rule as the
+            // report's own pages: not while sections are still being collected (the record and its
+            // history answered its members through the instance routes then).
             guard let report = try? AnnualReportRecord(instance) else { return .none }
-            return viewer.memberOf.contains(report.group) ? .whole : .none
+            return maySeeDraftReport(approvedBy: report.group, state: instance.state, viewer: viewer) ? .whole : .none
         default:
             return .none
         }

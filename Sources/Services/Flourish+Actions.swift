@@ -135,7 +135,13 @@ extension Flourish {
         guard let due = CalendarDay(r.dueDate) else {
             throw WorkflowError.invalidField(event: "log an action", field: "dueDate", reason: "should be a date written as YYYY-MM-DD")
         }
-        guard let owner = try Directory.person(r.owner, in: db) else { throw DirectoryError.unknownPerson(r.owner) }
+        // Only the partnership's own people own actions: an organisation's contact (whose name is
+        // theirs and the secretariat's to see) is refused as someone unknown is, in the same
+        // words, so the answer does not tell whether a contact of that user name exists.
+        guard let owner = try Directory.person(r.owner, in: db), try Self.mayOwnActions(owner.id, in: db) else {
+            throw WorkflowError.invalidField(event: "log an action", field: "owner",
+                                             reason: "should be one of the partnership's people (a member of its groups and boards); “\(r.owner)” is not")
+        }
         var data: [String: JSONValue] = [
             "group": .string(group.key), "title": .string(r.title), "areas": .array(r.areas.map(JSONValue.string)),
             "owner": .string(owner.id), "dueDate": .string(due.description), "escalatesOn": .string(try escalatesOn(due).description),
@@ -185,10 +191,16 @@ extension Flourish {
     /// The people an action can be owned by: the partnership's own people, not the pledging
     /// organisations' contacts (whose names are theirs and the secretariat's to see).
     public func actionOwners() throws -> [Person] {
-        let contacts = try database.read { db in
-            Set(try db.query("SELECT p.id FROM people p JOIN organisations o ON o.key = p.organisation WHERE o.kind IS NOT NULL").compactMap { $0.string("id") })
-        }
+        let contacts = try database.read { db in Set(try db.query(Self.pledgingContacts).compactMap { $0.string("id") }) }
         return try directory.people().filter { !contacts.contains($0.id) }
+    }
+
+    /// The people who speak for pledging organisations (their contacts): never an action's owner.
+    static let pledgingContacts = "SELECT p.id FROM people p JOIN organisations o ON o.key = p.organisation WHERE o.kind IS NOT NULL"
+
+    /// Whether `person` may own an action: one of ``actionOwners()``.
+    static func mayOwnActions(_ person: String, in db: Connection) throws -> Bool {
+        try db.queryOne("SELECT 1 FROM (\(pledgingContacts)) WHERE id = ?", person) == nil
     }
 
     /// An action the viewer may see, with only the escalations they may see.
@@ -223,7 +235,8 @@ extension Flourish {
     /// Actions, filtered by group, priority, area, state, latest RAG and overdue.
     /// The actions the viewer may see (partnership members: see ``AccessPolicy``), filtered.
     public func actions(_ filter: ActionFilter = ActionFilter(), for viewer: Viewer) throws -> [ActionView] {
-        try actions(filter, seenBy: viewer)
+        try check(filter)
+        return try actions(filter, seenBy: viewer)
     }
 
     /// A group's actions the viewer may see, in the order its chair chases them: the open ones,
@@ -255,11 +268,13 @@ extension Flourish {
     /// The measures the viewer may see, optionally of one group or area.
     /// Each names only the escalations it raised that the viewer may see.
     public func measures(group: String? = nil, area: String? = nil, for viewer: Viewer) throws -> [MeasureView] {
-        try measures(group: group, area: area, seenBy: viewer).filter { try policy.sight(of: $0.measure, for: viewer) == .whole }
+        try checkMeasuresFilter(group: group, area: area)
+        return try measures(group: group, area: area, seenBy: viewer).filter { try policy.sight(of: $0.measure, for: viewer) == .whole }
     }
 
     public func actions(_ filter: ActionFilter = ActionFilter()) throws -> [ActionView] {
-        try actions(filter, seenBy: nil)
+        try check(filter)
+        return try actions(filter, seenBy: nil)
     }
 
     /// The actions chosen by `filter`, only those `viewer` may see when one is given.
@@ -385,7 +400,8 @@ extension Flourish {
     /// Measures, newest first, optionally of one group or area: the kept measures with their
     /// values (``MeasureLedger``), and the escalations each raised from the kept escalations.
     public func measures(group: String? = nil, area: String? = nil) throws -> [MeasureView] {
-        try measures(group: group, area: area, seenBy: nil)
+        try checkMeasuresFilter(group: group, area: area)
+        return try measures(group: group, area: area, seenBy: nil)
     }
 
     /// The measures chosen, each with the escalations it raised that `viewer` may see (all when none is given).

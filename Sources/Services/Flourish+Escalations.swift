@@ -374,6 +374,8 @@ extension Flourish {
 
     /// Escalations, newest first: only those waiting at `body`, in `state`, or overdue somewhere.
     public func escalations(body: String? = nil, state: String? = nil, overdueOnly: Bool = false) throws -> [EscalationView] {
+        try checkGroupFilter(body, "body")
+        try checkFilter(state, "state", is: "a state of an escalation", allowed: Escalation.State.allCases.map(\.rawValue))
         let records = try escalationRecords()
         let chosen = state.map { state in records.escalations.filter { $0.state == state } } ?? records.escalations
         let reviews = records.reviews, work = records.work

@@ -24,16 +24,21 @@ extension Flourish {
         let declared = Set(definition.transitions.filter { $0.event == event }.flatMap(\.fields).filter(\.isComputed).map(\.name))
         if let given = fields.keys.sorted().first(where: declared.contains) { throw WorkflowError.computedField(event: event, field: given) }
         try checkFrameworkTags(fields, event: event, workflow: record.workflow)
+        let at = WorkflowRecords.body(actingAt: record)
+        let actor = try actor(person, at: at)
         if record.workflow == "pledge" {
             try checkReached(fields, event: event)
-            if event == "approve" { try checkYouthReview(before: id) }
+            if event == "approve" {
+                // Who may approve, and whether the pledge is waiting for it, are said before the youth review's rule.
+                try engine.checkMayFire(event, on: id, actor: actor)
+                try checkYouthReview(before: id)
+            }
         }
         if let door = Self.ownDoors["\(record.workflow) \(event)"] {
             throw WorkflowError.invalidField(event: event, field: "event", reason: door)
         }
         let computed = try computedFields(for: event, on: record, given: fields)
-        let at = WorkflowRecords.body(actingAt: record)
-        return try engine.fire(event, on: id, payload: fields, computed: computed, actor: try actor(person, at: at),
+        return try engine.fire(event, on: id, payload: fields, computed: computed, actor: actor,
                                expectedVersion: expectedVersion, idempotencyKey: idempotencyKey)
     }
 

@@ -158,6 +158,7 @@ extension Flourish {
     ///
     /// - Parameter request: its `after` is the `next` of the page before (nil: the newest).
     public func recordsPage(workflow: String?, state: String?, _ request: PageRequest, for viewer: Viewer) throws -> ListPage<Instance> {
+        try checkRecordsFilter(workflow: workflow, state: state)
         let limit = request.limit
         var shown: [Instance] = []
         var cursor = try request.number()

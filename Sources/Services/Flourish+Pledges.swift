@@ -243,6 +243,8 @@ extension Flourish {
     public func approvePledge(_ reference: RecordID<Pledge>, comment: String?, expectedVersion: Int?, by person: String) throws -> Instance {
         let id = reference.instance
         _ = try pledgeToActOn(reference, by: person)
+        // Who may approve, and whether the pledge is waiting for it, are said before the youth review's rule.
+        try engine.checkMayFire("approve", on: id, actor: Actor(person))
         try checkYouthReview(before: id)
         var payload: [String: JSONValue] = [:]
         if let comment { payload["reviewComment"] = .string(comment) }
@@ -255,7 +257,10 @@ extension Flourish {
         let id = reference.instance
         _ = try pledgeToActOn(reference, by: person)
         try checkReached(fields, event: event)
-        if event == "approve" { try checkYouthReview(before: id) }
+        if event == "approve" {
+            try engine.checkMayFire(event, on: id, actor: Actor(person))
+            try checkYouthReview(before: id)
+        }
         return try engine.fire(event, on: id, payload: fields, actor: Actor(person), expectedVersion: expectedVersion).instance
     }
 
@@ -311,6 +316,7 @@ extension Flourish {
     /// The public pledge wall: approved pledges in their pledge year, of organisations whose
     /// membership is active (or due for renewal), filtered, newest first; and how many per area.
     public func wall(_ filter: WallFilter = WallFilter()) throws -> (entries: [WallEntry], countsByArea: [String: Int]) {
+        try check(filter)
         let wall = try wallIndex()
         let search = filter.search.map(Self.normalise).flatMap { $0.isEmpty ? nil : $0 }
         guard filter.area != nil || filter.kind != nil || filter.district != nil || filter.theme != nil || search != nil else {

@@ -37,7 +37,9 @@ public struct PledgeRecognition: Sendable {
 
 extension Flourish {
     /// The certificate and badge of a pledge the partnership approved, for anyone; a pledge never
-    /// approved is not found (a badge never reveals a draft or a rejected pledge).
+    /// approved is not found (a badge never reveals a draft or a rejected pledge), nor one its
+    /// organisation withdrew: it has left the wall and its page, and its badge goes with them
+    /// (it said "its year has ended" of a pledge withdrawn mid-year).
     public func recognition(_ reference: RecordID<Pledge>) throws -> PledgeRecognition {
         let instance = try engine.instance(reference.instance)
         guard instance.workflow == "pledge" else { throw WorkflowError.unknownInstance(reference.instance) }
@@ -45,6 +47,7 @@ extension Flourish {
             throw WorkflowError.unknownInstance(reference.instance)
         }
         let full = try Pledge(instance)
+        guard full.state != .withdrawn else { throw WorkflowError.unknownInstance(reference.instance) }
         let shown = try Pledge(instance.showing(policy.visibleData(instance, sight: .publicPart)))
         let today = time.day(of: clock.now())
         let current = try isOnWall(instance.id) && (full.yearEnds.map { today < $0 } ?? false)

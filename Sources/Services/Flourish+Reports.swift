@@ -237,6 +237,8 @@ extension Flourish {
     /// The secretariat compiles the report once every section is in or past its deadline.
     public func compileAnnualReport(year: Int, by person: String) throws -> (status: AnnualReportStatus, report: AnnualReport) {
         guard let status = try annualReportStatus(year: year) else { throw ReportError.notStarted(year: year) }
+        // Who may compile is said before which sections are awaited, and before the figures are built.
+        try engine.checkMayFire("compile", on: status.report.id.instance, actor: Actor(person))
         if !status.awaited.isEmpty, status.report.state == .collecting {
             throw ReportError.sectionsOutstanding(year: year, groups: status.awaited, dueOn: status.sectionsDueOn)
         }
@@ -252,6 +254,9 @@ extension Flourish {
     /// The Alliance's chair approves the compiled report, or sends it back with a note.
     public func decideAnnualReport(year: Int, approve: Bool, note: String?, by person: String) throws -> AnnualReportStatus {
         guard let status = try annualReportStatus(year: year) else { throw ReportError.notStarted(year: year) }
+        let deciding = try actor(person, at: partnership.allianceBody)
+        // Who may decide, and whether the report is waiting for it, are said before whose statement is awaited.
+        try engine.checkMayFire(approve ? "approve" : "return", on: status.report.id.instance, actor: deciding)
         // Young people have their say before the Alliance approves: each statement asked for is in.
         if approve, let statement = status.sections.first(where: { (try? governance.body($0.group))?.kind == .participationGroup && $0.state != .submitted }) {
             throw YouthReviewError.statementAwaited(panel: displayName("body", statement.group))
@@ -259,7 +264,7 @@ extension Flourish {
         var payload: [String: JSONValue] = [:]
         if let note { payload["note"] = .string(note) }
         _ = try engine.fire(approve ? "approve" : "return", on: status.report.id.instance, payload: payload,
-                            actor: try actor(person, at: partnership.allianceBody), expectedVersion: nil)
+                            actor: deciding, expectedVersion: nil)
         guard let decided = try annualReportStatus(year: year) else { throw ReportError.notStarted(year: year) }
         return decided
     }

@@ -36,6 +36,33 @@ import Testing
         #expect(try cli.run("action", "list", "--overdue").stdout.contains("action-1  planned  red  due 30 April 2026 OVERDUE"))
     }
 
+    /// A list filter naming nothing there is says so, with what it may be, and exits 2 (it said
+    /// "No actions match.", as if there were none); a wall filter without --wall is refused
+    /// (`pledge list --area x` listed every pledge, the filter ignored).
+    @Test func aListFilterThatNamesNothingIsRefusedSayingWhatItMayBe() throws {
+        let cli = try CLIRunner()
+        #expect(try cli.run("--now", "2026-11-24T09:00", "init", "--demo").status == 0)
+        let cases: [([String], String)] = [
+            (["action", "list", "--state", "nonsense"], "Error: --state: \"nonsense\" is not a state of an action. Use one of: planned, in-progress, blocked, completed, cancelled.\n"),
+            (["action", "list", "--rag", "purple"], "Error: --rag: \"purple\" is not a RAG status. Use one of: red, amber, green.\n"),
+            (["action", "list", "--area", "cooking"], "Error: --area: \"cooking\" is not a FLOURISH area. Use one of: family-and-friends, learning, opportunity, understood, resilience, individual, safe-and-secure, healthy.\n"),
+            (["escalation", "list", "--state", "pending"], "Error: --state: \"pending\" is not a state of an escalation. Use one of: open, in-plan, closed, withdrawn.\n"),
+            (["pledge", "list", "--area", "learning"], "Error: --area filters the public wall; add --wall (or use --state for every pledge you may see)\n"),
+            (["pledge", "list", "--wall", "--district", "atlantis"], "Error: --district: \"atlantis\" is not a district of the partnership. Use one of: "),
+            (["instance", "list", "--workflow", "pledges"], "Error: --workflow: \"pledges\" is not a kind of record. Use one of: action, "),
+            (["measure", "list", "--group", "no-such-group"], "Error: --group: \"no-such-group\" is not a group of the partnership. Use one of: "),
+        ]
+        for (arguments, message) in cases {
+            let r = try cli.run(arguments: arguments + ["--as", "sam"])
+            #expect(r.status == 2 && r.stderr.hasPrefix(message) && r.stdout.isEmpty, "\(arguments): \(r.stderr)")
+        }
+        // Filters that name what there is still answer as before.
+        let open = try cli.run("action", "list", "--state", "in-progress", "--as", "sam")
+        #expect(open.status == 0 && open.stdout.contains("in-progress") && !open.stdout.contains("planned  "))
+        #expect(try cli.run("pledge", "list", "--wall", "--area", "learning").status == 0)
+        #expect(try cli.run("pledge", "list", "--state", "approved", "--as", "sam").stdout.contains("approved"))
+    }
+
     @Test func aMeasureIsDefinedAndAValueOutsideToleranceEscalates() throws {
         let cli = try CLIRunner()
         try cli.run("person", "add", "sue", "--name", "Sue")

@@ -169,6 +169,24 @@ import Engine
         #expect(try f.app.actionsToChase(group: epb, for: erin).open.first.map { ($0.action.id, $0.isOverdue) } ?? (first, false) == (second, true))
     }
 
+    /// Every list filter is checked in the services, for the CLI and the API alike: a value
+    /// naming nothing there is is refused with what it may be, and nothing else changes.
+    @Test func listFiltersNamingNothingAreRefused() throws {
+        let f = try fixture()
+        let erin = try f.app.viewer(for: "erin")
+        _ = try f.app.logAction(request(), by: "erin")
+        #expect(throws: FilterError(field: "state", value: "done", what: "a state of an action", allowed: ["planned", "in-progress", "blocked", "completed", "cancelled"])) {
+            try f.app.actions(ActionFilter(state: "done"), for: erin)
+        }
+        #expect(throws: FilterError.self) { try f.app.actions(ActionFilter(priority: "cooking")) }
+        #expect(throws: FilterError.self) { try f.app.measures(group: "nowhere", for: erin) }
+        #expect(throws: FilterError.self) { try f.app.escalations(body: "nowhere", for: erin) }
+        #expect(throws: FilterError.self) { try f.app.wall(WallFilter(kind: "pirates")) }
+        #expect(throws: FilterError.self) { try f.app.recordsPage(workflow: "pledge", state: "open", try PageRequest(), for: erin) }
+        #expect(try f.app.actions(ActionFilter(group: epb, state: "planned"), for: erin).count == 1)
+        #expect(try f.app.recordsPage(workflow: "action", state: "planned", try PageRequest(), for: erin).items.count == 1)
+    }
+
     /// The kept answers themselves: one build between commits, a build again after one, and
     /// each viewer's own.
     @Test func viewerAnswersAreKeptUntilTheCounterMovesAndForTheirViewerAlone() throws {

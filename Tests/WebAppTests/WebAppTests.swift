@@ -265,6 +265,31 @@ extension HTTPResponse {
         #expect(f.app.displayName("body", "no-such-body") == "no-such-body", "an unknown key is shown as it is")
     }
 
+    /// A list's filter naming nothing there is: the API answers 422 naming the query parameter
+    /// and what it may be; a page answers 400 saying so (both answered an empty list).
+    @Test func aListFilterThatNamesNothingIsRefusedThroughTheAPIAndThePages() throws {
+        let f = try WebFixture()
+        let token = try f.app.accounts.createToken(for: "sam", name: "test", at: f.clock.now())
+        let client = WebFixture.Browser(f.web)
+        let auth = ("Authorization", "Bearer \(token)")
+        for (path, field) in [("/api/v1/actions?state=nonsense", "state"), ("/api/v1/actions?rag=purple", "rag"), ("/api/v1/actions?group=nowhere", "group"),
+                              ("/api/v1/escalations?state=pending", "state"), ("/api/v1/measures?area=cooking", "area"), ("/api/v1/pledges?district=atlantis", "district")] {
+            let r = try client.send("GET", path, headers: [auth])
+            let problem = try JSONValue.parse(r.text)
+            #expect(r.status.code == 422 && problem["field"]?.stringValue == field && problem["code"]?.stringValue == "unknown-filter-value", "\(path): \(r.text)")
+            #expect(problem["detail"]?.stringValue?.contains("Use one of: ") == true, "\(path)")
+        }
+        #expect(try client.send("GET", "/api/v1/actions?state=in-progress", headers: [auth]).status.code == 200)
+        // The public wall shows it as its filter form's error, GOV.UK's way, with no pledges until it is fixed.
+        let wall = try client.get("/pledges?area=cooking")
+        #expect(wall.status.code == 200 && wall.text.contains("<title>Error: Pledge wall"), "\(wall.status.code)")
+        #expect(wall.text.contains("Choose a FLOURISH area from the list; “cooking” is not one") && wall.text.contains("href=\"#area\""))
+        #expect(!wall.text.contains("app-card-list"))
+        let hostile = try client.get("/pledges?area=%3Cscript%3Ealert(1)%3C%2Fscript%3E")
+        #expect(hostile.status.code == 200 && !hostile.text.contains("<script>alert(1)") && hostile.text.contains("&lt;script&gt;alert(1)"), "the value is shown escaped")
+        #expect(try client.get("/pledges?area=learning").status.code == 200)
+    }
+
     @Test func theAPIUsesProblemJSONETagsAndIdempotencyKeys() throws {
         let f = try WebFixture()
         let token = try f.app.accounts.createToken(for: "erin", name: "test", at: f.clock.now())

@@ -89,22 +89,7 @@ extension WorkflowEngine {
         if let expectedVersion, expectedVersion != instance.version {
             throw WorkflowError.versionConflict(instance: id, expected: expectedVersion, actual: instance.version)
         }
-        let candidates = definition.transitions.filter { $0.event == event }
-        guard !candidates.isEmpty else { throw WorkflowError.unknownEvent(event: event, workflow: definition.name, known: definition.events) }
-        // Who may comes before when: someone who may never fire the event is told so, not
-        // what state the record is in.
-        guard try candidates.contains(where: { t in try t.by.contains { try authorizer.holds($0, actor: actor, instance: instance, db: db) } }) else {
-            var allowed: [String] = []
-            for phrase in candidates.flatMap(\.by).map(loader.catalog.phrase) where !allowed.contains(phrase) { allowed.append(phrase) }
-            throw WorkflowError.notPermitted(actor: actor.id, event: event, allowed: allowed)
-        }
-        if definition.isFinal(instance.state) { throw WorkflowError.finalState(instance: id, state: instance.state) }
-        guard let transition = definition.transition(for: event, from: instance.state) else {
-            throw WorkflowError.wrongState(event: event, state: instance.state, allowedFrom: candidates.flatMap(\.from))
-        }
-        guard try transition.by.contains(where: { try authorizer.holds($0, actor: actor, instance: instance, db: db) }) else {
-            throw WorkflowError.notPermitted(actor: actor.id, event: event, allowed: transition.by.map(loader.catalog.phrase))
-        }
+        let transition = try permittedTransition(event, on: instance, definition: definition, actor: actor, db: db)
         if actor.id != Actor.system.id { try refuseComputed(payload, fields: transition.fields, event: event) }
         let given = payload.merging(computed) { _, worked in worked }
         try validatePayload(given, fields: transition.fields, event: event)
@@ -134,6 +119,28 @@ extension WorkflowEngine {
                        occurred.milliseconds, id.rawValue)
         }
         return FireResult(instance: after, eventSeq: seq, isReplay: false)
+    }
+
+    /// The transition `event` takes from the instance's state, after the checks a fire makes
+    /// before anything else, in this order: who may fire the event at all (someone who may
+    /// never fire it is told so, not what state the record is in), then whether the record's
+    /// state allows it, then who may fire it from this state.
+    func permittedTransition(_ event: String, on instance: Instance, definition: WorkflowDefinition, actor: Actor, db: Connection) throws -> TransitionDefinition {
+        let candidates = definition.transitions.filter { $0.event == event }
+        guard !candidates.isEmpty else { throw WorkflowError.unknownEvent(event: event, workflow: definition.name, known: definition.events) }
+        guard try candidates.contains(where: { t in try t.by.contains { try authorizer.holds($0, actor: actor, instance: instance, db: db) } }) else {
+            var allowed: [String] = []
+            for phrase in candidates.flatMap(\.by).map(loader.catalog.phrase) where !allowed.contains(phrase) { allowed.append(phrase) }
+            throw WorkflowError.notPermitted(actor: actor.id, event: event, allowed: allowed)
+        }
+        if definition.isFinal(instance.state) { throw WorkflowError.finalState(instance: instance.id, state: instance.state) }
+        guard let transition = definition.transition(for: event, from: instance.state) else {
+            throw WorkflowError.wrongState(event: event, state: instance.state, allowedFrom: candidates.flatMap(\.from))
+        }
+        guard try transition.by.contains(where: { try authorizer.holds($0, actor: actor, instance: instance, db: db) }) else {
+            throw WorkflowError.notPermitted(actor: actor.id, event: event, allowed: transition.by.map(loader.catalog.phrase))
+        }
+        return transition
     }
 
     /// The first result of a request already made with this idempotency key, if any.

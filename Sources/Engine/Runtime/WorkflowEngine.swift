@@ -284,6 +284,18 @@ public final class WorkflowEngine: Sendable {
         }
     }
 
+    /// Refuses, as ``fire(_:on:payload:computed:actor:expectedVersion:idempotencyKey:alongside:)``
+    /// would and with the same error, when `actor` may not fire `event` on the instance as it
+    /// stands, or its state does not allow it; writes nothing. For a service with rules of its
+    /// own to check before an event (a setting, another record), so that who may, and what
+    /// state the record is in, are still said first.
+    public func checkMayFire(_ event: String, on id: InstanceID, actor: Actor) throws {
+        try database.read { db in
+            let instance = try loadInstance(db, id)
+            _ = try permittedTransition(event, on: instance, definition: try definition(instance.workflow, version: instance.workflowVersion), actor: actor, db: db)
+        }
+    }
+
     /// The events `actor` could fire on an instance now, and why each other one is not open.
     public func availableEvents(on id: InstanceID, actor: Actor) throws -> [EventAvailability] {
         try database.read { db in
