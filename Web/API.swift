@@ -77,7 +77,16 @@ extension WebApp {
         guard c.request.headers["Content-Type"]?.lowercased().hasPrefix("application/json") == true else {
             throw APIProblem(.unsupportedMediaType, "JSON needed", detail: "Send the body as application/json.")
         }
-        guard let value = try? JSONValue.parse(c.request.bodyText), case .object(let object) = value else {
+        // Bytes that are not UTF-8 are refused, not replaced (a title came out as "Bad\u{FFFD}\u{FFFD}").
+        guard let text = String(validating: c.request.body, as: UTF8.self) else {
+            throw APIProblem(.badRequest, "Not UTF-8", detail: "The body is not UTF-8 text; send JSON encoded as UTF-8. Nothing was changed.")
+        }
+        let value: JSONValue
+        do { value = try JSONValue.parse(text) } catch {
+            // The parser's own words: where and what (a duplicate member, the body cut off, a number too large).
+            throw APIProblem(.badRequest, "Not valid JSON", detail: "The body is not valid JSON: \(error.localizedDescription). Nothing was changed.")
+        }
+        guard case .object(let object) = value else {
             throw APIProblem(.badRequest, "Not a JSON object", detail: "The body must be one JSON object.")
         }
         if let fields { try refuseFieldsNotTaken(object, fields, in: "this request") }

@@ -455,6 +455,7 @@ public final class WebApp: Sendable {
                     : withCookies(context, errorPage(.forbidden, "Your form has expired", "Go back, reload the page and try again.", request: request, context: context))
             }
         }
+        if route.isAPI, let refused = Self.queryRefusal(request, route: route) { return refused.response }
         if let committing = route.committing, let later {
             let routeName = name
             do {
@@ -499,6 +500,25 @@ public final class WebApp: Sendable {
             return withCookies(context, errorPage(.conflict, "That could not be done", message, request: request, context: context))
         }
         return internalError(error, request: request, api: route.isAPI)
+    }
+
+    /// An API request's query refused: a parameter the route does not take (`/api/v1/pledges?state=done`
+    /// answered the whole wall, the filter ignored), or one given twice (`?limit=5&limit=6`
+    /// took the first); nil when every parameter is the route's, once.
+    static func queryRefusal(_ request: HTTPRequest, route: Route) -> APIProblem? {
+        let taken = route.query.map(\.name)
+        var seen: Set<String> = []
+        for (name, _) in request.query {
+            guard taken.contains(name) else {
+                let takes = taken.isEmpty ? "takes no query parameters" : "takes \(taken.joined(separator: ", "))"
+                return APIProblem(.unprocessableContent, "The request has a problem", detail: "\(name) is not a query parameter of this route, which \(takes).",
+                                  field: name, code: "unknown-query-parameter")
+            }
+            guard seen.insert(name).inserted else {
+                return APIProblem(.unprocessableContent, "The request has a problem", detail: "\(name) is given more than once; give it once.", field: name, code: "repeated-query-parameter")
+            }
+        }
+        return nil
     }
 
     /// Why a token's scope does not reach this route, or nil when it does.

@@ -101,6 +101,7 @@ extension Flourish {
     private func actionStart(_ r: ActionRequest, by person: String) throws -> (given: [String: JSONValue], computed: [String: JSONValue], actor: Actor) {
         // One read transaction for the group, the owner and who the person acts as.
         let (data, actor) = try database.read { db in (try actionData(r, in: db), try Self.actor(person, at: r.group, in: db)) }
+        try refuseDueInThePast(data["dueDate"]?.stringValue, event: "log an action")
         let built = try engine.separatingComputed(data, workflow: "action", event: "start")
         return (built.given, built.computed, actor)
     }
@@ -153,6 +154,17 @@ extension Flourish {
         return data
     }
 
+    /// A new action, or a new due date, is due today or later: one logged or moved into the past
+    /// would be overdue, and past its escalation date, from the moment it is written. (An
+    /// import brings history in with the dates it had.)
+    func refuseDueInThePast(_ dueDate: String?, event: String) throws {
+        guard let text = dueDate, let due = CalendarDay(text) else { return }
+        let today = time.day(of: clock.now())
+        if due < today {
+            throw WorkflowError.invalidField(event: event, field: "dueDate", reason: "is in the past (\(due.inWords)); give today, \(today.inWords), or a later day")
+        }
+    }
+
     /// The day an action due on `due` escalates if still open: "overdue by more than N working
     /// days" is the start of the (N+1)th working day after the due date, whatever day of the week
     /// the due date falls on. A due date whose tolerance runs past the bank-holiday calendar is
@@ -160,9 +172,14 @@ extension Flourish {
     public func escalatesOn(_ due: CalendarDay) throws -> CalendarDay {
         do {
             return try time.workingDays.adding(WorkingDays(partnership.escalation.overdueToleranceWorkingDays.count + 1), to: due)
-        } catch let e as CalendarError {
-            throw WorkflowError.invalidField(event: "schedule an action", field: "dueDate",
-                                             reason: "is too late for the bank-holiday calendar to count its tolerance in working days (\(e.localizedDescription))")
+        } catch is CalendarError {
+            // Said as a chair can act on it: which way the date is out, and the years there are
+            // (2020 was "too late", and the chair was told to edit the calendar file).
+            let calendar = time.workingDays
+            let reason = due < calendar.coversFrom
+                ? "is before \(calendar.coversFrom.inWords), where the partnership's working-day calendar begins; give a later date"
+                : "is too late to count its tolerance in working days: the bank-holiday calendar runs to \(calendar.coversTo.inWords) (the secretariat adds later years' bank holidays)"
+            throw WorkflowError.invalidField(event: "schedule an action", field: "dueDate", reason: reason)
         }
     }
 
@@ -180,6 +197,7 @@ extension Flourish {
     public func rescheduleAction(_ reference: RecordID<Action>, dueDate: String, reason: String, by person: String) throws -> ActionView {
         let id = reference.instance
         guard let due = CalendarDay(dueDate) else { throw WorkflowError.invalidField(event: "reschedule", field: "dueDate", reason: "should be a date written as YYYY-MM-DD") }
+        try refuseDueInThePast(due.description, event: "reschedule")
         let a = try engine.instance(id)
         guard a.workflow == "action" else { throw WorkflowError.unknownInstance(id) }
         try engine.fire("reschedule", on: id, payload: ["dueDate": .string(due.description), "reason": .string(reason)], computed: ["escalatesOn": .string(try escalatesOn(due).description)],
@@ -371,6 +389,10 @@ extension Flourish {
     func measureValuePayload(_ measure: [String: JSONValue], period: String, value: Double, note: String?) throws -> [String: JSONValue] {
         guard value.isFinite else { throw WorkflowError.invalidField(event: "record", field: "value", reason: "should be a number") }
         if period.trimmingCharacters(in: .whitespaces).isEmpty { throw WorkflowError.missingField(event: "record", field: "period") }
+        guard MeasurePeriod.isValid(period) else {
+            throw WorkflowError.invalidField(event: "record", field: "period",
+                                             reason: "should name the period the value is for: \(MeasurePeriod.examples(for: measure["frequency"]?.stringValue ?? "quarterly")); “\(period)” is not one")
+        }
         let rag = MeasureRAG.status(value: value, target: measure["target"]?.doubleValue ?? 0, tolerance: measure["tolerance"]?.doubleValue ?? 0,
                                     direction: MeasureDirection(rawValue: measure["direction"]?.stringValue ?? "") ?? .higherIsBetter)
         var payload: [String: JSONValue] = [

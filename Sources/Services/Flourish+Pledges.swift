@@ -208,6 +208,14 @@ extension Flourish {
         let view = try organisation(r.organisation)
         try checkPledgeTags(areas: r.areas, theme: r.theme, priority: r.priority)
         let year = r.pledgeYear ?? currentPledgeYear()
+        // A new pledge is for the pledge year running (or the one just ended, or the next, a
+        // renewal made early); earlier years' pledges are history, for `import pledges`. A year
+        // of 99999 was drafted, flagged as repeating an earlier pledge, and approved.
+        let years = (currentPledgeYear() - 1)...(currentPledgeYear() + 1)
+        guard years.contains(year) else {
+            throw WorkflowError.invalidField(event: "draft a pledge", field: "pledgeYear",
+                                             reason: "should be \(years.lowerBound), \(years.lowerBound + 1) or \(years.upperBound), not \(year); earlier years' pledges come in through an import of pledges")
+        }
         var data: [String: JSONValue] = [
             "organisation": .string(r.organisation), "contacts": .array(view.organisation.contacts.map(JSONValue.string)),
             "pledgeYear": .integer(Int64(year)), "text": .string(r.text), "areas": .array(r.areas.map(JSONValue.string)),

@@ -63,6 +63,22 @@ import Testing
         #expect(try cli.run("pledge", "list", "--state", "approved", "--as", "sam").stdout.contains("approved"))
     }
 
+    /// A new pledge's year is the one running, the one just ended or the next: 99999, 0 and
+    /// 2020 were drafted (99999 "repeats an earlier pledge") and could be approved onto the wall.
+    @Test func aNewPledgesYearIsOneNearNow() throws {
+        let cli = try CLIRunner()
+        let now = ["--now", "2026-11-24T09:00"]
+        #expect(try cli.run(arguments: ["init", "--demo"] + now).status == 0)
+        let before = try cli.run(arguments: ["pledge", "list", "--as", "sam", "--limit", "1000"] + now).stdout
+        for year in ["99999", "0", "-1", "2020"] {
+            let r = try cli.run(arguments: ["pledge", "create", "--as", "contact-1", "--org", "wensum-valley-bakery", "--text", "Do good", "--areas", "learning", "--year", year] + now)
+            #expect(r.status != 0 && (r.stderr.contains("should be 2025, 2026 or 2027") || r.stderr.contains("--year")), "\(year): \(r.stderr)")
+        }
+        #expect(try cli.run(arguments: ["pledge", "list", "--as", "sam", "--limit", "1000"] + now).stdout == before, "nothing drafted")
+        let next = try cli.run(arguments: ["pledge", "create", "--as", "contact-1", "--org", "wensum-valley-bakery", "--text", "Run a bread club", "--areas", "learning", "--year", "2027"] + now)
+        #expect(next.status == 0, "\(next.stderr)")
+    }
+
     @Test func aMeasureIsDefinedAndAValueOutsideToleranceEscalates() throws {
         let cli = try CLIRunner()
         try cli.run("person", "add", "sue", "--name", "Sue")
@@ -77,6 +93,13 @@ import Testing
         let bad = try cli.run(arguments: ["measure", "record", "measure-1", "--period", "2026-Q3", "--value", "lots"] + now)
         #expect(bad.status == 2)
         #expect(bad.stderr.hasPrefix("Error: --value takes a number, not 'lots'\n"))
+        // A period that names no period is refused, and nothing is recorded or escalated.
+        for nonsense in ["banana", "2026-Q5", "2026-13", "99999-Q1"] {
+            let refused = try cli.run(arguments: ["measure", "record", "measure-1", "--period", nonsense, "--value", "1"] + now)
+            #expect(refused.status != 0 && refused.stderr.contains("should name the period the value is for: a quarter such as 2026-Q3 or 2026 Q3; “\(nonsense)” is not one"),
+                    "\(nonsense): \(refused.stderr)")
+        }
+        #expect(try cli.run(arguments: ["escalation", "list"] + now).stdout.components(separatedBy: "\n").filter { !$0.isEmpty }.count == 1, "no escalation from a nonsense value")
     }
 
     @Test func aGroupsSpreadsheetOfActionsAndMeasuresIsImportedAllOrNothing() throws {

@@ -155,7 +155,8 @@ import Engine
                 case 17:
                     // A value well below target is red and raises an escalation from the measure.
                     guard let m = measures.randomElement(using: &rng) else { break }
-                    _ = try f.app.recordMeasure(m, period: "Period \(step)", value: Double(Int.random(in: 60...180, using: &rng)), note: nil, by: "erin")
+                    let monthly = try f.app.measure(m).measure.frequency == "monthly"
+                    _ = try f.app.recordMeasure(m, period: monthly ? "2026-\(String(format: "%02d", step % 12 + 1))" : "2026-Q\(step % 4 + 1)", value: Double(Int.random(in: 60...180, using: &rng)), note: nil, by: "erin")
                     did = "record measure"
                 case 18:
                     // An erasure rewrites earlier events' payloads: an action's ratings, a measure's periods.

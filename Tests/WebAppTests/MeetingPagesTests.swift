@@ -140,10 +140,7 @@ import Domain
         let itself = try visitor.get("/escalations/\(raised.escalation.id.rawValue)")
         #expect(itself.status.code == 303 && !itself.text.contains("MARKER-private-description"), "the escalation itself asks a visitor to sign in")
         // A member of the board, who may not be on the escalation's path, is given a link only where it opens.
-        let now = f.clock.now()
-        _ = try f.app.directory.addPerson(id: "hugh", name: "Hugh Hart", email: "hugh@example.org", at: now)
-        _ = try f.app.directory.addMembership(person: "hugh", body: Self.board, role: "member", at: now)
-        try f.app.accounts.setPassword(Flourish.demoPassword, for: "hugh", at: now)
+        try f.addMember("hugh", name: "Hugh Hart", body: Self.board, role: "member")
         let hugh = WebFixture.Browser(f.web)
         try hugh.signIn("hugh")
         let agenda = try hugh.get("/meetings/\(meeting.id.rawValue)").text

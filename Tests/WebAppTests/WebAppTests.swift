@@ -25,6 +25,14 @@ final class WebFixture: @unchecked Sendable {
         web = try WebApp(app: app, mail: mail, log: ServerLog { _ in })
     }
 
+    /// Adds a person to the directory with a role at `body` and the demo password, ready to sign in.
+    func addMember(_ id: String, name: String, body: String, role: String) throws {
+        let now = clock.now()
+        _ = try app.directory.addPerson(id: id, name: name, email: "\(id)@example.org", at: now)
+        _ = try app.directory.addMembership(person: id, body: body, role: role, at: now)
+        try app.accounts.setPassword(Flourish.demoPassword, for: id, at: now)
+    }
+
     /// One answer, sent from any thread.
     final class Answer: @unchecked Sendable {  // `response` written before `ready` signals
         private var response: HTTPResponse?

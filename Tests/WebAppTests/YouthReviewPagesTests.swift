@@ -14,10 +14,7 @@ import Domain
 
     @Test func thePanelSeesAPledgeBeforeItIsPublished() throws {
         let f = try WebFixture()
-        let now = f.clock.now()
-        _ = try f.app.directory.addPerson(id: "yan", name: "Yan Young", email: "yan@example.org", at: now)
-        _ = try f.app.directory.addMembership(person: "yan", body: Self.panel, role: "chair", at: now)
-        try f.app.accounts.setPassword(Flourish.demoPassword, for: "yan", at: now)
+        try f.addMember("yan", name: "Yan Young", body: Self.panel, role: "chair")
         let sam = WebFixture.Browser(f.web)
         try sam.signIn("sam")
         var page = try sam.get("/youth-review").text

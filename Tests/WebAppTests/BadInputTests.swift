@@ -1,0 +1,79 @@
+import Foundation
+import Testing
+@testable import WebApp
+@_spi(Harness) import Services
+import HTTPServer
+import Engine
+import Domain
+
+/// Bad input a probe of the demo found accepted and written, or answered in words that were
+/// wrong: each is now refused with a message naming what is wrong, and nothing is written.
+/// Each test fails on the code before.
+@Suite(.serialized) struct BadInputTests {
+    static let epb = "early-prevention-board"
+
+    func bearer(_ f: WebFixture, _ person: String) throws -> (String, String) {
+        ("Authorization", "Bearer \(try f.app.accounts.createToken(for: person, name: "test", at: f.clock.now()))")
+    }
+
+    /// A JSON body that is not UTF-8 is refused (its bytes were replaced and the title stored
+    /// as "Bad\u{FFFD}\u{FFFD}"), and one that is not JSON says where and why.
+    @Test func anAPIBodyThatIsNotUTF8OrNotJSONIsRefusedSayingWhy() throws {
+        let f = try WebFixture()
+        let auth = try bearer(f, "erin"), client = WebFixture.Browser(f.web)
+        let before = try f.app.actions().count
+        var bytes = Array(#"{"group":"early-prevention-board","title":"Bad"#.utf8) + [0xFF, 0xFE]
+        bytes += Array(#"","areas":["learning"],"owner":"erin","dueDate":"2027-03-01"}"#.utf8)
+        let notUTF8 = try client.send("POST", "/api/v1/actions", headers: [auth, ("Content-Type", "application/json")], body: bytes)
+        #expect(notUTF8.status.code == 400 && notUTF8.text.contains("not UTF-8"), "\(notUTF8.status.code) \(notUTF8.text)")
+        let duplicate = try client.send("POST", "/api/v1/actions", headers: [auth, ("Content-Type", "application/json")],
+                                        body: Array(#"{"title":"A","title":"B"}"#.utf8))
+        #expect(duplicate.status.code == 400 && duplicate.text.contains("Not valid JSON") && duplicate.text.contains("title"), "\(duplicate.text)")
+        #expect(try f.app.actions().count == before)
+    }
+
+    /// An API list asked with a parameter it does not take, or one given twice, is refused
+    /// (`/api/v1/pledges?state=done` answered the whole wall).
+    @Test func anAPIQueryParameterTheRouteDoesNotTakeIsRefused() throws {
+        let f = try WebFixture()
+        let client = WebFixture.Browser(f.web)
+        for (path, field, code) in [("/api/v1/pledges?state=done", "state", "unknown-query-parameter"), ("/api/v1/pledges?bogus=1", "bogus", "unknown-query-parameter"),
+                                    ("/api/v1/pledges?limit=5&limit=6", "limit", "repeated-query-parameter"), ("/api/v1/governance?x=1", "x", "unknown-query-parameter")] {
+            let r = try client.get(path)
+            let problem = try JSONValue.parse(r.text)
+            #expect(r.status.code == 422 && problem["field"]?.stringValue == field && problem["code"]?.stringValue == code, "\(path): \(r.text)")
+        }
+        #expect(try client.get("/api/v1/pledges?area=learning&limit=5").status.code == 200)
+    }
+
+    /// A new action, or a new due date, in the past is refused (it was overdue, and past its
+    /// escalation date, the moment it was written); a date before the working-day calendar says
+    /// it is too early, not "too late", and does not send a chair to edit a file.
+    @Test func anActionIsNotLoggedOrRescheduledIntoThePast() throws {
+        let f = try WebFixture()
+        let before = try f.app.actions().count
+        let past = #expect(throws: WorkflowError.self) {
+            try f.app.logAction(ActionRequest(group: Self.epb, title: "Hubs", areas: ["learning"], owner: "erin", dueDate: "2025-06-01"), by: "erin")
+        }
+        #expect(past?.localizedDescription.contains("is in the past (1 June 2025); give today, 24 November 2026, or a later day") == true, "\(past?.localizedDescription ?? "")")
+        let early = #expect(throws: WorkflowError.self) {
+            try f.app.logAction(ActionRequest(group: Self.epb, title: "Hubs", areas: ["learning"], owner: "erin", dueDate: "2020-01-01"), by: "erin")
+        }
+        #expect(early?.field == "dueDate")
+        #expect(try f.app.actions().count == before)
+        let open = try #require(try f.app.actions(ActionFilter(group: Self.epb)).first { !$0.action.state.isFinished })
+        let moved = #expect(throws: WorkflowError.self) { try f.app.rescheduleAction(open.action.id, dueDate: "2026-01-01", reason: "x", by: "erin") }
+        #expect(moved?.field == "dueDate")
+        #expect(try f.app.action(open.action.id).action.dueDate == open.action.dueDate, "not moved")
+        // The page's form says so at the field.
+        let erin = WebFixture.Browser(f.web)
+        try erin.signIn("erin")
+        try erin.get("/groups/\(Self.epb)/actions/new")
+        let form = try erin.post("/groups/\(Self.epb)/actions/new", [("title", "Hubs"), ("areas", "learning"), ("owner", "erin"), ("dueDate", "2025-06-01")])
+        #expect(form.status.code == 422 && form.text.contains("is in the past") && form.text.contains("href=\"#dueDate\""))
+        // The calendar's edge: before its first year, said as such.
+        let service = #expect(throws: WorkflowError.self) { try f.app.escalatesOn(CalendarDay("2019-06-03")!) }
+        #expect(service?.localizedDescription.contains("where the partnership's working-day calendar begins") == true && service?.localizedDescription.contains("too late") == false,
+                "\(service?.localizedDescription ?? "")")
+    }
+}
