@@ -9,6 +9,8 @@ public enum DirectoryError: Error, Equatable, Sendable, LocalizedError {
     case invalidPersonID(String)
     case invalidEmail(String)
     case emptyName
+    /// A name that cannot be one, and why.
+    case invalidName(String)
     case unknownRole(String)
     case membershipExists(person: String, body: String, role: String)
     case noSuchMembership(person: String, body: String, role: String)
@@ -23,6 +25,7 @@ public enum DirectoryError: Error, Equatable, Sendable, LocalizedError {
         case .invalidPersonID: return "invalid-person-id"
         case .invalidEmail: return "invalid-email"
         case .emptyName: return "empty-name"
+        case .invalidName: return "invalid-name"
         case .unknownRole: return "unknown-role"
         case .membershipExists: return "membership-exists"
         case .noSuchMembership: return "no-such-membership"
@@ -39,6 +42,7 @@ public enum DirectoryError: Error, Equatable, Sendable, LocalizedError {
         case .invalidPersonID(let id): return "\"\(id)\" cannot be a person's identifier: use lower-case letters, digits, dots and hyphens, starting with a letter (e.g. sam.jones)."
         case .invalidEmail(let email): return "\"\(email)\" is not an email address; write it like name@example.org."
         case .emptyName: return "A person needs a name."
+        case .invalidName(let why): return "The person's name \(why)."
         case .unknownRole(let role): return "\"\(role)\" is not a membership role; use one of: \(MembershipRole.allCases.map(\.rawValue).joined(separator: ", "))."
         case .membershipExists(let person, let body, let role): return "\(person) is already \(role) of \(body)."
         case .noSuchMembership(let person, let body, let role): return "\(person) is not \(role) of \(body); see 'flourish member list'."
@@ -87,6 +91,7 @@ public struct Directory: Sendable {
         guard id.range(of: PledgingOrganisations.userNamePattern, options: .regularExpression) != nil else { throw DirectoryError.invalidPersonID(id) }
         let name = name.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !name.isEmpty else { throw DirectoryError.emptyName }
+        guard !name.hasControlCharacter(allowingLineBreaks: false), !name.hasNewline else { throw DirectoryError.invalidName(String.controlCharacterProblem) }
         if let email, FieldSpec(name: "email", kind: .email, isRequired: true).problem(with: .string(email)) != nil {
             throw DirectoryError.invalidEmail(email)
         }

@@ -26,6 +26,21 @@ import Testing
         #expect(FieldSpec.isEmail("zoë@example.org") && !FieldSpec.isEmail("zoë\u{00A0}@example.org"))
     }
 
+    /// The control-character rule on bytes agrees with Unicode's general category Cc (every C0
+    /// and C1 control and DEL), less tab and, where allowed, line feed and carriage return.
+    @Test func theControlCharacterRuleAgreesWithUnicodesControlCategory() {
+        var corpus = Self.mixedCorpus() + ["a\u{0}b", "\u{1B}[31mred", "tab\there", "x\u{7F}", "\u{80}", "\u{9F}x", "\u{A0}", "é\u{85}", "ok", "line\nbreak", "cr\rlf"]
+        for scalar in 0..<0x200 { if let s = Unicode.Scalar(scalar) { corpus.append("a" + String(Character(s)) + "b") } }
+        for text in corpus {
+            for breaks in [false, true] {
+                let reference = text.unicodeScalars.contains { s in
+                    s.properties.generalCategory == .control && s != "\t" && !(breaks && (s == "\n" || s == "\r"))
+                }
+                #expect(text.hasControlCharacter(allowingLineBreaks: breaks) == reference, "\(text.debugDescription) breaks: \(breaks)")
+            }
+        }
+    }
+
     @Test func trimmedIsFoundationsTrimmingWithoutTheCopy() {
         let samples = ["", " ", "a", " a", "a ", " a ", "\ta\n", "\r\n", "\na", "a\n", " a\n", "é", " é ", "\u{00A0}x\u{00A0}", "\u{2003}x", "x\u{2028}", "a b", "~", "!x!", "\u{7F}x"]
         for text in samples {

@@ -76,4 +76,30 @@ import Domain
         #expect(service?.localizedDescription.contains("where the partnership's working-day calendar begins") == true && service?.localizedDescription.contains("too late") == false,
                 "\(service?.localizedDescription ?? "")")
     }
+
+    /// Invisible control characters (a NUL, an escape sequence) are refused in titles, texts,
+    /// names and lists, and a list's value given twice is refused: both were stored (an escape
+    /// in an organisation's name recoloured every terminal's `org list`; "learning" twice).
+    @Test func controlCharactersAndRepeatedListValuesAreRefused() throws {
+        let f = try WebFixture()
+        let auth = try bearer(f, "erin"), client = WebFixture.Browser(f.web)
+        let before = try f.app.actions().count
+        let nul = try client.send("POST", "/api/v1/actions", headers: [auth, ("Content-Type", "application/json")],
+                                  body: Array(#"{"group":"early-prevention-board","title":"A\u0000B","areas":["learning"],"owner":"erin","dueDate":"2027-03-01"}"#.utf8))
+        let nulField = try JSONValue.parse(nul.text)["field"]?.stringValue
+        #expect(nul.status.code == 422 && nul.text.contains("invisible control character") && nulField == "title", "\(nul.text)")
+        let twice = try client.send("POST", "/api/v1/actions", headers: [auth, ("Content-Type", "application/json")],
+                                    body: Array(#"{"group":"early-prevention-board","title":"Hubs","areas":["learning","learning"],"owner":"erin","dueDate":"2027-03-01"}"#.utf8))
+        #expect(twice.status.code == 422 && twice.text.contains("lists “learning” twice"), "\(twice.text)")
+        #expect(try f.app.actions().count == before)
+        let escape = #expect(throws: RegistrationError.self) {
+            try f.app.registerOrganisation(OrganisationRegistration(name: "Acme\u{1B}[31mLtd", kind: "business", district: "norwich", sizeBand: "small",
+                                                                    contactName: "Ada", contactEmail: "ada@example.org"), by: "sam")
+        }
+        #expect(escape?.field == "name")
+        #expect(throws: DirectoryError.self) { try f.app.directory.addPerson(id: "ada", name: "Ada\u{0}", email: nil, at: f.clock.now()) }
+        // A description's line breaks are text, not controls.
+        #expect(try client.send("POST", "/api/v1/actions", headers: [auth, ("Content-Type", "application/json")],
+                                body: Array(#"{"group":"early-prevention-board","title":"Hubs","description":"Line one\nLine two","areas":["learning"],"owner":"erin","dueDate":"2027-03-01"}"#.utf8)).status.code == 201)
+    }
 }

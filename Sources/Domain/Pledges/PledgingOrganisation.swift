@@ -90,6 +90,11 @@ public enum PledgingOrganisations {
         let name = r.name.trimmed
         guard !name.isEmpty else { throw RegistrationError.invalid(field: "name", reason: "is required") }
         guard name.count <= 300 else { throw RegistrationError.invalid(field: "name", reason: "should be at most 300 characters") }
+        // Line breaks are refused as such (the contact's name by its field's rule, "a single line").
+        for (field, text) in [("name", r.name), ("contact name", r.contactName), ("postcode", r.postcode ?? ""), ("company number", r.companyNumber ?? "")] {
+            if text.hasControlCharacter(allowingLineBreaks: true) { throw RegistrationError.invalid(field: field, reason: String.controlCharacterProblem) }
+            if field != "contact name" && text.hasNewline { throw RegistrationError.invalid(field: field, reason: "should be a single line") }
+        }
         guard kinds.contains(r.kind) else { throw RegistrationError.invalid(field: "kind", reason: "should be one of: \(kinds.joined(separator: ", "))") }
         guard districts.contains(r.district) || r.district == "outside" else {
             throw RegistrationError.invalid(field: "district", reason: "should be one of: \((districts + ["outside"]).joined(separator: ", "))")

@@ -33,6 +33,29 @@ extension String {
         return false
     }
 
+    /// Whether the text holds an invisible control character: a C0 control (NUL, escape...),
+    /// DEL or a C1 control; tab, and line breaks when `allowingLineBreaks`, are text. Such
+    /// characters came in through names and titles and were printed raw to terminals (an
+    /// escape sequence in an organisation's name recoloured everyone's `org list`).
+    public func hasControlCharacter(allowingLineBreaks: Bool) -> Bool {
+        var previous: UInt8 = 0
+        for byte in utf8 {
+            if byte < 0x20 {
+                if byte == 0x09 { previous = byte; continue }
+                if allowingLineBreaks && (byte == 0x0A || byte == 0x0D) { previous = byte; continue }
+                return true
+            }
+            if byte == 0x7F { return true }
+            // C1 controls, U+0080 to U+009F, are 0xC2 0x80...0x9F in UTF-8.
+            if previous == 0xC2 && byte >= 0x80 && byte <= 0x9F { return true }
+            previous = byte
+        }
+        return false
+    }
+
+    /// The words for a refusal of text holding one: what to do about it.
+    public static let controlCharacterProblem = "holds an invisible control character (such as a NUL or an escape); type it again without it"
+
     /// The same, Character by Character: the reference the fast path is checked against.
     public var hasNewlineByCharacters: Bool { contains(where: \.isNewline) }
 

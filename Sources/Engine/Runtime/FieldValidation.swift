@@ -11,6 +11,7 @@ extension FieldSpec {
             guard let s = value.stringValue else { return "should be text, not \(value.typeName)" }
             if isRequired && s.trimmed.isEmpty { return "is required and cannot be blank" }
             if kind == .string && s.hasNewline { return "should be a single line" }
+            if s.hasControlCharacter(allowingLineBreaks: kind == .text) { return String.controlCharacterProblem }
             if let maxLength, s.hasMoreCharacters(than: maxLength) { return "should be at most \(maxLength) characters (it has \(s.count))" }
             if let allowedValues, !allowedValues.contains(s) { return "should be one of: \(allowedValues.joined(separator: ", "))" }
         case .integer:
@@ -36,6 +37,10 @@ extension FieldSpec {
                 return "should have values of at most \(maxItemLength) characters each (\"\(long.stringValue?.prefix(20) ?? "")…\" has \(long.stringValue?.count ?? 0))"
             }
             if items.contains(where: { $0.stringValue?.hasNewline == true }) { return "should have values of a single line each" }
+            if items.contains(where: { $0.stringValue?.hasControlCharacter(allowingLineBreaks: false) == true }) { return String.controlCharacterProblem }
+            // A list is of different values: "learning" twice was kept twice.
+            var seen: Set<String> = []
+            if let twice = items.compactMap(\.stringValue).first(where: { !seen.insert($0).inserted }) { return "lists “\(twice)” twice; give each value once" }
         case .object:
             guard value.objectValue != nil else { return "should be an object" }
         }
