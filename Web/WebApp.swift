@@ -202,7 +202,11 @@ public final class Context: @unchecked Sendable {
         let basis = sessionToken ?? anonymousToken ?? ""
         return HMACSHA256.authenticationCode(key: web.csrfKey, message: Array(("csrf:" + basis).utf8)).hexString
     }
-    var csrfField: HTML { "<input type=\"hidden\" name=\"csrf\" value=\"\(csrfToken)\">" }
+    /// What every form carries: the CSRF token, and a one-time submission token so that the
+    /// form sent twice is carried out once (``FormSubmissions``).
+    var csrfField: HTML {
+        "<input type=\"hidden\" name=\"csrf\" value=\"\(csrfToken)\"><input type=\"hidden\" name=\"submission\" value=\"\(UUID().uuidString.lowercased())\">"
+    }
 
     var person: String { viewer.person ?? "" }
     /// The client's address: the connection's, or, from a trusted proxy, the one it forwards for.
@@ -252,6 +256,8 @@ public final class WebApp: Sendable {
     let script: [UInt8]
     let metrics = Metrics()
     let keptPages: KeptPages
+    /// Forms already carried out, so a copy sent again is answered, not carried out twice.
+    let formSubmissions = FormSubmissions()
     let routes: RouteTable
     let log: ServerLog
     /// How people reach the secretariat (the accessibility statement, the privacy notice, the
@@ -470,11 +476,18 @@ public final class WebApp: Sendable {
                 return answer(refused: error, route: route, context: context, request: request)
             }
         }
-        do {
-            return withCookies(context, try route.handler(context))
-        } catch {
-            return answer(refused: error, route: route, context: context, request: request)
+        func carryOut() -> HTTPResponse {
+            do {
+                return withCookies(context, try route.handler(context))
+            } catch {
+                return answer(refused: error, route: route, context: context, request: request)
+            }
         }
+        // A form sent again (the same body, its one-time token included) gets the first answer.
+        if !route.isAPI, method == "POST", let key = FormSubmissions.key(request, fields: ["submission": context.fields("submission")]) {
+            return formSubmissions.once(key, now: app.clock.now(), carryOut)
+        }
+        return carryOut()
     }
 
     /// The answer to a request its route's handler refused with `error`.

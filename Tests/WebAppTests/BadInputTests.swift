@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 @testable import WebApp
 @_spi(Harness) import Services
@@ -101,5 +102,39 @@ import Domain
         // A description's line breaks are text, not controls.
         #expect(try client.send("POST", "/api/v1/actions", headers: [auth, ("Content-Type", "application/json")],
                                 body: Array(#"{"group":"early-prevention-board","title":"Hubs","description":"Line one\nLine two","areas":["learning"],"owner":"erin","dueDate":"2027-03-01"}"#.utf8)).status.code == 201)
+    }
+
+    /// A form sent twice (a double click) is carried out once: the copy is answered with the
+    /// first answer (two identical actions were logged). The form sent again after a fresh
+    /// page, or with anything changed, is carried out.
+    @Test func aFormSentTwiceIsCarriedOutOnce() throws {
+        let f = try WebFixture()
+        let erin = WebFixture.Browser(f.web)
+        try erin.signIn("erin")
+        let page = try erin.get("/groups/\(Self.epb)/actions/new").text
+        let token = try #require(page.range(of: "name=\"submission\" value=\"").map { String(page[$0.upperBound...].prefix { $0 != "\"" }) })
+        let before = try f.app.actions().count
+        let form = [("title", "Hubs"), ("areas", "learning"), ("owner", "erin"), ("dueDate", "2027-03-01"), ("submission", token)]
+        let first = try erin.post("/groups/\(Self.epb)/actions/new", form)
+        let again = try erin.post("/groups/\(Self.epb)/actions/new", form)
+        #expect(first.status.code == 303 && again.status.code == 303 && first.headers["Location"] == again.headers["Location"])
+        #expect(try f.app.actions().count == before + 1, "one action")
+        // A copy arriving while the first is still being carried out waits for it.
+        let copies = DispatchGroup(), answers = Mutex<[String?]>([])
+        let other = form.map { $0.0 == "title" ? ($0.0, "Venues") : $0 }
+        // Each copy from a browser of its own holding erin's cookies (one browser is not shared across threads).
+        let browsers = (0..<4).map { _ in WebFixture.Browser(f.web) }
+        for b in browsers { b.cookies = erin.cookies; b.lastPage = page }
+        for b in browsers {
+            DispatchQueue.global().async(group: copies) {
+                let r = try? b.post("/groups/\(Self.epb)/actions/new", other)
+                answers.withLock { $0.append(r?.headers["Location"]) }
+            }
+        }
+        copies.wait()
+        let after = try f.app.actions().count
+        #expect(Set(answers.withLock { $0 }).count == 1 && after == before + 2, "a changed form is its own; its copies one")
+        let fresh = try erin.get("/groups/\(Self.epb)/actions/new").text
+        #expect(!fresh.contains(token), "each page's form has a token of its own")
     }
 }
