@@ -346,7 +346,11 @@ extension Flourish {
         guard Self.measureFrequencies.contains(r.frequency) else {
             throw WorkflowError.invalidField(event: "define a measure", field: "frequency", reason: "should be one of: \(Self.measureFrequencies.joined(separator: ", "))")
         }
-        guard r.tolerance >= 0, r.baseline.isFinite, r.target.isFinite, r.tolerance.isFinite else {
+        // Each figure named for itself: a baseline of 1e309 was blamed on the tolerance.
+        for (field, value) in [("baseline", r.baseline), ("target", r.target)] where !value.isFinite {
+            throw WorkflowError.invalidField(event: "define a measure", field: field, reason: "should be an ordinary number such as 84.1, in the measure's unit")
+        }
+        guard r.tolerance >= 0, r.tolerance.isFinite else {
             throw WorkflowError.invalidField(event: "define a measure", field: "tolerance", reason: "should be a number of zero or more, in the measure's unit")
         }
         var data: [String: JSONValue] = [

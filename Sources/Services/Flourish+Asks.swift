@@ -9,12 +9,16 @@ public enum AskError: Error, Equatable, Sendable, LocalizedError {
     case unknownDistrict(String, valid: [String])
     /// Pledges answer open asks only.
     case notOpen(String)
+    /// An ask named by an ID that is not an ask's (a pledge's, say): "There is no instance
+    /// pledge-31" was said of a pledge that exists.
+    case notAnAsk(String)
 
     public var errorDescription: String? {
         switch self {
         case .itemWithoutPriority: return "Choose the priority whose \"what needs to happen\" item the ask serves."
         case .unknownDistrict(let key, let valid): return "\"\(key)\" is not a district here; use one of: \(valid.joined(separator: ", "))."
         case .notOpen(let title): return "The ask \"\(title)\" is closed; choose an open ask, or none."
+        case .notAnAsk(let id): return "\(id) is not one of the partnership's asks: an ask's ID looks like pledge-ask-12 (see the asks page, or `flourish ask list`)."
         }
     }
 }
@@ -86,6 +90,8 @@ extension Flourish {
 
     /// An open ask, for a pledge to answer.
     func openAsk(_ id: String) throws -> PledgeAsk {
+        // Said from the ID alone, so it tells nothing of whether a record of that ID exists.
+        guard id.hasPrefix("pledge-ask-") else { throw AskError.notAnAsk(id) }
         let ask = try self.ask(RecordID(InstanceID(id)))
         guard ask.state == .open else { throw AskError.notOpen(ask.title) }
         return ask

@@ -594,6 +594,9 @@ extension Flourish {
             if reached == nil || !(0...Self.mostReached).contains(reached!) { problem("reached", "should be the number of children and young people reached, a whole number from 0 to \(Self.mostReached)") }
             if outcome == nil { problem("reached", "goes with an outcome: a pledge reports how many it reached when it reports") }
         }
+        // A report's date, or its evidence, without its outcome was dropped without a word.
+        if outcome == nil, reported != nil { problem("outcome", "is needed when reported_on is given: one of \(Self.importedOutcomes.joined(separator: ", ")); or leave reported_on empty") }
+        if outcome == nil, !(v["evidence"] ?? "").isEmpty { problem("outcome", "is needed when evidence is given: one of \(Self.importedOutcomes.joined(separator: ", ")); or leave evidence empty") }
         if let outcome {
             if !Self.importedOutcomes.contains(outcome) { problem("outcome", "should be one of: \(Self.importedOutcomes.joined(separator: ", "))") }
             if approved == nil { problem("approved_on", "is needed for a pledge with an outcome") }

@@ -79,6 +79,24 @@ import Testing
         #expect(next.status == 0, "\(next.stderr)")
     }
 
+    /// A record of the wrong kind is named as such, from its ID alone (`pledge show action-8`
+    /// showed the action; `--ask pledge-31` said there was no pledge-31); a measure's baseline
+    /// that is no ordinary number is named, not blamed on the tolerance.
+    @Test func theWrongKindOfRecordAndAnImpossibleFigureAreNamed() throws {
+        let cli = try CLIRunner()
+        let now = ["--now", "2026-11-24T09:00"]
+        #expect(try cli.run(arguments: ["init", "--demo"] + now).status == 0)
+        let show = try cli.run(arguments: ["pledge", "show", "action-8", "--as", "sam"] + now)
+        #expect(show.status == 2 && show.stderr.hasPrefix("Error: action-8 is not a pledge: its ID looks like pledge-12 (see `flourish pledge list`)") && show.stdout.isEmpty, "\(show.stderr)")
+        let action = try cli.run(arguments: ["action", "show", "pledge-31", "--as", "sam"] + now)
+        #expect(action.status == 2 && action.stderr.hasPrefix("Error: pledge-31 is not an action"), "\(action.stderr)")
+        let ask = try cli.run(arguments: ["pledge", "create", "--as", "contact-1", "--org", "wensum-valley-bakery", "--text", "x", "--areas", "learning", "--ask", "pledge-31"] + now)
+        #expect(ask.status != 0 && ask.stderr.contains("pledge-31 is not one of the partnership's asks"), "\(ask.stderr)")
+        let baseline = try cli.run(arguments: ["measure", "define", "--as", "erin", "--group", "early-prevention-board", "--name", "M1", "--unit", "count", "--direction", "higher-is-better",
+                                               "--frequency", "quarterly", "--area", "learning", "--baseline", "1e309", "--target", "5", "--tolerance", "1"] + now)
+        #expect(baseline.status != 0 && baseline.stderr.contains("\"baseline\"") && !baseline.stderr.contains("tolerance"), "\(baseline.stderr)")
+    }
+
     @Test func aMeasureIsDefinedAndAValueOutsideToleranceEscalates() throws {
         let cli = try CLIRunner()
         try cli.run("person", "add", "sue", "--name", "Sue")

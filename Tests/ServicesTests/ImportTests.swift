@@ -51,6 +51,22 @@ import SQLite
         #expect(try f.app.engine.verifyAuditLog().isIntact)
     }
 
+    /// A report's date (or evidence) without its outcome is refused at its line, not dropped
+    /// (the pledge came in as report-overdue, the date gone without a word).
+    @Test func aReportDateWithoutItsOutcomeIsRefused() throws {
+        let f = try NorfolkFixture(start: "2026-05-12T09:15")
+        try f.person("sec", alliance, "secretariat")
+        _ = try f.app.importOrganisations(csv: sample("organisations"), dryRun: false, by: "sec")
+        let refused = #expect(throws: ImportError.self) {
+            try f.app.importPledges(csv: """
+                organisation,pledge_year,text,areas,theme,priority,submitted_on,approved_on,outcome,evidence,reported_on
+                fenland-primary-school,2025,Family reading mornings,learning,,,2025-03-10,2025-03-20,,,2026-04-01
+                """, dryRun: false, by: "sec")
+        }
+        #expect(refused?.problems.map(\.message).contains { $0.contains("is needed when reported_on is given") } == true, "\(refused?.problems.map(\.message) ?? [])")
+        #expect(try f.app.engine.instances(workflow: "pledge", limit: 100).isEmpty, "nothing imported")
+    }
+
     /// Issue 18: a pledge approved today was refused as "in the future" before noon.
     @Test func aPledgeSubmittedAndApprovedTodayImportsBeforeNoon() throws {
         let f = try NorfolkFixture(start: "2026-05-12T09:15")
