@@ -79,6 +79,9 @@ enum FlourishCLI {
         let partnershipKey = parsed.value("partnership") ?? environment["FLOURISH_PARTNERSHIP"].flatMap { $0.isEmpty ? nil : $0 } ?? Flourish.defaultPartnership
         let invocation = Invocation(command: command, arguments: parsed, environment: environment, isJSON: parsed.flag("json"),
                                     actor: Actor(actorID), clock: clock, databasePath: dbPath) {
+            // A command that only reads refuses a database that is not there: a mistyped --db
+            // made a new, empty one and reported "The audit log is intact: 0 events checked."
+            if Self.onlyReads(command), !FileManager.default.fileExists(atPath: dbPath) { throw NoDatabase(path: dbPath) }
             let library = try WorkflowLibrary(directory: try WorkflowLibrary.locate(explicit: workflowsDir, environment: environment))
             return try Flourish(databasePath: dbPath, library: library, clock: clock, partnershipKey: partnershipKey,
                                 replicated: Self.isReplicated(environment))
@@ -97,6 +100,18 @@ enum FlourishCLI {
             fail(error, json: parsed.flag("json"))
             return 1
         }
+    }
+
+    /// Commands that only read the database: on a path with no database they refuse rather
+    /// than make one. (Commands that write make it, as `init` does, so a fresh folder can be set
+    /// up command by command.)
+    /// (`workflow`, `tree` and `framework` read the definitions and the partnership's file, and
+    /// answer without a database.)
+    static func onlyReads(_ command: Command) -> Bool {
+        if command.path.first == "workflow" { return false }
+        let verb = command.path.last ?? ""
+        if ["list", "show", "verify", "agenda", "coverage", "badge", "get", "search", "members", "tokens", "status", "published", "calendar"].contains(verb) { return true }
+        return ["history", "doctor", "backup", "export", "report annual"].contains { command.path.joined(separator: " ").hasPrefix($0) }
     }
 
     /// FLOURISH_REPLICATED=1 (or true, yes): Litestream replicates the database and runs its
@@ -178,4 +193,12 @@ enum FlourishCLI {
 /// Ends a command with a given exit status after it has printed its own output.
 struct ExitStatus: Error {
     let code: Int32
+}
+
+/// A command that only reads, pointed at a path with no database.
+struct NoDatabase: Error, LocalizedError {
+    let path: String
+    var errorDescription: String? {
+        "There is no database at \(path). Check --db (or FLOURISH_DB); `flourish init` makes a new one. Nothing was created."
+    }
 }

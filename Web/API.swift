@@ -263,7 +263,9 @@ extension WebApp {
         },
         Route("POST", "/api/v1/measures/{id}/values", .chair, "Record a measure's value for a period", api: true) { c in
             let b = try body(c, taking: ["period", "value", "note"])
-            guard let value = b["value"]?.doubleValue else { throw APIProblem(.unprocessableContent, "A field is missing", detail: "value must be a number.", field: "value") }
+            guard let value = b["value"]?.doubleValue else {
+                throw APIProblem(.unprocessableContent, b["value"] == nil ? "A field is missing" : "A field has the wrong type", detail: "value must be a number, such as 54 or 12.5.", field: "value")
+            }
             let view = try c.app.recordMeasure(RecordID(c.param("id")), period: try requiredString(b, "period"), value: value, note: try string(b, "note", required: false), by: c.person,
                                                expectedVersion: try ifMatch(c), idempotencyKey: c.idempotencyKey)
             return json(instanceJSON(view.measure.instance, c.app.time), etag: view.measure.version)

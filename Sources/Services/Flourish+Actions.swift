@@ -134,7 +134,7 @@ extension Flourish {
         if let priority { try framework.checkPriority(priority) }
         if let item = r.item, let priority { try framework.checkItem(item, of: priority) }
         guard let due = CalendarDay(r.dueDate) else {
-            throw WorkflowError.invalidField(event: "log an action", field: "dueDate", reason: "should be a date written as YYYY-MM-DD")
+            throw WorkflowError.invalidField(event: "log an action", field: "dueDate", reason: Self.notADay(r.dueDate))
         }
         // Only the partnership's own people own actions: an organisation's contact (whose name is
         // theirs and the secretariat's to see) is refused as someone unknown is, in the same
@@ -152,6 +152,13 @@ extension Flourish {
         if let org = owner.organisation { data["ownerOrganisation"] = .string(org) }
         if let item = r.item { data["item"] = .string(item) }
         return data
+    }
+
+    /// Why `text` is not a day, as its reader can act on it: a date of the right shape that no
+    /// calendar has (2027-02-30 was told to be "written as YYYY-MM-DD", which it was).
+    static func notADay(_ text: String) -> String {
+        let shaped = text.range(of: "^[0-9]{4}-[0-9]{2}-[0-9]{2}$", options: .regularExpression) != nil
+        return shaped ? "is not a day of the calendar: “\(text)” is written as a date, but there is no such day" : "should be a date written as YYYY-MM-DD, such as 2027-03-31"
     }
 
     /// A new action, or a new due date, is due today or later: one logged or moved into the past
@@ -196,7 +203,7 @@ extension Flourish {
     /// Agrees a new due date (and so a new tolerance date).
     public func rescheduleAction(_ reference: RecordID<Action>, dueDate: String, reason: String, by person: String) throws -> ActionView {
         let id = reference.instance
-        guard let due = CalendarDay(dueDate) else { throw WorkflowError.invalidField(event: "reschedule", field: "dueDate", reason: "should be a date written as YYYY-MM-DD") }
+        guard let due = CalendarDay(dueDate) else { throw WorkflowError.invalidField(event: "reschedule", field: "dueDate", reason: Self.notADay(dueDate)) }
         try refuseDueInThePast(due.description, event: "reschedule")
         let a = try engine.instance(id)
         guard a.workflow == "action" else { throw WorkflowError.unknownInstance(id) }

@@ -35,7 +35,7 @@ extension Flourish {
             throw ReferralError.notAPartner(name, partners: partners.map(\.name))
         }
         guard let due = CalendarDay(replyBy) else {
-            throw WorkflowError.invalidField(event: "refer an issue", field: "replyBy", reason: "should be a date written as YYYY-MM-DD")
+            throw WorkflowError.invalidField(event: "refer an issue", field: "replyBy", reason: Self.notADay(replyBy))
         }
         guard due >= time.day(of: clock.now()) else { throw ReferralError.replyByInPast }
         var data: [String: JSONValue] = ["group": .string(group), "partner": .string(target.key), "title": .string(title), "replyBy": .string(due.description)]
@@ -66,7 +66,7 @@ extension Flourish {
         let seen = try referral(reference, for: try viewer(for: person))
         if event == "extend" {
             guard let text = fields["replyBy"]?.stringValue, let day = CalendarDay(text) else {
-                throw WorkflowError.invalidField(event: "extend", field: "replyBy", reason: "should be a date written as YYYY-MM-DD")
+                throw WorkflowError.invalidField(event: "extend", field: "replyBy", reason: Self.notADay(fields["replyBy"]?.stringValue ?? ""))
             }
             guard day >= time.day(of: clock.now()) else { throw ReferralError.replyByInPast }
         }

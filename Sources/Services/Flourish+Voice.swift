@@ -115,7 +115,7 @@ extension Flourish {
             throw VoiceError.notSpokenTo(group: speaker.name, body: listener.name, bodies: speaker.worksWith.map { displayName("body", $0) })
         }
         guard let heard = CalendarDay(heardOn) else {
-            throw WorkflowError.invalidField(event: "record a view", field: "heardOn", reason: "should be a date written as YYYY-MM-DD")
+            throw WorkflowError.invalidField(event: "record a view", field: "heardOn", reason: Self.notADay(heardOn))
         }
         let today = time.day(of: clock.now())
         guard heard <= today else { throw VoiceError.heardInFuture }

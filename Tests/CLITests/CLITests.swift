@@ -81,6 +81,21 @@ import Testing
         #expect(r.stdout.contains("\"line\": 3"))
     }
 
+    /// A command that only reads, given a path with no database, says so and makes none: a
+    /// mistyped --db made a new, empty database and `audit verify` called it intact.
+    @Test func aMistypedDatabaseIsNotMadeByACommandThatOnlyReads() throws {
+        let cli = try CLIRunner()
+        let typo = cli.directory.appendingPathComponent("typo.sqlite").path
+        for command in [["audit", "verify"], ["org", "list"], ["pledge", "list"], ["doctor"]] {
+            let r = try cli.run(arguments: ["--db", typo] + command)
+            #expect(r.status == 1 && r.stderr.hasPrefix("Error: There is no database at \(typo). Check --db (or FLOURISH_DB); `flourish init` makes a new one."), "\(command): \(r.stderr)")
+            #expect(!FileManager.default.fileExists(atPath: typo) && !FileManager.default.fileExists(atPath: typo + "-wal"), "\(command) made nothing")
+        }
+        // A command that writes sets a fresh folder up, as before.
+        #expect(try cli.run("--db", typo, "person", "add", "ada", "--name", "Ada").status == 0)
+        #expect(try cli.run("--db", typo, "audit", "verify").status == 0)
+    }
+
     @Test func showDrawsDotAndMermaid() throws {
         let cli = try CLIRunner()
         let dot = try cli.run("workflow", "show", "pledge", "--format", "dot")

@@ -61,6 +61,11 @@ import Domain
             try f.app.logAction(ActionRequest(group: Self.epb, title: "Hubs", areas: ["learning"], owner: "erin", dueDate: "2020-01-01"), by: "erin")
         }
         #expect(early?.field == "dueDate")
+        // A date of the right shape that no calendar has is said to be so (it was told to be "written as YYYY-MM-DD").
+        let noSuchDay = #expect(throws: WorkflowError.self) {
+            try f.app.logAction(ActionRequest(group: Self.epb, title: "Hubs", areas: ["learning"], owner: "erin", dueDate: "2027-02-30"), by: "erin")
+        }
+        #expect(noSuchDay?.localizedDescription.contains("“2027-02-30” is written as a date, but there is no such day") == true, "\(noSuchDay?.localizedDescription ?? "")")
         #expect(try f.app.actions().count == before)
         let open = try #require(try f.app.actions(ActionFilter(group: Self.epb)).first { !$0.action.state.isFinished })
         let moved = #expect(throws: WorkflowError.self) { try f.app.rescheduleAction(open.action.id, dueDate: "2026-01-01", reason: "x", by: "erin") }
