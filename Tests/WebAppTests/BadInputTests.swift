@@ -13,15 +13,11 @@ import Domain
 @Suite(.serialized) struct BadInputTests {
     static let epb = "early-prevention-board"
 
-    func bearer(_ f: WebFixture, _ person: String) throws -> (String, String) {
-        ("Authorization", "Bearer \(try f.app.accounts.createToken(for: person, name: "test", at: f.clock.now()))")
-    }
-
     /// A JSON body that is not UTF-8 is refused (its bytes were replaced and the title stored
     /// as "Bad\u{FFFD}\u{FFFD}"), and one that is not JSON says where and why.
     @Test func anAPIBodyThatIsNotUTF8OrNotJSONIsRefusedSayingWhy() throws {
         let f = try WebFixture()
-        let auth = try bearer(f, "erin"), client = WebFixture.Browser(f.web)
+        let auth = try f.bearer("erin"), client = WebFixture.Browser(f.web)
         let before = try f.app.actions().count
         var bytes = Array(#"{"group":"early-prevention-board","title":"Bad"#.utf8) + [0xFF, 0xFE]
         bytes += Array(#"","areas":["learning"],"owner":"erin","dueDate":"2027-03-01"}"#.utf8)
@@ -88,7 +84,7 @@ import Domain
     /// in an organisation's name recoloured every terminal's `org list`; "learning" twice).
     @Test func controlCharactersAndRepeatedListValuesAreRefused() throws {
         let f = try WebFixture()
-        let auth = try bearer(f, "erin"), client = WebFixture.Browser(f.web)
+        let auth = try f.bearer("erin"), client = WebFixture.Browser(f.web)
         let before = try f.app.actions().count
         let nul = try client.send("POST", "/api/v1/actions", headers: [auth, ("Content-Type", "application/json")],
                                   body: Array(#"{"group":"early-prevention-board","title":"A\u0000B","areas":["learning"],"owner":"erin","dueDate":"2027-03-01"}"#.utf8))

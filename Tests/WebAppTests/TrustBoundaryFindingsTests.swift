@@ -14,10 +14,6 @@ import Domain
 @Suite(.serialized) struct TrustBoundaryFindingsTests {
     static let epb = "early-prevention-board"
 
-    func token(_ f: WebFixture, _ person: String) throws -> (String, String) {
-        ("Authorization", "Bearer \(try f.app.accounts.createToken(for: person, name: "test", at: f.clock.now()))")
-    }
-
     func pledges(_ f: WebFixture, _ state: String) throws -> [Pledge] {
         try f.app.engine.instances(workflow: "pledge", state: state, limit: 1000).map { try Pledge($0) }
     }
@@ -37,7 +33,7 @@ import Domain
     /// tell whether the contact exists.
     @Test func anOrganisationsContactCannotBeMadeAnActionsOwner() throws {
         let f = try WebFixture()
-        let erin = try token(f, "erin"), client = WebFixture.Browser(f.web)
+        let erin = try f.bearer("erin"), client = WebFixture.Browser(f.web)
         let before = try f.app.actions().count
         let contact = try postJSON(client, "/api/v1/actions", erin, #"{"group":"early-prevention-board","title":"EOWN","dueDate":"2027-03-01","owner":"contact-2","areas":["learning"]}"#)
         let nobody = try postJSON(client, "/api/v1/actions", erin, #"{"group":"early-prevention-board","title":"EOWN","dueDate":"2027-03-01","owner":"no-one-here","areas":["learning"]}"#)
@@ -68,7 +64,7 @@ import Domain
         _ = try f.app.switchYouthReview(on: true, panel: "mental-health-participation-group", by: "sam")
         let waiting = try #require(try pledges(f, "submitted").first)
         let contact = try #require(try f.app.organisation(waiting.organisation).organisation.contacts.first)
-        let auth = try token(f, contact), client = WebFixture.Browser(f.web)
+        let auth = try f.bearer(contact), client = WebFixture.Browser(f.web)
         let api = try postJSON(client, "/api/v1/instances/\(waiting.id.rawValue)/events/approve", auth, "{}")
         #expect(api.status.code == 403 && !api.text.contains("youth review"), "\(api.status.code) \(api.text)")
         let approve = #expect(throws: WorkflowError.self) { try f.app.approvePledge(waiting.id, comment: nil, expectedVersion: nil, by: contact) }
@@ -104,7 +100,7 @@ import Domain
     @Test func apiWritesRefuseFieldsTheyDoNotTake() throws {
         let f = try WebFixture()
         let org = try #require(try f.app.organisations().first { !$0.organisation.contacts.isEmpty }?.organisation)
-        let auth = try token(f, org.contacts[0]), client = WebFixture.Browser(f.web)
+        let auth = try f.bearer(org.contacts[0]), client = WebFixture.Browser(f.web)
         let before = try f.app.engine.instances(workflow: "pledge", limit: 1000).count
         for (extra, field) in [(#","contacts":["sam"]"#, "contacts"), (#","state":"approved""#, "state"), (#","pledgeYear":2019"#, "pledgeYear"), (#","foo":"bar""#, "foo")] {
             let r = try postJSON(client, "/api/v1/pledges", auth, #"{"organisation":"\#(org.key)","text":"P","areas":["learning"]\#(extra)}"#)
@@ -113,13 +109,13 @@ import Domain
         }
         #expect(try f.app.engine.instances(workflow: "pledge", limit: 1000).count == before)
         #expect(try postJSON(client, "/api/v1/pledges", auth, #"{"organisation":"\#(org.key)","text":"P","areas":["learning"]}"#).status.code == 201)
-        let erin = try token(f, "erin")
+        let erin = try f.bearer("erin")
         let measure = try #require(try f.app.measures(group: Self.epb).first).measure
         let value = try postJSON(client, "/api/v1/measures/\(measure.id.rawValue)/values", erin, #"{"period":"2026-Q4","value":1,"rag":"green"}"#)
         let valueField = try JSONValue.parse(value.text)["field"]?.stringValue
         #expect(value.status.code == 422 && valueField == "rag")
         let raised = try f.app.raiseEscalation(EscalationRequest(group: Self.epb, title: "Venues", severity: "high", areas: ["learning"]), by: "erin")
-        let plan = try postJSON(client, "/api/v1/escalations/\(raised.escalation.id.rawValue)/decision", try token(f, "ann"),
+        let plan = try postJSON(client, "/api/v1/escalations/\(raised.escalation.id.rawValue)/decision", try f.bearer("ann"),
                                 #"{"body":"\#(try #require(raised.open.first?.body))","outcome":"accepted","plan":"P","actions":[{"title":"T","group":"early-prevention-board","owner":"erin","dueDate":"2027-03-01","state":"completed"}]}"#)
         let planField = try JSONValue.parse(plan.text)["field"]?.stringValue
         #expect(plan.status.code == 422 && planField == "state", "\(plan.text)")
@@ -135,7 +131,7 @@ import Domain
         let id = status.report.id.rawValue
         let client = WebFixture.Browser(f.web)
         for person in ["bea", "ann"] {
-            let auth = try token(f, person)
+            let auth = try f.bearer(person)
             for path in ["/api/v1/instances/\(id)", "/api/v1/instances/\(id)/history"] {
                 #expect(try client.send("GET", path, headers: [auth]).status.code == 404, "\(person) \(path)")
             }
@@ -143,6 +139,6 @@ import Domain
             try browser.signIn(person)
             #expect(try browser.get("/history/\(id)").status.code == 404, "\(person) /history")
         }
-        #expect(try client.send("GET", "/api/v1/instances/\(id)", headers: [try token(f, "sam")]).status.code == 200, "the secretariat reads it")
+        #expect(try client.send("GET", "/api/v1/instances/\(id)", headers: [try f.bearer("sam")]).status.code == 200, "the secretariat reads it")
     }
 }

@@ -25,6 +25,11 @@ final class WebFixture: @unchecked Sendable {
         web = try WebApp(app: app, mail: mail, log: ServerLog { _ in })
     }
 
+    /// An `Authorization` header with a new API token of `person`'s.
+    func bearer(_ person: String) throws -> (String, String) {
+        ("Authorization", "Bearer \(try app.accounts.createToken(for: person, name: "test", at: clock.now()))")
+    }
+
     /// Adds a person to the directory with a role at `body` and the demo password, ready to sign in.
     func addMember(_ id: String, name: String, body: String, role: String) throws {
         let now = clock.now()
