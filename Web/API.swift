@@ -73,7 +73,9 @@ extension WebApp {
     ///   (a field only Flourish sets, such as a pledge's contacts or a value's RAG, or a made-up
     ///   one), as the generic event route refuses it, never silently dropped. Nil: the route
     ///   checks its fields itself.
-    static func body(_ c: Context, taking fields: [String]? = nil) throws -> [String: JSONValue] {
+    /// - Parameter required: of those, the ones the route needs: a missing one is said first, before
+    ///   any field not taken (a body missing its text is told so, whatever else it holds).
+    static func body(_ c: Context, taking fields: [String]? = nil, requiring required: [String] = []) throws -> [String: JSONValue] {
         guard c.request.headers["Content-Type"]?.lowercased().hasPrefix("application/json") == true else {
             throw APIProblem(.unsupportedMediaType, "JSON needed", detail: "Send the body as application/json.")
         }
@@ -88,6 +90,9 @@ extension WebApp {
         }
         guard case .object(let object) = value else {
             throw APIProblem(.badRequest, "Not a JSON object", detail: "The body must be one JSON object.")
+        }
+        for name in required where object[name] == nil || object[name] == .null {
+            throw APIProblem(.unprocessableContent, "A field is missing", detail: "\(name) is required.", field: name)
         }
         if let fields { try refuseFieldsNotTaken(object, fields, in: "this request") }
         return object
@@ -204,7 +209,7 @@ extension WebApp {
             }
         },
         Route("POST", "/api/v1/pledges", .organisationContact, "Draft a pledge for an organisation", api: true) { c in
-            let b = try body(c, taking: ["organisation", "text", "areas", "theme", "priority"])
+            let b = try body(c, taking: ["organisation", "text", "areas", "theme", "priority"], requiring: ["organisation", "text"])
             let pledge = try c.app.createPledge(PledgeRequest(organisation: try requiredString(b, "organisation"), text: try requiredString(b, "text"), areas: try strings(b, "areas"),
                                                               theme: try string(b, "theme", required: false), priority: try string(b, "priority", required: false)),
                                                 by: c.person, idempotencyKey: c.idempotencyKey)
@@ -237,7 +242,7 @@ extension WebApp {
             }
         },
         Route("POST", "/api/v1/actions", .chair, "Log an action for a group", api: true) { c, answer in
-            let b = try body(c, taking: ["group", "title", "description", "priority", "areas", "owner", "dueDate", "item"])
+            let b = try body(c, taking: ["group", "title", "description", "priority", "areas", "owner", "dueDate", "item"], requiring: ["group", "title", "owner", "dueDate"])
             let time = c.app.time
             try c.app.logAction(ActionRequest(group: try requiredString(b, "group"), title: try requiredString(b, "title"), description: try string(b, "description", required: false) ?? "",
                                               priority: try string(b, "priority", required: false), areas: try strings(b, "areas"), owner: try requiredString(b, "owner"),
@@ -262,7 +267,7 @@ extension WebApp {
             }
         },
         Route("POST", "/api/v1/measures/{id}/values", .chair, "Record a measure's value for a period", api: true) { c in
-            let b = try body(c, taking: ["period", "value", "note"])
+            let b = try body(c, taking: ["period", "value", "note"], requiring: ["period"])
             guard let value = b["value"]?.doubleValue else {
                 throw APIProblem(.unprocessableContent, b["value"] == nil ? "A field is missing" : "A field has the wrong type", detail: "value must be a number, such as 54 or 12.5.", field: "value")
             }
@@ -283,14 +288,14 @@ extension WebApp {
             }
         },
         Route("POST", "/api/v1/escalations", .chair, "Raise an escalation from a group", api: true) { c in
-            let b = try body(c, taking: ["group", "title", "description", "severity", "priorities", "areas"])
+            let b = try body(c, taking: ["group", "title", "description", "severity", "priorities", "areas"], requiring: ["group", "title", "severity"])
             let view = try c.app.raiseEscalation(EscalationRequest(group: try requiredString(b, "group"), title: try requiredString(b, "title"), description: try string(b, "description", required: false) ?? "",
                                                                    severity: try requiredString(b, "severity"), priorities: try strings(b, "priorities"), areas: try strings(b, "areas")),
                                                  by: c.person, idempotencyKey: c.idempotencyKey)
             return json(instanceJSON(view.escalation.instance, c.app.time), status: .created, etag: view.escalation.version)
         },
         Route("POST", "/api/v1/escalations/{id}/decision", .signedIn, "Decide an escalation at a body", api: true) { c in
-            let b = try body(c, taking: ["body", "outcome", "rationale", "plan", "guidance", "minute", "actions"])
+            let b = try body(c, taking: ["body", "outcome", "rationale", "plan", "guidance", "minute", "actions"], requiring: ["body", "outcome"])
             var fields: [String: JSONValue] = [:]
             // The minute too, as the page's decision form and `escalation decide --minute` take it.
             for name in ["rationale", "plan", "guidance", "minute"] { if let v = try string(b, name, required: false) { fields[name] = .string(v) } }

@@ -179,13 +179,13 @@ extension Flourish {
     public func escalatesOn(_ due: CalendarDay) throws -> CalendarDay {
         do {
             return try time.workingDays.adding(WorkingDays(partnership.escalation.overdueToleranceWorkingDays.count + 1), to: due)
-        } catch is CalendarError {
-            // Said as a chair can act on it: which way the date is out, and the years there are
-            // (2020 was "too late", and the chair was told to edit the calendar file).
+        } catch let e as CalendarError {
+            // Said the way the date is out: one before the calendar's first year was "too late",
+            // and its reader was sent to add later years to the calendar file.
             let calendar = time.workingDays
             let reason = due < calendar.coversFrom
                 ? "is before \(calendar.coversFrom.inWords), where the partnership's working-day calendar begins; give a later date"
-                : "is too late to count its tolerance in working days: the bank-holiday calendar runs to \(calendar.coversTo.inWords) (the secretariat adds later years' bank holidays)"
+                : "is too late for the bank-holiday calendar to count its tolerance in working days (\(e.localizedDescription))"
             throw WorkflowError.invalidField(event: "schedule an action", field: "dueDate", reason: reason)
         }
     }
@@ -400,9 +400,9 @@ extension Flourish {
     func measureValuePayload(_ measure: [String: JSONValue], period: String, value: Double, note: String?) throws -> [String: JSONValue] {
         guard value.isFinite else { throw WorkflowError.invalidField(event: "record", field: "value", reason: "should be a number") }
         if period.trimmingCharacters(in: .whitespaces).isEmpty { throw WorkflowError.missingField(event: "record", field: "period") }
-        guard MeasurePeriod.isValid(period) else {
+        guard MeasurePeriod.isPossible(period) else {
             throw WorkflowError.invalidField(event: "record", field: "period",
-                                             reason: "should name the period the value is for: \(MeasurePeriod.examples(for: measure["frequency"]?.stringValue ?? "quarterly")); “\(period)” is not one")
+                                             reason: "should name the period the value is for, such as \(MeasurePeriod.examples(for: measure["frequency"]?.stringValue ?? "quarterly")); “\(period)” is no such period")
         }
         let rag = MeasureRAG.status(value: value, target: measure["target"]?.doubleValue ?? 0, tolerance: measure["tolerance"]?.doubleValue ?? 0,
                                     direction: MeasureDirection(rawValue: measure["direction"]?.stringValue ?? "") ?? .higherIsBetter)

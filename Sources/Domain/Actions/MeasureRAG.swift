@@ -31,11 +31,10 @@ public enum MeasureRAG {
     }
 }
 
-/// The period a measure's value is for: a quarter (`2026-Q3`, `2026 Q3`, `Q3 2026`), a month
-/// (`2026-10`, `October 2026`, `Oct 2026`), a year (`2026`) or a financial or school year
-/// (`2026-27`, `2026/27`). Kept as written. Text that names no period ("banana"), or one that
-/// cannot be (`2027-Q5`, `2027-13`, the year 99999), was recorded, and escalated, as if it
-/// were one.
+/// The period a measure's value is for. Periods are labels a group chooses ("2026-Q3",
+/// "2026 Q3", "October 2026", "Autumn term"), kept as written; but a label written the way a
+/// quarter, a month or a year is written must be one that can be: `2026-Q5`, `2026-13` and
+/// `99999-Q1` were recorded, and escalated, as if they were periods.
 public enum MeasurePeriod {
     /// The years a period may name.
     public static let years = 2000...2100
@@ -49,32 +48,28 @@ public enum MeasurePeriod {
         }
     }
 
-    private static let months = ["january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november", "december"]
-
-    /// Whether `text` names a period.
-    public static func isValid(_ text: String) -> Bool {
+    /// Whether `text` can be a period: any label, except one shaped like a quarter, month or
+    /// year (digits, then a separator, then Q and a digit or a number) that names none.
+    public static func isPossible(_ text: String) -> Bool {
         let words = text.lowercased().split(whereSeparator: { $0 == "-" || $0 == " " || $0 == "/" }).map(String.init)
-        func year(_ w: String) -> Int? {
-            guard w.count == 4, w.allSatisfy({ $0.isASCII && $0.isNumber }), let y = Int(w), years.contains(y) else { return nil }
-            return y
-        }
-        func quarter(_ w: String) -> Bool { ["q1", "q2", "q3", "q4"].contains(w) }
-        func month(_ w: String) -> Bool {
-            if w.allSatisfy({ $0.isASCII && $0.isNumber }), (1...2).contains(w.count), let m = Int(w) { return (1...12).contains(m) }
-            return w.count >= 3 && months.contains { $0 == w || ($0.hasPrefix(w) && w.count == 3) }
-        }
-        switch words.count {
-        case 1:
-            return year(words[0]) != nil
-        case 2:
-            if let y = year(words[0]) {
-                let second = words[1]
-                if second.count == 2, second.allSatisfy({ $0.isASCII && $0.isNumber }), Int(second) == (y + 1) % 100 { return true }  // 2026-27
-                return quarter(second) || month(second)
+        func digits(_ w: String) -> Bool { !w.isEmpty && w.allSatisfy { $0.isASCII && $0.isNumber } }
+        func quarterShaped(_ w: String) -> Bool { w.count >= 2 && w.first == "q" && digits(String(w.dropFirst())) }
+        // A year alone, or a year with a quarter or a number: shaped as a period, so it must be one.
+        guard let first = words.first, digits(first), first.count >= 4 else {
+            // "Q5 2026": a quarter first.
+            if words.count == 2, quarterShaped(words[0]), digits(words[1]), words[1].count >= 4 {
+                return ["q1", "q2", "q3", "q4"].contains(words[0]) && Int(words[1]).map(years.contains) == true
             }
-            return year(words[1]) != nil && (quarter(words[0]) || (month(words[0]) && !words[0].allSatisfy(\.isNumber)))
-        default:
-            return false
+            return true
         }
+        guard let year = Int(first), years.contains(year) else { return false }
+        guard words.count == 2 else { return words.count == 1 || !words.dropFirst().allSatisfy { digits($0) || quarterShaped($0) } }
+        let second = words[1]
+        if quarterShaped(second) { return ["q1", "q2", "q3", "q4"].contains(second) }
+        if digits(second) {
+            guard let n = Int(second), second.count <= 2 else { return false }
+            return (1...12).contains(n) || (second.count == 2 && n == (year + 1) % 100)  // a month, or 2026-27
+        }
+        return true
     }
 }
