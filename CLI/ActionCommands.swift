@@ -49,7 +49,7 @@ enum ActionCommands {
         Command(["action", verb], abstract, arguments: "ACTION",
                 options: fields.map { OptionSpec($0.0, takesValue: true, valueName: "TEXT", help: $0.2 ? "Required." : "Optional.") }
                     + [OptionSpec("expect-version", takesValue: true, valueName: "N", help: "The version you last saw.")]) { inv in
-            let id = try inv.onlyRecord("ACTION: e.g. action-4", ofKind: "action", listedBy: "action list")
+            let id = try inv.onlyRecord("ACTION: e.g. action-4", ofKind: "action")
             var payload: [String: JSONValue] = [:]
             for (option, field, required) in fields {
                 if let v = inv.arguments.value(option) { payload[field] = .string(v) } else if required { throw UsageError("missing --\(option)") }
@@ -78,7 +78,7 @@ enum ActionCommands {
         options: [OptionSpec("due", takesValue: true, valueName: "DATE", help: "The new due date (required)."),
                   OptionSpec("reason", takesValue: true, valueName: "TEXT", help: "Why (required).")]
     ) { inv in
-        let id = try inv.onlyRecord("ACTION: e.g. action-4", ofKind: "action", listedBy: "action list")
+        let id = try inv.onlyRecord("ACTION: e.g. action-4", ofKind: "action")
         let app = try inv.app
         let view = try app.rescheduleAction(RecordID(id), dueDate: try inv.required("due", "DATE"), reason: try inv.required("reason", "TEXT"), by: inv.actor.id)
         inv.output(json(view, app.time)) { "\(id) is now due \(view.action.dueDate?.inWords ?? "")." }
@@ -102,7 +102,7 @@ enum ActionCommands {
     }
 
     static let show = Command(["action", "show"], "Show an action: state, RAG and trend, updates and escalations.", arguments: "ACTION") { inv in
-        let id = try inv.onlyRecord("ACTION: e.g. action-4", ofKind: "action", listedBy: "action list")
+        let id = try inv.onlyRecord("ACTION: e.g. action-4", ofKind: "action")
         let app = try inv.app
         let v = try app.action(RecordID(id), for: try inv.viewer)
         let history = try app.actionUpdates(RecordID(id), for: try inv.viewer)
@@ -170,7 +170,7 @@ enum ActionCommands {
                   OptionSpec("core", takesValue: true, valueName: "yes|no", help: "Whether it is in its area's core set (required)."),
                   OptionSpec("reason", takesValue: true, valueName: "TEXT", help: "Why, from the review (required).")] + dataSourceOptions
     ) { inv in
-        let id = try inv.onlyRecord("MEASURE: e.g. measure-2", ofKind: "measure", listedBy: "measure list")
+        let id = try inv.onlyRecord("MEASURE: e.g. measure-2", ofKind: "measure")
         func number(_ o: String) throws -> Double {
             let text = try inv.required(o, "N")
             guard let n = Double(text) else { throw UsageError("--\(o) takes a number, not '\(text)'") }
@@ -221,7 +221,7 @@ enum ActionCommands {
                   OptionSpec("value", takesValue: true, valueName: "N", help: "The value (required)."),
                   OptionSpec("note", takesValue: true, valueName: "TEXT", help: "A note.")]
     ) { inv in
-        let id = try inv.onlyRecord("MEASURE: e.g. measure-2", ofKind: "measure", listedBy: "measure list")
+        let id = try inv.onlyRecord("MEASURE: e.g. measure-2", ofKind: "measure")
         let text = try inv.required("value", "N")
         guard let value = Double(text) else { throw UsageError("--value takes a number, not '\(text)'") }
         let app = try inv.app
@@ -248,7 +248,7 @@ enum ActionCommands {
     }
 
     static let measureShow = Command(["measure", "show"], "Show a measure and every value recorded.", arguments: "MEASURE") { inv in
-        let id = try inv.onlyRecord("MEASURE: e.g. measure-2", ofKind: "measure", listedBy: "measure list")
+        let id = try inv.onlyRecord("MEASURE: e.g. measure-2", ofKind: "measure")
         let app = try inv.app
         let v = try app.measure(RecordID(id), for: try inv.viewer)
         inv.output(["measure": v.measure.json(app.time), "values": .array(v.values.map { ["period": .string($0.period), "value": .double($0.value), "rag": .string($0.rag.rawValue)] })]) {

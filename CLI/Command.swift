@@ -106,12 +106,12 @@ final class Invocation {
 
     /// The one record argument, which must be of `workflow` by its ID (`pledge show action-8`
     /// showed the action): said from the ID alone, telling nothing of whether it exists.
-    func onlyRecord(_ name: String, ofKind workflow: String, listedBy list: String) throws -> InstanceID {
+    func onlyRecord(_ name: String, ofKind workflow: String) throws -> InstanceID {
         let id = try onlyRecord(name)
         let number = id.rawValue.dropFirst(workflow.count + 1)
         guard id.rawValue.hasPrefix(workflow + "-"), !number.isEmpty, number.allSatisfy(\.isNumber) else {
             let article = "aeiou".contains(workflow.first ?? "x") ? "an" : "a"
-            throw UsageError("\(id.rawValue) is not \(article) \(workflow): its ID looks like \(workflow)-12 (see `flourish \(list)`)")
+            throw UsageError("\(id.rawValue) is not \(article) \(workflow): its ID looks like \(workflow)-12 (see `flourish \(workflow) list`)")
         }
         return id
     }

@@ -44,7 +44,7 @@ enum EscalationCommands {
         options: [OptionSpec("body", takesValue: true, valueName: "BODY", help: "The body acknowledging (required)."),
                   OptionSpec("note", takesValue: true, valueName: "TEXT", help: "A note.")]
     ) { inv in
-        let id = try inv.onlyRecord("ESCALATION: e.g. escalation-3", ofKind: "escalation", listedBy: "escalation list")
+        let id = try inv.onlyRecord("ESCALATION: e.g. escalation-3", ofKind: "escalation")
         let body = try inv.required("body", "BODY")
         let app = try inv.app
         let view = try app.acknowledgeEscalation(RecordID(id), at: body, note: inv.arguments.value("note"), by: inv.actor.id)
@@ -69,7 +69,7 @@ enum EscalationCommands {
                   OptionSpec("guidance", takesValue: true, valueName: "TEXT", help: "Guidance for the group it is referred back to."),
                   OptionSpec("minute", takesValue: true, valueName: "REF", help: "The minute that records it, when decided at a meeting.")]
     ) { inv in
-        let id = try inv.onlyRecord("ESCALATION: e.g. escalation-3", ofKind: "escalation", listedBy: "escalation list")
+        let id = try inv.onlyRecord("ESCALATION: e.g. escalation-3", ofKind: "escalation")
         let body = try inv.required("body", "BODY")
         let outcome = try inv.required("outcome", "resolved|accepted|referred-back|escalated")
         var fields: [String: JSONValue] = [:]
@@ -105,7 +105,7 @@ enum EscalationCommands {
         discussion: "An escalation in a plan closes by itself, resolved by plan, when its actions are all completed; close it by hand when one was cancelled or the need has gone.",
         options: [OptionSpec("reason", takesValue: true, valueName: "TEXT", help: "Why it is closed (required).")]
     ) { inv in
-        let id = try inv.onlyRecord("ESCALATION: e.g. escalation-3", ofKind: "escalation", listedBy: "escalation list")
+        let id = try inv.onlyRecord("ESCALATION: e.g. escalation-3", ofKind: "escalation")
         let reason = try inv.required("reason", "TEXT")
         let app = try inv.app
         let view = try app.closeEscalation(RecordID(id), reason: reason, by: inv.actor.id)
@@ -114,7 +114,7 @@ enum EscalationCommands {
 
     /// The escalation, the body it waits at and the reason, which the secretariat's steps at a body all take.
     static func atBody(_ inv: Invocation) throws -> (InstanceID, String, String) {
-        let id = try inv.onlyRecord("ESCALATION: e.g. escalation-3", ofKind: "escalation", listedBy: "escalation list")
+        let id = try inv.onlyRecord("ESCALATION: e.g. escalation-3", ofKind: "escalation")
         return (id, try inv.required("body", "BODY"), try inv.required("reason", "TEXT"))
     }
 
@@ -186,7 +186,7 @@ enum EscalationCommands {
         options: [OptionSpec("into", takesValue: true, valueName: "ESCALATION", help: "The open escalation it joins (required)."),
                   OptionSpec("reason", takesValue: true, valueName: "TEXT", help: "Why they are the same.")]
     ) { inv in
-        let id = try inv.onlyRecord("ESCALATION: e.g. escalation-3", ofKind: "escalation", listedBy: "escalation list")
+        let id = try inv.onlyRecord("ESCALATION: e.g. escalation-3", ofKind: "escalation")
         let into = InstanceID(try inv.required("into", "ESCALATION"))
         let app = try inv.app
         let view = try app.mergeEscalation(RecordID(id), into: RecordID(into), reason: inv.arguments.value("reason") ?? "", by: inv.actor.id)
@@ -198,7 +198,7 @@ enum EscalationCommands {
         arguments: "ESCALATION",
         options: [OptionSpec("reason", takesValue: true, valueName: "TEXT", help: "Why it is withdrawn (required).")]
     ) { inv in
-        let id = try inv.onlyRecord("ESCALATION: e.g. escalation-3", ofKind: "escalation", listedBy: "escalation list")
+        let id = try inv.onlyRecord("ESCALATION: e.g. escalation-3", ofKind: "escalation")
         let reason = try inv.required("reason", "TEXT")
         let app = try inv.app
         let view = try app.withdrawEscalation(RecordID(id), reason: reason, by: inv.actor.id)
@@ -223,7 +223,7 @@ enum EscalationCommands {
     }
 
     static let show = Command(["escalation", "show"], "Show an escalation and how it travelled: each body, its deadline and decision.", arguments: "ESCALATION") { inv in
-        let id = try inv.onlyRecord("ESCALATION: e.g. escalation-3", ofKind: "escalation", listedBy: "escalation list")
+        let id = try inv.onlyRecord("ESCALATION: e.g. escalation-3", ofKind: "escalation")
         let app = try inv.app
         let view = try app.escalation(RecordID(id), for: try inv.viewer)
         inv.output(json(view, app.time)) {

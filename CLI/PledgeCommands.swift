@@ -360,7 +360,7 @@ enum PledgeCommands {
     }
 
     static let pledgeShow = Command(["pledge", "show"], "Show a pledge, its dates and what you may do next.", arguments: "PLEDGE") { inv in
-        _ = try inv.onlyRecord("PLEDGE: the pledge (e.g. pledge-12)", ofKind: "pledge", listedBy: "pledge list")
+        _ = try inv.onlyRecord("PLEDGE: the pledge (e.g. pledge-12)", ofKind: "pledge")
         try InstanceCommands.show.run(inv)
     }
 }

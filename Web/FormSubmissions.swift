@@ -21,8 +21,8 @@ final class FormSubmissions: @unchecked Sendable {  // `entries` guarded by `con
     static let capacity = 5000
 
     /// The key of a form POST that carries a submission token, or nil for any other request.
-    static func key(_ request: HTTPRequest, fields: [String: [String]]) -> String? {
-        guard request.method == "POST", fields["submission"]?.first?.isEmpty == false else { return nil }
+    static func key(_ request: HTTPRequest, submission: String?) -> String? {
+        guard request.method == "POST", submission != nil else { return nil }
         return SHA256.hash(Array((request.path + "\n").utf8) + request.body).hexString
     }
 

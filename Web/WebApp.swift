@@ -484,7 +484,7 @@ public final class WebApp: Sendable {
             }
         }
         // A form sent again (the same body, its one-time token included) gets the first answer.
-        if !route.isAPI, method == "POST", let key = FormSubmissions.key(request, fields: ["submission": context.fields("submission")]) {
+        if !route.isAPI, let key = FormSubmissions.key(request, submission: context.field("submission")) {
             return formSubmissions.once(key, now: app.clock.now(), carryOut)
         }
         return carryOut()

@@ -29,7 +29,10 @@ extension Flourish {
     }
 
     /// A group to filter by: any body of the partnership, retired ones too (their records stay).
+    /// A body of the partnership's file passes without reading the database (a group page asks
+    /// on every view); only a key not there is looked for among the bodies added since.
     func checkGroupFilter(_ key: String?, _ field: String = "group") throws {
+        if let key, partnership.body(key) != nil { return }
         try checkFilter(key, field, is: "a group of the partnership", allowed: try governance.bodies(includingRetired: true).map(\.key))
     }
 
