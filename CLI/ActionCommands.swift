@@ -45,17 +45,18 @@ enum ActionCommands {
     }
 
     /// A command firing one action event with options as fields.
-    static func event(_ verb: String, _ event: String, _ abstract: String, fields: [(String, String, Bool)], done: String) -> Command {
+    /// `fields`: each option, the event field it fills, whether it is required, and its help.
+    static func event(_ verb: String, _ event: String, _ abstract: String, fields: [(String, String, Bool, String)], done: String) -> Command {
         Command(["action", verb], abstract, arguments: "ACTION",
-                options: fields.map { OptionSpec($0.0, takesValue: true, valueName: "TEXT", help: $0.2 ? "Required." : "Optional.") }
+                options: fields.map { OptionSpec($0.0, takesValue: true, valueName: $0.0 == "rag" ? "RAG" : "TEXT", help: $0.3 + ($0.2 ? " (required)." : ".")) }
                     + [OptionSpec("expect-version", takesValue: true, valueName: "N", help: "The version you last saw.")]) { inv in
             let id = try inv.onlyRecord("ACTION: e.g. action-4", ofKind: "action")
             var payload: [String: JSONValue] = [:]
-            for (option, field, required) in fields {
+            for (option, field, required, _) in fields {
                 if let v = inv.arguments.value(option) { payload[field] = .string(v) } else if required { throw UsageError("missing --\(option)") }
             }
             let app = try inv.app
-            let view = try app.fireAction(RecordID(id), event: event, fields: payload, expectedVersion: try inv.integer("expect-version"), by: inv.actor.id)
+            let view = try app.fireAction(RecordID(id), event: event, fields: payload, expectedVersion: try inv.expectedVersion(), by: inv.actor.id)
             inv.output(json(view, app.time)) {
                 var text = "\(id) \(done) (now \(view.action.state)"
                 if let rag = view.latestRAG { text += ", \(rag.rawValue), \(view.trend)" }
@@ -68,10 +69,10 @@ enum ActionCommands {
 
     static let begin = event("start", "begin", "Mark an action in progress.", fields: [], done: "is in progress")
     static let update = event("update", "update", "Post a progress update with a RAG status (red twice running escalates).",
-                              fields: [("rag", "rag", true), ("commentary", "commentary", true)], done: "is updated")
-    static let block = event("block", "block", "Mark an action blocked, saying by what.", fields: [("by", "blockedBy", true)], done: "is blocked")
-    static let complete = event("complete", "complete", "Complete an action with an outcome note.", fields: [("outcome", "outcomeNote", true)], done: "is completed")
-    static let cancel = event("cancel", "cancel", "Cancel an action with a reason.", fields: [("reason", "reason", true)], done: "is cancelled")
+                              fields: [("rag", "rag", true, "red, amber or green: where the action stands"), ("commentary", "commentary", true, "What has happened since the last update")], done: "is updated")
+    static let block = event("block", "block", "Mark an action blocked, saying by what.", fields: [("by", "blockedBy", true, "What it waits on")], done: "is blocked")
+    static let complete = event("complete", "complete", "Complete an action with an outcome note.", fields: [("outcome", "outcomeNote", true, "What it achieved")], done: "is completed")
+    static let cancel = event("cancel", "cancel", "Cancel an action with a reason.", fields: [("reason", "reason", true, "Why it is cancelled")], done: "is cancelled")
 
     static let reschedule = Command(
         ["action", "reschedule"], "Agree a new due date for an action.", arguments: "ACTION",
@@ -139,7 +140,7 @@ enum ActionCommands {
         try inv.expectPositionals(atMost: 0)
         func number(_ o: String) throws -> Double {
             let text = try inv.required(o, "N")
-            guard let n = Double(text) else { throw UsageError("--\(o) takes a number, not '\(text)'") }
+            guard let n = MeasureFigure.parse(text) else { throw UsageError("--\(o) takes a number, not '\(text)'") }
             return n
         }
         let app = try inv.app
@@ -173,7 +174,7 @@ enum ActionCommands {
         let id = try inv.onlyRecord("MEASURE: e.g. measure-2", ofKind: "measure")
         func number(_ o: String) throws -> Double {
             let text = try inv.required(o, "N")
-            guard let n = Double(text) else { throw UsageError("--\(o) takes a number, not '\(text)'") }
+            guard let n = MeasureFigure.parse(text) else { throw UsageError("--\(o) takes a number, not '\(text)'") }
             return n
         }
         let coreText = try inv.required("core", "yes|no")
@@ -223,7 +224,7 @@ enum ActionCommands {
     ) { inv in
         let id = try inv.onlyRecord("MEASURE: e.g. measure-2", ofKind: "measure")
         let text = try inv.required("value", "N")
-        guard let value = Double(text) else { throw UsageError("--value takes a number, not '\(text)'") }
+        guard let value = MeasureFigure.parse(text) else { throw UsageError("--value takes a number, not '\(text)'") }
         let app = try inv.app
         let v = try app.recordMeasure(RecordID(id), period: try inv.required("period", "PERIOD"), value: value, note: inv.arguments.value("note"), by: inv.actor.id)
         inv.output(v.measure.json(app.time)) {

@@ -134,11 +134,15 @@ final class Invocation {
 
     /// `name=value` pairs from repeated `--field` options.
     func fieldTexts() throws -> [(String, String)] {
-        try (arguments.values["field"] ?? []).map { item in
+        var seen: Set<String> = []
+        return try (arguments.values["field"] ?? []).map { item in
             guard let eq = item.firstIndex(of: "="), eq != item.startIndex else {
                 throw UsageError("--field takes NAME=VALUE (got '\(item)')")
             }
-            return (String(item[..<eq]), String(item[item.index(after: eq)...]))
+            let name = String(item[..<eq])
+            // `--field text=a --field text=b` kept the last without a word.
+            guard seen.insert(name).inserted else { throw UsageError("--field \(name) was given more than once; give each field once") }
+            return (name, String(item[item.index(after: eq)...]))
         }
     }
 
@@ -163,6 +167,13 @@ final class Invocation {
     }
 
     /// An integer option.
+    /// `--expect-version N`: the version last seen, 1 or more (-5 was said to be "changed by someone else").
+    func expectedVersion() throws -> Int? {
+        guard let n = try integer("expect-version") else { return nil }
+        guard n >= 1 else { throw UsageError("--expect-version takes the version you last saw (1 or more, from `flourish instance show`), not '\(n)'") }
+        return n
+    }
+
     func integer(_ option: String) throws -> Int? {
         guard let text = arguments.value(option) else { return nil }
         guard let n = Int(text) else { throw UsageError("--\(option) takes a whole number, not '\(text)'") }

@@ -17,15 +17,20 @@ enum EvidenceCommands {
         guard inv.positionals.count == 2 else { throw UsageError("give the record and the file, e.g. flourish evidence attach pledge-12 report.pdf") }
         let record = inv.positionals[0], path = inv.positionals[1]
         let url = URL(fileURLWithPath: path)
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue else { throw UsageError("there is no file \(path)") }
-        let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
+        guard let attributes = try? FileManager.default.attributesOfItem(atPath: path) else { throw UsageError("there is no file \(path)") }
+        // A directory, a device (/dev/null) or a pipe is not a file to keep.
+        guard attributes[.type] as? FileAttributeType == .typeRegular else { throw UsageError("\(path) is not a file (a folder or a device); give the path of the file to keep") }
+        let size = attributes[.size] as? Int ?? 0
         let app = try inv.app
         // Not read into memory when it is plainly too large.
         guard size <= app.evidenceLimits.perFile else {
             throw EvidenceError.tooLarge(url.lastPathComponent, size: size, limit: app.evidenceLimits.perFile)
         }
-        let bytes = [UInt8](try Data(contentsOf: url))
+        let bytes: [UInt8]
+        do { bytes = [UInt8](try Data(contentsOf: url)) } catch {
+            let why = ((error as NSError).userInfo[NSUnderlyingErrorKey] as? NSError)?.localizedDescription ?? "it could not be opened"
+            throw UsageError("\(path) could not be read (\(why)); check that it is there and yours to read")
+        }
         let kept = try app.attachEvidence(to: InstanceID(record), filename: url.lastPathComponent, bytes: bytes, by: inv.actor.id)
         inv.output(json(kept)) { "Kept \(kept.filename) (\(EvidenceLimits.inWords(kept.size))) with \(record) as evidence \(kept.id); SHA-256 \(kept.sha256)." }
     }

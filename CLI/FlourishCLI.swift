@@ -69,6 +69,10 @@ enum FlourishCLI {
             guard let moment = londonParser.parse(now) else {
                 return usageFailure("--now takes a date (2026-04-01) or date-time (2026-04-01T09:00:00Z), not '\(now)'", usage: command.usage, helpHint: "flourish \(command.name) --help")
             }
+            // `--now 0000-01-01` was taken, and would have stamped records with year 0.
+            guard (1970..<2200).contains(londonParser.day(of: moment).year) else {
+                return usageFailure("--now must be a moment from 1970 to 2199, not '\(now)'", usage: command.usage, helpHint: "flourish \(command.name) --help")
+            }
             clock = FixedClock(moment)
         } else {
             clock = SystemClock()
@@ -96,6 +100,12 @@ enum FlourishCLI {
             return usageFailure("--\(error.field): \(error.localizedDescription)", usage: command.usage, helpHint: "flourish \(command.name) --help")
         } catch let error as ExitStatus {
             return error.code
+        } catch let WorkflowError.notPermitted(who, event, allowed) where who == actorID && Self.isNobody(who, in: invocation) {
+            // `--as secretariat` was told "secretariat may not ...; only the secretariat may":
+            // the name is no one's, so say that rather than blame a role.
+            fail(WorkflowError.notPermitted(actor: "'\(who)'", event: event, allowed: allowed), json: parsed.flag("json"),
+                 adding: " No one in the directory has the user name '\(who)': give --as the user name of a person who may (see `flourish person list`).")
+            return 1
         } catch {
             fail(error, json: parsed.flag("json"))
             return 1
@@ -114,6 +124,12 @@ enum FlourishCLI {
         return ["history", "doctor", "backup", "export", "report annual"].contains { command.path.joined(separator: " ").hasPrefix($0) }
     }
 
+    /// Whether the acting name is no person in the directory (the database already open).
+    static func isNobody(_ name: String, in invocation: Invocation) -> Bool {
+        guard let app = try? invocation.app else { return false }
+        do { return try app.directory.person(name) == nil } catch { return false }
+    }
+
     /// FLOURISH_REPLICATED=1 (or true, yes): Litestream replicates the database and runs its
     /// checkpoints, so no Flourish process (server or CLI) checkpoints on its own.
     static func isReplicated(_ environment: [String: String]) -> Bool {
@@ -121,8 +137,8 @@ enum FlourishCLI {
     }
 
     /// Prints a refused request: `Error: <message>` on stderr (and problem JSON on stdout with --json).
-    static func fail(_ error: any Error, json: Bool) {
-        let message = (error as? any LocalizedError)?.errorDescription ?? "\(error)"
+    static func fail(_ error: any Error, json: Bool, adding more: String = "") {
+        let message = ((error as? any LocalizedError)?.errorDescription ?? "\(error)") + more
         FileHandle.standardError.write(Data("Error: \(message)\n".utf8))
         if json {
             var problem: [String: JSONValue] = ["title": .string(message)]

@@ -43,7 +43,7 @@ enum InstanceCommands {
         if !texts.isEmpty { payload.merge(try app.payload(fromTexts: texts, fields: app.fields(of: event, on: id), event: event)) { _, new in new } }
         // The same door as the API's generic route: the access policy, the framework's checks,
         // and the fields only Flourish sets worked out, never taken from --field.
-        let result = try app.fire(event, on: id, fields: payload, for: try app.viewer(for: inv.actor.id), expectedVersion: try inv.integer("expect-version"),
+        let result = try app.fire(event, on: id, fields: payload, for: try app.viewer(for: inv.actor.id), expectedVersion: try inv.expectedVersion(),
                                   idempotencyKey: WriteConditions.scopedIdempotencyKey(inv.arguments.value("key"), sentBy: inv.actor.id))
         report(result, inv: inv, verb: "Fired \(event) on")
     }

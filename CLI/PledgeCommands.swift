@@ -269,7 +269,7 @@ enum PledgeCommands {
         let id = try inv.onlyRecord("PLEDGE: e.g. pledge-3")
         let app = try inv.app
         let p = try app.editPledge(RecordID(id), text: inv.arguments.value("text"), areas: list(inv.arguments.value("areas")), theme: inv.arguments.value("theme"),
-                                       priority: inv.arguments.value("priority"), expectedVersion: try inv.integer("expect-version"), by: inv.actor.id)
+                                       priority: inv.arguments.value("priority"), expectedVersion: try inv.expectedVersion(), by: inv.actor.id)
         inv.output(p.json(app.time)) { "Edited \(p.id) (version \(p.version))." }
     }
 
@@ -285,7 +285,7 @@ enum PledgeCommands {
                 else if f.required { throw UsageError("missing --\(f.option)") }
             }
             let app = try inv.app
-            let p = try app.firePledge(RecordID(id), event: event, fields: payload, expectedVersion: try inv.integer("expect-version"), by: inv.actor.id)
+            let p = try app.firePledge(RecordID(id), event: event, fields: payload, expectedVersion: try inv.expectedVersion(), by: inv.actor.id)
             inv.output(p.json(app.time)) { "\(p.id) \(done) (now \(p.state))." }
         }
     }
@@ -308,7 +308,7 @@ enum PledgeCommands {
     ) { inv in
         let id = try inv.onlyRecord("PLEDGE: e.g. pledge-3")
         let app = try inv.app
-        let p = try Pledge(app.approvePledge(RecordID(id), comment: inv.arguments.value("comment"), expectedVersion: try inv.integer("expect-version"), by: inv.actor.id))
+        let p = try Pledge(app.approvePledge(RecordID(id), comment: inv.arguments.value("comment"), expectedVersion: try inv.expectedVersion(), by: inv.actor.id))
         inv.output(p.json(app.time)) {
             "\(p.id) is approved and on the wall. Pledge year \(p.yearStarts?.inWords ?? "") to \(p.yearEnds?.adding(days: -1).inWords ?? ""); check-in \(p.checkInOn?.inWords ?? ""); report due by \(p.reportDueOn?.inWords ?? "")."
         }

@@ -17,7 +17,7 @@ extension WebApp {
             var errors: [FieldError] = []
             let period = c.field("period"), typedValue = c.field("value")
             if period == nil { errors.append(FieldError("period", "Enter the period the value is for, for example 2026 Q3")) }
-            let value = typedValue.flatMap { Double($0.replacingOccurrences(of: ",", with: "")) }.flatMap { $0.isFinite ? $0 : nil }
+            let value = typedValue.flatMap(MeasureFigure.parse)
             if typedValue == nil { errors.append(FieldError("value", "Enter the value")) } else if value == nil { errors.append(FieldError("value", "The value must be a number, for example 42 or 3.5")) }
             if !errors.isEmpty { return try measurePage(c, id, errors: errors, status: .unprocessableContent) }
             do {
@@ -35,7 +35,7 @@ extension WebApp {
             var errors: [FieldError] = []
             func number(_ field: String, _ what: String) -> Double? {
                 guard let text = c.field(field) else { errors.append(FieldError(field, "Enter the \(what)")); return nil }
-                guard let n = Double(text.replacingOccurrences(of: ",", with: "")), n.isFinite else { errors.append(FieldError(field, "The \(what) must be a number, for example 85")); return nil }
+                guard let n = MeasureFigure.parse(text) else { errors.append(FieldError(field, "The \(what) must be a number, for example 85")); return nil }
                 return n
             }
             let target = number("newTarget", "new target"), tolerance = number("newTolerance", "new tolerance")
@@ -99,7 +99,7 @@ extension WebApp {
             var errors: [FieldError] = []
             func number(_ field: String, _ what: String) -> Double? {
                 guard let text = c.field(field) else { errors.append(FieldError(field, "Enter the \(what)")); return nil }
-                guard let n = Double(text.replacingOccurrences(of: ",", with: "")), n.isFinite else { errors.append(FieldError(field, "The \(what) must be a number, for example 75")); return nil }
+                guard let n = MeasureFigure.parse(text) else { errors.append(FieldError(field, "The \(what) must be a number, for example 75")); return nil }
                 return n
             }
             if c.field("name") == nil { errors.append(FieldError("name", "Enter the measure’s name")) }

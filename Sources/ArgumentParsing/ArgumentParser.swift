@@ -78,6 +78,18 @@ public enum ArgumentParser {
                 result.flags.insert(option.name)
             }
         }
+        /// The word after an option that takes a value, unless it is itself an option:
+        /// `--name --kind business` would register an organisation called "--kind".
+        func nextValue(for option: OptionSpec, as written: String) throws -> String {
+            guard index < arguments.count else { throw ArgumentError("the option '\(written)' needs a value (\(option.valueName))") }
+            let word = arguments[index]
+            if looksLikeOption(word) {
+                throw ArgumentError("the option '\(written)' needs a value (\(option.valueName)), but '\(word)' is an option; "
+                                    + "to give a value that starts with '-', write \(written.hasPrefix("--") ? "\(written)=\(word)" : "\(written)\(word)")")
+            }
+            index += 1
+            return word
+        }
         while index < arguments.count {
             let word = arguments[index]
             index += 1
@@ -96,21 +108,17 @@ public enum ArgumentParser {
                 let option = try spec(named: name)
                 var value = inline
                 if option.takesValue, value == nil {
-                    guard index < arguments.count else { throw ArgumentError("the option '--\(name)' needs a value (\(option.valueName))") }
-                    value = arguments[index]
-                    index += 1
+                    value = try nextValue(for: option, as: "--\(name)")
                 }
                 try record(option, value: value, as: "--\(name)")
-            } else if word.hasPrefix("-"), word.count >= 2, !(Double(word) != nil) {
+            } else if looksLikeOption(word) {
                 let letter = word[word.index(after: word.startIndex)]
                 guard let option = options.first(where: { $0.short == letter }) else {
                     throw ArgumentError("unknown option '-\(letter)'")
                 }
                 var value: String? = word.count > 2 ? String(word.dropFirst(2)) : nil
                 if option.takesValue, value == nil {
-                    guard index < arguments.count else { throw ArgumentError("the option '-\(letter)' needs a value (\(option.valueName))") }
-                    value = arguments[index]
-                    index += 1
+                    value = try nextValue(for: option, as: "-\(letter)")
                 } else if !option.takesValue, value != nil {
                     throw ArgumentError("the option '-\(letter)' does not take a value")
                 }
@@ -120,5 +128,22 @@ public enum ArgumentParser {
             }
         }
         return result
+    }
+
+    /// Whether a word is taken for an option rather than a value, as argparse decides: it starts
+    /// with "-", is not "-" alone, is not a negative number (-3, -3.5, -.5) and has no space.
+    static func looksLikeOption(_ word: String) -> Bool {
+        guard word.hasPrefix("-"), word.count >= 2, !word.contains(" ") else { return false }
+        let digits = word.dropFirst()
+        let isNegativeNumber: Bool = {
+            let parts = digits.split(separator: ".", omittingEmptySubsequences: false)
+            let allDigits: (Substring) -> Bool = { $0.allSatisfy { ("0"..."9").contains($0) } }
+            switch parts.count {
+            case 1: return !parts[0].isEmpty && allDigits(parts[0])
+            case 2: return allDigits(parts[0]) && !parts[1].isEmpty && allDigits(parts[1])
+            default: return false
+            }
+        }()
+        return !isNegativeNumber
     }
 }

@@ -37,7 +37,7 @@ public enum DirectoryError: Error, Equatable, Sendable, LocalizedError {
 
     public var errorDescription: String? {
         switch self {
-        case .personExists(let id): return "There is already a person \(id); choose another identifier or update that person."
+        case .personExists(let id): return "There is already a person \(id); choose another identifier for the new person."
         case .unknownPerson(let id): return "There is no person \(id). Add them first with `flourish person add \(id) --name NAME`."
         case .invalidPersonID(let id): return "\"\(id)\" cannot be a person's identifier: use lower-case letters, digits, dots and hyphens, starting with a letter (e.g. sam.jones)."
         case .invalidEmail(let email): return "\"\(email)\" is not an email address; write it like name@example.org."

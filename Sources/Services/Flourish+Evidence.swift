@@ -42,13 +42,14 @@ public struct EvidenceLimits: Sendable, Equatable {
     /// 10 MB a file, 50 MB an organisation, 20 files a record.
     public static let standard = EvidenceLimits(perFile: 10 << 20, perOrganisation: 50 << 20, filesPerRecord: 20)
 
-    /// A size as people read it: "12.3 MB", "800 KB".
+    /// A size as people read it: "12.3 MB", "800 KB", "3 bytes".
     public static func inWords(_ bytes: Int) -> String {
         if bytes >= 1 << 20 {
             let mb = Double(bytes) / Double(1 << 20)
             return mb == mb.rounded() ? "\(Int(mb)) MB" : String(format: "%.1f MB", mb)
         }
-        return "\(max(1, (bytes + 1023) / 1024)) KB"
+        if bytes < 1024 { return bytes == 1 ? "1 byte" : "\(bytes) bytes" }
+        return "\((bytes + 1023) / 1024) KB"
     }
 }
 
@@ -112,7 +113,15 @@ extension Flourish {
     /// report's words are: a photo of children is not for the wall.
     func evidenceHolder(_ id: InstanceID, for viewer: Viewer, adding: Bool) throws -> (instance: Instance, organisation: String?) {
         let instance = try engine.instance(id)
-        guard try policy.sight(of: instance, for: viewer) == .whole else { throw EvidenceError.unknownFile(id.rawValue) }
+        // A record they cannot see is answered as missing; one they see on the wall but may not
+        // add to is refused as such ("There is no evidence file pledge-31" was said of both).
+        switch try policy.sight(of: instance, for: viewer) {
+        case .none: throw WorkflowError.unknownInstance(id)
+        case .publicPart:
+            guard !adding else { throw WorkflowError.notPermitted(actor: viewer.person ?? "a visitor", event: "add evidence to \(id.rawValue)", allowed: ["those who speak for its organisation or group", "the secretariat"]) }
+            throw WorkflowError.unknownInstance(id)
+        case .whole: break
+        }
         switch instance.workflow {
         case "pledge":
             let pledge = try Pledge(instance)

@@ -57,6 +57,10 @@ let peerCases: [PeerCase] = {
         #expect(throws: ArgumentError("the option '--now' was given more than once")) {
             try ArgumentParser.parse(["--now", "a", "--now", "b"], options: options)
         }
+        // `org register --name --kind business` registered an organisation called "--kind".
+        #expect(throws: ArgumentError("the option '--db' needs a value (FILE), but '--json' is an option; to give a value that starts with '-', write --db=--json")) {
+            try ArgumentParser.parse(["--db", "--json", "tick"], options: [OptionSpec("db", takesValue: true, valueName: "FILE", help: ""), OptionSpec("json", help: "")])
+        }
     }
 
     @Test func negativeNumbersAreValuesNotOptions() throws {

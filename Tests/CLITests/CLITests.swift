@@ -31,6 +31,42 @@ import Testing
         #expect(r.stderr.hasPrefix("Error: --now takes a date (2026-04-01) or date-time (2026-04-01T09:00:00Z), not 'next tuesday'\n"))
     }
 
+    /// Year 0 would have stamped records with it; a moment outside 1970 to 2199 is refused.
+    @Test func aNowOutsideTheCalendarsYearsIsAUsageError() throws {
+        let cli = try CLIRunner()
+        for far in ["0000-01-01", "1969-12-31", "2200-01-01T00:00"] {
+            let r = try cli.run("tick", "--now", far)
+            #expect(r.status == 2 && r.stderr.hasPrefix("Error: --now must be a moment from 1970 to 2199, not '\(far)'\n"), "\(far): \(r.stderr)")
+        }
+        #expect(try cli.run("tick", "--now", "2199-12-31").status == 0)
+    }
+
+    /// `org register --name --kind business` registered an organisation called "--kind"; a
+    /// field given twice kept the last without a word. Both are usage errors, and nothing is made.
+    @Test func anOptionTakenAsAValueAndAFieldGivenTwiceAreRefused() throws {
+        let cli = try CLIRunner()
+        #expect(try cli.run("init").status == 0)
+        let named = try cli.run("org", "register", "--as", "x", "--name", "--kind", "business", "--district", "norwich", "--size", "small",
+                                "--contact-name", "C", "--contact-email", "c@example.org")
+        #expect(named.status == 2 && named.stderr.hasPrefix("Error: the option '--name' needs a value (NAME), but '--kind' is an option; to give a value that starts with '-', write --name=--kind\n"), "\(named.stderr)")
+        let twice = try cli.run("instance", "start", "pledge", "--as", "x", "--field", "text=a", "--field", "text=b")
+        #expect(twice.status == 2 && twice.stderr.hasPrefix("Error: --field text was given more than once; give each field once\n"), "\(twice.stderr)")
+        #expect(try cli.run("org", "list", "--json").stdout.contains("\"total\": 0"), "nothing was registered")
+    }
+
+    /// A version of -5 was said to be "changed by someone else"; a figure of 0x10 was read as 16.
+    @Test func versionsAndFiguresAreReadAsTyped() throws {
+        let cli = try CLIRunner()
+        #expect(try cli.run("init").status == 0)
+        let version = try cli.run("action", "update", "action-9", "--rag", "green", "--commentary", "Fine", "--expect-version", "-5")
+        #expect(version.status == 2 && version.stderr.hasPrefix("Error: --expect-version takes the version you last saw (1 or more, from `flourish instance show`), not '-5'\n"), "\(version.stderr)")
+        for figure in ["0x10", "inf", "1e3"] {
+            let r = try cli.run("measure", "record", "measure-1", "--period", "2026-Q1", "--value", figure)
+            #expect(r.status == 2 && r.stderr.hasPrefix("Error: --value takes a number, not '\(figure)'\n"), "\(figure): \(r.stderr)")
+        }
+        #expect(try cli.run("action", "update", "--help").stdout.contains("--rag RAG           red, amber or green: where the action stands (required)."))
+    }
+
     @Test func commandHelpListsItsOptions() throws {
         let r = try CLIRunner().run("instance", "fire", "--help")
         #expect(r.status == 0)
@@ -133,7 +169,7 @@ import Testing
         #expect(refused.status == 1)
         #expect(refused.stderr == "Error: contact-1 may not approve this; only the secretariat may.\n", "who may comes before the record's state")
         let early = try cli.run("instance", "fire", "pledge-2", "approve", "--as", "sec", "--expect-version", "1", "--now", "2026-04-01T09:05")
-        #expect(early.stderr == "Error: \"approve\" cannot happen while the instance is draft; it can happen only when it is submitted.\n")
+        #expect(early.stderr == "Error: \"approve\" cannot happen while it is draft; it can happen only when it is submitted.\n")
         #expect(try cli.run("instance", "fire", "pledge-2", "submit", "--as", "contact-1", "--expect-version", "1", "--now", "2026-04-01T09:10").status == 0)
         let stale = try cli.run("instance", "fire", "pledge-2", "approve", "--as", "sec", "--expect-version", "1", "--now", "2026-04-02T10:00")
         #expect(stale.status == 1)
@@ -142,7 +178,7 @@ import Testing
         #expect(approve.stdout == "pledge-2 is approved and on the wall. Pledge year 2 April 2026 to 1 April 2027; check-in 2 October 2026; report due by 30 April 2027.\n")
         let again = try cli.run("pledge", "approve", "pledge-2", "--as", "sec", "--now", "2026-04-02T10:05")
         #expect(again.status == 1)
-        #expect(again.stderr == "Error: pledge-2 has ended (it is approved); nothing more can happen to it.\n" || again.stderr.hasPrefix("Error: \"approve\" cannot happen while the instance is approved"))
+        #expect(again.stderr == "Error: pledge-2 has ended (it is approved); nothing more can happen to it.\n" || again.stderr.hasPrefix("Error: \"approve\" cannot happen while it is approved"))
         let retry = try cli.run("instance", "fire", "pledge-2", "withdraw", "--as", "sec", "--expect-version", "3", "--now", "2026-04-02T10:06", "--key", "w-1", "--field", "reason=test", "--json")
         #expect(retry.status == 0)
         let retried = try cli.run("instance", "fire", "pledge-2", "withdraw", "--as", "sec", "--expect-version", "3", "--now", "2026-04-02T10:06", "--key", "w-1", "--field", "reason=test")

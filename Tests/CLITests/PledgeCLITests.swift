@@ -21,7 +21,8 @@ import Testing
                                               "--areas", "opportunity,learning", "--theme", "skills-and-employment"] + now)
         #expect(created.stdout == "Drafted pledge-2 for acme-ltd (pledge year 2026). Submit it with 'flourish pledge submit pledge-2'.\n")
         let stranger = try cli.run(arguments: ["pledge", "submit", "pledge-2", "--as", "sam2"] + now)
-        #expect(stranger.stderr == "Error: sam2 may not submit this; only a contact of the pledging organisation may.\n")
+        // sam2 is no one in the directory: said so, not only that a role is wanted.
+        #expect(stranger.stderr == "Error: 'sam2' may not submit this; only a contact of the pledging organisation may. No one in the directory has the user name 'sam2': give --as the user name of a person who may (see `flourish person list`).\n")
         // Another organisation's contact learns nothing of acme-ltd's draft, nor whether acme-ltd exists.
         try cli.run(arguments: ["org", "register", "--as", "sam", "--name", "Beacon Trust", "--kind", "business", "--district", "norwich", "--size", "small",
                                 "--contact-name", "Bo Beacon", "--contact-email", "bo@beacon.example"] + now)
@@ -58,7 +59,7 @@ import Testing
         let sample = CLIRunner.root.appendingPathComponent("Workflows/samples/organisations.csv").path
         let stranger = try cli.run("import", "organisations", sample, "--as", "kim", "--now", "2025-07-01")
         // Issue 22: who may import is checked before a row is read (it was refused row by row, inside the write).
-        #expect(stranger.stderr.hasPrefix("Error: kim may not import organisations; only the secretariat may"), "\(stranger.stderr)")
+        #expect(stranger.stderr.hasPrefix("Error: 'kim' may not import organisations; only the secretariat may."), "\(stranger.stderr)")
         let dry = try cli.run("import", "organisations", sample, "--dry-run", "--as", "sam", "--now", "2025-07-01")
         #expect(dry.stdout == "Dry run: all 3 organisations are fine and would import. Nothing was written.\n")
         #expect(try cli.run("org", "list").stdout == "No organisations yet.\n")
@@ -204,20 +205,30 @@ import Testing
         try Data("%PDF-1.4\nten weeks\n%%EOF\n".utf8).write(to: pdf)
         let early = try cli.run(arguments: ["evidence", "attach", pledge, pdf.path, "--as", "contact-1"] + now)
         #expect(early.status == 1 && early.stderr.contains("add it once the pledge is approved"))
+        // Another organisation's contact is not told a draft exists, nor "no evidence file".
+        let unseen = try cli.run(arguments: ["evidence", "attach", pledge, pdf.path, "--as", "contact-2"] + now)
+        #expect(unseen.status == 1 && unseen.stderr == "Error: There is no record \(pledge). Check the identifier (`flourish instance list` lists them).\n", "\(unseen.stderr)")
         try cli.run(arguments: ["pledge", "submit", pledge, "--as", "contact-1"] + now)
         try cli.run(arguments: ["pledge", "approve", pledge, "--as", "sam"] + now)
         let kept = try cli.run(arguments: ["evidence", "attach", pledge, pdf.path, "--as", "contact-1"] + now)
-        #expect(kept.stdout.hasPrefix("Kept delivered.pdf (1 KB) with \(pledge) as evidence 1; SHA-256 "), "\(kept.stdout)\(kept.stderr)")
+        #expect(kept.stdout.hasPrefix("Kept delivered.pdf (25 bytes) with \(pledge) as evidence 1; SHA-256 "), "\(kept.stdout)\(kept.stderr)")
         let fake = cli.directory.appendingPathComponent("fake.pdf")
         try Data("<html>".utf8).write(to: fake)
         let refused = try cli.run(arguments: ["evidence", "attach", pledge, fake.path, "--as", "contact-1"] + now)
         #expect(refused.status == 1 && refused.stderr.contains("fake.pdf does not hold what its name says (a PDF)"))
         #expect(try cli.run(arguments: ["evidence", "attach", pledge, "/no/such/file.pdf", "--as", "contact-1"] + now).stderr.contains("there is no file /no/such/file.pdf"))
-        #expect(try cli.run(arguments: ["evidence", "list", pledge, "--as", "contact-1"]).stdout == "1  delivered.pdf  1 KB  application/pdf\n")
+        // A device or a folder is not a file: said so, not a raw Foundation error.
+        let device = try cli.run(arguments: ["evidence", "attach", pledge, "/dev/null", "--as", "contact-1"] + now)
+        #expect(device.status == 2 && device.stderr.hasPrefix("Error: /dev/null is not a file (a folder or a device)"), "\(device.stderr)")
+        #expect(try cli.run(arguments: ["evidence", "attach", pledge, cli.directory.path, "--as", "contact-1"] + now).stderr.contains("is not a file (a folder or a device)"))
+        // Seen on the wall but not theirs: refused as such.
+        let other = try cli.run(arguments: ["evidence", "attach", pledge, pdf.path, "--as", "contact-2"] + now)
+        #expect(other.status == 1 && other.stderr.contains("may not add evidence to \(pledge)"), "\(other.stderr)")
+        #expect(try cli.run(arguments: ["evidence", "list", pledge, "--as", "contact-1"]).stdout == "1  delivered.pdf  25 bytes  application/pdf\n")
         #expect(try cli.run(arguments: ["evidence", "list", pledge, "--as", "contact-2"]).stdout == "No evidence you can see.\n")
         #expect(try cli.run(arguments: ["evidence", "get", "1", "--as", "contact-2"]).status == 1, "another organisation's contact may not have it")
         let got = try cli.run(arguments: ["evidence", "get", "1", "--as", "contact-1", "--out", "copy.pdf"])
-        #expect(got.stdout == "Wrote delivered.pdf (1 KB) to copy.pdf.\n")
+        #expect(got.stdout == "Wrote delivered.pdf (25 bytes) to copy.pdf.\n")
         #expect(try Data(contentsOf: cli.directory.appendingPathComponent("copy.pdf")) == Data(contentsOf: pdf))
         #expect(try cli.run(arguments: ["evidence", "get", "1", "--as", "contact-1", "--out", "copy.pdf"]).status != 0, "never over an existing file")
 

@@ -23,7 +23,7 @@ import SQLite
         try f.engine.start("ticket", data: ["title": "T", "owner": "olu"], actor: Actor("mo"))
         let before = try f.snapshot()
         let wrongState = #expect(throws: WorkflowError.self) { try f.engine.fire("finish", on: "ticket-1", payload: ["outcome": "x"], actor: Actor("mo"), expectedVersion: 1) }
-        #expect(wrongState?.localizedDescription == "\"finish\" cannot happen while the instance is open; it can happen only when it is working.")
+        #expect(wrongState?.localizedDescription == "\"finish\" cannot happen while it is open; it can happen only when it is working.")
         let notAllowed = #expect(throws: WorkflowError.self) { try f.engine.fire("take", on: "ticket-1", actor: Actor("olu"), expectedVersion: 1) }
         #expect(notAllowed?.localizedDescription == "olu may not take this; only a member may.")
         let missing = #expect(throws: WorkflowError.self) { try f.engine.fire("note", on: "ticket-1", actor: Actor("mo"), expectedVersion: 1) }
@@ -517,7 +517,7 @@ final class LockedList: @unchecked Sendable {  // `storage` guarded by `lock`
         let fired = try f.engine.tick()
         #expect(fired.count == 1)
         #expect(fired[0].fired == false)
-        #expect(fired[0].note == "\"nudge\" cannot happen while the instance is working; it can happen only when it is open or waiting.")
+        #expect(fired[0].note == "\"nudge\" cannot happen while it is working; it can happen only when it is open or waiting.")
         #expect(try f.engine.instance("ticket-1").state == "working")
     }
 

@@ -39,7 +39,8 @@ import SQLite
         _ = try app.firePledge(RecordID(w.pledge), event: "submit", fields: [:], expectedVersion: nil, by: w.contact)
         _ = try app.approvePledge(RecordID(w.pledge), comment: nil, expectedVersion: nil, by: "sec")
         let otherContact = w.beacon.organisation.contacts[0]
-        #expect(throws: EvidenceError.self, "another organisation's contact cannot even see it") {
+        // Another organisation's contact sees the pledge on the wall, so is refused as one who may not add.
+        #expect(throws: WorkflowError.notPermitted(actor: otherContact, event: "add evidence to \(w.pledge.rawValue)", allowed: ["those who speak for its organisation or group", "the secretariat"])) {
             try app.attachEvidence(to: w.pledge, filename: "x.pdf", bytes: Self.pdf, by: otherContact)
         }
         #expect(throws: EvidenceError.kindNotAccepted("run.exe")) { try app.attachEvidence(to: w.pledge, filename: "run.exe", bytes: Self.pdf, by: w.contact) }

@@ -50,7 +50,7 @@ extension WebFixture.Browser {
         let added = try browser.upload("/records/\(reported.id.rawValue)/evidence", file: ("file", "..\\..\\club photo.png", "image/png", Self.png))
         #expect(added.status.code == 303 && added.headers["Location"] == path)
         page = try browser.get(path).text
-        #expect(page.contains("club photo.png (1 KB) is kept with the record."))
+        #expect(page.contains("club photo.png (20 bytes) is kept with the record."))
         let files = try f.app.evidence(of: reported.id.instance, for: try f.app.viewer(for: "sam"))
         #expect(files.count == before + 1 && files.last?.filename == "club photo.png")
         let photo = try #require(files.last)

@@ -36,6 +36,15 @@ CASES = [
     ["one", "two", "three", "four"],
     ["--field", "=x"],
     ["--now", "2026-01-01", "--now=2027-01-01"],
+    # A value that is an option is refused, not taken: --db --json, --field -x.
+    ["--db", "--json", "tick"],
+    ["start", "--field", "-x"],
+    ["--db=--json", "tick"],
+    ["--field", "-5", "--field", "-3.5", "--field", "-.5", "x"],
+    ["--field", "-1e3"],
+    ["--field", "- a bullet", "--field", "-"],
+    ["list", "-5"],
+    ["list", "-inf"],
 ]
 
 VALUED = {"db": False, "now": False, "format": False, "expect-version": False, "field": True}

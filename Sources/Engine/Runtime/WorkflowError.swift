@@ -58,11 +58,11 @@ public enum WorkflowError: Error, Equatable, Sendable, LocalizedError {
         case .computedField(let event, let field):
             return "\"\(field)\" is worked out by Flourish, so \"\(event)\" cannot be given it; leave it out and try again."
         case .unknownInstance(let id):
-            return "There is no instance \(id). Check the identifier (e.g. with `flourish instance list`)."
+            return "There is no record \(id). Check the identifier (`flourish instance list` lists them)."
         case .unknownEvent(let event, let workflow, let known):
             return "The \(workflow) workflow has no event \"\(event)\". Its events are: \(known.joined(separator: ", "))."
         case .wrongState(let event, let state, let allowed):
-            return "\"\(event)\" cannot happen while the instance is \(state); it can happen only when it is \(allowed.joined(separator: " or "))."
+            return "\"\(event)\" cannot happen while it is \(state); it can happen only when it is \(allowed.joined(separator: " or "))."
         case .notPermitted(let actor, let event, let allowed):
             // An event's name ("approve") takes "this"; a phrase with its own object ("invite someone") does not.
             let what = event.contains(" ") ? event : "\(event) this"
