@@ -461,7 +461,7 @@ public final class WebApp: Sendable {
                     : withCookies(context, errorPage(.forbidden, "Your form has expired", "Go back, reload the page and try again.", request: request, context: context))
             }
         }
-        if route.isAPI, let refused = Self.queryRefusal(request, route: route) { return refused.response }
+        if route.isAPI, let refused = Self.queryRefusal(request, route: route) ?? Self.headerRefusal(request) { return refused.response }
         if let committing = route.committing, let later {
             let routeName = name
             do {
@@ -532,6 +532,15 @@ public final class WebApp: Sendable {
             }
         }
         return nil
+    }
+
+    /// The API's headers that say one thing, given more than once: which was meant is not
+    /// said, so the request is refused rather than one of them read and the other ignored.
+    static let singleHeaders = ["Authorization", "Idempotency-Key", "If-Match", "Content-Type"]
+
+    static func headerRefusal(_ request: HTTPRequest) -> APIProblem? {
+        guard let twice = singleHeaders.first(where: { request.headers.values($0).count > 1 }) else { return nil }
+        return APIProblem(.badRequest, "Bad \(twice)", detail: "Send one \(twice) header; this request has \(request.headers.values(twice).count).", field: twice, code: "repeated-header")
     }
 
     /// Why a token's scope does not reach this route, or nil when it does.

@@ -229,6 +229,20 @@ import Engine
             try s.app.registerOrganisation(OrganisationRegistration(name: "X", kind: "pub", district: "norwich", sizeBand: "small", contactName: "B", contactEmail: "b@example.org"), by: "sec")
         }
         #expect(bad?.field == "kind")
+        // A postcode or company number that cannot be one is refused, naming it (they were kept as typed).
+        for (postcode, company, field) in [("hello", nil, "postcode"), ("NR1 1A", nil, "postcode"), ("12345 678", nil, "postcode"),
+                                           (nil, "not a number!", "company number"), (nil, "0123456789012", "company number")] as [(String?, String?, String)] {
+            let refused = #expect(throws: RegistrationError.self) {
+                try s.app.registerOrganisation(OrganisationRegistration(name: "Y", kind: "business", district: "norwich", sizeBand: "small", postcode: postcode,
+                                                                        companyNumber: company, contactName: "B", contactEmail: "b@example.org"), by: "sec")
+            }
+            #expect(refused?.field == field, "\(postcode ?? company ?? "")")
+        }
+        for (postcode, company) in [("nr301ab", "sc123456"), ("GIR 0AA", "1234567"), ("EC1A 1BB", nil)] as [(String, String?)] {
+            _ = try s.app.registerOrganisation(OrganisationRegistration(name: "Z \(postcode)", kind: "business", district: "norwich", sizeBand: "small", postcode: postcode,
+                                                                        companyNumber: company, contactName: "B", contactEmail: "b\(postcode.count)@example.org"), by: "sec")
+        }
+        #expect(try s.app.organisations().count == 4)
     }
 
     @Test func erasingAContactRemovesThePersonalDataAndKeepsThePledges() throws {

@@ -327,7 +327,9 @@ extension HTTPResponse {
         #expect(stale.status.code == 412 && stale.headers["Content-Type"] == "application/problem+json")
         // Two If-Match lines: the second was never read. Now refused, and nothing written.
         let twice = try client.send("POST", "/api/v1/instances/\(id)/events/update", headers: [auth, ("Content-Type", "application/json"), ("If-Match", "\"1\""), ("If-Match", "\"7\"")], body: update)
-        #expect(twice.status.code == 400 && twice.text.contains("Send one If-Match header"), "\(twice.text)")
+        #expect(twice.status.code == 400 && twice.text.contains("Send one If-Match header; this request has 2."), "\(twice.text)")
+        let keys = try client.send("POST", "/api/v1/actions", headers: [auth, ("Content-Type", "application/json"), ("Idempotency-Key", "k1"), ("Idempotency-Key", "k9")], body: body)
+        #expect(keys.status.code == 400 && keys.text.contains("\"code\": \"repeated-header\""), "two idempotency keys: \(keys.text)")
         let fresh = try client.send("POST", "/api/v1/instances/\(id)/events/update", headers: [auth, ("Content-Type", "application/json"), ("If-Match", "\"1\"")], body: update)
         #expect(fresh.status.code == 200 && fresh.headers["ETag"] == "\"2\"")
         let bad = try client.send("POST", "/api/v1/actions", headers: [auth, ("Content-Type", "application/json")], body: Array(#"{"group":"early-prevention-board","title":"x","areas":["cooking"],"owner":"erin","dueDate":"2027-01-29"}"#.utf8))

@@ -71,6 +71,10 @@ public enum RegistrationError: Error, Equatable, Sendable, LocalizedError {
 
 /// Pledging organisations: the registration rule (one registration per organisation) lives here.
 public enum PledgingOrganisations {
+    /// A UK postcode once normalised (outward code, one space, inward code), as GOV.UK's
+    /// pattern reads it; "GIR 0AA" too. A registration's postcode is checked against it.
+    static let postcodePattern = "^([A-Z]{1,2}[0-9][A-Z0-9]? [0-9][A-Z]{2}|GIR 0AA)$"
+
     /// Normalises a UK postcode for comparison: upper case, single inner space.
     public static func normalisedPostcode(_ text: String?) -> String? {
         guard let text else { return nil }
@@ -114,7 +118,13 @@ public enum PledgingOrganisations {
             }
         }
         let postcode = normalisedPostcode(r.postcode)
+        if let postcode, postcode.range(of: Self.postcodePattern, options: .regularExpression) == nil {
+            throw RegistrationError.invalid(field: "postcode", reason: "should be a UK postcode, such as NR1 1AA")
+        }
         let company = r.companyNumber?.uppercased().filter { !$0.isWhitespace }
+        if let company, !company.isEmpty, company.range(of: "^[A-Z0-9]{2,10}$", options: .regularExpression) == nil {
+            throw RegistrationError.invalid(field: "company number", reason: "should be letters and digits only, as Companies House writes it (such as 01234567 or SC123456)")
+        }
         if let company, !company.isEmpty, let row = try db.queryOne("SELECT key, name FROM organisations WHERE company_number = ?", company) {
             throw RegistrationError.alreadyRegistered(existing: row.string("key") ?? "", name: row.string("name") ?? "", by: "company number")
         }
