@@ -75,6 +75,10 @@ extension WebApp {
     ///   checks its fields itself.
     /// - Parameter required: of those, the ones the route needs: a missing one is said first, before
     ///   any field not taken (a body missing its text is told so, whatever else it holds).
+    static func body(_ c: Context, _ declared: RequestBody) throws -> [String: JSONValue] {
+        try body(c, taking: declared.names, requiring: declared.required)
+    }
+
     static func body(_ c: Context, taking fields: [String]? = nil, requiring required: [String] = []) throws -> [String: JSONValue] {
         guard c.request.headers["Content-Type"]?.lowercased().hasPrefix("application/json") == true else {
             throw APIProblem(.unsupportedMediaType, "JSON needed", detail: "Send the body as application/json.")
@@ -133,7 +137,7 @@ extension WebApp {
             guard case .object(let a) = item else {
                 throw APIProblem(.unprocessableContent, "A field has the wrong type", detail: "actions[\(i)] must be an object with title, group, owner and dueDate.", field: "actions")
             }
-            try refuseFieldsNotTaken(a, ["title", "group", "owner", "dueDate"], in: "actions[\(i)]")
+            try refuseFieldsNotTaken(a, plannedActionBody.names, in: "actions[\(i)]")
             return PlannedAction(title: try requiredString(a, "title"), group: try requiredString(a, "group"), owner: try requiredString(a, "owner"), dueDate: try requiredString(a, "dueDate"))
         }
     }
@@ -208,8 +212,8 @@ extension WebApp {
                  "areas": .array(e.areas.map(JSONValue.string)), "district": .string(e.district), "kind": .string(e.kind), "pledgeYear": .integer(Int64(e.pledgeYear))]
             }
         },
-        Route("POST", "/api/v1/pledges", .organisationContact, "Draft a pledge for an organisation", api: true) { c in
-            let b = try body(c, taking: ["organisation", "text", "areas", "theme", "priority"], requiring: ["organisation", "text"])
+        Route("POST", "/api/v1/pledges", .organisationContact, "Draft a pledge for an organisation", api: true, body: pledgeBody) { c in
+            let b = try body(c, pledgeBody)
             let pledge = try c.app.createPledge(PledgeRequest(organisation: try requiredString(b, "organisation"), text: try requiredString(b, "text"), areas: try strings(b, "areas"),
                                                               theme: try string(b, "theme", required: false), priority: try string(b, "priority", required: false)),
                                                 by: c.person, idempotencyKey: c.idempotencyKey)
@@ -241,8 +245,8 @@ extension WebApp {
                 return .object(j)
             }
         },
-        Route("POST", "/api/v1/actions", .chair, "Log an action for a group", api: true) { c, answer in
-            let b = try body(c, taking: ["group", "title", "description", "priority", "areas", "owner", "dueDate", "item"], requiring: ["group", "title", "owner", "dueDate"])
+        Route("POST", "/api/v1/actions", .chair, "Log an action for a group", api: true, body: actionBody) { c, answer in
+            let b = try body(c, actionBody)
             let time = c.app.time
             try c.app.logAction(ActionRequest(group: try requiredString(b, "group"), title: try requiredString(b, "title"), description: try string(b, "description", required: false) ?? "",
                                               priority: try string(b, "priority", required: false), areas: try strings(b, "areas"), owner: try requiredString(b, "owner"),
@@ -266,10 +270,10 @@ extension WebApp {
                 return .object(j)
             }
         },
-        Route("POST", "/api/v1/measures/{id}/values", .chair, "Record a measure's value for a period", api: true) { c in
-            let b = try body(c, taking: ["period", "value", "note"], requiring: ["period"])
+        Route("POST", "/api/v1/measures/{id}/values", .chair, "Record a measure's value for a period", api: true, body: measureValueBody) { c in
+            let b = try body(c, measureValueBody)
             guard let value = b["value"]?.doubleValue else {
-                throw APIProblem(.unprocessableContent, b["value"] == nil ? "A field is missing" : "A field has the wrong type", detail: "value must be a number, such as 54 or 12.5.", field: "value")
+                throw APIProblem(.unprocessableContent, "A field has the wrong type", detail: "value must be a number, such as 54 or 12.5.", field: "value")
             }
             let view = try c.app.recordMeasure(RecordID(c.param("id")), period: try requiredString(b, "period"), value: value, note: try string(b, "note", required: false), by: c.person,
                                                expectedVersion: try ifMatch(c), idempotencyKey: c.idempotencyKey)
@@ -287,15 +291,15 @@ extension WebApp {
                 return .object(j)
             }
         },
-        Route("POST", "/api/v1/escalations", .chair, "Raise an escalation from a group", api: true) { c in
-            let b = try body(c, taking: ["group", "title", "description", "severity", "priorities", "areas"], requiring: ["group", "title", "severity"])
+        Route("POST", "/api/v1/escalations", .chair, "Raise an escalation from a group", api: true, body: escalationBody) { c in
+            let b = try body(c, escalationBody)
             let view = try c.app.raiseEscalation(EscalationRequest(group: try requiredString(b, "group"), title: try requiredString(b, "title"), description: try string(b, "description", required: false) ?? "",
                                                                    severity: try requiredString(b, "severity"), priorities: try strings(b, "priorities"), areas: try strings(b, "areas")),
                                                  by: c.person, idempotencyKey: c.idempotencyKey)
             return json(instanceJSON(view.escalation.instance, c.app.time), status: .created, etag: view.escalation.version)
         },
-        Route("POST", "/api/v1/escalations/{id}/decision", .signedIn, "Decide an escalation at a body", api: true) { c in
-            let b = try body(c, taking: ["body", "outcome", "rationale", "plan", "guidance", "minute", "actions"], requiring: ["body", "outcome"])
+        Route("POST", "/api/v1/escalations/{id}/decision", .signedIn, "Decide an escalation at a body", api: true, body: decisionBody) { c in
+            let b = try body(c, decisionBody)
             var fields: [String: JSONValue] = [:]
             // The minute too, as the page's decision form and `escalation decide --minute` take it.
             for name in ["rationale", "plan", "guidance", "minute"] { if let v = try string(b, name, required: false) { fields[name] = .string(v) } }
@@ -374,7 +378,12 @@ extension WebApp {
             ]
             if !params.isEmpty { operation["parameters"] = .array(params) }
             if r.access != .everyone { operation["security"] = [["bearer": []], ["session": []]] }
-            if r.method == "POST" { operation["requestBody"] = ["content": ["application/json": ["schema": ["type": "object"]]]] }
+            if r.method == "POST" {
+                // A declared body's schema; the generic event route takes the fields its event's definition declares.
+                let schema: JSONValue = r.body?.schema
+                    ?? ["type": "object", "description": "The event's fields, as its workflow definition declares them (GET /api/v1/instances/{id} shows the record; `flourish workflow show NAME` its events)."]
+                operation["requestBody"] = ["required": .bool(r.body != nil), "content": ["application/json": ["schema": schema]]]
+            }
             var item = paths[r.pattern]?.objectValue ?? [:]
             item[r.method.lowercased()] = .object(operation)
             paths[r.pattern] = .object(item)

@@ -17,6 +17,8 @@ struct Route: Sendable {
     let keep: Bool
     /// The query parameters an API route reads, with what each is, for the OpenAPI document.
     let query: [QueryParameter]
+    /// The JSON body a write takes (its OpenAPI request schema), when declared.
+    let body: RequestBody?
     /// Takes `Authorization: Bearer TOKEN` though it is not part of the API (/metrics, for Prometheus).
     let acceptsToken: Bool
     let handler: @Sendable (Context) throws -> HTTPResponse
@@ -28,8 +30,9 @@ struct Route: Sendable {
     let parameters: [String?]
 
     init(_ method: String, _ pattern: String, _ access: Access, _ summary: String, api: Bool = false, keep: Bool = false, query: [QueryParameter] = [],
-         acceptsToken: Bool = false, _ handler: @escaping @Sendable (Context) throws -> HTTPResponse) {
+         body: RequestBody? = nil, acceptsToken: Bool = false, _ handler: @escaping @Sendable (Context) throws -> HTTPResponse) {
         self.method = method; self.pattern = pattern; self.access = access; self.summary = summary; self.isAPI = api; self.keep = keep; self.query = query
+        self.body = body
         self.acceptsToken = api || acceptsToken
         self.handler = handler
         committing = nil
@@ -40,9 +43,10 @@ struct Route: Sendable {
     /// A route whose answer waits for the write it queues: the server's worker goes on to the
     /// next request while the commit is on its way, and the answer is sent once it has landed.
     /// Where nobody answers later (``WebApp/handle(_:)``), the thread waits for the commit.
-    init(_ method: String, _ pattern: String, _ access: Access, _ summary: String, api: Bool = false,
+    init(_ method: String, _ pattern: String, _ access: Access, _ summary: String, api: Bool = false, body: RequestBody? = nil,
          committing: @escaping @Sendable (Context, _ answer: @escaping @Sendable (Result<HTTPResponse, any Error>) -> Void) throws -> Void) {
         self.method = method; self.pattern = pattern; self.access = access; self.summary = summary; self.isAPI = api; keep = false; query = []
+        self.body = body
         acceptsToken = api
         handler = { c in
             let answered = AnswerBox()

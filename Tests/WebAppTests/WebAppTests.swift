@@ -403,6 +403,41 @@ extension HTTPResponse {
         #expect(doc["openapi"] == "3.1.0")
     }
 
+    /// Each write route's OpenAPI request schema was `{"type": "object"}`. Now it names the
+    /// fields, which are required and their types; and the route refuses exactly what its
+    /// schema does: a body missing a required field, or with one the schema does not list.
+    @Test func eachWriteRoutesRequestSchemaIsWhatTheRouteTakes() throws {
+        let f = try WebFixture()
+        let client = WebFixture.Browser(f.web), auth = try f.bearer("sam")
+        let doc = try JSONValue.parse(client.get("/api/openapi.json").text)
+        let ids = ["{id}": "escalation-1"]
+        var checked = 0
+        for (path, item) in doc["paths"]?.objectValue ?? [:] {
+            guard let post = item["post"], let schema = post["requestBody"]?["content"]?["application/json"]?["schema"],
+                  let properties = schema["properties"]?.objectValue else { continue }
+            let required = (schema["required"]?.arrayValue ?? []).compactMap(\.stringValue)
+            #expect(schema["additionalProperties"] == .bool(false) && !required.isEmpty && required.allSatisfy { properties[$0] != nil }, "\(path)")
+            let target = ids.reduce(path) { $0.replacingOccurrences(of: $1.key, with: $1.value) }
+            func send(_ body: [String: JSONValue]) throws -> JSONValue {
+                let r = try client.send("POST", target, headers: [auth, ("Content-Type", "application/json")], body: Array(JSONValue.object(body).prettyString.utf8))
+                #expect(r.status.code == 422, "\(path): \(r.status.code) \(r.text)")
+                return try JSONValue.parse(r.text)
+            }
+            // Without the first required field: that field is named.
+            #expect(try send([:])["field"] == .string(required[0]), "\(path)")
+            // With every required field and one more: the one more is named, and what it takes is the schema's list.
+            var full: [String: JSONValue] = [:]
+            for name in required { full[name] = properties[name]?["type"] == "number" ? .integer(1) : .string("x") }
+            full["madeUp"] = .string("x")
+            let refused = try send(full)
+            #expect(refused["field"] == "madeUp" && refused["code"] == "unknown-field", "\(path): \(refused)")
+            #expect(refused["detail"]?.stringValue?.contains("which takes \(properties.keys.sorted().joined(separator: ", "))") == true
+                    || refused["detail"]?.stringValue.map { d in properties.keys.allSatisfy { d.contains($0) } } == true, "\(path): \(refused)")
+            checked += 1
+        }
+        #expect(checked == 5, "pledges, actions, a measure's values, escalations and a decision declare their bodies")
+    }
+
     /// Issue 23: the figures an operator alerts on, each checked against the thing it counts.
     @Test func metricsTellAnOperatorWhatTheyNeedToAlertOn() throws {
         let f = try WebFixture()
