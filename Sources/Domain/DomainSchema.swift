@@ -174,5 +174,11 @@ public enum DomainSchema {
             finished_at INTEGER
         );
         """),
+        // A colleague a contact invites is in the directory at once (the contacts page lists them
+        // as invited), but is sent none of the organisation's mail until they accept: an address
+        // typed by someone else, even another organisation's, got its private review comments.
+        Migration(version: 17, name: "a colleague invited by a contact gets the organisation's mail once they accept", sql: """
+        ALTER TABLE people ADD COLUMN awaiting_acceptance INTEGER NOT NULL DEFAULT 0;
+        """),
     ])
 }

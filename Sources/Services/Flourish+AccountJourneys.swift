@@ -187,7 +187,10 @@ extension Flourish {
         try database.write { db in
             guard try accounts.liveLink(token, for: purpose, at: now, db: db) != nil else { throw AccountError.linkNotLive(purpose) }
             try Accounts.replacePassword(person: person, passwordHash: hashed, at: now, db: db)
-            if purpose == .invitation { try db.run("UPDATE accounts SET disabled_at = NULL WHERE person_id = ?", person) }
+            if purpose == .invitation {
+                try db.run("UPDATE accounts SET disabled_at = NULL WHERE person_id = ?", person)
+                try db.run("UPDATE people SET awaiting_acceptance = 0 WHERE id = ?", person)
+            }
             if revokingTokens { try db.run("UPDATE api_tokens SET revoked_at = ? WHERE person_id = ? AND revoked_at IS NULL", now.milliseconds, person) }
             try accounts.useLink(link, at: now, db: db)
         }

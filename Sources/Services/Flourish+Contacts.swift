@@ -81,7 +81,8 @@ extension Flourish {
                 throw ContactError.alreadyAContact(email)
             }
             let person = try Self.newPersonID(from: name, db: db)
-            try db.run("INSERT INTO people (id, name, email, organisation, created_at) VALUES (?, ?, ?, ?, ?)", person, name, email, organisation, now.milliseconds)
+            // Sent none of the organisation's mail until they accept (MembershipAuthorizer.addresses).
+            try db.run("INSERT INTO people (id, name, email, organisation, created_at, awaiting_acceptance) VALUES (?, ?, ?, ?, ?, 1)", person, name, email, organisation, now.milliseconds)
             try GovernanceRegister.log(db, at: now, actor: inviter, action: "invite-contact", detail: "\(person) of \(organisation)")
             try sendInvitation(to: person, name: name, email: email, because: "\(viewer.name) has added you as a contact of \(organisationName) for the FLOURISH Pledge",
                                siteURL: siteURL, at: now, db: db)

@@ -4,6 +4,7 @@ import Testing
 import HTTPServer
 @_spi(Harness) import Services
 import Engine
+import Domain
 
 /// People come and go: a contact invites a colleague, hands over and leaves; the secretariat
 /// invites a new chair, and disables and enables accounts.
@@ -30,6 +31,14 @@ import Engine
         #expect(path.hasPrefix("/invitation?token="))
         #expect(try contact.post("/organisations/\(organisation)/contacts", [("name", "Alex Again"), ("email", "ALEX@example.org")]).text.contains("already a contact"))
 
+        // Until Alex accepts, none of the organisation's mail goes to the address contact-1 typed:
+        // a review comment is private to the organisation (the address might be anyone's).
+        let draft = try f.app.createPledge(PledgeRequest(organisation: organisation, text: "Reading buddies", areas: ["learning"]), by: "contact-1")
+        _ = try f.app.firePledge(RecordID(draft.id), event: "submit", fields: [:], expectedVersion: nil, by: "contact-1")
+        _ = try f.app.firePledge(RecordID(draft.id), event: "request-changes", fields: ["reviewComment": "MARKER-private-comment"], expectedVersion: nil, by: "sam")
+        let commented = try f.app.outbox().filter { $0.body.contains("MARKER-private-comment") }.map(\.recipient)
+        #expect(!commented.isEmpty && !commented.contains("alex@example.org"), "\(commented)")
+
         // Alex chooses a password, is signed in, and speaks for the organisation at once.
         let alex = WebFixture.Browser(f.web)
         #expect(try alex.get(path).text.contains("Your user name is <strong>alex.oneil</strong>"))
@@ -40,6 +49,11 @@ import Engine
         let pledged = try alex.post("/pledges/new", [("organisation", organisation), ("text", "Saturday coding club"), ("areas", "learning"), ("submit", "1")])
         #expect(pledged.status.code == 303, "a colleague invited later submits a pledge: the directory says who speaks for the organisation")
         #expect(try alex.get(path).status.code == 410, "the invitation works once")
+        // Having accepted, Alex gets the organisation's mail.
+        _ = try f.app.firePledge(RecordID(draft.id), event: "edit", fields: ["text": "Reading buddies, weekly"], expectedVersion: nil, by: "alex.oneil")
+        _ = try f.app.firePledge(RecordID(draft.id), event: "submit", fields: [:], expectedVersion: nil, by: "alex.oneil")
+        _ = try f.app.firePledge(RecordID(draft.id), event: "request-changes", fields: ["reviewComment": "MARKER-second-comment"], expectedVersion: nil, by: "sam")
+        #expect(try f.app.outbox().contains { $0.body.contains("MARKER-second-comment") && $0.recipient == "alex@example.org" })
 
         // contact-1 hands over the main contact to Alex, then leaves.
         try contact.get("/organisations/\(organisation)/contacts")
