@@ -86,7 +86,7 @@ extension WebApp {
             <h2 class="govuk-heading-m">Show it on your website</h2>
             <p class="govuk-body">Copy this into your page. The badge links to your public pledge and shows whether it is current.</p>
             <p class="govuk-body"><img src="/pledges/\(id)/badge.svg" alt="\(r.title): \(r.organisationName)" width="240" height="64"></p>
-            <pre class="app-snippet" tabindex="0" aria-label="The code to copy">\(r.badgeSnippet(site: c.web.siteURL.isEmpty ? siteURL(c) : c.web.siteURL))</pre>
+            <pre class="app-snippet" tabindex="0" aria-label="The code to copy">\(r.badgeSnippet(site: siteURL(c)))</pre>
             <p class="govuk-body"><a class="govuk-link" href="/pledges/\(id)">Back to the pledge</a></p>
             </div>
             """

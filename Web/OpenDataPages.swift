@@ -51,8 +51,12 @@ extension WebApp {
         HTTPResponse(.ok, headers: HTTPHeaders([("Content-Type", "text/calendar; charset=utf-8"), ("Content-Disposition", "inline; filename=\"\(name)\"")]), body: Array(text.utf8))
     }
 
-    /// The site's address as the visitor reached it (for feed links).
+    /// The site's address for links in feeds and badges: the configured one (`--site-url`, or
+    /// the address `serve` listens on), never the request's Host header, which anyone can set
+    /// (an Atom feed's links pointed wherever a request's Host said). Only an app made without
+    /// one (in tests) falls back to the Host.
     static func siteURL(_ c: Context) -> String {
+        if !c.web.siteURL.isEmpty { return c.web.siteURL }
         let host = c.request.headers["Host"] ?? "localhost"
         return (c.web.secureCookies ? "https://" : "http://") + host
     }

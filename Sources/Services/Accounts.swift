@@ -337,6 +337,8 @@ public struct Accounts: Sendable {
     static func replacePassword(person: String, passwordHash: String, at now: Date, db: Connection) throws {
         try insertAccount(person: person, passwordHash: passwordHash, at: now, db: db)
         try db.run("DELETE FROM sessions WHERE person_id = ?", person)
+        // A reset link asked for before (given up on, or leaked) no longer resets it.
+        try db.run("UPDATE account_links SET used_at = ? WHERE person_id = ? AND purpose = 'reset-password' AND used_at IS NULL", now.milliseconds, person)
     }
 
     /// Whether `password` is the person's current one (for changing it); nil: no such account.
@@ -357,14 +359,23 @@ public struct Accounts: Sendable {
         try database.read { try $0.queryOne("SELECT 1 FROM accounts WHERE person_id = ?", person) != nil }
     }
 
-    /// Disables an account: its sessions end and its API tokens are revoked.
+    /// Disables an account: its sessions end, its API tokens are revoked, and its reset and
+    /// invitation links stop working (a reset link asked for before it was disabled signed the
+    /// person back in; an invitation enabled the account again).
     public func disable(_ person: String, at now: Date) throws {
         try database.write { db in
             guard try db.queryOne("SELECT 1 FROM accounts WHERE person_id = ?", person) != nil else { throw AccountError.noAccount(person) }
-            try db.run("UPDATE accounts SET disabled_at = ? WHERE person_id = ? AND disabled_at IS NULL", now.milliseconds, person)
-            try db.run("DELETE FROM sessions WHERE person_id = ?", person)
-            try db.run("UPDATE api_tokens SET revoked_at = ? WHERE person_id = ? AND revoked_at IS NULL", now.milliseconds, person)
+            try Self.endAccess(of: person, at: now, db: db)
         }
+    }
+
+    /// Ends every way in of a person, in the caller's transaction: the account disabled, its
+    /// sessions ended, its API tokens revoked and its live links used up.
+    static func endAccess(of person: String, at now: Date, db: Connection) throws {
+        try db.run("UPDATE accounts SET disabled_at = ? WHERE person_id = ? AND disabled_at IS NULL", now.milliseconds, person)
+        try db.run("DELETE FROM sessions WHERE person_id = ?", person)
+        try db.run("UPDATE api_tokens SET revoked_at = ? WHERE person_id = ? AND revoked_at IS NULL", now.milliseconds, person)
+        try db.run("UPDATE account_links SET used_at = ? WHERE person_id = ? AND used_at IS NULL", now.milliseconds, person)
     }
 
     /// Enables a disabled account again; its revoked tokens stay revoked.
@@ -425,7 +436,11 @@ public struct Accounts: Sendable {
     /// A session's row, read within the caller's read (``Flourish/caller(inSession:at:)`` reads
     /// it with the person's reach).
     func sessionRow(_ digest: String, in db: Connection) throws -> Row? {
-        try db.queryOne("SELECT person_id, created_at, last_seen_at FROM sessions WHERE digest = ?", digest)
+        // Only a session of an account that is not disabled (disabling ends its sessions too).
+        try db.queryOne("""
+            SELECT s.person_id, s.created_at, s.last_seen_at FROM sessions s JOIN accounts a ON a.person_id = s.person_id AND a.disabled_at IS NULL
+            WHERE s.digest = ?
+            """, digest)
     }
 
     /// A session used now: ended once idle or too old, and when it was last seen recorded (at most once a minute).

@@ -186,6 +186,10 @@ extension Flourish {
         let hashed = try accounts.checkedHash(password, for: person)
         try database.write { db in
             guard try accounts.liveLink(token, for: purpose, at: now, db: db) != nil else { throw AccountError.linkNotLive(purpose) }
+            // A disabled account is not reset back into use (disabling also uses its links up).
+            if purpose == .resetPassword, try db.queryOne("SELECT 1 FROM accounts WHERE person_id = ? AND disabled_at IS NOT NULL", person) != nil {
+                throw AccountError.linkNotLive(purpose)
+            }
             try Accounts.replacePassword(person: person, passwordHash: hashed, at: now, db: db)
             if purpose == .invitation {
                 try db.run("UPDATE accounts SET disabled_at = NULL WHERE person_id = ?", person)

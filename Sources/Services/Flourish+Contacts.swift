@@ -110,8 +110,8 @@ extension Flourish {
             try db.run("DELETE FROM sessions WHERE person_id = ?", person)
             try db.run("UPDATE account_links SET used_at = ? WHERE person_id = ? AND purpose = 'invitation' AND used_at IS NULL", now.milliseconds, person)
             if try db.queryOne("SELECT 1 FROM memberships WHERE person_id = ? AND ended_at IS NULL", person) == nil {
-                try db.run("UPDATE accounts SET disabled_at = ? WHERE person_id = ? AND disabled_at IS NULL", now.milliseconds, person)
-                try db.run("UPDATE api_tokens SET revoked_at = ? WHERE person_id = ? AND revoked_at IS NULL", now.milliseconds, person)
+                // A reset link asked for while a contact no longer lets them in, either.
+                try Accounts.endAccess(of: person, at: now, db: db)
             }
             try GovernanceRegister.log(db, at: now, actor: actor, action: "remove-contact", detail: "\(person) from \(organisation)")
         }

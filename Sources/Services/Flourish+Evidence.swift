@@ -15,6 +15,14 @@ public enum EvidenceError: Error, Equatable, Sendable, LocalizedError {
     /// Evidence goes with a pledge's report, an action or a report section, once there is something to show.
     case notAccepted(String)
     case unknownFile(String)
+    /// A name with an invisible direction mark, which shows "rlo-\u{202E}gnp.txt" as "rlo-txt.png".
+    case disguisedName
+
+    /// Whether a file name holds a control that reorders how it is shown (bidirectional marks,
+    /// embeddings, overrides and isolates), which can make one kind of file look like another.
+    static func hasDirectionControl(_ name: String) -> Bool {
+        name.unicodeScalars.contains { [0x200E, 0x200F, 0x061C].contains($0.value) || (0x202A...0x202E).contains($0.value) || (0x2066...0x2069).contains($0.value) }
+    }
 
     public var errorDescription: String? {
         switch self {
@@ -29,6 +37,7 @@ public enum EvidenceError: Error, Equatable, Sendable, LocalizedError {
         case .contentDiffers(let name, let expected): return "\(name) does not hold what its name says (\(expected)); save it again in that format and try again."
         case .notAccepted(let why): return why
         case .unknownFile(let id): return "There is no evidence file \(id) you can see."
+        case .disguisedName: return "The file's name holds an invisible direction mark, which can make it look like another kind of file; rename it and try again."
         }
     }
 }
@@ -153,6 +162,7 @@ extension Flourish {
         let (instance, organisation) = try evidenceHolder(id, for: viewer, adding: true)
         let name = filename.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !name.isEmpty, name.count <= 200 else { throw EvidenceError.kindNotAccepted(name.isEmpty ? "The file" : String(name.prefix(60)) + "…") }
+        guard !EvidenceError.hasDirectionControl(name) else { throw EvidenceError.disguisedName }
         guard let kind = EvidenceKind.of(name) else { throw EvidenceError.kindNotAccepted(name) }
         guard !bytes.isEmpty else { throw EvidenceError.empty(name) }
         let limits = evidenceLimits

@@ -100,9 +100,12 @@ extension Flourish {
         formatter.locale = Locale(identifier: "en_US_POSIX")
         formatter.timeZone = TimeZone(identifier: "UTC")
         formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss '+0000'"
-        let subject = m.subject.allSatisfy({ $0.isASCII }) ? m.subject : "=?UTF-8?B?\(Data(m.subject.utf8).base64EncodedString())?="
+        // One header line each, whatever was queued (a message queued before subjects were
+        // made one line, or a recipient however it came): a line break would start a new header.
+        let oneLine = m.subject.onOneLine, recipient = m.recipient.onOneLine
+        let subject = oneLine.allSatisfy({ $0.isASCII }) ? oneLine : "=?UTF-8?B?\(Data(oneLine.utf8).base64EncodedString())?="
         let headers = [
-            "From: \(from)", "To: \(m.recipient)", "Subject: \(subject)", "Date: \(formatter.string(from: date))",
+            "From: \(from)", "To: \(recipient)", "Subject: \(subject)", "Date: \(formatter.string(from: date))",
             "Message-ID: <outbox-\(m.id).\(m.createdAt.milliseconds)@flourish>", "MIME-Version: 1.0",
             "Content-Type: text/plain; charset=utf-8", "Content-Transfer-Encoding: 8bit",
         ]

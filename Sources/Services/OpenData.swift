@@ -281,7 +281,12 @@ extension Flourish {
     /// feed's path under a secret of this database). Whoever holds the link sees the feed as
     /// that person would.
     public func feedKey(for person: String, feed path: String) throws -> String {
-        HMACSHA256.authenticationCode(key: try accounts.secret("feeds"), message: Array("feed:\(person)\n\(path)".utf8)).hexString
+        // The password is in the key, so a new password (a reset after a link leaked, say)
+        // makes new links and the old ones stop.
+        // (The stored hash, whose salt is new with every password, not the time of the change:
+        // two changes in one millisecond, as a simulated clock makes them, are still two.)
+        let password = try database.read { try $0.queryOne("SELECT password_hash FROM accounts WHERE person_id = ?", person)?.string("password_hash") }
+        return HMACSHA256.authenticationCode(key: try accounts.secret("feeds"), message: Array("feed:\(person)\n\(path)\n\(password ?? "-")".utf8)).hexString
     }
 
     /// The viewer a personal feed link reads as, or nil when it carries no key.
@@ -290,7 +295,9 @@ extension Flourish {
     ///   match (a link altered, or made for another feed).
     public func feedViewer(person: String?, key: String?, feed path: String) throws -> Viewer? {
         guard let person, let key else { return nil }
-        guard constantTimeEquals(Array(key.utf8), Array(try feedKey(for: person, feed: path).utf8)), try directory.person(person) != nil else {
+        // A disabled account's links read nothing (they kept reading its escalations).
+        guard constantTimeEquals(Array(key.utf8), Array(try feedKey(for: person, feed: path).utf8)), try directory.person(person) != nil,
+              try accounts.isDisabled(person) != true else {
             throw WorkflowError.notPermitted(actor: person, event: "read this calendar", allowed: ["the person the link was made for; copy the link again from your page"])
         }
         return try viewer(for: person)

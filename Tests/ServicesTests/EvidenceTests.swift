@@ -44,6 +44,8 @@ import SQLite
             try app.attachEvidence(to: w.pledge, filename: "x.pdf", bytes: Self.pdf, by: otherContact)
         }
         #expect(throws: EvidenceError.kindNotAccepted("run.exe")) { try app.attachEvidence(to: w.pledge, filename: "run.exe", bytes: Self.pdf, by: w.contact) }
+        // A right-to-left override shows "rlo-\u{202E}fdp.txt" as "rlo-txt.pdf".
+        #expect(throws: EvidenceError.disguisedName) { try app.attachEvidence(to: w.pledge, filename: "rlo-\u{202E}fdp.txt", bytes: Array("plain".utf8), by: w.contact) }
         #expect(throws: EvidenceError.kindNotAccepted("noextension")) { try app.attachEvidence(to: w.pledge, filename: "noextension", bytes: Self.pdf, by: w.contact) }
         #expect(throws: EvidenceError.contentDiffers("report.pdf", expected: "a PDF"), "a web page named .pdf") {
             try app.attachEvidence(to: w.pledge, filename: "report.pdf", bytes: Array("<html><script>alert(1)</script>".utf8), by: w.contact)

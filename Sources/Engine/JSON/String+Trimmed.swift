@@ -53,6 +53,15 @@ extension String {
         return false
     }
 
+    /// The text on one line: every run of line breaks (CR, LF, and the Unicode ones: NEL,
+    /// U+2028, U+2029, vertical tab, form feed) and the spaces around it becomes one space.
+    /// An email's subject is made so: a question's line breaks, put in a subject, started new
+    /// header lines ("Bcc: ..."), and the mail went where the text said.
+    public var onOneLine: String {
+        guard hasNewline else { return self }
+        return split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }.joined(separator: " ")
+    }
+
     /// The words for a refusal of text holding one: what to do about it.
     public static let controlCharacterProblem = "holds an invisible control character (such as a NUL or an escape); type it again without it"
 

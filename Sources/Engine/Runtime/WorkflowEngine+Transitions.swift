@@ -204,7 +204,8 @@ extension WorkflowEngine {
             case .notify(let template, let recipient, let subject, let body):
                 let addresses = try authorizer.addresses(for: recipient, instance: instance, db: db)
                 if try withhold(template: template, recipients: addresses.isEmpty ? ["(\(recipient.inWords))"] : addresses, seq: seq, at: at, db: db) { continue }
-                let renderedSubject = try render(subject, instance: instance, db: db)
+                // A subject is one header line, whatever the fields put in it hold (String.onOneLine).
+                let renderedSubject = try render(subject, instance: instance, db: db).onOneLine
                 let renderedBody = try render(body, instance: instance, db: db)
                 if addresses.isEmpty {
                     try db.run("INSERT INTO outbox (instance_id, event_seq, template, recipient, subject, body, created_at, status, last_error) VALUES (?, ?, ?, ?, ?, ?, ?, 'undeliverable', ?)",
