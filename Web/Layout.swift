@@ -27,7 +27,9 @@ enum Layout {
         } else {
             account = "<li class=\"govuk-header__navigation-item\"><a class=\"govuk-header__link\" href=\"/sign-in\">Sign in</a></li>"
         }
-        let flash = context?.flash.map { Components.notification($0) }
+        let flash = context?.flash.map { text in
+            text.hasPrefix(Context.warningMark) ? Components.notification(String(text.dropFirst(Context.warningMark.count)), success: false) : Components.notification(text)
+        }
         let back = backLink.map { href, text -> HTML in "<a href=\"\(href)\" class=\"govuk-back-link\">\(text)</a>" }
         let html: HTML = """
         <!DOCTYPE html>

@@ -84,10 +84,8 @@ extension WebApp {
         },
         Route("POST", "/outbox/send", .secretariat, "Send the outbox's waiting messages now") { c in
             let report = try c.app.sendOutbox(c.web.mail, by: c.viewer)
-            var message = report.sent.isEmpty && report.failed.isEmpty ? "No message was waiting." : "Sent \(report.sent.count) message\(report.sent.count == 1 ? "" : "s")."
-            if !report.failed.isEmpty { message += " \(report.failed.count) could not be sent and \(report.failed.count == 1 ? "is" : "are") marked failed: \(report.failed.first?.error ?? "")" }
-            if !report.interrupted.isEmpty { message += " \(report.interrupted.count) left half-sent earlier \(report.interrupted.count == 1 ? "is" : "are") marked failed: check they arrived before retrying." }
-            return c.redirect("/outbox", confirming: message)
+            // A failure was shown in a green "Success" banner.
+            return report.hasProblems ? c.redirect("/outbox", warning: report.inWords) : c.redirect("/outbox", confirming: report.inWords)
         },
         Route("POST", "/outbox/retry", .secretariat, "Queue failed messages to be sent again: one, or every failed one") { c in
             let ids = c.field("message").flatMap(Int64.init).map { [$0] } ?? []

@@ -229,6 +229,15 @@ public final class Context: @unchecked Sendable {
         if let message { cookies.append(web.cookie(.flash, URLEncoding.encode(message), maxAge: 120)) }
         return HTTPResponse(.seeOther, headers: HTTPHeaders([("Location", location)]))
     }
+
+    /// Redirects after a form that did something but not all: the next page shows it in an
+    /// "Important" banner, not a green "Success" one.
+    func redirect(_ location: String, warning message: String) -> HTTPResponse {
+        redirect(location, confirming: Context.warningMark + message)
+    }
+
+    /// How a flash that is a warning begins (a character no confirmation starts with).
+    static let warningMark = "\u{26A0}"
 }
 
 /// The web front door: pages and the JSON API, over the same services as the CLI.

@@ -59,8 +59,16 @@ extension Flourish {
     /// A page of the outbox, newest first: every message's recipient and body (links in them included).
     public func outboxPage(status: String?, _ request: PageRequest, for viewer: Viewer) throws -> ListPage<OutboxMessage> {
         try requireSecretariat(viewer, doing: "read the outbox")
-        return try outboxPage(status: status, request)
+        let page = try outboxPage(status: status, request)
+        guard !viewer.isOperator else { return page }
+        // A registration waiting for its email, a reset or an invitation is its holder's alone:
+        // the secretariat read on the outbox who had registered, unconfirmed, and who asked for a reset.
+        return ListPage(items: page.items.map { Self.accountLinkTemplates.contains($0.template) ? $0.showing(recipient: "(an account's own address, kept private)") : $0 },
+                        total: page.total, next: page.next)
     }
+
+    /// The messages that carry a link into someone's account.
+    static let accountLinkTemplates: Set<String> = ["confirm-registration", "reset-password", "invitation"]
 
     /// Erases an organisation's contacts' details on request (UK GDPR).
     public func eraseContact(of key: String, reason: String, by viewer: Viewer) throws -> Int {

@@ -9,6 +9,24 @@ public struct OutboxSendReport: Sendable, Equatable {
     /// Messages a previous run left half-sent, now marked failed for a person to check.
     public var interrupted: [Int64] = []
 
+    /// What happened, for a person at the outbox: how many left, how many failed and, in plain
+    /// words, why (a mail command that is not there is said to be so, with what to do).
+    public var inWords: String {
+        var text = sent.isEmpty && failed.isEmpty ? "No message was waiting." : "Sent \(sent.count) message\(sent.count == 1 ? "" : "s")."
+        if let first = failed.first {
+            let n = failed.count
+            let why = first.error.contains("exited with status 127") || first.error.contains("not found")
+                ? "the mail command set for this server is not there (ask whoever runs the server to install it, or to set FLOURISH_SENDMAIL), then retry them"
+                : "the mail command answered: \(first.error)"
+            text += " \(n) message\(n == 1 ? "" : "s") could not be sent and \(n == 1 ? "is" : "are") kept, marked failed: \(why)."
+        }
+        if !interrupted.isEmpty { text += " \(interrupted.count) left half-sent earlier \(interrupted.count == 1 ? "is" : "are") marked failed: check they arrived before retrying." }
+        return text
+    }
+
+    /// Whether anything went wrong (shown as a warning, not a success).
+    public var hasProblems: Bool { !failed.isEmpty || !interrupted.isEmpty }
+
     public static func == (a: OutboxSendReport, b: OutboxSendReport) -> Bool {
         a.sent == b.sent && a.interrupted == b.interrupted && a.failed.map(\.id) == b.failed.map(\.id)
     }

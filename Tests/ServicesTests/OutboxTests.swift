@@ -44,6 +44,16 @@ import Domain
         #expect(try f.app.engine.outbox(status: "pending").count == 1)
     }
 
+    /// No mail command on the server: said in words, with what to do (it was the shell's "not found").
+    @Test func aMissingMailCommandIsSaidInWords() throws {
+        let f = try NorfolkFixture(start: "2026-03-02T09:00")
+        try f.person("sec", alliance, "secretariat")
+        _ = try f.app.registerOrganisation(.init(name: "Acme Ltd", kind: "business", district: "norwich", sizeBand: "small", contactName: "A", contactEmail: "acme@example.org"), by: "sec")
+        let report = try f.app.sendOutbox(command: "/no/such/sendmail -t")
+        #expect(report.hasProblems)
+        #expect(report.inWords == "Sent 0 messages. 1 message could not be sent and is kept, marked failed: the mail command set for this server is not there (ask whoever runs the server to install it, or to set FLOURISH_SENDMAIL), then retry them.")
+    }
+
     @Test func aSendInterruptedAfterItsClaimIsNeverRepeatedOnItsOwn() throws {
         let f = try NorfolkFixture(start: "2026-03-02T09:00")
         try f.person("sec", alliance, "secretariat")

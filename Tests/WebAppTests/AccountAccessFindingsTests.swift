@@ -70,6 +70,23 @@ import Engine
         #expect(try reader.get(renewed).status.code == 403)
     }
 
+    /// The secretariat read on the outbox who had asked for a reset, and who had registered
+    /// without confirming ("nothing of it until confirmed", the README's table says).
+    @Test func theOutboxKeepsAccountLinksAddressesFromTheSecretariat() throws {
+        let f = try WebFixture()
+        let email = try Self.email(f, "contact-1")
+        try f.app.requestPasswordReset(for: "contact-1", from: "192.0.2.9", siteURL: "http://localhost:8080")
+        let shown = try f.app.outboxPage(status: nil, .first(200), for: try f.app.viewer(for: "sam")).items.filter { $0.template == "reset-password" }
+        #expect(shown.count == 1 && shown.allSatisfy { $0.recipient == "(an account's own address, kept private)" })
+        let sam = WebFixture.Browser(f.web)
+        try sam.signIn("sam")
+        let page = try sam.get("/outbox").text
+        let row = page.components(separatedBy: "<tr").first { $0.contains("Reset your FLOURISH password") } ?? ""
+        #expect(!row.isEmpty && !row.contains(email) && row.contains("kept private"), "\(row)")
+        // The operator at the server, who holds the whole database anyway, sees the address.
+        #expect(try f.app.outboxPage(status: nil, .first(200), for: try f.app.viewer(forOperator: "root")).items.contains { $0.recipient == email })
+    }
+
     @Test func feedLinksAreTheSitesOwnNotTheHostHeaders() throws {
         let f = try WebFixture()
         let r = try WebFixture.Browser(f.web).send("GET", "/open-data/pledges.atom", headers: [("Host", "evil.example")], body: [])

@@ -121,7 +121,9 @@ import Domain
         #expect(page.contains("\(pending) waiting to be sent"))
         let sent = try sam.post("/outbox/send", [])
         #expect(sent.status.code == 303)
-        #expect(try sam.get("/outbox").text.contains("could not be sent and are marked failed: "))
+        let told = try sam.get("/outbox").text
+        #expect(told.contains("could not be sent and are kept, marked failed: the mail command answered: ") && told.contains("<h2 class=\"govuk-notification-banner__title\" id=\"banner-title\">Important</h2>"),
+                "a failed send is not a green Success")
         #expect(try failing.app.outboxCounts().failed == pending)
         let outbox = try sam.get("/outbox").text
         #expect(outbox.contains("Retry every failed message") && outbox.contains(">Retry<span class=\"govuk-visually-hidden\"> message"))

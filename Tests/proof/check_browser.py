@@ -2072,7 +2072,9 @@ def year_messages(b, s):
     finally:
         MAIL_DOWN.unlink()
     flash = b.flash()
-    refused = re.match(r"Sent 0 messages\. (\d+) could not be sent and (?:is|are) marked failed: (.*)", flash, re.S)
+    refused = re.match(r"Sent 0 messages\. (\d+) messages? could not be sent and (?:is|are) kept, marked failed: (.*)", flash, re.S)
+    important = b.js("return !!document.querySelector('.govuk-notification-banner:not(.govuk-notification-banner--success)');")
+    b.expect(important, "a failed send is shown as Important, not in a green Success banner")
     b.expect(refused and int(refused.group(1)) == waiting and "the mail relay is not answering" in refused.group(2),
              f"with the relay down, sending {waiting} says {flash!r}")
     b.expect(counts() == (0, failed + waiting), f"after the failed send the outbox says {counts()}, not 0 waiting, {failed + waiting} failed")

@@ -17,6 +17,12 @@ public struct OutboxMessage: Sendable, Equatable {
     public let attempts: Int
     public let lastError: String?
 
+    /// The same message addressed, as shown, to `recipient` (words in place of an address kept private).
+    public func showing(recipient: String) -> OutboxMessage {
+        OutboxMessage(id: id, instanceID: instanceID, template: template, recipient: recipient, subject: subject, body: body,
+                      createdAt: createdAt, status: status, attempts: attempts, lastError: lastError)
+    }
+
     /// The message as JSON, its time with the partnership's offset.
     public func json(_ time: PartnershipTime) -> JSONValue {
         ["id": .integer(id), "instanceId": instanceID.map { .string($0.rawValue) } ?? .null, "template": .string(template),
