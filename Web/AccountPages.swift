@@ -99,6 +99,19 @@ extension WebApp {
         },
     ]
 
+    /// A link that has been used or has expired: what happened, and a way on from here (the
+    /// page said "ask for a new one on the forgotten password page" without a link, and told
+    /// someone who had already confirmed their registration to register again).
+    static func expiredLinkPage(_ c: Context, _ purpose: AccountLinkPurpose) -> HTTPResponse {
+        let next: HTML
+        switch purpose {
+        case .resetPassword: next = "<a class=\"govuk-link\" href=\"/forgotten-password\">Ask for a new reset link</a>, or <a class=\"govuk-link\" href=\"/sign-in\">sign in</a> if you have set your password already."
+        case .verifyRegistration: next = "If you confirmed it already, your organisation is registered: <a class=\"govuk-link\" href=\"/sign-in\">sign in</a>. If not, <a class=\"govuk-link\" href=\"/register\">register again</a> to get a new link."
+        case .invitation: next = "If you have chosen your password already, <a class=\"govuk-link\" href=\"/sign-in\">sign in</a>; if you have forgotten it, <a class=\"govuk-link\" href=\"/forgotten-password\">reset it</a>."
+        }
+        return checkYourEmail(c, title: "This link has expired", lines: ["\(AccountError.linkNotLive(purpose).localizedDescription)", next], status: .gone)
+    }
+
     static func checkYourEmail(_ c: Context, title: String, lines: [HTML], status: HTTPStatus = .ok) -> HTTPResponse {
         let paragraphs = HTML.join(lines.map { "<p class=\"govuk-body\">\($0)</p>" })
         return Layout.page(title: title, body: """
@@ -127,7 +140,7 @@ extension WebApp {
     static func linkPasswordPage(_ c: Context, purpose: AccountLinkPurpose, token: String, errors: [FieldError], status: HTTPStatus = .ok) -> HTTPResponse {
         let person = (try? c.app.accounts.linkPerson(token, for: purpose, at: c.now)) ?? nil
         guard let person else {
-            return checkYourEmail(c, title: "This link has expired", lines: ["\(AccountError.linkNotLive(purpose).localizedDescription)"], status: .gone)
+            return expiredLinkPage(c, purpose)
         }
         let isInvitation = purpose == .invitation
         let title = isInvitation ? "Choose your password" : "Choose a new password"

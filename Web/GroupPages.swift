@@ -155,7 +155,16 @@ extension WebApp {
     static let actionsPerGroupPage = 50
 
     /// A number as people write it: whole numbers without ".0" (any size, never trapping on one too large for an Int).
-    static func format(_ d: Double) -> String { d == d.rounded() && abs(d) < 1e15 ? String(Int(d)) : String(d) }
+    /// A figure as people write it: whole numbers without a point, others to at most ten
+    /// places with no trailing zeros (a change of 0.7 showed as "up 0.7000000000000028").
+    static func format(_ d: Double) -> String {
+        if d == d.rounded() && abs(d) < 1e15 { return String(Int(d)) }
+        guard abs(d) < 1e15 else { return String(d) }
+        var text = String(format: "%.10f", d)
+        while text.hasSuffix("0") { text.removeLast() }
+        if text.hasSuffix(".") { text.removeLast() }
+        return text == "-0" ? "0" : text
+    }
 
     static func actionForm(_ c: Context, group: GovernanceBody, values: [String: [String]], errors: [FieldError], status: HTTPStatus = .ok) throws -> HTTPResponse {
         let people = try c.app.actionOwners().map { ($0.id, "\($0.name) (\($0.id))") }

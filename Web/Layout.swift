@@ -48,7 +48,7 @@ enum Layout {
         <main class="govuk-main-wrapper" id="main-content" role="main" tabindex="-1">\(flash)\(body)</main></div>
         <footer class="govuk-footer" role="contentinfo"><div class="govuk-width-container">
         <h2 class="govuk-visually-hidden">Support links</h2>
-        <ul class="govuk-footer__inline-list"><li class="govuk-footer__inline-list-item"><a class="govuk-footer__link" href="/accessibility">Accessibility statement</a></li><li class="govuk-footer__inline-list-item"><a class="govuk-footer__link" href="/privacy">Privacy</a></li><li class="govuk-footer__inline-list-item"><a class="govuk-footer__link" href="/cookies">Cookies</a></li><li class="govuk-footer__inline-list-item"><a class="govuk-footer__link" href="/api/openapi.json">API</a></li></ul>
+        <ul class="govuk-footer__inline-list"><li class="govuk-footer__inline-list-item"><a class="govuk-footer__link" href="/accessibility">Accessibility statement</a></li><li class="govuk-footer__inline-list-item"><a class="govuk-footer__link" href="/privacy">Privacy</a></li><li class="govuk-footer__inline-list-item"><a class="govuk-footer__link" href="/cookies">Cookies</a></li><li class="govuk-footer__inline-list-item"><a class="govuk-footer__link" href="/open-data">Open data</a></li><li class="govuk-footer__inline-list-item"><a class="govuk-footer__link" href="/api/openapi.json">API</a></li></ul>
         <p class="govuk-body-s">The FLOURISH Pledge and the Children and Young People Strategic Alliance.</p>
         </div></footer>
         <script src="/static/flourish.js"></script>

@@ -67,7 +67,8 @@ extension WebApp {
             do {
                 confirmed = try c.app.confirmRegistration(token: token)
             } catch let e as AccountError {
-                return checkYourEmail(c, title: "This link has expired", lines: ["\(e.localizedDescription)"], status: .gone)
+                guard case .linkNotLive(let purpose) = e else { return checkYourEmail(c, title: "That could not be registered", lines: ["\(e.localizedDescription)"], status: .conflict) }
+                return expiredLinkPage(c, purpose)
             } catch let e as RegistrationError {
                 return checkYourEmail(c, title: "That could not be registered", lines: ["\(e.localizedDescription)",
                     "Nothing was registered. <a class=\"govuk-link\" href=\"/register\">Register again</a>."], status: .conflict)
@@ -81,7 +82,7 @@ extension WebApp {
     /// follows links confirms nothing.
     static func confirmRegistrationPage(_ c: Context, token: String) -> HTTPResponse {
         guard (try? c.app.accounts.linkIsLive(token, for: .verifyRegistration, at: c.now)) == true else {
-            return checkYourEmail(c, title: "This link has expired", lines: ["\(AccountError.linkNotLive(.verifyRegistration).localizedDescription)"], status: .gone)
+            return expiredLinkPage(c, .verifyRegistration)
         }
         let body: HTML = """
         <div class="govuk-grid-row"><div class="govuk-grid-column-two-thirds">

@@ -96,7 +96,13 @@ extension WebApp {
     static let boardRoutes: [Route] = [
         Route("GET", "/decisions", .boardMember, "Escalations awaiting my body's decision") { c in
             let bodies = try c.app.policy.boardsFollowed(by: c.viewer)
+            // Overdue first, then the soonest due, as the console and the agenda list them (the
+            // overdue ones came last).
             let waiting = try c.app.escalations(state: "open").flatMap { e in e.open.filter { bodies.contains($0.body) }.map { (e, $0) } }
+                .sorted { a, b in
+                    let (lateA, lateB) = (a.0.overdue.contains { $0.id == a.1.id }, b.0.overdue.contains { $0.id == b.1.id })
+                    return lateA != lateB ? lateA : (a.1.respondBy ?? "~") < (b.1.respondBy ?? "~")
+                }
             let rows = waiting.map { e, review -> [HTML] in
                 ["<a class=\"govuk-link\" href=\"/escalations/\(e.escalation.id.rawValue)\">\(e.escalation.title)</a>", "\(c.app.displayName("body", review.body))",
                  "\(review.respondBy.flatMap { c.app.time.parse($0) }.map { day(c, $0) } ?? "")" + (e.overdue.contains { $0.id == review.id } ? " <strong class=\"app-overdue\">Overdue</strong>" as HTML : "")]
@@ -139,7 +145,11 @@ extension WebApp {
             do {
                 let view = try c.app.decideEscalation(id, at: body, outcome: outcome.rawValue, fields: fields, plan: plan, by: c.person)
                 var message = "Decided: \(outcome.rawValue.replacingOccurrences(of: "-", with: " ")). The escalation is now \(view.escalation.state.rawValue.replacingOccurrences(of: "-", with: " "))."
-                if view.escalation.state == .inPlan { message += " Its \(view.plan.count == 1 ? "action is" : "\(view.plan.count) actions are") started; it closes when they are done." }
+                // The plan's actions are logged as planned, not started: the page said "started".
+                if view.escalation.state == .inPlan {
+                    let n = view.plan.count
+                    message += " \(n == 1 ? "Its action is" : "Its \(n) actions are") logged as planned; the escalation closes when \(n == 1 ? "it is" : "they are") done."
+                }
                 if let followUp = view.followUps.last { message += " A follow-up is set for \(c.app.displayName("group", followUp.group)), due \(followUp.dueDate?.inWords ?? "")." }
                 return c.redirect("/escalations/\(id.rawValue)", confirming: message)
             } catch let e as EscalationError where outcome == .accepted {

@@ -31,8 +31,8 @@ public enum AccountError: Error, Equatable, Sendable, LocalizedError {
         case .wrongPassword: return "Your current password is not right."
         case .linkNotLive(let purpose):
             switch purpose {
-            case .verifyRegistration: return "This link has been used or has expired: a confirmation link works once, for \(purpose.lifetimeInWords). Register again to get a new one."
-            case .resetPassword: return "This link has been used or has expired: a reset link works once, for \(purpose.lifetimeInWords). Ask for a new one on the forgotten password page."
+            case .verifyRegistration: return "This link has been used or has expired: a confirmation link works once, for \(purpose.lifetimeInWords)."
+            case .resetPassword: return "This link has been used or has expired: a reset link works once, for \(purpose.lifetimeInWords). Ask for a new one on the forgotten password page (/forgotten-password)."
             case .invitation: return "This invitation has been used or has expired: an invitation works once, for \(purpose.lifetimeInWords). Ask whoever invited you to send a new one."
             }
         case .noEmail(let p): return "\(p) has no email address in the directory, so an invitation cannot reach them; add one first."

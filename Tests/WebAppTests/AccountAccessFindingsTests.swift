@@ -87,6 +87,14 @@ import Engine
         #expect(try f.app.outboxPage(status: nil, .first(200), for: try f.app.viewer(forOperator: "root")).items.contains { $0.recipient == email })
     }
 
+    /// From the user-journey probe: a change of 0.7 showed as "up 0.7000000000000028", and
+    /// open data was linked from nowhere.
+    @Test func figuresReadAsWrittenAndOpenDataIsLinked() throws {
+        #expect(WebApp.format(0.7000000000000028) == "0.7" && WebApp.format(12.345) == "12.345" && WebApp.format(-3) == "-3" && WebApp.format(1e-12) == "0")
+        let f = try WebFixture()
+        #expect(try WebFixture.Browser(f.web).get("/pledges").text.contains("href=\"/open-data\">Open data</a>"))
+    }
+
     @Test func feedLinksAreTheSitesOwnNotTheHostHeaders() throws {
         let f = try WebFixture()
         let r = try WebFixture.Browser(f.web).send("GET", "/open-data/pledges.atom", headers: [("Host", "evil.example")], body: [])

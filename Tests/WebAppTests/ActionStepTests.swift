@@ -236,7 +236,7 @@ import Domain
                                     + action(2, "Agree new venues", body, "ann", "15"))
         #expect(accepted.status.code == 303)
         let shown = try sam.get(path).text
-        #expect(shown.contains("The escalation is now in plan. Its 2 actions are started; it closes when they are done."))
+        #expect(shown.contains("The escalation is now in plan. Its 2 actions are logged as planned; the escalation closes when they are done."))
         #expect(shown.contains("0 of 2 actions done"))
         let view = try f.app.escalation(raised.escalation.id)
         #expect(view.escalation.state == .inPlan && view.plan.map(\.title) == ["Book the libraries", "Agree new venues"])

@@ -83,6 +83,8 @@ import Engine
         #expect(firstToken != token && !firstStillLive)
         let replayed = try WebFixture.Browser(f.web).get("/register/confirm?token=\(token)")
         #expect(replayed.status.code == 410 && replayed.text.contains("This link has been used or has expired"))
+        // Already confirmed: sign in, not "register again" (which is refused as a duplicate).
+        #expect(replayed.text.contains("If you confirmed it already, your organisation is registered: <a class=\"govuk-link\" href=\"/sign-in\">sign in</a>"))
         let home = try organisation.get("/organisation")
         #expect(home.status.code == 200)
         #expect(home.text.contains("Cromer Climbing Wall is registered for the FLOURISH Pledge. You are signed in as cal"))
