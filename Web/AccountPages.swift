@@ -171,7 +171,11 @@ extension WebApp {
         let password = c.form.first { $0.name == "password" }?.value ?? "", confirm = c.form.first { $0.name == "passwordConfirm" }?.value ?? ""
         var errors: [FieldError] = []
         if password.isEmpty { errors.append(FieldError("password", "Enter a new password")) }
-        else if confirm != password { errors.append(FieldError("passwordConfirm", "The two passwords are not the same: type it again")) }
+        else if confirm != password {
+            // Both at once: a password too short and typed differently was told only the second.
+            if let problem = c.app.passwordProblem(password, throughLink: token, purpose) { errors.append(FieldError("password", problem)) }
+            errors.append(FieldError("passwordConfirm", "The two passwords are not the same: type it again"))
+        }
         if !errors.isEmpty { return linkPasswordPage(c, purpose: purpose, token: token, errors: errors, status: .unprocessableContent) }
         let person: String
         do {

@@ -17,6 +17,10 @@ extension WebApp {
             var errors: [FieldError] = []
             if c.field("name") == nil { errors.append(FieldError("name", "Enter your colleague’s full name")) }
             if c.field("email") == nil { errors.append(FieldError("email", "Enter your colleague’s email address")) }
+            // With the name missing, a wrong address is said at once too, not on the next try.
+            else if !errors.isEmpty, let email = c.field("email"), !Flourish.isEmailAddress(email) {
+                errors.append(FieldError("email", RegistrationError.invalid(field: "contact email", reason: "should be an email address such as name@example.org").localizedDescription))
+            }
             if !errors.isEmpty { return contactsPage(c, key, errors: errors, status: .unprocessableContent) }
             let invited: OrganisationContact
             do {

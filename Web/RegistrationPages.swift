@@ -16,41 +16,26 @@ extension WebApp {
             var values: [String: String] = [:]
             for name in registrationFields where !name.hasPrefix("password") { values[name] = c.field(name) }
             let password = c.form.first { $0.name == "password" }?.value ?? "", confirm = c.form.first { $0.name == "passwordConfirm" }?.value ?? ""
-            var errors: [FieldError] = []
-            let required = [("name", "Enter your organisation’s name"), ("kind", "Select what kind of organisation it is"),
-                            ("district", "Select the district it works in"), ("sizeBand", "Select how many people work for it"),
-                            ("contactName", "Enter your full name"), ("contactEmail", "Enter your email address"), ("userName", "Choose a user name")]
-            for (field, message) in required where values[field] == nil { errors.append(FieldError(field, message)) }
-            if password.isEmpty { errors.append(FieldError("password", "Choose a password")) }
-            else if confirm != password { errors.append(FieldError("passwordConfirm", "The two passwords are not the same: type it again")) }
-            if !errors.isEmpty { return registrationForm(c, values: values, errors: errors, status: .unprocessableContent) }
             let registration = OrganisationRegistration(
                 name: (values["name"] ?? ""), kind: (values["kind"] ?? ""), district: (values["district"] ?? ""), sizeBand: (values["sizeBand"] ?? ""),
                 postcode: values["postcode"], companyNumber: values["companyNumber"], contactName: (values["contactName"] ?? ""),
                 contactEmail: (values["contactEmail"] ?? ""), contactUserName: (values["userName"] ?? "").lowercased())
             let pending: PendingRegistration
             do {
-                pending = try c.app.requestRegistration(registration, password: password, from: c.clientAddress, siteURL: c.web.siteURL)
-            } catch let e as RegistrationError {
-                let field: String
-                switch e {
-                case .alreadyRegistered: field = "name"
-                case .invalid(let f, _): field = registrationField(f)
-                case .unknownOrganisation: field = "name"
+                pending = try c.app.requestRegistration(registration, password: password, passwordConfirmation: confirm, from: c.clientAddress, siteURL: c.web.siteURL)
+            } catch let e as AccountError where { if case .tooManyRequests = e { return true } else { return false } }() {
+                return checkYourEmail(c, title: "Too many registrations", lines: ["\(e.localizedDescription)",
+                    "If you have registered already, look for the email with your confirmation link."], status: .tooManyRequests)
+            } catch {
+                // Every problem the services found, at its field, in the form's order; what was typed is kept.
+                let problems = (error as? RegistrationProblems)?.problems ?? [error]
+                var errors: [FieldError] = []
+                for problem in problems {
+                    guard let found = registrationFieldError(problem, values: values, password: password) else { throw error }
+                    if !errors.contains(where: { $0.field == found.field }) { errors.append(found) }
                 }
-                return registrationForm(c, values: values, errors: [FieldError(field, e.localizedDescription)], status: .unprocessableContent)
-            } catch let e as AccountError {
-                if case .tooManyRequests = e {
-                    return checkYourEmail(c, title: "Too many registrations", lines: ["\(e.localizedDescription)",
-                        "If you have registered already, look for the email with your confirmation link."], status: .tooManyRequests)
-                }
-                return registrationForm(c, values: values, errors: [FieldError("password", e.localizedDescription)], status: .unprocessableContent)
-            } catch let e as WorkflowError where !e.deniesAccess {
-                // A rule of the membership workflow's own fields (a contact's name on one line,
-                // at most 300 characters): shown at the field, with what was typed kept.
-                guard case .invalidField(_, let field, let reason) = e, registrationFields.contains(field) else { throw e }
-                let labels = ["contactName": "Your full name", "contactEmail": "Your email address", "name": "The organisation's name"]
-                return registrationForm(c, values: values, errors: [FieldError(field, "\(labels[field] ?? field) \(reason)")], status: .unprocessableContent)
+                errors.sort { (registrationFields.firstIndex(of: $0.field) ?? 99) < (registrationFields.firstIndex(of: $1.field) ?? 99) }
+                return registrationForm(c, values: values, errors: errors, status: .unprocessableContent)
             }
             return checkYourEmail(c, title: "Check your email", lines: [
                 "We have sent a link to <strong>\(pending.email)</strong>. Open it within \(AccountLinkPurpose.verifyRegistration.lifetimeInWords) to finish registering \(registration.name).",
@@ -93,6 +78,35 @@ extension WebApp {
         </form></div></div>
         """
         return Layout.page(title: "Confirm your email address", body: body, context: c)
+    }
+
+    /// A problem the services found with a registration, at its form field: a field left empty
+    /// asked for in the form's own words ("Select what kind of organisation it is"), others as
+    /// the rule says. Nil: not a problem with a field.
+    static func registrationFieldError(_ problem: any Error, values: [String: String], password: String) -> FieldError? {
+        let askedFor = ["name": "Enter your organisation’s name", "kind": "Select what kind of organisation it is",
+                        "district": "Select the district it works in", "sizeBand": "Select how many people work for it",
+                        "contactName": "Enter your full name", "contactEmail": "Enter your email address", "userName": "Choose a user name"]
+        func at(_ field: String, _ message: String) -> FieldError {
+            FieldError(field, values[field] == nil && askedFor[field] != nil ? askedFor[field]! : message)
+        }
+        switch problem {
+        case let e as RegistrationError:
+            switch e {
+            case .alreadyRegistered, .unknownOrganisation: return FieldError("name", e.localizedDescription)
+            case .invalid("password confirmation", _): return FieldError("passwordConfirm", "The two passwords are not the same: type it again")
+            case .invalid(let f, _): return at(registrationField(f), e.localizedDescription)
+            }
+        case let e as AccountError:
+            guard case .weakPassword = e else { return nil }
+            return FieldError("password", password.isEmpty ? "Choose a password" : e.localizedDescription)
+        case let e as WorkflowError:
+            // A rule of the membership workflow's own fields (a contact's name on one line, at most 300 characters).
+            guard case .invalidField(_, let field, let reason) = e, registrationFields.contains(field) else { return nil }
+            let labels = ["contactName": "Your full name", "contactEmail": "Your email address", "name": "The organisation's name"]
+            return FieldError(field, "\(labels[field] ?? field) \(reason)")
+        default: return nil
+        }
     }
 
     /// The form field a registration rule's complaint is about.

@@ -574,9 +574,26 @@ public final class WebApp: Sendable {
     /// A refusal's message, for errors the services raise when a request is not allowed.
     /// Nil for a refusal of access (not allowed, or a record the viewer may not see): those
     /// are answered by the 403 and 404 pages, never as a form's error.
+    /// A workflow field's name as a sentence begins it: a few by their meaning, the rest by
+    /// their key's words ("dueDate": "The due date").
+    static func fieldInWords(_ field: String) -> String {
+        let known = ["startsAt": "The meeting's time", "blockedBy": "What it waits on", "outcomeNote": "The outcome note", "reviewComment": "The comment",
+                     "heardOn": "The day it was heard", "rag": "The RAG status", "respondBy": "The day to respond by", "reachedCount": "The number reached"]
+        if let words = known[field] { return words }
+        var words = ""
+        for character in field {
+            if character.isUppercase { words += " " + character.lowercased() } else { words.append(character) }
+        }
+        return "The " + words
+    }
+
     static func refusal(_ error: any Error) -> String? {
         if let e = error as? WorkflowError, e.deniesAccess { return nil }
         switch error {
+        // A page names a field in words ("The due date is in the past"), not by its key in the
+        // workflow ("The field \"dueDate\" of \"log an action\"").
+        case WorkflowError.invalidField(_, let field, let reason): return "\(fieldInWords(field)) \(reason)."
+        case WorkflowError.missingField(_, let field): return "\(fieldInWords(field)) is needed: fill it in and try again."
         case let e as WorkflowError: return e.localizedDescription
         case let e as FrameworkError: return e.localizedDescription
         case let e as DirectoryError: return e.localizedDescription

@@ -323,14 +323,18 @@ public struct Accounts: Sendable {
     /// Checks a new password against the policy for this person (their user name, name and
     /// organisation's name) and hashes it.
     func checkedHash(_ password: String, for person: String) throws -> String {
+        if let problem = try passwordProblem(password, for: person) { throw AccountError.weakPassword(problem) }
+        return try PasswordHashing.hash(password)
+    }
+
+    /// What the policy says is wrong with a new password for this person (their user name,
+    /// name and organisation's name count against it), or nil when it will do.
+    func passwordProblem(_ password: String, for person: String) throws -> String? {
         let row = try database.read {
             try $0.queryOne("SELECT p.name, o.name AS organisation FROM people p LEFT JOIN organisations o ON o.key = p.organisation WHERE p.id = ? AND p.erased_at IS NULL", person)
         }
         guard let row else { throw AccountError.unknownPerson(person) }
-        if let problem = passwordPolicy.problem(with: password, person: person, names: [row.string("name"), row.string("organisation")].compactMap { $0 }) {
-            throw AccountError.weakPassword(problem)
-        }
-        return try PasswordHashing.hash(password)
+        return passwordPolicy.problem(with: password, person: person, names: [row.string("name"), row.string("organisation")].compactMap { $0 })
     }
 
     /// Writes a new password in the caller's transaction and ends every session of the person.

@@ -24,10 +24,12 @@ extension Flourish {
     ///   - address: the client's address, for the rate limit.
     ///   - siteURL: the site's own address, for the link (never the request's Host header).
     /// - Throws: ``RegistrationError`` or ``AccountError/weakPassword(_:)`` or
-    ///   ``WorkflowError/invalidField(event:field:reason:)`` for a field at fault;
+    ///   ``WorkflowError/invalidField(event:field:reason:)`` for a field at fault, or
+    ///   ``RegistrationProblems`` holding every one when there are more;
     ///   ``AccountError/tooManyRequests(what:seconds:)`` past 5 registrations an hour from one
     ///   address or 3 a day for one email address.
-    public func requestRegistration(_ r: OrganisationRegistration, password: String, from address: String, siteURL: String) throws -> PendingRegistration {
+    public func requestRegistration(_ r: OrganisationRegistration, password: String, passwordConfirmation: String? = nil,
+                                    from address: String, siteURL: String) throws -> PendingRegistration {
         let now = clock.now()
         let limits = [(RateLimit.registrationsPerAddress, address), (RateLimit.registrationsPerEmail, Accounts.emailSubject(r.contactEmail))]
         try database.read { db in
@@ -43,15 +45,29 @@ extension Flourish {
             }
             try accounts.count([(.registrationAttemptsPerAddress, address)], at: now, db: db)
         }
-        guard let userName = r.contactUserName, !userName.isEmpty else { throw RegistrationError.invalid(field: "user name", reason: "is required") }
-        try database.read { db in
-            try PledgingOrganisations.check(r, kinds: partnership.organisationKinds.map(\.key), districts: partnership.districts.map(\.key),
-                                            sizeBands: partnership.sizeBands.map(\.key), db: db)
-            if try accounts.userNameIsPending(userName, otherThan: r.contactEmail, at: now, db: db) { throw RegistrationError.invalid(field: "user name", reason: "is already taken: choose another") }
+        // Every problem at once (told one at a time, a person fixed the form four times over);
+        // one problem is thrown as itself.
+        let userName = r.contactUserName ?? ""
+        var problems: [any Error] = try database.read { db -> [any Error] in
+            var found: [any Error] = try PledgingOrganisations.problems(r, kinds: partnership.organisationKinds.map(\.key), districts: partnership.districts.map(\.key),
+                                                                        sizeBands: partnership.sizeBands.map(\.key), db: db)
+            if userName.isEmpty { found.append(RegistrationError.invalid(field: "user name", reason: "is required")) }
+            else if !found.contains(where: { ($0 as? RegistrationError)?.field == "user name" }),
+                    try accounts.userNameIsPending(userName, otherThan: r.contactEmail, at: now, db: db) {
+                found.append(RegistrationError.invalid(field: "user name", reason: "is already taken: choose another"))
+            }
+            return found
         }
-        try checkStartFields(of: "scheme-membership", ["contactName": .string(r.contactName.trimmingCharacters(in: .whitespacesAndNewlines)),
-                                                        "contactEmail": .string(r.contactEmail)])
-        if let problem = accounts.passwordPolicy.problem(with: password, person: userName, names: [r.contactName, r.name]) { throw AccountError.weakPassword(problem) }
+        if !problems.contains(where: { ["contact name", "contact email"].contains(($0 as? RegistrationError)?.field ?? "") }) {
+            do {
+                try checkStartFields(of: "scheme-membership", ["contactName": .string(r.contactName.trimmingCharacters(in: .whitespacesAndNewlines)),
+                                                                "contactEmail": .string(r.contactEmail)])
+            } catch { problems.append(error) }
+        }
+        if let problem = accounts.passwordPolicy.problem(with: password, person: userName, names: [r.contactName, r.name]) { problems.append(AccountError.weakPassword(problem)) }
+        if let passwordConfirmation, passwordConfirmation != password { problems.append(RegistrationProblems.passwordsDiffer) }
+        if problems.count == 1 { throw problems[0] }
+        if !problems.isEmpty { throw RegistrationProblems(problems: problems) }
         let hashed = try PasswordHashing.hash(password)
         let details: JSONValue = ["name": .string(r.name), "kind": .string(r.kind), "district": .string(r.district), "sizeBand": .string(r.sizeBand),
                                   "postcode": r.postcode.map(JSONValue.string) ?? .null, "companyNumber": r.companyNumber.map(JSONValue.string) ?? .null,
@@ -170,6 +186,14 @@ extension Flourish {
         try setPasswordThroughLink(token, .resetPassword, password: password, revokingTokens: revokingTokens)
     }
 
+    /// What is wrong with a password chosen through a live link (nil: it will do, or the link
+    /// is not live), without setting it: for a form that has found another problem too, so
+    /// every problem is said at once.
+    public func passwordProblem(_ password: String, throughLink token: String, _ purpose: AccountLinkPurpose) -> String? {
+        guard let person = try? accounts.linkPerson(token, for: purpose, at: clock.now()) else { return nil }
+        return try? accounts.passwordProblem(password, for: person)
+    }
+
     /// Someone invited chooses their password: their account is made (or its password set),
     /// and the invitation is used up.
     ///
@@ -227,4 +251,16 @@ extension Flourish {
         guard let session = try accounts.signIn(person: person, password: password, from: address, at: now) else { throw AccountError.wrongPassword }
         try accounts.endSession(session)
     }
+}
+
+/// Several problems with one registration form, every one found, in the form's order.
+public struct RegistrationProblems: Error, LocalizedError {
+    /// Each a ``RegistrationError``, an ``AccountError`` (the password), a ``WorkflowError``
+    /// (a field's own rule) or ``passwordsDiffer``.
+    public let problems: [any Error]
+
+    /// The password and its confirmation differ.
+    public static let passwordsDiffer = RegistrationError.invalid(field: "password confirmation", reason: "is not the same as the password: type it again")
+
+    public var errorDescription: String? { problems.map(\.localizedDescription).joined(separator: " ") }
 }

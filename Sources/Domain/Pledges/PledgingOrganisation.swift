@@ -91,46 +91,50 @@ public enum PledgingOrganisations {
     ///   ``RegistrationError/alreadyRegistered(existing:name:by:)`` for a second registration of
     ///   the same organisation (same name and postcode, or same company number).
     public static func check(_ r: OrganisationRegistration, kinds: [String], districts: [String], sizeBands: [String], db: Connection) throws {
+        if let first = try problems(r, kinds: kinds, districts: districts, sizeBands: sizeBands, db: db).first { throw first }
+    }
+
+    /// Every problem with a registration, in the form's order, all at once (a person told one
+    /// at a time fixed a form four times over); a second registration of an organisation is
+    /// looked for only when its name, postcode and company number are themselves fine.
+    public static func problems(_ r: OrganisationRegistration, kinds: [String], districts: [String], sizeBands: [String], db: Connection) throws -> [RegistrationError] {
+        var found: [RegistrationError] = []
+        func problem(_ field: String, _ reason: String) { if !found.contains(where: { $0.field == field }) { found.append(.invalid(field: field, reason: reason)) } }
         let name = r.name.trimmed
-        guard !name.isEmpty else { throw RegistrationError.invalid(field: "name", reason: "is required") }
-        guard name.count <= 300 else { throw RegistrationError.invalid(field: "name", reason: "should be at most 300 characters") }
+        if name.isEmpty { problem("name", "is required") } else if name.count > 300 { problem("name", "should be at most 300 characters") }
         // Line breaks are refused as such (the contact's name by its field's rule, "a single line").
         for (field, text) in [("name", r.name), ("contact name", r.contactName), ("postcode", r.postcode ?? ""), ("company number", r.companyNumber ?? "")] {
-            if text.hasControlCharacter(allowingLineBreaks: true) { throw RegistrationError.invalid(field: field, reason: String.controlCharacterProblem) }
-            if field != "contact name" && text.hasNewline { throw RegistrationError.invalid(field: field, reason: "should be a single line") }
+            if text.hasControlCharacter(allowingLineBreaks: true) { problem(field, String.controlCharacterProblem) }
+            if field != "contact name" && text.hasNewline { problem(field, "should be a single line") }
         }
-        guard kinds.contains(r.kind) else { throw RegistrationError.invalid(field: "kind", reason: "should be one of: \(kinds.joined(separator: ", "))") }
-        guard districts.contains(r.district) || r.district == "outside" else {
-            throw RegistrationError.invalid(field: "district", reason: "should be one of: \((districts + ["outside"]).joined(separator: ", "))")
-        }
-        guard sizeBands.contains(r.sizeBand) else { throw RegistrationError.invalid(field: "size band", reason: "should be one of: \(sizeBands.joined(separator: ", "))") }
-        let contactName = r.contactName.trimmed
-        guard !contactName.isEmpty else { throw RegistrationError.invalid(field: "contact name", reason: "is required") }
-        guard FieldSpec(name: "email", kind: .email, isRequired: true).problem(with: .string(r.contactEmail)) == nil else {
-            throw RegistrationError.invalid(field: "contact email", reason: "should be an email address such as name@example.org")
-        }
-        if let userName = r.contactUserName {
-            guard userName.range(of: Self.userNamePattern, options: .regularExpression) != nil else {
-                throw RegistrationError.invalid(field: "user name", reason: "should start with a letter and use only lower-case letters, digits, dots and hyphens (at most 64)")
-            }
-            guard try db.queryOne("SELECT 1 FROM people WHERE id = ?", userName) == nil else {
-                throw RegistrationError.invalid(field: "user name", reason: "is already taken: choose another")
-            }
-        }
+        if !kinds.contains(r.kind) { problem("kind", "should be one of: \(kinds.joined(separator: ", "))") }
+        if !(districts.contains(r.district) || r.district == "outside") { problem("district", "should be one of: \((districts + ["outside"]).joined(separator: ", "))") }
+        if !sizeBands.contains(r.sizeBand) { problem("size band", "should be one of: \(sizeBands.joined(separator: ", "))") }
         let postcode = normalisedPostcode(r.postcode)
-        if let postcode, postcode.range(of: Self.postcodePattern, options: .regularExpression) == nil {
-            throw RegistrationError.invalid(field: "postcode", reason: "should be a UK postcode, such as NR1 1AA")
-        }
+        if let postcode, postcode.range(of: Self.postcodePattern, options: .regularExpression) == nil { problem("postcode", "should be a UK postcode, such as NR1 1AA") }
         let company = r.companyNumber?.uppercased().filter { !$0.isWhitespace }
         if let company, !company.isEmpty, company.range(of: "^[A-Z0-9]{2,10}$", options: .regularExpression) == nil {
-            throw RegistrationError.invalid(field: "company number", reason: "should be letters and digits only, as Companies House writes it (such as 01234567 or SC123456)")
+            problem("company number", "should be letters and digits only, as Companies House writes it (such as 01234567 or SC123456)")
         }
+        if r.contactName.trimmed.isEmpty { problem("contact name", "is required") }
+        if FieldSpec(name: "email", kind: .email, isRequired: true).problem(with: .string(r.contactEmail)) != nil {
+            problem("contact email", "should be an email address such as name@example.org")
+        }
+        if let userName = r.contactUserName {
+            if userName.range(of: Self.userNamePattern, options: .regularExpression) == nil {
+                problem("user name", "should start with a letter and use only lower-case letters, digits, dots and hyphens (at most 64)")
+            } else if try db.queryOne("SELECT 1 FROM people WHERE id = ?", userName) != nil {
+                problem("user name", "is already taken: choose another")
+            }
+        }
+        guard !found.contains(where: { ["name", "postcode", "company number"].contains($0.field ?? "") }) else { return found }
         if let company, !company.isEmpty, let row = try db.queryOne("SELECT key, name FROM organisations WHERE company_number = ?", company) {
-            throw RegistrationError.alreadyRegistered(existing: row.string("key") ?? "", name: row.string("name") ?? "", by: "company number")
+            return found + [.alreadyRegistered(existing: row.string("key") ?? "", name: row.string("name") ?? "", by: "company number")]
         }
         if let postcode, let row = try db.queryOne("SELECT key, name FROM organisations WHERE lower(name) = lower(?) AND postcode = ?", name, postcode) {
-            throw RegistrationError.alreadyRegistered(existing: row.string("key") ?? "", name: row.string("name") ?? "", by: "name and postcode")
+            return found + [.alreadyRegistered(existing: row.string("key") ?? "", name: row.string("name") ?? "", by: "name and postcode")]
         }
+        return found
     }
 
     /// Checks a registration (``check(_:kinds:districts:sizeBands:db:)``) and writes the
