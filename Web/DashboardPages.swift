@@ -25,9 +25,9 @@ extension WebApp {
                                                               "\(p.actions.overdue)", "\(p.actions.completed)", "\(p.redMeasures)", "\(p.escalations.stillOpen)"] }, numeric: Set(1...6)))
             <h2 class="govuk-heading-m">Escalations by level</h2>
             \(r.escalationLevels.isEmpty ? "<p class=\"govuk-body\">No escalations this year.</p>" as HTML
-              : Components.table(caption: "Escalation reviews at each body", headers: ["Body", "Waiting", "Decided this year", "Median working days to decide"],
+              : Components.table(caption: "Escalation reviews at each body, of escalations raised this year", headers: ["Body", "Waiting", "Decided this year", "Median working days to decide"],
                                  rows: r.escalationLevels.map { l in ["\(l.name)", "\(l.stillOpen)", "\(l.decided)", "\(l.medianWorkingDaysToResolve.map(AnnualReport.number) ?? "–")"] }, numeric: [1, 2, 3]))
-            \(try plansTable(c))
+            \(c.viewer.isPartnershipMember ? try plansTable(c) : "")
             <h2 class="govuk-heading-m">Pledges against the partnership’s asks</h2>
             \(try askTable(c))
             <h2 class="govuk-heading-m">Where pledges are, and are not</h2>
@@ -51,19 +51,30 @@ extension WebApp {
             let measures = try c.app.measures(for: c.viewer).filter { $0.measure.priority == priority.key }
             return drillDown(c, title: priority.name, caption: "Priority", pledges: nil, actions: actions, measures: measures, groups: groups)
         },
-        Route("GET", "/history/{id}", .signedIn, "Any record's history: every event, who did it and when") { c in
+        // Visitors too: the services give a published pledge's public history and answer
+        // anything else as missing, as the README's table says (the page sent them to sign in).
+        Route("GET", "/history/{id}", .everyone, "Any record's history: every event, who did it and when") { c in
             let id = InstanceID(c.param("id"))
             guard let (instance, events) = try? c.app.history(of: id, for: c.viewer) else { return notFound(c) }
-            let rows = events.map { e -> [HTML] in
-                ["\(day(c, e.occurredAt))", "\(e.event)", e.actor.isEmpty ? "–" : "\(e.actor)\(e.onBehalfOf.map { " for \($0)" } ?? "")", Components.stateTag(e.toState)]
+            // In people's words: the workflow's own titles for events and states, and people's
+            // names ("start", "request-changes" and user names were shown).
+            let definition = try? c.app.workflowDefinition(instance.workflow, version: instance.workflowVersion)
+            func eventTitle(_ event: String) -> String {
+                event == "start" ? "Started" : definition?.transitions.first { $0.event == event }?.title ?? event.replacingOccurrences(of: "-", with: " ").capitalized
             }
+            func person(_ id: String) -> String { id == "system" ? "Flourish (a deadline or a rule)" : c.app.displayName("person", id) }
+            let rows = events.map { e -> [HTML] in
+                ["\(day(c, e.occurredAt))", "\(eventTitle(e.event))", e.actor.isEmpty ? "–" : "\(person(e.actor))\(e.onBehalfOf.map { " for \(person($0))" } ?? "")", Components.stateTag(e.toState)]
+            }
+            let kind = definition?.title ?? instance.workflow.replacingOccurrences(of: "-", with: " ").capitalized
             let body: HTML = """
-            <span class="govuk-caption-l">\(instance.workflow.replacingOccurrences(of: "-", with: " ").capitalized) \(instance.id.rawValue)</span>
+            <span class="govuk-caption-l">\(kind): \(c.app.recordName(instance))</span>
             <h1 class="govuk-heading-l">History</h1>
-            <p class="govuk-body">Now \(Components.stateTag(instance.state)). Every change is in the hash-chained audit log.</p>
-            \(Components.table(caption: "Events, oldest first", headers: ["When", "Event", "By", "State after"], rows: rows))
+            <p class="govuk-body">Now \(Components.stateTag(instance.state)). Every change is kept, in order, in a log that shows if anything in it is altered.</p>
+            \(Components.table(caption: "What happened, oldest first", headers: ["When", "What happened", "By", "Status after"], rows: rows))
             """
-            return Layout.page(title: "History: \(c.app.recordName(instance))", body: body, context: c, backLink: ("/dashboard", "Back to the dashboard"))
+            let back = c.viewer.person == nil ? ("/pledges", "Back to the pledge wall") : ("/dashboard", "Back to the dashboard")
+            return Layout.page(title: "History: \(c.app.recordName(instance))", body: body, context: c, backLink: back)
         },
     ]
 
@@ -73,6 +84,13 @@ extension WebApp {
             parts.append("<h2 class=\"govuk-heading-m\">Groups</h2><ul class=\"govuk-list\">\(groups.map { g -> HTML in "<li>\(c.link("/groups/\(g.key)", "\(g.name)"))</li>" })</ul>")
         }
         let groupNames = c.app.displayNames("body", actions.map(\.action.group))
+        // Someone outside the partnership's bodies (an organisation's contact) was told "No
+        // actions" beside a dashboard counting five: the actions are there, not theirs to read.
+        guard c.viewer.isPartnershipMember else {
+            parts.append("<p class=\"govuk-body\">The actions and measures behind these figures are the partnership’s working papers, for the members of its groups and boards.</p>")
+            if let pledges { parts.append(pledgeTable(c, pledges)) }
+            return Layout.page(title: title, body: HTML.join(parts), context: c, backLink: ("/dashboard", "Back to the dashboard"))
+        }
         parts.append(actions.isEmpty ? "<p class=\"govuk-body\">No actions.</p>" : Components.table(caption: "Actions", headers: ["Action", "Group", "Due", "Status", "RAG", "History"], rows: actions.map { a in
             [c.link("/actions/\(a.action.id.rawValue)", "\(a.action.title)"),
              c.link("/groups/\(a.action.group)", "\(groupNames[a.action.group] ?? a.action.group)"),
@@ -85,13 +103,16 @@ extension WebApp {
                     "\(AnnualReport.number(m.measure.target ?? 0))", Components.rag(last?.rag.rawValue),
                     "<a class=\"govuk-link\" href=\"/history/\(m.measure.id.rawValue)\">History<span class=\"govuk-visually-hidden\"> of \(m.measure.name)</span></a>"]
         }))
-        if let pledges {
-            parts.append(pledges.isEmpty ? "<p class=\"govuk-body\">No pledges on the wall this year.</p>" : Components.table(caption: "Pledges on the wall this year", headers: ["Organisation", "Pledge", "History"], rows: pledges.map { p in
-                ["\(p.organisationName)", "<a class=\"govuk-link\" href=\"/pledges/\(p.pledge.rawValue)\">\(p.text)</a>",
-                 "<a class=\"govuk-link\" href=\"/history/\(p.pledge.rawValue)\">History<span class=\"govuk-visually-hidden\"> of the pledge by \(p.organisationName)</span></a>"]
-            }))
-        }
+        if let pledges { parts.append(pledgeTable(c, pledges)) }
         return Layout.page(title: title, body: HTML.join(parts), context: c, backLink: ("/dashboard", "Back to the dashboard"))
+    }
+
+    /// A drill-down's pledges on the wall this year.
+    static func pledgeTable(_ c: Context, _ pledges: [WallEntry]) -> HTML {
+        pledges.isEmpty ? "<p class=\"govuk-body\">No pledges on the wall this year.</p>" : Components.table(caption: "Pledges on the wall this year", headers: ["Organisation", "Pledge", "History"], rows: pledges.map { p in
+            ["\(p.organisationName)", "<a class=\"govuk-link\" href=\"/pledges/\(p.pledge.rawValue)\">\(p.text)</a>",
+             "<a class=\"govuk-link\" href=\"/history/\(p.pledge.rawValue)\">History<span class=\"govuk-visually-hidden\"> of the pledge by \(p.organisationName)</span></a>"]
+        })
     }
 }
 

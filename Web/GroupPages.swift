@@ -189,7 +189,7 @@ extension WebApp {
         guard let view = try? c.app.action(id, for: c.viewer) else { return notFound(c) }
         let a = view.action
         let updates = try c.app.actionUpdates(id, for: c.viewer).map { e -> [HTML] in
-            ["\(day(c, e.occurredAt))", Components.rag(e.payload["rag"]?.stringValue), "\(e.payload["commentary"]?.stringValue ?? "")", "\(e.actor)"]
+            ["\(day(c, e.occurredAt))", Components.rag(e.payload["rag"]?.stringValue), "\(e.payload["commentary"]?.stringValue ?? "")", "\(c.app.displayName("person", e.actor))"]
         }
         let next = try nextStepForm(c, view, errors: errors)
         let escalations = view.escalations.map { e -> HTML in "<li><a class=\"govuk-link\" href=\"/escalations/\(e.id.rawValue)\">\(Optional(e.title) ?? e.id.rawValue)</a> \(Components.stateTag(e.state))</li>" }

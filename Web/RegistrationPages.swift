@@ -66,13 +66,13 @@ extension WebApp {
     /// The page a confirmation link opens: a button to confirm, so a mail scanner that
     /// follows links confirms nothing.
     static func confirmRegistrationPage(_ c: Context, token: String) -> HTTPResponse {
-        guard (try? c.app.accounts.linkIsLive(token, for: .verifyRegistration, at: c.now)) == true else {
+        guard let awaiting = c.app.registrationAwaiting(token: token) else {
             return expiredLinkPage(c, .verifyRegistration)
         }
         let body: HTML = """
         <div class="govuk-grid-row"><div class="govuk-grid-column-two-thirds">
         <h1 class="govuk-heading-l">Confirm your email address</h1>
-        <p class="govuk-body">Confirm to finish registering your organisation for the FLOURISH Pledge. You will be signed in.</p>
+        <p class="govuk-body">Confirm to finish registering <strong>\(awaiting.organisation)</strong> for the FLOURISH Pledge. Your user name will be <strong>\(awaiting.userName)</strong>, and you will be signed in.</p>
         <form method="post" action="/register/confirm" novalidate>\(c.csrfField)<input type="hidden" name="token" value="\(token)">
         \(Components.button("Confirm and finish registering"))
         </form></div></div>

@@ -73,11 +73,13 @@ extension WebApp {
                 let retry: HTML = m.status == "failed" ? """
                     <form method="post" action="/outbox/retry" class="app-inline-form">\(c.csrfField)<input type="hidden" name="message" value="\(m.id)"><button type="submit" class="govuk-button govuk-button--secondary govuk-!-margin-bottom-0">Retry<span class="govuk-visually-hidden"> message \(m.id)</span></button></form>
                     """ : ""
-                return ["\(m.id)", "\(m.recipient)", "\(m.subject)", Components.stateTag(m.status), "\(day(c, m.createdAt))", retry]
+                // Why it failed or reached no one, under its status (the reason was kept and never shown).
+                let why: HTML = (m.status == "failed" || m.status == "undeliverable") ? m.lastError.map { "<br><span class=\"govuk-hint govuk-!-margin-bottom-0\">\($0)</span>" as HTML } ?? "" : ""
+                return ["\(m.id)", "\(m.recipient)", "\(m.subject)", Components.stateTag(m.status) + why, "\(day(c, m.createdAt))", retry]
             }
-            let waiting = try c.app.outboxCounts()
+            let waiting = try c.app.outboxCounts(), nobody = try c.app.outboxUndeliverableCount()
             let actions: HTML = """
-                <p class="govuk-body">\(waiting.pending) waiting to be sent, \(waiting.failed) failed. Messages also leave whenever <code>flourish outbox send</code> runs (every few minutes, if the server is set up so).</p>
+                <p class="govuk-body">\(waiting.pending) waiting to be sent, \(waiting.failed) failed\(nobody > 0 ? ", \(nobody) reached no one (give the role to someone with an email address)" : ""). Messages also leave when the server sends them (every few minutes, if it is set up to).</p>
                 <div class="govuk-button-group">
                 <form method="post" action="/outbox/send" class="app-inline-form">\(c.csrfField)\(Components.button("Send waiting messages now"))</form>
                 <a class="govuk-button govuk-button--secondary" href="/messages/new">Write to people</a>
@@ -125,6 +127,21 @@ extension WebApp {
             } catch {
                 guard let message = formError(error) else { throw error }
                 return try escalationPage(c, id, errors: [FieldError("closeReason", message)], status: .unprocessableContent)
+            }
+        },
+        // Boards were asked, by email and on the console ("Not acknowledged yet"), to acknowledge
+        // an escalation, and only the CLI could.
+        Route("POST", "/escalations/{id}/acknowledge", .signedIn, "Acknowledge an escalation at a body: its members say they have it") { c in
+            let id = RecordID<Escalation>(c.param("id"))
+            guard (try? c.app.escalation(id, for: c.viewer)) != nil else { return notFound(c) }
+            let body = c.field("body") ?? ""
+            do {
+                _ = try c.app.acknowledgeEscalation(id, at: body, note: c.field("acknowledgeNote"), by: c.person)
+                return c.redirect("/escalations/\(id.rawValue)",
+                                  confirming: "Acknowledged at \(c.app.displayName("body", body)): the group that raised it can see that you have it. Decide it when you are ready.")
+            } catch {
+                guard let message = refusal(error) else { throw error }
+                return try escalationPage(c, id, errors: [FieldError("\(body)-acknowledgeNote", message)], status: .unprocessableContent)
             }
         },
         Route("POST", "/escalations/{id}/decision", .signedIn, "Decide an escalation at a body") { c in
@@ -297,14 +314,31 @@ extension WebApp {
         guard let view = try? c.app.escalation(id, for: c.viewer) else { return notFound(c) }
         let e = view.escalation
         func name(_ key: String?) -> String { key.map { c.app.displayName("body", $0) } ?? "" }
+        // When each body must answer by, for everyone who sees the escalation (only the
+        // console said it), and the record that raised it, linked back (the action links here).
         let trail = view.reviews.map { r -> [HTML] in
             ["\(name(Optional(r.body)))", Components.stateTag(r.state), "\(day(c, r.createdAt))",
+             "\(r.respondBy.flatMap { c.app.time.parse($0) }.map { day(c, $0) } ?? "–")" + (view.overdue.contains { $0.id == r.id } ? " <strong class=\"app-overdue\">Overdue</strong>" as HTML : ""),
              "\(r.rationale ?? r.guidance ?? (r.plan ?? ""))"]
         }
+        let raisedFrom: [(String, HTML)] = e.source.flatMap { source -> (String, HTML)? in
+            guard source.hasPrefix("action-"), let action = try? c.app.record(InstanceID(source), for: c.viewer).instance else { return nil }
+            return ("Raised because of", c.link("/actions/\(source)", "the action “\(action.data["title"]?.stringValue ?? source)”"))
+        }.map { [$0] } ?? []
         var decide: [HTML] = []
         for review in view.open {
             let body = review.body
             let available = try c.app.eventsOpen(on: review.id, for: c.viewer)
+            if available.contains("acknowledge") {
+                decide.append("""
+                <h2 class="govuk-heading-m">Acknowledge at \(name(body))</h2>
+                <p class="govuk-body">Let the group that raised it know that \(name(body)) has it, before it is decided.</p>
+                <form method="post" action="/escalations/\(id.rawValue)/acknowledge" novalidate>\(c.csrfField)<input type="hidden" name="body" value="\(body)">
+                \(Components.textarea("acknowledgeNote", id: "\(body)-acknowledgeNote", label: "A note for the group (optional)", value: c.typed("acknowledgeNote", ifSent: body), errors: errors,
+                                       hint: "For example, when it will be discussed", rows: 2))
+                \(Components.button("Acknowledge", kind: "secondary"))</form>
+                """)
+            }
             guard available.contains("resolve") || available.contains("escalate") else { continue }
             let named = decisionFields(body)
             func typed(_ outcome: EscalationOutcome, _ field: String) -> String? { named[outcome]?[field].flatMap { c.typed($0.name, ifSent: body) } }
@@ -337,8 +371,8 @@ extension WebApp {
         \(Components.errorSummary(errors))<span class="govuk-caption-l">Escalation</span><h1 class="govuk-heading-l">\(e.title)</h1>
         \(Components.summaryList([("Raised by", "\(name(Optional(e.group)))"), ("Principles", "\(try principlesOf(c, view))"), ("Severity", "\(c.app.partnership.escalation.severities.first { $0.key == e.severity }?.name ?? e.severity)"),
                                   ("Status", Components.stateTag(e.state))] + (e.state == .withdrawn ? [("Why it was withdrawn", "\(e.instance.data["reason"]?.stringValue ?? "")")] : [])
-                                 + [("Raised", "\(day(c, e.createdAt))"), ("Description", "\((e.description ?? ""))")]))
-        \(Components.table(caption: "How it got here", headers: ["Body", "Status", "Reached it", "Decision notes"], rows: trail))
+                                 + [("Raised", "\(day(c, e.createdAt))")] + raisedFrom + [("Description", "\((e.description ?? ""))")]))
+        \(Components.table(caption: "How it got here", headers: ["Body", "Status", "Reached it", "Respond by", "Decision notes"], rows: trail))
         \(try workSection(c, view, errors: errors))
         \(decide)
         \(try manageForm(c, view, errors: errors))

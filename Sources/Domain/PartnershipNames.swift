@@ -21,13 +21,13 @@ public struct PartnershipNames: DisplayNames {
     }
 
     /// The fields that hold people's ids.
-    static let personFields: Set<String> = ["owner", "raisedBy", "planOwner", "decidedBy", "contacts", "person", "actor"]
+    static let personFields: Set<String> = ["owner", "raisedBy", "planOwner", "decidedBy", "contacts", "person", "actor", "acceptedBy", "recordedBy", "respondedBy", "sentBy"]
 
     public func name(of field: String, value: String, db: Connection) throws -> String? {
         switch field {
         case "organisation":
             return try db.queryOne("SELECT name FROM organisations WHERE key = ?", value)?.string("name")
-        case "group", "body", "parentBody", "raisedAt", "fromBody":
+        case "group", "body", "parentBody", "raisedAt", "fromBody", "acceptedAt":
             return try db.queryOne("SELECT name FROM bodies WHERE key = ?", value)?.string("name")
         case "areas", "area", "priorities", "priority":
             return frameworkNames[value]

@@ -186,6 +186,14 @@ extension Flourish {
         try setPasswordThroughLink(token, .resetPassword, password: password, revokingTokens: revokingTokens)
     }
 
+    /// The organisation and user name a live confirmation link would register, for the page
+    /// that asks to confirm it (the page named neither).
+    public func registrationAwaiting(token: String) -> (organisation: String, userName: String)? {
+        guard let link = try? database.read({ try accounts.liveLink(token, for: .verifyRegistration, at: clock.now(), db: $0) }),
+              let details = link.registration else { return nil }
+        return (details["name"]?.stringValue ?? "", details["userName"]?.stringValue ?? "")
+    }
+
     /// What is wrong with a password chosen through a live link (nil: it will do, or the link
     /// is not live), without setting it: for a form that has found another problem too, so
     /// every problem is said at once.

@@ -54,6 +54,9 @@ extension Flourish {
             if referralsOverdue > 0 { needs.append(Need(summary: "\(plural(referralsOverdue, "partner's reply is", "partners' replies are")) overdue", count: referralsOverdue, link: "/referrals", isOverdue: true)) }
             let failed = try outboxCounts().failed
             if failed > 0 { needs.append(Need(summary: "\(plural(failed, "message", "messages")) could not be sent", count: failed, link: "/outbox", isOverdue: true)) }
+            // Messages for a role no one with an email address holds were counted nowhere.
+            let nobody = try outboxUndeliverableCount()
+            if nobody > 0 { needs.append(Need(summary: "\(plural(nobody, "message", "messages")) reached no one: no one with an email address holds the role", count: nobody, link: "/outbox", isOverdue: true)) }
             sections.append(.init(heading: "The Alliance secretariat", needs: needs, link: "/escalations", linkText: "Open the escalation console"))
         }
 

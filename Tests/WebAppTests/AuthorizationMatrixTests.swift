@@ -160,7 +160,8 @@ import Domain
         for (id, readers) in records {
             get("/api/v1/instances/{id}", "/api/v1/instances/\(id.rawValue)", readers)
             get("/api/v1/instances/{id}/history", "/api/v1/instances/\(id.rawValue)/history", readers)
-            get("/history/{id}", "/history/\(id.rawValue)", readers)
+            // The page also opens to visitors what is public (a published pledge, what a group said).
+            get("/history/{id}", "/history/\(id.rawValue)", readers == signedIn ? everyone : readers)
         }
         get("/dashboard", nil, signedIn)
         get("/dashboard/areas/{key}", "/dashboard/areas/learning", signedIn)
@@ -268,6 +269,7 @@ import Domain
         post("/pledges/{id}/review", "/pledges/\(m.draftA.rawValue)/review", form: [], ["sam"])  // empty: "choose a decision", for the secretariat only
         post("/pledges/{id}/withdraw", "/pledges/\(m.draftA.rawValue)/withdraw", form: [], ["contact-1", "sam"])  // unconfirmed: the check page, nothing written
         post("/pledges/{id}/events/{event}", "/pledges/\(m.draftA.rawValue)/events/submit", ["contact-1"])
+        post("/escalations/{id}/acknowledge", "/escalations/\(m.secondEscalation.rawValue)/acknowledge", form: [("body", alliance)], ["bea", "sam"])  // the body's members (bea sits on the Alliance) and the secretariat
         post("/escalations/{id}/decision", "/escalations/\(m.secondEscalation.rawValue)/decision",
              form: [("body", alliance), ("outcome", "resolved"), ("resolvedRationale", "Matrix")], ["sam"])
         get("/referrals", nil, chairs)  // chairs and the secretariat; each sees only their own bodies' referrals (the marker says so)

@@ -74,7 +74,8 @@ import Engine
         let link = try #require(message.body.split(separator: "\n").first { $0.contains("/register/confirm?token=") })
         #expect(link.hasPrefix("http://localhost:8080/register/confirm?token="), "the link is the site's configured address, not the request's Host")
         let token = String(link.split(separator: "=").last ?? "")
-        #expect(try organisation.get("/register/confirm?token=\(token)").text.contains("Confirm and finish registering"))
+        let confirmPage = try organisation.get("/register/confirm?token=\(token)").text
+        #expect(confirmPage.contains("Confirm and finish registering") && confirmPage.contains("<strong>Cromer Climbing Wall</strong>") && confirmPage.contains("Your user name will be <strong>cal</strong>"))
         #expect(try f.app.organisations().allSatisfy { $0.organisation.name != "Cromer Climbing Wall" }, "opening the link (a mail scanner might) confirms nothing")
         let confirmed = try organisation.post("/register/confirm", [("token", token)])
         #expect(confirmed.status.code == 303 && confirmed.headers["Location"] == "/organisation")

@@ -2018,7 +2018,7 @@ def year_messages(b, s):
     why; "Retry" on one and "Retry every failed message" queue them again; with the relay back,
     they are sent and nothing is waiting or failed."""
     def counts():
-        found = re.search(r"(\d+) waiting to be sent, (\d+) failed\.", b.main_text())
+        found = re.search(r"(\d+) waiting to be sent, (\d+) failed[.,]", b.main_text())
         b.expect(found, "the outbox does not say how many messages wait and how many failed")
         return int(found.group(1)), int(found.group(2))
 

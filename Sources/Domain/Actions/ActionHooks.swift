@@ -42,7 +42,7 @@ public struct ActionHooks: Sendable {
             guard rags.count >= needed, rags.suffix(needed).allSatisfy({ $0 == "red" }) else { return }
             let title = context.instance.data["title"]?.stringValue ?? context.instance.id.rawValue
             try ActionHooks.escalate(context, p: p, title: "Action red \(needed) updates running: \(title)",
-                                     description: "The action \(context.instance.id) has been red in \(needed) progress updates running. Latest: \(context.instance.data["commentary"]?.stringValue ?? "")")
+                                     description: "The action “\(title)” (\(context.instance.id)) has been red in \(needed) progress updates running. Latest: \(context.instance.data["commentary"]?.stringValue ?? "")")
         }
     }
 
@@ -51,7 +51,7 @@ public struct ActionHooks: Sendable {
         func run(_ context: HookContext) throws {
             let title = context.instance.data["title"]?.stringValue ?? context.instance.id.rawValue
             try ActionHooks.escalate(context, p: p, title: "Action overdue beyond tolerance: \(title)",
-                                     description: "The action \(context.instance.id) was due on \(context.instance.data["dueDate"]?.stringValue ?? "?") and is more than \(p.escalation.overdueToleranceWorkingDays) overdue.")
+                                     description: "The action “\(title)” (\(context.instance.id)) was due on \(context.instance.data["dueDate"]?.stringValue.flatMap(CalendarDay.init)?.inWords ?? "?") and is more than \(p.escalation.overdueToleranceWorkingDays) overdue.")
         }
     }
 

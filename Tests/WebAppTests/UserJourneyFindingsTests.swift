@@ -1,0 +1,61 @@
+import Foundation
+import Testing
+@testable import WebApp
+@_spi(Harness) import Services
+import HTTPServer
+import Engine
+import Domain
+
+/// What a probe acting out the partnership's people found (each reproduced, then fixed).
+@Suite(.serialized) struct UserJourneyFindingsTests {
+    /// A board was asked by email and on the console to acknowledge an escalation, and no page
+    /// could: only `flourish escalation acknowledge`.
+    @Test func aBoardMemberAcknowledgesAnEscalationOnItsPage() throws {
+        let f = try WebFixture()
+        let raised = try EscalationManagementTests.raise(f, "Family hub venues withdrawn")
+        let review = try #require(raised.open.first)
+        let member = try #require(try ["ann", "bea"].first { try f.app.eventsOpen(on: review.id, for: try f.app.viewer(for: $0)).contains("acknowledge") })
+        let path = "/escalations/\(raised.escalation.id.rawValue)"
+        let board = WebFixture.Browser(f.web)
+        try board.signIn(member)
+        #expect(try board.get(path).text.contains("Acknowledge at \(f.app.displayName("body", review.body))"))
+        let done = try board.post(path + "/acknowledge", [("body", review.body), ("acknowledgeNote", "On the agenda for 14 January")])
+        #expect(done.status.code == 303)
+        let after = try board.get(path).text
+        #expect(after.contains("Acknowledged at \(f.app.displayName("body", review.body))") && !after.contains("Acknowledge at "), "acknowledged once, then offered no more")
+        #expect(try f.app.escalation(RecordID(raised.escalation.id.rawValue), for: try f.app.viewer(for: "sam")).open.first?.state == .acknowledged)
+        // Someone who is not a member of the body may not.
+        let contact = WebFixture.Browser(f.web)
+        try contact.signIn("contact-1")
+        try contact.get("/annual-report")
+        #expect(try contact.post(path + "/acknowledge", [("body", review.body)]).status.code == 404)
+    }
+
+    /// A published pledge's history sent visitors to sign in (the README's table says it is
+    /// theirs to read), and spoke in keys: "start", "request-changes", user names.
+    @Test func aPublishedPledgesHistoryIsForEveryoneInWords() throws {
+        let f = try WebFixture()
+        let published = try #require(try f.app.wall().entries.first)
+        let visitor = try WebFixture.Browser(f.web).get("/history/\(published.pledge.rawValue)")
+        #expect(visitor.status.code == 200 && visitor.text.contains("Approve and publish") && visitor.text.contains("FLOURISH Pledge:"), "\(visitor.status.code)")
+        #expect(!visitor.text.contains(">approve<"))
+        // Anything else is as missing to a visitor.
+        let draft = try #require(try f.app.engine.instances(workflow: "pledge", state: "submitted", limit: 10).first)
+        #expect(try WebFixture.Browser(f.web).get("/history/\(draft.id.rawValue)").status.code == 404)
+    }
+
+    /// An organisation's contact was told "No actions" beside a dashboard counting five, and
+    /// "0 escalations are in a plan" where the secretariat saw two.
+    @Test func aContactsDashboardDoesNotContradictItself() throws {
+        let f = try WebFixture()
+        let contact = WebFixture.Browser(f.web)
+        try contact.signIn("contact-1")
+        let dashboard = try contact.get("/dashboard").text
+        #expect(!dashboard.contains("Decisions becoming work"))
+        let area = try contact.get("/dashboard/areas/family-and-friends").text
+        #expect(!area.contains("No actions.") && area.contains("the partnership’s working papers"))
+        let sam = WebFixture.Browser(f.web)
+        try sam.signIn("sam")
+        #expect(try sam.get("/dashboard").text.contains("Decisions becoming work"))
+    }
+}
