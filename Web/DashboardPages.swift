@@ -63,8 +63,10 @@ extension WebApp {
                 event == "start" ? "Started" : definition?.transitions.first { $0.event == event }?.title ?? event.replacingOccurrences(of: "-", with: " ").capitalized
             }
             func person(_ id: String) -> String { id == "system" ? "Flourish (a deadline or a rule)" : c.app.displayName("person", id) }
+            // On behalf of a body (the secretariat acting for a group) or a person.
+            func onBehalf(_ id: String) -> String { let body = c.app.displayName("body", id); return body != id ? body : person(id) }
             let rows = events.map { e -> [HTML] in
-                ["\(day(c, e.occurredAt))", "\(eventTitle(e.event))", e.actor.isEmpty ? "–" : "\(person(e.actor))\(e.onBehalfOf.map { " for \(person($0))" } ?? "")", Components.stateTag(e.toState)]
+                ["\(day(c, e.occurredAt))", "\(eventTitle(e.event))", e.actor.isEmpty ? "–" : "\(person(e.actor))\(e.onBehalfOf.map { " for \(onBehalf($0))" } ?? "")", Components.stateTag(e.toState)]
             }
             let kind = definition?.title ?? instance.workflow.replacingOccurrences(of: "-", with: " ").capitalized
             let body: HTML = """

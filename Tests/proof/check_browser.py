@@ -1405,7 +1405,7 @@ def sweep(b, s):
     if action:
         b.open(action, "action-secretariat")
         b.open("/history/" + action.rsplit("/", 1)[-1], "history")
-        b.expect_text("start")
+        b.expect_text("Started")  # the workflow's words for its first event, not its key "start"
     else:
         b.fail("the Early Prevention Board's page lists no action to open")
     for path, slug in [("/outbox", "outbox-secretariat"), ("/people", "people-secretariat"), ("/escalations", "escalations-secretariat")]:
