@@ -18,8 +18,9 @@ extension WebApp {
             let period = c.field("period"), typedValue = c.field("value")
             if period == nil { errors.append(FieldError("period", "Enter the period the value is for, for example 2026 Q3")) }
             // A period no calendar has, said with a value that is no number, not on the next try.
-            else if let period, !MeasurePeriod.isPossible(period), typedValue.flatMap(MeasureFigure.parse) == nil {
-                errors.append(FieldError("period", "The period should name the period the value is for, such as \(MeasurePeriod.examples(for: seen.measure.frequency ?? "quarterly")); “\(period)” is no such period."))
+            else if let period, typedValue.flatMap(MeasureFigure.parse) == nil,
+                    let problem = MeasurePeriod.problem(with: period, frequency: seen.measure.frequency ?? "quarterly") {
+                errors.append(FieldError("period", "The period \(problem)."))
             }
             let value = typedValue.flatMap(MeasureFigure.parse)
             if typedValue == nil { errors.append(FieldError("value", "Enter the value")) } else if value == nil { errors.append(FieldError("value", "The value must be a number, for example 42 or 3.5")) }

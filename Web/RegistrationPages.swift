@@ -23,8 +23,8 @@ extension WebApp {
             let pending: PendingRegistration
             do {
                 pending = try c.app.requestRegistration(registration, password: password, passwordConfirmation: confirm, from: c.clientAddress, siteURL: c.web.siteURL)
-            } catch let e as AccountError where { if case .tooManyRequests = e { return true } else { return false } }() {
-                return checkYourEmail(c, title: "Too many registrations", lines: ["\(e.localizedDescription)",
+            } catch AccountError.tooManyRequests(let what, let seconds) {
+                return checkYourEmail(c, title: "Too many registrations", lines: ["\(AccountError.tooManyRequests(what: what, seconds: seconds).localizedDescription)",
                     "If you have registered already, look for the email with your confirmation link."], status: .tooManyRequests)
             } catch {
                 // Every problem the services found, at its field, in the form's order; what was typed is kept.

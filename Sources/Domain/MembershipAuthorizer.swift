@@ -85,8 +85,7 @@ public struct MembershipAuthorizer: Authorizer {
             people = try db.query("SELECT DISTINCT person_id FROM memberships WHERE role = ? AND ended_at IS NULL ORDER BY person_id", role).compactMap { $0.string("person_id") }
         case .relation("organisation-contact"):
             if let organisation = instance.data["organisation"]?.stringValue {
-                // Not a colleague who has yet to accept their invitation (see DomainSchema, 17).
-                people = try db.query("SELECT id FROM people WHERE organisation = ? AND erased_at IS NULL AND awaiting_acceptance = 0 ORDER BY id", organisation).compactMap { $0.string("id") }
+                people = try PledgingOrganisations.contactsReceivingMail(of: organisation, db: db)
             } else {
                 people = Self.ids(instance.data["contacts"])
             }

@@ -400,9 +400,8 @@ extension Flourish {
     func measureValuePayload(_ measure: [String: JSONValue], period: String, value: Double, note: String?) throws -> [String: JSONValue] {
         guard value.isFinite else { throw WorkflowError.invalidField(event: "record", field: "value", reason: "should be a number") }
         if period.trimmingCharacters(in: .whitespaces).isEmpty { throw WorkflowError.missingField(event: "record", field: "period") }
-        guard MeasurePeriod.isPossible(period) else {
-            throw WorkflowError.invalidField(event: "record", field: "period",
-                                             reason: "should name the period the value is for, such as \(MeasurePeriod.examples(for: measure["frequency"]?.stringValue ?? "quarterly")); “\(period)” is no such period")
+        if let problem = MeasurePeriod.problem(with: period, frequency: measure["frequency"]?.stringValue ?? "quarterly") {
+            throw WorkflowError.invalidField(event: "record", field: "period", reason: problem)
         }
         let rag = MeasureRAG.status(value: value, target: measure["target"]?.doubleValue ?? 0, tolerance: measure["tolerance"]?.doubleValue ?? 0,
                                     direction: MeasureDirection(rawValue: measure["direction"]?.stringValue ?? "") ?? .higherIsBetter)

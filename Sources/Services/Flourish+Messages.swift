@@ -106,7 +106,7 @@ extension Flourish {
 
     /// The people who are an organisation's contacts.
     func organisationContacts(_ key: String) throws -> [String] {
-        try database.read { db in try db.query("SELECT id FROM people WHERE organisation = ? AND erased_at IS NULL AND awaiting_acceptance = 0 ORDER BY id", key).compactMap { $0.string("id") } }
+        try database.read { db in try PledgingOrganisations.contactsReceivingMail(of: key, db: db) }
     }
 
     /// Every problem with a message, all at once, for the form.

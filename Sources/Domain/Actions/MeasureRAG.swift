@@ -48,6 +48,12 @@ public enum MeasurePeriod {
         }
     }
 
+    /// What is wrong with `text` as a period of a measure recorded `frequency` (a reason to
+    /// follow "The period"), or nil when it can be one.
+    public static func problem(with text: String, frequency: String) -> String? {
+        isPossible(text) ? nil : "should name the period the value is for, such as \(examples(for: frequency)); “\(text)” is no such period"
+    }
+
     /// Whether `text` can be a period: any label, except one shaped like a quarter, month or
     /// year (digits, then a separator, then Q and a digit or a number) that names none.
     public static func isPossible(_ text: String) -> Bool {

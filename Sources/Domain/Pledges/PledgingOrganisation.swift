@@ -190,6 +190,14 @@ public enum PledgingOrganisations {
         return joined
     }
 
+    /// The contacts an organisation's mail goes to: its contacts in the directory, but not a
+    /// colleague invited by another contact who has yet to accept (the address was typed by
+    /// someone else, and could be anyone's). The one reading of that rule, for the workflows'
+    /// notices and the secretariat's messages alike.
+    public static func contactsReceivingMail(of key: String, db: Connection) throws -> [String] {
+        try db.query("SELECT id FROM people WHERE organisation = ? AND erased_at IS NULL AND awaiting_acceptance = 0 ORDER BY id", key).compactMap { $0.string("id") }
+    }
+
     /// A pledging organisation by key.
     public static func load(_ key: String, db: Connection) throws -> PledgingOrganisation? {
         guard let row = try db.queryOne("SELECT * FROM organisations WHERE key = ?", key) else { return nil }
