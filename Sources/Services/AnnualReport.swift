@@ -315,31 +315,22 @@ public struct AnnualReportBuilder: Sendable {
     /// Builds the report from the year's pledges counted, and the actions, escalations and
     /// reviews as facts; measures and groups' sections from `snapshot`.
     public func build(year: Int, starts: CalendarDay, ends: CalendarDay, snapshot: EngineSnapshot, pledges tally: PledgeTally,
-                      actions allActions: [ActionFacts], escalations: [EscalationFacts], reviews: [ReviewFacts]) -> AnnualReport {
+                      actions: [ActionFacts], escalations: [EscalationFacts], reviews: [ReviewFacts]) -> AnnualReport {
+        let activity = ActivityTally(window: window(starts: starts, ends: ends, moment: snapshot.moment), actions: actions, escalations: escalations, reviews: reviews)
+        return build(year: year, starts: starts, ends: ends, snapshot: snapshot, pledges: tally, activity: activity)
+    }
+
+    /// The days of a year from `starts` to `ends` as moments, with the moment figures are as of.
+    public func window(starts: CalendarDay, ends: CalendarDay, moment: Date) -> ActivityTally.Window {
+        ActivityTally.Window(periodStart: time.moment(starts), periodEnd: time.moment(ends.adding(days: 1)), moment: moment)
+    }
+
+    /// Builds the report from the year's pledges, actions, escalations and reviews counted
+    /// (``PledgeTally``, ``ActivityTally``); measures and groups' sections from `snapshot`.
+    public func build(year: Int, starts: CalendarDay, ends: CalendarDay, snapshot: EngineSnapshot, pledges tally: PledgeTally, activity: ActivityTally) -> AnnualReport {
         let moment = snapshot.moment
         let periodStart = time.moment(starts), periodEnd = time.moment(ends.adding(days: 1))
-        func inYear(_ d: Date) -> Bool { d >= periodStart && d < periodEnd && d <= moment }
-
-        // Actions live during the year: logged before it ended, and not closed before it began.
-        let actions = allActions.filter { a in a.createdAt < periodEnd && !(a.isClosed && a.updatedAt < periodStart) }
-        func add(_ a: ActionFacts, to c: inout AnnualReport.ActionCounts) {
-            c.total += 1
-            switch a.rag {
-            case "red": c.red += 1
-            case "amber": c.amber += 1
-            case "green": c.green += 1
-            default: c.noUpdate += 1
-            }
-            if a.isCompleted && inYear(a.updatedAt) { c.completed += 1 }
-            if a.isOverdue && !a.isClosed { c.overdue += 1 }
-        }
-        // One pass: each action counted in all, in each of its areas and in its priority.
-        var actionTotals = AnnualReport.ActionCounts(), actionsByArea: [String: AnnualReport.ActionCounts] = [:], actionsByPriority: [String: AnnualReport.ActionCounts] = [:]
-        for a in actions {
-            add(a, to: &actionTotals)
-            for area in a.areas { add(a, to: &actionsByArea[area, default: .init()]) }
-            if let p = a.priority { add(a, to: &actionsByPriority[p, default: .init()]) }
-        }
+        let actionTotals = activity.actionTotals, actionsByArea = activity.actionsByArea, actionsByPriority = activity.actionsByPriority
 
         // Measures not retired before the year began, with their latest value and trend.
         let measures = snapshot.of("measure").filter { !($0.state == "retired" && $0.updatedAt < periodStart) && $0.createdAt < periodEnd }
@@ -362,21 +353,7 @@ public struct AnnualReportBuilder: Sendable {
                 latest: values.last?.1, latestPeriod: values.last?.0, rag: values.isEmpty ? "no value" : (m.data["rag"]?.stringValue ?? "no value"), trend: trend)
         }
 
-        // Escalations.
-        func add(_ e: EscalationFacts, to c: inout AnnualReport.EscalationCounts) {
-            if inYear(e.createdAt) { c.raised += 1 }
-            if e.isClosed && inYear(e.updatedAt) { c.resolved += 1 }
-            // Still open: raised by the year's end and not closed by then (or by the report's
-            // moment, when that is earlier). A closed escalation's last change is its closing.
-            if e.createdAt < periodEnd && (e.isOpen || e.updatedAt >= min(periodEnd, moment)) { c.stillOpen += 1 }
-        }
-        var escalationTotals = AnnualReport.EscalationCounts(), escalationsByArea: [String: AnnualReport.EscalationCounts] = [:]
-        var escalationsByPriority: [String: AnnualReport.EscalationCounts] = [:]
-        for e in escalations {
-            add(e, to: &escalationTotals)
-            for area in e.areas { add(e, to: &escalationsByArea[area, default: .init()]) }
-            for p in e.priorities { add(e, to: &escalationsByPriority[p, default: .init()]) }
-        }
+        let escalationTotals = activity.escalationTotals, escalationsByArea = activity.escalationsByArea, escalationsByPriority = activity.escalationsByPriority
 
         let allDistricts = districts + [NamedKey(key: "outside", name: "Outside the area")]
         let areas = framework.areas.map { area -> AnnualReport.AreaFigures in
@@ -396,14 +373,10 @@ public struct AnnualReportBuilder: Sendable {
 
         // Escalation reviews at each body.
         // Both kinds: a body that may pass an issue on, and one where escalation stops.
-        let reviewsAt = Dictionary(grouping: reviews, by: \.body)
         let levels = bodies.compactMap { body -> AnnualReport.LevelFigures? in
-            guard let here = reviewsAt[body.key], !here.isEmpty else { return nil }
-            let decided = here.filter { $0.isDecided && inYear($0.updatedAt) }
-            let days = decided.compactMap(\.workingDaysToDecide)
-            return AnnualReport.LevelFigures(body: body.key, name: body.name, kind: body.kind, opened: here.filter { inYear($0.createdAt) }.count,
-                                             decided: decided.count, stillOpen: here.filter(\.isOpen).count,
-                                             medianWorkingDaysToResolve: Self.median(days.map(Double.init)))
+            guard let here = activity.reviewsAt[body.key], here.records > 0 else { return nil }
+            return AnnualReport.LevelFigures(body: body.key, name: body.name, kind: body.kind, opened: here.opened, decided: here.decided,
+                                             stillOpen: here.stillOpen, medianWorkingDaysToResolve: here.medianDaysToDecide)
         }
 
         // Needs: most red measures, then most overdue actions, then fewest pledges.
@@ -539,5 +512,130 @@ public struct PledgeTally: Sendable, Equatable {
             approvedByOrganisation[f.organisation, default: 0] += sign
             if approvedByOrganisation[f.organisation] == 0 { approvedByOrganisation[f.organisation] = nil }
         }
+    }
+}
+
+/// The year's actions, escalations and escalation reviews counted every way the report shows
+/// them (in all, by area, by priority, at each body), by ``AnnualReportBuilder``'s rules for
+/// each. A record's facts are added, or taken away when it changes, on their own, so figures
+/// kept in step with the event log change by what changed rather than being counted again.
+public struct ActivityTally: Sendable, Equatable {
+    /// The year's days, and the moment the figures are as of.
+    public struct Window: Sendable, Equatable {
+        public let periodStart: Date, periodEnd: Date, moment: Date
+
+        /// During the year, and by the figures' moment.
+        func inYear(_ d: Date) -> Bool { d >= periodStart && d < periodEnd && d <= moment }
+    }
+
+    public let window: Window
+    public private(set) var actionTotals = AnnualReport.ActionCounts()
+    public private(set) var actionsByArea: [String: AnnualReport.ActionCounts] = [:]
+    public private(set) var actionsByPriority: [String: AnnualReport.ActionCounts] = [:]
+    public private(set) var escalationTotals = AnnualReport.EscalationCounts()
+    public private(set) var escalationsByArea: [String: AnnualReport.EscalationCounts] = [:]
+    public private(set) var escalationsByPriority: [String: AnnualReport.EscalationCounts] = [:]
+    public private(set) var reviewsAt: [String: ReviewSums] = [:]
+    /// The latest moment any fact counted names: figures counted with a moment beyond every
+    /// fact's are the same for every such moment (see ``isTheSame(asOf:)``).
+    public private(set) var latestFact = Date.distantPast
+
+    /// The reviews at one body: how many there are, opened and decided in the year, awaiting a
+    /// decision, and the working days each decision in the year took (as counts of each).
+    public struct ReviewSums: Sendable, Equatable {
+        public internal(set) var records = 0, opened = 0, decided = 0, stillOpen = 0
+        public internal(set) var daysToDecide: [Int: Int] = [:]
+
+        /// The median working days to a decision, over those decided in the year.
+        public var medianDaysToDecide: Double? {
+            AnnualReportBuilder.median(daysToDecide.keys.sorted().flatMap { days in Array(repeating: Double(days), count: daysToDecide[days] ?? 0) })
+        }
+    }
+
+    public init(window: Window) { self.window = window }
+
+    /// The tally of `actions`, `escalations` and `reviews` as of `window`.
+    public init(window: Window, actions: [AnnualReportBuilder.ActionFacts], escalations: [AnnualReportBuilder.EscalationFacts], reviews: [AnnualReportBuilder.ReviewFacts]) {
+        self.window = window
+        for a in actions { add(a) }
+        for e in escalations { add(e) }
+        for r in reviews { add(r) }
+    }
+
+    /// Whether these figures, counted as of their window's moment, are those as of `moment`
+    /// too: they are when every fact counted is dated before both. A fact dated at or after
+    /// the moment (a clock set back, an import dated ahead) is counted by the moment's rules.
+    /// Counted with a moment beyond every fact (the distant future), the rules read no moment:
+    /// "by the moment" holds of every fact, and an escalation still open at the year's end or
+    /// at the moment, whichever is first, is one open now (any closed before now closed before
+    /// either).
+    public func isTheSame(asOf moment: Date) -> Bool { latestFact < moment && latestFact < window.moment }
+
+    public mutating func add(_ a: AnnualReportBuilder.ActionFacts) { apply(a, 1) }
+    public mutating func remove(_ a: AnnualReportBuilder.ActionFacts) { apply(a, -1) }
+    public mutating func add(_ e: AnnualReportBuilder.EscalationFacts) { apply(e, 1) }
+    public mutating func remove(_ e: AnnualReportBuilder.EscalationFacts) { apply(e, -1) }
+    public mutating func add(_ r: AnnualReportBuilder.ReviewFacts) { apply(r, 1) }
+    public mutating func remove(_ r: AnnualReportBuilder.ReviewFacts) { apply(r, -1) }
+
+    private mutating func noting(_ dates: Date...) { latestFact = max(latestFact, dates.max() ?? .distantPast) }
+
+    private mutating func apply(_ a: AnnualReportBuilder.ActionFacts, _ sign: Int) {
+        noting(a.createdAt, a.updatedAt)
+        // Actions live during the year: logged before it ended, and not closed before it began.
+        guard a.createdAt < window.periodEnd && !(a.isClosed && a.updatedAt < window.periodStart) else { return }
+        func bump(_ c: inout AnnualReport.ActionCounts) {
+            c.total += sign
+            switch a.rag {
+            case "red": c.red += sign
+            case "amber": c.amber += sign
+            case "green": c.green += sign
+            default: c.noUpdate += sign
+            }
+            if a.isCompleted && window.inYear(a.updatedAt) { c.completed += sign }
+            if a.isOverdue && !a.isClosed { c.overdue += sign }
+        }
+        bump(&actionTotals)
+        for area in a.areas { Self.bump(&actionsByArea, area, zero: .init(), bump) }
+        if let p = a.priority { Self.bump(&actionsByPriority, p, zero: .init(), bump) }
+    }
+
+    private mutating func apply(_ e: AnnualReportBuilder.EscalationFacts, _ sign: Int) {
+        noting(e.createdAt, e.updatedAt)
+        let window = window
+        func bump(_ c: inout AnnualReport.EscalationCounts) {
+            if window.inYear(e.createdAt) { c.raised += sign }
+            if e.isClosed && window.inYear(e.updatedAt) { c.resolved += sign }
+            // Still open: raised by the year's end and not closed by then (or by the report's
+            // moment, when that is earlier). A closed escalation's last change is its closing.
+            if e.createdAt < window.periodEnd && (e.isOpen || e.updatedAt >= min(window.periodEnd, window.moment)) { c.stillOpen += sign }
+        }
+        bump(&escalationTotals)
+        for area in e.areas { Self.bump(&escalationsByArea, area, zero: .init(), bump) }
+        for p in e.priorities { Self.bump(&escalationsByPriority, p, zero: .init(), bump) }
+    }
+
+    private mutating func apply(_ r: AnnualReportBuilder.ReviewFacts, _ sign: Int) {
+        noting(r.createdAt, r.updatedAt)
+        var sums = reviewsAt[r.body] ?? ReviewSums()
+        sums.records += sign
+        if window.inYear(r.createdAt) { sums.opened += sign }
+        if r.isDecided && window.inYear(r.updatedAt) {
+            sums.decided += sign
+            if let days = r.workingDaysToDecide {
+                sums.daysToDecide[days, default: 0] += sign
+                if sums.daysToDecide[days] == 0 { sums.daysToDecide[days] = nil }
+            }
+        }
+        if r.isOpen { sums.stillOpen += sign }
+        reviewsAt[r.body] = sums.records == 0 ? nil : sums
+    }
+
+    /// Changes the counts kept under `key`, dropping them once they are all nought again, so a
+    /// tally kept in step equals one counted afresh.
+    private static func bump<Counts: Equatable>(_ counts: inout [String: Counts], _ key: String, zero: Counts, _ change: (inout Counts) -> Void) {
+        var c = counts[key] ?? zero
+        change(&c)
+        counts[key] = c == zero ? nil : c
     }
 }

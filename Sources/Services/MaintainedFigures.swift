@@ -7,8 +7,9 @@ import Domain
 /// changes the count by what it changed (the pledge's part taken away as it was, added as it
 /// is). Actions, escalations and escalation reviews are kept as the facts the counting
 /// rules read of each (``AnnualReportBuilder/ActionFacts``), read again only when a record
-/// changes; measures and groups' sections (tens) are kept as they stand. Building the report
-/// from them reads nothing from SQLite but what changed, and counts small values in one pass.
+/// changes, and counted the same way (``ActivityTally``); measures and groups' sections (tens)
+/// are kept as they stand. Building the report from them reads nothing from SQLite but what
+/// changed, and counts nothing again but the measures.
 ///
 /// A rebuild request (``Flourish/requestFiguresRebuild(by:)``) starts it again from the
 /// records themselves; the property test checks it always equals that.
@@ -27,6 +28,9 @@ final class ReportLedger: @unchecked Sendable {  // every var guarded by `lock`
     private var actions: [InstanceID: AnnualReportBuilder.ActionFacts] = [:]
     private var escalations: [InstanceID: AnnualReportBuilder.EscalationFacts] = [:]
     private var reviews: [InstanceID: AnnualReportBuilder.ReviewFacts] = [:]
+    /// Those facts counted, as of a moment after every one of them (the distant future): a
+    /// change takes off a record's facts before and adds its facts now.
+    private var activity: ActivityTally?
     private var measureEvents: [InstanceID: [EventRecord]] = [:]
     private var organisations: [String: AnnualReportBuilder.Organisation?] = [:]
 
@@ -40,9 +44,13 @@ final class ReportLedger: @unchecked Sendable {  // every var guarded by `lock`
             let builder = try app.reportBuilder()
             try update(app, builder)
             let (starts, ends) = app.reportYear(year)
-            let snapshot = EngineSnapshot(moment: app.clock.now(), instances: others, events: measureEvents)
+            let now = app.clock.now()
+            let snapshot = EngineSnapshot(moment: now, instances: others, events: measureEvents)
+            // Counted afresh only when a record is dated at or after now (a clock set back).
+            let kept = activity.flatMap { $0.isTheSame(asOf: now) ? $0 : nil }
             return builder.build(year: year, starts: starts, ends: ends, snapshot: snapshot, pledges: tally,
-                                 actions: Array(actions.values), escalations: Array(escalations.values), reviews: Array(reviews.values))
+                                 activity: kept ?? ActivityTally(window: builder.window(starts: starts, ends: ends, moment: now), actions: Array(actions.values),
+                                                                 escalations: Array(escalations.values), reviews: Array(reviews.values)))
         }
     }
 
@@ -53,7 +61,7 @@ final class ReportLedger: @unchecked Sendable {  // every var guarded by `lock`
 
     private func reset() {
         through = 0; facts = [:]; tally = PledgeTally(); others = [:]; positions = [:]; measureEvents = [:]; organisations = [:]
-        actions = [:]; escalations = [:]; reviews = [:]
+        actions = [:]; escalations = [:]; reviews = [:]; activity = nil
     }
 
     private func update(_ app: Flourish, _ builder: AnnualReportBuilder) throws {
@@ -65,6 +73,10 @@ final class ReportLedger: @unchecked Sendable {  // every var guarded by `lock`
                 }
             }
         }
+        if activity == nil {
+            let (starts, ends) = app.reportYear(year)
+            activity = ActivityTally(window: builder.window(starts: starts, ends: ends, moment: .distantFuture))
+        }
         // Each changed record counted as it is read (one at a time, not the year's pledges at once).
         let changes = try app.engine.changes(since: through, of: Set(Flourish.reportWorkflows), eventsOf: ["measure"],
                                              narrowing: ["pledge": ("pledgeYear", Int64(year))]) { [self] instance in
@@ -74,9 +86,18 @@ final class ReportLedger: @unchecked Sendable {  // every var guarded by `lock`
                 if let before = facts[instance.id] { tally.remove(before) }
                 tally.add(now)
                 facts[instance.id] = now
-            case "action": actions[instance.id] = AnnualReportBuilder.actionFacts(instance)
-            case "escalation": escalations[instance.id] = AnnualReportBuilder.escalationFacts(instance)
-            case "escalation-review", "escalation-top-review": reviews[instance.id] = builder.reviewFacts(instance)
+            case "action":
+                let now = AnnualReportBuilder.actionFacts(instance)
+                if let before = actions.updateValue(now, forKey: instance.id) { activity?.remove(before) }
+                activity?.add(now)
+            case "escalation":
+                let now = AnnualReportBuilder.escalationFacts(instance)
+                if let before = escalations.updateValue(now, forKey: instance.id) { activity?.remove(before) }
+                activity?.add(now)
+            case "escalation-review", "escalation-top-review":
+                let now = builder.reviewFacts(instance)
+                if let before = reviews.updateValue(now, forKey: instance.id) { activity?.remove(before) }
+                activity?.add(now)
             default: keep(instance)
             }
         }

@@ -282,4 +282,32 @@ import Engine
         #expect(try f.app.figuresVersion().rebuilds == 1)
         #expect(Self.comparable(try f.app.annualReport(year: 2026)) == Self.comparable(before))
     }
+
+    /// Issue 22: the actions', escalations' and reviews' figures are kept counted, not counted
+    /// again at every view; with the clock set back before records last changed (their facts
+    /// then lie after "now"), the kept figures are counted as of now, as a rebuild counts them.
+    @Test func keptActivityFiguresFollowAClockSetBack() throws {
+        let (f, _, _) = try AnnualReportTests.dataset()
+        let before = try f.app.annualReport(year: 2026)
+        #expect(before.totals.actions.total > 0 && before.totals.escalations.raised > 0 && !before.escalationLevels.isEmpty)
+        let now = f.clock.now()
+        let events = try f.app.database.read { db in try db.query("SELECT occurred_at FROM events ORDER BY seq").compactMap { $0.int64("occurred_at") } }
+        var differed = false
+        // Back to a moment before each of the last events in turn: those after it are "not yet".
+        for at in Set(events.suffix(40)).sorted(by: >).map({ Date(milliseconds: $0 - 1) }) {
+            f.clock.set(at)
+            // The actions', escalations' and reviews' figures (a rebuild as of a moment before an
+            // organisation joined counts its pledges differently, and the kept figures do not).
+            let kept = Self.activity(try f.app.annualReport(year: 2026)), rebuilt = Self.activity(try f.app.buildAnnualReport(year: 2026, asOf: nil))
+            #expect(kept == rebuilt, "as of \(at)")
+            if rebuilt != Self.activity(before) { differed = true }
+        }
+        f.clock.set(now)
+        #expect(differed, "setting the clock back changed some figure, so the check can tell")
+        #expect(Self.comparable(try f.app.annualReport(year: 2026)) == Self.comparable(before))
+    }
+
+    static func activity(_ r: AnnualReport) -> String {
+        "\(r.totals.actions) \(r.totals.escalations) \(r.areas.map { "\($0.actions) \($0.escalations)" }) \(r.priorities.map { "\($0.actions) \($0.escalations)" }) \(r.escalationLevels)"
+    }
 }
