@@ -101,9 +101,15 @@ extension Flourish {
     public func asks(includingClosed: Bool = true) throws -> [AskView] {
         let asks = try PledgeAsk.records(try engine.instances(workflow: "pledge-ask", state: includingClosed ? nil : "open", limit: 10_000))
         guard !asks.isEmpty else { return [] }
-        let made = try askTally.pledgesPerAsk(app: self, version: try figuresVersion())
-        var published: [String: Int] = [:]
-        for e in try wallIndex().entries { if let a = e.ask { published[a, default: 0] += 1 } }
+        let version = try figuresVersion()
+        let made = try askTally.pledgesPerAsk(app: self, version: version)
+        // Counted from the wall once for each change, not for each dashboard view (the wall of
+        // a large partnership is thousands of pledges).
+        let published = try readCache.value("pledges on the wall per ask", key: "\(version.seq) \(version.rebuilds)", trim: false) { () throws -> [String: Int] in
+            var published: [String: Int] = [:]
+            for e in try wallIndex().entries { if let a = e.ask { published[a, default: 0] += 1 } }
+            return published
+        }
         return asks.map { AskView(ask: $0, pledges: made[$0.id.rawValue] ?? 0, published: published[$0.id.rawValue] ?? 0) }
             .sorted { ($0.ask.state == .open ? 0 : 1, $1.ask.createdAt) < ($1.ask.state == .open ? 0 : 1, $0.ask.createdAt) }
     }

@@ -238,6 +238,8 @@ import Engine
             let askCounts = Dictionary(uniqueKeysWithValues: try f.app.asks().map { ($0.ask.id.rawValue, $0.pledges) })
             let byHand = try f.app.engine.instances(workflow: "pledge", limit: 10_000).filter { !["rejected", "withdrawn"].contains($0.state) }
             #expect(asks.allSatisfy { a in askCounts[a] == byHand.filter { $0.data["ask"]?.stringValue == a }.count }, "seed \(seed), step \(step), pledges per ask")
+            let onWall = Dictionary(uniqueKeysWithValues: try f.app.asks().map { ($0.ask.id.rawValue, $0.published) })
+            #expect(asks.allSatisfy { a in onWall[a] == wall.entries.filter { $0.ask == a }.count }, "seed \(seed), step \(step), pledges on the wall per ask")
             if Self.comparable(try f.app.annualReport(year: 2026)) != Self.comparable(try f.app.buildAnnualReport(year: 2026, asOf: nil)) { return }
         }
         #expect((wallSizes.max() ?? 0) >= 2 && wallShrank, "the wall grew and shrank: \(wallSizes)")
