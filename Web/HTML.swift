@@ -1,5 +1,6 @@
 import Foundation
 import Services
+import Domain
 
 /// HTML built as text with every user-supplied value escaped. `HTML` values are trusted
 /// markup; everything else goes through `escape`.
@@ -245,13 +246,26 @@ enum Components {
 
     static func rag(_ rag: String?) -> HTML {
         guard let rag else { return "<span class=\"govuk-body-s\">no update yet</span>" }
-        return "<strong class=\"govuk-tag app-rag app-rag--\(rag)\">\(rag.capitalized)</strong>"
+        return ragTags[rag] ?? ragTag(rag)
     }
+
+    private static func ragTag(_ rag: String) -> HTML { "<strong class=\"govuk-tag app-rag app-rag--\(rag)\">\(rag.capitalized)</strong>" }
+
+    /// The RAG ratings' tags, made once (a group's page shows fifty).
+    private static let ragTags = Dictionary(uniqueKeysWithValues: RAGStatus.allCases.map { ($0.rawValue, ragTag($0.rawValue)) })
 
     /// A typed record's state as a tag.
     static func stateTag<State: RawRepresentable>(_ state: State) -> HTML where State.RawValue == String { stateTag(state.rawValue) }
 
-    static func stateTag(_ state: String) -> HTML {
+    /// A state as a tag; those of the workflows' states named below made once, not for each row of a list.
+    static func stateTag(_ state: String) -> HTML { stateTags[state] ?? makeStateTag(state) }
+
+    private static let stateTags = Dictionary(uniqueKeysWithValues: [
+        "approved", "active", "completed", "reported", "resolved", "accepted", "closed", "submitted", "in-progress", "open", "acknowledged", "planned",
+        "changes-requested", "blocked", "renewal-due", "report-due", "rejected", "lapsed", "report-overdue", "withdrawn", "cancelled", "draft",
+    ].map { ($0, makeStateTag($0)) })
+
+    private static func makeStateTag(_ state: String) -> HTML {
         let colour: String
         switch state {
         case "approved", "active", "completed", "reported", "resolved", "accepted", "closed": colour = "green"
