@@ -94,10 +94,24 @@ extension WebApp {
                 ("Organisation", "\(organisation.organisation.name)"),
                 ("Pledge", "\(pledge.text)"),
                 ("FLOURISH areas", "\(areaNames(pledge.areas, c.app))"),
-                ("Pledge year", "\(pledge.pledgeYear.map(String.init) ?? "")"),
-                ("Status", Components.stateTag(pledge.state)),
             ]
+            // Its theme and priority, as the open data gives them; its year's days once approved.
+            if let theme = pledge.theme { rows.append(("Theme", "\(name(theme, in: c.app.partnership.pledges.themes))")) }
+            if let priority = pledge.priority { rows.append(("Priority", "\(c.app.framework.priorities.first { $0.key == priority }?.name ?? priority)")) }
+            if let starts = pledge.yearStarts, let ends = pledge.yearEnds {
+                rows.append(("Pledge year", "\(pledge.pledgeYear.map(String.init) ?? ""): \(starts.inWords) to \(ends.inWords)"))
+            } else {
+                rows.append(("Pledge year", "\(pledge.pledgeYear.map(String.init) ?? "")"))
+            }
+            rows.append(("Status", Components.stateTag(pledge.state)))
+            // What the organisation has to do next and by when: for its contacts and the secretariat.
+            if mayManage, [.approved, .reportDue, .reportOverdue].contains(pledge.state), let due = pledge.reportDueOn {
+                rows.append(("Report due by", "\(due.inWords)" + (pledge.state == .reportOverdue ? " <strong class=\"app-overdue\">Overdue</strong>" as HTML : "")))
+            }
             if let outcome = pledge.outcome { rows.append(("Outcome", "\(outcome.replacingOccurrences(of: "-", with: " "))")) }
+            if mayManage, pledge.state == .reported, let reached = pledge.reached {
+                rows.append(("Children and young people reached", "\(reached)"))
+            }
             if let evidence = pledge.evidence { rows.append(("What was delivered", "\(evidence)")) }
             if mayManage, let batch = try c.app.youthReview(of: id) {
                 let given = batch.views[id.rawValue]

@@ -59,3 +59,32 @@ import Domain
         #expect(try sam.get("/dashboard").text.contains("Decisions becoming work"))
     }
 }
+
+/// A business contact asked "when is our report due?" and the pledge page did not say: it
+/// showed neither the theme and priority chosen, the year's days, nor the report's due date.
+@Suite(.serialized) struct PledgePageFindingsTests {
+    @Test func aPledgePageSaysItsThemePriorityYearAndWhenItsReportIsDue() throws {
+        let f = try WebFixture()
+        // An organisation already on the wall (its membership active), so visitors see its pledges.
+        let onWall = try #require(try f.app.wall().entries.first?.organisation)
+        let organisation = try #require(try f.app.organisations().first { $0.organisation.key == onWall && !$0.organisation.contacts.isEmpty })
+        let contact = organisation.organisation.contacts[0]
+        let theme = try #require(f.app.partnership.pledges.themes.first), priority = try #require(f.app.framework.priorities.first)
+        let made = try f.app.createPledge(PledgeRequest(organisation: organisation.organisation.key, text: "Host two apprenticeship taster days",
+                                                        areas: [f.app.framework.areas[0].key], theme: theme.key, priority: priority.key), by: contact)
+        _ = try f.app.firePledge(RecordID(made.id), event: "submit", fields: [:], expectedVersion: nil, by: contact)
+        let approved = try Pledge(try f.app.approvePledge(RecordID(made.id), comment: nil, expectedVersion: nil, by: "sam"))
+        let due = try #require(approved.reportDueOn), starts = try #require(approved.yearStarts), ends = try #require(approved.yearEnds)
+        let path = "/pledges/\(made.id.rawValue)"
+        let owner = WebFixture.Browser(f.web)
+        try owner.signIn(contact)
+        let page = try owner.get(path).text
+        #expect(page.contains(theme.name) && page.contains(priority.name))
+        #expect(page.contains("\(starts.inWords) to \(ends.inWords)"))
+        #expect(page.contains("Report due by") && page.contains(due.inWords))
+        // A visitor reads the pledge, its theme and its year, not the organisation's to-do.
+        let visitor = try WebFixture.Browser(f.web).get(path).text
+        #expect(visitor.contains(theme.name) && visitor.contains("\(starts.inWords) to \(ends.inWords)"))
+        #expect(!visitor.contains("Report due by"))
+    }
+}
