@@ -44,7 +44,7 @@ extension WebApp {
                 return contactsPage(c, key, errors: [FieldError("contacts", e.localizedDescription)], status: .conflict)
             }
             if person == c.person { c.setSessionCookie(nil); return c.redirect("/", confirming: "You are no longer a contact of this organisation.") }
-            return c.redirect("/organisations/\(key)/contacts", confirming: "\(person) is no longer a contact. Their history stays.")
+            return c.redirect("/organisations/\(key)/contacts", confirming: "\(c.personNamed(person)) is no longer a contact. Their history stays.")
         },
         Route("POST", "/organisations/{key}/main-contact", .organisationContact, "Hand over the main contact") { c in
             let key = c.param("key")
@@ -56,7 +56,7 @@ extension WebApp {
             } catch let e as ContactError {
                 return contactsPage(c, key, errors: [FieldError("contacts", e.localizedDescription)], status: .conflict)
             }
-            return c.redirect("/organisations/\(key)/contacts", confirming: "\(person) is now the main contact.")
+            return c.redirect("/organisations/\(key)/contacts", confirming: "\(c.personNamed(person)) is now the main contact.")
         },
 
         // The secretariat: invite people to roles, resend invitations, disable and enable accounts.
@@ -86,7 +86,7 @@ extension WebApp {
             } catch let e as AccountError {
                 return try peoplePage(c, errors: [FieldError("people", e.localizedDescription)], status: .conflict)
             }
-            return c.redirect("/people", confirming: "An invitation is on its way to \(person); any earlier one no longer works.")
+            return c.redirect("/people", confirming: "An invitation is on its way to \(c.personNamed(person)); any earlier one no longer works.")
         },
         Route("POST", "/people/{person}/account", .secretariat, "Disable or enable someone's account") { c in
             let person = c.param("person"), disable = c.field("disable") == "yes"
@@ -95,8 +95,8 @@ extension WebApp {
             } catch let e as AccountError {
                 return try peoplePage(c, errors: [FieldError("people", e.localizedDescription)], status: .conflict)
             }
-            return c.redirect("/people", confirming: disable ? "\(person)’s account is disabled: they cannot sign in, and their API tokens are revoked."
-                                                             : "\(person) can sign in again.")
+            return c.redirect("/people", confirming: disable ? "\(c.personNamed(person))’s account is disabled: they cannot sign in, and their API tokens are revoked."
+                                                             : "\(c.personNamed(person)) can sign in again.")
         },
     ]
 

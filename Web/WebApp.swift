@@ -150,6 +150,13 @@ public final class Context: @unchecked Sendable {
 
     func param(_ name: String) -> String { params[name] ?? "" }
 
+    /// A person as a confirmation names them: their name, with the user name that tells two
+    /// people of one name apart ("Carol Cog (carol.cog-2)"); the user name alone when no name is known.
+    func personNamed(_ person: String) -> String {
+        let name = app.displayName("person", person)
+        return name == person ? person : "\(name) (\(person))"
+    }
+
     /// Whether the viewer may open the page at `path`: the route the path reaches (the most
     /// specific, as requests are routed) is open to them. Pages link only where this holds.
     func mayOpen(_ path: String) -> Bool {

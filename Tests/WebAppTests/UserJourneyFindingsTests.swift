@@ -88,3 +88,22 @@ import Domain
         #expect(!visitor.contains("Report due by"))
     }
 }
+
+/// Confirmations named people by user name alone ("carol.cog-2 is now the main contact"), which
+/// tells a contact or the secretariat little; they now give the name, with the user name that
+/// tells two people of one name apart.
+@Suite(.serialized) struct ConfirmationFindingsTests {
+    @Test func aConfirmationNamesThePersonWithTheirUserName() throws {
+        let f = try WebFixture()
+        let name = f.app.displayName("person", "erin")
+        #expect(name != "erin")
+        let sam = WebFixture.Browser(f.web)
+        try sam.signIn("sam")
+        try sam.get("/people")
+        let disabled = try sam.post("/people/erin/account", [("disable", "yes")])
+        #expect(disabled.status.code == 303)
+        #expect(try sam.get(disabled.headers["Location"] ?? "/people").text.contains("\(name) (erin)’s account is disabled"))
+        let enabled = try sam.post("/people/erin/account", [("disable", "no")])
+        #expect(try sam.get(enabled.headers["Location"] ?? "/people").text.contains("\(name) (erin) can sign in again."))
+    }
+}

@@ -1591,7 +1591,7 @@ def invite_colleague(b, s):
     b.expect(buttons, f"{s.colleague}'s row has no 'Make main contact' button")
     b.navigate(buttons[0].click, "main-contact-handed-over", "pressing 'Make main contact'")
     b.expect(b.path() == contacts_path, f"making the main contact lands on {b.path()}, not {contacts_path}")
-    b.expect_flash(f"{s.colleague_user} is now the main contact.")
+    b.expect_flash(f"{s.colleague} ({s.colleague_user}) is now the main contact.")
     b.expect(status(s.colleague) == "Main contact", f"{s.colleague} shows as {status(s.colleague)!r}, not 'Main contact'")
     b.expect(status("Priya Shah") != "Main contact", "Priya Shah is still shown as the main contact too")
     b.sign_out()
