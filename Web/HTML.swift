@@ -260,20 +260,22 @@ enum Components {
     /// A state as a tag; those of the workflows' states named below made once, not for each row of a list.
     static func stateTag(_ state: String) -> HTML { stateTags[state] ?? makeStateTag(state) }
 
-    private static let stateTags = Dictionary(uniqueKeysWithValues: [
-        "approved", "active", "completed", "reported", "resolved", "accepted", "closed", "submitted", "in-progress", "open", "acknowledged", "planned",
-        "changes-requested", "blocked", "renewal-due", "report-due", "rejected", "lapsed", "report-overdue", "withdrawn", "cancelled", "draft",
-    ].map { ($0, makeStateTag($0)) })
+    /// Each workflow state's tag colour, in one table; any other state is grey.
+    private static let stateColours: [String: String] = {
+        var colours: [String: String] = [:]
+        for (colour, states) in [("green", ["approved", "active", "completed", "reported", "resolved", "accepted", "closed"]),
+                                 ("blue", ["submitted", "in-progress", "open", "acknowledged", "planned"]),
+                                 ("yellow", ["changes-requested", "blocked", "renewal-due", "report-due"]),
+                                 ("red", ["rejected", "lapsed", "report-overdue", "withdrawn", "cancelled"])] {
+            for state in states { colours[state] = colour }
+        }
+        return colours
+    }()
+
+    private static let stateTags = Dictionary(uniqueKeysWithValues: (Array(stateColours.keys) + ["draft"]).map { ($0, makeStateTag($0)) })
 
     private static func makeStateTag(_ state: String) -> HTML {
-        let colour: String
-        switch state {
-        case "approved", "active", "completed", "reported", "resolved", "accepted", "closed": colour = "green"
-        case "submitted", "in-progress", "open", "acknowledged", "planned": colour = "blue"
-        case "changes-requested", "blocked", "renewal-due", "report-due": colour = "yellow"
-        case "rejected", "lapsed", "report-overdue", "withdrawn", "cancelled": colour = "red"
-        default: colour = "grey"
-        }
+        let colour = stateColours[state] ?? "grey"
         // Sentence case, as GOV.UK writes tags: "Changes requested", not "changes-requested".
         let words = String(state.map { $0 == "-" ? " " : $0 })
         return tag(words.prefix(1).uppercased() + words.dropFirst(), colour: colour)

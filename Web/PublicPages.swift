@@ -97,15 +97,12 @@ extension WebApp {
             ]
             // Its theme and priority, as the open data gives them; its year's days once approved.
             if let theme = pledge.theme { rows.append(("Theme", "\(name(theme, in: c.app.partnership.pledges.themes))")) }
-            if let priority = pledge.priority { rows.append(("Priority", "\(c.app.framework.priorities.first { $0.key == priority }?.name ?? priority)")) }
-            if let starts = pledge.yearStarts, let ends = pledge.yearEnds {
-                rows.append(("Pledge year", "\(pledge.pledgeYear.map(String.init) ?? ""): \(starts.inWords) to \(ends.inWords)"))
-            } else {
-                rows.append(("Pledge year", "\(pledge.pledgeYear.map(String.init) ?? "")"))
-            }
+            if let priority = pledge.priority { rows.append(("Priority", "\(c.app.displayName("priority", priority))")) }
+            let days = pledge.yearStarts.flatMap { starts in pledge.yearEnds.map { ": \(starts.inWords) to \($0.inWords)" } } ?? ""
+            rows.append(("Pledge year", "\(pledge.pledgeYear.map(String.init) ?? "")\(days)"))
             rows.append(("Status", Components.stateTag(pledge.state)))
             // What the organisation has to do next and by when: for its contacts and the secretariat.
-            if mayManage, [.approved, .reportDue, .reportOverdue].contains(pledge.state), let due = pledge.reportDueOn {
+            if mayManage, pledge.state.awaitsItsReport, let due = pledge.reportDueOn {
                 rows.append(("Report due by", "\(due.inWords)" + (pledge.state == .reportOverdue ? " <strong class=\"app-overdue\">Overdue</strong>" as HTML : "")))
             }
             if let outcome = pledge.outcome { rows.append(("Outcome", "\(outcome.replacingOccurrences(of: "-", with: " "))")) }

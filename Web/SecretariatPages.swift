@@ -322,7 +322,7 @@ extension WebApp {
              "\(r.rationale ?? r.guidance ?? (r.plan ?? ""))"]
         }
         let raisedFrom: [(String, HTML)] = e.source.flatMap { source -> (String, HTML)? in
-            guard source.hasPrefix("action-"), let action = try? c.app.record(InstanceID(source), for: c.viewer).instance else { return nil }
+            guard let action = try? c.app.record(InstanceID(source), for: c.viewer).instance, action.workflow == "action" else { return nil }
             return ("Raised because of", c.link("/actions/\(source)", "the action “\(action.data["title"]?.stringValue ?? source)”"))
         }.map { [$0] } ?? []
         var decide: [HTML] = []

@@ -84,14 +84,14 @@ extension Flourish {
         return report
     }
 
-    /// How many messages wait to be sent, and how many failed (for the outbox page and the
-    /// secretariat's home).
     /// How many messages reached no one (no one with an email address held the role they were
     /// for): they wait for someone to be given the role and an address.
     public func outboxUndeliverableCount() throws -> Int {
         try database.read { try $0.queryOne("SELECT count(*) AS n FROM outbox WHERE status = 'undeliverable'")?.int("n") ?? 0 }
     }
 
+    /// How many messages wait to be sent, and how many failed (for the outbox page and the
+    /// secretariat's home).
     public func outboxCounts() throws -> (pending: Int, failed: Int) {
         try database.read { db in
             let rows = try db.query("SELECT status, count(*) AS n FROM outbox WHERE status IN ('pending', 'failed') GROUP BY status")

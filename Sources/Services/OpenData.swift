@@ -140,7 +140,7 @@ extension Flourish {
             throw RegistrationError.unknownOrganisation(key)
         }
         var events: [ICS.Event] = []
-        for p in view.pledges where try [.approved, .reportDue, .reportOverdue].contains(p.state) && policy.sight(of: p, for: viewer) > .none {
+        for p in view.pledges where try p.state.awaitsItsReport && policy.sight(of: p, for: viewer) > .none {
             for (field, day, label) in [("checkInOn", p.checkInOn, "Pledge check-in"), ("reportDueOn", p.reportDueOn, "Pledge report due")] {
                 if let day { events.append(.init(uid: "\(p.id.rawValue)-\(field)", day: day, summary: "\(label): \(p.text)")) }
             }

@@ -17,6 +17,9 @@ public struct Pledge: WorkflowRecord {
         case unreported
         case rejected
         case withdrawn
+
+        /// Approved, and its year's report not yet in: the states with a report to come.
+        public var awaitsItsReport: Bool { self == .approved || self == .reportDue || self == .reportOverdue }
     }
     public static let workflows = ["pledge"]
     public let instance: Instance
