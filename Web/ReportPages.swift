@@ -106,7 +106,7 @@ extension WebApp {
         if reports.isEmpty { parts.append("<p class=\"govuk-body\">No annual report has been started.</p>") }
         for s in reports {
             parts.append("<h2 class=\"govuk-heading-m\" id=\"report-\(s.year)\">\(s.year) report \(Components.stateTag(s.report.state))</h2>")
-            parts.append("<p class=\"govuk-body\">Sections due \(CalendarDay(s.sectionsDueOn)?.inWords ?? s.sectionsDueOn).\(s.report.state == .published ? " <a class=\"govuk-link\" href=\"/reports/\(s.year)\">Read the published report</a>." as HTML : "")</p>")
+            parts.append("<p class=\"govuk-body\">Sections \(s.sectionsDeadlineHasPassed ? "were due" : "due by") \(CalendarDay(s.sectionsDueOn)?.inWords ?? s.sectionsDueOn).\(s.report.state == .published ? " <a class=\"govuk-link\" href=\"/reports/\(s.year)\">Read the published report</a>." as HTML : "")</p>")
             parts.append(Components.table(caption: "Groups’ sections", headers: ["Group", "Section"],
                                           rows: s.sections.map { ["\(name($0.group))", Components.stateTag($0.state)] }))
             for section in s.sections where app.policy.chairs(group: section.group, viewer: c.viewer) && s.report.state != .published {

@@ -51,6 +51,9 @@ public struct AnnualReportStatus: Sendable {
     public var sectionsDueOn: String { report.sectionsDueOn?.description ?? "" }
     /// Groups whose section is neither in nor past its deadline.
     public var awaited: [String] { sections.filter { $0.state == .requested }.map(\.group) }
+    /// Whether the sections' deadline is behind the report: it has passed (a section was marked
+    /// missed at it), or the report has moved on from collecting sections.
+    public var sectionsDeadlineHasPassed: Bool { report.state != .collecting || sections.contains { $0.state == .missed } }
 }
 
 /// A published report: the frozen snapshot and its digest.

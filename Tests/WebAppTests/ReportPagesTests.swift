@@ -29,7 +29,13 @@ import Engine
         #expect(bad.status.code == 422 && bad.text.contains("<a href=\"#sectionsDueOn\">Enter the sections&#x27; deadline as a date"))
         let started = try sam.post("/annual-report", [("year", "2026"), ("sectionsDueOn", "2026-12-15")])
         #expect(started.status.code == 303)
-        #expect(try sam.get("/annual-report").text.contains("The 2026 annual report is started: 8 groups are asked for their sections by 15 December 2026."))
+        let startedPage = try sam.get("/annual-report").text
+        #expect(startedPage.contains("The 2026 annual report is started: 8 groups are asked for their sections by 15 December 2026."))
+        // A year still collecting says when sections are due; a published one that they were
+        // (it said "Sections due" beside "Read the published report").
+        #expect(startedPage.contains("Sections due by 15 December 2026."))
+        let demoYear = startedPage.components(separatedBy: "id=\"report-2025\"").last ?? ""
+        #expect(demoYear.contains("<p class=\"govuk-body\">Sections were due ") && !demoYear.contains("Sections due by"), "the demo's published 2025 report")
 
         try erin.signIn("erin")
         let page = try erin.get("/annual-report")
@@ -57,6 +63,9 @@ import Engine
         let published = try sam.post("/annual-report/2026/publish", [])
         #expect(published.status.code == 303 && published.headers["Location"] == "/reports/2026")
 
+        let afterwards = try sam.get("/annual-report").text
+        #expect(afterwards.contains("Sections were due 15 December 2026. <a class=\"govuk-link\" href=\"/reports/2026\">Read the published report</a>."))
+        #expect(!afterwards.contains("Sections due by"))
         let report = try visitor.get("/reports/2026")
         #expect(report.status.code == 200)
         #expect(report.text.contains("Annual report 2026") && report.text.contains("Needs assessment"))
