@@ -220,16 +220,19 @@ enum ActionCommands {
         ["measure", "record"], "Record a measure's value for a period (outside tolerance escalates).", arguments: "MEASURE",
         options: [OptionSpec("period", takesValue: true, valueName: "PERIOD", help: "e.g. 2026-Q1 (required)."),
                   OptionSpec("value", takesValue: true, valueName: "N", help: "The value (required)."),
-                  OptionSpec("note", takesValue: true, valueName: "TEXT", help: "A note.")]
+                  OptionSpec("note", takesValue: true, valueName: "TEXT", help: "A note."),
+                  OptionSpec("corrects", help: "It corrects the latest value, recorded for the same period by mistake (a measure has one value a period).")]
     ) { inv in
         let id = try inv.onlyRecord("MEASURE: e.g. measure-2", ofKind: "measure")
         let text = try inv.required("value", "N")
         guard let value = MeasureFigure.parse(text) else { throw UsageError("--value takes a number, not '\(text)'") }
         let app = try inv.app
-        let v = try app.recordMeasure(RecordID(id), period: try inv.required("period", "PERIOD"), value: value, note: inv.arguments.value("note"), by: inv.actor.id)
+        let period = try inv.required("period", "PERIOD")
+        let v = try app.recordMeasure(RecordID(id), period: period, value: value, note: inv.arguments.value("note"), corrects: inv.arguments.flag("corrects"), by: inv.actor.id)
         inv.output(v.measure.json(app.time)) {
-            guard let last = v.values.last else { return "Recorded nothing for \(id)." }
-            return "Recorded \(last.period) for \(id): \(JSONValue.double(last.value).canonicalString) is \(last.rag.rawValue)." + (last.rag == .red ? " Outside tolerance: escalated (\(v.escalations.last?.id.rawValue ?? "")) unless one is already open." : "")
+            guard let last = v.values.last(where: { MeasurePeriod.same($0.period, period) }) else { return "Recorded nothing for \(id)." }
+            let was = last.replaced.map { " (corrected; it was \(JSONValue.double($0).canonicalString))" } ?? ""
+            return "Recorded \(last.period) for \(id): \(JSONValue.double(last.value).canonicalString) is \(last.rag.rawValue)\(was)." + (last.rag == .red ? " Outside tolerance: escalated (\(v.escalations.last?.id.rawValue ?? "")) unless one is already open." : "")
         }
     }
 
@@ -252,11 +255,11 @@ enum ActionCommands {
         let id = try inv.onlyRecord("MEASURE: e.g. measure-2", ofKind: "measure")
         let app = try inv.app
         let v = try app.measure(RecordID(id), for: try inv.viewer)
-        inv.output(["measure": v.measure.json(app.time), "values": .array(v.values.map { ["period": .string($0.period), "value": .double($0.value), "rag": .string($0.rag.rawValue)] })]) {
+        inv.output(["measure": v.measure.json(app.time), "values": .array(v.values.map(\.json))]) {
             let m = v.measure
             var lines = ["\(id): \(m.name) (\(m.unit), \(m.direction ?? ""))",
                          "Baseline \(figure(m.baseline)), target \(figure(m.target)), tolerance \(figure(m.tolerance)), \(m.frequency ?? ""); next value due by \(m.valueDueOn?.inWords ?? "")"]
-            lines += v.values.map { "  \($0.period)  \(JSONValue.double($0.value).canonicalString)  \($0.rag.rawValue)" }
+            lines += v.values.map { "  \($0.period)  \(JSONValue.double($0.value).canonicalString)  \($0.rag.rawValue)" + ($0.replaced.map { "  (corrected; it was \(JSONValue.double($0).canonicalString))" } ?? "") }
             return lines.joined(separator: "\n")
         }
     }

@@ -119,6 +119,13 @@ extension WebApp {
         return s
     }
 
+    /// A true-or-false field, nil when absent.
+    static func boolean(_ body: [String: JSONValue], _ name: String) throws -> Bool? {
+        guard let v = body[name] else { return nil }
+        guard let b = v.boolValue else { throw APIProblem(.unprocessableContent, "A field has the wrong type", detail: "\(name) must be true or false.", field: name) }
+        return b
+    }
+
     /// A field the request must carry, as text.
     static func requiredString(_ body: [String: JSONValue], _ name: String) throws -> String {
         guard let text = try string(body, name, required: true) else {
@@ -266,7 +273,7 @@ extension WebApp {
             let measures = try c.app.measures(group: c.request.queryValue("group"), area: c.request.queryValue("area"), for: c.viewer)
             return pageJSON(c, try ListPage(measures, request) { $0.measure.id.rawValue }, name: "measures") { m in
                 var j = instanceFields(m.measure.instance, c.app.time)
-                j["values"] = .array(m.values.map { ["period": .string($0.period), "value": .double($0.value), "rag": .string($0.rag.rawValue)] })
+                j["values"] = .array(m.values.map(\.json))
                 return .object(j)
             }
         },
@@ -275,8 +282,8 @@ extension WebApp {
             guard let value = b["value"]?.doubleValue else {
                 throw APIProblem(.unprocessableContent, "A field has the wrong type", detail: "value must be a number, such as 54 or 12.5.", field: "value")
             }
-            let view = try c.app.recordMeasure(RecordID(c.param("id")), period: try requiredString(b, "period"), value: value, note: try string(b, "note", required: false), by: c.person,
-                                               expectedVersion: try ifMatch(c), idempotencyKey: c.idempotencyKey)
+            let view = try c.app.recordMeasure(RecordID(c.param("id")), period: try requiredString(b, "period"), value: value, note: try string(b, "note", required: false),
+                                               corrects: try boolean(b, "corrects") ?? false, by: c.person, expectedVersion: try ifMatch(c), idempotencyKey: c.idempotencyKey)
             return json(instanceJSON(view.measure.instance, c.app.time), etag: view.measure.version)
         },
         Route("GET", "/api/v1/escalations", .signedIn, "Escalations (filters: body, state, overdue)", api: true,

@@ -26,9 +26,11 @@ extension WebApp {
             if typedValue == nil { errors.append(FieldError("value", "Enter the value")) } else if value == nil { errors.append(FieldError("value", "The value must be a number, for example 42 or 3.5")) }
             if !errors.isEmpty { return try measurePage(c, id, errors: errors, status: .unprocessableContent) }
             do {
-                let view = try c.app.recordMeasure(id, period: period ?? "", value: value ?? 0, note: c.field("note"), by: c.person)
-                let rag = view.values.last?.rag.rawValue ?? ""
-                return c.redirect("/measures/\(id.rawValue)", confirming: "The value for \(period ?? "") is recorded: \(rag)" + (rag == "red" ? ", outside tolerance, so it is escalated." : "."))
+                let view = try c.app.recordMeasure(id, period: period ?? "", value: value ?? 0, note: c.field("note"), corrects: c.field("corrects") == "yes", by: c.person)
+                let recorded = view.values.last { MeasurePeriod.same($0.period, period ?? "") }
+                let rag = recorded?.rag.rawValue ?? ""
+                let what = recorded?.replaced.map { "is corrected from \(format($0)) to \(format(recorded?.value ?? 0))" } ?? "is recorded"
+                return c.redirect("/measures/\(id.rawValue)", confirming: "The value for \(period ?? "") \(what): \(rag)" + (rag == "red" ? ", outside tolerance, so it is escalated." : "."))
             } catch {
                 guard let message = refusal(error) else { throw error }
                 return try measurePage(c, id, errors: [FieldError((error as? WorkflowError)?.field ?? "value", message)], status: .unprocessableContent)
@@ -139,7 +141,8 @@ extension WebApp {
                 let d = v.value - p
                 change = d == 0 ? "no change" : "\(d > 0 ? "up" : "down") \(format(abs(d)))"
             } else { change = "first value" }
-            return ["\(v.period)", "\(format(v.value)) \(unit)", Components.rag(v.rag.rawValue), "\(change)", "\(day(c, v.recordedAt))"]
+            let corrected = v.replaced.map { "; corrected, was \(format($0))" } ?? ""
+            return ["\(v.period)", "\(format(v.value)) \(unit)", Components.rag(v.rag.rawValue), "\(change + corrected)", "\(day(c, v.recordedAt))"]
         }
         let direction = m.direction == MeasureDirection.lowerIsBetter.rawValue ? "lower is better" : "higher is better"
         let mayRecord = try c.app.eventsOpen(on: id, for: c.viewer).contains("record")
@@ -149,6 +152,9 @@ extension WebApp {
             \(Components.input("period", label: "Period", value: c.typed("period"), errors: errors, hint: "For example, 2026 Q3 or October 2026", width: "10"))
             \(Components.input("value", label: "Value (\(unit))", value: c.typed("value"), errors: errors, hint: "Target \(format(m.target ?? 0)), \(direction)", width: "10"))
             \(Components.textarea("note", label: "Note (optional)", value: c.typed("note"), errors: errors, rows: 2))
+            \(Components.choices("corrects", legend: "Is it a correction?", options: [("yes", "It corrects the value already recorded for this period")],
+                                 selected: c.typed("corrects") == "yes" ? ["yes"] : [], errors: errors,
+                                 hint: "A measure has one value a period. Tick this only to replace the latest value, recorded by mistake; the next value stays due when it was."))
             \(Components.button("Record value"))</form>
             """ : ""
         let body: HTML = """

@@ -11,6 +11,7 @@ struct RequestBody: Sendable {
         /// A calendar day, YYYY-MM-DD.
         case day
         case number
+        case boolean
         case texts
         case objects(RequestBody)
     }
@@ -47,6 +48,7 @@ struct RequestBody: Sendable {
             case .text: property = ["type": "string"]
             case .day: property = ["type": "string", "format": "date"]
             case .number: property = ["type": "number"]
+            case .boolean: property = ["type": "boolean"]
             case .texts: property = ["type": "array", "items": ["type": "string"]]
             case .objects(let each): property = ["type": "array", "items": each.schema]
             }
@@ -82,6 +84,7 @@ extension WebApp {
         .field("period", required: true, "The period the value is for, such as 2026-Q3"),
         .field("value", .number, required: true, "The value, such as 54 or 12.5"),
         .field("note", "A note on the value"),
+        .field("corrects", .boolean, "true when it corrects the latest value, recorded for the same period by mistake (a measure has one value a period)"),
     ])
 
     static let escalationBody = RequestBody([

@@ -335,10 +335,8 @@ public struct AnnualReportBuilder: Sendable {
         // Measures not retired before the year began, with their latest value and trend.
         let measures = snapshot.of("measure").filter { !($0.state == "retired" && $0.updatedAt < periodStart) && $0.createdAt < periodEnd }
         let measureLines = measures.map { m -> AnnualReport.MeasureLine in
-            let values = snapshot.history(m.id).filter { $0.event == "record" }.compactMap { e -> (String, Double)? in
-                guard let v = e.payload["value"]?.doubleValue else { return nil }
-                return (e.payload["period"]?.stringValue ?? "", v)
-            }
+            // One value a period: a correction stands in for the value it corrected.
+            let values = MeasureValue.values(of: snapshot.history(m.id)).map { ($0.period, $0.value) }
             let direction = m.data["direction"]?.stringValue ?? "higher-is-better"
             var trend = "not enough values"
             if values.count >= 2 {

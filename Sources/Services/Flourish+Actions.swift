@@ -66,9 +66,68 @@ public struct MeasureRequest: Sendable {
 }
 
 /// A measure with its recorded values.
+/// A measure's value for one period: the one recorded last for it (a correction replaces the
+/// value it corrects, keeping its place in the trend).
+public struct MeasureValue: Sendable {
+    public let period: String
+    public let value: Double
+    public let rag: RAGStatus
+    public let recordedAt: Date
+    /// The value a correction replaced; nil for a value recorded once.
+    public let replaced: Double?
+
+    /// As the API and `flourish measure show --json` give it: period, value, RAG, and the
+    /// value a correction replaced when it is one.
+    public var json: JSONValue {
+        var j: [String: JSONValue] = ["period": .string(period), "value": .double(value), "rag": .string(rag.rawValue)]
+        if let replaced { j["replaced"] = .double(replaced) }
+        return .object(j)
+    }
+
+    /// A measure's values from its history, oldest first, one a period.
+    static func values(of history: [EventRecord]) -> [MeasureValue] {
+        var values: [MeasureValue] = []
+        for event in history { if let value = recorded(by: event) { adding(value, to: &values) } }
+        return values
+    }
+
+    /// The value an event recorded, if it recorded one.
+    static func recorded(by event: EventRecord) -> MeasureValue? {
+        guard event.event == "record" else { return nil }
+        return MeasureValue(period: event.payload["period"]?.stringValue ?? "", value: event.payload["value"]?.doubleValue ?? 0,
+                            rag: RAGStatus(rawValue: event.payload["rag"]?.stringValue ?? "") ?? .red, recordedAt: event.occurredAt, replaced: nil)
+    }
+
+    /// Refuses a second value for a period (``Flourish/recordMeasure(_:period:value:note:corrects:by:expectedVersion:idempotencyKey:)``)
+    /// unless it corrects the latest value, and a correction with nothing to correct.
+    static func checkOnePerPeriod(_ period: String, corrects: Bool, values: [MeasureValue], unit: String, time: PartnershipTime) throws {
+        let latest = values.last
+        guard let earlier = values.last(where: { MeasurePeriod.same($0.period, period) }) else {
+            guard !corrects else {
+                throw WorkflowError.invalidField(event: "record", field: "period", reason: "has no value yet, so there is none to correct: record it as a new value"
+                                                 + (latest.map { " (the latest value is for \($0.period))" } ?? ""))
+            }
+            return
+        }
+        let isLatest = latest.map { MeasurePeriod.same($0.period, period) } ?? false
+        if corrects && isLatest { return }
+        let said = "already has a value, \(JSONValue.double(earlier.value).canonicalString)\(unit.isEmpty ? "" : " " + unit) (\(earlier.rag.rawValue)), recorded on \(time.day(of: earlier.recordedAt).inWords)"
+        throw WorkflowError.invalidField(event: "record", field: "period", reason: isLatest
+            ? "\(said); a measure has one value a period, so if that value is wrong, record this one as a correction of it"
+            : "\(said), and only the latest value (for \(latest?.period ?? "")) can be corrected")
+    }
+
+    /// Adds `value` to `values`: a value for a period already there replaces it (a correction;
+    /// values recorded twice before corrections were asked for read the same way).
+    static func adding(_ value: MeasureValue, to values: inout [MeasureValue]) {
+        guard let i = values.lastIndex(where: { MeasurePeriod.same($0.period, value.period) }) else { values.append(value); return }
+        values[i] = MeasureValue(period: value.period, value: value.value, rag: value.rag, recordedAt: value.recordedAt, replaced: values[i].value)
+    }
+}
+
 public struct MeasureView: Sendable {
     public let measure: Measure
-    public let values: [(period: String, value: Double, rag: RAGStatus, recordedAt: Date)]
+    public let values: [MeasureValue]
     public let escalations: [Escalation]
     public var isMissingValue: Bool { measure.isMissingValue }
 }
@@ -384,14 +443,28 @@ extension Flourish {
     /// out here, and a red one opens an escalation.
     /// A retry with the same idempotency key records nothing more.
     /// With `expectedVersion`, a measure changed since is refused as a conflict.
-    public func recordMeasure(_ reference: RecordID<Measure>, period: String, value: Double, note: String?, by person: String,
+    ///
+    /// A measure has one value a period: a value for a period already recorded is refused
+    /// unless it `corrects` the latest value (a correction of an earlier period is refused, as
+    /// is one with nothing to correct). A correction keeps the date the next value is due.
+    public func recordMeasure(_ reference: RecordID<Measure>, period: String, value: Double, note: String?, corrects: Bool = false, by person: String,
                               expectedVersion: Int? = nil, idempotencyKey: String? = nil) throws -> MeasureView {
         let id = reference.instance
         let m = try engine.instance(id)
         guard m.workflow == "measure" else { throw WorkflowError.unknownInstance(id) }
-        let built = try engine.separatingComputed(try measureValuePayload(m.data, period: period, value: value, note: note), workflow: "measure", event: "record")
+        var payload = try measureValuePayload(m.data, period: period, value: value, note: note)
+        if corrects, let due = m.data["valueDueOn"] { payload["valueDueOn"] = due }
+        let built = try engine.separatingComputed(payload, workflow: "measure", event: "record")
+        let (engine, unit, time) = (engine, m.data["unit"]?.stringValue ?? "", time)
         try engine.fire("record", on: id, payload: built.given, computed: built.computed,
-                        actor: try actor(person, at: try Measure(m).group), expectedVersion: expectedVersion, idempotencyKey: idempotencyKey)
+                        actor: try actor(person, at: try Measure(m).group), expectedVersion: expectedVersion, idempotencyKey: idempotencyKey) { _, fired in
+            // After the engine has asked who may record and checked the fields, so no one else
+            // learns a value from the refusal; inside the write, so two at once cannot both pass.
+            // The history read is the one committed before this event; a retry is answered as before.
+            guard !fired.isReplay else { return }
+            let values = MeasureValue.values(of: try engine.history(of: id).filter { $0.seq < fired.eventSeq })
+            try MeasureValue.checkOnePerPeriod(period, corrects: corrects, values: values, unit: unit, time: time)
+        }
         return try measure(reference)
     }
 
@@ -425,7 +498,7 @@ extension Flourish {
         let id = reference.instance
         let m = try engine.instance(id)
         guard m.workflow == "measure" else { throw WorkflowError.unknownInstance(id) }
-        return MeasureView(measure: try Measure(m), values: try engine.history(of: id).compactMap(MeasureLedger.value),
+        return MeasureView(measure: try Measure(m), values: MeasureValue.values(of: try engine.history(of: id)),
                            escalations: try escalationRecords().raisedBy[id.rawValue] ?? [])
     }
 

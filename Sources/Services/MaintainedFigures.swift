@@ -519,7 +519,7 @@ final class ActionLedger: @unchecked Sendable {  // every var guarded by `lock`
 /// page lists its measures from here rather than reading every measure and each one's
 /// history on every view (a quarter of a group page's time over a large partnership).
 final class MeasureLedger: @unchecked Sendable {  // every var guarded by `lock`
-    typealias Value = (period: String, value: Double, rag: RAGStatus, recordedAt: Date)
+    typealias Value = MeasureValue
     private let lock = NSLock()
     private var through: Int64 = 0
     private var rebuilds: Int64 = -1
@@ -528,13 +528,6 @@ final class MeasureLedger: @unchecked Sendable {  // every var guarded by `lock`
     private var values: [InstanceID: [Value]] = [:]
     /// Newest first (as the records list them), with each one's values, oldest first.
     private var kept: [(measure: Measure, values: [Value])] = []
-
-    /// A recorded value, from the event that recorded it.
-    static func value(of event: EventRecord) -> Value? {
-        guard event.event == "record" else { return nil }
-        return (period: event.payload["period"]?.stringValue ?? "", value: event.payload["value"]?.doubleValue ?? 0,
-                rag: RAGStatus(rawValue: event.payload["rag"]?.stringValue ?? "") ?? .red, recordedAt: event.occurredAt)
-    }
 
     /// The measures brought up to date with the log (from the start after a rebuild request).
     func records(app: Flourish, version: (seq: Int64, rebuilds: Int64)) throws -> [(measure: Measure, values: [Value])] {
@@ -553,10 +546,10 @@ final class MeasureLedger: @unchecked Sendable {  // every var guarded by `lock`
             let changed = try changes.instances.map(Measure.init)
             var redacted: [InstanceID: [Value]] = [:]
             // A redaction rewrote the payloads of earlier events: that measure's values are read again whole.
-            for id in changes.redacted { redacted[id] = try app.engine.history(of: id).compactMap(Self.value) }
+            for id in changes.redacted { redacted[id] = MeasureValue.values(of: try app.engine.history(of: id)) }
             for measure in changed where measures.updateValue(measure, forKey: measure.id.instance) == nil { started.append(measure.id.instance) }
             for event in changes.events where !changes.redacted.contains(event.instanceID) {
-                if let value = Self.value(of: event) { values[event.instanceID, default: []].append(value) }
+                if let value = MeasureValue.recorded(by: event) { MeasureValue.adding(value, to: &values[event.instanceID, default: []]) }
             }
             values.merge(redacted) { _, whole in whole }
             through = changes.through

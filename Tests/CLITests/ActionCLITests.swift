@@ -118,6 +118,16 @@ import Testing
                     "\(nonsense): \(refused.stderr)")
         }
         #expect(try cli.run(arguments: ["escalation", "list"] + now).stdout.components(separatedBy: "\n").filter { !$0.isEmpty }.count == 1, "no escalation from a nonsense value")
+        // One value a period: a second for 2026-Q2 is refused, naming the first and how to
+        // correct it; --corrects replaces it, and `measure show` says it was corrected.
+        let twice = try cli.run(arguments: ["measure", "record", "measure-1", "--period", "2026 Q2", "--value", "55"] + now)
+        #expect(twice.status != 0 && twice.stdout.isEmpty)
+        #expect(twice.stderr.contains("already has a value, 45.5 % (red), recorded on 2 March 2026; a measure has one value a period, so if that value is wrong, record this one as a correction of it"), "\(twice.stderr)")
+        let corrected = try cli.run(arguments: ["measure", "record", "measure-1", "--period", "2026 Q2", "--value", "55", "--corrects"] + now)
+        #expect(corrected.stdout == "Recorded 2026 Q2 for measure-1: 55 is amber (corrected; it was 45.5).\n", "\(corrected.stderr)")
+        let shown = try cli.run(arguments: ["measure", "show", "measure-1"] + now).stdout
+        #expect(shown.hasSuffix("  2026-Q1  54  amber\n  2026 Q2  55  amber  (corrected; it was 45.5)\n"), "\(shown)")
+        #expect(try cli.run(arguments: ["measure", "record", "--help"]).stdout.contains("--corrects"))
     }
 
     @Test func aGroupsSpreadsheetOfActionsAndMeasuresIsImportedAllOrNothing() throws {

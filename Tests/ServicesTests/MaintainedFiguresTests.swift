@@ -155,9 +155,13 @@ import Engine
                 case 17:
                     // A value well below target is red and raises an escalation from the measure.
                     guard let m = measures.randomElement(using: &rng) else { break }
-                    let monthly = try f.app.measure(m).measure.frequency == "monthly"
-                    _ = try f.app.recordMeasure(m, period: monthly ? "2026-\(String(format: "%02d", step % 12 + 1))" : "2026-Q\(step % 4 + 1)", value: Double(Int.random(in: 60...180, using: &rng)), note: nil, by: "erin")
-                    did = "record measure"
+                    // A period of its own for each step, or now and then a correction of the latest value.
+                    let view = try f.app.measure(m), monthly = view.measure.frequency == "monthly"
+                    let fresh = monthly ? "\(2026 + step / 12)-\(String(format: "%02d", step % 12 + 1))" : "\(2026 + step / 4)-Q\(step % 4 + 1)"
+                    let correcting = Bool.random(using: &rng) ? view.values.last : nil
+                    _ = try f.app.recordMeasure(m, period: correcting?.period ?? fresh, value: Double(Int.random(in: 60...180, using: &rng)), note: nil,
+                                                corrects: correcting != nil, by: "erin")
+                    did = correcting == nil ? "record measure" : "correct measure"
                 case 18:
                     // An erasure rewrites earlier events' payloads: an action's ratings, a measure's periods.
                     if Bool.random(using: &rng), let a = actions.randomElement(using: &rng) {

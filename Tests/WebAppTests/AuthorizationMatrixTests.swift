@@ -225,7 +225,7 @@ import Domain
         // Writes: a request that would succeed for those allowed, so a refusal is the door's.
         post("/api/v1/pledges", "/api/v1/pledges", json: #"{"organisation":"\#(a)","text":"Matrix pledge","areas":["learning"]}"#, ["contact-1", "sam"])
         post("/api/v1/actions", "/api/v1/actions", json: #"{"group":"\#(g1)","title":"Matrix action","owner":"erin","dueDate":"2027-03-31","areas":["learning"]}"#, ["erin", "sam"])
-        post("/api/v1/measures/{id}/values", "/api/v1/measures/\(m.measure.rawValue)/values", json: #"{"period":"2026-Q1","value":1}"#, ["erin", "sam"])
+        post("/api/v1/measures/{id}/values", "/api/v1/measures/\(m.measure.rawValue)/values", json: #"{"period":"2027-Q1","value":1}"#, ["erin", "sam"])
         post("/api/v1/escalations", "/api/v1/escalations", json: #"{"group":"\#(g1)","title":"Matrix issue","severity":"low","areas":["learning"]}"#, ["erin", "sam"])
         post("/api/v1/escalations/{id}/decision", "/api/v1/escalations/\(m.escalation.rawValue)/decision",
              json: #"{"body":"\#(alliance)","outcome":"resolved","rationale":"Matrix"}"#, ["sam"])
@@ -260,7 +260,7 @@ import Domain
              form: [("title", "Matrix action"), ("owner", "erin"), ("dueDate", "2027-03-31"), ("areas", "learning")], ["erin", "sam"])
         post("/actions/{id}/next", "/actions/\(m.action.rawValue)/next", form: [("next", "update"), ("rag", "amber"), ("commentary", "Matrix")], ["erin", "sam"])
         post("/actions/{id}/events/{event}", "/actions/\(m.action.rawValue)/events/update", form: [("rag", "amber"), ("commentary", "Matrix")], ["erin", "sam"])
-        post("/measures/{id}/values", "/measures/\(m.measure.rawValue)/values", form: [("period", "2026-Q2"), ("value", "1")], ["erin", "sam"])
+        post("/measures/{id}/values", "/measures/\(m.measure.rawValue)/values", form: [("period", "2027-Q2"), ("value", "1")], ["erin", "sam"])
         post("/groups/{key}/measures/new", "/groups/\(g1)/measures/new", form: [("name", "Matrix measure"), ("unit", "%"), ("direction", "higher-is-better"), ("baseline", "1"),
                                                                              ("target", "2"), ("tolerance", "1"), ("frequency", "quarterly"), ("area", "learning")], ["erin", "sam"])
         post("/groups/{key}/escalations/new", "/groups/\(g1)/escalations/new", form: [("title", "Matrix issue"), ("severity", "low"), ("areas", "learning")], ["erin", "sam"])

@@ -54,6 +54,15 @@ public enum MeasurePeriod {
         isPossible(text) ? nil : "should name the period the value is for, such as \(examples(for: frequency)); “\(text)” is no such period"
     }
 
+    /// Whether two labels name the same period: the same words, whatever their case and
+    /// separators ("2026 Q3", "2026-q3" and "2026/Q3" are one quarter), so a measure keeps one
+    /// value a period.
+    public static func same(_ a: String, _ b: String) -> Bool { words(a) == words(b) }
+
+    private static func words(_ text: String) -> [Substring] {
+        text.lowercased().split(whereSeparator: { $0 == "-" || $0 == " " || $0 == "/" })
+    }
+
     /// Whether `text` can be a period: any label, except one shaped like a quarter, month or
     /// year (digits, then a separator, then Q and a digit or a number) that names none.
     public static func isPossible(_ text: String) -> Bool {

@@ -1,0 +1,97 @@
+import Foundation
+import Testing
+@_spi(Harness) @testable import Services
+import Domain
+import Engine
+
+/// A measure has one value a period. The defect: a chair who recorded a quarter's value twice
+/// (a slip, or a second try after a wrong figure) got both, so the trend listed "2026 Q1"
+/// twice, its "Change" compared the two, and the annual report called the measure improving
+/// or worsening between a figure and its own correction.
+@Suite(.serialized) struct MeasureValueTests {
+    let epb = "early-prevention-board"
+
+    func fixture() throws -> (NorfolkFixture, RecordID<Measure>) {
+        let f = try NorfolkFixture(start: "2026-03-02T09:00")
+        try f.person("erin", epb, "chair")
+        try f.person("dee", "norfolk-learning-board", "chair")
+        let m = try f.app.defineMeasure(MeasureRequest(group: epb, name: "Early help assessments", unit: "assessments", direction: "higher-is-better",
+                                                       baseline: 100, target: 150, tolerance: 20, frequency: "quarterly", area: "family-and-friends"), by: "erin")
+        return (f, m.measure.id)
+    }
+
+    @Test func aSecondValueForAPeriodIsRefusedNamingTheFirstAndNothingIsWritten() throws {
+        let (f, m) = try fixture()
+        _ = try f.app.recordMeasure(m, period: "2026 Q1", value: 140, note: nil, by: "erin")
+        f.at("2026-04-10T10:00")
+        let events = try f.app.eventCount()
+        // The same quarter written another way is the same quarter.
+        let refused = #expect(throws: WorkflowError.self) { try f.app.recordMeasure(m, period: "2026-q1", value: 160, note: nil, by: "erin") }
+        #expect(refused?.localizedDescription == "The field \"period\" of \"record\" already has a value, 140 assessments (amber), recorded on 2 March 2026; "
+                + "a measure has one value a period, so if that value is wrong, record this one as a correction of it.")
+        #expect(try f.app.eventCount() == events, "nothing is written")
+        #expect(try f.app.measure(m).values.map(\.value) == [140])
+    }
+
+    @Test func aCorrectionReplacesTheLatestValueInPlaceAndKeepsWhenTheNextIsDue() throws {
+        let (f, m) = try fixture()
+        _ = try f.app.recordMeasure(m, period: "2026-Q1", value: 140, note: nil, by: "erin")
+        f.at("2026-06-20T10:00")
+        _ = try f.app.recordMeasure(m, period: "2026-Q2", value: 100, note: nil, by: "erin")  // red: escalated
+        let due = try f.app.measure(m).measure.valueDueOn
+        f.at("2026-06-22T10:00")
+        let corrected = try f.app.recordMeasure(m, period: "2026 Q2", value: 155, note: "The first figure left out Breckland", corrects: true, by: "erin")
+        #expect(corrected.values.map(\.period) == ["2026-Q1", "2026 Q2"])
+        #expect(corrected.values.map(\.value) == [140, 155])
+        #expect(corrected.values.map(\.rag) == [.amber, .green])
+        #expect(corrected.values.map(\.replaced) == [nil, 100])
+        #expect(corrected.measure.valueDueOn == due, "a correction does not move the next value's due date")
+        #expect(corrected.escalations.count == 1, "the escalation the red value raised stays for its body to close")
+        // The kept list of measures (a group page's) folds the same way as the measure's own history.
+        let kept = try #require(try f.app.measures(group: epb).first { $0.measure.id == m })
+        #expect(kept.values.map(\.value) == [140, 155] && kept.values.last?.replaced == 100)
+        // The annual report's trend compares the quarters, not a figure with its correction.
+        let line = try #require(try f.app.annualReport(year: 2026).measures.first { $0.id == m.rawValue })
+        #expect(line.latest == 155 && line.trend == "improving")
+        // The history keeps both events: the correction is recorded, not overwritten.
+        #expect(try f.app.engine.history(of: m.instance).filter { $0.event == "record" }.count == 3)
+    }
+
+    @Test func onlyTheLatestValueMayBeCorrectedAndOnlyWhenThereIsOne() throws {
+        let (f, m) = try fixture()
+        let nothing = #expect(throws: WorkflowError.self) { try f.app.recordMeasure(m, period: "2026-Q1", value: 140, note: nil, corrects: true, by: "erin") }
+        #expect(nothing?.localizedDescription == "The field \"period\" of \"record\" has no value yet, so there is none to correct: record it as a new value.")
+        _ = try f.app.recordMeasure(m, period: "2026-Q1", value: 140, note: nil, by: "erin")
+        _ = try f.app.recordMeasure(m, period: "2026-Q2", value: 150, note: nil, by: "erin")
+        let earlier = #expect(throws: WorkflowError.self) { try f.app.recordMeasure(m, period: "2026-Q1", value: 141, note: nil, corrects: true, by: "erin") }
+        #expect(earlier?.localizedDescription == "The field \"period\" of \"record\" already has a value, 140 assessments (amber), recorded on 2 March 2026, "
+                + "and only the latest value (for 2026-Q2) can be corrected.")
+        let none = #expect(throws: WorkflowError.self) { try f.app.recordMeasure(m, period: "2026-Q3", value: 141, note: nil, corrects: true, by: "erin") }
+        #expect(none?.localizedDescription.contains("has no value yet, so there is none to correct: record it as a new value (the latest value is for 2026-Q2)") == true)
+        #expect(try f.app.measure(m).values.map(\.value) == [140, 150])
+    }
+
+    /// Who may record is asked first: another group's chair is refused as before, not told the
+    /// value a period holds.
+    @Test func someoneWhoMayNotRecordLearnsNoValueFromTheRefusal() throws {
+        let (f, m) = try fixture()
+        _ = try f.app.recordMeasure(m, period: "2026-Q1", value: 140, note: nil, by: "erin")
+        let refused = #expect(throws: WorkflowError.self) { try f.app.recordMeasure(m, period: "2026-Q1", value: 1, note: nil, by: "dee") }
+        if case .notPermitted? = refused {} else { Issue.record("refused as \(String(describing: refused)), not as someone who may not record") }
+        #expect(refused?.localizedDescription.contains("140") == false)
+    }
+
+    /// A retry of a request carried out (the same idempotency key) is answered as the first time, not refused as a second value.
+    @Test func aRetryWithTheSameKeyIsNotASecondValue() throws {
+        let (f, m) = try fixture()
+        let first = try f.app.recordMeasure(m, period: "2026-Q1", value: 140, note: nil, by: "erin", idempotencyKey: "q1-once")
+        let retry = try f.app.recordMeasure(m, period: "2026-Q1", value: 140, note: nil, by: "erin", idempotencyKey: "q1-once")
+        #expect(retry.values.map(\.value) == first.values.map(\.value))
+        #expect(try f.app.engine.history(of: m.instance).filter { $0.event == "record" }.count == 1)
+    }
+
+    @Test func periodsAreTheSameWhateverTheirCaseAndSeparators() {
+        #expect(MeasurePeriod.same("2026 Q3", "2026-q3") && MeasurePeriod.same("2026/Q3", "2026 q3") && MeasurePeriod.same("October 2026", "october-2026"))
+        #expect(!MeasurePeriod.same("2026 Q3", "2026 Q4") && !MeasurePeriod.same("2026-27", "2026-28") && !MeasurePeriod.same("2026", "2026 Q1"))
+    }
+}
