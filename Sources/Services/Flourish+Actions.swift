@@ -455,17 +455,24 @@ extension Flourish {
         var payload = try measureValuePayload(m.data, period: period, value: value, note: note)
         if corrects, let due = m.data["valueDueOn"] { payload["valueDueOn"] = due }
         let built = try engine.separatingComputed(payload, workflow: "measure", event: "record")
-        let (engine, unit, time) = (engine, m.data["unit"]?.stringValue ?? "", time)
-        try engine.fire("record", on: id, payload: built.given, computed: built.computed,
-                        actor: try actor(person, at: try Measure(m).group), expectedVersion: expectedVersion, idempotencyKey: idempotencyKey) { _, fired in
-            // After the engine has asked who may record and checked the fields, so no one else
-            // learns a value from the refusal; inside the write, so two at once cannot both pass.
-            // The history read is the one committed before this event; a retry is answered as before.
+        try engine.fire("record", on: id, payload: built.given, computed: built.computed, actor: try actor(person, at: try Measure(m).group),
+                        expectedVersion: expectedVersion, idempotencyKey: idempotencyKey, alongside: onePerPeriod(m, period: period, corrects: corrects))
+        return try measure(reference)
+    }
+
+    /// The check that a measure keeps one value a period, for the engine to make inside the
+    /// write of a "record" event (``MeasureValue/checkOnePerPeriod(_:corrects:values:unit:time:)``),
+    /// by this door and the generic one alike: after the engine has asked who may record and
+    /// checked the fields, so no one else learns a value from the refusal, and inside the write,
+    /// so two at once cannot both pass. It reads the history committed before the event; a retry
+    /// of a request carried out is answered as before.
+    func onePerPeriod(_ measure: Instance, period: String, corrects: Bool) -> @Sendable (Connection, FireResult) throws -> Void {
+        let (engine, id, unit, time) = (engine, measure.id, measure.data["unit"]?.stringValue ?? "", time)
+        return { _, fired in
             guard !fired.isReplay else { return }
             let values = MeasureValue.values(of: try engine.history(of: id).filter { $0.seq < fired.eventSeq })
             try MeasureValue.checkOnePerPeriod(period, corrects: corrects, values: values, unit: unit, time: time)
         }
-        return try measure(reference)
     }
 
     /// A recorded value's payload: the value, its RAG against the measure's target and

@@ -38,8 +38,10 @@ extension Flourish {
             throw WorkflowError.invalidField(event: event, field: "event", reason: door)
         }
         let computed = try computedFields(for: event, on: record, given: fields)
+        // A measure keeps one value a period here too (a correction is made through the measure's own door).
+        let alongside = (record.workflow, event) == ("measure", "record") ? onePerPeriod(record, period: fields["period"]?.stringValue ?? "", corrects: false) : nil
         return try engine.fire(event, on: id, payload: fields, computed: computed, actor: actor,
-                               expectedVersion: expectedVersion, idempotencyKey: idempotencyKey)
+                               expectedVersion: expectedVersion, idempotencyKey: idempotencyKey, alongside: alongside)
     }
 
     /// Starts and events done only through their own service door, which checks what the engine

@@ -145,7 +145,11 @@ extension Flourish {
             var values: [(String, Double)] = []
             for pair in Self.list(v["values"]) {
                 let parts = pair.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
-                if parts.count == 2, !parts[0].isEmpty, let n = Double(parts[1]), n.isFinite { values.append((parts[0], n)) }
+                if parts.count == 2, !parts[0].isEmpty, let n = Double(parts[1]), n.isFinite {
+                    if values.contains(where: { MeasurePeriod.same($0.0, parts[0]) }) {
+                        problem("values", "\(parts[0]) is given more than once; a measure has one value a period")
+                    } else { values.append((parts[0], n)) }
+                }
                 else { problem("values", "\"\(pair)\" should be PERIOD=VALUE, e.g. 2025-Q1=86.5; separate several with semicolons") }
             }
             if rowOK { planned.append(Planned(line: line, group: request.group, data: data, values: values)) }

@@ -109,10 +109,12 @@ import Engine
         early-prevention-board,Bad value,%,higher-is-better,1,2,1,quarterly,learning,,,2026-Q1:1.5
         early-prevention-board,Bad measure,%,higher-is-better,1,2,1,quarterly,learning,,send.m7,
         early-prevention-board,fine,%,higher-is-better,1,2,1,quarterly,learning,,,
+        early-prevention-board,Twice,%,higher-is-better,1,2,1,quarterly,learning,,,2026-Q1=1.5;2026 q1=1.6
         """
         let error = #expect(throws: ImportError.self) { try f.app.importMeasures(csv: csv, dryRun: false, by: "sec") }
-        #expect(error?.problems.map(\.line) == [3, 4, 5, 6, 7, 8])
-        #expect(error?.problems.map { $0.column ?? "-" } == ["baseline", "direction", "frequency", "values", "success_measure", "name"])
+        #expect(error?.problems.map(\.line) == [3, 4, 5, 6, 7, 8, 9])
+        #expect(error?.problems.map { $0.column ?? "-" } == ["baseline", "direction", "frequency", "values", "success_measure", "name", "values"])
+        #expect(error?.problems.last?.message.contains("2026 q1 is given more than once; a measure has one value a period") == true, "\(String(describing: error?.problems.last))")
         #expect(try f.app.measures().isEmpty)
     }
 }

@@ -90,6 +90,20 @@ import Engine
         #expect(try f.app.engine.history(of: m.instance).filter { $0.event == "record" }.count == 1)
     }
 
+    /// The generic door (`POST /api/v1/instances/{id}/events/record`, `flourish instance fire`)
+    /// keeps the same rule: it was a way round it.
+    @Test func theGenericDoorKeepsOneValueAPeriodToo() throws {
+        let (f, m) = try fixture()
+        let erin = try f.app.viewer(for: "erin")
+        _ = try f.app.fire("record", on: m.instance, fields: ["period": "2026-Q1", "value": 140], for: erin, expectedVersion: nil, idempotencyKey: nil)
+        let events = try f.app.eventCount()
+        let refused = #expect(throws: WorkflowError.self) {
+            try f.app.fire("record", on: m.instance, fields: ["period": "2026 Q1", "value": 150], for: erin, expectedVersion: nil, idempotencyKey: nil)
+        }
+        #expect(refused?.localizedDescription.contains("already has a value, 140 assessments (amber)") == true, "\(String(describing: refused))")
+        #expect(try f.app.eventCount() == events)
+    }
+
     @Test func periodsAreTheSameWhateverTheirCaseAndSeparators() {
         #expect(MeasurePeriod.same("2026 Q3", "2026-q3") && MeasurePeriod.same("2026/Q3", "2026 q3") && MeasurePeriod.same("October 2026", "october-2026"))
         #expect(!MeasurePeriod.same("2026 Q3", "2026 Q4") && !MeasurePeriod.same("2026-27", "2026-28") && !MeasurePeriod.same("2026", "2026 Q1"))
