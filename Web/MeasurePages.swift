@@ -152,9 +152,11 @@ extension WebApp {
             \(Components.input("period", label: "Period", value: c.typed("period"), errors: errors, hint: "For example, 2026 Q3 or October 2026", width: "10"))
             \(Components.input("value", label: "Value (\(unit))", value: c.typed("value"), errors: errors, hint: "Target \(format(m.target ?? 0)), \(direction)", width: "10"))
             \(Components.textarea("note", label: "Note (optional)", value: c.typed("note"), errors: errors, rows: 2))
-            \(Components.choices("corrects", legend: "Is it a correction?", options: [("yes", "It corrects the value already recorded for this period")],
-                                 selected: c.typed("corrects") == "yes" ? ["yes"] : [], errors: errors,
-                                 hint: "A measure has one value a period. Tick this only to replace the latest value, recorded by mistake; the next value stays due when it was."))
+            \(view.values.last.map { latest in
+                Components.choices("corrects", legend: "Is it a correction?", options: [("yes", "It corrects the value recorded for \(latest.period) (\(format(latest.value)) \(unit))")],
+                                   selected: c.typed("corrects") == "yes" ? ["yes"] : [], errors: errors,
+                                   hint: "A measure has one value a period. Tick this only to replace that value, recorded by mistake; the next value stays due when it was.")
+            } ?? "")
             \(Components.button("Record value"))</form>
             """ : ""
         let body: HTML = """

@@ -15,10 +15,12 @@ import HTTPServer
         let path = "/measures/\(measure.id.rawValue)"
         let erin = WebFixture.Browser(f.web)
         try erin.signIn("erin")
-        let page = try erin.get(path).text
-        #expect(page.contains("It corrects the value already recorded for this period") && page.contains("name=\"corrects\" type=\"checkbox\" value=\"yes\""))
+        try erin.get(path)
         #expect(try erin.post("\(path)/values", [("period", "2027 Q1"), ("value", "1500")]).status.code == 303)
-        #expect(try erin.get(path).text.contains("The value for 2027 Q1 is recorded:"))
+        let page = try erin.get(path).text
+        #expect(page.contains("The value for 2027 Q1 is recorded:"))
+        // The box names the value it would replace: the latest.
+        #expect(page.contains("It corrects the value recorded for 2027 Q1 (1500 \(measure.unit))") && page.contains("name=\"corrects\" type=\"checkbox\" value=\"yes\""))
 
         let again = try erin.post("\(path)/values", [("period", "2027-Q1"), ("value", "1750")])
         #expect(again.status.code == 422)
@@ -32,6 +34,17 @@ import HTTPServer
         #expect(after.contains("The value for 2027-Q1 is corrected from 1500 to 1750:"))
         #expect(after.components(separatedBy: "<th scope=\"row\" class=\"govuk-table__header\">2027").count == 2, "one row for the quarter")
         #expect(after.contains("; corrected, was 1500"))
+    }
+
+    /// A measure with no value yet has nothing to correct, so its form asks no such question.
+    @Test func aMeasureWithNoValueOffersNoCorrection() throws {
+        let f = try WebFixture()
+        let erin = WebFixture.Browser(f.web)
+        try erin.signIn("erin")
+        let defined = try f.app.defineMeasure(MeasureRequest(group: "early-prevention-board", name: "Family hub visits", unit: "visits", direction: "higher-is-better",
+                                                             baseline: 10, target: 20, tolerance: 5, frequency: "quarterly", area: "family-and-friends"), by: "erin")
+        let page = try erin.get("/measures/\(defined.measure.id.rawValue)").text
+        #expect(page.contains("Record a value") && !page.contains("name=\"corrects\""))
     }
 
     @Test func theAPITakesCorrectsAndRefusesASecondValueWithoutIt() throws {
