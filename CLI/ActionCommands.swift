@@ -230,7 +230,7 @@ enum ActionCommands {
         let period = try inv.required("period", "PERIOD")
         let v = try app.recordMeasure(RecordID(id), period: period, value: value, note: inv.arguments.value("note"), corrects: inv.arguments.flag("corrects"), by: inv.actor.id)
         inv.output(v.measure.json(app.time)) {
-            guard let last = v.values.last(where: { MeasurePeriod.same($0.period, period) }) else { return "Recorded nothing for \(id)." }
+            guard let last = v.value(for: period) else { return "Recorded nothing for \(id)." }
             let was = last.replaced.map { " (corrected; it was \(JSONValue.double($0).canonicalString))" } ?? ""
             return "Recorded \(last.period) for \(id): \(JSONValue.double(last.value).canonicalString) is \(last.rag.rawValue)\(was)." + (last.rag == .red ? " Outside tolerance: escalated (\(v.escalations.last?.id.rawValue ?? "")) unless one is already open." : "")
         }

@@ -27,7 +27,7 @@ extension WebApp {
             if !errors.isEmpty { return try measurePage(c, id, errors: errors, status: .unprocessableContent) }
             do {
                 let view = try c.app.recordMeasure(id, period: period ?? "", value: value ?? 0, note: c.field("note"), corrects: c.field("corrects") == "yes", by: c.person)
-                let recorded = view.values.last { MeasurePeriod.same($0.period, period ?? "") }
+                let recorded = view.value(for: period ?? "")
                 let rag = recorded?.rag.rawValue ?? ""
                 let what = recorded?.replaced.map { "is corrected from \(format($0)) to \(format(recorded?.value ?? 0))" } ?? "is recorded"
                 return c.redirect("/measures/\(id.rawValue)", confirming: "The value for \(period ?? "") \(what): \(rag)" + (rag == "red" ? ", outside tolerance, so it is escalated." : "."))
@@ -152,7 +152,7 @@ extension WebApp {
             \(Components.input("period", label: "Period", value: c.typed("period"), errors: errors, hint: "For example, 2026 Q3 or October 2026", width: "10"))
             \(Components.input("value", label: "Value (\(unit))", value: c.typed("value"), errors: errors, hint: "Target \(format(m.target ?? 0)), \(direction)", width: "10"))
             \(Components.textarea("note", label: "Note (optional)", value: c.typed("note"), errors: errors, rows: 2))
-            \(view.values.last.map { latest in
+            \(view.correctable.map { latest in
                 Components.choices("corrects", legend: "Is it a correction?", options: [("yes", "It corrects the value recorded for \(latest.period) (\(format(latest.value)) \(unit))")],
                                    selected: c.typed("corrects") == "yes" ? ["yes"] : [], errors: errors,
                                    hint: "A measure has one value a period. Tick this only to replace that value, recorded by mistake; the next value stays due when it was.")

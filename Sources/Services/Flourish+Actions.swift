@@ -65,7 +65,6 @@ public struct MeasureRequest: Sendable {
     }
 }
 
-/// A measure with its recorded values.
 /// A measure's value for one period: the one recorded last for it (a correction replaces the
 /// value it corrects, keeping its place in the trend).
 public struct MeasureValue: Sendable {
@@ -98,10 +97,14 @@ public struct MeasureValue: Sendable {
                             rag: RAGStatus(rawValue: event.payload["rag"]?.stringValue ?? "") ?? .red, recordedAt: event.occurredAt, replaced: nil)
     }
 
+    /// The value a correction may replace: the latest recorded, only (a correction of an
+    /// earlier period would leave the measure's latest figures out of step).
+    static func correctable(in values: [MeasureValue]) -> MeasureValue? { values.last }
+
     /// Refuses a second value for a period (``Flourish/recordMeasure(_:period:value:note:corrects:by:expectedVersion:idempotencyKey:)``)
     /// unless it corrects the latest value, and a correction with nothing to correct.
     static func checkOnePerPeriod(_ period: String, corrects: Bool, values: [MeasureValue], unit: String, time: PartnershipTime) throws {
-        let latest = values.last
+        let latest = correctable(in: values)
         guard let earlier = values.last(where: { MeasurePeriod.same($0.period, period) }) else {
             guard !corrects else {
                 throw WorkflowError.invalidField(event: "record", field: "period", reason: "has no value yet, so there is none to correct: record it as a new value"
@@ -125,11 +128,16 @@ public struct MeasureValue: Sendable {
     }
 }
 
+/// A measure with its recorded values.
 public struct MeasureView: Sendable {
     public let measure: Measure
     public let values: [MeasureValue]
     public let escalations: [Escalation]
     public var isMissingValue: Bool { measure.isMissingValue }
+    /// The value a correction may replace now (``MeasureValue/correctable(in:)``), if any.
+    public var correctable: MeasureValue? { MeasureValue.correctable(in: values) }
+    /// The value recorded for `period`, however it was written ("2026 Q3" or "2026-q3").
+    public func value(for period: String) -> MeasureValue? { values.last { MeasurePeriod.same($0.period, period) } }
 }
 
 extension Flourish {

@@ -519,18 +519,17 @@ final class ActionLedger: @unchecked Sendable {  // every var guarded by `lock`
 /// page lists its measures from here rather than reading every measure and each one's
 /// history on every view (a quarter of a group page's time over a large partnership).
 final class MeasureLedger: @unchecked Sendable {  // every var guarded by `lock`
-    typealias Value = MeasureValue
     private let lock = NSLock()
     private var through: Int64 = 0
     private var rebuilds: Int64 = -1
     private var measures: [InstanceID: Measure] = [:]
     private var started: [InstanceID] = []
-    private var values: [InstanceID: [Value]] = [:]
+    private var values: [InstanceID: [MeasureValue]] = [:]
     /// Newest first (as the records list them), with each one's values, oldest first.
-    private var kept: [(measure: Measure, values: [Value])] = []
+    private var kept: [(measure: Measure, values: [MeasureValue])] = []
 
     /// The measures brought up to date with the log (from the start after a rebuild request).
-    func records(app: Flourish, version: (seq: Int64, rebuilds: Int64)) throws -> [(measure: Measure, values: [Value])] {
+    func records(app: Flourish, version: (seq: Int64, rebuilds: Int64)) throws -> [(measure: Measure, values: [MeasureValue])] {
         try lock.withLock {
             if version.rebuilds == rebuilds && version.seq == through && through > 0 { return kept }
             if version.rebuilds != rebuilds {
@@ -544,7 +543,7 @@ final class MeasureLedger: @unchecked Sendable {  // every var guarded by `lock`
             guard first || !changes.instances.isEmpty else { through = changes.through; return kept }
             // Read before anything kept is changed, so a record that cannot be read changes nothing.
             let changed = try changes.instances.map(Measure.init)
-            var redacted: [InstanceID: [Value]] = [:]
+            var redacted: [InstanceID: [MeasureValue]] = [:]
             // A redaction rewrote the payloads of earlier events: that measure's values are read again whole.
             for id in changes.redacted { redacted[id] = MeasureValue.values(of: try app.engine.history(of: id)) }
             for measure in changed where measures.updateValue(measure, forKey: measure.id.instance) == nil { started.append(measure.id.instance) }
