@@ -19,7 +19,7 @@ enum BenchCommands {
                   OptionSpec("callers", takesValue: true, valueName: "N", help: "Concurrent callers for group commit (default 64)."),
                   OptionSpec("dir", takesValue: true, valueName: "DIR", help: "Where to put the scratch databases (default: a temporary folder)."),
                   OptionSpec("only", takesValue: true, valueName: "MEASUREMENT",
-                             help: "Only group-commit: the concurrent callers' rate alone, for a harness that pairs it with its own measurement round by round.")],
+                             help: "Only group-commit (the concurrent callers' rate alone, for a harness that pairs it with its own measurement round by round) or single-caller (the paired rounds of one caller against raw commits alone, to profile).")],
         needsApp: false
     ) { inv in try benchmark { try EngineBenchmarks.durableTransitions(inv) } }
 

@@ -34,7 +34,23 @@ public enum EngineBenchmarks {
         if let only = inv.value("only") {
             // One measurement alone, for a harness that pairs it with its own (the web benchmark's
             // API writes, round by round): the 64-caller rate, moments before or after the other.
-            guard only == "group-commit" else { throw BenchUsageError("--only takes group-commit (the concurrent callers' rate alone), not '\(only)'") }
+            guard only == "group-commit" || only == "single-caller" else {
+                throw BenchUsageError("--only takes group-commit (the concurrent callers' rate alone) or single-caller (the paired rounds alone, to profile), not '\(only)'")
+            }
+            if only == "single-caller" {
+                let (single, singleIDs) = try freshApp("single")
+                let rounds = try singleCallerRounds(raw: raw, single, singleIDs[0], events: n)
+                guard try single.engine.verifyAuditLog().isIntact else { throw BenchUsageError("the audit chain was broken after the run") }
+                inv.benchOutput(["events": .integer(Int64(n)), "rawCommitsPerSecond": .double(rounds.rawRate.rounded()),
+                                 "singleCallerPerSecond": .double(rounds.singleRate.rounded()), "singleToRawRatio": .double((rounds.ratio * 100).rounded() / 100),
+                                 "rawCPUMicroseconds": .double((rounds.rawCPU * 1e7).rounded() / 10), "singleCPUMicroseconds": .double((rounds.singleCPU * 1e7).rounded() / 10)]) {
+                    String(format: "engine, one caller: %.0f durable transitions a second against %.0f raw commits: %.2f (median of %d paired rounds; %.2f to %.2f)\n"
+                           + "CPU in user space on the caller's thread: %.1f µs a transition, %.1f µs a raw commit",
+                           rounds.singleRate, rounds.rawRate, rounds.ratio, rounds.pairs.count, rounds.pairs.min() ?? 0, rounds.pairs.max() ?? 0,
+                           rounds.singleCPU * 1e6, rounds.rawCPU * 1e6)
+                }
+                return
+            }
             let (grouped, groupedIDs) = try freshApp("grouped")
             let rate = try groupCommitRate(grouped, groupedIDs, events: n)
             guard try grouped.engine.verifyAuditLog().isIntact else { throw BenchUsageError("the audit chain was broken after the run") }
@@ -44,27 +60,9 @@ public enum EngineBenchmarks {
             return
         }
         let (single, singleIDs) = try freshApp("single")
-        // Raw and engine rounds alternate, and the ratio is the median of each round's pair
-        // (raw, then engine, moments apart), so a slow spell of the disk lands on both sides
-        // of the comparison it falls in rather than on one side of the whole run.
-        let rounds = 10
-        var rawRates: [Double] = [], singleRates: [Double] = []
-        var counter = 0
-        for _ in 0..<rounds {
-            rawRates.append(try rate(n / rounds) { i in try raw.write { try $0.run("INSERT INTO t (v) VALUES (?)", "event \(i)") } })
-            singleRates.append(try rate(n / rounds) { _ in
-                counter += 1
-                try single.engine.fire("edit", on: singleIDs[0], payload: ["text": .string("revision \(counter)")], actor: benchActor, expectedVersion: nil)
-            })
-        }
-        func median(_ values: [Double]) -> Double {
-            let sorted = values.sorted()
-            return sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
-        }
-        let rawRate = median(rawRates)
-        let singleRate = median(singleRates)
-        let pairedRatios = zip(singleRates, rawRates).map { $0 / $1 }
-        let singleRatio = median(pairedRatios)
+        let singleRounds = try singleCallerRounds(raw: raw, single, singleIDs[0], events: n)
+        let rawRate = singleRounds.rawRate, singleRate = singleRounds.singleRate
+        let pairedRatios = singleRounds.pairs, singleRatio = singleRounds.ratio, rounds = pairedRatios.count
         let (batched, batchedIDs) = try freshApp("batched")
         let batchSize = 100
         let batchStart = Date()
@@ -103,6 +101,43 @@ public enum EngineBenchmarks {
             lines.append("Audit chains verified after the run: \(verified ? "intact" : "BROKEN")")
             return lines.joined(separator: "\n")
         }
+    }
+
+    /// One caller's durable transitions against raw one-row commits: rounds alternate, and the
+    /// ratio is the median of each round's pair (raw, then engine, moments apart), so a slow
+    /// spell of the disk lands on both sides of the comparison it falls in rather than on one
+    /// side of the whole run.
+    static func singleCallerRounds(raw: Database, _ app: Flourish, _ id: InstanceID, events n: Int, rounds: Int = 10) throws
+        -> (rawRate: Double, singleRate: Double, ratio: Double, pairs: [Double], rawCPU: Double, singleCPU: Double) {
+        var rawRates: [Double] = [], singleRates: [Double] = []
+        var counter = 0
+        var rawCPU = 0.0, singleCPU = 0.0
+        for _ in 0..<rounds {
+            var before = threadCPUSeconds()
+            rawRates.append(try rate(n / rounds) { i in try raw.write { try $0.run("INSERT INTO t (v) VALUES (?)", "event \(i)") } })
+            rawCPU += threadCPUSeconds() - before
+            before = threadCPUSeconds()
+            singleRates.append(try rate(n / rounds) { _ in
+                counter += 1
+                try app.engine.fire("edit", on: id, payload: ["text": .string("revision \(counter)")], actor: benchActor, expectedVersion: nil)
+            })
+            singleCPU += threadCPUSeconds() - before
+        }
+        func median(_ values: [Double]) -> Double {
+            let sorted = values.sorted()
+            return sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
+        }
+        let pairs = zip(singleRates, rawRates).map { $0 / $1 }
+        let each = Double(rounds * (n / rounds))
+        return (median(rawRates), median(singleRates), median(pairs), pairs, rawCPU / each, singleCPU / each)
+    }
+
+    /// The calling thread's CPU time so far in user space (the engine's and SQLite's own work,
+    /// without the kernel's writing and syncing), in seconds.
+    static func threadCPUSeconds() -> Double {
+        var usage = rusage()
+        getrusage(__rusage_who_t(1), &usage)  // RUSAGE_THREAD (Glibc's Swift module leaves the name out)
+        return Double(usage.ru_utime.tv_sec) + Double(usage.ru_utime.tv_usec) / 1e6
     }
 
     /// Durable transitions a second with one caller per instance in `ids`, each on its own

@@ -3,41 +3,63 @@ import Testing
 @testable import Engine
 
 @Suite struct SHA256Tests {
-    // NIST FIPS 180-4 example vectors (CSRC "Examples with Intermediate Values", SHA-256).
-    @Test(arguments: [
+    // NIST FIPS 180-4 example vectors (CSRC "Examples with Intermediate Values", SHA-256),
+    // each through every way of computing the rounds this processor has (the SHA extensions
+    // where present, and the portable Swift everywhere).
+    static let nist: [(String, String)] = [
         ("", "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"),
         ("abc", "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"),
         ("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq", "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1"),
         ("abcdefghbcdefghicdefghijdefghijkefghijklfghijklmghijklmnhijklmnoijklmnopjklmnopqklmnopqrlmnopqrsmnopqrstnopqrstu",
          "cf5b16a778af8380036ce59e7b0492370b249b11e8f07a51afac45037afee9d1"),
-    ])
-    func nistVectors(message: String, digest: String) {
-        #expect(SHA256.hex(message) == digest)
+    ]
+
+    @Test(arguments: SHA256.Rounds.available)
+    func nistVectors(rounds: SHA256.Rounds) {
+        for (message, digest) in Self.nist {
+            #expect(SHA256.hash(Array(message.utf8), rounds: rounds).hexString == digest, "\(rounds): \(message)")
+        }
+        // The public entry point, on the fastest rounds.
+        #expect(SHA256.hex("abc") == Self.nist[1].1)
     }
 
-    @Test func oneMillionAs() {
-        var h = SHA256()
+    @Test(arguments: SHA256.Rounds.available)
+    func oneMillionAs(rounds: SHA256.Rounds) {
+        var h = SHA256(rounds: rounds)
         let chunk = [UInt8](repeating: UInt8(ascii: "a"), count: 1000)
         for _ in 0..<1000 { h.update(chunk) }
         #expect(h.finalize().hexString == "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0")
     }
 
-    @Test func oneShotAndIncrementalHashingAgreeAtEveryLength() {
-        // `hash` of contiguous bytes takes a one-shot path; an update at a time takes another.
+    @Test(arguments: SHA256.Rounds.available)
+    func oneShotAndIncrementalHashingAgreeAtEveryLength(rounds: SHA256.Rounds) {
+        // `hash` of contiguous bytes takes a one-shot path; an update at a time takes another;
+        // and the portable rounds are the reference for the SHA extensions' at every length
+        // from no block to several.
         let bytes = (0..<300).map { UInt8(truncatingIfNeeded: $0 &* 37 &+ 11) }
         for length in 0...bytes.count {
-            let oneShot = SHA256.hash(bytes[..<length])
-            var incremental = SHA256()
+            let oneShot = SHA256.hash(bytes[..<length], rounds: rounds)
+            var incremental = SHA256(rounds: rounds)
             for chunk in stride(from: 0, to: length, by: 7) { incremental.update(bytes[chunk..<min(chunk + 7, length)].map { $0 }.lazy) }
-            #expect(oneShot == incremental.finalize(), "length \(length)")
+            #expect(oneShot == incremental.finalize(), "\(rounds), length \(length)")
+            #expect(oneShot == SHA256.hash(bytes[..<length], rounds: .portable), "\(rounds) against the portable rounds, length \(length)")
         }
     }
 
-    @Test func paddingBoundaries() {
+    @Test(arguments: SHA256.Rounds.available)
+    func paddingBoundaries(rounds: SHA256.Rounds) {
         // Lengths around the 55/56/64-byte padding edges; digests from Python's hashlib.
-        #expect(SHA256.hex(String(repeating: "a", count: 55)) == "9f4390f8d30c2dd92ec9f095b65e2b9ae9b0a925a5258e241c9f1e910f734318")
-        #expect(SHA256.hex(String(repeating: "a", count: 56)) == "b35439a4ac6f0948b6d6f9e3c6af0f5f590ce20f1bde7090ef7970686ec6738a")
-        #expect(SHA256.hex(String(repeating: "a", count: 64)) == "ffe054fe7ae0cb6dc65c3af9b61d5209f439851db43d0ba5997337df154668eb")
+        #expect(SHA256.hash(Array(repeating: UInt8(ascii: "a"), count: 55), rounds: rounds).hexString == "9f4390f8d30c2dd92ec9f095b65e2b9ae9b0a925a5258e241c9f1e910f734318")
+        #expect(SHA256.hash(Array(repeating: UInt8(ascii: "a"), count: 56), rounds: rounds).hexString == "b35439a4ac6f0948b6d6f9e3c6af0f5f590ce20f1bde7090ef7970686ec6738a")
+        #expect(SHA256.hash(Array(repeating: UInt8(ascii: "a"), count: 64), rounds: rounds).hexString == "ffe054fe7ae0cb6dc65c3af9b61d5209f439851db43d0ba5997337df154668eb")
+    }
+
+    @Test func theSHAExtensionsAreUsedWhereTheProcessorHasThem() throws {
+        // /proc/cpuinfo's "sha_ni" flag is the kernel's reading of the same CPUID bit.
+        let flags = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? ""
+        guard flags.contains(" sha_ni") else { return }
+        #expect(SHA256.Rounds.fastest == .shaExtensions)
+        #expect(SHA256.Rounds.available == [.portable, .shaExtensions])
     }
 }
 

@@ -1,9 +1,27 @@
 internal import Foundation
+internal import CSystem
 
 /// SHA-256 (FIPS 180-4), written here because the project takes no packages.
 ///
-/// Checked against the NIST example vectors in the tests.
+/// The rounds run on the processor's SHA extensions where it has them (a C function in
+/// CSystem's sha256_extensions.h), and in portable Swift everywhere else. The tests check
+/// both against the NIST example vectors and each other at every length.
 public struct SHA256: Sendable {
+    /// How the rounds are computed.
+    enum Rounds: Sendable, CaseIterable {
+        /// Swift, on any processor.
+        case portable
+        /// The x86 SHA extensions (SHA-NI), four rounds an instruction pair.
+        case shaExtensions
+
+        /// What this processor can run.
+        static var available: [Rounds] { shaExtensionsPresent ? [.portable, .shaExtensions] : [.portable] }
+        /// The fastest this processor can run.
+        static let fastest: Rounds = shaExtensionsPresent ? .shaExtensions : .portable
+        private static let shaExtensionsPresent = flourish_cpu_has_sha_extensions() != 0
+    }
+
+    private let rounds: Rounds
     /// The eight working words, in one fixed-size value so that compressing a block touches no
     /// array (no bounds checks, no uniqueness checks: the rounds run for every 64 bytes hashed).
     private var h0: UInt32 = 0x6a09e667, h1: UInt32 = 0xbb67ae85, h2: UInt32 = 0x3c6ef372, h3: UInt32 = 0xa54ff53a
@@ -24,7 +42,10 @@ public struct SHA256: Sendable {
     ]
 
     /// Creates an empty hash.
-    public init() {}
+    public init() { rounds = .fastest }
+
+    /// Creates an empty hash whose rounds run as `rounds` says (the tests compare the two).
+    init(rounds: Rounds) { self.rounds = rounds }
 
     /// Adds bytes to the message.
     public mutating func update<Bytes: Sequence>(_ bytes: Bytes) where Bytes.Element == UInt8 {
@@ -65,16 +86,21 @@ public struct SHA256: Sendable {
 
     /// The digest of `bytes`.
     public static func hash<Bytes: Sequence>(_ bytes: Bytes) -> [UInt8] where Bytes.Element == UInt8 {
-        if let digest = bytes.withContiguousStorageIfAvailable({ oneShot(UnsafeRawBufferPointer($0)) }) { return digest }
-        var h = SHA256()
+        hash(bytes, rounds: .fastest)
+    }
+
+    /// The digest of `bytes`, its rounds run as `rounds` says.
+    static func hash<Bytes: Sequence>(_ bytes: Bytes, rounds: Rounds) -> [UInt8] where Bytes.Element == UInt8 {
+        if let digest = bytes.withContiguousStorageIfAvailable({ oneShot(UnsafeRawBufferPointer($0), rounds: rounds) }) { return digest }
+        var h = SHA256(rounds: rounds)
         h.update(bytes)
         return h.finalize()
     }
 
     /// The digest of bytes held in one piece: whole blocks straight from the input, then the
     /// rest padded on the stack (no buffer: it runs twice an event).
-    private static func oneShot(_ input: UnsafeRawBufferPointer) -> [UInt8] {
-        var h = SHA256()
+    private static func oneShot(_ input: UnsafeRawBufferPointer, rounds: Rounds) -> [UInt8] {
+        var h = SHA256(rounds: rounds)
         let whole = input.count / 64
         if whole > 0, let base = input.baseAddress { h.compress(base, blocks: whole) }
         return h.finish(tail: UnsafeRawBufferPointer(rebasing: input[(whole * 64)...]), totalLength: UInt64(input.count))
@@ -122,6 +148,14 @@ public struct SHA256: Sendable {
 
     /// Compresses `blocks` consecutive 64-byte blocks (FIPS 180-4 §6.2.2).
     private mutating func compress(_ data: UnsafeRawPointer, blocks: Int) {
+        guard rounds == .portable else {
+            withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 8) { state in
+                state[0] = h0; state[1] = h1; state[2] = h2; state[3] = h3; state[4] = h4; state[5] = h5; state[6] = h6; state[7] = h7
+                flourish_sha256_compress_with_extensions(state.baseAddress!, data.assumingMemoryBound(to: UInt8.self), blocks)
+                h0 = state[0]; h1 = state[1]; h2 = state[2]; h3 = state[3]; h4 = state[4]; h5 = state[5]; h6 = state[6]; h7 = state[7]
+            }
+            return
+        }
         withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 64) { schedule in
             SHA256.k.withUnsafeBufferPointer { kBuffer in
                 let w = schedule.baseAddress!, k = kBuffer.baseAddress!
