@@ -15,6 +15,8 @@ public final class Connection {
     public let path: String
     let handle: OpaquePointer
     private var cache: [String: Statement] = [:]
+    /// The same statements by where their SQL's bytes are (see ``prepared(_:)``).
+    private var byAddress: [Int: Statement] = [:]
     /// Whether a transaction opened by ``transaction(_:)`` is under way.
     public private(set) var isInTransaction = false
     /// What ``onCommit(_:)`` was given in the open transaction, in order.
@@ -80,6 +82,7 @@ public final class Connection {
             if readOnly { try execute("PRAGMA cache_size = -512") }
         } catch {
             cache.removeAll()
+            byAddress.removeAll()
             sqlite3_close_v2(db)
             throw error
         }
@@ -87,6 +90,7 @@ public final class Connection {
 
     deinit {
         cache.removeAll()
+        byAddress.removeAll()
         sqlite3_close_v2(handle)
     }
 
@@ -218,9 +222,26 @@ public final class Connection {
     // MARK: - Internals
 
     func prepared(_ sql: String) throws -> Statement {
-        if let cached = cache[sql] { return cached }
-        let statement = try Statement(connection: self, sql: sql)
-        cache[sql] = statement
+        // Most statements are string literals, whose bytes stay at one address for as long as
+        // the program runs: found by that address and checked by an equality that is one
+        // comparison for the same literal, rather than by hashing every byte of the SQL.
+        // (A text of another kind that comes to have the address is checked the same way,
+        // and then looked up by its bytes.) Short texts are held inside the string itself,
+        // with no lasting address, and are cheap to hash.
+        let address = sql.utf8.count > 15 ? sql.utf8.withContiguousStorageIfAvailable { Int(bitPattern: $0.baseAddress) } ?? nil : nil
+        if let address, let known = byAddress[address], known.sql == sql { return known }
+        let statement: Statement
+        if let cached = cache[sql] {
+            statement = cached
+        } else {
+            statement = try Statement(connection: self, sql: sql)
+            cache[sql] = statement
+        }
+        if let address {
+            // Texts built at run time come and go at many addresses: the table is kept small.
+            if byAddress.count >= 512 { byAddress.removeAll(keepingCapacity: true) }
+            byAddress[address] = statement
+        }
         return statement
     }
 

@@ -9,6 +9,23 @@ func temporaryDatabasePath(_ name: String = "test") -> String {
 }
 
 @Suite struct ConnectionTests {
+    /// Compiled statements are found first by where their SQL's bytes are (a string literal's
+    /// stay put). SQL built at run time is freed and its address used again for other text:
+    /// each text must still get its own statement, never the one last seen at that address.
+    @Test func sqlBuiltAtRunTimeGetsItsOwnStatementWhereverItsBytesAre() throws {
+        let connection = try Connection(path: temporaryDatabasePath())
+        for n in 0..<2_000 {
+            // Each text is built twice: the second copy finds the statement by its bytes and
+            // is then freed, leaving its address to be taken by the next text built.
+            for _ in 0..<2 {
+                let sql = "SELECT \(n) AS n, 'long enough for the heap' AS label"
+                #expect(try connection.queryOne(sql)?.int("n") == n, "\(sql)")
+            }
+        }
+        // And a literal is found again and again as itself.
+        for _ in 0..<3 { #expect(try connection.queryOne("SELECT 'the same literal each time' AS text")?.string("text") == "the same literal each time") }
+    }
+
     /// Issue 22: a writer waiting for another process's lock looks for it every millisecond, so
     /// it gets in between two of that process's transactions (an import in steps leaves a few
     /// milliseconds between steps). SQLite's own busy timeout slept in steps growing to 100 ms,

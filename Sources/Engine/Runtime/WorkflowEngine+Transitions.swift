@@ -128,7 +128,16 @@ extension WorkflowEngine {
     func permittedTransition(_ event: String, on instance: Instance, definition: WorkflowDefinition, actor: Actor, db: Connection) throws -> TransitionDefinition {
         let candidates = definition.transitions.filter { $0.event == event }
         guard !candidates.isEmpty else { throw WorkflowError.unknownEvent(event: event, workflow: definition.name, known: definition.events) }
-        guard try candidates.contains(where: { t in try t.by.contains { try authorizer.holds($0, actor: actor, instance: instance, db: db) } }) else {
+        // Each authority is asked about once: the second check below asks again about those
+        // of the transition the first found, and the answer cannot change in between.
+        var answers: [(Authority, Bool)] = []
+        func holds(_ authority: Authority) throws -> Bool {
+            if let known = answers.first(where: { $0.0 == authority }) { return known.1 }
+            let answer = try authorizer.holds(authority, actor: actor, instance: instance, db: db)
+            answers.append((authority, answer))
+            return answer
+        }
+        guard try candidates.contains(where: { t in try t.by.contains(where: holds) }) else {
             var allowed: [String] = []
             for phrase in candidates.flatMap(\.by).map(loader.catalog.phrase) where !allowed.contains(phrase) { allowed.append(phrase) }
             throw WorkflowError.notPermitted(actor: actor.id, event: event, allowed: allowed)
@@ -137,7 +146,7 @@ extension WorkflowEngine {
         guard let transition = definition.transition(for: event, from: instance.state) else {
             throw WorkflowError.wrongState(event: event, state: instance.state, allowedFrom: candidates.flatMap(\.from))
         }
-        guard try transition.by.contains(where: { try authorizer.holds($0, actor: actor, instance: instance, db: db) }) else {
+        guard try transition.by.contains(where: holds) else {
             throw WorkflowError.notPermitted(actor: actor.id, event: event, allowed: transition.by.map(loader.catalog.phrase))
         }
         return transition
