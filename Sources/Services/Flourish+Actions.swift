@@ -90,9 +90,9 @@ public struct MeasureValue: Sendable {
         return values
     }
 
-    /// The value an event recorded, if it recorded one.
+    /// The value an event recorded, if it recorded one: a value, or a correction of the latest.
     static func recorded(by event: EventRecord) -> MeasureValue? {
-        guard event.event == "record" else { return nil }
+        guard event.event == "record" || event.event == "correct" else { return nil }
         return MeasureValue(period: event.payload["period"]?.stringValue ?? "", value: event.payload["value"]?.doubleValue ?? 0,
                             rag: RAGStatus(rawValue: event.payload["rag"]?.stringValue ?? "") ?? .red, recordedAt: event.occurredAt, replaced: nil)
     }
@@ -103,11 +103,11 @@ public struct MeasureValue: Sendable {
 
     /// Refuses a second value for a period (``Flourish/recordMeasure(_:period:value:note:corrects:by:expectedVersion:idempotencyKey:)``)
     /// unless it corrects the latest value, and a correction with nothing to correct.
-    static func checkOnePerPeriod(_ period: String, corrects: Bool, values: [MeasureValue], unit: String, time: PartnershipTime) throws {
+    static func checkOnePerPeriod(_ period: String, corrects: Bool, values: [MeasureValue], unit: String, time: PartnershipTime, event: String = "record") throws {
         let latest = correctable(in: values)
         guard let earlier = values.last(where: { MeasurePeriod.same($0.period, period) }) else {
             guard !corrects else {
-                throw WorkflowError.invalidField(event: "record", field: "period", reason: "has no value yet, so there is none to correct: record it as a new value"
+                throw WorkflowError.invalidField(event: event, field: "period", reason: "has no value yet, so there is none to correct: record it as a new value"
                                                  + (latest.map { " (the latest value is for \($0.period))" } ?? ""))
             }
             return
@@ -115,7 +115,7 @@ public struct MeasureValue: Sendable {
         let isLatest = latest.map { MeasurePeriod.same($0.period, period) } ?? false
         if corrects && isLatest { return }
         let said = "already has a value, \(JSONValue.double(earlier.value).canonicalString)\(unit.isEmpty ? "" : " " + unit) (\(earlier.rag.rawValue)), recorded on \(time.day(of: earlier.recordedAt).inWords)"
-        throw WorkflowError.invalidField(event: "record", field: "period", reason: isLatest
+        throw WorkflowError.invalidField(event: event, field: "period", reason: isLatest
             ? "\(said); a measure has one value a period, so if that value is wrong, record this one as a correction of it"
             : "\(said), and only the latest value (for \(latest?.period ?? "")) can be corrected")
     }
@@ -454,18 +454,34 @@ extension Flourish {
     ///
     /// A measure has one value a period: a value for a period already recorded is refused
     /// unless it `corrects` the latest value (a correction of an earlier period is refused, as
-    /// is one with nothing to correct). A correction keeps the date the next value is due.
+    /// is one with nothing to correct). A correction is about the value it replaces, not the
+    /// next: it leaves alone when the next value is due and whether it is missing
+    /// (``measureValueEvent(corrects:on:)``).
     public func recordMeasure(_ reference: RecordID<Measure>, period: String, value: Double, note: String?, corrects: Bool = false, by person: String,
                               expectedVersion: Int? = nil, idempotencyKey: String? = nil) throws -> MeasureView {
         let id = reference.instance
         let m = try engine.instance(id)
         guard m.workflow == "measure" else { throw WorkflowError.unknownInstance(id) }
+        let event = try measureValueEvent(corrects: corrects, on: m)
         var payload = try measureValuePayload(m.data, period: period, value: value, note: note)
-        if corrects, let due = m.data["valueDueOn"] { payload["valueDueOn"] = due }
-        let built = try engine.separatingComputed(payload, workflow: "measure", event: "record")
-        try engine.fire("record", on: id, payload: built.given, computed: built.computed, actor: try actor(person, at: try Measure(m).group),
-                        expectedVersion: expectedVersion, idempotencyKey: idempotencyKey, alongside: onePerPeriod(m, period: period, corrects: corrects))
+        if event == "correct" { payload["valueDueOn"] = nil } else if corrects, let due = m.data["valueDueOn"] { payload["valueDueOn"] = due }
+        let built = try engine.separatingComputed(payload, workflow: "measure", event: event)
+        try engine.fire(event, on: id, payload: built.given, computed: built.computed, actor: try actor(person, at: try Measure(m).group),
+                        expectedVersion: expectedVersion, idempotencyKey: idempotencyKey,
+                        alongside: onePerPeriod(m, period: period, corrects: corrects, event: event))
         return try measure(reference)
+    }
+
+    /// The event a measure's value is written with: "record" for a value, "correct" for a
+    /// correction of the latest, which (unlike a value) neither clears the missing-value flag
+    /// nor restarts the next value's deadline, so a correction made while the next value is
+    /// overdue leaves it flagged and the chair is not told again. A measure still on a version
+    /// of the workflow from before "correct" (a database made earlier, until `flourish workflow
+    /// migrate measure`) is corrected by a "record" that keeps the next value's due date.
+    func measureValueEvent(corrects: Bool, on measure: Instance) throws -> String {
+        guard corrects else { return "record" }
+        let definition = try engine.definition(measure.workflow, version: measure.workflowVersion)
+        return definition.transitions.contains { $0.event == "correct" } ? "correct" : "record"
     }
 
     /// The check that a measure keeps one value a period, for the engine to make inside the
@@ -474,12 +490,12 @@ extension Flourish {
     /// checked the fields, so no one else learns a value from the refusal, and inside the write,
     /// so two at once cannot both pass. It reads the history committed before the event; a retry
     /// of a request carried out is answered as before.
-    func onePerPeriod(_ measure: Instance, period: String, corrects: Bool) -> @Sendable (Connection, FireResult) throws -> Void {
+    func onePerPeriod(_ measure: Instance, period: String, corrects: Bool, event: String = "record") -> @Sendable (Connection, FireResult) throws -> Void {
         let (engine, id, unit, time) = (engine, measure.id, measure.data["unit"]?.stringValue ?? "", time)
         return { _, fired in
             guard !fired.isReplay else { return }
             let values = MeasureValue.values(of: try engine.history(of: id).filter { $0.seq < fired.eventSeq })
-            try MeasureValue.checkOnePerPeriod(period, corrects: corrects, values: values, unit: unit, time: time)
+            try MeasureValue.checkOnePerPeriod(period, corrects: corrects, values: values, unit: unit, time: time, event: event)
         }
     }
 

@@ -38,8 +38,9 @@ extension Flourish {
             throw WorkflowError.invalidField(event: event, field: "event", reason: door)
         }
         let computed = try computedFields(for: event, on: record, given: fields)
-        // A measure keeps one value a period here too (a correction is made through the measure's own door).
-        let alongside = (record.workflow, event) == ("measure", "record") ? onePerPeriod(record, period: fields["period"]?.stringValue ?? "", corrects: false) : nil
+        // A measure keeps one value a period here too, and "correct" corrects the latest value only.
+        let alongside = record.workflow == "measure" && (event == "record" || event == "correct")
+            ? onePerPeriod(record, period: fields["period"]?.stringValue ?? "", corrects: event == "correct", event: event) : nil
         return try engine.fire(event, on: id, payload: fields, computed: computed, actor: actor,
                                expectedVersion: expectedVersion, idempotencyKey: idempotencyKey, alongside: alongside)
     }
@@ -91,10 +92,11 @@ extension Flourish {
             return ["repeatsLastYear": .bool(repeatsEarlierPledge(text, of: try organisation(pledge.organisation), before: pledge.pledgeYear ?? currentPledgeYear()))]
         case ("pledge", "approve"):
             return try pledgeYearDates(approvedOn: time.day(of: clock.now()))
-        case ("measure", "record"):
+        case ("measure", "record"), ("measure", "correct"):
             guard let value = fields["value"]?.doubleValue else { return [:] }  // the engine names the missing value
             let built = try measureValuePayload(record.data, period: fields["period"]?.stringValue ?? "", value: value, note: nil)
-            return built.filter { ["rag", "valueDueOn"].contains($0.key) }
+            // A correction leaves the next value's due date alone.
+            return built.filter { (event == "record" ? ["rag", "valueDueOn"] : ["rag"]).contains($0.key) }
         case ("action", "reschedule"):
             guard let due = fields["dueDate"]?.stringValue.flatMap(CalendarDay.init) else { return [:] }
             return ["escalatesOn": .string(try escalatesOn(due).description)]
