@@ -30,7 +30,11 @@ struct APIProblem: Error {
             switch e {
             case .unknownInstance, .unknownWorkflow: return APIProblem(.notFound, "Not found", detail: e.localizedDescription, code: e.code)
             case .notPermitted: return APIProblem(.forbidden, "Not allowed", detail: e.localizedDescription, code: e.code)
-            case .versionConflict: return APIProblem(.preconditionFailed, "The record has changed", detail: e.localizedDescription + " Fetch it again and retry with its new ETag.", code: e.code)
+            case .versionConflict(let id, let expected, let actual):
+                // Said for a program: what to fetch and send again, not a page to reload.
+                return APIProblem(.preconditionFailed, "The record has changed",
+                                  detail: "\(id) was changed by someone else (you had version \(expected); it is now version \(actual)). Fetch it again and retry with its new ETag.",
+                                  code: e.code)
             case .wrongState, .finalState, .idempotencyKeyReused: return APIProblem(.conflict, "Not possible now", detail: e.localizedDescription, code: e.code)
             default: return APIProblem(.unprocessableContent, "The request has a problem", detail: e.localizedDescription, field: e.field, code: e.code)
             }

@@ -325,6 +325,8 @@ extension HTTPResponse {
         let id = location.split(separator: "/").last!
         let stale = try client.send("POST", "/api/v1/instances/\(id)/events/update", headers: [auth, ("Content-Type", "application/json"), ("If-Match", "\"7\"")], body: update)
         #expect(stale.status.code == 412 && stale.headers["Content-Type"] == "application/problem+json")
+        // Said once, for a program: what to fetch and send again (not also "Reload it", a page's words).
+        #expect(stale.text.contains("\(id) was changed by someone else (you had version 7; it is now version 1). Fetch it again and retry with its new ETag.\""), "\(stale.text)")
         // Two If-Match lines: the second was never read. Now refused, and nothing written.
         let twice = try client.send("POST", "/api/v1/instances/\(id)/events/update", headers: [auth, ("Content-Type", "application/json"), ("If-Match", "\"1\""), ("If-Match", "\"7\"")], body: update)
         #expect(twice.status.code == 400 && twice.text.contains("Send one If-Match header; this request has 2."), "\(twice.text)")
