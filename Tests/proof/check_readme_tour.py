@@ -10,10 +10,17 @@ its dates stay the future or the past they are written as; a command's own `--no
 One substitution: the outbox is sent through `cat` rather than `/usr/sbin/sendmail -t`, which
 a test machine has no reason to have.
 
+The API's examples (the ```sh block after a `<!-- api tour -->` line) run as one script
+against `flourish serve --demo` on a fresh folder, at the same pinned moment, with every curl
+made to fail on an HTTP error (`curl -sf`): each example must be answered with success.
+
 FLOURISH_BIN names the binary (default .build/debug/flourish).
   python3 Tests/proof/check_readme_tour.py
 """
 import os, pathlib, re, subprocess, sys, tempfile
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+from served import start_serving  # noqa: E402
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 BIN = pathlib.Path(os.environ.get("FLOURISH_BIN", ROOT / ".build" / "debug" / "flourish")).resolve()
@@ -49,6 +56,28 @@ def tour_parts(readme):
     return parts
 
 
+def api_tour(readme, work, env):
+    """Runs the API examples against a demo server; returns the failures."""
+    found = re.search(r"<!-- api tour -->\n```sh\n(.*?)```", readme, re.S)
+    if not found:
+        return ["README.md marks no API examples (<!-- api tour --> above a ```sh block)"]
+    folder = pathlib.Path(work) / "api"
+    folder.mkdir()
+    served_env = dict(env, FLOURISH_DB=str(folder / "flourish.sqlite"))
+    out, err = [], []
+    proc, port = start_serving([str(BIN), "serve", "--demo", "--port", "0"], out, err, "check_readme_tour", cwd=folder)
+    try:
+        script = found.group(1).replace("localhost:8080", f"localhost:{port}").replace("curl -s ", "curl -sf ")
+        result = subprocess.run(["bash", "-euo", "pipefail", "-c", script], cwd=folder, env=served_env, capture_output=True, text=True, timeout=120)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+    if result.returncode != 0:
+        return [f"the API examples failed ({result.returncode}): {(result.stderr or result.stdout).strip()[-600:]}"]
+    print(f"ok   the API examples, against `flourish serve --demo`: {len(found.group(1).strip().splitlines())} lines")
+    return []
+
+
 def main():
     if not BIN.exists():
         sys.exit(f"check_readme_tour: {BIN} is missing; build first (swift build)")
@@ -77,6 +106,7 @@ def main():
                                 f"it {'succeeded' if result.returncode == 0 else 'said'}: {said[:400]}")
             else:
                 print(f"ok   line {line}: {command[:110]}")
+    failures += api_tour(readme, work, env)
     for f in failures:
         print(f"FAIL {f}")
     print(f"{ran} commands of the README's tour in {len(parts)} parts, on one fresh database at {NOW}: "
