@@ -2,7 +2,7 @@
 """The README's CLI tour runs as written.
 
 Every ```sh block in README.md that follows a `<!-- tour -->` line is one part of the tour,
-run in order, command by command, on one fresh database (each part after the first goes on
+run in order, command by command, in an empty folder on one fresh database (each part after the first goes on
 from where the last left it), the way someone trying Flourish would type them. A command
 followed by a `# Error: ...` line is one the tour shows being refused: it must fail, saying
 that. Every other command must succeed. The tour's clock is pinned (FLOURISH_NOW, below) so
@@ -17,7 +17,7 @@ made to fail on an HTTP error (`curl -sf`): each example must be answered with s
 FLOURISH_BIN names the binary (default .build/debug/flourish).
   python3 Tests/proof/check_readme_tour.py
 """
-import os, pathlib, re, subprocess, sys, tempfile
+import os, pathlib, re, shutil, subprocess, sys, tempfile
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 from served import start_serving  # noqa: E402
@@ -89,6 +89,9 @@ def main():
     shim = pathlib.Path(work) / "bin"
     shim.mkdir()
     (shim / "flourish").symlink_to(BIN)
+    # The tour runs in a folder of its own (a backup writes beside the database), with the
+    # repository's Workflows (its samples are imported) where the commands name them.
+    (pathlib.Path(work) / "Workflows").symlink_to(ROOT / "Workflows")
     env = dict(os.environ, FLOURISH_DB=os.path.join(work, "flourish.sqlite"), FLOURISH_WORKFLOWS=str(ROOT / "Workflows"),
                FLOURISH_NOW=NOW, PATH=f"{shim}:{os.environ['PATH']}")
     env.pop("FLOURISH_AS", None)
@@ -96,7 +99,7 @@ def main():
     for part in parts:
         for command, expected, line in part:
             run = command.replace('"/usr/sbin/sendmail -t"', "cat")
-            result = subprocess.run(run, shell=True, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+            result = subprocess.run(run, shell=True, cwd=work, env=env, capture_output=True, text=True, timeout=120)
             ran += 1
             said = (result.stderr + result.stdout).strip()
             if expected is None and result.returncode != 0:
@@ -107,6 +110,7 @@ def main():
             else:
                 print(f"ok   line {line}: {command[:110]}")
     failures += api_tour(readme, work, env)
+    shutil.rmtree(work, ignore_errors=True)
     for f in failures:
         print(f"FAIL {f}")
     print(f"{ran} commands of the README's tour in {len(parts)} parts, on one fresh database at {NOW}: "
