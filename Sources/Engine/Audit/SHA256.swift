@@ -151,7 +151,9 @@ public struct SHA256: Sendable {
         guard rounds == .portable else {
             withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 8) { state in
                 state[0] = h0; state[1] = h1; state[2] = h2; state[3] = h3; state[4] = h4; state[5] = h5; state[6] = h6; state[7] = h7
-                flourish_sha256_compress_with_extensions(state.baseAddress!, data.assumingMemoryBound(to: UInt8.self), blocks)
+                SHA256.k.withUnsafeBufferPointer { k in
+                    flourish_sha256_compress_with_extensions(state.baseAddress!, data.assumingMemoryBound(to: UInt8.self), blocks, k.baseAddress!)
+                }
                 h0 = state[0]; h1 = state[1]; h2 = state[2]; h3 = state[3]; h4 = state[4]; h5 = state[5]; h6 = state[6]; h7 = state[7]
             }
             return
