@@ -97,6 +97,9 @@ public struct MeasureValue: Sendable {
                             rag: RAGStatus(rawValue: event.payload["rag"]?.stringValue ?? "") ?? .red, recordedAt: event.occurredAt, replaced: nil)
     }
 
+    /// The value recorded for `period` in `values`, however it was written ("2026 Q3" or "2026-q3").
+    static func value(for period: String, in values: [MeasureValue]) -> MeasureValue? { values.last { MeasurePeriod.same($0.period, period) } }
+
     /// The value a correction may replace: the latest recorded, only (a correction of an
     /// earlier period would leave the measure's latest figures out of step).
     static func correctable(in values: [MeasureValue]) -> MeasureValue? { values.last }
@@ -105,7 +108,7 @@ public struct MeasureValue: Sendable {
     /// unless it corrects the latest value, and a correction with nothing to correct.
     static func checkOnePerPeriod(_ period: String, corrects: Bool, values: [MeasureValue], unit: String, time: PartnershipTime, event: String = "record") throws {
         let latest = correctable(in: values)
-        guard let earlier = values.last(where: { MeasurePeriod.same($0.period, period) }) else {
+        guard let earlier = value(for: period, in: values) else {
             guard !corrects else {
                 throw WorkflowError.invalidField(event: event, field: "period", reason: "has no value yet, so there is none to correct: record it as a new value"
                                                  + (latest.map { " (the latest value is for \($0.period))" } ?? ""))
@@ -137,7 +140,7 @@ public struct MeasureView: Sendable {
     /// The value a correction may replace now (``MeasureValue/correctable(in:)``), if any.
     public var correctable: MeasureValue? { MeasureValue.correctable(in: values) }
     /// The value recorded for `period`, however it was written ("2026 Q3" or "2026-q3").
-    public func value(for period: String) -> MeasureValue? { values.last { MeasurePeriod.same($0.period, period) } }
+    public func value(for period: String) -> MeasureValue? { MeasureValue.value(for: period, in: values) }
 }
 
 extension Flourish {
@@ -463,8 +466,7 @@ extension Flourish {
         let m = try engine.instance(id)
         guard m.workflow == "measure" else { throw WorkflowError.unknownInstance(id) }
         let event = try measureValueEvent(corrects: corrects, on: m)
-        var payload = try measureValuePayload(m.data, period: period, value: value, note: note)
-        if event == "correct" { payload["valueDueOn"] = nil } else if corrects, let due = m.data["valueDueOn"] { payload["valueDueOn"] = due }
+        let payload = try measureValuePayload(m.data, period: period, value: value, note: note, event: event, corrects: corrects)
         let built = try engine.separatingComputed(payload, workflow: "measure", event: event)
         try engine.fire(event, on: id, payload: built.given, computed: built.computed, actor: try actor(person, at: try Measure(m).group),
                         expectedVersion: expectedVersion, idempotencyKey: idempotencyKey,
@@ -501,7 +503,12 @@ extension Flourish {
 
     /// A recorded value's payload: the value, its RAG against the measure's target and
     /// tolerance, and when the next one is due.
-    func measureValuePayload(_ measure: [String: JSONValue], period: String, value: Double, note: String?) throws -> [String: JSONValue] {
+    ///
+    /// A correction leaves when the next value is due alone: its own event ("correct") carries
+    /// no due date, and a "record" that corrects (a measure on a version from before "correct")
+    /// carries the measure's own.
+    func measureValuePayload(_ measure: [String: JSONValue], period: String, value: Double, note: String?,
+                             event: String = "record", corrects: Bool = false) throws -> [String: JSONValue] {
         guard value.isFinite else { throw WorkflowError.invalidField(event: "record", field: "value", reason: "should be a number") }
         if period.trimmingCharacters(in: .whitespaces).isEmpty { throw WorkflowError.missingField(event: "record", field: "period") }
         if let problem = MeasurePeriod.problem(with: period, frequency: measure["frequency"]?.stringValue ?? "quarterly") {
@@ -509,10 +516,11 @@ extension Flourish {
         }
         let rag = MeasureRAG.status(value: value, target: measure["target"]?.doubleValue ?? 0, tolerance: measure["tolerance"]?.doubleValue ?? 0,
                                     direction: MeasureDirection(rawValue: measure["direction"]?.stringValue ?? "") ?? .higherIsBetter)
-        var payload: [String: JSONValue] = [
-            "period": .string(period), "value": .double(value), "rag": .string(rag.rawValue),
-            "valueDueOn": .string(nextValueDue(after: time.day(of: clock.now()), frequency: measure["frequency"]?.stringValue ?? "quarterly").description),
-        ]
+        var payload: [String: JSONValue] = ["period": .string(period), "value": .double(value), "rag": .string(rag.rawValue)]
+        if event == "record" {
+            let next = JSONValue.string(nextValueDue(after: time.day(of: clock.now()), frequency: measure["frequency"]?.stringValue ?? "quarterly").description)
+            payload["valueDueOn"] = corrects ? measure["valueDueOn"] ?? next : next
+        }
         if let note { payload["note"] = .string(note) }
         return payload
     }

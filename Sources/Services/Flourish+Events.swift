@@ -94,9 +94,8 @@ extension Flourish {
             return try pledgeYearDates(approvedOn: time.day(of: clock.now()))
         case ("measure", "record"), ("measure", "correct"):
             guard let value = fields["value"]?.doubleValue else { return [:] }  // the engine names the missing value
-            let built = try measureValuePayload(record.data, period: fields["period"]?.stringValue ?? "", value: value, note: nil)
-            // A correction leaves the next value's due date alone.
-            return built.filter { (event == "record" ? ["rag", "valueDueOn"] : ["rag"]).contains($0.key) }
+            let built = try measureValuePayload(record.data, period: fields["period"]?.stringValue ?? "", value: value, note: nil, event: event)
+            return built.filter { ["rag", "valueDueOn"].contains($0.key) }
         case ("action", "reschedule"):
             guard let due = fields["dueDate"]?.stringValue.flatMap(CalendarDay.init) else { return [:] }
             return ["escalatesOn": .string(try escalatesOn(due).description)]

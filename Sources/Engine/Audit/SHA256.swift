@@ -8,7 +8,7 @@ internal import CSystem
 /// both against the NIST example vectors and each other at every length.
 public struct SHA256: Sendable {
     /// How the rounds are computed.
-    enum Rounds: Sendable, CaseIterable {
+    enum Rounds: Sendable {
         /// Swift, on any processor.
         case portable
         /// The x86 SHA extensions (SHA-NI), four rounds an instruction pair.
